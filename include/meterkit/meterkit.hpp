@@ -14,6 +14,7 @@
 // calendar
 
 // aggregation
+#include <meterkit/aggregation/formula.hpp>
 
 // ingestion
 
