@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// The `count` formula (SPEC M9 `count`): the number of events that count (after M7/M8). Values
+/// are ignored (a `count` meter never reads the value key, M3/D12). Overflow raises
+/// `overflow_error`.
+///
+/// Algebra: mergeable, commutative, invertible (`retract` takes one away).
+
+#include <cstdint>
+
+#include <meterkit/aggregation/formula.hpp>
+#include <meterkit/core/checked.hpp>
+
+namespace meterkit {
+
+/// Number of samples; 0 for none. State: one `std::int64_t` (8 bytes).
+struct count {
+  using state_type = std::int64_t;
+
+  static constexpr bool is_mergeable = true;
+  static constexpr bool is_commutative = true;
+  static constexpr bool is_invertible = true;
+  /// The value of a sample is never read (D12: `count` meters do not need a value key).
+  static constexpr bool reads_value = false;
+
+  [[nodiscard]] static constexpr state_type identity() noexcept { return 0; }
+  static constexpr void accumulate(state_type& s, const sample&) { s = add_or_throw(s, 1, "count"); }
+  static constexpr void retract(state_type& s, const sample&) { s = sub_or_throw(s, 1, "count"); }
+  static constexpr void merge(state_type& s, const state_type& other) { s = add_or_throw(s, other, "count"); }
+  [[nodiscard]] static constexpr std::int64_t result(const state_type& s) noexcept { return s; }
+};
+
+}  // namespace meterkit

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// The legacy `aggregate_usage=last_during_period` formula (SPEC L3, D18): the value at the latest
+/// timestamp inside the period, else 0. Ties (which the per-timestamp book never produces) go to
+/// the later arrival, as for `last_value`.
+///
+/// Algebra: mergeable, commutative, not invertible.
+
+#include <meterkit/aggregation/latest_sample.hpp>
+
+namespace meterkit {
+
+/// Value at the latest timestamp of the period; 0 for an empty period.
+struct last_during_period : detail::latest_by_time {
+  /// An empty period is 0; nothing carries over from earlier periods.
+  static constexpr bool carries_over_earlier_periods = false;
+};
+
+}  // namespace meterkit
