@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// The billing periods of one subscription (SPEC B3, B4): a `start_date`, an optional
+/// `billing_cycle_anchor`, an optional `trial_end` and the subscription's `interval`.
+///
+/// Boundaries. The schedule's boundaries are `start_date`, then `trial_end` when set, then every
+/// boundary of the anchor's cycle (billing_cycle.hpp) strictly after `trial_end` (or after
+/// `start_date` without a trial). Its periods are the spans between consecutive boundaries:
+///
+/// - without a trial: `[start_date, b1)`, `[b1, b2)`, ... where b1 is the first anchor boundary
+///   strictly after `start_date`; the first period is a *stub* when `start_date` is not itself an
+///   anchor boundary (B3);
+/// - with `trial_end`: `[start_date, trial_end)` is one period, the trial (B4), then
+///   `[trial_end, b1)`, `[b1, b2)`, ... where b1 is the first anchor boundary strictly after
+///   `trial_end`; `[trial_end, b1)` is a stub when `trial_end` is not an anchor boundary.
+///
+/// The anchor defaults to `trial_end` when set, else `start_date` (B4). An explicit anchor may lie
+/// anywhere, before or after the start: the cycle extends in both directions (billing_cycle's
+/// negative n), so a stub before the anchor has a well-defined full cycle.
+///
+/// Stubs. A period is a stub when it is shorter than the full anchor-cycle period that contains
+/// it (`full_cycle_of`); only the first period after `start_date` or after the trial can be one.
+/// The trial is never a stub. B4 prorates a licensed line of a stub by
+/// `stub.length() / full_cycle_of(stub).length()`.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <meterkit/calendar/billing_cycle.hpp>
+#include <meterkit/calendar/period.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
+
+namespace meterkit {
+
+template <class EndOfMonth = clamp_to_month_end>
+class billing_schedule {
+ public:
+  using cycle_type = billing_cycle<EndOfMonth>;
+
+  /// Throws `configuration_error` naming `trial_end` when `trial_end <= start_date`, or
+  /// `interval_count` when the interval is outside D9's limits.
+  billing_schedule(timestamp start_date, std::optional<timestamp> billing_cycle_anchor,
+                   std::optional<timestamp> trial_end, billing_interval interval)
+      : start_(start_date),
+        trial_end_(checked_trial_end(start_date, trial_end)),
+        cycle_(billing_cycle_anchor.value_or(trial_end.value_or(start_date)), interval),
+        first_regular_{regular_start(), cycle_.next_boundary_after(regular_start())} {}
+
+  [[nodiscard]] timestamp start_date() const noexcept { return start_; }
+  [[nodiscard]] std::optional<timestamp> trial_end() const noexcept { return trial_end_; }
+  /// The effective anchor (B4: defaults to `trial_end`, else `start_date`).
+  [[nodiscard]] timestamp billing_cycle_anchor() const noexcept { return cycle_.anchor(); }
+  [[nodiscard]] billing_interval interval() const noexcept { return cycle_.interval(); }
+  [[nodiscard]] const cycle_type& cycle() const noexcept { return cycle_; }
+
+  /// `[start_date, trial_end)`, when there is a trial.
+  [[nodiscard]] std::optional<period> trial() const noexcept {
+    if (!trial_end_) return std::nullopt;
+    return period{start_, *trial_end_};
+  }
+
+  /// The period that starts at `start_date`: the trial if any, else the first (possibly stub)
+  /// period.
+  [[nodiscard]] period first_period() const noexcept {
+    return trial_end_ ? period{start_, *trial_end_} : first_regular_;
+  }
+
+  /// The period containing `t`; nullopt when `t` is before `start_date` (no period covers it).
+  [[nodiscard]] std::optional<period> period_containing(timestamp t) const {
+    if (t < start_) return std::nullopt;
+    if (trial_end_ && t < *trial_end_) return period{start_, *trial_end_};
+    if (t < first_regular_.end) return first_regular_;
+    return cycle_.period_containing(t);
+  }
+
+  /// The period that starts where `p` ends. Precondition: `p` is a period of this schedule.
+  [[nodiscard]] period next_period(const period& p) const { return *period_containing(p.end); }
+
+  /// The period that ends where `p` starts; nullopt for the first period. Precondition: `p` is a
+  /// period of this schedule.
+  [[nodiscard]] std::optional<period> previous_period(const period& p) const {
+    if (p.start <= start_) return std::nullopt;
+    return period_containing(p.start - seconds{1});
+  }
+
+  /// Whether `p` is the trial `[start_date, trial_end)`.
+  [[nodiscard]] bool is_trial(const period& p) const noexcept {
+    return trial_end_ && p.start == start_ && p.end == *trial_end_;
+  }
+
+  /// The anchor-cycle period `[boundary(k), boundary(k + 1))` containing `p.start`. For a period
+  /// of this schedule other than the trial it contains the whole of `p`; it is `p` itself unless
+  /// `p` is a stub. For the trial it has no billing meaning.
+  [[nodiscard]] period full_cycle_of(const period& p) const { return cycle_.period_containing(p.start); }
+
+  /// Whether `p` is shorter than the full cycle that contains it (B3, B4). Never the trial.
+  [[nodiscard]] bool is_stub(const period& p) const {
+    return !is_trial(p) && p.length() < full_cycle_of(p).length();
+  }
+
+  /// Every period that starts at or before `t`, in order (empty when `t < start_date`).
+  [[nodiscard]] std::vector<period> periods_through(timestamp t) const {
+    std::vector<period> out;
+    if (t < start_) return out;
+    for (period p = first_period();; p = next_period(p)) {
+      out.push_back(p);
+      if (t < p.end) break;
+    }
+    return out;
+  }
+
+ private:
+  static std::optional<timestamp> checked_trial_end(timestamp start, std::optional<timestamp> trial_end) {
+    if (trial_end && *trial_end <= start) {
+      METERKIT_THROW(configuration_error("trial_end", "must be after start_date"));
+    }
+    return trial_end;
+  }
+
+  /// Where the anchor-following periods begin: the trial's end, else the start.
+  [[nodiscard]] timestamp regular_start() const noexcept { return trial_end_.value_or(start_); }
+
+  timestamp start_;
+  std::optional<timestamp> trial_end_;
+  cycle_type cycle_;
+  period first_regular_;  ///< [regular_start(), first anchor boundary after it)
+};
+
+}  // namespace meterkit
