@@ -1,0 +1,50 @@
+# Builds and runs one consumer project of tests/consumers/ against this source tree.
+#   cmake -DKIND=find_package|add_subdirectory|fetchcontent|meson_subproject -DSOURCE_DIR=... -DWORK_DIR=...
+#         -DCXX=... -P run.cmake
+function(run)
+  execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "consumer ${KIND}: `${ARGV}` failed (${rc}):\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+set(here "${CMAKE_CURRENT_LIST_DIR}")
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+set(common -G Ninja "-DCMAKE_CXX_COMPILER=${CXX}" -DCMAKE_BUILD_TYPE=Release)
+
+if(KIND STREQUAL "find_package")
+  run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/lib" ${common} -DMETERKIT_BUILD_TESTS=OFF
+      -DMETERKIT_BUILD_BENCHMARKS=OFF -DMETERKIT_BUILD_APPS=OFF -DMETERKIT_INSTALL=ON)
+  run("${CMAKE_COMMAND}" --install "${WORK_DIR}/lib" --prefix "${WORK_DIR}/stage")
+  run("${CMAKE_COMMAND}" -S "${here}/find_package" -B "${WORK_DIR}/build" ${common}
+      "-DCMAKE_PREFIX_PATH=${WORK_DIR}/stage")
+  run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
+  run("${WORK_DIR}/build/consumer")
+  # The pkg-config file of the same staging install.
+  find_program(PKG_CONFIG pkg-config REQUIRED)
+  set(ENV{PKG_CONFIG_PATH} "${WORK_DIR}/stage/share/pkgconfig")
+  run("${PKG_CONFIG}" --cflags meterkit)
+  string(STRIP "${last_output}" cflags)
+  separate_arguments(cflags UNIX_COMMAND "${cflags}")
+  run("${CXX}" ${cflags} "${here}/main.cpp" -o "${WORK_DIR}/pkg_config_consumer")
+  run("${WORK_DIR}/pkg_config_consumer")
+elseif(KIND STREQUAL "add_subdirectory" OR KIND STREQUAL "fetchcontent")
+  run("${CMAKE_COMMAND}" -S "${here}/${KIND}" -B "${WORK_DIR}/build" ${common} "-DMETERKIT_SOURCE_DIR=${SOURCE_DIR}")
+  run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
+  run("${WORK_DIR}/build/consumer")
+elseif(KIND STREQUAL "meson_subproject")
+  find_program(MESON meson REQUIRED)
+  file(COPY "${here}/meson_subproject/meson.build" DESTINATION "${WORK_DIR}/project")
+  file(COPY "${here}/main.cpp" DESTINATION "${WORK_DIR}")
+  file(MAKE_DIRECTORY "${WORK_DIR}/project/subprojects")
+  file(CREATE_LINK "${SOURCE_DIR}" "${WORK_DIR}/project/subprojects/meterkit" SYMBOLIC)
+  set(ENV{CXX} "${CXX}")
+  run("${MESON}" setup "${WORK_DIR}/build" "${WORK_DIR}/project" -Dmeterkit:tests=disabled
+      -Dmeterkit:benchmarks=disabled)
+  run("${MESON}" compile -C "${WORK_DIR}/build")
+  run("${WORK_DIR}/build/consumer")
+else()
+  message(FATAL_ERROR "unknown consumer kind ${KIND}")
+endif()

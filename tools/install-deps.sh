@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs, from Debian's packages, whatever of meterkit's build and test tools is missing.
+#   tools/install-deps.sh --app    what the meterkit program needs
+#   tools/install-deps.sh --test   everything the test suite needs
+set -euo pipefail
+want=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libcli11-dev)
+if [ "${1:-}" = "--test" ]; then
+  want+=(clang clang-format libboost-test-dev libbenchmark-dev meson)
+fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+command -v python3 >/dev/null || missing+=(python3)
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "all build and test packages are installed"
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The whole test suite, on a fresh Debian 12 machine or a developer's: installs what is missing, then
+# runs every leg and ends with ctest. This is the README's test command and what .ci/run calls.
+#
+#   tools/test.sh            everything
+#   JOBS=1 tools/test.sh     fewer parallel jobs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+start=$SECONDS
+step() { printf '\n==== %s  [%ds]\n' "$*" "$((SECONDS - start))"; }
+
+step "packages"
+tools/install-deps.sh --test
+
+step "clang-format (config .clang-format, everything but single_include/)"
+mapfile -t sources < <(find include tests benchmarks apps examples -type f \( -name '*.hpp' -o -name '*.cpp' \) \
+  -not -path '*/fixtures/*' | sort)
+clang-format --dry-run -Werror "${sources[@]}"
+echo "${#sources[@]} files formatted"
+
+step "single header in sync (tools/amalgamate.py --check)"
+python3 tools/amalgamate.py --check
+echo "single_include/ is in sync with include/"
+
+step "meson: configure, build, test"
+rm -rf build/meson
+meson setup build/meson -Dbenchmarks=disabled >/dev/null
+meson compile -C build/meson -j "$JOBS" >/dev/null
+meson test -C build/meson --num-processes "$JOBS" --print-errorlogs | tail -n 8
+
+step "g++ Debug, address and undefined-behaviour sanitizers, TZ=America/St_Johns"
+cmake --preset gcc-asan >/dev/null
+cmake --build --preset gcc-asan -j "$JOBS"
+TZ=America/St_Johns ctest --preset gcc-asan -j "$JOBS"
+
+step "clang++ Release -Werror: unit suite, single header, consumers, compile-fail, benchmark smoke"
+cmake --preset clang-release >/dev/null
+cmake --build --preset clang-release -j "$JOBS"
+ctest --preset clang-release -j "$JOBS"
