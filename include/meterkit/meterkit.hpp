@@ -19,6 +19,7 @@
 // ingestion
 
 // acceptance
+#include <meterkit/acceptance/idempotency.hpp>
 
 // meter
 
