@@ -66,10 +66,10 @@ concept rounding_policy_decides_direction = requires(int128 q, int128 r, int128 
   { P::away_from_zero(q, r, d) } -> std::same_as<bool>;
 };
 
-/// `P::mode` and `P::name` name the policy at run time.
+/// `P::name` names the policy in messages and plans. (The library's own policies also carry
+/// `P::mode`, their `rounding_mode`; a user-defined policy need not have one.)
 template <class P>
 concept rounding_policy_is_named = requires {
-  { P::mode } -> std::convertible_to<rounding_mode>;
   { P::name } -> std::convertible_to<std::string_view>;
 };
 
@@ -86,8 +86,7 @@ consteval bool check_rounding_policy() {
                 "int128 d)` (see core/rounding.hpp)");
   static_assert(
       rounding_policy_is_named<P>,
-      "meterkit: a rounding policy needs `static constexpr rounding_mode mode` and `std::string_view "
-      "name` (see core/rounding.hpp)");
+      "meterkit: a rounding policy needs `static constexpr std::string_view name` (see core/rounding.hpp)");
   return rounding_policy<P>;
 }
 }  // namespace detail
