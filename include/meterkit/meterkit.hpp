@@ -26,3 +26,4 @@
 // legacy
 
 // billing
+#include <meterkit/billing/request.hpp>

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// What the invoice simulator replays: API requests as they reached the billing system, each with
+/// its arrival time and where it came from (SPEC "The model in one paragraph", D1, D5, D7, D19).
+///
+/// A request carries one or more operations (a v2 meter event stream line carries N events, D7)
+/// that share its source, arrival time and idempotency key. Values are kept as they were written
+/// (strings), because turning them into numbers is part of the acceptance rules: a malformed value
+/// is a rejection with a code (D6), not a broken input.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <meterkit/core/time.hpp>
+
+namespace meterkit {
+
+/// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a stream event, or one row of a
+/// bulk upload (M2).
+struct meter_event_request {
+  std::string event_name;
+  /// Payload entries in input order; keys are unique (a reader refuses duplicates).
+  std::vector<std::pair<std::string, std::string>> payload;
+  std::optional<std::string> identifier;  ///< absent or empty: none (D3)
+  std::optional<timestamp> event_time;    ///< absent: the arrival time (M2)
+
+  friend bool operator==(const meter_event_request&, const meter_event_request&) = default;
+};
+
+/// `POST /v1/billing/meter_event_adjustments` (M10, D16).
+struct meter_event_adjustment_request {
+  std::string event_name;
+  std::optional<std::string> type;               ///< "cancel" is the only valid one
+  std::optional<std::string> cancel_identifier;  ///< `cancel.identifier`
+
+  friend bool operator==(const meter_event_adjustment_request&,
+                         const meter_event_adjustment_request&) = default;
+};
+
+/// `POST /v1/subscription_items/{id}/usage_records` (L1, D17). Quantity and timestamp stay text:
+/// an integer is written in decimal, `"now"` or an absent timestamp means the arrival time.
+struct usage_record_request {
+  std::string subscription_item;
+  std::optional<std::string> quantity;
+  std::optional<std::string> timestamp_text;
+  std::optional<std::string> action;  ///< absent: "increment"
+
+  friend bool operator==(const usage_record_request&, const usage_record_request&) = default;
+};
+
+using operation_body =
+    std::variant<meter_event_request, meter_event_adjustment_request, usage_record_request>;
+
+/// One request with its operations, in the order the simulator must apply them.
+struct request {
+  std::vector<operation_body> operations;
+  timestamp received_at{};
+  /// `path:line` of the request (D1); every operation of the request has this source.
+  std::string source;
+  /// Absent or empty: no key (D3).
+  std::optional<std::string> idempotency_key;
+  /// What makes two requests "the same" for idempotency (D19): method, path and parameters in a
+  /// canonical form that distinguishes types. Built by whoever reads the request.
+  std::string fingerprint;
+
+  friend bool operator==(const request&, const request&) = default;
+};
+
+}  // namespace meterkit
