@@ -27,3 +27,4 @@
 
 // billing
 #include <meterkit/billing/request.hpp>
+#include <meterkit/billing/invoice.hpp>

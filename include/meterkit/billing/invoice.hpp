@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// What the invoice simulator produces (SPEC B3, B5, D20, D21, D24, D27; CONTRACT.md `simulate`):
+/// invoices with their lines, the rejected operations, late usage, and counts that reconcile.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <meterkit/calendar/period.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
+
+namespace meterkit {
+
+/// `finalized` when `finalized_at <= until`; `draft` when created but not yet finalized;
+/// `upcoming` for the preview at the end of the period containing `until` (D20, D21).
+enum class invoice_status { draft, finalized, upcoming };
+
+[[nodiscard]] constexpr std::string_view to_string(invoice_status s) noexcept {
+  switch (s) {
+    case invoice_status::draft:
+      return "draft";
+    case invoice_status::finalized:
+      return "finalized";
+    case invoice_status::upcoming:
+      return "upcoming";
+  }
+  return "draft";
+}
+
+/// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
+/// its amount in the currency's minor unit, rounded once (P4).
+struct invoice_line {
+  std::string subscription_item;
+  std::string price;
+  period service_period;
+  std::int64_t quantity = 0;
+  std::int64_t amount = 0;
+  bool metered = false;
+  bool proration = false;  ///< a licensed line prorated for a stub period (B4)
+  bool trial = false;      ///< a line of the trial period: amount 0 (B4)
+
+  friend bool operator==(const invoice_line&, const invoice_line&) = default;
+};
+
+struct invoice {
+  std::string customer;
+  std::string subscription;
+  std::string currency;  ///< lower-case ISO code (D25)
+  timestamp created{};
+  invoice_status status = invoice_status::draft;
+  timestamp finalized_at{};
+  std::vector<invoice_line> lines;
+  std::int64_t total = 0;
+
+  friend bool operator==(const invoice&, const invoice&) = default;
+};
+
+/// An operation that was refused, with its source (`path:line`), stable code and message.
+struct rejected_operation {
+  std::string source;
+  error_code code{};
+  std::string message;
+  std::string param;
+
+  friend bool operator==(const rejected_operation&, const rejected_operation&) = default;
+};
+
+/// Usage that arrived after the invoice of its period was finalized (B3, D24).
+struct late_usage {
+  std::string subscription_item;
+  period service_period;
+  std::int64_t quantity = 0;
+  std::string source;
+  timestamp received_at{};
+  timestamp finalized_at{};
+
+  friend bool operator==(const late_usage&, const late_usage&) = default;
+};
+
+/// `read = accepted + rejected + replayed + pending`; `cancelled` counts accepted cancellations.
+struct simulation_counts {
+  std::uint64_t read = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t replayed = 0;
+  std::uint64_t pending = 0;
+  std::uint64_t cancelled = 0;
+
+  [[nodiscard]] constexpr bool reconciles() const noexcept {
+    return read == accepted + rejected + replayed + pending;
+  }
+  friend bool operator==(const simulation_counts&, const simulation_counts&) = default;
+};
+
+struct simulation_result {
+  timestamp until{};
+  std::vector<invoice> invoices;             ///< by (created, subscription), D27
+  std::vector<rejected_operation> rejected;  ///< arrival order
+  std::vector<late_usage> late;              ///< arrival order, then plan item order
+  simulation_counts counts;
+
+  friend bool operator==(const simulation_result&, const simulation_result&) = default;
+};
+
+}  // namespace meterkit
