@@ -8,23 +8,47 @@
 
 // core
 #include <meterkit/core/checked.hpp>
+#include <meterkit/core/currency.hpp>
+#include <meterkit/core/decimal.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/rounding.hpp>
 #include <meterkit/core/time.hpp>
 
 // calendar
+#include <meterkit/calendar/billing_cycle.hpp>
+#include <meterkit/calendar/billing_schedule.hpp>
+#include <meterkit/calendar/period.hpp>
+#include <meterkit/calendar/window.hpp>
 
 // aggregation
+#include <meterkit/aggregation/count.hpp>
 #include <meterkit/aggregation/formula.hpp>
+#include <meterkit/aggregation/formula_kind.hpp>
+#include <meterkit/aggregation/last_during_period.hpp>
+#include <meterkit/aggregation/last_ever.hpp>
+#include <meterkit/aggregation/last_value.hpp>
+#include <meterkit/aggregation/latest_sample.hpp>
+#include <meterkit/aggregation/peak.hpp>
+#include <meterkit/aggregation/sum.hpp>
 
 // ingestion
 
 // acceptance
+#include <meterkit/acceptance/cancellation_window.hpp>
 #include <meterkit/acceptance/idempotency.hpp>
+#include <meterkit/acceptance/identifier_dedup.hpp>
+#include <meterkit/acceptance/meter_value.hpp>
+#include <meterkit/acceptance/timestamp_window.hpp>
 
 // meter
 
 // legacy
+#include <meterkit/legacy/aggregate_usage.hpp>
+#include <meterkit/legacy/usage_record.hpp>
 
 // billing
-#include <meterkit/billing/request.hpp>
 #include <meterkit/billing/invoice.hpp>
+#include <meterkit/billing/price.hpp>
+#include <meterkit/billing/request.hpp>
+#include <meterkit/billing/tiers.hpp>
+#include <meterkit/billing/transform_quantity.hpp>
