@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// Identifier deduplication of meter events (SPEC M5, D12, D14).
+///
+/// An event whose identifier was accepted at arrival `r` is a duplicate if it arrives before
+/// `r + window`; from `r + window` on the identifier is free again, and the window restarts at
+/// each acceptance (D14). A rejected event never takes its identifier (D12): callers ask
+/// `holder()` and call `remember()` only once the event is accepted. There is one identifier
+/// space per account (M5), so one store serves every meter.
+///
+/// Policies: `rolling_identifier_window<Seconds>` (default 86400 s), `identifiers_never_expire`
+/// ("forever") and `no_identifier_dedup` ("off"). Each has a nested `store`. The rolling store's
+/// memory is bounded: identifiers whose window has passed are evicted as arrival time advances,
+/// so it holds at most the identifiers accepted in the last `Seconds`.
+///
+/// Precondition of every store: `now` never decreases from call to call (operations are fed in
+/// arrival order, SPEC "The model").
+
+#include <concepts>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include <meterkit/core/time.hpp>
+#include <meterkit/detail/string_hash.hpp>
+
+namespace meterkit {
+
+/// `P::store` answers `holder(id, now)` (the arrival that still holds `id`, if any) and records
+/// `remember(id, now)`.
+template <class P>
+concept identifier_dedup_policy = requires {
+  typename P::store;
+}
+&&std::default_initializable<typename P::store>&& requires(typename P::store& s, std::string_view id,
+                                                           timestamp now) {
+  { s.holder(id, now) } -> std::same_as<std::optional<timestamp>>;
+  s.remember(id, now);
+};
+
+/// An identifier accepted at `r` blocks others until `r + Seconds` (M5, D14).
+template <std::int64_t Seconds = 86400>
+struct rolling_identifier_window {
+  static_assert(Seconds > 0, "meterkit: rolling_identifier_window length must be positive");
+  static constexpr seconds length{Seconds};
+
+  class store {
+   public:
+    /// The arrival time of the acceptance that still holds `id` at `now`, or nullopt when `id` is free.
+    [[nodiscard]] std::optional<timestamp> holder(std::string_view id, timestamp now) {
+      evict(now);
+      const auto it = held_.find(id);
+      if (it == held_.end()) return std::nullopt;
+      return from_unix(it->second);
+    }
+    /// Records that an event with `id` was accepted at `now` (restarting its window, D14).
+    void remember(std::string_view id, timestamp now) {
+      evict(now);
+      const std::int64_t t = to_unix(now);
+      auto [it, inserted] = held_.try_emplace(std::string(id), t);
+      if (!inserted) {
+        if (it->second == t) return;  // already recorded at this second
+        it->second = t;               // the caller skipped holder(): restart the window anyway
+      }
+      order_.emplace_back(t, &it->first);
+    }
+    /// Identifiers currently held.
+    [[nodiscard]] std::size_t size() const noexcept { return held_.size(); }
+
+   private:
+    void evict(timestamp now) {
+      const std::int64_t n = to_unix(now);
+      while (!order_.empty() && n - order_.front().first >= Seconds) {
+        const auto it = held_.find(*order_.front().second);
+        // Only the entry of this acceptance: a later remember() of the same id restarted it.
+        if (it != held_.end() && it->second == order_.front().first) held_.erase(it);
+        order_.pop_front();
+      }
+    }
+
+    std::unordered_map<std::string, std::int64_t, detail::string_hash, detail::string_equal> held_;
+    std::deque<std::pair<std::int64_t, const std::string*>> order_;
+  };
+};
+
+/// Stripe's 24 hours (M5).
+using stripe_identifier_window = rolling_identifier_window<>;
+
+/// "Forever": an accepted identifier is never free again.
+struct identifiers_never_expire {
+  class store {
+   public:
+    [[nodiscard]] std::optional<timestamp> holder(std::string_view id, timestamp) const {
+      const auto it = held_.find(id);
+      if (it == held_.end()) return std::nullopt;
+      return from_unix(it->second);
+    }
+    void remember(std::string_view id, timestamp now) { held_.try_emplace(std::string(id), to_unix(now)); }
+    [[nodiscard]] std::size_t size() const noexcept { return held_.size(); }
+
+   private:
+    std::unordered_map<std::string, std::int64_t, detail::string_hash, detail::string_equal> held_;
+  };
+};
+
+/// "Off": identifiers are never checked.
+struct no_identifier_dedup {
+  class store {
+   public:
+    [[nodiscard]] std::optional<timestamp> holder(std::string_view, timestamp) const noexcept {
+      return std::nullopt;
+    }
+    void remember(std::string_view, timestamp) const noexcept {}
+    [[nodiscard]] std::size_t size() const noexcept { return 0; }
+  };
+};
+
+static_assert(identifier_dedup_policy<stripe_identifier_window>);
+static_assert(identifier_dedup_policy<identifiers_never_expire>);
+static_assert(identifier_dedup_policy<no_identifier_dedup>);
+
+}  // namespace meterkit
