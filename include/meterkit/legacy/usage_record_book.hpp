@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// The usage-record book of one legacy-metered subscription item (SPEC L2-L6, D17, D18, B3, B4).
+///
+/// Acceptance (D17 after the item check, which is the caller's: `check_subscription_item`):
+/// quantity -> action -> timestamp format (legacy/usage_record.hpp) -> period:
+/// - L4: the current period is the item's period containing `received_at`; the timestamp must
+///   satisfy `current.start <= timestamp <= received_at`, else
+///   `usage_record_timestamp_out_of_period` (param `timestamp`). Arriving before the subscription
+///   starts is out of period.
+/// - L5, D18 (only for policies with `accepts_clock_drift_grace`, i.e. `sum`): when
+///   `received_at < current.start + G`, a timestamp in `[current.start - G, current.start)` is
+///   accepted. It is billed in the previous period when that period's invoice is not yet
+///   finalized at arrival (`received_at <= finalized_at(previous)`, D18), else in the current
+///   period. The first period has no grace (D18). G is `usage_record_book_options::grace`.
+///
+/// Storage is bitemporal: every accepted record is kept with its arrival, per period billed in,
+/// so that `quantity(period, as_of)` replays only the records with `received_at <= as_of` (an
+/// invoice is that function at its finalization time, B3). Values live per (period billed in,
+/// exact timestamp) (L2, D18): `increment` adds, `set` replaces, other timestamps are untouched.
+/// The period quantity is the policy applied to those values (L3, legacy/aggregate_usage.hpp); a
+/// stored 0 counts as present and "latest" orders by timestamp (D18). With a trial, values
+/// timestamped before `trial_end` are ignored by every policy, `last_ever`'s carry-over included
+/// (B4, D18). An increment that would leave the signed 64-bit range raises `overflow_error` and
+/// the record is not stored; so does a `sum` whose period total would.
+///
+/// Records must be given in arrival order `(received_at, sequence)`; acceptance itself depends on
+/// nothing but the record, the periods and the invoice clock.
+
+#include <algorithm>
+#include <concepts>
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <meterkit/aggregation/formula.hpp>
+#include <meterkit/calendar/period.hpp>
+#include <meterkit/core/checked.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
+#include <meterkit/legacy/aggregate_usage.hpp>
+#include <meterkit/legacy/usage_record.hpp>
+
+namespace meterkit {
+
+// ---------------------------------------------------------------------------------------------
+// The item's billing periods (satisfied by calendar/billing_schedule.hpp).
+
+/// `s.period_containing(t)` gives the period containing `t`, or nullopt before the first period.
+template <class S>
+concept period_source_finds_period = requires(const S& s, timestamp t) {
+  { s.period_containing(t) } -> std::convertible_to<std::optional<period>>;
+};
+
+/// `s.first_period()` gives the period that starts at the subscription's start.
+template <class S>
+concept period_source_has_first_period = requires(const S& s) {
+  { s.first_period() } -> std::convertible_to<period>;
+};
+
+/// `s.previous_period(p)` gives the period that ends where `p` starts, or nullopt for the first.
+template <class S>
+concept period_source_steps_back = requires(const S& s, const period& p) {
+  { s.previous_period(p) } -> std::convertible_to<std::optional<period>>;
+};
+
+/// `s.next_period(p)` gives the period that starts where `p` ends.
+template <class S>
+concept period_source_steps_forward = requires(const S& s, const period& p) {
+  { s.next_period(p) } -> std::convertible_to<period>;
+};
+
+/// Everything the book needs of an item's billing periods.
+template <class S>
+concept period_source = period_source_finds_period<S> && period_source_has_first_period<S> &&
+    period_source_steps_back<S> && period_source_steps_forward<S>;
+
+/// Optional: `s.trial_end()` gives the subscription's `trial_end`, used when the book's options
+/// do not name one.
+template <class S>
+concept period_source_has_trial_end = requires(const S& s) {
+  { s.trial_end() } -> std::convertible_to<std::optional<timestamp>>;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The invoice clock (B3): when the invoice of a period is finalized.
+
+/// `c.finalized_at(p)` gives the finalization time of the invoice that bills period `p`.
+template <class C>
+concept finalization_clock = requires(const C& c, const period& p) {
+  { c.finalized_at(p) } -> std::convertible_to<timestamp>;
+};
+
+/// B3: `finalized_at = end + delay`, delay 3600 s by default.
+struct finalized_after_delay {
+  seconds delay{3600};
+  [[nodiscard]] constexpr timestamp finalized_at(const period& p) const noexcept { return p.end + delay; }
+};
+
+namespace detail {
+/// Use as `static_assert(detail::check_period_source<S>())`.
+template <class S>
+consteval bool check_period_source() {
+  static_assert(period_source_finds_period<S>,
+                "meterkit: a period source needs `std::optional<period> period_containing(timestamp) const` "
+                "(see legacy/usage_record_book.hpp)");
+  static_assert(period_source_has_first_period<S>,
+                "meterkit: a period source needs `period first_period() const` (see "
+                "legacy/usage_record_book.hpp)");
+  static_assert(
+      period_source_steps_back<S>,
+      "meterkit: a period source needs `std::optional<period> previous_period(const period&) const` "
+      "(see legacy/usage_record_book.hpp)");
+  static_assert(period_source_steps_forward<S>,
+                "meterkit: a period source needs `period next_period(const period&) const` (see "
+                "legacy/usage_record_book.hpp)");
+  return period_source<S>;
+}
+
+/// Use as `static_assert(detail::check_finalization_clock<C>())`.
+template <class C>
+consteval bool check_finalization_clock() {
+  static_assert(finalization_clock<C>,
+                "meterkit: a finalization clock needs `timestamp finalized_at(const period&) const` (see "
+                "legacy/usage_record_book.hpp)");
+  return finalization_clock<C>;
+}
+}  // namespace detail
+
+static_assert(detail::check_finalization_clock<finalized_after_delay>());
+
+// ---------------------------------------------------------------------------------------------
+// The book.
+
+/// The book's parameters.
+struct usage_record_book_options {
+  /// L5: the clock-drift grace G (300 s by default; 0 turns it off). Must not be negative.
+  seconds grace{300};
+  /// B4, D18: values timestamped before it are not billed. When absent, the period source's own
+  /// `trial_end()` is used if it has one.
+  std::optional<timestamp> trial_end;
+};
+
+/// Where an accepted record went.
+struct recorded_usage {
+  period billed_in{};  ///< the period whose invoice bills it (D18)
+  timestamp time{};    ///< its timestamp, `"now"` resolved
+  std::int64_t quantity = 0;
+  usage_action action = usage_action::increment;
+  bool by_grace = false;  ///< accepted by L5 (timestamped before the current period's start)
+
+  friend constexpr bool operator==(const recorded_usage&, const recorded_usage&) = default;
+};
+
+/// L6: one period's `total_usage`.
+struct usage_record_summary {
+  meterkit::period period{};
+  std::int64_t total_usage = 0;
+
+  friend constexpr bool operator==(const usage_record_summary&, const usage_record_summary&) = default;
+};
+
+/// The usage records of one subscription item whose price aggregates with `Formula` (`sum`,
+/// `last_during_period`, `last_ever` or `peak` for `max`), billed in the periods of `Source`, with
+/// invoices finalized by `Clock`.
+template <class Formula, class Source, class Clock = finalized_after_delay>
+class usage_record_book {
+  static_assert(detail::check_formula<Formula>());
+  static_assert(detail::check_period_source<Source>());
+  static_assert(detail::check_finalization_clock<Clock>());
+
+ public:
+  using formula_type = Formula;
+  using source_type = Source;
+  using clock_type = Clock;
+
+  /// Throws `configuration_error` ("legacy_grace_period") for a negative grace.
+  explicit usage_record_book(Source source, usage_record_book_options options = {}, Clock clock = {})
+      : source_(std::move(source)), options_(std::move(options)), clock_(std::move(clock)) {
+    if (options_.grace < seconds{0}) {
+      METERKIT_THROW(configuration_error("legacy_grace_period", "must not be negative"));
+    }
+    if constexpr (period_source_has_trial_end<Source>) {
+      if (!options_.trial_end) options_.trial_end = source_.trial_end();
+    }
+  }
+
+  [[nodiscard]] const Source& periods() const noexcept { return source_; }
+  [[nodiscard]] const usage_record_book_options& options() const noexcept { return options_; }
+  [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
+  /// Accepted records so far.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+  /// D17 after the item check: quantity -> action -> timestamp format -> period (L4, L5); stores
+  /// the record when accepted (L2). Uses the book's invoice clock.
+  result<recorded_usage> record(const usage_record& r) { return record(r, clock_); }
+
+  /// The same with another invoice clock (for example the simulator's).
+  template <class OtherClock>
+  result<recorded_usage> record(const usage_record& r, const OtherClock& clock) {
+    static_assert(detail::check_finalization_clock<OtherClock>());
+    const auto checked = check_usage_record(r);
+    if (!checked) return checked.error();
+    auto placed = place(*checked, clock);
+    if (placed) store(*checked, *placed);
+    return placed;
+  }
+
+  /// L4, L5, D18 alone: where a checked record would be billed, or why it is out of period.
+  /// Stores nothing.
+  template <class OtherClock>
+  [[nodiscard]] result<recorded_usage> place(const checked_usage_record& r, const OtherClock& clock) const {
+    static_assert(detail::check_finalization_clock<OtherClock>());
+    const std::optional<period> current = source_.period_containing(r.received_at);
+    if (!current) {
+      return out_of_period(
+          r, "it arrived at " + std::to_string(to_unix(r.received_at)) + ", before the subscription started");
+    }
+    if (r.time > r.received_at) {
+      return out_of_period(r, "it is in the future (arrival " + std::to_string(to_unix(r.received_at)) + ")");
+    }
+    if (r.time >= current->start) {
+      return recorded_usage{*current, r.time, r.quantity, r.action, false};
+    }
+    if constexpr (accepts_clock_drift_grace<Formula>) {
+      const auto& g = options_.grace;
+      if (r.received_at - current->start < g && current->start - r.time <= g) {
+        const std::optional<period> previous = source_.previous_period(*current);
+        if (previous && previous->contains(r.time)) {
+          const bool previous_open = r.received_at <= timestamp{clock.finalized_at(*previous)};
+          return recorded_usage{previous_open ? *previous : *current, r.time, r.quantity, r.action, true};
+        }
+      }
+    }
+    return out_of_period(r, "it is before the start of the current period [" +
+                                std::to_string(to_unix(current->start)) + ", " +
+                                std::to_string(to_unix(current->end)) + ")");
+  }
+
+  /// L3 as of `as_of`: the policy over the values billed in `p` from the records that arrived at
+  /// or before `as_of` (B3: an invoice's quantity is this at its `finalized_at`). Values before
+  /// `trial_end` do not count (B4, D18). A policy that carries over (`last_ever`) takes the latest
+  /// value of the earlier periods when `p` has none.
+  [[nodiscard]] std::int64_t quantity(const period& p, timestamp as_of) const {
+    auto [state, present] = state_of(p, as_of);
+    if (present == 0 && carries_over_earlier_periods<Formula>) {
+      for (auto it = logs_.begin(); it != logs_.end() && it->first < p; ++it) {
+        Formula::merge(state, state_of(it->second, as_of).first);
+      }
+    }
+    return Formula::result(state);
+  }
+
+  /// L3 with every record given so far.
+  [[nodiscard]] std::int64_t quantity(const period& p) const { return quantity(p, timestamp::max()); }
+
+  /// L6 as of `as_of`: one summary per period from the first to the one containing `as_of`,
+  /// newest first, `total_usage` = `quantity(period, as_of)`. Empty before the subscription
+  /// starts.
+  [[nodiscard]] std::vector<usage_record_summary> summaries(timestamp as_of) const {
+    std::vector<usage_record_summary> out;
+    if (!source_.period_containing(as_of)) return out;
+    for (period p = source_.first_period();; p = source_.next_period(p)) {
+      out.push_back(usage_record_summary{p, quantity(p, as_of)});
+      if (as_of < p.end) break;
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  struct entry {
+    timestamp time;
+    timestamp received_at;
+    std::int64_t quantity;
+    usage_action action;
+    std::uint64_t order;  ///< global arrival position, the `sample::arrival` of the value it writes
+  };
+  struct value_slot {
+    std::int64_t value;
+    std::uint64_t arrival;
+  };
+  using state_type = typename Formula::state_type;
+  using slots_type = std::map<timestamp, value_slot>;
+
+  /// One period billed in: its records in arrival order, and its values as of the latest one.
+  struct period_log {
+    std::vector<entry> entries;
+    slots_type slots;
+    state_type live = Formula::identity();  ///< invertible formulas: the policy over `slots`
+    std::size_t live_count = 0;             ///< values that count (not before trial_end)
+  };
+
+  [[nodiscard]] bool counts(timestamp t) const noexcept {
+    return !options_.trial_end || t >= *options_.trial_end;
+  }
+
+  [[nodiscard]] static std::int64_t written_value(const slots_type& slots, const entry& e) {
+    if (e.action == usage_action::set) return e.quantity;
+    const auto it = slots.find(e.time);
+    const std::int64_t before = it == slots.end() ? 0 : it->second.value;
+    return add_or_throw(before, e.quantity, "usage record values at one timestamp");
+  }
+
+  [[nodiscard]] std::pair<state_type, std::size_t> fold(const slots_type& slots) const {
+    state_type s = Formula::identity();
+    std::size_t n = 0;
+    for (const auto& [t, v] : slots) {
+      if (!counts(t)) continue;
+      Formula::accumulate(s, sample{t, v.arrival, v.value});
+      ++n;
+    }
+    return {s, n};
+  }
+
+  [[nodiscard]] std::pair<state_type, std::size_t> state_of(const period_log& log, timestamp as_of) const {
+    if (log.entries.empty() || log.entries.back().received_at <= as_of) {
+      if constexpr (invertible_formula<Formula>) {
+        return {log.live, log.live_count};
+      } else {
+        return fold(log.slots);
+      }
+    }
+    slots_type replayed;
+    for (const auto& e : log.entries) {
+      if (e.received_at > as_of) break;
+      replayed.insert_or_assign(e.time, value_slot{written_value(replayed, e), e.order});
+    }
+    return fold(replayed);
+  }
+
+  [[nodiscard]] std::pair<state_type, std::size_t> state_of(const period& p, timestamp as_of) const {
+    const auto it = logs_.find(p);
+    if (it == logs_.end()) return {Formula::identity(), 0};
+    return state_of(it->second, as_of);
+  }
+
+  [[nodiscard]] static rejection out_of_period(const checked_usage_record& r, const std::string& why) {
+    return rejection{error_code::usage_record_timestamp_out_of_period,
+                     "Cannot create the usage record with timestamp " + std::to_string(to_unix(r.time)) +
+                         ": timestamps must lie in the subscription item's current period and not in the "
+                         "future; " +
+                         why + ".",
+                     "timestamp"};
+  }
+
+  /// Appends an accepted record. Computes everything that can fail before changing anything.
+  void store(const checked_usage_record& r, const recorded_usage& placed) {
+    if (latest_ && std::pair{r.received_at, r.sequence} < *latest_) {
+      METERKIT_THROW(std::invalid_argument("meterkit: usage records must be recorded in arrival order; " +
+                                           std::to_string(to_unix(r.received_at)) + " comes after " +
+                                           std::to_string(to_unix(latest_->first))));
+    }
+    auto it = logs_.find(placed.billed_in);
+    period_log fresh;
+    period_log& log = it == logs_.end() ? fresh : it->second;
+    const entry e{placed.time, r.received_at, placed.quantity, placed.action, next_order_};
+    const std::int64_t value = written_value(log.slots, e);
+    state_type live = log.live;
+    std::size_t live_count = log.live_count;
+    if constexpr (invertible_formula<Formula>) {
+      if (counts(e.time)) {
+        const auto old = log.slots.find(e.time);
+        if (old != log.slots.end()) {
+          Formula::retract(live, sample{e.time, old->second.arrival, old->second.value});
+        } else {
+          ++live_count;
+        }
+        Formula::accumulate(live, sample{e.time, e.order, value});
+      }
+    }
+    if (it == logs_.end()) it = logs_.emplace(placed.billed_in, std::move(fresh)).first;
+    period_log& target = it->second;
+    target.entries.push_back(e);
+    target.slots.insert_or_assign(e.time, value_slot{value, e.order});
+    target.live = live;
+    target.live_count = live_count;
+    latest_ = std::pair{r.received_at, r.sequence};
+    ++next_order_;
+    ++size_;
+  }
+
+  Source source_;
+  usage_record_book_options options_;
+  Clock clock_;
+  std::map<period, period_log> logs_;
+  std::optional<std::pair<timestamp, std::uint64_t>> latest_;
+  std::uint64_t next_order_ = 0;
+  std::size_t size_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The runtime mode, dispatched once onto the compiled books.
+
+/// A book whose `aggregate_usage` is known only at run time (a plan read from JSON). It holds one
+/// of the four compiled books, chosen by `visit_aggregate_usage`; there is no second
+/// implementation of the semantics.
+template <class Source, class Clock = finalized_after_delay>
+class any_usage_record_book {
+ public:
+  using variant_type =
+      std::variant<usage_record_book<sum, Source, Clock>,
+                   usage_record_book<last_during_period, Source, Clock>,
+                   usage_record_book<last_ever, Source, Clock>, usage_record_book<peak, Source, Clock>>;
+
+  any_usage_record_book(aggregate_usage mode, Source source, usage_record_book_options options = {},
+                        Clock clock = {})
+      : mode_(mode), book_(make(mode, std::move(source), std::move(options), std::move(clock))) {}
+
+  [[nodiscard]] aggregate_usage mode() const noexcept { return mode_; }
+
+  result<recorded_usage> record(const usage_record& r) {
+    return std::visit([&](auto& b) { return b.record(r); }, book_);
+  }
+  template <class OtherClock>
+  result<recorded_usage> record(const usage_record& r, const OtherClock& clock) {
+    return std::visit([&](auto& b) { return b.record(r, clock); }, book_);
+  }
+  [[nodiscard]] std::int64_t quantity(const period& p, timestamp as_of) const {
+    return std::visit([&](const auto& b) { return b.quantity(p, as_of); }, book_);
+  }
+  [[nodiscard]] std::int64_t quantity(const period& p) const {
+    return std::visit([&](const auto& b) { return b.quantity(p); }, book_);
+  }
+  [[nodiscard]] std::vector<usage_record_summary> summaries(timestamp as_of) const {
+    return std::visit([&](const auto& b) { return b.summaries(as_of); }, book_);
+  }
+  [[nodiscard]] std::size_t size() const noexcept {
+    return std::visit([](const auto& b) { return b.size(); }, book_);
+  }
+  /// The compiled book itself.
+  [[nodiscard]] const variant_type& compiled() const noexcept { return book_; }
+
+ private:
+  static variant_type make(aggregate_usage mode, Source source, usage_record_book_options options,
+                           Clock clock) {
+    return visit_aggregate_usage(mode, [&](auto tag) -> variant_type {
+      using F = typename decltype(tag)::type;
+      return variant_type{std::in_place_type<usage_record_book<F, Source, Clock>>, std::move(source),
+                          std::move(options), std::move(clock)};
+    });
+  }
+
+  aggregate_usage mode_;
+  variant_type book_;
+};
+
+}  // namespace meterkit
