@@ -181,8 +181,12 @@ struct recurring {
 };
 
 /// A price: the fields of Stripe's price object that decide an amount (P1-P3, D8, D9).
-/// `currency` has no default: every price names one.
+/// Every price names its currency, so there is no default constructor; the other fields take
+/// Stripe's defaults (per_unit, licensed, monthly) and are set afterwards.
 struct price {
+  price(std::string price_id, meterkit::currency price_currency)
+      : id(std::move(price_id)), currency(price_currency) {}
+
   std::string id;
   meterkit::currency currency;
   meterkit::billing_scheme billing_scheme = meterkit::billing_scheme::per_unit;
