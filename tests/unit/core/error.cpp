@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+#include <boost/test/unit_test.hpp>
+#include <meterkit/core/error.hpp>
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace meterkit;
+
+namespace {
+/// Every enumerator, written out by hand so that a code added to the enum without a spelling is
+/// noticed here (the table size check below) rather than printed as "unknown_error".
+const std::vector<error_code> all_codes{
+    error_code::no_meter,
+    error_code::archived_meter,
+    error_code::meter_event_no_customer_defined,
+    error_code::meter_event_value_not_found,
+    error_code::meter_event_invalid_value,
+    error_code::meter_event_customer_not_found,
+    error_code::timestamp_too_far_in_past,
+    error_code::timestamp_in_future,
+    error_code::duplicate_meter_event,
+    error_code::meter_event_adjustment_invalid,
+    error_code::meter_event_adjustment_not_found,
+    error_code::meter_event_already_cancelled,
+    error_code::meter_event_adjustment_too_late,
+    error_code::resource_missing,
+    error_code::usage_record_invalid_parameter,
+    error_code::usage_record_timestamp_out_of_period,
+    error_code::idempotency_error,
+    error_code::rate_limit,
+    error_code::billing_meter_event_session_expired,
+    error_code::api_error,
+    error_code::authentication_error,
+    error_code::arithmetic_overflow,
+    error_code::invalid_decimal,
+    error_code::invalid_timestamp,
+    error_code::invalid_configuration,
+};
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(core_error)
+
+BOOST_AUTO_TEST_CASE(D12_every_error_code_has_a_distinct_spelling_that_round_trips) {
+  BOOST_TEST(all_codes.size() == error_code_names.size());
+  std::set<std::string_view> seen;
+  for (auto code : all_codes) {
+    const std::string_view name = to_string(code);
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST(name != "unknown_error");
+      BOOST_TEST(!name.empty());
+      BOOST_TEST(seen.insert(name).second);
+      BOOST_TEST((error_code_from_string(name) == code));
+      BOOST_TEST((name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos));
+    }
+  }
+  // every enumerator value up to the last one is named; one past it is not
+  for (int i = 0; i <= static_cast<int>(error_code::invalid_configuration); ++i) {
+    BOOST_TEST(to_string(static_cast<error_code>(i)) != "unknown_error", i);
+  }
+  BOOST_TEST(to_string(static_cast<error_code>(static_cast<int>(error_code::invalid_configuration) + 1)) ==
+             "unknown_error");
+}
+
+BOOST_AUTO_TEST_CASE(D12_spellings_are_the_codes_of_the_spec) {
+  BOOST_TEST(to_string(error_code::no_meter) == "no_meter");
+  BOOST_TEST(to_string(error_code::duplicate_meter_event) == "duplicate_meter_event");
+  BOOST_TEST(to_string(error_code::meter_event_invalid_value) == "meter_event_invalid_value");
+  BOOST_TEST(to_string(error_code::timestamp_too_far_in_past) == "timestamp_too_far_in_past");
+  BOOST_TEST(to_string(error_code::meter_event_adjustment_too_late) == "meter_event_adjustment_too_late");
+  BOOST_TEST(to_string(error_code::usage_record_timestamp_out_of_period) ==
+             "usage_record_timestamp_out_of_period");
+  BOOST_TEST(to_string(error_code::resource_missing) == "resource_missing");
+  BOOST_TEST(to_string(error_code::idempotency_error) == "idempotency_error");
+  static_assert(to_string(error_code::archived_meter) == "archived_meter");
+  static_assert(error_code_from_string("no_meter") == error_code::no_meter);
+}
+
+BOOST_AUTO_TEST_CASE(D12_unknown_spellings_are_not_codes) {
+  for (const char* name :
+       {"", "unknown_error", "NO_METER", "no_meter ", "no-meter", "invalid_request_error"}) {
+    BOOST_TEST(!error_code_from_string(name).has_value(), name);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D6_result_holds_a_value_or_the_rejection) {
+  const result<int> ok = 42;
+  BOOST_TEST(ok.has_value());
+  BOOST_TEST(static_cast<bool>(ok));
+  BOOST_TEST(*ok == 42);
+  BOOST_TEST(ok.value() == 42);
+
+  const result<int> bad =
+      rejection{error_code::invalid_decimal, "\"x\" is not a valid decimal", "unit_amount"};
+  BOOST_TEST(!bad.has_value());
+  BOOST_TEST(!static_cast<bool>(bad));
+  BOOST_TEST((bad.error().code == error_code::invalid_decimal));
+  BOOST_TEST(bad.error().message == "\"x\" is not a valid decimal");
+  BOOST_TEST(bad.error().param == "unit_amount");
+  BOOST_CHECK_THROW((void)bad.value(), std::bad_variant_access);
+  BOOST_CHECK_THROW((void)ok.error(), std::bad_variant_access);
+
+  result<std::string> text = std::string("moved");
+  text.value() += " out";
+  const std::string taken = std::move(text).value();
+  BOOST_TEST(taken == "moved out");
+  const result<std::string> s = std::string("abc");
+  BOOST_TEST(s->size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(D6_outcome_is_accepted_or_rejected_with_code_message_and_param) {
+  const outcome yes = outcome::accept();
+  BOOST_TEST(yes.accepted());
+  BOOST_TEST(!yes.rejected());
+  BOOST_TEST(static_cast<bool>(yes));
+  BOOST_TEST((yes == outcome{}));
+
+  const outcome no = outcome::reject(error_code::duplicate_meter_event, "already seen", "identifier");
+  BOOST_TEST(no.rejected());
+  BOOST_TEST(!no.accepted());
+  BOOST_TEST(!static_cast<bool>(no));
+  BOOST_TEST((no.code() == error_code::duplicate_meter_event));
+  BOOST_TEST(no.error().message == "already seen");
+  BOOST_TEST(no.error().param == "identifier");
+  BOOST_TEST((no != yes));
+  BOOST_TEST((no == outcome::reject(error_code::duplicate_meter_event, "already seen", "identifier")));
+  BOOST_TEST((no != outcome::reject(error_code::duplicate_meter_event, "already seen")));
+  BOOST_TEST((no != outcome::reject(error_code::no_meter, "already seen", "identifier")));
+  const outcome from_rejection = rejection{error_code::no_meter, "no such meter", "event_name"};
+  BOOST_TEST((from_rejection.code() == error_code::no_meter));
+  BOOST_TEST(outcome::reject(error_code::no_meter, "m").error().param.empty());
+}
+
+BOOST_AUTO_TEST_CASE(D11_configuration_error_names_the_field) {
+  const configuration_error with_field("prices[2].tiers[1].up_to", "must increase");
+  BOOST_TEST(with_field.field() == "prices[2].tiers[1].up_to");
+  BOOST_TEST(std::string(with_field.what()) == "prices[2].tiers[1].up_to: must increase");
+  const configuration_error without_field("", "no subscriptions");
+  BOOST_TEST(without_field.field().empty());
+  BOOST_TEST(std::string(without_field.what()) == "no subscriptions");
+  BOOST_CHECK_THROW(METERKIT_THROW(configuration_error("currency", "bad")), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(D25_overflow_error_is_a_standard_overflow_error) {
+  try {
+    METERKIT_THROW(overflow_error("total overflows"));
+  } catch (const std::overflow_error& e) {
+    BOOST_TEST(std::string(e.what()) == "total overflows");
+    return;
+  }
+  BOOST_FAIL("METERKIT_THROW did not throw");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
