@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// Event summaries (SPEC M13, D26): the quantity of a meter for one customer over `[start, end)`,
+/// either as one window or grouped by UTC hour or day, one value per window in time order, same
+/// formula as invoices, unclamped (M12). Bounds must be minute-aligned, and hour- or day-aligned
+/// when grouped, with `start < end`; otherwise the request is refused with
+/// `invalid_configuration` naming `start_time`, `end_time` or `value_grouping_window`.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <meterkit/calendar/period.hpp>
+#include <meterkit/calendar/window.hpp>
+#include <meterkit/core/error.hpp>
+
+namespace meterkit {
+
+/// One window of a summary and the meter's value over it.
+struct event_summary {
+  period window;
+  std::int64_t aggregated_value = 0;
+
+  friend bool operator==(const event_summary&, const event_summary&) = default;
+};
+
+/// Why `[p.start, p.end)` cannot be summarized with `grouping` (M13), or nullopt when it can.
+[[nodiscard]] inline std::optional<rejection> check_summary_bounds(period p, window_kind grouping) {
+  auto refuse = [](std::string param, std::string what) {
+    return rejection{error_code::invalid_configuration, param + " " + what, param};
+  };
+  if (!(p.start < p.end)) return refuse("end_time", "must be later than start_time");
+  if (!utc_minute::is_aligned(p.start)) return refuse("start_time", "must be aligned to a UTC minute");
+  if (!utc_minute::is_aligned(p.end)) return refuse("end_time", "must be aligned to a UTC minute");
+  if (grouping == window_kind::hour) {
+    if (!utc_hour::is_aligned(p.start))
+      return refuse("start_time", "must be aligned to a UTC hour when grouped by hour");
+    if (!utc_hour::is_aligned(p.end))
+      return refuse("end_time", "must be aligned to a UTC hour when grouped by hour");
+  }
+  if (grouping == window_kind::day) {
+    if (!utc_day::is_aligned(p.start))
+      return refuse("start_time", "must be aligned to a UTC day when grouped by day");
+    if (!utc_day::is_aligned(p.end))
+      return refuse("end_time", "must be aligned to a UTC day when grouped by day");
+  }
+  return std::nullopt;
+}
+
+/// The windows of a summary of `p` grouped by `grouping`, in time order (`p` itself for `none`).
+/// Precondition: `check_summary_bounds(p, grouping)` found nothing.
+[[nodiscard]] inline std::vector<period> summary_windows(period p, window_kind grouping) {
+  std::vector<period> out;
+  if (grouping == window_kind::none) {
+    out.push_back(p);
+    return out;
+  }
+  const seconds len = window_length(grouping);
+  for (timestamp t = p.start; t < p.end; t += len) out.push_back(period{t, t + len});
+  return out;
+}
+
+}  // namespace meterkit

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// `meter_ledger`: the meters of one account, fed meter events and cancellations in arrival
+/// order, answering bitemporal quantities and summaries (SPEC M1-M13, D12-D16).
+///
+/// The ledger holds the meter definitions (unique ids and event names, D11), the known customers
+/// (M6), one identifier space across all meters (M5), and every accepted event with its
+/// cancellation. Each meter is an `basic_any_meter` over the compiled `meter<Formula, Ingestion>`
+/// policies, so the numbers come from the same code as compile-time meters.
+///
+/// Operations must be submitted in arrival order: `received_at` never decreases and `arrival`
+/// strictly increases from one submission to the next (events and adjustments alike); otherwise
+/// `std::invalid_argument` is raised. Rejections are values (`outcome`), never exceptions.
+///
+/// Acceptance policies are template parameters with SPEC's defaults: the timestamp window (M4),
+/// identifier deduplication (M5) and the cancellation window (M10).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <meterkit/acceptance/cancellation_window.hpp>
+#include <meterkit/acceptance/identifier_dedup.hpp>
+#include <meterkit/acceptance/meter_value.hpp>
+#include <meterkit/acceptance/timestamp_window.hpp>
+#include <meterkit/aggregation/formula_kind.hpp>
+#include <meterkit/calendar/period.hpp>
+#include <meterkit/calendar/window.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
+#include <meterkit/detail/string_hash.hpp>
+#include <meterkit/meter/any_meter.hpp>
+#include <meterkit/meter/customers.hpp>
+#include <meterkit/meter/event_summary.hpp>
+#include <meterkit/meter/meter_definition.hpp>
+
+namespace meterkit {
+
+/// An event's payload: keys to string values (M2).
+using meter_payload = std::map<std::string, std::string, std::less<>>;
+
+/// A meter event as submitted (M2), with its arrival.
+struct meter_event {
+  std::string event_name;
+  meter_payload payload;
+  std::optional<std::string> identifier;           ///< none or empty: a generated one (D14)
+  std::optional<::meterkit::timestamp> timestamp;  ///< none: the arrival time (M2)
+  ::meterkit::timestamp received_at{};             ///< arrival time
+  std::uint64_t arrival = 0;                       ///< position in arrival order (strictly increasing)
+  std::uint64_t tag = 0;                           ///< the caller's own reference (e.g. a source index)
+};
+
+/// A `meter_event_adjustment` (M10, D16): `type` must be `cancel`, `identifier` is
+/// `cancel.identifier`.
+struct meter_event_adjustment {
+  std::string event_name;
+  std::string type = "cancel";
+  std::optional<std::string> identifier;
+  ::meterkit::timestamp received_at{};
+  std::uint64_t arrival = 0;
+  std::uint64_t tag = 0;
+};
+
+/// An accepted meter event as the ledger keeps it.
+struct accepted_meter_event {
+  std::size_t meter = 0;     ///< index into `meters()`
+  std::size_t customer = 0;  ///< index into `customers()`
+  timestamp time{};          ///< event time (the arrival time when the event had none)
+  timestamp received_at{};
+  std::int64_t value = 0;  ///< the event's value; 1 for `count` meters (D24)
+  std::uint64_t arrival = 0;
+  std::optional<timestamp> cancelled_at;  ///< arrival of the accepted cancellation, if any
+  std::uint64_t tag = 0;                  ///< the submitting operation's tag
+  std::optional<std::string> identifier;  ///< as submitted (none when generated)
+};
+
+/// See the file comment.
+template <class TimestampWindow = stripe_timestamp_window, class IdentifierDedup = stripe_identifier_window,
+          class CancellationWindow = stripe_cancellation_window>
+class basic_meter_ledger {
+  static_assert(timestamp_acceptance_policy<TimestampWindow>,
+                "meterkit: TimestampWindow needs `static outcome check(timestamp event_time, timestamp "
+                "received_at)` (see acceptance/timestamp_window.hpp)");
+  static_assert(identifier_dedup_policy<IdentifierDedup>,
+                "meterkit: IdentifierDedup needs a `store` with holder() and remember() (see "
+                "acceptance/identifier_dedup.hpp)");
+  static_assert(cancellation_window_policy<CancellationWindow>,
+                "meterkit: CancellationWindow needs `static bool allows(timestamp original_received_at, "
+                "timestamp adjustment_received_at)` (see acceptance/cancellation_window.hpp)");
+
+ public:
+  basic_meter_ledger() = default;
+  /// A ledger with `meters` and the known `customers` (M6, D10). Throws `configuration_error`
+  /// on a duplicate meter id or event name (D11) or an unusable definition.
+  explicit basic_meter_ledger(const std::vector<meter_definition>& meters,
+                              const std::vector<std::string>& customers = {}) {
+    for (const auto& m : meters) add_meter(m);
+    for (const auto& c : customers) add_customer(c);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Configuration
+
+  /// Adds a meter; returns its index. Throws `configuration_error` on a duplicate id or
+  /// event_name (active or not, D11) or an unusable definition.
+  std::size_t add_meter(const meter_definition& m) {
+    validate(m);
+    if (meter_by_id_.count(m.id) != 0) {
+      METERKIT_THROW(configuration_error("meters[" + m.id + "].id", "duplicate meter id \"" + m.id + "\""));
+    }
+    if (meter_by_event_name_.count(m.event_name) != 0) {
+      METERKIT_THROW(configuration_error("meters[" + m.id + "].event_name",
+                                         "duplicate event_name \"" + m.event_name + "\""));
+    }
+    const std::size_t i = meters_.size();
+    meters_.push_back(m);
+    runtime_.emplace_back(m);
+    meter_by_id_.emplace(m.id, i);
+    meter_by_event_name_.emplace(m.event_name, i);
+    return i;
+  }
+
+  /// Makes `id` a known customer (M6); returns its index. Adding a known one again is harmless.
+  /// Throws `configuration_error` for an empty id.
+  std::size_t add_customer(std::string_view id) {
+    if (id.empty()) METERKIT_THROW(configuration_error("customers[]", "a customer id must not be empty"));
+    return customers_.find_or_add(id);
+  }
+
+  [[nodiscard]] const std::vector<meter_definition>& meters() const noexcept { return meters_; }
+  /// The index of the meter with `id`, if any.
+  [[nodiscard]] std::optional<std::size_t> meter_index(std::string_view id) const {
+    const auto it = meter_by_id_.find(id);
+    if (it == meter_by_id_.end()) return std::nullopt;
+    return it->second;
+  }
+  /// The index of the meter with `event_name`, if any.
+  [[nodiscard]] std::optional<std::size_t> meter_index_by_event_name(std::string_view event_name) const {
+    const auto it = meter_by_event_name_.find(event_name);
+    if (it == meter_by_event_name_.end()) return std::nullopt;
+    return it->second;
+  }
+  /// Number of known customers; `customer_id(i)` for `i < customer_count()`.
+  [[nodiscard]] std::size_t customer_count() const noexcept { return customers_.size(); }
+  [[nodiscard]] const std::string& customer_id(std::size_t i) const { return customers_.key_of(i); }
+  /// The index of the known customer `id`, if any.
+  [[nodiscard]] std::optional<std::size_t> customer_index(std::string_view id) const {
+    return customers_.find(id);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Operations (in arrival order)
+
+  /// Accepts or rejects one meter event by D12's checks, in order: event name (`no_meter`,
+  /// `archived_meter`), customer key, value key (not for `count`), value format, known customer,
+  /// too far in the past, in the future, duplicate identifier. A rejected event changes nothing.
+  outcome submit(const meter_event& e) {
+    check_order(e.received_at, e.arrival);
+    const auto m = meter_by_event_name_.find(e.event_name);
+    if (e.event_name.empty()) {
+      return outcome::reject(error_code::no_meter, "event_name is required", "event_name");
+    }
+    if (m == meter_by_event_name_.end()) {
+      return outcome::reject(error_code::no_meter, "no meter has event_name \"" + e.event_name + "\"",
+                             "event_name");
+    }
+    const meter_definition& def = meters_[m->second];
+    if (!def.active) {
+      return outcome::reject(error_code::archived_meter,
+                             "the meter " + def.id + " for event_name \"" + e.event_name + "\" is inactive",
+                             "event_name");
+    }
+    const std::string customer_param = "payload[" + def.customer_key + "]";
+    const auto c = e.payload.find(def.customer_key);
+    if (c == e.payload.end()) {
+      return outcome::reject(error_code::meter_event_no_customer_defined,
+                             customer_param + " is missing: meter " + def.id + " reads the customer from it",
+                             customer_param);
+    }
+    std::int64_t value = 1;
+    if (def.formula != formula_kind::count) {
+      const std::string value_param = "payload[" + def.value_key + "]";
+      const auto v = e.payload.find(def.value_key);
+      if (v == e.payload.end()) {
+        return outcome::reject(error_code::meter_event_value_not_found,
+                               value_param + " is missing: meter " + def.id + " reads the value from it",
+                               value_param);
+      }
+      auto parsed = parse_meter_value(v->second, value_param);
+      if (!parsed) return parsed.error();
+      value = *parsed;
+    }
+    const auto customer = customers_.find(c->second);
+    if (!customer) {
+      return outcome::reject(error_code::meter_event_customer_not_found,
+                             customer_param + " names the unknown customer \"" + c->second + "\"",
+                             customer_param);
+    }
+    const timestamp t = e.timestamp.value_or(e.received_at);
+    if (auto window = TimestampWindow::check(t, e.received_at); !window) return window;
+    const bool has_identifier = e.identifier.has_value() && !e.identifier->empty();
+    if (has_identifier) {
+      if (const auto held = identifiers_.holder(*e.identifier, e.received_at)) {
+        return outcome::reject(
+            error_code::duplicate_meter_event,
+            "identifier " + *e.identifier + " was already accepted at " + std::to_string(to_unix(*held)),
+            "identifier");
+      }
+      identifiers_.remember(*e.identifier, e.received_at);
+    }
+    const std::size_t index = events_.size();
+    events_.push_back(accepted_meter_event{m->second, *customer, t, e.received_at, value, e.arrival,
+                                           std::nullopt, e.tag,
+                                           has_identifier ? e.identifier : std::nullopt});
+    runtime_[m->second].add(*customer, event_record{t, e.received_at, e.arrival, value, never});
+    if (has_identifier) cancellable_[cancel_key(m->second, *e.identifier)] = index;
+    return outcome::accept();
+  }
+
+  /// Accepts or rejects one cancellation (M10, D16), checks in order: `type` must be `cancel` and
+  /// the identifier present (`meter_event_adjustment_invalid`); event name known and an accepted
+  /// event with that identifier and event name (`meter_event_adjustment_not_found`; the most
+  /// recently accepted one is the target); not yet cancelled (`meter_event_already_cancelled`);
+  /// in time (`meter_event_adjustment_too_late`).
+  outcome submit(const meter_event_adjustment& a) {
+    check_order(a.received_at, a.arrival);
+    if (a.type != "cancel") {
+      return outcome::reject(error_code::meter_event_adjustment_invalid,
+                             "type must be \"cancel\", got \"" + a.type + "\"", "type");
+    }
+    if (!a.identifier || a.identifier->empty()) {
+      return outcome::reject(error_code::meter_event_adjustment_invalid, "cancel.identifier is required",
+                             "cancel.identifier");
+    }
+    const auto m = meter_by_event_name_.find(a.event_name);
+    if (m == meter_by_event_name_.end()) {
+      return outcome::reject(error_code::meter_event_adjustment_not_found,
+                             "no meter has event_name \"" + a.event_name + "\"", "event_name");
+    }
+    const auto target = cancellable_.find(cancel_key(m->second, *a.identifier));
+    if (target == cancellable_.end()) {
+      return outcome::reject(
+          error_code::meter_event_adjustment_not_found,
+          "no accepted event with identifier " + *a.identifier + " and event_name \"" + a.event_name + "\"",
+          "cancel.identifier");
+    }
+    accepted_meter_event& ev = events_[target->second];
+    if (ev.cancelled_at) {
+      return outcome::reject(error_code::meter_event_already_cancelled,
+                             "the event with identifier " + *a.identifier + " was already cancelled at " +
+                                 std::to_string(to_unix(*ev.cancelled_at)),
+                             "cancel.identifier");
+    }
+    if (!CancellationWindow::allows(ev.received_at, a.received_at)) {
+      return outcome::reject(error_code::meter_event_adjustment_too_late,
+                             "the event with identifier " + *a.identifier + " arrived at " +
+                                 std::to_string(to_unix(ev.received_at)) + ", more than " +
+                                 std::to_string(seconds{CancellationWindow::length}.count()) +
+                                 " seconds before this cancellation",
+                             "cancel.identifier");
+    }
+    ev.cancelled_at = a.received_at;
+    runtime_[ev.meter].cancel(ev.customer, ev.time, ev.arrival, a.received_at);
+    return outcome::accept();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Queries
+
+  /// `quantity(meter, customer, [start, end), as_of)` of SPEC "The model": events with
+  /// `received_at <= as_of`, not cancelled as of `as_of`, timestamp in `p`, after M7/M8 and the
+  /// formula (M9). 0 without events or for an unknown customer; not clamped (M12 is the
+  /// invoice's). Throws `configuration_error` for an unknown meter id.
+  [[nodiscard]] std::int64_t quantity(std::string_view meter_id, std::string_view customer, period p,
+                                      timestamp as_of) const {
+    const std::size_t m = require_meter(meter_id);
+    const auto c = customers_.find(customer);
+    if (!c) return 0;
+    return runtime_[m].quantity(*c, p, as_of);
+  }
+  /// The same by indices (`meter_index`, `customer_index`).
+  [[nodiscard]] std::int64_t quantity(std::size_t meter, std::size_t customer, period p,
+                                      timestamp as_of) const {
+    return runtime_.at(meter).quantity(customer, p, as_of);
+  }
+
+  /// Event summaries (M13): one per window of `p` grouped by `grouping`, as of `as_of`,
+  /// unclamped; an alignment error as a rejection. Throws `configuration_error` for an unknown
+  /// meter id. An unknown customer has all-zero summaries.
+  [[nodiscard]] result<std::vector<event_summary>> summaries(std::string_view meter_id,
+                                                             std::string_view customer, period p,
+                                                             window_kind grouping, timestamp as_of) const {
+    const std::size_t m = require_meter(meter_id);
+    const auto c = customers_.find(customer);
+    return runtime_[m].summaries(c.value_or(no_customer), p, grouping, as_of);
+  }
+
+  /// Every accepted event, in arrival order (cancelled ones too, with `cancelled_at`).
+  [[nodiscard]] const std::vector<accepted_meter_event>& events() const noexcept { return events_; }
+  [[nodiscard]] const meter_definition& meter_of(const accepted_meter_event& e) const {
+    return meters_[e.meter];
+  }
+  [[nodiscard]] const std::string& customer_of(const accepted_meter_event& e) const {
+    return customers_.key_of(e.customer);
+  }
+
+  /// The compiled meter behind meter `i` (customers keyed by their index).
+  [[nodiscard]] const basic_any_meter<dense_customers>& runtime_meter(std::size_t i) const {
+    return runtime_.at(i);
+  }
+
+ private:
+  static constexpr std::size_t no_customer = static_cast<std::size_t>(-1);
+
+  void check_order(timestamp received_at, std::uint64_t arrival) {
+    if (any_submitted_ && (received_at < last_received_ || arrival <= last_arrival_)) {
+      METERKIT_THROW(std::invalid_argument(
+          "meterkit: meter_ledger: operations must be submitted in arrival order (received_at " +
+          std::to_string(to_unix(received_at)) + ", arrival " + std::to_string(arrival) +
+          " after received_at " + std::to_string(to_unix(last_received_)) + ", arrival " +
+          std::to_string(last_arrival_) + ")"));
+    }
+    any_submitted_ = true;
+    last_received_ = received_at;
+    last_arrival_ = arrival;
+  }
+
+  std::size_t require_meter(std::string_view id) const {
+    const auto it = meter_by_id_.find(id);
+    if (it == meter_by_id_.end()) {
+      METERKIT_THROW(configuration_error("meter", "no meter with id \"" + std::string(id) + "\""));
+    }
+    return it->second;
+  }
+
+  static std::string cancel_key(std::size_t meter, std::string_view identifier) {
+    std::string k = std::to_string(meter);
+    k += '\x1f';
+    k += identifier;
+    return k;
+  }
+
+  std::vector<meter_definition> meters_;
+  std::vector<basic_any_meter<dense_customers>> runtime_;
+  std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> meter_by_id_;
+  std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal>
+      meter_by_event_name_;
+  string_customer_ids::index customers_;
+  typename IdentifierDedup::store identifiers_;
+  std::vector<accepted_meter_event> events_;
+  std::unordered_map<std::string, std::size_t> cancellable_;  // (meter, identifier) -> latest accepted event
+  bool any_submitted_ = false;
+  timestamp last_received_{};
+  std::uint64_t last_arrival_ = 0;
+};
+
+/// The ledger with SPEC's policies: 35 days / 5 minutes (M4), 24 h identifiers (M5), 24 h
+/// cancellations (M10).
+using meter_ledger = basic_meter_ledger<>;
+
+}  // namespace meterkit
