@@ -32,6 +32,10 @@
 #include <meterkit/aggregation/sum.hpp>
 
 // ingestion
+#include <meterkit/ingestion/event_record.hpp>
+#include <meterkit/ingestion/ingestion.hpp>
+#include <meterkit/ingestion/pre_aggregated.hpp>
+#include <meterkit/ingestion/raw.hpp>
 
 // acceptance
 #include <meterkit/acceptance/cancellation_window.hpp>
@@ -41,6 +45,13 @@
 #include <meterkit/acceptance/timestamp_window.hpp>
 
 // meter
+#include <meterkit/meter/any_meter.hpp>
+#include <meterkit/meter/customer_state.hpp>
+#include <meterkit/meter/customers.hpp>
+#include <meterkit/meter/event_summary.hpp>
+#include <meterkit/meter/meter.hpp>
+#include <meterkit/meter/meter_definition.hpp>
+#include <meterkit/meter/meter_ledger.hpp>
 
 // legacy
 #include <meterkit/legacy/aggregate_usage.hpp>
