@@ -87,10 +87,26 @@ inline constexpr int128 decimal_scale = 1'000'000'000'000;
   if (s.empty()) return fail(decimal_error::empty, 0);
   if (s[0] == '+' || s[0] == '-') return fail(decimal_error::sign_not_allowed, 0);
   if (s[0] == '.') return fail(decimal_error::leading_point, 0);
+  // One pass: characters decide first (the first bad one is reported), the shape of the number
+  // after the loop. The integer part is kept in 64 bits until it exceeds INT64_MAX.
+  constexpr std::uint64_t int64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   std::size_t point = std::string_view::npos;
+  std::uint64_t whole = 0;
+  bool too_large = false;
+  std::uint64_t frac = 0;
+  std::size_t frac_digits = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    if (c >= '0' && c <= '9') continue;
+    if (c >= '0' && c <= '9') {
+      const auto digit = static_cast<std::uint64_t>(c - '0');
+      if (point != std::string_view::npos) {
+        if (++frac_digits <= static_cast<std::size_t>(decimal_digits)) frac = frac * 10 + digit;
+      } else if (!too_large) {
+        too_large = whole > (int64_max - digit) / 10;
+        whole = whole * 10 + digit;
+      }
+      continue;
+    }
     if (c == '.') {
       if (point != std::string_view::npos) return fail(decimal_error::multiple_points, i);
       point = i;
@@ -99,27 +115,17 @@ inline constexpr int128 decimal_scale = 1'000'000'000'000;
     if (c == 'e' || c == 'E') return fail(decimal_error::exponent_not_allowed, i);
     return fail(decimal_error::invalid_character, i);
   }
-  const std::size_t int_end = point == std::string_view::npos ? s.size() : point;
-  std::size_t frac_digits = 0;
   if (point != std::string_view::npos) {
-    frac_digits = s.size() - point - 1;
     if (frac_digits == 0) return fail(decimal_error::missing_fraction_digits, point);
     if (frac_digits > static_cast<std::size_t>(decimal_digits)) {
       return fail(decimal_error::too_many_fraction_digits,
                   point + 1 + static_cast<std::size_t>(decimal_digits));
     }
   }
-  int128 whole = 0;
-  for (std::size_t i = 0; i < int_end; ++i) {
-    whole = whole * 10 + (s[i] - '0');
-    if (whole > std::numeric_limits<std::int64_t>::max()) return fail(decimal_error::too_large, 0);
-  }
-  int128 frac = 0;
-  for (std::size_t i = 0; i < static_cast<std::size_t>(decimal_digits); ++i) {
-    const std::size_t at = int_end + 1 + i;
-    frac = frac * 10 + (i < frac_digits ? s[at] - '0' : 0);
-  }
-  return decimal_scan{whole * decimal_scale + frac, std::nullopt, 0};
+  if (too_large) return fail(decimal_error::too_large, 0);
+  for (std::size_t k = frac_digits; k < static_cast<std::size_t>(decimal_digits); ++k) frac *= 10;
+  return decimal_scan{static_cast<int128>(whole) * decimal_scale + static_cast<int128>(frac), std::nullopt,
+                      0};
 }
 
 /// A sentence that says exactly what is wrong with `s`.

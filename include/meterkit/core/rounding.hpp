@@ -139,8 +139,8 @@ inline constexpr int128 int128_min = -int128_max - 1;
 /// n / d rounded once with `P`, in 128 bits. Precondition: d > 0.
 template <class P>
 [[nodiscard]] constexpr int128 divide_and_round_128(int128 n, int128 d) noexcept {
-  const int128 q = n / d;  // truncates toward zero; d > 0, so no INT128_MIN / -1
-  const int128 rem = n % d;
+  const int128 q = n / d;        // truncates toward zero; d > 0, so no INT128_MIN / -1
+  const int128 rem = n - q * d;  // n % d, without a second 128-bit division
   if (rem == 0) return q;
   const int128 r = rem < 0 ? -rem : rem;  // |rem| < d, so the negation cannot overflow
   if (!P::away_from_zero(q, r, d)) return q;
@@ -155,8 +155,10 @@ template <class P>
   const uint128 ua = a < 0 ? uint128{0} - static_cast<uint128>(a) : static_cast<uint128>(a);
   const uint128 ub = b < 0 ? uint128{0} - static_cast<uint128>(b) : static_cast<uint128>(b);
   const uint128 limit = negative ? static_cast<uint128>(int128_max) + 1 : static_cast<uint128>(int128_max);
-  if (ua > limit / ub) return std::nullopt;
+  const bool small = (ua >> 64) == 0 && (ub >> 64) == 0;  // the usual case: no division needed
+  if (small ? false : ua > limit / ub) return std::nullopt;
   const uint128 product = ua * ub;
+  if (product > limit) return std::nullopt;
   if (!negative) return static_cast<int128>(product);
   if (product == static_cast<uint128>(int128_max) + 1) return int128_min;
   return -static_cast<int128>(product);
