@@ -133,7 +133,7 @@ struct per_unit {
 
   [[nodiscard]] constexpr decimal exact_amount(std::int64_t quantity) const {
     detail::require_non_negative_quantity(quantity);
-    return unit_amount * quantity;
+    return detail::multiply_amount(unit_amount, quantity);
   }
 };
 

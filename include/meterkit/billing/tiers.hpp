@@ -81,6 +81,16 @@ consteval bool check_tiers_mode_policy() {
   METERKIT_THROW(std::invalid_argument(std::string("meterkit: ") + what));
 }
 
+/// a x q for a >= 0 and q >= 0, exactly; `overflow_error` outside the decimal range. Unit
+/// amounts below 2^63 x 10^-12 take a short path whose product cannot leave 128 bits.
+[[nodiscard]] constexpr decimal multiply_amount(decimal a, std::int64_t q) {
+  constexpr int128 short_path_limit = int128{1} << 63;
+  if (a.raw() >= 0 && a.raw() < short_path_limit && q >= 0) {
+    if (auto product = decimal::from_raw(a.raw() * q)) return *product;
+  }
+  return a * q;  // the checked product: throws overflow_error when out of range
+}
+
 constexpr void require_priceable(std::span<const price_tier> tiers, std::int64_t quantity) {
   if (quantity < 0) throw_invalid_tiers("a tiered price needs a quantity >= 0 (M12 clamps the line)");
   if (tiers.empty()) throw_invalid_tiers("a tiered price needs at least one tier");
@@ -100,7 +110,7 @@ struct graduated {
       const price_tier& tier = tiers[i];
       if (i > 0 && quantity <= below) return total;  // this tier starts at below + 1: not reached
       const std::int64_t top = tier.contains_up_to(quantity) ? quantity : *tier.up_to;
-      if (top > below && tier.unit_amount) total += *tier.unit_amount * (top - below);
+      if (top > below && tier.unit_amount) total += detail::multiply_amount(*tier.unit_amount, top - below);
       if (tier.flat_amount) total += *tier.flat_amount;
       if (tier.contains_up_to(quantity)) return total;
       below = *tier.up_to;
@@ -116,7 +126,9 @@ struct volume {
   [[nodiscard]] static constexpr decimal amount(std::span<const price_tier> tiers, std::int64_t quantity) {
     detail::require_priceable(tiers, quantity);
     for (const price_tier& tier : tiers) {
-      if (tier.contains_up_to(quantity)) return tier.unit_or_zero() * quantity + tier.flat_or_zero();
+      if (tier.contains_up_to(quantity)) {
+        return detail::multiply_amount(tier.unit_or_zero(), quantity) + tier.flat_or_zero();
+      }
     }
     detail::throw_invalid_tiers("the last tier must be inf (up_to = null)");
   }
