@@ -42,6 +42,7 @@
 
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/string_hash.hpp>
 
 namespace meterkit {
 
@@ -126,15 +127,6 @@ class idempotency_answer {
 /// The stored outcome must be a copyable value (it is handed back on every replay).
 template <class Outcome>
 concept idempotent_outcome = std::copy_constructible<Outcome> && std::is_object_v<Outcome>;
-
-namespace detail {
-struct string_hash {
-  using is_transparent = void;
-  [[nodiscard]] std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-}  // namespace detail
 
 /// Idempotency keys (I1, I2, D19) over any outcome type: `outcome` for one usage record or meter
 /// event, `std::vector<outcome>` for a stream request of N events (D7), ...
