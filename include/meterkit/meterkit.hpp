@@ -59,7 +59,9 @@
 
 // billing
 #include <meterkit/billing/invoice.hpp>
+#include <meterkit/billing/plan.hpp>
 #include <meterkit/billing/price.hpp>
 #include <meterkit/billing/request.hpp>
+#include <meterkit/billing/simulator.hpp>
 #include <meterkit/billing/tiers.hpp>
 #include <meterkit/billing/transform_quantity.hpp>

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// A billing plan: meters, prices, subscriptions and the few settings of D10, with the validation
+/// of D9 and D11 (an unusable plan is refused before any usage is read, naming the field).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <meterkit/billing/price.hpp>
+#include <meterkit/calendar/billing_cycle.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/rounding.hpp>
+#include <meterkit/core/time.hpp>
+#include <meterkit/legacy/aggregate_usage.hpp>
+#include <meterkit/meter/meter_definition.hpp>
+
+namespace meterkit {
+
+/// A subscription item: a price and, for licensed prices, a quantity (D22: default 1, 0 allowed).
+struct subscription_item {
+  std::string id;
+  std::string price;
+  std::int64_t quantity = 1;
+
+  friend bool operator==(const subscription_item&, const subscription_item&) = default;
+};
+
+/// A subscription (B3, B4): its items share one currency and one interval (B4, B5).
+struct subscription {
+  std::string id;
+  std::string customer;
+  timestamp start_date{};
+  std::optional<timestamp> billing_cycle_anchor;  ///< default: trial_end, else start_date (B4)
+  std::optional<timestamp> trial_end;
+  std::vector<subscription_item> items;
+
+  friend bool operator==(const subscription&, const subscription&) = default;
+};
+
+/// The settings a plan may change (D10); every other window keeps SPEC.md's default.
+struct plan_settings {
+  seconds invoice_finalization_delay{3600};                     ///< B3
+  seconds legacy_grace_period{300};                             ///< L5
+  rounding_mode rounding = rounding_mode::half_away_from_zero;  ///< P4
+
+  friend bool operator==(const plan_settings&, const plan_settings&) = default;
+};
+
+struct plan {
+  std::vector<meter_definition> meters;
+  std::vector<price> prices;
+  std::vector<subscription> subscriptions;
+  /// Customers without a subscription that meter events may still name (D10, M6).
+  std::vector<std::string> customers;
+  plan_settings settings;
+
+  friend bool operator==(const plan&, const plan&) = default;
+};
+
+namespace detail {
+[[noreturn]] inline void plan_error(const std::string& field, const std::string& what) {
+  METERKIT_THROW(configuration_error(field, what));
+}
+inline std::string indexed(std::string_view array, std::size_t i) {
+  return std::string(array) + "[" + std::to_string(i) + "]";
+}
+}  // namespace detail
+
+/// Refuses an unusable plan (D9, D11) with a `configuration_error` naming the object and field:
+/// duplicate ids or event names, dangling references, a subscription without items, mixed
+/// currencies or intervals in a subscription, an invalid price, a negative item quantity, a
+/// negative setting.
+inline void validate(const plan& p) {
+  using detail::indexed;
+  using detail::plan_error;
+  std::unordered_map<std::string, std::size_t> meter_ids;
+  std::unordered_map<std::string, std::size_t> event_names;
+  for (std::size_t i = 0; i < p.meters.size(); ++i) {
+    const auto& m = p.meters[i];
+    const auto field = indexed("meters", i);
+    if (m.id.empty()) plan_error(field + ".id", "a meter needs an id");
+    if (m.event_name.empty()) plan_error(field + ".event_name", "a meter needs an event_name");
+    if (auto [it, fresh] = meter_ids.emplace(m.id, i); !fresh) {
+      plan_error(field + ".id",
+                 "duplicate meter id \"" + m.id + "\" (also " + indexed("meters", it->second) + ")");
+    }
+    if (auto [it, fresh] = event_names.emplace(m.event_name, i); !fresh) {
+      plan_error(field + ".event_name", "duplicate event_name \"" + m.event_name + "\" (also " +
+                                            indexed("meters", it->second) + ", M1: unique among meters)");
+    }
+  }
+  std::unordered_map<std::string, std::size_t> price_ids;
+  for (std::size_t i = 0; i < p.prices.size(); ++i) {
+    const auto& pr = p.prices[i];
+    const auto field = indexed("prices", i);
+    if (pr.id.empty()) plan_error(field + ".id", "a price needs an id");
+    if (auto [it, fresh] = price_ids.emplace(pr.id, i); !fresh) {
+      plan_error(field + ".id",
+                 "duplicate price id \"" + pr.id + "\" (also " + indexed("prices", it->second) + ")");
+    }
+    validate(pr, field);
+    if (pr.recurring.usage_type == usage_type::metered) {
+      if (pr.recurring.meter) {
+        if (!meter_ids.contains(*pr.recurring.meter)) {
+          plan_error(field + ".recurring.meter", "no meter has the id \"" + *pr.recurring.meter + "\"");
+        }
+      } else if (pr.recurring.aggregate_usage && !parse_aggregate_usage(*pr.recurring.aggregate_usage)) {
+        plan_error(
+            field + ".recurring.aggregate_usage",
+            "\"" + *pr.recurring.aggregate_usage + "\" is not sum, last_during_period, last_ever or max");
+      }
+    }
+  }
+  std::unordered_set<std::string> subscription_ids;
+  std::unordered_map<std::string, std::string> item_ids;
+  for (std::size_t s = 0; s < p.subscriptions.size(); ++s) {
+    const auto& sub = p.subscriptions[s];
+    const auto field = indexed("subscriptions", s);
+    if (sub.id.empty()) plan_error(field + ".id", "a subscription needs an id");
+    if (sub.customer.empty()) plan_error(field + ".customer", "a subscription needs a customer");
+    if (!subscription_ids.insert(sub.id).second)
+      plan_error(field + ".id", "duplicate subscription id \"" + sub.id + "\"");
+    if (sub.items.empty()) plan_error(field + ".items", "a subscription needs at least one item (D11)");
+    if (!in_supported_range(sub.start_date))
+      plan_error(field + ".start_date", "outside 1970-01-01 ... 9999-12-31");
+    if (sub.trial_end && *sub.trial_end <= sub.start_date) {
+      plan_error(field + ".trial_end", "must be after start_date");
+    }
+    const price* first = nullptr;
+    for (std::size_t i = 0; i < sub.items.size(); ++i) {
+      const auto& item = sub.items[i];
+      const auto item_field = field + "." + indexed("items", i);
+      if (item.id.empty()) plan_error(item_field + ".id", "a subscription item needs an id");
+      if (auto [it, fresh] = item_ids.emplace(item.id, item_field); !fresh) {
+        plan_error(item_field + ".id",
+                   "duplicate subscription item id \"" + item.id + "\" (also " + it->second + ")");
+      }
+      const auto found = price_ids.find(item.price);
+      if (found == price_ids.end())
+        plan_error(item_field + ".price", "no price has the id \"" + item.price + "\"");
+      if (item.quantity < 0) plan_error(item_field + ".quantity", "must not be negative (D11)");
+      const price& pr = p.prices[found->second];
+      if (first == nullptr) {
+        first = &pr;
+        continue;
+      }
+      if (pr.currency != first->currency) {
+        plan_error(item_field + ".price", "currency " + std::string(pr.currency.code()) + " differs from " +
+                                              std::string(first->currency.code()) +
+                                              " of the subscription's first item (B5)");
+      }
+      if (!(pr.recurring.interval == first->recurring.interval)) {
+        plan_error(item_field + ".price", "interval differs from the subscription's first item (B4)");
+      }
+    }
+  }
+  for (std::size_t i = 0; i < p.customers.size(); ++i) {
+    if (p.customers[i].empty()) plan_error(indexed("customers", i), "a customer needs an id");
+  }
+  if (p.settings.invoice_finalization_delay < seconds{0}) {
+    plan_error("settings.invoice_finalization_delay", "must not be negative");
+  }
+  if (p.settings.legacy_grace_period < seconds{0})
+    plan_error("settings.legacy_grace_period", "must not be negative");
+}
+
+}  // namespace meterkit

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// The offline invoice simulator (SPEC B3-B5, M11, M12, L5, I2, D20-D24, D27; CONTRACT.md
+/// `simulate`): replays requests in arrival order against a plan and produces every invoice, draft,
+/// finalized or upcoming, with the rejected operations, late usage and counts that reconcile.
+///
+/// Acceptance happens at arrival; invoices are the pure function of SPEC.md's model: a finalized
+/// invoice shows quantities as of its `finalized_at`, a draft or upcoming one as of `until`. The
+/// same inputs give the same result, whatever way the requests were split into inputs.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <meterkit/acceptance/idempotency.hpp>
+#include <meterkit/billing/invoice.hpp>
+#include <meterkit/billing/plan.hpp>
+#include <meterkit/billing/price.hpp>
+#include <meterkit/billing/request.hpp>
+#include <meterkit/calendar/billing_schedule.hpp>
+#include <meterkit/core/checked.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/legacy/usage_record_book.hpp>
+#include <meterkit/meter/meter_ledger.hpp>
+
+namespace meterkit {
+
+/// Knobs of a simulation that are not part of the plan.
+struct simulation_options {
+  /// Called now and then with (requests done, requests in all); for progress output.
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+namespace detail {
+
+/// A usage-record book for one legacy item, its `aggregate_usage` chosen at run time among the
+/// compiled policies (one semantics: the same `usage_record_book` template).
+class legacy_book {
+ public:
+  using schedule_type = billing_schedule<>;
+
+  legacy_book(aggregate_usage mode, schedule_type schedule, usage_record_book_options options)
+      : book_(make(mode, std::move(schedule), std::move(options))) {}
+
+  result<recorded_usage> record(const usage_record& r, seconds finalization_delay) {
+    return std::visit([&](auto& b) { return b.record(r, finalized_after_delay{finalization_delay}); }, book_);
+  }
+  [[nodiscard]] std::int64_t quantity(const period& p, timestamp as_of) const {
+    return std::visit([&](const auto& b) { return b.quantity(p, as_of); }, book_);
+  }
+
+ private:
+  using book_variant =
+      std::variant<usage_record_book<sum, schedule_type>,
+                   usage_record_book<last_during_period, schedule_type>,
+                   usage_record_book<last_ever, schedule_type>, usage_record_book<peak, schedule_type>>;
+  static book_variant make(aggregate_usage mode, schedule_type s, usage_record_book_options o) {
+    switch (mode) {
+      case aggregate_usage::sum:
+        return usage_record_book<sum, schedule_type>(std::move(s), std::move(o));
+      case aggregate_usage::last_during_period:
+        return usage_record_book<last_during_period, schedule_type>(std::move(s), std::move(o));
+      case aggregate_usage::last_ever:
+        return usage_record_book<last_ever, schedule_type>(std::move(s), std::move(o));
+      case aggregate_usage::max:
+        return usage_record_book<peak, schedule_type>(std::move(s), std::move(o));
+    }
+    return usage_record_book<sum, schedule_type>(std::move(s), std::move(o));
+  }
+  book_variant book_;
+};
+
+/// How one subscription item is billed.
+enum class item_billing { licensed, meter, legacy };
+
+struct compiled_item {
+  std::size_t subscription = 0;
+  std::size_t index = 0;  ///< in the subscription's items
+  const subscription_item* item = nullptr;
+  const price* item_price = nullptr;
+  item_billing billing = item_billing::licensed;
+  std::string meter_id;             ///< item_billing::meter
+  std::optional<std::size_t> book;  ///< item_billing::legacy: index into the books
+};
+
+struct compiled_subscription {
+  const subscription* sub = nullptr;
+  billing_schedule<> schedule;
+  std::vector<std::size_t> items;  ///< indexes into the compiled items, in plan order
+};
+
+/// The identity of a request for idempotency (D19): the first outcome of each of its operations.
+using stored_outcomes = std::vector<outcome>;
+
+}  // namespace detail
+
+/// Replays requests one by one, in arrival order, and answers with invoices as of any time.
+/// `simulate` below is the one-call form; this class serves callers that stream requests in.
+class invoice_simulator {
+ public:
+  explicit invoice_simulator(plan p) : plan_(std::move(p)) {
+    validate(plan_);
+    compile();
+  }
+
+  [[nodiscard]] const meterkit::plan& billing_plan() const noexcept { return plan_; }
+
+  /// Applies one request. Requests must come in arrival order: `received_at` never decreases.
+  void apply(const request& r) {
+    if (last_arrival_ && r.received_at < *last_arrival_) {
+      METERKIT_THROW(configuration_error("received_at", "requests must be applied in arrival order (" +
+                                                            r.source +
+                                                            " arrives before the previous request)"));
+    }
+    last_arrival_ = r.received_at;
+    const std::size_t n = r.operations.size();
+    counts_.read += n;
+    const std::string key = r.idempotency_key.value_or(std::string{});
+    if (!key.empty()) {
+      const auto answer = idempotency_.check(key, r.fingerprint, r.received_at);
+      if (answer.counts_as_replayed()) {
+        counts_.replayed += n;
+        return;
+      }
+      if (answer.is_rejected()) {
+        for (std::size_t i = 0; i < n; ++i) reject(r, answer.error());
+        return;
+      }
+    }
+    detail::stored_outcomes outcomes;
+    outcomes.reserve(n);
+    for (const auto& op : r.operations) {
+      outcome o = std::visit([&](const auto& body) { return apply_one(r, body); }, op);
+      if (o.accepted()) {
+        ++counts_.accepted;
+      } else {
+        reject(r, o.error());
+      }
+      outcomes.push_back(std::move(o));
+    }
+    if (!key.empty()) idempotency_.remember(key, r.fingerprint, r.received_at, std::move(outcomes));
+  }
+
+  /// Counts a request that arrives after `until`: read, not applied (D21).
+  void count_pending(const request& r) {
+    counts_.read += r.operations.size();
+    counts_.pending += r.operations.size();
+  }
+
+  /// Every invoice as of `until` (D20, D21, D27), the rejections so far, late usage (D24), counts.
+  [[nodiscard]] simulation_result result(timestamp until) const {
+    simulation_result out;
+    out.until = until;
+    for (std::size_t s = 0; s < subscriptions_.size(); ++s) invoices_of(s, until, out.invoices);
+    std::stable_sort(out.invoices.begin(), out.invoices.end(), [](const invoice& a, const invoice& b) {
+      return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
+    });
+    out.rejected = rejected_;
+    out.late = late_usage_until(until);
+    out.counts = counts_;
+    return out;
+  }
+
+ private:
+  // ---- acceptance ------------------------------------------------------------------------------
+  void reject(const request& r, const rejection& why) {
+    ++counts_.rejected;
+    rejected_.push_back(rejected_operation{r.source, why.code, why.message, why.param});
+  }
+
+  outcome apply_one(const request& r, const meter_event_request& e) {
+    const std::uint64_t arrival = next_arrival_++;
+    meter_event event;
+    event.event_name = e.event_name;
+    event.payload.insert(e.payload.begin(), e.payload.end());
+    event.identifier = e.identifier;
+    event.timestamp = e.event_time;
+    event.received_at = r.received_at;
+    event.arrival = arrival;
+    event.tag = sources_.size();
+    outcome o = ledger_.submit(event);
+    if (o.accepted()) sources_.push_back(r.source);
+    return o;
+  }
+
+  outcome apply_one(const request& r, const meter_event_adjustment_request& a) {
+    const std::uint64_t arrival = next_arrival_++;
+    meter_event_adjustment adjustment;
+    adjustment.event_name = a.event_name;
+    if (a.type) adjustment.type = *a.type;
+    adjustment.identifier = a.cancel_identifier;
+    adjustment.received_at = r.received_at;
+    adjustment.arrival = arrival;
+    outcome o = ledger_.submit(adjustment);
+    if (o.accepted()) ++counts_.cancelled;
+    return o;
+  }
+
+  outcome apply_one(const request& r, const usage_record_request& u) {
+    const std::uint64_t arrival = next_arrival_++;
+    const auto found = items_by_id_.find(u.subscription_item);
+    const detail::compiled_item* item = found == items_by_id_.end() ? nullptr : &items_[found->second];
+    if (item == nullptr || item->billing != detail::item_billing::legacy) {
+      return outcome::reject(error_code::resource_missing,
+                             item == nullptr
+                                 ? "no subscription item has the id \"" + u.subscription_item + "\""
+                                 : "subscription item \"" + u.subscription_item +
+                                       "\" is not billed by usage records (its price is " +
+                                       (item->billing == detail::item_billing::meter
+                                            ? "billed on meter \"" + item->meter_id + "\")"
+                                            : "licensed)"),
+                             "subscription_item");
+    }
+    usage_record record;
+    if (u.quantity) record.quantity = *u.quantity;
+    if (u.timestamp_text) record.timestamp = *u.timestamp_text;
+    record.action = u.action;
+    record.received_at = r.received_at;
+    record.sequence = arrival;
+    auto placed = books_[*item->book].record(record, plan_.settings.invoice_finalization_delay);
+    if (!placed) return outcome{placed.error()};
+    return outcome::accept();
+  }
+
+  // ---- invoices --------------------------------------------------------------------------------
+  [[nodiscard]] std::int64_t metered_quantity(const detail::compiled_item& it, const std::string& customer,
+                                              const period& p, timestamp as_of) const {
+    if (it.billing == detail::item_billing::meter) return ledger_.quantity(it.meter_id, customer, p, as_of);
+    return books_[*it.book].quantity(p, as_of);
+  }
+
+  [[nodiscard]] invoice_line metered_line(const detail::compiled_subscription& cs,
+                                          const detail::compiled_item& it, const period& p,
+                                          timestamp as_of) const {
+    invoice_line line{it.item->id, it.item_price->id, p, 0, 0, true, false, cs.schedule.is_trial(p)};
+    if (line.trial) return line;  // B4: metered lines of the trial show 0 and bill 0
+    line.quantity = std::max<std::int64_t>(0, metered_quantity(it, cs.sub->customer, p, as_of));  // M12
+    line.amount = line_amount(*it.item_price, line.quantity, plan_.settings.rounding);
+    return line;
+  }
+
+  [[nodiscard]] invoice_line licensed_line(const detail::compiled_subscription& cs,
+                                           const detail::compiled_item& it, const period& p) const {
+    invoice_line line{it.item->id, it.item_price->id,      p, it.item->quantity, 0, false,
+                      false,       cs.schedule.is_trial(p)};
+    if (line.trial) return line;  // B4: every line of the trial bills 0
+    if (cs.schedule.is_stub(p)) {
+      const period full = cs.schedule.full_cycle_of(p);
+      line.proration = true;
+      line.amount = prorated_line_amount(*it.item_price, line.quantity, (p.end - p.start).count(),
+                                         (full.end - full.start).count(), plan_.settings.rounding);
+    } else {
+      line.amount = line_amount(*it.item_price, line.quantity, plan_.settings.rounding);
+    }
+    return line;
+  }
+
+  /// The invoice created at `created`: metered lines of `ended` (if any) and licensed lines of
+  /// `starting` (D20, CONTRACT.md "One invoice per subscription and billing boundary").
+  [[nodiscard]] invoice make_invoice(const detail::compiled_subscription& cs, timestamp created,
+                                     const std::optional<period>& ended, const period& starting,
+                                     timestamp until, bool upcoming) const {
+    invoice inv;
+    inv.customer = cs.sub->customer;
+    inv.subscription = cs.sub->id;
+    inv.currency = std::string(items_[cs.items.front()].item_price->currency.code());
+    inv.created = created;
+    inv.finalized_at = created + plan_.settings.invoice_finalization_delay;
+    inv.status = upcoming                    ? invoice_status::upcoming
+                 : inv.finalized_at <= until ? invoice_status::finalized
+                                             : invoice_status::draft;
+    const timestamp as_of = inv.status == invoice_status::finalized ? inv.finalized_at : until;
+    for (const std::size_t index : cs.items) {
+      const auto& it = items_[index];
+      if (it.billing == detail::item_billing::licensed) {
+        inv.lines.push_back(licensed_line(cs, it, starting));
+      } else if (ended) {
+        inv.lines.push_back(metered_line(cs, it, *ended, as_of));
+      }
+    }
+    for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
+    return inv;
+  }
+
+  void invoices_of(std::size_t s, timestamp until, std::vector<invoice>& out) const {
+    const auto& cs = subscriptions_[s];
+    const auto periods = cs.schedule.periods_through(until);
+    if (periods.empty()) return;  // D21: starts after until
+    out.push_back(make_invoice(cs, periods.front().start, std::nullopt, periods.front(), until, false));
+    for (const auto& p : periods) {
+      const bool upcoming = until < p.end;
+      out.push_back(make_invoice(cs, p.end, p, cs.schedule.next_period(p), until, upcoming));
+    }
+  }
+
+  // ---- late usage (D24) ------------------------------------------------------------------------
+  [[nodiscard]] std::vector<meterkit::late_usage> late_usage_until(timestamp until) const {
+    std::vector<meterkit::late_usage> out;
+    for (const accepted_meter_event& e : ledger_.events()) {
+      if (e.received_at > until) continue;
+      const auto found =
+          items_by_meter_customer_.find(key_of(ledger_.meter_of(e).id, ledger_.customer_of(e)));
+      if (found == items_by_meter_customer_.end()) continue;
+      for (const std::size_t index : found->second) {
+        const auto& it = items_[index];
+        const auto& cs = subscriptions_[it.subscription];
+        const auto p = cs.schedule.period_containing(e.time);
+        if (!p) continue;
+        const timestamp finalized_at = p->end + plan_.settings.invoice_finalization_delay;
+        if (finalized_at < e.received_at) {
+          out.push_back(
+              meterkit::late_usage{it.item->id, *p, e.value, sources_[e.tag], e.received_at, finalized_at});
+        }
+      }
+    }
+    return out;
+  }
+
+  static std::string key_of(std::string_view meter, std::string_view customer) {
+    std::string k;
+    k.reserve(meter.size() + customer.size() + 1);
+    k.append(meter).push_back('\0');
+    k.append(customer);
+    return k;
+  }
+
+  // ---- plan ------------------------------------------------------------------------------------
+  void compile() {
+    std::unordered_map<std::string, const price*> prices;
+    for (const auto& pr : plan_.prices) prices.emplace(pr.id, &pr);
+    std::vector<std::string> customers = plan_.customers;
+    for (std::size_t s = 0; s < plan_.subscriptions.size(); ++s) {
+      const auto& sub = plan_.subscriptions[s];
+      customers.push_back(sub.customer);
+      const price* first = prices.at(sub.items.front().price);
+      detail::compiled_subscription cs{&sub,
+                                       billing_schedule<>(sub.start_date, sub.billing_cycle_anchor,
+                                                          sub.trial_end, first->recurring.interval),
+                                       {}};
+      for (std::size_t i = 0; i < sub.items.size(); ++i) {
+        detail::compiled_item it;
+        it.subscription = s;
+        it.index = i;
+        it.item = &sub.items[i];
+        it.item_price = prices.at(sub.items[i].price);
+        const auto& rec = it.item_price->recurring;
+        if (rec.usage_type == usage_type::metered) {
+          if (rec.meter) {  // D9: the meter wins over aggregate_usage
+            it.billing = detail::item_billing::meter;
+            it.meter_id = *rec.meter;
+          } else {
+            it.billing = detail::item_billing::legacy;
+            const auto mode =
+                rec.aggregate_usage ? *parse_aggregate_usage(*rec.aggregate_usage) : aggregate_usage::sum;
+            it.book = books_.size();
+            books_.emplace_back(mode, cs.schedule,
+                                usage_record_book_options{plan_.settings.legacy_grace_period, sub.trial_end});
+          }
+        }
+        items_by_id_.emplace(it.item->id, items_.size());
+        if (it.billing == detail::item_billing::meter) {
+          items_by_meter_customer_[key_of(it.meter_id, sub.customer)].push_back(items_.size());
+        }
+        cs.items.push_back(items_.size());
+        items_.push_back(std::move(it));
+      }
+      subscriptions_.push_back(std::move(cs));
+    }
+    ledger_ = meter_ledger(plan_.meters, customers);
+  }
+
+  meterkit::plan plan_;
+  std::vector<detail::compiled_subscription> subscriptions_;
+  std::vector<detail::compiled_item> items_;
+  std::unordered_map<std::string, std::size_t> items_by_id_;
+  std::unordered_map<std::string, std::vector<std::size_t>> items_by_meter_customer_;
+  std::vector<detail::legacy_book> books_;
+  meter_ledger ledger_;
+  idempotency_store<detail::stored_outcomes> idempotency_;
+  std::vector<std::string> sources_;  ///< source of each accepted meter event, by ledger tag
+  std::vector<rejected_operation> rejected_;
+  simulation_counts counts_;
+  std::uint64_t next_arrival_ = 0;
+  std::optional<timestamp> last_arrival_;
+};
+
+/// The latest arrival of all requests, rejected ones included (D21's default `until`).
+[[nodiscard]] inline std::optional<timestamp> latest_arrival(const std::vector<request>& requests) {
+  std::optional<timestamp> latest;
+  for (const auto& r : requests) {
+    if (!latest || r.received_at > *latest) latest = r.received_at;
+  }
+  return latest;
+}
+
+/// Replays `requests` (in input order: arrival order is `(received_at, position)`) against `p`
+/// and returns the invoices as of `until` (default: the latest arrival, D21). No requests and no
+/// `until` is a configuration_error.
+[[nodiscard]] inline simulation_result simulate(const plan& p, const std::vector<request>& requests,
+                                                std::optional<timestamp> until = std::nullopt,
+                                                const simulation_options& options = {}) {
+  if (!until) until = latest_arrival(requests);
+  if (!until)
+    METERKIT_THROW(configuration_error("until", "no operations to replay and no --until given (D21)"));
+  std::vector<std::size_t> order(requests.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return requests[a].received_at < requests[b].received_at;
+  });
+  invoice_simulator sim(p);
+  const std::size_t step = std::max<std::size_t>(1, requests.size() / 100);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const auto& r = requests[order[i]];
+    if (r.received_at > *until) {
+      sim.count_pending(r);
+    } else {
+      sim.apply(r);
+    }
+    if (options.progress && (i + 1) % step == 0) options.progress(i + 1, order.size());
+  }
+  return sim.result(*until);
+}
+
+}  // namespace meterkit
