@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: MIT
+#include <boost/test/unit_test.hpp>
+#include <meterkit/meter/meter_ledger.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mk = meterkit;
+
+namespace {
+
+constexpr std::int64_t day = 86400;
+constexpr std::int64_t t0 = 1735689600;  // 2025-01-01T00:00:00Z
+
+mk::meter_definition def(std::string id, std::string event_name, mk::formula_kind f = mk::formula_kind::sum,
+                         mk::window_kind w = mk::window_kind::none) {
+  mk::meter_definition d;
+  d.id = std::move(id);
+  d.event_name = std::move(event_name);
+  d.display_name = d.id;
+  d.formula = f;
+  d.event_time_window = w;
+  return d;
+}
+
+/// A ledger with meters `api` (sum, raw), `seats` (last), `calls` (count), `hourly` (sum per
+/// hour), `daily` (last per day), `old` (inactive), and customers cus_1, cus_2.
+struct fixture {
+  mk::meter_ledger ledger;
+  std::uint64_t arrival = 0;
+
+  fixture() {
+    ledger.add_meter(def("mtr_api", "api"));
+    ledger.add_meter(def("mtr_seats", "seats", mk::formula_kind::last));
+    ledger.add_meter(def("mtr_calls", "calls", mk::formula_kind::count));
+    ledger.add_meter(def("mtr_hourly", "hourly", mk::formula_kind::sum, mk::window_kind::hour));
+    ledger.add_meter(def("mtr_daily", "daily", mk::formula_kind::last, mk::window_kind::day));
+    auto old = def("mtr_old", "old");
+    old.active = false;
+    ledger.add_meter(old);
+    ledger.add_customer("cus_1");
+    ledger.add_customer("cus_2");
+  }
+
+  mk::meter_event event(std::string name, std::optional<std::string> value, std::int64_t ts,
+                        std::int64_t received, std::optional<std::string> identifier = std::nullopt,
+                        std::string customer = "cus_1") {
+    mk::meter_event e;
+    e.event_name = std::move(name);
+    e.payload["stripe_customer_id"] = std::move(customer);
+    if (value) e.payload["value"] = *value;
+    e.identifier = std::move(identifier);
+    e.timestamp = mk::from_unix(ts);
+    e.received_at = mk::from_unix(received);
+    e.arrival = ++arrival;
+    e.tag = arrival * 10;
+    return e;
+  }
+  mk::outcome submit(std::string name, std::optional<std::string> value, std::int64_t ts,
+                     std::int64_t received, std::optional<std::string> identifier = std::nullopt,
+                     std::string customer = "cus_1") {
+    return ledger.submit(
+        event(std::move(name), std::move(value), ts, received, std::move(identifier), customer));
+  }
+  mk::outcome cancel(std::string name, std::optional<std::string> identifier, std::int64_t received,
+                     std::string type = "cancel") {
+    mk::meter_event_adjustment a;
+    a.event_name = std::move(name);
+    a.type = std::move(type);
+    a.identifier = std::move(identifier);
+    a.received_at = mk::from_unix(received);
+    a.arrival = ++arrival;
+    return ledger.submit(a);
+  }
+  std::int64_t quantity(const char* meter, std::int64_t start, std::int64_t end, std::int64_t as_of,
+                        const char* customer = "cus_1") const {
+    return ledger.quantity(meter, customer, mk::period{mk::from_unix(start), mk::from_unix(end)},
+                           mk::from_unix(as_of));
+  }
+};
+
+std::string code_of(const mk::outcome& o) {
+  return o.accepted() ? "accepted" : std::string(mk::to_string(o.code()));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(meter_meter_ledger)
+
+// ---------------------------------------------------------------------------------------------
+// Configuration (M1, D11)
+
+BOOST_AUTO_TEST_CASE(D11_duplicate_meter_id_or_event_name_is_a_configuration_error) {
+  mk::meter_ledger l;
+  l.add_meter(def("mtr_1", "a"));
+  BOOST_CHECK_THROW(l.add_meter(def("mtr_1", "b")), mk::configuration_error);
+  auto inactive = def("mtr_2", "a");
+  inactive.active = false;
+  BOOST_CHECK_THROW(l.add_meter(inactive), mk::configuration_error);  // active or not
+  BOOST_CHECK_THROW(l.add_meter(def("", "c")), mk::configuration_error);
+  BOOST_CHECK_THROW(l.add_meter(def("mtr_3", "")), mk::configuration_error);
+  BOOST_CHECK_THROW((mk::meter_ledger{{def("x", "e"), def("y", "e")}}), mk::configuration_error);
+  BOOST_TEST(l.meters().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(M1_payload_keys_can_be_overridden) {
+  auto d = def("mtr_tokens", "tokens");
+  d.customer_key = "account";
+  d.value_key = "tokens_used";
+  mk::meter_ledger l({d}, {"acct_9"});
+  mk::meter_event e{
+      "tokens", {{"account", "acct_9"}, {"tokens_used", "40"}}, {}, mk::from_unix(t0), mk::from_unix(t0), 1,
+      0};
+  BOOST_TEST(l.submit(e).accepted());
+  mk::meter_event defaults{"tokens",
+                           {{"stripe_customer_id", "acct_9"}, {"value", "40"}},
+                           {},
+                           mk::from_unix(t0),
+                           mk::from_unix(t0),
+                           2,
+                           0};
+  const auto o = l.submit(defaults);
+  BOOST_TEST(code_of(o) == "meter_event_no_customer_defined");
+  BOOST_TEST(o.error().param == "payload[account]");
+  BOOST_TEST(l.quantity("mtr_tokens", "acct_9", mk::all_time, mk::from_unix(t0)) == 40);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Acceptance of events (M2-M6, D12-D14)
+
+BOOST_AUTO_TEST_CASE(D12_check_order_gives_the_first_failing_code) {
+  struct row {
+    const char* name;
+    std::string event_name;
+    bool with_customer;
+    std::string customer;
+    std::optional<std::string> value;
+    std::int64_t ts_offset;
+    std::string expected;
+    std::string param;
+  };
+  // Each row also fails every later check where it can.
+  const std::vector<row> table{
+      {"missing event name", "", false, "", "x", -40 * day, "no_meter", "event_name"},
+      {"unknown event name", "nope", false, "", "x", -40 * day, "no_meter", "event_name"},
+      {"inactive meter", "old", false, "", "x", -40 * day, "archived_meter", "event_name"},
+      {"no customer key", "api", false, "", std::nullopt, -40 * day, "meter_event_no_customer_defined",
+       "payload[stripe_customer_id]"},
+      {"no value key", "api", true, "cus_unknown", std::nullopt, -40 * day, "meter_event_value_not_found",
+       "payload[value]"},
+      {"bad value", "api", true, "cus_unknown", "1.5", -40 * day, "meter_event_invalid_value",
+       "payload[value]"},
+      {"unknown customer", "api", true, "cus_unknown", "1", -40 * day, "meter_event_customer_not_found",
+       "payload[stripe_customer_id]"},
+      {"too far in the past", "api", true, "cus_1", "1", -40 * day, "timestamp_too_far_in_past", "timestamp"},
+      {"in the future", "api", true, "cus_1", "1", 301, "timestamp_in_future", "timestamp"},
+      {"duplicate", "api", true, "cus_1", "1", 0, "duplicate_meter_event", "identifier"},
+      {"count meter never reads the value", "calls", true, "cus_unknown", "1.5", 0,
+       "meter_event_customer_not_found", "payload[stripe_customer_id]"},
+  };
+  for (const auto& r : table) {
+    fixture f;
+    BOOST_REQUIRE(f.submit("api", "1", t0, t0, "dup").accepted());
+    mk::meter_event e;
+    e.event_name = r.event_name;
+    if (r.with_customer) e.payload["stripe_customer_id"] = r.customer;
+    if (r.value) e.payload["value"] = *r.value;
+    e.identifier = "dup";
+    e.timestamp = mk::from_unix(t0 + 10 + r.ts_offset);
+    e.received_at = mk::from_unix(t0 + 10);
+    e.arrival = 99;
+    const auto o = f.ledger.submit(e);
+    BOOST_TEST_CONTEXT(r.name) {
+      BOOST_TEST(code_of(o) == r.expected);
+      if (o.rejected()) {
+        BOOST_TEST(o.error().param == r.param);
+        BOOST_TEST(o.error().message.find(r.param.substr(0, r.param.find('['))) != std::string::npos);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D12_a_rejected_event_never_takes_its_identifier) {
+  fixture f;
+  BOOST_TEST(code_of(f.submit("api", "oops", t0, t0, "id1")) == "meter_event_invalid_value");
+  BOOST_TEST(code_of(f.submit("api", "1", t0 - 40 * day, t0 + 1, "id1")) == "timestamp_too_far_in_past");
+  BOOST_TEST(f.submit("api", "1", t0, t0 + 2, "id1").accepted());
+}
+
+BOOST_AUTO_TEST_CASE(D12_count_meter_accepts_without_a_value_and_counts_one) {
+  fixture f;
+  BOOST_TEST(f.submit("calls", std::nullopt, t0, t0).accepted());
+  BOOST_TEST(f.submit("calls", "not a number", t0, t0).accepted());
+  BOOST_TEST(f.quantity("mtr_calls", t0, t0 + 1, t0) == 2);
+  BOOST_TEST(f.ledger.events().back().value == 1);  // D24: quantity 1 for count
+}
+
+BOOST_AUTO_TEST_CASE(M2_a_missing_timestamp_means_the_arrival_time) {
+  fixture f;
+  auto e = f.event("api", "4", 0, t0 + 500);
+  e.timestamp.reset();
+  BOOST_TEST(f.ledger.submit(e).accepted());
+  BOOST_TEST((f.ledger.events().back().time == mk::from_unix(t0 + 500)));
+  BOOST_TEST(f.quantity("mtr_api", t0 + 500, t0 + 501, t0 + 500) == 4);
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + 500, t0 + 500) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(M3_D13_values_are_whole_numbers_with_an_optional_minus) {
+  for (const char* bad :
+       {"1.5", "1e3", "", "12abc", "+5", " 5", "5 ", "5.0", "-", "1234567890123456", "--1", "0x1"}) {
+    fixture f;
+    BOOST_TEST_CONTEXT(bad) {
+      BOOST_TEST(code_of(f.submit("api", std::string(bad), t0, t0)) == "meter_event_invalid_value");
+    }
+  }
+  fixture f;
+  for (const char* good : {"0", "-15", "007", "123456789012345", "-123456789012345"}) {
+    BOOST_TEST_CONTEXT(good) { BOOST_TEST(f.submit("api", std::string(good), t0, t0).accepted()); }
+  }
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + 1, t0) == 0 - 15 + 7 + 123456789012345 - 123456789012345);
+}
+
+BOOST_AUTO_TEST_CASE(M4_timestamp_window_bounds_are_inclusive_and_exact) {
+  fixture f;
+  const std::int64_t r = t0 + 100 * day;
+  BOOST_TEST(f.submit("api", "1", r - 35 * day, r).accepted());
+  BOOST_TEST(code_of(f.submit("api", "1", r - 35 * day - 1, r)) == "timestamp_too_far_in_past");
+  BOOST_TEST(f.submit("api", "1", r + 300, r).accepted());
+  BOOST_TEST(code_of(f.submit("api", "1", r + 301, r)) == "timestamp_in_future");
+}
+
+BOOST_AUTO_TEST_CASE(M4_bounds_are_policy_parameters) {
+  mk::basic_meter_ledger<mk::timestamp_window<10, 0>> l({def("m", "api")}, {"cus_1"});
+  auto e = [&](std::int64_t ts, std::uint64_t a) {
+    return mk::meter_event{
+        "api", {{"stripe_customer_id", "cus_1"}, {"value", "1"}}, {}, mk::from_unix(ts), mk::from_unix(t0), a,
+        0};
+  };
+  BOOST_TEST(l.submit(e(t0 - 10, 1)).accepted());
+  BOOST_TEST(code_of(l.submit(e(t0 - 11, 2))) == "timestamp_too_far_in_past");
+  BOOST_TEST(code_of(l.submit(e(t0 + 1, 3))) == "timestamp_in_future");
+}
+
+BOOST_AUTO_TEST_CASE(M5_identifier_window_is_one_day_from_acceptance) {
+  fixture f;
+  const std::int64_t r = t0;
+  BOOST_TEST(f.submit("api", "1", r, r, "evt").accepted());
+  const auto dup = f.submit("api", "2", r + 86399, r + 86399, "evt");
+  BOOST_TEST(code_of(dup) == "duplicate_meter_event");
+  BOOST_TEST(dup.error().message.find(std::to_string(r)) != std::string::npos);
+  BOOST_TEST(f.submit("api", "4", r + 86400, r + 86400, "evt").accepted());
+  BOOST_TEST(f.quantity("mtr_api", r, r + 2 * day, r + 2 * day) == 5);
+}
+
+BOOST_AUTO_TEST_CASE(D14_identifier_window_restarts_at_each_acceptance) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0, t0, "evt").accepted());
+  BOOST_TEST(f.submit("api", "1", t0 + day, t0 + day, "evt").accepted());
+  BOOST_TEST(code_of(f.submit("api", "1", t0 + 2 * day - 1, t0 + 2 * day - 1, "evt")) ==
+             "duplicate_meter_event");
+  BOOST_TEST(f.submit("api", "1", t0 + 2 * day, t0 + 2 * day, "evt").accepted());
+}
+
+BOOST_AUTO_TEST_CASE(M5_one_identifier_space_across_meters) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0, t0, "evt").accepted());
+  BOOST_TEST(code_of(f.submit("hourly", "1", t0, t0 + 5, "evt")) == "duplicate_meter_event");
+  BOOST_TEST(code_of(f.submit("calls", std::nullopt, t0, t0 + 5, "evt", "cus_2")) == "duplicate_meter_event");
+}
+
+BOOST_AUTO_TEST_CASE(M5_a_cancelled_event_still_holds_its_identifier) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0, t0, "evt").accepted());
+  BOOST_TEST(f.cancel("api", "evt", t0 + 10).accepted());
+  BOOST_TEST(code_of(f.submit("api", "1", t0, t0 + 20, "evt")) == "duplicate_meter_event");
+}
+
+BOOST_AUTO_TEST_CASE(D14_events_without_identifier_never_collide) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0, t0).accepted());
+  BOOST_TEST(f.submit("api", "1", t0, t0, std::string{}).accepted());  // empty = none (D3)
+  BOOST_TEST(f.submit("api", "1", t0, t0).accepted());
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + 1, t0) == 3);
+  BOOST_TEST(code_of(f.cancel("api", std::string{}, t0 + 1)) == "meter_event_adjustment_invalid");
+}
+
+BOOST_AUTO_TEST_CASE(M5_identifier_dedup_off_and_forever_are_policies) {
+  mk::basic_meter_ledger<mk::stripe_timestamp_window, mk::no_identifier_dedup> off({def("m", "api")}, {"c"});
+  mk::basic_meter_ledger<mk::stripe_timestamp_window, mk::identifiers_never_expire> forever({def("m", "api")},
+                                                                                            {"c"});
+  auto e = [](std::int64_t r, std::uint64_t a) {
+    return mk::meter_event{
+        "api", {{"stripe_customer_id", "c"}, {"value", "1"}}, "same", mk::from_unix(r), mk::from_unix(r), a,
+        0};
+  };
+  BOOST_TEST(off.submit(e(t0, 1)).accepted());
+  BOOST_TEST(off.submit(e(t0, 2)).accepted());
+  BOOST_TEST(forever.submit(e(t0, 1)).accepted());
+  BOOST_TEST(code_of(forever.submit(e(t0 + 30 * day, 2))) == "duplicate_meter_event");
+}
+
+BOOST_AUTO_TEST_CASE(M6_unknown_meter_inactive_meter_missing_keys_unknown_customer) {
+  fixture f;
+  BOOST_TEST(code_of(f.submit("nope", "1", t0, t0)) == "no_meter");
+  BOOST_TEST(code_of(f.submit("old", "1", t0, t0)) == "archived_meter");
+  BOOST_TEST(code_of(f.submit("api", std::nullopt, t0, t0)) == "meter_event_value_not_found");
+  BOOST_TEST(code_of(f.submit("api", "1", t0, t0, std::nullopt, "cus_404")) ==
+             "meter_event_customer_not_found");
+  BOOST_TEST(code_of(f.submit("api", "1", t0, t0, std::nullopt, "")) == "meter_event_customer_not_found");
+  mk::meter_event no_customer{"api", {{"value", "1"}}, {}, mk::from_unix(t0), mk::from_unix(t0), ++f.arrival,
+                              0};
+  BOOST_TEST(code_of(f.ledger.submit(no_customer)) == "meter_event_no_customer_defined");
+  BOOST_TEST(f.ledger.events().empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingestion and formulas (M7-M9, M12, D15)
+
+BOOST_AUTO_TEST_CASE(M7_raw_events_with_the_same_timestamp_all_count) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "2", t0, t0).accepted());
+  BOOST_TEST(f.submit("api", "3", t0, t0 + 1).accepted());
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + 1, t0 + 1) == 5);
+}
+
+BOOST_AUTO_TEST_CASE(M8_newer_arrival_replaces_older_in_hour) {
+  fixture f;
+  BOOST_TEST(f.submit("hourly", "10", t0 + 3000, t0 + 3000).accepted());
+  BOOST_TEST(f.submit("hourly", "4", t0 + 100, t0 + 3100).accepted());   // earlier timestamp, later arrival
+  BOOST_TEST(f.submit("hourly", "7", t0 + 3600, t0 + 3700).accepted());  // next hour
+  BOOST_TEST(f.quantity("mtr_hourly", t0, t0 + 7200, t0 + 3050) == 10);
+  BOOST_TEST(f.quantity("mtr_hourly", t0, t0 + 7200, t0 + 3100) == 4);
+  BOOST_TEST(f.quantity("mtr_hourly", t0, t0 + 7200, t0 + 3700) == 11);
+}
+
+BOOST_AUTO_TEST_CASE(M8_cancelling_the_latest_makes_the_previous_arrival_count_again) {
+  fixture f;
+  BOOST_TEST(f.submit("hourly", "10", t0 + 10, t0 + 10, "a").accepted());
+  BOOST_TEST(f.submit("hourly", "20", t0 + 20, t0 + 20, "b").accepted());
+  BOOST_TEST(f.submit("hourly", "30", t0 + 30, t0 + 30, "c").accepted());
+  BOOST_TEST(f.cancel("hourly", "c", t0 + 100).accepted());
+  BOOST_TEST(f.quantity("mtr_hourly", t0, t0 + 3600, t0 + 99) == 30);   // as_of before the cancel
+  BOOST_TEST(f.quantity("mtr_hourly", t0, t0 + 3600, t0 + 100) == 20);  // at and after the cancel
+  BOOST_TEST(f.cancel("hourly", "b", t0 + 200).accepted());
+  BOOST_TEST(f.quantity("mtr_hourly", t0, t0 + 3600, t0 + 200) == 10);
+  BOOST_TEST(f.quantity("mtr_hourly", t0, t0 + 3600, t0 + 150) == 20);
+  BOOST_TEST(f.cancel("hourly", "a", t0 + 300).accepted());
+  BOOST_TEST(f.quantity("mtr_hourly", t0, t0 + 3600, t0 + 300) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(D15_survivor_is_chosen_before_the_period_filter_and_counts_in_its_own_period) {
+  fixture f;
+  // One hour [t0, t0+3600); a period boundary at t0+1800 splits it.
+  BOOST_TEST(f.submit("hourly", "5", t0 + 100, t0 + 100).accepted());
+  BOOST_TEST(f.submit("hourly", "9", t0 + 2000, t0 + 2000).accepted());
+  // The survivor (value 9) has timestamp t0+2000: it counts in [t0+1800, ...) only, and the
+  // superseded 5 does not come back in the earlier period.
+  BOOST_TEST(f.quantity("mtr_hourly", t0, t0 + 1800, t0 + 5000) == 0);
+  BOOST_TEST(f.quantity("mtr_hourly", t0 + 1800, t0 + 3600, t0 + 5000) == 9);
+  BOOST_TEST(f.quantity("mtr_hourly", t0, t0 + 1800, t0 + 1000) == 5);  // as of before the 9 arrived
+}
+
+BOOST_AUTO_TEST_CASE(M8_day_windows_and_last_take_the_latest_arrival_per_day) {
+  fixture f;
+  BOOST_TEST(f.submit("daily", "3", t0 + 80000, t0 + 80000).accepted());
+  BOOST_TEST(f.submit("daily", "8", t0 + 10, t0 + 80001).accepted());  // same day, later arrival wins
+  BOOST_TEST(f.submit("daily", "6", t0 + day + 5, t0 + day + 5).accepted());
+  BOOST_TEST(f.quantity("mtr_daily", t0, t0 + day, t0 + 2 * day) == 8);
+  BOOST_TEST(f.quantity("mtr_daily", t0, t0 + 2 * day, t0 + 2 * day) == 6);  // last by timestamp
+}
+
+BOOST_AUTO_TEST_CASE(M9_last_takes_greatest_timestamp_ties_by_later_arrival) {
+  fixture f;
+  BOOST_TEST(f.submit("seats", "5", t0 + 50, t0 + 50).accepted());
+  BOOST_TEST(f.submit("seats", "3", t0 + 40, t0 + 60).accepted());
+  BOOST_TEST(f.quantity("mtr_seats", t0, t0 + 100, t0 + 100) == 5);
+  BOOST_TEST(f.submit("seats", "9", t0 + 50, t0 + 70).accepted());
+  BOOST_TEST(f.quantity("mtr_seats", t0, t0 + 100, t0 + 100) == 9);
+  BOOST_TEST(f.quantity("mtr_seats", t0, t0 + 100, t0 + 65) == 5);
+}
+
+BOOST_AUTO_TEST_CASE(M9_no_events_is_zero_and_unknown_customers_are_zero) {
+  fixture f;
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + day, t0 + day) == 0);
+  BOOST_TEST(f.quantity("mtr_seats", t0, t0 + day, t0 + day, "cus_404") == 0);
+  BOOST_CHECK_THROW((void)f.quantity("mtr_404", t0, t0 + day, t0 + day), mk::configuration_error);
+}
+
+BOOST_AUTO_TEST_CASE(M12_negative_corrections_are_summed_unclamped) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "5", t0, t0).accepted());
+  BOOST_TEST(f.submit("api", "-15", t0 + 1, t0 + 1).accepted());
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + day, t0 + day) == -10);
+  const auto s = f.ledger.summaries("mtr_api", "cus_1", {mk::from_unix(t0), mk::from_unix(t0 + day)},
+                                    mk::window_kind::none, mk::from_unix(t0 + day));
+  BOOST_REQUIRE(s.has_value());
+  BOOST_TEST(s->front().aggregated_value == -10);
+}
+
+BOOST_AUTO_TEST_CASE(period_is_half_open_start_included_end_excluded) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0, t0).accepted());
+  BOOST_TEST(f.submit("api", "2", t0 + 100, t0 + 100).accepted());
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + 100, t0 + 100) == 1);
+  BOOST_TEST(f.quantity("mtr_api", t0 + 100, t0 + 101, t0 + 100) == 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellations (M10, M11, D16)
+
+BOOST_AUTO_TEST_CASE(M10_cancellation_is_too_late_at_exactly_one_day_after_arrival) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0, t0 + 5, "a").accepted());
+  BOOST_TEST(f.submit("api", "1", t0, t0 + 5, "b").accepted());
+  BOOST_TEST(f.cancel("api", "a", t0 + 5 + 86399).accepted());
+  BOOST_TEST(code_of(f.cancel("api", "b", t0 + 5 + 86400)) == "meter_event_adjustment_too_late");
+}
+
+BOOST_AUTO_TEST_CASE(D16_already_cancelled_is_checked_before_too_late) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0, t0, "a").accepted());
+  BOOST_TEST(f.cancel("api", "a", t0 + 10).accepted());
+  BOOST_TEST(code_of(f.cancel("api", "a", t0 + 20)) == "meter_event_already_cancelled");
+  BOOST_TEST(code_of(f.cancel("api", "a", t0 + 2 * day)) == "meter_event_already_cancelled");
+}
+
+BOOST_AUTO_TEST_CASE(D16_invalid_type_missing_identifier_unknown_name_and_unknown_identifier) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0, t0, "a").accepted());
+  BOOST_TEST(code_of(f.cancel("api", "a", t0 + 1, "void")) == "meter_event_adjustment_invalid");
+  BOOST_TEST(code_of(f.cancel("nope", "a", t0 + 1, "void")) == "meter_event_adjustment_invalid");
+  BOOST_TEST(code_of(f.cancel("api", std::nullopt, t0 + 1)) == "meter_event_adjustment_invalid");
+  BOOST_TEST(code_of(f.cancel("nope", "a", t0 + 1)) == "meter_event_adjustment_not_found");
+  BOOST_TEST(code_of(f.cancel("", "a", t0 + 1)) == "meter_event_adjustment_not_found");
+  BOOST_TEST(code_of(f.cancel("api", "zzz", t0 + 1)) == "meter_event_adjustment_not_found");
+  BOOST_TEST(code_of(f.cancel("hourly", "a", t0 + 1)) == "meter_event_adjustment_not_found");  // other meter
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + 1, t0 + 10) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(D16_rejected_events_cannot_be_cancelled) {
+  fixture f;
+  BOOST_TEST(code_of(f.submit("api", "x", t0, t0, "a")) == "meter_event_invalid_value");
+  BOOST_TEST(code_of(f.cancel("api", "a", t0 + 1)) == "meter_event_adjustment_not_found");
+}
+
+BOOST_AUTO_TEST_CASE(D16_cancellation_targets_the_most_recently_accepted_event_with_that_identifier) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0, t0, "a").accepted());
+  BOOST_TEST(f.submit("api", "100", t0 + day, t0 + day, "a").accepted());  // identifier free again
+  BOOST_TEST(f.cancel("api", "a", t0 + day + 10).accepted());
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + 2 * day, t0 + 2 * day) == 1);
+  BOOST_TEST(!f.ledger.events()[0].cancelled_at.has_value());
+  BOOST_TEST((f.ledger.events()[1].cancelled_at == mk::from_unix(t0 + day + 10)));
+}
+
+BOOST_AUTO_TEST_CASE(M11_a_cancellation_does_not_change_quantities_as_of_before_it) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "7", t0, t0, "a").accepted());
+  BOOST_TEST(f.submit("api", "3", t0, t0 + 1, "b").accepted());
+  BOOST_TEST(f.cancel("api", "a", t0 + 3600).accepted());
+  // an invoice finalized at t0+3599 keeps 10; any as_of from the cancellation on sees 3
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + day, t0 + 3599) == 10);
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + day, t0 + 3600) == 3);
+  BOOST_TEST(f.quantity("mtr_api", t0, t0 + day, t0) == 7);  // b not yet arrived
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summaries (M13) and records (D24)
+
+BOOST_AUTO_TEST_CASE(M13_summaries_one_value_per_window_in_time_order) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0 + 10, t0 + 10).accepted());
+  BOOST_TEST(f.submit("api", "2", t0 + 3600 * 2 + 5, t0 + 3600 * 2 + 5).accepted());
+  const auto s = f.ledger.summaries("mtr_api", "cus_1", {mk::from_unix(t0), mk::from_unix(t0 + 3 * 3600)},
+                                    mk::window_kind::hour, mk::from_unix(t0 + day));
+  BOOST_REQUIRE(s.has_value());
+  BOOST_REQUIRE(s->size() == 3u);
+  BOOST_TEST((*s)[0].aggregated_value == 1);
+  BOOST_TEST((*s)[1].aggregated_value == 0);
+  BOOST_TEST((*s)[2].aggregated_value == 2);
+  BOOST_TEST(((*s)[2].window == mk::period{mk::from_unix(t0 + 7200), mk::from_unix(t0 + 10800)}));
+  const auto d = f.ledger.summaries("mtr_api", "cus_1", {mk::from_unix(t0), mk::from_unix(t0 + 2 * day)},
+                                    mk::window_kind::day, mk::from_unix(t0 + day));
+  BOOST_REQUIRE(d.has_value());
+  BOOST_TEST(d->size() == 2u);
+  BOOST_TEST((*d)[0].aggregated_value == 3);
+}
+
+BOOST_AUTO_TEST_CASE(M13_bounds_must_be_aligned) {
+  fixture f;
+  auto code = [&](std::int64_t start, std::int64_t end, mk::window_kind g) -> std::string {
+    const auto s = f.ledger.summaries("mtr_api", "cus_1", {mk::from_unix(start), mk::from_unix(end)}, g,
+                                      mk::from_unix(t0 + day));
+    return s.has_value() ? "ok" : s.error().param;
+  };
+  BOOST_TEST(code(t0 + 60, t0 + 120, mk::window_kind::none) == "ok");
+  BOOST_TEST(code(t0 + 61, t0 + 120, mk::window_kind::none) == "start_time");
+  BOOST_TEST(code(t0, t0 + 121, mk::window_kind::none) == "end_time");
+  BOOST_TEST(code(t0 + 60, t0 + 60, mk::window_kind::none) == "end_time");  // start < end
+  BOOST_TEST(code(t0 + 120, t0 + 60, mk::window_kind::none) == "end_time");
+  BOOST_TEST(code(t0 + 60, t0 + 3600, mk::window_kind::hour) == "start_time");
+  BOOST_TEST(code(t0, t0 + 3660, mk::window_kind::hour) == "end_time");
+  BOOST_TEST(code(t0, t0 + 7200, mk::window_kind::hour) == "ok");
+  BOOST_TEST(code(t0 + 3600, t0 + day, mk::window_kind::day) == "start_time");
+  BOOST_TEST(code(t0, t0 + day + 3600, mk::window_kind::day) == "end_time");
+  BOOST_TEST(code(t0, t0 + day, mk::window_kind::day) == "ok");
+  const auto s = f.ledger.summaries("mtr_api", "cus_1", {mk::from_unix(t0 + 1), mk::from_unix(t0 + 60)},
+                                    mk::window_kind::none, mk::from_unix(t0));
+  BOOST_TEST((s.error().code == mk::error_code::invalid_configuration));
+}
+
+BOOST_AUTO_TEST_CASE(D24_every_accepted_event_is_readable_with_its_cancellation_and_tag) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "5", t0 - 100, t0, "a").accepted());
+  BOOST_TEST(code_of(f.submit("api", "5", t0, t0 + 1, "a")) == "duplicate_meter_event");
+  BOOST_TEST(f.submit("calls", std::nullopt, t0, t0 + 2, std::nullopt, "cus_2").accepted());
+  BOOST_TEST(f.cancel("api", "a", t0 + 3).accepted());
+  const auto& evs = f.ledger.events();
+  BOOST_REQUIRE(evs.size() == 2u);
+  BOOST_TEST(f.ledger.meter_of(evs[0]).id == "mtr_api");
+  BOOST_TEST(f.ledger.customer_of(evs[0]) == "cus_1");
+  BOOST_TEST((evs[0].time == mk::from_unix(t0 - 100)));
+  BOOST_TEST((evs[0].received_at == mk::from_unix(t0)));
+  BOOST_TEST(evs[0].value == 5);
+  BOOST_TEST(evs[0].arrival == 1u);
+  BOOST_TEST(evs[0].tag == 10u);
+  BOOST_TEST((evs[0].cancelled_at == mk::from_unix(t0 + 3)));
+  BOOST_TEST((evs[0].identifier == std::optional<std::string>("a")));
+  BOOST_TEST(f.ledger.meter_of(evs[1]).id == "mtr_calls");
+  BOOST_TEST(f.ledger.customer_of(evs[1]) == "cus_2");
+  BOOST_TEST(evs[1].value == 1);
+  BOOST_TEST(!evs[1].cancelled_at.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(operations_must_come_in_arrival_order) {
+  fixture f;
+  BOOST_TEST(f.submit("api", "1", t0, t0 + 10).accepted());
+  BOOST_CHECK_THROW(f.submit("api", "1", t0, t0 + 9), std::invalid_argument);
+  auto e = f.event("api", "1", t0, t0 + 10);
+  e.arrival = 1;  // not after the previous arrival
+  BOOST_CHECK_THROW(f.ledger.submit(e), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
