@@ -55,7 +55,9 @@
 
 // legacy
 #include <meterkit/legacy/aggregate_usage.hpp>
+#include <meterkit/legacy/meter_migration.hpp>
 #include <meterkit/legacy/usage_record.hpp>
+#include <meterkit/legacy/usage_record_book.hpp>
 
 // billing
 #include <meterkit/billing/invoice.hpp>
