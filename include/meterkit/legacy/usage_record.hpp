@@ -53,9 +53,9 @@ using usage_timestamp_input = std::variant<std::monostate, std::int64_t, std::st
 /// is (received_at, position in the input)"). The item is the book's; checking that it exists and
 /// is billed by usage records is the caller's first step (`check_subscription_item`).
 struct usage_record {
-  usage_quantity_input quantity;
-  usage_timestamp_input timestamp;    ///< absent or `"now"`: `received_at`
-  std::optional<std::string> action;  ///< absent: `increment`
+  usage_quantity_input quantity{};
+  usage_timestamp_input timestamp{};    ///< absent or `"now"`: `received_at`
+  std::optional<std::string> action{};  ///< absent: `increment`
   meterkit::timestamp received_at{};
   std::uint64_t sequence = 0;  ///< position in the input, orders records arriving in the same second
 };
