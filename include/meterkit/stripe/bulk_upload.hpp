@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// Stripe's bulk upload format for meter events, as CSV, a JSON array or JSON Lines, read into the
+/// simulator's requests (CONTRACT.md "Usage inputs" 1; SPEC D1-D6).
+///
+/// - CSV (D2): a header row, then one event a row. Columns `identifier`, `timestamp`,
+///   `event_name`, `received_at` and one `payload_<key>` column per payload key; other columns are
+///   ignored; `event_name` is required; an empty cell means the field is absent; a row with another
+///   number of cells than the header, or a repeated column name, makes the file unusable.
+/// - JSON: one array of `{identifier, timestamp, event_name, payload: {...}, received_at}` objects;
+///   JSON Lines: one such object a line, blank lines skipped. Unknown members are ignored.
+/// - Sources are `path:line` (D1): a CSV row's first physical line, a JSON array element's line of
+///   its `{`, a JSON Lines line.
+/// - Arrival (D5): `received_at` when given (unix seconds or RFC 3339), else the event's
+///   `timestamp`. An event with neither has no arrival time and makes the input unusable.
+/// - An empty file is unusable (it is almost always a mistake); an empty JSON array `[]` or a CSV
+///   with only its header row is a file without events.
+///
+/// Every reader calls `sink(request&&)` once per event, in file order, so that a caller can
+/// stream; unusable input raises `input_error` at its line and column.
+
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <meterkit/meterkit.hpp>
+#include <meterkit/stripe/csv.hpp>
+#include <meterkit/stripe/input_error.hpp>
+#include <meterkit/stripe/input_source.hpp>
+#include <meterkit/stripe/json.hpp>
+#include <meterkit/stripe/usage_objects.hpp>
+
+namespace meterkit {
+
+namespace detail {
+
+/// `name:line` (D1), built from a prefix `name:` without a temporary.
+[[nodiscard]] inline std::string source_of(std::string_view prefix, std::uint64_t line) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, line).ptr;
+  std::string out;
+  out.reserve(prefix.size() + static_cast<std::size_t>(end - digits));
+  out.append(prefix);
+  out.append(digits, end);
+  return out;
+}
+
+inline constexpr std::string_view bulk_csv_columns =
+    "identifier, timestamp, event_name, received_at and payload_<key> (Stripe's bulk upload format)";
+
+inline constexpr std::string_view missing_arrival_message =
+    "this event has neither a timestamp nor a received_at; one of them is needed to know when it arrived";
+
+/// One bulk upload JSON object (an array element or a JSON Lines line) into a request.
+[[nodiscard]] inline request bulk_event_from_json(const nlohmann::json& object, std::string source) {
+  const json_path root;
+  meter_event_request event = meter_event_from_json(object, root);
+  const std::optional<timestamp> received = json_time_member(object, "received_at", root);
+  if (!received && !event.event_time) fail_json_value(root, std::string(missing_arrival_message));
+  request out;
+  out.received_at = received ? *received : *event.event_time;
+  out.operations.emplace_back(std::move(event));
+  out.source = std::move(source);
+  return out;
+}
+
+/// Parses one bulk JSON object at `where` of `file` and converts it, with errors at their place.
+[[nodiscard]] inline request bulk_event_from_text(std::string_view text, const std::string& file,
+                                                  text_position where, std::string source) {
+  const nlohmann::json object = parse_json(text, file, where);
+  if (!object.is_object()) {
+    METERKIT_THROW(input_error(file, where, "expected a meter event object, found " + describe_json(object)));
+  }
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  try {
+    return bulk_event_from_json(object, std::move(source));
+  } catch (const json_value_error& e) {
+    raise_at_value(e, text, file, where);
+  }
+#else
+  return bulk_event_from_json(object, std::move(source));
+#endif
+}
+
+}  // namespace detail
+
+/// Reads a bulk upload CSV (D2) and calls `sink(request&&)` for each row, in file order.
+template <class Sink>
+void read_bulk_csv(input_source& source, Sink&& sink, const read_options& options = {}) {
+  csv_reader csv(source, options);
+  const std::string& name = source.name();
+  if (!csv.next()) {
+    METERKIT_THROW(input_error(name, {1, 1},
+                               "the file is empty; expected a header row with the columns " +
+                                   std::string(detail::bulk_csv_columns)));
+  }
+  // The header (D2): known columns, payload_<key> columns, the rest ignored; no name twice.
+  const auto header = csv.cells();
+  const std::size_t width = header.size();
+  std::vector<std::string> payload_keys(width);
+  std::vector<std::size_t> payload_columns;
+  std::optional<std::size_t> event_name_column, identifier_column, timestamp_column, received_at_column;
+  std::unordered_set<std::string_view> seen;
+  for (std::size_t i = 0; i < width; ++i) {
+    const std::string_view h = header[i];
+    if (!seen.insert(h).second) {
+      METERKIT_THROW(input_error(name, csv.cell_position(i),
+                                 "the column \"" + std::string(h) +
+                                     "\" appears twice in the header; expected unique "
+                                     "column names"));
+    }
+    if (h == "event_name") {
+      event_name_column = i;
+    } else if (h == "identifier") {
+      identifier_column = i;
+    } else if (h == "timestamp") {
+      timestamp_column = i;
+    } else if (h == "received_at") {
+      received_at_column = i;
+    } else if (h.substr(0, 8) == "payload_") {
+      if (h.size() == 8) {
+        METERKIT_THROW(input_error(name, csv.cell_position(i),
+                                   "the column \"payload_\" names no payload key; "
+                                   "expected payload_<key>, such as payload_value"));
+      }
+      payload_keys[i] = std::string(h.substr(8));
+      payload_columns.push_back(i);
+    }
+  }
+  if (!event_name_column) {
+    METERKIT_THROW(input_error(name, {csv.line(), 1},
+                               "the header has no event_name column; expected the columns " +
+                                   std::string(detail::bulk_csv_columns)));
+  }
+  const std::string prefix = name + ":";
+  const auto read_time = [&](std::size_t i, std::string_view what) -> std::optional<timestamp> {
+    const std::string_view cell = csv.cells()[i];
+    if (cell.empty()) return std::nullopt;
+    auto t = parse_time(cell);
+    if (!t)
+      METERKIT_THROW(input_error(name, csv.cell_position(i), std::string(what) + ": " + t.error().message));
+    return *t;
+  };
+  while (csv.next()) {
+    const auto cells = csv.cells();
+    if (cells.size() != width) {
+      const text_position at = cells.size() > width ? csv.cell_position(width) : csv.end_position();
+      METERKIT_THROW(input_error(name, at,
+                                 "this row has " + std::to_string(cells.size()) +
+                                     (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
+                                     std::to_string(width) + "; expected one cell per column"));
+    }
+    meter_event_request event;
+    event.event_name.assign(cells[*event_name_column]);
+    event.payload.reserve(payload_columns.size());
+    for (std::size_t i : payload_columns) {
+      if (!cells[i].empty()) event.payload.emplace_back(payload_keys[i], cells[i]);
+    }
+    if (identifier_column && !cells[*identifier_column].empty())
+      event.identifier.emplace(cells[*identifier_column]);
+    if (timestamp_column) event.event_time = read_time(*timestamp_column, "timestamp");
+    const std::optional<timestamp> received =
+        received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt;
+    if (!received && !event.event_time) {
+      METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
+    }
+    request r;
+    r.received_at = received ? *received : *event.event_time;
+    r.operations.emplace_back(std::move(event));
+    r.source = detail::source_of(prefix, csv.line());
+    sink(std::move(r));
+  }
+}
+
+/// Reads a bulk upload JSON array and calls `sink(request&&)` for each element, in file order.
+template <class Sink>
+void read_bulk_json(input_source& source, Sink&& sink, const read_options& options = {}) {
+  detail::json_array_reader elements(source, options, "a JSON array of meter event objects");
+  const std::string& name = source.name();
+  const std::string prefix = name + ":";
+  std::string_view text;
+  text_position where;
+  while (elements.next(text, where)) {
+    sink(detail::bulk_event_from_text(text, name, where, detail::source_of(prefix, where.line)));
+  }
+}
+
+/// Reads bulk upload JSON Lines and calls `sink(request&&)` for each line that is not blank.
+template <class Sink>
+void read_bulk_jsonl(input_source& source, Sink&& sink, const read_options& options = {}) {
+  detail::line_reader lines(source, options);
+  const std::string& name = source.name();
+  const std::string prefix = name + ":";
+  std::string_view line;
+  bool any = false;
+  while (lines.next(line)) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    any = true;
+    const text_position where{lines.line_number(), 1};
+    sink(detail::bulk_event_from_text(line, name, where, detail::source_of(prefix, where.line)));
+  }
+  if (!any) {
+    METERKIT_THROW(input_error(name, {1, 1}, "the file is empty; expected one meter event object per line"));
+  }
+}
+
+}  // namespace meterkit

@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// JSON for the Stripe adapter, on top of nlohmann-json: exact parsing, paths to values, and
+/// errors that name the file, line and column (SPEC D1, D3, D6; CONTRACT.md "Exit status").
+///
+/// - `parse_json` parses one document with nlohmann's parser and a DOM builder of our own that
+///   keeps what the rules need and nlohmann would lose: an integer outside 64 bits keeps its digits
+///   (D3: "a JSON integer is taken as its decimal text"), a repeated key is an error instead of a
+///   silent overwrite, and nesting is bounded. Syntax errors become `input_error` at the exact line
+///   and column.
+/// - Converters from JSON to Stripe objects report a wrong type with `json_value_error`, which
+///   carries the path of the value (`params.events[3].payload.value`); `locate_json_value` finds
+///   that value in the text again so that the reader can report its line and column.
+/// - `detail::json_array_reader` hands out the elements of a top-level array one at a time, each
+///   with the position of its first character (D1: "a JSON array element by the line of its `{`"),
+///   holding at most one element in memory.
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <meterkit/meterkit.hpp>
+#include <meterkit/stripe/input_error.hpp>
+#include <meterkit/stripe/input_source.hpp>
+
+namespace meterkit {
+
+/// The deepest nesting `parse_json` accepts.
+inline constexpr std::size_t max_json_depth = 256;
+
+/// One step of a path into a JSON document: an object key or an array index.
+struct json_step {
+  std::string key;
+  std::optional<std::size_t> index;
+
+  friend bool operator==(const json_step&, const json_step&) = default;
+};
+
+/// `a.b[3].c` for the steps a, b, 3, c.
+[[nodiscard]] inline std::string to_string(std::span<const json_step> steps) {
+  std::string out;
+  for (const auto& s : steps) {
+    if (s.index) {
+      out += '[';
+      out += std::to_string(*s.index);
+      out += ']';
+    } else {
+      if (!out.empty()) out += '.';
+      out += s.key;
+    }
+  }
+  return out;
+}
+
+/// Where a converter is inside a document: a chain of steps on the stack (no allocation until an
+/// error needs the path). A child must not outlive its parent.
+class json_path {
+ public:
+  json_path() = default;
+  /// A root named `prefix` (for example `params`); steps follow it.
+  explicit json_path(std::string_view prefix)
+      : key_(prefix), kind_(prefix.empty() ? kind::root : kind::key) {}
+
+  [[nodiscard]] json_path operator/(std::string_view key) const { return json_path(this, key, 0, kind::key); }
+  [[nodiscard]] json_path operator[](std::size_t index) const {
+    return json_path(this, {}, index, kind::index);
+  }
+
+  [[nodiscard]] std::vector<json_step> steps() const {
+    std::vector<json_step> out;
+    for (const json_path* p = this; p != nullptr; p = p->parent_) {
+      if (p->kind_ == kind::key) out.push_back({std::string(p->key_), std::nullopt});
+      if (p->kind_ == kind::index) out.push_back({{}, p->index_});
+    }
+    return {out.rbegin(), out.rend()};
+  }
+  [[nodiscard]] std::string to_string() const { return meterkit::to_string(steps()); }
+
+ private:
+  enum class kind { root, key, index };
+  json_path(const json_path* parent, std::string_view key, std::size_t index, kind k)
+      : parent_(parent), key_(key), index_(index), kind_(k) {}
+
+  const json_path* parent_ = nullptr;
+  std::string_view key_;
+  std::size_t index_ = 0;
+  kind kind_ = kind::root;
+};
+
+/// A JSON value of the wrong type or form for the Stripe object being read (D3, D6). `what()` is
+/// `path: message`.
+class json_value_error : public std::runtime_error {
+ public:
+  json_value_error(std::vector<json_step> path, const std::string& message)
+      : std::runtime_error(path.empty() ? message : meterkit::to_string(path) + ": " + message),
+        path_(std::move(path)) {}
+  [[nodiscard]] const std::vector<json_step>& path() const noexcept { return path_; }
+
+ private:
+  std::vector<json_step> path_;
+};
+
+/// Raises `json_value_error` for the value at `where`.
+[[noreturn]] inline void fail_json_value(const json_path& where, const std::string& message) {
+  METERKIT_THROW(json_value_error(where.steps(), message));
+}
+
+namespace detail {
+
+/// The subtype of the binary values by which `parse_json` stores an integer that does not fit in
+/// 64 bits, as its ASCII digits. JSON text never produces binary values, so nothing is ambiguous.
+inline constexpr std::uint8_t json_big_integer_subtype = 0x42;
+
+[[nodiscard]] inline bool is_integer_lexeme(std::string_view s) noexcept {
+  if (!s.empty() && s.front() == '-') s.remove_prefix(1);
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+/// A forward iterator over `const char` that publishes how far the parser has read.
+struct counting_char_iterator {
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  const char* at = nullptr;
+  const char** furthest = nullptr;
+
+  reference operator*() const noexcept { return *at; }
+  counting_char_iterator& operator++() noexcept {
+    ++at;
+    *furthest = at;
+    return *this;
+  }
+  counting_char_iterator operator++(int) noexcept {
+    auto copy = *this;
+    ++*this;
+    return copy;
+  }
+  friend bool operator==(const counting_char_iterator& a, const counting_char_iterator& b) noexcept {
+    return a.at == b.at;
+  }
+};
+
+/// nlohmann's messages without their `[json.exception.parse_error.101] parse error at line 1,
+/// column 2: ` prefix (we print our own position).
+[[nodiscard]] inline std::string clean_json_message(std::string_view what) {
+  if (!what.empty() && what.front() == '[') {
+    const auto close = what.find("] ");
+    if (close != std::string_view::npos) what.remove_prefix(close + 2);
+  }
+  if (what.substr(0, 11) == "parse error") {
+    const auto colon = what.find(": ");
+    if (colon != std::string_view::npos) what.remove_prefix(colon + 2);
+  }
+  return std::string(what);
+}
+
+/// nlohmann's SAX events into a `nlohmann::json`, keeping big integers' digits, refusing repeated
+/// keys and bounding the depth.
+class exact_json_builder {
+ public:
+  using json = nlohmann::json;
+
+  exact_json_builder(json& root, const char* begin, const char* const* furthest, std::size_t max_depth)
+      : root_(root), begin_(begin), furthest_(furthest), max_depth_(max_depth) {}
+
+  bool null() { return (void)add(json(nullptr)), true; }
+  bool boolean(bool v) { return (void)add(json(v)), true; }
+  bool number_integer(json::number_integer_t v) { return (void)add(json(v)), true; }
+  bool number_unsigned(json::number_unsigned_t v) { return (void)add(json(v)), true; }
+  bool number_float(json::number_float_t v, const std::string& lexeme) {
+    if (is_integer_lexeme(lexeme)) {
+      add(json::binary(std::vector<std::uint8_t>(lexeme.begin(), lexeme.end()), json_big_integer_subtype));
+    } else {
+      add(json(v));
+    }
+    return true;
+  }
+  bool string(std::string& v) { return (void)add(json(std::move(v))), true; }
+  bool binary(json::binary_t& v) { return (void)add(json::binary(std::move(v))), true; }
+  bool start_object(std::size_t) {
+    if (stack_.size() >= max_depth_) return deep();
+    stack_.push_back(add(json::object()));
+    return true;
+  }
+  bool key(std::string& k) {
+    json& object = *stack_.back();
+    if (object.contains(k)) {
+      error_offset_ = key_start();
+      error_message_ = "the key \"" + k + "\" appears twice in this object; expected unique keys";
+      return false;
+    }
+    member_ = &object[k];
+    return true;
+  }
+  bool end_object() {
+    stack_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) {
+    if (stack_.size() >= max_depth_) return deep();
+    stack_.push_back(add(json::array()));
+    return true;
+  }
+  bool end_array() {
+    stack_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string& /*last_token*/,
+                   const nlohmann::json::exception& e) {
+    error_offset_ = position == 0 ? 0 : position - 1;
+    error_message_ = clean_json_message(e.what());
+    return false;
+  }
+
+  [[nodiscard]] std::size_t error_offset() const noexcept { return error_offset_; }
+  [[nodiscard]] const std::string& error_message() const noexcept { return error_message_; }
+
+ private:
+  json* add(json&& v) {
+    if (stack_.empty()) {
+      root_ = std::move(v);
+      return &root_;
+    }
+    json& top = *stack_.back();
+    if (top.is_array()) {
+      top.push_back(std::move(v));
+      return &top.back();
+    }
+    *member_ = std::move(v);
+    return member_;
+  }
+  bool deep() {
+    error_offset_ = read_offset() == 0 ? 0 : read_offset() - 1;
+    error_message_ = "nesting deeper than " + std::to_string(max_depth_) + " levels";
+    return false;
+  }
+  [[nodiscard]] std::size_t read_offset() const noexcept {
+    return static_cast<std::size_t>(*furthest_ - begin_);
+  }
+  /// The offset of the opening quote of the key that was just read.
+  [[nodiscard]] std::size_t key_start() const noexcept {
+    std::size_t i = read_offset();
+    if (i >= 2) i -= 2;  // the parser is just past the closing quote
+    while (i > 0) {
+      if (begin_[i] == '"') {
+        std::size_t backslashes = 0;
+        while (i > backslashes && begin_[i - 1 - backslashes] == '\\') ++backslashes;
+        if (backslashes % 2 == 0) return i;
+      }
+      --i;
+    }
+    return i;
+  }
+
+  json& root_;
+  const char* begin_;
+  const char* const* furthest_;
+  std::size_t max_depth_;
+  std::vector<json*> stack_;
+  json* member_ = nullptr;
+  std::size_t error_offset_ = 0;
+  std::string error_message_;
+};
+
+}  // namespace detail
+
+/// Parses one JSON document. `text` starts at `origin` of `file`; a syntax error, a repeated key or
+/// nesting deeper than `max_depth` raises `input_error` at its line and column. Integers outside
+/// 64 bits keep their digits (read them with `json_integer_text`).
+[[nodiscard]] inline nlohmann::json parse_json(std::string_view text, const std::string& file,
+                                               text_position origin = {1, 1},
+                                               std::size_t max_depth = max_json_depth) {
+  nlohmann::json root;
+  const char* furthest = text.data();
+  detail::exact_json_builder builder(root, text.data(), &furthest, max_depth);
+  const detail::counting_char_iterator first{text.data(), &furthest};
+  const detail::counting_char_iterator last{text.data() + text.size(), &furthest};
+  if (!nlohmann::json::sax_parse(first, last, &builder)) {
+    METERKIT_THROW(input_error(file, detail::advance_position(text, builder.error_offset(), origin),
+                               "invalid JSON: " + builder.error_message()));
+  }
+  return root;
+}
+
+/// Whether `j` is a JSON integer (including one outside 64 bits).
+[[nodiscard]] inline bool is_json_integer(const nlohmann::json& j) noexcept {
+  return j.is_number_integer() || (j.is_binary() && j.get_binary().has_subtype() &&
+                                   j.get_binary().subtype() == detail::json_big_integer_subtype);
+}
+
+/// The decimal text of a JSON integer (D3). Precondition: `is_json_integer(j)`.
+[[nodiscard]] inline std::string json_integer_text(const nlohmann::json& j) {
+  if (j.is_number_unsigned()) return std::to_string(j.get<std::uint64_t>());
+  if (j.is_number_integer()) return std::to_string(j.get<std::int64_t>());
+  const auto& bytes = j.get_binary();
+  return {bytes.begin(), bytes.end()};
+}
+
+/// The value of a JSON integer that fits in 64 signed bits, else nullopt.
+[[nodiscard]] inline std::optional<std::int64_t> json_int64(const nlohmann::json& j) noexcept {
+  if (j.is_number_unsigned()) {
+    const auto u = j.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<std::int64_t>(u);
+  }
+  if (j.is_number_integer()) return j.get<std::int64_t>();
+  return std::nullopt;
+}
+
+/// How a value is named in messages: "a string", "an integer", "an object", ...
+[[nodiscard]] inline std::string describe_json(const nlohmann::json& j) {
+  if (is_json_integer(j)) return "an integer (" + json_integer_text(j) + ")";
+  switch (j.type()) {
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::boolean:
+      return j.get<bool>() ? "true" : "false";
+    case nlohmann::json::value_t::number_float:
+      return "a number with a fraction or an exponent (" + j.dump() + ")";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    case nlohmann::json::value_t::array:
+      return "an array";
+    default:
+      return "a value of another kind";
+  }
+}
+
+namespace detail {
+
+/// A minimal reader of already valid JSON text, to find a value again by its path.
+class json_text_walker {
+ public:
+  explicit json_text_walker(std::string_view text, std::size_t at = 0) : t_(text), i_(at) {}
+
+  [[nodiscard]] std::size_t offset() const noexcept { return i_; }
+  void skip_space() noexcept {
+    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\n' || t_[i_] == '\r')) ++i_;
+  }
+  [[nodiscard]] bool at(char c) const noexcept { return i_ < t_.size() && t_[i_] == c; }
+
+  /// Steps into the member `key` of the object here; false (position unchanged) if absent.
+  bool enter_member(std::string_view key) {
+    skip_space();
+    if (!at('{')) return false;
+    const std::size_t start = i_;
+    ++i_;
+    for (;;) {
+      skip_space();
+      if (!at('"')) break;
+      const std::string k = read_string();
+      skip_space();
+      if (!at(':')) break;
+      ++i_;
+      skip_space();
+      if (k == key) return true;
+      skip_value();
+      skip_space();
+      if (!at(',')) break;
+      ++i_;
+    }
+    i_ = start;
+    return false;
+  }
+
+  /// Steps into element `index` of the array here; false (position unchanged) if absent.
+  bool enter_element(std::size_t index) {
+    skip_space();
+    if (!at('[')) return false;
+    const std::size_t start = i_;
+    ++i_;
+    skip_space();
+    if (at(']')) {
+      i_ = start;
+      return false;
+    }
+    for (std::size_t n = 0;; ++n) {
+      skip_space();
+      if (n == index) return true;
+      skip_value();
+      skip_space();
+      if (!at(',')) break;
+      ++i_;
+    }
+    i_ = start;
+    return false;
+  }
+
+  void skip_value() {
+    skip_space();
+    if (at('"')) {
+      (void)read_string();
+      return;
+    }
+    if (at('{') || at('[')) {
+      std::size_t depth = 0;
+      while (i_ < t_.size()) {
+        const char c = t_[i_];
+        if (c == '"') {
+          (void)read_string();
+          continue;
+        }
+        ++i_;
+        if (c == '{' || c == '[') ++depth;
+        if (c == '}' || c == ']') {
+          if (--depth == 0) return;
+        }
+      }
+      return;
+    }
+    while (i_ < t_.size() && t_[i_] != ',' && t_[i_] != '}' && t_[i_] != ']' && t_[i_] != ' ' &&
+           t_[i_] != '\n' && t_[i_] != '\r' && t_[i_] != '\t') {
+      ++i_;
+    }
+  }
+
+  /// Reads the string that starts here (at its quote) and decodes its escapes.
+  std::string read_string() {
+    std::string out;
+    ++i_;
+    while (i_ < t_.size() && t_[i_] != '"') {
+      char c = t_[i_++];
+      if (c != '\\' || i_ >= t_.size()) {
+        out += c;
+        continue;
+      }
+      c = t_[i_++];
+      switch (c) {
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u': {
+          std::uint32_t cp = read_hex4();
+          if (cp >= 0xd800 && cp <= 0xdbff && i_ + 1 < t_.size() && t_[i_] == '\\' && t_[i_ + 1] == 'u') {
+            i_ += 2;
+            const std::uint32_t low = read_hex4();
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+          }
+          append_utf8(out, cp);
+          break;
+        }
+        default:
+          out += c;
+      }
+    }
+    if (i_ < t_.size()) ++i_;
+    return out;
+  }
+
+ private:
+  std::uint32_t read_hex4() {
+    std::uint32_t v = 0;
+    for (int k = 0; k < 4 && i_ < t_.size(); ++k, ++i_) {
+      const char c = t_[i_];
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= static_cast<std::uint32_t>(c - '0');
+      if (c >= 'a' && c <= 'f') v |= static_cast<std::uint32_t>(c - 'a' + 10);
+      if (c >= 'A' && c <= 'F') v |= static_cast<std::uint32_t>(c - 'A' + 10);
+    }
+    return v;
+  }
+  static void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xc0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xe0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else {
+      out += static_cast<char>(0xf0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      out += static_cast<char>(0x80 | (cp & 0x3f));
+    }
+  }
+
+  std::string_view t_;
+  std::size_t i_ = 0;
+};
+
+}  // namespace detail
+
+/// The offset in `text` (a valid JSON document) of the value at `path`, or of its deepest ancestor
+/// that exists.
+[[nodiscard]] inline std::size_t locate_json_value(std::string_view text, std::span<const json_step> path) {
+  detail::json_text_walker w(text);
+  w.skip_space();
+  for (const auto& step : path) {
+    const bool found = step.index ? w.enter_element(*step.index) : w.enter_member(step.key);
+    if (!found) break;
+  }
+  w.skip_space();
+  return w.offset();
+}
+
+/// Turns a `json_value_error` about the document `text` (at `origin` of `file`) into an
+/// `input_error` at the value's line and column. `prefix` steps are the part of the error's path
+/// that lies outside `text` (none by default).
+[[noreturn]] inline void raise_at_value(const json_value_error& e, std::string_view text,
+                                        const std::string& file, text_position origin = {1, 1},
+                                        std::size_t prefix = 0) {
+  const auto& path = e.path();
+  const std::span<const json_step> inside(path.data() + std::min(prefix, path.size()),
+                                          path.size() - std::min(prefix, path.size()));
+  METERKIT_THROW(
+      input_error(file, detail::advance_position(text, locate_json_value(text, inside), origin), e.what()));
+}
+
+namespace detail {
+
+/// The elements of one top-level JSON array read from an input, one at a time, each with the
+/// position of its first character. Holds at most one element (bounded by `max_record_bytes`).
+class json_array_reader {
+ public:
+  /// `expected` says what the file should hold, for messages ("a JSON array of meter events").
+  json_array_reader(input_source& source, const read_options& options, std::string expected)
+      : buffer_(source, options), expected_(std::move(expected)) {
+    buffer_.skip_bom();
+  }
+
+  /// The next element's text and position; false after the closing `]`.
+  bool next(std::string_view& element, text_position& where) {
+    buffer_.consume(pending_);
+    pending_ = 0;
+    if (done_) return false;
+    if (!started_) {
+      skip_space();
+      if (buffer_.available().empty()) fail_here("the file is empty; expected " + expected_);
+      if (buffer_.available().front() != '[') {
+        fail_here("expected " + expected_ + " starting with '[', found " +
+                  describe_byte(buffer_.available().front()));
+      }
+      take(1);
+      started_ = true;
+      skip_space();
+      if (peek() == ']') return finish();
+    } else {
+      skip_space();
+      if (peek() == ']') return finish();
+      if (peek() != ',') {
+        if (buffer_.available().empty())
+          fail_here("unexpected end of file; expected ',' or ']' to continue the array");
+        fail_here("expected ',' or ']' after an array element, found " + describe_byte(peek()));
+      }
+      take(1);
+      skip_space();
+    }
+    if (buffer_.available().empty()) fail_here("unexpected end of file; expected an array element");
+    if (peek() == ']') fail_here("expected an array element after ',', found ']'");
+    where = position_;
+    const std::size_t length = element_length();
+    element = buffer_.available().substr(0, length);
+    pending_ = length;
+    position_ = advance_position(element, length, position_);
+    return true;
+  }
+
+ private:
+  char peek() {
+    if (buffer_.available().empty()) buffer_.fill();
+    return buffer_.available().empty() ? '\0' : buffer_.available().front();
+  }
+  void take(std::size_t n) {
+    position_ = advance_position(buffer_.available(), n, position_);
+    buffer_.consume(n);
+  }
+  void skip_space() {
+    for (;;) {
+      const std::string_view a = buffer_.available();
+      std::size_t i = 0;
+      while (i < a.size() && (a[i] == ' ' || a[i] == '\t' || a[i] == '\n' || a[i] == '\r')) ++i;
+      take(i);
+      if (i < a.size() || !buffer_.fill()) return;
+    }
+  }
+  bool finish() {
+    take(1);
+    done_ = true;
+    skip_space();
+    if (!buffer_.available().empty()) {
+      fail_here("expected the end of the file after the array's ']', found " +
+                describe_byte(buffer_.available().front()));
+    }
+    return false;
+  }
+  [[noreturn]] void fail_here(const std::string& message) const {
+    METERKIT_THROW(input_error(buffer_.source().name(), position_, message));
+  }
+
+  /// The length of the element that starts the available bytes, reading more as needed.
+  std::size_t element_length() {
+    std::size_t i = 0;
+    std::size_t depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    const bool container = peek() == '{' || peek() == '[';
+    const bool scalar_string = peek() == '"';
+    for (;;) {
+      const std::string_view a = buffer_.available();
+      for (; i < a.size(); ++i) {
+        const char c = a[i];
+        if (in_string) {
+          if (escaped) {
+            escaped = false;
+          } else if (c == '\\') {
+            escaped = true;
+          } else if (c == '"') {
+            in_string = false;
+            if (scalar_string) return i + 1;
+          }
+          continue;
+        }
+        if (c == '"') {
+          in_string = true;
+        } else if (container && (c == '{' || c == '[')) {
+          ++depth;
+        } else if (container && (c == '}' || c == ']')) {
+          if (--depth == 0) return i + 1;
+        } else if (!container && (c == ',' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
+          return i;
+        }
+      }
+      if (i > buffer_.options().max_record_bytes) {
+        fail_here("this array element is longer than " + std::to_string(buffer_.options().max_record_bytes) +
+                  " bytes, the limit for one element");
+      }
+      if (!buffer_.fill()) {
+        // Let the JSON parser say precisely what is missing at the end of the file.
+        const std::string_view partial = buffer_.available();
+        (void)parse_json(partial, buffer_.source().name(), position_);
+        if (!container) return partial.size();
+        fail_here("unexpected end of file inside this array element");
+      }
+    }
+  }
+
+  block_buffer buffer_;
+  std::string expected_;
+  text_position position_{1, 1};
+  std::size_t pending_ = 0;
+  bool started_ = false;
+  bool done_ = false;
+};
+
+}  // namespace detail
+
+}  // namespace meterkit

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// Request logs (`.requests.jsonl`): one Stripe API request a line, as it was (or would be) sent,
+/// read into the simulator's requests (CONTRACT.md "Usage inputs" 2; SPEC D1, D3-D7, D19).
+///
+/// A line is `{"received_at": T?, "method": "POST"?, "path": P, "idempotency_key": K?,
+/// "params": {...}}`; other members are ignored, blank lines are skipped. `P` is one of
+///   - `/v1/billing/meter_events`, `/v2/billing/meter_events`: one meter event;
+///   - `/v1/billing/meter_event_adjustments`: one cancellation;
+///   - `/v1/subscription_items/{id}/usage_records`: one usage record for item `{id}`;
+///   - `/v2/billing/meter_event_stream`: `params.events`, N >= 1 meter events, which become N
+///     operations with the line's source, arrival and idempotency key, in array order (D7).
+///
+/// Unusable (D6, `input_error`): invalid JSON, wrong types, an unknown path, a method other than
+/// POST (absent means POST), an empty `events` array, a time that is not a time, and a line whose
+/// arrival cannot be known (D5): without `received_at`, a meter event arrives at
+/// `params.timestamp`, a usage record at an integer `params.timestamp`; a stream, an adjustment,
+/// or a usage record with `"now"` or no timestamp needs `received_at`. Only the line's own
+/// top-level `received_at` counts.
+///
+/// The fingerprint (D19) is `POST path canonical-params` and is built only for a request that has
+/// an idempotency key (without a key there is nothing to compare it with).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include <meterkit/meterkit.hpp>
+#include <meterkit/stripe/bulk_upload.hpp>
+#include <meterkit/stripe/canonical_json.hpp>
+#include <meterkit/stripe/input_error.hpp>
+#include <meterkit/stripe/input_source.hpp>
+#include <meterkit/stripe/json.hpp>
+#include <meterkit/stripe/usage_objects.hpp>
+
+namespace meterkit {
+
+/// The API endpoints a request log may name.
+enum class api_endpoint {
+  v1_meter_events,             ///< POST /v1/billing/meter_events
+  v1_meter_event_adjustments,  ///< POST /v1/billing/meter_event_adjustments
+  v1_usage_records,            ///< POST /v1/subscription_items/{id}/usage_records
+  v2_meter_events,             ///< POST /v2/billing/meter_events
+  v2_meter_event_stream,       ///< POST /v2/billing/meter_event_stream
+};
+
+/// A request path understood: its endpoint and, for usage records, the subscription item.
+struct api_path {
+  api_endpoint endpoint{};
+  std::string subscription_item;
+
+  friend bool operator==(const api_path&, const api_path&) = default;
+};
+
+/// The endpoint of `path`, or nullopt for any other path.
+[[nodiscard]] inline std::optional<api_path> parse_api_path(std::string_view path) {
+  if (path == "/v1/billing/meter_events") return api_path{api_endpoint::v1_meter_events, {}};
+  if (path == "/v1/billing/meter_event_adjustments")
+    return api_path{api_endpoint::v1_meter_event_adjustments, {}};
+  if (path == "/v2/billing/meter_events") return api_path{api_endpoint::v2_meter_events, {}};
+  if (path == "/v2/billing/meter_event_stream") return api_path{api_endpoint::v2_meter_event_stream, {}};
+  constexpr std::string_view head = "/v1/subscription_items/";
+  constexpr std::string_view tail = "/usage_records";
+  if (path.size() > head.size() + tail.size() && path.substr(0, head.size()) == head &&
+      path.substr(path.size() - tail.size()) == tail) {
+    const std::string_view id = path.substr(head.size(), path.size() - head.size() - tail.size());
+    if (id.find('/') == std::string_view::npos)
+      return api_path{api_endpoint::v1_usage_records, std::string(id)};
+  }
+  return std::nullopt;
+}
+
+namespace detail {
+
+inline constexpr std::string_view known_paths =
+    "/v1/billing/meter_events, /v1/billing/meter_event_adjustments, "
+    "/v1/subscription_items/{id}/usage_records, /v2/billing/meter_events or /v2/billing/meter_event_stream";
+
+/// The arrival of a usage record without `received_at`: its integer timestamp (D5).
+[[nodiscard]] inline std::optional<timestamp> usage_record_arrival(const usage_record_request& record) {
+  if (!record.timestamp_text) return std::nullopt;
+  auto t = parse_unix_seconds(*record.timestamp_text);
+  return t ? std::optional<timestamp>(*t) : std::nullopt;
+}
+
+}  // namespace detail
+
+/// One request log line (a parsed JSON object) into a request with the given source (D5-D7, D19).
+/// Raises `json_value_error` for what makes the line unusable.
+[[nodiscard]] inline request request_from_log_entry(const nlohmann::json& line, std::string source) {
+  const json_path root;
+  require_json_object(line, root, "an API request");
+  const std::optional<std::string> method = json_string_member(line, "method", root);
+  if (method && *method != "POST") {
+    fail_json_value(root / "method", "expected \"POST\", found \"" + *method + "\"");
+  }
+  const std::optional<std::string> path_text = json_string_member(line, "path", root);
+  if (!path_text)
+    fail_json_value(root, "missing \"path\"; expected one of " + std::string(detail::known_paths));
+  const std::optional<api_path> path = parse_api_path(*path_text);
+  if (!path) {
+    fail_json_value(root / "path", "unknown request path \"" + *path_text + "\"; expected " +
+                                       std::string(detail::known_paths));
+  }
+  std::optional<std::string> key = json_string_member(line, "idempotency_key", root);
+  if (key && key->empty()) key.reset();  // D3
+  static const nlohmann::json no_params = nlohmann::json::object();
+  const nlohmann::json* params_ptr = json_member(line, "params");
+  const nlohmann::json& params = params_ptr ? *params_ptr : no_params;
+  const json_path params_path = root / "params";
+  require_json_object(params, params_path, "the request parameters");
+  const std::optional<timestamp> received = json_time_member(line, "received_at", root);
+
+  request out;
+  out.source = std::move(source);
+  std::optional<timestamp> arrival = received;
+  const auto need_arrival = [&](std::string_view what) {
+    if (!arrival) {
+      fail_json_value(root,
+                      "missing \"received_at\"; " + std::string(what) + " needs the time it arrived (D5)");
+    }
+  };
+  switch (path->endpoint) {
+    case api_endpoint::v1_meter_events:
+    case api_endpoint::v2_meter_events: {
+      meter_event_request event = meter_event_from_json(params, params_path);
+      if (!arrival) arrival = event.event_time;
+      need_arrival("a meter event without params.timestamp");
+      out.operations.emplace_back(std::move(event));
+      break;
+    }
+    case api_endpoint::v1_meter_event_adjustments:
+      need_arrival("a meter event adjustment");
+      out.operations.emplace_back(meter_event_adjustment_from_json(params, params_path));
+      break;
+    case api_endpoint::v1_usage_records: {
+      usage_record_request record = usage_record_from_json(path->subscription_item, params, params_path);
+      if (!arrival) arrival = detail::usage_record_arrival(record);
+      need_arrival("a usage record without an integer params.timestamp");
+      out.operations.emplace_back(std::move(record));
+      break;
+    }
+    case api_endpoint::v2_meter_event_stream: {
+      need_arrival("a meter event stream request");
+      const nlohmann::json* events = json_member(params, "events");
+      const json_path events_path = params_path / "events";
+      if (events == nullptr)
+        fail_json_value(params_path, "missing \"events\"; expected an array of meter events");
+      if (!events->is_array()) {
+        fail_json_value(events_path, "expected an array of meter events, found " + describe_json(*events));
+      }
+      if (events->empty())
+        fail_json_value(events_path, "expected at least one meter event, found an empty array");
+      out.operations.reserve(events->size());
+      for (std::size_t i = 0; i < events->size(); ++i) {
+        out.operations.emplace_back(meter_event_from_json((*events)[i], events_path[i]));
+      }
+      break;
+    }
+  }
+  out.received_at = *arrival;
+  if (key) {
+    out.fingerprint = request_fingerprint("POST", *path_text, params);
+    out.idempotency_key = std::move(key);
+  }
+  return out;
+}
+
+/// Reads a request log and calls `sink(request&&)` for each line that is not blank, in file order.
+template <class Sink>
+void read_request_log(input_source& source, Sink&& sink, const read_options& options = {}) {
+  detail::line_reader lines(source, options);
+  const std::string& name = source.name();
+  const std::string prefix = name + ":";
+  std::string_view line;
+  bool any = false;
+  while (lines.next(line)) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    any = true;
+    const text_position where{lines.line_number(), 1};
+    const nlohmann::json entry = parse_json(line, name, where);
+    if (!entry.is_object()) {
+      METERKIT_THROW(
+          input_error(name, where, "expected an API request object, found " + describe_json(entry)));
+    }
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+    try {
+      sink(request_from_log_entry(entry, detail::source_of(prefix, where.line)));
+    } catch (const json_value_error& e) {
+      raise_at_value(e, line, name, where);
+    }
+#else
+    sink(request_from_log_entry(entry, detail::source_of(prefix, where.line)));
+#endif
+  }
+  if (!any)
+    METERKIT_THROW(input_error(name, {1, 1}, "the file is empty; expected one API request object per line"));
+}
+
+}  // namespace meterkit
