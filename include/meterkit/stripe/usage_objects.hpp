@@ -57,9 +57,9 @@ inline void require_json_object(const nlohmann::json& j, const json_path& where,
 /// or a time outside 1970-01-01 ... 9999-12-31, raises `json_value_error`.
 [[nodiscard]] inline timestamp time_from_json(const nlohmann::json& j, const json_path& where) {
   if (is_json_integer(j)) {
-    const std::optional<std::int64_t> seconds = json_int64(j);
-    auto t = seconds ? time_from_unix_checked(*seconds)
-                     : detail::time_error(json_integer_text(j), "outside 1970-01-01 ... 9999-12-31");
+    const std::optional<std::int64_t> unix_seconds = json_int64(j);
+    auto t = unix_seconds ? time_from_unix_checked(*unix_seconds)
+                          : detail::time_error(json_integer_text(j), "outside 1970-01-01 ... 9999-12-31");
     if (!t) fail_json_value(where, t.error().message);
     return *t;
   }
