@@ -7,8 +7,10 @@
 /// Nothing here reads the process time zone: every conversion is civil-calendar arithmetic on
 /// UTC, so results do not depend on `TZ`.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -52,15 +54,15 @@ namespace detail {
 }
 }  // namespace detail
 
-/// Parses unix seconds written as ASCII digits ("1735689600"). No sign, no spaces, at most
-/// 12 digits, and inside the D4 range.
+/// Parses unix seconds written as ASCII digits ("1735689600"). No sign, no spaces, and inside
+/// the D4 range (leading zeros are allowed).
 [[nodiscard]] inline result<timestamp> parse_unix_seconds(std::string_view text) {
   if (text.empty()) return detail::time_error(text, "empty");
-  if (text.size() > 12) return detail::time_error(text, "unix seconds past 9999-12-31");
+  constexpr std::int64_t beyond = 253402300800;  // 10000-01-01T00:00:00Z
   std::int64_t v = 0;
   for (char c : text) {
     if (!detail::is_digit(c)) return detail::time_error(text, "unix seconds must be plain digits");
-    v = v * 10 + (c - '0');
+    v = std::min(beyond, v * 10 + (c - '0'));
   }
   const auto t = from_unix(v);
   if (!in_supported_range(t)) return detail::time_error(text, "outside 1970-01-01 ... 9999-12-31");
