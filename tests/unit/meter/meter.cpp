@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: MIT
+#include <boost/test/unit_test.hpp>
+#include <meterkit/meter/meter.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+namespace mk = meterkit;
+
+namespace {
+
+constexpr std::int64_t t0 = 1735689600;
+
+/// One accepted event of a random stream, with the customer it belongs to.
+struct op {
+  std::size_t customer = 0;
+  mk::event_record record;
+};
+
+/// A random stream: few customers, timestamps over a few hours (so windows hold several events),
+/// received_at increasing with arrival, some events cancelled later.
+std::vector<op> random_stream(std::mt19937_64& rng, std::size_t customers, std::size_t n, bool with_cancels) {
+  std::vector<op> out;
+  std::uniform_int_distribution<std::int64_t> ts(0, 5 * 3600);
+  std::uniform_int_distribution<std::int64_t> value(-50, 100);
+  std::int64_t received = t0;
+  for (std::size_t i = 0; i < n; ++i) {
+    received += static_cast<std::int64_t>(rng() % 400);
+    op o;
+    o.customer = rng() % customers;
+    o.record.time = mk::from_unix(t0 + ts(rng) - (rng() % 4 == 0 ? 7200 : 0));
+    o.record.received_at = mk::from_unix(received);
+    o.record.arrival = i + 1;
+    o.record.value = value(rng);
+    if (with_cancels && rng() % 4 == 0)
+      o.record.cancelled_at = mk::from_unix(received + 1 + static_cast<std::int64_t>(rng() % 3000));
+    out.push_back(o);
+  }
+  return out;
+}
+
+/// SPEC's rules written as plainly as possible, independent of the library's ingestion code.
+template <class F, class Ingestion>
+std::int64_t reference_quantity(const std::vector<op>& ops, std::size_t customer, mk::period p,
+                                mk::timestamp as_of) {
+  std::vector<mk::event_record> visible;
+  for (const auto& o : ops) {
+    const auto& r = o.record;
+    if (o.customer == customer && r.received_at <= as_of && !(r.cancelled_at <= as_of)) visible.push_back(r);
+  }
+  std::vector<mk::event_record> counting;
+  if constexpr (Ingestion::is_pre_aggregated) {
+    std::map<std::int64_t, mk::event_record> latest;  // window index -> latest arrival (M8)
+    const std::int64_t len = std::chrono::seconds{Ingestion::window::length}.count();
+    for (const auto& r : visible) {
+      const std::int64_t t = mk::to_unix(r.time);
+      const std::int64_t w = t >= 0 ? t / len : -((-t + len - 1) / len);
+      auto [it, fresh] = latest.try_emplace(w, r);
+      if (!fresh && r.arrival > it->second.arrival) it->second = r;
+    }
+    for (const auto& [w, r] : latest) {
+      if (p.contains(r.time)) counting.push_back(r);
+    }
+  } else {
+    for (const auto& r : visible) {
+      if (p.contains(r.time)) counting.push_back(r);
+    }
+  }
+  if (counting.empty()) return 0;
+  if constexpr (std::is_same_v<F, mk::sum>) {
+    std::int64_t s = 0;
+    for (const auto& r : counting) s += r.value;
+    return s;
+  } else if constexpr (std::is_same_v<F, mk::count>) {
+    return static_cast<std::int64_t>(counting.size());
+  } else if constexpr (std::is_same_v<F, mk::peak>) {
+    std::int64_t m = counting.front().value;
+    for (const auto& r : counting) m = std::max(m, r.value);
+    return m;
+  } else {  // last_value and friends: greatest timestamp, ties by later arrival (M9)
+    auto best = counting.front();
+    for (const auto& r : counting) {
+      if (r.time > best.time || (r.time == best.time && r.arrival > best.arrival)) best = r;
+    }
+    return best.value;
+  }
+}
+
+template <class M>
+auto key_of(std::size_t c) {
+  if constexpr (std::is_same_v<typename M::key_type, std::size_t>) {
+    return c;
+  } else {
+    static const std::vector<std::string> names{"cus_a", "cus_b", "cus_c", "cus_d",
+                                                "cus_e", "cus_f", "cus_g"};
+    return std::string_view(names[c]);
+  }
+}
+
+/// Feeds `ops` in a shuffled order; cancellations come as separate `cancel` calls after the add,
+/// or already inside the record, at random.
+template <class M>
+void feed_shuffled(M& m, const std::vector<op>& ops, std::mt19937_64& rng) {
+  std::vector<std::size_t> order(ops.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<std::size_t> later;
+  for (std::size_t i : order) {
+    const auto& o = ops[i];
+    if (o.record.cancelled() && rng() % 2 == 0) {
+      auto r = o.record;
+      r.cancelled_at = mk::never;
+      m.add(key_of<M>(o.customer), r);
+      later.push_back(i);
+    } else {
+      m.add(key_of<M>(o.customer), o.record);
+    }
+    if (!later.empty() && rng() % 3 == 0) {
+      const auto& c = ops[later.back()];
+      BOOST_TEST(m.cancel(key_of<M>(c.customer), c.record.time, c.record.arrival, c.record.cancelled_at));
+      later.pop_back();
+    }
+  }
+  for (std::size_t i : later) {
+    const auto& c = ops[i];
+    BOOST_TEST(m.cancel(key_of<M>(c.customer), c.record.time, c.record.arrival, c.record.cancelled_at));
+  }
+}
+
+template <class M>
+void feed_in_order(M& m, const std::vector<op>& ops) {
+  for (const auto& o : ops) m.add(key_of<M>(o.customer), o.record);
+}
+
+mk::period random_period(std::mt19937_64& rng) {
+  if (rng() % 5 == 0) return mk::all_time;
+  const std::int64_t a = t0 - 7200 + static_cast<std::int64_t>(rng() % (8 * 3600));
+  const std::int64_t b = a + static_cast<std::int64_t>(rng() % (6 * 3600));
+  return {mk::from_unix(a), mk::from_unix(b)};
+}
+
+mk::timestamp random_as_of(std::mt19937_64& rng, const std::vector<op>& ops) {
+  if (rng() % 4 == 0 || ops.empty()) return mk::end_of_time;
+  const auto& o = ops[rng() % ops.size()];
+  return o.record.received_at + mk::seconds{static_cast<std::int64_t>(rng() % 600) - 300};
+}
+
+template <class F, class I, class C = mk::string_customer_ids>
+using general = mk::meter<F, I, C, mk::keep_history>;
+template <class F, class I, class C = mk::dense_customers>
+using fast = mk::meter<F, I, C, mk::running_state_only>;
+
+using hour = mk::pre_aggregated<mk::utc_hour>;
+using day = mk::pre_aggregated<mk::utc_day>;
+
+using general_meters =
+    std::tuple<general<mk::sum, mk::raw>, general<mk::count, mk::raw, mk::dense_customers>,
+               general<mk::last_value, mk::raw>, general<mk::peak, mk::raw>,
+               general<mk::last_during_period, mk::raw>, general<mk::sum, hour>,
+               general<mk::count, hour, mk::dense_customers>, general<mk::last_value, hour>,
+               general<mk::peak, day>, general<mk::sum, day, mk::dense_customers>,
+               general<mk::last_value, day>, general<mk::sum, mk::pre_aggregated<mk::utc_minute>>,
+               general<mk::count, mk::pre_aggregated<mk::utc_week>>>;
+
+using fast_meters =
+    std::tuple<fast<mk::sum, mk::raw>, fast<mk::count, mk::raw>, fast<mk::last_value, mk::raw>,
+               fast<mk::peak, mk::raw>, fast<mk::sum, hour>, fast<mk::count, hour, mk::string_customer_ids>,
+               fast<mk::last_value, hour>, fast<mk::sum, day>, fast<mk::peak, day>>;
+
+constexpr int streams = 1500;
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(meter_meter)
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(M7_M8_M10_M11_general_path_matches_the_rules_on_random_streams, M,
+                              general_meters) {
+  using F = typename M::formula_type;
+  using I = typename M::ingestion_type;
+  const std::uint64_t seed = 0x3e7e0001;
+  std::mt19937_64 rng(seed);
+  std::size_t fast_answers = 0;
+  for (int s = 0; s < streams; ++s) {
+    const std::size_t customers = 1 + rng() % 4;
+    const auto ops = random_stream(rng, customers, rng() % 40, true);
+    M m;
+    feed_shuffled(m, ops, rng);
+    for (int q = 0; q < 8; ++q) {
+      const std::size_t c = rng() % (customers + 1);  // sometimes a customer without events
+      const auto p = q == 0 ? mk::all_time : random_period(rng);
+      const auto as_of = q == 0 ? mk::end_of_time : random_as_of(rng, ops);
+      const auto want = reference_quantity<F, I>(ops, c, p, as_of);
+      BOOST_TEST_CONTEXT("seed " << seed << " stream " << s << " query " << q) {
+        BOOST_TEST(m.quantity(key_of<M>(c), p, as_of) == want);
+        BOOST_TEST(m.quantity_by_fold(key_of<M>(c), p, as_of) == want);
+      }
+      if (const auto slot = c < m.customer_count() ? std::optional<std::size_t>(c) : std::nullopt;
+          slot && std::is_same_v<typename M::key_type, std::size_t> &&
+          m.state_at(*slot).answers_from_running(p, as_of)) {
+        ++fast_answers;
+      }
+    }
+  }
+  if constexpr (std::is_same_v<typename M::key_type, std::size_t> && M::customer_state::keeps_running_state) {
+    BOOST_TEST(fast_answers > 100u);  // the fast path was exercised, not only the fold
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(fast_path_equals_general_path_without_cancellations, M, fast_meters) {
+  using F = typename M::formula_type;
+  using I = typename M::ingestion_type;
+  using G = mk::meter<F, I, typename M::customer_policy_type, mk::keep_history>;
+  const std::uint64_t seed = 0x3e7e0002;
+  std::mt19937_64 rng(seed);
+  for (int s = 0; s < streams; ++s) {
+    const std::size_t customers = 1 + rng() % 5;
+    const auto ops = random_stream(rng, customers, rng() % 60, false);
+    M m;
+    G g;
+    auto shuffled = ops;
+    if (rng() % 2) std::shuffle(shuffled.begin(), shuffled.end(), rng);  // out-of-order arrival too
+    feed_in_order(m, shuffled);
+    feed_in_order(g, ops);
+    for (std::size_t c = 0; c <= customers; ++c) {
+      BOOST_TEST_CONTEXT("seed " << seed << " stream " << s << " customer " << c) {
+        BOOST_TEST(m.total(key_of<M>(c)) == g.quantity_by_fold(key_of<G>(c), mk::all_time, mk::end_of_time));
+        BOOST_TEST(
+            (m.total(key_of<M>(c)) == reference_quantity<F, I>(ops, c, mk::all_time, mk::end_of_time)));
+        if constexpr (I::is_pre_aggregated) {
+          const auto p = random_period(rng);
+          BOOST_TEST(m.quantity(key_of<M>(c), p) == g.quantity_by_fold(key_of<G>(c), p, mk::end_of_time));
+        }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(M7_raw_sum_and_count_do_not_depend_on_arrival_order) {
+  const std::uint64_t seed = 0x3e7e0003;
+  std::mt19937_64 rng(seed);
+  for (int s = 0; s < streams; ++s) {
+    auto ops = random_stream(rng, 3, rng() % 50, false);
+    fast<mk::sum, mk::raw> a_sum, b_sum;
+    fast<mk::count, mk::raw> a_count, b_count;
+    general<mk::sum, mk::raw> g_sum;
+    feed_in_order(a_sum, ops);
+    feed_in_order(a_count, ops);
+    // The same events arriving in another order: new arrival positions and arrival times.
+    std::shuffle(ops.begin(), ops.end(), rng);
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      ops[i].record.arrival = i + 1;
+      ops[i].record.received_at = mk::from_unix(t0 + static_cast<std::int64_t>(i));
+    }
+    feed_in_order(b_sum, ops);
+    feed_in_order(b_count, ops);
+    feed_in_order(g_sum, ops);
+    for (std::size_t c = 0; c < 3; ++c) {
+      BOOST_TEST_CONTEXT("seed " << seed << " stream " << s) {
+        BOOST_TEST(a_sum.total(c) == b_sum.total(c));
+        BOOST_TEST(a_count.total(c) == b_count.total(c));
+        BOOST_TEST((a_sum.total(c) == g_sum.total(key_of<general<mk::sum, mk::raw>>(c))));
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(merge_of_states_sharded_by_customer_and_by_time_equals_one_pass, M,
+                              general_meters) {
+  using F = typename M::formula_type;
+  using I = typename M::ingestion_type;
+  const std::uint64_t seed = 0x3e7e0004;
+  std::mt19937_64 rng(seed);
+  for (int s = 0; s < streams / 3; ++s) {
+    const std::size_t customers = 1 + rng() % 4;
+    const auto ops = random_stream(rng, customers, rng() % 50, true);
+    const std::size_t k = 1 + rng() % 4;
+    std::vector<M> by_customer(k), by_time(k);
+    for (const auto& o : ops) {
+      by_customer[o.customer % k].add(key_of<M>(o.customer), o.record);
+      by_time[std::min(k - 1, static_cast<std::size_t>(o.record.arrival * k / (ops.size() + 1)))].add(
+          key_of<M>(o.customer), o.record);
+    }
+    M a, b;
+    for (const auto& part : by_customer) a.merge(part);
+    for (const auto& part : by_time) b.merge(part);
+    for (int q = 0; q < 6; ++q) {
+      const std::size_t c = rng() % customers;
+      const auto p = random_period(rng);
+      const auto as_of = random_as_of(rng, ops);
+      const auto want = reference_quantity<F, I>(ops, c, p, as_of);
+      BOOST_TEST_CONTEXT("seed " << seed << " stream " << s << " query " << q) {
+        BOOST_TEST(a.quantity(key_of<M>(c), p, as_of) == want);
+        BOOST_TEST(b.quantity(key_of<M>(c), p, as_of) == want);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(merge_of_running_states_sharded_by_customer_and_by_time_equals_one_pass, M,
+                              fast_meters) {
+  const std::uint64_t seed = 0x3e7e0005;
+  std::mt19937_64 rng(seed);
+  for (int s = 0; s < streams / 3; ++s) {
+    const std::size_t customers = 1 + rng() % 4;
+    const auto ops = random_stream(rng, customers, rng() % 50, false);
+    const std::size_t k = 1 + rng() % 4;
+    std::vector<M> by_customer(k), by_time(k);
+    M whole;
+    for (const auto& o : ops) {
+      whole.add(key_of<M>(o.customer), o.record);
+      by_customer[o.customer % k].add(key_of<M>(o.customer), o.record);
+      by_time[std::min(k - 1, static_cast<std::size_t>(o.record.arrival * k / (ops.size() + 1)))].add(
+          key_of<M>(o.customer), o.record);
+    }
+    M a, b;
+    for (const auto& part : by_customer) a.merge(part);
+    for (const auto& part : by_time) b.merge(part);
+    for (std::size_t c = 0; c < customers; ++c) {
+      BOOST_TEST_CONTEXT("seed " << seed << " stream " << s) {
+        BOOST_TEST(a.total(key_of<M>(c)) == whole.total(key_of<M>(c)));
+        BOOST_TEST(b.total(key_of<M>(c)) == whole.total(key_of<M>(c)));
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(merge_refuses_the_same_arrival_twice) {
+  general<mk::sum, mk::raw> a;
+  a.add("c", mk::sample{mk::from_unix(t0), 1, 5}, mk::from_unix(t0));
+  auto b = a;
+  BOOST_CHECK_THROW(a.merge(b), std::invalid_argument);
+  BOOST_CHECK_THROW(a.add("c", mk::sample{mk::from_unix(t0), 1, 6}, mk::from_unix(t0)),
+                    std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(state_saves_and_loads_back_to_the_same_quantities, M, general_meters) {
+  using F = typename M::formula_type;
+  using I = typename M::ingestion_type;
+  const std::uint64_t seed = 0x3e7e0006;
+  std::mt19937_64 rng(seed);
+  for (int s = 0; s < 100; ++s) {
+    const std::size_t customers = 1 + rng() % 4;
+    const auto ops = random_stream(rng, customers, rng() % 30, true);
+    M m;
+    feed_in_order(m, ops);
+    std::stringstream io;
+    m.save(io);
+    const M back = M::load(io);
+    for (int q = 0; q < 5; ++q) {
+      const std::size_t c = rng() % customers;
+      const auto p = random_period(rng);
+      const auto as_of = random_as_of(rng, ops);
+      BOOST_TEST_CONTEXT("seed " << seed << " stream " << s) {
+        BOOST_TEST((back.quantity(key_of<M>(c), p, as_of) == reference_quantity<F, I>(ops, c, p, as_of)));
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(running_state_saves_and_loads_back, M, fast_meters) {
+  std::mt19937_64 rng(0x3e7e0007);
+  for (int s = 0; s < 100; ++s) {
+    const auto ops = random_stream(rng, 3, rng() % 30, false);
+    M m;
+    feed_in_order(m, ops);
+    std::stringstream io;
+    m.save(io);
+    const M back = M::load(io);
+    for (std::size_t c = 0; c < 3; ++c) BOOST_TEST(back.total(key_of<M>(c)) == m.total(key_of<M>(c)));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(loading_a_wrong_version_other_policies_or_damaged_state_is_a_clear_error) {
+  general<mk::sum, mk::raw> m;
+  m.add("cus a", mk::sample{mk::from_unix(t0), 1, 5}, mk::from_unix(t0));
+  m.add("cus_b", mk::sample{mk::from_unix(t0), 2, 7}, mk::from_unix(t0));
+  std::stringstream io;
+  m.save(io);
+  const std::string good = io.str();
+  auto load = [](const std::string& text) {
+    std::istringstream in(text);
+    return general<mk::sum, mk::raw>::load(in);
+  };
+  BOOST_TEST(load(good).total("cus a") == 5);
+  auto message_of = [&](const std::string& text) -> std::string {
+    try {
+      (void)load(text);
+    } catch (const mk::corrupt_state_error& e) {
+      return e.what();
+    }
+    return "loaded";
+  };
+  std::string v2 = good;
+  v2.replace(v2.find(" 1\n"), 3, " 2\n");
+  BOOST_TEST(message_of(v2).find("version 2") != std::string::npos);
+  std::string damaged = good;
+  damaged[damaged.find("5 -")] = '6';
+  BOOST_TEST(message_of(damaged).find("checksum") != std::string::npos);
+  BOOST_TEST(message_of(good.substr(0, good.size() / 2)).find("truncated") != std::string::npos);
+  BOOST_TEST(message_of("hello").find("not a meterkit meter state") != std::string::npos);
+  BOOST_TEST(message_of("").find("not a meterkit meter state") != std::string::npos);
+  std::stringstream other;
+  general<mk::count, mk::raw>{}.save(other);
+  BOOST_TEST(message_of(other.str()).find("formula is count") != std::string::npos);
+  std::stringstream hourly;
+  general<mk::sum, hour>{}.save(hourly);
+  BOOST_TEST(message_of(hourly.str()).find("ingestion") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(sum_and_count_running_state_is_at_most_16_bytes_per_customer) {
+  BOOST_TEST((sizeof(fast<mk::sum, mk::raw>::customer_state) <= 16u));
+  BOOST_TEST((sizeof(fast<mk::count, mk::raw>::customer_state) <= 16u));
+}
+
+BOOST_AUTO_TEST_CASE(M13_meter_summaries_group_by_window) {
+  general<mk::count, hour> m;
+  m.add("c", mk::sample{mk::from_unix(t0 + 5), 1, 0}, mk::from_unix(t0 + 5));
+  m.add("c", mk::sample{mk::from_unix(t0 + 6), 2, 0}, mk::from_unix(t0 + 6));  // same hour: replaces
+  m.add("c", mk::sample{mk::from_unix(t0 + 3605), 3, 0}, mk::from_unix(t0 + 3605));
+  const auto s = m.summaries("c", {mk::from_unix(t0), mk::from_unix(t0 + 3 * 3600)}, mk::window_kind::hour,
+                             mk::end_of_time);
+  BOOST_REQUIRE(s.has_value());
+  BOOST_REQUIRE(s->size() == 3u);
+  BOOST_TEST((*s)[0].aggregated_value == 1);
+  BOOST_TEST((*s)[1].aggregated_value == 1);
+  BOOST_TEST((*s)[2].aggregated_value == 0);
+  BOOST_TEST(!m.summaries("c", {mk::from_unix(t0 + 1), mk::from_unix(t0 + 3600)}, mk::window_kind::none,
+                          mk::end_of_time)
+                  .has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
