@@ -352,37 +352,36 @@ class usage_record_book {
                      "timestamp"};
   }
 
-  /// Appends an accepted record. Computes everything that can fail before changing anything.
+  /// Appends an accepted record. Computes everything that can fail before changing the values.
   void store(const checked_usage_record& r, const recorded_usage& placed) {
     if (latest_ && std::pair{r.received_at, r.sequence} < *latest_) {
       METERKIT_THROW(std::invalid_argument("meterkit: usage records must be recorded in arrival order; " +
                                            std::to_string(to_unix(r.received_at)) + " comes after " +
                                            std::to_string(to_unix(latest_->first))));
     }
-    auto it = logs_.find(placed.billed_in);
-    period_log fresh;
-    period_log& log = it == logs_.end() ? fresh : it->second;
+    period_log& log = logs_.try_emplace(placed.billed_in).first->second;
     const entry e{placed.time, r.received_at, placed.quantity, placed.action, next_order_};
-    const std::int64_t value = written_value(log.slots, e);
-    state_type live = log.live;
-    std::size_t live_count = log.live_count;
+    const auto slot = log.slots.lower_bound(e.time);
+    const bool exists = slot != log.slots.end() && slot->first == e.time;
+    const std::int64_t value = e.action == usage_action::set
+                                   ? e.quantity
+                                   : add_or_throw(exists ? slot->second.value : 0, e.quantity,
+                                                  "usage record values at one timestamp");
     if constexpr (invertible_formula<Formula>) {
       if (counts(e.time)) {
-        const auto old = log.slots.find(e.time);
-        if (old != log.slots.end()) {
-          Formula::retract(live, sample{e.time, old->second.arrival, old->second.value});
-        } else {
-          ++live_count;
-        }
+        state_type live = log.live;
+        if (exists) Formula::retract(live, sample{e.time, slot->second.arrival, slot->second.value});
         Formula::accumulate(live, sample{e.time, e.order, value});
+        log.live = live;
+        if (!exists) ++log.live_count;
       }
     }
-    if (it == logs_.end()) it = logs_.emplace(placed.billed_in, std::move(fresh)).first;
-    period_log& target = it->second;
-    target.entries.push_back(e);
-    target.slots.insert_or_assign(e.time, value_slot{value, e.order});
-    target.live = live;
-    target.live_count = live_count;
+    log.entries.push_back(e);
+    if (exists) {
+      slot->second = value_slot{value, e.order};
+    } else {
+      log.slots.emplace_hint(slot, e.time, value_slot{value, e.order});
+    }
     latest_ = std::pair{r.received_at, r.sequence};
     ++next_order_;
     ++size_;
