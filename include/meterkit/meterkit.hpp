@@ -60,6 +60,7 @@
 #include <meterkit/legacy/usage_record_book.hpp>
 
 // billing
+#include <meterkit/billing/comparison.hpp>
 #include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/plan.hpp>
 #include <meterkit/billing/price.hpp>
