@@ -1,0 +1,5 @@
+// expect: a time window needs `static constexpr seconds length`
+// pre_aggregated<Window> (SPEC M8) needs a time window such as utc_hour, not any type.
+#include <meterkit/ingestion/pre_aggregated.hpp>
+
+int main() { return meterkit::pre_aggregated<int>::is_pre_aggregated ? 0 : 1; }
