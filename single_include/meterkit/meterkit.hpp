@@ -3051,7 +3051,6 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 #include <cstdint>
 #include <iterator>
 #include <limits>
-#include <map>
 #include <span>
 #include <stdexcept>
 #include <utility>
@@ -3236,8 +3235,20 @@ class customer_running_state {
   state_type running_ = Formula::identity();
 };
 
+/// The surviving event of one window in a running state: window start, event time, arrival, value.
+struct window_survivor {
+  std::int64_t window_start = 0;
+  timestamp time{};
+  std::uint64_t arrival = 0;
+  std::int64_t value = 0;
+
+  [[nodiscard]] constexpr sample to_sample() const noexcept { return sample{time, arrival, value}; }
+  friend constexpr bool operator==(const window_survivor&, const window_survivor&) = default;
+};
+
 /// One customer's running state only (no history): pre-aggregated ingestion keeps the survivor
-/// (greatest arrival) of every window (M8) and, for invertible formulas, their running fold.
+/// (greatest arrival) of every window (M8), sorted by window, and for invertible formulas their
+/// running fold. Events arriving roughly in time order touch only the last window: O(1).
 template <class Formula, class Ingestion>
 class customer_running_state<Formula, Ingestion, true> {
  public:
@@ -3245,38 +3256,54 @@ class customer_running_state<Formula, Ingestion, true> {
   using window = typename Ingestion::window;
 
   void add(const event_record& r) {
-    const auto bucket = to_unix(window::floor(r.time));
-    auto [it, inserted] = survivors_.try_emplace(bucket, r);
-    if (!inserted) {
-      if (it->second.arrival >= r.arrival) return;
-      if constexpr (invertible_formula<Formula>) Formula::retract(running_, it->second.to_sample());
-      it->second = r;
+    const window_survivor x{to_unix(window::floor(r.time)), r.time, r.arrival, r.value};
+    if (survivors_.empty() || survivors_.back().window_start < x.window_start) {
+      survivors_.push_back(x);
+      if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, x.to_sample());
+      return;
     }
-    if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, r.to_sample());
+    auto it = survivors_.end() - 1;
+    if (it->window_start != x.window_start) {
+      it = std::lower_bound(survivors_.begin(), survivors_.end(), x.window_start,
+                            [](const window_survivor& s, std::int64_t w) { return s.window_start < w; });
+      if (it->window_start != x.window_start) {
+        survivors_.insert(it, x);
+        if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, x.to_sample());
+        return;
+      }
+    }
+    if (it->arrival >= x.arrival) return;  // an older arrival never replaces (M8)
+    if constexpr (invertible_formula<Formula>) {
+      state_type next = running_;
+      Formula::retract(next, it->to_sample());
+      Formula::accumulate(next, x.to_sample());
+      running_ = next;
+    }
+    *it = x;
   }
   /// The state over the survivors whose timestamp lies in `p`.
   [[nodiscard]] state_type state(period p) const {
     if constexpr (invertible_formula<Formula>) {
       if (survivors_.empty()) return Formula::identity();
-      if (p.start <= survivors_.begin()->second.time && std::prev(survivors_.end())->second.time < p.end) {
-        return running_;
-      }
+      if (p.start <= survivors_.front().time && survivors_.back().time < p.end) return running_;
     }
     auto st = Formula::identity();
-    for (auto it = survivors_.lower_bound(to_unix(window::floor(p.start)));
-         it != survivors_.end() && it->first < to_unix(p.end); ++it) {
-      if (p.contains(it->second.time)) Formula::accumulate(st, it->second.to_sample());
+    auto it = std::lower_bound(survivors_.begin(), survivors_.end(), to_unix(window::floor(p.start)),
+                               [](const window_survivor& s, std::int64_t w) { return s.window_start < w; });
+    for (; it != survivors_.end() && it->window_start < to_unix(p.end); ++it) {
+      if (p.contains(it->time)) Formula::accumulate(st, it->to_sample());
     }
     return st;
   }
   [[nodiscard]] state_type state() const { return state(all_time); }
-  [[nodiscard]] const std::map<std::int64_t, event_record>& survivors() const noexcept { return survivors_; }
+  /// The survivors, sorted by window.
+  [[nodiscard]] std::span<const window_survivor> survivors() const noexcept { return survivors_; }
   void merge(const customer_running_state& other) {
-    for (const auto& [bucket, r] : other.survivors_) add(r);
+    for (const auto& x : other.survivors_) add(event_record{x.time, x.time, x.arrival, x.value, never});
   }
 
  private:
-  std::map<std::int64_t, event_record> survivors_;  // window start -> latest arrival
+  std::vector<window_survivor> survivors_;  // sorted by window_start
   state_type running_ = Formula::identity();
 };
 
@@ -3645,7 +3672,8 @@ class meter {
         for (const auto& r : c.records()) write_record(body, r);
       } else if constexpr (Ingestion::is_pre_aggregated) {
         body << ' ' << c.survivors().size() << '\n';
-        for (const auto& [bucket, r] : c.survivors()) write_record(body, r);
+        for (const auto& x : c.survivors())
+          write_record(body, event_record{x.time, x.time, x.arrival, x.value, never});
       } else {
         body << " 0\n";
         write_state(body, c.state());
@@ -5057,6 +5085,25 @@ class any_usage_record_book {
 // ---- end meterkit/legacy/usage_record_book.hpp ----
 
 // billing
+// ---- begin meterkit/billing/comparison.hpp ----
+/// \file
+/// Two comparisons built on the simulator (issue "offline invoice simulator"):
+/// - `compare_plans`: the same usage under two plans, invoice by invoice (a what-if);
+/// - `migrate_legacy_plan` + `compare_legacy_migration`: a plan billed with legacy usage records
+///   against the same plan moved onto meters, saying which invoices change, by how much, and why
+///   (for example `max` has no meter equivalent, so such an item stays on usage records).
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
 // ---- begin meterkit/billing/invoice.hpp ----
 /// \file
 /// What the invoice simulator produces (SPEC B3, B5, D20, D21, D24, D27; CONTRACT.md `simulate`):
@@ -6010,43 +6057,6 @@ struct simulation_options {
 
 namespace detail {
 
-/// A usage-record book for one legacy item, its `aggregate_usage` chosen at run time among the
-/// compiled policies (one semantics: the same `usage_record_book` template).
-class legacy_book {
- public:
-  using schedule_type = billing_schedule<>;
-
-  legacy_book(aggregate_usage mode, schedule_type schedule, usage_record_book_options options)
-      : book_(make(mode, std::move(schedule), std::move(options))) {}
-
-  result<recorded_usage> record(const usage_record& r, seconds finalization_delay) {
-    return std::visit([&](auto& b) { return b.record(r, finalized_after_delay{finalization_delay}); }, book_);
-  }
-  [[nodiscard]] std::int64_t quantity(const period& p, timestamp as_of) const {
-    return std::visit([&](const auto& b) { return b.quantity(p, as_of); }, book_);
-  }
-
- private:
-  using book_variant =
-      std::variant<usage_record_book<sum, schedule_type>,
-                   usage_record_book<last_during_period, schedule_type>,
-                   usage_record_book<last_ever, schedule_type>, usage_record_book<peak, schedule_type>>;
-  static book_variant make(aggregate_usage mode, schedule_type s, usage_record_book_options o) {
-    switch (mode) {
-      case aggregate_usage::sum:
-        return usage_record_book<sum, schedule_type>(std::move(s), std::move(o));
-      case aggregate_usage::last_during_period:
-        return usage_record_book<last_during_period, schedule_type>(std::move(s), std::move(o));
-      case aggregate_usage::last_ever:
-        return usage_record_book<last_ever, schedule_type>(std::move(s), std::move(o));
-      case aggregate_usage::max:
-        return usage_record_book<peak, schedule_type>(std::move(s), std::move(o));
-    }
-    return usage_record_book<sum, schedule_type>(std::move(s), std::move(o));
-  }
-  book_variant book_;
-};
-
 /// How one subscription item is billed.
 enum class item_billing { licensed, meter, legacy };
 
@@ -6124,6 +6134,16 @@ class invoice_simulator {
     counts_.pending += r.operations.size();
   }
 
+  /// Meter event summaries (M13, D26) as of `as_of`: unclamped, no trial filter. Throws
+  /// `configuration_error` for an unknown meter id or bounds that M13 refuses.
+  [[nodiscard]] std::vector<event_summary> summaries(std::string_view meter_id, std::string_view customer,
+                                                     period bounds, window_kind grouping,
+                                                     timestamp as_of) const {
+    auto out = ledger_.summaries(meter_id, customer, bounds, grouping, as_of);
+    if (!out) METERKIT_THROW(configuration_error(out.error().param, out.error().message));
+    return std::move(out).value();
+  }
+
   /// Every invoice as of `until` (D20, D21, D27), the rejections so far, late usage (D24), counts.
   [[nodiscard]] simulation_result result(timestamp until) const {
     simulation_result out;
@@ -6194,7 +6214,7 @@ class invoice_simulator {
     record.action = u.action;
     record.received_at = r.received_at;
     record.sequence = arrival;
-    auto placed = books_[*item->book].record(record, plan_.settings.invoice_finalization_delay);
+    auto placed = books_[*item->book].record(record);
     if (!placed) return outcome{placed.error()};
     return outcome::accept();
   }
@@ -6331,7 +6351,8 @@ class invoice_simulator {
                 rec.aggregate_usage ? *parse_aggregate_usage(*rec.aggregate_usage) : aggregate_usage::sum;
             it.book = books_.size();
             books_.emplace_back(mode, cs.schedule,
-                                usage_record_book_options{plan_.settings.legacy_grace_period, sub.trial_end});
+                                usage_record_book_options{plan_.settings.legacy_grace_period, sub.trial_end},
+                                finalized_after_delay{plan_.settings.invoice_finalization_delay});
           }
         }
         items_by_id_.emplace(it.item->id, items_.size());
@@ -6351,7 +6372,7 @@ class invoice_simulator {
   std::vector<detail::compiled_item> items_;
   std::unordered_map<std::string, std::size_t> items_by_id_;
   std::unordered_map<std::string, std::vector<std::size_t>> items_by_meter_customer_;
-  std::vector<detail::legacy_book> books_;
+  std::vector<any_usage_record_book<billing_schedule<>, finalized_after_delay>> books_;
   meter_ledger ledger_;
   idempotency_store<detail::stored_outcomes> idempotency_;
   std::vector<std::string> sources_;  ///< source of each accepted meter event, by ledger tag
@@ -6360,6 +6381,18 @@ class invoice_simulator {
   std::uint64_t next_arrival_ = 0;
   std::optional<timestamp> last_arrival_;
 };
+
+namespace detail {
+/// Indexes of `requests` in arrival order: `(received_at, position)`.
+[[nodiscard]] inline std::vector<std::size_t> arrival_order(const std::vector<request>& requests) {
+  std::vector<std::size_t> order(requests.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return requests[a].received_at < requests[b].received_at;
+  });
+  return order;
+}
+}  // namespace detail
 
 /// The latest arrival of all requests, rejected ones included (D21's default `until`).
 [[nodiscard]] inline std::optional<timestamp> latest_arrival(const std::vector<request>& requests) {
@@ -6379,11 +6412,7 @@ class invoice_simulator {
   if (!until) until = latest_arrival(requests);
   if (!until)
     METERKIT_THROW(configuration_error("until", "no operations to replay and no --until given (D21)"));
-  std::vector<std::size_t> order(requests.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return requests[a].received_at < requests[b].received_at;
-  });
+  const auto order = detail::arrival_order(requests);
   invoice_simulator sim(p);
   const std::size_t step = std::max<std::size_t>(1, requests.size() / 100);
   for (std::size_t i = 0; i < order.size(); ++i) {
@@ -6398,6 +6427,240 @@ class invoice_simulator {
   return sim.result(*until);
 }
 
+/// Replays every request (D26: as of the latest arrival) and summarizes one meter for one
+/// customer over `bounds`, grouped by hour, day or not at all. Throws `configuration_error` for
+/// an unknown meter, `start >= end` or bounds that M13 refuses.
+[[nodiscard]] inline std::vector<event_summary> summarize(const plan& p, const std::vector<request>& requests,
+                                                          std::string_view meter_id,
+                                                          std::string_view customer, period bounds,
+                                                          window_kind grouping,
+                                                          const simulation_options& options = {}) {
+  if (!(bounds.start < bounds.end))
+    METERKIT_THROW(configuration_error("start", "--start must be before --end (D26)"));
+  const auto order = detail::arrival_order(requests);
+  invoice_simulator sim(p);
+  const std::size_t step = std::max<std::size_t>(1, requests.size() / 100);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    sim.apply(requests[order[i]]);
+    if (options.progress && (i + 1) % step == 0) options.progress(i + 1, order.size());
+  }
+  const auto as_of = latest_arrival(requests).value_or(bounds.start);
+  return sim.summaries(meter_id, customer, bounds, grouping, as_of);
+}
+
 }  // namespace meterkit
 // ---- end meterkit/billing/simulator.hpp ----
+
+namespace meterkit {
+
+/// One invoice line under plan A and plan B. A line that exists under one plan only has the
+/// other side's `in_a`/`in_b` false and zero quantity and amount.
+struct line_comparison {
+  std::string subscription_item;
+  period service_period;
+  bool in_a = false;
+  bool in_b = false;
+  std::int64_t quantity_a = 0;
+  std::int64_t quantity_b = 0;
+  std::int64_t amount_a = 0;
+  std::int64_t amount_b = 0;
+  std::string reason;  ///< why the two differ, when the library knows (legacy migration)
+
+  [[nodiscard]] bool changed() const noexcept {
+    return in_a != in_b || quantity_a != quantity_b || amount_a != amount_b;
+  }
+  friend bool operator==(const line_comparison&, const line_comparison&) = default;
+};
+
+/// One invoice (subscription, created) under both plans.
+struct invoice_comparison {
+  std::string customer;
+  std::string subscription;
+  timestamp created{};
+  std::int64_t total_a = 0;
+  std::int64_t total_b = 0;
+  std::vector<line_comparison> lines;  ///< every line, changed or not, in plan order of A then B
+
+  [[nodiscard]] std::int64_t difference() const {
+    return sub_or_throw(total_b, total_a, "invoice difference");
+  }
+  [[nodiscard]] bool changed() const noexcept {
+    for (const auto& l : lines) {
+      if (l.changed()) return true;
+    }
+    return total_a != total_b;
+  }
+  friend bool operator==(const invoice_comparison&, const invoice_comparison&) = default;
+};
+
+struct plan_comparison {
+  std::vector<invoice_comparison> invoices;  ///< by (created, subscription)
+  std::int64_t total_a = 0;
+  std::int64_t total_b = 0;
+
+  [[nodiscard]] std::size_t changed_invoices() const noexcept {
+    std::size_t n = 0;
+    for (const auto& i : invoices) n += i.changed() ? 1u : 0u;
+    return n;
+  }
+  friend bool operator==(const plan_comparison&, const plan_comparison&) = default;
+};
+
+/// Lines matched by (subscription item, period); invoices by (subscription, created).
+[[nodiscard]] inline plan_comparison compare_results(const simulation_result& a, const simulation_result& b) {
+  using invoice_key = std::pair<timestamp, std::string>;
+  std::map<invoice_key, invoice_comparison> by_key;
+  const auto side = [&](const simulation_result& r, bool is_a) {
+    for (const auto& inv : r.invoices) {
+      auto& cmp = by_key[{inv.created, inv.subscription}];
+      cmp.customer = inv.customer;
+      cmp.subscription = inv.subscription;
+      cmp.created = inv.created;
+      (is_a ? cmp.total_a : cmp.total_b) = inv.total;
+      for (const auto& line : inv.lines) {
+        auto found = std::find_if(cmp.lines.begin(), cmp.lines.end(), [&](const line_comparison& l) {
+          return l.subscription_item == line.subscription_item && l.service_period == line.service_period;
+        });
+        if (found == cmp.lines.end()) {
+          cmp.lines.push_back(
+              line_comparison{line.subscription_item, line.service_period, false, false, 0, 0, 0, 0, {}});
+          found = std::prev(cmp.lines.end());
+        }
+        (is_a ? found->in_a : found->in_b) = true;
+        (is_a ? found->quantity_a : found->quantity_b) = line.quantity;
+        (is_a ? found->amount_a : found->amount_b) = line.amount;
+      }
+    }
+  };
+  side(a, true);
+  side(b, false);
+  plan_comparison out;
+  for (auto& [key, cmp] : by_key) {
+    out.total_a = add_or_throw(out.total_a, cmp.total_a, "total of plan A");
+    out.total_b = add_or_throw(out.total_b, cmp.total_b, "total of plan B");
+    out.invoices.push_back(std::move(cmp));
+  }
+  return out;
+}
+
+/// The same requests replayed under `a` and under `b`, as of the same `until` (default: the
+/// latest arrival).
+[[nodiscard]] inline plan_comparison compare_plans(const plan& a, const plan& b,
+                                                   const std::vector<request>& requests,
+                                                   std::optional<timestamp> until = std::nullopt) {
+  if (!until) until = latest_arrival(requests);
+  return compare_results(simulate(a, requests, until), simulate(b, requests, until));
+}
+
+/// How one legacy item moved (or did not move) onto a meter.
+struct item_migration {
+  std::string subscription_item;
+  aggregate_usage legacy_mode{};
+  std::optional<std::string> meter_id;  ///< the new meter, when the mode has an equivalent
+  std::string event_name;               ///< its event name
+  std::string customer;
+  std::string_view differences;  ///< meter_equivalent_of(legacy_mode).differences
+};
+
+/// A legacy plan moved onto meters: every legacy item whose mode has a meter equivalent (L3 ->
+/// M9: sum -> sum, last_during_period -> last) gets its own meter and a copy of its price that
+/// bills that meter; items without an equivalent (last_ever, max) stay on usage records.
+struct legacy_migration {
+  plan migrated;
+  std::vector<item_migration> items;
+
+  /// The item's migration, if it was a legacy item.
+  [[nodiscard]] const item_migration* find(std::string_view subscription_item) const {
+    for (const auto& i : items) {
+      if (i.subscription_item == subscription_item) return &i;
+    }
+    return nullptr;
+  }
+};
+
+[[nodiscard]] inline legacy_migration migrate_legacy_plan(const plan& legacy) {
+  validate(legacy);
+  legacy_migration out{legacy, {}};
+  plan& p = out.migrated;
+  for (auto& sub : p.subscriptions) {
+    for (auto& item : sub.items) {
+      const auto found =
+          std::find_if(p.prices.begin(), p.prices.end(), [&](const price& x) { return x.id == item.price; });
+      const price original = *found;
+      if (original.recurring.usage_type != usage_type::metered || original.recurring.meter) continue;
+      const auto mode = original.recurring.aggregate_usage
+                            ? *parse_aggregate_usage(*original.recurring.aggregate_usage)
+                            : aggregate_usage::sum;
+      const auto& equivalent = meter_equivalent_of(mode);
+      item_migration m{item.id, mode, std::nullopt, {}, sub.customer, equivalent.differences};
+      if (equivalent.formula) {
+        meter_definition def;
+        def.id = "mtr_migrated_" + item.id;
+        def.event_name = "migrated_" + item.id;
+        def.display_name = "Migrated from usage records of " + item.id;
+        def.formula = *equivalent.formula;
+        price moved = original;
+        moved.id = original.id + "__meter_" + item.id;
+        moved.recurring.meter = def.id;
+        moved.recurring.aggregate_usage.reset();
+        m.meter_id = def.id;
+        m.event_name = def.event_name;
+        item.price = moved.id;
+        p.meters.push_back(std::move(def));
+        p.prices.push_back(std::move(moved));
+      }
+      out.items.push_back(std::move(m));
+    }
+  }
+  validate(p);
+  return out;
+}
+
+/// The legacy requests as the migrated plan receives them: a usage record of a migrated item
+/// becomes a meter event of its meter with the record's quantity and timestamp (`"now"`: the
+/// arrival); everything else is unchanged. A `set` becomes an event too: for `last` it is the
+/// same, for `sum` it adds where the record replaced, which the comparison shows.
+[[nodiscard]] inline std::vector<request> migrate_legacy_requests(const legacy_migration& migration,
+                                                                  const std::vector<request>& requests) {
+  std::vector<request> out = requests;
+  for (auto& r : out) {
+    for (auto& op : r.operations) {
+      const auto* record = std::get_if<usage_record_request>(&op);
+      if (record == nullptr) continue;
+      const auto* m = migration.find(record->subscription_item);
+      if (m == nullptr || !m->meter_id) continue;
+      meter_event_request e;
+      e.event_name = m->event_name;
+      e.payload = {{"stripe_customer_id", m->customer}, {"value", record->quantity.value_or("")}};
+      if (record->timestamp_text && *record->timestamp_text != "now") {
+        if (auto t = parse_time(*record->timestamp_text)) e.event_time = *t;
+      }
+      op = std::move(e);
+    }
+  }
+  return out;
+}
+
+/// A legacy plan against its migrated meter plan, on the same usage; each changed line of a
+/// legacy item says why the two differ.
+[[nodiscard]] inline plan_comparison compare_legacy_migration(const plan& legacy,
+                                                              const std::vector<request>& requests,
+                                                              std::optional<timestamp> until = std::nullopt) {
+  if (!until) until = latest_arrival(requests);
+  const auto migration = migrate_legacy_plan(legacy);
+  auto cmp =
+      compare_results(simulate(legacy, requests, until),
+                      simulate(migration.migrated, migrate_legacy_requests(migration, requests), until));
+  for (auto& inv : cmp.invoices) {
+    for (auto& line : inv.lines) {
+      if (const auto* m = migration.find(line.subscription_item); m != nullptr && line.changed()) {
+        line.reason = std::string(to_string(m->legacy_mode)) + ": " + std::string(m->differences);
+      }
+    }
+  }
+  return cmp;
+}
+
+}  // namespace meterkit
+// ---- end meterkit/billing/comparison.hpp ----
 // ---- end meterkit/meterkit.hpp ----

@@ -43,43 +43,6 @@ struct simulation_options {
 
 namespace detail {
 
-/// A usage-record book for one legacy item, its `aggregate_usage` chosen at run time among the
-/// compiled policies (one semantics: the same `usage_record_book` template).
-class legacy_book {
- public:
-  using schedule_type = billing_schedule<>;
-
-  legacy_book(aggregate_usage mode, schedule_type schedule, usage_record_book_options options)
-      : book_(make(mode, std::move(schedule), std::move(options))) {}
-
-  result<recorded_usage> record(const usage_record& r, seconds finalization_delay) {
-    return std::visit([&](auto& b) { return b.record(r, finalized_after_delay{finalization_delay}); }, book_);
-  }
-  [[nodiscard]] std::int64_t quantity(const period& p, timestamp as_of) const {
-    return std::visit([&](const auto& b) { return b.quantity(p, as_of); }, book_);
-  }
-
- private:
-  using book_variant =
-      std::variant<usage_record_book<sum, schedule_type>,
-                   usage_record_book<last_during_period, schedule_type>,
-                   usage_record_book<last_ever, schedule_type>, usage_record_book<peak, schedule_type>>;
-  static book_variant make(aggregate_usage mode, schedule_type s, usage_record_book_options o) {
-    switch (mode) {
-      case aggregate_usage::sum:
-        return usage_record_book<sum, schedule_type>(std::move(s), std::move(o));
-      case aggregate_usage::last_during_period:
-        return usage_record_book<last_during_period, schedule_type>(std::move(s), std::move(o));
-      case aggregate_usage::last_ever:
-        return usage_record_book<last_ever, schedule_type>(std::move(s), std::move(o));
-      case aggregate_usage::max:
-        return usage_record_book<peak, schedule_type>(std::move(s), std::move(o));
-    }
-    return usage_record_book<sum, schedule_type>(std::move(s), std::move(o));
-  }
-  book_variant book_;
-};
-
 /// How one subscription item is billed.
 enum class item_billing { licensed, meter, legacy };
 
@@ -157,6 +120,16 @@ class invoice_simulator {
     counts_.pending += r.operations.size();
   }
 
+  /// Meter event summaries (M13, D26) as of `as_of`: unclamped, no trial filter. Throws
+  /// `configuration_error` for an unknown meter id or bounds that M13 refuses.
+  [[nodiscard]] std::vector<event_summary> summaries(std::string_view meter_id, std::string_view customer,
+                                                     period bounds, window_kind grouping,
+                                                     timestamp as_of) const {
+    auto out = ledger_.summaries(meter_id, customer, bounds, grouping, as_of);
+    if (!out) METERKIT_THROW(configuration_error(out.error().param, out.error().message));
+    return std::move(out).value();
+  }
+
   /// Every invoice as of `until` (D20, D21, D27), the rejections so far, late usage (D24), counts.
   [[nodiscard]] simulation_result result(timestamp until) const {
     simulation_result out;
@@ -227,7 +200,7 @@ class invoice_simulator {
     record.action = u.action;
     record.received_at = r.received_at;
     record.sequence = arrival;
-    auto placed = books_[*item->book].record(record, plan_.settings.invoice_finalization_delay);
+    auto placed = books_[*item->book].record(record);
     if (!placed) return outcome{placed.error()};
     return outcome::accept();
   }
@@ -364,7 +337,8 @@ class invoice_simulator {
                 rec.aggregate_usage ? *parse_aggregate_usage(*rec.aggregate_usage) : aggregate_usage::sum;
             it.book = books_.size();
             books_.emplace_back(mode, cs.schedule,
-                                usage_record_book_options{plan_.settings.legacy_grace_period, sub.trial_end});
+                                usage_record_book_options{plan_.settings.legacy_grace_period, sub.trial_end},
+                                finalized_after_delay{plan_.settings.invoice_finalization_delay});
           }
         }
         items_by_id_.emplace(it.item->id, items_.size());
@@ -384,7 +358,7 @@ class invoice_simulator {
   std::vector<detail::compiled_item> items_;
   std::unordered_map<std::string, std::size_t> items_by_id_;
   std::unordered_map<std::string, std::vector<std::size_t>> items_by_meter_customer_;
-  std::vector<detail::legacy_book> books_;
+  std::vector<any_usage_record_book<billing_schedule<>, finalized_after_delay>> books_;
   meter_ledger ledger_;
   idempotency_store<detail::stored_outcomes> idempotency_;
   std::vector<std::string> sources_;  ///< source of each accepted meter event, by ledger tag
@@ -393,6 +367,18 @@ class invoice_simulator {
   std::uint64_t next_arrival_ = 0;
   std::optional<timestamp> last_arrival_;
 };
+
+namespace detail {
+/// Indexes of `requests` in arrival order: `(received_at, position)`.
+[[nodiscard]] inline std::vector<std::size_t> arrival_order(const std::vector<request>& requests) {
+  std::vector<std::size_t> order(requests.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return requests[a].received_at < requests[b].received_at;
+  });
+  return order;
+}
+}  // namespace detail
 
 /// The latest arrival of all requests, rejected ones included (D21's default `until`).
 [[nodiscard]] inline std::optional<timestamp> latest_arrival(const std::vector<request>& requests) {
@@ -412,11 +398,7 @@ class invoice_simulator {
   if (!until) until = latest_arrival(requests);
   if (!until)
     METERKIT_THROW(configuration_error("until", "no operations to replay and no --until given (D21)"));
-  std::vector<std::size_t> order(requests.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return requests[a].received_at < requests[b].received_at;
-  });
+  const auto order = detail::arrival_order(requests);
   invoice_simulator sim(p);
   const std::size_t step = std::max<std::size_t>(1, requests.size() / 100);
   for (std::size_t i = 0; i < order.size(); ++i) {
@@ -429,6 +411,27 @@ class invoice_simulator {
     if (options.progress && (i + 1) % step == 0) options.progress(i + 1, order.size());
   }
   return sim.result(*until);
+}
+
+/// Replays every request (D26: as of the latest arrival) and summarizes one meter for one
+/// customer over `bounds`, grouped by hour, day or not at all. Throws `configuration_error` for
+/// an unknown meter, `start >= end` or bounds that M13 refuses.
+[[nodiscard]] inline std::vector<event_summary> summarize(const plan& p, const std::vector<request>& requests,
+                                                          std::string_view meter_id,
+                                                          std::string_view customer, period bounds,
+                                                          window_kind grouping,
+                                                          const simulation_options& options = {}) {
+  if (!(bounds.start < bounds.end))
+    METERKIT_THROW(configuration_error("start", "--start must be before --end (D26)"));
+  const auto order = detail::arrival_order(requests);
+  invoice_simulator sim(p);
+  const std::size_t step = std::max<std::size_t>(1, requests.size() / 100);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    sim.apply(requests[order[i]]);
+    if (options.progress && (i + 1) % step == 0) options.progress(i + 1, order.size());
+  }
+  const auto as_of = latest_arrival(requests).value_or(bounds.start);
+  return sim.summaries(meter_id, customer, bounds, grouping, as_of);
 }
 
 }  // namespace meterkit

@@ -483,6 +483,32 @@ BOOST_AUTO_TEST_CASE(D11_invalid_plans_are_refused_naming_the_field) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(D26_summaries_are_unclamped_as_of_the_latest_arrival_and_check_their_bounds) {
+  const auto plan = api_plan();
+  const std::vector<mk::request> requests{
+      event("u:1", at("2025-01-10T10:15:00Z"), "cus_1", "5"),
+      event("u:2", at("2025-01-10T11:20:00Z"), "cus_1", "-8"),
+      event("u:3", at("2025-01-10T11:40:00Z"), "cus_1", "2"),
+  };
+  const mk::period day{at("2025-01-10T10:00:00Z"), at("2025-01-10T13:00:00Z")};
+  const auto hourly = mk::summarize(plan, requests, "mtr_api", "cus_1", day, mk::window_kind::hour);
+  BOOST_REQUIRE_EQUAL(hourly.size(), 3u);
+  BOOST_TEST(hourly[0].aggregated_value == 5);
+  BOOST_TEST(hourly[1].aggregated_value == -6);  // M12: summaries are not clamped
+  BOOST_TEST(hourly[2].aggregated_value == 0);
+  const auto whole = mk::summarize(plan, requests, "mtr_api", "cus_1", day, mk::window_kind::none);
+  BOOST_REQUIRE_EQUAL(whole.size(), 1u);
+  BOOST_TEST(whole[0].aggregated_value == -1);
+  BOOST_CHECK_THROW(
+      (void)mk::summarize(plan, requests, "mtr_api", "cus_1", {day.end, day.start}, mk::window_kind::none),
+      mk::configuration_error);
+  BOOST_CHECK_THROW((void)mk::summarize(plan, requests, "mtr_api", "cus_1",
+                                        {at("2025-01-10T10:30:00Z"), day.end}, mk::window_kind::hour),
+                    mk::configuration_error);  // M13: hour grouping needs hour-aligned bounds
+  BOOST_CHECK_THROW((void)mk::summarize(plan, requests, "mtr_nope", "cus_1", day, mk::window_kind::none),
+                    mk::configuration_error);
+}
+
 // ---- properties -------------------------------------------------------------------------------
 
 namespace {
