@@ -16,7 +16,6 @@
 #include <cstdint>
 #include <iterator>
 #include <limits>
-#include <map>
 #include <span>
 #include <stdexcept>
 #include <utility>
@@ -207,8 +206,20 @@ class customer_running_state {
   state_type running_ = Formula::identity();
 };
 
+/// The surviving event of one window in a running state: window start, event time, arrival, value.
+struct window_survivor {
+  std::int64_t window_start = 0;
+  timestamp time{};
+  std::uint64_t arrival = 0;
+  std::int64_t value = 0;
+
+  [[nodiscard]] constexpr sample to_sample() const noexcept { return sample{time, arrival, value}; }
+  friend constexpr bool operator==(const window_survivor&, const window_survivor&) = default;
+};
+
 /// One customer's running state only (no history): pre-aggregated ingestion keeps the survivor
-/// (greatest arrival) of every window (M8) and, for invertible formulas, their running fold.
+/// (greatest arrival) of every window (M8), sorted by window, and for invertible formulas their
+/// running fold. Events arriving roughly in time order touch only the last window: O(1).
 template <class Formula, class Ingestion>
 class customer_running_state<Formula, Ingestion, true> {
  public:
@@ -216,38 +227,54 @@ class customer_running_state<Formula, Ingestion, true> {
   using window = typename Ingestion::window;
 
   void add(const event_record& r) {
-    const auto bucket = to_unix(window::floor(r.time));
-    auto [it, inserted] = survivors_.try_emplace(bucket, r);
-    if (!inserted) {
-      if (it->second.arrival >= r.arrival) return;
-      if constexpr (invertible_formula<Formula>) Formula::retract(running_, it->second.to_sample());
-      it->second = r;
+    const window_survivor x{to_unix(window::floor(r.time)), r.time, r.arrival, r.value};
+    if (survivors_.empty() || survivors_.back().window_start < x.window_start) {
+      survivors_.push_back(x);
+      if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, x.to_sample());
+      return;
     }
-    if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, r.to_sample());
+    auto it = survivors_.end() - 1;
+    if (it->window_start != x.window_start) {
+      it = std::lower_bound(survivors_.begin(), survivors_.end(), x.window_start,
+                            [](const window_survivor& s, std::int64_t w) { return s.window_start < w; });
+      if (it->window_start != x.window_start) {
+        survivors_.insert(it, x);
+        if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, x.to_sample());
+        return;
+      }
+    }
+    if (it->arrival >= x.arrival) return;  // an older arrival never replaces (M8)
+    if constexpr (invertible_formula<Formula>) {
+      state_type next = running_;
+      Formula::retract(next, it->to_sample());
+      Formula::accumulate(next, x.to_sample());
+      running_ = next;
+    }
+    *it = x;
   }
   /// The state over the survivors whose timestamp lies in `p`.
   [[nodiscard]] state_type state(period p) const {
     if constexpr (invertible_formula<Formula>) {
       if (survivors_.empty()) return Formula::identity();
-      if (p.start <= survivors_.begin()->second.time && std::prev(survivors_.end())->second.time < p.end) {
-        return running_;
-      }
+      if (p.start <= survivors_.front().time && survivors_.back().time < p.end) return running_;
     }
     auto st = Formula::identity();
-    for (auto it = survivors_.lower_bound(to_unix(window::floor(p.start)));
-         it != survivors_.end() && it->first < to_unix(p.end); ++it) {
-      if (p.contains(it->second.time)) Formula::accumulate(st, it->second.to_sample());
+    auto it = std::lower_bound(survivors_.begin(), survivors_.end(), to_unix(window::floor(p.start)),
+                               [](const window_survivor& s, std::int64_t w) { return s.window_start < w; });
+    for (; it != survivors_.end() && it->window_start < to_unix(p.end); ++it) {
+      if (p.contains(it->time)) Formula::accumulate(st, it->to_sample());
     }
     return st;
   }
   [[nodiscard]] state_type state() const { return state(all_time); }
-  [[nodiscard]] const std::map<std::int64_t, event_record>& survivors() const noexcept { return survivors_; }
+  /// The survivors, sorted by window.
+  [[nodiscard]] std::span<const window_survivor> survivors() const noexcept { return survivors_; }
   void merge(const customer_running_state& other) {
-    for (const auto& [bucket, r] : other.survivors_) add(r);
+    for (const auto& x : other.survivors_) add(event_record{x.time, x.time, x.arrival, x.value, never});
   }
 
  private:
-  std::map<std::int64_t, event_record> survivors_;  // window start -> latest arrival
+  std::vector<window_survivor> survivors_;  // sorted by window_start
   state_type running_ = Formula::identity();
 };
 

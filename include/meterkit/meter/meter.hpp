@@ -258,7 +258,8 @@ class meter {
         for (const auto& r : c.records()) write_record(body, r);
       } else if constexpr (Ingestion::is_pre_aggregated) {
         body << ' ' << c.survivors().size() << '\n';
-        for (const auto& [bucket, r] : c.survivors()) write_record(body, r);
+        for (const auto& x : c.survivors())
+          write_record(body, event_record{x.time, x.time, x.arrival, x.value, never});
       } else {
         body << " 0\n";
         write_state(body, c.state());
