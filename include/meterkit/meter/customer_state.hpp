@@ -206,9 +206,9 @@ class customer_running_state {
   state_type running_ = Formula::identity();
 };
 
-/// The surviving event of one window in a running state: window start, event time, arrival, value.
+/// The surviving event of one window in a running state: event time, arrival, value (24 bytes;
+/// the window is the one of `time`).
 struct window_survivor {
-  std::int64_t window_start = 0;
   timestamp time{};
   std::uint64_t arrival = 0;
   std::int64_t value = 0;
@@ -227,17 +227,19 @@ class customer_running_state<Formula, Ingestion, true> {
   using window = typename Ingestion::window;
 
   void add(const event_record& r) {
-    const window_survivor x{to_unix(window::floor(r.time)), r.time, r.arrival, r.value};
-    if (survivors_.empty() || survivors_.back().window_start < x.window_start) {
+    const window_survivor x{r.time, r.arrival, r.value};
+    const timestamp w = window::floor(r.time);
+    auto it = survivors_.end();
+    if (survivors_.empty() || window::floor(survivors_.back().time) < w) {
       survivors_.push_back(x);
       if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, x.to_sample());
       return;
     }
-    auto it = survivors_.end() - 1;
-    if (it->window_start != x.window_start) {
-      it = std::lower_bound(survivors_.begin(), survivors_.end(), x.window_start,
-                            [](const window_survivor& s, std::int64_t w) { return s.window_start < w; });
-      if (it->window_start != x.window_start) {
+    --it;
+    if (window::floor(it->time) != w) {
+      it = std::lower_bound(survivors_.begin(), survivors_.end(), w,
+                            [](const window_survivor& s, timestamp t) { return s.time < t; });
+      if (window::floor(it->time) != w) {
         survivors_.insert(it, x);
         if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, x.to_sample());
         return;
@@ -259,9 +261,9 @@ class customer_running_state<Formula, Ingestion, true> {
       if (p.start <= survivors_.front().time && survivors_.back().time < p.end) return running_;
     }
     auto st = Formula::identity();
-    auto it = std::lower_bound(survivors_.begin(), survivors_.end(), to_unix(window::floor(p.start)),
-                               [](const window_survivor& s, std::int64_t w) { return s.window_start < w; });
-    for (; it != survivors_.end() && it->window_start < to_unix(p.end); ++it) {
+    auto it = std::lower_bound(survivors_.begin(), survivors_.end(), p.start,
+                               [](const window_survivor& s, timestamp t) { return s.time < t; });
+    for (; it != survivors_.end() && it->time < p.end; ++it) {
       if (p.contains(it->time)) Formula::accumulate(st, it->to_sample());
     }
     return st;
@@ -274,7 +276,7 @@ class customer_running_state<Formula, Ingestion, true> {
   }
 
  private:
-  std::vector<window_survivor> survivors_;  // sorted by window_start
+  std::vector<window_survivor> survivors_;  // one per window, sorted by time
   state_type running_ = Formula::identity();
 };
 
