@@ -14,10 +14,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
-#include <meterkit/detail/string_hash.hpp>
+#include <meterkit/detail/flat_string_index.hpp>
 
 namespace meterkit {
 
@@ -62,28 +61,8 @@ struct dense_customers {
 struct string_customer_ids {
   using key_type = std::string_view;
 
-  class index {
-   public:
-    [[nodiscard]] std::optional<std::size_t> find(std::string_view k) const {
-      const auto it = slots_.find(k);
-      if (it == slots_.end()) return std::nullopt;
-      return it->second;
-    }
-    std::size_t find_or_add(std::string_view k) {
-      const auto it = slots_.find(k);
-      if (it != slots_.end()) return it->second;
-      const std::size_t slot = keys_.size();
-      keys_.emplace_back(k);
-      slots_.emplace(keys_.back(), slot);
-      return slot;
-    }
-    [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
-    [[nodiscard]] const std::string& key_of(std::size_t slot) const { return keys_[slot]; }
-
-   private:
-    std::vector<std::string> keys_;
-    std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> slots_;
-  };
+  /// An open-addressing table with short keys stored inline (detail/flat_string_index.hpp).
+  using index = detail::flat_string_index;
 };
 
 static_assert(customer_policy<dense_customers>);
