@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+#include <boost/test/unit_test.hpp>
+#include <meterkit/stripe/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace meterkit;
+
+namespace {
+/// The input_error that `f` raises, or a failed test.
+template <class F>
+input_error error_of(F&& f) {
+  try {
+    f();
+  } catch (const input_error& e) {
+    return e;
+  }
+  BOOST_FAIL("expected an input_error");
+  return input_error("", {}, "");
+}
+
+std::vector<std::string> elements_of(const std::string& text, std::vector<text_position>* where = nullptr,
+                                     std::size_t block = 4 << 20) {
+  input_source source = input_source::from_text(text, "a.json");
+  read_options options;
+  options.block_bytes = block;
+  detail::json_array_reader reader(source, options, "an array");
+  std::vector<std::string> out;
+  std::string_view element;
+  text_position at;
+  while (reader.next(element, at)) {
+    out.emplace_back(element);
+    if (where) where->push_back(at);
+  }
+  return out;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(stripe_json)
+
+BOOST_AUTO_TEST_CASE(D6_syntax_errors_are_reported_at_their_line_and_column) {
+  struct row {
+    std::string text;
+    text_position at;
+    std::string contains;
+  };
+  const row rows[] = {
+      {"{\"a\": 1,\n \"b\": tru}", {2, 10}, "invalid literal"},
+      {"{\"a\": 1", {1, 8}, "unexpected end of input"},
+      {"", {1, 1}, "unexpected end of input"},
+      {"[1, 2] x", {1, 8}, "expected end of input"},
+      {"{\"a\": \"\xFF\"}", {1, 8}, "invalid string"},
+      {"{\"a\": 1e999}", {1, 11}, "number overflow"},
+      {"[\"\x89PNG\"]", {1, 3}, "last read: '\"\\x89'"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.text) {
+      const auto e = error_of([&] { (void)parse_json(r.text, "f.json"); });
+      BOOST_TEST(e.file() == "f.json");
+      BOOST_TEST(e.line() == r.at.line);
+      BOOST_TEST(e.column() == r.at.column);
+      BOOST_TEST(e.message().find(r.contains) != std::string::npos, e.message());
+      BOOST_TEST(e.message().find("[json.exception") == std::string::npos);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D1_errors_are_placed_relative_to_where_the_text_starts) {
+  const auto e = error_of([] { (void)parse_json("{\n  \"a\": ?}", "big.json", {40, 3}); });
+  BOOST_TEST(e.line() == 41u);
+  BOOST_TEST(e.column() == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(D6_a_repeated_key_is_an_error_at_its_second_occurrence) {
+  const auto e =
+      error_of([] { (void)parse_json("{\"value\": 1,\n  \"val\\\"ue\": 2, \"val\\\"ue\": 3}", "d.json"); });
+  BOOST_TEST(e.line() == 2u);
+  BOOST_TEST(e.column() == 17u);
+  BOOST_TEST(e.message().find("appears twice") != std::string::npos);
+  // The same key in different objects is fine.
+  BOOST_TEST(parse_json("{\"a\": {\"k\": 1}, \"b\": {\"k\": 2}}", "ok.json")["b"]["k"] == 2);
+}
+
+BOOST_AUTO_TEST_CASE(D6_nesting_is_bounded) {
+  const std::string deep = std::string(300, '[') + std::string(300, ']');
+  const auto e = error_of([&] { (void)parse_json(deep, "deep.json"); });
+  BOOST_TEST(e.message().find("nesting deeper than 256") != std::string::npos);
+  BOOST_TEST(e.column() == 257u);
+  const std::string fine = std::string(200, '[') + std::string(200, ']');
+  BOOST_TEST(parse_json(fine, "fine.json").is_array());
+}
+
+BOOST_AUTO_TEST_CASE(D3_integers_keep_their_decimal_text_at_any_size) {
+  struct row {
+    std::string text;
+    std::string digits;
+  };
+  const row rows[] = {{"0", "0"},
+                      {"-15", "-15"},
+                      {"9223372036854775807", "9223372036854775807"},
+                      {"18446744073709551615", "18446744073709551615"},
+                      {"123456789012345678901234567890", "123456789012345678901234567890"},
+                      {"-99999999999999999999", "-99999999999999999999"}};
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.text) {
+      const auto j = parse_json(r.text, "n.json");
+      BOOST_TEST(is_json_integer(j));
+      BOOST_TEST(json_integer_text(j) == r.digits);
+    }
+  }
+  for (const std::string text : {"1.5", "1e3", "1E3", "-0.0", "\"5\"", "true", "null", "[]"}) {
+    BOOST_TEST(!is_json_integer(parse_json(text, "n.json")), text);
+  }
+  BOOST_TEST((json_int64(parse_json("9223372036854775807", "n.json")) == INT64_MAX));
+  BOOST_TEST((!json_int64(parse_json("9223372036854775808", "n.json")).has_value()));
+  BOOST_TEST((json_int64(parse_json("-9223372036854775808", "n.json")) == INT64_MIN));
+}
+
+BOOST_AUTO_TEST_CASE(D6_value_errors_carry_the_path_of_the_value) {
+  const json_path root("params");
+  const json_path inner = root / "events";
+  const json_path element = inner[3];
+  try {
+    fail_json_value(element / "payload" / "value", "expected a string");
+  } catch (const json_value_error& e) {
+    BOOST_TEST(std::string(e.what()) == "params.events[3].payload.value: expected a string");
+    BOOST_TEST(e.path().size() == 5u);
+  }
+  BOOST_TEST(json_path().to_string().empty());
+  BOOST_TEST((json_path() / "a")[0].to_string() == "a[0]");
+}
+
+BOOST_AUTO_TEST_CASE(D6_a_value_is_found_again_by_its_path) {
+  const std::string text =
+      "{\n  \"a\": [10, {\"b\\u0041\": \"x\", \"c\": {\"d\": [true, null, \"]\"]}}],\n  \"e\": 5\n}";
+  struct row {
+    std::vector<json_step> path;
+    std::string_view starts_with;
+  };
+  const row rows[] = {
+      {{}, "{"},
+      {{{"a", {}}}, "[10"},
+      {{{"a", {}}, {{}, 0}}, "10"},
+      {{{"a", {}}, {{}, 1}, {"bA", {}}}, "\"x\""},
+      {{{"a", {}}, {{}, 1}, {"c", {}}, {"d", {}}, {{}, 2}}, "\"]\""},
+      {{{"e", {}}}, "5"},
+      // Missing steps stop at the deepest ancestor that exists.
+      {{{"a", {}}, {{}, 7}}, "[10"},
+      {{{"zzz", {}}}, "{"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(to_string(r.path)) {
+      const auto at = locate_json_value(text, r.path);
+      BOOST_TEST(text.substr(at, r.starts_with.size()) == r.starts_with);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D6_locating_random_paths_in_random_documents_finds_the_value) {
+  const auto seed = std::random_device{}();
+  BOOST_TEST_MESSAGE("seed " << seed);
+  std::mt19937_64 rng(seed);
+  // Random documents; every path to every value must lead to text that parses to that value.
+  std::function<nlohmann::json(int)> random_value = [&](int depth) -> nlohmann::json {
+    const auto kind = depth > 3 ? rng() % 4 : rng() % 6;
+    switch (kind) {
+      case 0:
+        return static_cast<std::int64_t>(rng() % 2000) - 1000;
+      case 1:
+        return std::string(rng() % 3, "a\"\\]},\n"[rng() % 7]);
+      case 2:
+        return nullptr;
+      case 3:
+        return rng() % 2 == 0;
+      case 4: {
+        nlohmann::json a = nlohmann::json::array();
+        for (auto n = rng() % 4; n > 0; --n) a.push_back(random_value(depth + 1));
+        return a;
+      }
+      default: {
+        nlohmann::json o = nlohmann::json::object();
+        const char* keys[] = {"k", "q\"", "\\", "\xc3\xa9", "a b", "]"};
+        for (auto n = rng() % 4; n > 0; --n) o[keys[rng() % 6]] = random_value(depth + 1);
+        return o;
+      }
+    }
+  };
+  for (int round = 0; round < 500; ++round) {
+    const nlohmann::json doc = random_value(0);
+    const std::string text = doc.dump(rng() % 2 == 0 ? -1 : 2);
+    std::vector<std::pair<std::vector<json_step>, const nlohmann::json*>> paths{{{}, &doc}};
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      const auto [path, value] = paths[i];
+      if (value->is_object()) {
+        for (const auto& [k, v] : value->items()) {
+          auto p = path;
+          p.push_back({k, {}});
+          paths.emplace_back(p, &v);
+        }
+      } else if (value->is_array()) {
+        for (std::size_t k = 0; k < value->size(); ++k) {
+          auto p = path;
+          p.push_back({{}, k});
+          paths.emplace_back(p, &(*value)[k]);
+        }
+      }
+    }
+    for (const auto& [path, value] : paths) {
+      const auto at = locate_json_value(text, path);
+      detail::json_text_walker w(text, at);
+      w.skip_value();
+      const auto found = nlohmann::json::parse(text.substr(at, w.offset() - at));
+      if (found != *value) {
+        BOOST_TEST(false, "seed " << seed << " round " << round << " path " << to_string(path));
+        return;
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D1_array_elements_come_with_the_position_of_their_first_character) {
+  std::vector<text_position> where;
+  const auto got =
+      elements_of("\xEF\xBB\xBF[\n  {\"a\": \"[}\"},\n  {\"b\":\n [1]} , 7,\"s\\\"\",[]\n]\n", &where);
+  const std::vector<std::string> expected{"{\"a\": \"[}\"}", "{\"b\":\n [1]}", "7", "\"s\\\"\"", "[]"};
+  BOOST_TEST(got == expected, boost::test_tools::per_element());
+  BOOST_REQUIRE(where.size() == 5u);
+  BOOST_TEST(where[0].line == 2u);
+  BOOST_TEST(where[0].column == 3u);
+  BOOST_TEST(where[1].line == 3u);
+  BOOST_TEST(where[2].line == 4u);
+  BOOST_TEST(where[2].column == 9u);
+  BOOST_TEST(where[4].column == 17u);
+  BOOST_TEST(elements_of(" [ ] ").empty());
+}
+
+BOOST_AUTO_TEST_CASE(D1_array_elements_do_not_depend_on_the_block_size) {
+  const std::string text = "[{\"a\": [1, {\"b\": \"x\\\\\"}]}, 12345, \"q\\\"]\" ,\n{}, [[]], -1.5e3]";
+  const auto whole = elements_of(text);
+  BOOST_TEST(whole.size() == 6u);
+  for (std::size_t block = 1; block < 12; ++block) {
+    BOOST_TEST(elements_of(text, nullptr, block) == whole, "block " << block);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D6_a_broken_array_is_an_input_error_that_says_what_was_expected) {
+  struct row {
+    std::string text;
+    text_position at;
+    std::string contains;
+  };
+  const row rows[] = {
+      {"", {1, 1}, "the file is empty"},
+      {"  \n ", {2, 2}, "the file is empty"},
+      {"{\"a\": 1}", {1, 1}, "starting with '['"},
+      {"\x89PNG", {1, 1}, "byte 0x89"},
+      {"[{\"a\": 1}", {1, 10}, "unexpected end of file"},
+      {"[{\"a\": 1} {\"b\": 2}]", {1, 11}, "expected ',' or ']'"},
+      {"[{\"a\": 1},]", {1, 11}, "expected an array element after ','"},
+      {"[{\"a\": 1}] []", {1, 12}, "end of the file"},
+      {"[\n{\"a\": [1, 2}", {2, 12}, "unexpected '}'; expected ']'"},
+      {"[1,", {1, 4}, "unexpected end of file"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.text) {
+      const auto e = error_of([&] { (void)elements_of(r.text); });
+      BOOST_TEST(e.line() == r.at.line);
+      BOOST_TEST(e.column() == r.at.column);
+      BOOST_TEST(e.message().find(r.contains) != std::string::npos, e.message());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D6_an_oversized_array_element_is_an_input_error_not_an_allocation) {
+  input_source source = input_source::from_text("[{\"a\": \"" + std::string(5000, 'x') + "\"}]", "big.json");
+  read_options options;
+  options.block_bytes = 256;
+  options.max_record_bytes = 1000;
+  detail::json_array_reader reader(source, options, "an array");
+  std::string_view element;
+  text_position at;
+  const auto e = error_of([&] { (void)reader.next(element, at); });
+  BOOST_TEST(e.column() == 2u);
+  BOOST_TEST(e.message().find("longer than 1000 bytes") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+#include <boost/test/unit_test.hpp>
+#include <meterkit/stripe/request_log.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace meterkit;
+
+namespace {
+std::vector<request> read(const std::string& text, const std::string& name = "r.requests.jsonl") {
+  input_source source = input_source::from_text(text, name);
+  std::vector<request> out;
+  read_request_log(source, [&](request&& r) { out.push_back(std::move(r)); });
+  return out;
+}
+
+input_error error_of(const std::string& text) {
+  try {
+    (void)read(text, "bad.requests.jsonl");
+  } catch (const input_error& e) {
+    return e;
+  }
+  BOOST_FAIL("expected an input_error for " << text);
+  return input_error("", {}, "");
+}
+
+/// The one request of `line`, written over several lines in the source for legibility.
+request one(std::string line) {
+  for (auto& c : line) c = c == '\n' ? ' ' : c;
+  auto rs = read(line);
+  BOOST_REQUIRE(rs.size() == 1u);
+  return rs.front();
+}
+
+using payload = std::vector<std::pair<std::string, std::string>>;
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(stripe_request_log)
+
+BOOST_AUTO_TEST_CASE(D6_request_paths_name_the_endpoint) {
+  BOOST_TEST((parse_api_path("/v1/billing/meter_events")->endpoint == api_endpoint::v1_meter_events));
+  BOOST_TEST((parse_api_path("/v2/billing/meter_events")->endpoint == api_endpoint::v2_meter_events));
+  BOOST_TEST(
+      (parse_api_path("/v2/billing/meter_event_stream")->endpoint == api_endpoint::v2_meter_event_stream));
+  BOOST_TEST((parse_api_path("/v1/billing/meter_event_adjustments")->endpoint ==
+              api_endpoint::v1_meter_event_adjustments));
+  const auto item = parse_api_path("/v1/subscription_items/si_123/usage_records");
+  BOOST_REQUIRE(item.has_value());
+  BOOST_TEST(item->subscription_item == "si_123");
+  for (const char* bad :
+       {"/v1/subscription_items//usage_records", "/v1/subscription_items/a/b/usage_records", "/v1/customers",
+        "/v1/billing/meter_events/", "v1/billing/meter_events", "/v2/billing/meter_event_adjustments", ""}) {
+    BOOST_TEST(!parse_api_path(bad).has_value(), bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(M2_v1_and_v2_meter_events_read_alike) {
+  const auto v1 = one(R"({"received_at": 1735689700, "method": "POST", "path": "/v1/billing/meter_events",
+      "params": {"event_name": "api", "timestamp": 1735689600, "identifier": "e1",
+                 "payload": {"stripe_customer_id": "cus_1", "value": "5"}}})");
+  const auto v2 = one(R"({"received_at": 1735689700, "path": "/v2/billing/meter_events",
+      "params": {"event_name": "api", "timestamp": "2025-01-01T00:00:00Z", "identifier": "e1",
+                 "payload": {"stripe_customer_id": "cus_1", "value": 5}}})");
+  BOOST_TEST(to_unix(v1.received_at) == 1735689700);
+  BOOST_TEST(v1.source == "r.requests.jsonl:1");
+  BOOST_TEST((v1.operations == v2.operations));
+  const auto& e = std::get<meter_event_request>(v1.operations.front());
+  BOOST_TEST((e.payload == payload{{"stripe_customer_id", "cus_1"}, {"value", "5"}}));
+}
+
+BOOST_AUTO_TEST_CASE(D5_a_meter_event_without_received_at_arrives_at_its_timestamp) {
+  const auto r = one(
+      R"({"path": "/v1/billing/meter_events", "params": {"event_name": "api", "timestamp": 1735689600}})");
+  BOOST_TEST(to_unix(r.received_at) == 1735689600);
+}
+
+BOOST_AUTO_TEST_CASE(D5_a_usage_record_without_received_at_arrives_at_its_integer_timestamp) {
+  const auto r = one(R"({"path": "/v1/subscription_items/si_1/usage_records",
+                         "params": {"quantity": 3, "timestamp": 1735689600}})");
+  BOOST_TEST(to_unix(r.received_at) == 1735689600);
+  const auto& u = std::get<usage_record_request>(r.operations.front());
+  BOOST_TEST(u.subscription_item == "si_1");
+  BOOST_TEST((u.quantity == std::optional<std::string>("3")));
+  BOOST_TEST(!u.action.has_value());
+  // With received_at, a timestamp that is not a time is a rejection later (D17), not an input error.
+  const auto odd = one(R"({"received_at": 5, "path": "/v1/subscription_items/si_1/usage_records",
+                           "params": {"quantity": "x", "timestamp": "yesterday", "action": "add"}})");
+  BOOST_TEST((std::get<usage_record_request>(odd.operations.front()).timestamp_text ==
+              std::optional<std::string>("yesterday")));
+}
+
+BOOST_AUTO_TEST_CASE(D5_what_cannot_know_its_arrival_is_unusable) {
+  const std::string lines[] = {
+      R"({"path": "/v1/billing/meter_events", "params": {"event_name": "api"}})",
+      R"({"path": "/v2/billing/meter_event_stream", "params": {"events": [{"event_name": "a", "timestamp": 1}]}})",
+      R"({"path": "/v1/billing/meter_event_adjustments", "params": {"type": "cancel"}})",
+      R"({"path": "/v1/subscription_items/si_1/usage_records", "params": {"quantity": 1, "timestamp": "now"}})",
+      R"({"path": "/v1/subscription_items/si_1/usage_records", "params": {"quantity": 1}})",
+      // D5: only the line's own received_at counts, not one inside the parameters.
+      R"({"path": "/v1/billing/meter_event_adjustments", "params": {"received_at": 5}})",
+  };
+  for (const auto& line : lines) {
+    BOOST_TEST_CONTEXT(line) {
+      const auto e = error_of("\n" + line);
+      BOOST_TEST(e.line() == 2u);
+      BOOST_TEST(e.column() == 1u);
+      BOOST_TEST(e.message().find("missing \"received_at\"") != std::string::npos, e.message());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D7_a_stream_line_is_n_operations_with_one_source_arrival_and_key) {
+  const auto r = one(R"({"received_at": "2025-01-01T00:00:00Z", "path": "/v2/billing/meter_event_stream",
+      "idempotency_key": "k1",
+      "params": {"events": [{"event_name": "a", "identifier": "1", "payload": {"value": "-2"}},
+                            {"event_name": "b", "timestamp": "2024-12-31T23:59:00Z"},
+                            {"event_name": "c"}]}})");
+  BOOST_TEST(r.operations.size() == 3u);
+  BOOST_TEST(to_unix(r.received_at) == 1735689600);
+  BOOST_TEST((r.idempotency_key == std::optional<std::string>("k1")));
+  BOOST_TEST(std::get<meter_event_request>(r.operations[0]).event_name == "a");
+  BOOST_TEST((std::get<meter_event_request>(r.operations[1]).event_time ==
+              std::optional<timestamp>(from_unix(1735689540))));
+  BOOST_TEST(std::get<meter_event_request>(r.operations[2]).event_name == "c");
+}
+
+BOOST_AUTO_TEST_CASE(M10_an_adjustment_line_is_one_cancellation) {
+  const auto r = one(R"({"received_at": 10, "path": "/v1/billing/meter_event_adjustments",
+      "params": {"event_name": "api", "type": "cancel", "cancel": {"identifier": "e1"}}})");
+  const auto& a = std::get<meter_event_adjustment_request>(r.operations.front());
+  BOOST_TEST(a.event_name == "api");
+  BOOST_TEST((a.cancel_identifier == std::optional<std::string>("e1")));
+}
+
+BOOST_AUTO_TEST_CASE(D19_fingerprints_compare_method_path_and_typed_parameters) {
+  const auto fp = [](const std::string& path, const std::string& params) {
+    return one(R"({"received_at": 1, "idempotency_key": "k", "path": ")" + path + R"(", "params": )" +
+               params + "}")
+        .fingerprint;
+  };
+  const std::string item = "/v1/subscription_items/si_1/usage_records";
+  BOOST_TEST(fp(item, R"({"quantity": 5, "action": "set"})") == fp(item, R"({"action":"set","quantity":5})"));
+  BOOST_TEST(fp(item, R"({"quantity": 5})") != fp(item, R"({"quantity": "5"})"));
+  BOOST_TEST(fp(item, R"({"quantity": 5})") !=
+             fp("/v1/subscription_items/si_2/usage_records", R"({"quantity": 5})"));
+  BOOST_TEST(fp(item, R"({"quantity": 5})") == "POST " + item + R"( {"quantity":5})");
+}
+
+BOOST_AUTO_TEST_CASE(D3_an_empty_idempotency_key_means_none) {
+  const auto r =
+      one(R"({"received_at": 1, "idempotency_key": "", "path": "/v1/billing/meter_events", "params": {}})");
+  BOOST_TEST(!r.idempotency_key.has_value());
+  BOOST_TEST(r.fingerprint.empty());
+  const auto long_key = std::string(300, 'k');
+  const auto kept = one(R"({"received_at": 1, "idempotency_key": ")" + long_key +
+                        R"(", "path": "/v1/billing/meter_events", "params": {}})");
+  BOOST_TEST((kept.idempotency_key == std::optional<std::string>(long_key)));  // D19 rejects it when replayed
+}
+
+BOOST_AUTO_TEST_CASE(D6_malformed_lines_are_unusable_at_the_offending_value) {
+  struct row {
+    std::string text;
+    std::string at;  ///< the error points at the first occurrence of this text
+    std::string contains;
+  };
+  const std::string meter_events = R"("path": "/v1/billing/meter_events")";
+  const std::string stream = R"("path": "/v2/billing/meter_event_stream")";
+  const row rows[] = {
+      {"", "", "the file is empty"},
+      {"{\"received_at\": 1, " + meter_events + "}\n[1]\n", "[1]", "expected an API request object"},
+      {R"({"received_at": 1, "method": "GET", )" + meter_events + "}", "\"GET\"", "expected \"POST\""},
+      {R"({"received_at": 1, "path": "/v1/invoices"})", "\"/v1/invoices\"", "unknown request path"},
+      {R"({"received_at": 1})", "{", "missing \"path\""},
+      {R"({"received_at": 1, "path": 7})", "7", "path: expected a string"},
+      {R"({"received_at": 1, )" + meter_events + R"(, "params": [1]})", "[1]", "params: expected"},
+      {R"({"received_at": 1, )" + meter_events + R"(, "idempotency_key": 5})", "5", "idempotency_key"},
+      {R"({"received_at": "later", )" + meter_events + "}", "\"later\"",
+       "received_at: \"later\" is not a time"},
+      {R"({"received_at": 1, )" + stream + R"(, "params": {}})", "{}", "missing \"events\""},
+      {R"({"received_at": 1, )" + stream + R"(, "params": {"events": {}}})", "{}}",
+       "params.events: expected an array"},
+      {R"({"received_at": 1, )" + stream + R"(, "params": {"events": []}})", "[]",
+       "expected at least one meter event"},
+      {R"({"received_at": 1, )" + stream + R"(, "params": {"events": [{}, 5]}})", "5]",
+       "params.events[1]: expected"},
+      {R"({"received_at": 1, )" + meter_events + R"(, "params": {"timestamp": "noon"}})", "\"noon\"",
+       "params.timestamp"},
+      {R"({"received_at": 1, )" + meter_events + R"(, "params": {"payload": {"v": null}}})", "null",
+       "params.payload.v: expected a string or an integer"},
+      {"{\"received_at\": 1, " + meter_events, "\"/v1", "invalid JSON"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.text) {
+      const auto e = error_of(r.text);
+      // Every row is one line; the expected column is where `at` starts (the end of the text for
+      // the truncated line: just past its end).
+      const auto column = r.contains == "invalid JSON" ? r.text.size() + 1 : r.text.find(r.at) + 1;
+      BOOST_TEST(e.file() == "bad.requests.jsonl");
+      BOOST_TEST(e.line() == (r.text.find('\n') == std::string::npos ? 1u : 2u));
+      BOOST_TEST(e.column() == (r.text.find('\n') == std::string::npos ? column : 1u));
+      BOOST_TEST(e.message().find(r.contains) != std::string::npos, e.message());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D6_a_missing_method_means_post) {
+  BOOST_TEST(one(R"({"received_at": 1, "path": "/v1/billing/meter_events"})").operations.size() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
