@@ -168,7 +168,21 @@ struct counting_char_iterator {
     const auto colon = what.find(": ");
     if (colon != std::string_view::npos) what.remove_prefix(colon + 2);
   }
-  return std::string(what);
+  // The "last read" part may quote raw bytes of a binary file: keep the message printable ASCII.
+  std::string out;
+  out.reserve(what.size());
+  for (const char c : what) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f) {
+      out += c;
+    } else {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 0xf];
+    }
+  }
+  return out;
 }
 
 /// nlohmann's SAX events into a `nlohmann::json`, keeping big integers' digits, refusing repeated
