@@ -178,31 +178,31 @@ class basic_meter_ledger {
                              "the meter " + def.id + " for event_name \"" + e.event_name + "\" is inactive",
                              "event_name");
     }
-    const std::string customer_param = "payload[" + def.customer_key + "]";
+    auto customer_param = [&] { return "payload[" + def.customer_key + "]"; };
     const auto c = e.payload.find(def.customer_key);
     if (c == e.payload.end()) {
-      return outcome::reject(error_code::meter_event_no_customer_defined,
-                             customer_param + " is missing: meter " + def.id + " reads the customer from it",
-                             customer_param);
+      return outcome::reject(
+          error_code::meter_event_no_customer_defined,
+          customer_param() + " is missing: meter " + def.id + " reads the customer from it",
+          customer_param());
     }
     std::int64_t value = 1;
     if (def.formula != formula_kind::count) {
-      const std::string value_param = "payload[" + def.value_key + "]";
+      auto value_param = [&] { return "payload[" + def.value_key + "]"; };
       const auto v = e.payload.find(def.value_key);
       if (v == e.payload.end()) {
         return outcome::reject(error_code::meter_event_value_not_found,
-                               value_param + " is missing: meter " + def.id + " reads the value from it",
-                               value_param);
+                               value_param() + " is missing: meter " + def.id + " reads the value from it",
+                               value_param());
       }
-      auto parsed = parse_meter_value(v->second, value_param);
-      if (!parsed) return parsed.error();
-      value = *parsed;
+      if (!is_valid_meter_value(v->second)) return parse_meter_value(v->second, value_param()).error();
+      value = *parse_meter_value(v->second);
     }
     const auto customer = customers_.find(c->second);
     if (!customer) {
       return outcome::reject(error_code::meter_event_customer_not_found,
-                             customer_param + " names the unknown customer \"" + c->second + "\"",
-                             customer_param);
+                             customer_param() + " names the unknown customer \"" + c->second + "\"",
+                             customer_param());
     }
     const timestamp t = e.timestamp.value_or(e.received_at);
     if (auto window = TimestampWindow::check(t, e.received_at); !window) return window;
