@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include <meterkit/stripe/wire/form_encoding.hpp>
 #include <boost/test/unit_test.hpp>
+#include <meterkit/stripe/wire/form_encoding.hpp>
 
 #include <cstdint>
 #include <random>
@@ -16,8 +16,9 @@ BOOST_AUTO_TEST_CASE(W1_nested_objects_use_brackets_as_the_official_clients_do) 
   const json params = {{"event_name", "api_requests"},
                        {"payload", {{"stripe_customer_id", "cus_1"}, {"value", "25"}}},
                        {"timestamp", 1735689600}};
-  BOOST_TEST(form_encode(params) ==
-             "event_name=api_requests&payload[stripe_customer_id]=cus_1&payload[value]=25&timestamp=1735689600");
+  BOOST_TEST(
+      form_encode(params) ==
+      "event_name=api_requests&payload[stripe_customer_id]=cus_1&payload[value]=25&timestamp=1735689600");
 }
 
 BOOST_AUTO_TEST_CASE(W1_arrays_are_indexed_and_scalars_spelled_like_json) {
@@ -33,15 +34,16 @@ BOOST_AUTO_TEST_CASE(W1_reserved_bytes_are_percent_encoded_with_upper_case_hex_b
     std::string in, out;
   };
   const row table[] = {
-      {"a b", "a%20b"},       {"a+b", "a%2Bb"},     {"x&y=z", "x%26y%3Dz"}, {"[k]", "[k]"},
-      {"~-._", "~-._"},       {"é", "%C3%A9"},      {"100%", "100%25"},     {"a/b?c", "a%2Fb%3Fc"},
-      {"!*'()", "%21%2A%27%28%29"},
+      {"a b", "a%20b"},   {"a+b", "a%2Bb"},       {"x&y=z", "x%26y%3Dz"},
+      {"[k]", "[k]"},     {"~-._", "~-._"},       {"é", "%C3%A9"},
+      {"100%", "100%25"}, {"a/b?c", "a%2Fb%3Fc"}, {"!*'()", "%21%2A%27%28%29"},
   };
   for (const auto& r : table) BOOST_TEST(meterkit::form_escape(r.in) == r.out, r.in);
 }
 
 BOOST_AUTO_TEST_CASE(W1_decoding_rebuilds_the_nesting_as_strings_and_arrays) {
-  auto j = form_decode("event_name=x&payload[stripe_customer_id]=cus%201&payload[value]=-5&events[0][a]=1&events[1][a]=2&t=1");
+  auto j = form_decode(
+      "event_name=x&payload[stripe_customer_id]=cus%201&payload[value]=-5&events[0][a]=1&events[1][a]=2&t=1");
   BOOST_REQUIRE(j.has_value());
   const json want = {{"event_name", "x"},
                      {"payload", {{"stripe_customer_id", "cus 1"}, {"value", "-5"}}},
@@ -76,7 +78,8 @@ BOOST_AUTO_TEST_CASE(W1_encode_then_decode_gives_the_parameters_back_as_strings)
     json params = json::object();
     json payload = json::object();
     const std::size_t n = 1 + rng() % 4;
-    for (std::size_t i = 0; i < n; ++i) payload["k" + std::to_string(i) + random_text(3, false)] = random_text(12);
+    for (std::size_t i = 0; i < n; ++i)
+      payload["k" + std::to_string(i) + random_text(3, false)] = random_text(12);
     params["payload"] = payload;
     params["event_name"] = "e" + random_text(8);
     params["timestamp"] = static_cast<std::int64_t>(rng() % 4000000000ULL);
@@ -84,7 +87,8 @@ BOOST_AUTO_TEST_CASE(W1_encode_then_decode_gives_the_parameters_back_as_strings)
     BOOST_REQUIRE_MESSAGE(back.has_value(), "seed " << seed << " round " << round);
     json want = params;
     want["timestamp"] = std::to_string(params["timestamp"].get<std::int64_t>());
-    BOOST_REQUIRE_MESSAGE(back.value() == want, "seed " << seed << " round " << round << ": " << form_encode(params));
+    BOOST_REQUIRE_MESSAGE(back.value() == want,
+                          "seed " << seed << " round " << round << ": " << form_encode(params));
   }
 }
 

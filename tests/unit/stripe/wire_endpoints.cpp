@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+#include <boost/test/unit_test.hpp>
+#include <meterkit/stripe/wire/endpoints.hpp>
+
+#include <meterkit/stripe/request_log.hpp>
+
+#include <string>
+#include <vector>
+
+BOOST_AUTO_TEST_SUITE(stripe_wire_endpoints)
+
+using namespace meterkit;
+using json = nlohmann::json;
+
+namespace {
+api_settings settings() {
+  api_settings s;
+  s.secret_key = "sk_test_123";
+  return s;
+}
+meter_event_request event() {
+  return meter_event_request{"api_requests",
+                             {{"stripe_customer_id", "cus_1"}, {"value", "25"}},
+                             std::string("evt_1"),
+                             from_unix(1735689600)};
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(W1_v1_meter_event_is_a_form_post_with_bearer_version_and_key) {
+  const auto r = meter_event_v1(settings(), event(), std::string("key-1"));
+  BOOST_TEST(r.method == "POST");
+  BOOST_TEST(r.host == "api.stripe.com");
+  BOOST_TEST(r.path == "/v1/billing/meter_events");
+  BOOST_TEST(r.query.empty());
+  BOOST_TEST(r.header("Authorization").value() == "Bearer sk_test_123");
+  BOOST_TEST(r.header("Stripe-Version").value() == "2025-02-24.acacia");
+  BOOST_TEST(r.header("Content-Type").value() == "application/x-www-form-urlencoded");
+  BOOST_TEST(r.header("Idempotency-Key").value() == "key-1");
+  BOOST_TEST(r.body ==
+             "event_name=api_requests&identifier=evt_1&payload[stripe_customer_id]=cus_1&payload[value]=25&"
+             "timestamp=1735689600");
+}
+
+BOOST_AUTO_TEST_CASE(I1_no_key_means_no_idempotency_header_and_an_empty_key_is_none) {
+  BOOST_TEST(!meter_event_v1(settings(), event()).header("Idempotency-Key").has_value());
+  BOOST_TEST(!meter_event_v1(settings(), event(), std::string()).header("Idempotency-Key").has_value());
+  auto s = settings();
+  s.stripe_account = "acct_9";
+  BOOST_TEST(meter_event_v1(s, event()).header("Stripe-Account").value() == "acct_9");
+}
+
+BOOST_AUTO_TEST_CASE(M2_a_missing_timestamp_or_identifier_is_left_out) {
+  meter_event_request e{"x", {{"stripe_customer_id", "c"}}, std::nullopt, std::nullopt};
+  BOOST_TEST(meter_event_v1(settings(), e).body == "event_name=x&payload[stripe_customer_id]=c");
+  BOOST_TEST(meter_event_v2(settings(), e).body ==
+             R"({"event_name":"x","payload":{"stripe_customer_id":"c"}})");
+}
+
+BOOST_AUTO_TEST_CASE(M10_adjustment_and_L1_usage_record_bodies) {
+  const auto a = meter_event_adjustment_v1(settings(), {"api_requests", std::nullopt, std::string("evt_1")},
+                                           std::string("k"));
+  BOOST_TEST(a.path == "/v1/billing/meter_event_adjustments");
+  BOOST_TEST(a.body == "cancel[identifier]=evt_1&event_name=api_requests&type=cancel");
+  const auto u = usage_record_v1(settings(), {"si_1", "5", "1735689600", "set"}, std::string("k2"));
+  BOOST_TEST(u.path == "/v1/subscription_items/si_1/usage_records");
+  BOOST_TEST(u.body == "action=set&quantity=5&timestamp=1735689600");
+  const auto now = usage_record_v1(settings(), {"si 1", "0", "now", std::nullopt});
+  BOOST_TEST(now.path == "/v1/subscription_items/si%201/usage_records");
+  BOOST_TEST(now.body == "quantity=0&timestamp=now");
+}
+
+BOOST_AUTO_TEST_CASE(M13_summaries_are_gets_with_a_query_string_and_no_body) {
+  meter_event_summaries_query q{"mtr_1",           "cus_1", from_unix(1735689600), from_unix(1735776000),
+                                window_kind::hour, 10,      std::string("sum_9"),  std::nullopt};
+  const auto r = meter_event_summaries(settings(), q);
+  BOOST_TEST(r.method == "GET");
+  BOOST_TEST(r.path == "/v1/billing/meters/mtr_1/event_summaries");
+  BOOST_TEST(r.query ==
+             "customer=cus_1&end_time=1735776000&limit=10&start_time=1735689600&starting_after=sum_9&"
+             "value_grouping_window=hour");
+  BOOST_TEST(r.body.empty());
+  BOOST_TEST(!r.header("Content-Type").has_value());
+  const auto l = usage_record_summaries(settings(), {"si_1", 3, std::nullopt, std::nullopt});
+  BOOST_TEST(l.target() == "/v1/subscription_items/si_1/usage_record_summaries?limit=3");
+}
+
+BOOST_AUTO_TEST_CASE(W1_v2_bodies_are_json_with_rfc3339_times_and_the_stream_uses_its_host_and_token) {
+  const auto v2 = meter_event_v2(settings(), event(), std::string("k"));
+  BOOST_TEST(v2.path == "/v2/billing/meter_events");
+  BOOST_TEST(v2.header("Content-Type").value() == "application/json");
+  BOOST_TEST(json::parse(v2.body) == json({{"event_name", "api_requests"},
+                                           {"identifier", "evt_1"},
+                                           {"payload", {{"stripe_customer_id", "cus_1"}, {"value", "25"}}},
+                                           {"timestamp", "2025-01-01T00:00:00Z"}}));
+  const auto session = meter_event_session_v2(settings());
+  BOOST_TEST(session.path == "/v2/billing/meter_event_session");
+  BOOST_TEST(session.body == "{}");
+  std::vector<meter_event_request> events(3, event());
+  const auto stream = meter_event_stream_v2(settings(), "tok_abc", events, std::string("s1"));
+  BOOST_TEST(stream.host == "meter-events.stripe.com");
+  BOOST_TEST(stream.path == "/v2/billing/meter_event_stream");
+  BOOST_TEST(stream.header("Authorization").value() == "Bearer tok_abc");
+  BOOST_TEST(json::parse(stream.body)["events"].size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(W1_a_stream_request_carries_one_to_one_hundred_events) {
+  std::vector<meter_event_request> events(101, event());
+  BOOST_CHECK_THROW((void)meter_event_stream_v2(settings(), "t", events), configuration_error);
+  BOOST_CHECK_THROW((void)meter_event_stream_v2(settings(), "t", std::span<const meter_event_request>{}),
+                    configuration_error);
+  BOOST_CHECK_NO_THROW((void)meter_event_stream_v2(settings(), "t", std::span(events).first(100)));
+}
+
+BOOST_AUTO_TEST_CASE(W1_classify_names_every_endpoint_from_method_and_path) {
+  struct row {
+    const char* method;
+    const char* path;
+    std::optional<stripe_endpoint> want;
+    const char* id;
+  };
+  const row table[] = {
+      {"POST", "/v1/billing/meter_events", stripe_endpoint::v1_meter_events, ""},
+      {"POST", "/v1/billing/meter_event_adjustments", stripe_endpoint::v1_meter_event_adjustments, ""},
+      {"POST", "/v1/subscription_items/si_1/usage_records", stripe_endpoint::v1_usage_records, "si_1"},
+      {"GET", "/v1/billing/meters/mtr_1/event_summaries", stripe_endpoint::v1_meter_event_summaries, "mtr_1"},
+      {"GET", "/v1/subscription_items/si_1/usage_record_summaries",
+       stripe_endpoint::v1_usage_record_summaries, "si_1"},
+      {"POST", "/v2/billing/meter_event_session", stripe_endpoint::v2_meter_event_session, ""},
+      {"POST", "/v2/billing/meter_events", stripe_endpoint::v2_meter_events, ""},
+      {"POST", "/v2/billing/meter_event_adjustments", stripe_endpoint::v2_meter_event_adjustments, ""},
+      {"POST", "/v2/billing/meter_event_stream", stripe_endpoint::v2_meter_event_stream, ""},
+      {"GET", "/v1/billing/meter_events", std::nullopt, ""},
+      {"POST", "/v1/subscription_items/a/b/usage_records", std::nullopt, ""},
+      {"POST", "/v1/subscription_items//usage_records", std::nullopt, ""},
+  };
+  for (const auto& r : table) {
+    const auto got = classify(r.method, r.path);
+    BOOST_TEST(got.has_value() == r.want.has_value(), r.path);
+    if (got && r.want) {
+      BOOST_TEST((got->endpoint == *r.want), r.path);
+      BOOST_TEST(got->path_id == r.id, r.path);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D7_D19_request_log_entries_replay_as_the_same_operations) {
+  const auto at = from_unix(1735690000);
+  std::vector<meter_event_request> events = {event(), event()};
+  events[1].identifier = "evt_2";
+  const std::vector<api_request> traffic = {
+      meter_event_v1(settings(), event(), std::string("k1")),
+      meter_event_v2(settings(), event(), std::string("k2")),
+      meter_event_stream_v2(settings(), "tok", events, std::string("k3")),
+      meter_event_adjustment_v1(settings(), {"api_requests", std::string("cancel"), std::string("evt_1")},
+                                std::string("k4")),
+      meter_event_adjustment_v2(settings(), {"api_requests", std::string("cancel"), std::string("evt_1")}),
+      usage_record_v1(settings(), {"si_1", "7", "1735689000", "increment"}, std::string("k5")),
+  };
+  std::vector<std::vector<operation_body>> want = {
+      {event()},
+      {event()},
+      {events[0], events[1]},
+      {meter_event_adjustment_request{"api_requests", std::string("cancel"), std::string("evt_1")}},
+      {meter_event_adjustment_request{"api_requests", std::string("cancel"), std::string("evt_1")}},
+      {usage_record_request{"si_1", "7", "1735689000", "increment"}},
+  };
+  for (std::size_t i = 0; i < traffic.size(); ++i) {
+    const auto line = request_log_entry(traffic[i], at);
+    BOOST_REQUIRE(line.has_value());
+    const request r = request_from_log_entry(*line, "t:" + std::to_string(i + 1));
+    BOOST_TEST(to_unix(r.received_at) == to_unix(at));
+    BOOST_TEST((r.operations == want[i]), "request " << i << ": " << line->dump());
+    BOOST_TEST((r.idempotency_key == traffic[i].idempotency_key()));
+  }
+  // The same request gives the same fingerprint, a different one another (D19).
+  const auto a = request_from_log_entry(*request_log_entry(traffic[0], at), "a");
+  const auto b = request_from_log_entry(*request_log_entry(traffic[0], at + seconds{5}), "b");
+  auto changed = event();
+  changed.payload[1].second = "26";
+  const auto c = request_from_log_entry(
+      *request_log_entry(meter_event_v1(settings(), changed, std::string("k1")), at), "c");
+  BOOST_TEST(a.fingerprint == b.fingerprint);
+  BOOST_TEST(a.fingerprint != c.fingerprint);
+  BOOST_TEST(!request_log_entry(meter_event_session_v2(settings()), at).has_value());
+  BOOST_TEST(!request_log_entry(usage_record_summaries(settings(), {"si_1", {}, {}, {}}), at).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
