@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+#include <boost/test/unit_test.hpp>
+#include <meterkit/stripe/plan_json.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace meterkit;
+
+namespace {
+/// CONTRACT.md's example plan.
+const std::string contract_plan = R"({
+  "meters": [{"id": "mtr_api", "event_name": "api_requests", "display_name": "API requests",
+              "default_aggregation": {"formula": "sum"},
+              "customer_mapping": {"type": "by_id", "event_payload_key": "stripe_customer_id"},
+              "value_settings": {"event_payload_key": "value"},
+              "event_time_window": null, "status": "active"}],
+  "prices": [{"id": "price_api", "currency": "usd", "billing_scheme": "tiered",
+              "tiers_mode": "graduated",
+              "tiers": [{"up_to": 1000, "unit_amount_decimal": "5", "flat_amount": 0},
+                        {"up_to": "inf", "unit_amount": 3}],
+              "transform_quantity": null,
+              "recurring": {"interval": "month", "interval_count": 1,
+                            "usage_type": "metered", "meter": "mtr_api"}}],
+  "subscriptions": [{"id": "sub_1", "customer": "cus_1", "start_date": 1735689600,
+                     "billing_cycle_anchor": 1735689600, "trial_end": null,
+                     "items": [{"id": "si_1", "price": "price_api"}]}],
+  "settings": {"invoice_finalization_delay": 3600, "legacy_grace_period": 300,
+               "rounding": "half_away_from_zero"}
+})";
+
+/// `contract_plan` with the first occurrence of `from` replaced by `to`.
+std::string edited(const std::string& from, const std::string& to) {
+  std::string text = contract_plan;
+  const auto at = text.find(from);
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, "the example plan has no " << from);
+  return text.replace(at, from.size(), to);
+}
+
+input_error error_of(const std::string& text) {
+  try {
+    (void)read_plan_text(text, "plan.json");
+  } catch (const input_error& e) {
+    return e;
+  }
+  BOOST_FAIL("expected an input_error");
+  return input_error("", {}, "");
+}
+
+/// The position of the first occurrence of `marker` in `text` at or after `from`.
+text_position position_of(const std::string& text, const std::string& marker, std::size_t from = 0) {
+  return detail::advance_position(text, text.find(marker, from));
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(stripe_plan_json)
+
+BOOST_AUTO_TEST_CASE(M1_the_contract_plan_reads_into_meters_prices_and_subscriptions) {
+  const plan p = read_plan_text(contract_plan, "plan.json");
+  BOOST_REQUIRE(p.meters.size() == 1u);
+  const auto& m = p.meters[0];
+  BOOST_TEST(m.id == "mtr_api");
+  BOOST_TEST(m.event_name == "api_requests");
+  BOOST_TEST(m.display_name == "API requests");
+  BOOST_TEST((m.formula == formula_kind::sum));
+  BOOST_TEST(m.customer_key == "stripe_customer_id");
+  BOOST_TEST(m.value_key == "value");
+  BOOST_TEST((m.event_time_window == window_kind::none));
+  BOOST_TEST(m.active);
+  BOOST_REQUIRE(p.prices.size() == 1u);
+  const auto& pr = p.prices[0];
+  BOOST_TEST(pr.id == "price_api");
+  BOOST_TEST(pr.currency.code() == "usd");
+  BOOST_TEST((pr.billing_scheme == billing_scheme::tiered));
+  BOOST_TEST((pr.tiers_mode == std::optional(tiers_mode::graduated)));
+  BOOST_REQUIRE(pr.tiers.size() == 2u);
+  BOOST_TEST((pr.tiers[0].up_to == std::optional<std::int64_t>(1000)));
+  BOOST_TEST((pr.tiers[0].unit_amount == std::optional(decimal::from_integer(5))));
+  BOOST_TEST((pr.tiers[0].flat_amount == std::optional(decimal::from_integer(0))));
+  BOOST_TEST(!pr.tiers[1].up_to.has_value());
+  BOOST_TEST(!pr.transform_quantity.has_value());
+  BOOST_TEST((pr.recurring.interval.unit == interval_unit::month));
+  BOOST_TEST(pr.recurring.interval.count == 1);
+  BOOST_TEST((pr.recurring.usage_type == usage_type::metered));
+  BOOST_TEST((pr.recurring.meter == std::optional<std::string>("mtr_api")));
+  BOOST_REQUIRE(p.subscriptions.size() == 1u);
+  const auto& s = p.subscriptions[0];
+  BOOST_TEST(s.id == "sub_1");
+  BOOST_TEST(s.customer == "cus_1");
+  BOOST_TEST(to_unix(s.start_date) == 1735689600);
+  BOOST_TEST((s.billing_cycle_anchor == std::optional(from_unix(1735689600))));
+  BOOST_TEST(!s.trial_end.has_value());
+  BOOST_REQUIRE(s.items.size() == 1u);
+  BOOST_TEST(s.items[0].id == "si_1");
+  BOOST_TEST(s.items[0].price == "price_api");
+  BOOST_TEST(s.items[0].quantity == 1);
+  BOOST_TEST(p.settings.invoice_finalization_delay.count() == 3600);
+  BOOST_TEST(p.settings.legacy_grace_period.count() == 300);
+  BOOST_TEST((p.settings.rounding == rounding_mode::half_away_from_zero));
+}
+
+BOOST_AUTO_TEST_CASE(D9_defaults_apply_to_what_is_left_out) {
+  const plan p = read_plan_text(R"({
+    "meters": [{"id": "m", "event_name": "e"}],
+    "prices": [{"id": "p", "currency": "EUR", "unit_amount": 100, "recurring": {"interval": "year"}}],
+    "subscriptions": [{"id": "s", "customer": "c", "start_date": "2025-01-31T00:00:00Z", "items": [{"id": "i", "price": "p"}]}]
+  })",
+                                "plan.json");
+  BOOST_TEST((p.meters[0].formula == formula_kind::sum));
+  BOOST_TEST(p.meters[0].customer_key == "stripe_customer_id");
+  BOOST_TEST(p.meters[0].value_key == "value");
+  BOOST_TEST(p.meters[0].active);
+  const auto& pr = p.prices[0];
+  BOOST_TEST(pr.currency.code() == "eur");  // D25: lower case
+  BOOST_TEST((pr.billing_scheme == billing_scheme::per_unit));
+  BOOST_TEST((pr.recurring.usage_type == usage_type::licensed));
+  BOOST_TEST(pr.recurring.interval.count == 1);
+  BOOST_TEST((pr.unit_amount == std::optional(decimal::from_integer(100))));
+  BOOST_TEST(p.subscriptions[0].items[0].quantity == 1);
+  BOOST_TEST(to_unix(p.subscriptions[0].start_date) == 1738281600);
+  BOOST_TEST(p.settings.invoice_finalization_delay.count() == 3600);
+  BOOST_TEST(p.customers.empty());
+}
+
+BOOST_AUTO_TEST_CASE(D8_the_decimal_form_wins_over_the_integer_form) {
+  const plan p = read_plan_text(
+      edited(R"("unit_amount_decimal": "5")", R"("unit_amount": 9, "unit_amount_decimal": "0.25")"),
+      "plan.json");
+  BOOST_TEST((p.prices[0].tiers[0].unit_amount == std::optional(*parse_decimal("0.25"))));
+}
+
+BOOST_AUTO_TEST_CASE(D10_customers_are_ids_or_objects_with_an_id) {
+  const plan p = read_plan_text(
+      edited(R"("settings")", R"("customers": ["cus_2", {"id": "cus_3", "email": "x"}], "settings")"),
+      "plan.json");
+  BOOST_TEST(p.customers == (std::vector<std::string>{"cus_2", "cus_3"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(M1_stripe_objects_paste_unchanged_with_lists_and_expanded_prices) {
+  const plan p = read_plan_text(R"({
+    "meters": {"object": "list", "data": [{"id": "m", "object": "billing.meter", "event_name": "e",
+               "created": 1, "livemode": false, "status_transitions": {"deactivated_at": null},
+               "event_time_window": "hour", "default_aggregation": {"formula": "last"}, "status": "inactive"}],
+               "has_more": false, "url": "/v1/billing/meters"},
+    "subscriptions": [{"id": "s", "object": "subscription", "customer": {"id": "cus_9", "object": "customer"},
+      "start_date": 1735689600, "trial_end": 1736294400,
+      "items": {"object": "list", "data": [{"id": "si_1", "quantity": 3,
+        "price": {"id": "seat", "object": "price", "currency": "usd", "unit_amount": 1000, "type": "recurring",
+                  "recurring": {"interval": "month", "interval_count": 1, "usage_type": "licensed",
+                                "aggregate_usage": null, "meter": null, "trial_period_days": null}}}]}}]
+  })",
+                                "plan.json");
+  BOOST_TEST((p.meters[0].event_time_window == window_kind::hour));
+  BOOST_TEST((p.meters[0].formula == formula_kind::last));
+  BOOST_TEST(!p.meters[0].active);
+  BOOST_TEST(p.subscriptions[0].customer == "cus_9");
+  BOOST_TEST((p.subscriptions[0].trial_end == std::optional(from_unix(1736294400))));
+  BOOST_TEST(p.subscriptions[0].items[0].quantity == 3);
+  BOOST_TEST(p.subscriptions[0].items[0].price == "seat");
+  BOOST_REQUIRE(p.prices.size() == 1u);  // the expanded price joins the plan's prices
+  BOOST_TEST(p.prices[0].id == "seat");
+}
+
+BOOST_AUTO_TEST_CASE(D6_wrong_types_and_unknown_words_are_refused_at_the_value) {
+  struct row {
+    std::string from, to;  ///< an edit of the example plan
+    std::string at;        ///< the error points at the first occurrence of this text from the edit on
+    std::string contains;
+  };
+  const row rows[] = {
+      {R"("formula": "sum")", R"("formula": "avg")", "\"avg\"",
+       "meters[0].default_aggregation.formula: unknown value"},
+      {R"("event_time_window": null)", R"("event_time_window": "week")", "\"week\"",
+       "meters[0].event_time_window"},
+      {R"("status": "active")", R"("status": "archived")", "\"archived\"", "meters[0].status"},
+      {R"("type": "by_id")", R"("type": "by_email")", "\"by_email\"", "expected by_id"},
+      {R"("currency": "usd")", R"("currency": "dollars")", "\"dollars\"", "not a currency code"},
+      {R"("currency": "usd", )", "", R"({"id": "price_api")", "missing \"currency\""},
+      {R"("tiers_mode": "graduated")", R"("tiers_mode": "stairs")", "\"stairs\"", "prices[0].tiers_mode"},
+      {R"("up_to": 1000)", R"("up_to": "1000")", "\"1000\"", "prices[0].tiers[0].up_to: expected an integer"},
+      {R"("unit_amount_decimal": "5")", R"("unit_amount_decimal": 5)", "5, \"flat",
+       "expected a decimal string"},
+      {R"("unit_amount_decimal": "5")", R"("unit_amount_decimal": "-5")", "\"-5\"", "unit_amount_decimal"},
+      {R"("unit_amount": 3)", R"("unit_amount": 3.5)", "3.5",
+       "prices[0].tiers[1].unit_amount: expected an integer"},
+      {R"("transform_quantity": null)", R"("transform_quantity": 10)", "10,", "transform_quantity"},
+      {R"("interval": "month")", R"("interval": "fortnight")", "\"fortnight\"", "recurring.interval"},
+      {R"("interval_count": 1)", R"("interval_count": 0)", "0,", "recurring.interval_count"},
+      {R"("usage_type": "metered")", R"("usage_type": "tiered")", "\"tiered\"", "recurring.usage_type"},
+      {R"("start_date": 1735689600)", R"("start_date": "soon")", "\"soon\"", "subscriptions[0].start_date"},
+      {R"("trial_end": null)", R"("trial_end": -1)", "-1", "subscriptions[0].trial_end"},
+      {R"("items": [)", R"("items": 5, "x": [)", "5,", "subscriptions[0].items: expected subscription items"},
+      {R"("rounding": "half_away_from_zero")", R"("rounding": "bankers")", "\"bankers\"",
+       "settings.rounding"},
+      {R"("legacy_grace_period": 300)", R"("legacy_grace_period": 300, "grace": 1)", "1,",
+       "settings.grace: unknown setting"},
+      {R"("meters": [)", R"("meters": "all", "x": [)", "\"all\"", "meters: expected meters"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.to) {
+      const std::string text = edited(r.from, r.to);
+      const auto e = error_of(text);
+      const auto want = position_of(text, r.at, text.find(r.to));
+      BOOST_TEST(e.file() == "plan.json");
+      BOOST_TEST(e.line() == want.line);
+      BOOST_TEST(e.column() == want.column);
+      BOOST_TEST(e.message().find(r.contains) != std::string::npos, e.message());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D11_an_invalid_plan_is_refused_at_the_field_it_names) {
+  struct row {
+    std::string from, to;
+    std::string at;
+    std::string contains;
+  };
+  const row rows[] = {
+      {R"("up_to": "inf")", R"("up_to": 500)", "500", "prices[0].tiers[1].up_to"},
+      {R"("price": "price_api")", R"("price": "price_x")", "\"price_x\"", "subscriptions[0].items[0].price"},
+      {R"("meter": "mtr_api")", R"("meter": "mtr_x")", "\"mtr_x\"", "prices[0].recurring.meter"},
+      {R"("transform_quantity": null)", R"("transform_quantity": {"divide_by": 10, "round": "up"})",
+       "{\"divide_by\"", "transform_quantity"},
+      {R"([{"id": "si_1", "price": "price_api"}])", "[]", "[]", "subscriptions[0].items"},
+      {R"("invoice_finalization_delay": 3600)", R"("invoice_finalization_delay": -1)", "-1",
+       "settings.invoice_finalization_delay"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.to) {
+      const std::string text = edited(r.from, r.to);
+      const auto e = error_of(text);
+      const auto want = position_of(text, r.at, text.find(r.to));
+      BOOST_TEST(e.line() == want.line);
+      BOOST_TEST(e.column() == want.column);
+      BOOST_TEST(e.message().find(r.contains) != std::string::npos, e.message());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D11_a_missing_unit_amount_points_at_the_price) {
+  const std::string text =
+      R"({"prices": [{"id": "p", "currency": "usd", "recurring": {"interval": "month"}}]})";
+  const auto e = error_of(text);
+  BOOST_TEST(e.column() == text.find("{\"id\": \"p\"") + 1);
+  BOOST_TEST(e.message().find("prices[0].unit_amount") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(D6_an_empty_truncated_or_non_object_plan_is_unusable) {
+  BOOST_TEST(error_of("").message().find("the file is empty") != std::string::npos);
+  BOOST_TEST(error_of(" \n ").message().find("the file is empty") != std::string::npos);
+  BOOST_TEST(error_of("[]").message().find("expected a plan") != std::string::npos);
+  const auto truncated = error_of(contract_plan.substr(0, 300));
+  BOOST_TEST(truncated.message().find("invalid JSON") != std::string::npos);
+  BOOST_TEST(truncated.line() == 5u);
+  BOOST_TEST(read_plan_text("\xEF\xBB\xBF{}", "bom.json").meters.empty());
+}
+
+BOOST_AUTO_TEST_CASE(D11_field_names_parse_into_steps) {
+  const auto steps = parse_field_path("subscriptions[0].items[12].price");
+  BOOST_REQUIRE(steps.size() == 5u);
+  BOOST_TEST(steps[0].key == "subscriptions");
+  BOOST_TEST((steps[1].index == std::optional<std::size_t>(0)));
+  BOOST_TEST((steps[3].index == std::optional<std::size_t>(12)));
+  BOOST_TEST(steps[4].key == "price");
+  BOOST_TEST(parse_field_path("meters[mtr_1].event_name").size() == 1u);  // not an index: stop there
+  BOOST_TEST(parse_field_path("").empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
