@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+#include <boost/test/unit_test.hpp>
+#include <meterkit/stripe/wire/client.hpp>
+
+#include <deque>
+#include <functional>
+#include <random>
+#include <vector>
+
+BOOST_AUTO_TEST_SUITE(stripe_wire_client)
+
+using namespace meterkit;
+
+namespace {
+
+struct seeded_unit {
+  std::mt19937_64 rng{42};
+  double operator()() { return std::uniform_real_distribution<double>(0, 1)(rng); }
+};
+
+/// Answers from a script and records what it was sent.
+struct scripted {
+  std::deque<api_response> script;
+  std::vector<api_request> seen;
+  std::vector<wire_time> at;
+  manual_clock* clock = nullptr;
+  api_response operator()(const api_request& r) {
+    seen.push_back(r);
+    at.push_back(clock->now());
+    if (script.empty()) return api_response{200, {}, "{}"};
+    auto next = script.front();
+    script.pop_front();
+    return next;
+  }
+};
+
+using transport_fn = std::function<api_response(const api_request&)>;
+using client = stripe_client<transport_fn, manual_clock, seeded_unit>;
+
+api_settings settings() {
+  api_settings s;
+  s.secret_key = "sk_test_1";
+  return s;
+}
+meter_event_request event(std::string customer) {
+  return {
+      "api", {{"stripe_customer_id", std::move(customer)}, {"value", "1"}}, std::nullopt, from_unix(1000)};
+}
+
+struct fixture {
+  manual_clock clock{wire_time{wire_duration{1'000'000}}};
+  seeded_unit unit;
+  scripted server;
+  fixture() { server.clock = &clock; }
+  client make(client_options o = {}) {
+    return client(
+        settings(), [this](const api_request& r) { return server(r); }, clock, unit, std::move(o));
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(W2_a_failed_attempt_is_retried_with_the_same_idempotency_key_after_the_backoff) {
+  fixture f;
+  f.server.script = {api_response{500, {}, ""}, api_response::connection_error(),
+                     api_response{200, {{"Idempotent-Replayed", "true"}}, "{}"}};
+  auto c = f.make();
+  const auto r = c.send(meter_event_v1(c.settings(), event("cus_1"), std::string("key-A")));
+  BOOST_TEST(r.succeeded());
+  BOOST_TEST(r.attempts == 3);
+  BOOST_TEST(r.replayed);
+  BOOST_REQUIRE(f.server.seen.size() == 3u);
+  for (const auto& s : f.server.seen) BOOST_TEST(s.header("Idempotency-Key").value() == "key-A");
+  BOOST_TEST((f.server.at[1] - f.server.at[0]).count() == 500);  // first retry: the initial delay
+  BOOST_TEST((f.server.at[2] - f.server.at[1]).count() == 500);
+  BOOST_TEST(c.stats().retries == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(W2_retries_stop_at_the_maximum_and_at_stripe_should_retry_false) {
+  fixture f;
+  f.server.script = {api_response::connection_error(), api_response::connection_error(),
+                     api_response::connection_error(), api_response{200, {}, "{}"}};
+  auto c = f.make();
+  const auto r = c.send(meter_event_v1(c.settings(), event("cus_1"), std::string("k")));
+  BOOST_TEST(r.attempts == 3);
+  BOOST_TEST((r.error->code == error_code::api_error));
+  fixture g;
+  g.server.script = {
+      api_response{500, {{"Stripe-Should-Retry", "false"}}, error_body("api_error", "", "no")}};
+  auto d = g.make();
+  const auto s = d.send(meter_event_v1(d.settings(), event("cus_1"), std::string("k")));
+  BOOST_TEST(s.attempts == 1);
+  BOOST_TEST(s.error->message == "no");
+}
+
+BOOST_AUTO_TEST_CASE(W2_conflicts_and_rate_limits_are_retried_bad_requests_are_not) {
+  fixture f;
+  f.server.script = {
+      api_response{409, {}, error_body("idempotency_error", "idempotency_key_in_use", "busy")},
+      api_response{429, {{"Retry-After", "2"}}, error_body("invalid_request_error", "rate_limit", "slow")},
+      api_response{200, {}, "{}"}};
+  auto c = f.make();
+  const auto r = c.send(usage_record_v1(c.settings(), {"si_1", "1", "1000", "increment"}, std::string("k")));
+  BOOST_TEST(r.succeeded());
+  BOOST_TEST(r.attempts == 3);
+  BOOST_TEST((f.server.at[2] - f.server.at[1]).count() >= 2000);  // Retry-After honoured
+  fixture g;
+  g.server.script = {api_response{400, {}, error_body("invalid_request_error", "", "bad", "timestamp")}};
+  auto d = g.make();
+  const auto s = d.send(usage_record_v1(d.settings(), {"si_1", "1", "1000", "increment"}, std::string("k")));
+  BOOST_TEST(s.attempts == 1);
+  BOOST_TEST((s.error->code == error_code::usage_record_timestamp_out_of_period));
+}
+
+BOOST_AUTO_TEST_CASE(I1_posts_without_a_key_get_one_when_retries_are_on_v2_always_gets_never) {
+  fixture f;
+  auto c = f.make();
+  (void)c.send(meter_event_v1(c.settings(), event("cus_1")));
+  (void)c.send(
+      meter_event_summaries(c.settings(), {"m", "cus_1", from_unix(0), from_unix(3600), {}, {}, {}, {}}));
+  client_options no_retries;
+  no_retries.retry.max_retries = 0;
+  auto d = f.make(no_retries);
+  (void)d.send(meter_event_v1(d.settings(), event("cus_1")));
+  (void)d.send(meter_event_v2(d.settings(), event("cus_1")));
+  BOOST_REQUIRE(f.server.seen.size() == 4u);
+  BOOST_TEST(f.server.seen[0].header("Idempotency-Key").value().starts_with("meterkit-retry-"));
+  BOOST_TEST(!f.server.seen[1].header("Idempotency-Key").has_value());
+  BOOST_TEST(!f.server.seen[2].header("Idempotency-Key").has_value());
+  BOOST_TEST(f.server.seen[3].header("Idempotency-Key").value().size() == 15u + 36u);
+}
+
+BOOST_AUTO_TEST_CASE(W1_test_mode_writes_wait_for_tokens_on_the_injected_clock) {
+  fixture f;
+  auto c = f.make();
+  const auto start = f.clock.now();
+  for (int i = 0; i < 30; ++i)
+    (void)c.send(usage_record_v1(c.settings(), {"si_1", "1", "now", {}}, std::string("k")));
+  BOOST_TEST((f.clock.now() - start).count() == 5 * 40);  // 25/s: the last five wait 40 ms each
+  BOOST_TEST(c.stats().rate_limit_wait.count() == 200);
+  BOOST_TEST((f.server.at[25] - f.server.at[24]).count() == 40);
+}
+
+BOOST_AUTO_TEST_CASE(
+    W1_a_second_meter_event_for_the_same_customer_and_meter_is_refused_while_one_is_in_flight) {
+  manual_clock clock;
+  seeded_unit unit;
+  std::vector<call_result> inner;
+  client* self = nullptr;
+  int calls = 0;
+  client c(
+      settings(),
+      [&](const api_request&) {
+        if (++calls == 1) {
+          inner.push_back(self->send(meter_event_v1(self->settings(), event("cus_1"), std::string("k2"))));
+          inner.push_back(self->send(meter_event_v1(self->settings(), event("cus_2"), std::string("k3"))));
+        }
+        return api_response{200, {}, "{}"};
+      },
+      clock, unit);
+  self = &c;
+  const auto outer = c.send(meter_event_v1(c.settings(), event("cus_1"), std::string("k1")));
+  BOOST_TEST(outer.succeeded());
+  BOOST_REQUIRE(inner.size() == 2u);
+  BOOST_TEST((inner[0].error->code == error_code::rate_limit));
+  BOOST_TEST(inner[0].attempts == 0);
+  BOOST_TEST(inner[1].succeeded());
+  BOOST_TEST(c.in_flight().size() == 0u);
+  BOOST_TEST(c.send(meter_event_v1(c.settings(), event("cus_1"), std::string("k4"))).succeeded());
+  BOOST_TEST(c.stats().refused_in_flight == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
