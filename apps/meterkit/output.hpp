@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// The `meterkit` program's printers (CONTRACT.md `simulate` and `summarize` output): JSON for
+/// scripts (field names are part of the contract), an aligned table for people, and CSV with one
+/// row per invoice line. Every printer returns the whole text, so that nothing is written before
+/// the run has succeeded.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <meterkit/stripe.hpp>
+
+namespace meterkit::cli {
+
+enum class output_format { table, json, csv };
+
+/// Rejected operations and late usage shown in a table before "... and N more" (JSON and CSV
+/// always hold everything).
+inline constexpr std::size_t table_list_limit = 100;
+
+namespace detail {
+
+using ordered_json = nlohmann::ordered_json;
+
+[[nodiscard]] inline ordered_json period_json(const period& p) {
+  ordered_json out;
+  out["start"] = to_unix(p.start);
+  out["end"] = to_unix(p.end);
+  return out;
+}
+
+/// JSON text; strings that are not valid UTF-8 (none should reach here) are repaired, not fatal.
+[[nodiscard]] inline std::string dump(const ordered_json& j) {
+  return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
+/// Money for people: minor units in major units with the currency code, `57.02 usd` (D25).
+[[nodiscard]] inline std::string money(std::int64_t amount, std::string_view code) {
+  const int exponent = currency::is_valid_code(code) ? minor_unit_exponent(code) : 2;
+  return format_minor_units(amount, exponent) + " " + std::string(code);
+}
+
+/// Columns aligned for people: left-aligned text, right-aligned numbers.
+class text_table {
+ public:
+  explicit text_table(std::vector<std::string> header, std::vector<bool> right_aligned)
+      : right_(std::move(right_aligned)) {
+    rows_.push_back(std::move(header));
+  }
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  [[nodiscard]] std::string render(std::string_view indent = "  ") const {
+    std::vector<std::size_t> width(rows_.front().size(), 0);
+    for (const auto& row : rows_) {
+      for (std::size_t c = 0; c < row.size() && c < width.size(); ++c)
+        width[c] = std::max(width[c], row[c].size());
+    }
+    std::string out;
+    for (const auto& row : rows_) {
+      std::string line(indent);
+      for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
+        const std::size_t pad = width[c] - row[c].size();
+        const bool right = c < right_.size() && right_[c];
+        if (c != 0) line += "  ";
+        if (right) line.append(pad, ' ');
+        line += row[c];
+        if (!right && c + 1 < row.size()) line.append(pad, ' ');
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out += line + "\n";
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<bool> right_;
+};
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+[[nodiscard]] inline std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+[[nodiscard]] inline std::string csv_row(const std::vector<std::string>& cells) {
+  std::string out;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i != 0) out += ',';
+    out += csv_field(cells[i]);
+  }
+  return out + "\n";
+}
+
+[[nodiscard]] inline std::string time_text(timestamp t) { return format_rfc3339(t); }
+
+}  // namespace detail
+
+/// CONTRACT.md's `simulate --format json` object. Fields beyond the contract: a line's
+/// `proration` and `trial`, a rejection's `param` (when there is one), late usage's `received_at`
+/// and `finalized_at`.
+[[nodiscard]] inline std::string simulation_json(const simulation_result& r) {
+  using detail::ordered_json;
+  ordered_json out;
+  out["until"] = to_unix(r.until);
+  ordered_json invoices = ordered_json::array();
+  for (const auto& inv : r.invoices) {
+    ordered_json i;
+    i["customer"] = inv.customer;
+    i["subscription"] = inv.subscription;
+    i["currency"] = inv.currency;
+    i["created"] = to_unix(inv.created);
+    i["status"] = std::string(to_string(inv.status));
+    i["finalized_at"] = to_unix(inv.finalized_at);
+    ordered_json lines = ordered_json::array();
+    for (const auto& l : inv.lines) {
+      ordered_json line;
+      line["subscription_item"] = l.subscription_item;
+      line["price"] = l.price;
+      line["period"] = detail::period_json(l.service_period);
+      line["quantity"] = l.quantity;
+      line["amount"] = l.amount;
+      line["proration"] = l.proration;
+      line["trial"] = l.trial;
+      lines.push_back(std::move(line));
+    }
+    i["lines"] = std::move(lines);
+    i["total"] = inv.total;
+    invoices.push_back(std::move(i));
+  }
+  out["invoices"] = std::move(invoices);
+  ordered_json rejected = ordered_json::array();
+  for (const auto& x : r.rejected) {
+    ordered_json j;
+    j["source"] = x.source;
+    j["code"] = std::string(to_string(x.code));
+    j["message"] = x.message;
+    if (!x.param.empty()) j["param"] = x.param;
+    rejected.push_back(std::move(j));
+  }
+  out["rejected"] = std::move(rejected);
+  ordered_json late = ordered_json::array();
+  for (const auto& x : r.late) {
+    ordered_json j;
+    j["subscription_item"] = x.subscription_item;
+    j["period"] = detail::period_json(x.service_period);
+    j["quantity"] = x.quantity;
+    j["source"] = x.source;
+    j["received_at"] = to_unix(x.received_at);
+    j["finalized_at"] = to_unix(x.finalized_at);
+    late.push_back(std::move(j));
+  }
+  out["late_usage"] = std::move(late);
+  ordered_json counts;
+  counts["read"] = r.counts.read;
+  counts["accepted"] = r.counts.accepted;
+  counts["rejected"] = r.counts.rejected;
+  counts["replayed"] = r.counts.replayed;
+  counts["pending"] = r.counts.pending;
+  counts["cancelled"] = r.counts.cancelled;
+  out["counts"] = std::move(counts);
+  return detail::dump(out);
+}
+
+/// The invoices, rejections, late usage and counts for people.
+[[nodiscard]] inline std::string simulation_table(const simulation_result& r) {
+  std::string out =
+      "Invoices as of " + detail::time_text(r.until) + " (" + std::to_string(to_unix(r.until)) + ")\n";
+  if (r.invoices.empty()) out += "\n  (no invoices)\n";
+  for (const auto& inv : r.invoices) {
+    const std::string when = inv.status == invoice_status::finalized ? "finalized at " : "finalizes at ";
+    out += "\n" + inv.subscription + "  " + inv.customer + "  created " + detail::time_text(inv.created) +
+           "  " + std::string(to_string(inv.status)) + ", " + when + detail::time_text(inv.finalized_at) +
+           "\n";
+    if (inv.lines.empty()) {
+      out += "  no lines, total " + detail::money(inv.total, inv.currency) + "\n";
+      continue;
+    }
+    detail::text_table t({"item", "price", "period start", "period end", "quantity", "amount", ""},
+                         {false, false, false, false, true, true, false});
+    for (const auto& l : inv.lines) {
+      std::string note = l.trial ? "trial" : l.proration ? "prorated" : "";
+      t.add({l.subscription_item, l.price, detail::time_text(l.service_period.start),
+             detail::time_text(l.service_period.end), std::to_string(l.quantity),
+             detail::money(l.amount, inv.currency), note});
+    }
+    t.add({"total", "", "", "", "", detail::money(inv.total, inv.currency), ""});
+    out += t.render();
+  }
+  const auto listed = [](std::size_t n) { return std::min(n, table_list_limit); };
+  out += "\nRejected operations: " + std::to_string(r.rejected.size()) + "\n";
+  if (!r.rejected.empty()) {
+    detail::text_table t({"source", "code", "message"}, {false, false, false});
+    for (std::size_t i = 0; i < listed(r.rejected.size()); ++i) {
+      const auto& x = r.rejected[i];
+      t.add({x.source, std::string(to_string(x.code)), x.message});
+    }
+    out += t.render();
+    if (r.rejected.size() > table_list_limit) {
+      out += "  ... and " + std::to_string(r.rejected.size() - table_list_limit) +
+             " more (--format json lists all)\n";
+    }
+  }
+  out += "\nLate usage: " + std::to_string(r.late.size()) + "\n";
+  if (!r.late.empty()) {
+    detail::text_table t({"source", "item", "period start", "quantity", "arrived", "invoice finalized"},
+                         {false, false, false, true, false, false});
+    for (std::size_t i = 0; i < listed(r.late.size()); ++i) {
+      const auto& x = r.late[i];
+      t.add({x.source, x.subscription_item, detail::time_text(x.service_period.start),
+             std::to_string(x.quantity), detail::time_text(x.received_at),
+             detail::time_text(x.finalized_at)});
+    }
+    out += t.render();
+    if (r.late.size() > table_list_limit) {
+      out += "  ... and " + std::to_string(r.late.size() - table_list_limit) +
+             " more (--format json lists all)\n";
+    }
+  }
+  const auto& c = r.counts;
+  out += "\nOperations: " + std::to_string(c.read) + " read, " + std::to_string(c.accepted) + " accepted, " +
+         std::to_string(c.rejected) + " rejected, " + std::to_string(c.replayed) + " replayed, " +
+         std::to_string(c.pending) + " pending; " + std::to_string(c.cancelled) + " cancellations\n";
+  return out;
+}
+
+/// One CSV row per invoice line, with the invoice's fields repeated; amounts in minor units and
+/// times in unix seconds, as in JSON.
+[[nodiscard]] inline std::string simulation_csv(const simulation_result& r) {
+  std::string out = detail::csv_row(
+      {"customer", "subscription", "currency", "created", "status", "finalized_at", "subscription_item",
+       "price", "period_start", "period_end", "quantity", "amount", "proration", "trial", "invoice_total"});
+  for (const auto& inv : r.invoices) {
+    for (const auto& l : inv.lines) {
+      out +=
+          detail::csv_row({inv.customer, inv.subscription, inv.currency, std::to_string(to_unix(inv.created)),
+                           std::string(to_string(inv.status)), std::to_string(to_unix(inv.finalized_at)),
+                           l.subscription_item, l.price, std::to_string(to_unix(l.service_period.start)),
+                           std::to_string(to_unix(l.service_period.end)), std::to_string(l.quantity),
+                           std::to_string(l.amount), l.proration ? "true" : "false",
+                           l.trial ? "true" : "false", std::to_string(inv.total)});
+    }
+  }
+  return out;
+}
+
+[[nodiscard]] inline std::string simulation_output(const simulation_result& r, output_format f) {
+  switch (f) {
+    case output_format::json:
+      return simulation_json(r);
+    case output_format::csv:
+      return simulation_csv(r);
+    case output_format::table:
+      break;
+  }
+  return simulation_table(r);
+}
+
+/// What a summary is about, for the printers.
+struct summary_subject {
+  std::string meter;
+  std::string customer;
+};
+
+/// Stripe's `billing.meter_event_summary` objects, one per window in time order (D26).
+[[nodiscard]] inline std::string summaries_json(const std::vector<event_summary>& s,
+                                                const summary_subject& about) {
+  detail::ordered_json out = detail::ordered_json::array();
+  for (const auto& e : s) {
+    detail::ordered_json j;
+    j["object"] = "billing.meter_event_summary";
+    j["meter"] = about.meter;
+    j["customer"] = about.customer;
+    j["start_time"] = to_unix(e.window.start);
+    j["end_time"] = to_unix(e.window.end);
+    j["aggregated_value"] = e.aggregated_value;
+    out.push_back(std::move(j));
+  }
+  return detail::dump(out);
+}
+
+[[nodiscard]] inline std::string summaries_table(const std::vector<event_summary>& s,
+                                                 const summary_subject& about) {
+  std::string out = "Meter " + about.meter + ", customer " + about.customer + "\n";
+  detail::text_table t({"start", "end", "aggregated value"}, {false, false, true});
+  for (const auto& e : s) {
+    t.add({detail::time_text(e.window.start), detail::time_text(e.window.end),
+           std::to_string(e.aggregated_value)});
+  }
+  return out + t.render();
+}
+
+[[nodiscard]] inline std::string summaries_csv(const std::vector<event_summary>& s,
+                                               const summary_subject& about) {
+  std::string out = detail::csv_row({"meter", "customer", "start_time", "end_time", "aggregated_value"});
+  for (const auto& e : s) {
+    out += detail::csv_row({about.meter, about.customer, std::to_string(to_unix(e.window.start)),
+                            std::to_string(to_unix(e.window.end)), std::to_string(e.aggregated_value)});
+  }
+  return out;
+}
+
+[[nodiscard]] inline std::string summaries_output(const std::vector<event_summary>& s,
+                                                  const summary_subject& about, output_format f) {
+  switch (f) {
+    case output_format::json:
+      return summaries_json(s, about);
+    case output_format::csv:
+      return summaries_csv(s, about);
+    case output_format::table:
+      break;
+  }
+  return summaries_table(s, about);
+}
+
+}  // namespace meterkit::cli
