@@ -179,10 +179,12 @@ class text_table {
       "Invoices as of " + detail::time_text(r.until) + " (" + std::to_string(to_unix(r.until)) + ")\n";
   if (r.invoices.empty()) out += "\n  (no invoices)\n";
   for (const auto& inv : r.invoices) {
-    const std::string when = inv.status == invoice_status::finalized ? "finalized at " : "finalizes at ";
+    const std::string finalized = detail::time_text(inv.finalized_at);
+    const std::string state = inv.status == invoice_status::finalized
+                                  ? "finalized at " + finalized
+                                  : std::string(to_string(inv.status)) + ", finalizes at " + finalized;
     out += "\n" + inv.subscription + "  " + inv.customer + "  created " + detail::time_text(inv.created) +
-           "  " + std::string(to_string(inv.status)) + ", " + when + detail::time_text(inv.finalized_at) +
-           "\n";
+           "  " + state + "\n";
     if (inv.lines.empty()) {
       out += "  no lines, total " + detail::money(inv.total, inv.currency) + "\n";
       continue;
