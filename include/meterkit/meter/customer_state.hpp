@@ -63,13 +63,15 @@ class customer_history {
       if constexpr (Ingestion::is_pre_aggregated) {
         const event_record* prev = survivor_except(r.time, &*pos);
         if (prev == nullptr) {
-          Formula::accumulate(running_, r.to_sample());
+          update_running([&](state_type& s) { Formula::accumulate(s, r.to_sample()); });
         } else if (prev->arrival < r.arrival) {
-          Formula::retract(running_, prev->to_sample());
-          Formula::accumulate(running_, r.to_sample());
+          update_running([&](state_type& s) {
+            Formula::retract(s, prev->to_sample());
+            Formula::accumulate(s, r.to_sample());
+          });
         }
       } else {
-        Formula::accumulate(running_, r.to_sample());
+        update_running([&](state_type& s) { Formula::accumulate(s, r.to_sample()); });
       }
     } else {
       running_exact_ = false;
@@ -85,14 +87,16 @@ class customer_history {
     if constexpr (keeps_running_state && Ingestion::is_pre_aggregated) {
       const event_record* before = survivor_except(time, nullptr);
       it->cancelled_at = cancelled_at;
-      if (before == &*it && running_exact_) {
-        Formula::retract(running_, it->to_sample());
-        if (const event_record* now = survivor_except(time, nullptr))
-          Formula::accumulate(running_, now->to_sample());
+      if (before == &*it) {
+        const event_record* now = survivor_except(time, nullptr);
+        update_running([&](state_type& s) {
+          Formula::retract(s, it->to_sample());
+          if (now != nullptr) Formula::accumulate(s, now->to_sample());
+        });
       }
     } else if constexpr (keeps_running_state && invertible_formula<Formula>) {
       it->cancelled_at = cancelled_at;
-      if (running_exact_) Formula::retract(running_, it->to_sample());
+      update_running([&](state_type& s) { Formula::retract(s, it->to_sample()); });
     } else {
       it->cancelled_at = cancelled_at;
       running_exact_ = false;
@@ -162,12 +166,31 @@ class customer_history {
 
   /// Recomputes the running state from the records (exact for every commutative formula).
   void rebuild_running() {
-    if constexpr (keeps_running_state) {
-      running_ = state_by_fold(all_time, end_of_time);
-      running_exact_ = true;
-    } else {
+    running_exact_ = keeps_running_state;
+    running_ = Formula::identity();
+    if constexpr (keeps_running_state)
+      update_running([&](state_type& s) { s = state_by_fold(all_time, end_of_time); });
+  }
+
+  /// Applies `fn` to a copy of the running state and keeps the result. The running state is only
+  /// an optimisation: when it leaves the formula's range (`overflow_error`, e.g. an all-time sum
+  /// of many periods) it is given up and queries take the general path, which reports overflow
+  /// only for the quantities actually asked for.
+  template <class Fn>
+  void update_running(Fn&& fn) {
+    if (!running_exact_) return;
+    state_type next = running_;
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+    try {
+      fn(next);
+    } catch (const overflow_error&) {
       running_exact_ = false;
+      return;
     }
+#else
+    fn(next);
+#endif
+    running_ = next;
   }
 
   /// The not-cancelled record with the greatest arrival in the window of `t`, ignoring `skip`.

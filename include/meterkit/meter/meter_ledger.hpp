@@ -214,13 +214,14 @@ class basic_meter_ledger {
             "identifier " + *e.identifier + " was already accepted at " + std::to_string(to_unix(*held)),
             "identifier");
       }
-      identifiers_.remember(*e.identifier, e.received_at);
     }
+    // Accepted. The meter first: if it refuses (a programming error), nothing else has changed.
+    runtime_[m->second].add(*customer, event_record{t, e.received_at, e.arrival, value, never});
+    if (has_identifier) identifiers_.remember(*e.identifier, e.received_at);
     const std::size_t index = events_.size();
     events_.push_back(accepted_meter_event{m->second, *customer, t, e.received_at, value, e.arrival,
                                            std::nullopt, e.tag,
                                            has_identifier ? e.identifier : std::nullopt});
-    runtime_[m->second].add(*customer, event_record{t, e.received_at, e.arrival, value, never});
     if (has_identifier) cancellable_[cancel_key(m->second, *e.identifier)] = index;
     return outcome::accept();
   }

@@ -57,4 +57,18 @@ BOOST_AUTO_TEST_CASE(running_state_only_keeps_window_survivors) {
   BOOST_TEST(s.survivors().size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(an_all_time_overflow_does_not_break_period_quantities_that_fit) {
+  constexpr std::int64_t big = 5'000'000'000'000'000'000;
+  mk::customer_history<mk::sum, mk::raw> h;
+  h.add(rec(10, 10, 1, big));
+  h.add(rec(100, 100, 2, big));  // the all-time running sum would overflow: given up, not thrown
+  BOOST_TEST(h.state({mk::from_unix(0), mk::from_unix(50)}, mk::end_of_time) == big);
+  BOOST_TEST(h.state({mk::from_unix(50), mk::from_unix(200)}, mk::end_of_time) == big);
+  BOOST_TEST(!h.answers_from_running(mk::all_time, mk::end_of_time));
+  BOOST_CHECK_THROW((void)h.state(mk::all_time, mk::end_of_time), mk::overflow_error);
+  mk::customer_running_state<mk::sum, mk::raw> r;
+  r.add(rec(10, 10, 1, big));
+  BOOST_CHECK_THROW(r.add(rec(100, 100, 2, big)), mk::overflow_error);  // its total is the quantity
+}
+
 BOOST_AUTO_TEST_SUITE_END()
