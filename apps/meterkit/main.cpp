@@ -78,7 +78,7 @@ output_format format_of(const std::string& f) {
 
 timestamp time_option(const std::string& name, const std::string& text) {
   auto t = parse_time(text);
-  if (!t) throw usage_error(name + ": " + t.error().message + " (expected unix seconds or RFC 3339)");
+  if (!t) throw usage_error(name + ": " + t.error().message + "; or unix seconds");
   return *t;
 }
 
@@ -184,8 +184,22 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
   cli::progress_line progress(terminal && !o.quiet);
   const plan p = read_plan_file(files.plan);
   const std::vector<request> requests = read_inputs(files, progress);
-  const auto summaries = summarize(p, requests, s.meter, s.customer, period{start, end}, grouping,
-                                   simulation_progress(progress, "replaying"));
+  std::vector<event_summary> summaries;
+  try {
+    summaries = summarize(p, requests, s.meter, s.customer, period{start, end}, grouping,
+                          simulation_progress(progress, "replaying"));
+  } catch (const configuration_error& e) {
+    // Name the option the user wrote, not the library's parameter.
+    const std::string& field = e.field();
+    const std::string option = field == "start_time" || field == "start" ? "--start " + s.start
+                               : field == "end_time" || field == "end"   ? "--end " + s.end
+                               : field == "meter"                        ? "--meter " + s.meter
+                               : field == "customer"                     ? "--customer " + s.customer
+                                                                         : "summarize";
+    std::string what = e.what();
+    if (what.compare(0, field.size() + 2, field + ": ") == 0) what.erase(0, field.size() + 2);
+    throw usage_error(option + ": " + what + " (M13, D26)");
+  }
   progress.clear();
   emit(o, cli::summaries_output(summaries, {s.meter, s.customer}, format_of(o.format)),
        std::to_string(summaries.size()) + " summaries", terminal);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Writes the example usage of examples/plan.json, deterministically (a seeded generator, no clock).
 
-  python3 examples/usage/generate.py     rewrite the four usage files next to this script
+  python3 examples/usage/generate.py          rewrite the four usage files next to this script
+  python3 examples/usage/generate.py --check  exit 1 when a committed file differs from what it writes
 
 Three months of usage (2025-01-31 ... 2025-04-30T00:30Z) in every input format the program reads:
 
@@ -22,6 +23,7 @@ import calendar
 import json
 import os
 import random
+import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,8 +43,18 @@ END = ts("2025-04-30T00:00:00Z")
 LAST_ARRIVAL = ts("2025-04-30T00:30:00Z")  # the default --until: Acme's April invoice is a draft
 
 
+CHECK = "--check" in sys.argv[1:]
+STALE = []
+
+
 def write(name, text):
-    with open(os.path.join(HERE, name), "w", encoding="utf-8", newline="") as f:
+    path = os.path.join(HERE, name)
+    if CHECK:
+        with open(path, encoding="utf-8", newline="") as f:
+            if f.read() != text:
+                STALE.append(name)
+        return
+    with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
 
 
@@ -198,3 +210,6 @@ rows = api_csv()
 initech_json()
 storage_jsonl()
 request_log(rows)
+for name in STALE:
+    print("generate.py: examples/usage/%s differs from what the generator writes" % name, file=sys.stderr)
+sys.exit(1 if STALE else 0)

@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: MIT
+# Registers the end-to-end tests of the meterkit program: one CTest per folder of tests/e2e/cases/
+# (see run_case.py for what a folder holds), plus the example data checked against its generator.
+#
+# Included both from tests/e2e/CMakeLists.txt and from apps/meterkit/CMakeLists.txt, because the
+# program's target may be defined after the test directory is processed; whichever comes first with
+# the target defined registers the tests, once.
+if(NOT TARGET meterkit_app)
+  return()
+endif()
+get_property(_meterkit_e2e_done GLOBAL PROPERTY METERKIT_E2E_REGISTERED)
+if(_meterkit_e2e_done)
+  return()
+endif()
+set_property(GLOBAL PROPERTY METERKIT_E2E_REGISTERED TRUE)
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+
+file(GLOB _e2e_entries LIST_DIRECTORIES true CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/cases/*")
+list(SORT _e2e_entries)
+foreach(_case IN LISTS _e2e_entries)
+  if(IS_DIRECTORY "${_case}" AND EXISTS "${_case}/case.json")
+    get_filename_component(_name "${_case}" NAME)
+    add_test(NAME e2e.${_name}
+             COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_LIST_DIR}/run_case.py"
+                     --binary "$<TARGET_FILE:meterkit_app>" --repo "${PROJECT_SOURCE_DIR}" "${_case}")
+    set_tests_properties(e2e.${_name} PROPERTIES TIMEOUT 600)
+  endif()
+endforeach()
+add_test(NAME e2e.examples_usage_in_sync
+         COMMAND "${Python3_EXECUTABLE}" "${PROJECT_SOURCE_DIR}/examples/usage/generate.py" --check)

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Runs the built `meterkit` program on end-to-end fixture folders and checks what it did.
+
+  run_case.py --binary build/apps/meterkit/meterkit --repo . tests/e2e/cases/<case> [<case> ...]
+  run_case.py --update ...   rewrite the expected files of the cases from what the program printed
+
+Each case folder holds the inputs and a `case.json`:
+
+  {
+    "args": ["simulate", "--plan", "plan.json", "--input", "usage.csv", "--format", "json"],
+    "shared": ["plan.json"],            files copied from tests/e2e/shared/ next to the inputs
+    "generate": [{"path": "big.jsonl", "text": "{\\"a\\": \\"", "repeat": "x", "times": 70000000,
+                  "suffix": "\\"}\\n"},
+                 {"path": "many.csv", "header": "event_name\\n", "line": "api,{n}\\n", "count": 10}],
+    "exit": 0,
+    "stdout": {"json": "expected.json"} | {"text": "expected.txt"} | {"contains": ["..."]} | {"empty": true},
+    "stderr": {"text": "expected_stderr.txt"} | {"contains": ["..."]} | {"empty": true},
+    "files": {"out.json": {"json": "expected.json"}},   files that must exist afterwards
+    "absent": ["out.json"]                               files that must not exist afterwards
+  }
+
+The program runs in a temporary copy of the folder, so that sources and messages name files as
+`usage.csv:3`, and nothing is written into the source tree. A path starting with `@` is relative to
+the repository root (the examples). JSON is compared as values; text exactly. Every run must end
+with the expected exit status, leave no temporary file behind, and print valid UTF-8.
+"""
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def first_difference(expected, actual, path="$"):
+    """A readable description of where two JSON values differ, or None."""
+    if type(expected) is not type(actual):
+        return "%s: expected %s, got %s" % (path, json.dumps(expected)[:200], json.dumps(actual)[:200])
+    if isinstance(expected, dict):
+        for key in expected:
+            if key not in actual:
+                return "%s: missing member %r" % (path, key)
+        for key in actual:
+            if key not in expected:
+                return "%s: unexpected member %r = %s" % (path, key, json.dumps(actual[key])[:200])
+        for key in expected:
+            d = first_difference(expected[key], actual[key], "%s.%s" % (path, key))
+            if d:
+                return d
+        return None
+    if isinstance(expected, list):
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            d = first_difference(e, a, "%s[%d]" % (path, i))
+            if d:
+                return d
+        if len(expected) != len(actual):
+            return "%s: expected %d elements, got %d" % (path, len(expected), len(actual))
+        return None
+    if expected != actual:
+        return "%s: expected %s, got %s" % (path, json.dumps(expected), json.dumps(actual))
+    return None
+
+
+class Case:
+    def __init__(self, folder, binary, repo, update):
+        self.folder = pathlib.Path(folder).resolve()
+        self.binary = binary
+        self.repo = pathlib.Path(repo).resolve()
+        self.update = update
+        self.spec = json.loads((self.folder / "case.json").read_text(encoding="utf-8"))
+        self.problems = []
+
+    def source(self, name):
+        return self.repo / name[1:] if name.startswith("@") else self.folder / name
+
+    def fail(self, message):
+        self.problems.append(message)
+
+    def check_json(self, what, text, expected_name):
+        try:
+            actual = json.loads(text)
+        except ValueError as e:
+            self.fail("%s is not JSON (%s): %s" % (what, e, text[:500]))
+            return
+        path = self.source(expected_name)
+        if self.update:
+            path.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            return
+        if not path.is_file():
+            self.fail("%s: the expected file %s is missing (run_case.py --update writes it)" % (what, expected_name))
+            return
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        d = first_difference(expected, actual)
+        if d:
+            self.fail("%s differs from %s: %s" % (what, expected_name, d))
+
+    def check_text(self, what, text, expected_name):
+        path = self.source(expected_name)
+        if self.update:
+            path.write_text(text, encoding="utf-8", newline="")
+            return
+        if not path.is_file():
+            self.fail("%s: the expected file %s is missing (run_case.py --update writes it)" % (what, expected_name))
+            return
+        expected = path.read_text(encoding="utf-8")
+        if expected != text:
+            exp_lines, act_lines = expected.splitlines(), text.splitlines()
+            for i, (e, a) in enumerate(zip(exp_lines + [""] * len(act_lines), act_lines + [""] * len(exp_lines))):
+                if e != a:
+                    self.fail("%s differs from %s at line %d:\n  expected: %r\n  got:      %r" %
+                              (what, expected_name, i + 1, e, a))
+                    break
+
+    def check_stream(self, what, raw, rule):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            self.fail("%s is not valid UTF-8: %s" % (what, e))
+            return
+        if rule is None:
+            return
+        if rule.get("empty") and text:
+            self.fail("%s should be empty, got: %s" % (what, text[:500]))
+        if "json" in rule:
+            self.check_json(what, text, rule["json"])
+        if "text" in rule:
+            self.check_text(what, text, rule["text"])
+        for needle in rule.get("contains", []):
+            if needle not in text:
+                self.fail("%s does not contain %r; it is:\n%s" % (what, needle, text[:2000]))
+
+    def generate(self, work):
+        for g in self.spec.get("generate", []):
+            with open(work / g["path"], "w", encoding="utf-8", newline="") as f:
+                if "repeat" in g:
+                    f.write(g.get("text", ""))
+                    chunk = g["repeat"] * 65536
+                    left = g["times"]
+                    while left > 0:
+                        n = min(left, 65536)
+                        f.write(chunk[: n * len(g["repeat"])])
+                        left -= n
+                    f.write(g.get("suffix", ""))
+                else:
+                    f.write(g.get("header", ""))
+                    for n in range(g["count"]):
+                        f.write(g["line"].replace("{n}", str(n)))
+
+    def run(self):
+        with tempfile.TemporaryDirectory(prefix="meterkit_e2e_") as tmp:
+            work = pathlib.Path(tmp) / self.folder.name
+            shutil.copytree(self.folder, work)
+            for name in self.spec.get("shared", []):
+                shutil.copy(HERE / "shared" / name, work / pathlib.Path(name).name)
+            self.generate(work)
+            try:
+                proc = subprocess.run([self.binary] + self.spec["args"], cwd=work, capture_output=True,
+                                      timeout=self.spec.get("timeout", 300))
+            except subprocess.TimeoutExpired:
+                self.fail("timed out")
+                return self.problems
+            want = self.spec.get("exit", 0)
+            if proc.returncode != want:
+                self.fail("exit status %d, expected %d; stderr:\n%s" %
+                          (proc.returncode, want, proc.stderr.decode("utf-8", "replace")[:2000]))
+            self.check_stream("stdout", proc.stdout, self.spec.get("stdout"))
+            self.check_stream("stderr", proc.stderr, self.spec.get("stderr"))
+            for name, rule in self.spec.get("files", {}).items():
+                path = work / name
+                if not path.is_file():
+                    self.fail("the program did not write %s" % name)
+                    continue
+                self.check_stream(name, path.read_bytes(), rule)
+            for name in self.spec.get("absent", []):
+                if (work / name).exists():
+                    self.fail("%s exists but should not" % name)
+            leftovers = [p.name for p in work.rglob(".*.tmp-*")]
+            if leftovers:
+                self.fail("temporary files left behind: %s" % ", ".join(leftovers))
+        return self.problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True, help="the meterkit program to run")
+    parser.add_argument("--repo", default=str(HERE.parent.parent), help="the repository root (for @paths)")
+    parser.add_argument("--update", action="store_true", help="rewrite expected files from the actual output")
+    parser.add_argument("cases", nargs="+", help="case folders")
+    args = parser.parse_args()
+    failed = 0
+    for folder in args.cases:
+        problems = Case(folder, os.path.abspath(args.binary), args.repo, args.update).run()
+        name = pathlib.Path(folder).name
+        if problems:
+            failed += 1
+            print("FAIL %s" % name)
+            for p in problems:
+                print("  " + p.replace("\n", "\n  "))
+        else:
+            print("ok   %s" % name)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
