@@ -11,22 +11,23 @@
 ///
 /// Policies: `rolling_identifier_window<Seconds>` (default 86400 s), `identifiers_never_expire`
 /// ("forever") and `no_identifier_dedup` ("off"). Each has a nested `store`. The rolling store's
-/// memory is bounded: identifiers whose window has passed are evicted as arrival time advances,
-/// so it holds at most the identifiers accepted in the last `Seconds`.
+/// memory is bounded: identifiers whose window has passed are dropped as arrival time advances,
+/// so it holds at most the identifiers accepted in the last `2 * Seconds`.
 ///
 /// Precondition of every store: `now` never decreases from call to call (operations are fed in
 /// arrival order, SPEC "The model").
 
 #include <concepts>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/flat_string_index.hpp>
 #include <meterkit/detail/string_hash.hpp>
 
 namespace meterkit {
@@ -49,42 +50,63 @@ struct rolling_identifier_window {
   static_assert(Seconds > 0, "meterkit: rolling_identifier_window length must be positive");
   static constexpr seconds length{Seconds};
 
+  /// Two generations of open-addressing tables, each covering `Seconds` of arrivals: an
+  /// identifier accepted at `r` lives in the generation that was current at `r`, and a
+  /// generation is dropped once all its entries have expired. Memory is bounded by the
+  /// identifiers accepted in the last `2 * Seconds`.
   class store {
    public:
     /// The arrival time of the acceptance that still holds `id` at `now`, or nullopt when `id` is free.
     [[nodiscard]] std::optional<timestamp> holder(std::string_view id, timestamp now) {
-      evict(now);
-      const auto it = held_.find(id);
-      if (it == held_.end()) return std::nullopt;
-      return from_unix(it->second);
+      rotate(to_unix(now));
+      const std::int64_t n = to_unix(now);
+      for (const generation* g : {&current_, &previous_}) {
+        if (const auto slot = g->ids.find(id)) {
+          const std::int64_t at = g->accepted_at[*slot];
+          if (n - at < Seconds) return from_unix(at);
+          if (g == &current_) return std::nullopt;  // the latest acceptance has expired
+        }
+      }
+      return std::nullopt;
     }
     /// Records that an event with `id` was accepted at `now` (restarting its window, D14).
     void remember(std::string_view id, timestamp now) {
-      evict(now);
-      const std::int64_t t = to_unix(now);
-      auto [it, inserted] = held_.try_emplace(std::string(id), t);
-      if (!inserted) {
-        if (it->second == t) return;  // already recorded at this second
-        it->second = t;               // the caller skipped holder(): restart the window anyway
-      }
-      order_.emplace_back(t, &it->first);
+      rotate(to_unix(now));
+      const std::size_t slot = current_.ids.find_or_add(id);
+      if (slot == current_.accepted_at.size()) current_.accepted_at.push_back(0);
+      current_.accepted_at[slot] = to_unix(now);
     }
-    /// Identifiers currently held.
-    [[nodiscard]] std::size_t size() const noexcept { return held_.size(); }
+    /// Identifiers currently stored (held or not yet dropped): at most those accepted in the
+    /// last `2 * Seconds`.
+    [[nodiscard]] std::size_t size() const noexcept { return current_.ids.size() + previous_.ids.size(); }
 
    private:
-    void evict(timestamp now) {
-      const std::int64_t n = to_unix(now);
-      while (!order_.empty() && n - order_.front().first >= Seconds) {
-        const auto it = held_.find(*order_.front().second);
-        // Only the entry of this acceptance: a later remember() of the same id restarted it.
-        if (it != held_.end() && it->second == order_.front().first) held_.erase(it);
-        order_.pop_front();
+    struct generation {
+      detail::flat_string_index ids;
+      std::vector<std::int64_t> accepted_at;  // by slot
+    };
+
+    void rotate(std::int64_t now) {
+      if (!started_) {
+        started_ = true;
+        current_start_ = now;
+        return;
       }
+      if (now - current_start_ < Seconds) return;
+      // Every entry of `previous_` was accepted before current_start_, so has expired by now.
+      if (now - current_start_ >= 2 * Seconds) {
+        previous_ = generation{};  // the current generation has expired too
+      } else {
+        previous_ = std::move(current_);
+      }
+      current_ = generation{};
+      current_start_ = now;
     }
 
-    std::unordered_map<std::string, std::int64_t, detail::string_hash, detail::string_equal> held_;
-    std::deque<std::pair<std::int64_t, const std::string*>> order_;
+    generation current_;
+    generation previous_;
+    std::int64_t current_start_ = 0;
+    bool started_ = false;
   };
 };
 

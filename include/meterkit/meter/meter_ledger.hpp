@@ -36,6 +36,7 @@
 #include <meterkit/calendar/window.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/flat_string_index.hpp>
 #include <meterkit/detail/string_hash.hpp>
 #include <meterkit/meter/any_meter.hpp>
 #include <meterkit/meter/customers.hpp>
@@ -123,6 +124,7 @@ class basic_meter_ledger {
     const std::size_t i = meters_.size();
     meters_.push_back(m);
     runtime_.emplace_back(m);
+    cancellable_.emplace_back();
     meter_by_id_.emplace(m.id, i);
     meter_by_event_name_.emplace(m.event_name, i);
     return i;
@@ -222,7 +224,12 @@ class basic_meter_ledger {
     events_.push_back(accepted_meter_event{m->second, *customer, t, e.received_at, value, e.arrival,
                                            std::nullopt, e.tag,
                                            has_identifier ? e.identifier : std::nullopt});
-    if (has_identifier) cancellable_[cancel_key(m->second, *e.identifier)] = index;
+    if (has_identifier) {
+      auto& by_identifier = cancellable_[m->second];
+      const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+      if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
+      by_identifier.latest_event[slot] = index;
+    }
     return outcome::accept();
   }
 
@@ -246,14 +253,15 @@ class basic_meter_ledger {
       return outcome::reject(error_code::meter_event_adjustment_not_found,
                              "no meter has event_name \"" + a.event_name + "\"", "event_name");
     }
-    const auto target = cancellable_.find(cancel_key(m->second, *a.identifier));
-    if (target == cancellable_.end()) {
+    const auto& by_identifier = cancellable_[m->second];
+    const auto target = by_identifier.index.find(*a.identifier);
+    if (!target) {
       return outcome::reject(
           error_code::meter_event_adjustment_not_found,
           "no accepted event with identifier " + *a.identifier + " and event_name \"" + a.event_name + "\"",
           "cancel.identifier");
     }
-    accepted_meter_event& ev = events_[target->second];
+    accepted_meter_event& ev = events_[by_identifier.latest_event[*target]];
     if (ev.cancelled_at) {
       return outcome::reject(error_code::meter_event_already_cancelled,
                              "the event with identifier " + *a.identifier + " was already cancelled at " +
@@ -342,13 +350,6 @@ class basic_meter_ledger {
     return it->second;
   }
 
-  static std::string cancel_key(std::size_t meter, std::string_view identifier) {
-    std::string k = std::to_string(meter);
-    k += '\x1f';
-    k += identifier;
-    return k;
-  }
-
   std::vector<meter_definition> meters_;
   std::vector<basic_any_meter<dense_customers>> runtime_;
   std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> meter_by_id_;
@@ -357,7 +358,11 @@ class basic_meter_ledger {
   string_customer_ids::index customers_;
   typename IdentifierDedup::store identifiers_;
   std::vector<accepted_meter_event> events_;
-  std::unordered_map<std::string, std::size_t> cancellable_;  // (meter, identifier) -> latest accepted event
+  struct identifiers_of_meter {
+    detail::flat_string_index index;        // identifier -> slot
+    std::vector<std::size_t> latest_event;  // slot -> most recently accepted event (D16)
+  };
+  std::vector<identifiers_of_meter> cancellable_;  // by meter
   bool any_submitted_ = false;
   timestamp last_received_{};
   std::uint64_t last_arrival_ = 0;
