@@ -2758,21 +2758,168 @@ class idempotency_store {
 ///
 /// Policies: `rolling_identifier_window<Seconds>` (default 86400 s), `identifiers_never_expire`
 /// ("forever") and `no_identifier_dedup` ("off"). Each has a nested `store`. The rolling store's
-/// memory is bounded: identifiers whose window has passed are evicted as arrival time advances,
-/// so it holds at most the identifiers accepted in the last `Seconds`.
+/// memory is bounded: identifiers whose window has passed are dropped as arrival time advances,
+/// so it holds at most the identifiers accepted in the last `2 * Seconds`.
 ///
 /// Precondition of every store: `now` never decreases from call to call (operations are fed in
 /// arrival order, SPEC "The model").
 
 #include <concepts>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
+// ---- begin meterkit/detail/flat_string_index.hpp ----
+/// \file
+/// Implementation detail: an open-addressing hash index from strings to dense slot numbers
+/// `0, 1, 2, ...` (in order of first appearance), for customer ids and identifiers on hot paths.
+///
+/// Each table entry is 32 bytes and holds the slot, a hash tag and, for keys of up to 22 bytes
+/// (Stripe ids such as `cus_NffrFeUfNV2Hib` are 18), the key itself, so that a lookup usually
+/// touches one cache line of the table. Linear probing, power-of-two capacity, load <= 0.7.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace meterkit::detail {
+
+__extension__ using uint128 = unsigned __int128;
+
+[[nodiscard]] inline std::uint64_t load_u64(const char* p) noexcept {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+[[nodiscard]] inline std::uint64_t load_u32(const char* p) noexcept {
+  std::uint32_t v = 0;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+[[nodiscard]] inline std::uint64_t mix(std::uint64_t a, std::uint64_t b) noexcept {
+  const uint128 r = static_cast<uint128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+/// A fast 64-bit hash of short strings (multiply-mix, in the manner of wyhash). Not for
+/// adversarial inputs.
+[[nodiscard]] inline std::uint64_t hash_string(std::string_view s) noexcept {
+  constexpr std::uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull, k2 = 0x8ebc6af09c88c6e3ull;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  std::uint64_t seed = k0 ^ static_cast<std::uint64_t>(n);
+  while (n > 16) {
+    seed = mix(load_u64(p) ^ k1, load_u64(p + 8) ^ seed);
+    p += 16;
+    n -= 16;
+  }
+  std::uint64_t a = 0, b = 0;
+  if (n > 8) {
+    a = load_u64(p);
+    b = load_u64(p + n - 8);
+  } else if (n >= 4) {
+    a = load_u32(p);
+    b = load_u32(p + n - 4);
+  } else if (n > 0) {
+    a = (static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) << 16) |
+        (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
+        static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1]));
+  }
+  return mix(mix(a ^ k1, b ^ seed) ^ k2, static_cast<std::uint64_t>(s.size()) ^ k1);
+}
+
+/// Strings to dense slots; see the file comment.
+class flat_string_index {
+ public:
+  /// The slot of `key`, or nullopt.
+  [[nodiscard]] std::optional<std::size_t> find(std::string_view key) const noexcept {
+    if (table_.empty()) return std::nullopt;
+    const std::uint64_t h = hash_string(key);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const entry& e = table_[i];
+      if (e.slot_plus_one == 0) return std::nullopt;
+      if (e.tag == tag && matches(e, key)) return e.slot_plus_one - 1;
+    }
+  }
+
+  /// The slot of `key`, adding it as the next slot when new.
+  std::size_t find_or_add(std::string_view key) {
+    if ((keys_.size() + 1) * 10 > table_.size() * 7) grow();
+    const std::uint64_t h = hash_string(key);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      entry& e = table_[i];
+      if (e.slot_plus_one == 0) {
+        const std::size_t slot = keys_.size();
+        keys_.emplace_back(key);
+        fill(e, static_cast<std::uint32_t>(slot + 1), tag, key);
+        return slot;
+      }
+      if (e.tag == tag && matches(e, key)) return e.slot_plus_one - 1;
+    }
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
+  [[nodiscard]] const std::string& key_of(std::size_t slot) const { return keys_[slot]; }
+
+ private:
+  static constexpr std::size_t inline_bytes = 22;
+  static constexpr std::uint8_t out_of_line = 0xff;
+
+  struct entry {
+    std::uint32_t slot_plus_one = 0;  // 0: empty
+    std::uint32_t tag = 0;
+    std::uint8_t length = 0;  // out_of_line: compare with keys_[slot]
+    char bytes[inline_bytes + 1] = {};
+  };
+  static_assert(sizeof(entry) == 32);
+
+  [[nodiscard]] bool matches(const entry& e, std::string_view key) const noexcept {
+    if (e.length == out_of_line) return keys_[e.slot_plus_one - 1] == key;
+    return e.length == key.size() && std::memcmp(e.bytes, key.data(), key.size()) == 0;
+  }
+
+  static void fill(entry& e, std::uint32_t slot_plus_one, std::uint32_t tag, std::string_view key) noexcept {
+    e.slot_plus_one = slot_plus_one;
+    e.tag = tag;
+    if (key.size() <= inline_bytes) {
+      e.length = static_cast<std::uint8_t>(key.size());
+      if (!key.empty()) std::memcpy(e.bytes, key.data(), key.size());
+    } else {
+      e.length = out_of_line;
+    }
+  }
+
+  void grow() {
+    const std::size_t cap = table_.empty() ? 16 : table_.size() * 2;
+    std::vector<entry> next(cap);
+    const std::size_t mask = cap - 1;
+    for (std::size_t slot = 0; slot < keys_.size(); ++slot) {
+      const std::uint64_t h = hash_string(keys_[slot]);
+      std::size_t i = h & mask;
+      while (next[i].slot_plus_one != 0) i = (i + 1) & mask;
+      fill(next[i], static_cast<std::uint32_t>(slot + 1), static_cast<std::uint32_t>(h >> 32), keys_[slot]);
+    }
+    table_ = std::move(next);
+    mask_ = mask;
+  }
+
+  std::vector<entry> table_;
+  std::size_t mask_ = 0;
+  std::vector<std::string> keys_;
+};
+
+}  // namespace meterkit::detail
+// ---- end meterkit/detail/flat_string_index.hpp ----
 
 namespace meterkit {
 
@@ -2794,42 +2941,63 @@ struct rolling_identifier_window {
   static_assert(Seconds > 0, "meterkit: rolling_identifier_window length must be positive");
   static constexpr seconds length{Seconds};
 
+  /// Two generations of open-addressing tables, each covering `Seconds` of arrivals: an
+  /// identifier accepted at `r` lives in the generation that was current at `r`, and a
+  /// generation is dropped once all its entries have expired. Memory is bounded by the
+  /// identifiers accepted in the last `2 * Seconds`.
   class store {
    public:
     /// The arrival time of the acceptance that still holds `id` at `now`, or nullopt when `id` is free.
     [[nodiscard]] std::optional<timestamp> holder(std::string_view id, timestamp now) {
-      evict(now);
-      const auto it = held_.find(id);
-      if (it == held_.end()) return std::nullopt;
-      return from_unix(it->second);
+      rotate(to_unix(now));
+      const std::int64_t n = to_unix(now);
+      for (const generation* g : {&current_, &previous_}) {
+        if (const auto slot = g->ids.find(id)) {
+          const std::int64_t at = g->accepted_at[*slot];
+          if (n - at < Seconds) return from_unix(at);
+          if (g == &current_) return std::nullopt;  // the latest acceptance has expired
+        }
+      }
+      return std::nullopt;
     }
     /// Records that an event with `id` was accepted at `now` (restarting its window, D14).
     void remember(std::string_view id, timestamp now) {
-      evict(now);
-      const std::int64_t t = to_unix(now);
-      auto [it, inserted] = held_.try_emplace(std::string(id), t);
-      if (!inserted) {
-        if (it->second == t) return;  // already recorded at this second
-        it->second = t;               // the caller skipped holder(): restart the window anyway
-      }
-      order_.emplace_back(t, &it->first);
+      rotate(to_unix(now));
+      const std::size_t slot = current_.ids.find_or_add(id);
+      if (slot == current_.accepted_at.size()) current_.accepted_at.push_back(0);
+      current_.accepted_at[slot] = to_unix(now);
     }
-    /// Identifiers currently held.
-    [[nodiscard]] std::size_t size() const noexcept { return held_.size(); }
+    /// Identifiers currently stored (held or not yet dropped): at most those accepted in the
+    /// last `2 * Seconds`.
+    [[nodiscard]] std::size_t size() const noexcept { return current_.ids.size() + previous_.ids.size(); }
 
    private:
-    void evict(timestamp now) {
-      const std::int64_t n = to_unix(now);
-      while (!order_.empty() && n - order_.front().first >= Seconds) {
-        const auto it = held_.find(*order_.front().second);
-        // Only the entry of this acceptance: a later remember() of the same id restarted it.
-        if (it != held_.end() && it->second == order_.front().first) held_.erase(it);
-        order_.pop_front();
+    struct generation {
+      detail::flat_string_index ids;
+      std::vector<std::int64_t> accepted_at;  // by slot
+    };
+
+    void rotate(std::int64_t now) {
+      if (!started_) {
+        started_ = true;
+        current_start_ = now;
+        return;
       }
+      if (now - current_start_ < Seconds) return;
+      // Every entry of `previous_` was accepted before current_start_, so has expired by now.
+      if (now - current_start_ >= 2 * Seconds) {
+        previous_ = generation{};  // the current generation has expired too
+      } else {
+        previous_ = std::move(current_);
+      }
+      current_ = generation{};
+      current_start_ = now;
     }
 
-    std::unordered_map<std::string, std::int64_t, detail::string_hash, detail::string_equal> held_;
-    std::deque<std::pair<std::int64_t, const std::string*>> order_;
+    generation current_;
+    generation previous_;
+    std::int64_t current_start_ = 0;
+    bool started_ = false;
   };
 };
 
@@ -3092,13 +3260,15 @@ class customer_history {
       if constexpr (Ingestion::is_pre_aggregated) {
         const event_record* prev = survivor_except(r.time, &*pos);
         if (prev == nullptr) {
-          Formula::accumulate(running_, r.to_sample());
+          update_running([&](state_type& s) { Formula::accumulate(s, r.to_sample()); });
         } else if (prev->arrival < r.arrival) {
-          Formula::retract(running_, prev->to_sample());
-          Formula::accumulate(running_, r.to_sample());
+          update_running([&](state_type& s) {
+            Formula::retract(s, prev->to_sample());
+            Formula::accumulate(s, r.to_sample());
+          });
         }
       } else {
-        Formula::accumulate(running_, r.to_sample());
+        update_running([&](state_type& s) { Formula::accumulate(s, r.to_sample()); });
       }
     } else {
       running_exact_ = false;
@@ -3114,14 +3284,16 @@ class customer_history {
     if constexpr (keeps_running_state && Ingestion::is_pre_aggregated) {
       const event_record* before = survivor_except(time, nullptr);
       it->cancelled_at = cancelled_at;
-      if (before == &*it && running_exact_) {
-        Formula::retract(running_, it->to_sample());
-        if (const event_record* now = survivor_except(time, nullptr))
-          Formula::accumulate(running_, now->to_sample());
+      if (before == &*it) {
+        const event_record* now = survivor_except(time, nullptr);
+        update_running([&](state_type& s) {
+          Formula::retract(s, it->to_sample());
+          if (now != nullptr) Formula::accumulate(s, now->to_sample());
+        });
       }
     } else if constexpr (keeps_running_state && invertible_formula<Formula>) {
       it->cancelled_at = cancelled_at;
-      if (running_exact_) Formula::retract(running_, it->to_sample());
+      update_running([&](state_type& s) { Formula::retract(s, it->to_sample()); });
     } else {
       it->cancelled_at = cancelled_at;
       running_exact_ = false;
@@ -3191,12 +3363,31 @@ class customer_history {
 
   /// Recomputes the running state from the records (exact for every commutative formula).
   void rebuild_running() {
-    if constexpr (keeps_running_state) {
-      running_ = state_by_fold(all_time, end_of_time);
-      running_exact_ = true;
-    } else {
+    running_exact_ = keeps_running_state;
+    running_ = Formula::identity();
+    if constexpr (keeps_running_state)
+      update_running([&](state_type& s) { s = state_by_fold(all_time, end_of_time); });
+  }
+
+  /// Applies `fn` to a copy of the running state and keeps the result. The running state is only
+  /// an optimisation: when it leaves the formula's range (`overflow_error`, e.g. an all-time sum
+  /// of many periods) it is given up and queries take the general path, which reports overflow
+  /// only for the quantities actually asked for.
+  template <class Fn>
+  void update_running(Fn&& fn) {
+    if (!running_exact_) return;
+    state_type next = running_;
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+    try {
+      fn(next);
+    } catch (const overflow_error&) {
       running_exact_ = false;
+      return;
     }
+#else
+    fn(next);
+#endif
+    running_ = next;
   }
 
   /// The not-cancelled record with the greatest arrival in the window of `t`, ignoring `skip`.
@@ -3235,9 +3426,9 @@ class customer_running_state {
   state_type running_ = Formula::identity();
 };
 
-/// The surviving event of one window in a running state: window start, event time, arrival, value.
+/// The surviving event of one window in a running state: event time, arrival, value (24 bytes;
+/// the window is the one of `time`).
 struct window_survivor {
-  std::int64_t window_start = 0;
   timestamp time{};
   std::uint64_t arrival = 0;
   std::int64_t value = 0;
@@ -3256,17 +3447,19 @@ class customer_running_state<Formula, Ingestion, true> {
   using window = typename Ingestion::window;
 
   void add(const event_record& r) {
-    const window_survivor x{to_unix(window::floor(r.time)), r.time, r.arrival, r.value};
-    if (survivors_.empty() || survivors_.back().window_start < x.window_start) {
+    const window_survivor x{r.time, r.arrival, r.value};
+    const timestamp w = window::floor(r.time);
+    auto it = survivors_.end();
+    if (survivors_.empty() || window::floor(survivors_.back().time) < w) {
       survivors_.push_back(x);
       if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, x.to_sample());
       return;
     }
-    auto it = survivors_.end() - 1;
-    if (it->window_start != x.window_start) {
-      it = std::lower_bound(survivors_.begin(), survivors_.end(), x.window_start,
-                            [](const window_survivor& s, std::int64_t w) { return s.window_start < w; });
-      if (it->window_start != x.window_start) {
+    --it;
+    if (window::floor(it->time) != w) {
+      it = std::lower_bound(survivors_.begin(), survivors_.end(), w,
+                            [](const window_survivor& s, timestamp t) { return s.time < t; });
+      if (window::floor(it->time) != w) {
         survivors_.insert(it, x);
         if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, x.to_sample());
         return;
@@ -3288,9 +3481,9 @@ class customer_running_state<Formula, Ingestion, true> {
       if (p.start <= survivors_.front().time && survivors_.back().time < p.end) return running_;
     }
     auto st = Formula::identity();
-    auto it = std::lower_bound(survivors_.begin(), survivors_.end(), to_unix(window::floor(p.start)),
-                               [](const window_survivor& s, std::int64_t w) { return s.window_start < w; });
-    for (; it != survivors_.end() && it->window_start < to_unix(p.end); ++it) {
+    auto it = std::lower_bound(survivors_.begin(), survivors_.end(), p.start,
+                               [](const window_survivor& s, timestamp t) { return s.time < t; });
+    for (; it != survivors_.end() && it->time < p.end; ++it) {
       if (p.contains(it->time)) Formula::accumulate(st, it->to_sample());
     }
     return st;
@@ -3303,7 +3496,7 @@ class customer_running_state<Formula, Ingestion, true> {
   }
 
  private:
-  std::vector<window_survivor> survivors_;  // sorted by window_start
+  std::vector<window_survivor> survivors_;  // one per window, sorted by time
   state_type running_ = Formula::identity();
 };
 
@@ -3324,7 +3517,6 @@ class customer_running_state<Formula, Ingestion, true> {
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 
@@ -3371,28 +3563,8 @@ struct dense_customers {
 struct string_customer_ids {
   using key_type = std::string_view;
 
-  class index {
-   public:
-    [[nodiscard]] std::optional<std::size_t> find(std::string_view k) const {
-      const auto it = slots_.find(k);
-      if (it == slots_.end()) return std::nullopt;
-      return it->second;
-    }
-    std::size_t find_or_add(std::string_view k) {
-      const auto it = slots_.find(k);
-      if (it != slots_.end()) return it->second;
-      const std::size_t slot = keys_.size();
-      keys_.emplace_back(k);
-      slots_.emplace(keys_.back(), slot);
-      return slot;
-    }
-    [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
-    [[nodiscard]] const std::string& key_of(std::size_t slot) const { return keys_[slot]; }
-
-   private:
-    std::vector<std::string> keys_;
-    std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> slots_;
-  };
+  /// An open-addressing table with short keys stored inline (detail/flat_string_index.hpp).
+  using index = detail::flat_string_index;
 };
 
 static_assert(customer_policy<dense_customers>);
@@ -4063,6 +4235,7 @@ class basic_meter_ledger {
     const std::size_t i = meters_.size();
     meters_.push_back(m);
     runtime_.emplace_back(m);
+    cancellable_.emplace_back();
     meter_by_id_.emplace(m.id, i);
     meter_by_event_name_.emplace(m.event_name, i);
     return i;
@@ -4118,31 +4291,31 @@ class basic_meter_ledger {
                              "the meter " + def.id + " for event_name \"" + e.event_name + "\" is inactive",
                              "event_name");
     }
-    const std::string customer_param = "payload[" + def.customer_key + "]";
+    auto customer_param = [&] { return "payload[" + def.customer_key + "]"; };
     const auto c = e.payload.find(def.customer_key);
     if (c == e.payload.end()) {
-      return outcome::reject(error_code::meter_event_no_customer_defined,
-                             customer_param + " is missing: meter " + def.id + " reads the customer from it",
-                             customer_param);
+      return outcome::reject(
+          error_code::meter_event_no_customer_defined,
+          customer_param() + " is missing: meter " + def.id + " reads the customer from it",
+          customer_param());
     }
     std::int64_t value = 1;
     if (def.formula != formula_kind::count) {
-      const std::string value_param = "payload[" + def.value_key + "]";
+      auto value_param = [&] { return "payload[" + def.value_key + "]"; };
       const auto v = e.payload.find(def.value_key);
       if (v == e.payload.end()) {
         return outcome::reject(error_code::meter_event_value_not_found,
-                               value_param + " is missing: meter " + def.id + " reads the value from it",
-                               value_param);
+                               value_param() + " is missing: meter " + def.id + " reads the value from it",
+                               value_param());
       }
-      auto parsed = parse_meter_value(v->second, value_param);
-      if (!parsed) return parsed.error();
-      value = *parsed;
+      if (!is_valid_meter_value(v->second)) return parse_meter_value(v->second, value_param()).error();
+      value = *parse_meter_value(v->second);
     }
     const auto customer = customers_.find(c->second);
     if (!customer) {
       return outcome::reject(error_code::meter_event_customer_not_found,
-                             customer_param + " names the unknown customer \"" + c->second + "\"",
-                             customer_param);
+                             customer_param() + " names the unknown customer \"" + c->second + "\"",
+                             customer_param());
     }
     const timestamp t = e.timestamp.value_or(e.received_at);
     if (auto window = TimestampWindow::check(t, e.received_at); !window) return window;
@@ -4154,14 +4327,20 @@ class basic_meter_ledger {
             "identifier " + *e.identifier + " was already accepted at " + std::to_string(to_unix(*held)),
             "identifier");
       }
-      identifiers_.remember(*e.identifier, e.received_at);
     }
+    // Accepted. The meter first: if it refuses (a programming error), nothing else has changed.
+    runtime_[m->second].add(*customer, event_record{t, e.received_at, e.arrival, value, never});
+    if (has_identifier) identifiers_.remember(*e.identifier, e.received_at);
     const std::size_t index = events_.size();
     events_.push_back(accepted_meter_event{m->second, *customer, t, e.received_at, value, e.arrival,
                                            std::nullopt, e.tag,
                                            has_identifier ? e.identifier : std::nullopt});
-    runtime_[m->second].add(*customer, event_record{t, e.received_at, e.arrival, value, never});
-    if (has_identifier) cancellable_[cancel_key(m->second, *e.identifier)] = index;
+    if (has_identifier) {
+      auto& by_identifier = cancellable_[m->second];
+      const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+      if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
+      by_identifier.latest_event[slot] = index;
+    }
     return outcome::accept();
   }
 
@@ -4185,14 +4364,15 @@ class basic_meter_ledger {
       return outcome::reject(error_code::meter_event_adjustment_not_found,
                              "no meter has event_name \"" + a.event_name + "\"", "event_name");
     }
-    const auto target = cancellable_.find(cancel_key(m->second, *a.identifier));
-    if (target == cancellable_.end()) {
+    const auto& by_identifier = cancellable_[m->second];
+    const auto target = by_identifier.index.find(*a.identifier);
+    if (!target) {
       return outcome::reject(
           error_code::meter_event_adjustment_not_found,
           "no accepted event with identifier " + *a.identifier + " and event_name \"" + a.event_name + "\"",
           "cancel.identifier");
     }
-    accepted_meter_event& ev = events_[target->second];
+    accepted_meter_event& ev = events_[by_identifier.latest_event[*target]];
     if (ev.cancelled_at) {
       return outcome::reject(error_code::meter_event_already_cancelled,
                              "the event with identifier " + *a.identifier + " was already cancelled at " +
@@ -4281,13 +4461,6 @@ class basic_meter_ledger {
     return it->second;
   }
 
-  static std::string cancel_key(std::size_t meter, std::string_view identifier) {
-    std::string k = std::to_string(meter);
-    k += '\x1f';
-    k += identifier;
-    return k;
-  }
-
   std::vector<meter_definition> meters_;
   std::vector<basic_any_meter<dense_customers>> runtime_;
   std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> meter_by_id_;
@@ -4296,7 +4469,11 @@ class basic_meter_ledger {
   string_customer_ids::index customers_;
   typename IdentifierDedup::store identifiers_;
   std::vector<accepted_meter_event> events_;
-  std::unordered_map<std::string, std::size_t> cancellable_;  // (meter, identifier) -> latest accepted event
+  struct identifiers_of_meter {
+    detail::flat_string_index index;        // identifier -> slot
+    std::vector<std::size_t> latest_event;  // slot -> most recently accepted event (D16)
+  };
+  std::vector<identifiers_of_meter> cancellable_;  // by meter
   bool any_submitted_ = false;
   timestamp last_received_{};
   std::uint64_t last_arrival_ = 0;
@@ -6184,7 +6361,7 @@ class invoice_simulator {
     const std::uint64_t arrival = next_arrival_++;
     meter_event_adjustment adjustment;
     adjustment.event_name = a.event_name;
-    if (a.type) adjustment.type = *a.type;
+    adjustment.type = a.type.value_or(std::string{});  // required by Stripe: missing is not "cancel" (D16)
     adjustment.identifier = a.cancel_identifier;
     adjustment.received_at = r.received_at;
     adjustment.arrival = arrival;

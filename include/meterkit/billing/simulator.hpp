@@ -170,7 +170,7 @@ class invoice_simulator {
     const std::uint64_t arrival = next_arrival_++;
     meter_event_adjustment adjustment;
     adjustment.event_name = a.event_name;
-    if (a.type) adjustment.type = *a.type;
+    adjustment.type = a.type.value_or(std::string{});  // required by Stripe: missing is not "cancel" (D16)
     adjustment.identifier = a.cancel_identifier;
     adjustment.received_at = r.received_at;
     adjustment.arrival = arrival;

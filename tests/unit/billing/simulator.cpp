@@ -223,6 +223,22 @@ BOOST_AUTO_TEST_CASE(M11_cancellation_after_finalization_leaves_the_invoice_unch
   BOOST_TEST(r2.counts.accepted == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(D16_an_adjustment_without_type_is_invalid_because_the_type_is_required) {
+  const auto plan = api_plan();
+  const auto t = at("2025-01-10T00:00:00Z");
+  auto untyped = cancel("u:2", t + mk::seconds{60}, "evt_1");
+  std::get<mk::meter_event_adjustment_request>(untyped.operations[0]).type.reset();
+  auto wrong = cancel("u:3", t + mk::seconds{120}, "evt_1");
+  std::get<mk::meter_event_adjustment_request>(wrong.operations[0]).type = "void";
+  const auto r = mk::simulate(plan, {event("u:1", t, "cus_1", "10", t, "evt_1"), untyped, wrong},
+                              at("2025-02-02T00:00:00Z"));
+  BOOST_REQUIRE_EQUAL(r.rejected.size(), 2u);
+  BOOST_TEST(r.rejected[0].code == mk::error_code::meter_event_adjustment_invalid);
+  BOOST_TEST(r.rejected[1].code == mk::error_code::meter_event_adjustment_invalid);
+  BOOST_TEST(r.counts.cancelled == 0u);
+  BOOST_TEST(invoice_created(r, at("2025-02-01T00:00:00Z")).lines[0].quantity == 10);
+}
+
 BOOST_AUTO_TEST_CASE(M12_negative_period_quantity_is_clamped_at_the_line) {
   const auto plan = api_plan();
   const std::vector<mk::request> requests{
