@@ -21,3 +21,14 @@
 #include <meterkit/stripe/request_log.hpp>
 #include <meterkit/stripe/usage_file.hpp>
 #include <meterkit/stripe/usage_objects.hpp>
+
+// the wire adapter: talking to Stripe
+#include <meterkit/stripe/wire/api_error.hpp>
+#include <meterkit/stripe/wire/api_request.hpp>
+#include <meterkit/stripe/wire/client.hpp>
+#include <meterkit/stripe/wire/endpoints.hpp>
+#include <meterkit/stripe/wire/form_encoding.hpp>
+#include <meterkit/stripe/wire/meter_event_stream.hpp>
+#include <meterkit/stripe/wire/objects.hpp>
+#include <meterkit/stripe/wire/rate_limit.hpp>
+#include <meterkit/stripe/wire/retry.hpp>
