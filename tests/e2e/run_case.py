@@ -17,8 +17,9 @@ Each case folder holds the inputs and a `case.json`:
     "stdout": {"json": "expected.json"} | {"text": "expected.txt"} | {"contains": ["..."]} | {"empty": true},
     "stderr": {"text": "expected_stderr.txt"} | {"contains": ["..."]} | {"empty": true},
     "files": {"out.json": {"json": "expected.json"}},   files that must exist afterwards
-    "absent": ["out.json"]                               files that must not exist afterwards
-  }
+    "absent": ["out.json"],                              files that must not exist afterwards
+    "variants": [["--materialize"]]                      the same run with these arguments appended
+  }                                                      must give the same results
 
 The program runs in a temporary copy of the folder, so that sources and messages name files as
 `usage.csv:3`, and nothing is written into the source tree. A path starting with `@` is relative to
@@ -151,19 +152,20 @@ class Case:
                     for n in range(g["count"]):
                         f.write(g["line"].replace("{n}", str(n)))
 
-    def run(self):
+    def run_once(self, extra, update):
         with tempfile.TemporaryDirectory(prefix="meterkit_e2e_") as tmp:
             work = pathlib.Path(tmp) / self.folder.name
             shutil.copytree(self.folder, work)
             for name in self.spec.get("shared", []):
                 shutil.copy(HERE / "shared" / name, work / pathlib.Path(name).name)
             self.generate(work)
+            self.update = update
             try:
-                proc = subprocess.run([self.binary] + self.spec["args"], cwd=work, capture_output=True,
+                proc = subprocess.run([self.binary] + self.spec["args"] + extra, cwd=work, capture_output=True,
                                       timeout=self.spec.get("timeout", 300))
             except subprocess.TimeoutExpired:
                 self.fail("timed out")
-                return self.problems
+                return
             want = self.spec.get("exit", 0)
             if proc.returncode != want:
                 self.fail("exit status %d, expected %d; stderr:\n%s" %
@@ -182,6 +184,14 @@ class Case:
             leftovers = [p.name for p in work.rglob(".*.tmp-*")]
             if leftovers:
                 self.fail("temporary files left behind: %s" % ", ".join(leftovers))
+
+    def run(self):
+        update = self.update
+        self.run_once([], update)
+        for extra in self.spec.get("variants", []):
+            before = len(self.problems)
+            self.run_once(list(extra), False)
+            self.problems[before:] = ["with %s: %s" % (" ".join(extra), p) for p in self.problems[before:]]
         return self.problems
 
 
