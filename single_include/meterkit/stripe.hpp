@@ -2514,4 +2514,1769 @@ void read_usage(input_source& source, usage_format format, Sink&& sink, const re
 
 }  // namespace meterkit
 // ---- end meterkit/stripe/usage_file.hpp ----
+
+// the wire adapter: talking to Stripe
+// ---- begin meterkit/stripe/wire/api_error.hpp ----
+/// \file
+/// Stripe's error responses read into meterkit's error vocabulary (SPEC W2, I2, L4, D19; STYLE.md
+/// "Errors"): the body `{"error": {"type", "code", "message", "param"}}`, the HTTP status, and the
+/// `Stripe-Should-Retry` / `Idempotent-Replayed` headers.
+///
+/// Mapping to `error_code`, first match wins:
+/// 1. no response at all (status 0): `api_error` (a connection error);
+/// 2. a `code` that is one of meterkit's stable codes (`duplicate_meter_event`,
+///    `billing_meter_event_session_expired`, `resource_missing`, `rate_limit`, ...): that code;
+/// 3. `type: idempotency_error` or `code: idempotency_key_in_use`: `idempotency_error` (I2, D19);
+/// 4. status 429 or `type: rate_limit_error`: `rate_limit` (W2);
+/// 5. status 401 or `type: authentication_error`: `authentication_error`;
+/// 6. on the usage records endpoint, `invalid_request_error` with `param: timestamp`:
+///    `usage_record_timestamp_out_of_period` (L4); with another param:
+///    `usage_record_invalid_parameter` (L1);
+/// 7. anything else: `api_error`.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include <meterkit/meterkit.hpp>
+// ---- begin meterkit/stripe/wire/api_request.hpp ----
+/// \file
+/// One HTTP exchange with Stripe as plain values: `api_request {method, host, path, query,
+/// headers, body}` and `api_response {status, headers, body}`, and the `transport` concept: a
+/// user-supplied callable `api_response(const api_request&)` that does the I/O (SPEC W1, W2). The
+/// adapter itself never opens a socket, reads a clock or sleeps.
+///
+/// A transport reports a failure to connect, a reset connection or a timeout as a response with
+/// `status == 0` (`connection_failed()`): the official clients retry those (W2).
+
+#include <concepts>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <meterkit/meterkit.hpp>
+
+namespace meterkit {
+
+/// One header line, name as written.
+using http_header = std::pair<std::string, std::string>;
+
+namespace detail {
+[[nodiscard]] constexpr char header_char_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+[[nodiscard]] constexpr bool header_names_equal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (header_char_lower(a[i]) != header_char_lower(b[i])) return false;
+  }
+  return true;
+}
+/// The value of header `name` (case-insensitive, the first one), if present.
+[[nodiscard]] inline std::optional<std::string_view> find_header(const std::vector<http_header>& headers,
+                                                                 std::string_view name) {
+  for (const auto& [n, v] : headers) {
+    if (header_names_equal(n, name)) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+/// Replaces header `name` (case-insensitive) or appends it.
+inline void put_header(std::vector<http_header>& headers, std::string_view name, std::string value) {
+  for (auto& [n, v] : headers) {
+    if (header_names_equal(n, name)) {
+      v = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::string(name), std::move(value));
+}
+}  // namespace detail
+
+/// A request as it goes on the wire. `host` has no scheme (`api.stripe.com`); `query` has no `?`.
+struct api_request {
+  std::string method = "POST";
+  std::string host;
+  std::string path;
+  std::string query;
+  std::vector<http_header> headers;
+  std::string body;
+
+  /// `path?query`, or `path` without a query.
+  [[nodiscard]] std::string target() const { return query.empty() ? path : path + "?" + query; }
+  /// The value of header `name`, compared without case.
+  [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const {
+    return detail::find_header(headers, name);
+  }
+  /// Sets header `name` (replacing one of any case).
+  void set_header(std::string_view name, std::string value) {
+    detail::put_header(headers, name, std::move(value));
+  }
+  /// The `Idempotency-Key`, if any (SPEC I1).
+  [[nodiscard]] std::optional<std::string> idempotency_key() const {
+    auto k = header("Idempotency-Key");
+    return k ? std::optional<std::string>(std::string(*k)) : std::nullopt;
+  }
+
+  friend bool operator==(const api_request&, const api_request&) = default;
+};
+
+/// A response as it came back. `status == 0`: no response at all (connection error, timeout).
+struct api_response {
+  int status = 0;
+  std::vector<http_header> headers;
+  std::string body;
+
+  [[nodiscard]] bool connection_failed() const noexcept { return status == 0; }
+  [[nodiscard]] bool succeeded() const noexcept { return status >= 200 && status < 300; }
+  [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const {
+    return detail::find_header(headers, name);
+  }
+  /// `Idempotent-Replayed: true`: Stripe answered from its idempotency store (SPEC I2).
+  [[nodiscard]] bool idempotent_replayed() const { return header("Idempotent-Replayed") == "true"; }
+  /// `Stripe-Should-Retry`: `true` or `false` when the API says, nullopt when it does not (W2).
+  [[nodiscard]] std::optional<bool> should_retry_hint() const {
+    const auto v = header("Stripe-Should-Retry");
+    if (v == "true") return true;
+    if (v == "false") return false;
+    return std::nullopt;
+  }
+
+  /// A response that never came (the transport could not connect or timed out).
+  [[nodiscard]] static api_response connection_error() { return {}; }
+
+  friend bool operator==(const api_response&, const api_response&) = default;
+};
+
+/// A transport can be called with a request.
+template <class T>
+concept transport_callable = std::invocable<T&, const api_request&>;
+/// ... and answers with an `api_response`.
+template <class T>
+concept transport_answers_response =
+    std::convertible_to<std::invoke_result_t<T&, const api_request&>, api_response>;
+/// What the adapter needs from the I/O layer: `api_response t(const api_request&)`.
+template <class T>
+concept transport = transport_callable<T> && transport_answers_response<T>;
+
+namespace detail {
+template <class T>
+constexpr bool check_transport() {
+  static_assert(transport_callable<T>,
+                "meterkit: a transport must be callable as t(const api_request&) "
+                "(see stripe/wire/api_request.hpp)");
+  if constexpr (transport_callable<T>) {
+    static_assert(transport_answers_response<T>,
+                  "meterkit: a transport must return an api_response (status 0 for a connection error; "
+                  "see stripe/wire/api_request.hpp)");
+  }
+  return true;
+}
+}  // namespace detail
+
+}  // namespace meterkit
+// ---- end meterkit/stripe/wire/api_request.hpp ----
+// ---- begin meterkit/stripe/wire/endpoints.hpp ----
+/// \file
+/// The usage endpoints of Stripe's API as `api_request`s (SPEC W1, I1, D7): method, host, path,
+/// query, headers and body, built from meterkit's request types (billing/request.hpp), and read
+/// back into request-log lines (CONTRACT.md "Request log") so that any traffic can be replayed
+/// through the simulator.
+///
+/// | endpoint | method | body |
+/// | --- | --- | --- |
+/// | `/v1/billing/meter_events` | POST | form: `event_name`, `payload[k]`, `identifier`, `timestamp` (unix s)
+/// | | `/v1/billing/meter_event_adjustments` | POST | form: `event_name`, `type=cancel`, `cancel[identifier]`
+/// | | `/v1/subscription_items/{id}/usage_records` | POST | form: `quantity`, `timestamp`, `action` | |
+/// `/v1/billing/meters/{id}/event_summaries` | GET | query: `customer`, `start_time`, `end_time`,
+/// `value_grouping_window`, paging | | `/v1/subscription_items/{id}/usage_record_summaries` | GET | query:
+/// paging | | `/v2/billing/meter_event_session` | POST | JSON `{}`; answers an `authentication_token` valid
+/// 15 min | | `/v2/billing/meter_events` | POST | JSON, `timestamp` in RFC 3339 | |
+/// `/v2/billing/meter_event_adjustments` | POST | JSON `{event_name, type, cancel: {identifier}}` | |
+/// `/v2/billing/meter_event_stream` | POST | JSON `{events: [...]}` (at most 100), on the meter-events host,
+/// authenticated by the session token |
+///
+/// Headers: `Authorization: Bearer <key>`, `Stripe-Version`, `Content-Type`
+/// (`application/x-www-form-urlencoded` for v1 POSTs, `application/json` for v2), `Idempotency-Key`
+/// when given (I1: at most 255 characters; a longer one is refused by Stripe, D19), and
+/// `Stripe-Account` when set.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <meterkit/meterkit.hpp>
+// ---- begin meterkit/stripe/wire/form_encoding.hpp ----
+/// \file
+/// Stripe's v1 request bodies and query strings: `application/x-www-form-urlencoded` with bracket
+/// nesting (`payload[stripe_customer_id]=cus_1`, `events[0][identifier]=a`), and back (SPEC W1, W2:
+/// the wire adapter sends exactly what the official SDKs send).
+///
+/// Encoding follows the official clients: object members as `parent[child]`, array elements as
+/// `parent[index]`, strings as they are, integers in decimal, booleans as `true`/`false`, `null` as
+/// an empty value (Stripe's way to unset a field), empty objects and arrays as nothing. Every byte
+/// but `A-Z a-z 0-9 - . _ ~` is percent-encoded with upper-case hex, except `[` and `]`, which the
+/// clients leave literal for readability (the API accepts both).
+///
+/// Decoding reads `+` as a space, rebuilds the nesting as JSON objects whose leaves are strings,
+/// and turns an object whose keys are exactly `0..n-1` into an array.
+
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <meterkit/meterkit.hpp>
+
+namespace meterkit {
+
+/// One `key=value` of a form body, both unencoded (`payload[value]`, `12`).
+using form_pair = std::pair<std::string, std::string>;
+
+namespace detail {
+[[nodiscard]] constexpr bool is_form_unreserved(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+[[nodiscard]] constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+inline void flatten_form(const nlohmann::json& value, const std::string& key, std::vector<form_pair>& out) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::object:
+      for (const auto& [child, v] : value.items())
+        flatten_form(v, key.empty() ? child : key + "[" + child + "]", out);
+      return;
+    case nlohmann::json::value_t::array:
+      for (std::size_t i = 0; i < value.size(); ++i)
+        flatten_form(value[i], key + "[" + std::to_string(i) + "]", out);
+      return;
+    case nlohmann::json::value_t::string:
+      out.emplace_back(key, value.get<std::string>());
+      return;
+    case nlohmann::json::value_t::null:
+      out.emplace_back(key, std::string{});
+      return;
+    default:
+      out.emplace_back(key, value.dump());  // integers in decimal, booleans as true/false
+      return;
+  }
+}
+
+/// Splits `a[b][c]` into `a`, `b`, `c`; nullopt when the brackets do not pair up.
+[[nodiscard]] inline std::optional<std::vector<std::string>> form_key_path(std::string_view key) {
+  std::vector<std::string> out;
+  const std::size_t open = key.find('[');
+  out.emplace_back(key.substr(0, open));
+  if (out.front().empty()) return std::nullopt;
+  std::size_t pos = open;
+  while (pos != std::string_view::npos && pos < key.size()) {
+    if (key[pos] != '[') return std::nullopt;
+    const std::size_t close = key.find(']', pos);
+    if (close == std::string_view::npos) return std::nullopt;
+    out.emplace_back(key.substr(pos + 1, close - pos - 1));
+    pos = close + 1;
+  }
+  return out;
+}
+
+[[nodiscard]] inline bool is_index_object(const nlohmann::json& j) {
+  if (!j.is_object() || j.empty()) return false;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    if (!j.contains(std::to_string(i))) return false;
+  }
+  return true;
+}
+
+inline void arrays_from_index_objects(nlohmann::json& j) {
+  if (!j.is_object()) return;
+  for (auto& [k, v] : j.items()) arrays_from_index_objects(v);
+  if (is_index_object(j)) {
+    nlohmann::json array = nlohmann::json::array();
+    for (std::size_t i = 0; i < j.size(); ++i) array.push_back(std::move(j[std::to_string(i)]));
+    j = std::move(array);
+  }
+}
+}  // namespace detail
+
+/// Percent-encodes `text` the way the official clients do (see the file comment).
+[[nodiscard]] inline std::string form_escape(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (detail::is_form_unreserved(c) || c == '[' || c == ']') {
+      out += c;
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out += '%';
+      out += hex[byte >> 4];
+      out += hex[byte & 0x0F];
+    }
+  }
+  return out;
+}
+
+/// Decodes `%XX` and `+`; a `%` not followed by two hex digits is a rejection (`api_error`).
+[[nodiscard]] inline result<std::string> form_unescape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      const int hi = i + 2 < text.size() ? detail::hex_value(text[i + 1]) : -1;
+      const int lo = i + 2 < text.size() ? detail::hex_value(text[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        return rejection{
+            error_code::api_error, "malformed percent escape in form text \"" + std::string(text) + "\"", {}};
+      }
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/// The flattened `key=value` pairs of `params` (an object), unencoded, in member order.
+[[nodiscard]] inline std::vector<form_pair> form_pairs(const nlohmann::json& params) {
+  std::vector<form_pair> out;
+  if (params.is_object()) detail::flatten_form(params, {}, out);
+  return out;
+}
+
+/// The form body (or query string) of `params`: `a=1&payload[b]=x` (see the file comment).
+[[nodiscard]] inline std::string form_encode(const nlohmann::json& params) {
+  std::string out;
+  for (const auto& [key, value] : form_pairs(params)) {
+    if (!out.empty()) out += '&';
+    out += form_escape(key);
+    out += '=';
+    out += form_escape(value);
+  }
+  return out;
+}
+
+/// The pairs of a form body, decoded, in order. Empty pieces (`a=1&&b=2`) are skipped; a piece
+/// without `=` has an empty value.
+[[nodiscard]] inline result<std::vector<form_pair>> form_decode_pairs(std::string_view body) {
+  std::vector<form_pair> out;
+  std::size_t start = 0;
+  while (start <= body.size()) {
+    const std::size_t end = std::min(body.find('&', start), body.size());
+    const std::string_view piece = body.substr(start, end - start);
+    start = end + 1;
+    if (piece.empty()) continue;
+    const std::size_t eq = piece.find('=');
+    auto key = form_unescape(piece.substr(0, eq));
+    if (!key) return key.error();
+    auto value = form_unescape(eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1));
+    if (!value) return value.error();
+    out.emplace_back(std::move(key).value(), std::move(value).value());
+  }
+  return out;
+}
+
+/// A form body back into nested parameters: objects (arrays for `0..n-1` keys) of strings. A key
+/// whose brackets do not pair up, a key given twice, or a key that is both a value and a parent
+/// is a rejection (`api_error`).
+[[nodiscard]] inline result<nlohmann::json> form_decode(std::string_view body) {
+  auto pairs = form_decode_pairs(body);
+  if (!pairs) return pairs.error();
+  nlohmann::json root = nlohmann::json::object();
+  for (const auto& [key, value] : pairs.value()) {
+    const auto path = detail::form_key_path(key);
+    if (!path) return rejection{error_code::api_error, "malformed form key \"" + key + "\"", key};
+    nlohmann::json* node = &root;
+    for (std::size_t i = 0; i + 1 < path->size(); ++i) {
+      nlohmann::json& child = (*node)[(*path)[i]];
+      if (child.is_null()) child = nlohmann::json::object();
+      if (!child.is_object())
+        return rejection{error_code::api_error, "form key \"" + key + "\" nests under a value", key};
+      node = &child;
+    }
+    nlohmann::json& leaf = (*node)[path->back()];
+    if (!leaf.is_null())
+      return rejection{error_code::api_error, "form key \"" + key + "\" is given twice", key};
+    leaf = value;
+  }
+  detail::arrays_from_index_objects(root);
+  return root;
+}
+
+}  // namespace meterkit
+// ---- end meterkit/stripe/wire/form_encoding.hpp ----
+
+namespace meterkit {
+
+/// Who is calling and where: the secret key, the API version and the hosts. The hosts are
+/// configurable so that a test server or a proxy can stand in for Stripe.
+struct api_settings {
+  std::string secret_key;
+  std::string stripe_version = "2025-02-24.acacia";
+  std::string api_host = "api.stripe.com";
+  std::string meter_events_host = "meter-events.stripe.com";
+  std::optional<std::string> stripe_account;  ///< `Stripe-Account` (Connect), when set
+  /// Live mode (W1: 100 writes/s) or test mode (25/s); read from the key when it says
+  /// (`sk_live_`, `rk_live_`), else test.
+  [[nodiscard]] bool livemode() const {
+    return secret_key.starts_with("sk_live_") || secret_key.starts_with("rk_live_");
+  }
+};
+
+/// Every endpoint the adapter speaks.
+enum class stripe_endpoint {
+  v1_meter_events,
+  v1_meter_event_adjustments,
+  v1_usage_records,
+  v1_meter_event_summaries,
+  v1_usage_record_summaries,
+  v2_meter_event_session,
+  v2_meter_events,
+  v2_meter_event_adjustments,
+  v2_meter_event_stream,
+};
+
+/// The maximum number of events in one `/v2/billing/meter_event_stream` request (W1).
+inline constexpr std::size_t max_stream_events = 100;
+/// The longest idempotency key Stripe stores (I1, D19).
+inline constexpr std::size_t max_idempotency_key_length = 255;
+
+/// Which endpoint a request is for, and the id in its path (subscription item or meter), from
+/// method and path alone; nullopt for any other request.
+struct endpoint_of_request {
+  stripe_endpoint endpoint{};
+  std::string path_id;
+
+  friend bool operator==(const endpoint_of_request&, const endpoint_of_request&) = default;
+};
+
+[[nodiscard]] inline std::optional<endpoint_of_request> classify(std::string_view method,
+                                                                 std::string_view path) {
+  const auto between = [&](std::string_view head, std::string_view tail) -> std::optional<std::string> {
+    if (path.size() > head.size() + tail.size() && path.starts_with(head) && path.ends_with(tail)) {
+      const auto id = path.substr(head.size(), path.size() - head.size() - tail.size());
+      if (id.find('/') == std::string_view::npos) return std::string(id);
+    }
+    return std::nullopt;
+  };
+  if (method == "POST") {
+    if (path == "/v1/billing/meter_events") return endpoint_of_request{stripe_endpoint::v1_meter_events, {}};
+    if (path == "/v1/billing/meter_event_adjustments")
+      return endpoint_of_request{stripe_endpoint::v1_meter_event_adjustments, {}};
+    if (path == "/v2/billing/meter_event_session")
+      return endpoint_of_request{stripe_endpoint::v2_meter_event_session, {}};
+    if (path == "/v2/billing/meter_events") return endpoint_of_request{stripe_endpoint::v2_meter_events, {}};
+    if (path == "/v2/billing/meter_event_adjustments")
+      return endpoint_of_request{stripe_endpoint::v2_meter_event_adjustments, {}};
+    if (path == "/v2/billing/meter_event_stream")
+      return endpoint_of_request{stripe_endpoint::v2_meter_event_stream, {}};
+    if (auto id = between("/v1/subscription_items/", "/usage_records"))
+      return endpoint_of_request{stripe_endpoint::v1_usage_records, std::move(*id)};
+  } else if (method == "GET") {
+    if (auto id = between("/v1/billing/meters/", "/event_summaries"))
+      return endpoint_of_request{stripe_endpoint::v1_meter_event_summaries, std::move(*id)};
+    if (auto id = between("/v1/subscription_items/", "/usage_record_summaries"))
+      return endpoint_of_request{stripe_endpoint::v1_usage_record_summaries, std::move(*id)};
+  }
+  return std::nullopt;
+}
+
+/// Whether the endpoint is a v2 endpoint (JSON bodies, RFC 3339 times).
+[[nodiscard]] constexpr bool is_v2(stripe_endpoint e) noexcept {
+  return e == stripe_endpoint::v2_meter_event_session || e == stripe_endpoint::v2_meter_events ||
+         e == stripe_endpoint::v2_meter_event_adjustments || e == stripe_endpoint::v2_meter_event_stream;
+}
+
+namespace detail {
+
+inline constexpr std::string_view form_content_type = "application/x-www-form-urlencoded";
+inline constexpr std::string_view json_content_type = "application/json";
+
+/// A path segment as the clients put it in a URL: percent-encoded.
+[[nodiscard]] inline std::string path_segment(std::string_view id) { return form_escape(id); }
+
+[[nodiscard]] inline api_request base_request(const api_settings& s, std::string method, std::string host,
+                                              std::string path, std::string_view bearer) {
+  api_request r;
+  r.method = std::move(method);
+  r.host = std::move(host);
+  r.path = std::move(path);
+  r.set_header("Authorization", "Bearer " + std::string(bearer));
+  r.set_header("Stripe-Version", s.stripe_version);
+  if (s.stripe_account) r.set_header("Stripe-Account", *s.stripe_account);
+  return r;
+}
+
+inline void set_form_body(api_request& r, const nlohmann::json& params) {
+  r.set_header("Content-Type", std::string(form_content_type));
+  r.body = form_encode(params);
+}
+inline void set_json_body(api_request& r, const nlohmann::json& params) {
+  r.set_header("Content-Type", std::string(json_content_type));
+  r.body = params.dump();
+}
+inline void set_key(api_request& r, const std::optional<std::string>& key) {
+  if (key && !key->empty()) r.set_header("Idempotency-Key", *key);
+}
+
+/// A meter event's parameters; `rfc3339` chooses v2's time format over v1's unix seconds.
+[[nodiscard]] inline nlohmann::json meter_event_params(const meter_event_request& e, bool rfc3339) {
+  nlohmann::json p = nlohmann::json::object();
+  p["event_name"] = e.event_name;
+  nlohmann::json payload = nlohmann::json::object();
+  for (const auto& [k, v] : e.payload) payload[k] = v;
+  p["payload"] = std::move(payload);
+  if (e.identifier && !e.identifier->empty()) p["identifier"] = *e.identifier;
+  if (e.event_time) {
+    if (rfc3339) {
+      p["timestamp"] = format_rfc3339(*e.event_time);
+    } else {
+      p["timestamp"] = to_unix(*e.event_time);
+    }
+  }
+  return p;
+}
+
+[[nodiscard]] inline nlohmann::json adjustment_params(const meter_event_adjustment_request& a) {
+  nlohmann::json p = nlohmann::json::object();
+  p["event_name"] = a.event_name;
+  p["type"] = a.type.value_or("cancel");
+  if (a.cancel_identifier) p["cancel"] = nlohmann::json{{"identifier", *a.cancel_identifier}};
+  return p;
+}
+
+}  // namespace detail
+
+/// `POST /v1/billing/meter_events` (M2).
+[[nodiscard]] inline api_request meter_event_v1(const api_settings& s, const meter_event_request& e,
+                                                const std::optional<std::string>& idempotency_key = {}) {
+  auto r = detail::base_request(s, "POST", s.api_host, "/v1/billing/meter_events", s.secret_key);
+  detail::set_form_body(r, detail::meter_event_params(e, false));
+  detail::set_key(r, idempotency_key);
+  return r;
+}
+
+/// `POST /v1/billing/meter_event_adjustments` (M10); `type` defaults to `cancel`.
+[[nodiscard]] inline api_request meter_event_adjustment_v1(
+    const api_settings& s, const meter_event_adjustment_request& a,
+    const std::optional<std::string>& idempotency_key = {}) {
+  auto r = detail::base_request(s, "POST", s.api_host, "/v1/billing/meter_event_adjustments", s.secret_key);
+  detail::set_form_body(r, detail::adjustment_params(a));
+  detail::set_key(r, idempotency_key);
+  return r;
+}
+
+/// `POST /v1/subscription_items/{id}/usage_records` (L1). Quantity, timestamp and action go as
+/// written (absent ones are left out: Stripe's defaults apply).
+[[nodiscard]] inline api_request usage_record_v1(const api_settings& s, const usage_record_request& u,
+                                                 const std::optional<std::string>& idempotency_key = {}) {
+  auto r = detail::base_request(
+      s, "POST", s.api_host,
+      "/v1/subscription_items/" + detail::path_segment(u.subscription_item) + "/usage_records", s.secret_key);
+  nlohmann::json p = nlohmann::json::object();
+  if (u.quantity) p["quantity"] = *u.quantity;
+  if (u.timestamp_text) p["timestamp"] = *u.timestamp_text;
+  if (u.action) p["action"] = *u.action;
+  detail::set_form_body(r, p);
+  detail::set_key(r, idempotency_key);
+  return r;
+}
+
+/// The query of `GET /v1/billing/meters/{id}/event_summaries` (M13).
+struct meter_event_summaries_query {
+  std::string meter_id;
+  std::string customer;
+  timestamp start_time{};
+  timestamp end_time{};
+  window_kind value_grouping_window = window_kind::none;
+  std::optional<int> limit;
+  std::optional<std::string> starting_after;
+  std::optional<std::string> ending_before;
+};
+
+[[nodiscard]] inline api_request meter_event_summaries(const api_settings& s,
+                                                       const meter_event_summaries_query& q) {
+  auto r = detail::base_request(s, "GET", s.api_host,
+                                "/v1/billing/meters/" + detail::path_segment(q.meter_id) + "/event_summaries",
+                                s.secret_key);
+  nlohmann::json p = nlohmann::json::object();
+  p["customer"] = q.customer;
+  p["start_time"] = to_unix(q.start_time);
+  p["end_time"] = to_unix(q.end_time);
+  if (q.value_grouping_window != window_kind::none)
+    p["value_grouping_window"] = to_string(q.value_grouping_window);
+  if (q.limit) p["limit"] = *q.limit;
+  if (q.starting_after) p["starting_after"] = *q.starting_after;
+  if (q.ending_before) p["ending_before"] = *q.ending_before;
+  r.query = form_encode(p);
+  return r;
+}
+
+/// The query of `GET /v1/subscription_items/{id}/usage_record_summaries` (L6).
+struct usage_record_summaries_query {
+  std::string subscription_item;
+  std::optional<int> limit;
+  std::optional<std::string> starting_after;
+  std::optional<std::string> ending_before;
+};
+
+[[nodiscard]] inline api_request usage_record_summaries(const api_settings& s,
+                                                        const usage_record_summaries_query& q) {
+  auto r = detail::base_request(
+      s, "GET", s.api_host,
+      "/v1/subscription_items/" + detail::path_segment(q.subscription_item) + "/usage_record_summaries",
+      s.secret_key);
+  nlohmann::json p = nlohmann::json::object();
+  if (q.limit) p["limit"] = *q.limit;
+  if (q.starting_after) p["starting_after"] = *q.starting_after;
+  if (q.ending_before) p["ending_before"] = *q.ending_before;
+  r.query = form_encode(p);
+  return r;
+}
+
+/// `POST /v2/billing/meter_event_session` (W1): a token for the stream, valid 15 minutes.
+[[nodiscard]] inline api_request meter_event_session_v2(
+    const api_settings& s, const std::optional<std::string>& idempotency_key = {}) {
+  auto r = detail::base_request(s, "POST", s.api_host, "/v2/billing/meter_event_session", s.secret_key);
+  detail::set_json_body(r, nlohmann::json::object());
+  detail::set_key(r, idempotency_key);
+  return r;
+}
+
+/// `POST /v2/billing/meter_events`: one event, RFC 3339 timestamp.
+[[nodiscard]] inline api_request meter_event_v2(const api_settings& s, const meter_event_request& e,
+                                                const std::optional<std::string>& idempotency_key = {}) {
+  auto r = detail::base_request(s, "POST", s.api_host, "/v2/billing/meter_events", s.secret_key);
+  detail::set_json_body(r, detail::meter_event_params(e, true));
+  detail::set_key(r, idempotency_key);
+  return r;
+}
+
+/// `POST /v2/billing/meter_event_adjustments`.
+[[nodiscard]] inline api_request meter_event_adjustment_v2(
+    const api_settings& s, const meter_event_adjustment_request& a,
+    const std::optional<std::string>& idempotency_key = {}) {
+  auto r = detail::base_request(s, "POST", s.api_host, "/v2/billing/meter_event_adjustments", s.secret_key);
+  detail::set_json_body(r, detail::adjustment_params(a));
+  detail::set_key(r, idempotency_key);
+  return r;
+}
+
+/// `POST /v2/billing/meter_event_stream` on the meter-events host, authenticated by a session
+/// token (W1). Precondition: 1 to `max_stream_events` events (D7: an empty stream is unusable).
+[[nodiscard]] inline api_request meter_event_stream_v2(
+    const api_settings& s, std::string_view session_token, std::span<const meter_event_request> events,
+    const std::optional<std::string>& idempotency_key = {}) {
+  if (events.empty() || events.size() > max_stream_events) {
+    METERKIT_THROW(
+        configuration_error("events", "a meter event stream request carries 1 to 100 events (W1, D7), not " +
+                                          std::to_string(events.size())));
+  }
+  auto r =
+      detail::base_request(s, "POST", s.meter_events_host, "/v2/billing/meter_event_stream", session_token);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& e : events) list.push_back(detail::meter_event_params(e, true));
+  detail::set_json_body(r, nlohmann::json{{"events", std::move(list)}});
+  detail::set_key(r, idempotency_key);
+  return r;
+}
+
+/// The parameters of a request as a JSON object: the decoded form body of a v1 POST (every leaf a
+/// string), the query of a GET, or the JSON body of a v2 POST. A malformed body is a rejection
+/// (`api_error`).
+[[nodiscard]] inline result<nlohmann::json> request_params(const api_request& r) {
+  if (r.method == "GET") return form_decode(r.query);
+  const auto type = r.header("Content-Type").value_or(std::string_view{});
+  if (type.starts_with(detail::json_content_type)) {
+    if (r.body.empty()) return nlohmann::json::object();
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return rejection{error_code::api_error, "the JSON body of " + r.path + " is not a JSON object", {}};
+    }
+    return j;
+  }
+  return form_decode(r.body);
+}
+
+/// The request-log line (CONTRACT.md "Request log") of a usage request sent at `received_at`:
+/// `{"received_at", "method", "path", "idempotency_key"?, "params"}`. Nullopt for a request that
+/// is not a usage operation (summaries, session creation): those change nothing to replay. A v2
+/// adjustment is logged under the v1 path, the only one request logs know.
+[[nodiscard]] inline std::optional<nlohmann::json> request_log_entry(const api_request& r,
+                                                                     timestamp received_at) {
+  const auto which = classify(r.method, r.path);
+  if (!which) return std::nullopt;
+  std::string path = r.path;
+  switch (which->endpoint) {
+    case stripe_endpoint::v1_meter_events:
+    case stripe_endpoint::v1_meter_event_adjustments:
+    case stripe_endpoint::v1_usage_records:
+    case stripe_endpoint::v2_meter_events:
+    case stripe_endpoint::v2_meter_event_stream:
+      break;
+    case stripe_endpoint::v2_meter_event_adjustments:
+      // Same operation as v1's (M10); request logs name only the v1 path.
+      path = "/v1/billing/meter_event_adjustments";
+      break;
+    default:
+      return std::nullopt;
+  }
+  auto params = request_params(r);
+  if (!params) return std::nullopt;
+  nlohmann::json line = nlohmann::json::object();
+  line["received_at"] = to_unix(received_at);
+  line["method"] = r.method;
+  line["path"] = std::move(path);
+  if (auto key = r.idempotency_key()) line["idempotency_key"] = *key;
+  line["params"] = std::move(params).value();
+  return line;
+}
+
+}  // namespace meterkit
+// ---- end meterkit/stripe/wire/endpoints.hpp ----
+
+namespace meterkit {
+
+/// What a failed response says.
+struct api_error_info {
+  int http_status = 0;  ///< 0: no response (connection error)
+  std::string type;     ///< `invalid_request_error`, `api_error`, `rate_limit_error`, ...
+  std::string code;     ///< Stripe's `code`, may be empty
+  std::string message;
+  std::string param;
+  std::optional<bool> should_retry;  ///< `Stripe-Should-Retry`
+  bool idempotent_replayed = false;  ///< `Idempotent-Replayed: true`
+
+  friend bool operator==(const api_error_info&, const api_error_info&) = default;
+};
+
+namespace detail {
+[[nodiscard]] inline std::string json_text_member(const nlohmann::json& o, std::string_view key) {
+  const auto it = o.find(key);
+  if (it == o.end() || !it->is_string()) return {};
+  return it->get<std::string>();
+}
+}  // namespace detail
+
+/// The error of a response that did not succeed (status 0, or outside 2xx); nullopt for a success.
+/// A body that is not Stripe's error JSON still gives the status, with a generic message.
+[[nodiscard]] inline std::optional<api_error_info> api_error_of(const api_response& r) {
+  if (r.succeeded()) return std::nullopt;
+  api_error_info e;
+  e.http_status = r.status;
+  e.should_retry = r.should_retry_hint();
+  e.idempotent_replayed = r.idempotent_replayed();
+  if (r.connection_failed()) {
+    e.type = "api_connection_error";
+    e.message = "no response from the API (connection error or timeout)";
+    return e;
+  }
+  const auto body = nlohmann::json::parse(r.body, nullptr, false);
+  const nlohmann::json* error = nullptr;
+  if (!body.is_discarded() && body.is_object()) {
+    const auto it = body.find("error");
+    if (it != body.end() && it->is_object()) error = &*it;
+  }
+  if (error != nullptr) {
+    e.type = detail::json_text_member(*error, "type");
+    e.code = detail::json_text_member(*error, "code");
+    e.message = detail::json_text_member(*error, "message");
+    e.param = detail::json_text_member(*error, "param");
+  }
+  if (e.message.empty()) e.message = "HTTP " + std::to_string(r.status) + " from the API";
+  return e;
+}
+
+/// The meterkit code of an error (see the file comment); `endpoint` refines
+/// `invalid_request_error` on the usage records endpoint.
+[[nodiscard]] inline error_code error_code_of(const api_error_info& e,
+                                              std::optional<stripe_endpoint> endpoint = std::nullopt) {
+  if (e.http_status == 0) return error_code::api_error;
+  if (auto known = error_code_from_string(e.code)) {
+    switch (*known) {
+      case error_code::arithmetic_overflow:
+      case error_code::invalid_decimal:
+      case error_code::invalid_timestamp:
+      case error_code::invalid_configuration:
+        break;  // meterkit's own, never Stripe's
+      default:
+        return *known;
+    }
+  }
+  if (e.type == "idempotency_error" || e.code == "idempotency_key_in_use")
+    return error_code::idempotency_error;
+  if (e.http_status == 429 || e.type == "rate_limit_error") return error_code::rate_limit;
+  if (e.http_status == 401 || e.type == "authentication_error") return error_code::authentication_error;
+  if (endpoint == stripe_endpoint::v1_usage_records && e.type == "invalid_request_error") {
+    return e.param == "timestamp" ? error_code::usage_record_timestamp_out_of_period
+                                  : error_code::usage_record_invalid_parameter;
+  }
+  return error_code::api_error;
+}
+
+/// The error as a meterkit rejection: code, Stripe's message, Stripe's param.
+[[nodiscard]] inline rejection to_rejection(const api_error_info& e,
+                                            std::optional<stripe_endpoint> endpoint = std::nullopt) {
+  return rejection{error_code_of(e, endpoint), e.message, e.param};
+}
+
+/// The rejection of a failed response, nullopt for a success (for the endpoint of `request`).
+[[nodiscard]] inline std::optional<rejection> rejection_of(const api_request& request,
+                                                           const api_response& r) {
+  const auto e = api_error_of(r);
+  if (!e) return std::nullopt;
+  const auto which = classify(request.method, request.path);
+  return to_rejection(*e, which ? std::optional<stripe_endpoint>(which->endpoint) : std::nullopt);
+}
+
+/// An error body as Stripe writes it, for test servers and fakes: `{"error": {...}}`.
+[[nodiscard]] inline std::string error_body(std::string_view type, std::string_view code,
+                                            std::string_view message, std::string_view param = {}) {
+  nlohmann::json e = nlohmann::json::object();
+  e["type"] = type;
+  if (!code.empty()) e["code"] = code;
+  e["message"] = message;
+  if (!param.empty()) e["param"] = param;
+  return nlohmann::json{{"error", std::move(e)}}.dump();
+}
+
+}  // namespace meterkit
+// ---- end meterkit/stripe/wire/api_error.hpp ----
+// ---- begin meterkit/stripe/wire/client.hpp ----
+/// \file
+/// `stripe_client`: sends `api_request`s through a user-supplied transport with the official
+/// clients' retries and Stripe's rate limits (SPEC W1, W2, I1, I2). It does no I/O of its own:
+/// the transport talks to the network, the injected clock tells the time and waits, the injected
+/// random source draws jitter and generated keys.
+///
+/// One `send`:
+/// 1. a POST without `Idempotency-Key` gets a generated one (v2 always, v1 when retries are on);
+///    every attempt then carries the same key, so a retry cannot apply twice (W2, I2);
+/// 2. a meter event (`/v1` or `/v2/billing/meter_events`) is refused locally with `rate_limit`
+///    while another one for the same (customer, meter) is in flight (W1);
+/// 3. each attempt first takes a token from its endpoint class's bucket, waiting on the clock if
+///    none is there (W1);
+/// 4. the response is retried per `retry_policy` (connection errors, 409, 5xx,
+///    `Stripe-Should-Retry`, 429) after the policy's delay;
+/// 5. the result names the last response, the attempts, the rejection (error mapping of
+///    api_error.hpp) and whether Stripe answered from its idempotency store.
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include <meterkit/meterkit.hpp>
+// ---- begin meterkit/stripe/wire/rate_limit.hpp ----
+/// \file
+/// Client-side rate limiting with Stripe's limits as defaults (SPEC W1): a token bucket per
+/// endpoint class, driven by an injected clock, and the rule of at most one meter event in flight
+/// per (customer, meter).
+///
+/// | class | live | test |
+/// | --- | --- | --- |
+/// | writes (usage records, adjustments, sessions, other POSTs) | 100/s | 25/s |
+/// | reads (GET) | 100/s | 25/s |
+/// | meter events (`/v1` and `/v2/billing/meter_events`) | 1000/s | 1000/s |
+/// | meter event stream | 10 000 requests/s (of at most 100 events) | 10 000/s |
+///
+/// SPEC W1 gives test mode's 25/s for writes only; the meter-event classes keep their live figure
+/// in test mode (a decision; every rate is a parameter). A bucket holds one second of tokens.
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+
+#include <meterkit/meterkit.hpp>
+// ---- begin meterkit/stripe/wire/retry.hpp ----
+/// \file
+/// Retries as the official Stripe clients do them (SPEC W2, I1, I2), with time and chance injected
+/// so that tests never sleep and never depend on luck.
+///
+/// - Retry when: no response (connection error); `Stripe-Should-Retry: true`; a 409 (conflict, for
+///   example a concurrent request with the same idempotency key); a status >= 500. Never when
+///   `Stripe-Should-Retry: false`, and never more than `max_retries` times. A 429 is retried when
+///   the API says so with `Stripe-Should-Retry: true` (which it does for rate limits), or always
+///   with `retry_rate_limited` (W2; on by default).
+/// - Delay before retry n (n = retries so far, 0 for the first): `min(initial * 2^(n-1), max)`,
+///   times a jitter factor in [0.5, 1), but never below `initial`; and never below a `Retry-After`
+///   of at most `max_retry_after` seconds.
+/// - Every attempt carries the same `Idempotency-Key`; a POST without one gets a generated key
+///   (`meterkit-retry-<uuid>`) when retries are on (v1) or always (v2), as the clients do.
+///
+/// Defaults are the clients': 2 retries, 0.5 s initial delay, 5 s cap, Retry-After up to 60 s.
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include <meterkit/meterkit.hpp>
+
+namespace meterkit {
+
+/// Wall-clock time on the wire, in milliseconds (retry delays are fractions of a second).
+using wire_duration = std::chrono::milliseconds;
+using wire_time = std::chrono::sys_time<std::chrono::milliseconds>;
+
+/// A clock tells the time ...
+template <class C>
+concept wire_clock_now = requires(const C& c) {
+  { c.now() } -> std::convertible_to<wire_time>;
+};
+/// ... and waits (a test clock just moves on).
+template <class C>
+concept wire_clock_sleep = requires(C& c, wire_duration d) {
+  c.sleep_for(d);
+};
+/// What retries and rate limits need from time: `now()` and `sleep_for(d)`. The adapter reads no
+/// clock of its own; the caller injects one.
+template <class C>
+concept wire_clock = wire_clock_now<C> && wire_clock_sleep<C>;
+
+/// A source of chance: `r()` gives a double in [0, 1) (jitter, generated keys).
+template <class R>
+concept unit_random = std::invocable<R&> && std::convertible_to < std::invoke_result_t<R&>,
+double > ;
+
+namespace detail {
+template <class C>
+constexpr bool check_wire_clock() {
+  static_assert(
+      wire_clock_now<C>,
+      "meterkit: a wire clock needs now() returning meterkit::wire_time (see stripe/wire/retry.hpp)");
+  static_assert(
+      wire_clock_sleep<C>,
+      "meterkit: a wire clock needs sleep_for(meterkit::wire_duration) (see stripe/wire/retry.hpp)");
+  return true;
+}
+template <class R>
+constexpr bool check_unit_random() {
+  static_assert(unit_random<R>,
+                "meterkit: a random source is callable as r() and returns a double in [0, 1) "
+                "(see stripe/wire/retry.hpp)");
+  return true;
+}
+}  // namespace detail
+
+/// A clock that only moves when told: for tests, simulations and replays.
+class manual_clock {
+ public:
+  explicit manual_clock(wire_time start = wire_time{}) : now_(start) {}
+  [[nodiscard]] wire_time now() const noexcept { return now_; }
+  void sleep_for(wire_duration d) noexcept { now_ += std::max(d, wire_duration{0}); }
+  /// Moves to `t` if it is later.
+  void advance_to(wire_time t) noexcept { now_ = std::max(now_, t); }
+  /// The current time in whole seconds (what an API server would record as arrival).
+  [[nodiscard]] timestamp seconds_now() const noexcept { return std::chrono::floor<seconds>(now_); }
+
+ private:
+  wire_time now_;
+};
+
+/// The retry rules of the official clients, as parameters.
+struct retry_policy {
+  int max_retries = 2;
+  wire_duration initial_delay{500};
+  wire_duration max_delay{5000};
+  std::chrono::seconds max_retry_after{60};
+  /// W2: retry a 429 even without `Stripe-Should-Retry: true`.
+  bool retry_rate_limited = true;
+
+  /// Whether to retry after `retries_so_far` retries ended in `r`.
+  [[nodiscard]] bool should_retry(const api_response& r, int retries_so_far) const {
+    if (retries_so_far >= max_retries) return false;
+    if (r.connection_failed()) return true;
+    if (const auto hint = r.should_retry_hint()) return *hint;
+    if (r.status == 409) return true;
+    if (r.status == 429) return retry_rate_limited;
+    return r.status >= 500;
+  }
+
+  /// The wait before the next attempt, `retries_so_far` retries done, `unit` a draw in [0, 1),
+  /// `retry_after` the response's `Retry-After` in seconds, if any.
+  [[nodiscard]] wire_duration delay(int retries_so_far, double unit,
+                                    std::optional<std::int64_t> retry_after = std::nullopt) const {
+    const double initial = static_cast<double>(initial_delay.count());
+    double ms = std::min(initial * std::pow(2.0, retries_so_far - 1), static_cast<double>(max_delay.count()));
+    ms *= 0.5 * (1.0 + std::clamp(unit, 0.0, 1.0));
+    ms = std::max(initial, ms);
+    if (retry_after && *retry_after >= 0 && *retry_after <= max_retry_after.count()) {
+      ms = std::max(ms, static_cast<double>(*retry_after) * 1000.0);
+    }
+    return wire_duration{static_cast<std::int64_t>(std::llround(ms))};
+  }
+};
+
+/// `Retry-After` in whole seconds, when the response has one.
+[[nodiscard]] inline std::optional<std::int64_t> retry_after_seconds(const api_response& r) {
+  const auto v = r.header("Retry-After");
+  if (!v || v->empty() || v->size() > 9 || v->find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  std::int64_t s = 0;
+  for (const char c : *v) s = s * 10 + (c - '0');
+  return s;
+}
+
+/// A version-4 UUID drawn from `random` (for generated idempotency keys).
+template <class Random>
+[[nodiscard]] std::string random_uuid(Random& random) {
+  static_assert(detail::check_unit_random<Random>());
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 32; ++i) {
+    int nibble =
+        static_cast<int>(std::floor(std::clamp(static_cast<double>(random()), 0.0, 0.999999) * 16.0));
+    if (i == 12) nibble = 4;
+    if (i == 16) nibble = 8 + (nibble & 3);
+    if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
+    out += hex[nibble];
+  }
+  return out;
+}
+
+}  // namespace meterkit
+// ---- end meterkit/stripe/wire/retry.hpp ----
+
+namespace meterkit {
+
+/// The classes Stripe limits separately.
+enum class endpoint_class { writes, reads, meter_events, meter_event_stream };
+
+/// The class of a request: by endpoint, else GET = reads, anything else = writes.
+[[nodiscard]] inline endpoint_class endpoint_class_of(const api_request& r) {
+  if (const auto which = classify(r.method, r.path)) {
+    switch (which->endpoint) {
+      case stripe_endpoint::v1_meter_events:
+      case stripe_endpoint::v2_meter_events:
+        return endpoint_class::meter_events;
+      case stripe_endpoint::v2_meter_event_stream:
+        return endpoint_class::meter_event_stream;
+      default:
+        break;
+    }
+  }
+  return r.method == "GET" ? endpoint_class::reads : endpoint_class::writes;
+}
+
+/// Requests per second for each class (W1).
+struct rate_limits {
+  std::int64_t writes = 100;
+  std::int64_t reads = 100;
+  std::int64_t meter_events = 1000;
+  std::int64_t meter_event_stream = 10000;
+
+  [[nodiscard]] static constexpr rate_limits live() noexcept { return {}; }
+  [[nodiscard]] static constexpr rate_limits test() noexcept { return {25, 25, 1000, 10000}; }
+  [[nodiscard]] static constexpr rate_limits for_mode(bool livemode) noexcept {
+    return livemode ? live() : test();
+  }
+  [[nodiscard]] constexpr std::int64_t of(endpoint_class c) const noexcept {
+    switch (c) {
+      case endpoint_class::writes:
+        return writes;
+      case endpoint_class::reads:
+        return reads;
+      case endpoint_class::meter_events:
+        return meter_events;
+      case endpoint_class::meter_event_stream:
+        return meter_event_stream;
+    }
+    return writes;
+  }
+};
+
+/// A token bucket of `per_second` tokens a second holding at most one second's worth, exact in
+/// integer arithmetic (milli-tokens, milliseconds).
+class token_bucket {
+ public:
+  explicit token_bucket(std::int64_t per_second, wire_time start = wire_time{})
+      : rate_(per_second), milli_tokens_(capacity()), last_(start) {
+    if (per_second < 1)
+      METERKIT_THROW(configuration_error("rate_limits", "a rate must be at least 1 per second"));
+  }
+
+  /// Takes one token at `now` or later: returns how long to wait first (0 if one is there). The
+  /// token is reserved either way, so callers that wait the returned time stay within the rate.
+  [[nodiscard]] wire_duration reserve(wire_time now) {
+    refill(now);
+    milli_tokens_ -= 1000;
+    if (milli_tokens_ >= 0) return wire_duration{0};
+    return wire_duration{(-milli_tokens_ + rate_ - 1) / rate_};
+  }
+  /// Whether a token is there at `now` (nothing is taken).
+  [[nodiscard]] bool available(wire_time now) {
+    refill(now);
+    return milli_tokens_ >= 1000;
+  }
+  [[nodiscard]] std::int64_t per_second() const noexcept { return rate_; }
+
+ private:
+  [[nodiscard]] std::int64_t capacity() const noexcept { return rate_ * 1000; }
+  void refill(wire_time now) {
+    if (now <= last_) return;
+    const std::int64_t elapsed = (now - last_).count();
+    const std::int64_t room = capacity() - milli_tokens_;
+    milli_tokens_ += elapsed >= room / rate_ + 1 ? room : elapsed * rate_;
+    milli_tokens_ = std::min(milli_tokens_, capacity());
+    last_ = now;
+  }
+
+  std::int64_t rate_;
+  std::int64_t milli_tokens_;
+  wire_time last_;
+};
+
+/// One bucket per endpoint class.
+class rate_limiter {
+ public:
+  explicit rate_limiter(rate_limits limits = rate_limits::live(), wire_time start = wire_time{})
+      : limits_(limits),
+        buckets_{token_bucket(limits.writes, start), token_bucket(limits.reads, start),
+                 token_bucket(limits.meter_events, start), token_bucket(limits.meter_event_stream, start)} {}
+
+  /// Reserves a token for a request of class `c` at `now`; returns the wait before sending.
+  [[nodiscard]] wire_duration reserve(endpoint_class c, wire_time now) {
+    return buckets_[static_cast<std::size_t>(c)].reserve(now);
+  }
+  [[nodiscard]] const rate_limits& limits() const noexcept { return limits_; }
+
+ private:
+  rate_limits limits_;
+  std::array<token_bucket, 4> buckets_;
+};
+
+/// At most one meter event in flight per (customer, meter) (W1). Thread-safe.
+class in_flight_meter_events {
+ public:
+  /// Marks (customer, event name) busy; false when it already is.
+  [[nodiscard]] bool try_begin(const std::string& customer, const std::string& event_name) {
+    const std::lock_guard lock(mutex_);
+    return busy_.emplace(customer, event_name).second;
+  }
+  void end(const std::string& customer, const std::string& event_name) {
+    const std::lock_guard lock(mutex_);
+    busy_.erase({customer, event_name});
+  }
+  [[nodiscard]] std::size_t size() const {
+    const std::lock_guard lock(mutex_);
+    return busy_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<std::pair<std::string, std::string>> busy_;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/stripe/wire/rate_limit.hpp ----
+
+namespace meterkit {
+
+/// What a client may change.
+struct client_options {
+  retry_policy retry;
+  /// Requests per second per class; default: `rate_limits::for_mode(settings.livemode())`.
+  std::optional<rate_limits> limits;
+  /// The payload key that names the customer of a meter event (for the in-flight rule, W1).
+  std::string customer_payload_key = "stripe_customer_id";
+};
+
+/// The outcome of one `send`.
+struct call_result {
+  api_request request;    ///< as sent, with its idempotency key
+  api_response response;  ///< the last response (status 0: none came)
+  int attempts = 0;       ///< 0 when refused locally
+  std::optional<rejection> error;
+  bool replayed = false;  ///< `Idempotent-Replayed: true` on the last response (I2)
+
+  [[nodiscard]] bool succeeded() const noexcept { return !error.has_value(); }
+};
+
+/// Counters over the client's life.
+struct client_stats {
+  std::uint64_t requests = 0;  ///< calls of `send`
+  std::uint64_t attempts = 0;  ///< transport calls
+  std::uint64_t retries = 0;
+  std::uint64_t refused_in_flight = 0;
+  wire_duration rate_limit_wait{0};
+  wire_duration retry_wait{0};
+};
+
+template <class Transport, class Clock, class Random>
+class stripe_client {
+  static_assert(detail::check_transport<Transport>());
+  static_assert(detail::check_wire_clock<Clock>());
+  static_assert(detail::check_unit_random<Random>());
+
+ public:
+  stripe_client(api_settings settings, Transport transport, Clock& clock, Random& random,
+                client_options options = {})
+      : settings_(std::move(settings)),
+        transport_(std::move(transport)),
+        clock_(&clock),
+        random_(&random),
+        options_(std::move(options)),
+        limiter_(options_.limits.value_or(rate_limits::for_mode(settings_.livemode())), clock.now()) {}
+
+  [[nodiscard]] const api_settings& settings() const noexcept { return settings_; }
+  [[nodiscard]] const client_options& options() const noexcept { return options_; }
+  [[nodiscard]] const client_stats& stats() const noexcept { return stats_; }
+  [[nodiscard]] Clock& clock() noexcept { return *clock_; }
+  [[nodiscard]] Transport& transport() noexcept { return transport_; }
+
+  /// Sends `request` with retries and rate limits (see the file comment).
+  call_result send(api_request request) {
+    ++stats_.requests;
+    call_result out;
+    const auto which = classify(request.method, request.path);
+    if (request.method == "POST" && !request.idempotency_key()) {
+      const bool v2 = which ? is_v2(which->endpoint) : request.path.starts_with("/v2/");
+      if (v2 || options_.retry.max_retries > 0) {
+        request.set_header("Idempotency-Key", "meterkit-retry-" + random_uuid(*random_));
+      }
+    }
+    const auto target = in_flight_target(request, which);
+    if (target && !in_flight_.try_begin(target->first, target->second)) {
+      ++stats_.refused_in_flight;
+      out.request = std::move(request);
+      out.error = rejection{error_code::rate_limit,
+                            "a meter event for customer \"" + target->first + "\" and event name \"" +
+                                target->second + "\" is already in flight (W1: one at a time)",
+                            {}};
+      return out;
+    }
+    // Releases the (customer, meter) slot however the attempts end (a transport may throw).
+    struct release_slot {
+      in_flight_meter_events* registry;
+      const std::optional<std::pair<std::string, std::string>>* slot;
+      ~release_slot() {
+        if (*slot) registry->end((*slot)->first, (*slot)->second);
+      }
+    } release{&in_flight_, &target};
+    const endpoint_class cls = endpoint_class_of(request);
+    for (int retries = 0;; ++retries) {
+      const wire_duration wait = limiter_.reserve(cls, clock_->now());
+      if (wait.count() > 0) {
+        stats_.rate_limit_wait += wait;
+        clock_->sleep_for(wait);
+      }
+      ++out.attempts;
+      ++stats_.attempts;
+      out.response = transport_(static_cast<const api_request&>(request));
+      if (!options_.retry.should_retry(out.response, retries)) break;
+      const wire_duration delay =
+          options_.retry.delay(retries, static_cast<double>((*random_)()), retry_after_seconds(out.response));
+      ++stats_.retries;
+      stats_.retry_wait += delay;
+      clock_->sleep_for(delay);
+    }
+    out.replayed = out.response.idempotent_replayed();
+    out.error = rejection_of(request, out.response);
+    out.request = std::move(request);
+    return out;
+  }
+
+  /// The in-flight registry (shared meaning across threads: one per client).
+  [[nodiscard]] in_flight_meter_events& in_flight() noexcept { return in_flight_; }
+
+ private:
+  /// (customer, event name) of a single meter event request.
+  [[nodiscard]] std::optional<std::pair<std::string, std::string>> in_flight_target(
+      const api_request& r, const std::optional<endpoint_of_request>& which) const {
+    if (!which || (which->endpoint != stripe_endpoint::v1_meter_events &&
+                   which->endpoint != stripe_endpoint::v2_meter_events))
+      return std::nullopt;
+    auto params = request_params(r);
+    if (!params) return std::nullopt;
+    const auto& p = params.value();
+    const auto name = p.find("event_name");
+    const auto payload = p.find("payload");
+    if (name == p.end() || !name->is_string() || payload == p.end() || !payload->is_object())
+      return std::nullopt;
+    const auto customer = payload->find(options_.customer_payload_key);
+    if (customer == payload->end() || !customer->is_string()) return std::nullopt;
+    return std::pair{customer->template get<std::string>(), name->template get<std::string>()};
+  }
+
+  api_settings settings_;
+  Transport transport_;
+  Clock* clock_;
+  Random* random_;
+  client_options options_;
+  rate_limiter limiter_;
+  in_flight_meter_events in_flight_;
+  client_stats stats_;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/stripe/wire/client.hpp ----
+// ---- begin meterkit/stripe/wire/meter_event_stream.hpp ----
+/// \file
+/// The v2 high-throughput meter event stream (SPEC W1, D7): sessions created, reused and
+/// refreshed, and events sent in batches of at most 100.
+///
+/// `POST /v2/billing/meter_event_session` (with the secret key) answers an `authentication_token`
+/// valid 15 minutes; stream requests go to the meter-events host with that token as bearer. The
+/// stream keeps one session and creates a new one when there is none, when it expires within
+/// `refresh_before_expiry`, or when Stripe answers `billing_meter_event_session_expired` (then the
+/// batch is sent again once, with the same idempotency key). Each batch carries the key given by
+/// the caller's `key_for(batch)` or, without one, a generated key (every attempt of a batch reuses
+/// it, W2).
+
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <meterkit/meterkit.hpp>
+// ---- begin meterkit/stripe/wire/objects.hpp ----
+/// \file
+/// Stripe's response objects for the usage endpoints read back into meterkit types (SPEC M2, M10,
+/// M13, L1, L6, W1): `billing.meter_event` / `v2.billing.meter_event`,
+/// `billing.meter_event_adjustment`, `usage_record`, lists of `billing.meter_event_summary` and of
+/// `usage_record_summary`, and `v2.billing.meter_event_session`. Each reader takes the whole
+/// response: a failed one gives its rejection (api_error.hpp), a body of the wrong shape an
+/// `api_error` rejection naming what was wrong. Writers of the same objects serve test servers.
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <meterkit/meterkit.hpp>
+
+namespace meterkit {
+
+/// A meter event as Stripe echoes it.
+struct meter_event_object {
+  meter_event_request event;
+  timestamp created{};
+  bool livemode = false;
+};
+
+/// A meter event adjustment as Stripe echoes it (`status`: `pending` or `complete`).
+struct meter_event_adjustment_object {
+  std::string id;
+  meter_event_adjustment_request adjustment;
+  std::string status;
+  bool livemode = false;
+};
+
+/// A usage record (L1) as Stripe echoes it.
+struct usage_record_object {
+  std::string id;
+  std::string subscription_item;
+  std::int64_t quantity = 0;
+  timestamp time{};
+  bool livemode = false;
+};
+
+/// One page of a list.
+template <class T>
+struct list_page {
+  std::vector<T> data;
+  bool has_more = false;
+};
+
+/// One `billing.meter_event_summary` (M13).
+struct meter_event_summary_object {
+  std::string id;
+  std::string meter;
+  event_summary summary;
+};
+
+/// One `usage_record_summary` (L6).
+struct usage_record_summary_object {
+  std::string id;
+  std::string subscription_item;
+  std::optional<std::string> invoice;
+  period service_period;
+  std::int64_t total_usage = 0;
+};
+
+/// A `v2.billing.meter_event_session`: the token the stream authenticates with, and its expiry
+/// (W1: 15 minutes after creation).
+struct meter_event_session {
+  std::string id;
+  std::string authentication_token;
+  timestamp created{};
+  timestamp expires_at{};
+  bool livemode = false;
+
+  friend bool operator==(const meter_event_session&, const meter_event_session&) = default;
+};
+
+namespace detail {
+
+[[nodiscard]] inline rejection shape_error(std::string_view object, const std::string& what) {
+  return rejection{
+      error_code::api_error, "unexpected " + std::string(object) + " in the response: " + what, {}};
+}
+
+/// The JSON body of a successful response, or the rejection of a failed or unreadable one.
+[[nodiscard]] inline result<nlohmann::json> success_body(const api_response& r, std::string_view object) {
+  if (auto e = api_error_of(r)) return to_rejection(*e);
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return shape_error(object, "the body is not a JSON object");
+  return j;
+}
+
+[[nodiscard]] inline std::optional<std::int64_t> json_whole_number(const nlohmann::json& j) {
+  if (j.is_number_integer()) return j.get<std::int64_t>();
+  if (j.is_number_float()) {
+    const double d = j.get<double>();
+    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.2e18) return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
+}
+
+/// A time member: unix seconds (v1) or RFC 3339 (v2).
+[[nodiscard]] inline std::optional<timestamp> json_any_time(const nlohmann::json& o, std::string_view key) {
+  const auto it = o.find(key);
+  if (it == o.end()) return std::nullopt;
+  if (it->is_number_integer()) return from_unix(it->get<std::int64_t>());
+  if (it->is_string()) {
+    auto t = parse_time(it->get<std::string>());
+    if (t) return *t;
+  }
+  return std::nullopt;
+}
+
+[[nodiscard]] inline bool json_flag(const nlohmann::json& o, std::string_view key) {
+  const auto it = o.find(key);
+  return it != o.end() && it->is_boolean() && it->get<bool>();
+}
+
+/// Runs a reader of F's usage objects, turning its `json_value_error` into a rejection.
+template <class Fn>
+[[nodiscard]] auto guarded_read(std::string_view object, Fn&& fn) -> result<decltype(fn())> {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  try {
+    return fn();
+  } catch (const json_value_error& e) {
+    return shape_error(object, e.what());
+  }
+#else
+  (void)object;
+  return fn();
+#endif
+}
+
+template <class T, class Fn>
+[[nodiscard]] result<list_page<T>> read_list(const api_response& r, std::string_view object, Fn&& one) {
+  auto body = success_body(r, "list");
+  if (!body) return body.error();
+  const auto& j = body.value();
+  const auto data = j.find("data");
+  if (json_text_member(j, "object") != "list" || data == j.end() || !data->is_array()) {
+    return shape_error("list", "expected {\"object\": \"list\", \"data\": [...]}");
+  }
+  list_page<T> page;
+  page.has_more = json_flag(j, "has_more");
+  for (const auto& item : *data) {
+    if (!item.is_object() || json_text_member(item, "object") != object) {
+      return shape_error(object, "a list element is not a " + std::string(object));
+    }
+    auto one_item = one(item);
+    if (!one_item) return one_item.error();
+    page.data.push_back(std::move(one_item).value());
+  }
+  return page;
+}
+
+}  // namespace detail
+
+/// `billing.meter_event` (v1) or `v2.billing.meter_event` (v2, RFC 3339 times).
+[[nodiscard]] inline result<meter_event_object> meter_event_from_response(const api_response& r) {
+  auto body = detail::success_body(r, "meter event");
+  if (!body) return body.error();
+  const auto& j = body.value();
+  const auto object = detail::json_text_member(j, "object");
+  if (object != "billing.meter_event" && object != "v2.billing.meter_event") {
+    return detail::shape_error("meter event", "object is \"" + object + "\"");
+  }
+  auto event = detail::guarded_read("meter event", [&] { return meter_event_from_json(j, json_path{}); });
+  if (!event) return event.error();
+  meter_event_object out;
+  out.event = std::move(event).value();
+  out.created = detail::json_any_time(j, "created").value_or(timestamp{});
+  out.livemode = detail::json_flag(j, "livemode");
+  return out;
+}
+
+/// `billing.meter_event_adjustment` (v1) or `v2.billing.meter_event_adjustment`.
+[[nodiscard]] inline result<meter_event_adjustment_object> meter_event_adjustment_from_response(
+    const api_response& r) {
+  auto body = detail::success_body(r, "meter event adjustment");
+  if (!body) return body.error();
+  const auto& j = body.value();
+  const auto object = detail::json_text_member(j, "object");
+  if (object != "billing.meter_event_adjustment" && object != "v2.billing.meter_event_adjustment") {
+    return detail::shape_error("meter event adjustment", "object is \"" + object + "\"");
+  }
+  auto adjustment = detail::guarded_read("meter event adjustment",
+                                         [&] { return meter_event_adjustment_from_json(j, json_path{}); });
+  if (!adjustment) return adjustment.error();
+  return meter_event_adjustment_object{detail::json_text_member(j, "id"), std::move(adjustment).value(),
+                                       detail::json_text_member(j, "status"),
+                                       detail::json_flag(j, "livemode")};
+}
+
+/// `usage_record` (L1).
+[[nodiscard]] inline result<usage_record_object> usage_record_from_response(const api_response& r) {
+  auto body = detail::success_body(r, "usage record");
+  if (!body) return body.error();
+  const auto& j = body.value();
+  if (detail::json_text_member(j, "object") != "usage_record")
+    return detail::shape_error("usage record", "object is not \"usage_record\"");
+  const auto q = j.find("quantity");
+  const auto t = detail::json_any_time(j, "timestamp");
+  if (q == j.end() || !q->is_number_integer() || !t)
+    return detail::shape_error("usage record", "needs an integer quantity and timestamp");
+  return usage_record_object{detail::json_text_member(j, "id"),
+                             detail::json_text_member(j, "subscription_item"), q->get<std::int64_t>(), *t,
+                             detail::json_flag(j, "livemode")};
+}
+
+/// A page of `billing.meter_event_summary` (M13); `aggregated_value` must be a whole number.
+[[nodiscard]] inline result<list_page<meter_event_summary_object>> meter_event_summaries_from_response(
+    const api_response& r) {
+  return detail::read_list<meter_event_summary_object>(
+      r, "billing.meter_event_summary", [](const nlohmann::json& j) -> result<meter_event_summary_object> {
+        const auto start = detail::json_any_time(j, "start_time");
+        const auto end = detail::json_any_time(j, "end_time");
+        const auto v = j.find("aggregated_value");
+        const auto value = v == j.end() ? std::nullopt : detail::json_whole_number(*v);
+        if (!start || !end || !value)
+          return detail::shape_error("meter event summary",
+                                     "needs start_time, end_time and a whole aggregated_value");
+        return meter_event_summary_object{detail::json_text_member(j, "id"),
+                                          detail::json_text_member(j, "meter"),
+                                          event_summary{period{*start, *end}, *value}};
+      });
+}
+
+/// A page of `usage_record_summary` (L6), newest period first as Stripe sends them.
+[[nodiscard]] inline result<list_page<usage_record_summary_object>> usage_record_summaries_from_response(
+    const api_response& r) {
+  return detail::read_list<usage_record_summary_object>(
+      r, "usage_record_summary", [](const nlohmann::json& j) -> result<usage_record_summary_object> {
+        const auto p = j.find("period");
+        const auto total = j.find("total_usage");
+        if (p == j.end() || !p->is_object() || total == j.end() || !total->is_number_integer())
+          return detail::shape_error("usage record summary", "needs period and an integer total_usage");
+        const auto start = detail::json_any_time(*p, "start");
+        const auto end = detail::json_any_time(*p, "end");
+        if (!start || !end)
+          return detail::shape_error("usage record summary", "needs period.start and period.end");
+        const auto invoice = detail::json_text_member(j, "invoice");
+        return usage_record_summary_object{
+            detail::json_text_member(j, "id"), detail::json_text_member(j, "subscription_item"),
+            invoice.empty() ? std::nullopt : std::optional<std::string>(invoice), period{*start, *end},
+            total->get<std::int64_t>()};
+      });
+}
+
+/// `v2.billing.meter_event_session` (W1).
+[[nodiscard]] inline result<meter_event_session> meter_event_session_from_response(const api_response& r) {
+  auto body = detail::success_body(r, "meter event session");
+  if (!body) return body.error();
+  const auto& j = body.value();
+  const auto token = detail::json_text_member(j, "authentication_token");
+  const auto created = detail::json_any_time(j, "created");
+  const auto expires = detail::json_any_time(j, "expires_at");
+  if (detail::json_text_member(j, "object") != "v2.billing.meter_event_session" || token.empty() ||
+      !expires) {
+    return detail::shape_error("meter event session", "needs object, authentication_token and expires_at");
+  }
+  return meter_event_session{detail::json_text_member(j, "id"), token,
+                             created.value_or(*expires - seconds{900}), *expires,
+                             detail::json_flag(j, "livemode")};
+}
+
+// ---- writers, for test servers ------------------------------------------------------------------
+
+/// The body Stripe answers a meter event with (`v2`: RFC 3339 times and the v2 object name).
+[[nodiscard]] inline std::string meter_event_body(const meter_event_request& e, timestamp created, bool v2) {
+  nlohmann::json j = nlohmann::json::object();
+  j["object"] = v2 ? "v2.billing.meter_event" : "billing.meter_event";
+  j["event_name"] = e.event_name;
+  nlohmann::json payload = nlohmann::json::object();
+  for (const auto& [k, v] : e.payload) payload[k] = v;
+  j["payload"] = std::move(payload);
+  if (e.identifier) j["identifier"] = *e.identifier;
+  const timestamp t = e.event_time.value_or(created);
+  if (v2) {
+    j["timestamp"] = format_rfc3339(t);
+    j["created"] = format_rfc3339(created);
+  } else {
+    j["timestamp"] = to_unix(t);
+    j["created"] = to_unix(created);
+  }
+  j["livemode"] = false;
+  return j.dump();
+}
+
+/// The body of a meter event session created at `created` with `token`.
+[[nodiscard]] inline std::string meter_event_session_body(std::string_view id, std::string_view token,
+                                                          timestamp created, timestamp expires_at) {
+  return nlohmann::json{{"object", "v2.billing.meter_event_session"},
+                        {"id", id},
+                        {"authentication_token", token},
+                        {"created", format_rfc3339(created)},
+                        {"expires_at", format_rfc3339(expires_at)},
+                        {"livemode", false}}
+      .dump();
+}
+
+}  // namespace meterkit
+// ---- end meterkit/stripe/wire/objects.hpp ----
+
+namespace meterkit {
+
+struct stream_options {
+  /// Refresh a session this long before its `expires_at`.
+  wire_duration refresh_before_expiry{60'000};
+  /// At most this many events per request (W1: 100).
+  std::size_t batch_size = max_stream_events;
+};
+
+/// One stream request: which events it carried and how it went.
+struct stream_batch_result {
+  std::size_t first = 0;  ///< index of its first event in the input
+  std::size_t count = 0;
+  call_result call;
+};
+
+struct stream_result {
+  std::vector<stream_batch_result> batches;
+  [[nodiscard]] bool succeeded() const {
+    return std::all_of(batches.begin(), batches.end(), [](const auto& b) { return b.call.succeeded(); });
+  }
+};
+
+/// Chooses the idempotency key of a batch (nullopt: a generated one).
+using stream_key_function = std::function<std::optional<std::string>(std::span<const meter_event_request>)>;
+
+template <class Client>
+class meter_event_stream {
+ public:
+  explicit meter_event_stream(Client& client, stream_options options = {})
+      : client_(&client), options_(options) {
+    if (options_.batch_size < 1 || options_.batch_size > max_stream_events) {
+      METERKIT_THROW(configuration_error("batch_size", "a stream batch holds 1 to 100 events (W1)"));
+    }
+  }
+
+  /// Sends `events` in order, in batches of at most `batch_size`. A batch whose session cannot
+  /// be had fails with the session's rejection; later batches are still tried.
+  stream_result send(std::span<const meter_event_request> events, const stream_key_function& key_for = {}) {
+    stream_result out;
+    for (std::size_t first = 0; first < events.size(); first += options_.batch_size) {
+      const auto batch = events.subspan(first, std::min(options_.batch_size, events.size() - first));
+      const std::optional<std::string> key = key_for ? key_for(batch) : std::nullopt;
+      out.batches.push_back(stream_batch_result{first, batch.size(), send_batch(batch, key)});
+    }
+    return out;
+  }
+
+  /// The current session, if any.
+  [[nodiscard]] const std::optional<meter_event_session>& session() const noexcept { return session_; }
+  /// Sessions created so far.
+  [[nodiscard]] std::size_t sessions_created() const noexcept { return sessions_created_; }
+  /// Stream requests sent so far (one per batch and session refresh retry).
+  [[nodiscard]] std::size_t stream_requests() const noexcept { return stream_requests_; }
+
+ private:
+  [[nodiscard]] bool session_fresh() const {
+    if (!session_) return false;
+    const wire_time expires = std::chrono::time_point_cast<wire_duration>(session_->expires_at);
+    return client_->clock().now() + options_.refresh_before_expiry < expires;
+  }
+
+  /// A usable session, or the rejection that prevented one.
+  std::optional<rejection> ensure_session() {
+    if (session_fresh()) return std::nullopt;
+    session_.reset();
+    call_result created = client_->send(meter_event_session_v2(client_->settings()));
+    if (!created.succeeded()) return created.error;
+    auto s = meter_event_session_from_response(created.response);
+    if (!s) return s.error();
+    session_ = std::move(s).value();
+    ++sessions_created_;
+    return std::nullopt;
+  }
+
+  call_result send_batch(std::span<const meter_event_request> batch, std::optional<std::string> key) {
+    for (int attempt = 0;; ++attempt) {
+      if (auto why = ensure_session()) {
+        call_result failed;
+        failed.error = std::move(why);
+        return failed;
+      }
+      ++stream_requests_;
+      call_result r = client_->send(
+          meter_event_stream_v2(client_->settings(), session_->authentication_token, batch, key));
+      if (attempt == 0 && r.error && r.error->code == error_code::billing_meter_event_session_expired) {
+        session_.reset();  // expired early: a new session, the same batch and key once more
+        key = r.request.idempotency_key();
+        continue;
+      }
+      return r;
+    }
+  }
+
+  Client* client_;
+  stream_options options_;
+  std::optional<meter_event_session> session_;
+  std::size_t sessions_created_ = 0;
+  std::size_t stream_requests_ = 0;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/stripe/wire/meter_event_stream.hpp ----
 // ---- end meterkit/stripe.hpp ----
