@@ -22,6 +22,7 @@ if(KIND STREQUAL "find_package")
       "-DCMAKE_PREFIX_PATH=${WORK_DIR}/stage")
   run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
   run("${WORK_DIR}/build/consumer")
+  run("${WORK_DIR}/build/stripe_consumer")
   # The pkg-config file of the same staging install.
   find_program(PKG_CONFIG pkg-config REQUIRED)
   set(ENV{PKG_CONFIG_PATH} "${WORK_DIR}/stage/share/pkgconfig")
