@@ -31,4 +31,5 @@
 #include <meterkit/stripe/wire/meter_event_stream.hpp>
 #include <meterkit/stripe/wire/objects.hpp>
 #include <meterkit/stripe/wire/rate_limit.hpp>
+#include <meterkit/stripe/wire/reporter.hpp>
 #include <meterkit/stripe/wire/retry.hpp>
