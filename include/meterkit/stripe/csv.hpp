@@ -29,6 +29,10 @@ namespace meterkit {
 /// Reads the records of one CSV input, one at a time.
 class csv_reader {
  public:
+  /// The most fields one record may have; more makes the input unusable (a binary or mangled file
+  /// would otherwise cost memory per field).
+  static constexpr std::size_t max_fields = 65536;
+
   csv_reader(input_source& source, const read_options& options) : buffer_(source, options) {
     buffer_.skip_bom();
   }
@@ -134,6 +138,14 @@ class csv_reader {
     }
   }
 
+  void add_cell(const char* data, std::size_t size, text_position at) {
+    if (cells_.size() == max_fields) {
+      fail(at, "more than " + std::to_string(max_fields) + " fields in one record; is this a CSV file?");
+    }
+    cells_.emplace_back(data, size);
+    places_.push_back(at);
+  }
+
   void check_text(std::string_view record) const {
     const std::size_t bad = detail::find_invalid_utf8(record);
     if (bad == record.size()) return;
@@ -149,8 +161,7 @@ class csv_reader {
       const void* comma = std::memchr(record + start, ',', length - start);
       const std::size_t stop =
           comma ? static_cast<std::size_t>(static_cast<const char*>(comma) - record) : length;
-      cells_.emplace_back(record + start, stop - start);
-      places_.push_back({line_, start + 1});
+      add_cell(record + start, stop - start, {line_, start + 1});
       if (comma == nullptr) break;
       start = stop + 1;
     }
@@ -165,7 +176,6 @@ class csv_reader {
     const auto place = [&](std::size_t offset) { return text_position{line, offset - line_start + 1}; };
     for (;;) {
       const text_position at = place(pos);
-      places_.push_back(at);
       if (pos < length && r[pos] == '"') {
         const std::size_t cell_begin = pos;  // unescaped text is written from here on
         std::size_t write = pos;
@@ -191,7 +201,7 @@ class csv_reader {
           pos = q + 1;
           break;
         }
-        cells_.emplace_back(r + cell_begin, write - cell_begin);
+        add_cell(r + cell_begin, write - cell_begin, at);
         if (pos < length && r[pos] != ',') {
           fail(place(pos), "expected ',' or the end of the line after a closing quote, found " +
                                detail::describe_byte(r[pos]));
@@ -205,7 +215,7 @@ class csv_reader {
           }
           ++stop;
         }
-        cells_.emplace_back(r + pos, stop - pos);
+        add_cell(r + pos, stop - pos, at);
         pos = stop;
       }
       if (pos >= length) break;

@@ -151,6 +151,18 @@ BOOST_AUTO_TEST_CASE(D6_an_oversized_record_is_an_input_error_not_an_allocation)
   BOOST_TEST(open_quote.message().find("is a quoted field not closed?") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(D6_a_record_with_too_many_fields_is_an_input_error) {
+  const std::string many(csv_reader::max_fields, ',');  // max_fields + 1 empty fields
+  const auto plain = error_of("a\n" + many + "\n");
+  BOOST_TEST(plain.line() == 2u);
+  BOOST_TEST(plain.column() == csv_reader::max_fields + 1);
+  BOOST_TEST(plain.message().find("more than 65536 fields") != std::string::npos);
+  const auto quoted = error_of("\"a\"" + many + "\n");
+  BOOST_TEST(quoted.message().find("more than 65536 fields") != std::string::npos);
+  BOOST_TEST(records_of(std::string(csv_reader::max_fields - 1, ',') + "\n").front().cells.size() ==
+             csv_reader::max_fields);
+}
+
 BOOST_AUTO_TEST_CASE(D2_written_records_read_back_identically_at_any_block_size) {
   const auto seed = std::random_device{}();
   BOOST_TEST_MESSAGE("seed " << seed);
