@@ -69,7 +69,7 @@ class basic_any_meter {
                                                              window_kind grouping, timestamp as_of) const {
     return std::visit([&](const auto& m) { return m.summaries(customer, p, grouping, as_of); }, m_);
   }
-  [[nodiscard]] std::span<const event_record> records(key_type customer) const {
+  [[nodiscard]] std::vector<event_record> records(key_type customer) const {
     return std::visit([&](const auto& m) { return m.records(customer); }, m_);
   }
   /// Calls `fn(meter)` with the compiled meter.

@@ -35,6 +35,68 @@ inline constexpr period all_time{from_unix(-(std::int64_t{1} << 62)), from_unix(
 /// An `as_of` later than every arrival and every cancellation: "everything accepted so far".
 inline constexpr timestamp end_of_time = from_unix(std::numeric_limits<std::int64_t>::max() - 1);
 
+/// The surviving event of one window in a running state: event time, arrival, value (24 bytes;
+/// the window is the one of `time`).
+struct window_survivor {
+  timestamp time{};
+  std::uint64_t arrival = 0;
+  std::int64_t value = 0;
+
+  [[nodiscard]] constexpr sample to_sample() const noexcept { return sample{time, arrival, value}; }
+  friend constexpr bool operator==(const window_survivor&, const window_survivor&) = default;
+};
+
+namespace detail {
+
+/// Where an event goes among the window survivors (M8: the greatest arrival survives).
+enum class survivor_change { inserted, replaced, ignored };
+struct survivor_slot {
+  survivor_change change = survivor_change::ignored;
+  std::size_t index = 0;  ///< where to insert, or the survivor to replace
+};
+
+/// Where `x` goes in `survivors` (one per window of `W`, sorted by time), without changing them.
+/// Events in the last window or a later one take O(1).
+template <class W>
+survivor_slot locate_survivor(const std::vector<window_survivor>& survivors, const window_survivor& x) {
+  const timestamp w = W::floor(x.time);
+  if (survivors.empty() || W::floor(survivors.back().time) < w)
+    return {survivor_change::inserted, survivors.size()};
+  std::size_t k = survivors.size() - 1;
+  if (W::floor(survivors[k].time) != w) {
+    k = static_cast<std::size_t>(
+        std::lower_bound(survivors.begin(), survivors.end(), w,
+                         [](const window_survivor& s, timestamp t) { return s.time < t; }) -
+        survivors.begin());
+    if (W::floor(survivors[k].time) != w) return {survivor_change::inserted, k};
+  }
+  if (survivors[k].arrival >= x.arrival)
+    return {survivor_change::ignored, k};  // an older arrival never replaces
+  return {survivor_change::replaced, k};
+}
+
+/// Applies a `locate_survivor` result.
+inline void commit_survivor(std::vector<window_survivor>& survivors, survivor_slot slot,
+                            const window_survivor& x) {
+  if (slot.change == survivor_change::inserted) {
+    survivors.insert(survivors.begin() + static_cast<std::ptrdiff_t>(slot.index), x);
+  } else if (slot.change == survivor_change::replaced) {
+    survivors[slot.index] = x;
+  }
+}
+
+/// The survivor of the window of `t`, if any.
+template <class W>
+window_survivor* find_survivor(std::vector<window_survivor>& survivors, timestamp t) {
+  const timestamp w = W::floor(t);
+  auto it = std::lower_bound(survivors.begin(), survivors.end(), w,
+                             [](const window_survivor& s, timestamp x) { return s.time < x; });
+  if (it == survivors.end() || W::floor(it->time) != w) return nullptr;
+  return &*it;
+}
+
+}  // namespace detail
+
 /// One customer's records with the general bitemporal query and an O(1) fast path.
 template <class Formula, class Ingestion>
 class customer_history {
@@ -47,11 +109,7 @@ class customer_history {
 
   /// Adds one record (possibly already cancelled). `(time, arrival)` must be new.
   void add(const event_record& r) {
-    auto pos = std::upper_bound(records_.begin(), records_.end(), r, record_before);
-    if (pos != records_.begin() && (pos - 1)->time == r.time && (pos - 1)->arrival == r.arrival) {
-      METERKIT_THROW(std::invalid_argument("meterkit: meter: two records with the same arrival"));
-    }
-    pos = records_.insert(pos, r);
+    insert_record(r);
     note_change(r.received_at);
     if (r.cancelled()) {
       note_change(r.cancelled_at);
@@ -59,17 +117,19 @@ class customer_history {
       return;
     }
     if constexpr (keeps_running_state) {
-      if (!running_exact_) return;
       if constexpr (Ingestion::is_pre_aggregated) {
-        const event_record* prev = survivor_except(r.time, &*pos);
-        if (prev == nullptr) {
-          update_running([&](state_type& s) { Formula::accumulate(s, r.to_sample()); });
-        } else if (prev->arrival < r.arrival) {
+        const window_survivor x{r.time, r.arrival, r.value};
+        const auto slot = detail::locate_survivor<typename Ingestion::window>(survivors_, x);
+        if (slot.change == detail::survivor_change::inserted) {
+          update_running([&](state_type& s) { Formula::accumulate(s, x.to_sample()); });
+        } else if (slot.change == detail::survivor_change::replaced) {
+          const window_survivor old = survivors_[slot.index];
           update_running([&](state_type& s) {
-            Formula::retract(s, prev->to_sample());
-            Formula::accumulate(s, r.to_sample());
+            Formula::retract(s, old.to_sample());
+            Formula::accumulate(s, x.to_sample());
           });
         }
+        detail::commit_survivor(survivors_, slot, x);
       } else {
         update_running([&](state_type& s) { Formula::accumulate(s, r.to_sample()); });
       }
@@ -82,16 +142,25 @@ class customer_history {
   /// record or it is already cancelled.
   bool cancel(timestamp time, std::uint64_t arrival, timestamp cancelled_at) {
     const event_record key{time, {}, arrival, 0, never};
-    auto it = std::lower_bound(records_.begin(), records_.end(), key, record_before);
-    if (it == records_.end() || it->time != time || it->arrival != arrival || it->cancelled()) return false;
+    if (blocks_.empty()) return false;
+    auto& block = blocks_[block_for(key)];
+    auto it = std::lower_bound(block.begin(), block.end(), key, record_before);
+    if (it == block.end() || it->time != time || it->arrival != arrival || it->cancelled()) return false;
     if constexpr (keeps_running_state && Ingestion::is_pre_aggregated) {
-      const event_record* before = survivor_except(time, nullptr);
       it->cancelled_at = cancelled_at;
-      if (before == &*it) {
-        const event_record* now = survivor_except(time, nullptr);
+      window_survivor* survivor = detail::find_survivor<typename Ingestion::window>(survivors_, time);
+      if (survivor != nullptr &&
+          survivor->arrival == arrival) {  // the survivor falls: the next arrival counts
+        const window_survivor old = *survivor;
+        const event_record* next = survivor_except(time, nullptr);
+        if (next != nullptr) {
+          *survivor = window_survivor{next->time, next->arrival, next->value};
+        } else {
+          survivors_.erase(survivors_.begin() + (survivor - survivors_.data()));
+        }
         update_running([&](state_type& s) {
-          Formula::retract(s, it->to_sample());
-          if (now != nullptr) Formula::accumulate(s, now->to_sample());
+          Formula::retract(s, old.to_sample());
+          if (next != nullptr) Formula::accumulate(s, next->to_sample());
         });
       }
     } else if constexpr (keeps_running_state && invertible_formula<Formula>) {
@@ -114,34 +183,51 @@ class customer_history {
 
   /// Whether `state(p, as_of)` takes the fast path.
   [[nodiscard]] bool answers_from_running(period p, timestamp as_of) const noexcept {
-    return keeps_running_state && running_exact_ && !records_.empty() && latest_change_ <= as_of &&
-           p.start <= records_.front().time && records_.back().time < p.end;
+    return keeps_running_state && running_exact_ && !blocks_.empty() && latest_change_ <= as_of &&
+           p.start <= blocks_.front().front().time && blocks_.back().back().time < p.end;
   }
 
   /// The state by the general path only.
   [[nodiscard]] state_type state_by_fold(period p, timestamp as_of) const {
     auto st = Formula::identity();
-    Ingestion::template fold<Formula>(st, std::span<const event_record>(records_), p, as_of);
+    if (p.empty() || blocks_.empty()) return st;
+    // Blocks are sorted and no window straddles two of them: fold each block that meets p.
+    const timestamp from = first_time_needed(p.start);
+    auto b =
+        std::lower_bound(blocks_.begin(), blocks_.end(), from,
+                         [](const std::vector<event_record>& x, timestamp t) { return x.back().time < t; });
+    for (; b != blocks_.end() && b->front().time < p.end; ++b) {
+      Ingestion::template fold<Formula>(st, std::span<const event_record>(*b), p, as_of);
+    }
     return st;
   }
 
-  /// The records, sorted by event time then arrival.
-  [[nodiscard]] std::span<const event_record> records() const noexcept { return records_; }
+  /// The records, sorted by event time then arrival (a copy).
+  [[nodiscard]] std::vector<event_record> records() const {
+    std::vector<event_record> out;
+    out.reserve(size_);
+    for (const auto& b : blocks_) out.insert(out.end(), b.begin(), b.end());
+    return out;
+  }
+  /// Number of records.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
   /// Adds every record of `other` (no `(time, arrival)` in common).
   void merge(const customer_history& other) {
+    const auto mine = records();
+    const auto theirs = other.records();
     std::vector<event_record> merged;
-    merged.reserve(records_.size() + other.records_.size());
-    std::merge(records_.begin(), records_.end(), other.records_.begin(), other.records_.end(),
-               std::back_inserter(merged), record_before);
+    merged.reserve(mine.size() + theirs.size());
+    std::merge(mine.begin(), mine.end(), theirs.begin(), theirs.end(), std::back_inserter(merged),
+               record_before);
     for (std::size_t k = 1; k < merged.size(); ++k) {
       if (merged[k].time == merged[k - 1].time && merged[k].arrival == merged[k - 1].arrival) {
         METERKIT_THROW(std::invalid_argument("meterkit: meter::merge: both meters hold the same arrival"));
       }
     }
-    records_ = std::move(merged);
-    if (other.latest_change_ > latest_change_) latest_change_ = other.latest_change_;
-    rebuild_running();
+    const timestamp latest = std::max(latest_change_, other.latest_change_);
+    assign(std::move(merged));
+    latest_change_ = std::max(latest_change_, latest);
   }
 
   /// Replaces the records by `sorted` (sorted by `record_before`, unique); false if not sorted.
@@ -149,11 +235,22 @@ class customer_history {
     for (std::size_t k = 1; k < sorted.size(); ++k) {
       if (!record_before(sorted[k - 1], sorted[k])) return false;
     }
-    records_ = std::move(sorted);
+    blocks_.clear();
+    size_ = sorted.size();
+    std::size_t start = 0;
+    while (start < sorted.size()) {
+      std::size_t end = std::min(sorted.size(), start + block_target);
+      while (end < sorted.size() && same_window(sorted[end - 1].time, sorted[end].time)) ++end;
+      blocks_.emplace_back(sorted.begin() + static_cast<std::ptrdiff_t>(start),
+                           sorted.begin() + static_cast<std::ptrdiff_t>(end));
+      start = end;
+    }
     latest_change_ = from_unix(std::numeric_limits<std::int64_t>::min());
-    for (const auto& r : records_) {
-      note_change(r.received_at);
-      if (r.cancelled()) note_change(r.cancelled_at);
+    for (const auto& b : blocks_) {
+      for (const auto& r : b) {
+        note_change(r.received_at);
+        if (r.cancelled()) note_change(r.cancelled_at);
+      }
     }
     rebuild_running();
     return true;
@@ -168,6 +265,15 @@ class customer_history {
   void rebuild_running() {
     running_exact_ = keeps_running_state;
     running_ = Formula::identity();
+    if constexpr (keeps_running_state && Ingestion::is_pre_aggregated) {
+      survivors_.clear();
+      for (const auto& b : blocks_) {
+        Ingestion::for_each_survivor(std::span<const event_record>(b), all_time, end_of_time,
+                                     [&](const event_record& r) {
+                                       survivors_.push_back({r.time, r.arrival, r.value});
+                                     });
+      }
+    }
     if constexpr (keeps_running_state)
       update_running([&](state_type& s) { s = state_by_fold(all_time, end_of_time); });
   }
@@ -198,17 +304,100 @@ class customer_history {
   [[nodiscard]] const event_record* survivor_except(timestamp t, const event_record* skip) const {
     using W = typename I::window;
     const timestamp start = W::floor(t);
-    auto it = std::lower_bound(records_.begin(), records_.end(), start,
+    if (blocks_.empty()) return nullptr;
+    const auto& block = blocks_[block_for(event_record{start, {}, 0, 0, never})];
+    auto it = std::lower_bound(block.begin(), block.end(), start,
                                [](const event_record& r, timestamp x) { return r.time < x; });
     const event_record* best = nullptr;
-    for (; it != records_.end() && W::floor(it->time) == start; ++it) {
+    for (; it != block.end() && W::floor(it->time) == start; ++it) {
       if (&*it == skip || it->cancelled()) continue;
       if (best == nullptr || it->arrival > best->arrival) best = &*it;
     }
     return best;
   }
 
-  std::vector<event_record> records_;  // sorted by record_before
+  // ---- storage: sorted blocks of at most about 2 * block_target records; with pre-aggregation
+  // ---- a window never straddles two blocks, so each block folds on its own.
+
+  static constexpr std::size_t block_target = 256;
+
+  [[nodiscard]] static bool same_window(timestamp a, timestamp b) {
+    if constexpr (Ingestion::is_pre_aggregated) {
+      return Ingestion::window::floor(a) == Ingestion::window::floor(b);
+    } else {
+      return false;
+    }
+  }
+  /// The earliest event time whose record can matter for a period starting at `t`.
+  [[nodiscard]] static timestamp first_time_needed(timestamp t) {
+    if constexpr (Ingestion::is_pre_aggregated) {
+      return Ingestion::window::floor(t);
+    } else {
+      return t;
+    }
+  }
+
+  /// The block that holds, or would hold, `r`: the first whose last record is not before `r`
+  /// (else the last block), moved back one block when `r`'s window already ends that block.
+  [[nodiscard]] std::size_t block_for(const event_record& r) const {
+    auto b = std::lower_bound(
+        blocks_.begin(), blocks_.end(), r,
+        [](const std::vector<event_record>& x, const event_record& y) { return record_before(x.back(), y); });
+    std::size_t k = b == blocks_.end() ? blocks_.size() - 1 : static_cast<std::size_t>(b - blocks_.begin());
+    if (k > 0 && same_window(blocks_[k - 1].back().time, r.time)) --k;
+    return k;
+  }
+
+  void insert_record(const event_record& r) {
+    if (blocks_.empty()) {
+      blocks_.emplace_back();
+      blocks_.back().reserve(16);
+      blocks_.back().push_back(r);
+      size_ = 1;
+      return;
+    }
+    const std::size_t k = block_for(r);
+    auto& block = blocks_[k];
+    auto pos = std::upper_bound(block.begin(), block.end(), r, record_before);
+    if (pos != block.begin() && (pos - 1)->time == r.time && (pos - 1)->arrival == r.arrival) {
+      METERKIT_THROW(std::invalid_argument("meterkit: meter: two records with the same arrival"));
+    }
+    block.insert(pos, r);
+    ++size_;
+    if (block.size() > 2 * block_target) split(k);
+  }
+
+  /// Splits block `k` near its middle at a window boundary (never inside a window). O(log n) to
+  /// find the cut; a block holding a single window stays whole.
+  void split(std::size_t k) {
+    auto& block = blocks_[k];
+    std::size_t cut = block.size() / 2;
+    if constexpr (Ingestion::is_pre_aggregated) {
+      using W = typename Ingestion::window;
+      if (same_window(block.front().time, block.back().time)) return;
+      const timestamp w = W::floor(block[cut].time);
+      const auto first = std::partition_point(block.begin(), block.end(),
+                                              [&](const event_record& r) { return W::floor(r.time) < w; });
+      const auto past = std::partition_point(first, block.end(),
+                                             [&](const event_record& r) { return W::floor(r.time) == w; });
+      const auto a = static_cast<std::size_t>(first - block.begin());
+      const auto b = static_cast<std::size_t>(past - block.begin());
+      if (a == 0) {
+        cut = b;
+      } else if (b == block.size()) {
+        cut = a;
+      } else {
+        cut = (cut - a <= b - cut) ? a : b;
+      }
+    }
+    std::vector<event_record> tail(block.begin() + static_cast<std::ptrdiff_t>(cut), block.end());
+    block.erase(block.begin() + static_cast<std::ptrdiff_t>(cut), block.end());
+    blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(k + 1), std::move(tail));
+  }
+
+  std::vector<std::vector<event_record>> blocks_;  // sorted by record_before, none empty
+  std::size_t size_ = 0;
+  std::vector<window_survivor> survivors_;  // pre-aggregated: not-cancelled survivor per window, by time
   state_type running_ = Formula::identity();
   bool running_exact_ = true;
   timestamp latest_change_ = from_unix(std::numeric_limits<std::int64_t>::min());
@@ -229,17 +418,6 @@ class customer_running_state {
   state_type running_ = Formula::identity();
 };
 
-/// The surviving event of one window in a running state: event time, arrival, value (24 bytes;
-/// the window is the one of `time`).
-struct window_survivor {
-  timestamp time{};
-  std::uint64_t arrival = 0;
-  std::int64_t value = 0;
-
-  [[nodiscard]] constexpr sample to_sample() const noexcept { return sample{time, arrival, value}; }
-  friend constexpr bool operator==(const window_survivor&, const window_survivor&) = default;
-};
-
 /// One customer's running state only (no history): pre-aggregated ingestion keeps the survivor
 /// (greatest arrival) of every window (M8), sorted by window, and for invertible formulas their
 /// running fold. Events arriving roughly in time order touch only the last window: O(1).
@@ -251,32 +429,22 @@ class customer_running_state<Formula, Ingestion, true> {
 
   void add(const event_record& r) {
     const window_survivor x{r.time, r.arrival, r.value};
-    const timestamp w = window::floor(r.time);
-    auto it = survivors_.end();
-    if (survivors_.empty() || window::floor(survivors_.back().time) < w) {
-      survivors_.push_back(x);
-      if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, x.to_sample());
-      return;
-    }
-    --it;
-    if (window::floor(it->time) != w) {
-      it = std::lower_bound(survivors_.begin(), survivors_.end(), w,
-                            [](const window_survivor& s, timestamp t) { return s.time < t; });
-      if (window::floor(it->time) != w) {
-        survivors_.insert(it, x);
-        if constexpr (invertible_formula<Formula>) Formula::accumulate(running_, x.to_sample());
-        return;
+    const auto slot = detail::locate_survivor<window>(survivors_, x);
+    if constexpr (invertible_formula<Formula>) {
+      if (slot.change == detail::survivor_change::inserted) {
+        state_type next = running_;
+        Formula::accumulate(next, x.to_sample());
+        running_ = next;
+      } else if (slot.change == detail::survivor_change::replaced) {
+        state_type next = running_;
+        Formula::retract(next, survivors_[slot.index].to_sample());
+        Formula::accumulate(next, x.to_sample());
+        running_ = next;
       }
     }
-    if (it->arrival >= x.arrival) return;  // an older arrival never replaces (M8)
-    if constexpr (invertible_formula<Formula>) {
-      state_type next = running_;
-      Formula::retract(next, it->to_sample());
-      Formula::accumulate(next, x.to_sample());
-      running_ = next;
-    }
-    *it = x;
+    detail::commit_survivor(survivors_, slot, x);
   }
+
   /// The state over the survivors whose timestamp lies in `p`.
   [[nodiscard]] state_type state(period p) const {
     if constexpr (invertible_formula<Formula>) {

@@ -215,8 +215,8 @@ class meter {
     return out;
   }
 
-  /// Every record of `customer`, sorted by event time then arrival (empty for an unknown one).
-  [[nodiscard]] std::span<const event_record> records(key_type customer) const requires keeps_history {
+  /// Every record of `customer`, sorted by event time then arrival (a copy; empty for an unknown one).
+  [[nodiscard]] std::vector<event_record> records(key_type customer) const requires keeps_history {
     const auto s = customers_.find(customer);
     if (!s) return {};
     return states_[*s].records();
@@ -254,8 +254,9 @@ class meter {
       write_key(body, customers_.key_of(i));
       const auto& c = states_[i];
       if constexpr (keeps_history) {
-        body << ' ' << c.records().size() << '\n';
-        for (const auto& r : c.records()) write_record(body, r);
+        const auto rs = c.records();
+        body << ' ' << rs.size() << '\n';
+        for (const auto& r : rs) write_record(body, r);
       } else if constexpr (Ingestion::is_pre_aggregated) {
         body << ' ' << c.survivors().size() << '\n';
         for (const auto& x : c.survivors())
