@@ -641,4 +641,47 @@ BOOST_AUTO_TEST_CASE(W1_the_reporter_needs_far_fewer_calls_than_one_per_event) {
   BOOST_TEST(v1_calls < local);
 }
 
+BOOST_AUTO_TEST_CASE(W1_api_metering_of_fifty_customers_for_a_day_takes_two_calls_an_hour) {
+  // 50 customers on one raw sum meter, 20 000 events spread over a day, hourly flushes: each tick
+  // is one session (a session lives 15 minutes) and one stream request of 50 events (W1).
+  plan p;
+  p.meters = {meter("mtr_api", "api_requests", formula_kind::sum)};
+  p.prices = {metered("p_api", "mtr_api", {}, {}, 1)};
+  for (int c = 0; c < 50; ++c) {
+    subscription s;
+    s.id = "sub_" + std::to_string(c);
+    s.customer = "cus_" + std::to_string(c);
+    s.start_date = t0 - seconds{10 * day};
+    s.items = {{"si_" + std::to_string(c), "p_api", 1}};
+    p.subscriptions.push_back(std::move(s));
+  }
+  scenario sc;
+  sc.billing = p;
+  std::mt19937_64 rng(2024);
+  for (std::uint64_t i = 0; i < 20000; ++i) {
+    const timestamp a = t0 + seconds{1 + static_cast<std::int64_t>(i * day / 20000)};
+    const std::string customer = "cus_" + std::to_string(rng() % 50);
+    const std::int64_t value = 1 + static_cast<std::int64_t>(rng() % 9);
+    local_op op;
+    op.received_at = a;
+    op.event = {"mtr_api", customer, a, a, i, value};
+    request r;
+    r.received_at = a;
+    r.source = "local:" + std::to_string(i + 1);
+    r.operations.emplace_back(
+        meter_event_request{"api_requests",
+                            {{"stripe_customer_id", customer}, {"value", std::to_string(value)}},
+                            "loc_" + std::to_string(i),
+                            a});
+    sc.truth.push_back(std::move(r));
+    sc.ops.push_back(std::move(op));
+  }
+  const auto run = drive(sc, reporter_options{}, 7, 0, false);
+  BOOST_TEST_MESSAGE("reporter: 20000 meter events of 50 customers over a day -> " << run.calls << " calls");
+  BOOST_TEST(run.calls == 48u);
+  const auto truth = simulate(p, sc.truth, run.until);
+  const auto stripe = simulate(p, run.delivered, run.until);
+  BOOST_TEST((truth.invoices == stripe.invoices));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
