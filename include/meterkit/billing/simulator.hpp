@@ -139,7 +139,9 @@ class invoice_simulator {
       return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
     });
     out.rejected = rejected_;
-    out.late = late_usage_until(until);
+    for (const auto& l : late_) {
+      if (l.received_at <= until) out.late.push_back(l);
+    }
     out.counts = counts_;
     return out;
   }
@@ -160,9 +162,8 @@ class invoice_simulator {
     event.timestamp = e.event_time;
     event.received_at = r.received_at;
     event.arrival = arrival;
-    event.tag = sources_.size();
     outcome o = ledger_.submit(event);
-    if (o.accepted()) sources_.push_back(r.source);
+    if (o.accepted()) note_late_usage(r, ledger_.events().back());
     return o;
   }
 
@@ -277,34 +278,25 @@ class invoice_simulator {
   }
 
   // ---- late usage (D24) ------------------------------------------------------------------------
-  [[nodiscard]] std::vector<meterkit::late_usage> late_usage_until(timestamp until) const {
-    std::vector<meterkit::late_usage> out;
-    for (const accepted_meter_event& e : ledger_.events()) {
-      if (e.received_at > until) continue;
-      const auto found =
-          items_by_meter_customer_.find(key_of(ledger_.meter_of(e).id, ledger_.customer_of(e)));
-      if (found == items_by_meter_customer_.end()) continue;
-      for (const std::size_t index : found->second) {
-        const auto& it = items_[index];
-        const auto& cs = subscriptions_[it.subscription];
-        const auto p = cs.schedule.period_containing(e.time);
-        if (!p) continue;
-        const timestamp finalized_at = p->end + plan_.settings.invoice_finalization_delay;
-        if (finalized_at < e.received_at) {
-          out.push_back(
-              meterkit::late_usage{it.item->id, *p, e.value, sources_[e.tag], e.received_at, finalized_at});
-        }
+  /// Lateness is fixed at acceptance: the period containing the event time and its finalization
+  /// do not depend on later operations, and D24 lists later-cancelled events too.
+  void note_late_usage(const request& r, const accepted_meter_event& e) {
+    const auto found = items_by_meter_customer_.find(meter_customer_key(e.meter, e.customer));
+    if (found == items_by_meter_customer_.end()) return;
+    for (const std::size_t index : found->second) {
+      const auto& it = items_[index];
+      const auto p = subscriptions_[it.subscription].schedule.period_containing(e.time);
+      if (!p) continue;
+      const timestamp finalized_at = p->end + plan_.settings.invoice_finalization_delay;
+      if (finalized_at < e.received_at) {
+        late_.push_back(
+            meterkit::late_usage{it.item->id, *p, e.value, r.source, e.received_at, finalized_at});
       }
     }
-    return out;
   }
 
-  static std::string key_of(std::string_view meter, std::string_view customer) {
-    std::string k;
-    k.reserve(meter.size() + customer.size() + 1);
-    k.append(meter).push_back('\0');
-    k.append(customer);
-    return k;
+  [[nodiscard]] static std::uint64_t meter_customer_key(std::size_t meter, std::size_t customer) noexcept {
+    return (static_cast<std::uint64_t>(meter) << 40U) ^ static_cast<std::uint64_t>(customer);
   }
 
   // ---- plan ------------------------------------------------------------------------------------
@@ -342,26 +334,31 @@ class invoice_simulator {
           }
         }
         items_by_id_.emplace(it.item->id, items_.size());
-        if (it.billing == detail::item_billing::meter) {
-          items_by_meter_customer_[key_of(it.meter_id, sub.customer)].push_back(items_.size());
-        }
         cs.items.push_back(items_.size());
         items_.push_back(std::move(it));
       }
       subscriptions_.push_back(std::move(cs));
     }
     ledger_ = meter_ledger(plan_.meters, customers);
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+      const auto& it = items_[i];
+      if (it.billing != detail::item_billing::meter) continue;
+      const auto meter = ledger_.meter_index(it.meter_id);
+      const auto customer = ledger_.customer_index(subscriptions_[it.subscription].sub->customer);
+      items_by_meter_customer_[meter_customer_key(*meter, *customer)].push_back(i);
+    }
   }
 
   meterkit::plan plan_;
   std::vector<detail::compiled_subscription> subscriptions_;
   std::vector<detail::compiled_item> items_;
   std::unordered_map<std::string, std::size_t> items_by_id_;
-  std::unordered_map<std::string, std::vector<std::size_t>> items_by_meter_customer_;
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>>
+      items_by_meter_customer_;  ///< (meter, customer)
   std::vector<any_usage_record_book<billing_schedule<>, finalized_after_delay>> books_;
   meter_ledger ledger_;
   idempotency_store<detail::stored_outcomes> idempotency_;
-  std::vector<std::string> sources_;  ///< source of each accepted meter event, by ledger tag
+  std::vector<meterkit::late_usage> late_;  ///< in arrival order, then plan item order (D27)
   std::vector<rejected_operation> rejected_;
   simulation_counts counts_;
   std::uint64_t next_arrival_ = 0;
