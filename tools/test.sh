@@ -26,7 +26,7 @@ echo "single_include/ is in sync with include/"
 
 step "meson: configure, build, test"
 rm -rf build/meson
-meson setup build/meson -Dbenchmarks=disabled >/dev/null
+meson setup build/meson -Dbenchmarks=disabled -Dbuildtype=plain >/dev/null
 meson compile -C build/meson -j "$JOBS" >/dev/null
 meson test -C build/meson --num-processes "$JOBS" --print-errorlogs | tail -n 8
 
