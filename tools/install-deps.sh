@@ -6,13 +6,18 @@
 set -euo pipefail
 want=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libcli11-dev)
 if [ "${1:-}" = "--test" ]; then
-  want+=(clang clang-format libboost-test-dev libbenchmark-dev meson nodejs npm libcurl4-openssl-dev)
+  want+=(clang clang-format libboost-test-dev libbenchmark-dev meson libcurl4-openssl-dev)
 fi
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 command -v python3 >/dev/null || missing+=(python3)
+# node and npm may come from elsewhere than Debian (a newer build); only install Debian's when absent.
+if [ "${1:-}" = "--test" ]; then
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "all build and test packages are installed"
   exit 0
