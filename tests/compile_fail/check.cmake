@@ -1,6 +1,7 @@
 # Compiles SOURCE and passes only when the compiler refuses it with the text of its `// expect:` line.
 file(STRINGS "${SOURCE}" first_line LIMIT_COUNT 1)
 string(REGEX REPLACE "^// expect: *" "" expected "${first_line}")
+string(REPLACE "\\;" ";" expected "${expected}")  # file(STRINGS) escapes semicolons
 if(expected STREQUAL first_line OR expected STREQUAL "")
   message(FATAL_ERROR "${SOURCE}: the first line must be `// expect: <part of the error message>`")
 endif()
