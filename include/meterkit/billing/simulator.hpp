@@ -48,7 +48,6 @@ enum class item_billing { licensed, meter, legacy };
 
 struct compiled_item {
   std::size_t subscription = 0;
-  std::size_t index = 0;  ///< in the subscription's items
   const subscription_item* item = nullptr;
   const price* item_price = nullptr;
   item_billing billing = item_billing::licensed;
@@ -315,7 +314,6 @@ class invoice_simulator {
       for (std::size_t i = 0; i < sub.items.size(); ++i) {
         detail::compiled_item it;
         it.subscription = s;
-        it.index = i;
         it.item = &sub.items[i];
         it.item_price = prices.at(sub.items[i].price);
         const auto& rec = it.item_price->recurring;
