@@ -16,7 +16,8 @@
 ///
 /// Amounts become integers only by rounding once (P4): `round<Policy>()`, `divide_and_round`
 /// (an amount shared over a whole-number divisor) and `scale_and_round` (amount x num / den, the
-/// exact proration of B4), each with a policy type or a runtime `rounding_mode`.
+/// exact proration of B4, exact even when amount x num needs more than 128 bits), each with a
+/// policy type or a runtime `rounding_mode`.
 
 #include <compare>
 #include <cstddef>
@@ -347,16 +348,57 @@ template <class Policy = half_away_from_zero>
   return divide_and_round(a.raw(), static_cast<int128>(divisor) * decimal::scale, mode);
 }
 
-/// amount x num / den, with the product exact in 128 bits and the quotient rounded once with
-/// `Policy` (B4 proration: full amount x stub seconds / cycle seconds). `den` > 0, else
-/// `std::invalid_argument`; nullopt when the product or the result overflows.
+namespace detail {
+/// a x b / d rounded once with `P`, for a product that does not fit in 128 bits (|a| <= 2^103,
+/// so |a x b| < 2^167): the product is formed exactly in 192 bits and divided bit by bit by
+/// `d` (0 < d < 2^126). nullopt when the rounded quotient does not fit in `std::int64_t`.
+template <class P>
+[[nodiscard]] constexpr std::optional<std::int64_t> wide_scale_and_round(int128 a, std::int64_t b,
+                                                                         int128 d) noexcept {
+  const bool negative = (a < 0) != (b < 0);
+  const uint128 ua = a < 0 ? uint128{0} - static_cast<uint128>(a) : static_cast<uint128>(a);
+  const std::uint64_t ub =
+      b < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(b) : static_cast<std::uint64_t>(b);
+  // ua x ub = high x 2^64 + low, exactly.
+  const uint128 low_product = static_cast<uint128>(static_cast<std::uint64_t>(ua)) * ub;
+  const uint128 high = static_cast<uint128>(static_cast<std::uint64_t>(ua >> 64)) * ub + (low_product >> 64);
+  const auto low = static_cast<std::uint64_t>(low_product);
+  const auto divisor = static_cast<uint128>(d);
+  constexpr uint128 too_large = uint128{1} << 64;  // the quotient only grows from here on
+  uint128 q = 0;
+  uint128 r = 0;  // always < divisor < 2^126, so shifting it left cannot overflow
+  for (int bit = 191; bit >= 0; --bit) {
+    const uint128 next = bit >= 64 ? (high >> (bit - 64)) & 1U : (uint128{low} >> bit) & 1U;
+    r = (r << 1) | next;
+    q <<= 1;
+    if (r >= divisor) {
+      r -= divisor;
+      q |= 1U;
+    }
+    if (q >= too_large) return std::nullopt;
+  }
+  const int128 signed_q = negative ? -static_cast<int128>(q) : static_cast<int128>(q);
+  if (r != 0 && P::away_from_zero(signed_q, static_cast<int128>(r), d)) ++q;
+  constexpr uint128 positive_limit = static_cast<uint128>(std::numeric_limits<std::int64_t>::max());
+  if (q > (negative ? positive_limit + 1 : positive_limit)) return std::nullopt;
+  return negative ? static_cast<std::int64_t>(-static_cast<int128>(q)) : static_cast<std::int64_t>(q);
+}
+}  // namespace detail
+
+/// amount x num / den, computed exactly and rounded once with `Policy` (B4 proration: full
+/// amount x stub seconds / cycle seconds). A product beyond 128 bits is still exact (192-bit long
+/// division), so only the rounded result decides overflow. `den` > 0, else
+/// `std::invalid_argument`; nullopt when the result does not fit in `std::int64_t`.
 template <class Policy = half_away_from_zero>
 [[nodiscard]] constexpr std::optional<std::int64_t> checked_scale_and_round(decimal amount, std::int64_t num,
                                                                             std::int64_t den) {
-  const auto product = detail::checked_mul_128(amount.raw(), num);
+  static_assert(detail::check_rounding_policy<Policy>());
   if (den <= 0) detail::throw_non_positive_denominator();
-  if (!product) return std::nullopt;
-  return checked_divide_and_round<Policy>(*product, static_cast<int128>(den) * decimal::scale);
+  const int128 divisor = static_cast<int128>(den) * decimal::scale;
+  if (const auto product = detail::checked_mul_128(amount.raw(), num)) {
+    return checked_divide_and_round<Policy>(*product, divisor);
+  }
+  return detail::wide_scale_and_round<Policy>(amount.raw(), num, divisor);
 }
 template <class Policy = half_away_from_zero>
 [[nodiscard]] constexpr std::int64_t scale_and_round(decimal amount, std::int64_t num, std::int64_t den) {

@@ -442,9 +442,15 @@ BOOST_AUTO_TEST_CASE(B4_scale_and_round_prorates_exactly_and_rounds_once) {
       {"9223372036854775807", 2 * day, day, std::nullopt, std::nullopt},
       {"9223372036854775807", 0, day, 0, 0},
       {"100", -1, 3, -33, -33},
-      {"100", -1, 8, -13, -12},                                               // -12.5
-      {"9223372036854775807", i64_max, 1, std::nullopt, std::nullopt},        // 128-bit product overflows
-      {"9223372036854775807", i64_max, i64_max, std::nullopt, std::nullopt},  // honest: product too big
+      {"100", -1, 8, -13, -12},                                         // -12.5
+      {"9223372036854775807", i64_max, 1, std::nullopt, std::nullopt},  // the result overflows
+      // the product needs 190 bits but the result fits: exact, not an overflow (regression)
+      {"9223372036854775807", i64_max, i64_max, i64_max, i64_max},
+      {"4611686018427387904", 1 << 30, 1 << 30, 4611686018427387904, 4611686018427387904},
+      {"9223372036854775807", i64_max - 1, i64_max, i64_max - 1, i64_max - 1},  // exactly i64_max - 1
+      {"4611686018427387904.5", i64_max, i64_max, 4611686018427387905, 4611686018427387904},  // a wide tie
+      {"4611686018427387904.5", -i64_max, i64_max, -4611686018427387905, -4611686018427387904},
+      {"9223372036854775807", i64_max, i64_max - 1, std::nullopt, std::nullopt},  // the result is too big
   };
   for (const auto& c : cases) {
     BOOST_TEST_CONTEXT(c.amount << " x " << c.num << " / " << c.den) {
