@@ -75,7 +75,7 @@ inline std::string indexed(std::string_view array, std::size_t i) {
 /// Refuses an unusable plan (D9, D11) with a `configuration_error` naming the object and field:
 /// duplicate ids or event names, dangling references, a subscription without items, mixed
 /// currencies or intervals in a subscription, an invalid price, a negative item quantity, a
-/// negative setting.
+/// negative setting, a `start_date`, `billing_cycle_anchor` or `trial_end` outside D4's range.
 inline void validate(const plan& p) {
   using detail::indexed;
   using detail::plan_error;
@@ -129,6 +129,10 @@ inline void validate(const plan& p) {
     if (sub.items.empty()) plan_error(field + ".items", "a subscription needs at least one item (D11)");
     if (!in_supported_range(sub.start_date))
       plan_error(field + ".start_date", "outside 1970-01-01 ... 9999-12-31");
+    if (sub.billing_cycle_anchor && !in_supported_range(*sub.billing_cycle_anchor))
+      plan_error(field + ".billing_cycle_anchor", "outside 1970-01-01 ... 9999-12-31 (D4)");
+    if (sub.trial_end && !in_supported_range(*sub.trial_end))
+      plan_error(field + ".trial_end", "outside 1970-01-01 ... 9999-12-31 (D4)");
     if (sub.trial_end && *sub.trial_end <= sub.start_date) {
       plan_error(field + ".trial_end", "must be after start_date");
     }

@@ -84,6 +84,10 @@ namespace detail {
 [[nodiscard]] inline result<timestamp> parse_rfc3339(std::string_view s) {
   using namespace std::chrono;
   // YYYY-MM-DDTHH:MM:SS = 19 characters, then optional fraction, then the offset.
+  const std::size_t year_digits = std::min(s.find_first_not_of("0123456789"), s.size());
+  if (year_digits > 4 && year_digits < s.size() && s[year_digits] == '-' && s[0] != '0') {
+    return detail::time_error(s, "the year has more than 4 digits: outside 1970-01-01 ... 9999-12-31");
+  }
   if (s.size() < 20) return detail::time_error(s, "expected YYYY-MM-DDTHH:MM:SSZ");
   const int yy = detail::digits_at(s, 0, 4);
   const int mo = detail::digits_at(s, 5, 2);
@@ -128,22 +132,54 @@ namespace detail {
 }
 
 /// Parses either form of D4: unix seconds (digits) or RFC 3339.
+/// Negative unix seconds (`-1`) and years beyond 9999 (`10000-01-01T00:00:00Z`) are refused as
+/// outside D4's range.
 [[nodiscard]] inline result<timestamp> parse_time(std::string_view text) {
-  const bool all_digits = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  constexpr std::string_view digits = "0123456789";
+  const bool all_digits = !text.empty() && text.find_first_not_of(digits) == std::string_view::npos;
+  if (text.size() > 1 && text[0] == '-' && text.find_first_not_of(digits, 1) == std::string_view::npos) {
+    return detail::time_error(text, "negative unix seconds are outside 1970-01-01 ... 9999-12-31");
+  }
   return all_digits ? parse_unix_seconds(text) : parse_rfc3339(text);
 }
 
-/// Formats as RFC 3339 in UTC with a `Z`: `2025-01-01T00:00:00Z`.
+namespace detail {
+/// The proleptic Gregorian date of day `z` after 1970-01-01, in 64-bit arithmetic (H. Hinnant's
+/// `civil_from_days`), exact for every day an `std::int64_t` of seconds can name.
+struct civil_date {
+  std::int64_t year;
+  unsigned month;
+  unsigned day;
+};
+[[nodiscard]] constexpr civil_date civil_from_days(std::int64_t z) noexcept {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;                                       // [0, 146096]
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                // [0, 365]
+  const std::int64_t mp = (5 * doy + 2) / 153;                                     // [0, 11]
+  const auto d = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
+  const auto m = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+  return civil_date{yoe + era * 400 + (m <= 2 ? 1 : 0), m, d};
+}
+}  // namespace detail
+
+/// Formats as RFC 3339 in UTC with a `Z`: `2025-01-01T00:00:00Z`. Defined for every
+/// `timestamp`: a year outside 0000 ... 9999 (only outside D4's range) is written with as many
+/// digits as it needs and a `-` when negative, e.g. `10000-01-01T00:00:00Z`.
 [[nodiscard]] inline std::string format_rfc3339(timestamp t) {
-  using namespace std::chrono;
-  const auto day_point = floor<days>(t);
-  const year_month_day ymd{day_point};
-  const hh_mm_ss<seconds> tod{t - day_point};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                static_cast<int>(tod.seconds().count()));
+  const std::int64_t s = to_unix(t);
+  std::int64_t day = s / 86400;
+  std::int64_t second_of_day = s % 86400;
+  if (second_of_day < 0) {  // floor, without overflow even for the most negative second
+    --day;
+    second_of_day += 86400;
+  }
+  const detail::civil_date date = detail::civil_from_days(day);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(date.year),
+                date.month, date.day, static_cast<int>(second_of_day / 3600),
+                static_cast<int>(second_of_day / 60 % 60), static_cast<int>(second_of_day % 60));
   return buf;
 }
 
