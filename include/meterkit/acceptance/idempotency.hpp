@@ -27,6 +27,11 @@
 ///   idempotency_error
 /// \endcode
 /// or in one call: `store.run(key, fingerprint, received_at, [&] { return apply(request); })`.
+///
+/// `save` / `load` write and read back the exact contents (keys in order of first use, with their
+/// fingerprints and first outcomes, through a caller-given outcome codec) in the byte encoding of
+/// detail/binary_io.hpp, for snapshots of whoever holds the store; damage raises
+/// `corrupt_state_error`.
 
 #include <concepts>
 #include <cstddef>
@@ -42,6 +47,7 @@
 
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/detail/string_hash.hpp>
 
 namespace meterkit {
@@ -217,6 +223,56 @@ class idempotency_store {
 
   /// Keys currently held.
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+
+  /// Writes the policy, the latest arrival and every held key in order of first use, with its
+  /// fingerprint, first use and first outcome; `write(out, outcome)` writes one outcome.
+  template <class WriteOutcome>
+  requires std::invocable<WriteOutcome&, detail::binary_writer&, const Outcome&>
+  void save(detail::binary_writer& out, WriteOutcome&& write) const {
+    out.i64(policy_.window.count());
+    out.size(policy_.max_key_length);
+    out.optional_time(latest_);
+    out.size(order_.size());
+    for (const std::string* key : order_) {
+      const entry& e = entries_.find(*key)->second;
+      out.str(*key);
+      out.str(e.fingerprint);
+      out.time(e.first_use);
+      write(out, e.first);
+    }
+  }
+
+  /// Replaces the contents by those `save` wrote; `read(in)` reads one outcome back. Throws
+  /// `corrupt_state_error` (changing nothing) when the bytes are damaged, were saved under another
+  /// policy, or break the store's invariants (keys unique, non-empty, not too long, in order of
+  /// first use, none expired as of the latest arrival).
+  template <class ReadOutcome>
+  requires std::is_convertible_v<std::invoke_result_t<ReadOutcome&, detail::binary_reader&>, Outcome>
+  void load(detail::binary_reader& in, ReadOutcome&& read) {
+    in.require(in.i64() == policy_.window.count(), "idempotency store: saved with another window");
+    in.require(in.u64() == policy_.max_key_length, "idempotency store: saved with another key length");
+    idempotency_store loaded(policy_);
+    loaded.latest_ = in.optional_time();
+    const std::size_t n = in.count(24);
+    in.require(n == 0 || loaded.latest_.has_value(), "idempotency store: keys without an arrival");
+    std::optional<timestamp> previous;
+    for (std::size_t k = 0; k < n; ++k) {
+      std::string key = in.str();
+      std::string fingerprint = in.str();
+      const timestamp first_use = in.time();
+      in.require(!key.empty() && key.size() <= policy_.max_key_length, "idempotency store: an unusable key");
+      in.require(!previous || *previous <= first_use, "idempotency store: keys out of order of first use");
+      in.require(first_use <= *loaded.latest_ && *loaded.latest_ < first_use + policy_.window,
+                 "idempotency store: a key outside its window");
+      previous = first_use;
+      Outcome first = read(in);
+      auto [it, inserted] =
+          loaded.entries_.try_emplace(std::move(key), entry{std::move(fingerprint), first_use, std::move(first)});
+      in.require(inserted, "idempotency store: a duplicate key");
+      loaded.order_.push_back(&it->first);
+    }
+    *this = std::move(loaded);
+  }
 
  private:
   struct entry {

@@ -16,7 +16,12 @@
 ///
 /// Precondition of every store: `now` never decreases from call to call (operations are fed in
 /// arrival order, SPEC "The model").
+///
+/// Every store of this header can `save` its exact contents and `load` them back (the byte
+/// encoding of detail/binary_io.hpp; damage raises `corrupt_state_error`), for snapshots of the
+/// objects that hold one (`identifier_store_saves_state`).
 
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <optional>
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/detail/flat_string_index.hpp>
 #include <meterkit/detail/string_hash.hpp>
 
@@ -42,6 +48,15 @@ concept identifier_dedup_policy = requires {
                                                            timestamp now) {
   { s.holder(id, now) } -> std::same_as<std::optional<timestamp>>;
   s.remember(id, now);
+};
+
+/// Optional: a store that writes its contents with `save(detail::binary_writer&) const` and
+/// replaces them with `load(detail::binary_reader&)`.
+template <class S>
+concept identifier_store_saves_state = requires(const S& c, S& s, detail::binary_writer& w,
+                                                detail::binary_reader& r) {
+  c.save(w);
+  s.load(r);
 };
 
 /// An identifier accepted at `r` blocks others until `r + Seconds` (M5, D14).
@@ -79,6 +94,44 @@ struct rolling_identifier_window {
     /// Identifiers currently stored (held or not yet dropped): at most those accepted in the
     /// last `2 * Seconds`.
     [[nodiscard]] std::size_t size() const noexcept { return current_.ids.size() + previous_.ids.size(); }
+
+    /// Writes the exact contents: both generations, slot by slot, and the rotation clock.
+    void save(detail::binary_writer& out) const {
+      out.boolean(started_);
+      out.time(from_unix(current_start_));
+      for (const generation* g : {&current_, &previous_}) {
+        out.size(g->ids.size());
+        for (std::size_t slot = 0; slot < g->ids.size(); ++slot) {
+          out.str(g->ids.key_of(slot));
+          out.time(from_unix(g->accepted_at[slot]));
+        }
+      }
+    }
+    /// Replaces the contents by those `save` wrote; throws `corrupt_state_error` (changing
+    /// nothing) when they are damaged or break the generations' invariants.
+    void load(detail::binary_reader& in) {
+      store s;
+      s.started_ = in.boolean();
+      s.current_start_ = to_unix(in.time());
+      in.require(s.started_ || s.current_start_ == 0, "identifier store: a clock without a start");
+      for (generation* g : {&s.current_, &s.previous_}) {
+        const std::size_t n = in.count(16);
+        in.require(n == 0 || s.started_, "identifier store: identifiers before the start");
+        const bool current = g == &s.current_;
+        for (std::size_t slot = 0; slot < n; ++slot) {
+          const std::string id = in.str();
+          const std::int64_t at = to_unix(in.time());
+          // An entry of the current generation was accepted in [start, start + window); one of the
+          // previous generation in (start - 2 window, start).
+          const bool in_generation = current ? s.current_start_ <= at && at - s.current_start_ < Seconds
+                                             : at < s.current_start_ && s.current_start_ - at < 2 * Seconds;
+          in.require(in_generation, "identifier store: an acceptance outside its generation");
+          in.require(g->ids.find_or_add(id) == slot, "identifier store: a duplicate identifier");
+          g->accepted_at.push_back(at);
+        }
+      }
+      *this = std::move(s);
+    }
 
    private:
     struct generation {
@@ -125,6 +178,32 @@ struct identifiers_never_expire {
     void remember(std::string_view id, timestamp now) { held_.try_emplace(std::string(id), to_unix(now)); }
     [[nodiscard]] std::size_t size() const noexcept { return held_.size(); }
 
+    /// Writes the exact contents, by identifier (the same contents give the same bytes).
+    void save(detail::binary_writer& out) const {
+      std::vector<std::pair<std::string_view, std::int64_t>> sorted(held_.begin(), held_.end());
+      std::sort(sorted.begin(), sorted.end());
+      out.size(sorted.size());
+      for (const auto& [id, at] : sorted) {
+        out.str(id);
+        out.time(from_unix(at));
+      }
+    }
+    /// Replaces the contents by those `save` wrote; throws `corrupt_state_error` (changing
+    /// nothing) when they are damaged.
+    void load(detail::binary_reader& in) {
+      decltype(held_) held;
+      const std::size_t n = in.count(16);
+      std::string previous;
+      for (std::size_t k = 0; k < n; ++k) {
+        std::string id = in.str();
+        in.require(k == 0 || previous < id, "identifier store: identifiers out of order");
+        const std::int64_t at = to_unix(in.time());
+        previous = id;
+        held.emplace(std::move(id), at);
+      }
+      held_ = std::move(held);
+    }
+
    private:
     std::unordered_map<std::string, std::int64_t, detail::string_hash, detail::string_equal> held_;
   };
@@ -139,11 +218,17 @@ struct no_identifier_dedup {
     }
     void remember(std::string_view, timestamp) const noexcept {}
     [[nodiscard]] std::size_t size() const noexcept { return 0; }
+    /// Nothing to save.
+    void save(detail::binary_writer&) const noexcept {}
+    void load(detail::binary_reader&) const noexcept {}
   };
 };
 
 static_assert(identifier_dedup_policy<stripe_identifier_window>);
 static_assert(identifier_dedup_policy<identifiers_never_expire>);
 static_assert(identifier_dedup_policy<no_identifier_dedup>);
+static_assert(identifier_store_saves_state<stripe_identifier_window::store>);
+static_assert(identifier_store_saves_state<identifiers_never_expire::store>);
+static_assert(identifier_store_saves_state<no_identifier_dedup::store>);
 
 }  // namespace meterkit

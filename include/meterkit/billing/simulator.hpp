@@ -8,13 +8,27 @@
 /// Acceptance happens at arrival; invoices are the pure function of SPEC.md's model: a finalized
 /// invoice shows quantities as of its `finalized_at`, a draft or upcoming one as of `until`. The
 /// same inputs give the same result, whatever way the requests were split into inputs.
+///
+/// Crash-restore: `save` writes a snapshot of everything the requests applied so far have built
+/// (bytes, nothing else survives a crash); `invoice_simulator::restore(plan, in)` reads it back
+/// under the same plan, and applying the rest of the requests then gives the results of a run
+/// that never stopped. Snapshot format (version 1, integers little-endian):
+///   8 bytes magic `\x89MKSIM\r\n` | u32 format version | u64 plan fingerprint (FNV-1a 64 of a
+///   canonical encoding of every plan field) | u64 body length | body | u64 FNV-1a 64 of all
+///   the bytes before it.
+/// The body holds the meter ledger's accepted events and identifier store, the usage-record
+/// books, the idempotency store with its first outcomes, rejections, late usage, counts and
+/// the arrival clock (detail/binary_io.hpp encoding). A truncated, damaged or foreign snapshot
+/// raises `corrupt_state_error`; one saved under another plan `snapshot_plan_mismatch`.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <istream>
 #include <numeric>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,6 +44,7 @@
 #include <meterkit/calendar/billing_schedule.hpp>
 #include <meterkit/core/checked.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/legacy/usage_record_book.hpp>
 #include <meterkit/meter/meter_ledger.hpp>
 
@@ -64,7 +79,123 @@ struct compiled_subscription {
 /// The identity of a request for idempotency (D19): the first outcome of each of its operations.
 using stored_outcomes = std::vector<outcome>;
 
+inline void save_outcomes(binary_writer& out, const stored_outcomes& outcomes) {
+  out.size(outcomes.size());
+  for (const auto& o : outcomes) {
+    out.boolean(o.rejected());
+    if (o.accepted()) continue;
+    out.u32(static_cast<std::uint32_t>(o.code()));
+    out.str(o.error().message);
+    out.str(o.error().param);
+  }
+}
+
+[[nodiscard]] inline error_code load_error_code(binary_reader& in) {
+  const std::uint32_t code = in.u32();
+  in.require(code < error_code_names.size(), "an unknown error code");
+  return static_cast<error_code>(code);
+}
+
+[[nodiscard]] inline stored_outcomes load_outcomes(binary_reader& in) {
+  stored_outcomes outcomes(in.count(1));
+  for (auto& o : outcomes) {
+    if (!in.boolean()) continue;
+    const error_code code = load_error_code(in);
+    std::string message = in.str();
+    o = outcome::reject(code, std::move(message), in.str());
+  }
+  return outcomes;
+}
+
+inline void save_period(binary_writer& out, const period& p) {
+  out.time(p.start);
+  out.time(p.end);
+}
+
+[[nodiscard]] inline period load_period(binary_reader& in) {
+  const timestamp start = in.time();
+  return period{start, in.time()};
+}
+
+/// FNV-1a 64 of a canonical encoding of every field of `p`: a snapshot is refused under a plan
+/// that differs in anything (a field added to the plan must be added here).
+[[nodiscard]] inline std::uint64_t plan_fingerprint(const plan& p) {
+  binary_writer out;
+  auto time = [&](timestamp t) { out.i64(to_unix(t)); };
+  auto optional_time = [&](const std::optional<timestamp>& t) {
+    out.boolean(t.has_value());
+    if (t) time(*t);
+  };
+  auto optional_decimal = [&](const std::optional<decimal>& d) {
+    out.boolean(d.has_value());
+    if (d) out.str(d->to_string());
+  };
+  out.size(p.meters.size());
+  for (const auto& m : p.meters) {
+    out.str(m.id);
+    out.str(m.event_name);
+    out.str(m.display_name);
+    out.u8(static_cast<std::uint8_t>(m.formula));
+    out.str(m.customer_key);
+    out.str(m.value_key);
+    out.u8(static_cast<std::uint8_t>(m.event_time_window));
+    out.boolean(m.active);
+  }
+  out.size(p.prices.size());
+  for (const auto& pr : p.prices) {
+    out.str(pr.id);
+    out.str(pr.currency.code());
+    out.u8(static_cast<std::uint8_t>(pr.billing_scheme));
+    out.boolean(pr.tiers_mode.has_value());
+    if (pr.tiers_mode) out.u8(static_cast<std::uint8_t>(*pr.tiers_mode));
+    optional_decimal(pr.unit_amount);
+    out.size(pr.tiers.size());
+    for (const auto& tier : pr.tiers) {
+      out.boolean(tier.up_to.has_value());
+      if (tier.up_to) out.i64(*tier.up_to);
+      optional_decimal(tier.unit_amount);
+      optional_decimal(tier.flat_amount);
+    }
+    out.boolean(pr.transform_quantity.has_value());
+    if (pr.transform_quantity) {
+      out.i64(pr.transform_quantity->divide_by);
+      out.u8(static_cast<std::uint8_t>(pr.transform_quantity->round));
+    }
+    out.u8(static_cast<std::uint8_t>(pr.recurring.interval.unit));
+    out.i64(pr.recurring.interval.count);
+    out.u8(static_cast<std::uint8_t>(pr.recurring.usage_type));
+    out.optional_str(pr.recurring.meter);
+    out.optional_str(pr.recurring.aggregate_usage);
+  }
+  out.size(p.subscriptions.size());
+  for (const auto& sub : p.subscriptions) {
+    out.str(sub.id);
+    out.str(sub.customer);
+    time(sub.start_date);
+    optional_time(sub.billing_cycle_anchor);
+    optional_time(sub.trial_end);
+    out.size(sub.items.size());
+    for (const auto& item : sub.items) {
+      out.str(item.id);
+      out.str(item.price);
+      out.i64(item.quantity);
+    }
+  }
+  out.size(p.customers.size());
+  for (const auto& c : p.customers) out.str(c);
+  out.i64(p.settings.invoice_finalization_delay.count());
+  out.i64(p.settings.legacy_grace_period.count());
+  out.u8(static_cast<std::uint8_t>(p.settings.rounding));
+  return fnv1a(out.bytes());
+}
+
 }  // namespace detail
+
+/// A snapshot saved under another plan than the one it is restored with.
+class snapshot_plan_mismatch : public corrupt_state_error {
+ public:
+  using corrupt_state_error::corrupt_state_error;
+};
 
 /// Replays requests one by one, in arrival order, and answers with invoices as of any time.
 /// `simulate` below is the one-call form; this class serves callers that stream requests in.
@@ -76,6 +207,63 @@ class invoice_simulator {
   }
 
   [[nodiscard]] const meterkit::plan& billing_plan() const noexcept { return plan_; }
+
+  /// The snapshot format `save` writes and `restore` reads.
+  static constexpr std::uint32_t snapshot_version = 1;
+
+  /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
+  /// Throws `std::ios_base::failure` when `out` fails.
+  void save(std::ostream& out) const {
+    detail::binary_writer body;
+    ledger_.save(body);
+    body.size(books_.size());
+    for (const auto& b : books_) b.save(body);
+    idempotency_.save(body, detail::save_outcomes);
+    body.size(late_.size());
+    for (const auto& l : late_) {
+      body.str(l.subscription_item);
+      detail::save_period(body, l.service_period);
+      body.i64(l.quantity);
+      body.str(l.source);
+      body.time(l.received_at);
+      body.time(l.finalized_at);
+    }
+    body.size(rejected_.size());
+    for (const auto& r : rejected_) {
+      body.str(r.source);
+      body.u32(static_cast<std::uint32_t>(r.code));
+      body.str(r.message);
+      body.str(r.param);
+    }
+    for (const std::uint64_t n :
+         {counts_.read, counts_.accepted, counts_.rejected, counts_.replayed, counts_.pending, counts_.cancelled})
+      body.u64(n);
+    body.u64(next_arrival_);
+    body.optional_time(last_arrival_);
+
+    detail::binary_writer head;
+    head.raw(snapshot_magic());
+    head.u32(snapshot_version);
+    head.u64(detail::plan_fingerprint(plan_));
+    head.size(body.bytes().size());
+    detail::binary_writer tail;
+    tail.u64(detail::fnv1a(body.bytes(), detail::fnv1a(head.bytes())));
+    for (const auto* part : {&head, &body, &tail}) {
+      out.write(part->bytes().data(), static_cast<std::streamsize>(part->bytes().size()));
+    }
+    if (!out) METERKIT_THROW(std::ios_base::failure("meterkit: cannot write the simulator snapshot"));
+  }
+
+  /// The simulator of plan `p` in the state a snapshot `save`d under the same plan describes;
+  /// reads exactly the snapshot's bytes from `in`. Throws `snapshot_plan_mismatch` when the
+  /// snapshot was saved under another plan, `corrupt_state_error` when it is truncated, damaged,
+  /// of another format version or no snapshot at all, and `configuration_error` for an unusable
+  /// plan (as the constructor does).
+  [[nodiscard]] static invoice_simulator restore(meterkit::plan p, std::istream& in) {
+    invoice_simulator sim(std::move(p));
+    sim.load_snapshot(in);
+    return sim;
+  }
 
   /// Applies one request. Requests must come in arrival order: `received_at` never decreases.
   void apply(const request& r) {
@@ -296,6 +484,74 @@ class invoice_simulator {
 
   [[nodiscard]] static std::uint64_t meter_customer_key(std::size_t meter, std::size_t customer) noexcept {
     return (static_cast<std::uint64_t>(meter) << 40U) ^ static_cast<std::uint64_t>(customer);
+  }
+
+  // ---- snapshots -------------------------------------------------------------------------------
+  [[nodiscard]] static std::string_view snapshot_magic() noexcept { return {"\x89MKSIM\r\n", 8}; }
+
+  /// Replaces the state of a freshly constructed simulator by a snapshot's.
+  void load_snapshot(std::istream& in) {
+    auto fail = [](const std::string& why) {
+      METERKIT_THROW(corrupt_state_error("meterkit: cannot load the invoice simulator snapshot: " + why));
+    };
+    constexpr std::size_t head_size = 8 + 4 + 8 + 8;
+    std::string head(head_size, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    if (static_cast<std::size_t>(in.gcount()) != head.size()) fail("truncated (no complete header)");
+    detail::binary_reader h(head, "invoice simulator snapshot");
+    if (h.raw(8) != snapshot_magic()) fail("not an invoice simulator snapshot (wrong magic)");
+    if (const std::uint32_t version = h.u32(); version != snapshot_version) {
+      fail("format version " + std::to_string(version) + ", this build reads version " +
+           std::to_string(snapshot_version));
+    }
+    const std::uint64_t fingerprint = h.u64();
+    const std::uint64_t length = h.u64();
+    std::string body;
+    while (body.size() < length) {  // in steps, so that a damaged length cannot cost memory
+      const std::size_t step =
+          static_cast<std::size_t>(std::min<std::uint64_t>(length - body.size(), std::uint64_t{1} << 20));
+      const std::size_t at = body.size();
+      body.resize(at + step);
+      in.read(body.data() + at, static_cast<std::streamsize>(step));
+      if (static_cast<std::size_t>(in.gcount()) != step) fail("truncated (the body is shorter than its length)");
+    }
+    std::string tail(8, '\0');
+    in.read(tail.data(), 8);
+    if (in.gcount() != 8) fail("truncated (no checksum)");
+    if (detail::binary_reader(tail).u64() != detail::fnv1a(body, detail::fnv1a(head))) fail("checksum mismatch");
+    if (fingerprint != detail::plan_fingerprint(plan_)) {
+      METERKIT_THROW(snapshot_plan_mismatch(
+          "meterkit: cannot load the invoice simulator snapshot: it was saved under another plan"));
+    }
+
+    detail::binary_reader r(body, "invoice simulator snapshot");
+    ledger_.load(r);
+    r.require(r.count(1) == books_.size(), "the usage-record books do not match the plan");
+    for (auto& b : books_) b.load(r);
+    idempotency_.load(r, detail::load_outcomes);
+    late_.resize(r.count(56));
+    for (auto& l : late_) {
+      l.subscription_item = r.str();
+      l.service_period = detail::load_period(r);
+      l.quantity = r.i64();
+      l.source = r.str();
+      l.received_at = r.time();
+      l.finalized_at = r.time();
+    }
+    rejected_.resize(r.count(28));
+    for (auto& x : rejected_) {
+      x.source = r.str();
+      x.code = detail::load_error_code(r);
+      x.message = r.str();
+      x.param = r.str();
+    }
+    for (std::uint64_t* n : {&counts_.read, &counts_.accepted, &counts_.rejected, &counts_.replayed,
+                             &counts_.pending, &counts_.cancelled})
+      *n = r.u64();
+    r.require(counts_.reconciles() && counts_.rejected == rejected_.size(), "the counts do not reconcile");
+    next_arrival_ = r.u64();
+    last_arrival_ = r.optional_time();
+    r.expect_end();
   }
 
   // ---- plan ------------------------------------------------------------------------------------

@@ -27,6 +27,11 @@
 ///
 /// Records must be given in arrival order `(received_at, sequence)`; acceptance itself depends on
 /// nothing but the record, the periods and the invoice clock.
+///
+/// `save` / `load` write and read back the records accepted so far (the byte encoding of
+/// detail/binary_io.hpp), for snapshots of whoever holds the book: the periods, options and
+/// clock are configuration and stay the book's own. Loading replays each period's records in
+/// arrival order through the same code as `record`, so the values are the ones `record` built.
 
 #include <algorithm>
 #include <concepts>
@@ -46,6 +51,7 @@
 #include <meterkit/core/checked.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/legacy/aggregate_usage.hpp>
 #include <meterkit/legacy/usage_record.hpp>
 
@@ -276,6 +282,80 @@ class usage_record_book {
     return out;
   }
 
+  /// Writes the accepted records: per period billed in (in period order), each record's
+  /// timestamp, arrival, quantity, action and position; then the latest arrival.
+  void save(detail::binary_writer& out) const {
+    out.size(size_);
+    out.boolean(latest_.has_value());
+    if (latest_) {
+      out.time(latest_->first);
+      out.u64(latest_->second);
+    }
+    out.size(logs_.size());
+    for (const auto& [p, log] : logs_) {
+      out.time(p.start);
+      out.time(p.end);
+      out.size(log.entries.size());
+      for (const entry& e : log.entries) {
+        out.time(e.time);
+        out.time(e.received_at);
+        out.i64(e.quantity);
+        out.u8(e.action == usage_action::set ? 1 : 0);
+        out.u64(e.order);
+      }
+    }
+  }
+
+  /// Replaces the records by those `save` wrote. Throws `corrupt_state_error` (changing
+  /// nothing) when the bytes are damaged or break the book's invariants (periods in order, each
+  /// record once, in arrival order, values at a timestamp in range). Bytes forged to pass every
+  /// check but whose `sum` period total leaves the 64-bit range raise `overflow_error`, as
+  /// `record` would have.
+  void load(detail::binary_reader& in) {
+    std::map<period, period_log> logs;
+    const std::size_t n = in.count(33);
+    std::optional<std::pair<timestamp, std::uint64_t>> latest;
+    if (in.boolean()) {
+      const timestamp t = in.time();
+      latest = std::pair{t, in.u64()};
+    }
+    in.require(n == 0 || latest.has_value(), "usage record book: records without an arrival");
+    const std::size_t periods = in.count(24);
+    std::vector<bool> seen(n, false);
+    std::size_t total = 0;
+    for (std::size_t k = 0; k < periods; ++k) {
+      period p{in.time(), in.time()};
+      in.require(p.start < p.end, "usage record book: an empty period");
+      in.require(logs.empty() || std::prev(logs.end())->first < p, "usage record book: periods out of order");
+      period_log& log = logs.try_emplace(p).first->second;
+      const std::size_t m = in.count(33);
+      for (std::size_t j = 0; j < m; ++j) {
+        entry e{in.time(), in.time(), in.i64(), usage_action::increment, 0};
+        const std::uint8_t action = in.u8();
+        in.require(action <= 1, "usage record book: an unknown action");
+        e.action = action == 1 ? usage_action::set : usage_action::increment;
+        e.order = in.u64();
+        in.require(e.order < n && !seen[static_cast<std::size_t>(e.order)],
+                   "usage record book: a record position out of range or repeated");
+        seen[static_cast<std::size_t>(e.order)] = true;
+        in.require(log.entries.empty() ||
+                       (log.entries.back().order < e.order && log.entries.back().received_at <= e.received_at),
+                   "usage record book: records out of arrival order");
+        in.require(e.received_at <= latest->first, "usage record book: a record after the latest arrival");
+        in.require(e.quantity >= 0, "usage record book: a negative quantity");
+        const auto value = value_written(log.slots, e);
+        in.require(value.has_value(), "usage record book: values out of range");
+        append(log, e, *value);
+        ++total;
+      }
+    }
+    in.require(total == n, "usage record book: the record count does not match");
+    logs_ = std::move(logs);
+    latest_ = latest;
+    next_order_ = n;
+    size_ = n;
+  }
+
  private:
   struct entry {
     timestamp time;
@@ -301,6 +381,13 @@ class usage_record_book {
 
   [[nodiscard]] bool counts(timestamp t) const noexcept {
     return !options_.trial_end || t >= *options_.trial_end;
+  }
+
+  /// The value `e` writes at its timestamp, nullopt when an increment leaves the 64-bit range.
+  [[nodiscard]] static std::optional<std::int64_t> value_written(const slots_type& slots, const entry& e) {
+    if (e.action == usage_action::set) return e.quantity;
+    const auto it = slots.find(e.time);
+    return checked_add(it == slots.end() ? std::int64_t{0} : it->second.value, e.quantity);
   }
 
   [[nodiscard]] static std::int64_t written_value(const slots_type& slots, const entry& e) {
@@ -361,12 +448,23 @@ class usage_record_book {
     }
     period_log& log = logs_.try_emplace(placed.billed_in).first->second;
     const entry e{placed.time, r.received_at, placed.quantity, placed.action, next_order_};
-    const auto slot = log.slots.lower_bound(e.time);
-    const bool exists = slot != log.slots.end() && slot->first == e.time;
+    const auto slot = log.slots.find(e.time);
+    const bool exists = slot != log.slots.end();
     const std::int64_t value = e.action == usage_action::set
                                    ? e.quantity
                                    : add_or_throw(exists ? slot->second.value : 0, e.quantity,
                                                   "usage record values at one timestamp");
+    append(log, e, value);
+    latest_ = std::pair{r.received_at, r.sequence};
+    ++next_order_;
+    ++size_;
+  }
+
+  /// Appends `e`, which writes `value` at its timestamp, to `log`. A period total out of range
+  /// raises `overflow_error` (through the formula) before anything changes.
+  void append(period_log& log, const entry& e, std::int64_t value) {
+    const auto slot = log.slots.lower_bound(e.time);
+    const bool exists = slot != log.slots.end() && slot->first == e.time;
     if constexpr (invertible_formula<Formula>) {
       if (counts(e.time)) {
         state_type live = log.live;
@@ -382,9 +480,6 @@ class usage_record_book {
     } else {
       log.slots.emplace_hint(slot, e.time, value_slot{value, e.order});
     }
-    latest_ = std::pair{r.received_at, r.sequence};
-    ++next_order_;
-    ++size_;
   }
 
   Source source_;
@@ -437,6 +532,18 @@ class any_usage_record_book {
   }
   /// The compiled book itself.
   [[nodiscard]] const variant_type& compiled() const noexcept { return book_; }
+
+  /// Writes the mode and the accepted records (see `usage_record_book::save`).
+  void save(detail::binary_writer& out) const {
+    out.u8(static_cast<std::uint8_t>(mode_));
+    std::visit([&](const auto& b) { b.save(out); }, book_);
+  }
+  /// Replaces the records by those `save` wrote; `corrupt_state_error` when damaged or saved by a
+  /// book of another mode.
+  void load(detail::binary_reader& in) {
+    in.require(in.u8() == static_cast<std::uint8_t>(mode_), "usage record book: saved with another mode");
+    std::visit([&](auto& b) { b.load(in); }, book_);
+  }
 
  private:
   static variant_type make(aggregate_usage mode, Source source, usage_record_book_options options,

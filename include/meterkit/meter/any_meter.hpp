@@ -59,6 +59,10 @@ class basic_any_meter {
   bool cancel(key_type customer, timestamp time, std::uint64_t arrival, timestamp cancelled_at) {
     return std::visit([&](auto& m) { return m.cancel(customer, time, arrival, cancelled_at); }, m_);
   }
+  /// Replaces the records of `customer` (see `meter::assign`); false on a duplicate `(time, arrival)`.
+  bool assign(key_type customer, std::vector<event_record> records) {
+    return std::visit([&](auto& m) { return m.assign(customer, std::move(records)); }, m_);
+  }
   [[nodiscard]] std::int64_t quantity(key_type customer, period p, timestamp as_of) const {
     return std::visit([&](const auto& m) { return m.quantity(customer, p, as_of); }, m_);
   }

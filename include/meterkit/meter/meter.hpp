@@ -16,7 +16,8 @@
 ///
 /// States merge (`merge`: the state of the union of two disjoint operation streams, for sharding
 /// by customer or by time) and can be written and read back (`save`/`load`: a versioned text
-/// format naming the policies, with a checksum, checked on load).
+/// format naming the policies, with a checksum, checked on load; damage raises
+/// `corrupt_state_error`, declared with the shared byte encoding in detail/binary_io.hpp).
 
 #include <algorithm>
 #include <cstdint>
@@ -41,6 +42,7 @@
 #include <meterkit/calendar/window.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/ingestion/event_record.hpp>
 #include <meterkit/ingestion/ingestion.hpp>
 #include <meterkit/ingestion/pre_aggregated.hpp>
@@ -55,12 +57,6 @@ namespace meterkit {
 struct keep_history {};
 /// History policy: keep only the running state (no cancellations, no `as_of`).
 struct running_state_only {};
-
-/// Saved state that cannot be read back: wrong format, wrong version, other policies, or corrupt.
-class corrupt_state_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 namespace detail {
 
@@ -83,16 +79,6 @@ std::string ingestion_name() {
   } else {
     return "raw";
   }
-}
-
-/// FNV-1a, 64 bits: the checksum of saved states.
-[[nodiscard]] inline std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 14695981039346656037ull;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 [[noreturn]] inline void corrupt(const std::string& why) {
@@ -228,6 +214,18 @@ class meter {
   [[nodiscard]] decltype(auto) customer_at(std::size_t i) const { return customers_.key_of(i); }
   /// The state of slot `i` (for tests, audits and custom queries).
   [[nodiscard]] const customer_state& state_at(std::size_t i) const { return states_[i]; }
+
+  /// Replaces the records of `customer` by `records` (in any order; cancelled ones carry their
+  /// `cancelled_at`), as `load` does. Queries then answer as if the same records had been fed by
+  /// `add` and `cancel`: the state is a function of the records alone. False, changing nothing,
+  /// when two records share `(time, arrival)`.
+  bool assign(key_type customer, std::vector<event_record> records) requires keeps_history {
+    std::sort(records.begin(), records.end(), record_before);
+    for (std::size_t k = 1; k < records.size(); ++k) {
+      if (!record_before(records[k - 1], records[k])) return false;
+    }
+    return slot(customer).assign(std::move(records));
+  }
 
   /// Reserves room for `n` customer slots.
   void reserve_customers(std::size_t n) { states_.reserve(n); }

@@ -15,6 +15,10 @@
 ///
 /// Acceptance policies are template parameters with SPEC's defaults: the timestamp window (M4),
 /// identifier deduplication (M5) and the cancellation window (M10).
+///
+/// `save` / `load` write and read back everything fed so far (the byte encoding of
+/// detail/binary_io.hpp), for snapshots of whoever holds the ledger; the meters and customers
+/// are configuration: `load` checks that they are the same and keeps its own.
 
 #include <cstdint>
 #include <functional>
@@ -36,6 +40,7 @@
 #include <meterkit/calendar/window.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/detail/flat_string_index.hpp>
 #include <meterkit/detail/string_hash.hpp>
 #include <meterkit/meter/any_meter.hpp>
@@ -326,6 +331,118 @@ class basic_meter_ledger {
     return runtime_.at(i);
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Snapshots
+
+  /// Writes everything fed so far: the meters and customers (to check them on load), every
+  /// accepted event with its cancellation, the identifier store and the arrival-order check.
+  void save(detail::binary_writer& out) const {
+    static_assert(identifier_store_saves_state<typename IdentifierDedup::store>,
+                  "meterkit: meter_ledger::save needs an identifier store with save() and load() (see "
+                  "acceptance/identifier_dedup.hpp)");
+    out.size(meters_.size());
+    for (const auto& m : meters_) save_definition(out, m);
+    out.size(customers_.size());
+    for (std::size_t i = 0; i < customers_.size(); ++i) out.str(customers_.key_of(i));
+    out.size(events_.size());
+    for (const auto& e : events_) {
+      out.size(e.meter);
+      out.size(e.customer);
+      out.time(e.time);
+      out.time(e.received_at);
+      out.i64(e.value);
+      out.u64(e.arrival);
+      out.optional_time(e.cancelled_at);
+      out.u64(e.tag);
+      out.optional_str(e.identifier);
+    }
+    identifiers_.save(out);
+    out.boolean(any_submitted_);
+    out.time(last_received_);
+    out.u64(last_arrival_);
+  }
+
+  /// Replaces everything fed so far by what `save` wrote. The ledger must have the same meters
+  /// and customers (in the same order). Throws `corrupt_state_error`, changing nothing, when they
+  /// differ or the bytes are damaged or break the ledger's invariants.
+  ///
+  /// Only the accepted events are saved: the rest is derived from them exactly. The cancellable
+  /// index is rebuilt the way `submit` builds it (identifiers in event order, the latest event per
+  /// identifier). Each compiled meter gets its events as records carrying their cancellation
+  /// (`basic_any_meter::assign`, the path of `meter::load`): a meter's state is a function of its
+  /// records alone (the invariant `meter::merge` and `meter::load` rest on, and that the meter
+  /// tests check against the fold), so quantities and summaries as of any time are those of the
+  /// ledger that was saved, at O(n log n) instead of replaying every cancellation.
+  void load(detail::binary_reader& in) {
+    static_assert(identifier_store_saves_state<typename IdentifierDedup::store>,
+                  "meterkit: meter_ledger::load needs an identifier store with save() and load() (see "
+                  "acceptance/identifier_dedup.hpp)");
+    in.require(in.count(1) == meters_.size(), "meter ledger: saved with other meters");
+    for (const auto& m : meters_) {
+      detail::binary_writer mine;
+      save_definition(mine, m);
+      in.require(in.raw(mine.bytes().size()) == mine.bytes(), "meter ledger: saved with other meters");
+    }
+    in.require(in.count(8) == customers_.size(), "meter ledger: saved with other customers");
+    for (std::size_t i = 0; i < customers_.size(); ++i) {
+      in.require(in.str() == customers_.key_of(i), "meter ledger: saved with other customers");
+    }
+    std::vector<accepted_meter_event> events(in.count(58));
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<event_record>> records;
+    std::vector<identifiers_of_meter> cancellable(meters_.size());
+    for (std::size_t index = 0; index < events.size(); ++index) {
+      auto& e = events[index];
+      e.meter = in.index(meters_.size());
+      e.customer = in.index(customers_.size());
+      e.time = in.time();
+      e.received_at = in.time();
+      e.value = in.i64();
+      e.arrival = in.u64();
+      e.cancelled_at = in.optional_time();
+      e.tag = in.u64();
+      e.identifier = in.optional_str();
+      in.require(index == 0 || (events[index - 1].arrival < e.arrival &&
+                                events[index - 1].received_at <= e.received_at),
+                 "meter ledger: events out of arrival order");
+      in.require(!e.cancelled_at || e.received_at <= *e.cancelled_at,
+                 "meter ledger: a cancellation before its event");
+      in.require(!e.identifier || !e.identifier->empty(), "meter ledger: an empty identifier");
+      records[{e.meter, e.customer}].push_back(
+          event_record{e.time, e.received_at, e.arrival, e.value, e.cancelled_at.value_or(never)});
+      if (e.identifier) {
+        auto& by_identifier = cancellable[e.meter];
+        const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+        if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
+        by_identifier.latest_event[slot] = index;
+      }
+    }
+    typename IdentifierDedup::store identifiers;
+    identifiers.load(in);
+    const bool any_submitted = in.boolean();
+    const timestamp last_received = in.time();
+    const std::uint64_t last_arrival = in.u64();
+    in.require(any_submitted || (events.empty() && last_arrival == 0 && last_received == timestamp{}),
+               "meter ledger: events without a submission");
+    for (const auto& e : events) {
+      in.require(e.arrival <= last_arrival && e.received_at <= last_received &&
+                     (!e.cancelled_at || *e.cancelled_at <= last_received),
+                 "meter ledger: an event after the latest submission");
+    }
+    std::vector<basic_any_meter<dense_customers>> runtime;
+    runtime.reserve(meters_.size());
+    for (const auto& m : meters_) runtime.emplace_back(m);
+    for (auto& [key, rs] : records) {
+      in.require(runtime[key.first].assign(key.second, std::move(rs)), "meter ledger: a repeated event");
+    }
+    events_ = std::move(events);
+    runtime_ = std::move(runtime);
+    cancellable_ = std::move(cancellable);
+    identifiers_ = std::move(identifiers);
+    any_submitted_ = any_submitted;
+    last_received_ = last_received;
+    last_arrival_ = last_arrival;
+  }
+
  private:
   static constexpr std::size_t no_customer = static_cast<std::size_t>(-1);
 
@@ -340,6 +457,17 @@ class basic_meter_ledger {
     any_submitted_ = true;
     last_received_ = received_at;
     last_arrival_ = arrival;
+  }
+
+  static void save_definition(detail::binary_writer& out, const meter_definition& m) {
+    out.str(m.id);
+    out.str(m.event_name);
+    out.str(m.display_name);
+    out.u8(static_cast<std::uint8_t>(m.formula));
+    out.str(m.customer_key);
+    out.str(m.value_key);
+    out.u8(static_cast<std::uint8_t>(m.event_time_window));
+    out.boolean(m.active);
   }
 
   std::size_t require_meter(std::string_view id) const {
