@@ -427,7 +427,8 @@ class currency {
 ///
 /// Amounts become integers only by rounding once (P4): `round<Policy>()`, `divide_and_round`
 /// (an amount shared over a whole-number divisor) and `scale_and_round` (amount x num / den, the
-/// exact proration of B4), each with a policy type or a runtime `rounding_mode`.
+/// exact proration of B4, exact even when amount x num needs more than 128 bits), each with a
+/// policy type or a runtime `rounding_mode`.
 
 #include <compare>
 #include <cstddef>
@@ -968,16 +969,57 @@ template <class Policy = half_away_from_zero>
   return divide_and_round(a.raw(), static_cast<int128>(divisor) * decimal::scale, mode);
 }
 
-/// amount x num / den, with the product exact in 128 bits and the quotient rounded once with
-/// `Policy` (B4 proration: full amount x stub seconds / cycle seconds). `den` > 0, else
-/// `std::invalid_argument`; nullopt when the product or the result overflows.
+namespace detail {
+/// a x b / d rounded once with `P`, for a product that does not fit in 128 bits (|a| <= 2^103,
+/// so |a x b| < 2^167): the product is formed exactly in 192 bits and divided bit by bit by
+/// `d` (0 < d < 2^126). nullopt when the rounded quotient does not fit in `std::int64_t`.
+template <class P>
+[[nodiscard]] constexpr std::optional<std::int64_t> wide_scale_and_round(int128 a, std::int64_t b,
+                                                                         int128 d) noexcept {
+  const bool negative = (a < 0) != (b < 0);
+  const uint128 ua = a < 0 ? uint128{0} - static_cast<uint128>(a) : static_cast<uint128>(a);
+  const std::uint64_t ub =
+      b < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(b) : static_cast<std::uint64_t>(b);
+  // ua x ub = high x 2^64 + low, exactly.
+  const uint128 low_product = static_cast<uint128>(static_cast<std::uint64_t>(ua)) * ub;
+  const uint128 high = static_cast<uint128>(static_cast<std::uint64_t>(ua >> 64)) * ub + (low_product >> 64);
+  const auto low = static_cast<std::uint64_t>(low_product);
+  const auto divisor = static_cast<uint128>(d);
+  constexpr uint128 too_large = uint128{1} << 64;  // the quotient only grows from here on
+  uint128 q = 0;
+  uint128 r = 0;  // always < divisor < 2^126, so shifting it left cannot overflow
+  for (int bit = 191; bit >= 0; --bit) {
+    const uint128 next = bit >= 64 ? (high >> (bit - 64)) & 1U : (uint128{low} >> bit) & 1U;
+    r = (r << 1) | next;
+    q <<= 1;
+    if (r >= divisor) {
+      r -= divisor;
+      q |= 1U;
+    }
+    if (q >= too_large) return std::nullopt;
+  }
+  const int128 signed_q = negative ? -static_cast<int128>(q) : static_cast<int128>(q);
+  if (r != 0 && P::away_from_zero(signed_q, static_cast<int128>(r), d)) ++q;
+  constexpr uint128 positive_limit = static_cast<uint128>(std::numeric_limits<std::int64_t>::max());
+  if (q > (negative ? positive_limit + 1 : positive_limit)) return std::nullopt;
+  return negative ? static_cast<std::int64_t>(-static_cast<int128>(q)) : static_cast<std::int64_t>(q);
+}
+}  // namespace detail
+
+/// amount x num / den, computed exactly and rounded once with `Policy` (B4 proration: full
+/// amount x stub seconds / cycle seconds). A product beyond 128 bits is still exact (192-bit long
+/// division), so only the rounded result decides overflow. `den` > 0, else
+/// `std::invalid_argument`; nullopt when the result does not fit in `std::int64_t`.
 template <class Policy = half_away_from_zero>
 [[nodiscard]] constexpr std::optional<std::int64_t> checked_scale_and_round(decimal amount, std::int64_t num,
                                                                             std::int64_t den) {
-  const auto product = detail::checked_mul_128(amount.raw(), num);
+  static_assert(detail::check_rounding_policy<Policy>());
   if (den <= 0) detail::throw_non_positive_denominator();
-  if (!product) return std::nullopt;
-  return checked_divide_and_round<Policy>(*product, static_cast<int128>(den) * decimal::scale);
+  const int128 divisor = static_cast<int128>(den) * decimal::scale;
+  if (const auto product = detail::checked_mul_128(amount.raw(), num)) {
+    return checked_divide_and_round<Policy>(*product, divisor);
+  }
+  return detail::wide_scale_and_round<Policy>(amount.raw(), num, divisor);
 }
 template <class Policy = half_away_from_zero>
 [[nodiscard]] constexpr std::int64_t scale_and_round(decimal amount, std::int64_t num, std::int64_t den) {
@@ -1082,6 +1124,10 @@ namespace detail {
 [[nodiscard]] inline result<timestamp> parse_rfc3339(std::string_view s) {
   using namespace std::chrono;
   // YYYY-MM-DDTHH:MM:SS = 19 characters, then optional fraction, then the offset.
+  const std::size_t year_digits = std::min(s.find_first_not_of("0123456789"), s.size());
+  if (year_digits > 4 && year_digits < s.size() && s[year_digits] == '-' && s[0] != '0') {
+    return detail::time_error(s, "the year has more than 4 digits: outside 1970-01-01 ... 9999-12-31");
+  }
   if (s.size() < 20) return detail::time_error(s, "expected YYYY-MM-DDTHH:MM:SSZ");
   const int yy = detail::digits_at(s, 0, 4);
   const int mo = detail::digits_at(s, 5, 2);
@@ -1126,22 +1172,54 @@ namespace detail {
 }
 
 /// Parses either form of D4: unix seconds (digits) or RFC 3339.
+/// Negative unix seconds (`-1`) and years beyond 9999 (`10000-01-01T00:00:00Z`) are refused as
+/// outside D4's range.
 [[nodiscard]] inline result<timestamp> parse_time(std::string_view text) {
-  const bool all_digits = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  constexpr std::string_view digits = "0123456789";
+  const bool all_digits = !text.empty() && text.find_first_not_of(digits) == std::string_view::npos;
+  if (text.size() > 1 && text[0] == '-' && text.find_first_not_of(digits, 1) == std::string_view::npos) {
+    return detail::time_error(text, "negative unix seconds are outside 1970-01-01 ... 9999-12-31");
+  }
   return all_digits ? parse_unix_seconds(text) : parse_rfc3339(text);
 }
 
-/// Formats as RFC 3339 in UTC with a `Z`: `2025-01-01T00:00:00Z`.
+namespace detail {
+/// The proleptic Gregorian date of day `z` after 1970-01-01, in 64-bit arithmetic (H. Hinnant's
+/// `civil_from_days`), exact for every day an `std::int64_t` of seconds can name.
+struct civil_date {
+  std::int64_t year;
+  unsigned month;
+  unsigned day;
+};
+[[nodiscard]] constexpr civil_date civil_from_days(std::int64_t z) noexcept {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;                                       // [0, 146096]
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                // [0, 365]
+  const std::int64_t mp = (5 * doy + 2) / 153;                                     // [0, 11]
+  const auto d = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
+  const auto m = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+  return civil_date{yoe + era * 400 + (m <= 2 ? 1 : 0), m, d};
+}
+}  // namespace detail
+
+/// Formats as RFC 3339 in UTC with a `Z`: `2025-01-01T00:00:00Z`. Defined for every
+/// `timestamp`: a year outside 0000 ... 9999 (only outside D4's range) is written with as many
+/// digits as it needs and a `-` when negative, e.g. `10000-01-01T00:00:00Z`.
 [[nodiscard]] inline std::string format_rfc3339(timestamp t) {
-  using namespace std::chrono;
-  const auto day_point = floor<days>(t);
-  const year_month_day ymd{day_point};
-  const hh_mm_ss<seconds> tod{t - day_point};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                static_cast<int>(tod.seconds().count()));
+  const std::int64_t s = to_unix(t);
+  std::int64_t day = s / 86400;
+  std::int64_t second_of_day = s % 86400;
+  if (second_of_day < 0) {  // floor, without overflow even for the most negative second
+    --day;
+    second_of_day += 86400;
+  }
+  const detail::civil_date date = detail::civil_from_days(day);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(date.year),
+                date.month, date.day, static_cast<int>(second_of_day / 3600),
+                static_cast<int>(second_of_day / 60 % 60), static_cast<int>(second_of_day % 60));
   return buf;
 }
 
@@ -2514,6 +2592,11 @@ static_assert(cancellation_window_policy<stripe_cancellation_window>);
 ///   idempotency_error
 /// \endcode
 /// or in one call: `store.run(key, fingerprint, received_at, [&] { return apply(request); })`.
+///
+/// `save` / `load` write and read back the exact contents (keys in order of first use, with their
+/// fingerprints and first outcomes, through a caller-given outcome codec) in the byte encoding of
+/// detail/binary_io.hpp, for snapshots of whoever holds the store; damage raises
+/// `corrupt_state_error`.
 
 #include <concepts>
 #include <cstddef>
@@ -2527,6 +2610,189 @@ static_assert(cancellation_window_policy<stripe_cancellation_window>);
 #include <unordered_map>
 #include <utility>
 
+// ---- begin meterkit/detail/binary_io.hpp ----
+/// \file
+/// Implementation detail: the byte encoding of saved states (snapshots of the invoice simulator
+/// and of the objects it holds) and the error raised when saved state cannot be read back.
+///
+/// Platform-stable: fixed-width little-endian integers, strings as a u64 length and the bytes,
+/// timestamps as signed unix seconds, no pointers and no padding. `binary_reader` never reads
+/// past its input: every read is bounds-checked and a short, malformed or out-of-range input
+/// raises `corrupt_state_error`. A count of elements is checked against the bytes left before
+/// anything is allocated for it, so a damaged count cannot cost memory.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+
+namespace meterkit {
+
+/// Saved state that cannot be read back: wrong format, wrong version, other policies or plan,
+/// truncated, or corrupt.
+class corrupt_state_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+
+/// FNV-1a, 64 bits: the checksum of saved states. Every change of a single byte changes it.
+[[nodiscard]] inline std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 14695981039346656037ull) noexcept {
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+/// Saved timestamps lie within +-2^61 s of the epoch, so that differences and sums with windows
+/// of saved times never overflow after loading.
+inline constexpr std::int64_t saved_time_limit = std::int64_t{1} << 61;
+
+/// Appends values to a byte string.
+class binary_writer {
+ public:
+  void u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void u32(std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) u8(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  void u64(std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) u8(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  void i64(std::int64_t v) { u64(static_cast<std::uint64_t>(v)); }
+  void boolean(bool v) { u8(v ? 1 : 0); }
+  void size(std::size_t v) { u64(static_cast<std::uint64_t>(v)); }
+  void str(std::string_view s) {
+    size(s.size());
+    out_.append(s.data(), s.size());
+  }
+  void raw(std::string_view s) { out_.append(s.data(), s.size()); }
+  /// Throws `std::out_of_range` for a time beyond `saved_time_limit` (it could not be read back).
+  void time(timestamp t) {
+    const std::int64_t s = to_unix(t);
+    if (s > saved_time_limit || s < -saved_time_limit) {
+      METERKIT_THROW(std::out_of_range("meterkit: cannot save the timestamp " + std::to_string(s) +
+                                       " (saved times lie within +-2^61 s of the epoch)"));
+    }
+    i64(s);
+  }
+  void optional_time(const std::optional<timestamp>& t) {
+    boolean(t.has_value());
+    if (t) time(*t);
+  }
+  void optional_str(const std::optional<std::string>& s) {
+    boolean(s.has_value());
+    if (s) str(*s);
+  }
+
+  [[nodiscard]] const std::string& bytes() const noexcept { return out_; }
+  [[nodiscard]] std::string take() noexcept { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+/// Reads values back from bytes; see the file comment.
+class binary_reader {
+ public:
+  /// `what` names the state in error messages ("invoice simulator snapshot").
+  explicit binary_reader(std::string_view in, std::string what = "saved state")
+      : in_(in), what_(std::move(what)) {}
+
+  [[noreturn]] void fail(const std::string& why) const {
+    METERKIT_THROW(corrupt_state_error("meterkit: cannot load the " + what_ + ": " + why + " (at byte " +
+                                       std::to_string(pos_) + ")"));
+  }
+  /// Fails unless `ok`.
+  void require(bool ok, const char* why) const {
+    if (!ok) fail(why);
+  }
+
+  [[nodiscard]] std::uint8_t u8() {
+    need(1);
+    return static_cast<std::uint8_t>(in_[pos_++]);
+  }
+  [[nodiscard]] std::uint32_t u32() {
+    need(4);
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(in_[pos_++])) << (8 * i);
+    return v;
+  }
+  [[nodiscard]] std::uint64_t u64() {
+    need(8);
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[pos_++])) << (8 * i);
+    return v;
+  }
+  [[nodiscard]] std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
+  [[nodiscard]] bool boolean() {
+    const std::uint8_t v = u8();
+    if (v > 1) fail("a flag is neither 0 nor 1");
+    return v == 1;
+  }
+  /// A count of elements that take at least `min_bytes` each: never more than the bytes left allow.
+  [[nodiscard]] std::size_t count(std::size_t min_bytes = 1) {
+    const std::uint64_t n = u64();
+    if (min_bytes == 0) min_bytes = 1;
+    if (n > (in_.size() - pos_) / min_bytes) fail("a count exceeds the bytes left");
+    return static_cast<std::size_t>(n);
+  }
+  /// An index below `limit`.
+  [[nodiscard]] std::size_t index(std::size_t limit) {
+    const std::uint64_t n = u64();
+    if (n >= limit) fail("an index is out of range");
+    return static_cast<std::size_t>(n);
+  }
+  [[nodiscard]] std::string str() {
+    const std::size_t n = count(1);
+    std::string s(in_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  [[nodiscard]] std::string_view raw(std::size_t n) {
+    need(n);
+    const std::string_view s = in_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  [[nodiscard]] timestamp time() {
+    const std::int64_t s = i64();
+    if (s > saved_time_limit || s < -saved_time_limit) fail("a timestamp is out of range");
+    return from_unix(s);
+  }
+  [[nodiscard]] std::optional<timestamp> optional_time() {
+    if (!boolean()) return std::nullopt;
+    return time();
+  }
+  [[nodiscard]] std::optional<std::string> optional_str() {
+    if (!boolean()) return std::nullopt;
+    return str();
+  }
+
+  [[nodiscard]] std::size_t remaining() const noexcept { return in_.size() - pos_; }
+  /// Fails unless every byte was read.
+  void expect_end() const {
+    if (pos_ != in_.size()) fail("unexpected bytes after the end");
+  }
+
+ private:
+  void need(std::size_t n) const {
+    if (n > in_.size() - pos_) fail("truncated");
+  }
+
+  std::string_view in_;
+  std::size_t pos_ = 0;
+  std::string what_;
+};
+
+}  // namespace detail
+}  // namespace meterkit
+// ---- end meterkit/detail/binary_io.hpp ----
 // ---- begin meterkit/detail/string_hash.hpp ----
 /// \file
 /// Implementation detail: transparent string hashing for heterogeneous lookup (`std::string_view`
@@ -2731,6 +2997,56 @@ class idempotency_store {
   /// Keys currently held.
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
 
+  /// Writes the policy, the latest arrival and every held key in order of first use, with its
+  /// fingerprint, first use and first outcome; `write(out, outcome)` writes one outcome.
+  template <class WriteOutcome>
+  requires std::invocable<WriteOutcome&, detail::binary_writer&, const Outcome&>
+  void save(detail::binary_writer& out, WriteOutcome&& write) const {
+    out.i64(policy_.window.count());
+    out.size(policy_.max_key_length);
+    out.optional_time(latest_);
+    out.size(order_.size());
+    for (const std::string* key : order_) {
+      const entry& e = entries_.find(*key)->second;
+      out.str(*key);
+      out.str(e.fingerprint);
+      out.time(e.first_use);
+      write(out, e.first);
+    }
+  }
+
+  /// Replaces the contents by those `save` wrote; `read(in)` reads one outcome back. Throws
+  /// `corrupt_state_error` (changing nothing) when the bytes are damaged, were saved under another
+  /// policy, or break the store's invariants (keys unique, non-empty, not too long, in order of
+  /// first use, none expired as of the latest arrival).
+  template <class ReadOutcome>
+  requires std::is_convertible_v<std::invoke_result_t<ReadOutcome&, detail::binary_reader&>, Outcome>
+  void load(detail::binary_reader& in, ReadOutcome&& read) {
+    in.require(in.i64() == policy_.window.count(), "idempotency store: saved with another window");
+    in.require(in.u64() == policy_.max_key_length, "idempotency store: saved with another key length");
+    idempotency_store loaded(policy_);
+    loaded.latest_ = in.optional_time();
+    const std::size_t n = in.count(24);
+    in.require(n == 0 || loaded.latest_.has_value(), "idempotency store: keys without an arrival");
+    std::optional<timestamp> previous;
+    for (std::size_t k = 0; k < n; ++k) {
+      std::string key = in.str();
+      std::string fingerprint = in.str();
+      const timestamp first_use = in.time();
+      in.require(!key.empty() && key.size() <= policy_.max_key_length, "idempotency store: an unusable key");
+      in.require(!previous || *previous <= first_use, "idempotency store: keys out of order of first use");
+      in.require(first_use <= *loaded.latest_ && *loaded.latest_ < first_use + policy_.window,
+                 "idempotency store: a key outside its window");
+      previous = first_use;
+      Outcome first = read(in);
+      auto [it, inserted] =
+          loaded.entries_.try_emplace(std::move(key), entry{std::move(fingerprint), first_use, std::move(first)});
+      in.require(inserted, "idempotency store: a duplicate key");
+      loaded.order_.push_back(&it->first);
+    }
+    *this = std::move(loaded);
+  }
+
  private:
   struct entry {
     std::string fingerprint;
@@ -2763,7 +3079,12 @@ class idempotency_store {
 ///
 /// Precondition of every store: `now` never decreases from call to call (operations are fed in
 /// arrival order, SPEC "The model").
+///
+/// Every store of this header can `save` its exact contents and `load` them back (the byte
+/// encoding of detail/binary_io.hpp; damage raises `corrupt_state_error`), for snapshots of the
+/// objects that hold one (`identifier_store_saves_state`).
 
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <optional>
@@ -2935,6 +3256,15 @@ concept identifier_dedup_policy = requires {
   s.remember(id, now);
 };
 
+/// Optional: a store that writes its contents with `save(detail::binary_writer&) const` and
+/// replaces them with `load(detail::binary_reader&)`.
+template <class S>
+concept identifier_store_saves_state = requires(const S& c, S& s, detail::binary_writer& w,
+                                                detail::binary_reader& r) {
+  c.save(w);
+  s.load(r);
+};
+
 /// An identifier accepted at `r` blocks others until `r + Seconds` (M5, D14).
 template <std::int64_t Seconds = 86400>
 struct rolling_identifier_window {
@@ -2970,6 +3300,44 @@ struct rolling_identifier_window {
     /// Identifiers currently stored (held or not yet dropped): at most those accepted in the
     /// last `2 * Seconds`.
     [[nodiscard]] std::size_t size() const noexcept { return current_.ids.size() + previous_.ids.size(); }
+
+    /// Writes the exact contents: both generations, slot by slot, and the rotation clock.
+    void save(detail::binary_writer& out) const {
+      out.boolean(started_);
+      out.time(from_unix(current_start_));
+      for (const generation* g : {&current_, &previous_}) {
+        out.size(g->ids.size());
+        for (std::size_t slot = 0; slot < g->ids.size(); ++slot) {
+          out.str(g->ids.key_of(slot));
+          out.time(from_unix(g->accepted_at[slot]));
+        }
+      }
+    }
+    /// Replaces the contents by those `save` wrote; throws `corrupt_state_error` (changing
+    /// nothing) when they are damaged or break the generations' invariants.
+    void load(detail::binary_reader& in) {
+      store s;
+      s.started_ = in.boolean();
+      s.current_start_ = to_unix(in.time());
+      in.require(s.started_ || s.current_start_ == 0, "identifier store: a clock without a start");
+      for (generation* g : {&s.current_, &s.previous_}) {
+        const std::size_t n = in.count(16);
+        in.require(n == 0 || s.started_, "identifier store: identifiers before the start");
+        const bool current = g == &s.current_;
+        for (std::size_t slot = 0; slot < n; ++slot) {
+          const std::string id = in.str();
+          const std::int64_t at = to_unix(in.time());
+          // An entry of the current generation was accepted in [start, start + window); one of the
+          // previous generation in (start - 2 window, start).
+          const bool in_generation = current ? s.current_start_ <= at && at - s.current_start_ < Seconds
+                                             : at < s.current_start_ && s.current_start_ - at < 2 * Seconds;
+          in.require(in_generation, "identifier store: an acceptance outside its generation");
+          in.require(g->ids.find_or_add(id) == slot, "identifier store: a duplicate identifier");
+          g->accepted_at.push_back(at);
+        }
+      }
+      *this = std::move(s);
+    }
 
    private:
     struct generation {
@@ -3016,6 +3384,32 @@ struct identifiers_never_expire {
     void remember(std::string_view id, timestamp now) { held_.try_emplace(std::string(id), to_unix(now)); }
     [[nodiscard]] std::size_t size() const noexcept { return held_.size(); }
 
+    /// Writes the exact contents, by identifier (the same contents give the same bytes).
+    void save(detail::binary_writer& out) const {
+      std::vector<std::pair<std::string_view, std::int64_t>> sorted(held_.begin(), held_.end());
+      std::sort(sorted.begin(), sorted.end());
+      out.size(sorted.size());
+      for (const auto& [id, at] : sorted) {
+        out.str(id);
+        out.time(from_unix(at));
+      }
+    }
+    /// Replaces the contents by those `save` wrote; throws `corrupt_state_error` (changing
+    /// nothing) when they are damaged.
+    void load(detail::binary_reader& in) {
+      decltype(held_) held;
+      const std::size_t n = in.count(16);
+      std::string previous;
+      for (std::size_t k = 0; k < n; ++k) {
+        std::string id = in.str();
+        in.require(k == 0 || previous < id, "identifier store: identifiers out of order");
+        const std::int64_t at = to_unix(in.time());
+        previous = id;
+        held.emplace(std::move(id), at);
+      }
+      held_ = std::move(held);
+    }
+
    private:
     std::unordered_map<std::string, std::int64_t, detail::string_hash, detail::string_equal> held_;
   };
@@ -3030,12 +3424,18 @@ struct no_identifier_dedup {
     }
     void remember(std::string_view, timestamp) const noexcept {}
     [[nodiscard]] std::size_t size() const noexcept { return 0; }
+    /// Nothing to save.
+    void save(detail::binary_writer&) const noexcept {}
+    void load(detail::binary_reader&) const noexcept {}
   };
 };
 
 static_assert(identifier_dedup_policy<stripe_identifier_window>);
 static_assert(identifier_dedup_policy<identifiers_never_expire>);
 static_assert(identifier_dedup_policy<no_identifier_dedup>);
+static_assert(identifier_store_saves_state<stripe_identifier_window::store>);
+static_assert(identifier_store_saves_state<identifiers_never_expire::store>);
+static_assert(identifier_store_saves_state<no_identifier_dedup::store>);
 
 }  // namespace meterkit
 // ---- end meterkit/acceptance/identifier_dedup.hpp ----
@@ -3188,7 +3588,8 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 ///
 /// States merge (`merge`: the state of the union of two disjoint operation streams, for sharding
 /// by customer or by time) and can be written and read back (`save`/`load`: a versioned text
-/// format naming the policies, with a checksum, checked on load).
+/// format naming the policies, with a checksum, checked on load; damage raises
+/// `corrupt_state_error`, declared with the shared byte encoding in detail/binary_io.hpp).
 
 #include <algorithm>
 #include <cstdint>
@@ -3810,12 +4211,6 @@ struct keep_history {};
 /// History policy: keep only the running state (no cancellations, no `as_of`).
 struct running_state_only {};
 
-/// Saved state that cannot be read back: wrong format, wrong version, other policies, or corrupt.
-class corrupt_state_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 namespace detail {
 
 template <class F>
@@ -3837,16 +4232,6 @@ std::string ingestion_name() {
   } else {
     return "raw";
   }
-}
-
-/// FNV-1a, 64 bits: the checksum of saved states.
-[[nodiscard]] inline std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 14695981039346656037ull;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 [[noreturn]] inline void corrupt(const std::string& why) {
@@ -3982,6 +4367,18 @@ class meter {
   [[nodiscard]] decltype(auto) customer_at(std::size_t i) const { return customers_.key_of(i); }
   /// The state of slot `i` (for tests, audits and custom queries).
   [[nodiscard]] const customer_state& state_at(std::size_t i) const { return states_[i]; }
+
+  /// Replaces the records of `customer` by `records` (in any order; cancelled ones carry their
+  /// `cancelled_at`), as `load` does. Queries then answer as if the same records had been fed by
+  /// `add` and `cancel`: the state is a function of the records alone. False, changing nothing,
+  /// when two records share `(time, arrival)`.
+  bool assign(key_type customer, std::vector<event_record> records) requires keeps_history {
+    std::sort(records.begin(), records.end(), record_before);
+    for (std::size_t k = 1; k < records.size(); ++k) {
+      if (!record_before(records[k - 1], records[k])) return false;
+    }
+    return slot(customer).assign(std::move(records));
+  }
 
   /// Reserves room for `n` customer slots.
   void reserve_customers(std::size_t n) { states_.reserve(n); }
@@ -4252,6 +4649,10 @@ class basic_any_meter {
   bool cancel(key_type customer, timestamp time, std::uint64_t arrival, timestamp cancelled_at) {
     return std::visit([&](auto& m) { return m.cancel(customer, time, arrival, cancelled_at); }, m_);
   }
+  /// Replaces the records of `customer` (see `meter::assign`); false on a duplicate `(time, arrival)`.
+  bool assign(key_type customer, std::vector<event_record> records) {
+    return std::visit([&](auto& m) { return m.assign(customer, std::move(records)); }, m_);
+  }
   [[nodiscard]] std::int64_t quantity(key_type customer, period p, timestamp as_of) const {
     return std::visit([&](const auto& m) { return m.quantity(customer, p, as_of); }, m_);
   }
@@ -4310,6 +4711,10 @@ using any_meter = basic_any_meter<>;
 ///
 /// Acceptance policies are template parameters with SPEC's defaults: the timestamp window (M4),
 /// identifier deduplication (M5) and the cancellation window (M10).
+///
+/// `save` / `load` write and read back everything fed so far (the byte encoding of
+/// detail/binary_io.hpp), for snapshots of whoever holds the ledger; the meters and customers
+/// are configuration: `load` checks that they are the same and keeps its own.
 
 #include <cstdint>
 #include <functional>
@@ -4606,6 +5011,118 @@ class basic_meter_ledger {
     return runtime_.at(i);
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Snapshots
+
+  /// Writes everything fed so far: the meters and customers (to check them on load), every
+  /// accepted event with its cancellation, the identifier store and the arrival-order check.
+  void save(detail::binary_writer& out) const {
+    static_assert(identifier_store_saves_state<typename IdentifierDedup::store>,
+                  "meterkit: meter_ledger::save needs an identifier store with save() and load() (see "
+                  "acceptance/identifier_dedup.hpp)");
+    out.size(meters_.size());
+    for (const auto& m : meters_) save_definition(out, m);
+    out.size(customers_.size());
+    for (std::size_t i = 0; i < customers_.size(); ++i) out.str(customers_.key_of(i));
+    out.size(events_.size());
+    for (const auto& e : events_) {
+      out.size(e.meter);
+      out.size(e.customer);
+      out.time(e.time);
+      out.time(e.received_at);
+      out.i64(e.value);
+      out.u64(e.arrival);
+      out.optional_time(e.cancelled_at);
+      out.u64(e.tag);
+      out.optional_str(e.identifier);
+    }
+    identifiers_.save(out);
+    out.boolean(any_submitted_);
+    out.time(last_received_);
+    out.u64(last_arrival_);
+  }
+
+  /// Replaces everything fed so far by what `save` wrote. The ledger must have the same meters
+  /// and customers (in the same order). Throws `corrupt_state_error`, changing nothing, when they
+  /// differ or the bytes are damaged or break the ledger's invariants.
+  ///
+  /// Only the accepted events are saved: the rest is derived from them exactly. The cancellable
+  /// index is rebuilt the way `submit` builds it (identifiers in event order, the latest event per
+  /// identifier). Each compiled meter gets its events as records carrying their cancellation
+  /// (`basic_any_meter::assign`, the path of `meter::load`): a meter's state is a function of its
+  /// records alone (the invariant `meter::merge` and `meter::load` rest on, and that the meter
+  /// tests check against the fold), so quantities and summaries as of any time are those of the
+  /// ledger that was saved, at O(n log n) instead of replaying every cancellation.
+  void load(detail::binary_reader& in) {
+    static_assert(identifier_store_saves_state<typename IdentifierDedup::store>,
+                  "meterkit: meter_ledger::load needs an identifier store with save() and load() (see "
+                  "acceptance/identifier_dedup.hpp)");
+    in.require(in.count(1) == meters_.size(), "meter ledger: saved with other meters");
+    for (const auto& m : meters_) {
+      detail::binary_writer mine;
+      save_definition(mine, m);
+      in.require(in.raw(mine.bytes().size()) == mine.bytes(), "meter ledger: saved with other meters");
+    }
+    in.require(in.count(8) == customers_.size(), "meter ledger: saved with other customers");
+    for (std::size_t i = 0; i < customers_.size(); ++i) {
+      in.require(in.str() == customers_.key_of(i), "meter ledger: saved with other customers");
+    }
+    std::vector<accepted_meter_event> events(in.count(58));
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<event_record>> records;
+    std::vector<identifiers_of_meter> cancellable(meters_.size());
+    for (std::size_t index = 0; index < events.size(); ++index) {
+      auto& e = events[index];
+      e.meter = in.index(meters_.size());
+      e.customer = in.index(customers_.size());
+      e.time = in.time();
+      e.received_at = in.time();
+      e.value = in.i64();
+      e.arrival = in.u64();
+      e.cancelled_at = in.optional_time();
+      e.tag = in.u64();
+      e.identifier = in.optional_str();
+      in.require(index == 0 || (events[index - 1].arrival < e.arrival &&
+                                events[index - 1].received_at <= e.received_at),
+                 "meter ledger: events out of arrival order");
+      in.require(!e.cancelled_at || e.received_at <= *e.cancelled_at,
+                 "meter ledger: a cancellation before its event");
+      in.require(!e.identifier || !e.identifier->empty(), "meter ledger: an empty identifier");
+      records[{e.meter, e.customer}].push_back(
+          event_record{e.time, e.received_at, e.arrival, e.value, e.cancelled_at.value_or(never)});
+      if (e.identifier) {
+        auto& by_identifier = cancellable[e.meter];
+        const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+        if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
+        by_identifier.latest_event[slot] = index;
+      }
+    }
+    typename IdentifierDedup::store identifiers;
+    identifiers.load(in);
+    const bool any_submitted = in.boolean();
+    const timestamp last_received = in.time();
+    const std::uint64_t last_arrival = in.u64();
+    in.require(any_submitted || (events.empty() && last_arrival == 0 && last_received == timestamp{}),
+               "meter ledger: events without a submission");
+    for (const auto& e : events) {
+      in.require(e.arrival <= last_arrival && e.received_at <= last_received &&
+                     (!e.cancelled_at || *e.cancelled_at <= last_received),
+                 "meter ledger: an event after the latest submission");
+    }
+    std::vector<basic_any_meter<dense_customers>> runtime;
+    runtime.reserve(meters_.size());
+    for (const auto& m : meters_) runtime.emplace_back(m);
+    for (auto& [key, rs] : records) {
+      in.require(runtime[key.first].assign(key.second, std::move(rs)), "meter ledger: a repeated event");
+    }
+    events_ = std::move(events);
+    runtime_ = std::move(runtime);
+    cancellable_ = std::move(cancellable);
+    identifiers_ = std::move(identifiers);
+    any_submitted_ = any_submitted;
+    last_received_ = last_received;
+    last_arrival_ = last_arrival;
+  }
+
  private:
   static constexpr std::size_t no_customer = static_cast<std::size_t>(-1);
 
@@ -4620,6 +5137,17 @@ class basic_meter_ledger {
     any_submitted_ = true;
     last_received_ = received_at;
     last_arrival_ = arrival;
+  }
+
+  static void save_definition(detail::binary_writer& out, const meter_definition& m) {
+    out.str(m.id);
+    out.str(m.event_name);
+    out.str(m.display_name);
+    out.u8(static_cast<std::uint8_t>(m.formula));
+    out.str(m.customer_key);
+    out.str(m.value_key);
+    out.u8(static_cast<std::uint8_t>(m.event_time_window));
+    out.boolean(m.active);
   }
 
   std::size_t require_meter(std::string_view id) const {
@@ -5009,6 +5537,11 @@ enum class subscription_item_status {
 ///
 /// Records must be given in arrival order `(received_at, sequence)`; acceptance itself depends on
 /// nothing but the record, the periods and the invoice clock.
+///
+/// `save` / `load` write and read back the records accepted so far (the byte encoding of
+/// detail/binary_io.hpp), for snapshots of whoever holds the book: the periods, options and
+/// clock are configuration and stay the book's own. Loading replays each period's records in
+/// arrival order through the same code as `record`, so the values are the ones `record` built.
 
 #include <algorithm>
 #include <concepts>
@@ -5251,6 +5784,80 @@ class usage_record_book {
     return out;
   }
 
+  /// Writes the accepted records: per period billed in (in period order), each record's
+  /// timestamp, arrival, quantity, action and position; then the latest arrival.
+  void save(detail::binary_writer& out) const {
+    out.size(size_);
+    out.boolean(latest_.has_value());
+    if (latest_) {
+      out.time(latest_->first);
+      out.u64(latest_->second);
+    }
+    out.size(logs_.size());
+    for (const auto& [p, log] : logs_) {
+      out.time(p.start);
+      out.time(p.end);
+      out.size(log.entries.size());
+      for (const entry& e : log.entries) {
+        out.time(e.time);
+        out.time(e.received_at);
+        out.i64(e.quantity);
+        out.u8(e.action == usage_action::set ? 1 : 0);
+        out.u64(e.order);
+      }
+    }
+  }
+
+  /// Replaces the records by those `save` wrote. Throws `corrupt_state_error` (changing
+  /// nothing) when the bytes are damaged or break the book's invariants (periods in order, each
+  /// record once, in arrival order, values at a timestamp in range). Bytes forged to pass every
+  /// check but whose `sum` period total leaves the 64-bit range raise `overflow_error`, as
+  /// `record` would have.
+  void load(detail::binary_reader& in) {
+    std::map<period, period_log> logs;
+    const std::size_t n = in.count(33);
+    std::optional<std::pair<timestamp, std::uint64_t>> latest;
+    if (in.boolean()) {
+      const timestamp t = in.time();
+      latest = std::pair{t, in.u64()};
+    }
+    in.require(n == 0 || latest.has_value(), "usage record book: records without an arrival");
+    const std::size_t periods = in.count(24);
+    std::vector<bool> seen(n, false);
+    std::size_t total = 0;
+    for (std::size_t k = 0; k < periods; ++k) {
+      period p{in.time(), in.time()};
+      in.require(p.start < p.end, "usage record book: an empty period");
+      in.require(logs.empty() || std::prev(logs.end())->first < p, "usage record book: periods out of order");
+      period_log& log = logs.try_emplace(p).first->second;
+      const std::size_t m = in.count(33);
+      for (std::size_t j = 0; j < m; ++j) {
+        entry e{in.time(), in.time(), in.i64(), usage_action::increment, 0};
+        const std::uint8_t action = in.u8();
+        in.require(action <= 1, "usage record book: an unknown action");
+        e.action = action == 1 ? usage_action::set : usage_action::increment;
+        e.order = in.u64();
+        in.require(e.order < n && !seen[static_cast<std::size_t>(e.order)],
+                   "usage record book: a record position out of range or repeated");
+        seen[static_cast<std::size_t>(e.order)] = true;
+        in.require(log.entries.empty() ||
+                       (log.entries.back().order < e.order && log.entries.back().received_at <= e.received_at),
+                   "usage record book: records out of arrival order");
+        in.require(e.received_at <= latest->first, "usage record book: a record after the latest arrival");
+        in.require(e.quantity >= 0, "usage record book: a negative quantity");
+        const auto value = value_written(log.slots, e);
+        in.require(value.has_value(), "usage record book: values out of range");
+        append(log, e, *value);
+        ++total;
+      }
+    }
+    in.require(total == n, "usage record book: the record count does not match");
+    logs_ = std::move(logs);
+    latest_ = latest;
+    next_order_ = n;
+    size_ = n;
+  }
+
  private:
   struct entry {
     timestamp time;
@@ -5276,6 +5883,13 @@ class usage_record_book {
 
   [[nodiscard]] bool counts(timestamp t) const noexcept {
     return !options_.trial_end || t >= *options_.trial_end;
+  }
+
+  /// The value `e` writes at its timestamp, nullopt when an increment leaves the 64-bit range.
+  [[nodiscard]] static std::optional<std::int64_t> value_written(const slots_type& slots, const entry& e) {
+    if (e.action == usage_action::set) return e.quantity;
+    const auto it = slots.find(e.time);
+    return checked_add(it == slots.end() ? std::int64_t{0} : it->second.value, e.quantity);
   }
 
   [[nodiscard]] static std::int64_t written_value(const slots_type& slots, const entry& e) {
@@ -5336,12 +5950,23 @@ class usage_record_book {
     }
     period_log& log = logs_.try_emplace(placed.billed_in).first->second;
     const entry e{placed.time, r.received_at, placed.quantity, placed.action, next_order_};
-    const auto slot = log.slots.lower_bound(e.time);
-    const bool exists = slot != log.slots.end() && slot->first == e.time;
+    const auto slot = log.slots.find(e.time);
+    const bool exists = slot != log.slots.end();
     const std::int64_t value = e.action == usage_action::set
                                    ? e.quantity
                                    : add_or_throw(exists ? slot->second.value : 0, e.quantity,
                                                   "usage record values at one timestamp");
+    append(log, e, value);
+    latest_ = std::pair{r.received_at, r.sequence};
+    ++next_order_;
+    ++size_;
+  }
+
+  /// Appends `e`, which writes `value` at its timestamp, to `log`. A period total out of range
+  /// raises `overflow_error` (through the formula) before anything changes.
+  void append(period_log& log, const entry& e, std::int64_t value) {
+    const auto slot = log.slots.lower_bound(e.time);
+    const bool exists = slot != log.slots.end() && slot->first == e.time;
     if constexpr (invertible_formula<Formula>) {
       if (counts(e.time)) {
         state_type live = log.live;
@@ -5357,9 +5982,6 @@ class usage_record_book {
     } else {
       log.slots.emplace_hint(slot, e.time, value_slot{value, e.order});
     }
-    latest_ = std::pair{r.received_at, r.sequence};
-    ++next_order_;
-    ++size_;
   }
 
   Source source_;
@@ -5412,6 +6034,18 @@ class any_usage_record_book {
   }
   /// The compiled book itself.
   [[nodiscard]] const variant_type& compiled() const noexcept { return book_; }
+
+  /// Writes the mode and the accepted records (see `usage_record_book::save`).
+  void save(detail::binary_writer& out) const {
+    out.u8(static_cast<std::uint8_t>(mode_));
+    std::visit([&](const auto& b) { b.save(out); }, book_);
+  }
+  /// Replaces the records by those `save` wrote; `corrupt_state_error` when damaged or saved by a
+  /// book of another mode.
+  void load(detail::binary_reader& in) {
+    in.require(in.u8() == static_cast<std::uint8_t>(mode_), "usage record book: saved with another mode");
+    std::visit([&](auto& b) { b.load(in); }, book_);
+  }
 
  private:
   static variant_type make(aggregate_usage mode, Source source, usage_record_book_options options,
@@ -6199,7 +6833,7 @@ inline std::string indexed(std::string_view array, std::size_t i) {
 /// Refuses an unusable plan (D9, D11) with a `configuration_error` naming the object and field:
 /// duplicate ids or event names, dangling references, a subscription without items, mixed
 /// currencies or intervals in a subscription, an invalid price, a negative item quantity, a
-/// negative setting.
+/// negative setting, a `start_date`, `billing_cycle_anchor` or `trial_end` outside D4's range.
 inline void validate(const plan& p) {
   using detail::indexed;
   using detail::plan_error;
@@ -6253,6 +6887,10 @@ inline void validate(const plan& p) {
     if (sub.items.empty()) plan_error(field + ".items", "a subscription needs at least one item (D11)");
     if (!in_supported_range(sub.start_date))
       plan_error(field + ".start_date", "outside 1970-01-01 ... 9999-12-31");
+    if (sub.billing_cycle_anchor && !in_supported_range(*sub.billing_cycle_anchor))
+      plan_error(field + ".billing_cycle_anchor", "outside 1970-01-01 ... 9999-12-31 (D4)");
+    if (sub.trial_end && !in_supported_range(*sub.trial_end))
+      plan_error(field + ".trial_end", "outside 1970-01-01 ... 9999-12-31 (D4)");
     if (sub.trial_end && *sub.trial_end <= sub.start_date) {
       plan_error(field + ".trial_end", "must be after start_date");
     }
@@ -6378,13 +7016,27 @@ struct request {
 /// Acceptance happens at arrival; invoices are the pure function of SPEC.md's model: a finalized
 /// invoice shows quantities as of its `finalized_at`, a draft or upcoming one as of `until`. The
 /// same inputs give the same result, whatever way the requests were split into inputs.
+///
+/// Crash-restore: `save` writes a snapshot of everything the requests applied so far have built
+/// (bytes, nothing else survives a crash); `invoice_simulator::restore(plan, in)` reads it back
+/// under the same plan, and applying the rest of the requests then gives the results of a run
+/// that never stopped. Snapshot format (version 1, integers little-endian):
+///   8 bytes magic `\x89MKSIM\r\n` | u32 format version | u64 plan fingerprint (FNV-1a 64 of a
+///   canonical encoding of every plan field) | u64 body length | body | u64 FNV-1a 64 of all
+///   the bytes before it.
+/// The body holds the meter ledger's accepted events and identifier store, the usage-record
+/// books, the idempotency store with its first outcomes, rejections, late usage, counts and
+/// the arrival clock (detail/binary_io.hpp encoding). A truncated, damaged or foreign snapshot
+/// raises `corrupt_state_error`; one saved under another plan `snapshot_plan_mismatch`.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <istream>
 #include <numeric>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -6424,7 +7076,123 @@ struct compiled_subscription {
 /// The identity of a request for idempotency (D19): the first outcome of each of its operations.
 using stored_outcomes = std::vector<outcome>;
 
+inline void save_outcomes(binary_writer& out, const stored_outcomes& outcomes) {
+  out.size(outcomes.size());
+  for (const auto& o : outcomes) {
+    out.boolean(o.rejected());
+    if (o.accepted()) continue;
+    out.u32(static_cast<std::uint32_t>(o.code()));
+    out.str(o.error().message);
+    out.str(o.error().param);
+  }
+}
+
+[[nodiscard]] inline error_code load_error_code(binary_reader& in) {
+  const std::uint32_t code = in.u32();
+  in.require(code < error_code_names.size(), "an unknown error code");
+  return static_cast<error_code>(code);
+}
+
+[[nodiscard]] inline stored_outcomes load_outcomes(binary_reader& in) {
+  stored_outcomes outcomes(in.count(1));
+  for (auto& o : outcomes) {
+    if (!in.boolean()) continue;
+    const error_code code = load_error_code(in);
+    std::string message = in.str();
+    o = outcome::reject(code, std::move(message), in.str());
+  }
+  return outcomes;
+}
+
+inline void save_period(binary_writer& out, const period& p) {
+  out.time(p.start);
+  out.time(p.end);
+}
+
+[[nodiscard]] inline period load_period(binary_reader& in) {
+  const timestamp start = in.time();
+  return period{start, in.time()};
+}
+
+/// FNV-1a 64 of a canonical encoding of every field of `p`: a snapshot is refused under a plan
+/// that differs in anything (a field added to the plan must be added here).
+[[nodiscard]] inline std::uint64_t plan_fingerprint(const plan& p) {
+  binary_writer out;
+  auto time = [&](timestamp t) { out.i64(to_unix(t)); };
+  auto optional_time = [&](const std::optional<timestamp>& t) {
+    out.boolean(t.has_value());
+    if (t) time(*t);
+  };
+  auto optional_decimal = [&](const std::optional<decimal>& d) {
+    out.boolean(d.has_value());
+    if (d) out.str(d->to_string());
+  };
+  out.size(p.meters.size());
+  for (const auto& m : p.meters) {
+    out.str(m.id);
+    out.str(m.event_name);
+    out.str(m.display_name);
+    out.u8(static_cast<std::uint8_t>(m.formula));
+    out.str(m.customer_key);
+    out.str(m.value_key);
+    out.u8(static_cast<std::uint8_t>(m.event_time_window));
+    out.boolean(m.active);
+  }
+  out.size(p.prices.size());
+  for (const auto& pr : p.prices) {
+    out.str(pr.id);
+    out.str(pr.currency.code());
+    out.u8(static_cast<std::uint8_t>(pr.billing_scheme));
+    out.boolean(pr.tiers_mode.has_value());
+    if (pr.tiers_mode) out.u8(static_cast<std::uint8_t>(*pr.tiers_mode));
+    optional_decimal(pr.unit_amount);
+    out.size(pr.tiers.size());
+    for (const auto& tier : pr.tiers) {
+      out.boolean(tier.up_to.has_value());
+      if (tier.up_to) out.i64(*tier.up_to);
+      optional_decimal(tier.unit_amount);
+      optional_decimal(tier.flat_amount);
+    }
+    out.boolean(pr.transform_quantity.has_value());
+    if (pr.transform_quantity) {
+      out.i64(pr.transform_quantity->divide_by);
+      out.u8(static_cast<std::uint8_t>(pr.transform_quantity->round));
+    }
+    out.u8(static_cast<std::uint8_t>(pr.recurring.interval.unit));
+    out.i64(pr.recurring.interval.count);
+    out.u8(static_cast<std::uint8_t>(pr.recurring.usage_type));
+    out.optional_str(pr.recurring.meter);
+    out.optional_str(pr.recurring.aggregate_usage);
+  }
+  out.size(p.subscriptions.size());
+  for (const auto& sub : p.subscriptions) {
+    out.str(sub.id);
+    out.str(sub.customer);
+    time(sub.start_date);
+    optional_time(sub.billing_cycle_anchor);
+    optional_time(sub.trial_end);
+    out.size(sub.items.size());
+    for (const auto& item : sub.items) {
+      out.str(item.id);
+      out.str(item.price);
+      out.i64(item.quantity);
+    }
+  }
+  out.size(p.customers.size());
+  for (const auto& c : p.customers) out.str(c);
+  out.i64(p.settings.invoice_finalization_delay.count());
+  out.i64(p.settings.legacy_grace_period.count());
+  out.u8(static_cast<std::uint8_t>(p.settings.rounding));
+  return fnv1a(out.bytes());
+}
+
 }  // namespace detail
+
+/// A snapshot saved under another plan than the one it is restored with.
+class snapshot_plan_mismatch : public corrupt_state_error {
+ public:
+  using corrupt_state_error::corrupt_state_error;
+};
 
 /// Replays requests one by one, in arrival order, and answers with invoices as of any time.
 /// `simulate` below is the one-call form; this class serves callers that stream requests in.
@@ -6436,6 +7204,63 @@ class invoice_simulator {
   }
 
   [[nodiscard]] const meterkit::plan& billing_plan() const noexcept { return plan_; }
+
+  /// The snapshot format `save` writes and `restore` reads.
+  static constexpr std::uint32_t snapshot_version = 1;
+
+  /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
+  /// Throws `std::ios_base::failure` when `out` fails.
+  void save(std::ostream& out) const {
+    detail::binary_writer body;
+    ledger_.save(body);
+    body.size(books_.size());
+    for (const auto& b : books_) b.save(body);
+    idempotency_.save(body, detail::save_outcomes);
+    body.size(late_.size());
+    for (const auto& l : late_) {
+      body.str(l.subscription_item);
+      detail::save_period(body, l.service_period);
+      body.i64(l.quantity);
+      body.str(l.source);
+      body.time(l.received_at);
+      body.time(l.finalized_at);
+    }
+    body.size(rejected_.size());
+    for (const auto& r : rejected_) {
+      body.str(r.source);
+      body.u32(static_cast<std::uint32_t>(r.code));
+      body.str(r.message);
+      body.str(r.param);
+    }
+    for (const std::uint64_t n :
+         {counts_.read, counts_.accepted, counts_.rejected, counts_.replayed, counts_.pending, counts_.cancelled})
+      body.u64(n);
+    body.u64(next_arrival_);
+    body.optional_time(last_arrival_);
+
+    detail::binary_writer head;
+    head.raw(snapshot_magic());
+    head.u32(snapshot_version);
+    head.u64(detail::plan_fingerprint(plan_));
+    head.size(body.bytes().size());
+    detail::binary_writer tail;
+    tail.u64(detail::fnv1a(body.bytes(), detail::fnv1a(head.bytes())));
+    for (const auto* part : {&head, &body, &tail}) {
+      out.write(part->bytes().data(), static_cast<std::streamsize>(part->bytes().size()));
+    }
+    if (!out) METERKIT_THROW(std::ios_base::failure("meterkit: cannot write the simulator snapshot"));
+  }
+
+  /// The simulator of plan `p` in the state a snapshot `save`d under the same plan describes;
+  /// reads exactly the snapshot's bytes from `in`. Throws `snapshot_plan_mismatch` when the
+  /// snapshot was saved under another plan, `corrupt_state_error` when it is truncated, damaged,
+  /// of another format version or no snapshot at all, and `configuration_error` for an unusable
+  /// plan (as the constructor does).
+  [[nodiscard]] static invoice_simulator restore(meterkit::plan p, std::istream& in) {
+    invoice_simulator sim(std::move(p));
+    sim.load_snapshot(in);
+    return sim;
+  }
 
   /// Applies one request. Requests must come in arrival order: `received_at` never decreases.
   void apply(const request& r) {
@@ -6656,6 +7481,74 @@ class invoice_simulator {
 
   [[nodiscard]] static std::uint64_t meter_customer_key(std::size_t meter, std::size_t customer) noexcept {
     return (static_cast<std::uint64_t>(meter) << 40U) ^ static_cast<std::uint64_t>(customer);
+  }
+
+  // ---- snapshots -------------------------------------------------------------------------------
+  [[nodiscard]] static std::string_view snapshot_magic() noexcept { return {"\x89MKSIM\r\n", 8}; }
+
+  /// Replaces the state of a freshly constructed simulator by a snapshot's.
+  void load_snapshot(std::istream& in) {
+    auto fail = [](const std::string& why) {
+      METERKIT_THROW(corrupt_state_error("meterkit: cannot load the invoice simulator snapshot: " + why));
+    };
+    constexpr std::size_t head_size = 8 + 4 + 8 + 8;
+    std::string head(head_size, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    if (static_cast<std::size_t>(in.gcount()) != head.size()) fail("truncated (no complete header)");
+    detail::binary_reader h(head, "invoice simulator snapshot");
+    if (h.raw(8) != snapshot_magic()) fail("not an invoice simulator snapshot (wrong magic)");
+    if (const std::uint32_t version = h.u32(); version != snapshot_version) {
+      fail("format version " + std::to_string(version) + ", this build reads version " +
+           std::to_string(snapshot_version));
+    }
+    const std::uint64_t fingerprint = h.u64();
+    const std::uint64_t length = h.u64();
+    std::string body;
+    while (body.size() < length) {  // in steps, so that a damaged length cannot cost memory
+      const std::size_t step =
+          static_cast<std::size_t>(std::min<std::uint64_t>(length - body.size(), std::uint64_t{1} << 20));
+      const std::size_t at = body.size();
+      body.resize(at + step);
+      in.read(body.data() + at, static_cast<std::streamsize>(step));
+      if (static_cast<std::size_t>(in.gcount()) != step) fail("truncated (the body is shorter than its length)");
+    }
+    std::string tail(8, '\0');
+    in.read(tail.data(), 8);
+    if (in.gcount() != 8) fail("truncated (no checksum)");
+    if (detail::binary_reader(tail).u64() != detail::fnv1a(body, detail::fnv1a(head))) fail("checksum mismatch");
+    if (fingerprint != detail::plan_fingerprint(plan_)) {
+      METERKIT_THROW(snapshot_plan_mismatch(
+          "meterkit: cannot load the invoice simulator snapshot: it was saved under another plan"));
+    }
+
+    detail::binary_reader r(body, "invoice simulator snapshot");
+    ledger_.load(r);
+    r.require(r.count(1) == books_.size(), "the usage-record books do not match the plan");
+    for (auto& b : books_) b.load(r);
+    idempotency_.load(r, detail::load_outcomes);
+    late_.resize(r.count(56));
+    for (auto& l : late_) {
+      l.subscription_item = r.str();
+      l.service_period = detail::load_period(r);
+      l.quantity = r.i64();
+      l.source = r.str();
+      l.received_at = r.time();
+      l.finalized_at = r.time();
+    }
+    rejected_.resize(r.count(28));
+    for (auto& x : rejected_) {
+      x.source = r.str();
+      x.code = detail::load_error_code(r);
+      x.message = r.str();
+      x.param = r.str();
+    }
+    for (std::uint64_t* n : {&counts_.read, &counts_.accepted, &counts_.rejected, &counts_.replayed,
+                             &counts_.pending, &counts_.cancelled})
+      *n = r.u64();
+    r.require(counts_.reconciles() && counts_.rejected == rejected_.size(), "the counts do not reconcile");
+    next_arrival_ = r.u64();
+    last_arrival_ = r.optional_time();
+    r.expect_end();
   }
 
   // ---- plan ------------------------------------------------------------------------------------

@@ -53,6 +53,17 @@ BOOST_AUTO_TEST_CASE(W1_decoding_rebuilds_the_nesting_as_strings_and_arrays) {
   BOOST_TEST(form_decode("a=b+c").value()["a"] == "b c");
 }
 
+BOOST_AUTO_TEST_CASE(W1_top_level_index_keys_stay_parameters_of_an_object) {
+  // Found by the form_encoding fuzzer: "0" once decoded to the array [""], which encodes to nothing.
+  for (const char* body : {"0", "0=x", "0=x&1=y"}) {
+    auto j = form_decode(body);
+    BOOST_REQUIRE(j.has_value());
+    BOOST_TEST(j.value().is_object(), body);
+    BOOST_TEST(form_decode(meterkit::form_encode(j.value())).value() == j.value(), body);
+  }
+  BOOST_TEST(form_decode("0=x&1=y").value() == (json{{"0", "x"}, {"1", "y"}}));
+}
+
 BOOST_AUTO_TEST_CASE(W1_malformed_form_bodies_are_rejections_not_guesses) {
   for (const char* bad : {"a=%zz", "a=%4", "a[b=1", "a=1&a=2", "a=1&a[b]=2", "[x]=1"}) {
     auto j = form_decode(bad);

@@ -205,7 +205,9 @@ inline void arrays_from_index_objects(nlohmann::json& j) {
       return rejection{error_code::api_error, "form key \"" + key + "\" is given twice", key};
     leaf = value;
   }
-  detail::arrays_from_index_objects(root);
+  // Only nested objects become arrays: the parameters themselves stay an object even when every
+  // key is an index (`0=x` is the parameter "0", not a list).
+  for (auto& [name, value] : root.items()) detail::arrays_from_index_objects(value);
   return root;
 }
 
