@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// What the fuzz harnesses share: a failure that stops the fuzzer with a message, and a small plan
+/// to replay parsed requests against (so that every reader is followed through the simulator).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <meterkit/billing/simulator.hpp>
+#include <meterkit/stripe/input_error.hpp>
+#include <meterkit/stripe/plan_json.hpp>
+#include <meterkit/stripe/usage_file.hpp>
+
+namespace meterkit::fuzz {
+
+/// Stops the run: libFuzzer saves the input that got here as a crash artifact.
+[[noreturn]] inline void fail(const std::string& what) {
+  std::fprintf(stderr, "meterkit fuzz: property violated: %s\n", what.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+inline void require(bool ok, const std::string& what) {
+  if (!ok) fail(what);
+}
+
+[[nodiscard]] inline std::string_view text_of(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+/// Two meters (raw sum with graduated tiers, hourly `last`), an inactive one, a legacy `max` item,
+/// two subscriptions and a third known customer: the customers and names the seed corpora use.
+inline constexpr std::string_view replay_plan_json = R"({
+  "meters": [
+    {"id": "mtr_api", "event_name": "api_requests", "default_aggregation": {"formula": "sum"},
+     "customer_mapping": {"type": "by_id", "event_payload_key": "stripe_customer_id"},
+     "value_settings": {"event_payload_key": "value"}, "event_time_window": null, "status": "active"},
+    {"id": "mtr_storage", "event_name": "storage_gb", "default_aggregation": {"formula": "last"},
+     "event_time_window": "hour"},
+    {"id": "mtr_calls", "event_name": "calls", "default_aggregation": {"formula": "count"},
+     "event_time_window": "day"},
+    {"id": "mtr_old", "event_name": "old_events", "status": "inactive"}
+  ],
+  "prices": [
+    {"id": "price_api", "currency": "usd", "billing_scheme": "tiered", "tiers_mode": "graduated",
+     "tiers": [{"up_to": 1000, "unit_amount_decimal": "5.25", "flat_amount": 0}, {"up_to": "inf", "unit_amount": 3}],
+     "recurring": {"interval": "month", "usage_type": "metered", "meter": "mtr_api"}},
+    {"id": "price_storage", "currency": "usd", "unit_amount": 10,
+     "recurring": {"interval": "month", "usage_type": "metered", "meter": "mtr_storage"}},
+    {"id": "price_calls", "currency": "usd", "unit_amount_decimal": "0.5",
+     "transform_quantity": {"divide_by": 3, "round": "up"},
+     "recurring": {"interval": "month", "usage_type": "metered", "meter": "mtr_calls"}},
+    {"id": "price_seats", "currency": "usd", "unit_amount": 1000, "recurring": {"interval": "month"}},
+    {"id": "price_peak", "currency": "usd", "unit_amount": 7,
+     "recurring": {"interval": "month", "usage_type": "metered", "aggregate_usage": "max"}},
+    {"id": "price_total", "currency": "usd", "unit_amount": 2,
+     "recurring": {"interval": "month", "usage_type": "metered", "aggregate_usage": "sum"}}
+  ],
+  "subscriptions": [
+    {"id": "sub_1", "customer": "cus_1", "start_date": 1735689600, "trial_end": 1736294400,
+     "items": [{"id": "si_api_1", "price": "price_api"}, {"id": "si_seats_1", "price": "price_seats", "quantity": 3},
+               {"id": "si_total_1", "price": "price_total"}]},
+    {"id": "sub_2", "customer": "cus_2", "start_date": "2025-01-15T00:00:00Z",
+     "items": [{"id": "si_peak_2", "price": "price_peak"}, {"id": "si_storage_2", "price": "price_storage"},
+               {"id": "si_api_2", "price": "price_api"}, {"id": "si_calls_2", "price": "price_calls"}]}
+  ],
+  "customers": ["cus_3"]
+})";
+
+[[nodiscard]] inline const plan& replay_plan() {
+  static const plan p = read_plan_text(replay_plan_json, "replay_plan.json");
+  return p;
+}
+
+/// Replays `requests` against the replay plan and checks what must hold for any input: the counts
+/// reconcile, every invoice's total is the sum of its lines, and no metered line is negative
+/// (M12). Overflow is a specific error, never a wrapped number.
+inline void replay(const std::vector<request>& requests) {
+  if (requests.empty()) return;
+  simulation_result r;
+  // At most two years of monthly invoices: a request received in 9999 leaves the rest pending.
+  const timestamp until = std::min(*latest_arrival(requests), from_unix(1798761600));  // 2027-01-01
+  try {
+    r = simulate(replay_plan(), requests, until);
+  } catch (const overflow_error&) {
+    return;  // a total beyond 64 bits: reported, never wrapped
+  }
+  require(r.counts.reconciles(), "simulation counts do not reconcile");
+  require(r.counts.rejected == r.rejected.size(), "rejected count differs from the rejections listed");
+  for (const auto& inv : r.invoices) {
+    std::int64_t total = 0;
+    for (const auto& line : inv.lines) {
+      require(!line.metered || line.quantity >= 0, "a metered line has a negative quantity (M12)");
+      total += line.amount;
+    }
+    require(total == inv.total, "an invoice total is not the sum of its lines");
+  }
+}
+
+/// Reads `text` as `format` in one block and again in blocks of 1 to 61 bytes (chosen by the
+/// input's size): the requests, or the error, must be the same. Returns the requests, or nothing
+/// when the input is refused; a refusal must name the file and a line and column inside the text.
+[[nodiscard]] inline std::vector<request> read_both_ways(std::string_view text, const std::string& name,
+                                                         usage_format format) {
+  auto read = [&](std::size_t block, std::string& error) {
+    read_options options;
+    options.block_bytes = block;
+    options.max_record_bytes = std::size_t{1} << 20;
+    try {
+      return read_usage_text(std::string(text), name, format, options);
+    } catch (const input_error& e) {
+      error = e.what();
+      require(error.rfind(name, 0) == 0, "an input error that does not start with the file name: " + error);
+      return std::vector<request>{};
+    }
+  };
+  std::string big_error, small_error;
+  auto big = read(text.size() + 1, big_error);  // the whole text in one block
+  const auto small = read(1 + text.size() % 61, small_error);
+  require(big_error == small_error, "errors differ by block size:\n  " + big_error + "\n  " + small_error);
+  require(big == small, "requests differ by block size");
+  for (const auto& r : big) {
+    require(r.source.rfind(name + ":", 0) == 0, "a request source that does not name the file: " + r.source);
+    require(in_supported_range(r.received_at), "a request received outside 1970 ... 9999");
+  }
+  return big;
+}
+
+}  // namespace meterkit::fuzz
