@@ -11,7 +11,7 @@
 #   -d DAYS       arrival span in days (default 365: the billing periods turn over ~12 times)
 #   -s SECONDS    cancellations arrive at the end of the S-second segment their event arrived in
 #                 (default 3600, under 86400 for M10); a larger S means fewer input files
-#   -i SECONDS    memory sampling interval (default 2)
+#   -i SECONDS    memory sampling interval (default 2, 0.5 below 1e7 events)
 #   -b BINARY     use this meterkit binary instead of building build/soak (e.g. another build)
 #   -j JOBS       build parallelism (default 1: the machine's cores are shared)
 #
@@ -44,7 +44,7 @@ events=100000000
 customers=1000
 days=365
 segment=3600
-interval=2
+interval=""
 binary=""
 jobs=1
 while getopts "n:c:d:s:i:b:j:h" opt; do
@@ -80,6 +80,7 @@ segment=$(whole -s "$segment")
 [[ "$customers" -ge 1 && "$customers" -le 999999 ]] || die "-c: 1 to 999999 customers"
 [[ "$days" -ge 1 && "$days" -le 36500 ]] || die "-d: 1 to 36500 days"
 [[ "$segment" -ge 1 && "$segment" -lt 86400 ]] || die "-s: 1 to 86399 seconds (a cancellation must arrive within 24 hours, M10)"
+if [[ -z "$interval" ]]; then interval=$([[ "$events" -lt 10000000 ]] && echo 0.5 || echo 2); fi
 awk -v t="$interval" 'BEGIN { exit !(t ~ /^[0-9]*\.?[0-9]+$/ && t + 0 > 0) }' || die "-i: expected a positive number of seconds"
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -219,13 +220,11 @@ rss_at() { # $1: column to index by (1 elapsed, 5 replayed_pct), $2: fraction
     END { if (n < 2) { print "-"; exit } for (i = 2; i <= n; ++i) if (x[i] >= f * max) { printf "%.0f", r[i]; exit }
           printf "%.0f", r[n] }' "$tsv"
 }
-verdict() {
-  awk -F'\t' 'NR > 1 && $5 > 0 && $5 < 100 { p[++n] = $5; r[n] = $2 }
-    END { if (n < 4) { print "too few samples during the replay to judge (use a larger -n or a smaller -i)"; exit }
-          for (i = 1; i <= n; ++i) if (p[i] >= 50) { mid = r[i]; break }
-          end = r[n]; g = end - mid
-          printf "%+.0f MiB over the second half of the replay (%.0f -> %.0f MiB): %s", g, mid, end,
-            (g <= 0.05 * end ? "plateau, memory bounded" : "grows with the stream") }' "$tsv"
+verdict() { # the largest RSS sampled in the first and in the second half of the replay
+  awk -F'\t' 'NR > 1 && $5 > 0 && $5 < 100 { ++n; if ($5 <= 50) { if ($2 > a) a = $2; ++na } else { if ($2 > b) b = $2; ++nb } }
+    END { if (na < 2 || nb < 2) { print "too few samples during the replay to judge (use a larger -n or a smaller -i)"; exit }
+          printf "largest RSS in the first half of the replay %.0f MiB, in the second half %.0f MiB (%+.0f%%): %s", a, b,
+            (b - a) * 100 / a, (b <= 1.1 * a ? "plateau, memory bounded" : "grows with the stream") }' "$tsv"
 }
 
 ok=1
