@@ -266,8 +266,8 @@ class idempotency_store {
                  "idempotency store: a key outside its window");
       previous = first_use;
       Outcome first = read(in);
-      auto [it, inserted] =
-          loaded.entries_.try_emplace(std::move(key), entry{std::move(fingerprint), first_use, std::move(first)});
+      auto [it, inserted] = loaded.entries_.try_emplace(
+          std::move(key), entry{std::move(fingerprint), first_use, std::move(first)});
       in.require(inserted, "idempotency store: a duplicate key");
       loaded.order_.push_back(&it->first);
     }

@@ -33,7 +33,8 @@ class corrupt_state_error : public std::runtime_error {
 namespace detail {
 
 /// FNV-1a, 64 bits: the checksum of saved states. Every change of a single byte changes it.
-[[nodiscard]] inline std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 14695981039346656037ull) noexcept {
+[[nodiscard]] inline std::uint64_t fnv1a(std::string_view s,
+                                         std::uint64_t h = 14695981039346656037ull) noexcept {
   for (char c : s) {
     h ^= static_cast<unsigned char>(c);
     h *= 1099511628211ull;
@@ -111,13 +112,15 @@ class binary_reader {
   [[nodiscard]] std::uint32_t u32() {
     need(4);
     std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(in_[pos_++])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(in_[pos_++])) << (8 * i);
     return v;
   }
   [[nodiscard]] std::uint64_t u64() {
     need(8);
     std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[pos_++])) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[pos_++])) << (8 * i);
     return v;
   }
   [[nodiscard]] std::int64_t i64() { return static_cast<std::int64_t>(u64()); }

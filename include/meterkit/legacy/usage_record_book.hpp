@@ -338,14 +338,12 @@ class usage_record_book {
         in.require(e.order < n && !seen[static_cast<std::size_t>(e.order)],
                    "usage record book: a record position out of range or repeated");
         seen[static_cast<std::size_t>(e.order)] = true;
-        in.require(log.entries.empty() ||
-                       (log.entries.back().order < e.order && log.entries.back().received_at <= e.received_at),
+        in.require(log.entries.empty() || (log.entries.back().order < e.order &&
+                                           log.entries.back().received_at <= e.received_at),
                    "usage record book: records out of arrival order");
         in.require(e.received_at <= latest->first, "usage record book: a record after the latest arrival");
         in.require(e.quantity >= 0, "usage record book: a negative quantity");
-        const auto value = value_written(log.slots, e);
-        in.require(value.has_value(), "usage record book: values out of range");
-        append(log, e, *value);
+        in.require(append(log, e), "usage record book: values out of range");
         ++total;
       }
     }
@@ -381,13 +379,6 @@ class usage_record_book {
 
   [[nodiscard]] bool counts(timestamp t) const noexcept {
     return !options_.trial_end || t >= *options_.trial_end;
-  }
-
-  /// The value `e` writes at its timestamp, nullopt when an increment leaves the 64-bit range.
-  [[nodiscard]] static std::optional<std::int64_t> value_written(const slots_type& slots, const entry& e) {
-    if (e.action == usage_action::set) return e.quantity;
-    const auto it = slots.find(e.time);
-    return checked_add(it == slots.end() ? std::int64_t{0} : it->second.value, e.quantity);
   }
 
   [[nodiscard]] static std::int64_t written_value(const slots_type& slots, const entry& e) {
@@ -448,23 +439,22 @@ class usage_record_book {
     }
     period_log& log = logs_.try_emplace(placed.billed_in).first->second;
     const entry e{placed.time, r.received_at, placed.quantity, placed.action, next_order_};
-    const auto slot = log.slots.find(e.time);
-    const bool exists = slot != log.slots.end();
-    const std::int64_t value = e.action == usage_action::set
-                                   ? e.quantity
-                                   : add_or_throw(exists ? slot->second.value : 0, e.quantity,
-                                                  "usage record values at one timestamp");
-    append(log, e, value);
+    if (!append(log, e)) detail::throw_overflow("addition", "usage record values at one timestamp");
     latest_ = std::pair{r.received_at, r.sequence};
     ++next_order_;
     ++size_;
   }
 
-  /// Appends `e`, which writes `value` at its timestamp, to `log`. A period total out of range
-  /// raises `overflow_error` (through the formula) before anything changes.
-  void append(period_log& log, const entry& e, std::int64_t value) {
+  /// Appends `e` to `log`. False, changing nothing, when an increment would leave the value at its
+  /// timestamp out of the 64-bit range; a period total out of range raises `overflow_error`
+  /// (through the formula) before anything changes.
+  bool append(period_log& log, const entry& e) {
     const auto slot = log.slots.lower_bound(e.time);
     const bool exists = slot != log.slots.end() && slot->first == e.time;
+    const std::optional<std::int64_t> written =
+        e.action == usage_action::set ? e.quantity : checked_add(exists ? slot->second.value : 0, e.quantity);
+    if (!written) return false;
+    const std::int64_t value = *written;
     if constexpr (invertible_formula<Formula>) {
       if (counts(e.time)) {
         state_type live = log.live;
@@ -480,6 +470,7 @@ class usage_record_book {
     } else {
       log.slots.emplace_hint(slot, e.time, value_slot{value, e.order});
     }
+    return true;
   }
 
   Source source_;
