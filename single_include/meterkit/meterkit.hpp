@@ -2642,7 +2642,8 @@ class corrupt_state_error : public std::runtime_error {
 namespace detail {
 
 /// FNV-1a, 64 bits: the checksum of saved states. Every change of a single byte changes it.
-[[nodiscard]] inline std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 14695981039346656037ull) noexcept {
+[[nodiscard]] inline std::uint64_t fnv1a(std::string_view s,
+                                         std::uint64_t h = 14695981039346656037ull) noexcept {
   for (char c : s) {
     h ^= static_cast<unsigned char>(c);
     h *= 1099511628211ull;
@@ -2720,13 +2721,15 @@ class binary_reader {
   [[nodiscard]] std::uint32_t u32() {
     need(4);
     std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(in_[pos_++])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(in_[pos_++])) << (8 * i);
     return v;
   }
   [[nodiscard]] std::uint64_t u64() {
     need(8);
     std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[pos_++])) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[pos_++])) << (8 * i);
     return v;
   }
   [[nodiscard]] std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
@@ -3039,8 +3042,8 @@ class idempotency_store {
                  "idempotency store: a key outside its window");
       previous = first_use;
       Outcome first = read(in);
-      auto [it, inserted] =
-          loaded.entries_.try_emplace(std::move(key), entry{std::move(fingerprint), first_use, std::move(first)});
+      auto [it, inserted] = loaded.entries_.try_emplace(
+          std::move(key), entry{std::move(fingerprint), first_use, std::move(first)});
       in.require(inserted, "idempotency store: a duplicate key");
       loaded.order_.push_back(&it->first);
     }
@@ -5840,14 +5843,12 @@ class usage_record_book {
         in.require(e.order < n && !seen[static_cast<std::size_t>(e.order)],
                    "usage record book: a record position out of range or repeated");
         seen[static_cast<std::size_t>(e.order)] = true;
-        in.require(log.entries.empty() ||
-                       (log.entries.back().order < e.order && log.entries.back().received_at <= e.received_at),
+        in.require(log.entries.empty() || (log.entries.back().order < e.order &&
+                                           log.entries.back().received_at <= e.received_at),
                    "usage record book: records out of arrival order");
         in.require(e.received_at <= latest->first, "usage record book: a record after the latest arrival");
         in.require(e.quantity >= 0, "usage record book: a negative quantity");
-        const auto value = value_written(log.slots, e);
-        in.require(value.has_value(), "usage record book: values out of range");
-        append(log, e, *value);
+        in.require(append(log, e), "usage record book: values out of range");
         ++total;
       }
     }
@@ -5883,13 +5884,6 @@ class usage_record_book {
 
   [[nodiscard]] bool counts(timestamp t) const noexcept {
     return !options_.trial_end || t >= *options_.trial_end;
-  }
-
-  /// The value `e` writes at its timestamp, nullopt when an increment leaves the 64-bit range.
-  [[nodiscard]] static std::optional<std::int64_t> value_written(const slots_type& slots, const entry& e) {
-    if (e.action == usage_action::set) return e.quantity;
-    const auto it = slots.find(e.time);
-    return checked_add(it == slots.end() ? std::int64_t{0} : it->second.value, e.quantity);
   }
 
   [[nodiscard]] static std::int64_t written_value(const slots_type& slots, const entry& e) {
@@ -5950,23 +5944,22 @@ class usage_record_book {
     }
     period_log& log = logs_.try_emplace(placed.billed_in).first->second;
     const entry e{placed.time, r.received_at, placed.quantity, placed.action, next_order_};
-    const auto slot = log.slots.find(e.time);
-    const bool exists = slot != log.slots.end();
-    const std::int64_t value = e.action == usage_action::set
-                                   ? e.quantity
-                                   : add_or_throw(exists ? slot->second.value : 0, e.quantity,
-                                                  "usage record values at one timestamp");
-    append(log, e, value);
+    if (!append(log, e)) detail::throw_overflow("addition", "usage record values at one timestamp");
     latest_ = std::pair{r.received_at, r.sequence};
     ++next_order_;
     ++size_;
   }
 
-  /// Appends `e`, which writes `value` at its timestamp, to `log`. A period total out of range
-  /// raises `overflow_error` (through the formula) before anything changes.
-  void append(period_log& log, const entry& e, std::int64_t value) {
+  /// Appends `e` to `log`. False, changing nothing, when an increment would leave the value at its
+  /// timestamp out of the 64-bit range; a period total out of range raises `overflow_error`
+  /// (through the formula) before anything changes.
+  bool append(period_log& log, const entry& e) {
     const auto slot = log.slots.lower_bound(e.time);
     const bool exists = slot != log.slots.end() && slot->first == e.time;
+    const std::optional<std::int64_t> written =
+        e.action == usage_action::set ? e.quantity : checked_add(exists ? slot->second.value : 0, e.quantity);
+    if (!written) return false;
+    const std::int64_t value = *written;
     if constexpr (invertible_formula<Formula>) {
       if (counts(e.time)) {
         state_type live = log.live;
@@ -5982,6 +5975,7 @@ class usage_record_book {
     } else {
       log.slots.emplace_hint(slot, e.time, value_slot{value, e.order});
     }
+    return true;
   }
 
   Source source_;
