@@ -7226,8 +7226,8 @@ class invoice_simulator {
       body.str(r.message);
       body.str(r.param);
     }
-    for (const std::uint64_t n :
-         {counts_.read, counts_.accepted, counts_.rejected, counts_.replayed, counts_.pending, counts_.cancelled})
+    for (const std::uint64_t n : {counts_.read, counts_.accepted, counts_.rejected, counts_.replayed,
+                                  counts_.pending, counts_.cancelled})
       body.u64(n);
     body.u64(next_arrival_);
     body.optional_time(last_arrival_);
@@ -7504,12 +7504,14 @@ class invoice_simulator {
       const std::size_t at = body.size();
       body.resize(at + step);
       in.read(body.data() + at, static_cast<std::streamsize>(step));
-      if (static_cast<std::size_t>(in.gcount()) != step) fail("truncated (the body is shorter than its length)");
+      if (static_cast<std::size_t>(in.gcount()) != step)
+        fail("truncated (the body is shorter than its length)");
     }
     std::string tail(8, '\0');
     in.read(tail.data(), 8);
     if (in.gcount() != 8) fail("truncated (no checksum)");
-    if (detail::binary_reader(tail).u64() != detail::fnv1a(body, detail::fnv1a(head))) fail("checksum mismatch");
+    if (detail::binary_reader(tail).u64() != detail::fnv1a(body, detail::fnv1a(head)))
+      fail("checksum mismatch");
     if (fingerprint != detail::plan_fingerprint(plan_)) {
       METERKIT_THROW(snapshot_plan_mismatch(
           "meterkit: cannot load the invoice simulator snapshot: it was saved under another plan"));
