@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -176,6 +177,9 @@ struct input_scan {
   bool in_arrival_order = false;
   std::optional<timestamp> latest;
   std::uint64_t requests = 0;
+  /// `event_name` + '\n' + `cancel.identifier` of every cancellation: the events the replay must
+  /// keep past their cancellation window to answer these exactly (bounded history).
+  std::unordered_set<std::string> cancelled;
 };
 
 /// Reads the inputs once without keeping them and says whether they can be replayed as they are
@@ -194,6 +198,10 @@ input_scan scan_inputs(const run_files& files, const std::vector<usage_format>& 
       if (scan.latest && r.received_at < *scan.latest) throw out_of_order{};
       scan.latest = r.received_at;
       ++scan.requests;
+      for (const auto& op : r.operations) {
+        if (const auto* a = std::get_if<meter_event_adjustment_request>(&op); a && a->cancel_identifier)
+          scan.cancelled.insert(a->event_name + '\n' + *a->cancel_identifier);
+      }
     });
   } catch (const out_of_order&) {
     progress.clear();
@@ -256,11 +264,21 @@ int run_simulate(const common_options& o, const std::string& until_text, const c
   const input_scan scan = o.materialize ? input_scan{} : scan_inputs(files, formats, progress);
   if (scan.in_arrival_order) {
     // Inputs already in arrival order (one sorted file, or files given in time order) are replayed
-    // while they are read a second time, without keeping every request in memory. Arrival after
+    // while they are read a second time, without keeping every request in memory, and the
+    // simulator forgets the events that can no longer change an invoice (bounded history), so that
+    // memory follows the open billing periods, not the length of the stream. Arrival after
     // `until` is pending (D21).
     const std::optional<timestamp> as_of = until ? until : scan.latest;
     if (!as_of) throw no_operations();
-    invoice_simulator sim(p);
+    simulator_history history;
+    history.bounded = true;
+    history.cancelled_later = [&scan](std::string_view event_name, std::string_view identifier) {
+      std::string key;
+      key.reserve(event_name.size() + 1 + identifier.size());
+      key.append(event_name).append(1, '\n').append(identifier);
+      return scan.cancelled.count(key) != 0;
+    };
+    invoice_simulator sim(p, std::move(history));
     stream_inputs(files, formats, scan, progress, [&](const request& r) {
       if (r.received_at > *as_of) {
         sim.count_pending(r);

@@ -4969,6 +4969,57 @@ class basic_meter_ledger {
     return outcome::accept();
   }
 
+  /// Forgets every accepted event for which `keep(const accepted_meter_event&)` is false: the
+  /// event log, the compiled meters and the cancellable index no longer hold it, so quantities
+  /// cover the kept events only, and a cancellation naming a forgotten event's identifier is
+  /// answered as if that event had never been accepted (`meter_event_adjustment_not_found`). The
+  /// identifier window (M5) keeps its own bounded store and is not affected. Returns how many
+  /// events were forgotten. This is what keeps the memory of a long stream bounded (the invoice
+  /// simulator's bounded history); `keep` decides what may still matter.
+  template <class Keep>
+  std::size_t forget_events(Keep&& keep) {
+    std::vector<char> keeps(events_.size());
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+      keeps[i] = keep(std::as_const(events_[i])) ? 1 : 0;
+      kept += keeps[i] != 0 ? 1U : 0U;
+    }
+    if (kept == events_.size()) return 0;
+    std::vector<accepted_meter_event> events;
+    events.reserve(kept);
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+      if (keeps[i] != 0) events.push_back(std::move(events_[i]));
+    }
+    const std::size_t forgotten = events_.size() - events.size();
+    // Rebuilt the way `load` builds them: records with their cancellations, the latest event per
+    // identifier.
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<event_record>> records;
+    std::vector<identifiers_of_meter> cancellable(meters_.size());
+    for (std::size_t index = 0; index < events.size(); ++index) {
+      const auto& e = events[index];
+      records[{e.meter, e.customer}].push_back(
+          event_record{e.time, e.received_at, e.arrival, e.value, e.cancelled_at.value_or(never)});
+      if (e.identifier) {
+        auto& by_identifier = cancellable[e.meter];
+        const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+        if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
+        by_identifier.latest_event[slot] = index;
+      }
+    }
+    std::vector<basic_any_meter<dense_customers>> runtime;
+    runtime.reserve(meters_.size());
+    for (const auto& m : meters_) runtime.emplace_back(m);
+    for (auto& [key, rs] : records) {
+      const bool assigned = runtime[key.first].assign(key.second, std::move(rs));
+      if (!assigned)
+        METERKIT_THROW(std::logic_error("meterkit: meter_ledger::forget_events: a repeated event"));
+    }
+    events_ = std::move(events);
+    runtime_ = std::move(runtime);
+    cancellable_ = std::move(cancellable);
+    return forgotten;
+  }
+
   // ------------------------------------------------------------------------------------------
   // Queries
 
@@ -7022,12 +7073,25 @@ struct request {
 /// books, the idempotency store with its first outcomes, rejections, late usage, counts and
 /// the arrival clock (detail/binary_io.hpp encoding). A truncated, damaged or foreign snapshot
 /// raises `corrupt_state_error`; one saved under another plan `snapshot_plan_mismatch`.
+///
+/// Bounded history (`simulator_history::bounded`): for long streams, the simulator fixes each
+/// metered quantity of a finalized invoice once the stream has passed its `finalized_at` (nothing
+/// that arrives later can change it, M11), and then forgets the accepted events that can no longer
+/// matter: outside every period still open for their meter and customer, and past the
+/// cancellation window (M10) unless `cancelled_later` says a later cancellation names them.
+/// Identifiers are remembered for deduplication by their own bounded store (M5). Memory then
+/// follows the events of the open periods, not the length of the stream. Invoices are the same as
+/// with the full history; what is given up: `result(until)` needs `until` at or after the last
+/// arrival applied, summaries cover the kept events only, and without `cancelled_later` a
+/// cancellation naming an event forgotten after its window is answered
+/// `meter_event_adjustment_not_found` instead of `..._too_late` or `..._already_cancelled`.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <ostream>
@@ -7045,6 +7109,19 @@ namespace meterkit {
 struct simulation_options {
   /// Called now and then with (requests done, requests in all); for progress output.
   std::function<void(std::size_t, std::size_t)> progress;
+};
+
+/// How much of the past an `invoice_simulator` keeps (see "Bounded history" in the file comment).
+struct simulator_history {
+  /// false (the default): every accepted event is kept, for results and summaries as of any time.
+  bool bounded = false;
+  /// With `bounded`: whether a cancellation arriving later names `(event_name, identifier)`; such
+  /// events are kept past their cancellation window, so that it is answered exactly. A caller that
+  /// can read its input twice (the `meterkit` program) collects these first.
+  std::function<bool(std::string_view event_name, std::string_view identifier)> cancelled_later;
+  /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
+  /// whenever the log has doubled since (amortized constant work per event).
+  std::size_t forget_from = std::size_t{1} << 16;
 };
 
 namespace detail {
@@ -7192,15 +7269,24 @@ class snapshot_plan_mismatch : public corrupt_state_error {
 /// `simulate` below is the one-call form; this class serves callers that stream requests in.
 class invoice_simulator {
  public:
-  explicit invoice_simulator(plan p) : plan_(std::move(p)) {
+  explicit invoice_simulator(plan p, simulator_history history = {})
+      : plan_(std::move(p)), history_(std::move(history)) {
     validate(plan_);
     compile();
+    for (const auto& cs : subscriptions_) unfrozen_.emplace_back(cs.schedule.first_period());
+    next_freeze_ = earliest_open_finalization();
+    compact_at_ = std::max<std::size_t>(1, history_.forget_from);
   }
+
+  /// Whether this simulator keeps a bounded history (see the file comment).
+  [[nodiscard]] bool bounded_history() const noexcept { return history_.bounded; }
+  /// How many accepted meter events the simulator holds in memory (all of them, unless bounded).
+  [[nodiscard]] std::size_t kept_events() const noexcept { return ledger_.events().size(); }
 
   [[nodiscard]] const meterkit::plan& billing_plan() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads.
-  static constexpr std::uint32_t snapshot_version = 1;
+  static constexpr std::uint32_t snapshot_version = 2;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -7231,6 +7317,19 @@ class invoice_simulator {
       body.u64(n);
     body.u64(next_arrival_);
     body.optional_time(last_arrival_);
+    body.boolean(history_.bounded);
+    body.size(unfrozen_.size());
+    for (const auto& p : unfrozen_) {
+      body.boolean(p.has_value());
+      if (p) detail::save_period(body, *p);
+    }
+    body.size(frozen_.size());
+    for (const auto& [key, quantity] : frozen_) {
+      body.size(key.first);
+      body.i64(key.second);
+      body.i64(quantity);
+    }
+    body.size(compact_at_);
 
     detail::binary_writer head;
     head.raw(snapshot_magic());
@@ -7250,8 +7349,9 @@ class invoice_simulator {
   /// snapshot was saved under another plan, `corrupt_state_error` when it is truncated, damaged,
   /// of another format version or no snapshot at all, and `configuration_error` for an unusable
   /// plan (as the constructor does).
-  [[nodiscard]] static invoice_simulator restore(meterkit::plan p, std::istream& in) {
-    invoice_simulator sim(std::move(p));
+  [[nodiscard]] static invoice_simulator restore(meterkit::plan p, std::istream& in,
+                                                 simulator_history history = {}) {
+    invoice_simulator sim(std::move(p), std::move(history));
     sim.load_snapshot(in);
     return sim;
   }
@@ -7264,6 +7364,7 @@ class invoice_simulator {
                                                             " arrives before the previous request)"));
     }
     last_arrival_ = r.received_at;
+    if (history_.bounded) keep_history_bounded(r.received_at);
     const std::size_t n = r.operations.size();
     counts_.read += n;
     const std::string key = r.idempotency_key.value_or(std::string{});
@@ -7310,6 +7411,11 @@ class invoice_simulator {
 
   /// Every invoice as of `until` (D20, D21, D27), the rejections so far, late usage (D24), counts.
   [[nodiscard]] simulation_result result(timestamp until) const {
+    if (history_.bounded && last_arrival_ && until < *last_arrival_) {
+      METERKIT_THROW(configuration_error(
+          "until", "a simulator with a bounded history answers as of its last arrival or later (until " +
+                       format_rfc3339(until) + " is before " + format_rfc3339(*last_arrival_) + ")"));
+    }
     simulation_result out;
     out.until = until;
     for (std::size_t s = 0; s < subscriptions_.size(); ++s) invoices_of(s, until, out.invoices);
@@ -7391,12 +7497,17 @@ class invoice_simulator {
     return books_[*it.book].quantity(p, as_of);
   }
 
-  [[nodiscard]] invoice_line metered_line(const detail::compiled_subscription& cs,
-                                          const detail::compiled_item& it, const period& p,
-                                          timestamp as_of) const {
+  [[nodiscard]] invoice_line metered_line(const detail::compiled_subscription& cs, std::size_t index,
+                                          const period& p, timestamp as_of) const {
+    const auto& it = items_[index];
     invoice_line line{it.item->id, it.item_price->id, p, 0, 0, true, false, cs.schedule.is_trial(p)};
     if (line.trial) return line;  // B4: metered lines of the trial show 0 and bill 0
-    line.quantity = std::max<std::int64_t>(0, metered_quantity(it, cs.sub->customer, p, as_of));  // M12
+    // A quantity fixed when the stream passed its finalization (bounded history) is the quantity
+    // as of `finalized_at`, which is the only `as_of` a finalized invoice asks for.
+    const auto fixed = frozen_.find({index, to_unix(p.start)});
+    const std::int64_t quantity =
+        fixed != frozen_.end() ? fixed->second : metered_quantity(it, cs.sub->customer, p, as_of);
+    line.quantity = std::max<std::int64_t>(0, quantity);  // M12
     line.amount = line_amount(*it.item_price, line.quantity, plan_.settings.rounding);
     return line;
   }
@@ -7437,7 +7548,7 @@ class invoice_simulator {
       if (it.billing == detail::item_billing::licensed) {
         inv.lines.push_back(licensed_line(cs, it, starting));
       } else if (ended) {
-        inv.lines.push_back(metered_line(cs, it, *ended, as_of));
+        inv.lines.push_back(metered_line(cs, index, *ended, as_of));
       }
     }
     for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
@@ -7453,6 +7564,61 @@ class invoice_simulator {
       const bool upcoming = until < p.end;
       out.push_back(make_invoice(cs, p.end, p, cs.schedule.next_period(p), until, upcoming));
     }
+  }
+
+  // ---- bounded history ------------------------------------------------------------------------
+  /// The earliest `finalized_at` of a period not yet fixed, over all subscriptions.
+  [[nodiscard]] timestamp earliest_open_finalization() const {
+    timestamp earliest = end_of_time;
+    for (const auto& p : unfrozen_) {
+      if (p) earliest = std::min(earliest, p->end + plan_.settings.invoice_finalization_delay);
+    }
+    return earliest;
+  }
+
+  /// Before applying a request that arrives at `now`: fixes the metered quantities of every period
+  /// finalized before `now` (D18: an arrival at `finalized_at` still counts), then, when the event
+  /// log has doubled since the last time, forgets the events that can no longer matter.
+  void keep_history_bounded(timestamp now) {
+    if (now > next_freeze_) {
+      for (std::size_t s = 0; s < subscriptions_.size(); ++s) {
+        const auto& cs = subscriptions_[s];
+        auto& open = unfrozen_[s];
+        while (open && open->end + plan_.settings.invoice_finalization_delay < now) {
+          const timestamp finalized_at = open->end + plan_.settings.invoice_finalization_delay;
+          for (const std::size_t index : cs.items) {
+            const auto& it = items_[index];
+            if (it.billing == detail::item_billing::licensed) continue;
+            frozen_[{index, to_unix(open->start)}] =
+                metered_quantity(it, cs.sub->customer, *open, finalized_at);
+          }
+          open = cs.schedule.period_containing(open->end);
+        }
+      }
+      next_freeze_ = earliest_open_finalization();
+    }
+    if (ledger_.events().size() < compact_at_) return;
+    // Per (meter, customer): the start of the earliest open period of an item billed on it, at the
+    // start of its UTC day so that no pre-aggregation window (hour, day) is cut (D15).
+    std::unordered_map<std::uint64_t, timestamp> horizon;
+    for (const auto& [key, items] : items_by_meter_customer_) {
+      timestamp h = end_of_time;
+      for (const std::size_t index : items) {
+        const auto& open = unfrozen_[items_[index].subscription];
+        if (open) h = std::min(h, open->start);
+      }
+      if (h != end_of_time) h = from_unix(to_unix(h) - ((to_unix(h) % 86400) + 86400) % 86400);
+      horizon.emplace(key, h);
+    }
+    ledger_.forget_events([&](const accepted_meter_event& e) {
+      const auto h = horizon.find(meter_customer_key(e.meter, e.customer));
+      if (h != horizon.end() && e.time >= h->second) return true;  // still counts in an open period
+      if (!e.identifier) return false;                             // can never be cancelled (D14)
+      if (stripe_cancellation_window::allows(e.received_at, now)) return true;  // may be cancelled (M10)
+      return history_.cancelled_later &&
+             history_.cancelled_later(ledger_.meters()[e.meter].event_name, *e.identifier);
+    });
+    compact_at_ = std::max(std::max<std::size_t>(1, history_.forget_from), 2 * ledger_.events().size());
   }
 
   // ---- late usage (D24) ------------------------------------------------------------------------
@@ -7544,7 +7710,21 @@ class invoice_simulator {
     r.require(counts_.reconciles() && counts_.rejected == rejected_.size(), "the counts do not reconcile");
     next_arrival_ = r.u64();
     last_arrival_ = r.optional_time();
+    r.require(r.boolean() == history_.bounded, "saved with another history setting (bounded or not)");
+    r.require(r.count(1) == unfrozen_.size(), "the subscriptions do not match the plan");
+    for (auto& p : unfrozen_) {
+      p.reset();
+      if (r.boolean()) p = detail::load_period(r);
+    }
+    frozen_.clear();
+    for (std::size_t n = r.count(24); n > 0; --n) {
+      const std::size_t item = r.index(items_.size());
+      const std::int64_t start = r.i64();
+      frozen_[{item, start}] = r.i64();
+    }
+    compact_at_ = static_cast<std::size_t>(r.u64());
     r.expect_end();
+    next_freeze_ = earliest_open_finalization();
   }
 
   // ---- plan ------------------------------------------------------------------------------------
@@ -7610,6 +7790,12 @@ class invoice_simulator {
   simulation_counts counts_;
   std::uint64_t next_arrival_ = 0;
   std::optional<timestamp> last_arrival_;
+  // Bounded history (see the file comment).
+  simulator_history history_;
+  std::vector<std::optional<period>> unfrozen_;  ///< per subscription: its earliest open period
+  timestamp next_freeze_ = end_of_time;          ///< the earliest finalized_at among them
+  std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> frozen_;  ///< (item, period start) -> quantity
+  std::size_t compact_at_ = 1;  ///< forget events when the log reaches this size
 };
 
 namespace detail {

@@ -286,6 +286,57 @@ class basic_meter_ledger {
     return outcome::accept();
   }
 
+  /// Forgets every accepted event for which `keep(const accepted_meter_event&)` is false: the
+  /// event log, the compiled meters and the cancellable index no longer hold it, so quantities
+  /// cover the kept events only, and a cancellation naming a forgotten event's identifier is
+  /// answered as if that event had never been accepted (`meter_event_adjustment_not_found`). The
+  /// identifier window (M5) keeps its own bounded store and is not affected. Returns how many
+  /// events were forgotten. This is what keeps the memory of a long stream bounded (the invoice
+  /// simulator's bounded history); `keep` decides what may still matter.
+  template <class Keep>
+  std::size_t forget_events(Keep&& keep) {
+    std::vector<char> keeps(events_.size());
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+      keeps[i] = keep(std::as_const(events_[i])) ? 1 : 0;
+      kept += keeps[i] != 0 ? 1U : 0U;
+    }
+    if (kept == events_.size()) return 0;
+    std::vector<accepted_meter_event> events;
+    events.reserve(kept);
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+      if (keeps[i] != 0) events.push_back(std::move(events_[i]));
+    }
+    const std::size_t forgotten = events_.size() - events.size();
+    // Rebuilt the way `load` builds them: records with their cancellations, the latest event per
+    // identifier.
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<event_record>> records;
+    std::vector<identifiers_of_meter> cancellable(meters_.size());
+    for (std::size_t index = 0; index < events.size(); ++index) {
+      const auto& e = events[index];
+      records[{e.meter, e.customer}].push_back(
+          event_record{e.time, e.received_at, e.arrival, e.value, e.cancelled_at.value_or(never)});
+      if (e.identifier) {
+        auto& by_identifier = cancellable[e.meter];
+        const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+        if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
+        by_identifier.latest_event[slot] = index;
+      }
+    }
+    std::vector<basic_any_meter<dense_customers>> runtime;
+    runtime.reserve(meters_.size());
+    for (const auto& m : meters_) runtime.emplace_back(m);
+    for (auto& [key, rs] : records) {
+      const bool assigned = runtime[key.first].assign(key.second, std::move(rs));
+      if (!assigned)
+        METERKIT_THROW(std::logic_error("meterkit: meter_ledger::forget_events: a repeated event"));
+    }
+    events_ = std::move(events);
+    runtime_ = std::move(runtime);
+    cancellable_ = std::move(cancellable);
+    return forgotten;
+  }
+
   // ------------------------------------------------------------------------------------------
   // Queries
 

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+// The invoice simulator's bounded history: on long streams it fixes finalized quantities and
+// forgets events that can no longer change an invoice, and the invoices stay those of the full
+// history (B3, M10, M11, D18, D20, D21).
+#include <meterkit/billing/simulator.hpp>
+#include <meterkit/stripe/plan_json.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdint>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace mk = meterkit;
+
+namespace {
+
+constexpr std::int64_t t0 = 1735689600;  // 2025-01-01T00:00:00Z
+constexpr std::int64_t day = 86400;
+
+const mk::plan& bounded_plan() {
+  static const mk::plan p = mk::read_plan_text(R"({
+    "meters": [
+      {"id": "mtr_api", "event_name": "api_requests", "default_aggregation": {"formula": "sum"}},
+      {"id": "mtr_seats", "event_name": "seats", "default_aggregation": {"formula": "last"}, "event_time_window": "hour"},
+      {"id": "mtr_calls", "event_name": "calls", "default_aggregation": {"formula": "count"}, "event_time_window": "day"}
+    ],
+    "prices": [
+      {"id": "price_api", "currency": "usd", "unit_amount": 2,
+       "recurring": {"interval": "month", "usage_type": "metered", "meter": "mtr_api"}},
+      {"id": "price_api_weekly", "currency": "usd", "unit_amount": 1,
+       "recurring": {"interval": "week", "usage_type": "metered", "meter": "mtr_api"}},
+      {"id": "price_seats", "currency": "usd", "unit_amount": 700,
+       "recurring": {"interval": "month", "usage_type": "metered", "meter": "mtr_seats"}},
+      {"id": "price_calls", "currency": "usd", "unit_amount": 5,
+       "recurring": {"interval": "month", "usage_type": "metered", "meter": "mtr_calls"}},
+      {"id": "price_max", "currency": "usd", "unit_amount": 17,
+       "recurring": {"interval": "month", "usage_type": "metered", "aggregate_usage": "max"}},
+      {"id": "price_lic", "currency": "usd", "unit_amount": 1000, "recurring": {"interval": "month"}}
+    ],
+    "subscriptions": [
+      {"id": "sub_1", "customer": "cus_1", "start_date": "2025-01-01T00:00:00Z",
+       "items": [{"id": "si_api", "price": "price_api"}, {"id": "si_seats", "price": "price_seats"},
+                 {"id": "si_calls", "price": "price_calls"}, {"id": "si_lic", "price": "price_lic", "quantity": 2}]},
+      {"id": "sub_2", "customer": "cus_2", "start_date": "2025-01-10T07:30:00Z", "trial_end": "2025-01-24T00:00:00Z",
+       "items": [{"id": "si2_api", "price": "price_api"}, {"id": "si2_max", "price": "price_max"}]},
+      {"id": "sub_3", "customer": "cus_3", "start_date": "2025-01-03T12:00:00Z",
+       "items": [{"id": "si3_api", "price": "price_api_weekly"}]}
+    ],
+    "customers": ["cus_4"],
+    "settings": {"invoice_finalization_delay": 7200}
+  })",
+                                               "bounded_plan.json");
+  return p;
+}
+
+mk::request event(std::int64_t received, std::string name, std::string customer, std::int64_t value,
+                  std::optional<std::string> identifier, std::int64_t time, std::size_t line) {
+  mk::request r;
+  r.received_at = mk::from_unix(received);
+  r.source = "stream:" + std::to_string(line);
+  mk::meter_event_request e;
+  e.event_name = std::move(name);
+  e.payload = {{"stripe_customer_id", std::move(customer)}, {"value", std::to_string(value)}};
+  e.identifier = std::move(identifier);
+  e.event_time = mk::from_unix(time);
+  r.operations.emplace_back(std::move(e));
+  return r;
+}
+
+mk::request cancellation(std::int64_t received, std::string name, std::string identifier, std::size_t line) {
+  mk::request r;
+  r.received_at = mk::from_unix(received);
+  r.source = "stream:" + std::to_string(line);
+  r.operations.emplace_back(
+      mk::meter_event_adjustment_request{std::move(name), "cancel", std::move(identifier)});
+  return r;
+}
+
+/// Seven months of arrivals at a constant rate: events of every meter for every customer (the one
+/// without a subscription too), late ones (some beyond 35 days), duplicates, cancellations in and
+/// out of their window, of unknown identifiers and repeated; legacy usage records.
+std::vector<mk::request> long_stream(std::uint64_t seed, std::size_t n) {
+  std::mt19937_64 rng(seed);
+  std::vector<mk::request> out;
+  std::vector<std::pair<std::string, std::string>> sent;  // (event_name, identifier)
+  const char* names[] = {"api_requests", "seats", "calls"};
+  const char* customers[] = {"cus_1", "cus_2", "cus_3", "cus_4"};
+  std::int64_t now = t0 - 3 * day;
+  const std::int64_t step = 210 * day / static_cast<std::int64_t>(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    now += static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * step));
+    const auto roll = rng() % 100;
+    if (roll < 8 && !sent.empty()) {
+      // A cancellation: mostly of a recent event, sometimes of an old one (too late, or already
+      // cancelled long ago), sometimes of nothing.
+      const std::size_t back =
+          roll < 5 ? rng() % std::min<std::size_t>(sent.size(), 30) : rng() % sent.size();
+      auto target = sent[sent.size() - 1 - back];
+      if (roll == 7) target.second = "never-sent-" + std::to_string(i);
+      out.push_back(cancellation(now, target.first, target.second, i));
+    } else if (roll < 12) {
+      mk::request r;
+      r.received_at = mk::from_unix(now);
+      r.source = "stream:" + std::to_string(i);
+      mk::usage_record_request u;
+      u.subscription_item = "si2_max";
+      u.quantity = std::to_string(rng() % 50);
+      u.timestamp_text = std::to_string(now - static_cast<std::int64_t>(rng() % 3600));
+      u.action = roll == 11 ? "increment" : "set";
+      r.operations.emplace_back(std::move(u));
+      out.push_back(std::move(r));
+    } else {
+      const std::string name = names[rng() % 3];
+      const std::string customer = customers[rng() % 4];
+      std::int64_t time = now - static_cast<std::int64_t>(rng() % 7200);
+      if (roll < 15) time = now - static_cast<std::int64_t>(rng() % (40 * day));  // late, some too late
+      std::optional<std::string> identifier;
+      if (roll % 5 != 0) {
+        if (roll < 18 && !sent.empty()) {
+          identifier =
+              sent[sent.size() - 1 - rng() % std::min<std::size_t>(sent.size(), 50)].second;  // duplicate
+        } else {
+          identifier = "ev_" + std::to_string(i);
+          sent.emplace_back(name, *identifier);
+        }
+      }
+      out.push_back(
+          event(now, name, customer, static_cast<std::int64_t>(rng() % 200) - 20, identifier, time, i));
+    }
+  }
+  return out;
+}
+
+std::set<std::string> cancelled_targets(const std::vector<mk::request>& requests) {
+  std::set<std::string> out;
+  for (const auto& r : requests) {
+    for (const auto& op : r.operations) {
+      if (const auto* a = std::get_if<mk::meter_event_adjustment_request>(&op); a && a->cancel_identifier)
+        out.insert(a->event_name + '\n' + *a->cancel_identifier);
+    }
+  }
+  return out;
+}
+
+mk::simulator_history bounded(const std::set<std::string>* targets, std::size_t forget_from) {
+  mk::simulator_history h;
+  h.bounded = true;
+  h.forget_from = forget_from;
+  if (targets != nullptr) {
+    h.cancelled_later = [targets](std::string_view name, std::string_view identifier) {
+      return targets->count(std::string(name) + '\n' + std::string(identifier)) != 0;
+    };
+  }
+  return h;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(billing_simulator_bounded)
+
+BOOST_AUTO_TEST_CASE(B3_M11_bounded_history_bills_exactly_like_the_full_history) {
+  for (const std::uint64_t seed : {1U, 2U, 3U, 4U}) {
+    const auto stream = long_stream(seed, 6000);
+    const auto targets = cancelled_targets(stream);
+    mk::invoice_simulator full(bounded_plan());
+    mk::invoice_simulator small(bounded_plan(), bounded(&targets, 1 + seed * 40));
+    std::size_t accepted_events = 0;
+    std::size_t largest_log = 0;
+    for (const auto& r : stream) {
+      full.apply(r);
+      small.apply(r);
+      largest_log = std::max(largest_log, small.kept_events());
+    }
+    accepted_events = full.kept_events();
+    const auto last = stream.back().received_at;
+    for (const auto until : {last, last + mk::seconds{3600}, last + mk::seconds{45 * day}}) {
+      BOOST_TEST_CONTEXT("seed " << seed << " until " << mk::to_unix(until)) {
+        BOOST_TEST((small.result(until) == full.result(until)));
+      }
+    }
+    // Seven months of events, about one month kept at any time.
+    BOOST_TEST_CONTEXT("seed " << seed << ": " << largest_log << " of " << accepted_events
+                               << " events at most") {
+      BOOST_TEST(largest_log * 3 < accepted_events);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(B3_bounded_history_survives_crashes_restored_from_snapshots) {
+  const auto stream = long_stream(11, 4000);
+  const auto targets = cancelled_targets(stream);
+  mk::invoice_simulator full(bounded_plan());
+  for (const auto& r : stream) full.apply(r);
+  std::mt19937_64 rng(11);
+  std::optional<mk::invoice_simulator> sim(std::in_place, bounded_plan(), bounded(&targets, 64));
+  std::string snapshot;
+  std::size_t snapshot_at = 0;
+  for (std::size_t i = 0; i < stream.size();) {
+    sim->apply(stream[i++]);
+    if (rng() % 300 == 0) {
+      std::ostringstream out;
+      sim->save(out);
+      snapshot = out.str();
+      snapshot_at = i;
+    }
+    if (!snapshot.empty() && rng() % 500 == 0) {  // a crash: back to the last snapshot
+      std::istringstream in(snapshot);
+      sim.emplace(mk::invoice_simulator::restore(bounded_plan(), in, bounded(&targets, 64)));
+      i = snapshot_at;
+    }
+  }
+  const auto last = stream.back().received_at;
+  BOOST_TEST((sim->result(last) == full.result(last)));
+  std::ostringstream out;
+  sim->save(out);
+  std::istringstream in(out.str());
+  BOOST_CHECK_THROW((void)mk::invoice_simulator::restore(bounded_plan(), in), mk::corrupt_state_error);
+}
+
+BOOST_AUTO_TEST_CASE(M10_a_forgotten_event_is_cancelled_exactly_only_when_named_in_advance) {
+  // ev_1 is accepted, then 60 days of other events; its cancellation comes far too late.
+  std::vector<mk::request> stream{event(t0 + 3600, "api_requests", "cus_1", 5, "ev_1", t0 + 3000, 0)};
+  for (std::size_t i = 1; i <= 60; ++i) {
+    const std::int64_t at = t0 + 3600 + static_cast<std::int64_t>(i) * day;
+    stream.push_back(event(at, "api_requests", "cus_1", 1, "ev_" + std::to_string(i + 1), at, i));
+  }
+  stream.push_back(cancellation(t0 + 62 * day, "api_requests", "ev_1", 61));
+  const auto targets = cancelled_targets(stream);
+  const auto code_of_last = [&](mk::simulator_history h) {
+    mk::invoice_simulator sim(bounded_plan(), std::move(h));
+    for (const auto& r : stream) sim.apply(r);
+    const auto rejected = sim.result(stream.back().received_at).rejected;
+    BOOST_REQUIRE(!rejected.empty());
+    return rejected.back().code;
+  };
+  BOOST_TEST((code_of_last({}) == mk::error_code::meter_event_adjustment_too_late));
+  BOOST_TEST((code_of_last(bounded(&targets, 1)) == mk::error_code::meter_event_adjustment_too_late));
+  BOOST_TEST((code_of_last(bounded(nullptr, 1)) == mk::error_code::meter_event_adjustment_not_found));
+}
+
+BOOST_AUTO_TEST_CASE(D21_a_bounded_history_answers_only_as_of_its_last_arrival_or_later) {
+  mk::invoice_simulator sim(bounded_plan(), bounded(nullptr, 1));
+  sim.apply(event(t0 + 40 * day, "api_requests", "cus_1", 5, "ev_1", t0 + 40 * day, 0));
+  BOOST_CHECK_THROW((void)sim.result(mk::from_unix(t0 + 39 * day)), mk::configuration_error);
+  BOOST_CHECK_NO_THROW((void)sim.result(mk::from_unix(t0 + 40 * day)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
