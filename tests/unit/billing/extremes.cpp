@@ -256,7 +256,7 @@ BOOST_AUTO_TEST_CASE(B4_property_scale_and_round_ignores_a_common_factor_of_num_
 BOOST_AUTO_TEST_CASE(D4_times_at_1970_and_9999_are_accepted_and_just_beyond_refused) {
   struct accepted_case {
     const char* text;
-    std::int64_t unix;
+    std::int64_t seconds_since_epoch;
   };
   for (const auto& c : std::vector<accepted_case>{
            {"0", 0},
@@ -271,7 +271,7 @@ BOOST_AUTO_TEST_CASE(D4_times_at_1970_and_9999_are_accepted_and_just_beyond_refu
     BOOST_TEST_CONTEXT(c.text) {
       const auto t = mk::parse_time(c.text);
       BOOST_TEST_REQUIRE(t.has_value());
-      BOOST_TEST(mk::to_unix(*t) == c.unix);
+      BOOST_TEST(mk::to_unix(*t) == c.seconds_since_epoch);
     }
   }
   struct refused_case {
