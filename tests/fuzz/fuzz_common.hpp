@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,34 @@ inline void replay(const std::vector<request>& requests) {
   } catch (const overflow_error&) {
     return;  // a total beyond 64 bits: reported, never wrapped
   }
+  // The same stream through a simulator with a bounded history that forgets as early as it can
+  // (after every event), told which identifiers a later cancellation names: the same result.
+  std::set<std::string> cancelled;
+  for (const auto& q : requests) {
+    for (const auto& op : q.operations) {
+      if (const auto* a = std::get_if<meter_event_adjustment_request>(&op); a && a->cancel_identifier)
+        cancelled.insert(a->event_name + '\n' + *a->cancel_identifier);
+    }
+  }
+  simulator_history history;
+  history.bounded = true;
+  history.forget_from = 1;
+  history.cancelled_later = [&](std::string_view name, std::string_view identifier) {
+    return cancelled.count(std::string(name) + '\n' + std::string(identifier)) != 0;
+  };
+  std::vector<const request*> order;
+  for (const auto& q : requests) order.push_back(&q);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const request* a, const request* b) { return a->received_at < b->received_at; });
+  invoice_simulator bounded(replay_plan(), std::move(history));
+  for (const request* q : order) {
+    if (q->received_at > until) {
+      bounded.count_pending(*q);
+    } else {
+      bounded.apply(*q);
+    }
+  }
+  require(bounded.result(until) == r, "a bounded history bills differently from the full history");
   require(r.counts.reconciles(), "simulation counts do not reconcile");
   require(r.counts.rejected == r.rejected.size(), "rejected count differs from the rejections listed");
   for (const auto& inv : r.invoices) {
