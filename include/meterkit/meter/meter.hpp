@@ -376,7 +376,12 @@ class meter {
     return r;
   }
   static void write_state(std::ostream& out, const state_type& s) {
-    if constexpr (std::is_integral_v<state_type>) {
+    if constexpr (std::is_same_v<state_type, int128>) {
+      // Two 64-bit halves: streams have no 128-bit integers.
+      const auto bits = static_cast<uint128>(s);
+      out << "state " << static_cast<std::uint64_t>(bits >> 64U) << ' ' << static_cast<std::uint64_t>(bits)
+          << '\n';
+    } else if constexpr (std::is_integral_v<state_type>) {
       out << "state " << s << '\n';
     } else if constexpr (std::is_same_v<state_type, peak_state>) {
       out << "state " << s.present << ' ' << s.value << '\n';
@@ -392,7 +397,11 @@ class meter {
     if (!(in >> word) || word != "state") detail::corrupt("expected a state");
     state_type s{};
     bool ok = false;
-    if constexpr (std::is_integral_v<state_type>) {
+    if constexpr (std::is_same_v<state_type, int128>) {
+      std::uint64_t high = 0, low = 0;
+      ok = static_cast<bool>(in >> high >> low);
+      s = static_cast<int128>((static_cast<uint128>(high) << 64U) | low);
+    } else if constexpr (std::is_integral_v<state_type>) {
       ok = static_cast<bool>(in >> s);
     } else if constexpr (std::is_same_v<state_type, peak_state>) {
       ok = static_cast<bool>(in >> s.present >> s.value);
