@@ -6,7 +6,7 @@
 set -euo pipefail
 want=(cmake ninja-build g++ pkg-config nlohmann-json3-dev libcli11-dev)
 if [ "${1:-}" = "--test" ]; then
-  want+=(clang clang-format libboost-test-dev libbenchmark-dev meson libcurl4-openssl-dev)
+  want+=(clang libclang-rt-14-dev clang-format libboost-test-dev libbenchmark-dev meson libcurl4-openssl-dev)
 fi
 missing=()
 for p in "${want[@]}"; do
