@@ -460,6 +460,7 @@ class usage_record_book {
         state_type live = log.live;
         if (exists) Formula::retract(live, sample{e.time, slot->second.arrival, slot->second.value});
         Formula::accumulate(live, sample{e.time, e.order, value});
+        (void)Formula::result(live);  // the period's quantity must fit: overflow_error, nothing changed
         log.live = live;
         if (!exists) ++log.live_count;
       }
