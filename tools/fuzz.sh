@@ -53,10 +53,14 @@ run_one() {
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
   corp=$(ls "$corpus" | wc -l)
   local verdict="no finding"
-  [ "$status" -eq 0 ] || verdict="FINDING (exit $status, see $log and $out/findings/)"
+  if [ "$status" -eq 72 ]; then
+    verdict="interrupted before its time (no finding)"  # libFuzzer's -interrupted_exitcode
+  elif [ "$status" -ne 0 ]; then
+    verdict="FINDING (exit $status, see $log and $out/findings/)"
+  fi
   printf '%s  %-18s %6ss  %12s runs  %-10s corpus %5s  %s\n' "$started" "$h" "$seconds" "${execs:-?}" \
     "${cov:-cov: ?}" "$corp" "$verdict" | tee -a "$out/summary.txt"
-  [ "$status" -eq 0 ]
+  [ "$status" -eq 0 ] || [ "$status" -eq 72 ]
 }
 export -f run_one
 printf '%s\n' "${harnesses[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one "$@"' _ {} "$seconds" "$out"
