@@ -5025,32 +5025,11 @@ class basic_meter_ledger {
       if (keeps[i] != 0) events.push_back(std::move(events_[i]));
     }
     const std::size_t forgotten = events_.size() - events.size();
-    // Rebuilt the way `load` builds them: records with their cancellations, the latest event per
-    // identifier.
-    std::map<std::pair<std::size_t, std::size_t>, std::vector<event_record>> records;
-    std::vector<identifiers_of_meter> cancellable(meters_.size());
-    for (std::size_t index = 0; index < events.size(); ++index) {
-      const auto& e = events[index];
-      records[{e.meter, e.customer}].push_back(
-          event_record{e.time, e.received_at, e.arrival, e.value, e.cancelled_at.value_or(never)});
-      if (e.identifier) {
-        auto& by_identifier = cancellable[e.meter];
-        const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
-        if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
-        by_identifier.latest_event[slot] = index;
-      }
-    }
-    std::vector<basic_any_meter<dense_customers>> runtime;
-    runtime.reserve(meters_.size());
-    for (const auto& m : meters_) runtime.emplace_back(m);
-    for (auto& [key, rs] : records) {
-      const bool assigned = runtime[key.first].assign(key.second, std::move(rs));
-      if (!assigned)
-        METERKIT_THROW(std::logic_error("meterkit: meter_ledger::forget_events: a repeated event"));
-    }
+    auto derived = derive(events);
+    if (!derived) METERKIT_THROW(std::logic_error("meterkit: meter_ledger::forget_events: a repeated event"));
     events_ = std::move(events);
-    runtime_ = std::move(runtime);
-    cancellable_ = std::move(cancellable);
+    runtime_ = std::move(derived->runtime);
+    cancellable_ = std::move(derived->cancellable);
     return forgotten;
   }
 
@@ -5134,13 +5113,10 @@ class basic_meter_ledger {
   /// and customers (in the same order). Throws `corrupt_state_error`, changing nothing, when they
   /// differ or the bytes are damaged or break the ledger's invariants.
   ///
-  /// Only the accepted events are saved: the rest is derived from them exactly. The cancellable
-  /// index is rebuilt the way `submit` builds it (identifiers in event order, the latest event per
-  /// identifier). Each compiled meter gets its events as records carrying their cancellation
-  /// (`basic_any_meter::assign`, the path of `meter::load`): a meter's state is a function of its
-  /// records alone (the invariant `meter::merge` and `meter::load` rest on, and that the meter
-  /// tests check against the fold), so quantities and summaries as of any time are those of the
-  /// ledger that was saved, at O(n log n) instead of replaying every cancellation.
+  /// Only the accepted events are saved: the compiled meters and the cancellable index are derived
+  /// from them exactly (`derive`; a meter's state is a function of its records alone, the
+  /// invariant `meter::merge` and `meter::load` rest on and that the meter tests check against the
+  /// fold).
   void load(detail::binary_reader& in) {
     static_assert(identifier_store_saves_state<typename IdentifierDedup::store>,
                   "meterkit: meter_ledger::load needs an identifier store with save() and load() (see "
@@ -5156,8 +5132,6 @@ class basic_meter_ledger {
       in.require(in.str() == customers_.key_of(i), "meter ledger: saved with other customers");
     }
     std::vector<accepted_meter_event> events(in.count(58));
-    std::map<std::pair<std::size_t, std::size_t>, std::vector<event_record>> records;
-    std::vector<identifiers_of_meter> cancellable(meters_.size());
     for (std::size_t index = 0; index < events.size(); ++index) {
       auto& e = events[index];
       e.meter = in.index(meters_.size());
@@ -5175,14 +5149,6 @@ class basic_meter_ledger {
       in.require(!e.cancelled_at || e.received_at <= *e.cancelled_at,
                  "meter ledger: a cancellation before its event");
       in.require(!e.identifier || !e.identifier->empty(), "meter ledger: an empty identifier");
-      records[{e.meter, e.customer}].push_back(
-          event_record{e.time, e.received_at, e.arrival, e.value, e.cancelled_at.value_or(never)});
-      if (e.identifier) {
-        auto& by_identifier = cancellable[e.meter];
-        const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
-        if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
-        by_identifier.latest_event[slot] = index;
-      }
     }
     typename IdentifierDedup::store identifiers;
     identifiers.load(in);
@@ -5196,15 +5162,11 @@ class basic_meter_ledger {
                      (!e.cancelled_at || *e.cancelled_at <= last_received),
                  "meter ledger: an event after the latest submission");
     }
-    std::vector<basic_any_meter<dense_customers>> runtime;
-    runtime.reserve(meters_.size());
-    for (const auto& m : meters_) runtime.emplace_back(m);
-    for (auto& [key, rs] : records) {
-      in.require(runtime[key.first].assign(key.second, std::move(rs)), "meter ledger: a repeated event");
-    }
+    auto derived = derive(events);
+    in.require(derived.has_value(), "meter ledger: a repeated event");
     events_ = std::move(events);
-    runtime_ = std::move(runtime);
-    cancellable_ = std::move(cancellable);
+    runtime_ = std::move(derived->runtime);
+    cancellable_ = std::move(derived->cancellable);
     identifiers_ = std::move(identifiers);
     any_submitted_ = any_submitted;
     last_received_ = last_received;
@@ -5259,9 +5221,48 @@ class basic_meter_ledger {
     std::vector<std::size_t> latest_event;  // slot -> most recently accepted event (D16)
   };
   std::vector<identifiers_of_meter> cancellable_;  // by meter
+
   bool any_submitted_ = false;
   timestamp last_received_{};
   std::uint64_t last_arrival_ = 0;
+
+  /// What the ledger derives from its accepted events: the compiled meters and the cancellable
+  /// index.
+  struct derived_state {
+    std::vector<basic_any_meter<dense_customers>> runtime;
+    std::vector<identifiers_of_meter> cancellable;
+  };
+
+  /// Derives the compiled meters and the cancellable index from `events` (in arrival order), for
+  /// `load` and `forget_events`. The cancellable index is built the way `submit` builds it
+  /// (identifiers in event order, the latest event per identifier). Each compiled meter gets its
+  /// events as records carrying their cancellation (`basic_any_meter::assign`, the path of
+  /// `meter::load`): a meter's state is a function of its records alone, so quantities and
+  /// summaries as of any time are those of a ledger fed `events`, at O(n log n) instead of
+  /// replaying every cancellation. Empty when two events of one meter and customer make the same
+  /// record (a repeated event).
+  [[nodiscard]] std::optional<derived_state> derive(const std::vector<accepted_meter_event>& events) const {
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<event_record>> records;
+    derived_state out;
+    out.cancellable.resize(meters_.size());
+    for (std::size_t index = 0; index < events.size(); ++index) {
+      const auto& e = events[index];
+      records[{e.meter, e.customer}].push_back(
+          event_record{e.time, e.received_at, e.arrival, e.value, e.cancelled_at.value_or(never)});
+      if (e.identifier) {
+        auto& by_identifier = out.cancellable[e.meter];
+        const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+        if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
+        by_identifier.latest_event[slot] = index;
+      }
+    }
+    out.runtime.reserve(meters_.size());
+    for (const auto& m : meters_) out.runtime.emplace_back(m);
+    for (auto& [key, rs] : records) {
+      if (!out.runtime[key.first].assign(key.second, std::move(rs))) return std::nullopt;
+    }
+    return out;
+  }
 };
 
 /// The ledger with SPEC's policies: 35 days / 5 minutes (M4), 24 h identifiers (M5), 24 h
