@@ -20,7 +20,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -177,9 +176,9 @@ struct input_scan {
   bool in_arrival_order = false;
   std::optional<timestamp> latest;
   std::uint64_t requests = 0;
-  /// `event_name` + '\n' + `cancel.identifier` of every cancellation: the events the replay must
-  /// keep past their cancellation window to answer these exactly (bounded history).
-  std::unordered_set<std::string> cancelled;
+  /// The events the cancellations name: the replay keeps them past their cancellation window to
+  /// answer these exactly (bounded history).
+  cancellation_targets cancelled;
 };
 
 /// Reads the inputs once without keeping them and says whether they can be replayed as they are
@@ -198,10 +197,7 @@ input_scan scan_inputs(const run_files& files, const std::vector<usage_format>& 
       if (scan.latest && r.received_at < *scan.latest) throw out_of_order{};
       scan.latest = r.received_at;
       ++scan.requests;
-      for (const auto& op : r.operations) {
-        if (const auto* a = std::get_if<meter_event_adjustment_request>(&op); a && a->cancel_identifier)
-          scan.cancelled.insert(a->event_name + '\n' + *a->cancel_identifier);
-      }
+      scan.cancelled.add(r);
     });
   } catch (const out_of_order&) {
     progress.clear();
@@ -272,12 +268,7 @@ int run_simulate(const common_options& o, const std::string& until_text, const c
     if (!as_of) throw no_operations();
     simulator_history history;
     history.bounded = true;
-    history.cancelled_later = [&scan](std::string_view event_name, std::string_view identifier) {
-      std::string key;
-      key.reserve(event_name.size() + 1 + identifier.size());
-      key.append(event_name).append(1, '\n').append(identifier);
-      return scan.cancelled.count(key) != 0;
-    };
+    history.cancelled_later = std::cref(scan.cancelled);
     invoice_simulator sim(p, std::move(history));
     stream_inputs(files, formats, scan, progress, [&](const request& r) {
       if (r.received_at > *as_of) {

@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,19 +94,12 @@ inline void replay(const std::vector<request>& requests) {
   }
   // The same stream through a simulator with a bounded history that forgets as early as it can
   // (after every event), told which identifiers a later cancellation names: the same result.
-  std::set<std::string> cancelled;
-  for (const auto& q : requests) {
-    for (const auto& op : q.operations) {
-      if (const auto* a = std::get_if<meter_event_adjustment_request>(&op); a && a->cancel_identifier)
-        cancelled.insert(a->event_name + '\n' + *a->cancel_identifier);
-    }
-  }
+  cancellation_targets cancelled;
+  for (const auto& q : requests) cancelled.add(q);
   simulator_history history;
   history.bounded = true;
   history.forget_from = 1;
-  history.cancelled_later = [&](std::string_view name, std::string_view identifier) {
-    return cancelled.count(std::string(name) + '\n' + std::string(identifier)) != 0;
-  };
+  history.cancelled_later = std::cref(cancelled);
   std::vector<const request*> order;
   for (const auto& q : requests) order.push_back(&q);
   std::stable_sort(order.begin(), order.end(),

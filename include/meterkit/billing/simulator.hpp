@@ -45,6 +45,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -58,6 +59,7 @@
 #include <meterkit/core/checked.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/detail/binary_io.hpp>
+#include <meterkit/detail/string_hash.hpp>
 #include <meterkit/legacy/usage_record_book.hpp>
 #include <meterkit/meter/meter_ledger.hpp>
 
@@ -80,6 +82,46 @@ struct simulator_history {
   /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
   /// whenever the log has doubled since (amortized constant work per event).
   std::size_t forget_from = std::size_t{1} << 16;
+};
+
+/// The events that the cancellations of a stream name, `(event_name, cancel.identifier)`, for
+/// `simulator_history::cancelled_later`: a caller that can read its input twice adds every request
+/// on a first read, then hands the set to the simulator, either by reference (`std::cref(targets)`,
+/// which must then outlive the simulator) or as a copy.
+class cancellation_targets {
+ public:
+  /// Adds the target of every cancellation (`meter_event_adjustment_request` with a
+  /// `cancel_identifier`) in `r`.
+  void add(const request& r) {
+    for (const auto& op : r.operations) {
+      if (const auto* a = std::get_if<meter_event_adjustment_request>(&op); a && a->cancel_identifier)
+        add(a->event_name, *a->cancel_identifier);
+    }
+  }
+  void add(std::string_view event_name, std::string_view identifier) {
+    auto it = by_event_name_.find(event_name);
+    if (it == by_event_name_.end()) it = by_event_name_.emplace(std::string(event_name), identifiers{}).first;
+    if (it->second.find(identifier) == it->second.end()) {
+      it->second.emplace(identifier);
+      ++size_;
+    }
+  }
+  /// Whether a cancellation added names `identifier` of `event_name`.
+  [[nodiscard]] bool contains(std::string_view event_name, std::string_view identifier) const {
+    const auto it = by_event_name_.find(event_name);
+    return it != by_event_name_.end() && it->second.find(identifier) != it->second.end();
+  }
+  /// `contains`, so that the set is itself a `cancelled_later` predicate.
+  [[nodiscard]] bool operator()(std::string_view event_name, std::string_view identifier) const {
+    return contains(event_name, identifier);
+  }
+  /// How many distinct targets were added.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+ private:
+  using identifiers = std::unordered_set<std::string, detail::string_hash, detail::string_equal>;
+  std::unordered_map<std::string, identifiers, detail::string_hash, detail::string_equal> by_event_name_;
+  std::size_t size_ = 0;
 };
 
 namespace detail {

@@ -8,10 +8,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <random>
-#include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mk = meterkit;
@@ -135,26 +136,17 @@ std::vector<mk::request> long_stream(std::uint64_t seed, std::size_t n) {
   return out;
 }
 
-std::set<std::string> cancelled_targets(const std::vector<mk::request>& requests) {
-  std::set<std::string> out;
-  for (const auto& r : requests) {
-    for (const auto& op : r.operations) {
-      if (const auto* a = std::get_if<mk::meter_event_adjustment_request>(&op); a && a->cancel_identifier)
-        out.insert(a->event_name + '\n' + *a->cancel_identifier);
-    }
-  }
+mk::cancellation_targets cancelled_targets(const std::vector<mk::request>& requests) {
+  mk::cancellation_targets out;
+  for (const auto& r : requests) out.add(r);
   return out;
 }
 
-mk::simulator_history bounded(const std::set<std::string>* targets, std::size_t forget_from) {
+mk::simulator_history bounded(const mk::cancellation_targets* targets, std::size_t forget_from) {
   mk::simulator_history h;
   h.bounded = true;
   h.forget_from = forget_from;
-  if (targets != nullptr) {
-    h.cancelled_later = [targets](std::string_view name, std::string_view identifier) {
-      return targets->count(std::string(name) + '\n' + std::string(identifier)) != 0;
-    };
-  }
+  if (targets != nullptr) h.cancelled_later = std::cref(*targets);
   return h;
 }
 
@@ -247,6 +239,25 @@ BOOST_AUTO_TEST_CASE(D21_a_bounded_history_answers_only_as_of_its_last_arrival_o
   sim.apply(event(t0 + 40 * day, "api_requests", "cus_1", 5, "ev_1", t0 + 40 * day, 0));
   BOOST_CHECK_THROW((void)sim.result(mk::from_unix(t0 + 39 * day)), mk::configuration_error);
   BOOST_CHECK_NO_THROW((void)sim.result(mk::from_unix(t0 + 40 * day)));
+}
+
+BOOST_AUTO_TEST_CASE(M10_cancellation_targets_hold_each_named_event_once_per_event_name) {
+  mk::cancellation_targets targets;
+  BOOST_TEST(targets.size() == 0U);
+  BOOST_TEST(!targets.contains("api_requests", "ev_1"));
+  targets.add(cancellation(t0, "api_requests", "ev_1", 1));
+  targets.add(cancellation(t0 + 1, "api_requests", "ev_1", 2));           // named twice: one target
+  targets.add(cancellation(t0 + 2, "seats", "ev_1", 3));                  // same identifier, other meter
+  targets.add(event(t0 + 3, "api_requests", "cus_1", 5, "ev_2", t0, 4));  // not a cancellation
+  BOOST_TEST(targets.size() == 2U);
+  BOOST_TEST(targets.contains("api_requests", "ev_1"));
+  BOOST_TEST(targets.contains("seats", "ev_1"));
+  BOOST_TEST(!targets.contains("api_requests", "ev_2"));
+  BOOST_TEST(!targets.contains("calls", "ev_1"));
+  BOOST_TEST(!targets.contains("api_requests", "ev_"));
+  const std::function<bool(std::string_view, std::string_view)> predicate = std::cref(targets);
+  BOOST_TEST(predicate("seats", "ev_1"));
+  BOOST_TEST(!predicate("seats", "ev_2"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
