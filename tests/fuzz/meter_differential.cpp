@@ -18,6 +18,7 @@
 #include <sstream>
 #include <type_traits>
 
+#include "../unit/meter/reference_model.hpp"
 #include "fuzz_common.hpp"
 
 namespace {
@@ -26,10 +27,7 @@ namespace mk = meterkit;
 constexpr std::int64_t t0 = 1735689600;
 constexpr std::size_t customers = 4;
 
-struct op {
-  std::size_t customer = 0;
-  mk::event_record record;
-};
+using op = mk::reference::meter_op;
 
 /// 8 bytes per event: customer, event time (+-63 h in 7 s steps), arrival gap, value, cancellation.
 std::vector<op> decode(const std::uint8_t* data, std::size_t size) {
@@ -49,47 +47,6 @@ std::vector<op> decode(const std::uint8_t* data, std::size_t size) {
     out.push_back(o);
   }
   return out;
-}
-
-/// SPEC's rules written as plainly as possible.
-template <class F, class I>
-std::int64_t model(const std::vector<op>& ops, std::size_t customer, mk::period p, mk::timestamp as_of) {
-  std::vector<mk::event_record> counting;
-  std::map<std::int64_t, mk::event_record> latest;  // M8: window -> latest arrival
-  for (const auto& o : ops) {
-    const auto& r = o.record;
-    if (o.customer != customer || !r.visible_as_of(as_of)) continue;
-    if constexpr (I::is_pre_aggregated) {
-      const std::int64_t len = std::chrono::seconds{I::window::length}.count();
-      const std::int64_t t = mk::to_unix(r.time);
-      const std::int64_t w = t >= 0 ? t / len : -((-t + len - 1) / len);
-      auto [it, fresh] = latest.try_emplace(w, r);
-      if (!fresh && r.arrival > it->second.arrival) it->second = r;
-    } else if (p.contains(r.time)) {
-      counting.push_back(r);
-    }
-  }
-  for (const auto& [w, r] : latest) {
-    if (p.contains(r.time)) counting.push_back(r);
-  }
-  if (counting.empty()) return 0;
-  if constexpr (std::is_same_v<F, mk::sum>) {
-    std::int64_t s = 0;
-    for (const auto& r : counting) s += r.value;
-    return s;
-  } else if constexpr (std::is_same_v<F, mk::count>) {
-    return static_cast<std::int64_t>(counting.size());
-  } else if constexpr (std::is_same_v<F, mk::peak>) {
-    std::int64_t m = counting.front().value;
-    for (const auto& r : counting) m = std::max(m, r.value);
-    return m;
-  } else {  // last: greatest timestamp, ties by later arrival (M9)
-    auto best = counting.front();
-    for (const auto& r : counting) {
-      if (r.time > best.time || (r.time == best.time && r.arrival > best.arrival)) best = r;
-    }
-    return best.value;
-  }
 }
 
 template <class F, class I>
@@ -170,7 +127,7 @@ void run(const std::vector<op>& ops, std::mt19937_64& rng) {
   for (std::size_t c = 0; c <= customers; ++c) {
     for (const auto& p : periods) {
       for (const auto& as_of : as_ofs) {
-        const std::int64_t want = model<F, I>(ops, c, p, as_of);
+        const std::int64_t want = mk::reference::quantity<F, I>(ops, c, p, as_of);
         const std::string where = "customer " + std::to_string(c) + " period [" +
                                   std::to_string(mk::to_unix(p.start)) + ", " +
                                   std::to_string(mk::to_unix(p.end)) + ") as_of " +
@@ -182,17 +139,18 @@ void run(const std::vector<op>& ops, std::mt19937_64& rng) {
         mk::fuzz::require(loaded.quantity(c, p, as_of) == want, "saved and loaded differs, " + where);
       }
       if constexpr (I::is_pre_aggregated) {
-        const std::int64_t now = model<F, I>(kept, c, p, mk::end_of_time);
+        const std::int64_t now = mk::reference::quantity<F, I>(kept, c, p, mk::end_of_time);
         mk::fuzz::require(fast_in_order.quantity(c, p) == now, "fast path differs by period");
         mk::fuzz::require(fast_shuffled.quantity(c, p) == now, "shuffled fast path differs by period");
       }
     }
-    const std::int64_t total = model<F, I>(kept, c, mk::all_time, mk::end_of_time);
+    const std::int64_t total = mk::reference::quantity<F, I>(kept, c, mk::all_time, mk::end_of_time);
     mk::fuzz::require(fast_in_order.total(c) == total,
                       "fast path total differs for customer " + std::to_string(c));
     mk::fuzz::require(fast_shuffled.total(c) == total, "shuffled fast path total differs");
-    mk::fuzz::require(in_order.total(c) == model<F, I>(ops, c, mk::all_time, mk::end_of_time),
-                      "total differs");
+    mk::fuzz::require(
+        in_order.total(c) == mk::reference::quantity<F, I>(ops, c, mk::all_time, mk::end_of_time),
+        "total differs");
   }
 }
 

@@ -2,6 +2,8 @@
 #include <boost/test/unit_test.hpp>
 #include <meterkit/meter/meter.hpp>
 
+#include "reference_model.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -19,11 +21,7 @@ namespace {
 
 constexpr std::int64_t t0 = 1735689600;
 
-/// One accepted event of a random stream, with the customer it belongs to.
-struct op {
-  std::size_t customer = 0;
-  mk::event_record record;
-};
+using op = mk::reference::meter_op;
 
 /// A random stream: few customers, timestamps over a few hours (so windows hold several events),
 /// received_at increasing with arrival, some events cancelled later.
@@ -46,55 +44,6 @@ std::vector<op> random_stream(std::mt19937_64& rng, std::size_t customers, std::
     out.push_back(o);
   }
   return out;
-}
-
-/// SPEC's rules written as plainly as possible, independent of the library's ingestion code.
-template <class F, class Ingestion>
-std::int64_t reference_quantity(const std::vector<op>& ops, std::size_t customer, mk::period p,
-                                mk::timestamp as_of) {
-  std::vector<mk::event_record> visible;
-  for (const auto& o : ops) {
-    const auto& r = o.record;
-    if (o.customer == customer && r.received_at <= as_of && !(r.cancelled_at <= as_of)) visible.push_back(r);
-  }
-  std::vector<mk::event_record> counting;
-  if constexpr (Ingestion::is_pre_aggregated) {
-    std::map<std::int64_t, mk::event_record> latest;  // window index -> latest arrival (M8)
-    const std::int64_t len = std::chrono::seconds{Ingestion::window::length}.count();
-    for (const auto& r : visible) {
-      const std::int64_t origin =
-          mk::to_unix(Ingestion::window::floor(mk::from_unix(0)));  // some window start
-      const std::int64_t t = mk::to_unix(r.time) - origin;
-      const std::int64_t w = t >= 0 ? t / len : -((-t + len - 1) / len);
-      auto [it, fresh] = latest.try_emplace(w, r);
-      if (!fresh && r.arrival > it->second.arrival) it->second = r;
-    }
-    for (const auto& [w, r] : latest) {
-      if (p.contains(r.time)) counting.push_back(r);
-    }
-  } else {
-    for (const auto& r : visible) {
-      if (p.contains(r.time)) counting.push_back(r);
-    }
-  }
-  if (counting.empty()) return 0;
-  if constexpr (std::is_same_v<F, mk::sum>) {
-    std::int64_t s = 0;
-    for (const auto& r : counting) s += r.value;
-    return s;
-  } else if constexpr (std::is_same_v<F, mk::count>) {
-    return static_cast<std::int64_t>(counting.size());
-  } else if constexpr (std::is_same_v<F, mk::peak>) {
-    std::int64_t m = counting.front().value;
-    for (const auto& r : counting) m = std::max(m, r.value);
-    return m;
-  } else {  // last_value and friends: greatest timestamp, ties by later arrival (M9)
-    auto best = counting.front();
-    for (const auto& r : counting) {
-      if (r.time > best.time || (r.time == best.time && r.arrival > best.arrival)) best = r;
-    }
-    return best.value;
-  }
 }
 
 template <class M>
@@ -200,7 +149,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(M7_M8_M10_M11_general_path_matches_the_rules_on_ra
       const std::size_t c = rng() % (customers + 1);  // sometimes a customer without events
       const auto p = q == 0 ? mk::all_time : random_period(rng);
       const auto as_of = q == 0 ? mk::end_of_time : random_as_of(rng, ops);
-      const auto want = reference_quantity<F, I>(ops, c, p, as_of);
+      const auto want = mk::reference::quantity<F, I>(ops, c, p, as_of);
       BOOST_TEST_CONTEXT("seed " << seed << " stream " << s << " query " << q) {
         BOOST_TEST(m.quantity(key_of<M>(c), p, as_of) == want);
         BOOST_TEST(m.quantity_by_fold(key_of<M>(c), p, as_of) == want);
@@ -241,14 +190,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(M7_M8_general_path_matches_the_rules_on_long_strea
                     mk::from_unix(a + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(spread)))};
       const auto as_of = q == 0 ? mk::end_of_time : random_as_of(rng, ops);
       BOOST_TEST_CONTEXT("seed " << seed << " stream " << s << " query " << q) {
-        BOOST_TEST((m.quantity(key_of<M>(c), p, as_of) == reference_quantity<F, I>(ops, c, p, as_of)));
+        BOOST_TEST((m.quantity(key_of<M>(c), p, as_of) == mk::reference::quantity<F, I>(ops, c, p, as_of)));
       }
     }
     std::stringstream io;
     m.save(io);
     const M back = M::load(io);
     BOOST_TEST((back.quantity(key_of<M>(0), mk::all_time, mk::end_of_time) ==
-                reference_quantity<F, I>(ops, 0, mk::all_time, mk::end_of_time)));
+                mk::reference::quantity<F, I>(ops, 0, mk::all_time, mk::end_of_time)));
   }
 }
 
@@ -271,7 +220,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(fast_path_equals_general_path_without_cancellation
       BOOST_TEST_CONTEXT("seed " << seed << " stream " << s << " customer " << c) {
         BOOST_TEST(m.total(key_of<M>(c)) == g.quantity_by_fold(key_of<G>(c), mk::all_time, mk::end_of_time));
         BOOST_TEST(
-            (m.total(key_of<M>(c)) == reference_quantity<F, I>(ops, c, mk::all_time, mk::end_of_time)));
+            (m.total(key_of<M>(c)) == mk::reference::quantity<F, I>(ops, c, mk::all_time, mk::end_of_time)));
         if constexpr (I::is_pre_aggregated) {
           const auto p = random_period(rng);
           BOOST_TEST(m.quantity(key_of<M>(c), p) == g.quantity_by_fold(key_of<G>(c), p, mk::end_of_time));
@@ -333,7 +282,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(merge_of_states_sharded_by_customer_and_by_time_eq
       const std::size_t c = rng() % customers;
       const auto p = random_period(rng);
       const auto as_of = random_as_of(rng, ops);
-      const auto want = reference_quantity<F, I>(ops, c, p, as_of);
+      const auto want = mk::reference::quantity<F, I>(ops, c, p, as_of);
       BOOST_TEST_CONTEXT("seed " << seed << " stream " << s << " query " << q) {
         BOOST_TEST(a.quantity(key_of<M>(c), p, as_of) == want);
         BOOST_TEST(b.quantity(key_of<M>(c), p, as_of) == want);
@@ -397,7 +346,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(state_saves_and_loads_back_to_the_same_quantities,
       const auto p = random_period(rng);
       const auto as_of = random_as_of(rng, ops);
       BOOST_TEST_CONTEXT("seed " << seed << " stream " << s) {
-        BOOST_TEST((back.quantity(key_of<M>(c), p, as_of) == reference_quantity<F, I>(ops, c, p, as_of)));
+        BOOST_TEST(
+            (back.quantity(key_of<M>(c), p, as_of) == mk::reference::quantity<F, I>(ops, c, p, as_of)));
       }
     }
   }
