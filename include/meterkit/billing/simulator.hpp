@@ -101,10 +101,7 @@ class cancellation_targets {
   void add(std::string_view event_name, std::string_view identifier) {
     auto it = by_event_name_.find(event_name);
     if (it == by_event_name_.end()) it = by_event_name_.emplace(std::string(event_name), identifiers{}).first;
-    if (it->second.find(identifier) == it->second.end()) {
-      it->second.emplace(identifier);
-      ++size_;
-    }
+    if (it->second.find(identifier) == it->second.end()) it->second.emplace(identifier);
   }
   /// Whether a cancellation added names `identifier` of `event_name`.
   [[nodiscard]] bool contains(std::string_view event_name, std::string_view identifier) const {
@@ -116,12 +113,15 @@ class cancellation_targets {
     return contains(event_name, identifier);
   }
   /// How many distinct targets were added.
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (const auto& [name, ids] : by_event_name_) n += ids.size();
+    return n;
+  }
 
  private:
   using identifiers = std::unordered_set<std::string, detail::string_hash, detail::string_equal>;
   std::unordered_map<std::string, identifiers, detail::string_hash, detail::string_equal> by_event_name_;
-  std::size_t size_ = 0;
 };
 
 namespace detail {
