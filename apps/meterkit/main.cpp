@@ -114,123 +114,38 @@ run_files files_of(const common_options& o, const char* argv0) {
   return {o.plan, o.inputs, o.inputs};
 }
 
-/// The format of every input, checked before anything is read (a typo should not wait for a big
-/// file).
-std::vector<usage_format> formats_of(const run_files& files) {
-  std::vector<usage_format> formats;
-  for (const auto& path : files.inputs) formats.push_back(require_usage_format(path));
-  return formats;
+/// Checks the format of every input before anything is read (a typo should not wait for a big
+/// file, nor for the plan).
+void formats_of(const run_files& files) {
+  for (const auto& path : files.inputs) (void)require_usage_format(path);
 }
 
-/// Reads every input in the order given and calls `sink(request&&)` for each request, with
-/// progress (`verb name: 12.0 MB of 600.0 MB (2%)`) while standard error is a terminal.
-template <class Sink>
-void for_each_request(const run_files& files, const std::vector<usage_format>& formats,
-                      cli::progress_line& progress, std::string_view verb, Sink&& sink) {
-  std::uint64_t count = 0;
-  for (std::size_t i = 0; i < files.inputs.size(); ++i) {
-    input_source source = input_source::open_file(files.inputs[i], files.names[i]);
-    read_options options;
-    if (progress.enabled()) {
-      options.progress = [&](std::uint64_t done, std::uint64_t total) {
-        std::string line = std::string(verb) + " " + source.name() + ": " + cli::megabytes(done);
-        if (total != 0)
-          line += " of " + cli::megabytes(total) + " (" + std::to_string(done * 100 / total) + "%)";
-        progress.show(line + ", " + std::to_string(count) + " requests");
-      };
-    }
-    read_usage(
-        source, formats[i],
-        [&](request&& r) {
-          ++count;
-          sink(std::move(r));
-        },
-        options);
-  }
-  progress.clear();
-}
-
-/// Every request of the inputs, in the order given (arrival order is then `(received_at,
-/// position)`).
-std::vector<request> read_inputs(const run_files& files, const std::vector<usage_format>& formats,
+/// The library's replay options for these files, with progress (`checking name: 12.0 MB of
+/// 600.0 MB (2%), 1234 requests`, `replaying 5 of 10 requests (50%)`) while standard error is a
+/// terminal.
+replay_options replay_options_of(const common_options& o, const run_files& files,
                                  cli::progress_line& progress) {
-  std::vector<request> requests;
-  std::uint64_t bytes = 0;
-  for (std::size_t i = 0; i < files.inputs.size(); ++i) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(files.inputs[i], ec);
-    // Room for the requests of files this size (a bulk CSV row is about 50 bytes), so that a big
-    // input is not copied again and again while the vector grows.
-    if (!ec) bytes += size / (formats[i] == usage_format::bulk_csv ? 48 : 96);
-  }
-  requests.reserve(static_cast<std::size_t>(bytes));
-  for_each_request(files, formats, progress, "reading",
-                   [&](request&& r) { requests.push_back(std::move(r)); });
-  return requests;
-}
-
-/// What a first reading of the inputs learns: whether their concatenation is already in arrival
-/// order (`received_at` never decreases), and then the latest arrival (D21's default `until`) and
-/// how many requests there are.
-struct input_scan {
-  bool in_arrival_order = false;
-  std::optional<timestamp> latest;
-  std::uint64_t requests = 0;
-  /// The events the cancellations name: the replay keeps them past their cancellation window to
-  /// answer these exactly (bounded history).
-  cancellation_targets cancelled;
-};
-
-/// Reads the inputs once without keeping them and says whether they can be replayed as they are
-/// read. Stops at the first request that arrives before its predecessor. Inputs that cannot be read
-/// twice (not regular files) are never streamed.
-input_scan scan_inputs(const run_files& files, const std::vector<usage_format>& formats,
-                       cli::progress_line& progress) {
-  struct out_of_order {};
-  input_scan scan;
-  for (const auto& path : files.inputs) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) return scan;
-  }
-  try {
-    for_each_request(files, formats, progress, "checking", [&](request&& r) {
-      if (scan.latest && r.received_at < *scan.latest) throw out_of_order{};
-      scan.latest = r.received_at;
-      ++scan.requests;
-      scan.cancelled.add(r);
-    });
-  } catch (const out_of_order&) {
-    progress.clear();
-    return scan;
-  }
-  scan.in_arrival_order = true;
-  return scan;
-}
-
-/// Replays inputs that `scan` found in arrival order into `apply`, reading them a second time.
-template <class Apply>
-void stream_inputs(const run_files& files, const std::vector<usage_format>& formats, const input_scan& scan,
-                   cli::progress_line& progress, Apply&& apply) {
-  std::uint64_t seen = 0;
-  std::optional<timestamp> previous;
-  for_each_request(files, formats, progress, "replaying", [&](request&& r) {
-    if (++seen > scan.requests || (previous && r.received_at < *previous)) {
-      throw usage_error("the inputs changed while they were read; run again on files that stay put");
-    }
-    previous = r.received_at;
-    apply(r);
-  });
-  if (seen != scan.requests) {
-    throw usage_error("the inputs changed while they were read; run again on files that stay put");
-  }
-}
-
-simulation_options simulation_progress(cli::progress_line& progress, std::string what) {
-  simulation_options options;
+  replay_options options;
+  options.names = files.names;
+  options.stream = !o.materialize;
   if (progress.enabled()) {
-    options.progress = [&progress, what = std::move(what)](std::size_t done, std::size_t total) {
-      progress.show(what + " " + std::to_string(done) + " of " + std::to_string(total) + " requests (" +
-                    std::to_string(total ? done * 100 / total : 100) + "%)");
+    options.progress = [&progress](const replay_progress& at) {
+      using stage = replay_progress::stage;
+      const std::string verb = at.step == stage::checking  ? "checking"
+                               : at.step == stage::reading ? "reading"
+                                                           : "replaying";
+      if (at.source.empty()) {
+        const auto total = at.requests_total;
+        progress.show(verb + " " + std::to_string(at.requests) + " of " + std::to_string(total) +
+                      " requests (" + std::to_string(total ? at.requests * 100 / total : 100) + "%)");
+        return;
+      }
+      std::string line = verb + " " + std::string(at.source) + ": " + cli::megabytes(at.bytes_done);
+      if (at.bytes_total != 0) {
+        line += " of " + cli::megabytes(at.bytes_total) + " (" +
+                std::to_string(at.bytes_done * 100 / at.bytes_total) + "%)";
+      }
+      progress.show(line + ", " + std::to_string(at.requests) + " requests");
     };
   }
   return options;
@@ -249,39 +164,18 @@ int run_simulate(const common_options& o, const std::string& until_text, const c
   const std::optional<timestamp> until =
       until_text.empty() ? std::nullopt : std::optional<timestamp>(time_option("--until", until_text));
   const run_files files = files_of(o, argv0);
-  const std::vector<usage_format> formats = formats_of(files);
+  formats_of(files);
   const bool terminal = cli::stderr_is_terminal();
   cli::progress_line progress(terminal && !o.quiet);
   const plan p = read_plan_file(files.plan);  // refused before any usage is read (CONTRACT.md)
-  const auto no_operations = [] {
-    return usage_error("the inputs hold no operations; give --until to see the invoices as of a time (D21)");
-  };
+  replay_options options = replay_options_of(o, files, progress);
+  options.until = until;
   simulation_result result;
-  const input_scan scan = o.materialize ? input_scan{} : scan_inputs(files, formats, progress);
-  if (scan.in_arrival_order) {
-    // Inputs already in arrival order (one sorted file, or files given in time order) are replayed
-    // while they are read a second time, without keeping every request in memory, and the
-    // simulator forgets the events that can no longer change an invoice (bounded history), so that
-    // memory follows the open billing periods, not the length of the stream. Arrival after
-    // `until` is pending (D21).
-    const std::optional<timestamp> as_of = until ? until : scan.latest;
-    if (!as_of) throw no_operations();
-    simulator_history history;
-    history.bounded = true;
-    history.cancelled_later = std::cref(scan.cancelled);
-    invoice_simulator sim(p, std::move(history));
-    stream_inputs(files, formats, scan, progress, [&](const request& r) {
-      if (r.received_at > *as_of) {
-        sim.count_pending(r);
-      } else {
-        sim.apply(r);
-      }
-    });
-    result = sim.result(*as_of);
-  } else {
-    const std::vector<request> requests = read_inputs(files, formats, progress);
-    if (!until && requests.empty()) throw no_operations();
-    result = simulate(p, requests, until, simulation_progress(progress, "replaying"));
+  try {
+    result = replay_files(p, files.inputs, options);
+  } catch (const configuration_error& e) {
+    if (e.field() != "until") throw;
+    throw usage_error("the inputs hold no operations; give --until to see the invoices as of a time (D21)");
   }
   progress.clear();
   emit(o, cli::simulation_output(result, format_of(o.format)),
@@ -297,24 +191,14 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
   if (!(start < end)) throw usage_error("--start must be before --end (D26)");
   const window_kind grouping = s.group.empty() ? window_kind::none : *parse_window_kind(s.group);
   const run_files files = files_of(o, argv0);
-  const std::vector<usage_format> formats = formats_of(files);
+  formats_of(files);
   const bool terminal = cli::stderr_is_terminal();
   cli::progress_line progress(terminal && !o.quiet);
   const plan p = read_plan_file(files.plan);
   std::vector<event_summary> summaries;
   try {
-    const input_scan scan = o.materialize ? input_scan{} : scan_inputs(files, formats, progress);
-    if (scan.in_arrival_order) {
-      // As `summarize`: every request replayed, summaries as of the latest arrival (D26).
-      invoice_simulator sim(p);
-      stream_inputs(files, formats, scan, progress, [&](const request& r) { sim.apply(r); });
-      summaries =
-          sim.summaries(s.meter, s.customer, period{start, end}, grouping, scan.latest.value_or(start));
-    } else {
-      const std::vector<request> requests = read_inputs(files, formats, progress);
-      summaries = summarize(p, requests, s.meter, s.customer, period{start, end}, grouping,
-                            simulation_progress(progress, "replaying"));
-    }
+    summaries = summarize_files(p, files.inputs, s.meter, s.customer, period{start, end}, grouping,
+                                replay_options_of(o, files, progress));
   } catch (const configuration_error& e) {
     // Name the option the user wrote, not the library's parameter.
     const std::string& field = e.field();

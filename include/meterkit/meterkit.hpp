@@ -61,10 +61,15 @@
 
 // billing
 #include <meterkit/billing/comparison.hpp>
+#include <meterkit/billing/compiled_plan.hpp>
+#include <meterkit/billing/history.hpp>
 #include <meterkit/billing/invoice.hpp>
+#include <meterkit/billing/invoicing.hpp>
 #include <meterkit/billing/plan.hpp>
 #include <meterkit/billing/price.hpp>
+#include <meterkit/billing/replay.hpp>
 #include <meterkit/billing/request.hpp>
 #include <meterkit/billing/simulator.hpp>
+#include <meterkit/billing/snapshot.hpp>
 #include <meterkit/billing/tiers.hpp>
 #include <meterkit/billing/transform_quantity.hpp>

@@ -18,6 +18,7 @@
 #include <meterkit/stripe/input_source.hpp>
 #include <meterkit/stripe/json.hpp>
 #include <meterkit/stripe/plan_json.hpp>
+#include <meterkit/stripe/replay.hpp>
 #include <meterkit/stripe/request_log.hpp>
 #include <meterkit/stripe/usage_file.hpp>
 #include <meterkit/stripe/usage_objects.hpp>

@@ -2609,13 +2609,19 @@ static_assert(cancellation_window_policy<stripe_cancellation_window>);
 /// (SPEC: arrival order is `(received_at, position)`): arrival times must not decrease.
 ///
 /// Usage, one request:
+// clang-format off
 /// \code
 ///   auto answer = store.check(key, fingerprint, received_at);
-///   if (answer.is_new()) { auto first = apply(request); store.remember(key, fingerprint, received_at,
-///   first); } else if (answer.counts_as_replayed()) { report(*answer.stored_outcome()); }   // count as
-///   replayed else { reject(answer.error()); }                                               //
-///   idempotency_error
+///   if (answer.is_new()) {
+///     auto first = apply(request);
+///     store.remember(key, fingerprint, received_at, first);
+///   } else if (answer.counts_as_replayed()) {
+///     report(*answer.stored_outcome());  // count as replayed
+///   } else {
+///     reject(answer.error());            // idempotency_error
+///   }
 /// \endcode
+// clang-format on
 /// or in one call: `store.run(key, fingerprint, received_at, [&] { return apply(request); })`.
 ///
 /// `save` / `load` write and read back the exact contents (keys in order of first use, with their
@@ -6165,112 +6171,34 @@ class any_usage_record_book {
 #include <variant>
 #include <vector>
 
-// ---- begin meterkit/billing/invoice.hpp ----
+// ---- begin meterkit/billing/compiled_plan.hpp ----
 /// \file
-/// What the invoice simulator produces (SPEC B3, B5, D20, D21, D24, D27; CONTRACT.md `simulate`):
-/// invoices with their lines, the rejected operations, late usage, and counts that reconcile.
+/// A plan compiled once (rules B1-B5, D9-D11, L3, M6; docs/rules.md): validated, then every
+/// subscription item becomes a typed `compiled_item` that says how it is billed (licensed, on a
+/// meter, or by usage records with its `aggregate_usage`), its subscription's schedule, and the
+/// meter, customer and price it uses, all referenced by index, never by pointer. A
+/// `compiled_plan` owns its `plan`, so that copying or moving it (or anything holding it) keeps
+/// every reference valid.
+///
+/// The simulator, the reporter and the plan comparisons are clients of this one compilation:
+/// the rule "which items a meter event of a customer feeds" or "how a legacy item aggregates"
+/// is decided here and nowhere else.
+///
+/// Indexes: meters are the plan's `meters` in order (the same indexes a `meter_ledger` built from
+/// them uses); customers are the plan's `customers` then each subscription's customer, in order
+/// of first appearance (the indexes a ledger gets when they are added in that order); items are
+/// in plan order, subscription by subscription.
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
-
-namespace meterkit {
-
-/// `finalized` when `finalized_at <= until`; `draft` when created but not yet finalized;
-/// `upcoming` for the preview at the end of the period containing `until` (D20, D21).
-enum class invoice_status { draft, finalized, upcoming };
-
-[[nodiscard]] constexpr std::string_view to_string(invoice_status s) noexcept {
-  switch (s) {
-    case invoice_status::draft:
-      return "draft";
-    case invoice_status::finalized:
-      return "finalized";
-    case invoice_status::upcoming:
-      return "upcoming";
-  }
-  return "draft";
-}
-
-/// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
-/// its amount in the currency's minor unit, rounded once (P4).
-struct invoice_line {
-  std::string subscription_item;
-  std::string price;
-  period service_period;
-  std::int64_t quantity = 0;
-  std::int64_t amount = 0;
-  bool metered = false;
-  bool proration = false;  ///< a licensed line prorated for a stub period (B4)
-  bool trial = false;      ///< a line of the trial period: amount 0 (B4)
-
-  friend bool operator==(const invoice_line&, const invoice_line&) = default;
-};
-
-struct invoice {
-  std::string customer;
-  std::string subscription;
-  std::string currency;  ///< lower-case ISO code (D25)
-  timestamp created{};
-  invoice_status status = invoice_status::draft;
-  timestamp finalized_at{};
-  std::vector<invoice_line> lines;
-  std::int64_t total = 0;
-
-  friend bool operator==(const invoice&, const invoice&) = default;
-};
-
-/// An operation that was refused, with its source (`path:line`), stable code and message.
-struct rejected_operation {
-  std::string source;
-  error_code code{};
-  std::string message;
-  std::string param;
-
-  friend bool operator==(const rejected_operation&, const rejected_operation&) = default;
-};
-
-/// Usage that arrived after the invoice of its period was finalized (B3, D24).
-struct late_usage {
-  std::string subscription_item;
-  period service_period;
-  std::int64_t quantity = 0;
-  std::string source;
-  timestamp received_at{};
-  timestamp finalized_at{};
-
-  friend bool operator==(const late_usage&, const late_usage&) = default;
-};
-
-/// `read = accepted + rejected + replayed + pending`; `cancelled` counts accepted cancellations.
-struct simulation_counts {
-  std::uint64_t read = 0;
-  std::uint64_t accepted = 0;
-  std::uint64_t rejected = 0;
-  std::uint64_t replayed = 0;
-  std::uint64_t pending = 0;
-  std::uint64_t cancelled = 0;
-
-  [[nodiscard]] constexpr bool reconciles() const noexcept {
-    return read == accepted + rejected + replayed + pending;
-  }
-  friend bool operator==(const simulation_counts&, const simulation_counts&) = default;
-};
-
-struct simulation_result {
-  timestamp until{};
-  std::vector<invoice> invoices;             ///< by (created, subscription), D27
-  std::vector<rejected_operation> rejected;  ///< arrival order
-  std::vector<late_usage> late;              ///< arrival order, then plan item order
-  simulation_counts counts;
-
-  friend bool operator==(const simulation_result&, const simulation_result&) = default;
-};
-
-}  // namespace meterkit
-// ---- end meterkit/billing/invoice.hpp ----
 // ---- begin meterkit/billing/plan.hpp ----
 /// \file
 /// A billing plan: meters, prices, subscriptions and the few settings of D10, with the validation
@@ -6559,10 +6487,6 @@ enum class usage_type { licensed, metered };
   return std::nullopt;
 }
 
-/// The legacy `recurring.aggregate_usage` spellings a metered price without a meter may name.
-inline constexpr std::array<std::string_view, 4> aggregate_usage_values{"sum", "last_during_period",
-                                                                        "last_ever", "max"};
-
 // ---------------------------------------------------------------------------------------------
 // Pricing schemes: policy types.
 
@@ -6652,7 +6576,8 @@ struct recurring {
   billing_interval interval{};  ///< `interval` and `interval_count` (D9: count defaults to 1)
   meterkit::usage_type usage_type = meterkit::usage_type::licensed;
   std::optional<std::string> meter;  ///< the meter a metered price bills (wins over aggregate_usage, D9)
-  std::optional<std::string> aggregate_usage;  ///< legacy: sum | last_during_period | last_ever | max
+  /// Legacy (no `meter`): how usage records aggregate, L3; absent: `sum`.
+  std::optional<meterkit::aggregate_usage> aggregate_usage;
 
   friend bool operator==(const recurring&, const recurring&) = default;
 };
@@ -6750,8 +6675,7 @@ inline void validate_tiers(std::span<const price_tier> tiers, std::string_view p
 /// - tiered: `tiers_mode` given; `tiers` non-empty; no `transform_quantity` (D11); each tier:
 ///   `up_to` >= 0 and strictly increasing, only the last tier and it `inf` (D8), amounts >= 0.
 /// - per_unit: no `tiers`; a `unit_amount` (D8), >= 0; `transform_quantity.divide_by` >= 1 (D11).
-/// - `recurring.interval_count` within D9's limits; `recurring.aggregate_usage`, when given, is
-///   one of `aggregate_usage_values`.
+/// - `recurring.interval_count` within D9's limits.
 /// A per_unit price's `tiers_mode` and a tiered price's `unit_amount` are ignored.
 inline void validate(const price& p, std::string_view field_prefix) {
   const std::string_view prefix = field_prefix;
@@ -6780,15 +6704,6 @@ inline void validate(const price& p, std::string_view field_prefix) {
                    "must be between 1 and " + std::to_string(max_interval_count(interval.unit)) +
                        " for interval " + std::string(to_string(interval.unit)) + ", got " +
                        std::to_string(interval.count));
-  }
-  if (const auto& aggregate = p.recurring.aggregate_usage) {
-    bool known = false;
-    for (auto v : aggregate_usage_values) known = known || *aggregate == v;
-    if (!known) {
-      detail::refuse(
-          prefix, "recurring.aggregate_usage",
-          "unknown value \"" + *aggregate + "\" (expected sum, last_during_period, last_ever or max)");
-    }
   }
 }
 
@@ -6945,14 +6860,8 @@ inline void validate(const plan& p) {
     }
     validate(pr, field);
     if (pr.recurring.usage_type == usage_type::metered) {
-      if (pr.recurring.meter) {
-        if (!meter_ids.contains(*pr.recurring.meter)) {
-          plan_error(field + ".recurring.meter", "no meter has the id \"" + *pr.recurring.meter + "\"");
-        }
-      } else if (pr.recurring.aggregate_usage && !parse_aggregate_usage(*pr.recurring.aggregate_usage)) {
-        plan_error(
-            field + ".recurring.aggregate_usage",
-            "\"" + *pr.recurring.aggregate_usage + "\" is not sum, last_during_period, last_ever or max");
+      if (pr.recurring.meter && !meter_ids.contains(*pr.recurring.meter)) {
+        plan_error(field + ".recurring.meter", "no meter has the id \"" + *pr.recurring.meter + "\"");
       }
     }
   }
@@ -7015,6 +6924,285 @@ inline void validate(const plan& p) {
 
 }  // namespace meterkit
 // ---- end meterkit/billing/plan.hpp ----
+
+namespace meterkit {
+
+/// How a subscription item is billed (D9: a metered price with a meter bills the meter, even when
+/// it also names an `aggregate_usage`).
+enum class item_billing {
+  licensed,      ///< the item's quantity, in advance, for the period that starts (B3)
+  meter,         ///< a meter's quantity for the period that ended (M9, M11)
+  usage_records  ///< legacy usage records aggregated by `aggregate_usage` (L3)
+};
+
+/// One subscription item, compiled.
+struct compiled_item {
+  std::size_t subscription = 0;  ///< index into `compiled_plan::subscriptions()`
+  std::size_t position = 0;      ///< index into its subscription's `items` in the plan
+  std::size_t price = 0;         ///< index into the plan's `prices`
+  std::size_t customer = 0;      ///< index into `compiled_plan::customers()`
+  item_billing billing = item_billing::licensed;
+  std::size_t meter = 0;                        ///< `item_billing::meter`: index into the plan's `meters`
+  aggregate_usage mode = aggregate_usage::sum;  ///< `item_billing::usage_records` (L3; default sum)
+  std::size_t book = 0;  ///< `item_billing::usage_records`: its index among such items (plan order)
+};
+
+/// One subscription, compiled: its billing schedule (B1-B4) and its items.
+struct compiled_subscription {
+  billing_schedule<> schedule;
+  std::size_t customer = 0;    ///< index into `compiled_plan::customers()`
+  std::size_t first_item = 0;  ///< its items are `[first_item, first_item + item_count)`
+  std::size_t item_count = 0;
+};
+
+/// A validated plan with typed items (see the file comment).
+class compiled_plan {
+ public:
+  /// Validates `p` (`validate(plan)`: throws `configuration_error` naming the field) and compiles it.
+  explicit compiled_plan(meterkit::plan p) : plan_(std::move(p)) {
+    validate(plan_);
+    compile();
+  }
+
+  /// The plan as given.
+  [[nodiscard]] const meterkit::plan& source() const noexcept { return plan_; }
+  [[nodiscard]] const plan_settings& settings() const noexcept { return plan_.settings; }
+
+  [[nodiscard]] std::span<const compiled_subscription> subscriptions() const noexcept {
+    return subscriptions_;
+  }
+  [[nodiscard]] std::span<const compiled_item> items() const noexcept { return items_; }
+  /// The items of subscription `s` (item `k` of it is `items()[subscriptions()[s].first_item + k]`).
+  [[nodiscard]] std::span<const compiled_item> items_of(std::size_t s) const noexcept {
+    const auto& cs = subscriptions_[s];
+    return std::span<const compiled_item>(items_).subspan(cs.first_item, cs.item_count);
+  }
+
+  /// The plan's subscription `s`, item `i` and the price of item `i`.
+  [[nodiscard]] const subscription& subscription_at(std::size_t s) const { return plan_.subscriptions[s]; }
+  [[nodiscard]] const subscription_item& item_at(std::size_t i) const {
+    const auto& it = items_[i];
+    return plan_.subscriptions[it.subscription].items[it.position];
+  }
+  [[nodiscard]] const meterkit::price& price_of(std::size_t i) const { return plan_.prices[items_[i].price]; }
+
+  /// The index of the item with id `id`, if any.
+  [[nodiscard]] std::optional<std::size_t> item_index(std::string_view id) const {
+    const auto found = item_by_id_.find(id);
+    if (found == item_by_id_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  /// Every known customer (M6, D10), in index order (see the file comment).
+  [[nodiscard]] const std::vector<std::string>& customers() const noexcept { return customers_; }
+  /// The index of customer `id`, if known.
+  [[nodiscard]] std::optional<std::size_t> customer_index(std::string_view id) const {
+    const auto found = customer_by_id_.find(id);
+    if (found == customer_by_id_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  /// The items billed on meter `meter` for customer `customer` (indexes into `items()`, in plan
+  /// order): what an accepted meter event of that customer feeds.
+  [[nodiscard]] std::span<const std::size_t> items_billed_on(std::size_t meter, std::size_t customer) const {
+    const auto found = items_by_meter_customer_.find(meter_customer_key(meter, customer));
+    if (found == items_by_meter_customer_.end()) return {};
+    return found->second;
+  }
+  /// Every (meter, customer) pair that some item bills, with its items.
+  [[nodiscard]] const auto& metered_pairs() const noexcept { return items_by_meter_customer_; }
+
+  /// How many items are billed by usage records (the number of usage-record books).
+  [[nodiscard]] std::size_t usage_record_items() const noexcept { return books_; }
+
+  /// When the invoice of a period ending at `end` is finalized (B3).
+  [[nodiscard]] timestamp finalized_at(timestamp end) const noexcept {
+    return end + plan_.settings.invoice_finalization_delay;
+  }
+
+  /// The key of `items_billed_on`'s table.
+  [[nodiscard]] static constexpr std::uint64_t meter_customer_key(std::size_t meter,
+                                                                  std::size_t customer) noexcept {
+    return (static_cast<std::uint64_t>(meter) << 40U) ^ static_cast<std::uint64_t>(customer);
+  }
+
+ private:
+  std::size_t intern_customer(const std::string& id) {
+    const auto [it, fresh] = customer_by_id_.emplace(id, customers_.size());
+    if (fresh) customers_.push_back(id);
+    return it->second;
+  }
+
+  void compile() {
+    std::unordered_map<std::string_view, std::size_t> prices;
+    for (std::size_t i = 0; i < plan_.prices.size(); ++i) prices.emplace(plan_.prices[i].id, i);
+    std::unordered_map<std::string_view, std::size_t> meters;
+    for (std::size_t i = 0; i < plan_.meters.size(); ++i) meters.emplace(plan_.meters[i].id, i);
+    for (const auto& c : plan_.customers) intern_customer(c);
+    for (std::size_t s = 0; s < plan_.subscriptions.size(); ++s) {
+      const auto& sub = plan_.subscriptions[s];
+      const std::size_t customer = intern_customer(sub.customer);
+      // B4: every item of a subscription shares the first item's interval (validated).
+      const auto& interval = plan_.prices[prices.at(sub.items.front().price)].recurring.interval;
+      subscriptions_.push_back(compiled_subscription{
+          billing_schedule<>(sub.start_date, sub.billing_cycle_anchor, sub.trial_end, interval), customer,
+          items_.size(), sub.items.size()});
+      for (std::size_t i = 0; i < sub.items.size(); ++i) {
+        compiled_item it;
+        it.subscription = s;
+        it.position = i;
+        it.price = prices.at(sub.items[i].price);
+        it.customer = customer;
+        const auto& rec = plan_.prices[it.price].recurring;
+        if (rec.usage_type == usage_type::metered) {
+          if (rec.meter) {  // D9: the meter wins over aggregate_usage
+            it.billing = item_billing::meter;
+            it.meter = meters.at(*rec.meter);
+            items_by_meter_customer_[meter_customer_key(it.meter, customer)].push_back(items_.size());
+          } else {
+            it.billing = item_billing::usage_records;
+            it.mode = rec.aggregate_usage.value_or(aggregate_usage::sum);
+            it.book = books_++;
+          }
+        }
+        item_by_id_.emplace(sub.items[i].id, items_.size());
+        items_.push_back(it);
+      }
+    }
+  }
+
+  meterkit::plan plan_;
+  std::vector<compiled_subscription> subscriptions_;
+  std::vector<compiled_item> items_;
+  std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> item_by_id_;
+  std::vector<std::string> customers_;
+  std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> customer_by_id_;
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> items_by_meter_customer_;
+  std::size_t books_ = 0;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/billing/compiled_plan.hpp ----
+// ---- begin meterkit/billing/invoice.hpp ----
+/// \file
+/// What the invoice simulator produces (SPEC B3, B5, D20, D21, D24, D27; CONTRACT.md `simulate`):
+/// invoices with their lines, the rejected operations, late usage, and counts that reconcile.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace meterkit {
+
+/// `finalized` when `finalized_at <= until`; `draft` when created but not yet finalized;
+/// `upcoming` for the preview at the end of the period containing `until` (D20, D21).
+enum class invoice_status { draft, finalized, upcoming };
+
+[[nodiscard]] constexpr std::string_view to_string(invoice_status s) noexcept {
+  switch (s) {
+    case invoice_status::draft:
+      return "draft";
+    case invoice_status::finalized:
+      return "finalized";
+    case invoice_status::upcoming:
+      return "upcoming";
+  }
+  return "draft";
+}
+
+/// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
+/// its amount in the currency's minor unit, rounded once (P4).
+struct invoice_line {
+  std::string subscription_item;
+  std::string price;
+  period service_period;
+  std::int64_t quantity = 0;
+  std::int64_t amount = 0;
+  bool metered = false;
+  bool proration = false;  ///< a licensed line prorated for a stub period (B4)
+  bool trial = false;      ///< a line of the trial period: amount 0 (B4)
+
+  friend bool operator==(const invoice_line&, const invoice_line&) = default;
+};
+
+struct invoice {
+  std::string customer;
+  std::string subscription;
+  std::string currency;  ///< lower-case ISO code (D25)
+  timestamp created{};
+  invoice_status status = invoice_status::draft;
+  timestamp finalized_at{};
+  std::vector<invoice_line> lines;
+  std::int64_t total = 0;
+
+  friend bool operator==(const invoice&, const invoice&) = default;
+};
+
+/// An operation that was refused, with its source (`path:line`), stable code and message.
+struct rejected_operation {
+  std::string source;
+  error_code code{};
+  std::string message;
+  std::string param;
+
+  friend bool operator==(const rejected_operation&, const rejected_operation&) = default;
+};
+
+/// Usage that arrived after the invoice of its period was finalized (B3, D24).
+struct late_usage {
+  std::string subscription_item;
+  period service_period;
+  std::int64_t quantity = 0;
+  std::string source;
+  timestamp received_at{};
+  timestamp finalized_at{};
+
+  friend bool operator==(const late_usage&, const late_usage&) = default;
+};
+
+/// `read = accepted + rejected + replayed + pending`; `cancelled` counts accepted cancellations.
+struct simulation_counts {
+  std::uint64_t read = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t replayed = 0;
+  std::uint64_t pending = 0;
+  std::uint64_t cancelled = 0;
+
+  [[nodiscard]] constexpr bool reconciles() const noexcept {
+    return read == accepted + rejected + replayed + pending;
+  }
+  friend bool operator==(const simulation_counts&, const simulation_counts&) = default;
+};
+
+struct simulation_result {
+  timestamp until{};
+  std::vector<invoice> invoices;             ///< by (created, subscription), D27
+  std::vector<rejected_operation> rejected;  ///< arrival order
+  std::vector<late_usage> late;              ///< arrival order, then plan item order
+  simulation_counts counts;
+
+  friend bool operator==(const simulation_result&, const simulation_result&) = default;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/billing/invoice.hpp ----
+// ---- begin meterkit/billing/replay.hpp ----
+/// \file
+/// One-call replays of requests held in memory (rules D21, D26; docs/rules.md): `simulate` gives
+/// the invoices as of a time, `summarize` the meter event summaries of one customer. Arrival order
+/// is `(received_at, position in the vector)`. For inputs read from files, with the bounded
+/// history when they are already in arrival order, see `replay_files` (stripe/replay.hpp).
+
+#include <algorithm>
+#include <cstddef>
+#include <numeric>
+#include <optional>
+#include <string_view>
+#include <vector>
+
 // ---- begin meterkit/billing/request.hpp ----
 /// \file
 /// What the invoice simulator replays: API requests as they reached the billing system, each with
@@ -7090,25 +7278,48 @@ struct request {
 // ---- end meterkit/billing/request.hpp ----
 // ---- begin meterkit/billing/simulator.hpp ----
 /// \file
-/// The offline invoice simulator (SPEC B3-B5, M11, M12, L5, I2, D20-D24, D27; CONTRACT.md
-/// `simulate`): replays requests in arrival order against a plan and produces every invoice, draft,
-/// finalized or upcoming, with the rejected operations, late usage and counts that reconcile.
+/// The offline invoice simulator (rules B3-B5, M11, M12, L5, I2, D20-D24, D27; docs/rules.md and
+/// docs/cli.md `simulate`): replays requests in arrival order against a plan and answers with
+/// every invoice, draft, finalized or upcoming, with the rejected operations, late usage and
+/// counts that reconcile.
 ///
-/// Acceptance happens at arrival; invoices are the pure function of SPEC.md's model: a finalized
-/// invoice shows quantities as of its `finalized_at`, a draft or upcoming one as of `until`. The
+/// The simulator is acceptance and bookkeeping around four parts, each in its own header:
+/// - billing/compiled_plan.hpp: the plan compiled once into typed items, by index;
+/// - billing/invoicing.hpp: invoices as a pure function of the compiled plan, the quantities and
+///   `until`;
+/// - billing/history.hpp: the bounded history (fixed quantities, forgetting);
+/// - billing/snapshot.hpp: the snapshot frame and plan fingerprint.
+///
+/// Acceptance happens at arrival, in D12's order, by the meter ledger (meters), the usage-record
+/// books (legacy) and the idempotency store (I1, I2, D19); lateness (D24) is decided then too. The
 /// same inputs give the same result, whatever way the requests were split into inputs.
 ///
-/// Crash-restore: `save` writes a snapshot of everything the requests applied so far have built
-/// (bytes, nothing else survives a crash); `invoice_simulator::restore(plan, in)` reads it back
-/// under the same plan, and applying the rest of the requests then gives the results of a run
-/// that never stopped. Snapshot format (version 1, integers little-endian):
-///   8 bytes magic `\x89MKSIM\r\n` | u32 format version | u64 plan fingerprint (FNV-1a 64 of a
-///   canonical encoding of every plan field) | u64 body length | body | u64 FNV-1a 64 of all
-///   the bytes before it.
-/// The body holds the meter ledger's accepted events and identifier store, the usage-record
-/// books, the idempotency store with its first outcomes, rejections, late usage, counts and
-/// the arrival clock (detail/binary_io.hpp encoding). A truncated, damaged or foreign snapshot
-/// raises `corrupt_state_error`; one saved under another plan `snapshot_plan_mismatch`.
+/// Crash-restore: `save` writes a snapshot of everything the requests applied so far have built;
+/// `invoice_simulator::restore(plan, in)` reads it back under the same plan, and applying the rest
+/// of the requests then gives the results of a run that never stopped. The body holds, in order:
+/// the meter ledger, the usage-record books, the idempotency store with its first outcomes,
+/// late usage, rejections, counts, the arrival clock, and the history keeper's state.
+///
+/// A simulator owns everything it refers to (its compiled plan included), so copies and moves are
+/// independent of the original.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <numeric>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// ---- begin meterkit/billing/history.hpp ----
+/// \file
+/// How much of the past the invoice simulator keeps (rules M5, M10, M11, D15, D18; docs/rules.md).
 ///
 /// Bounded history (`simulator_history::bounded`): for long streams, the simulator fixes each
 /// metered quantity of a finalized invoice once the stream has passed its `finalized_at` (nothing
@@ -7117,44 +7328,255 @@ struct request {
 /// cancellation window (M10) unless `cancelled_later` says a later cancellation names them.
 /// Identifiers are remembered for deduplication by their own bounded store (M5). Memory then
 /// follows the events of the open periods, not the length of the stream. Invoices are the same as
-/// with the full history; what is given up: `result(until)` needs `until` at or after the last
-/// arrival applied, summaries cover the kept events only, and without `cancelled_later` a
-/// cancellation naming an event forgotten after its window is answered
-/// `meter_event_adjustment_not_found` instead of `..._too_late` or `..._already_cancelled`.
+/// with the full history; what is given up: results need `until` at or after the last arrival
+/// applied, summaries cover the kept events only, and without `cancelled_later` a cancellation
+/// naming an event forgotten after its window is answered `meter_event_adjustment_not_found`
+/// instead of `..._too_late` or `..._already_cancelled`.
+///
+/// `history_keeper` is that bookkeeping: which period of each subscription is the earliest still
+/// open, the quantities fixed so far, and when to forget. It holds no reference to the plan or the
+/// ledger; the simulator passes them in.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <istream>
 #include <map>
-#include <numeric>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
-#include <variant>
+#include <vector>
+
+// ---- begin meterkit/billing/snapshot.hpp ----
+/// \file
+/// The snapshot codec of the invoice simulator (docs/rules.md, "Crash-restore"): the frame around a
+/// snapshot body, the plan fingerprint that ties a snapshot to its plan, and the encodings of the
+/// few simulator values that are not some component's own state (stored outcomes, periods).
+///
+/// Frame (integers little-endian):
+///   8 bytes magic `\x89MKSIM\r\n` | u32 format version | u64 plan fingerprint (FNV-1a 64 of a
+///   canonical encoding of every plan field) | u64 body length | body | u64 FNV-1a 64 of all
+///   the bytes before it.
+/// A truncated, damaged or foreign snapshot raises `corrupt_state_error`; one saved under another
+/// plan `snapshot_plan_mismatch`. What the body holds is the simulator's business
+/// (billing/simulator.hpp); each component writes its own part (the meter ledger, the usage-record
+/// books, the idempotency store, the history keeper).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 
 namespace meterkit {
 
-/// Knobs of a simulation that are not part of the plan.
-struct simulation_options {
-  /// Called now and then with (requests done, requests in all); for progress output.
-  std::function<void(std::size_t, std::size_t)> progress;
+/// A snapshot saved under another plan than the one it is restored with.
+class snapshot_plan_mismatch : public corrupt_state_error {
+ public:
+  using corrupt_state_error::corrupt_state_error;
 };
 
-/// How much of the past an `invoice_simulator` keeps (see "Bounded history" in the file comment).
+namespace detail {
+
+/// The identity of a request for idempotency (D19): the first outcome of each of its operations.
+using stored_outcomes = std::vector<outcome>;
+
+inline void save_outcomes(binary_writer& out, const stored_outcomes& outcomes) {
+  out.size(outcomes.size());
+  for (const auto& o : outcomes) {
+    out.boolean(o.rejected());
+    if (o.accepted()) continue;
+    out.u32(static_cast<std::uint32_t>(o.code()));
+    out.str(o.error().message);
+    out.str(o.error().param);
+  }
+}
+
+[[nodiscard]] inline error_code load_error_code(binary_reader& in) {
+  const std::uint32_t code = in.u32();
+  in.require(code < error_code_names.size(), "an unknown error code");
+  return static_cast<error_code>(code);
+}
+
+[[nodiscard]] inline stored_outcomes load_outcomes(binary_reader& in) {
+  stored_outcomes outcomes(in.count(1));
+  for (auto& o : outcomes) {
+    if (!in.boolean()) continue;
+    const error_code code = load_error_code(in);
+    std::string message = in.str();
+    o = outcome::reject(code, std::move(message), in.str());
+  }
+  return outcomes;
+}
+
+inline void save_period(binary_writer& out, const period& p) {
+  out.time(p.start);
+  out.time(p.end);
+}
+
+[[nodiscard]] inline period load_period(binary_reader& in) {
+  const timestamp start = in.time();
+  return period{start, in.time()};
+}
+
+}  // namespace detail
+
+/// FNV-1a 64 of a canonical encoding of every field of `p`: a snapshot is refused under a plan
+/// that differs in anything (a field added to the plan must be added here).
+[[nodiscard]] inline std::uint64_t plan_fingerprint(const plan& p) {
+  detail::binary_writer out;
+  auto time = [&](timestamp t) { out.i64(to_unix(t)); };
+  auto optional_time = [&](const std::optional<timestamp>& t) {
+    out.boolean(t.has_value());
+    if (t) time(*t);
+  };
+  auto optional_decimal = [&](const std::optional<decimal>& d) {
+    out.boolean(d.has_value());
+    if (d) out.str(d->to_string());
+  };
+  out.size(p.meters.size());
+  for (const auto& m : p.meters) {
+    out.str(m.id);
+    out.str(m.event_name);
+    out.str(m.display_name);
+    out.u8(static_cast<std::uint8_t>(m.formula));
+    out.str(m.customer_key);
+    out.str(m.value_key);
+    out.u8(static_cast<std::uint8_t>(m.event_time_window));
+    out.boolean(m.active);
+  }
+  out.size(p.prices.size());
+  for (const auto& pr : p.prices) {
+    out.str(pr.id);
+    out.str(pr.currency.code());
+    out.u8(static_cast<std::uint8_t>(pr.billing_scheme));
+    out.boolean(pr.tiers_mode.has_value());
+    if (pr.tiers_mode) out.u8(static_cast<std::uint8_t>(*pr.tiers_mode));
+    optional_decimal(pr.unit_amount);
+    out.size(pr.tiers.size());
+    for (const auto& tier : pr.tiers) {
+      out.boolean(tier.up_to.has_value());
+      if (tier.up_to) out.i64(*tier.up_to);
+      optional_decimal(tier.unit_amount);
+      optional_decimal(tier.flat_amount);
+    }
+    out.boolean(pr.transform_quantity.has_value());
+    if (pr.transform_quantity) {
+      out.i64(pr.transform_quantity->divide_by);
+      out.u8(static_cast<std::uint8_t>(pr.transform_quantity->round));
+    }
+    out.u8(static_cast<std::uint8_t>(pr.recurring.interval.unit));
+    out.i64(pr.recurring.interval.count);
+    out.u8(static_cast<std::uint8_t>(pr.recurring.usage_type));
+    out.optional_str(pr.recurring.meter);
+    out.boolean(pr.recurring.aggregate_usage.has_value());
+    if (pr.recurring.aggregate_usage) out.u8(static_cast<std::uint8_t>(*pr.recurring.aggregate_usage));
+  }
+  out.size(p.subscriptions.size());
+  for (const auto& sub : p.subscriptions) {
+    out.str(sub.id);
+    out.str(sub.customer);
+    time(sub.start_date);
+    optional_time(sub.billing_cycle_anchor);
+    optional_time(sub.trial_end);
+    out.size(sub.items.size());
+    for (const auto& item : sub.items) {
+      out.str(item.id);
+      out.str(item.price);
+      out.i64(item.quantity);
+    }
+  }
+  out.size(p.customers.size());
+  for (const auto& c : p.customers) out.str(c);
+  out.i64(p.settings.invoice_finalization_delay.count());
+  out.i64(p.settings.legacy_grace_period.count());
+  out.u8(static_cast<std::uint8_t>(p.settings.rounding));
+  return detail::fnv1a(out.bytes());
+}
+
+/// Writes and reads the frame of a snapshot (see the file comment).
+struct snapshot_frame {
+  static constexpr std::string_view magic{"\x89MKSIM\r\n", 8};
+
+  /// Writes `body` framed with `version` and `fingerprint`. Throws `std::ios_base::failure`
+  /// when `out` fails.
+  static void write(std::ostream& out, std::uint32_t version, std::uint64_t fingerprint,
+                    const std::string& body) {
+    detail::binary_writer head;
+    head.raw(magic);
+    head.u32(version);
+    head.u64(fingerprint);
+    head.size(body.size());
+    detail::binary_writer tail;
+    tail.u64(detail::fnv1a(body, detail::fnv1a(head.bytes())));
+    for (const std::string* part : {&head.bytes(), &body, &tail.bytes()}) {
+      out.write(part->data(), static_cast<std::streamsize>(part->size()));
+    }
+    if (!out) METERKIT_THROW(std::ios_base::failure("meterkit: cannot write the simulator snapshot"));
+  }
+
+  /// Reads exactly one frame from `in` and returns its body, after checking the magic, `version`,
+  /// the length, the checksum and then `fingerprint` (in that order, so that damage is reported
+  /// as damage, not as another plan).
+  [[nodiscard]] static std::string read(std::istream& in, std::uint32_t version, std::uint64_t fingerprint) {
+    auto fail = [](const std::string& why) {
+      METERKIT_THROW(corrupt_state_error("meterkit: cannot load the invoice simulator snapshot: " + why));
+    };
+    constexpr std::size_t head_size = 8 + 4 + 8 + 8;
+    std::string head(head_size, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    if (static_cast<std::size_t>(in.gcount()) != head.size()) fail("truncated (no complete header)");
+    detail::binary_reader h(head, "invoice simulator snapshot");
+    if (h.raw(8) != magic) fail("not an invoice simulator snapshot (wrong magic)");
+    if (const std::uint32_t v = h.u32(); v != version) {
+      fail("format version " + std::to_string(v) + ", this build reads version " + std::to_string(version));
+    }
+    const std::uint64_t saved_fingerprint = h.u64();
+    const std::uint64_t length = h.u64();
+    std::string body;
+    while (body.size() < length) {  // in steps, so that a damaged length cannot cost memory
+      const std::size_t step =
+          static_cast<std::size_t>(std::min<std::uint64_t>(length - body.size(), std::uint64_t{1} << 20));
+      const std::size_t at = body.size();
+      body.resize(at + step);
+      in.read(body.data() + at, static_cast<std::streamsize>(step));
+      if (static_cast<std::size_t>(in.gcount()) != step)
+        fail("truncated (the body is shorter than its length)");
+    }
+    std::string tail(8, '\0');
+    in.read(tail.data(), 8);
+    if (in.gcount() != 8) fail("truncated (no checksum)");
+    if (detail::binary_reader(tail).u64() != detail::fnv1a(body, detail::fnv1a(head)))
+      fail("checksum mismatch");
+    if (saved_fingerprint != fingerprint) {
+      METERKIT_THROW(snapshot_plan_mismatch(
+          "meterkit: cannot load the invoice simulator snapshot: it was saved under another plan"));
+    }
+    return body;
+  }
+};
+
+}  // namespace meterkit
+// ---- end meterkit/billing/snapshot.hpp ----
+
+namespace meterkit {
+
+/// How much of the past an `invoice_simulator` keeps (see the file comment).
 struct simulator_history {
   /// false (the default): every accepted event is kept, for results and summaries as of any time.
   bool bounded = false;
   /// With `bounded`: whether a cancellation arriving later names `(event_name, identifier)`; such
   /// events are kept past their cancellation window, so that it is answered exactly. A caller that
-  /// can read its input twice (the `meterkit` program) collects these first.
+  /// can read its input twice (`replay_files`) collects these first.
   std::function<bool(std::string_view event_name, std::string_view identifier)> cancelled_later;
   /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
   /// whenever the log has doubled since (amortized constant work per event).
@@ -7201,169 +7623,292 @@ class cancellation_targets {
   std::unordered_map<std::string, identifiers, detail::string_hash, detail::string_equal> by_event_name_;
 };
 
+/// The bookkeeping of a bounded history (see the file comment).
+class history_keeper {
+ public:
+  history_keeper(const compiled_plan& cp, simulator_history options) : options_(std::move(options)) {
+    for (const auto& cs : cp.subscriptions()) unfrozen_.emplace_back(cs.schedule.first_period());
+    next_freeze_ = earliest_open_finalization(cp);
+    compact_at_ = std::max<std::size_t>(1, options_.forget_from);
+  }
+
+  [[nodiscard]] bool bounded() const noexcept { return options_.bounded; }
+
+  /// The quantity of item `item` for the period starting at `start`, when the stream has passed
+  /// its finalization; it is the quantity as of `finalized_at`, the only `as_of` a finalized
+  /// invoice asks for.
+  [[nodiscard]] std::optional<std::int64_t> fixed_quantity(std::size_t item, timestamp start) const {
+    const auto found = frozen_.find({item, to_unix(start)});
+    if (found == frozen_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  /// Before a request that arrives at `now` is applied: fixes the metered quantities of every
+  /// period finalized before `now` (D18: an arrival at `finalized_at` still counts) with
+  /// `quantity(item, period, as_of)`, then, when the event log has doubled since the last time,
+  /// forgets the events of `ledger` that can no longer matter.
+  template <class Quantity>
+  void before_arrival(const compiled_plan& cp, meter_ledger& ledger, timestamp now,
+                      const Quantity& quantity) {
+    if (now > next_freeze_) {
+      for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
+        const auto& cs = cp.subscriptions()[s];
+        auto& open = unfrozen_[s];
+        while (open && cp.finalized_at(open->end) < now) {
+          const timestamp finalized_at = cp.finalized_at(open->end);
+          for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+            if (cp.items()[item].billing == item_billing::licensed) continue;
+            frozen_[{item, to_unix(open->start)}] = quantity(item, *open, finalized_at);
+          }
+          open = cs.schedule.period_containing(open->end);
+        }
+      }
+      next_freeze_ = earliest_open_finalization(cp);
+    }
+    if (ledger.events().size() < compact_at_) return;
+    forget(cp, ledger, now);
+    compact_at_ = std::max(std::max<std::size_t>(1, options_.forget_from), 2 * ledger.events().size());
+  }
+
+  void save(detail::binary_writer& out) const {
+    out.boolean(options_.bounded);
+    out.size(unfrozen_.size());
+    for (const auto& p : unfrozen_) {
+      out.boolean(p.has_value());
+      if (p) detail::save_period(out, *p);
+    }
+    out.size(frozen_.size());
+    for (const auto& [key, quantity] : frozen_) {
+      out.size(key.first);
+      out.i64(key.second);
+      out.i64(quantity);
+    }
+    out.size(compact_at_);
+  }
+
+  void load(const compiled_plan& cp, detail::binary_reader& in) {
+    in.require(in.boolean() == options_.bounded, "saved with another history setting (bounded or not)");
+    in.require(in.count(1) == unfrozen_.size(), "the subscriptions do not match the plan");
+    for (auto& p : unfrozen_) {
+      p.reset();
+      if (in.boolean()) p = detail::load_period(in);
+    }
+    frozen_.clear();
+    for (std::size_t n = in.count(24); n > 0; --n) {
+      const std::size_t item = in.index(cp.items().size());
+      const std::int64_t start = in.i64();
+      frozen_[{item, start}] = in.i64();
+    }
+    compact_at_ = static_cast<std::size_t>(in.u64());
+    next_freeze_ = earliest_open_finalization(cp);
+  }
+
+ private:
+  /// The earliest `finalized_at` of a period not yet fixed, over all subscriptions.
+  [[nodiscard]] timestamp earliest_open_finalization(const compiled_plan& cp) const {
+    timestamp earliest = end_of_time;
+    for (const auto& p : unfrozen_) {
+      if (p) earliest = std::min(earliest, cp.finalized_at(p->end));
+    }
+    return earliest;
+  }
+
+  void forget(const compiled_plan& cp, meter_ledger& ledger, timestamp now) const {
+    // Per (meter, customer): the start of the earliest open period of an item billed on it, at the
+    // start of its UTC day so that no pre-aggregation window (hour, day) is cut (D15).
+    std::unordered_map<std::uint64_t, timestamp> horizon;
+    for (const auto& [key, items] : cp.metered_pairs()) {
+      timestamp h = end_of_time;
+      for (const std::size_t item : items) {
+        const auto& open = unfrozen_[cp.items()[item].subscription];
+        if (open) h = std::min(h, open->start);
+      }
+      if (h != end_of_time) h = from_unix(to_unix(h) - ((to_unix(h) % 86400) + 86400) % 86400);
+      horizon.emplace(key, h);
+    }
+    ledger.forget_events([&](const accepted_meter_event& e) {
+      const auto h = horizon.find(compiled_plan::meter_customer_key(e.meter, e.customer));
+      if (h != horizon.end() && e.time >= h->second) return true;  // still counts in an open period
+      if (!e.identifier) return false;                             // can never be cancelled (D14)
+      if (stripe_cancellation_window::allows(e.received_at, now)) return true;  // may be cancelled (M10)
+      return options_.cancelled_later &&
+             options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier);
+    });
+  }
+
+  simulator_history options_;
+  std::vector<std::optional<period>> unfrozen_;  ///< per subscription: its earliest open period
+  timestamp next_freeze_ = end_of_time;          ///< the earliest finalized_at among them
+  std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> frozen_;  ///< (item, period start) -> quantity
+  std::size_t compact_at_ = 1;  ///< forget events when the log reaches this size
+};
+
+}  // namespace meterkit
+// ---- end meterkit/billing/history.hpp ----
+// ---- begin meterkit/billing/invoicing.hpp ----
+/// \file
+/// Invoicing as a pure function (rules B3-B5, M12, P1-P5, D20, D21, D27; docs/rules.md): the
+/// invoices of a compiled plan as of `until`, given the metered quantities. Nothing here knows
+/// how usage was accepted or kept; the caller answers "the quantity of item `i` for period `p`
+/// as of `as_of`" and this header decides every invoice, line and amount from it.
+///
+/// - One invoice per subscription and boundary (D20): the first at the subscription's start
+///   (licensed lines of the first period), then one at each period end (metered lines of the
+///   period that ended, licensed lines of the period that starts).
+/// - Status (D21): `finalized` when `finalized_at <= until`, else `draft`; the invoice at the end
+///   of the period containing `until` is `upcoming`. A finalized invoice shows quantities as of its
+///   `finalized_at` (M11), the others as of `until`.
+/// - Lines: metered quantities clamped at 0 (M12); trial lines bill 0 (B4); licensed lines of a
+///   stub period prorated by seconds (B4); every line rounded once (P4).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+
+namespace meterkit {
+
+/// What invoicing asks of usage: `quantity(item, period, as_of)`, the metered quantity of item
+/// `item` (an index into `compiled_plan::items()`, billed on a meter or by usage records) for
+/// `period` as of the arrival cutoff `as_of`, before M12's clamp.
+template <class Q>
+concept metered_quantities = requires(const Q& q, std::size_t item, const period& p, timestamp as_of) {
+  { q(item, p, as_of) } -> std::convertible_to<std::int64_t>;
+};
+
 namespace detail {
 
-/// How one subscription item is billed.
-enum class item_billing { licensed, meter, legacy };
+template <metered_quantities Quantities>
+[[nodiscard]] invoice_line metered_line(const compiled_plan& cp, std::size_t item, const period& p,
+                                        timestamp as_of, const Quantities& quantities) {
+  const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
+  const price& pr = cp.price_of(item);
+  invoice_line line{cp.item_at(item).id, pr.id, p, 0, 0, true, false, schedule.is_trial(p)};
+  if (line.trial) return line;  // B4: metered lines of the trial show 0 and bill 0
+  line.quantity = std::max<std::int64_t>(0, quantities(item, p, as_of));  // M12
+  line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
+  return line;
+}
 
-struct compiled_item {
-  std::size_t subscription = 0;
-  const subscription_item* item = nullptr;
-  const price* item_price = nullptr;
-  item_billing billing = item_billing::licensed;
-  std::string meter_id;             ///< item_billing::meter
-  std::optional<std::size_t> book;  ///< item_billing::legacy: index into the books
-};
-
-struct compiled_subscription {
-  const subscription* sub = nullptr;
-  billing_schedule<> schedule;
-  std::vector<std::size_t> items;  ///< indexes into the compiled items, in plan order
-};
-
-/// The identity of a request for idempotency (D19): the first outcome of each of its operations.
-using stored_outcomes = std::vector<outcome>;
-
-inline void save_outcomes(binary_writer& out, const stored_outcomes& outcomes) {
-  out.size(outcomes.size());
-  for (const auto& o : outcomes) {
-    out.boolean(o.rejected());
-    if (o.accepted()) continue;
-    out.u32(static_cast<std::uint32_t>(o.code()));
-    out.str(o.error().message);
-    out.str(o.error().param);
+[[nodiscard]] inline invoice_line licensed_line(const compiled_plan& cp, std::size_t item, const period& p) {
+  const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
+  const price& pr = cp.price_of(item);
+  const subscription_item& si = cp.item_at(item);
+  invoice_line line{si.id, pr.id, p, si.quantity, 0, false, false, schedule.is_trial(p)};
+  if (line.trial) return line;  // B4: every line of the trial bills 0
+  if (schedule.is_stub(p)) {
+    const period full = schedule.full_cycle_of(p);
+    line.proration = true;
+    line.amount = prorated_line_amount(pr, line.quantity, (p.end - p.start).count(),
+                                       (full.end - full.start).count(), cp.settings().rounding);
+  } else {
+    line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
   }
+  return line;
 }
 
-[[nodiscard]] inline error_code load_error_code(binary_reader& in) {
-  const std::uint32_t code = in.u32();
-  in.require(code < error_code_names.size(), "an unknown error code");
-  return static_cast<error_code>(code);
-}
-
-[[nodiscard]] inline stored_outcomes load_outcomes(binary_reader& in) {
-  stored_outcomes outcomes(in.count(1));
-  for (auto& o : outcomes) {
-    if (!in.boolean()) continue;
-    const error_code code = load_error_code(in);
-    std::string message = in.str();
-    o = outcome::reject(code, std::move(message), in.str());
-  }
-  return outcomes;
-}
-
-inline void save_period(binary_writer& out, const period& p) {
-  out.time(p.start);
-  out.time(p.end);
-}
-
-[[nodiscard]] inline period load_period(binary_reader& in) {
-  const timestamp start = in.time();
-  return period{start, in.time()};
-}
-
-/// FNV-1a 64 of a canonical encoding of every field of `p`: a snapshot is refused under a plan
-/// that differs in anything (a field added to the plan must be added here).
-[[nodiscard]] inline std::uint64_t plan_fingerprint(const plan& p) {
-  binary_writer out;
-  auto time = [&](timestamp t) { out.i64(to_unix(t)); };
-  auto optional_time = [&](const std::optional<timestamp>& t) {
-    out.boolean(t.has_value());
-    if (t) time(*t);
-  };
-  auto optional_decimal = [&](const std::optional<decimal>& d) {
-    out.boolean(d.has_value());
-    if (d) out.str(d->to_string());
-  };
-  out.size(p.meters.size());
-  for (const auto& m : p.meters) {
-    out.str(m.id);
-    out.str(m.event_name);
-    out.str(m.display_name);
-    out.u8(static_cast<std::uint8_t>(m.formula));
-    out.str(m.customer_key);
-    out.str(m.value_key);
-    out.u8(static_cast<std::uint8_t>(m.event_time_window));
-    out.boolean(m.active);
-  }
-  out.size(p.prices.size());
-  for (const auto& pr : p.prices) {
-    out.str(pr.id);
-    out.str(pr.currency.code());
-    out.u8(static_cast<std::uint8_t>(pr.billing_scheme));
-    out.boolean(pr.tiers_mode.has_value());
-    if (pr.tiers_mode) out.u8(static_cast<std::uint8_t>(*pr.tiers_mode));
-    optional_decimal(pr.unit_amount);
-    out.size(pr.tiers.size());
-    for (const auto& tier : pr.tiers) {
-      out.boolean(tier.up_to.has_value());
-      if (tier.up_to) out.i64(*tier.up_to);
-      optional_decimal(tier.unit_amount);
-      optional_decimal(tier.flat_amount);
-    }
-    out.boolean(pr.transform_quantity.has_value());
-    if (pr.transform_quantity) {
-      out.i64(pr.transform_quantity->divide_by);
-      out.u8(static_cast<std::uint8_t>(pr.transform_quantity->round));
-    }
-    out.u8(static_cast<std::uint8_t>(pr.recurring.interval.unit));
-    out.i64(pr.recurring.interval.count);
-    out.u8(static_cast<std::uint8_t>(pr.recurring.usage_type));
-    out.optional_str(pr.recurring.meter);
-    out.optional_str(pr.recurring.aggregate_usage);
-  }
-  out.size(p.subscriptions.size());
-  for (const auto& sub : p.subscriptions) {
-    out.str(sub.id);
-    out.str(sub.customer);
-    time(sub.start_date);
-    optional_time(sub.billing_cycle_anchor);
-    optional_time(sub.trial_end);
-    out.size(sub.items.size());
-    for (const auto& item : sub.items) {
-      out.str(item.id);
-      out.str(item.price);
-      out.i64(item.quantity);
+/// The invoice of subscription `s` created at `created`: metered lines of `ended` (if any) and
+/// licensed lines of `starting` (D20).
+template <metered_quantities Quantities>
+[[nodiscard]] invoice make_invoice(const compiled_plan& cp, std::size_t s, timestamp created,
+                                   const std::optional<period>& ended, const period& starting,
+                                   timestamp until, bool upcoming, const Quantities& quantities) {
+  const auto& cs = cp.subscriptions()[s];
+  const auto& sub = cp.subscription_at(s);
+  invoice inv;
+  inv.customer = sub.customer;
+  inv.subscription = sub.id;
+  inv.currency = std::string(cp.price_of(cs.first_item).currency.code());
+  inv.created = created;
+  inv.finalized_at = cp.finalized_at(created);
+  inv.status = upcoming                    ? invoice_status::upcoming
+               : inv.finalized_at <= until ? invoice_status::finalized
+                                           : invoice_status::draft;
+  const timestamp as_of = inv.status == invoice_status::finalized ? inv.finalized_at : until;
+  for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+    if (cp.items()[item].billing == item_billing::licensed) {
+      inv.lines.push_back(licensed_line(cp, item, starting));
+    } else if (ended) {
+      inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
     }
   }
-  out.size(p.customers.size());
-  for (const auto& c : p.customers) out.str(c);
-  out.i64(p.settings.invoice_finalization_delay.count());
-  out.i64(p.settings.legacy_grace_period.count());
-  out.u8(static_cast<std::uint8_t>(p.settings.rounding));
-  return fnv1a(out.bytes());
+  for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
+  return inv;
 }
 
 }  // namespace detail
 
-/// A snapshot saved under another plan than the one it is restored with.
-class snapshot_plan_mismatch : public corrupt_state_error {
- public:
-  using corrupt_state_error::corrupt_state_error;
+/// Appends the invoices of subscription `s` as of `until` (D20, D21) to `out`, in creation order.
+template <metered_quantities Quantities>
+void invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp until,
+                              const Quantities& quantities, std::vector<invoice>& out) {
+  const auto& schedule = cp.subscriptions()[s].schedule;
+  const auto periods = schedule.periods_through(until);
+  if (periods.empty()) return;  // D21: starts after until
+  out.push_back(detail::make_invoice(cp, s, periods.front().start, std::nullopt, periods.front(), until,
+                                     false, quantities));
+  for (const auto& p : periods) {
+    const bool upcoming = until < p.end;
+    out.push_back(
+        detail::make_invoice(cp, s, p.end, p, schedule.next_period(p), until, upcoming, quantities));
+  }
+}
+
+/// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27).
+template <metered_quantities Quantities>
+[[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
+                                                  const Quantities& quantities) {
+  std::vector<invoice> out;
+  for (std::size_t s = 0; s < cp.subscriptions().size(); ++s)
+    invoices_of_subscription(cp, s, until, quantities, out);
+  std::stable_sort(out.begin(), out.end(), [](const invoice& a, const invoice& b) {
+    return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
+  });
+  return out;
+}
+
+}  // namespace meterkit
+// ---- end meterkit/billing/invoicing.hpp ----
+
+namespace meterkit {
+
+/// Knobs of a simulation that are not part of the plan.
+struct simulation_options {
+  /// Called now and then with (requests done, requests in all); for progress output.
+  std::function<void(std::size_t, std::size_t)> progress;
 };
 
 /// Replays requests one by one, in arrival order, and answers with invoices as of any time.
-/// `simulate` below is the one-call form; this class serves callers that stream requests in.
+/// `simulate` (billing/replay.hpp) is the one-call form; this class serves callers that stream
+/// requests in.
 class invoice_simulator {
  public:
   explicit invoice_simulator(plan p, simulator_history history = {})
-      : plan_(std::move(p)), history_(std::move(history)) {
-    validate(plan_);
-    compile();
-    for (const auto& cs : subscriptions_) unfrozen_.emplace_back(cs.schedule.first_period());
-    next_freeze_ = earliest_open_finalization();
-    compact_at_ = std::max<std::size_t>(1, history_.forget_from);
+      : plan_(std::move(p)),
+        ledger_(plan_.source().meters, plan_.customers()),
+        history_(plan_, std::move(history)) {
+    for (const auto& it : plan_.items()) {
+      if (it.billing != item_billing::usage_records) continue;
+      books_.emplace_back(it.mode, plan_.subscriptions()[it.subscription].schedule,
+                          usage_record_book_options{plan_.settings().legacy_grace_period,
+                                                    plan_.subscription_at(it.subscription).trial_end},
+                          finalized_after_delay{plan_.settings().invoice_finalization_delay});
+    }
   }
 
-  /// Whether this simulator keeps a bounded history (see the file comment).
-  [[nodiscard]] bool bounded_history() const noexcept { return history_.bounded; }
+  /// Whether this simulator keeps a bounded history (billing/history.hpp).
+  [[nodiscard]] bool bounded_history() const noexcept { return history_.bounded(); }
   /// How many accepted meter events the simulator holds in memory (all of them, unless bounded).
   [[nodiscard]] std::size_t kept_events() const noexcept { return ledger_.events().size(); }
 
-  [[nodiscard]] const meterkit::plan& billing_plan() const noexcept { return plan_; }
+  [[nodiscard]] const meterkit::plan& billing_plan() const noexcept { return plan_.source(); }
+  [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
-  /// The snapshot format `save` writes and `restore` reads.
-  static constexpr std::uint32_t snapshot_version = 2;
+  /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
+  static constexpr std::uint32_t snapshot_version = 3;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -7394,31 +7939,8 @@ class invoice_simulator {
       body.u64(n);
     body.u64(next_arrival_);
     body.optional_time(last_arrival_);
-    body.boolean(history_.bounded);
-    body.size(unfrozen_.size());
-    for (const auto& p : unfrozen_) {
-      body.boolean(p.has_value());
-      if (p) detail::save_period(body, *p);
-    }
-    body.size(frozen_.size());
-    for (const auto& [key, quantity] : frozen_) {
-      body.size(key.first);
-      body.i64(key.second);
-      body.i64(quantity);
-    }
-    body.size(compact_at_);
-
-    detail::binary_writer head;
-    head.raw(snapshot_magic());
-    head.u32(snapshot_version);
-    head.u64(detail::plan_fingerprint(plan_));
-    head.size(body.bytes().size());
-    detail::binary_writer tail;
-    tail.u64(detail::fnv1a(body.bytes(), detail::fnv1a(head.bytes())));
-    for (const auto* part : {&head, &body, &tail}) {
-      out.write(part->bytes().data(), static_cast<std::streamsize>(part->bytes().size()));
-    }
-    if (!out) METERKIT_THROW(std::ios_base::failure("meterkit: cannot write the simulator snapshot"));
+    history_.save(body);
+    snapshot_frame::write(out, snapshot_version, plan_fingerprint(plan_.source()), body.bytes());
   }
 
   /// The simulator of plan `p` in the state a snapshot `save`d under the same plan describes;
@@ -7429,7 +7951,7 @@ class invoice_simulator {
   [[nodiscard]] static invoice_simulator restore(meterkit::plan p, std::istream& in,
                                                  simulator_history history = {}) {
     invoice_simulator sim(std::move(p), std::move(history));
-    sim.load_snapshot(in);
+    sim.load_body(snapshot_frame::read(in, snapshot_version, plan_fingerprint(sim.plan_.source())));
     return sim;
   }
 
@@ -7441,7 +7963,11 @@ class invoice_simulator {
                                                             " arrives before the previous request)"));
     }
     last_arrival_ = r.received_at;
-    if (history_.bounded) keep_history_bounded(r.received_at);
+    if (history_.bounded()) {
+      history_.before_arrival(
+          plan_, ledger_, r.received_at,
+          [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
+    }
     const std::size_t n = r.operations.size();
     counts_.read += n;
     const std::string key = r.idempotency_key.value_or(std::string{});
@@ -7488,16 +8014,16 @@ class invoice_simulator {
 
   /// Every invoice as of `until` (D20, D21, D27), the rejections so far, late usage (D24), counts.
   [[nodiscard]] simulation_result result(timestamp until) const {
-    if (history_.bounded && last_arrival_ && until < *last_arrival_) {
+    if (history_.bounded() && last_arrival_ && until < *last_arrival_) {
       METERKIT_THROW(configuration_error(
           "until", "a simulator with a bounded history answers as of its last arrival or later (until " +
                        format_rfc3339(until) + " is before " + format_rfc3339(*last_arrival_) + ")"));
     }
     simulation_result out;
     out.until = until;
-    for (std::size_t s = 0; s < subscriptions_.size(); ++s) invoices_of(s, until, out.invoices);
-    std::stable_sort(out.invoices.begin(), out.invoices.end(), [](const invoice& a, const invoice& b) {
-      return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
+    out.invoices = invoices_as_of(plan_, until, [&](std::size_t item, const period& p, timestamp as_of) {
+      const auto fixed = history_.fixed_quantity(item, p.start);
+      return fixed ? *fixed : kept_quantity(item, p, as_of);
     });
     out.rejected = rejected_;
     for (const auto& l : late_) {
@@ -7543,18 +8069,18 @@ class invoice_simulator {
 
   outcome apply_one(const request& r, const usage_record_request& u) {
     const std::uint64_t arrival = next_arrival_++;
-    const auto found = items_by_id_.find(u.subscription_item);
-    const detail::compiled_item* item = found == items_by_id_.end() ? nullptr : &items_[found->second];
-    if (item == nullptr || item->billing != detail::item_billing::legacy) {
-      return outcome::reject(error_code::resource_missing,
-                             item == nullptr
-                                 ? "no subscription item has the id \"" + u.subscription_item + "\""
-                                 : "subscription item \"" + u.subscription_item +
-                                       "\" is not billed by usage records (its price is " +
-                                       (item->billing == detail::item_billing::meter
-                                            ? "billed on meter \"" + item->meter_id + "\")"
-                                            : "licensed)"),
-                             "subscription_item");
+    const auto index = plan_.item_index(u.subscription_item);
+    if (!index || plan_.items()[*index].billing != item_billing::usage_records) {
+      std::string why = "no subscription item has the id \"" + u.subscription_item + "\"";
+      if (index) {
+        const auto& it = plan_.items()[*index];
+        why = "subscription item \"" + u.subscription_item +
+              "\" is not billed by usage records (its price is " +
+              (it.billing == item_billing::meter
+                   ? "billed on meter \"" + plan_.source().meters[it.meter].id + "\")"
+                   : std::string("licensed)"));
+      }
+      return outcome::reject(error_code::resource_missing, std::move(why), "subscription_item");
     }
     usage_record record;
     if (u.quantity) record.quantity = *u.quantity;
@@ -7562,204 +8088,35 @@ class invoice_simulator {
     record.action = u.action;
     record.received_at = r.received_at;
     record.sequence = arrival;
-    auto placed = books_[*item->book].record(record);
+    auto placed = books_[plan_.items()[*index].book].record(record);
     if (!placed) return outcome{placed.error()};
     return outcome::accept();
   }
 
-  // ---- invoices --------------------------------------------------------------------------------
-  [[nodiscard]] std::int64_t metered_quantity(const detail::compiled_item& it, const std::string& customer,
-                                              const period& p, timestamp as_of) const {
-    if (it.billing == detail::item_billing::meter) return ledger_.quantity(it.meter_id, customer, p, as_of);
-    return books_[*it.book].quantity(p, as_of);
-  }
-
-  [[nodiscard]] invoice_line metered_line(const detail::compiled_subscription& cs, std::size_t index,
-                                          const period& p, timestamp as_of) const {
-    const auto& it = items_[index];
-    invoice_line line{it.item->id, it.item_price->id, p, 0, 0, true, false, cs.schedule.is_trial(p)};
-    if (line.trial) return line;  // B4: metered lines of the trial show 0 and bill 0
-    // A quantity fixed when the stream passed its finalization (bounded history) is the quantity
-    // as of `finalized_at`, which is the only `as_of` a finalized invoice asks for.
-    const auto fixed = frozen_.find({index, to_unix(p.start)});
-    const std::int64_t quantity =
-        fixed != frozen_.end() ? fixed->second : metered_quantity(it, cs.sub->customer, p, as_of);
-    line.quantity = std::max<std::int64_t>(0, quantity);  // M12
-    line.amount = line_amount(*it.item_price, line.quantity, plan_.settings.rounding);
-    return line;
-  }
-
-  [[nodiscard]] invoice_line licensed_line(const detail::compiled_subscription& cs,
-                                           const detail::compiled_item& it, const period& p) const {
-    invoice_line line{it.item->id, it.item_price->id,      p, it.item->quantity, 0, false,
-                      false,       cs.schedule.is_trial(p)};
-    if (line.trial) return line;  // B4: every line of the trial bills 0
-    if (cs.schedule.is_stub(p)) {
-      const period full = cs.schedule.full_cycle_of(p);
-      line.proration = true;
-      line.amount = prorated_line_amount(*it.item_price, line.quantity, (p.end - p.start).count(),
-                                         (full.end - full.start).count(), plan_.settings.rounding);
-    } else {
-      line.amount = line_amount(*it.item_price, line.quantity, plan_.settings.rounding);
-    }
-    return line;
-  }
-
-  /// The invoice created at `created`: metered lines of `ended` (if any) and licensed lines of
-  /// `starting` (D20, CONTRACT.md "One invoice per subscription and billing boundary").
-  [[nodiscard]] invoice make_invoice(const detail::compiled_subscription& cs, timestamp created,
-                                     const std::optional<period>& ended, const period& starting,
-                                     timestamp until, bool upcoming) const {
-    invoice inv;
-    inv.customer = cs.sub->customer;
-    inv.subscription = cs.sub->id;
-    inv.currency = std::string(items_[cs.items.front()].item_price->currency.code());
-    inv.created = created;
-    inv.finalized_at = created + plan_.settings.invoice_finalization_delay;
-    inv.status = upcoming                    ? invoice_status::upcoming
-                 : inv.finalized_at <= until ? invoice_status::finalized
-                                             : invoice_status::draft;
-    const timestamp as_of = inv.status == invoice_status::finalized ? inv.finalized_at : until;
-    for (const std::size_t index : cs.items) {
-      const auto& it = items_[index];
-      if (it.billing == detail::item_billing::licensed) {
-        inv.lines.push_back(licensed_line(cs, it, starting));
-      } else if (ended) {
-        inv.lines.push_back(metered_line(cs, index, *ended, as_of));
-      }
-    }
-    for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
-    return inv;
-  }
-
-  void invoices_of(std::size_t s, timestamp until, std::vector<invoice>& out) const {
-    const auto& cs = subscriptions_[s];
-    const auto periods = cs.schedule.periods_through(until);
-    if (periods.empty()) return;  // D21: starts after until
-    out.push_back(make_invoice(cs, periods.front().start, std::nullopt, periods.front(), until, false));
-    for (const auto& p : periods) {
-      const bool upcoming = until < p.end;
-      out.push_back(make_invoice(cs, p.end, p, cs.schedule.next_period(p), until, upcoming));
-    }
-  }
-
-  // ---- bounded history ------------------------------------------------------------------------
-  /// The earliest `finalized_at` of a period not yet fixed, over all subscriptions.
-  [[nodiscard]] timestamp earliest_open_finalization() const {
-    timestamp earliest = end_of_time;
-    for (const auto& p : unfrozen_) {
-      if (p) earliest = std::min(earliest, p->end + plan_.settings.invoice_finalization_delay);
-    }
-    return earliest;
-  }
-
-  /// Before applying a request that arrives at `now`: fixes the metered quantities of every period
-  /// finalized before `now` (D18: an arrival at `finalized_at` still counts), then, when the event
-  /// log has doubled since the last time, forgets the events that can no longer matter.
-  void keep_history_bounded(timestamp now) {
-    if (now > next_freeze_) {
-      for (std::size_t s = 0; s < subscriptions_.size(); ++s) {
-        const auto& cs = subscriptions_[s];
-        auto& open = unfrozen_[s];
-        while (open && open->end + plan_.settings.invoice_finalization_delay < now) {
-          const timestamp finalized_at = open->end + plan_.settings.invoice_finalization_delay;
-          for (const std::size_t index : cs.items) {
-            const auto& it = items_[index];
-            if (it.billing == detail::item_billing::licensed) continue;
-            frozen_[{index, to_unix(open->start)}] =
-                metered_quantity(it, cs.sub->customer, *open, finalized_at);
-          }
-          open = cs.schedule.period_containing(open->end);
-        }
-      }
-      next_freeze_ = earliest_open_finalization();
-    }
-    if (ledger_.events().size() < compact_at_) return;
-    // Per (meter, customer): the start of the earliest open period of an item billed on it, at the
-    // start of its UTC day so that no pre-aggregation window (hour, day) is cut (D15).
-    std::unordered_map<std::uint64_t, timestamp> horizon;
-    for (const auto& [key, items] : items_by_meter_customer_) {
-      timestamp h = end_of_time;
-      for (const std::size_t index : items) {
-        const auto& open = unfrozen_[items_[index].subscription];
-        if (open) h = std::min(h, open->start);
-      }
-      if (h != end_of_time) h = from_unix(to_unix(h) - ((to_unix(h) % 86400) + 86400) % 86400);
-      horizon.emplace(key, h);
-    }
-    ledger_.forget_events([&](const accepted_meter_event& e) {
-      const auto h = horizon.find(meter_customer_key(e.meter, e.customer));
-      if (h != horizon.end() && e.time >= h->second) return true;  // still counts in an open period
-      if (!e.identifier) return false;                             // can never be cancelled (D14)
-      if (stripe_cancellation_window::allows(e.received_at, now)) return true;  // may be cancelled (M10)
-      return history_.cancelled_later &&
-             history_.cancelled_later(ledger_.meters()[e.meter].event_name, *e.identifier);
-    });
-    compact_at_ = std::max(std::max<std::size_t>(1, history_.forget_from), 2 * ledger_.events().size());
-  }
-
-  // ---- late usage (D24) ------------------------------------------------------------------------
-  /// Lateness is fixed at acceptance: the period containing the event time and its finalization
-  /// do not depend on later operations, and D24 lists later-cancelled events too.
+  /// D24: lateness is fixed at acceptance. The period containing the event time and its
+  /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
   void note_late_usage(const request& r, const accepted_meter_event& e) {
-    const auto found = items_by_meter_customer_.find(meter_customer_key(e.meter, e.customer));
-    if (found == items_by_meter_customer_.end()) return;
-    for (const std::size_t index : found->second) {
-      const auto& it = items_[index];
-      const auto p = subscriptions_[it.subscription].schedule.period_containing(e.time);
+    for (const std::size_t item : plan_.items_billed_on(e.meter, e.customer)) {
+      const auto& schedule = plan_.subscriptions()[plan_.items()[item].subscription].schedule;
+      const auto p = schedule.period_containing(e.time);
       if (!p) continue;
-      const timestamp finalized_at = p->end + plan_.settings.invoice_finalization_delay;
+      const timestamp finalized_at = plan_.finalized_at(p->end);
       if (finalized_at < e.received_at) {
         late_.push_back(
-            meterkit::late_usage{it.item->id, *p, e.value, r.source, e.received_at, finalized_at});
+            meterkit::late_usage{plan_.item_at(item).id, *p, e.value, r.source, e.received_at, finalized_at});
       }
     }
   }
 
-  [[nodiscard]] static std::uint64_t meter_customer_key(std::size_t meter, std::size_t customer) noexcept {
-    return (static_cast<std::uint64_t>(meter) << 40U) ^ static_cast<std::uint64_t>(customer);
+  /// The metered quantity of item `item` for `p` as of `as_of`, from what is kept.
+  [[nodiscard]] std::int64_t kept_quantity(std::size_t item, const period& p, timestamp as_of) const {
+    const auto& it = plan_.items()[item];
+    if (it.billing == item_billing::meter) return ledger_.quantity(it.meter, it.customer, p, as_of);
+    return books_[it.book].quantity(p, as_of);
   }
 
-  // ---- snapshots -------------------------------------------------------------------------------
-  [[nodiscard]] static std::string_view snapshot_magic() noexcept { return {"\x89MKSIM\r\n", 8}; }
-
-  /// Replaces the state of a freshly constructed simulator by a snapshot's.
-  void load_snapshot(std::istream& in) {
-    auto fail = [](const std::string& why) {
-      METERKIT_THROW(corrupt_state_error("meterkit: cannot load the invoice simulator snapshot: " + why));
-    };
-    constexpr std::size_t head_size = 8 + 4 + 8 + 8;
-    std::string head(head_size, '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    if (static_cast<std::size_t>(in.gcount()) != head.size()) fail("truncated (no complete header)");
-    detail::binary_reader h(head, "invoice simulator snapshot");
-    if (h.raw(8) != snapshot_magic()) fail("not an invoice simulator snapshot (wrong magic)");
-    if (const std::uint32_t version = h.u32(); version != snapshot_version) {
-      fail("format version " + std::to_string(version) + ", this build reads version " +
-           std::to_string(snapshot_version));
-    }
-    const std::uint64_t fingerprint = h.u64();
-    const std::uint64_t length = h.u64();
-    std::string body;
-    while (body.size() < length) {  // in steps, so that a damaged length cannot cost memory
-      const std::size_t step =
-          static_cast<std::size_t>(std::min<std::uint64_t>(length - body.size(), std::uint64_t{1} << 20));
-      const std::size_t at = body.size();
-      body.resize(at + step);
-      in.read(body.data() + at, static_cast<std::streamsize>(step));
-      if (static_cast<std::size_t>(in.gcount()) != step)
-        fail("truncated (the body is shorter than its length)");
-    }
-    std::string tail(8, '\0');
-    in.read(tail.data(), 8);
-    if (in.gcount() != 8) fail("truncated (no checksum)");
-    if (detail::binary_reader(tail).u64() != detail::fnv1a(body, detail::fnv1a(head)))
-      fail("checksum mismatch");
-    if (fingerprint != detail::plan_fingerprint(plan_)) {
-      METERKIT_THROW(snapshot_plan_mismatch(
-          "meterkit: cannot load the invoice simulator snapshot: it was saved under another plan"));
-    }
-
+  /// Replaces the state of a freshly constructed simulator by a snapshot body's.
+  void load_body(const std::string& body) {
     detail::binary_reader r(body, "invoice simulator snapshot");
     ledger_.load(r);
     r.require(r.count(1) == books_.size(), "the usage-record books do not match the plan");
@@ -7787,93 +8144,26 @@ class invoice_simulator {
     r.require(counts_.reconciles() && counts_.rejected == rejected_.size(), "the counts do not reconcile");
     next_arrival_ = r.u64();
     last_arrival_ = r.optional_time();
-    r.require(r.boolean() == history_.bounded, "saved with another history setting (bounded or not)");
-    r.require(r.count(1) == unfrozen_.size(), "the subscriptions do not match the plan");
-    for (auto& p : unfrozen_) {
-      p.reset();
-      if (r.boolean()) p = detail::load_period(r);
-    }
-    frozen_.clear();
-    for (std::size_t n = r.count(24); n > 0; --n) {
-      const std::size_t item = r.index(items_.size());
-      const std::int64_t start = r.i64();
-      frozen_[{item, start}] = r.i64();
-    }
-    compact_at_ = static_cast<std::size_t>(r.u64());
+    history_.load(plan_, r);
     r.expect_end();
-    next_freeze_ = earliest_open_finalization();
   }
 
-  // ---- plan ------------------------------------------------------------------------------------
-  void compile() {
-    std::unordered_map<std::string, const price*> prices;
-    for (const auto& pr : plan_.prices) prices.emplace(pr.id, &pr);
-    std::vector<std::string> customers = plan_.customers;
-    for (std::size_t s = 0; s < plan_.subscriptions.size(); ++s) {
-      const auto& sub = plan_.subscriptions[s];
-      customers.push_back(sub.customer);
-      const price* first = prices.at(sub.items.front().price);
-      detail::compiled_subscription cs{&sub,
-                                       billing_schedule<>(sub.start_date, sub.billing_cycle_anchor,
-                                                          sub.trial_end, first->recurring.interval),
-                                       {}};
-      for (std::size_t i = 0; i < sub.items.size(); ++i) {
-        detail::compiled_item it;
-        it.subscription = s;
-        it.item = &sub.items[i];
-        it.item_price = prices.at(sub.items[i].price);
-        const auto& rec = it.item_price->recurring;
-        if (rec.usage_type == usage_type::metered) {
-          if (rec.meter) {  // D9: the meter wins over aggregate_usage
-            it.billing = detail::item_billing::meter;
-            it.meter_id = *rec.meter;
-          } else {
-            it.billing = detail::item_billing::legacy;
-            const auto mode =
-                rec.aggregate_usage ? *parse_aggregate_usage(*rec.aggregate_usage) : aggregate_usage::sum;
-            it.book = books_.size();
-            books_.emplace_back(mode, cs.schedule,
-                                usage_record_book_options{plan_.settings.legacy_grace_period, sub.trial_end},
-                                finalized_after_delay{plan_.settings.invoice_finalization_delay});
-          }
-        }
-        items_by_id_.emplace(it.item->id, items_.size());
-        cs.items.push_back(items_.size());
-        items_.push_back(std::move(it));
-      }
-      subscriptions_.push_back(std::move(cs));
-    }
-    ledger_ = meter_ledger(plan_.meters, customers);
-    for (std::size_t i = 0; i < items_.size(); ++i) {
-      const auto& it = items_[i];
-      if (it.billing != detail::item_billing::meter) continue;
-      const auto meter = ledger_.meter_index(it.meter_id);
-      const auto customer = ledger_.customer_index(subscriptions_[it.subscription].sub->customer);
-      items_by_meter_customer_[meter_customer_key(*meter, *customer)].push_back(i);
-    }
-  }
-
-  meterkit::plan plan_;
-  std::vector<detail::compiled_subscription> subscriptions_;
-  std::vector<detail::compiled_item> items_;
-  std::unordered_map<std::string, std::size_t> items_by_id_;
-  std::unordered_map<std::uint64_t, std::vector<std::size_t>>
-      items_by_meter_customer_;  ///< (meter, customer)
-  std::vector<any_usage_record_book<billing_schedule<>, finalized_after_delay>> books_;
-  meter_ledger ledger_;
+  meterkit::compiled_plan plan_;
+  meter_ledger ledger_;  ///< meters and customers by the compiled plan's indexes
+  std::vector<any_usage_record_book<billing_schedule<>, finalized_after_delay>> books_;  ///< by item `book`
   idempotency_store<detail::stored_outcomes> idempotency_;
   std::vector<meterkit::late_usage> late_;  ///< in arrival order, then plan item order (D27)
   std::vector<rejected_operation> rejected_;
   simulation_counts counts_;
   std::uint64_t next_arrival_ = 0;
   std::optional<timestamp> last_arrival_;
-  // Bounded history (see the file comment).
-  simulator_history history_;
-  std::vector<std::optional<period>> unfrozen_;  ///< per subscription: its earliest open period
-  timestamp next_freeze_ = end_of_time;          ///< the earliest finalized_at among them
-  std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> frozen_;  ///< (item, period start) -> quantity
-  std::size_t compact_at_ = 1;  ///< forget events when the log reaches this size
+  history_keeper history_;
 };
+
+}  // namespace meterkit
+// ---- end meterkit/billing/simulator.hpp ----
+
+namespace meterkit {
 
 namespace detail {
 /// Indexes of `requests` in arrival order: `(received_at, position)`.
@@ -7884,6 +8174,18 @@ namespace detail {
     return requests[a].received_at < requests[b].received_at;
   });
   return order;
+}
+
+/// Calls `fn(request)` for every request in arrival order, with progress every 1%.
+template <class Fn>
+void for_each_in_arrival_order(const std::vector<request>& requests, const simulation_options& options,
+                               Fn&& fn) {
+  const auto order = arrival_order(requests);
+  const std::size_t step = std::max<std::size_t>(1, requests.size() / 100);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    fn(requests[order[i]]);
+    if (options.progress && (i + 1) % step == 0) options.progress(i + 1, order.size());
+  }
 }
 }  // namespace detail
 
@@ -7896,53 +8198,47 @@ namespace detail {
   return latest;
 }
 
-/// Replays `requests` (in input order: arrival order is `(received_at, position)`) against `p`
-/// and returns the invoices as of `until` (default: the latest arrival, D21). No requests and no
-/// `until` is a configuration_error.
+/// Replays `requests` against `p` and returns the invoices as of `until` (default: the latest
+/// arrival, D21); requests arriving after `until` are counted as pending. No requests and no
+/// `until` is a `configuration_error` (field `until`).
 [[nodiscard]] inline simulation_result simulate(const plan& p, const std::vector<request>& requests,
                                                 std::optional<timestamp> until = std::nullopt,
                                                 const simulation_options& options = {}) {
   if (!until) until = latest_arrival(requests);
-  if (!until)
-    METERKIT_THROW(configuration_error("until", "no operations to replay and no --until given (D21)"));
-  const auto order = detail::arrival_order(requests);
+  if (!until) {
+    METERKIT_THROW(configuration_error(
+        "until",
+        "there are no operations to replay, so there is no latest arrival to bill as of; give a time (D21)"));
+  }
   invoice_simulator sim(p);
-  const std::size_t step = std::max<std::size_t>(1, requests.size() / 100);
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    const auto& r = requests[order[i]];
+  detail::for_each_in_arrival_order(requests, options, [&](const request& r) {
     if (r.received_at > *until) {
       sim.count_pending(r);
     } else {
       sim.apply(r);
     }
-    if (options.progress && (i + 1) % step == 0) options.progress(i + 1, order.size());
-  }
+  });
   return sim.result(*until);
 }
 
 /// Replays every request (D26: as of the latest arrival) and summarizes one meter for one
 /// customer over `bounds`, grouped by hour, day or not at all. Throws `configuration_error` for
-/// an unknown meter, `start >= end` or bounds that M13 refuses.
+/// an unknown meter, `start >= end` (field `start`) or bounds that M13 refuses.
 [[nodiscard]] inline std::vector<event_summary> summarize(const plan& p, const std::vector<request>& requests,
                                                           std::string_view meter_id,
                                                           std::string_view customer, period bounds,
                                                           window_kind grouping,
                                                           const simulation_options& options = {}) {
   if (!(bounds.start < bounds.end))
-    METERKIT_THROW(configuration_error("start", "--start must be before --end (D26)"));
-  const auto order = detail::arrival_order(requests);
+    METERKIT_THROW(configuration_error("start", "the start must be before the end (D26)"));
   invoice_simulator sim(p);
-  const std::size_t step = std::max<std::size_t>(1, requests.size() / 100);
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    sim.apply(requests[order[i]]);
-    if (options.progress && (i + 1) % step == 0) options.progress(i + 1, order.size());
-  }
+  detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
   const auto as_of = latest_arrival(requests).value_or(bounds.start);
   return sim.summaries(meter_id, customer, bounds, grouping, as_of);
 }
 
 }  // namespace meterkit
-// ---- end meterkit/billing/simulator.hpp ----
+// ---- end meterkit/billing/replay.hpp ----
 
 namespace meterkit {
 
@@ -8072,38 +8368,37 @@ struct legacy_migration {
 };
 
 [[nodiscard]] inline legacy_migration migrate_legacy_plan(const plan& legacy) {
-  validate(legacy);
+  const compiled_plan compiled(legacy);  // validates
   legacy_migration out{legacy, {}};
   plan& p = out.migrated;
-  for (auto& sub : p.subscriptions) {
-    for (auto& item : sub.items) {
-      const auto found =
-          std::find_if(p.prices.begin(), p.prices.end(), [&](const price& x) { return x.id == item.price; });
-      const price original = *found;
-      if (original.recurring.usage_type != usage_type::metered || original.recurring.meter) continue;
-      const auto mode = original.recurring.aggregate_usage
-                            ? *parse_aggregate_usage(*original.recurring.aggregate_usage)
-                            : aggregate_usage::sum;
-      const auto& equivalent = meter_equivalent_of(mode);
-      item_migration m{item.id, mode, std::nullopt, {}, sub.customer, equivalent.differences};
-      if (equivalent.formula) {
-        meter_definition def;
-        def.id = "mtr_migrated_" + item.id;
-        def.event_name = "migrated_" + item.id;
-        def.display_name = "Migrated from usage records of " + item.id;
-        def.formula = *equivalent.formula;
-        price moved = original;
-        moved.id = original.id + "__meter_" + item.id;
-        moved.recurring.meter = def.id;
-        moved.recurring.aggregate_usage.reset();
-        m.meter_id = def.id;
-        m.event_name = def.event_name;
-        item.price = moved.id;
-        p.meters.push_back(std::move(def));
-        p.prices.push_back(std::move(moved));
-      }
-      out.items.push_back(std::move(m));
+  for (std::size_t i = 0; i < compiled.items().size(); ++i) {
+    const compiled_item& it = compiled.items()[i];
+    if (it.billing != item_billing::usage_records) continue;
+    subscription_item& item = p.subscriptions[it.subscription].items[it.position];
+    const auto& equivalent = meter_equivalent_of(it.mode);
+    item_migration m{item.id,
+                     it.mode,
+                     std::nullopt,
+                     {},
+                     compiled.subscription_at(it.subscription).customer,
+                     equivalent.differences};
+    if (equivalent.formula) {
+      meter_definition def;
+      def.id = "mtr_migrated_" + item.id;
+      def.event_name = "migrated_" + item.id;
+      def.display_name = "Migrated from usage records of " + item.id;
+      def.formula = *equivalent.formula;
+      price moved = compiled.price_of(i);
+      moved.id = moved.id + "__meter_" + item.id;
+      moved.recurring.meter = def.id;
+      moved.recurring.aggregate_usage.reset();
+      m.meter_id = def.id;
+      m.event_name = def.event_name;
+      item.price = moved.id;
+      p.meters.push_back(std::move(def));
+      p.prices.push_back(std::move(moved));
     }
+    out.items.push_back(std::move(m));
   }
   validate(p);
   return out;

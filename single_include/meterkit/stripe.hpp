@@ -1988,7 +1988,8 @@ template <class Parse>
     p.recurring.usage_type = *u;
   }
   p.recurring.meter = json_string_member(*rec, "meter", at);
-  p.recurring.aggregate_usage = json_string_member(*rec, "aggregate_usage", at);
+  p.recurring.aggregate_usage = detail::json_enum_member(*rec, "aggregate_usage", at, parse_aggregate_usage,
+                                                         "sum, last_during_period, last_ever or max");
   return p;
 }
 
@@ -2208,6 +2209,50 @@ template <class Parse>
 
 }  // namespace meterkit
 // ---- end meterkit/stripe/plan_json.hpp ----
+// ---- begin meterkit/stripe/replay.hpp ----
+/// \file
+/// Replaying usage files against a plan, the best way the inputs allow (rules D1, D21, D26, M10,
+/// M11; docs/rules.md, docs/cli.md): `replay_files` gives the invoices, `summarize_files` the
+/// meter event summaries of one customer. This is what `meterkit simulate` and `meterkit summarize`
+/// run.
+///
+/// The inputs are read once without being kept, to learn whether their concatenation is already
+/// in arrival order (`received_at` never decreases) and, on the way, the latest arrival (D21's
+/// default `until`) and the events that cancellations name. When it is, they are replayed while
+/// they are read a second time, and `replay_files` uses the simulator's bounded history
+/// (billing/history.hpp): memory follows the open billing periods, not the length of the stream,
+/// and cancellations stay exact because their targets are known from the first read. Otherwise
+/// (or when an input is not a regular file, which cannot be read twice, or when
+/// `replay_options::stream` is false) every request is read into memory and replayed in arrival
+/// order, `(received_at, position in the inputs)`. Both ways give the same result.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <meterkit/meterkit.hpp>
+// ---- begin meterkit/stripe/usage_file.hpp ----
+/// \file
+/// Usage inputs by file name: the format follows the extension (CONTRACT.md "Usage inputs":
+/// `.csv`, `.json`, `.jsonl` bulk uploads and `.requests.jsonl` request logs; SPEC D1, D6).
+///
+/// `read_usage_files` reads several inputs in the order given, so that a request's position in
+/// the returned vector is its position in the inputs (arrival order is `(received_at, position)`).
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <meterkit/meterkit.hpp>
 // ---- begin meterkit/stripe/request_log.hpp ----
 /// \file
 /// Request logs (`.requests.jsonl`): one Stripe API request a line, as it was (or would be) sent,
@@ -2408,22 +2453,6 @@ void read_request_log(input_source& source, Sink&& sink, const read_options& opt
 
 }  // namespace meterkit
 // ---- end meterkit/stripe/request_log.hpp ----
-// ---- begin meterkit/stripe/usage_file.hpp ----
-/// \file
-/// Usage inputs by file name: the format follows the extension (CONTRACT.md "Usage inputs":
-/// `.csv`, `.json`, `.jsonl` bulk uploads and `.requests.jsonl` request logs; SPEC D1, D6).
-///
-/// `read_usage_files` reads several inputs in the order given, so that a request's position in
-/// the returned vector is its position in the inputs (arrival order is `(received_at, position)`).
-
-#include <cstddef>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-#include <meterkit/meterkit.hpp>
 
 namespace meterkit {
 
@@ -2524,6 +2553,219 @@ void read_usage(input_source& source, usage_format format, Sink&& sink, const re
 
 }  // namespace meterkit
 // ---- end meterkit/stripe/usage_file.hpp ----
+
+namespace meterkit {
+
+/// Where a replay is, for progress output.
+struct replay_progress {
+  enum class stage {
+    checking,  ///< the first read: is the stream in arrival order?
+    reading,   ///< reading every request into memory (inputs out of arrival order)
+    replaying  ///< applying requests (while reading a second time, or from memory)
+  };
+  replay_progress::stage step = stage::checking;
+  std::string_view source;           ///< the input being read (empty when replaying from memory)
+  std::uint64_t bytes_done = 0;      ///< of that input
+  std::uint64_t bytes_total = 0;     ///< of that input; 0 when unknown
+  std::uint64_t requests = 0;        ///< requests done so far in this stage
+  std::uint64_t requests_total = 0;  ///< replaying from memory: all of them; else 0
+};
+
+struct replay_options {
+  /// Invoices as of this time (`replay_files`); default: the latest arrival (D21).
+  std::optional<timestamp> until;
+  /// How sources name each input (D1), one per path; default: the path as given.
+  std::vector<std::string> names;
+  /// false: always read every request into memory first (the two ways agree; tests compare them).
+  bool stream = true;
+  /// Called now and then while reading and replaying.
+  std::function<void(const replay_progress&)> progress;
+  /// Record size limits and block size of the readers (its `progress` is ignored).
+  std::size_t max_record_bytes = read_options{}.max_record_bytes;
+};
+
+namespace detail {
+
+/// The inputs of a replay with their names and formats (refused before anything is read).
+struct replay_inputs {
+  std::vector<std::string> paths;
+  std::vector<std::string> names;
+  std::vector<usage_format> formats;
+
+  replay_inputs(const std::vector<std::string>& p, const replay_options& options) : paths(p) {
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      names.push_back(i < options.names.size() && !options.names[i].empty() ? options.names[i] : paths[i]);
+      formats.push_back(require_usage_format(paths[i]));
+    }
+  }
+
+  /// Reads every input in order and calls `sink(request&&)` for each request.
+  template <class Sink>
+  void for_each(const replay_options& options, replay_progress::stage step, Sink&& sink) const {
+    std::uint64_t count = 0;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      input_source source = input_source::open_file(paths[i], names[i]);
+      read_options reading;
+      reading.max_record_bytes = options.max_record_bytes;
+      if (options.progress) {
+        reading.progress = [&](std::uint64_t done, std::uint64_t total) {
+          options.progress(replay_progress{step, source.name(), done, total, count, 0});
+        };
+      }
+      read_usage(
+          source, formats[i],
+          [&](request&& r) {
+            ++count;
+            sink(std::move(r));
+          },
+          reading);
+    }
+  }
+
+  /// Whether every input is a regular file (which can be read twice).
+  [[nodiscard]] bool rereadable() const {
+    for (const auto& path : paths) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec)) return false;
+    }
+    return true;
+  }
+};
+
+/// What the first read learns.
+struct input_scan {
+  bool in_arrival_order = false;
+  std::optional<timestamp> latest;
+  std::uint64_t requests = 0;
+  cancellation_targets cancelled;  ///< the events the cancellations name (bounded history)
+};
+
+/// Reads the inputs once without keeping them; stops at the first request that arrives before
+/// its predecessor.
+[[nodiscard]] inline input_scan scan_inputs(const replay_inputs& inputs, const replay_options& options) {
+  struct out_of_order {};
+  input_scan scan;
+  if (!options.stream || !inputs.rereadable()) return scan;
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  try {
+    inputs.for_each(options, replay_progress::stage::checking, [&](request&& r) {
+      if (scan.latest && r.received_at < *scan.latest) throw out_of_order{};
+      scan.latest = r.received_at;
+      ++scan.requests;
+      scan.cancelled.add(r);
+    });
+  } catch (const out_of_order&) {
+    return input_scan{};
+  }
+  scan.in_arrival_order = true;
+#endif
+  return scan;
+}
+
+/// Replays inputs that `scan` found in arrival order into `apply`, reading them a second time.
+template <class Apply>
+void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const replay_options& options,
+                   Apply&& apply) {
+  const auto changed = [&] {
+    METERKIT_THROW(input_error(inputs.names.front(), {},
+                               "the inputs changed while they were read; replay files that stay put"));
+  };
+  std::uint64_t seen = 0;
+  std::optional<timestamp> previous;
+  inputs.for_each(options, replay_progress::stage::replaying, [&](request&& r) {
+    if (++seen > scan.requests || (previous && r.received_at < *previous)) changed();
+    previous = r.received_at;
+    apply(r);
+  });
+  if (seen != scan.requests) changed();
+}
+
+/// Every request of the inputs, in the order given.
+[[nodiscard]] inline std::vector<request> read_inputs(const replay_inputs& inputs,
+                                                      const replay_options& options) {
+  std::vector<request> requests;
+  std::uint64_t estimate = 0;
+  for (std::size_t i = 0; i < inputs.paths.size(); ++i) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(inputs.paths[i], ec);
+    // Room for the requests of files this size (a bulk CSV row is about 50 bytes), so that a big
+    // input is not copied again and again while the vector grows.
+    if (!ec) estimate += size / (inputs.formats[i] == usage_format::bulk_csv ? 48 : 96);
+  }
+  requests.reserve(static_cast<std::size_t>(estimate));
+  inputs.for_each(options, replay_progress::stage::reading,
+                  [&](request&& r) { requests.push_back(std::move(r)); });
+  return requests;
+}
+
+/// Progress of a replay from memory, as `simulation_options`.
+[[nodiscard]] inline simulation_options replay_progress_of(const replay_options& options) {
+  simulation_options out;
+  if (options.progress) {
+    out.progress = [&options](std::size_t done, std::size_t total) {
+      options.progress(replay_progress{replay_progress::stage::replaying, {}, 0, 0, done, total});
+    };
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// Replays the usage files `paths` (formats by extension, read in the order given) against `p`
+/// and returns the invoices as of `options.until` (default: the latest arrival, D21); see the
+/// file comment. Throws `input_error` for an input that cannot be used (file, line, column),
+/// `configuration_error` (field `until`) when there are no operations and no `until`, and what
+/// the simulator throws.
+[[nodiscard]] inline simulation_result replay_files(const plan& p, const std::vector<std::string>& paths,
+                                                    const replay_options& options = {}) {
+  const detail::replay_inputs inputs(paths, options);
+  const detail::input_scan scan = detail::scan_inputs(inputs, options);
+  if (!scan.in_arrival_order) {
+    return simulate(p, detail::read_inputs(inputs, options), options.until,
+                    detail::replay_progress_of(options));
+  }
+  const std::optional<timestamp> as_of = options.until ? options.until : scan.latest;
+  if (!as_of) {
+    METERKIT_THROW(configuration_error(
+        "until",
+        "there are no operations to replay, so there is no latest arrival to bill as of; give a time (D21)"));
+  }
+  simulator_history history;
+  history.bounded = true;
+  history.cancelled_later = std::cref(scan.cancelled);
+  invoice_simulator sim(p, std::move(history));
+  detail::stream_inputs(inputs, scan, options, [&](const request& r) {
+    if (r.received_at > *as_of) {
+      sim.count_pending(r);  // D21
+    } else {
+      sim.apply(r);
+    }
+  });
+  return sim.result(*as_of);
+}
+
+/// Replays the usage files `paths` against `p` (every request, D26: as of the latest arrival) and
+/// summarizes meter `meter_id` for `customer` over `bounds`, grouped by hour, day or not at all.
+/// Throws `input_error` for an unusable input and `configuration_error` for an unknown meter,
+/// `start >= end` or bounds that M13 refuses.
+[[nodiscard]] inline std::vector<event_summary> summarize_files(
+    const plan& p, const std::vector<std::string>& paths, std::string_view meter_id,
+    std::string_view customer, period bounds, window_kind grouping, const replay_options& options = {}) {
+  const detail::replay_inputs inputs(paths, options);
+  const detail::input_scan scan = detail::scan_inputs(inputs, options);
+  if (!scan.in_arrival_order) {
+    return summarize(p, detail::read_inputs(inputs, options), meter_id, customer, bounds, grouping,
+                     detail::replay_progress_of(options));
+  }
+  if (!(bounds.start < bounds.end))
+    METERKIT_THROW(configuration_error("start", "the start must be before the end (D26)"));
+  invoice_simulator sim(p);
+  detail::stream_inputs(inputs, scan, options, [&](const request& r) { sim.apply(r); });
+  return sim.summaries(meter_id, customer, bounds, grouping, scan.latest.value_or(bounds.start));
+}
+
+}  // namespace meterkit
+// ---- end meterkit/stripe/replay.hpp ----
 
 // the wire adapter: talking to Stripe
 // ---- begin meterkit/stripe/wire/api_error.hpp ----
@@ -2697,18 +2939,19 @@ constexpr bool check_transport() {
 /// back into request-log lines (CONTRACT.md "Request log") so that any traffic can be replayed
 /// through the simulator.
 ///
+// clang-format off
 /// | endpoint | method | body |
 /// | --- | --- | --- |
-/// | `/v1/billing/meter_events` | POST | form: `event_name`, `payload[k]`, `identifier`, `timestamp` (unix s)
-/// | | `/v1/billing/meter_event_adjustments` | POST | form: `event_name`, `type=cancel`, `cancel[identifier]`
-/// | | `/v1/subscription_items/{id}/usage_records` | POST | form: `quantity`, `timestamp`, `action` | |
-/// `/v1/billing/meters/{id}/event_summaries` | GET | query: `customer`, `start_time`, `end_time`,
-/// `value_grouping_window`, paging | | `/v1/subscription_items/{id}/usage_record_summaries` | GET | query:
-/// paging | | `/v2/billing/meter_event_session` | POST | JSON `{}`; answers an `authentication_token` valid
-/// 15 min | | `/v2/billing/meter_events` | POST | JSON, `timestamp` in RFC 3339 | |
-/// `/v2/billing/meter_event_adjustments` | POST | JSON `{event_name, type, cancel: {identifier}}` | |
-/// `/v2/billing/meter_event_stream` | POST | JSON `{events: [...]}` (at most 100), on the meter-events host,
-/// authenticated by the session token |
+/// | `/v1/billing/meter_events` | POST | form: `event_name`, `payload[k]`, `identifier`, `timestamp` (unix s) |
+/// | `/v1/billing/meter_event_adjustments` | POST | form: `event_name`, `type=cancel`, `cancel[identifier]` |
+/// | `/v1/subscription_items/{id}/usage_records` | POST | form: `quantity`, `timestamp`, `action` |
+/// | `/v1/billing/meters/{id}/event_summaries` | GET | query: `customer`, `start_time`, `end_time`, `value_grouping_window`, paging |
+/// | `/v1/subscription_items/{id}/usage_record_summaries` | GET | query: paging |
+/// | `/v2/billing/meter_event_session` | POST | JSON `{}`; answers an `authentication_token` valid 15 min |
+/// | `/v2/billing/meter_events` | POST | JSON, `timestamp` in RFC 3339 |
+/// | `/v2/billing/meter_event_adjustments` | POST | JSON `{event_name, type, cancel: {identifier}}` |
+/// | `/v2/billing/meter_event_stream` | POST | JSON `{events: [...]}` (at most 100), on the meter-events host, authenticated by the session token |
+// clang-format on
 ///
 /// Headers: `Authorization: Bearer <key>`, `Stripe-Version`, `Content-Type`
 /// (`application/x-www-form-urlencoded` for v1 POSTs, `application/json` for v2), `Idempotency-Key`
@@ -4299,16 +4542,17 @@ class meter_event_stream {
 /// The caller feeds it every operation its local meters accepted (or lets it read a `meter`), and
 /// calls `flush(now, ...)` at least at every `next_due()`. The reporter turns the operations into:
 ///
+// clang-format off
 /// | local truth | sent to Stripe |
 /// | --- | --- |
-/// | raw `sum` meter | one event per (customer, flush cell) and flush tick: the sum of what arrived, negative
-/// for cancellations (M12) | | raw `count` meter | one event per local event (count cannot be batched),
-/// cancellations as adjustments (M10) | | raw `last` meter | per (customer, billing segment) and tick only
-/// the event with the greatest (timestamp, arrival) (M9) | | pre-aggregated (`hour`/`day`) meter | per
-/// (customer, window) and tick the latest-arrived event: the cumulative window value (M8) | | legacy `sum`
-/// item | one `increment` usage record per (item, period) and tick (L2, L3) | | legacy `last_during_period` /
-/// `last_ever` | one `set` per (item, period) and tick, at the latest timestamp (L3) | | legacy `max` item |
-/// one `set` per (item, timestamp) and tick (L3) |
+/// | raw `sum` meter | one event per (customer, flush cell) and flush tick: the sum of what arrived, negative for cancellations (M12) |
+/// | raw `count` meter | one event per local event (count cannot be batched), cancellations as adjustments (M10) |
+/// | raw `last` meter | per (customer, billing segment) and tick only the event with the greatest (timestamp, arrival) (M9) |
+/// | pre-aggregated (`hour`/`day`) meter | per (customer, window) and tick the latest-arrived event: the cumulative window value (M8) |
+/// | legacy `sum` item | one `increment` usage record per (item, period) and tick (L2, L3) |
+/// | legacy `last_during_period` / `last_ever` | one `set` per (item, period) and tick, at the latest timestamp (L3) |
+/// | legacy `max` item | one `set` per (item, timestamp) and tick (L3) |
+// clang-format on
 ///
 /// Meter events go on the v2 stream, up to 100 per request, so events of many customers share a
 /// call (W1); `events_api::v1` sends one `/v1/billing/meter_events` call each instead.
@@ -4520,23 +4764,19 @@ class usage_reporter {
     if (options_.finalization_margin < seconds{0}) {
       METERKIT_THROW(configuration_error("finalization_margin", "must not be negative"));
     }
-    validate(p);
+    const compiled_plan compiled(p);  // validates
     for (const auto& m : p.meters) meters_.emplace(m.id, m);
-    std::unordered_map<std::string, const price*> prices;
-    for (const auto& pr : p.prices) prices.emplace(pr.id, &pr);
     const seconds meter_offset = p.settings.invoice_finalization_delay - options_.finalization_margin;
-    for (const auto& sub : p.subscriptions) {
-      const price* first = prices.at(sub.items.front().price);
-      billing_schedule<> schedule(sub.start_date, sub.billing_cycle_anchor, sub.trial_end,
-                                  first->recurring.interval);
-      customers_[sub.customer].push_back({schedule, meter_offset});
-      for (const auto& item : sub.items) {
-        const price& pr = *prices.at(item.price);
-        if (pr.recurring.usage_type != usage_type::metered || pr.recurring.meter) continue;
-        const auto mode = pr.recurring.aggregate_usage ? *parse_aggregate_usage(*pr.recurring.aggregate_usage)
-                                                       : aggregate_usage::sum;
-        items_.emplace(item.id, legacy_item{{schedule, -options_.finalization_margin}, mode});
-      }
+    for (std::size_t s = 0; s < compiled.subscriptions().size(); ++s) {
+      const auto& schedule = compiled.subscriptions()[s].schedule;
+      customers_[compiled.subscription_at(s).customer].push_back({schedule, meter_offset});
+    }
+    for (std::size_t i = 0; i < compiled.items().size(); ++i) {
+      const compiled_item& it = compiled.items()[i];
+      if (it.billing != item_billing::usage_records) continue;
+      items_.emplace(compiled.item_at(i).id, legacy_item{{compiled.subscriptions()[it.subscription].schedule,
+                                                          -options_.finalization_margin},
+                                                         it.mode});
     }
   }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include <meterkit/billing/replay.hpp>
 #include <meterkit/billing/simulator.hpp>
 #include <meterkit/stripe/input_error.hpp>
 #include <meterkit/stripe/plan_json.hpp>

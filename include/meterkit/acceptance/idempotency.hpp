@@ -19,13 +19,19 @@
 /// (SPEC: arrival order is `(received_at, position)`): arrival times must not decrease.
 ///
 /// Usage, one request:
+// clang-format off
 /// \code
 ///   auto answer = store.check(key, fingerprint, received_at);
-///   if (answer.is_new()) { auto first = apply(request); store.remember(key, fingerprint, received_at,
-///   first); } else if (answer.counts_as_replayed()) { report(*answer.stored_outcome()); }   // count as
-///   replayed else { reject(answer.error()); }                                               //
-///   idempotency_error
+///   if (answer.is_new()) {
+///     auto first = apply(request);
+///     store.remember(key, fingerprint, received_at, first);
+///   } else if (answer.counts_as_replayed()) {
+///     report(*answer.stored_outcome());  // count as replayed
+///   } else {
+///     reject(answer.error());            // idempotency_error
+///   }
 /// \endcode
+// clang-format on
 /// or in one call: `store.run(key, fingerprint, received_at, [&] { return apply(request); })`.
 ///
 /// `save` / `load` write and read back the exact contents (keys in order of first use, with their

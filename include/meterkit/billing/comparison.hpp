@@ -18,10 +18,11 @@
 #include <variant>
 #include <vector>
 
+#include <meterkit/billing/compiled_plan.hpp>
 #include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/plan.hpp>
+#include <meterkit/billing/replay.hpp>
 #include <meterkit/billing/request.hpp>
-#include <meterkit/billing/simulator.hpp>
 #include <meterkit/core/checked.hpp>
 #include <meterkit/legacy/meter_migration.hpp>
 
@@ -153,38 +154,37 @@ struct legacy_migration {
 };
 
 [[nodiscard]] inline legacy_migration migrate_legacy_plan(const plan& legacy) {
-  validate(legacy);
+  const compiled_plan compiled(legacy);  // validates
   legacy_migration out{legacy, {}};
   plan& p = out.migrated;
-  for (auto& sub : p.subscriptions) {
-    for (auto& item : sub.items) {
-      const auto found =
-          std::find_if(p.prices.begin(), p.prices.end(), [&](const price& x) { return x.id == item.price; });
-      const price original = *found;
-      if (original.recurring.usage_type != usage_type::metered || original.recurring.meter) continue;
-      const auto mode = original.recurring.aggregate_usage
-                            ? *parse_aggregate_usage(*original.recurring.aggregate_usage)
-                            : aggregate_usage::sum;
-      const auto& equivalent = meter_equivalent_of(mode);
-      item_migration m{item.id, mode, std::nullopt, {}, sub.customer, equivalent.differences};
-      if (equivalent.formula) {
-        meter_definition def;
-        def.id = "mtr_migrated_" + item.id;
-        def.event_name = "migrated_" + item.id;
-        def.display_name = "Migrated from usage records of " + item.id;
-        def.formula = *equivalent.formula;
-        price moved = original;
-        moved.id = original.id + "__meter_" + item.id;
-        moved.recurring.meter = def.id;
-        moved.recurring.aggregate_usage.reset();
-        m.meter_id = def.id;
-        m.event_name = def.event_name;
-        item.price = moved.id;
-        p.meters.push_back(std::move(def));
-        p.prices.push_back(std::move(moved));
-      }
-      out.items.push_back(std::move(m));
+  for (std::size_t i = 0; i < compiled.items().size(); ++i) {
+    const compiled_item& it = compiled.items()[i];
+    if (it.billing != item_billing::usage_records) continue;
+    subscription_item& item = p.subscriptions[it.subscription].items[it.position];
+    const auto& equivalent = meter_equivalent_of(it.mode);
+    item_migration m{item.id,
+                     it.mode,
+                     std::nullopt,
+                     {},
+                     compiled.subscription_at(it.subscription).customer,
+                     equivalent.differences};
+    if (equivalent.formula) {
+      meter_definition def;
+      def.id = "mtr_migrated_" + item.id;
+      def.event_name = "migrated_" + item.id;
+      def.display_name = "Migrated from usage records of " + item.id;
+      def.formula = *equivalent.formula;
+      price moved = compiled.price_of(i);
+      moved.id = moved.id + "__meter_" + item.id;
+      moved.recurring.meter = def.id;
+      moved.recurring.aggregate_usage.reset();
+      m.meter_id = def.id;
+      m.event_name = def.event_name;
+      item.price = moved.id;
+      p.meters.push_back(std::move(def));
+      p.prices.push_back(std::move(moved));
     }
+    out.items.push_back(std::move(m));
   }
   validate(p);
   return out;

@@ -106,14 +106,8 @@ inline void validate(const plan& p) {
     }
     validate(pr, field);
     if (pr.recurring.usage_type == usage_type::metered) {
-      if (pr.recurring.meter) {
-        if (!meter_ids.contains(*pr.recurring.meter)) {
-          plan_error(field + ".recurring.meter", "no meter has the id \"" + *pr.recurring.meter + "\"");
-        }
-      } else if (pr.recurring.aggregate_usage && !parse_aggregate_usage(*pr.recurring.aggregate_usage)) {
-        plan_error(
-            field + ".recurring.aggregate_usage",
-            "\"" + *pr.recurring.aggregate_usage + "\" is not sum, last_during_period, last_ever or max");
+      if (pr.recurring.meter && !meter_ids.contains(*pr.recurring.meter)) {
+        plan_error(field + ".recurring.meter", "no meter has the id \"" + *pr.recurring.meter + "\"");
       }
     }
   }

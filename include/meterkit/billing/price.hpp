@@ -38,6 +38,7 @@
 #include <meterkit/core/decimal.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/rounding.hpp>
+#include <meterkit/legacy/aggregate_usage.hpp>
 
 namespace meterkit {
 
@@ -81,10 +82,6 @@ enum class usage_type { licensed, metered };
   if (text == "metered") return usage_type::metered;
   return std::nullopt;
 }
-
-/// The legacy `recurring.aggregate_usage` spellings a metered price without a meter may name.
-inline constexpr std::array<std::string_view, 4> aggregate_usage_values{"sum", "last_during_period",
-                                                                        "last_ever", "max"};
 
 // ---------------------------------------------------------------------------------------------
 // Pricing schemes: policy types.
@@ -175,7 +172,8 @@ struct recurring {
   billing_interval interval{};  ///< `interval` and `interval_count` (D9: count defaults to 1)
   meterkit::usage_type usage_type = meterkit::usage_type::licensed;
   std::optional<std::string> meter;  ///< the meter a metered price bills (wins over aggregate_usage, D9)
-  std::optional<std::string> aggregate_usage;  ///< legacy: sum | last_during_period | last_ever | max
+  /// Legacy (no `meter`): how usage records aggregate, L3; absent: `sum`.
+  std::optional<meterkit::aggregate_usage> aggregate_usage;
 
   friend bool operator==(const recurring&, const recurring&) = default;
 };
@@ -273,8 +271,7 @@ inline void validate_tiers(std::span<const price_tier> tiers, std::string_view p
 /// - tiered: `tiers_mode` given; `tiers` non-empty; no `transform_quantity` (D11); each tier:
 ///   `up_to` >= 0 and strictly increasing, only the last tier and it `inf` (D8), amounts >= 0.
 /// - per_unit: no `tiers`; a `unit_amount` (D8), >= 0; `transform_quantity.divide_by` >= 1 (D11).
-/// - `recurring.interval_count` within D9's limits; `recurring.aggregate_usage`, when given, is
-///   one of `aggregate_usage_values`.
+/// - `recurring.interval_count` within D9's limits.
 /// A per_unit price's `tiers_mode` and a tiered price's `unit_amount` are ignored.
 inline void validate(const price& p, std::string_view field_prefix) {
   const std::string_view prefix = field_prefix;
@@ -303,15 +300,6 @@ inline void validate(const price& p, std::string_view field_prefix) {
                    "must be between 1 and " + std::to_string(max_interval_count(interval.unit)) +
                        " for interval " + std::string(to_string(interval.unit)) + ", got " +
                        std::to_string(interval.count));
-  }
-  if (const auto& aggregate = p.recurring.aggregate_usage) {
-    bool known = false;
-    for (auto v : aggregate_usage_values) known = known || *aggregate == v;
-    if (!known) {
-      detail::refuse(
-          prefix, "recurring.aggregate_usage",
-          "unknown value \"" + *aggregate + "\" (expected sum, last_during_period, last_ever or max)");
-    }
   }
 }
 

@@ -223,7 +223,8 @@ template <class Parse>
     p.recurring.usage_type = *u;
   }
   p.recurring.meter = json_string_member(*rec, "meter", at);
-  p.recurring.aggregate_usage = json_string_member(*rec, "aggregate_usage", at);
+  p.recurring.aggregate_usage = detail::json_enum_member(*rec, "aggregate_usage", at, parse_aggregate_usage,
+                                                         "sum, last_during_period, last_ever or max");
   return p;
 }
 

@@ -22,11 +22,11 @@ mk::price per_unit(std::string id, std::int64_t amount) {
 mk::plan legacy_plan() {
   mk::plan p;
   auto sum_price = per_unit("price_sum", 2);
-  sum_price.recurring.aggregate_usage = "sum";
+  sum_price.recurring.aggregate_usage = mk::aggregate_usage::sum;
   auto last_price = per_unit("price_last", 10);
-  last_price.recurring.aggregate_usage = "last_during_period";
+  last_price.recurring.aggregate_usage = mk::aggregate_usage::last_during_period;
   auto max_price = per_unit("price_max", 100);
-  max_price.recurring.aggregate_usage = "max";
+  max_price.recurring.aggregate_usage = mk::aggregate_usage::max;
   p.prices = {sum_price, last_price, max_price};
   mk::subscription s;
   s.id = "sub_1";

@@ -5,6 +5,7 @@
 // each limit, and a million customers. Every case must end in a number that is right or in a
 // specific, documented error; the suite runs under -fsanitize=undefined, so a signed overflow
 // anywhere on the way fails it too.
+#include <meterkit/billing/replay.hpp>
 #include <meterkit/billing/simulator.hpp>
 
 #include <boost/test/unit_test.hpp>

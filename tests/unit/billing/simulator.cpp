@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <meterkit/billing/replay.hpp>
 #include <meterkit/billing/simulator.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -45,7 +46,7 @@ mk::price legacy_price(std::string id, std::string aggregate_usage, std::int64_t
   mk::price p(std::move(id), mk::currency("usd"));
   p.unit_amount = mk::decimal::from_integer(unit_amount);
   p.recurring.usage_type = mk::usage_type::metered;
-  p.recurring.aggregate_usage = std::move(aggregate_usage);
+  p.recurring.aggregate_usage = *mk::parse_aggregate_usage(aggregate_usage);
   return p;
 }
 

@@ -48,7 +48,7 @@ mk::price legacy(std::string id, std::string aggregate_usage, std::int64_t unit_
                  mk::interval_unit unit = mk::interval_unit::month) {
   auto p = price(std::move(id), unit_amount, unit);
   p.recurring.usage_type = mk::usage_type::metered;
-  p.recurring.aggregate_usage = std::move(aggregate_usage);
+  p.recurring.aggregate_usage = *mk::parse_aggregate_usage(aggregate_usage);
   return p;
 }
 

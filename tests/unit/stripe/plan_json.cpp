@@ -187,6 +187,8 @@ BOOST_AUTO_TEST_CASE(D6_wrong_types_and_unknown_words_are_refused_at_the_value) 
       {R"("interval": "month")", R"("interval": "fortnight")", "\"fortnight\"", "recurring.interval"},
       {R"("interval_count": 1)", R"("interval_count": 0)", "0,", "recurring.interval_count"},
       {R"("usage_type": "metered")", R"("usage_type": "tiered")", "\"tiered\"", "recurring.usage_type"},
+      {R"("meter": "mtr_api"}}])", R"("aggregate_usage": "average"}}])", "\"average\"",
+       "prices[0].recurring.aggregate_usage: unknown value \"average\"; expected sum, last_during_period"},
       {R"("start_date": 1735689600)", R"("start_date": "soon")", "\"soon\"", "subscriptions[0].start_date"},
       {R"("trial_end": null)", R"("trial_end": -1)", "-1", "subscriptions[0].trial_end"},
       {R"("items": [)", R"("items": 5, "x": [)", "5,", "subscriptions[0].items: expected subscription items"},

@@ -49,7 +49,7 @@ price metered(std::string id, std::optional<std::string> meter_id, std::optional
   p.unit_amount = decimal::from_integer(unit);
   p.recurring.usage_type = usage_type::metered;
   p.recurring.meter = std::move(meter_id);
-  p.recurring.aggregate_usage = std::move(aggregate);
+  if (aggregate) p.recurring.aggregate_usage = *parse_aggregate_usage(*aggregate);
   p.recurring.interval = interval;
   return p;
 }

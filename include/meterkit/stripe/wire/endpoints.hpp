@@ -6,18 +6,19 @@
 /// back into request-log lines (CONTRACT.md "Request log") so that any traffic can be replayed
 /// through the simulator.
 ///
+// clang-format off
 /// | endpoint | method | body |
 /// | --- | --- | --- |
-/// | `/v1/billing/meter_events` | POST | form: `event_name`, `payload[k]`, `identifier`, `timestamp` (unix s)
-/// | | `/v1/billing/meter_event_adjustments` | POST | form: `event_name`, `type=cancel`, `cancel[identifier]`
-/// | | `/v1/subscription_items/{id}/usage_records` | POST | form: `quantity`, `timestamp`, `action` | |
-/// `/v1/billing/meters/{id}/event_summaries` | GET | query: `customer`, `start_time`, `end_time`,
-/// `value_grouping_window`, paging | | `/v1/subscription_items/{id}/usage_record_summaries` | GET | query:
-/// paging | | `/v2/billing/meter_event_session` | POST | JSON `{}`; answers an `authentication_token` valid
-/// 15 min | | `/v2/billing/meter_events` | POST | JSON, `timestamp` in RFC 3339 | |
-/// `/v2/billing/meter_event_adjustments` | POST | JSON `{event_name, type, cancel: {identifier}}` | |
-/// `/v2/billing/meter_event_stream` | POST | JSON `{events: [...]}` (at most 100), on the meter-events host,
-/// authenticated by the session token |
+/// | `/v1/billing/meter_events` | POST | form: `event_name`, `payload[k]`, `identifier`, `timestamp` (unix s) |
+/// | `/v1/billing/meter_event_adjustments` | POST | form: `event_name`, `type=cancel`, `cancel[identifier]` |
+/// | `/v1/subscription_items/{id}/usage_records` | POST | form: `quantity`, `timestamp`, `action` |
+/// | `/v1/billing/meters/{id}/event_summaries` | GET | query: `customer`, `start_time`, `end_time`, `value_grouping_window`, paging |
+/// | `/v1/subscription_items/{id}/usage_record_summaries` | GET | query: paging |
+/// | `/v2/billing/meter_event_session` | POST | JSON `{}`; answers an `authentication_token` valid 15 min |
+/// | `/v2/billing/meter_events` | POST | JSON, `timestamp` in RFC 3339 |
+/// | `/v2/billing/meter_event_adjustments` | POST | JSON `{event_name, type, cancel: {identifier}}` |
+/// | `/v2/billing/meter_event_stream` | POST | JSON `{events: [...]}` (at most 100), on the meter-events host, authenticated by the session token |
+// clang-format on
 ///
 /// Headers: `Authorization: Bearer <key>`, `Stripe-Version`, `Content-Type`
 /// (`application/x-www-form-urlencoded` for v1 POSTs, `application/json` for v2), `Idempotency-Key`

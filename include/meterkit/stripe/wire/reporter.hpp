@@ -7,16 +7,17 @@
 /// The caller feeds it every operation its local meters accepted (or lets it read a `meter`), and
 /// calls `flush(now, ...)` at least at every `next_due()`. The reporter turns the operations into:
 ///
+// clang-format off
 /// | local truth | sent to Stripe |
 /// | --- | --- |
-/// | raw `sum` meter | one event per (customer, flush cell) and flush tick: the sum of what arrived, negative
-/// for cancellations (M12) | | raw `count` meter | one event per local event (count cannot be batched),
-/// cancellations as adjustments (M10) | | raw `last` meter | per (customer, billing segment) and tick only
-/// the event with the greatest (timestamp, arrival) (M9) | | pre-aggregated (`hour`/`day`) meter | per
-/// (customer, window) and tick the latest-arrived event: the cumulative window value (M8) | | legacy `sum`
-/// item | one `increment` usage record per (item, period) and tick (L2, L3) | | legacy `last_during_period` /
-/// `last_ever` | one `set` per (item, period) and tick, at the latest timestamp (L3) | | legacy `max` item |
-/// one `set` per (item, timestamp) and tick (L3) |
+/// | raw `sum` meter | one event per (customer, flush cell) and flush tick: the sum of what arrived, negative for cancellations (M12) |
+/// | raw `count` meter | one event per local event (count cannot be batched), cancellations as adjustments (M10) |
+/// | raw `last` meter | per (customer, billing segment) and tick only the event with the greatest (timestamp, arrival) (M9) |
+/// | pre-aggregated (`hour`/`day`) meter | per (customer, window) and tick the latest-arrived event: the cumulative window value (M8) |
+/// | legacy `sum` item | one `increment` usage record per (item, period) and tick (L2, L3) |
+/// | legacy `last_during_period` / `last_ever` | one `set` per (item, period) and tick, at the latest timestamp (L3) |
+/// | legacy `max` item | one `set` per (item, timestamp) and tick (L3) |
+// clang-format on
 ///
 /// Meter events go on the v2 stream, up to 100 per request, so events of many customers share a
 /// call (W1); `events_api::v1` sends one `/v1/billing/meter_events` call each instead.
@@ -231,23 +232,19 @@ class usage_reporter {
     if (options_.finalization_margin < seconds{0}) {
       METERKIT_THROW(configuration_error("finalization_margin", "must not be negative"));
     }
-    validate(p);
+    const compiled_plan compiled(p);  // validates
     for (const auto& m : p.meters) meters_.emplace(m.id, m);
-    std::unordered_map<std::string, const price*> prices;
-    for (const auto& pr : p.prices) prices.emplace(pr.id, &pr);
     const seconds meter_offset = p.settings.invoice_finalization_delay - options_.finalization_margin;
-    for (const auto& sub : p.subscriptions) {
-      const price* first = prices.at(sub.items.front().price);
-      billing_schedule<> schedule(sub.start_date, sub.billing_cycle_anchor, sub.trial_end,
-                                  first->recurring.interval);
-      customers_[sub.customer].push_back({schedule, meter_offset});
-      for (const auto& item : sub.items) {
-        const price& pr = *prices.at(item.price);
-        if (pr.recurring.usage_type != usage_type::metered || pr.recurring.meter) continue;
-        const auto mode = pr.recurring.aggregate_usage ? *parse_aggregate_usage(*pr.recurring.aggregate_usage)
-                                                       : aggregate_usage::sum;
-        items_.emplace(item.id, legacy_item{{schedule, -options_.finalization_margin}, mode});
-      }
+    for (std::size_t s = 0; s < compiled.subscriptions().size(); ++s) {
+      const auto& schedule = compiled.subscriptions()[s].schedule;
+      customers_[compiled.subscription_at(s).customer].push_back({schedule, meter_offset});
+    }
+    for (std::size_t i = 0; i < compiled.items().size(); ++i) {
+      const compiled_item& it = compiled.items()[i];
+      if (it.billing != item_billing::usage_records) continue;
+      items_.emplace(compiled.item_at(i).id, legacy_item{{compiled.subscriptions()[it.subscription].schedule,
+                                                          -options_.finalization_margin},
+                                                         it.mode});
     }
   }
 

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// How much of the past the invoice simulator keeps (rules M5, M10, M11, D15, D18; docs/rules.md).
+///
+/// Bounded history (`simulator_history::bounded`): for long streams, the simulator fixes each
+/// metered quantity of a finalized invoice once the stream has passed its `finalized_at` (nothing
+/// that arrives later can change it, M11), and then forgets the accepted events that can no longer
+/// matter: outside every period still open for their meter and customer, and past the
+/// cancellation window (M10) unless `cancelled_later` says a later cancellation names them.
+/// Identifiers are remembered for deduplication by their own bounded store (M5). Memory then
+/// follows the events of the open periods, not the length of the stream. Invoices are the same as
+/// with the full history; what is given up: results need `until` at or after the last arrival
+/// applied, summaries cover the kept events only, and without `cancelled_later` a cancellation
+/// naming an event forgotten after its window is answered `meter_event_adjustment_not_found`
+/// instead of `..._too_late` or `..._already_cancelled`.
+///
+/// `history_keeper` is that bookkeeping: which period of each subscription is the earliest still
+/// open, the quantities fixed so far, and when to forget. It holds no reference to the plan or the
+/// ledger; the simulator passes them in.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <meterkit/acceptance/cancellation_window.hpp>
+#include <meterkit/billing/compiled_plan.hpp>
+#include <meterkit/billing/request.hpp>
+#include <meterkit/billing/snapshot.hpp>
+#include <meterkit/detail/binary_io.hpp>
+#include <meterkit/detail/string_hash.hpp>
+#include <meterkit/meter/meter_ledger.hpp>
+
+namespace meterkit {
+
+/// How much of the past an `invoice_simulator` keeps (see the file comment).
+struct simulator_history {
+  /// false (the default): every accepted event is kept, for results and summaries as of any time.
+  bool bounded = false;
+  /// With `bounded`: whether a cancellation arriving later names `(event_name, identifier)`; such
+  /// events are kept past their cancellation window, so that it is answered exactly. A caller that
+  /// can read its input twice (`replay_files`) collects these first.
+  std::function<bool(std::string_view event_name, std::string_view identifier)> cancelled_later;
+  /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
+  /// whenever the log has doubled since (amortized constant work per event).
+  std::size_t forget_from = std::size_t{1} << 16;
+};
+
+/// The events that the cancellations of a stream name, `(event_name, cancel.identifier)`, for
+/// `simulator_history::cancelled_later`: a caller that can read its input twice adds every request
+/// on a first read, then hands the set to the simulator, either by reference (`std::cref(targets)`,
+/// which must then outlive the simulator) or as a copy.
+class cancellation_targets {
+ public:
+  /// Adds the target of every cancellation (`meter_event_adjustment_request` with a
+  /// `cancel_identifier`) in `r`.
+  void add(const request& r) {
+    for (const auto& op : r.operations) {
+      if (const auto* a = std::get_if<meter_event_adjustment_request>(&op); a && a->cancel_identifier)
+        add(a->event_name, *a->cancel_identifier);
+    }
+  }
+  void add(std::string_view event_name, std::string_view identifier) {
+    auto it = by_event_name_.find(event_name);
+    if (it == by_event_name_.end()) it = by_event_name_.emplace(std::string(event_name), identifiers{}).first;
+    if (it->second.find(identifier) == it->second.end()) it->second.emplace(identifier);
+  }
+  /// Whether a cancellation added names `identifier` of `event_name`.
+  [[nodiscard]] bool contains(std::string_view event_name, std::string_view identifier) const {
+    const auto it = by_event_name_.find(event_name);
+    return it != by_event_name_.end() && it->second.find(identifier) != it->second.end();
+  }
+  /// `contains`, so that the set is itself a `cancelled_later` predicate.
+  [[nodiscard]] bool operator()(std::string_view event_name, std::string_view identifier) const {
+    return contains(event_name, identifier);
+  }
+  /// How many distinct targets were added.
+  [[nodiscard]] std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (const auto& [name, ids] : by_event_name_) n += ids.size();
+    return n;
+  }
+
+ private:
+  using identifiers = std::unordered_set<std::string, detail::string_hash, detail::string_equal>;
+  std::unordered_map<std::string, identifiers, detail::string_hash, detail::string_equal> by_event_name_;
+};
+
+/// The bookkeeping of a bounded history (see the file comment).
+class history_keeper {
+ public:
+  history_keeper(const compiled_plan& cp, simulator_history options) : options_(std::move(options)) {
+    for (const auto& cs : cp.subscriptions()) unfrozen_.emplace_back(cs.schedule.first_period());
+    next_freeze_ = earliest_open_finalization(cp);
+    compact_at_ = std::max<std::size_t>(1, options_.forget_from);
+  }
+
+  [[nodiscard]] bool bounded() const noexcept { return options_.bounded; }
+
+  /// The quantity of item `item` for the period starting at `start`, when the stream has passed
+  /// its finalization; it is the quantity as of `finalized_at`, the only `as_of` a finalized
+  /// invoice asks for.
+  [[nodiscard]] std::optional<std::int64_t> fixed_quantity(std::size_t item, timestamp start) const {
+    const auto found = frozen_.find({item, to_unix(start)});
+    if (found == frozen_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  /// Before a request that arrives at `now` is applied: fixes the metered quantities of every
+  /// period finalized before `now` (D18: an arrival at `finalized_at` still counts) with
+  /// `quantity(item, period, as_of)`, then, when the event log has doubled since the last time,
+  /// forgets the events of `ledger` that can no longer matter.
+  template <class Quantity>
+  void before_arrival(const compiled_plan& cp, meter_ledger& ledger, timestamp now,
+                      const Quantity& quantity) {
+    if (now > next_freeze_) {
+      for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
+        const auto& cs = cp.subscriptions()[s];
+        auto& open = unfrozen_[s];
+        while (open && cp.finalized_at(open->end) < now) {
+          const timestamp finalized_at = cp.finalized_at(open->end);
+          for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+            if (cp.items()[item].billing == item_billing::licensed) continue;
+            frozen_[{item, to_unix(open->start)}] = quantity(item, *open, finalized_at);
+          }
+          open = cs.schedule.period_containing(open->end);
+        }
+      }
+      next_freeze_ = earliest_open_finalization(cp);
+    }
+    if (ledger.events().size() < compact_at_) return;
+    forget(cp, ledger, now);
+    compact_at_ = std::max(std::max<std::size_t>(1, options_.forget_from), 2 * ledger.events().size());
+  }
+
+  void save(detail::binary_writer& out) const {
+    out.boolean(options_.bounded);
+    out.size(unfrozen_.size());
+    for (const auto& p : unfrozen_) {
+      out.boolean(p.has_value());
+      if (p) detail::save_period(out, *p);
+    }
+    out.size(frozen_.size());
+    for (const auto& [key, quantity] : frozen_) {
+      out.size(key.first);
+      out.i64(key.second);
+      out.i64(quantity);
+    }
+    out.size(compact_at_);
+  }
+
+  void load(const compiled_plan& cp, detail::binary_reader& in) {
+    in.require(in.boolean() == options_.bounded, "saved with another history setting (bounded or not)");
+    in.require(in.count(1) == unfrozen_.size(), "the subscriptions do not match the plan");
+    for (auto& p : unfrozen_) {
+      p.reset();
+      if (in.boolean()) p = detail::load_period(in);
+    }
+    frozen_.clear();
+    for (std::size_t n = in.count(24); n > 0; --n) {
+      const std::size_t item = in.index(cp.items().size());
+      const std::int64_t start = in.i64();
+      frozen_[{item, start}] = in.i64();
+    }
+    compact_at_ = static_cast<std::size_t>(in.u64());
+    next_freeze_ = earliest_open_finalization(cp);
+  }
+
+ private:
+  /// The earliest `finalized_at` of a period not yet fixed, over all subscriptions.
+  [[nodiscard]] timestamp earliest_open_finalization(const compiled_plan& cp) const {
+    timestamp earliest = end_of_time;
+    for (const auto& p : unfrozen_) {
+      if (p) earliest = std::min(earliest, cp.finalized_at(p->end));
+    }
+    return earliest;
+  }
+
+  void forget(const compiled_plan& cp, meter_ledger& ledger, timestamp now) const {
+    // Per (meter, customer): the start of the earliest open period of an item billed on it, at the
+    // start of its UTC day so that no pre-aggregation window (hour, day) is cut (D15).
+    std::unordered_map<std::uint64_t, timestamp> horizon;
+    for (const auto& [key, items] : cp.metered_pairs()) {
+      timestamp h = end_of_time;
+      for (const std::size_t item : items) {
+        const auto& open = unfrozen_[cp.items()[item].subscription];
+        if (open) h = std::min(h, open->start);
+      }
+      if (h != end_of_time) h = from_unix(to_unix(h) - ((to_unix(h) % 86400) + 86400) % 86400);
+      horizon.emplace(key, h);
+    }
+    ledger.forget_events([&](const accepted_meter_event& e) {
+      const auto h = horizon.find(compiled_plan::meter_customer_key(e.meter, e.customer));
+      if (h != horizon.end() && e.time >= h->second) return true;  // still counts in an open period
+      if (!e.identifier) return false;                             // can never be cancelled (D14)
+      if (stripe_cancellation_window::allows(e.received_at, now)) return true;  // may be cancelled (M10)
+      return options_.cancelled_later &&
+             options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier);
+    });
+  }
+
+  simulator_history options_;
+  std::vector<std::optional<period>> unfrozen_;  ///< per subscription: its earliest open period
+  timestamp next_freeze_ = end_of_time;          ///< the earliest finalized_at among them
+  std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> frozen_;  ///< (item, period start) -> quantity
+  std::size_t compact_at_ = 1;  ///< forget events when the log reaches this size
+};
+
+}  // namespace meterkit

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// One-call replays of requests held in memory (rules D21, D26; docs/rules.md): `simulate` gives
+/// the invoices as of a time, `summarize` the meter event summaries of one customer. Arrival order
+/// is `(received_at, position in the vector)`. For inputs read from files, with the bounded
+/// history when they are already in arrival order, see `replay_files` (stripe/replay.hpp).
+
+#include <algorithm>
+#include <cstddef>
+#include <numeric>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <meterkit/billing/invoice.hpp>
+#include <meterkit/billing/plan.hpp>
+#include <meterkit/billing/request.hpp>
+#include <meterkit/billing/simulator.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/meter/event_summary.hpp>
+
+namespace meterkit {
+
+namespace detail {
+/// Indexes of `requests` in arrival order: `(received_at, position)`.
+[[nodiscard]] inline std::vector<std::size_t> arrival_order(const std::vector<request>& requests) {
+  std::vector<std::size_t> order(requests.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return requests[a].received_at < requests[b].received_at;
+  });
+  return order;
+}
+
+/// Calls `fn(request)` for every request in arrival order, with progress every 1%.
+template <class Fn>
+void for_each_in_arrival_order(const std::vector<request>& requests, const simulation_options& options,
+                               Fn&& fn) {
+  const auto order = arrival_order(requests);
+  const std::size_t step = std::max<std::size_t>(1, requests.size() / 100);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    fn(requests[order[i]]);
+    if (options.progress && (i + 1) % step == 0) options.progress(i + 1, order.size());
+  }
+}
+}  // namespace detail
+
+/// The latest arrival of all requests, rejected ones included (D21's default `until`).
+[[nodiscard]] inline std::optional<timestamp> latest_arrival(const std::vector<request>& requests) {
+  std::optional<timestamp> latest;
+  for (const auto& r : requests) {
+    if (!latest || r.received_at > *latest) latest = r.received_at;
+  }
+  return latest;
+}
+
+/// Replays `requests` against `p` and returns the invoices as of `until` (default: the latest
+/// arrival, D21); requests arriving after `until` are counted as pending. No requests and no
+/// `until` is a `configuration_error` (field `until`).
+[[nodiscard]] inline simulation_result simulate(const plan& p, const std::vector<request>& requests,
+                                                std::optional<timestamp> until = std::nullopt,
+                                                const simulation_options& options = {}) {
+  if (!until) until = latest_arrival(requests);
+  if (!until) {
+    METERKIT_THROW(configuration_error(
+        "until",
+        "there are no operations to replay, so there is no latest arrival to bill as of; give a time (D21)"));
+  }
+  invoice_simulator sim(p);
+  detail::for_each_in_arrival_order(requests, options, [&](const request& r) {
+    if (r.received_at > *until) {
+      sim.count_pending(r);
+    } else {
+      sim.apply(r);
+    }
+  });
+  return sim.result(*until);
+}
+
+/// Replays every request (D26: as of the latest arrival) and summarizes one meter for one
+/// customer over `bounds`, grouped by hour, day or not at all. Throws `configuration_error` for
+/// an unknown meter, `start >= end` (field `start`) or bounds that M13 refuses.
+[[nodiscard]] inline std::vector<event_summary> summarize(const plan& p, const std::vector<request>& requests,
+                                                          std::string_view meter_id,
+                                                          std::string_view customer, period bounds,
+                                                          window_kind grouping,
+                                                          const simulation_options& options = {}) {
+  if (!(bounds.start < bounds.end))
+    METERKIT_THROW(configuration_error("start", "the start must be before the end (D26)"));
+  invoice_simulator sim(p);
+  detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
+  const auto as_of = latest_arrival(requests).value_or(bounds.start);
+  return sim.summaries(meter_id, customer, bounds, grouping, as_of);
+}
+
+}  // namespace meterkit

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// Replaying usage files against a plan, the best way the inputs allow (rules D1, D21, D26, M10,
+/// M11; docs/rules.md, docs/cli.md): `replay_files` gives the invoices, `summarize_files` the
+/// meter event summaries of one customer. This is what `meterkit simulate` and `meterkit summarize`
+/// run.
+///
+/// The inputs are read once without being kept, to learn whether their concatenation is already
+/// in arrival order (`received_at` never decreases) and, on the way, the latest arrival (D21's
+/// default `until`) and the events that cancellations name. When it is, they are replayed while
+/// they are read a second time, and `replay_files` uses the simulator's bounded history
+/// (billing/history.hpp): memory follows the open billing periods, not the length of the stream,
+/// and cancellations stay exact because their targets are known from the first read. Otherwise
+/// (or when an input is not a regular file, which cannot be read twice, or when
+/// `replay_options::stream` is false) every request is read into memory and replayed in arrival
+/// order, `(received_at, position in the inputs)`. Both ways give the same result.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <meterkit/meterkit.hpp>
+#include <meterkit/stripe/input_error.hpp>
+#include <meterkit/stripe/input_source.hpp>
+#include <meterkit/stripe/usage_file.hpp>
+
+namespace meterkit {
+
+/// Where a replay is, for progress output.
+struct replay_progress {
+  enum class stage {
+    checking,  ///< the first read: is the stream in arrival order?
+    reading,   ///< reading every request into memory (inputs out of arrival order)
+    replaying  ///< applying requests (while reading a second time, or from memory)
+  };
+  replay_progress::stage step = stage::checking;
+  std::string_view source;           ///< the input being read (empty when replaying from memory)
+  std::uint64_t bytes_done = 0;      ///< of that input
+  std::uint64_t bytes_total = 0;     ///< of that input; 0 when unknown
+  std::uint64_t requests = 0;        ///< requests done so far in this stage
+  std::uint64_t requests_total = 0;  ///< replaying from memory: all of them; else 0
+};
+
+struct replay_options {
+  /// Invoices as of this time (`replay_files`); default: the latest arrival (D21).
+  std::optional<timestamp> until;
+  /// How sources name each input (D1), one per path; default: the path as given.
+  std::vector<std::string> names;
+  /// false: always read every request into memory first (the two ways agree; tests compare them).
+  bool stream = true;
+  /// Called now and then while reading and replaying.
+  std::function<void(const replay_progress&)> progress;
+  /// Record size limits and block size of the readers (its `progress` is ignored).
+  std::size_t max_record_bytes = read_options{}.max_record_bytes;
+};
+
+namespace detail {
+
+/// The inputs of a replay with their names and formats (refused before anything is read).
+struct replay_inputs {
+  std::vector<std::string> paths;
+  std::vector<std::string> names;
+  std::vector<usage_format> formats;
+
+  replay_inputs(const std::vector<std::string>& p, const replay_options& options) : paths(p) {
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      names.push_back(i < options.names.size() && !options.names[i].empty() ? options.names[i] : paths[i]);
+      formats.push_back(require_usage_format(paths[i]));
+    }
+  }
+
+  /// Reads every input in order and calls `sink(request&&)` for each request.
+  template <class Sink>
+  void for_each(const replay_options& options, replay_progress::stage step, Sink&& sink) const {
+    std::uint64_t count = 0;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      input_source source = input_source::open_file(paths[i], names[i]);
+      read_options reading;
+      reading.max_record_bytes = options.max_record_bytes;
+      if (options.progress) {
+        reading.progress = [&](std::uint64_t done, std::uint64_t total) {
+          options.progress(replay_progress{step, source.name(), done, total, count, 0});
+        };
+      }
+      read_usage(
+          source, formats[i],
+          [&](request&& r) {
+            ++count;
+            sink(std::move(r));
+          },
+          reading);
+    }
+  }
+
+  /// Whether every input is a regular file (which can be read twice).
+  [[nodiscard]] bool rereadable() const {
+    for (const auto& path : paths) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec)) return false;
+    }
+    return true;
+  }
+};
+
+/// What the first read learns.
+struct input_scan {
+  bool in_arrival_order = false;
+  std::optional<timestamp> latest;
+  std::uint64_t requests = 0;
+  cancellation_targets cancelled;  ///< the events the cancellations name (bounded history)
+};
+
+/// Reads the inputs once without keeping them; stops at the first request that arrives before
+/// its predecessor.
+[[nodiscard]] inline input_scan scan_inputs(const replay_inputs& inputs, const replay_options& options) {
+  struct out_of_order {};
+  input_scan scan;
+  if (!options.stream || !inputs.rereadable()) return scan;
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  try {
+    inputs.for_each(options, replay_progress::stage::checking, [&](request&& r) {
+      if (scan.latest && r.received_at < *scan.latest) throw out_of_order{};
+      scan.latest = r.received_at;
+      ++scan.requests;
+      scan.cancelled.add(r);
+    });
+  } catch (const out_of_order&) {
+    return input_scan{};
+  }
+  scan.in_arrival_order = true;
+#endif
+  return scan;
+}
+
+/// Replays inputs that `scan` found in arrival order into `apply`, reading them a second time.
+template <class Apply>
+void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const replay_options& options,
+                   Apply&& apply) {
+  const auto changed = [&] {
+    METERKIT_THROW(input_error(inputs.names.front(), {},
+                               "the inputs changed while they were read; replay files that stay put"));
+  };
+  std::uint64_t seen = 0;
+  std::optional<timestamp> previous;
+  inputs.for_each(options, replay_progress::stage::replaying, [&](request&& r) {
+    if (++seen > scan.requests || (previous && r.received_at < *previous)) changed();
+    previous = r.received_at;
+    apply(r);
+  });
+  if (seen != scan.requests) changed();
+}
+
+/// Every request of the inputs, in the order given.
+[[nodiscard]] inline std::vector<request> read_inputs(const replay_inputs& inputs,
+                                                      const replay_options& options) {
+  std::vector<request> requests;
+  std::uint64_t estimate = 0;
+  for (std::size_t i = 0; i < inputs.paths.size(); ++i) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(inputs.paths[i], ec);
+    // Room for the requests of files this size (a bulk CSV row is about 50 bytes), so that a big
+    // input is not copied again and again while the vector grows.
+    if (!ec) estimate += size / (inputs.formats[i] == usage_format::bulk_csv ? 48 : 96);
+  }
+  requests.reserve(static_cast<std::size_t>(estimate));
+  inputs.for_each(options, replay_progress::stage::reading,
+                  [&](request&& r) { requests.push_back(std::move(r)); });
+  return requests;
+}
+
+/// Progress of a replay from memory, as `simulation_options`.
+[[nodiscard]] inline simulation_options replay_progress_of(const replay_options& options) {
+  simulation_options out;
+  if (options.progress) {
+    out.progress = [&options](std::size_t done, std::size_t total) {
+      options.progress(replay_progress{replay_progress::stage::replaying, {}, 0, 0, done, total});
+    };
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// Replays the usage files `paths` (formats by extension, read in the order given) against `p`
+/// and returns the invoices as of `options.until` (default: the latest arrival, D21); see the
+/// file comment. Throws `input_error` for an input that cannot be used (file, line, column),
+/// `configuration_error` (field `until`) when there are no operations and no `until`, and what
+/// the simulator throws.
+[[nodiscard]] inline simulation_result replay_files(const plan& p, const std::vector<std::string>& paths,
+                                                    const replay_options& options = {}) {
+  const detail::replay_inputs inputs(paths, options);
+  const detail::input_scan scan = detail::scan_inputs(inputs, options);
+  if (!scan.in_arrival_order) {
+    return simulate(p, detail::read_inputs(inputs, options), options.until,
+                    detail::replay_progress_of(options));
+  }
+  const std::optional<timestamp> as_of = options.until ? options.until : scan.latest;
+  if (!as_of) {
+    METERKIT_THROW(configuration_error(
+        "until",
+        "there are no operations to replay, so there is no latest arrival to bill as of; give a time (D21)"));
+  }
+  simulator_history history;
+  history.bounded = true;
+  history.cancelled_later = std::cref(scan.cancelled);
+  invoice_simulator sim(p, std::move(history));
+  detail::stream_inputs(inputs, scan, options, [&](const request& r) {
+    if (r.received_at > *as_of) {
+      sim.count_pending(r);  // D21
+    } else {
+      sim.apply(r);
+    }
+  });
+  return sim.result(*as_of);
+}
+
+/// Replays the usage files `paths` against `p` (every request, D26: as of the latest arrival) and
+/// summarizes meter `meter_id` for `customer` over `bounds`, grouped by hour, day or not at all.
+/// Throws `input_error` for an unusable input and `configuration_error` for an unknown meter,
+/// `start >= end` or bounds that M13 refuses.
+[[nodiscard]] inline std::vector<event_summary> summarize_files(
+    const plan& p, const std::vector<std::string>& paths, std::string_view meter_id,
+    std::string_view customer, period bounds, window_kind grouping, const replay_options& options = {}) {
+  const detail::replay_inputs inputs(paths, options);
+  const detail::input_scan scan = detail::scan_inputs(inputs, options);
+  if (!scan.in_arrival_order) {
+    return summarize(p, detail::read_inputs(inputs, options), meter_id, customer, bounds, grouping,
+                     detail::replay_progress_of(options));
+  }
+  if (!(bounds.start < bounds.end))
+    METERKIT_THROW(configuration_error("start", "the start must be before the end (D26)"));
+  invoice_simulator sim(p);
+  detail::stream_inputs(inputs, scan, options, [&](const request& r) { sim.apply(r); });
+  return sim.summaries(meter_id, customer, bounds, grouping, scan.latest.value_or(bounds.start));
+}
+
+}  // namespace meterkit

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+#include <meterkit/stripe/plan_json.hpp>
+#include <meterkit/stripe/replay.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace meterkit;
+
+BOOST_TEST_DONT_PRINT_LOG_VALUE(meterkit::simulation_result)
+BOOST_TEST_DONT_PRINT_LOG_VALUE(std::vector<meterkit::event_summary>)
+
+namespace {
+
+std::string write(const std::string& name, const std::string& content) {
+  const auto dir = std::filesystem::temp_directory_path() / "meterkit_replay";
+  std::filesystem::create_directories(dir);
+  const auto path = dir / name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path.string();
+}
+
+/// One sum meter (hourly pre-aggregated meters take another path: one of each) billed monthly
+/// to cus_1 from 2025-01-01, one hour to finalize.
+const plan& replay_plan() {
+  static const plan p = read_plan_text(R"({
+  "meters": [{"id": "mtr_api", "event_name": "api_requests", "default_aggregation": {"formula": "sum"}},
+             {"id": "mtr_gb", "event_name": "storage", "default_aggregation": {"formula": "sum"},
+              "event_time_window": "hour"}],
+  "prices": [{"id": "price_api", "currency": "usd", "unit_amount": 2,
+              "recurring": {"interval": "month", "usage_type": "metered", "meter": "mtr_api"}},
+             {"id": "price_gb", "currency": "usd", "unit_amount": 3,
+              "recurring": {"interval": "month", "usage_type": "metered", "meter": "mtr_gb"}}],
+  "subscriptions": [{"id": "sub_1", "customer": "cus_1", "start_date": 1735689600,
+                     "items": [{"id": "si_api", "price": "price_api"}, {"id": "si_gb", "price": "price_gb"}]}]
+})",
+                                       "plan.json");
+  return p;
+}
+
+/// Three months of events every 6 hours (day 1 .. 90), in arrival order: each CSV row arrives a
+/// minute after its timestamp, three a day after (late usage across a finalization, D24), one
+/// with a duplicate identifier (M5); then a request log that cancels two of them (one within
+/// 24 h, one too late, M10).
+struct stream_files {
+  std::string csv;
+  std::string log;
+};
+
+stream_files in_order_files(const std::string& prefix) {
+  std::string csv = "identifier,timestamp,event_name,payload_stripe_customer_id,payload_value,received_at\n";
+  const std::int64_t start = 1735689600;
+  for (int k = 0; k < 360; ++k) {
+    const std::int64_t received = start + 21600 * k + 60;
+    const bool late = k == 125 || k == 126 || k == 237;  // a day before an arrival after finalization (D24)
+    const std::int64_t time = late ? received - 86400 : received - 60;
+    const std::string id = k == 7 ? "evt_6" : "evt_" + std::to_string(k);  // a duplicate (M5)
+    csv += id + "," + std::to_string(time) + "," + (k % 2 == 0 ? "api_requests" : "storage") + ",cus_1," +
+           std::to_string(k % 17 + 1) + "," + std::to_string(received) + "\n";
+  }
+  const std::int64_t last = start + 21600 * 359 + 60;
+  std::string log;
+  log +=
+      R"({"received_at": )" + std::to_string(last + 10) +
+      R"(, "path": "/v1/billing/meter_event_adjustments", "params": {"event_name": "api_requests", "type": "cancel", "cancel": {"identifier": "evt_358"}}})" +
+      "\n";
+  log +=
+      R"({"received_at": )" + std::to_string(last + 20) +
+      R"(, "path": "/v1/billing/meter_event_adjustments", "params": {"event_name": "api_requests", "type": "cancel", "cancel": {"identifier": "evt_2"}}})" +
+      "\n";
+  return {write(prefix + ".csv", csv), write(prefix + ".requests.jsonl", log)};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(stripe_replay)
+
+BOOST_AUTO_TEST_CASE(D21_streaming_with_a_bounded_history_bills_like_replaying_from_memory) {
+  const auto files = in_order_files("in_order");
+  const std::vector<std::string> paths{files.csv, files.log};
+  const simulation_result expected = simulate(replay_plan(), read_usage_files(paths));
+  BOOST_REQUIRE(!expected.late.empty());
+  BOOST_REQUIRE(expected.counts.cancelled == 1u);
+  BOOST_REQUIRE(expected.rejected.size() == 2u);  // the duplicate and the too-late cancellation
+
+  std::set<replay_progress::stage> stages;
+  replay_options streamed;
+  streamed.progress = [&](const replay_progress& at) { stages.insert(at.step); };
+  BOOST_TEST((replay_files(replay_plan(), paths, streamed) == expected));
+  BOOST_TEST(stages.count(replay_progress::stage::checking) == 1u);
+  BOOST_TEST(stages.count(replay_progress::stage::replaying) == 1u);
+  BOOST_TEST(stages.count(replay_progress::stage::reading) == 0u);  // never held in memory
+
+  replay_options in_memory;
+  in_memory.stream = false;
+  BOOST_TEST((replay_files(replay_plan(), paths, in_memory) == expected));
+}
+
+BOOST_AUTO_TEST_CASE(D21_inputs_out_of_arrival_order_are_replayed_from_memory_in_arrival_order) {
+  const auto files = in_order_files("out_of_order");
+  const std::vector<std::string> paths{files.log, files.csv};  // the cancellations listed first
+  const simulation_result expected = simulate(replay_plan(), read_usage_files(paths));
+  std::set<replay_progress::stage> stages;
+  replay_options options;
+  options.progress = [&](const replay_progress& at) { stages.insert(at.step); };
+  BOOST_TEST((replay_files(replay_plan(), paths, options) == expected));
+  BOOST_TEST(stages.count(replay_progress::stage::reading) == 1u);
+  // Arrival order is by received_at, not by input order: the cancellation still finds its event.
+  BOOST_TEST(expected.counts.cancelled == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(D21_until_bills_as_of_a_time_and_counts_later_arrivals_as_pending) {
+  const auto files = in_order_files("until");
+  const std::vector<std::string> paths{files.csv, files.log};
+  replay_options options;
+  options.until = *parse_time("2025-02-15T00:00:00Z");
+  const simulation_result expected = simulate(replay_plan(), read_usage_files(paths), options.until);
+  BOOST_REQUIRE(expected.counts.pending > 0u);
+  BOOST_TEST((replay_files(replay_plan(), paths, options) == expected));
+  options.stream = false;
+  BOOST_TEST((replay_files(replay_plan(), paths, options) == expected));
+}
+
+BOOST_AUTO_TEST_CASE(D1_sources_use_the_names_given_for_the_inputs) {
+  const auto files = in_order_files("names");
+  replay_options options;
+  options.names = {"usage/api.csv", "usage/app.requests.jsonl"};
+  for (const bool stream : {true, false}) {
+    options.stream = stream;
+    const auto r = replay_files(replay_plan(), {files.csv, files.log}, options);
+    BOOST_REQUIRE(r.rejected.size() == 2u);
+    BOOST_TEST(r.rejected[0].source == "usage/api.csv:9");  // the duplicate identifier, 8th row
+    BOOST_TEST(r.rejected[1].source == "usage/app.requests.jsonl:2");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D21_no_operations_and_no_until_is_a_configuration_error_on_until) {
+  const auto empty = write("empty.csv", "timestamp,event_name\n");
+  for (const bool stream : {true, false}) {
+    replay_options options;
+    options.stream = stream;
+    try {
+      (void)replay_files(replay_plan(), {empty}, options);
+      BOOST_TEST(false, "expected a configuration_error");
+    } catch (const configuration_error& e) {
+      BOOST_TEST(e.field() == "until");
+    }
+    options.until = *parse_time("2025-01-02T00:00:00Z");
+    const auto r = replay_files(replay_plan(), {empty}, options);
+    BOOST_TEST(r.invoices.size() == 2u);  // the first invoice and the upcoming one
+    BOOST_TEST(r.counts.read == 0u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D6_an_unusable_input_is_an_input_error_naming_it) {
+  const auto bad = write("bad.txt", "x");
+  BOOST_CHECK_THROW((void)replay_files(replay_plan(), {bad}), input_error);
+  const auto ragged = write("ragged.csv", "timestamp,event_name\n1735689600,api_requests,extra\n");
+  replay_options options;
+  options.names = {"given/name.csv"};
+  try {
+    (void)replay_files(replay_plan(), {ragged}, options);
+    BOOST_TEST(false, "expected an input_error");
+  } catch (const input_error& e) {
+    BOOST_TEST(e.file() == "given/name.csv");
+    BOOST_TEST(e.line() == 2u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D26_summaries_of_files_are_those_of_the_requests_streamed_or_not) {
+  const auto files = in_order_files("summaries");
+  const std::vector<std::string> paths{files.csv, files.log};
+  const period bounds{*parse_time("2025-01-01T00:00:00Z"), *parse_time("2025-03-01T00:00:00Z")};
+  for (const auto grouping : {window_kind::none, window_kind::day}) {
+    const auto expected =
+        summarize(replay_plan(), read_usage_files(paths), "mtr_api", "cus_1", bounds, grouping);
+    BOOST_REQUIRE(!expected.empty());
+    BOOST_TEST((summarize_files(replay_plan(), paths, "mtr_api", "cus_1", bounds, grouping) == expected));
+    replay_options in_memory;
+    in_memory.stream = false;
+    BOOST_TEST(
+        (summarize_files(replay_plan(), paths, "mtr_api", "cus_1", bounds, grouping, in_memory) == expected));
+  }
+  BOOST_CHECK_THROW(
+      (void)summarize_files(replay_plan(), paths, "mtr_nope", "cus_1", bounds, window_kind::none),
+      configuration_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
