@@ -52,6 +52,7 @@
 #include <meterkit/meter/meter.hpp>
 #include <meterkit/meter/meter_definition.hpp>
 #include <meterkit/meter/meter_ledger.hpp>
+#include <meterkit/meter/meter_policies.hpp>
 
 // legacy
 #include <meterkit/legacy/aggregate_usage.hpp>

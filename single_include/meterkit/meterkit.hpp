@@ -3595,8 +3595,7 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 /// `any_meter`: a meter chosen at run time (a `meter_definition` read from a plan) that
 /// dispatches onto the compiled `meter<Formula, Ingestion, Customers>` instantiations: one
 /// semantics, no second implementation (STYLE.md "Runtime configuration ... through one dispatch
-/// point"). The formula comes from `visit_formula`, the window from `visit_window` (`none` is
-/// `raw`, `hour` / `day` are `pre_aggregated<utc_hour>` / `pre_aggregated<utc_day>`).
+/// point"): `visit_meter_policies` (meter/meter_policies.hpp).
 
 #include <cstdint>
 #include <span>
@@ -4625,9 +4624,9 @@ namespace meterkit {
 
 /// The fields of Stripe's `billing.meter` (M1).
 struct meter_definition {
-  std::string id;                                     ///< `id`
-  std::string event_name;                             ///< `event_name`, unique among meters
-  std::string display_name;                           ///< `display_name`
+  std::string id{};                                   ///< `id`
+  std::string event_name{};                           ///< `event_name`, unique among meters
+  std::string display_name{};                         ///< `display_name`
   formula_kind formula = formula_kind::sum;           ///< `default_aggregation.formula`
   std::string customer_key = "stripe_customer_id";    ///< `customer_mapping.event_payload_key`
   std::string value_key = "value";                    ///< `value_settings.event_payload_key`
@@ -4653,8 +4652,25 @@ inline void validate(const meter_definition& m) {
 
 }  // namespace meterkit
 // ---- end meterkit/meter/meter_definition.hpp ----
+// ---- begin meterkit/meter/meter_policies.hpp ----
+/// \file
+/// The one dispatch point from a meter configured at run time (a `meter_definition` read from a
+/// plan, rule M1; docs/rules.md) onto its compile-time policies: the formula from
+/// `default_aggregation.formula` (`visit_formula`) and the ingestion from `event_time_window`
+/// (`visit_window`: `null` is `raw`, `hour` / `day` are `pre_aggregated<utc_hour>` /
+/// `pre_aggregated<utc_day>`). Everything that needs a meter's policies at run time (the runtime
+/// meter, the reporter) goes through `visit_meter_policies`, so a new policy is added here once.
+
+#include <utility>
+
 
 namespace meterkit {
+
+/// A type tag carrying an ingestion policy, passed to the visitor of `visit_meter_policies`.
+template <class I>
+struct ingestion_tag {
+  using type = I;
+};
 
 namespace detail {
 /// The ingestion policy of a window tag from `visit_window`.
@@ -4667,6 +4683,28 @@ struct ingestion_of<no_window> {
   using type = raw;
 };
 }  // namespace detail
+
+/// Calls `fn(formula_tag<F>{}, ingestion_tag<I>{})` with the compiled policies of `formula` and
+/// `window`; every call must return the same type.
+template <class Fn>
+constexpr decltype(auto) visit_meter_policies(formula_kind formula, window_kind window, Fn&& fn) {
+  return visit_formula(formula, [&](auto ftag) -> decltype(auto) {
+    return visit_window(window, [&](auto wtag) -> decltype(auto) {
+      return std::forward<Fn>(fn)(ftag, ingestion_tag<typename detail::ingestion_of<decltype(wtag)>::type>{});
+    });
+  });
+}
+
+/// `visit_meter_policies` of a meter's definition.
+template <class Fn>
+constexpr decltype(auto) visit_meter_policies(const meter_definition& m, Fn&& fn) {
+  return visit_meter_policies(m.formula, m.event_time_window, std::forward<Fn>(fn));
+}
+
+}  // namespace meterkit
+// ---- end meterkit/meter/meter_policies.hpp ----
+
+namespace meterkit {
 
 /// A meter whose formula and window are chosen at run time.
 template <class Customers = string_customer_ids>
@@ -4721,12 +4759,10 @@ class basic_any_meter {
 
  private:
   static variant_type make(formula_kind formula, window_kind window) {
-    return visit_formula(formula, [&](auto ftag) {
+    return visit_meter_policies(formula, window, [](auto ftag, auto itag) -> variant_type {
       using F = typename decltype(ftag)::type;
-      return visit_window(window, [&](auto wtag) -> variant_type {
-        using I = typename detail::ingestion_of<decltype(wtag)>::type;
-        return variant_type{std::in_place_type<meter<F, I, Customers>>};
-      });
+      using I = typename decltype(itag)::type;
+      return variant_type{std::in_place_type<meter<F, I, Customers>>};
     });
   }
 
@@ -6778,8 +6814,8 @@ namespace meterkit {
 
 /// A subscription item: a price and, for licensed prices, a quantity (D22: default 1, 0 allowed).
 struct subscription_item {
-  std::string id;
-  std::string price;
+  std::string id{};
+  std::string price{};
   std::int64_t quantity = 1;
 
   friend bool operator==(const subscription_item&, const subscription_item&) = default;
@@ -6787,12 +6823,12 @@ struct subscription_item {
 
 /// A subscription (B3, B4): its items share one currency and one interval (B4, B5).
 struct subscription {
-  std::string id;
-  std::string customer;
+  std::string id{};
+  std::string customer{};
   timestamp start_date{};
-  std::optional<timestamp> billing_cycle_anchor;  ///< default: trial_end, else start_date (B4)
-  std::optional<timestamp> trial_end;
-  std::vector<subscription_item> items;
+  std::optional<timestamp> billing_cycle_anchor{};  ///< default: trial_end, else start_date (B4)
+  std::optional<timestamp> trial_end{};
+  std::vector<subscription_item> items{};
 
   friend bool operator==(const subscription&, const subscription&) = default;
 };
@@ -6807,12 +6843,12 @@ struct plan_settings {
 };
 
 struct plan {
-  std::vector<meter_definition> meters;
-  std::vector<price> prices;
-  std::vector<subscription> subscriptions;
+  std::vector<meter_definition> meters{};
+  std::vector<price> prices{};
+  std::vector<subscription> subscriptions{};
   /// Customers without a subscription that meter events may still name (D10, M6).
-  std::vector<std::string> customers;
-  plan_settings settings;
+  std::vector<std::string> customers{};
+  plan_settings settings{};
 
   friend bool operator==(const plan&, const plan&) = default;
 };

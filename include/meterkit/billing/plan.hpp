@@ -24,8 +24,8 @@ namespace meterkit {
 
 /// A subscription item: a price and, for licensed prices, a quantity (D22: default 1, 0 allowed).
 struct subscription_item {
-  std::string id;
-  std::string price;
+  std::string id{};
+  std::string price{};
   std::int64_t quantity = 1;
 
   friend bool operator==(const subscription_item&, const subscription_item&) = default;
@@ -33,12 +33,12 @@ struct subscription_item {
 
 /// A subscription (B3, B4): its items share one currency and one interval (B4, B5).
 struct subscription {
-  std::string id;
-  std::string customer;
+  std::string id{};
+  std::string customer{};
   timestamp start_date{};
-  std::optional<timestamp> billing_cycle_anchor;  ///< default: trial_end, else start_date (B4)
-  std::optional<timestamp> trial_end;
-  std::vector<subscription_item> items;
+  std::optional<timestamp> billing_cycle_anchor{};  ///< default: trial_end, else start_date (B4)
+  std::optional<timestamp> trial_end{};
+  std::vector<subscription_item> items{};
 
   friend bool operator==(const subscription&, const subscription&) = default;
 };
@@ -53,12 +53,12 @@ struct plan_settings {
 };
 
 struct plan {
-  std::vector<meter_definition> meters;
-  std::vector<price> prices;
-  std::vector<subscription> subscriptions;
+  std::vector<meter_definition> meters{};
+  std::vector<price> prices{};
+  std::vector<subscription> subscriptions{};
   /// Customers without a subscription that meter events may still name (D10, M6).
-  std::vector<std::string> customers;
-  plan_settings settings;
+  std::vector<std::string> customers{};
+  plan_settings settings{};
 
   friend bool operator==(const plan&, const plan&) = default;
 };

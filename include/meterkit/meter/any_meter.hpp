@@ -4,8 +4,7 @@
 /// `any_meter`: a meter chosen at run time (a `meter_definition` read from a plan) that
 /// dispatches onto the compiled `meter<Formula, Ingestion, Customers>` instantiations: one
 /// semantics, no second implementation (STYLE.md "Runtime configuration ... through one dispatch
-/// point"). The formula comes from `visit_formula`, the window from `visit_window` (`none` is
-/// `raw`, `hour` / `day` are `pre_aggregated<utc_hour>` / `pre_aggregated<utc_day>`).
+/// point"): `visit_meter_policies` (meter/meter_policies.hpp).
 
 #include <cstdint>
 #include <span>
@@ -20,20 +19,9 @@
 #include <meterkit/ingestion/raw.hpp>
 #include <meterkit/meter/meter.hpp>
 #include <meterkit/meter/meter_definition.hpp>
+#include <meterkit/meter/meter_policies.hpp>
 
 namespace meterkit {
-
-namespace detail {
-/// The ingestion policy of a window tag from `visit_window`.
-template <class W>
-struct ingestion_of {
-  using type = pre_aggregated<W>;
-};
-template <>
-struct ingestion_of<no_window> {
-  using type = raw;
-};
-}  // namespace detail
 
 /// A meter whose formula and window are chosen at run time.
 template <class Customers = string_customer_ids>
@@ -88,12 +76,10 @@ class basic_any_meter {
 
  private:
   static variant_type make(formula_kind formula, window_kind window) {
-    return visit_formula(formula, [&](auto ftag) {
+    return visit_meter_policies(formula, window, [](auto ftag, auto itag) -> variant_type {
       using F = typename decltype(ftag)::type;
-      return visit_window(window, [&](auto wtag) -> variant_type {
-        using I = typename detail::ingestion_of<decltype(wtag)>::type;
-        return variant_type{std::in_place_type<meter<F, I, Customers>>};
-      });
+      using I = typename decltype(itag)::type;
+      return variant_type{std::in_place_type<meter<F, I, Customers>>};
     });
   }
 

@@ -15,9 +15,9 @@ namespace meterkit {
 
 /// The fields of Stripe's `billing.meter` (M1).
 struct meter_definition {
-  std::string id;                                     ///< `id`
-  std::string event_name;                             ///< `event_name`, unique among meters
-  std::string display_name;                           ///< `display_name`
+  std::string id{};                                   ///< `id`
+  std::string event_name{};                           ///< `event_name`, unique among meters
+  std::string display_name{};                         ///< `display_name`
   formula_kind formula = formula_kind::sum;           ///< `default_aggregation.formula`
   std::string customer_key = "stripe_customer_id";    ///< `customer_mapping.event_payload_key`
   std::string value_key = "value";                    ///< `value_settings.event_payload_key`

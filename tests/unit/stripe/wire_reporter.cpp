@@ -512,6 +512,40 @@ BOOST_AUTO_TEST_CASE(M10_count_cancellations_drop_unsent_events_and_adjust_sent_
   BOOST_TEST(second.adjustments[0].first.cancel_identifier.value() == first[0].events[0].identifier.value());
 }
 
+BOOST_AUTO_TEST_CASE(W1_M7_M8_M9_batching_is_a_trait_of_the_formula_and_the_ingestion) {
+  static_assert(report_policy<sum, raw>::batching == report_batching::sum_per_cell);
+  static_assert(report_policy<count, raw>::batching == report_batching::every_event);
+  static_assert(report_policy<last_value, raw>::batching == report_batching::latest_per_segment);
+  static_assert(report_policy<sum, pre_aggregated<utc_hour>>::batching ==
+                report_batching::latest_arrival_per_window);
+  static_assert(report_policy<count, pre_aggregated<utc_day>>::batching ==
+                report_batching::latest_arrival_per_window);
+  static_assert(report_policy<sum, raw>::reports_cancellations &&
+                report_policy<count, raw>::reports_cancellations);
+  static_assert(!report_policy<last_value, raw>::reports_cancellations);
+  static_assert(!report_policy<last_value, pre_aggregated<utc_hour>>::reports_cancellations);
+  // A daily pre-aggregated meter keeps one event per UTC day, its ingestion's own window.
+  plan p = one_customer_plan();
+  meter_definition daily;
+  daily.id = "mtr_day";
+  daily.event_name = "daily";
+  daily.event_time_window = window_kind::day;
+  p.meters.push_back(daily);
+  usage_reporter r(p);
+  r.record(local_meter_event{"mtr_day", "cus_1", t0 + seconds{100}, t0 + seconds{200}, 1, 40});
+  r.record(local_meter_event{"mtr_day", "cus_1", t0 + seconds{7200}, t0 + seconds{300}, 2, 70});
+  const auto ticks = r.due(t0 + seconds{86400});
+  std::size_t sent = 0;
+  for (const auto& t : ticks) {
+    for (const auto& e : t.events) {
+      if (e.event_name != "daily") continue;
+      ++sent;
+      BOOST_TEST(e.payload.back().second == "70");  // the latest arrival of the day (M8)
+    }
+  }
+  BOOST_TEST(sent == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(M9_M8_cancelling_last_or_pre_aggregated_events_is_refused_not_dropped) {
   usage_reporter r(one_customer_plan());
   const local_meter_event last{"mtr_last", "cus_1", t0, t0, 1, 5};

@@ -70,6 +70,47 @@ namespace meterkit {
 /// Which API carries meter events.
 enum class events_api { v2_stream, v1 };
 
+/// How the reporter sends the events of a meter (see the table in the file comment).
+enum class report_batching {
+  sum_per_cell,               ///< one event per (customer, flush cell) and tick carrying the sum (M12)
+  every_event,                ///< one event per local event; cancellations as adjustments (M10)
+  latest_per_segment,         ///< only the greatest (timestamp, arrival) per billing segment (M9)
+  latest_arrival_per_window,  ///< only the latest arrival per window of the ingestion (M8)
+};
+
+/// The reporting of a meter with formula `F` and ingestion `I`: a trait per policy pair, reached
+/// at run time through `visit_meter_policies` (meter/meter_policies.hpp). A pair without a
+/// specialisation cannot be reported. Members: `batching`, and `reports_cancellations` (a
+/// cancellation of a `last` or pre-aggregated meter's event would need an older event re-sent,
+/// which cannot win on arrival order, so it is refused, never dropped silently).
+template <class F, class I>
+struct report_policy;
+
+/// Pre-aggregated (M8): what survives a window is the latest arrival, whatever the formula.
+template <class F, class W>
+struct report_policy<F, pre_aggregated<W>> {
+  static constexpr report_batching batching = report_batching::latest_arrival_per_window;
+  static constexpr bool reports_cancellations = false;
+};
+/// Raw `sum`: values add up, so a batch is one event with their sum.
+template <>
+struct report_policy<sum, raw> {
+  static constexpr report_batching batching = report_batching::sum_per_cell;
+  static constexpr bool reports_cancellations = true;
+};
+/// Raw `count`: every event counts once, whatever its value.
+template <>
+struct report_policy<count, raw> {
+  static constexpr report_batching batching = report_batching::every_event;
+  static constexpr bool reports_cancellations = true;
+};
+/// Raw `last`: only the greatest (timestamp, arrival) of a period counts.
+template <>
+struct report_policy<last_value, raw> {
+  static constexpr report_batching batching = report_batching::latest_per_segment;
+  static constexpr bool reports_cancellations = false;
+};
+
 struct reporter_options {
   /// Ticks every `flush_interval` (UTC-aligned), and the event-time cells of sum batches.
   seconds flush_interval{3600};
@@ -203,6 +244,27 @@ struct usage_sum {
   timestamp latest_time{};
 };
 
+/// A meter as the reporter sends it: its definition and its `report_policy`.
+struct reported_meter {
+  meter_definition definition;
+  report_batching batching = report_batching::sum_per_cell;
+  bool reports_cancellations = false;
+  bool sends_value = true;                         ///< false when the formula never reads a value
+  timestamp (*window_start)(timestamp) = nullptr;  ///< pre-aggregated: the ingestion's window floor
+
+  explicit reported_meter(const meter_definition& m) : definition(m) {
+    visit_meter_policies(m, [&](auto ftag, auto itag) {
+      using F = typename decltype(ftag)::type;
+      using I = typename decltype(itag)::type;
+      using policy = report_policy<F, I>;
+      batching = policy::batching;
+      reports_cancellations = policy::reports_cancellations;
+      if constexpr (requires { F::reads_value; }) sends_value = F::reads_value;
+      if constexpr (I::is_pre_aggregated) window_start = [](timestamp t) { return I::window::floor(t); };
+    });
+  }
+};
+
 /// Everything that goes out at one tick.
 struct tick_content {
   // (meter, customer, cell start)
@@ -233,7 +295,7 @@ class usage_reporter {
       METERKIT_THROW(configuration_error("finalization_margin", "must not be negative"));
     }
     const compiled_plan compiled(p);  // validates
-    for (const auto& m : p.meters) meters_.emplace(m.id, m);
+    for (const auto& m : p.meters) meters_.emplace(m.id, detail::reported_meter(m));
     const seconds meter_offset = p.settings.invoice_finalization_delay - options_.finalization_margin;
     for (std::size_t s = 0; s < compiled.subscriptions().size(); ++s) {
       const auto& schedule = compiled.subscriptions()[s].schedule;
@@ -264,22 +326,20 @@ class usage_reporter {
     if (done(tick)) return false;
     ++stats_.local_operations;
     auto& content = pending_[tick];
-    const meter_definition& def = m->second;
-    if (def.event_time_window != window_kind::none) {
-      const timestamp window = window_start(def.event_time_window, e.time);
-      choose(content.chosen[{e.meter_id, e.customer, window}], e, /*by_arrival=*/true);
-      return true;
-    }
-    switch (def.formula) {
-      case formula_kind::sum: {
+    const detail::reported_meter& rm = m->second;
+    switch (rm.batching) {
+      case report_batching::latest_arrival_per_window:
+        choose(content.chosen[{e.meter_id, e.customer, rm.window_start(e.time)}], e, /*by_arrival=*/true);
+        break;
+      case report_batching::sum_per_cell: {
         const auto [start, end] = cell_of(e.customer, e.time);
         add_to_cell(content.sums[{e.meter_id, e.customer, start}], end, e.time, e.value);
         break;
       }
-      case formula_kind::count:
+      case report_batching::every_event:
         content.counts[{e.meter_id, e.customer, e.arrival}] = e.time;
         break;
-      case formula_kind::last:
+      case report_batching::latest_per_segment:
         choose(content.chosen[{e.meter_id, e.customer, segment_of(e.customer, e.time).first}], e,
                /*by_arrival=*/false);
         break;
@@ -294,8 +354,9 @@ class usage_reporter {
     if (m == meters_.end()) {
       return outcome::reject(error_code::no_meter, "no meter has the id \"" + original.meter_id + "\"");
     }
-    const meter_definition& def = m->second;
-    if (def.event_time_window != window_kind::none || def.formula == formula_kind::last) {
+    const detail::reported_meter& rm = m->second;
+    const meter_definition& def = rm.definition;
+    if (!rm.reports_cancellations) {
       return outcome::reject(error_code::invalid_configuration,
                              "cancelling an event of meter \"" + def.id +
                                  "\" cannot be reported: a last or pre-aggregated meter would need an older "
@@ -305,12 +366,12 @@ class usage_reporter {
     if (done(tick)) return outcome::accept();
     ++stats_.local_operations;
     auto& content = pending_[tick];
-    if (def.formula == formula_kind::sum) {
+    if (rm.batching == report_batching::sum_per_cell) {
       const auto [start, end] = cell_of(original.customer, original.time);
       add_to_cell(content.sums[{def.id, original.customer, start}], end, original.time, -original.value);
       return outcome::accept();
     }
-    // count: drop it if it has not left yet at this tick, else cancel the forwarded event.
+    // every_event: drop it if it has not left yet at this tick, else cancel the forwarded event.
     const auto key = std::tuple{def.id, original.customer, original.arrival};
     if (content.counts.erase(key) == 0) content.count_cancels.push_back(key);
     return outcome::accept();
@@ -452,9 +513,6 @@ class usage_reporter {
     const timestamp w = grid_floor(t);
     return {std::max(lo, w), std::min(hi, w + options_.flush_interval)};
   }
-  [[nodiscard]] static timestamp window_start(window_kind w, timestamp t) {
-    return w == window_kind::hour ? utc_hour::floor(t) : utc_day::floor(t);
-  }
 
   static void add_to_cell(detail::sum_cell& c, timestamp cell_end, timestamp t, std::int64_t v) {
     c.total = add_or_throw(c.total, v, "reported sum");
@@ -468,12 +526,13 @@ class usage_reporter {
     if (first || better) slot = detail::chosen_event{e.time, e.arrival, e.value, e.customer};
   }
 
-  [[nodiscard]] meter_event_request event_of(const meter_definition& def, const std::string& customer,
+  [[nodiscard]] meter_event_request event_of(const detail::reported_meter& rm, const std::string& customer,
                                              std::string identifier, timestamp t, std::int64_t value) const {
+    const meter_definition& def = rm.definition;
     meter_event_request e;
     e.event_name = def.event_name;
     e.payload.emplace_back(def.customer_key, customer);
-    if (def.formula != formula_kind::count) e.payload.emplace_back(def.value_key, std::to_string(value));
+    if (rm.sends_value) e.payload.emplace_back(def.value_key, std::to_string(value));
     e.identifier = std::move(identifier);
     e.event_time = t;
     return e;
@@ -511,9 +570,9 @@ class usage_reporter {
     }
     for (const auto& [meter_id, customer, arrival] : c.count_cancels) {
       const std::string id = count_identifier(meter_id, customer, arrival);
-      out.adjustments.emplace_back(
-          meter_event_adjustment_request{meters_.at(meter_id).event_name, std::string("cancel"), id},
-          "mk-" + detail::report_hash("cancel", id));
+      out.adjustments.emplace_back(meter_event_adjustment_request{meters_.at(meter_id).definition.event_name,
+                                                                  std::string("cancel"), id},
+                                   "mk-" + detail::report_hash("cancel", id));
     }
     for (const auto& [key, s] : c.usage_sums) {
       const auto& [item, start] = key;
@@ -614,7 +673,7 @@ class usage_reporter {
 
   reporter_options options_;
   std::optional<timestamp> watermark_;
-  std::unordered_map<std::string, meter_definition> meters_;
+  std::unordered_map<std::string, detail::reported_meter> meters_;
   std::unordered_map<std::string, std::vector<detail::deadline_schedule>> customers_;
   std::unordered_map<std::string, legacy_item> items_;
   std::map<timestamp, detail::tick_content> pending_;
