@@ -109,17 +109,17 @@ int main(int argc, char** argv) {
 
   // One meter event on v1, with an idempotency key that every retry reuses (I1, W2).
   const auto now = std::chrono::floor<mk::seconds>(clock.now());
-  const mk::meter_event_request event{"api_requests",
-                                      {{"stripe_customer_id", "cus_123"}, {"value", "25"}},
-                                      std::string("example-evt-1"),
-                                      now};
+  const mk::meter_event event{"api_requests",
+                              {{"stripe_customer_id", "cus_123"}, {"value", "25"}},
+                              std::string("example-evt-1"),
+                              now};
   const auto one = client.send(mk::meter_event_v1(settings, event, std::string("example-key-1")));
   std::cout << "v1 meter event: HTTP " << one.response.status << " after " << one.attempts << " attempt(s)";
   if (one.error) std::cout << ", " << mk::to_string(one.error->code) << ": " << one.error->message;
   std::cout << "\n";
 
   // A batch on the v2 stream: the session is created and refreshed by the stream (W1).
-  std::vector<mk::meter_event_request> batch;
+  std::vector<mk::meter_event> batch;
   for (int i = 0; i < 3; ++i) {
     batch.push_back({"api_requests",
                      {{"stripe_customer_id", "cus_123"}, {"value", "1"}},

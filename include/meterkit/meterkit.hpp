@@ -51,6 +51,7 @@
 #include <meterkit/meter/event_summary.hpp>
 #include <meterkit/meter/meter.hpp>
 #include <meterkit/meter/meter_definition.hpp>
+#include <meterkit/meter/meter_event.hpp>
 #include <meterkit/meter/meter_ledger.hpp>
 #include <meterkit/meter/meter_policies.hpp>
 

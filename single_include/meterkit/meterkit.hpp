@@ -4774,6 +4774,68 @@ using any_meter = basic_any_meter<>;
 
 }  // namespace meterkit
 // ---- end meterkit/meter/any_meter.hpp ----
+// ---- begin meterkit/meter/meter_event.hpp ----
+/// \file
+/// The operations of the Meters API, one type each, as Stripe's API takes them (rules M2, M10,
+/// D3, D16; docs/rules.md): a `meter_event` and a `meter_event_adjustment`. The same types are read
+/// from files and request logs, checked by the meter ledger, replayed by the simulator and sent
+/// by the reporter. Values stay text, as written: turning them into numbers is part of acceptance
+/// (a malformed value is a rejection with a code, D6).
+///
+/// When and in which order an operation arrived is not part of the operation: it comes beside it
+/// as an `arrival_stamp` (SPEC "Arrival order is (received_at, position in the input)").
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace meterkit {
+
+/// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a v2 stream event, or a row of a
+/// bulk upload (M2).
+struct meter_event {
+  std::string event_name{};
+  /// Payload entries in input order; keys are unique (readers refuse duplicates).
+  std::vector<std::pair<std::string, std::string>> payload{};
+  std::optional<std::string> identifier{};           ///< absent or empty: none (D3, D14)
+  std::optional<::meterkit::timestamp> timestamp{};  ///< absent: the arrival time (M2)
+
+  /// The payload value under `key`, if any.
+  [[nodiscard]] const std::string* find(std::string_view key) const noexcept {
+    for (const auto& [k, v] : payload) {
+      if (k == key) return &v;
+    }
+    return nullptr;
+  }
+
+  friend bool operator==(const meter_event&, const meter_event&) = default;
+};
+
+/// `POST /v1/billing/meter_event_adjustments` (M10, D16): cancels the accepted event with
+/// `cancel.identifier`.
+struct meter_event_adjustment {
+  std::string event_name{};
+  std::optional<std::string> type{};               ///< required; "cancel" is the only valid one (D16)
+  std::optional<std::string> cancel_identifier{};  ///< `cancel.identifier`
+
+  friend bool operator==(const meter_event_adjustment&, const meter_event_adjustment&) = default;
+};
+
+/// When and in which order an operation arrived.
+struct arrival_stamp {
+  timestamp received_at{};
+  std::uint64_t position = 0;  ///< in arrival order; strictly increasing among what one ledger sees
+  std::uint64_t tag = 0;       ///< the caller's own reference (for example a source index)
+
+  friend bool operator==(const arrival_stamp&, const arrival_stamp&) = default;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/meter/meter_event.hpp ----
 // ---- begin meterkit/meter/meter_ledger.hpp ----
 /// \file
 /// `meter_ledger`: the meters of one account, fed meter events and cancellations in arrival
@@ -4784,8 +4846,9 @@ using any_meter = basic_any_meter<>;
 /// cancellation. Each meter is an `basic_any_meter` over the compiled `meter<Formula, Ingestion>`
 /// policies, so the numbers come from the same code as compile-time meters.
 ///
-/// Operations must be submitted in arrival order: `received_at` never decreases and `arrival`
-/// strictly increases from one submission to the next (events and adjustments alike); otherwise
+/// Operations (meter/meter_event.hpp) must be submitted in arrival order, each with its
+/// `arrival_stamp`: `received_at` never decreases and `position` strictly increases from one
+/// submission to the next (events and adjustments alike); otherwise
 /// `std::invalid_argument` is raised. Rejections are values (`outcome`), never exceptions.
 ///
 /// Acceptance policies are template parameters with SPEC's defaults: the timestamp window (M4),
@@ -4808,31 +4871,6 @@ using any_meter = basic_any_meter<>;
 
 
 namespace meterkit {
-
-/// An event's payload: keys to string values (M2).
-using meter_payload = std::map<std::string, std::string, std::less<>>;
-
-/// A meter event as submitted (M2), with its arrival.
-struct meter_event {
-  std::string event_name;
-  meter_payload payload;
-  std::optional<std::string> identifier;           ///< none or empty: a generated one (D14)
-  std::optional<::meterkit::timestamp> timestamp;  ///< none: the arrival time (M2)
-  ::meterkit::timestamp received_at{};             ///< arrival time
-  std::uint64_t arrival = 0;                       ///< position in arrival order (strictly increasing)
-  std::uint64_t tag = 0;                           ///< the caller's own reference (e.g. a source index)
-};
-
-/// A `meter_event_adjustment` (M10, D16): `type` must be `cancel`, `identifier` is
-/// `cancel.identifier`.
-struct meter_event_adjustment {
-  std::string event_name;
-  std::string type = "cancel";
-  std::optional<std::string> identifier;
-  ::meterkit::timestamp received_at{};
-  std::uint64_t arrival = 0;
-  std::uint64_t tag = 0;
-};
 
 /// An accepted meter event as the ledger keeps it.
 struct accepted_meter_event {
@@ -4928,8 +4966,8 @@ class basic_meter_ledger {
   /// Accepts or rejects one meter event by D12's checks, in order: event name (`no_meter`,
   /// `archived_meter`), customer key, value key (not for `count`), value format, known customer,
   /// too far in the past, in the future, duplicate identifier. A rejected event changes nothing.
-  outcome submit(const meter_event& e) {
-    check_order(e.received_at, e.arrival);
+  outcome submit(const meter_event& e, const arrival_stamp& at) {
+    check_order(at.received_at, at.position);
     const auto m = meter_by_event_name_.find(e.event_name);
     if (e.event_name.empty()) {
       return outcome::reject(error_code::no_meter, "event_name is required", "event_name");
@@ -4945,8 +4983,8 @@ class basic_meter_ledger {
                              "event_name");
     }
     auto customer_param = [&] { return "payload[" + def.customer_key + "]"; };
-    const auto c = e.payload.find(def.customer_key);
-    if (c == e.payload.end()) {
+    const std::string* c = e.find(def.customer_key);
+    if (c == nullptr) {
       return outcome::reject(
           error_code::meter_event_no_customer_defined,
           customer_param() + " is missing: meter " + def.id + " reads the customer from it",
@@ -4955,26 +4993,26 @@ class basic_meter_ledger {
     std::int64_t value = 1;
     if (def.formula != formula_kind::count) {
       auto value_param = [&] { return "payload[" + def.value_key + "]"; };
-      const auto v = e.payload.find(def.value_key);
-      if (v == e.payload.end()) {
+      const std::string* v = e.find(def.value_key);
+      if (v == nullptr) {
         return outcome::reject(error_code::meter_event_value_not_found,
                                value_param() + " is missing: meter " + def.id + " reads the value from it",
                                value_param());
       }
-      if (!is_valid_meter_value(v->second)) return parse_meter_value(v->second, value_param()).error();
-      value = *parse_meter_value(v->second);
+      if (!is_valid_meter_value(*v)) return parse_meter_value(*v, value_param()).error();
+      value = *parse_meter_value(*v);
     }
-    const auto customer = customers_.find(c->second);
+    const auto customer = customers_.find(*c);
     if (!customer) {
       return outcome::reject(error_code::meter_event_customer_not_found,
-                             customer_param() + " names the unknown customer \"" + c->second + "\"",
+                             customer_param() + " names the unknown customer \"" + *c + "\"",
                              customer_param());
     }
-    const timestamp t = e.timestamp.value_or(e.received_at);
-    if (auto window = TimestampWindow::check(t, e.received_at); !window) return window;
+    const timestamp t = e.timestamp.value_or(at.received_at);
+    if (auto window = TimestampWindow::check(t, at.received_at); !window) return window;
     const bool has_identifier = e.identifier.has_value() && !e.identifier->empty();
     if (has_identifier) {
-      if (const auto held = identifiers_.holder(*e.identifier, e.received_at)) {
+      if (const auto held = identifiers_.holder(*e.identifier, at.received_at)) {
         return outcome::reject(
             error_code::duplicate_meter_event,
             "identifier " + *e.identifier + " was already accepted at " + std::to_string(to_unix(*held)),
@@ -4982,11 +5020,11 @@ class basic_meter_ledger {
       }
     }
     // Accepted. The meter first: if it refuses (a programming error), nothing else has changed.
-    runtime_[m->second].add(*customer, event_record{t, e.received_at, e.arrival, value, never});
-    if (has_identifier) identifiers_.remember(*e.identifier, e.received_at);
+    runtime_[m->second].add(*customer, event_record{t, at.received_at, at.position, value, never});
+    if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
     const std::size_t index = events_.size();
-    events_.push_back(accepted_meter_event{m->second, *customer, t, e.received_at, value, e.arrival,
-                                           std::nullopt, e.tag,
+    events_.push_back(accepted_meter_event{m->second, *customer, t, at.received_at, value, at.position,
+                                           std::nullopt, at.tag,
                                            has_identifier ? e.identifier : std::nullopt});
     if (has_identifier) {
       auto& by_identifier = cancellable_[m->second];
@@ -5002,13 +5040,13 @@ class basic_meter_ledger {
   /// event with that identifier and event name (`meter_event_adjustment_not_found`; the most
   /// recently accepted one is the target); not yet cancelled (`meter_event_already_cancelled`);
   /// in time (`meter_event_adjustment_too_late`).
-  outcome submit(const meter_event_adjustment& a) {
-    check_order(a.received_at, a.arrival);
+  outcome submit(const meter_event_adjustment& a, const arrival_stamp& at) {
+    check_order(at.received_at, at.position);
     if (a.type != "cancel") {
       return outcome::reject(error_code::meter_event_adjustment_invalid,
-                             "type must be \"cancel\", got \"" + a.type + "\"", "type");
+                             "type must be \"cancel\", got \"" + a.type.value_or("") + "\"", "type");
     }
-    if (!a.identifier || a.identifier->empty()) {
+    if (!a.cancel_identifier || a.cancel_identifier->empty()) {
       return outcome::reject(error_code::meter_event_adjustment_invalid, "cancel.identifier is required",
                              "cancel.identifier");
     }
@@ -5018,30 +5056,31 @@ class basic_meter_ledger {
                              "no meter has event_name \"" + a.event_name + "\"", "event_name");
     }
     const auto& by_identifier = cancellable_[m->second];
-    const auto target = by_identifier.index.find(*a.identifier);
+    const std::string& identifier = *a.cancel_identifier;
+    const auto target = by_identifier.index.find(identifier);
     if (!target) {
       return outcome::reject(
           error_code::meter_event_adjustment_not_found,
-          "no accepted event with identifier " + *a.identifier + " and event_name \"" + a.event_name + "\"",
+          "no accepted event with identifier " + identifier + " and event_name \"" + a.event_name + "\"",
           "cancel.identifier");
     }
     accepted_meter_event& ev = events_[by_identifier.latest_event[*target]];
     if (ev.cancelled_at) {
       return outcome::reject(error_code::meter_event_already_cancelled,
-                             "the event with identifier " + *a.identifier + " was already cancelled at " +
+                             "the event with identifier " + identifier + " was already cancelled at " +
                                  std::to_string(to_unix(*ev.cancelled_at)),
                              "cancel.identifier");
     }
-    if (!CancellationWindow::allows(ev.received_at, a.received_at)) {
+    if (!CancellationWindow::allows(ev.received_at, at.received_at)) {
       return outcome::reject(error_code::meter_event_adjustment_too_late,
-                             "the event with identifier " + *a.identifier + " arrived at " +
+                             "the event with identifier " + identifier + " arrived at " +
                                  std::to_string(to_unix(ev.received_at)) + ", more than " +
                                  std::to_string(seconds{CancellationWindow::length}.count()) +
                                  " seconds before this cancellation",
                              "cancel.identifier");
     }
-    ev.cancelled_at = a.received_at;
-    runtime_[ev.meter].cancel(ev.customer, ev.time, ev.arrival, a.received_at);
+    ev.cancelled_at = at.received_at;
+    runtime_[ev.meter].cancel(ev.customer, ev.time, ev.arrival, at.received_at);
     return outcome::accept();
   }
 
@@ -7259,28 +7298,6 @@ struct simulation_result {
 
 namespace meterkit {
 
-/// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a stream event, or one row of a
-/// bulk upload (M2).
-struct meter_event_request {
-  std::string event_name;
-  /// Payload entries in input order; keys are unique (a reader refuses duplicates).
-  std::vector<std::pair<std::string, std::string>> payload;
-  std::optional<std::string> identifier;  ///< absent or empty: none (D3)
-  std::optional<timestamp> event_time;    ///< absent: the arrival time (M2)
-
-  friend bool operator==(const meter_event_request&, const meter_event_request&) = default;
-};
-
-/// `POST /v1/billing/meter_event_adjustments` (M10, D16).
-struct meter_event_adjustment_request {
-  std::string event_name;
-  std::optional<std::string> type;               ///< "cancel" is the only valid one
-  std::optional<std::string> cancel_identifier;  ///< `cancel.identifier`
-
-  friend bool operator==(const meter_event_adjustment_request&,
-                         const meter_event_adjustment_request&) = default;
-};
-
 /// `POST /v1/subscription_items/{id}/usage_records` (L1, D17). Quantity and timestamp stay text:
 /// an integer is written in decimal, `"now"` or an absent timestamp means the arrival time.
 struct usage_record_request {
@@ -7292,8 +7309,8 @@ struct usage_record_request {
   friend bool operator==(const usage_record_request&, const usage_record_request&) = default;
 };
 
-using operation_body =
-    std::variant<meter_event_request, meter_event_adjustment_request, usage_record_request>;
+/// One operation: a meter event, a cancellation (meter/meter_event.hpp) or a usage record.
+using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record_request>;
 
 /// One request with its operations, in the order the simulator must apply them.
 struct request {
@@ -7625,11 +7642,11 @@ struct simulator_history {
 /// which must then outlive the simulator) or as a copy.
 class cancellation_targets {
  public:
-  /// Adds the target of every cancellation (`meter_event_adjustment_request` with a
+  /// Adds the target of every cancellation (`meter_event_adjustment` with a
   /// `cancel_identifier`) in `r`.
   void add(const request& r) {
     for (const auto& op : r.operations) {
-      if (const auto* a = std::get_if<meter_event_adjustment_request>(&op); a && a->cancel_identifier)
+      if (const auto* a = std::get_if<meter_event_adjustment>(&op); a && a->cancel_identifier)
         add(a->event_name, *a->cancel_identifier);
     }
   }
@@ -8076,29 +8093,14 @@ class invoice_simulator {
     rejected_.push_back(rejected_operation{r.source, why.code, why.message, why.param});
   }
 
-  outcome apply_one(const request& r, const meter_event_request& e) {
-    const std::uint64_t arrival = next_arrival_++;
-    meter_event event;
-    event.event_name = e.event_name;
-    event.payload.insert(e.payload.begin(), e.payload.end());
-    event.identifier = e.identifier;
-    event.timestamp = e.event_time;
-    event.received_at = r.received_at;
-    event.arrival = arrival;
-    outcome o = ledger_.submit(event);
+  outcome apply_one(const request& r, const meter_event& e) {
+    outcome o = ledger_.submit(e, arrival_stamp{r.received_at, next_arrival_++, 0});
     if (o.accepted()) note_late_usage(r, ledger_.events().back());
     return o;
   }
 
-  outcome apply_one(const request& r, const meter_event_adjustment_request& a) {
-    const std::uint64_t arrival = next_arrival_++;
-    meter_event_adjustment adjustment;
-    adjustment.event_name = a.event_name;
-    adjustment.type = a.type.value_or(std::string{});  // required by Stripe: missing is not "cancel" (D16)
-    adjustment.identifier = a.cancel_identifier;
-    adjustment.received_at = r.received_at;
-    adjustment.arrival = arrival;
-    outcome o = ledger_.submit(adjustment);
+  outcome apply_one(const request& r, const meter_event_adjustment& a) {
+    outcome o = ledger_.submit(a, arrival_stamp{r.received_at, next_arrival_++, 0});
     if (o.accepted()) ++counts_.cancelled;
     return o;
   }
@@ -8453,11 +8455,11 @@ struct legacy_migration {
       if (record == nullptr) continue;
       const auto* m = migration.find(record->subscription_item);
       if (m == nullptr || !m->meter_id) continue;
-      meter_event_request e;
+      meter_event e;
       e.event_name = m->event_name;
       e.payload = {{"stripe_customer_id", m->customer}, {"value", record->quantity.value_or("")}};
       if (record->timestamp_text && *record->timestamp_text != "now") {
-        if (auto t = parse_time(*record->timestamp_text)) e.event_time = *t;
+        if (auto t = parse_time(*record->timestamp_text)) e.timestamp = *t;
       }
       op = std::move(e);
     }

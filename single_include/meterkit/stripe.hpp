@@ -1438,10 +1438,9 @@ inline void require_json_object(const nlohmann::json& j, const json_path& where,
 /// A meter event `{event_name, payload, identifier, timestamp}` (M2, D3, D4): the body of
 /// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a stream event or a bulk upload
 /// object. Payload entries come in key order.
-[[nodiscard]] inline meter_event_request meter_event_from_json(const nlohmann::json& event,
-                                                               const json_path& where) {
+[[nodiscard]] inline meter_event meter_event_from_json(const nlohmann::json& event, const json_path& where) {
   require_json_object(event, where, "a meter event");
-  meter_event_request out;
+  meter_event out;
   if (auto name = json_string_member(event, "event_name", where)) out.event_name = std::move(*name);
   if (const nlohmann::json* payload = json_member(event, "payload")) {
     const json_path payload_path = where / "payload";
@@ -1461,16 +1460,16 @@ inline void require_json_object(const nlohmann::json& j, const json_path& where,
   }
   if (auto id = json_string_member(event, "identifier", where); id && !id->empty())
     out.identifier = std::move(*id);
-  out.event_time = json_time_member(event, "timestamp", where);
+  out.timestamp = json_time_member(event, "timestamp", where);
   return out;
 }
 
 /// The body of `POST /v1/billing/meter_event_adjustments`: `{event_name, type, cancel:
 /// {identifier}}` (M10, D16).
-[[nodiscard]] inline meter_event_adjustment_request meter_event_adjustment_from_json(
-    const nlohmann::json& params, const json_path& where) {
+[[nodiscard]] inline meter_event_adjustment meter_event_adjustment_from_json(const nlohmann::json& params,
+                                                                             const json_path& where) {
   require_json_object(params, where, "a meter event adjustment");
-  meter_event_adjustment_request out;
+  meter_event_adjustment out;
   if (auto name = json_string_member(params, "event_name", where)) out.event_name = std::move(*name);
   out.type = json_string_member(params, "type", where);
   if (const nlohmann::json* cancel = json_member(params, "cancel")) {
@@ -1540,11 +1539,11 @@ inline constexpr std::string_view missing_arrival_message =
 /// One bulk upload JSON object (an array element or a JSON Lines line) into a request.
 [[nodiscard]] inline request bulk_event_from_json(const nlohmann::json& object, std::string source) {
   const json_path root;
-  meter_event_request event = meter_event_from_json(object, root);
+  meter_event event = meter_event_from_json(object, root);
   const std::optional<timestamp> received = json_time_member(object, "received_at", root);
-  if (!received && !event.event_time) fail_json_value(root, std::string(missing_arrival_message));
+  if (!received && !event.timestamp) fail_json_value(root, std::string(missing_arrival_message));
   request out;
-  out.received_at = received ? *received : *event.event_time;
+  out.received_at = received ? *received : *event.timestamp;
   out.operations.emplace_back(std::move(event));
   out.source = std::move(source);
   return out;
@@ -1636,7 +1635,7 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
                                      (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
                                      std::to_string(width) + "; expected one cell per column"));
     }
-    meter_event_request event;
+    meter_event event;
     event.event_name.assign(cells[*event_name_column]);
     event.payload.reserve(payload_columns.size());
     for (std::size_t i : payload_columns) {
@@ -1644,14 +1643,14 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
     }
     if (identifier_column && !cells[*identifier_column].empty())
       event.identifier.emplace(cells[*identifier_column]);
-    if (timestamp_column) event.event_time = read_time(*timestamp_column, "timestamp");
+    if (timestamp_column) event.timestamp = read_time(*timestamp_column, "timestamp");
     const std::optional<timestamp> received =
         received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt;
-    if (!received && !event.event_time) {
+    if (!received && !event.timestamp) {
       METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
     }
     request r;
-    r.received_at = received ? *received : *event.event_time;
+    r.received_at = received ? *received : *event.timestamp;
     r.operations.emplace_back(std::move(event));
     r.source = detail::source_of(prefix, csv.line());
     sink(std::move(r));
@@ -2377,8 +2376,8 @@ inline constexpr std::string_view known_paths =
   switch (path->endpoint) {
     case api_endpoint::v1_meter_events:
     case api_endpoint::v2_meter_events: {
-      meter_event_request event = meter_event_from_json(params, params_path);
-      if (!arrival) arrival = event.event_time;
+      meter_event event = meter_event_from_json(params, params_path);
+      if (!arrival) arrival = event.timestamp;
       need_arrival("a meter event without params.timestamp");
       out.operations.emplace_back(std::move(event));
       break;
@@ -3298,24 +3297,24 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
 }
 
 /// A meter event's parameters; `rfc3339` chooses v2's time format over v1's unix seconds.
-[[nodiscard]] inline nlohmann::json meter_event_params(const meter_event_request& e, bool rfc3339) {
+[[nodiscard]] inline nlohmann::json meter_event_params(const meter_event& e, bool rfc3339) {
   nlohmann::json p = nlohmann::json::object();
   p["event_name"] = e.event_name;
   nlohmann::json payload = nlohmann::json::object();
   for (const auto& [k, v] : e.payload) payload[k] = v;
   p["payload"] = std::move(payload);
   if (e.identifier && !e.identifier->empty()) p["identifier"] = *e.identifier;
-  if (e.event_time) {
+  if (e.timestamp) {
     if (rfc3339) {
-      p["timestamp"] = format_rfc3339(*e.event_time);
+      p["timestamp"] = format_rfc3339(*e.timestamp);
     } else {
-      p["timestamp"] = to_unix(*e.event_time);
+      p["timestamp"] = to_unix(*e.timestamp);
     }
   }
   return p;
 }
 
-[[nodiscard]] inline nlohmann::json adjustment_params(const meter_event_adjustment_request& a) {
+[[nodiscard]] inline nlohmann::json adjustment_params(const meter_event_adjustment& a) {
   nlohmann::json p = nlohmann::json::object();
   p["event_name"] = a.event_name;
   p["type"] = a.type.value_or("cancel");
@@ -3326,7 +3325,7 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
 }  // namespace detail
 
 /// `POST /v1/billing/meter_events` (M2).
-[[nodiscard]] inline api_request meter_event_v1(const api_settings& s, const meter_event_request& e,
+[[nodiscard]] inline api_request meter_event_v1(const api_settings& s, const meter_event& e,
                                                 const std::optional<std::string>& idempotency_key = {}) {
   auto r = detail::base_request(s, "POST", s.api_host, "/v1/billing/meter_events", s.secret_key);
   detail::set_form_body(r, detail::meter_event_params(e, false));
@@ -3336,7 +3335,7 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
 
 /// `POST /v1/billing/meter_event_adjustments` (M10); `type` defaults to `cancel`.
 [[nodiscard]] inline api_request meter_event_adjustment_v1(
-    const api_settings& s, const meter_event_adjustment_request& a,
+    const api_settings& s, const meter_event_adjustment& a,
     const std::optional<std::string>& idempotency_key = {}) {
   auto r = detail::base_request(s, "POST", s.api_host, "/v1/billing/meter_event_adjustments", s.secret_key);
   detail::set_form_body(r, detail::adjustment_params(a));
@@ -3422,7 +3421,7 @@ struct usage_record_summaries_query {
 }
 
 /// `POST /v2/billing/meter_events`: one event, RFC 3339 timestamp.
-[[nodiscard]] inline api_request meter_event_v2(const api_settings& s, const meter_event_request& e,
+[[nodiscard]] inline api_request meter_event_v2(const api_settings& s, const meter_event& e,
                                                 const std::optional<std::string>& idempotency_key = {}) {
   auto r = detail::base_request(s, "POST", s.api_host, "/v2/billing/meter_events", s.secret_key);
   detail::set_json_body(r, detail::meter_event_params(e, true));
@@ -3432,7 +3431,7 @@ struct usage_record_summaries_query {
 
 /// `POST /v2/billing/meter_event_adjustments`.
 [[nodiscard]] inline api_request meter_event_adjustment_v2(
-    const api_settings& s, const meter_event_adjustment_request& a,
+    const api_settings& s, const meter_event_adjustment& a,
     const std::optional<std::string>& idempotency_key = {}) {
   auto r = detail::base_request(s, "POST", s.api_host, "/v2/billing/meter_event_adjustments", s.secret_key);
   detail::set_json_body(r, detail::adjustment_params(a));
@@ -3443,7 +3442,7 @@ struct usage_record_summaries_query {
 /// `POST /v2/billing/meter_event_stream` on the meter-events host, authenticated by a session
 /// token (W1). Precondition: 1 to `max_stream_events` events (D7: an empty stream is unusable).
 [[nodiscard]] inline api_request meter_event_stream_v2(
-    const api_settings& s, std::string_view session_token, std::span<const meter_event_request> events,
+    const api_settings& s, std::string_view session_token, std::span<const meter_event> events,
     const std::optional<std::string>& idempotency_key = {}) {
   if (events.empty() || events.size() > max_stream_events) {
     METERKIT_THROW(
@@ -4148,7 +4147,7 @@ namespace meterkit {
 
 /// A meter event as Stripe echoes it.
 struct meter_event_object {
-  meter_event_request event;
+  meter_event event;
   timestamp created{};
   bool livemode = false;
 };
@@ -4156,7 +4155,7 @@ struct meter_event_object {
 /// A meter event adjustment as Stripe echoes it (`status`: `pending` or `complete`).
 struct meter_event_adjustment_object {
   std::string id;
-  meter_event_adjustment_request adjustment;
+  meter_event_adjustment adjustment;
   std::string status;
   bool livemode = false;
 };
@@ -4396,7 +4395,7 @@ template <class T, class Fn>
 // ---- writers, for test servers ------------------------------------------------------------------
 
 /// The body Stripe answers a meter event with (`v2`: RFC 3339 times and the v2 object name).
-[[nodiscard]] inline std::string meter_event_body(const meter_event_request& e, timestamp created, bool v2) {
+[[nodiscard]] inline std::string meter_event_body(const meter_event& e, timestamp created, bool v2) {
   nlohmann::json j = nlohmann::json::object();
   j["object"] = v2 ? "v2.billing.meter_event" : "billing.meter_event";
   j["event_name"] = e.event_name;
@@ -4404,7 +4403,7 @@ template <class T, class Fn>
   for (const auto& [k, v] : e.payload) payload[k] = v;
   j["payload"] = std::move(payload);
   if (e.identifier) j["identifier"] = *e.identifier;
-  const timestamp t = e.event_time.value_or(created);
+  const timestamp t = e.timestamp.value_or(created);
   if (v2) {
     j["timestamp"] = format_rfc3339(t);
     j["created"] = format_rfc3339(created);
@@ -4455,7 +4454,7 @@ struct stream_result {
 };
 
 /// Chooses the idempotency key of a batch (nullopt: a generated one).
-using stream_key_function = std::function<std::optional<std::string>(std::span<const meter_event_request>)>;
+using stream_key_function = std::function<std::optional<std::string>(std::span<const meter_event>)>;
 
 template <class Client>
 class meter_event_stream {
@@ -4469,7 +4468,7 @@ class meter_event_stream {
 
   /// Sends `events` in order, in batches of at most `batch_size`. A batch whose session cannot
   /// be had fails with the session's rejection; later batches are still tried.
-  stream_result send(std::span<const meter_event_request> events, const stream_key_function& key_for = {}) {
+  stream_result send(std::span<const meter_event> events, const stream_key_function& key_for = {}) {
     stream_result out;
     for (std::size_t first = 0; first < events.size(); first += options_.batch_size) {
       const auto batch = events.subspan(first, std::min(options_.batch_size, events.size() - first));
@@ -4506,7 +4505,7 @@ class meter_event_stream {
     return std::nullopt;
   }
 
-  call_result send_batch(std::span<const meter_event_request> batch, std::optional<std::string> key) {
+  call_result send_batch(std::span<const meter_event> batch, std::optional<std::string> key) {
     for (int attempt = 0;; ++attempt) {
       if (auto why = ensure_session()) {
         call_result failed;
@@ -4701,9 +4700,9 @@ struct reporter_stats {
 /// The calls of one tick, before they are sent.
 struct report_tick {
   timestamp tick{};
-  std::vector<meter_event_request> events;
-  std::vector<std::pair<meter_event_adjustment_request, std::string>> adjustments;  ///< with key
-  std::vector<std::pair<usage_record_request, std::string>> usage_records;          ///< with key
+  std::vector<meter_event> events;
+  std::vector<std::pair<meter_event_adjustment, std::string>> adjustments;  ///< with key
+  std::vector<std::pair<usage_record_request, std::string>> usage_records;  ///< with key
   [[nodiscard]] bool empty() const noexcept {
     return events.empty() && adjustments.empty() && usage_records.empty();
   }
@@ -5058,15 +5057,15 @@ class usage_reporter {
     if (first || better) slot = detail::chosen_event{e.time, e.arrival, e.value, e.customer};
   }
 
-  [[nodiscard]] meter_event_request event_of(const detail::reported_meter& rm, const std::string& customer,
-                                             std::string identifier, timestamp t, std::int64_t value) const {
+  [[nodiscard]] meter_event event_of(const detail::reported_meter& rm, const std::string& customer,
+                                     std::string identifier, timestamp t, std::int64_t value) const {
     const meter_definition& def = rm.definition;
-    meter_event_request e;
+    meter_event e;
     e.event_name = def.event_name;
     e.payload.emplace_back(def.customer_key, customer);
     if (rm.sends_value) e.payload.emplace_back(def.value_key, std::to_string(value));
     e.identifier = std::move(identifier);
-    e.event_time = t;
+    e.timestamp = t;
     return e;
   }
 
@@ -5102,9 +5101,9 @@ class usage_reporter {
     }
     for (const auto& [meter_id, customer, arrival] : c.count_cancels) {
       const std::string id = count_identifier(meter_id, customer, arrival);
-      out.adjustments.emplace_back(meter_event_adjustment_request{meters_.at(meter_id).definition.event_name,
-                                                                  std::string("cancel"), id},
-                                   "mk-" + detail::report_hash("cancel", id));
+      out.adjustments.emplace_back(
+          meter_event_adjustment{meters_.at(meter_id).definition.event_name, std::string("cancel"), id},
+          "mk-" + detail::report_hash("cancel", id));
     }
     for (const auto& [key, s] : c.usage_sums) {
       const auto& [item, start] = key;
@@ -5171,7 +5170,7 @@ class usage_reporter {
       if (options_.api == events_api::v2_stream) {
         const std::size_t sessions_before = stream.sessions_created();
         const std::size_t requests_before = stream.stream_requests();
-        const auto r = stream.send(t.events, [](std::span<const meter_event_request> batch) {
+        const auto r = stream.send(t.events, [](std::span<const meter_event> batch) {
           std::string ids;
           for (const auto& e : batch) ids += e.identifier.value_or("") + ",";
           return std::optional<std::string>("mk-" + detail::report_hash("stream", ids));

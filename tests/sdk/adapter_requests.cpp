@@ -33,7 +33,7 @@ mk::api_settings settings() {
   return s;
 }
 
-mk::meter_event_request event(const std::string& id, const std::string& value, std::int64_t at) {
+mk::meter_event event(const std::string& id, const std::string& value, std::int64_t at) {
   return {"api_requests", {{"stripe_customer_id", "cus_1"}, {"value", value}}, id, jan1 + mk::seconds{at}};
 }
 
@@ -116,7 +116,7 @@ int make_ops(const std::filesystem::path& dir) {
       arrivals.push_back(at);
     }
   };
-  const auto v1_event = [&](const mk::meter_event_request& e, const std::string& key, std::int64_t at) {
+  const auto v1_event = [&](const mk::meter_event& e, const std::string& key, std::int64_t at) {
     add({{"kind", "v1_meter_event"},
          {"params", mk::detail::meter_event_params(e, false)},
          {"idempotency_key", key}},
@@ -125,8 +125,7 @@ int make_ops(const std::filesystem::path& dir) {
 
   v1_event(event("evt_1", "25", 100), "key-evt-1", 100);
   v1_event(event("evt_2", "10", 200), "key-evt-2", 200);
-  const mk::meter_event_adjustment_request cancel{"api_requests", std::string("cancel"),
-                                                  std::string("evt_2")};
+  const mk::meter_event_adjustment cancel{"api_requests", std::string("cancel"), std::string("evt_2")};
   add({{"kind", "v1_meter_event_adjustment"},
        {"params", mk::detail::adjustment_params(cancel)},
        {"idempotency_key", "key-cancel-2"}},
@@ -136,8 +135,8 @@ int make_ops(const std::filesystem::path& dir) {
        {"params", mk::detail::meter_event_params(v2, true)},
        {"idempotency_key", "key-evt-3"}},
       {mk::meter_event_v2(s, v2, std::string("key-evt-3"))}, 400);
-  const std::vector<mk::meter_event_request> stream = {event("evt_4", "5", 500), event("evt_5", "6", 501),
-                                                       event("evt_6", "-2", 502)};
+  const std::vector<mk::meter_event> stream = {event("evt_4", "5", 500), event("evt_5", "6", 501),
+                                               event("evt_6", "-2", 502)};
   json stream_params = {{"events", json::array()}};
   for (const auto& e : stream) stream_params["events"].push_back(mk::detail::meter_event_params(e, true));
   add({{"kind", "v2_meter_event_stream"},

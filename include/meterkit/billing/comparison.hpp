@@ -203,11 +203,11 @@ struct legacy_migration {
       if (record == nullptr) continue;
       const auto* m = migration.find(record->subscription_item);
       if (m == nullptr || !m->meter_id) continue;
-      meter_event_request e;
+      meter_event e;
       e.event_name = m->event_name;
       e.payload = {{"stripe_customer_id", m->customer}, {"value", record->quantity.value_or("")}};
       if (record->timestamp_text && *record->timestamp_text != "now") {
-        if (auto t = parse_time(*record->timestamp_text)) e.event_time = *t;
+        if (auto t = parse_time(*record->timestamp_text)) e.timestamp = *t;
       }
       op = std::move(e);
     }

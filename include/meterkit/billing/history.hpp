@@ -61,11 +61,11 @@ struct simulator_history {
 /// which must then outlive the simulator) or as a copy.
 class cancellation_targets {
  public:
-  /// Adds the target of every cancellation (`meter_event_adjustment_request` with a
+  /// Adds the target of every cancellation (`meter_event_adjustment` with a
   /// `cancel_identifier`) in `r`.
   void add(const request& r) {
     for (const auto& op : r.operations) {
-      if (const auto* a = std::get_if<meter_event_adjustment_request>(&op); a && a->cancel_identifier)
+      if (const auto* a = std::get_if<meter_event_adjustment>(&op); a && a->cancel_identifier)
         add(a->event_name, *a->cancel_identifier);
     }
   }

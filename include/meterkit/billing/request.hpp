@@ -17,30 +17,9 @@
 #include <vector>
 
 #include <meterkit/core/time.hpp>
+#include <meterkit/meter/meter_event.hpp>
 
 namespace meterkit {
-
-/// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a stream event, or one row of a
-/// bulk upload (M2).
-struct meter_event_request {
-  std::string event_name;
-  /// Payload entries in input order; keys are unique (a reader refuses duplicates).
-  std::vector<std::pair<std::string, std::string>> payload;
-  std::optional<std::string> identifier;  ///< absent or empty: none (D3)
-  std::optional<timestamp> event_time;    ///< absent: the arrival time (M2)
-
-  friend bool operator==(const meter_event_request&, const meter_event_request&) = default;
-};
-
-/// `POST /v1/billing/meter_event_adjustments` (M10, D16).
-struct meter_event_adjustment_request {
-  std::string event_name;
-  std::optional<std::string> type;               ///< "cancel" is the only valid one
-  std::optional<std::string> cancel_identifier;  ///< `cancel.identifier`
-
-  friend bool operator==(const meter_event_adjustment_request&,
-                         const meter_event_adjustment_request&) = default;
-};
 
 /// `POST /v1/subscription_items/{id}/usage_records` (L1, D17). Quantity and timestamp stay text:
 /// an integer is written in decimal, `"now"` or an absent timestamp means the arrival time.
@@ -53,8 +32,8 @@ struct usage_record_request {
   friend bool operator==(const usage_record_request&, const usage_record_request&) = default;
 };
 
-using operation_body =
-    std::variant<meter_event_request, meter_event_adjustment_request, usage_record_request>;
+/// One operation: a meter event, a cancellation (meter/meter_event.hpp) or a usage record.
+using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record_request>;
 
 /// One request with its operations, in the order the simulator must apply them.
 struct request {

@@ -220,29 +220,14 @@ class invoice_simulator {
     rejected_.push_back(rejected_operation{r.source, why.code, why.message, why.param});
   }
 
-  outcome apply_one(const request& r, const meter_event_request& e) {
-    const std::uint64_t arrival = next_arrival_++;
-    meter_event event;
-    event.event_name = e.event_name;
-    event.payload.insert(e.payload.begin(), e.payload.end());
-    event.identifier = e.identifier;
-    event.timestamp = e.event_time;
-    event.received_at = r.received_at;
-    event.arrival = arrival;
-    outcome o = ledger_.submit(event);
+  outcome apply_one(const request& r, const meter_event& e) {
+    outcome o = ledger_.submit(e, arrival_stamp{r.received_at, next_arrival_++, 0});
     if (o.accepted()) note_late_usage(r, ledger_.events().back());
     return o;
   }
 
-  outcome apply_one(const request& r, const meter_event_adjustment_request& a) {
-    const std::uint64_t arrival = next_arrival_++;
-    meter_event_adjustment adjustment;
-    adjustment.event_name = a.event_name;
-    adjustment.type = a.type.value_or(std::string{});  // required by Stripe: missing is not "cancel" (D16)
-    adjustment.identifier = a.cancel_identifier;
-    adjustment.received_at = r.received_at;
-    adjustment.arrival = arrival;
-    outcome o = ledger_.submit(adjustment);
+  outcome apply_one(const request& r, const meter_event_adjustment& a) {
+    outcome o = ledger_.submit(a, arrival_stamp{r.received_at, next_arrival_++, 0});
     if (o.accepted()) ++counts_.cancelled;
     return o;
   }

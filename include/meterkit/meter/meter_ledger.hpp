@@ -9,8 +9,9 @@
 /// cancellation. Each meter is an `basic_any_meter` over the compiled `meter<Formula, Ingestion>`
 /// policies, so the numbers come from the same code as compile-time meters.
 ///
-/// Operations must be submitted in arrival order: `received_at` never decreases and `arrival`
-/// strictly increases from one submission to the next (events and adjustments alike); otherwise
+/// Operations (meter/meter_event.hpp) must be submitted in arrival order, each with its
+/// `arrival_stamp`: `received_at` never decreases and `position` strictly increases from one
+/// submission to the next (events and adjustments alike); otherwise
 /// `std::invalid_argument` is raised. Rejections are values (`outcome`), never exceptions.
 ///
 /// Acceptance policies are template parameters with SPEC's defaults: the timestamp window (M4),
@@ -47,33 +48,9 @@
 #include <meterkit/meter/customers.hpp>
 #include <meterkit/meter/event_summary.hpp>
 #include <meterkit/meter/meter_definition.hpp>
+#include <meterkit/meter/meter_event.hpp>
 
 namespace meterkit {
-
-/// An event's payload: keys to string values (M2).
-using meter_payload = std::map<std::string, std::string, std::less<>>;
-
-/// A meter event as submitted (M2), with its arrival.
-struct meter_event {
-  std::string event_name;
-  meter_payload payload;
-  std::optional<std::string> identifier;           ///< none or empty: a generated one (D14)
-  std::optional<::meterkit::timestamp> timestamp;  ///< none: the arrival time (M2)
-  ::meterkit::timestamp received_at{};             ///< arrival time
-  std::uint64_t arrival = 0;                       ///< position in arrival order (strictly increasing)
-  std::uint64_t tag = 0;                           ///< the caller's own reference (e.g. a source index)
-};
-
-/// A `meter_event_adjustment` (M10, D16): `type` must be `cancel`, `identifier` is
-/// `cancel.identifier`.
-struct meter_event_adjustment {
-  std::string event_name;
-  std::string type = "cancel";
-  std::optional<std::string> identifier;
-  ::meterkit::timestamp received_at{};
-  std::uint64_t arrival = 0;
-  std::uint64_t tag = 0;
-};
 
 /// An accepted meter event as the ledger keeps it.
 struct accepted_meter_event {
@@ -169,8 +146,8 @@ class basic_meter_ledger {
   /// Accepts or rejects one meter event by D12's checks, in order: event name (`no_meter`,
   /// `archived_meter`), customer key, value key (not for `count`), value format, known customer,
   /// too far in the past, in the future, duplicate identifier. A rejected event changes nothing.
-  outcome submit(const meter_event& e) {
-    check_order(e.received_at, e.arrival);
+  outcome submit(const meter_event& e, const arrival_stamp& at) {
+    check_order(at.received_at, at.position);
     const auto m = meter_by_event_name_.find(e.event_name);
     if (e.event_name.empty()) {
       return outcome::reject(error_code::no_meter, "event_name is required", "event_name");
@@ -186,8 +163,8 @@ class basic_meter_ledger {
                              "event_name");
     }
     auto customer_param = [&] { return "payload[" + def.customer_key + "]"; };
-    const auto c = e.payload.find(def.customer_key);
-    if (c == e.payload.end()) {
+    const std::string* c = e.find(def.customer_key);
+    if (c == nullptr) {
       return outcome::reject(
           error_code::meter_event_no_customer_defined,
           customer_param() + " is missing: meter " + def.id + " reads the customer from it",
@@ -196,26 +173,26 @@ class basic_meter_ledger {
     std::int64_t value = 1;
     if (def.formula != formula_kind::count) {
       auto value_param = [&] { return "payload[" + def.value_key + "]"; };
-      const auto v = e.payload.find(def.value_key);
-      if (v == e.payload.end()) {
+      const std::string* v = e.find(def.value_key);
+      if (v == nullptr) {
         return outcome::reject(error_code::meter_event_value_not_found,
                                value_param() + " is missing: meter " + def.id + " reads the value from it",
                                value_param());
       }
-      if (!is_valid_meter_value(v->second)) return parse_meter_value(v->second, value_param()).error();
-      value = *parse_meter_value(v->second);
+      if (!is_valid_meter_value(*v)) return parse_meter_value(*v, value_param()).error();
+      value = *parse_meter_value(*v);
     }
-    const auto customer = customers_.find(c->second);
+    const auto customer = customers_.find(*c);
     if (!customer) {
       return outcome::reject(error_code::meter_event_customer_not_found,
-                             customer_param() + " names the unknown customer \"" + c->second + "\"",
+                             customer_param() + " names the unknown customer \"" + *c + "\"",
                              customer_param());
     }
-    const timestamp t = e.timestamp.value_or(e.received_at);
-    if (auto window = TimestampWindow::check(t, e.received_at); !window) return window;
+    const timestamp t = e.timestamp.value_or(at.received_at);
+    if (auto window = TimestampWindow::check(t, at.received_at); !window) return window;
     const bool has_identifier = e.identifier.has_value() && !e.identifier->empty();
     if (has_identifier) {
-      if (const auto held = identifiers_.holder(*e.identifier, e.received_at)) {
+      if (const auto held = identifiers_.holder(*e.identifier, at.received_at)) {
         return outcome::reject(
             error_code::duplicate_meter_event,
             "identifier " + *e.identifier + " was already accepted at " + std::to_string(to_unix(*held)),
@@ -223,11 +200,11 @@ class basic_meter_ledger {
       }
     }
     // Accepted. The meter first: if it refuses (a programming error), nothing else has changed.
-    runtime_[m->second].add(*customer, event_record{t, e.received_at, e.arrival, value, never});
-    if (has_identifier) identifiers_.remember(*e.identifier, e.received_at);
+    runtime_[m->second].add(*customer, event_record{t, at.received_at, at.position, value, never});
+    if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
     const std::size_t index = events_.size();
-    events_.push_back(accepted_meter_event{m->second, *customer, t, e.received_at, value, e.arrival,
-                                           std::nullopt, e.tag,
+    events_.push_back(accepted_meter_event{m->second, *customer, t, at.received_at, value, at.position,
+                                           std::nullopt, at.tag,
                                            has_identifier ? e.identifier : std::nullopt});
     if (has_identifier) {
       auto& by_identifier = cancellable_[m->second];
@@ -243,13 +220,13 @@ class basic_meter_ledger {
   /// event with that identifier and event name (`meter_event_adjustment_not_found`; the most
   /// recently accepted one is the target); not yet cancelled (`meter_event_already_cancelled`);
   /// in time (`meter_event_adjustment_too_late`).
-  outcome submit(const meter_event_adjustment& a) {
-    check_order(a.received_at, a.arrival);
+  outcome submit(const meter_event_adjustment& a, const arrival_stamp& at) {
+    check_order(at.received_at, at.position);
     if (a.type != "cancel") {
       return outcome::reject(error_code::meter_event_adjustment_invalid,
-                             "type must be \"cancel\", got \"" + a.type + "\"", "type");
+                             "type must be \"cancel\", got \"" + a.type.value_or("") + "\"", "type");
     }
-    if (!a.identifier || a.identifier->empty()) {
+    if (!a.cancel_identifier || a.cancel_identifier->empty()) {
       return outcome::reject(error_code::meter_event_adjustment_invalid, "cancel.identifier is required",
                              "cancel.identifier");
     }
@@ -259,30 +236,31 @@ class basic_meter_ledger {
                              "no meter has event_name \"" + a.event_name + "\"", "event_name");
     }
     const auto& by_identifier = cancellable_[m->second];
-    const auto target = by_identifier.index.find(*a.identifier);
+    const std::string& identifier = *a.cancel_identifier;
+    const auto target = by_identifier.index.find(identifier);
     if (!target) {
       return outcome::reject(
           error_code::meter_event_adjustment_not_found,
-          "no accepted event with identifier " + *a.identifier + " and event_name \"" + a.event_name + "\"",
+          "no accepted event with identifier " + identifier + " and event_name \"" + a.event_name + "\"",
           "cancel.identifier");
     }
     accepted_meter_event& ev = events_[by_identifier.latest_event[*target]];
     if (ev.cancelled_at) {
       return outcome::reject(error_code::meter_event_already_cancelled,
-                             "the event with identifier " + *a.identifier + " was already cancelled at " +
+                             "the event with identifier " + identifier + " was already cancelled at " +
                                  std::to_string(to_unix(*ev.cancelled_at)),
                              "cancel.identifier");
     }
-    if (!CancellationWindow::allows(ev.received_at, a.received_at)) {
+    if (!CancellationWindow::allows(ev.received_at, at.received_at)) {
       return outcome::reject(error_code::meter_event_adjustment_too_late,
-                             "the event with identifier " + *a.identifier + " arrived at " +
+                             "the event with identifier " + identifier + " arrived at " +
                                  std::to_string(to_unix(ev.received_at)) + ", more than " +
                                  std::to_string(seconds{CancellationWindow::length}.count()) +
                                  " seconds before this cancellation",
                              "cancel.identifier");
     }
-    ev.cancelled_at = a.received_at;
-    runtime_[ev.meter].cancel(ev.customer, ev.time, ev.arrival, a.received_at);
+    ev.cancelled_at = at.received_at;
+    runtime_[ev.meter].cancel(ev.customer, ev.time, ev.arrival, at.received_at);
     return outcome::accept();
   }
 

@@ -63,11 +63,11 @@ inline constexpr std::string_view missing_arrival_message =
 /// One bulk upload JSON object (an array element or a JSON Lines line) into a request.
 [[nodiscard]] inline request bulk_event_from_json(const nlohmann::json& object, std::string source) {
   const json_path root;
-  meter_event_request event = meter_event_from_json(object, root);
+  meter_event event = meter_event_from_json(object, root);
   const std::optional<timestamp> received = json_time_member(object, "received_at", root);
-  if (!received && !event.event_time) fail_json_value(root, std::string(missing_arrival_message));
+  if (!received && !event.timestamp) fail_json_value(root, std::string(missing_arrival_message));
   request out;
-  out.received_at = received ? *received : *event.event_time;
+  out.received_at = received ? *received : *event.timestamp;
   out.operations.emplace_back(std::move(event));
   out.source = std::move(source);
   return out;
@@ -159,7 +159,7 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
                                      (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
                                      std::to_string(width) + "; expected one cell per column"));
     }
-    meter_event_request event;
+    meter_event event;
     event.event_name.assign(cells[*event_name_column]);
     event.payload.reserve(payload_columns.size());
     for (std::size_t i : payload_columns) {
@@ -167,14 +167,14 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
     }
     if (identifier_column && !cells[*identifier_column].empty())
       event.identifier.emplace(cells[*identifier_column]);
-    if (timestamp_column) event.event_time = read_time(*timestamp_column, "timestamp");
+    if (timestamp_column) event.timestamp = read_time(*timestamp_column, "timestamp");
     const std::optional<timestamp> received =
         received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt;
-    if (!received && !event.event_time) {
+    if (!received && !event.timestamp) {
       METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
     }
     request r;
-    r.received_at = received ? *received : *event.event_time;
+    r.received_at = received ? *received : *event.timestamp;
     r.operations.emplace_back(std::move(event));
     r.source = detail::source_of(prefix, csv.line());
     sink(std::move(r));

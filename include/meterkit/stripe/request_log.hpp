@@ -129,8 +129,8 @@ inline constexpr std::string_view known_paths =
   switch (path->endpoint) {
     case api_endpoint::v1_meter_events:
     case api_endpoint::v2_meter_events: {
-      meter_event_request event = meter_event_from_json(params, params_path);
-      if (!arrival) arrival = event.event_time;
+      meter_event event = meter_event_from_json(params, params_path);
+      if (!arrival) arrival = event.timestamp;
       need_arrival("a meter event without params.timestamp");
       out.operations.emplace_back(std::move(event));
       break;

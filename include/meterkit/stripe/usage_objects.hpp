@@ -82,10 +82,9 @@ inline void require_json_object(const nlohmann::json& j, const json_path& where,
 /// A meter event `{event_name, payload, identifier, timestamp}` (M2, D3, D4): the body of
 /// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a stream event or a bulk upload
 /// object. Payload entries come in key order.
-[[nodiscard]] inline meter_event_request meter_event_from_json(const nlohmann::json& event,
-                                                               const json_path& where) {
+[[nodiscard]] inline meter_event meter_event_from_json(const nlohmann::json& event, const json_path& where) {
   require_json_object(event, where, "a meter event");
-  meter_event_request out;
+  meter_event out;
   if (auto name = json_string_member(event, "event_name", where)) out.event_name = std::move(*name);
   if (const nlohmann::json* payload = json_member(event, "payload")) {
     const json_path payload_path = where / "payload";
@@ -105,16 +104,16 @@ inline void require_json_object(const nlohmann::json& j, const json_path& where,
   }
   if (auto id = json_string_member(event, "identifier", where); id && !id->empty())
     out.identifier = std::move(*id);
-  out.event_time = json_time_member(event, "timestamp", where);
+  out.timestamp = json_time_member(event, "timestamp", where);
   return out;
 }
 
 /// The body of `POST /v1/billing/meter_event_adjustments`: `{event_name, type, cancel:
 /// {identifier}}` (M10, D16).
-[[nodiscard]] inline meter_event_adjustment_request meter_event_adjustment_from_json(
-    const nlohmann::json& params, const json_path& where) {
+[[nodiscard]] inline meter_event_adjustment meter_event_adjustment_from_json(const nlohmann::json& params,
+                                                                             const json_path& where) {
   require_json_object(params, where, "a meter event adjustment");
-  meter_event_adjustment_request out;
+  meter_event_adjustment out;
   if (auto name = json_string_member(params, "event_name", where)) out.event_name = std::move(*name);
   out.type = json_string_member(params, "type", where);
   if (const nlohmann::json* cancel = json_member(params, "cancel")) {

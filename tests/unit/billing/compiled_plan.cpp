@@ -77,7 +77,7 @@ mk::plan mixed_plan() {
 
 mk::request event(mk::timestamp received, std::string customer, std::string value, std::string identifier,
                   std::string event_name = "api_requests") {
-  mk::meter_event_request e;
+  mk::meter_event e;
   e.event_name = std::move(event_name);
   e.payload = {{"stripe_customer_id", std::move(customer)}, {"value", std::move(value)}};
   e.identifier = std::move(identifier);

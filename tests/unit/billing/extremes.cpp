@@ -115,10 +115,10 @@ mk::subscription subscription(std::string id, std::string customer, mk::timestam
 
 mk::request event(mk::timestamp received, std::string customer, std::string value,
                   std::optional<mk::timestamp> time = std::nullopt) {
-  mk::meter_event_request e;
+  mk::meter_event e;
   e.event_name = "api_requests";
   e.payload = {{"stripe_customer_id", std::move(customer)}, {"value", std::move(value)}};
-  e.event_time = time;
+  e.timestamp = time;
   mk::request r;
   r.operations.emplace_back(std::move(e));
   r.received_at = received;
@@ -714,9 +714,7 @@ BOOST_AUTO_TEST_CASE(D13_D25_ledger_accepts_15_digit_values_and_reports_overflow
     e.event_name = "api_requests";
     e.payload = {{"stripe_customer_id", "cus_1"}, {"value", std::move(value)}};
     e.timestamp = time;
-    e.received_at = received;
-    e.arrival = arrival++;
-    return ledger.submit(e);
+    return ledger.submit(e, {received, arrival++});
   };
   // 16 digits is not a value (D13), whatever the sign.
   for (const char* bad : {"9999999999999999", "-9999999999999999", "9223372036854775807",
@@ -956,13 +954,11 @@ BOOST_AUTO_TEST_CASE(M6_M9_a_ledger_with_a_million_customers_keeps_every_quantit
   const mk::timestamp received = at("2025-01-20T00:00:00Z");
   mk::meter_event e;
   e.event_name = "api_requests";
-  e.received_at = received;
   e.payload = {{"stripe_customer_id", ""}, {"value", ""}};
   for (std::size_t c = 0; c < million; c += 10) {
-    e.payload.find("stripe_customer_id")->second = ids[c];
-    e.payload.find("value")->second = std::to_string(c);
-    e.arrival = c;
-    BOOST_TEST_REQUIRE(ledger.submit(e).accepted());
+    e.payload[0].second = ids[c];
+    e.payload[1].second = std::to_string(c);
+    BOOST_TEST_REQUIRE(ledger.submit(e, {received, c}).accepted());
   }
   const mk::period january{at("2025-01-01T00:00:00Z"), at("2025-02-01T00:00:00Z")};
   for (std::size_t c = 0; c < million; c += 997) {

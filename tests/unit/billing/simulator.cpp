@@ -80,11 +80,11 @@ mk::request event(std::string source, mk::timestamp received, std::string custom
                   std::optional<mk::timestamp> time = std::nullopt,
                   std::optional<std::string> identifier = std::nullopt,
                   std::string event_name = "api_requests") {
-  mk::meter_event_request e;
+  mk::meter_event e;
   e.event_name = std::move(event_name);
   e.payload = {{"stripe_customer_id", std::move(customer)}, {"value", std::move(value)}};
   e.identifier = std::move(identifier);
-  e.event_time = time;
+  e.timestamp = time;
   mk::request r;
   r.operations.emplace_back(std::move(e));
   r.received_at = received;
@@ -94,7 +94,7 @@ mk::request event(std::string source, mk::timestamp received, std::string custom
 
 mk::request cancel(std::string source, mk::timestamp received, std::string identifier,
                    std::string event_name = "api_requests") {
-  mk::meter_event_adjustment_request a;
+  mk::meter_event_adjustment a;
   a.event_name = std::move(event_name);
   a.type = "cancel";
   a.cancel_identifier = std::move(identifier);
@@ -228,9 +228,9 @@ BOOST_AUTO_TEST_CASE(D16_an_adjustment_without_type_is_invalid_because_the_type_
   const auto plan = api_plan();
   const auto t = at("2025-01-10T00:00:00Z");
   auto untyped = cancel("u:2", t + mk::seconds{60}, "evt_1");
-  std::get<mk::meter_event_adjustment_request>(untyped.operations[0]).type.reset();
+  std::get<mk::meter_event_adjustment>(untyped.operations[0]).type.reset();
   auto wrong = cancel("u:3", t + mk::seconds{120}, "evt_1");
-  std::get<mk::meter_event_adjustment_request>(wrong.operations[0]).type = "void";
+  std::get<mk::meter_event_adjustment>(wrong.operations[0]).type = "void";
   const auto r = mk::simulate(plan, {event("u:1", t, "cus_1", "10", t, "evt_1"), untyped, wrong},
                               at("2025-02-02T00:00:00Z"));
   BOOST_REQUIRE_EQUAL(r.rejected.size(), 2u);
@@ -335,7 +335,7 @@ BOOST_AUTO_TEST_CASE(D7_a_stream_request_is_n_operations_under_one_key) {
   stream.idempotency_key = "k";
   stream.fingerprint = "POST /v2/billing/meter_event_stream [..]";
   for (const char* v : {"1", "2", "x"}) {
-    mk::meter_event_request e;
+    mk::meter_event e;
     e.event_name = "api_requests";
     e.payload = {{"stripe_customer_id", "cus_1"}, {"value", v}};
     stream.operations.emplace_back(e);

@@ -63,11 +63,11 @@ mk::request event(std::int64_t received, std::string name, std::string customer,
   mk::request r;
   r.received_at = mk::from_unix(received);
   r.source = "stream:" + std::to_string(line);
-  mk::meter_event_request e;
+  mk::meter_event e;
   e.event_name = std::move(name);
   e.payload = {{"stripe_customer_id", std::move(customer)}, {"value", std::to_string(value)}};
   e.identifier = std::move(identifier);
-  e.event_time = mk::from_unix(time);
+  e.timestamp = mk::from_unix(time);
   r.operations.emplace_back(std::move(e));
   return r;
 }
@@ -76,8 +76,7 @@ mk::request cancellation(std::int64_t received, std::string name, std::string id
   mk::request r;
   r.received_at = mk::from_unix(received);
   r.source = "stream:" + std::to_string(line);
-  r.operations.emplace_back(
-      mk::meter_event_adjustment_request{std::move(name), "cancel", std::move(identifier)});
+  r.operations.emplace_back(mk::meter_event_adjustment{std::move(name), "cancel", std::move(identifier)});
   return r;
 }
 

@@ -170,10 +170,10 @@ class stream_generator {
     return r;
   }
 
-  mk::meter_event_request meter_event(mk::timestamp now) {
+  mk::meter_event meter_event(mk::timestamp now) {
     static const std::vector<std::string> names{"api_requests", "seats", "calls", "old_events", "nope", ""};
     static const std::vector<std::string> customers{"cus_1", "cus_2", "cus_3", "cus_4", "cus_9"};
-    mk::meter_event_request e;
+    mk::meter_event e;
     const int n = pick(100);
     e.event_name = names[n < 40 ? 0 : n < 65 ? 1 : n < 90 ? 2 : static_cast<std::size_t>(3 + pick(3))];
     if (!chance(3)) {
@@ -194,20 +194,20 @@ class stream_generator {
     if (chance(45)) e.identifier = chance(5) ? std::string{} : identifier();
     const int t = pick(100);
     if (t < 40) {
-      e.event_time = std::nullopt;
+      e.timestamp = std::nullopt;
     } else if (t < 85) {
-      e.event_time = now - mk::seconds{uniform(0, 3 * 86400)};
+      e.timestamp = now - mk::seconds{uniform(0, 3 * 86400)};
     } else if (t < 92) {
-      e.event_time = now - mk::seconds{uniform(3 * 86400, 40 * 86400)};  // sometimes beyond M4's 35 days
+      e.timestamp = now - mk::seconds{uniform(3 * 86400, 40 * 86400)};  // sometimes beyond M4's 35 days
     } else {
-      e.event_time = now + mk::seconds{uniform(0, 600)};  // sometimes beyond M4's 5 minutes
+      e.timestamp = now + mk::seconds{uniform(0, 600)};  // sometimes beyond M4's 5 minutes
     }
     return e;
   }
 
-  mk::meter_event_adjustment_request adjustment() {
+  mk::meter_event_adjustment adjustment() {
     static const std::vector<std::string> names{"api_requests", "seats", "calls", "nope"};
-    mk::meter_event_adjustment_request a;
+    mk::meter_event_adjustment a;
     const int n = pick(100);
     a.event_name = names[n < 45 ? 0 : n < 70 ? 1 : n < 95 ? 2 : 3];
     const int t = pick(100);
@@ -437,7 +437,7 @@ BOOST_AUTO_TEST_CASE(I2_M5_a_restored_simulator_keeps_idempotency_and_identifier
   // duplicate and a cancellation finds its event: the stores and indexes came back.
   const auto plan = snapshot_plan();
   const auto t = at("2025-01-05T00:00:00Z");
-  mk::meter_event_request e;
+  mk::meter_event e;
   e.event_name = "api_requests";
   e.payload = {{"stripe_customer_id", "cus_1"}, {"value", "5"}};
   e.identifier = "evt_a";
@@ -451,7 +451,7 @@ BOOST_AUTO_TEST_CASE(I2_M5_a_restored_simulator_keeps_idempotency_and_identifier
   restored.apply(replay);
   mk::request duplicate{{e}, t + mk::seconds{120}, "u:3", std::nullopt, "fp_3"};
   restored.apply(duplicate);
-  mk::meter_event_adjustment_request cancel{"api_requests", "cancel", "evt_a"};
+  mk::meter_event_adjustment cancel{"api_requests", "cancel", "evt_a"};
   restored.apply(mk::request{{cancel}, t + mk::seconds{180}, "u:4", std::nullopt, "fp_4"});
   const auto r = restored.result(t + mk::seconds{200});
   BOOST_TEST(r.counts.replayed == 1u);

@@ -44,35 +44,36 @@ struct fixture {
     ledger.add_customer("cus_2");
   }
 
-  mk::meter_event event(std::string name, std::optional<std::string> value, std::int64_t ts,
-                        std::int64_t received, std::optional<std::string> identifier = std::nullopt,
-                        std::string customer = "cus_1") {
+  /// A meter event and its arrival stamp (the next position).
+  struct stamped_event {
+    mk::meter_event event;
+    mk::arrival_stamp at;
+  };
+  stamped_event event(std::string name, std::optional<std::string> value, std::int64_t ts,
+                      std::int64_t received, std::optional<std::string> identifier = std::nullopt,
+                      std::string customer = "cus_1") {
     mk::meter_event e;
     e.event_name = std::move(name);
-    e.payload["stripe_customer_id"] = std::move(customer);
-    if (value) e.payload["value"] = *value;
+    e.payload.emplace_back("stripe_customer_id", std::move(customer));
+    if (value) e.payload.emplace_back("value", *value);
     e.identifier = std::move(identifier);
     e.timestamp = mk::from_unix(ts);
-    e.received_at = mk::from_unix(received);
-    e.arrival = ++arrival;
-    e.tag = arrival * 10;
-    return e;
+    ++arrival;
+    return {std::move(e), mk::arrival_stamp{mk::from_unix(received), arrival, arrival * 10}};
   }
   mk::outcome submit(std::string name, std::optional<std::string> value, std::int64_t ts,
                      std::int64_t received, std::optional<std::string> identifier = std::nullopt,
                      std::string customer = "cus_1") {
-    return ledger.submit(
-        event(std::move(name), std::move(value), ts, received, std::move(identifier), customer));
+    const auto e = event(std::move(name), std::move(value), ts, received, std::move(identifier), customer);
+    return ledger.submit(e.event, e.at);
   }
   mk::outcome cancel(std::string name, std::optional<std::string> identifier, std::int64_t received,
                      std::string type = "cancel") {
     mk::meter_event_adjustment a;
     a.event_name = std::move(name);
     a.type = std::move(type);
-    a.identifier = std::move(identifier);
-    a.received_at = mk::from_unix(received);
-    a.arrival = ++arrival;
-    return ledger.submit(a);
+    a.cancel_identifier = std::move(identifier);
+    return ledger.submit(a, {mk::from_unix(received), ++arrival});
   }
   std::int64_t quantity(const char* meter, std::int64_t start, std::int64_t end, std::int64_t as_of,
                         const char* customer = "cus_1") const {
@@ -110,18 +111,11 @@ BOOST_AUTO_TEST_CASE(M1_payload_keys_can_be_overridden) {
   d.customer_key = "account";
   d.value_key = "tokens_used";
   mk::meter_ledger l({d}, {"acct_9"});
-  mk::meter_event e{
-      "tokens", {{"account", "acct_9"}, {"tokens_used", "40"}}, {}, mk::from_unix(t0), mk::from_unix(t0), 1,
-      0};
-  BOOST_TEST(l.submit(e).accepted());
-  mk::meter_event defaults{"tokens",
-                           {{"stripe_customer_id", "acct_9"}, {"value", "40"}},
-                           {},
-                           mk::from_unix(t0),
-                           mk::from_unix(t0),
-                           2,
-                           0};
-  const auto o = l.submit(defaults);
+  mk::meter_event e{"tokens", {{"account", "acct_9"}, {"tokens_used", "40"}}, {}, mk::from_unix(t0)};
+  BOOST_TEST(l.submit(e, {mk::from_unix(t0), 1}).accepted());
+  mk::meter_event defaults{
+      "tokens", {{"stripe_customer_id", "acct_9"}, {"value", "40"}}, {}, mk::from_unix(t0)};
+  const auto o = l.submit(defaults, {mk::from_unix(t0), 2});
   BOOST_TEST(code_of(o) == "meter_event_no_customer_defined");
   BOOST_TEST(o.error().param == "payload[account]");
   BOOST_TEST(l.quantity("mtr_tokens", "acct_9", mk::all_time, mk::from_unix(t0)) == 40);
@@ -165,13 +159,11 @@ BOOST_AUTO_TEST_CASE(D12_check_order_gives_the_first_failing_code) {
     BOOST_REQUIRE(f.submit("api", "1", t0, t0, "dup").accepted());
     mk::meter_event e;
     e.event_name = r.event_name;
-    if (r.with_customer) e.payload["stripe_customer_id"] = r.customer;
-    if (r.value) e.payload["value"] = *r.value;
+    if (r.with_customer) e.payload.emplace_back("stripe_customer_id", r.customer);
+    if (r.value) e.payload.emplace_back("value", *r.value);
     e.identifier = "dup";
     e.timestamp = mk::from_unix(t0 + 10 + r.ts_offset);
-    e.received_at = mk::from_unix(t0 + 10);
-    e.arrival = 99;
-    const auto o = f.ledger.submit(e);
+    const auto o = f.ledger.submit(e, {mk::from_unix(t0 + 10), 99});
     BOOST_TEST_CONTEXT(r.name) {
       BOOST_TEST(code_of(o) == r.expected);
       if (o.rejected()) {
@@ -200,8 +192,8 @@ BOOST_AUTO_TEST_CASE(D12_count_meter_accepts_without_a_value_and_counts_one) {
 BOOST_AUTO_TEST_CASE(M2_a_missing_timestamp_means_the_arrival_time) {
   fixture f;
   auto e = f.event("api", "4", 0, t0 + 500);
-  e.timestamp.reset();
-  BOOST_TEST(f.ledger.submit(e).accepted());
+  e.event.timestamp.reset();
+  BOOST_TEST(f.ledger.submit(e.event, e.at).accepted());
   BOOST_TEST((f.ledger.events().back().time == mk::from_unix(t0 + 500)));
   BOOST_TEST(f.quantity("mtr_api", t0 + 500, t0 + 501, t0 + 500) == 4);
   BOOST_TEST(f.quantity("mtr_api", t0, t0 + 500, t0 + 500) == 0);
@@ -233,14 +225,12 @@ BOOST_AUTO_TEST_CASE(M4_timestamp_window_bounds_are_inclusive_and_exact) {
 
 BOOST_AUTO_TEST_CASE(M4_bounds_are_policy_parameters) {
   mk::basic_meter_ledger<mk::timestamp_window<10, 0>> l({def("m", "api")}, {"cus_1"});
-  auto e = [&](std::int64_t ts, std::uint64_t a) {
-    return mk::meter_event{
-        "api", {{"stripe_customer_id", "cus_1"}, {"value", "1"}}, {}, mk::from_unix(ts), mk::from_unix(t0), a,
-        0};
+  auto e = [&](std::int64_t ts) {
+    return mk::meter_event{"api", {{"stripe_customer_id", "cus_1"}, {"value", "1"}}, {}, mk::from_unix(ts)};
   };
-  BOOST_TEST(l.submit(e(t0 - 10, 1)).accepted());
-  BOOST_TEST(code_of(l.submit(e(t0 - 11, 2))) == "timestamp_too_far_in_past");
-  BOOST_TEST(code_of(l.submit(e(t0 + 1, 3))) == "timestamp_in_future");
+  BOOST_TEST(l.submit(e(t0 - 10), {mk::from_unix(t0), 1}).accepted());
+  BOOST_TEST(code_of(l.submit(e(t0 - 11), {mk::from_unix(t0), 2})) == "timestamp_too_far_in_past");
+  BOOST_TEST(code_of(l.submit(e(t0 + 1), {mk::from_unix(t0), 3})) == "timestamp_in_future");
 }
 
 BOOST_AUTO_TEST_CASE(M5_identifier_window_is_one_day_from_acceptance) {
@@ -290,15 +280,12 @@ BOOST_AUTO_TEST_CASE(M5_identifier_dedup_off_and_forever_are_policies) {
   mk::basic_meter_ledger<mk::stripe_timestamp_window, mk::no_identifier_dedup> off({def("m", "api")}, {"c"});
   mk::basic_meter_ledger<mk::stripe_timestamp_window, mk::identifiers_never_expire> forever({def("m", "api")},
                                                                                             {"c"});
-  auto e = [](std::int64_t r, std::uint64_t a) {
-    return mk::meter_event{
-        "api", {{"stripe_customer_id", "c"}, {"value", "1"}}, "same", mk::from_unix(r), mk::from_unix(r), a,
-        0};
-  };
-  BOOST_TEST(off.submit(e(t0, 1)).accepted());
-  BOOST_TEST(off.submit(e(t0, 2)).accepted());
-  BOOST_TEST(forever.submit(e(t0, 1)).accepted());
-  BOOST_TEST(code_of(forever.submit(e(t0 + 30 * day, 2))) == "duplicate_meter_event");
+  const mk::meter_event e{"api", {{"stripe_customer_id", "c"}, {"value", "1"}}, "same", {}};
+  auto at = [](std::int64_t r, std::uint64_t a) { return mk::arrival_stamp{mk::from_unix(r), a}; };
+  BOOST_TEST(off.submit(e, at(t0, 1)).accepted());
+  BOOST_TEST(off.submit(e, at(t0, 2)).accepted());
+  BOOST_TEST(forever.submit(e, at(t0, 1)).accepted());
+  BOOST_TEST(code_of(forever.submit(e, at(t0 + 30 * day, 2))) == "duplicate_meter_event");
 }
 
 BOOST_AUTO_TEST_CASE(M6_unknown_meter_inactive_meter_missing_keys_unknown_customer) {
@@ -309,9 +296,9 @@ BOOST_AUTO_TEST_CASE(M6_unknown_meter_inactive_meter_missing_keys_unknown_custom
   BOOST_TEST(code_of(f.submit("api", "1", t0, t0, std::nullopt, "cus_404")) ==
              "meter_event_customer_not_found");
   BOOST_TEST(code_of(f.submit("api", "1", t0, t0, std::nullopt, "")) == "meter_event_customer_not_found");
-  mk::meter_event no_customer{"api", {{"value", "1"}}, {}, mk::from_unix(t0), mk::from_unix(t0), ++f.arrival,
-                              0};
-  BOOST_TEST(code_of(f.ledger.submit(no_customer)) == "meter_event_no_customer_defined");
+  mk::meter_event no_customer{"api", {{"value", "1"}}, {}, mk::from_unix(t0)};
+  BOOST_TEST(code_of(f.ledger.submit(no_customer, {mk::from_unix(t0), ++f.arrival})) ==
+             "meter_event_no_customer_defined");
   BOOST_TEST(f.ledger.events().empty());
 }
 
@@ -539,8 +526,8 @@ BOOST_AUTO_TEST_CASE(operations_must_come_in_arrival_order) {
   BOOST_TEST(f.submit("api", "1", t0, t0 + 10).accepted());
   BOOST_CHECK_THROW(f.submit("api", "1", t0, t0 + 9), std::invalid_argument);
   auto e = f.event("api", "1", t0, t0 + 10);
-  e.arrival = 1;  // not after the previous arrival
-  BOOST_CHECK_THROW(f.ledger.submit(e), std::invalid_argument);
+  e.at.position = 1;  // not after the previous arrival
+  BOOST_CHECK_THROW(f.ledger.submit(e.event, e.at), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

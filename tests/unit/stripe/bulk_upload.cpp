@@ -35,9 +35,9 @@ input_error error_of(fmt f, const std::string& text) {
   return input_error("", {}, "");
 }
 
-const meter_event_request& event_of(const request& r) {
+const meter_event& event_of(const request& r) {
   BOOST_REQUIRE(r.operations.size() == 1u);
-  return std::get<meter_event_request>(r.operations.front());
+  return std::get<meter_event>(r.operations.front());
 }
 
 using payload = std::vector<std::pair<std::string, std::string>>;
@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(D2_csv_columns_map_to_the_event_and_unknown_columns_are_ign
   const auto& e = event_of(rs[0]);
   BOOST_TEST(e.event_name == "api_requests");
   BOOST_TEST((e.identifier == std::optional<std::string>("evt_1")));
-  BOOST_TEST((e.event_time == std::optional<timestamp>(from_unix(1735689600))));
+  BOOST_TEST((e.timestamp == std::optional<timestamp>(from_unix(1735689600))));
   BOOST_TEST((e.payload == payload{{"stripe_customer_id", "cus_1"}, {"value", "12"}}));
   BOOST_TEST(rs[0].source == "usage.csv:2");
   BOOST_TEST(to_unix(rs[0].received_at) == 1735689600);
@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(D2_an_empty_cell_means_the_field_is_absent) {
   const auto& e = event_of(rs[0]);
   BOOST_TEST(e.event_name.empty());  // rejected later with no_meter (D12)
   BOOST_TEST(!e.identifier.has_value());
-  BOOST_TEST(!e.event_time.has_value());
+  BOOST_TEST(!e.timestamp.has_value());
   BOOST_TEST((e.payload == payload{{"b", "x"}}));
   BOOST_TEST(to_unix(rs[0].received_at) == 1735689600);
 }
@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(D5_received_at_is_the_arrival_else_the_timestamp) {
   BOOST_TEST(to_unix(rs[0].received_at) == 100);
   BOOST_TEST(to_unix(rs[1].received_at) == 1735689600);
   BOOST_TEST(to_unix(rs[2].received_at) == 200);
-  BOOST_TEST(!event_of(rs[2]).event_time.has_value());  // M2: the event happens at its arrival
+  BOOST_TEST(!event_of(rs[2]).timestamp.has_value());  // M2: the event happens at its arrival
 }
 
 BOOST_AUTO_TEST_CASE(D6_csv_problems_make_the_file_unusable_with_their_place) {
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(D1_json_array_elements_are_sourced_by_the_line_of_their_bra
   BOOST_TEST(rs[1].source == "u.json:5");
   BOOST_TEST((event_of(rs[0]).payload == payload{{"stripe_customer_id", "cus_1"}, {"value", "7"}}));
   BOOST_TEST(to_unix(rs[1].received_at) == 1735689700);
-  BOOST_TEST((event_of(rs[1]).event_time == std::optional<timestamp>(from_unix(1735689601))));
+  BOOST_TEST((event_of(rs[1]).timestamp == std::optional<timestamp>(from_unix(1735689601))));
   BOOST_TEST(read(fmt::json, "[]").empty());
 }
 
@@ -231,11 +231,11 @@ BOOST_AUTO_TEST_CASE(D1_the_three_formats_read_the_same_events_alike_at_any_bloc
       if (!id.empty()) object["identifier"] = id;
       json += object.dump() + (i + 1 < n ? ",\n" : "\n");
       jsonl += object.dump() + "\n";
-      meter_event_request e;
+      meter_event e;
       e.event_name = "api";
       e.payload = {{"stripe_customer_id", customer}, {"value", value}};
       if (!id.empty()) e.identifier = id;
-      e.event_time = from_unix(t);
+      e.timestamp = from_unix(t);
       request r;
       r.operations.emplace_back(std::move(e));
       r.received_at = from_unix(t);

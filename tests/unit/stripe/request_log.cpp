@@ -66,7 +66,7 @@ BOOST_AUTO_TEST_CASE(M2_v1_and_v2_meter_events_read_alike) {
   BOOST_TEST(to_unix(v1.received_at) == 1735689700);
   BOOST_TEST(v1.source == "r.requests.jsonl:1");
   BOOST_TEST((v1.operations == v2.operations));
-  const auto& e = std::get<meter_event_request>(v1.operations.front());
+  const auto& e = std::get<meter_event>(v1.operations.front());
   BOOST_TEST((e.payload == payload{{"stripe_customer_id", "cus_1"}, {"value", "5"}}));
 }
 
@@ -120,16 +120,16 @@ BOOST_AUTO_TEST_CASE(D7_a_stream_line_is_n_operations_with_one_source_arrival_an
   BOOST_TEST(r.operations.size() == 3u);
   BOOST_TEST(to_unix(r.received_at) == 1735689600);
   BOOST_TEST((r.idempotency_key == std::optional<std::string>("k1")));
-  BOOST_TEST(std::get<meter_event_request>(r.operations[0]).event_name == "a");
-  BOOST_TEST((std::get<meter_event_request>(r.operations[1]).event_time ==
-              std::optional<timestamp>(from_unix(1735689540))));
-  BOOST_TEST(std::get<meter_event_request>(r.operations[2]).event_name == "c");
+  BOOST_TEST(std::get<meter_event>(r.operations[0]).event_name == "a");
+  BOOST_TEST(
+      (std::get<meter_event>(r.operations[1]).timestamp == std::optional<timestamp>(from_unix(1735689540))));
+  BOOST_TEST(std::get<meter_event>(r.operations[2]).event_name == "c");
 }
 
 BOOST_AUTO_TEST_CASE(M10_an_adjustment_line_is_one_cancellation) {
   const auto r = one(R"({"received_at": 10, "path": "/v1/billing/meter_event_adjustments",
       "params": {"event_name": "api", "type": "cancel", "cancel": {"identifier": "e1"}}})");
-  const auto& a = std::get<meter_event_adjustment_request>(r.operations.front());
+  const auto& a = std::get<meter_event_adjustment>(r.operations.front());
   BOOST_TEST(a.event_name == "api");
   BOOST_TEST((a.cancel_identifier == std::optional<std::string>("e1")));
 }

@@ -35,7 +35,7 @@ BOOST_AUTO_TEST_CASE(M2_a_meter_event_keeps_its_fields_as_text) {
                             json_path());
   BOOST_TEST(e.event_name == "api");
   BOOST_TEST((e.identifier == std::optional<std::string>("evt_1")));
-  BOOST_TEST((e.event_time == std::optional<timestamp>(from_unix(1735689600))));
+  BOOST_TEST((e.timestamp == std::optional<timestamp>(from_unix(1735689600))));
   BOOST_TEST((e.payload == payload{{"stripe_customer_id", "cus_1"}, {"value", "-15"}}));
 }
 
@@ -66,7 +66,7 @@ BOOST_AUTO_TEST_CASE(D3_an_empty_identifier_means_none_and_null_means_absent) {
                                        json_path());
   BOOST_TEST(e.event_name.empty());
   BOOST_TEST(!e.identifier.has_value());
-  BOOST_TEST(!e.event_time.has_value());
+  BOOST_TEST(!e.timestamp.has_value());
   BOOST_TEST(e.payload.empty());
 }
 

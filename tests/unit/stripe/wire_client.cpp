@@ -42,7 +42,7 @@ api_settings settings() {
   s.secret_key = "sk_test_1";
   return s;
 }
-meter_event_request event(std::string customer) {
+meter_event event(std::string customer) {
   return {
       "api", {{"stripe_customer_id", std::move(customer)}, {"value", "1"}}, std::nullopt, from_unix(1000)};
 }

@@ -18,11 +18,11 @@ api_settings settings() {
   s.secret_key = "sk_test_123";
   return s;
 }
-meter_event_request event() {
-  return meter_event_request{"api_requests",
-                             {{"stripe_customer_id", "cus_1"}, {"value", "25"}},
-                             std::string("evt_1"),
-                             from_unix(1735689600)};
+meter_event event() {
+  return meter_event{"api_requests",
+                     {{"stripe_customer_id", "cus_1"}, {"value", "25"}},
+                     std::string("evt_1"),
+                     from_unix(1735689600)};
 }
 }  // namespace
 
@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(I1_no_key_means_no_idempotency_header_and_an_empty_key_is_n
 }
 
 BOOST_AUTO_TEST_CASE(M2_a_missing_timestamp_or_identifier_is_left_out) {
-  meter_event_request e{"x", {{"stripe_customer_id", "c"}}, std::nullopt, std::nullopt};
+  meter_event e{"x", {{"stripe_customer_id", "c"}}, std::nullopt, std::nullopt};
   BOOST_TEST(meter_event_v1(settings(), e).body == "event_name=x&payload[stripe_customer_id]=c");
   BOOST_TEST(meter_event_v2(settings(), e).body ==
              R"({"event_name":"x","payload":{"stripe_customer_id":"c"}})");
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(W1_v2_bodies_are_json_with_rfc3339_times_and_the_stream_use
   const auto session = meter_event_session_v2(settings());
   BOOST_TEST(session.path == "/v2/billing/meter_event_session");
   BOOST_TEST(session.body == "{}");
-  std::vector<meter_event_request> events(3, event());
+  std::vector<meter_event> events(3, event());
   const auto stream = meter_event_stream_v2(settings(), "tok_abc", events, std::string("s1"));
   BOOST_TEST(stream.host == "meter-events.stripe.com");
   BOOST_TEST(stream.path == "/v2/billing/meter_event_stream");
@@ -104,9 +104,9 @@ BOOST_AUTO_TEST_CASE(W1_v2_bodies_are_json_with_rfc3339_times_and_the_stream_use
 }
 
 BOOST_AUTO_TEST_CASE(W1_a_stream_request_carries_one_to_one_hundred_events) {
-  std::vector<meter_event_request> events(101, event());
+  std::vector<meter_event> events(101, event());
   BOOST_CHECK_THROW((void)meter_event_stream_v2(settings(), "t", events), configuration_error);
-  BOOST_CHECK_THROW((void)meter_event_stream_v2(settings(), "t", std::span<const meter_event_request>{}),
+  BOOST_CHECK_THROW((void)meter_event_stream_v2(settings(), "t", std::span<const meter_event>{}),
                     configuration_error);
   BOOST_CHECK_NO_THROW((void)meter_event_stream_v2(settings(), "t", std::span(events).first(100)));
 }
@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(W1_classify_names_every_endpoint_from_method_and_path) {
 
 BOOST_AUTO_TEST_CASE(D7_D19_request_log_entries_replay_as_the_same_operations) {
   const auto at = from_unix(1735690000);
-  std::vector<meter_event_request> events = {event(), event()};
+  std::vector<meter_event> events = {event(), event()};
   events[1].identifier = "evt_2";
   const std::vector<api_request> traffic = {
       meter_event_v1(settings(), event(), std::string("k1")),
@@ -160,8 +160,8 @@ BOOST_AUTO_TEST_CASE(D7_D19_request_log_entries_replay_as_the_same_operations) {
       {event()},
       {event()},
       {events[0], events[1]},
-      {meter_event_adjustment_request{"api_requests", std::string("cancel"), std::string("evt_1")}},
-      {meter_event_adjustment_request{"api_requests", std::string("cancel"), std::string("evt_1")}},
+      {meter_event_adjustment{"api_requests", std::string("cancel"), std::string("evt_1")}},
+      {meter_event_adjustment{"api_requests", std::string("cancel"), std::string("evt_1")}},
       {usage_record_request{"si_1", "7", "1735689000", "increment"}},
   };
   for (std::size_t i = 0; i < traffic.size(); ++i) {

@@ -67,8 +67,8 @@ struct fixture {
   }
 };
 
-std::vector<meter_event_request> events(std::size_t n) {
-  std::vector<meter_event_request> out;
+std::vector<meter_event> events(std::size_t n) {
+  std::vector<meter_event> out;
   for (std::size_t i = 0; i < n; ++i) {
     out.push_back({"api",
                    {{"stripe_customer_id", "cus_" + std::to_string(i % 7)}, {"value", "1"}},
@@ -120,7 +120,7 @@ BOOST_AUTO_TEST_CASE(W1_an_expired_session_answer_gets_a_new_session_and_the_sam
   meter_event_stream stream(f.c);
   (void)stream.send(events(1));
   f.server.expire_next_stream = true;
-  const auto r = stream.send(events(5), [](std::span<const meter_event_request> b) {
+  const auto r = stream.send(events(5), [](std::span<const meter_event> b) {
     return std::optional<std::string>("batch-" + *b.front().identifier);
   });
   BOOST_TEST(r.succeeded());

@@ -11,7 +11,7 @@ api_response ok(std::string body) { return api_response{200, {}, std::move(body)
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(M2_meter_events_come_back_from_v1_and_v2_bodies) {
-  const meter_event_request e{
+  const meter_event e{
       "api", {{"stripe_customer_id", "cus_1"}, {"value", "7"}}, std::string("id1"), from_unix(1735689600)};
   for (const bool v2 : {false, true}) {
     const auto got = meter_event_from_response(ok(meter_event_body(e, from_unix(1735689700), v2)));

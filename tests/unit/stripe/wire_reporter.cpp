@@ -189,8 +189,8 @@ scenario random_scenario(std::mt19937_64& rng, int customers, int operations, se
       op.what = local_op::kind::cancel;
       op.event = original.event;
       const std::string event_name = original.event.meter_id == "mtr_sum" ? "ev_sum" : "ev_count";
-      r.operations.emplace_back(meter_event_adjustment_request{
-          event_name, std::string("cancel"), "loc_" + std::to_string(original.event.arrival)});
+      r.operations.emplace_back(meter_event_adjustment{event_name, std::string("cancel"),
+                                                       "loc_" + std::to_string(original.event.arrival)});
       cancellable.erase(cancellable.begin() + static_cast<std::ptrdiff_t>(pick));
     } else {
       const std::size_t m = rng() % meter_ids.size();
@@ -204,10 +204,10 @@ scenario random_scenario(std::mt19937_64& rng, int customers, int operations, se
       op.what = local_op::kind::event;
       op.event = {meter_ids[m], customer, t, a, next_arrival++, value};
       r.operations.emplace_back(
-          meter_event_request{p.meters[m].event_name,
-                              {{"stripe_customer_id", customer}, {"value", std::to_string(value)}},
-                              "loc_" + std::to_string(op.event.arrival),
-                              t});
+          meter_event{p.meters[m].event_name,
+                      {{"stripe_customer_id", customer}, {"value", std::to_string(value)}},
+                      "loc_" + std::to_string(op.event.arrival),
+                      t});
       if (m <= 1) cancellable.push_back(sc.ops.size());
     }
     op.as_request = r;
@@ -464,7 +464,7 @@ BOOST_AUTO_TEST_CASE(W1_sums_of_one_customer_and_flush_cell_become_one_event) {
   BOOST_REQUIRE(tick.events.size() == 1u);
   BOOST_TEST(tick.events[0].payload[1].second == "300");
   // The latest second of the cell at or before the tick: as far from the 35-day edge as can be (M4).
-  BOOST_TEST(to_unix(*tick.events[0].event_time) == to_unix(t0) + hour - 1);
+  BOOST_TEST(to_unix(*tick.events[0].timestamp) == to_unix(t0) + hour - 1);
   BOOST_TEST(tick.events[0].identifier->starts_with("mk_"));
   BOOST_TEST(r.stats().local_operations == 100u);
 }
@@ -563,7 +563,7 @@ BOOST_AUTO_TEST_CASE(M8_pre_aggregated_windows_send_their_latest_arrival_only) {
   const auto tick = only_tick(r);
   BOOST_REQUIRE(tick.events.size() == 2u);
   BOOST_TEST(tick.events[0].payload[1].second == "70");
-  BOOST_TEST(to_unix(*tick.events[0].event_time) == to_unix(t0) + 50);
+  BOOST_TEST(to_unix(*tick.events[0].timestamp) == to_unix(t0) + 50);
   BOOST_TEST(tick.events[1].payload[1].second == "9");
 }
 
@@ -703,10 +703,10 @@ BOOST_AUTO_TEST_CASE(W1_api_metering_of_fifty_customers_for_a_day_takes_two_call
     r.received_at = a;
     r.source = "local:" + std::to_string(i + 1);
     r.operations.emplace_back(
-        meter_event_request{"api_requests",
-                            {{"stripe_customer_id", customer}, {"value", std::to_string(value)}},
-                            "loc_" + std::to_string(i),
-                            a});
+        meter_event{"api_requests",
+                    {{"stripe_customer_id", customer}, {"value", std::to_string(value)}},
+                    "loc_" + std::to_string(i),
+                    a});
     sc.truth.push_back(std::move(r));
     sc.ops.push_back(std::move(op));
   }

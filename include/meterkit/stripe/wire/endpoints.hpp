@@ -153,24 +153,24 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
 }
 
 /// A meter event's parameters; `rfc3339` chooses v2's time format over v1's unix seconds.
-[[nodiscard]] inline nlohmann::json meter_event_params(const meter_event_request& e, bool rfc3339) {
+[[nodiscard]] inline nlohmann::json meter_event_params(const meter_event& e, bool rfc3339) {
   nlohmann::json p = nlohmann::json::object();
   p["event_name"] = e.event_name;
   nlohmann::json payload = nlohmann::json::object();
   for (const auto& [k, v] : e.payload) payload[k] = v;
   p["payload"] = std::move(payload);
   if (e.identifier && !e.identifier->empty()) p["identifier"] = *e.identifier;
-  if (e.event_time) {
+  if (e.timestamp) {
     if (rfc3339) {
-      p["timestamp"] = format_rfc3339(*e.event_time);
+      p["timestamp"] = format_rfc3339(*e.timestamp);
     } else {
-      p["timestamp"] = to_unix(*e.event_time);
+      p["timestamp"] = to_unix(*e.timestamp);
     }
   }
   return p;
 }
 
-[[nodiscard]] inline nlohmann::json adjustment_params(const meter_event_adjustment_request& a) {
+[[nodiscard]] inline nlohmann::json adjustment_params(const meter_event_adjustment& a) {
   nlohmann::json p = nlohmann::json::object();
   p["event_name"] = a.event_name;
   p["type"] = a.type.value_or("cancel");
@@ -181,7 +181,7 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
 }  // namespace detail
 
 /// `POST /v1/billing/meter_events` (M2).
-[[nodiscard]] inline api_request meter_event_v1(const api_settings& s, const meter_event_request& e,
+[[nodiscard]] inline api_request meter_event_v1(const api_settings& s, const meter_event& e,
                                                 const std::optional<std::string>& idempotency_key = {}) {
   auto r = detail::base_request(s, "POST", s.api_host, "/v1/billing/meter_events", s.secret_key);
   detail::set_form_body(r, detail::meter_event_params(e, false));
@@ -191,7 +191,7 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
 
 /// `POST /v1/billing/meter_event_adjustments` (M10); `type` defaults to `cancel`.
 [[nodiscard]] inline api_request meter_event_adjustment_v1(
-    const api_settings& s, const meter_event_adjustment_request& a,
+    const api_settings& s, const meter_event_adjustment& a,
     const std::optional<std::string>& idempotency_key = {}) {
   auto r = detail::base_request(s, "POST", s.api_host, "/v1/billing/meter_event_adjustments", s.secret_key);
   detail::set_form_body(r, detail::adjustment_params(a));
@@ -277,7 +277,7 @@ struct usage_record_summaries_query {
 }
 
 /// `POST /v2/billing/meter_events`: one event, RFC 3339 timestamp.
-[[nodiscard]] inline api_request meter_event_v2(const api_settings& s, const meter_event_request& e,
+[[nodiscard]] inline api_request meter_event_v2(const api_settings& s, const meter_event& e,
                                                 const std::optional<std::string>& idempotency_key = {}) {
   auto r = detail::base_request(s, "POST", s.api_host, "/v2/billing/meter_events", s.secret_key);
   detail::set_json_body(r, detail::meter_event_params(e, true));
@@ -287,7 +287,7 @@ struct usage_record_summaries_query {
 
 /// `POST /v2/billing/meter_event_adjustments`.
 [[nodiscard]] inline api_request meter_event_adjustment_v2(
-    const api_settings& s, const meter_event_adjustment_request& a,
+    const api_settings& s, const meter_event_adjustment& a,
     const std::optional<std::string>& idempotency_key = {}) {
   auto r = detail::base_request(s, "POST", s.api_host, "/v2/billing/meter_event_adjustments", s.secret_key);
   detail::set_json_body(r, detail::adjustment_params(a));
@@ -298,7 +298,7 @@ struct usage_record_summaries_query {
 /// `POST /v2/billing/meter_event_stream` on the meter-events host, authenticated by a session
 /// token (W1). Precondition: 1 to `max_stream_events` events (D7: an empty stream is unusable).
 [[nodiscard]] inline api_request meter_event_stream_v2(
-    const api_settings& s, std::string_view session_token, std::span<const meter_event_request> events,
+    const api_settings& s, std::string_view session_token, std::span<const meter_event> events,
     const std::optional<std::string>& idempotency_key = {}) {
   if (events.empty() || events.size() > max_stream_events) {
     METERKIT_THROW(

@@ -51,7 +51,7 @@ struct stream_result {
 };
 
 /// Chooses the idempotency key of a batch (nullopt: a generated one).
-using stream_key_function = std::function<std::optional<std::string>(std::span<const meter_event_request>)>;
+using stream_key_function = std::function<std::optional<std::string>(std::span<const meter_event>)>;
 
 template <class Client>
 class meter_event_stream {
@@ -65,7 +65,7 @@ class meter_event_stream {
 
   /// Sends `events` in order, in batches of at most `batch_size`. A batch whose session cannot
   /// be had fails with the session's rejection; later batches are still tried.
-  stream_result send(std::span<const meter_event_request> events, const stream_key_function& key_for = {}) {
+  stream_result send(std::span<const meter_event> events, const stream_key_function& key_for = {}) {
     stream_result out;
     for (std::size_t first = 0; first < events.size(); first += options_.batch_size) {
       const auto batch = events.subspan(first, std::min(options_.batch_size, events.size() - first));
@@ -102,7 +102,7 @@ class meter_event_stream {
     return std::nullopt;
   }
 
-  call_result send_batch(std::span<const meter_event_request> batch, std::optional<std::string> key) {
+  call_result send_batch(std::span<const meter_event> batch, std::optional<std::string> key) {
     for (int attempt = 0;; ++attempt) {
       if (auto why = ensure_session()) {
         call_result failed;

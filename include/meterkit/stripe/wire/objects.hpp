@@ -27,7 +27,7 @@ namespace meterkit {
 
 /// A meter event as Stripe echoes it.
 struct meter_event_object {
-  meter_event_request event;
+  meter_event event;
   timestamp created{};
   bool livemode = false;
 };
@@ -35,7 +35,7 @@ struct meter_event_object {
 /// A meter event adjustment as Stripe echoes it (`status`: `pending` or `complete`).
 struct meter_event_adjustment_object {
   std::string id;
-  meter_event_adjustment_request adjustment;
+  meter_event_adjustment adjustment;
   std::string status;
   bool livemode = false;
 };
@@ -275,7 +275,7 @@ template <class T, class Fn>
 // ---- writers, for test servers ------------------------------------------------------------------
 
 /// The body Stripe answers a meter event with (`v2`: RFC 3339 times and the v2 object name).
-[[nodiscard]] inline std::string meter_event_body(const meter_event_request& e, timestamp created, bool v2) {
+[[nodiscard]] inline std::string meter_event_body(const meter_event& e, timestamp created, bool v2) {
   nlohmann::json j = nlohmann::json::object();
   j["object"] = v2 ? "v2.billing.meter_event" : "billing.meter_event";
   j["event_name"] = e.event_name;
@@ -283,7 +283,7 @@ template <class T, class Fn>
   for (const auto& [k, v] : e.payload) payload[k] = v;
   j["payload"] = std::move(payload);
   if (e.identifier) j["identifier"] = *e.identifier;
-  const timestamp t = e.event_time.value_or(created);
+  const timestamp t = e.timestamp.value_or(created);
   if (v2) {
     j["timestamp"] = format_rfc3339(t);
     j["created"] = format_rfc3339(created);

@@ -169,9 +169,9 @@ struct reporter_stats {
 /// The calls of one tick, before they are sent.
 struct report_tick {
   timestamp tick{};
-  std::vector<meter_event_request> events;
-  std::vector<std::pair<meter_event_adjustment_request, std::string>> adjustments;  ///< with key
-  std::vector<std::pair<usage_record_request, std::string>> usage_records;          ///< with key
+  std::vector<meter_event> events;
+  std::vector<std::pair<meter_event_adjustment, std::string>> adjustments;  ///< with key
+  std::vector<std::pair<usage_record_request, std::string>> usage_records;  ///< with key
   [[nodiscard]] bool empty() const noexcept {
     return events.empty() && adjustments.empty() && usage_records.empty();
   }
@@ -526,15 +526,15 @@ class usage_reporter {
     if (first || better) slot = detail::chosen_event{e.time, e.arrival, e.value, e.customer};
   }
 
-  [[nodiscard]] meter_event_request event_of(const detail::reported_meter& rm, const std::string& customer,
-                                             std::string identifier, timestamp t, std::int64_t value) const {
+  [[nodiscard]] meter_event event_of(const detail::reported_meter& rm, const std::string& customer,
+                                     std::string identifier, timestamp t, std::int64_t value) const {
     const meter_definition& def = rm.definition;
-    meter_event_request e;
+    meter_event e;
     e.event_name = def.event_name;
     e.payload.emplace_back(def.customer_key, customer);
     if (rm.sends_value) e.payload.emplace_back(def.value_key, std::to_string(value));
     e.identifier = std::move(identifier);
-    e.event_time = t;
+    e.timestamp = t;
     return e;
   }
 
@@ -570,9 +570,9 @@ class usage_reporter {
     }
     for (const auto& [meter_id, customer, arrival] : c.count_cancels) {
       const std::string id = count_identifier(meter_id, customer, arrival);
-      out.adjustments.emplace_back(meter_event_adjustment_request{meters_.at(meter_id).definition.event_name,
-                                                                  std::string("cancel"), id},
-                                   "mk-" + detail::report_hash("cancel", id));
+      out.adjustments.emplace_back(
+          meter_event_adjustment{meters_.at(meter_id).definition.event_name, std::string("cancel"), id},
+          "mk-" + detail::report_hash("cancel", id));
     }
     for (const auto& [key, s] : c.usage_sums) {
       const auto& [item, start] = key;
@@ -639,7 +639,7 @@ class usage_reporter {
       if (options_.api == events_api::v2_stream) {
         const std::size_t sessions_before = stream.sessions_created();
         const std::size_t requests_before = stream.stream_requests();
-        const auto r = stream.send(t.events, [](std::span<const meter_event_request> batch) {
+        const auto r = stream.send(t.events, [](std::span<const meter_event> batch) {
           std::string ids;
           for (const auto& e : batch) ids += e.identifier.value_or("") + ",";
           return std::optional<std::string>("mk-" + detail::report_hash("stream", ids));

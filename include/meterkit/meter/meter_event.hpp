@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// The operations of the Meters API, one type each, as Stripe's API takes them (rules M2, M10,
+/// D3, D16; docs/rules.md): a `meter_event` and a `meter_event_adjustment`. The same types are read
+/// from files and request logs, checked by the meter ledger, replayed by the simulator and sent
+/// by the reporter. Values stay text, as written: turning them into numbers is part of acceptance
+/// (a malformed value is a rejection with a code, D6).
+///
+/// When and in which order an operation arrived is not part of the operation: it comes beside it
+/// as an `arrival_stamp` (SPEC "Arrival order is (received_at, position in the input)").
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <meterkit/core/time.hpp>
+
+namespace meterkit {
+
+/// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a v2 stream event, or a row of a
+/// bulk upload (M2).
+struct meter_event {
+  std::string event_name{};
+  /// Payload entries in input order; keys are unique (readers refuse duplicates).
+  std::vector<std::pair<std::string, std::string>> payload{};
+  std::optional<std::string> identifier{};           ///< absent or empty: none (D3, D14)
+  std::optional<::meterkit::timestamp> timestamp{};  ///< absent: the arrival time (M2)
+
+  /// The payload value under `key`, if any.
+  [[nodiscard]] const std::string* find(std::string_view key) const noexcept {
+    for (const auto& [k, v] : payload) {
+      if (k == key) return &v;
+    }
+    return nullptr;
+  }
+
+  friend bool operator==(const meter_event&, const meter_event&) = default;
+};
+
+/// `POST /v1/billing/meter_event_adjustments` (M10, D16): cancels the accepted event with
+/// `cancel.identifier`.
+struct meter_event_adjustment {
+  std::string event_name{};
+  std::optional<std::string> type{};               ///< required; "cancel" is the only valid one (D16)
+  std::optional<std::string> cancel_identifier{};  ///< `cancel.identifier`
+
+  friend bool operator==(const meter_event_adjustment&, const meter_event_adjustment&) = default;
+};
+
+/// When and in which order an operation arrived.
+struct arrival_stamp {
+  timestamp received_at{};
+  std::uint64_t position = 0;  ///< in arrival order; strictly increasing among what one ledger sees
+  std::uint64_t tag = 0;       ///< the caller's own reference (for example a source index)
+
+  friend bool operator==(const arrival_stamp&, const arrival_stamp&) = default;
+};
+
+}  // namespace meterkit
