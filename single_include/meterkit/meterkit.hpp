@@ -46,8 +46,31 @@ inline constexpr int version_patch = METERKIT_VERSION_PATCH;
 ///
 /// Rejected usage is a value: ingestion returns an `outcome` per operation, carrying an
 /// `error_code` whose spelling is the stable code of SPEC.md (Stripe's own code where Stripe has
-/// one). Exceptions are only for programming errors and invalid configuration, and go through the
-/// `METERKIT_THROW` hook so that a `-fno-exceptions` build still compiles.
+/// one). Exceptions are only for programming errors, invalid configuration, unusable input and
+/// unreadable saved state, and go through the `METERKIT_THROW` hook so that a `-fno-exceptions`
+/// build still compiles.
+///
+/// Every exception the library raises is a `meterkit::error` (a `std::runtime_error`) carrying
+/// an `error_code`, so `catch (const meterkit::error&)` catches them all:
+///
+// clang-format off
+/// | type | code | raised for |
+/// | --- | --- | --- |
+/// | `configuration_error` | `invalid_configuration` | an unusable plan, policy parameter or option; names the field |
+/// | `overflow_error` | `arithmetic_overflow` | a quantity, amount or total outside the signed 64-bit range (D25) |
+/// | `precondition_error` | `precondition_failed` | a broken precondition: a programming error of the caller (`METERKIT_ASSERT`) |
+/// | `corrupt_state_error` | `corrupt_state` | saved state that cannot be read back (detail/binary_io.hpp) |
+/// | `input_error`, `json_value_error` | `invalid_input` | a malformed input file or JSON value (the Stripe adapter) |
+// clang-format on
+///
+/// **Preconditions** go through one hook, `METERKIT_ASSERT(condition, message)`: by default a false
+/// condition raises `precondition_error` with the message (through `METERKIT_THROW`, so without
+/// exceptions it prints the message and aborts). Define `METERKIT_ASSERT` before including
+/// meterkit to route broken preconditions elsewhere (a logger, `assert`, a custom exception); the
+/// message is a `std::string` expression evaluated only when the condition is false. A hook should
+/// not return: the library would carry on past the broken precondition. Define it the same way in
+/// every translation unit of a program (a compiler flag is the simple way), as for any macro that
+/// changes inline code.
 
 #include <array>
 #include <cstdio>
@@ -94,9 +117,13 @@ enum class error_code {
   invalid_decimal,
   invalid_timestamp,
   invalid_configuration,
+  // Exceptions of the library (appended: saved states store codes by position)
+  precondition_failed,
+  corrupt_state,
+  invalid_input,
 };
 
-inline constexpr std::array<std::pair<error_code, std::string_view>, 25> error_code_names{{
+inline constexpr std::array<std::pair<error_code, std::string_view>, 28> error_code_names{{
     {error_code::no_meter, "no_meter"},
     {error_code::archived_meter, "archived_meter"},
     {error_code::meter_event_no_customer_defined, "meter_event_no_customer_defined"},
@@ -122,6 +149,9 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 25> error_c
     {error_code::invalid_decimal, "invalid_decimal"},
     {error_code::invalid_timestamp, "invalid_timestamp"},
     {error_code::invalid_configuration, "invalid_configuration"},
+    {error_code::precondition_failed, "precondition_failed"},
+    {error_code::corrupt_state, "corrupt_state"},
+    {error_code::invalid_input, "invalid_input"},
 }};
 
 /// The stable spelling of a code, as printed in `rejected[].code`.
@@ -194,22 +224,45 @@ class outcome {
   std::optional<rejection> why_;
 };
 
+/// The root of every exception the library raises (see the file comment): a message (`what()`)
+/// and a stable `error_code`.
+class error : public std::runtime_error {
+ public:
+  error(error_code code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  error(error_code code, const char* what) : std::runtime_error(what), code_(code) {}
+  [[nodiscard]] error_code code() const noexcept { return code_; }
+
+ private:
+  error_code code_;
+};
+
 /// A plan, a policy parameter or another piece of configuration is unusable. `field` names the
-/// object and field (for example `prices[2].tiers[1].up_to`).
-class configuration_error : public std::invalid_argument {
+/// object and field (for example `prices[2].tiers[1].up_to`). Code `invalid_configuration`.
+class configuration_error : public error {
  public:
   configuration_error(std::string field, const std::string& what)
-      : std::invalid_argument(field.empty() ? what : field + ": " + what), field_(std::move(field)) {}
+      : error(error_code::invalid_configuration, field.empty() ? what : field + ": " + what),
+        field_(std::move(field)) {}
   [[nodiscard]] const std::string& field() const noexcept { return field_; }
 
  private:
   std::string field_;
 };
 
-/// A quantity, amount or total left the signed 64-bit range (SPEC "Overflow", D25).
-class overflow_error : public std::overflow_error {
+/// A quantity, amount or total left the signed 64-bit range (SPEC "Overflow", D25). Code
+/// `arithmetic_overflow`.
+class overflow_error : public error {
  public:
-  using std::overflow_error::overflow_error;
+  explicit overflow_error(const std::string& what) : error(error_code::arithmetic_overflow, what) {}
+  explicit overflow_error(const char* what) : error(error_code::arithmetic_overflow, what) {}
+};
+
+/// A precondition of a library function does not hold: a programming error of the caller, raised
+/// by the default `METERKIT_ASSERT`. Code `precondition_failed`.
+class precondition_error : public error {
+ public:
+  explicit precondition_error(const std::string& what) : error(error_code::precondition_failed, what) {}
+  explicit precondition_error(const char* what) : error(error_code::precondition_failed, what) {}
 };
 
 namespace detail {
@@ -232,6 +285,22 @@ template <class Exception>
 #else
 #define METERKIT_THROW(exception) ::meterkit::detail::fail_fast(exception)
 #endif
+#endif
+
+namespace meterkit::detail {
+/// The default `METERKIT_ASSERT`'s failure: raises `precondition_error` through `METERKIT_THROW`.
+[[noreturn]] inline void precondition_failed(const std::string& message) {
+  METERKIT_THROW(precondition_error(message));
+}
+}  // namespace meterkit::detail
+
+/// The one precondition hook (see the file comment): `METERKIT_ASSERT(condition, message)` is an
+/// expression of type `void` that does nothing when `condition` holds and otherwise reports
+/// `message` (evaluated only then). Define it before including meterkit to route broken
+/// preconditions elsewhere; by default it raises `precondition_error`.
+#ifndef METERKIT_ASSERT
+#define METERKIT_ASSERT(condition, message) \
+  ((condition) ? static_cast<void>(0) : ::meterkit::detail::precondition_failed(message))
 #endif
 // ---- end meterkit/core/error.hpp ----
 
@@ -386,11 +455,9 @@ class currency {
 
 /// `amount` minor units written in major units with `exponent` decimals, for people:
 /// 5702, 2 -> "57.02"; 1000, 0 -> "1000"; -5, 2 -> "-0.05"; 1234, 3 -> "1.234".
-/// `exponent` must be 0..18 (else `std::invalid_argument`).
+/// Precondition (`METERKIT_ASSERT`): `exponent` is 0..18.
 [[nodiscard]] inline std::string format_minor_units(std::int64_t amount, int exponent) {
-  if (exponent < 0 || exponent > 18) {
-    METERKIT_THROW(std::invalid_argument("meterkit: a minor-unit exponent must be 0..18"));
-  }
+  METERKIT_ASSERT(exponent >= 0 && exponent <= 18, "meterkit: a minor-unit exponent must be 0..18");
   const bool negative = amount < 0;
   const std::uint64_t magnitude =
       negative ? std::uint64_t{0} - static_cast<std::uint64_t>(amount) : static_cast<std::uint64_t>(amount);
@@ -453,7 +520,7 @@ class currency {
 /// positive 128-bit denominator and rounds the exact quotient once. The result must fit in a
 /// signed 64-bit integer: `checked_divide_and_round` returns `std::nullopt` otherwise,
 /// `divide_and_round` raises `overflow_error` through `METERKIT_THROW`. A denominator that is not
-/// positive is a programming error (`std::invalid_argument`).
+/// positive is a broken precondition (`METERKIT_ASSERT`, core/error.hpp).
 
 #include <concepts>
 #include <cstdint>
@@ -571,10 +638,6 @@ namespace detail {
 inline constexpr int128 int128_max = static_cast<int128>(~uint128{0} >> 1);
 inline constexpr int128 int128_min = -int128_max - 1;
 
-[[noreturn]] inline void throw_non_positive_denominator() {
-  METERKIT_THROW(std::invalid_argument("meterkit: divide_and_round needs a positive denominator"));
-}
-
 /// n / d rounded once with `P`, in 128 bits. Precondition: d > 0.
 template <class P>
 [[nodiscard]] constexpr int128 divide_and_round_128(int128 n, int128 d) noexcept {
@@ -616,12 +679,12 @@ template <class P>
 }  // namespace detail
 
 /// `numerator / denominator`, rounded once with `Policy`, or nullopt when the rounded result does
-/// not fit in `std::int64_t`. `denominator` must be positive (else `std::invalid_argument`).
+/// not fit in `std::int64_t`. Precondition (`METERKIT_ASSERT`): `denominator` is positive.
 template <class Policy = half_away_from_zero>
 [[nodiscard]] constexpr std::optional<std::int64_t> checked_divide_and_round(int128 numerator,
                                                                              int128 denominator) {
   static_assert(detail::check_rounding_policy<Policy>());
-  if (denominator <= 0) detail::throw_non_positive_denominator();
+  METERKIT_ASSERT(denominator > 0, "meterkit: divide_and_round needs a positive denominator");
   const int128 q = detail::divide_and_round_128<Policy>(numerator, denominator);
   if (!detail::fits_int64(q)) return std::nullopt;
   return static_cast<std::int64_t>(q);
@@ -950,7 +1013,7 @@ constexpr decimal& operator+=(decimal& a, decimal b) { return a = a + b; }
 constexpr decimal& operator-=(decimal& a, decimal b) { return a = a - b; }
 constexpr decimal& operator*=(decimal& a, std::int64_t q) { return a = a * q; }
 
-/// a / divisor rounded once with `Policy` (divisor > 0, else `std::invalid_argument`), or nullopt
+/// a / divisor rounded once with `Policy` (precondition: divisor > 0), or nullopt
 /// when the result does not fit in `std::int64_t`.
 template <class Policy = half_away_from_zero>
 [[nodiscard]] constexpr std::optional<std::int64_t> checked_divide_and_round(decimal a,
@@ -1008,13 +1071,13 @@ template <class P>
 
 /// amount x num / den, computed exactly and rounded once with `Policy` (B4 proration: full
 /// amount x stub seconds / cycle seconds). A product beyond 128 bits is still exact (192-bit long
-/// division), so only the rounded result decides overflow. `den` > 0, else
-/// `std::invalid_argument`; nullopt when the result does not fit in `std::int64_t`.
+/// division), so only the rounded result decides overflow. Precondition (`METERKIT_ASSERT`):
+/// `den` > 0. nullopt when the result does not fit in `std::int64_t`.
 template <class Policy = half_away_from_zero>
 [[nodiscard]] constexpr std::optional<std::int64_t> checked_scale_and_round(decimal amount, std::int64_t num,
                                                                             std::int64_t den) {
   static_assert(detail::check_rounding_policy<Policy>());
-  if (den <= 0) detail::throw_non_positive_denominator();
+  METERKIT_ASSERT(den > 0, "meterkit: scale_and_round needs a positive denominator");
   const int128 divisor = static_cast<int128>(den) * decimal::scale;
   if (const auto product = detail::checked_mul_128(amount.raw(), num)) {
     return checked_divide_and_round<Policy>(*product, divisor);
@@ -2664,10 +2727,11 @@ static_assert(cancellation_window_policy<stripe_cancellation_window>);
 namespace meterkit {
 
 /// Saved state that cannot be read back: wrong format, wrong version, other policies or plan,
-/// truncated, or corrupt.
-class corrupt_state_error : public std::runtime_error {
+/// truncated, or corrupt. Code `corrupt_state`.
+class corrupt_state_error : public error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit corrupt_state_error(const std::string& what) : error(error_code::corrupt_state, what) {}
+  explicit corrupt_state_error(const char* what) : error(error_code::corrupt_state, what) {}
 };
 
 namespace detail {
@@ -2704,13 +2768,13 @@ class binary_writer {
     out_.append(s.data(), s.size());
   }
   void raw(std::string_view s) { out_.append(s.data(), s.size()); }
-  /// Throws `std::out_of_range` for a time beyond `saved_time_limit` (it could not be read back).
+  /// Precondition (`METERKIT_ASSERT`): `t` lies within `saved_time_limit` of the epoch (else it
+  /// could not be read back).
   void time(timestamp t) {
     const std::int64_t s = to_unix(t);
-    if (s > saved_time_limit || s < -saved_time_limit) {
-      METERKIT_THROW(std::out_of_range("meterkit: cannot save the timestamp " + std::to_string(s) +
-                                       " (saved times lie within +-2^61 s of the epoch)"));
-    }
+    METERKIT_ASSERT(s <= saved_time_limit && s >= -saved_time_limit,
+                    "meterkit: cannot save the timestamp " + std::to_string(s) +
+                        " (saved times lie within +-2^61 s of the epoch)");
     i64(s);
   }
   void optional_time(const std::optional<timestamp>& t) {
@@ -2991,10 +3055,8 @@ class idempotency_store {
     if (key.empty() || key.size() > policy_.max_key_length) return;
     auto [it, inserted] = entries_.try_emplace(
         std::string(key), entry{std::string(fingerprint), received_at, std::move(first)});
-    if (!inserted) {
-      METERKIT_THROW(std::logic_error("meterkit: idempotency key \"" + std::string(key) +
-                                      "\" is already held; remember() only after check() said new"));
-    }
+    METERKIT_ASSERT(inserted, "meterkit: idempotency key \"" + std::string(key) +
+                                  "\" is already held; remember() only after check() said new");
     order_.push_back(&it->first);
   }
 
@@ -3014,11 +3076,9 @@ class idempotency_store {
   /// Evicts every key whose window has passed at `now` (keys are new again from first use +
   /// window). `check` and `remember` call it; call it directly to release memory between requests.
   void advance(timestamp now) {
-    if (latest_ && now < *latest_) {
-      METERKIT_THROW(std::invalid_argument("meterkit: idempotency_store needs arrivals in order; " +
-                                           std::to_string(to_unix(now)) + " comes after " +
-                                           std::to_string(to_unix(*latest_))));
-    }
+    METERKIT_ASSERT(!latest_ || !(now < *latest_), "meterkit: idempotency_store needs arrivals in order; " +
+                                                       std::to_string(to_unix(now)) + " comes after " +
+                                                       std::to_string(to_unix(*latest_)));
     latest_ = now;
     while (!order_.empty()) {
       const auto it = entries_.find(*order_.front());
@@ -3852,9 +3912,8 @@ class customer_history {
     std::merge(mine.begin(), mine.end(), theirs.begin(), theirs.end(), std::back_inserter(merged),
                record_before);
     for (std::size_t k = 1; k < merged.size(); ++k) {
-      if (merged[k].time == merged[k - 1].time && merged[k].arrival == merged[k - 1].arrival) {
-        METERKIT_THROW(std::invalid_argument("meterkit: meter::merge: both meters hold the same arrival"));
-      }
+      METERKIT_ASSERT(merged[k].time != merged[k - 1].time || merged[k].arrival != merged[k - 1].arrival,
+                      "meterkit: meter::merge: both meters hold the same arrival");
     }
     const timestamp latest = std::max(latest_change_, other.latest_change_);
     assign(std::move(merged));
@@ -3990,9 +4049,8 @@ class customer_history {
     const std::size_t k = block_for(r);
     auto& block = blocks_[k];
     auto pos = std::upper_bound(block.begin(), block.end(), r, record_before);
-    if (pos != block.begin() && (pos - 1)->time == r.time && (pos - 1)->arrival == r.arrival) {
-      METERKIT_THROW(std::invalid_argument("meterkit: meter: two records with the same arrival"));
-    }
+    METERKIT_ASSERT(pos == block.begin() || (pos - 1)->time != r.time || (pos - 1)->arrival != r.arrival,
+                    "meterkit: meter: two records with the same arrival");
     block.insert(pos, r);
     ++size_;
     if (block.size() > 2 * block_target) split(k);
@@ -4307,10 +4365,7 @@ class meter {
   /// already cancelled (`r.cancelled_at != never`) and in any arrival order.
   void add(key_type customer, const event_record& r) {
     if constexpr (!keeps_history) {
-      if (r.cancelled()) {
-        METERKIT_THROW(
-            std::invalid_argument("meterkit: a running_state_only meter cannot take cancelled records"));
-      }
+      METERKIT_ASSERT(!r.cancelled(), "meterkit: a running_state_only meter cannot take cancelled records");
     }
     slot(customer).add(r);
   }
@@ -4786,7 +4841,7 @@ using any_meter = basic_any_meter<>;
 ///
 /// Operations must be submitted in arrival order: `received_at` never decreases and `arrival`
 /// strictly increases from one submission to the next (events and adjustments alike); otherwise
-/// `std::invalid_argument` is raised. Rejections are values (`outcome`), never exceptions.
+/// `precondition_error` is raised (`METERKIT_ASSERT`). Rejections are values (`outcome`), never exceptions.
 ///
 /// Acceptance policies are template parameters with SPEC's defaults: the timestamp window (M4),
 /// identifier deduplication (M5) and the cancellation window (M10).
@@ -5068,7 +5123,7 @@ class basic_meter_ledger {
     }
     const std::size_t forgotten = events_.size() - events.size();
     auto derived = derive(events);
-    if (!derived) METERKIT_THROW(std::logic_error("meterkit: meter_ledger::forget_events: a repeated event"));
+    METERKIT_ASSERT(derived.has_value(), "meterkit: meter_ledger::forget_events: a repeated event");
     events_ = std::move(events);
     runtime_ = std::move(derived->runtime);
     cancellable_ = std::move(derived->cancellable);
@@ -5219,13 +5274,11 @@ class basic_meter_ledger {
   static constexpr std::size_t no_customer = static_cast<std::size_t>(-1);
 
   void check_order(timestamp received_at, std::uint64_t arrival) {
-    if (any_submitted_ && (received_at < last_received_ || arrival <= last_arrival_)) {
-      METERKIT_THROW(std::invalid_argument(
-          "meterkit: meter_ledger: operations must be submitted in arrival order (received_at " +
-          std::to_string(to_unix(received_at)) + ", arrival " + std::to_string(arrival) +
-          " after received_at " + std::to_string(to_unix(last_received_)) + ", arrival " +
-          std::to_string(last_arrival_) + ")"));
-    }
+    METERKIT_ASSERT(!any_submitted_ || (!(received_at < last_received_) && arrival > last_arrival_),
+                    "meterkit: meter_ledger: operations must be submitted in arrival order (received_at " +
+                        std::to_string(to_unix(received_at)) + ", arrival " + std::to_string(arrival) +
+                        " after received_at " + std::to_string(to_unix(last_received_)) + ", arrival " +
+                        std::to_string(last_arrival_) + ")");
     any_submitted_ = true;
     last_received_ = received_at;
     last_arrival_ = arrival;
@@ -6065,11 +6118,10 @@ class usage_record_book {
 
   /// Appends an accepted record. Computes everything that can fail before changing the values.
   void store(const checked_usage_record& r, const recorded_usage& placed) {
-    if (latest_ && std::pair{r.received_at, r.sequence} < *latest_) {
-      METERKIT_THROW(std::invalid_argument("meterkit: usage records must be recorded in arrival order; " +
-                                           std::to_string(to_unix(r.received_at)) + " comes after " +
-                                           std::to_string(to_unix(latest_->first))));
-    }
+    METERKIT_ASSERT(!latest_ || !(std::pair{r.received_at, r.sequence} < *latest_),
+                    "meterkit: usage records must be recorded in arrival order; " +
+                        std::to_string(to_unix(r.received_at)) + " comes after " +
+                        std::to_string(to_unix(latest_->first)));
     period_log& log = logs_.try_emplace(placed.billed_in).first->second;
     const entry e{placed.time, r.received_at, placed.quantity, placed.action, next_order_};
     if (!append(log, e)) detail::throw_overflow("addition", "usage record values at one timestamp");

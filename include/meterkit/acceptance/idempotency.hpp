@@ -190,10 +190,8 @@ class idempotency_store {
     if (key.empty() || key.size() > policy_.max_key_length) return;
     auto [it, inserted] = entries_.try_emplace(
         std::string(key), entry{std::string(fingerprint), received_at, std::move(first)});
-    if (!inserted) {
-      METERKIT_THROW(std::logic_error("meterkit: idempotency key \"" + std::string(key) +
-                                      "\" is already held; remember() only after check() said new"));
-    }
+    METERKIT_ASSERT(inserted, "meterkit: idempotency key \"" + std::string(key) +
+                                  "\" is already held; remember() only after check() said new");
     order_.push_back(&it->first);
   }
 
@@ -213,11 +211,9 @@ class idempotency_store {
   /// Evicts every key whose window has passed at `now` (keys are new again from first use +
   /// window). `check` and `remember` call it; call it directly to release memory between requests.
   void advance(timestamp now) {
-    if (latest_ && now < *latest_) {
-      METERKIT_THROW(std::invalid_argument("meterkit: idempotency_store needs arrivals in order; " +
-                                           std::to_string(to_unix(now)) + " comes after " +
-                                           std::to_string(to_unix(*latest_))));
-    }
+    METERKIT_ASSERT(!latest_ || !(now < *latest_), "meterkit: idempotency_store needs arrivals in order; " +
+                                                       std::to_string(to_unix(now)) + " comes after " +
+                                                       std::to_string(to_unix(*latest_)));
     latest_ = now;
     while (!order_.empty()) {
       const auto it = entries_.find(*order_.front());

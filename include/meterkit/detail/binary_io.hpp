@@ -24,10 +24,11 @@
 namespace meterkit {
 
 /// Saved state that cannot be read back: wrong format, wrong version, other policies or plan,
-/// truncated, or corrupt.
-class corrupt_state_error : public std::runtime_error {
+/// truncated, or corrupt. Code `corrupt_state`.
+class corrupt_state_error : public error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit corrupt_state_error(const std::string& what) : error(error_code::corrupt_state, what) {}
+  explicit corrupt_state_error(const char* what) : error(error_code::corrupt_state, what) {}
 };
 
 namespace detail {
@@ -64,13 +65,13 @@ class binary_writer {
     out_.append(s.data(), s.size());
   }
   void raw(std::string_view s) { out_.append(s.data(), s.size()); }
-  /// Throws `std::out_of_range` for a time beyond `saved_time_limit` (it could not be read back).
+  /// Precondition (`METERKIT_ASSERT`): `t` lies within `saved_time_limit` of the epoch (else it
+  /// could not be read back).
   void time(timestamp t) {
     const std::int64_t s = to_unix(t);
-    if (s > saved_time_limit || s < -saved_time_limit) {
-      METERKIT_THROW(std::out_of_range("meterkit: cannot save the timestamp " + std::to_string(s) +
-                                       " (saved times lie within +-2^61 s of the epoch)"));
-    }
+    METERKIT_ASSERT(s <= saved_time_limit && s >= -saved_time_limit,
+                    "meterkit: cannot save the timestamp " + std::to_string(s) +
+                        " (saved times lie within +-2^61 s of the epoch)");
     i64(s);
   }
   void optional_time(const std::optional<timestamp>& t) {

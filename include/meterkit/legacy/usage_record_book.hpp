@@ -432,11 +432,10 @@ class usage_record_book {
 
   /// Appends an accepted record. Computes everything that can fail before changing the values.
   void store(const checked_usage_record& r, const recorded_usage& placed) {
-    if (latest_ && std::pair{r.received_at, r.sequence} < *latest_) {
-      METERKIT_THROW(std::invalid_argument("meterkit: usage records must be recorded in arrival order; " +
-                                           std::to_string(to_unix(r.received_at)) + " comes after " +
-                                           std::to_string(to_unix(latest_->first))));
-    }
+    METERKIT_ASSERT(!latest_ || !(std::pair{r.received_at, r.sequence} < *latest_),
+                    "meterkit: usage records must be recorded in arrival order; " +
+                        std::to_string(to_unix(r.received_at)) + " comes after " +
+                        std::to_string(to_unix(latest_->first)));
     period_log& log = logs_.try_emplace(placed.billed_in).first->second;
     const entry e{placed.time, r.received_at, placed.quantity, placed.action, next_order_};
     if (!append(log, e)) detail::throw_overflow("addition", "usage record values at one timestamp");

@@ -221,9 +221,8 @@ class customer_history {
     std::merge(mine.begin(), mine.end(), theirs.begin(), theirs.end(), std::back_inserter(merged),
                record_before);
     for (std::size_t k = 1; k < merged.size(); ++k) {
-      if (merged[k].time == merged[k - 1].time && merged[k].arrival == merged[k - 1].arrival) {
-        METERKIT_THROW(std::invalid_argument("meterkit: meter::merge: both meters hold the same arrival"));
-      }
+      METERKIT_ASSERT(merged[k].time != merged[k - 1].time || merged[k].arrival != merged[k - 1].arrival,
+                      "meterkit: meter::merge: both meters hold the same arrival");
     }
     const timestamp latest = std::max(latest_change_, other.latest_change_);
     assign(std::move(merged));
@@ -359,9 +358,8 @@ class customer_history {
     const std::size_t k = block_for(r);
     auto& block = blocks_[k];
     auto pos = std::upper_bound(block.begin(), block.end(), r, record_before);
-    if (pos != block.begin() && (pos - 1)->time == r.time && (pos - 1)->arrival == r.arrival) {
-      METERKIT_THROW(std::invalid_argument("meterkit: meter: two records with the same arrival"));
-    }
+    METERKIT_ASSERT(pos == block.begin() || (pos - 1)->time != r.time || (pos - 1)->arrival != r.arrival,
+                    "meterkit: meter: two records with the same arrival");
     block.insert(pos, r);
     ++size_;
     if (block.size() > 2 * block_target) split(k);

@@ -121,10 +121,7 @@ class meter {
   /// already cancelled (`r.cancelled_at != never`) and in any arrival order.
   void add(key_type customer, const event_record& r) {
     if constexpr (!keeps_history) {
-      if (r.cancelled()) {
-        METERKIT_THROW(
-            std::invalid_argument("meterkit: a running_state_only meter cannot take cancelled records"));
-      }
+      METERKIT_ASSERT(!r.cancelled(), "meterkit: a running_state_only meter cannot take cancelled records");
     }
     slot(customer).add(r);
   }

@@ -11,7 +11,7 @@
 ///
 /// Operations must be submitted in arrival order: `received_at` never decreases and `arrival`
 /// strictly increases from one submission to the next (events and adjustments alike); otherwise
-/// `std::invalid_argument` is raised. Rejections are values (`outcome`), never exceptions.
+/// `precondition_error` is raised (`METERKIT_ASSERT`). Rejections are values (`outcome`), never exceptions.
 ///
 /// Acceptance policies are template parameters with SPEC's defaults: the timestamp window (M4),
 /// identifier deduplication (M5) and the cancellation window (M10).
@@ -309,7 +309,7 @@ class basic_meter_ledger {
     }
     const std::size_t forgotten = events_.size() - events.size();
     auto derived = derive(events);
-    if (!derived) METERKIT_THROW(std::logic_error("meterkit: meter_ledger::forget_events: a repeated event"));
+    METERKIT_ASSERT(derived.has_value(), "meterkit: meter_ledger::forget_events: a repeated event");
     events_ = std::move(events);
     runtime_ = std::move(derived->runtime);
     cancellable_ = std::move(derived->cancellable);
@@ -460,13 +460,11 @@ class basic_meter_ledger {
   static constexpr std::size_t no_customer = static_cast<std::size_t>(-1);
 
   void check_order(timestamp received_at, std::uint64_t arrival) {
-    if (any_submitted_ && (received_at < last_received_ || arrival <= last_arrival_)) {
-      METERKIT_THROW(std::invalid_argument(
-          "meterkit: meter_ledger: operations must be submitted in arrival order (received_at " +
-          std::to_string(to_unix(received_at)) + ", arrival " + std::to_string(arrival) +
-          " after received_at " + std::to_string(to_unix(last_received_)) + ", arrival " +
-          std::to_string(last_arrival_) + ")"));
-    }
+    METERKIT_ASSERT(!any_submitted_ || (!(received_at < last_received_) && arrival > last_arrival_),
+                    "meterkit: meter_ledger: operations must be submitted in arrival order (received_at " +
+                        std::to_string(to_unix(received_at)) + ", arrival " + std::to_string(arrival) +
+                        " after received_at " + std::to_string(to_unix(last_received_)) + ", arrival " +
+                        std::to_string(last_arrival_) + ")");
     any_submitted_ = true;
     last_received_ = received_at;
     last_arrival_ = arrival;

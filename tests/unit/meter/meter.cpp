@@ -323,9 +323,9 @@ BOOST_AUTO_TEST_CASE(merge_refuses_the_same_arrival_twice) {
   general<mk::sum, mk::raw> a;
   a.add("c", mk::sample{mk::from_unix(t0), 1, 5}, mk::from_unix(t0));
   auto b = a;
-  BOOST_CHECK_THROW(a.merge(b), std::invalid_argument);
+  BOOST_CHECK_THROW(a.merge(b), mk::precondition_error);
   BOOST_CHECK_THROW(a.add("c", mk::sample{mk::from_unix(t0), 1, 6}, mk::from_unix(t0)),
-                    std::invalid_argument);
+                    mk::precondition_error);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(state_saves_and_loads_back_to_the_same_quantities, M, general_meters) {
