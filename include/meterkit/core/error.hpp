@@ -18,7 +18,7 @@
 /// | `configuration_error` | `invalid_configuration` | an unusable plan, policy parameter or option; names the field |
 /// | `overflow_error` | `arithmetic_overflow` | a quantity, amount or total outside the signed 64-bit range (D25) |
 /// | `precondition_error` | `precondition_failed` | a broken precondition: a programming error of the caller (`METERKIT_ASSERT`) |
-/// | `corrupt_state_error` | `corrupt_state` | saved state that cannot be read back (detail/binary_io.hpp) |
+/// | `corrupt_state_error` | `corrupt_state` | saved state that cannot be read back (core/persistence.hpp) |
 /// | `input_error`, `json_value_error` | `invalid_input` | a malformed input file or JSON value (the Stripe adapter) |
 // clang-format on
 ///

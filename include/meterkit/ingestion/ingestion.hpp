@@ -5,6 +5,7 @@
 /// before the formula runs.
 ///
 /// An ingestion policy is a stateless type with
+/// - `static constexpr std::string_view name`, how saved states and messages name it;
 /// - `static constexpr bool is_pre_aggregated`;
 /// - when pre-aggregated, `using window = W` with `W` a `time_window` (calendar/window.hpp);
 /// - `template <formula F> static void fold(typename F::state_type&, std::span<const event_record>,
@@ -16,6 +17,7 @@
 
 #include <concepts>
 #include <span>
+#include <string_view>
 
 #include <meterkit/aggregation/sum.hpp>
 #include <meterkit/calendar/period.hpp>
@@ -23,6 +25,12 @@
 #include <meterkit/ingestion/event_record.hpp>
 
 namespace meterkit {
+
+/// `I::name` names the policy in saved states and messages.
+template <class I>
+concept ingestion_has_name = requires {
+  { I::name } -> std::convertible_to<std::string_view>;
+};
 
 /// `I::is_pre_aggregated` says whether `I` keeps one event per window (M8) or all of them (M7).
 template <class I>
@@ -46,13 +54,17 @@ concept ingestion_can_fold = requires(sum::state_type& s, std::span<const event_
 
 /// Everything a meter needs of an ingestion policy.
 template <class I>
-concept ingestion_policy = ingestion_declares_kind<I> && ingestion_has_window<I> && ingestion_can_fold<I>;
+concept ingestion_policy =
+    ingestion_has_name<I> && ingestion_declares_kind<I> && ingestion_has_window<I> && ingestion_can_fold<I>;
 
 namespace detail {
 /// Checks `I` requirement by requirement, so that the first missing piece is what the compiler
 /// reports. Use as `static_assert(detail::check_ingestion<I>())` in class templates.
 template <class I>
 consteval bool check_ingestion() {
+  static_assert(ingestion_has_name<I>,
+                "meterkit: an ingestion policy needs `static constexpr std::string_view name` (see "
+                "ingestion/ingestion.hpp)");
   static_assert(ingestion_declares_kind<I>,
                 "meterkit: an ingestion policy must declare `static constexpr bool is_pre_aggregated` (see "
                 "ingestion/ingestion.hpp)");

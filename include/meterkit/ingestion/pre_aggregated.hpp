@@ -12,14 +12,20 @@
 
 #include <algorithm>
 #include <span>
+#include <string_view>
 
 #include <meterkit/aggregation/formula.hpp>
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/calendar/window.hpp>
+#include <meterkit/detail/static_string.hpp>
 #include <meterkit/ingestion/event_record.hpp>
 #include <meterkit/ingestion/ingestion.hpp>
 
 namespace meterkit {
+
+namespace detail {
+inline constexpr std::string_view pre_aggregated_prefix = "pre_aggregated<";
+}  // namespace detail
 
 /// The latest arrival per window counts (M8).
 template <class Window>
@@ -27,6 +33,9 @@ struct pre_aggregated {
   static_assert(detail::check_window<Window>(),
                 "meterkit: pre_aggregated<Window> needs a time_window such as utc_hour or utc_day");
 
+  /// `pre_aggregated<` and the window's name (`window_name`): `pre_aggregated<utc_hour>`.
+  static constexpr std::string_view name =
+      detail::joined_name<detail::pre_aggregated_prefix, window_name<Window>, detail::close_angle>::value;
   static constexpr bool is_pre_aggregated = true;
   using window = Window;
 

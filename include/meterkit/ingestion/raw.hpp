@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <span>
+#include <string_view>
 
 #include <meterkit/aggregation/formula.hpp>
 #include <meterkit/calendar/period.hpp>
@@ -16,6 +17,7 @@ namespace meterkit {
 
 /// Every event counts (M7).
 struct raw {
+  static constexpr std::string_view name = "raw";
   static constexpr bool is_pre_aggregated = false;
 
   /// Accumulates every record visible as of `as_of` whose timestamp lies in `p`. `records` are

@@ -24,6 +24,7 @@
 #include <meterkit/aggregation/formula.hpp>
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
 #include <meterkit/ingestion/event_record.hpp>
 #include <meterkit/ingestion/ingestion.hpp>
@@ -410,7 +411,17 @@ class customer_running_state {
   void add(const event_record& r) { Formula::accumulate(running_, r.to_sample()); }
   [[nodiscard]] const state_type& state() const noexcept { return running_; }
   void set_state(const state_type& s) { running_ = s; }
-  void merge(const customer_running_state& other) { Formula::merge(running_, other.running_); }
+  /// The state of both streams: the formula's merge, so the formula must be mergeable.
+  void merge(const customer_running_state& other) {
+    static_assert(mergeable_formula<Formula>,
+                  "meterkit: meter::merge of running states without history needs a mergeable formula "
+                  "(`is_mergeable` and `merge`, see aggregation/formula.hpp)");
+    Formula::merge(running_, other.running_);
+  }
+  /// Writes the formula's state (`Formula::save_state`).
+  void save(state_writer& out) const { Formula::save_state(out, running_); }
+  /// Reads what `save` wrote.
+  void load(state_reader& in) { running_ = Formula::load_state(in); }
 
  private:
   state_type running_ = Formula::identity();
@@ -462,6 +473,24 @@ class customer_running_state<Formula, Ingestion, true> {
   [[nodiscard]] std::span<const window_survivor> survivors() const noexcept { return survivors_; }
   void merge(const customer_running_state& other) {
     for (const auto& x : other.survivors_) add(event_record{x.time, x.time, x.arrival, x.value, never});
+  }
+  /// Writes the survivors: a `u64` count, then per survivor `i64` time, `u64` arrival, `i64` value.
+  void save(state_writer& out) const {
+    out.size(survivors_.size());
+    for (const auto& x : survivors_) {
+      out.i64(to_unix(x.time));
+      out.u64(x.arrival);
+      out.i64(x.value);
+    }
+  }
+  /// Reads what `save` wrote, as if the survivors arrived again.
+  void load(state_reader& in) {
+    for (std::size_t n = in.count(24); n > 0; --n) {
+      const timestamp t = from_unix(in.i64());
+      const std::uint64_t arrival = in.u64();
+      const std::int64_t value = in.i64();
+      add(event_record{t, t, arrival, value, never});
+    }
   }
 
  private:

@@ -17,7 +17,7 @@
 /// identifier deduplication (M5) and the cancellation window (M10).
 ///
 /// `save` / `load` write and read back everything fed so far (the byte encoding of
-/// detail/binary_io.hpp), for snapshots of whoever holds the ledger; the meters and customers
+/// core/persistence.hpp), for snapshots of whoever holds the ledger; the meters and customers
 /// are configuration: `load` checks that they are the same and keeps its own.
 
 #include <cstdint>
@@ -39,8 +39,8 @@
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/calendar/window.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
-#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/detail/flat_string_index.hpp>
 #include <meterkit/detail/string_hash.hpp>
 #include <meterkit/meter/any_meter.hpp>
@@ -194,7 +194,7 @@ class basic_meter_ledger {
           customer_param());
     }
     std::int64_t value = 1;
-    if (def.formula != formula_kind::count) {
+    if (reads_value(def.formula)) {
       auto value_param = [&] { return "payload[" + def.value_key + "]"; };
       const auto v = e.payload.find(def.value_key);
       if (v == e.payload.end()) {
@@ -366,7 +366,7 @@ class basic_meter_ledger {
 
   /// Writes everything fed so far: the meters and customers (to check them on load), every
   /// accepted event with its cancellation, the identifier store and the arrival-order check.
-  void save(detail::binary_writer& out) const {
+  void save(state_writer& out) const {
     static_assert(identifier_store_saves_state<typename IdentifierDedup::store>,
                   "meterkit: meter_ledger::save needs an identifier store with save() and load() (see "
                   "acceptance/identifier_dedup.hpp)");
@@ -400,13 +400,13 @@ class basic_meter_ledger {
   /// from them exactly (`derive`; a meter's state is a function of its records alone, the
   /// invariant `meter::merge` and `meter::load` rest on and that the meter tests check against the
   /// fold).
-  void load(detail::binary_reader& in) {
+  void load(state_reader& in) {
     static_assert(identifier_store_saves_state<typename IdentifierDedup::store>,
                   "meterkit: meter_ledger::load needs an identifier store with save() and load() (see "
                   "acceptance/identifier_dedup.hpp)");
     in.require(in.count(1) == meters_.size(), "meter ledger: saved with other meters");
     for (const auto& m : meters_) {
-      detail::binary_writer mine;
+      state_writer mine;
       save_definition(mine, m);
       in.require(in.raw(mine.bytes().size()) == mine.bytes(), "meter ledger: saved with other meters");
     }
@@ -470,7 +470,7 @@ class basic_meter_ledger {
     last_arrival_ = arrival;
   }
 
-  static void save_definition(detail::binary_writer& out, const meter_definition& m) {
+  static void save_definition(state_writer& out, const meter_definition& m) {
     out.str(m.id);
     out.str(m.event_name);
     out.str(m.display_name);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <boost/test/unit_test.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/core/rounding.hpp>
-#include <meterkit/detail/binary_io.hpp>
 
 #include <algorithm>
 #include <set>

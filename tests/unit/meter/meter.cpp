@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <vector>
@@ -378,6 +379,7 @@ BOOST_AUTO_TEST_CASE(loading_a_wrong_version_other_policies_or_damaged_state_is_
     return general<mk::sum, mk::raw>::load(in);
   };
   BOOST_TEST(load(good).total("cus a") == 5);
+  BOOST_TEST(good.substr(0, 8) == std::string("\x89MKMTR\r\n", 8));
   auto message_of = [&](const std::string& text) -> std::string {
     try {
       (void)load(text);
@@ -386,21 +388,100 @@ BOOST_AUTO_TEST_CASE(loading_a_wrong_version_other_policies_or_damaged_state_is_
     }
     return "loaded";
   };
-  std::string v2 = good;
-  v2.replace(v2.find(" 1\n"), 3, " 2\n");
-  BOOST_TEST(message_of(v2).find("version 2") != std::string::npos);
+  std::string v3 = good;
+  v3[8] = '\x03';  // the u32 version after the magic
+  BOOST_TEST(message_of(v3).find("format version 3") != std::string::npos);
   std::string damaged = good;
-  damaged[damaged.find("5 -")] = '6';
+  damaged[damaged.size() - 9] = static_cast<char>(damaged[damaged.size() - 9] ^ 1);  // the body's last byte
   BOOST_TEST(message_of(damaged).find("checksum") != std::string::npos);
   BOOST_TEST(message_of(good.substr(0, good.size() / 2)).find("truncated") != std::string::npos);
-  BOOST_TEST(message_of("hello").find("not a meterkit meter state") != std::string::npos);
-  BOOST_TEST(message_of("").find("not a meterkit meter state") != std::string::npos);
+  BOOST_TEST(message_of(good + "x").find("loaded") != std::string::npos);  // one frame is read, no more
+  BOOST_TEST(message_of("hello").find("not a meter state") != std::string::npos);
+  BOOST_TEST(message_of("").find("not a meter state") != std::string::npos);
   std::stringstream other;
   general<mk::count, mk::raw>{}.save(other);
-  BOOST_TEST(message_of(other.str()).find("formula is count") != std::string::npos);
+  BOOST_TEST(message_of(other.str()).find("formula is count, this meter has sum") != std::string::npos);
   std::stringstream hourly;
   general<mk::sum, hour>{}.save(hourly);
-  BOOST_TEST(message_of(hourly.str()).find("ingestion") != std::string::npos);
+  BOOST_TEST(message_of(hourly.str()).find("ingestion is pre_aggregated<utc_hour>, this meter has raw") !=
+             std::string::npos);
+  std::stringstream running;
+  fast<mk::sum, mk::raw>{}.save(running);
+  BOOST_TEST(message_of(running.str()).find("history is running_state_only") != std::string::npos);
+  std::stringstream dense;
+  mk::meter<mk::sum, mk::raw, mk::dense_customers>{}.save(dense);
+  BOOST_TEST(message_of(dense.str()).find("customers is dense_customers") != std::string::npos);
+}
+
+namespace {
+/// A formula of one's own: the total of the squares of the values.
+struct sum_of_squares {
+  static constexpr std::string_view name = "sum_of_squares";
+  using state_type = std::int64_t;
+  static constexpr bool is_mergeable = true;
+  static constexpr bool is_commutative = true;
+  static constexpr bool is_invertible = false;
+  static state_type identity() { return 0; }
+  static void accumulate(state_type& s, const mk::sample& x) { s += x.value * x.value; }
+  static void merge(state_type& s, const state_type& other) { s += other; }
+  static std::int64_t result(const state_type& s) { return s; }
+  static void save_state(mk::state_writer& out, const state_type& s) { out.i64(s); }
+  static state_type load_state(mk::state_reader& in) { return in.i64(); }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_saved_state_names_its_policies_by_the_names_they_carry) {
+  general<sum_of_squares, hour> m;
+  m.add("c", mk::sample{mk::from_unix(t0), 1, 3}, mk::from_unix(t0));
+  m.add("c", mk::sample{mk::from_unix(t0 + 3600), 2, 4}, mk::from_unix(t0 + 3600));
+  mk::state_writer body;
+  m.save(body);
+  mk::state_reader in(body.bytes());
+  BOOST_TEST(in.str() == "sum_of_squares");
+  BOOST_TEST(in.str() == "pre_aggregated<utc_hour>");
+  BOOST_TEST(in.str() == "keep_history");
+  BOOST_TEST(in.str() == "string_customer_ids");
+  mk::state_reader again(body.bytes());
+  const auto back = general<sum_of_squares, hour>::load(again);
+  again.expect_end();
+  BOOST_TEST(back.total("c") == 25);
+  // The running state of a formula of one's own goes through its own codec.
+  using running = mk::meter<sum_of_squares, mk::raw, mk::string_customer_ids, mk::running_state_only>;
+  running f;
+  f.add("c", mk::sample{mk::from_unix(t0), 1, 3}, mk::from_unix(t0));
+  std::stringstream io;
+  f.save(io);
+  BOOST_TEST(running::load(io).total("c") == 9);
+}
+
+BOOST_AUTO_TEST_CASE(a_damaged_customer_list_is_refused_without_allocating_for_it) {
+  const auto state = [](auto&& write_customers) {
+    mk::state_writer body;
+    body.str("sum");
+    body.str("raw");
+    body.str("running_state_only");
+    body.str("dense_customers");
+    write_customers(body);
+    return body.take();
+  };
+  using dense = mk::meter<mk::sum, mk::raw, mk::dense_customers, mk::running_state_only>;
+  const auto message_of = [](const std::string& bytes) -> std::string {
+    try {
+      mk::state_reader in(bytes);
+      (void)dense::load(in);
+    } catch (const mk::corrupt_state_error& e) {
+      return e.what();
+    }
+    return "loaded";
+  };
+  BOOST_TEST(message_of(state([](mk::state_writer& w) {
+               w.size(std::size_t{1} << 60U);
+             })).find("a count exceeds the bytes left") != std::string::npos);
+  BOOST_TEST(message_of(state([](mk::state_writer& w) {
+               w.size(1);
+               w.u64(std::uint64_t{1} << 50U);  // a slot far away: no room is made for it
+               mk::sum::save_state(w, 5);
+             })).find("not numbered in order") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(sum_and_count_running_state_is_at_most_16_bytes_per_customer) {
