@@ -2930,6 +2930,10 @@ namespace meterkit {
 
 /// The arrival time of a cancellation that never happened: later than every `as_of`.
 inline constexpr timestamp never = from_unix(std::numeric_limits<std::int64_t>::max());
+/// An `as_of` later than every arrival and every cancellation: "everything accepted so far".
+inline constexpr timestamp end_of_time = from_unix(std::numeric_limits<std::int64_t>::max() - 1);
+/// A period that contains every supported time (and far more).
+inline constexpr period all_time{from_unix(-(std::int64_t{1} << 62)), from_unix(std::int64_t{1} << 62)};
 
 /// One accepted event: when it happened, when it arrived, its position in arrival order (unique
 /// per meter), its value, and when a cancellation of it arrived (`never` if none).
@@ -2969,17 +2973,46 @@ struct event_record {
 /// - when pre-aggregated, `using window = W` with `W` a `time_window` (calendar/window.hpp);
 /// - `template <formula F> static void fold(typename F::state_type&, std::span<const event_record>,
 ///   period, timestamp as_of)`: accumulate into the state every event that counts for the period
-///   as of `as_of`, given all of one customer's records sorted by `record_before`.
+///   as of `as_of`, given all of one customer's records sorted by `record_before`;
+/// - `static bool same_group(timestamp, timestamp)` and `static timestamp group_start(timestamp)`:
+///   which records `fold` looks at together (a window), so that a meter's storage keeps them side
+///   by side, and from where a period's records are needed;
+/// - `survivor_index`: what counts as of everything so far, kept up to date arrival by arrival
+///   (`add`) and cancellation by cancellation (`cancel`), each change reported as
+///   `on_change(counted, uncounted)` so that a meter keeps a running fold beside its records;
+///   `replaces_on_arrival` says whether an arrival can uncount an earlier event;
+/// - `template <formula F> class running_state`: a customer's whole state in a meter without
+///   history (`add`, `state`, `merge`, `save`, `load`).
 ///
 /// `raw` (ingestion/raw.hpp) and `pre_aggregated<Window>` (ingestion/pre_aggregated.hpp) are the
-/// two policies of Stripe's meters.
+/// two policies of Stripe's meters; a third is a third header, and the meter (meter/customer_state.hpp)
+/// needs no change.
 
 #include <concepts>
+#include <cstdint>
 #include <span>
 #include <string_view>
 
 
 namespace meterkit {
+
+/// An event that counts as a survivor index keeps it: event time, arrival, value (24 bytes; with
+/// pre-aggregation, the survivor of the window of `time`).
+struct window_survivor {
+  timestamp time{};
+  std::uint64_t arrival = 0;
+  std::int64_t value = 0;
+
+  [[nodiscard]] constexpr sample to_sample() const noexcept { return sample{time, arrival, value}; }
+  friend constexpr bool operator==(const window_survivor&, const window_survivor&) = default;
+};
+
+namespace detail {
+/// A receiver of a survivor index's changes, for checking the contract.
+struct survivor_change_sink {
+  void operator()(const window_survivor*, const window_survivor*) const noexcept {}
+};
+}  // namespace detail
 
 /// `I::name` names the policy in saved states and messages.
 template <class I>
@@ -3007,10 +3040,43 @@ concept ingestion_can_fold = requires(sum::state_type& s, std::span<const event_
   I::template fold<sum>(s, r, p, t);
 };
 
+/// `I::same_group(a, b)` and `I::group_start(t)` say which records `fold` looks at together.
+template <class I>
+concept ingestion_groups_records = requires(timestamp t) {
+  { I::same_group(t, t) } -> std::convertible_to<bool>;
+  { I::group_start(t) } -> std::same_as<timestamp>;
+};
+
+/// `I::survivor_index` keeps what counts as of everything so far, arrival by arrival.
+template <class I>
+concept ingestion_has_survivor_index = requires(typename I::survivor_index& ix, const window_survivor& x,
+                                                timestamp t, std::uint64_t a,
+                                                std::span<const event_record> rs,
+                                                detail::survivor_change_sink sink) {
+  { I::survivor_index::replaces_on_arrival } -> std::convertible_to<bool>;
+  ix.add(x, sink);
+  ix.cancel(t, a, rs, sink);
+  ix.clear();
+  ix.add_survivors_of(rs);
+};
+
+/// `I::running_state<F>` is a customer's whole state in a meter without history.
+template <class I>
+concept ingestion_has_running_state = requires(typename I::template running_state<sum>& s,
+                                               const typename I::template running_state<sum>& cs,
+                                               const event_record& r, state_writer& w, state_reader& in) {
+  s.add(r);
+  cs.state();
+  s.merge(cs);
+  cs.save(w);
+  s.load(in);
+};
+
 /// Everything a meter needs of an ingestion policy.
 template <class I>
 concept ingestion_policy =
-    ingestion_has_name<I> && ingestion_declares_kind<I> && ingestion_has_window<I> && ingestion_can_fold<I>;
+    ingestion_has_name<I> && ingestion_declares_kind<I> && ingestion_has_window<I> && ingestion_can_fold<I> &&
+    ingestion_groups_records<I> && ingestion_has_survivor_index<I> && ingestion_has_running_state<I>;
 
 namespace detail {
 /// Checks `I` requirement by requirement, so that the first missing piece is what the compiler
@@ -3029,6 +3095,15 @@ consteval bool check_ingestion() {
   static_assert(ingestion_can_fold<I>,
                 "meterkit: an ingestion policy needs `template <formula F> static void fold(state&, "
                 "std::span<const event_record>, period, timestamp)` (see ingestion/ingestion.hpp)");
+  static_assert(ingestion_groups_records<I>,
+                "meterkit: an ingestion policy needs `static bool same_group(timestamp, timestamp)` and "
+                "`static timestamp group_start(timestamp)` (see ingestion/ingestion.hpp)");
+  static_assert(ingestion_has_survivor_index<I>,
+                "meterkit: an ingestion policy needs a `survivor_index` with `replaces_on_arrival`, `add`, "
+                "`cancel`, `clear` and `add_survivors_of` (see ingestion/ingestion.hpp)");
+  static_assert(ingestion_has_running_state<I>,
+                "meterkit: an ingestion policy needs `template <formula F> class running_state` with `add`, "
+                "`state`, `merge`, `save` and `load` (see ingestion/ingestion.hpp)");
   return ingestion_policy<I>;
 }
 }  // namespace detail
@@ -3039,16 +3114,30 @@ consteval bool check_ingestion() {
 /// \file
 /// Pre-aggregated ingestion (SPEC M8, D15; `event_time_window = hour | day`): per customer and
 /// window of the event timestamp, only the most recently *arrived* accepted, non-cancelled event
-/// counts. When it is cancelled, the most recent remaining one counts again. The survivor is
-/// chosen over the whole window as of `as_of`, before any period filter, and counts in the
-/// period that contains its own timestamp.
+/// counts: **the survivor of a window is its latest arrival** (`supersedes`, `survivor_of`). When
+/// it is cancelled, the most recent remaining one counts again. The survivor is chosen over the
+/// whole window as of `as_of`, before any period filter, and counts in the period that contains
+/// its own timestamp.
+///
+/// Everything that applies the rule lives here, written once:
+/// - `fold` (and `for_each_survivor`): the survivors of records as of any `as_of`, the general
+///   bitemporal path of a meter with history;
+/// - `survivor_index`: the survivors as of everything so far, kept up to date arrival by arrival
+///   and cancellation by cancellation (the running state of a meter with history);
+/// - `running_state<F>`: the whole per-customer state of a meter without history (the survivors
+///   and, for invertible formulas, their running fold).
+/// A caller that batches by window (the reporter) keys by `window_start` and keeps, per window,
+/// the arrival that `supersedes` the one it holds.
 ///
 /// The window is a type: `pre_aggregated<utc_hour>`, `pre_aggregated<utc_day>`, and any other
 /// `time_window` (`pre_aggregated<utc_minute>`, `pre_aggregated<utc_week>`) is one line.
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 
 namespace meterkit {
@@ -3069,6 +3158,34 @@ struct pre_aggregated {
   static constexpr bool is_pre_aggregated = true;
   using window = Window;
 
+  // ------------------------------------------------------------------------------------------
+  // The rule
+
+  /// The window an event belongs to, by its start: the window of its timestamp.
+  [[nodiscard]] static constexpr timestamp window_start(timestamp t) { return Window::floor(t); }
+
+  /// Whether an event that arrived at position `arrival` replaces the survivor that arrived at
+  /// `held` in the same window: the latest arrival survives (M8), whatever the timestamps.
+  [[nodiscard]] static constexpr bool supersedes(std::uint64_t arrival, std::uint64_t held) noexcept {
+    return arrival > held;
+  }
+
+  /// The survivor of one window as of `as_of`: among `window_records` (the records of a single
+  /// window) the one visible as of `as_of` with the latest arrival; nullptr when none is visible.
+  [[nodiscard]] static const event_record* survivor_of(std::span<const event_record> window_records,
+                                                       timestamp as_of) noexcept {
+    const event_record* survivor = nullptr;
+    for (const event_record& r : window_records) {
+      if (r.visible_as_of(as_of) && (survivor == nullptr || supersedes(r.arrival, survivor->arrival))) {
+        survivor = &r;
+      }
+    }
+    return survivor;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The general path: any period, any `as_of`
+
   /// For each window that meets `p`: the record visible as of `as_of` with the greatest arrival
   /// survives and is accumulated if its own timestamp lies in `p`. `records` are one customer's,
   /// sorted by `record_before`.
@@ -3082,20 +3199,197 @@ struct pre_aggregated {
   template <class Fn>
   static void for_each_survivor(std::span<const event_record> records, period p, timestamp as_of, Fn&& fn) {
     if (p.empty()) return;
-    const timestamp first = Window::floor(p.start);
-    auto it = std::lower_bound(records.begin(), records.end(), first,
+    auto it = std::lower_bound(records.begin(), records.end(), window_start(p.start),
                                [](const event_record& r, timestamp t) { return r.time < t; });
     while (it != records.end() && it->time < p.end) {
-      // One window: [it, bucket_end) share the window of it->time.
-      const auto bucket = Window::floor(it->time);
-      const event_record* survivor = nullptr;
-      for (; it != records.end() && Window::floor(it->time) == bucket; ++it) {
-        if (it->visible_as_of(as_of) && (survivor == nullptr || it->arrival > survivor->arrival)) {
-          survivor = &*it;
+      const auto window_end = window_past(records, it);
+      const event_record* survivor =
+          survivor_of(records.subspan(static_cast<std::size_t>(it - records.begin()),
+                                      static_cast<std::size_t>(window_end - it)),
+                      as_of);
+      if (survivor != nullptr && p.contains(survivor->time)) fn(*survivor);
+      it = window_end;
+    }
+  }
+
+  /// Records a fold looks at together: those of one window (storage keeps them side by side).
+  [[nodiscard]] static constexpr bool same_group(timestamp a, timestamp b) {
+    return window_start(a) == window_start(b);
+  }
+  /// The earliest event time whose record can matter for a period starting at `t`: the start of
+  /// its window (the survivor is chosen over the whole window).
+  [[nodiscard]] static constexpr timestamp group_start(timestamp t) { return window_start(t); }
+
+  // ------------------------------------------------------------------------------------------
+  // Incremental: the survivors as of everything so far
+
+  /// The survivor of every window as of everything so far (one per window, sorted by time), kept
+  /// up to date by arrivals and cancellations. Each change of what counts is reported to the
+  /// caller as `on_change(counted, uncounted)` (either may be nullptr) so that it can keep a
+  /// running fold; events arriving roughly in time order touch only the last window: O(1).
+  class survivor_index {
+   public:
+    /// An arrival can displace a survivor, so a running fold of it needs an invertible formula.
+    static constexpr bool replaces_on_arrival = true;
+
+    /// Offers the visible arrival `x`. When it survives, calls `on_change(&x, displaced)` (the
+    /// survivor it replaces, or nullptr when it opens its window) before anything changes, so that
+    /// if `on_change` throws the index is as it was; then keeps it. An older arrival changes nothing.
+    template <class OnChange>
+    void add(const window_survivor& x, OnChange&& on_change) {
+      const timestamp w = window_start(x.time);
+      if (survivors_.empty() || window_start(survivors_.back().time) < w) {  // a new last window
+        on_change(&x, static_cast<const window_survivor*>(nullptr));
+        survivors_.push_back(x);
+        return;
+      }
+      std::size_t k = survivors_.size() - 1;
+      if (window_start(survivors_[k].time) != w) {
+        k = lower_bound(w);
+        if (k == survivors_.size() || window_start(survivors_[k].time) != w) {
+          on_change(&x, static_cast<const window_survivor*>(nullptr));
+          survivors_.insert(survivors_.begin() + static_cast<std::ptrdiff_t>(k), x);
+          return;
         }
       }
-      if (survivor != nullptr && p.contains(survivor->time)) fn(*survivor);
+      if (!supersedes(x.arrival, survivors_[k].arrival)) return;  // an older arrival never replaces
+      on_change(&x, &survivors_[k]);
+      survivors_[k] = x;
     }
+
+    /// The record `(time, arrival)` was cancelled; `records` hold (at least) its whole window,
+    /// sorted by `record_before`, with the cancellation already recorded. When it was its window's
+    /// survivor, the latest remaining arrival survives instead: calls `on_change(next, cancelled)`
+    /// (`next` nullptr when the window is left empty) after the index has changed.
+    template <class OnChange>
+    void cancel(timestamp time, std::uint64_t arrival, std::span<const event_record> records,
+                OnChange&& on_change) {
+      const std::size_t k = lower_bound(window_start(time));
+      if (k == survivors_.size() || window_start(survivors_[k].time) != window_start(time) ||
+          survivors_[k].arrival != arrival) {
+        return;  // not the survivor: nothing that counts changes
+      }
+      const window_survivor old = survivors_[k];
+      auto first = std::lower_bound(records.begin(), records.end(), window_start(time),
+                                    [](const event_record& r, timestamp t) { return r.time < t; });
+      const auto past = window_past(records, first);
+      const event_record* next =
+          survivor_of(records.subspan(static_cast<std::size_t>(first - records.begin()),
+                                      static_cast<std::size_t>(past - first)),
+                      end_of_time);
+      if (next != nullptr) {
+        survivors_[k] = window_survivor{next->time, next->arrival, next->value};
+        on_change(&survivors_[k], &old);
+      } else {
+        survivors_.erase(survivors_.begin() + static_cast<std::ptrdiff_t>(k));
+        on_change(static_cast<const window_survivor*>(nullptr), &old);
+      }
+    }
+
+    /// Forgets every survivor (before `add_survivors_of` rebuilds the index).
+    void clear() noexcept { survivors_.clear(); }
+    /// Appends the survivors as of everything of `records` (sorted, whole windows, all after the
+    /// windows given before): rebuilds the index block by block.
+    void add_survivors_of(std::span<const event_record> records) {
+      for_each_survivor(records, all_time, end_of_time, [&](const event_record& r) {
+        survivors_.push_back(window_survivor{r.time, r.arrival, r.value});
+      });
+    }
+
+    /// The survivors, one per window, sorted by time.
+    [[nodiscard]] std::span<const window_survivor> survivors() const noexcept { return survivors_; }
+    /// Calls `fn(survivor)` for every survivor whose timestamp lies in `p`.
+    template <class Fn>
+    void for_each_in(period p, Fn&& fn) const {
+      for (std::size_t k = lower_bound(p.start); k < survivors_.size() && survivors_[k].time < p.end; ++k) {
+        if (p.contains(survivors_[k].time)) fn(survivors_[k]);
+      }
+    }
+
+   private:
+    [[nodiscard]] std::size_t lower_bound(timestamp t) const {
+      return static_cast<std::size_t>(
+          std::lower_bound(survivors_.begin(), survivors_.end(), t,
+                           [](const window_survivor& s, timestamp x) { return s.time < x; }) -
+          survivors_.begin());
+    }
+
+    std::vector<window_survivor> survivors_;  // one per window, sorted by time
+  };
+
+  /// The whole per-customer state of a meter without history: the survivor of every window and,
+  /// for invertible formulas, their running fold (so a query over everything is O(1)).
+  template <formula F>
+  class running_state {
+   public:
+    using state_type = typename F::state_type;
+
+    /// Offers one arrival (a record without history is never cancelled).
+    void add(const event_record& r) {
+      index_.add(window_survivor{r.time, r.arrival, r.value},
+                 [&](const window_survivor* counted, const window_survivor* uncounted) {
+                   if constexpr (invertible_formula<F>) {
+                     state_type next = running_;
+                     if (uncounted != nullptr) F::retract(next, uncounted->to_sample());
+                     F::accumulate(next, counted->to_sample());
+                     running_ = next;
+                   }
+                 });
+    }
+
+    /// The state over the survivors whose timestamp lies in `p`.
+    [[nodiscard]] state_type state(period p) const {
+      const auto survivors = index_.survivors();
+      if constexpr (invertible_formula<F>) {
+        if (survivors.empty()) return F::identity();
+        if (p.start <= survivors.front().time && survivors.back().time < p.end) return running_;
+      }
+      auto st = F::identity();
+      index_.for_each_in(p, [&](const window_survivor& x) { F::accumulate(st, x.to_sample()); });
+      return st;
+    }
+    /// The state over every survivor.
+    [[nodiscard]] state_type state() const { return state(all_time); }
+    /// The survivors, one per window, sorted by time.
+    [[nodiscard]] std::span<const window_survivor> survivors() const noexcept { return index_.survivors(); }
+    /// Adds every survivor of `other`: the later arrival of each window survives.
+    void merge(const running_state& other) {
+      for (const auto& x : other.survivors()) add(event_record{x.time, x.time, x.arrival, x.value, never});
+    }
+
+    /// Writes the survivors: a `u64` count, then per survivor `i64` time (unix seconds), `u64`
+    /// arrival, `i64` value.
+    void save(state_writer& out) const {
+      out.size(survivors().size());
+      for (const auto& x : survivors()) {
+        out.i64(to_unix(x.time));
+        out.u64(x.arrival);
+        out.i64(x.value);
+      }
+    }
+    /// Reads what `save` wrote, as if the survivors arrived again.
+    void load(state_reader& in) {
+      for (std::size_t n = in.count(24); n > 0; --n) {
+        const timestamp t = from_unix(in.i64());
+        const std::uint64_t arrival = in.u64();
+        const std::int64_t value = in.i64();
+        add(event_record{t, t, arrival, value, never});
+      }
+    }
+
+   private:
+    survivor_index index_;
+    state_type running_ = F::identity();
+  };
+
+ private:
+  /// The end of the window that starts at `first` (records sorted by time).
+  [[nodiscard]] static auto window_past(std::span<const event_record> records,
+                                        std::span<const event_record>::iterator first) {
+    if (first == records.end()) return first;
+    const timestamp w = window_start(first->time);
+    return std::find_if(first, records.end(),
+                        [&](const event_record& r) { return window_start(r.time) != w; });
   }
 };
 
@@ -3114,6 +3408,7 @@ static_assert(detail::check_ingestion<pre_aggregated<utc_hour>>());
 /// counts; events with the same timestamp do not overwrite each other.
 
 #include <algorithm>
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -3137,6 +3432,62 @@ struct raw {
       if (it->visible_as_of(as_of)) F::accumulate(s, it->to_sample());
     }
   }
+
+  /// Every record stands alone: no two are looked at together.
+  [[nodiscard]] static constexpr bool same_group(timestamp, timestamp) noexcept { return false; }
+  /// A period starting at `t` needs the records from `t` on.
+  [[nodiscard]] static constexpr timestamp group_start(timestamp t) noexcept { return t; }
+
+  /// Every visible event survives: the index holds nothing and reports each arrival as counted
+  /// and each cancellation as uncounted.
+  class survivor_index {
+   public:
+    /// An arrival never displaces another.
+    static constexpr bool replaces_on_arrival = false;
+
+    template <class OnChange>
+    void add(const window_survivor& x, OnChange&& on_change) {
+      on_change(&x, static_cast<const window_survivor*>(nullptr));
+    }
+    template <class OnChange>
+    void cancel(timestamp time, std::uint64_t arrival, std::span<const event_record> records,
+                OnChange&& on_change) {
+      const event_record key{time, {}, arrival, 0, never};
+      const auto it = std::lower_bound(records.begin(), records.end(), key, record_before);
+      if (it == records.end() || it->time != time || it->arrival != arrival) return;
+      const window_survivor x{it->time, it->arrival, it->value};
+      on_change(static_cast<const window_survivor*>(nullptr), &x);
+    }
+    void clear() noexcept {}
+    void add_survivors_of(std::span<const event_record>) noexcept {}
+  };
+
+  /// The whole per-customer state of a meter without history: the formula's running state
+  /// alone (16 bytes for `sum`'s exact total, 8 for `count`). It answers only for everything fed
+  /// so far.
+  template <formula F>
+  class running_state {
+   public:
+    using state_type = typename F::state_type;
+
+    void add(const event_record& r) { F::accumulate(running_, r.to_sample()); }
+    [[nodiscard]] const state_type& state() const noexcept { return running_; }
+    void set_state(const state_type& s) { running_ = s; }
+    /// The state of both streams: the formula's merge, so the formula must be mergeable.
+    void merge(const running_state& other) {
+      static_assert(mergeable_formula<F>,
+                    "meterkit: meter::merge of running states without history needs a mergeable formula "
+                    "(`is_mergeable` and `merge`, see aggregation/formula.hpp)");
+      F::merge(running_, other.running_);
+    }
+    /// Writes the formula's state (`F::save_state`).
+    void save(state_writer& out) const { F::save_state(out, running_); }
+    /// Reads what `save` wrote.
+    void load(state_reader& in) { running_ = F::load_state(in); }
+
+   private:
+    state_type running_ = F::identity();
+  };
 };
 
 static_assert(detail::check_ingestion<raw>());
@@ -4063,100 +4414,38 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 /// - `customer_history<F, I>`: the general path (SPEC "The model", M7-M11). Every accepted record
 ///   is kept, sorted by event time then arrival, with its cancellation time. The ingestion policy's
 ///   `fold` is the one definition of what counts for `[start, end)` as of `as_of`. Beside the
-///   records a running state of "everything, as of every change so far" is kept up to date; a
-///   query that covers all records as of the latest change is answered from it (the fast path).
-/// - `customer_running_state<F, I>`: only the running state, for embedded metering. With `raw`
-///   that is one formula state (8 bytes for `sum`/`count`); with `pre_aggregated` the surviving
-///   record of every window plus, for invertible formulas, the running state.
+///   records a running state of "everything, as of every change so far" is kept up to date from
+///   the changes the ingestion policy's `survivor_index` reports; a query that covers all records
+///   as of the latest change is answered from it (the fast path).
+/// - `customer_running_state<F, I>`: only the running state, for embedded metering: the ingestion
+///   policy's own `running_state<F>` (with `raw` one formula state, 16 bytes for `sum`, 8 for
+///   `count`; with `pre_aggregated` the surviving record of every window plus, for invertible
+///   formulas, their running fold).
+///
+/// Nothing here knows an ingestion rule: what counts (M7, M8) is the ingestion policy's
+/// (ingestion/raw.hpp, ingestion/pre_aggregated.hpp), and so a new policy needs no change here.
 
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <limits>
 #include <span>
-#include <stdexcept>
 #include <utility>
 #include <vector>
 
 
 namespace meterkit {
 
-/// A period that contains every supported time (and far more).
-inline constexpr period all_time{from_unix(-(std::int64_t{1} << 62)), from_unix(std::int64_t{1} << 62)};
-/// An `as_of` later than every arrival and every cancellation: "everything accepted so far".
-inline constexpr timestamp end_of_time = from_unix(std::numeric_limits<std::int64_t>::max() - 1);
-
-/// The surviving event of one window in a running state: event time, arrival, value (24 bytes;
-/// the window is the one of `time`).
-struct window_survivor {
-  timestamp time{};
-  std::uint64_t arrival = 0;
-  std::int64_t value = 0;
-
-  [[nodiscard]] constexpr sample to_sample() const noexcept { return sample{time, arrival, value}; }
-  friend constexpr bool operator==(const window_survivor&, const window_survivor&) = default;
-};
-
-namespace detail {
-
-/// Where an event goes among the window survivors (M8: the greatest arrival survives).
-enum class survivor_change { inserted, replaced, ignored };
-struct survivor_slot {
-  survivor_change change = survivor_change::ignored;
-  std::size_t index = 0;  ///< where to insert, or the survivor to replace
-};
-
-/// Where `x` goes in `survivors` (one per window of `W`, sorted by time), without changing them.
-/// Events in the last window or a later one take O(1).
-template <class W>
-survivor_slot locate_survivor(const std::vector<window_survivor>& survivors, const window_survivor& x) {
-  const timestamp w = W::floor(x.time);
-  if (survivors.empty() || W::floor(survivors.back().time) < w)
-    return {survivor_change::inserted, survivors.size()};
-  std::size_t k = survivors.size() - 1;
-  if (W::floor(survivors[k].time) != w) {
-    k = static_cast<std::size_t>(
-        std::lower_bound(survivors.begin(), survivors.end(), w,
-                         [](const window_survivor& s, timestamp t) { return s.time < t; }) -
-        survivors.begin());
-    if (W::floor(survivors[k].time) != w) return {survivor_change::inserted, k};
-  }
-  if (survivors[k].arrival >= x.arrival)
-    return {survivor_change::ignored, k};  // an older arrival never replaces
-  return {survivor_change::replaced, k};
-}
-
-/// Applies a `locate_survivor` result.
-inline void commit_survivor(std::vector<window_survivor>& survivors, survivor_slot slot,
-                            const window_survivor& x) {
-  if (slot.change == survivor_change::inserted) {
-    survivors.insert(survivors.begin() + static_cast<std::ptrdiff_t>(slot.index), x);
-  } else if (slot.change == survivor_change::replaced) {
-    survivors[slot.index] = x;
-  }
-}
-
-/// The survivor of the window of `t`, if any.
-template <class W>
-window_survivor* find_survivor(std::vector<window_survivor>& survivors, timestamp t) {
-  const timestamp w = W::floor(t);
-  auto it = std::lower_bound(survivors.begin(), survivors.end(), w,
-                             [](const window_survivor& s, timestamp x) { return s.time < x; });
-  if (it == survivors.end() || W::floor(it->time) != w) return nullptr;
-  return &*it;
-}
-
-}  // namespace detail
-
 /// One customer's records with the general bitemporal query and an O(1) fast path.
 template <class Formula, class Ingestion>
 class customer_history {
  public:
   using state_type = typename Formula::state_type;
-  /// Whether the running state can be kept exact incrementally (commutative formula; for
-  /// pre-aggregation also invertible, to swap a window's survivor).
+  /// Whether the running state can be kept exact incrementally: a commutative formula, and an
+  /// invertible one when an arrival can displace an event that counted (pre-aggregation).
   static constexpr bool keeps_running_state =
-      Formula::is_commutative && (!Ingestion::is_pre_aggregated || invertible_formula<Formula>);
+      Formula::is_commutative &&
+      (!Ingestion::survivor_index::replaces_on_arrival || invertible_formula<Formula>);
 
   /// Adds one record (possibly already cancelled). `(time, arrival)` must be new.
   void add(const event_record& r) {
@@ -4168,22 +4457,10 @@ class customer_history {
       return;
     }
     if constexpr (keeps_running_state) {
-      if constexpr (Ingestion::is_pre_aggregated) {
-        const window_survivor x{r.time, r.arrival, r.value};
-        const auto slot = detail::locate_survivor<typename Ingestion::window>(survivors_, x);
-        if (slot.change == detail::survivor_change::inserted) {
-          update_running([&](state_type& s) { Formula::accumulate(s, x.to_sample()); });
-        } else if (slot.change == detail::survivor_change::replaced) {
-          const window_survivor old = survivors_[slot.index];
-          update_running([&](state_type& s) {
-            Formula::retract(s, old.to_sample());
-            Formula::accumulate(s, x.to_sample());
-          });
-        }
-        detail::commit_survivor(survivors_, slot, x);
-      } else {
-        update_running([&](state_type& s) { Formula::accumulate(s, r.to_sample()); });
-      }
+      index_.add(window_survivor{r.time, r.arrival, r.value},
+                 [&](const window_survivor* counted, const window_survivor* uncounted) {
+                   apply_change(counted, uncounted);
+                 });
     } else {
       running_exact_ = false;
     }
@@ -4197,28 +4474,14 @@ class customer_history {
     auto& block = blocks_[block_for(key)];
     auto it = std::lower_bound(block.begin(), block.end(), key, record_before);
     if (it == block.end() || it->time != time || it->arrival != arrival || it->cancelled()) return false;
-    if constexpr (keeps_running_state && Ingestion::is_pre_aggregated) {
-      it->cancelled_at = cancelled_at;
-      window_survivor* survivor = detail::find_survivor<typename Ingestion::window>(survivors_, time);
-      if (survivor != nullptr &&
-          survivor->arrival == arrival) {  // the survivor falls: the next arrival counts
-        const window_survivor old = *survivor;
-        const event_record* next = survivor_except(time, nullptr);
-        if (next != nullptr) {
-          *survivor = window_survivor{next->time, next->arrival, next->value};
-        } else {
-          survivors_.erase(survivors_.begin() + (survivor - survivors_.data()));
-        }
-        update_running([&](state_type& s) {
-          Formula::retract(s, old.to_sample());
-          if (next != nullptr) Formula::accumulate(s, next->to_sample());
-        });
-      }
-    } else if constexpr (keeps_running_state && invertible_formula<Formula>) {
-      it->cancelled_at = cancelled_at;
-      update_running([&](state_type& s) { Formula::retract(s, it->to_sample()); });
+    it->cancelled_at = cancelled_at;
+    if constexpr (keeps_running_state) {
+      // The block holds the record's whole group (a window never straddles two blocks).
+      index_.cancel(time, arrival, std::span<const event_record>(block),
+                    [&](const window_survivor* counted, const window_survivor* uncounted) {
+                      apply_change(counted, uncounted);
+                    });
     } else {
-      it->cancelled_at = cancelled_at;
       running_exact_ = false;
     }
     note_change(cancelled_at);
@@ -4243,7 +4506,7 @@ class customer_history {
     auto st = Formula::identity();
     if (p.empty() || blocks_.empty()) return st;
     // Blocks are sorted and no window straddles two of them: fold each block that meets p.
-    const timestamp from = first_time_needed(p.start);
+    const timestamp from = Ingestion::group_start(p.start);
     auto b =
         std::lower_bound(blocks_.begin(), blocks_.end(), from,
                          [](const std::vector<event_record>& x, timestamp t) { return x.back().time < t; });
@@ -4290,7 +4553,7 @@ class customer_history {
     std::size_t start = 0;
     while (start < sorted.size()) {
       std::size_t end = std::min(sorted.size(), start + block_target);
-      while (end < sorted.size() && same_window(sorted[end - 1].time, sorted[end].time)) ++end;
+      while (end < sorted.size() && Ingestion::same_group(sorted[end - 1].time, sorted[end].time)) ++end;
       blocks_.emplace_back(sorted.begin() + static_cast<std::ptrdiff_t>(start),
                            sorted.begin() + static_cast<std::ptrdiff_t>(end));
       start = end;
@@ -4315,17 +4578,30 @@ class customer_history {
   void rebuild_running() {
     running_exact_ = keeps_running_state;
     running_ = Formula::identity();
-    if constexpr (keeps_running_state && Ingestion::is_pre_aggregated) {
-      survivors_.clear();
-      for (const auto& b : blocks_) {
-        Ingestion::for_each_survivor(std::span<const event_record>(b), all_time, end_of_time,
-                                     [&](const event_record& r) {
-                                       survivors_.push_back({r.time, r.arrival, r.value});
-                                     });
-      }
-    }
-    if constexpr (keeps_running_state)
+    if constexpr (keeps_running_state) {
+      index_.clear();
+      for (const auto& b : blocks_) index_.add_survivors_of(std::span<const event_record>(b));
       update_running([&](state_type& s) { s = state_by_fold(all_time, end_of_time); });
+    }
+  }
+
+  /// Keeps the running state in step with a change of what counts, as the survivor index reports
+  /// it: `counted` now counts, `uncounted` no longer does (either may be nullptr). Taking an event
+  /// out needs an invertible formula; otherwise the running state is given up.
+  void apply_change(const window_survivor* counted, const window_survivor* uncounted) {
+    if constexpr (invertible_formula<Formula>) {
+      update_running([&](state_type& s) {
+        if (uncounted != nullptr) Formula::retract(s, uncounted->to_sample());
+        if (counted != nullptr) Formula::accumulate(s, counted->to_sample());
+      });
+    } else {
+      if (uncounted != nullptr) {
+        running_exact_ = false;
+        return;
+      }
+      if (counted != nullptr)
+        update_running([&](state_type& s) { Formula::accumulate(s, counted->to_sample()); });
+    }
   }
 
   /// Applies `fn` to a copy of the running state and keeps the result. The running state is only
@@ -4349,52 +4625,20 @@ class customer_history {
     running_ = next;
   }
 
-  /// The not-cancelled record with the greatest arrival in the window of `t`, ignoring `skip`.
-  template <class I = Ingestion>
-  [[nodiscard]] const event_record* survivor_except(timestamp t, const event_record* skip) const {
-    using W = typename I::window;
-    const timestamp start = W::floor(t);
-    if (blocks_.empty()) return nullptr;
-    const auto& block = blocks_[block_for(event_record{start, {}, 0, 0, never})];
-    auto it = std::lower_bound(block.begin(), block.end(), start,
-                               [](const event_record& r, timestamp x) { return r.time < x; });
-    const event_record* best = nullptr;
-    for (; it != block.end() && W::floor(it->time) == start; ++it) {
-      if (&*it == skip || it->cancelled()) continue;
-      if (best == nullptr || it->arrival > best->arrival) best = &*it;
-    }
-    return best;
-  }
-
-  // ---- storage: sorted blocks of at most about 2 * block_target records; with pre-aggregation
-  // ---- a window never straddles two blocks, so each block folds on its own.
+  // ---- storage: sorted blocks of at most about 2 * block_target records; a group of the
+  // ---- ingestion policy (a pre-aggregation window) never straddles two blocks, so each block
+  // ---- folds on its own.
 
   static constexpr std::size_t block_target = 256;
 
-  [[nodiscard]] static bool same_window(timestamp a, timestamp b) {
-    if constexpr (Ingestion::is_pre_aggregated) {
-      return Ingestion::window::floor(a) == Ingestion::window::floor(b);
-    } else {
-      return false;
-    }
-  }
-  /// The earliest event time whose record can matter for a period starting at `t`.
-  [[nodiscard]] static timestamp first_time_needed(timestamp t) {
-    if constexpr (Ingestion::is_pre_aggregated) {
-      return Ingestion::window::floor(t);
-    } else {
-      return t;
-    }
-  }
-
   /// The block that holds, or would hold, `r`: the first whose last record is not before `r`
-  /// (else the last block), moved back one block when `r`'s window already ends that block.
+  /// (else the last block), moved back one block when `r`'s group already ends that block.
   [[nodiscard]] std::size_t block_for(const event_record& r) const {
     auto b = std::lower_bound(
         blocks_.begin(), blocks_.end(), r,
         [](const std::vector<event_record>& x, const event_record& y) { return record_before(x.back(), y); });
     std::size_t k = b == blocks_.end() ? blocks_.size() - 1 : static_cast<std::size_t>(b - blocks_.begin());
-    if (k > 0 && same_window(blocks_[k - 1].back().time, r.time)) --k;
+    if (k > 0 && Ingestion::same_group(blocks_[k - 1].back().time, r.time)) --k;
     return k;
   }
 
@@ -4416,19 +4660,20 @@ class customer_history {
     if (block.size() > 2 * block_target) split(k);
   }
 
-  /// Splits block `k` near its middle at a window boundary (never inside a window). O(log n) to
-  /// find the cut; a block holding a single window stays whole.
+  /// Splits block `k` near its middle at a group boundary (never inside a window). O(log n) to
+  /// find the cut; a block holding a single group stays whole.
   void split(std::size_t k) {
     auto& block = blocks_[k];
     std::size_t cut = block.size() / 2;
-    if constexpr (Ingestion::is_pre_aggregated) {
-      using W = typename Ingestion::window;
-      if (same_window(block.front().time, block.back().time)) return;
-      const timestamp w = W::floor(block[cut].time);
-      const auto first = std::partition_point(block.begin(), block.end(),
-                                              [&](const event_record& r) { return W::floor(r.time) < w; });
-      const auto past = std::partition_point(first, block.end(),
-                                             [&](const event_record& r) { return W::floor(r.time) == w; });
+    if (Ingestion::same_group(block[cut - 1].time, block[cut].time)) {
+      if (Ingestion::same_group(block.front().time, block.back().time)) return;
+      // Groups are intervals of time: move the cut to the nearer end of the group around it.
+      const timestamp mid = block[cut].time;
+      const auto first = std::partition_point(block.begin(), block.end(), [&](const event_record& r) {
+        return r.time < mid && !Ingestion::same_group(r.time, mid);
+      });
+      const auto past = std::partition_point(
+          first, block.end(), [&](const event_record& r) { return Ingestion::same_group(r.time, mid); });
       const auto a = static_cast<std::size_t>(first - block.begin());
       const auto b = static_cast<std::size_t>(past - block.begin());
       if (a == 0) {
@@ -4446,107 +4691,18 @@ class customer_history {
 
   std::vector<std::vector<event_record>> blocks_;  // sorted by record_before, none empty
   std::size_t size_ = 0;
-  std::vector<window_survivor> survivors_;  // pre-aggregated: not-cancelled survivor per window, by time
+  // What counts as of everything so far (with pre-aggregation the survivor of every window), kept
+  // only beside a running state; empty for raw ingestion.
+  [[no_unique_address]] typename Ingestion::survivor_index index_;
   state_type running_ = Formula::identity();
   bool running_exact_ = true;
   timestamp latest_change_ = from_unix(std::numeric_limits<std::int64_t>::min());
 };
 
-/// One customer's running state only (no history): raw ingestion.
-template <class Formula, class Ingestion, bool PreAggregated = Ingestion::is_pre_aggregated>
-class customer_running_state {
- public:
-  using state_type = typename Formula::state_type;
-
-  void add(const event_record& r) { Formula::accumulate(running_, r.to_sample()); }
-  [[nodiscard]] const state_type& state() const noexcept { return running_; }
-  void set_state(const state_type& s) { running_ = s; }
-  /// The state of both streams: the formula's merge, so the formula must be mergeable.
-  void merge(const customer_running_state& other) {
-    static_assert(mergeable_formula<Formula>,
-                  "meterkit: meter::merge of running states without history needs a mergeable formula "
-                  "(`is_mergeable` and `merge`, see aggregation/formula.hpp)");
-    Formula::merge(running_, other.running_);
-  }
-  /// Writes the formula's state (`Formula::save_state`).
-  void save(state_writer& out) const { Formula::save_state(out, running_); }
-  /// Reads what `save` wrote.
-  void load(state_reader& in) { running_ = Formula::load_state(in); }
-
- private:
-  state_type running_ = Formula::identity();
-};
-
-/// One customer's running state only (no history): pre-aggregated ingestion keeps the survivor
-/// (greatest arrival) of every window (M8), sorted by window, and for invertible formulas their
-/// running fold. Events arriving roughly in time order touch only the last window: O(1).
+/// One customer's running state only (no history): the ingestion policy's own `running_state`
+/// (ingestion/raw.hpp: the formula's state; ingestion/pre_aggregated.hpp: the window survivors).
 template <class Formula, class Ingestion>
-class customer_running_state<Formula, Ingestion, true> {
- public:
-  using state_type = typename Formula::state_type;
-  using window = typename Ingestion::window;
-
-  void add(const event_record& r) {
-    const window_survivor x{r.time, r.arrival, r.value};
-    const auto slot = detail::locate_survivor<window>(survivors_, x);
-    if constexpr (invertible_formula<Formula>) {
-      if (slot.change == detail::survivor_change::inserted) {
-        state_type next = running_;
-        Formula::accumulate(next, x.to_sample());
-        running_ = next;
-      } else if (slot.change == detail::survivor_change::replaced) {
-        state_type next = running_;
-        Formula::retract(next, survivors_[slot.index].to_sample());
-        Formula::accumulate(next, x.to_sample());
-        running_ = next;
-      }
-    }
-    detail::commit_survivor(survivors_, slot, x);
-  }
-
-  /// The state over the survivors whose timestamp lies in `p`.
-  [[nodiscard]] state_type state(period p) const {
-    if constexpr (invertible_formula<Formula>) {
-      if (survivors_.empty()) return Formula::identity();
-      if (p.start <= survivors_.front().time && survivors_.back().time < p.end) return running_;
-    }
-    auto st = Formula::identity();
-    auto it = std::lower_bound(survivors_.begin(), survivors_.end(), p.start,
-                               [](const window_survivor& s, timestamp t) { return s.time < t; });
-    for (; it != survivors_.end() && it->time < p.end; ++it) {
-      if (p.contains(it->time)) Formula::accumulate(st, it->to_sample());
-    }
-    return st;
-  }
-  [[nodiscard]] state_type state() const { return state(all_time); }
-  /// The survivors, sorted by window.
-  [[nodiscard]] std::span<const window_survivor> survivors() const noexcept { return survivors_; }
-  void merge(const customer_running_state& other) {
-    for (const auto& x : other.survivors_) add(event_record{x.time, x.time, x.arrival, x.value, never});
-  }
-  /// Writes the survivors: a `u64` count, then per survivor `i64` time, `u64` arrival, `i64` value.
-  void save(state_writer& out) const {
-    out.size(survivors_.size());
-    for (const auto& x : survivors_) {
-      out.i64(to_unix(x.time));
-      out.u64(x.arrival);
-      out.i64(x.value);
-    }
-  }
-  /// Reads what `save` wrote, as if the survivors arrived again.
-  void load(state_reader& in) {
-    for (std::size_t n = in.count(24); n > 0; --n) {
-      const timestamp t = from_unix(in.i64());
-      const std::uint64_t arrival = in.u64();
-      const std::int64_t value = in.i64();
-      add(event_record{t, t, arrival, value, never});
-    }
-  }
-
- private:
-  std::vector<window_survivor> survivors_;  // one per window, sorted by time
-  state_type running_ = Formula::identity();
-};
+using customer_running_state = typename Ingestion::template running_state<Formula>;
 
 }  // namespace meterkit
 // ---- end meterkit/meter/customer_state.hpp ----
@@ -4777,7 +4933,7 @@ class meter {
   /// The quantity over `p` as of everything fed so far. (A `running_state_only` raw meter keeps
   /// only its total: use `total()`.)
   [[nodiscard]] std::int64_t quantity(key_type customer, period p) const
-      requires(keeps_history || Ingestion::is_pre_aggregated) {
+      requires(keeps_history || requires(const customer_state& c, period q) { c.state(q); }) {
     const auto s = customers_.find(customer);
     if (!s) return 0;
     if constexpr (keeps_history) {

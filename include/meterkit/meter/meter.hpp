@@ -155,7 +155,7 @@ class meter {
   /// The quantity over `p` as of everything fed so far. (A `running_state_only` raw meter keeps
   /// only its total: use `total()`.)
   [[nodiscard]] std::int64_t quantity(key_type customer, period p) const
-      requires(keeps_history || Ingestion::is_pre_aggregated) {
+      requires(keeps_history || requires(const customer_state& c, period q) { c.state(q); }) {
     const auto s = customers_.find(customer);
     if (!s) return 0;
     if constexpr (keeps_history) {

@@ -9,11 +9,13 @@
 #include <map>
 #include <numeric>
 #include <random>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace mk = meterkit;
@@ -482,6 +484,86 @@ BOOST_AUTO_TEST_CASE(a_damaged_customer_list_is_refused_without_allocating_for_i
                w.u64(std::uint64_t{1} << 50U);  // a slot far away: no room is made for it
                mk::sum::save_state(w, 5);
              })).find("not numbered in order") != std::string::npos);
+}
+
+namespace {
+/// A third ingestion policy, of one's own: only events with a positive value count. Its rule lives
+/// here alone; the meter (meter/customer_state.hpp) takes it unchanged.
+struct positive_values_only {
+  static constexpr std::string_view name = "positive_values_only";
+  static constexpr bool is_pre_aggregated = false;
+  static constexpr bool counts(std::int64_t value) noexcept { return value > 0; }
+
+  template <mk::formula F>
+  static void fold(typename F::state_type& s, std::span<const mk::event_record> records, mk::period p,
+                   mk::timestamp as_of) {
+    for (const auto& r : records) {
+      if (p.contains(r.time) && r.visible_as_of(as_of) && counts(r.value)) F::accumulate(s, r.to_sample());
+    }
+  }
+  static constexpr bool same_group(mk::timestamp, mk::timestamp) noexcept { return false; }
+  static constexpr mk::timestamp group_start(mk::timestamp t) noexcept { return t; }
+
+  class survivor_index {
+   public:
+    static constexpr bool replaces_on_arrival = false;
+    template <class OnChange>
+    void add(const mk::window_survivor& x, OnChange&& on_change) {
+      if (counts(x.value)) on_change(&x, static_cast<const mk::window_survivor*>(nullptr));
+    }
+    template <class OnChange>
+    void cancel(mk::timestamp time, std::uint64_t arrival, std::span<const mk::event_record> records,
+                OnChange&& on_change) {
+      for (const auto& r : records) {
+        if (r.time == time && r.arrival == arrival && counts(r.value)) {
+          const mk::window_survivor x{r.time, r.arrival, r.value};
+          on_change(static_cast<const mk::window_survivor*>(nullptr), &x);
+        }
+      }
+    }
+    void clear() noexcept {}
+    void add_survivors_of(std::span<const mk::event_record>) noexcept {}
+  };
+
+  template <mk::formula F>
+  class running_state {
+   public:
+    void add(const mk::event_record& r) {
+      if (counts(r.value)) all_.add(r);
+    }
+    [[nodiscard]] auto state() const { return all_.state(); }
+    void merge(const running_state& other) { all_.merge(other.all_); }
+    void save(mk::state_writer& out) const { all_.save(out); }
+    void load(mk::state_reader& in) { all_.load(in); }
+
+   private:
+    mk::raw::running_state<F> all_;
+  };
+};
+static_assert(mk::ingestion_policy<positive_values_only>);
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_third_ingestion_policy_plugs_into_the_meter_unchanged) {
+  using with_history = general<mk::sum, positive_values_only>;
+  with_history m;
+  fast<mk::sum, positive_values_only, mk::string_customer_ids> f;
+  const std::vector<std::pair<std::int64_t, std::uint64_t>> events{{5, 1}, {-3, 2}, {7, 3}, {0, 4}, {2, 5}};
+  for (const auto& [value, arrival] : events) {
+    const mk::sample x{mk::from_unix(t0 + static_cast<std::int64_t>(arrival)), arrival, value};
+    m.add("c", x, mk::from_unix(t0 + 10));
+    f.add("c", x, mk::from_unix(t0 + 10));
+  }
+  BOOST_TEST(m.total("c") == 14);
+  BOOST_TEST(f.total("c") == 14);
+  BOOST_TEST(m.quantity("c", mk::all_time, mk::end_of_time) ==
+             m.quantity_by_fold("c", mk::all_time, mk::end_of_time));
+  BOOST_TEST(m.cancel("c", mk::from_unix(t0 + 3), 3, mk::from_unix(t0 + 20)));  // the 7
+  BOOST_TEST(m.cancel("c", mk::from_unix(t0 + 2), 2, mk::from_unix(t0 + 20)));  // the -3: never counted
+  BOOST_TEST(m.total("c") == 7);
+  BOOST_TEST(m.quantity("c", mk::all_time, mk::from_unix(t0 + 19)) == 14);
+  std::stringstream io;
+  m.save(io);
+  BOOST_TEST(with_history::load(io).total("c") == 7);
 }
 
 BOOST_AUTO_TEST_CASE(sum_and_count_running_state_is_at_most_16_bytes_per_customer) {
