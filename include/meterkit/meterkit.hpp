@@ -11,6 +11,7 @@
 #include <meterkit/core/currency.hpp>
 #include <meterkit/core/decimal.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/core/rounding.hpp>
 #include <meterkit/core/time.hpp>
 

@@ -102,11 +102,12 @@ struct text_position {
   friend bool operator==(const text_position&, const text_position&) = default;
 };
 
-/// A file that cannot be used, with the position of the problem and what was expected there.
-class input_error : public std::runtime_error {
+/// A file that cannot be used, with the position of the problem and what was expected there. A
+/// `meterkit::error` with code `invalid_input`.
+class input_error : public error {
  public:
   input_error(std::string file, text_position where, std::string message)
-      : std::runtime_error(format(file, where, message)),
+      : error(error_code::invalid_input, format(file, where, message)),
         file_(std::move(file)),
         where_(where),
         message_(std::move(message)) {}
@@ -760,11 +761,11 @@ class json_path {
 };
 
 /// A JSON value of the wrong type or form for the Stripe object being read (D3, D6). `what()` is
-/// `path: message`.
-class json_value_error : public std::runtime_error {
+/// `path: message`. A `meterkit::error` with code `invalid_input`.
+class json_value_error : public error {
  public:
   json_value_error(std::vector<json_step> path, const std::string& message)
-      : std::runtime_error(path.empty() ? message : meterkit::to_string(path) + ": " + message),
+      : error(error_code::invalid_input, path.empty() ? message : meterkit::to_string(path) + ": " + message),
         path_(std::move(path)) {}
   [[nodiscard]] const std::vector<json_step>& path() const noexcept { return path_; }
 
@@ -3444,11 +3445,9 @@ struct usage_record_summaries_query {
 [[nodiscard]] inline api_request meter_event_stream_v2(
     const api_settings& s, std::string_view session_token, std::span<const meter_event> events,
     const std::optional<std::string>& idempotency_key = {}) {
-  if (events.empty() || events.size() > max_stream_events) {
-    METERKIT_THROW(
-        configuration_error("events", "a meter event stream request carries 1 to 100 events (W1, D7), not " +
-                                          std::to_string(events.size())));
-  }
+  METERKIT_ASSERT(!events.empty() && events.size() <= max_stream_events,
+                  "meterkit: a meter event stream request carries 1 to 100 events (W1, D7), not " +
+                      std::to_string(events.size()));
   auto r =
       detail::base_request(s, "POST", s.meter_events_host, "/v2/billing/meter_event_stream", session_token);
   nlohmann::json list = nlohmann::json::array();

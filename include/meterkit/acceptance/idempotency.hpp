@@ -36,7 +36,7 @@
 ///
 /// `save` / `load` write and read back the exact contents (keys in order of first use, with their
 /// fingerprints and first outcomes, through a caller-given outcome codec) in the byte encoding of
-/// detail/binary_io.hpp, for snapshots of whoever holds the store; damage raises
+/// core/persistence.hpp, for snapshots of whoever holds the store; damage raises
 /// `corrupt_state_error`.
 
 #include <concepts>
@@ -52,8 +52,8 @@
 #include <utility>
 
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
-#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/detail/string_hash.hpp>
 
 namespace meterkit {
@@ -190,10 +190,8 @@ class idempotency_store {
     if (key.empty() || key.size() > policy_.max_key_length) return;
     auto [it, inserted] = entries_.try_emplace(
         std::string(key), entry{std::string(fingerprint), received_at, std::move(first)});
-    if (!inserted) {
-      METERKIT_THROW(std::logic_error("meterkit: idempotency key \"" + std::string(key) +
-                                      "\" is already held; remember() only after check() said new"));
-    }
+    METERKIT_ASSERT(inserted, "meterkit: idempotency key \"" + std::string(key) +
+                                  "\" is already held; remember() only after check() said new");
     order_.push_back(&it->first);
   }
 
@@ -213,11 +211,9 @@ class idempotency_store {
   /// Evicts every key whose window has passed at `now` (keys are new again from first use +
   /// window). `check` and `remember` call it; call it directly to release memory between requests.
   void advance(timestamp now) {
-    if (latest_ && now < *latest_) {
-      METERKIT_THROW(std::invalid_argument("meterkit: idempotency_store needs arrivals in order; " +
-                                           std::to_string(to_unix(now)) + " comes after " +
-                                           std::to_string(to_unix(*latest_))));
-    }
+    METERKIT_ASSERT(!latest_ || !(now < *latest_), "meterkit: idempotency_store needs arrivals in order; " +
+                                                       std::to_string(to_unix(now)) + " comes after " +
+                                                       std::to_string(to_unix(*latest_)));
     latest_ = now;
     while (!order_.empty()) {
       const auto it = entries_.find(*order_.front());
@@ -233,8 +229,8 @@ class idempotency_store {
   /// Writes the policy, the latest arrival and every held key in order of first use, with its
   /// fingerprint, first use and first outcome; `write(out, outcome)` writes one outcome.
   template <class WriteOutcome>
-  requires std::invocable<WriteOutcome&, detail::binary_writer&, const Outcome&>
-  void save(detail::binary_writer& out, WriteOutcome&& write) const {
+  requires std::invocable<WriteOutcome&, state_writer&, const Outcome&>
+  void save(state_writer& out, WriteOutcome&& write) const {
     out.i64(policy_.window.count());
     out.size(policy_.max_key_length);
     out.optional_time(latest_);
@@ -253,8 +249,8 @@ class idempotency_store {
   /// policy, or break the store's invariants (keys unique, non-empty, not too long, in order of
   /// first use, none expired as of the latest arrival).
   template <class ReadOutcome>
-  requires std::is_convertible_v<std::invoke_result_t<ReadOutcome&, detail::binary_reader&>, Outcome>
-  void load(detail::binary_reader& in, ReadOutcome&& read) {
+  requires std::is_convertible_v<std::invoke_result_t<ReadOutcome&, state_reader&>, Outcome>
+  void load(state_reader& in, ReadOutcome&& read) {
     in.require(in.i64() == policy_.window.count(), "idempotency store: saved with another window");
     in.require(in.u64() == policy_.max_key_length, "idempotency store: saved with another key length");
     idempotency_store loaded(policy_);

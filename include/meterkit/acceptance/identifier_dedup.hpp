@@ -18,7 +18,7 @@
 /// arrival order, SPEC "The model").
 ///
 /// Every store of this header can `save` its exact contents and `load` them back (the byte
-/// encoding of detail/binary_io.hpp; damage raises `corrupt_state_error`), for snapshots of the
+/// encoding of core/persistence.hpp; damage raises `corrupt_state_error`), for snapshots of the
 /// objects that hold one (`identifier_store_saves_state`).
 
 #include <algorithm>
@@ -31,8 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
-#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/detail/flat_string_index.hpp>
 #include <meterkit/detail/string_hash.hpp>
 
@@ -50,11 +50,10 @@ concept identifier_dedup_policy = requires {
   s.remember(id, now);
 };
 
-/// Optional: a store that writes its contents with `save(detail::binary_writer&) const` and
-/// replaces them with `load(detail::binary_reader&)`.
+/// Optional: a store that writes its contents with `save(state_writer&) const` and
+/// replaces them with `load(state_reader&)`.
 template <class S>
-concept identifier_store_saves_state = requires(const S& c, S& s, detail::binary_writer& w,
-                                                detail::binary_reader& r) {
+concept identifier_store_saves_state = requires(const S& c, S& s, state_writer& w, state_reader& r) {
   c.save(w);
   s.load(r);
 };
@@ -96,7 +95,7 @@ struct rolling_identifier_window {
     [[nodiscard]] std::size_t size() const noexcept { return current_.ids.size() + previous_.ids.size(); }
 
     /// Writes the exact contents: both generations, slot by slot, and the rotation clock.
-    void save(detail::binary_writer& out) const {
+    void save(state_writer& out) const {
       out.boolean(started_);
       out.time(from_unix(current_start_));
       for (const generation* g : {&current_, &previous_}) {
@@ -109,7 +108,7 @@ struct rolling_identifier_window {
     }
     /// Replaces the contents by those `save` wrote; throws `corrupt_state_error` (changing
     /// nothing) when they are damaged or break the generations' invariants.
-    void load(detail::binary_reader& in) {
+    void load(state_reader& in) {
       store s;
       s.started_ = in.boolean();
       s.current_start_ = to_unix(in.time());
@@ -179,7 +178,7 @@ struct identifiers_never_expire {
     [[nodiscard]] std::size_t size() const noexcept { return held_.size(); }
 
     /// Writes the exact contents, by identifier (the same contents give the same bytes).
-    void save(detail::binary_writer& out) const {
+    void save(state_writer& out) const {
       std::vector<std::pair<std::string_view, std::int64_t>> sorted(held_.begin(), held_.end());
       std::sort(sorted.begin(), sorted.end());
       out.size(sorted.size());
@@ -190,7 +189,7 @@ struct identifiers_never_expire {
     }
     /// Replaces the contents by those `save` wrote; throws `corrupt_state_error` (changing
     /// nothing) when they are damaged.
-    void load(detail::binary_reader& in) {
+    void load(state_reader& in) {
       decltype(held_) held;
       const std::size_t n = in.count(16);
       std::string previous;
@@ -219,8 +218,8 @@ struct no_identifier_dedup {
     void remember(std::string_view, timestamp) const noexcept {}
     [[nodiscard]] std::size_t size() const noexcept { return 0; }
     /// Nothing to save.
-    void save(detail::binary_writer&) const noexcept {}
-    void load(detail::binary_reader&) const noexcept {}
+    void save(state_writer&) const noexcept {}
+    void load(state_reader&) const noexcept {}
   };
 };
 

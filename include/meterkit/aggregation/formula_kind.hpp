@@ -62,4 +62,10 @@ constexpr decltype(auto) visit_formula(formula_kind k, Fn&& fn) {
   return std::forward<Fn>(fn)(formula_tag<sum>{});
 }
 
+/// Whether a meter of formula `k` reads its events' values (`formula_reads_value` of the compiled
+/// policy): a `count` meter does not, so it needs no value key (D12).
+[[nodiscard]] constexpr bool reads_value(formula_kind k) {
+  return visit_formula(k, [](auto tag) { return formula_reads_value<typename decltype(tag)::type>; });
+}
+
 }  // namespace meterkit

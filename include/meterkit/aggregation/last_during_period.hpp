@@ -7,12 +7,15 @@
 ///
 /// Algebra: mergeable, commutative, not invertible.
 
+#include <string_view>
+
 #include <meterkit/aggregation/latest_sample.hpp>
 
 namespace meterkit {
 
 /// Value at the latest timestamp of the period; 0 for an empty period.
 struct last_during_period : detail::latest_by_time {
+  static constexpr std::string_view name = "last_during_period";
   /// An empty period is 0; nothing carries over from earlier periods.
   static constexpr bool carries_over_earlier_periods = false;
 };

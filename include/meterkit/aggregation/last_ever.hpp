@@ -11,12 +11,15 @@
 ///
 /// Algebra: mergeable, commutative, not invertible.
 
+#include <string_view>
+
 #include <meterkit/aggregation/latest_sample.hpp>
 
 namespace meterkit {
 
 /// Latest value in the period, else the latest from any earlier period, else 0.
 struct last_ever : detail::latest_by_time {
+  static constexpr std::string_view name = "last_ever";
   /// An empty period takes the latest value from before the period (L3).
   static constexpr bool carries_over_earlier_periods = true;
 };

@@ -7,11 +7,15 @@
 /// Algebra: mergeable, commutative (the winner does not depend on accumulation order), not
 /// invertible (taking out the winner would need the runner-up).
 
+#include <string_view>
+
 #include <meterkit/aggregation/latest_sample.hpp>
 
 namespace meterkit {
 
 /// Value of the latest sample by `(time, arrival)`; 0 for no samples.
-struct last_value : detail::latest_by_time {};
+struct last_value : detail::latest_by_time {
+  static constexpr std::string_view name = "last_value";
+};
 
 }  // namespace meterkit

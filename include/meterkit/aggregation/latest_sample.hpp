@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include <meterkit/aggregation/formula.hpp>
+#include <meterkit/core/persistence.hpp>
 
 namespace meterkit {
 
@@ -27,7 +28,7 @@ struct latest_sample_state {
 
 namespace detail {
 
-/// Shared implementation of the latest-by-(timestamp, arrival) formulas.
+/// Shared implementation of the latest-by-(timestamp, arrival) formulas; each names itself.
 struct latest_by_time {
   using state_type = latest_sample_state;
 
@@ -49,6 +50,24 @@ struct latest_by_time {
   }
   [[nodiscard]] static constexpr std::int64_t result(const state_type& s) noexcept {
     return s.present ? s.value : 0;
+  }
+
+  /// `present` as a flag, the time as signed unix seconds (`i64`), the arrival (`u64`) and the
+  /// value (`i64`); an empty state that is not canonical is damage.
+  static void save_state(state_writer& out, const state_type& s) {
+    out.boolean(s.present);
+    out.i64(to_unix(s.time));
+    out.u64(s.arrival);
+    out.i64(s.value);
+  }
+  [[nodiscard]] static state_type load_state(state_reader& in) {
+    state_type s;
+    s.present = in.boolean();
+    s.time = from_unix(in.i64());
+    s.arrival = in.u64();
+    s.value = in.i64();
+    in.require(s.present || s == state_type{}, "an empty latest-sample state with a sample");
+    return s;
   }
 };
 

@@ -6,8 +6,10 @@
 /// Algebra: mergeable, commutative, not invertible (removing the peak would need the runner-up).
 
 #include <cstdint>
+#include <string_view>
 
 #include <meterkit/aggregation/formula.hpp>
+#include <meterkit/core/persistence.hpp>
 
 namespace meterkit {
 
@@ -21,6 +23,7 @@ struct peak_state {
 
 /// Largest value; 0 for no samples.
 struct peak {
+  static constexpr std::string_view name = "peak";
   using state_type = peak_state;
 
   static constexpr bool is_mergeable = true;
@@ -36,6 +39,19 @@ struct peak {
   }
   [[nodiscard]] static constexpr std::int64_t result(const state_type& s) noexcept {
     return s.present ? s.value : 0;
+  }
+
+  /// `present` as a flag, then the value as an `i64`; an empty state that is not canonical is damage.
+  static void save_state(state_writer& out, const state_type& s) {
+    out.boolean(s.present);
+    out.i64(s.value);
+  }
+  [[nodiscard]] static state_type load_state(state_reader& in) {
+    state_type s;
+    s.present = in.boolean();
+    s.value = in.i64();
+    in.require(s.present || s.value == 0, "an empty peak state with a value");
+    return s;
   }
 };
 

@@ -14,16 +14,19 @@
 
 #include <cstdint>
 #include <limits>
+#include <string_view>
 
 #include <meterkit/aggregation/formula.hpp>
 #include <meterkit/core/checked.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/core/rounding.hpp>
 
 namespace meterkit {
 
 /// Σ values; 0 for no samples. State: one exact 128-bit total (16 bytes).
 struct sum {
+  static constexpr std::string_view name = "sum";
   using state_type = int128;
 
   static constexpr bool is_mergeable = true;
@@ -42,6 +45,18 @@ struct sum {
       METERKIT_THROW(overflow_error("sum: the total leaves the signed 64-bit range"));
     }
     return static_cast<std::int64_t>(s);
+  }
+
+  /// The total as 16 bytes, little-endian two's complement (the low `u64`, then the high one).
+  static void save_state(state_writer& out, const state_type& s) {
+    const auto bits = static_cast<uint128>(s);
+    out.u64(static_cast<std::uint64_t>(bits));
+    out.u64(static_cast<std::uint64_t>(bits >> 64U));
+  }
+  [[nodiscard]] static state_type load_state(state_reader& in) {
+    const std::uint64_t low = in.u64();
+    const std::uint64_t high = in.u64();
+    return static_cast<state_type>((static_cast<uint128>(high) << 64U) | low);
   }
 
  private:

@@ -6,10 +6,11 @@
 /// minute/hour/day alignment of bounds).
 ///
 /// A window is a stateless type with `static constexpr seconds length` and
-/// `static timestamp floor(timestamp)`, checked by the concept `time_window`. Every fixed-length
-/// UTC window is one line: `fixed_window<Length, Offset>` cuts the time line into
-/// `[Offset + k * Length, Offset + (k + 1) * Length)` for every integer `k`. UTC has no leap
-/// seconds in unix time, so hours and days are exactly 3600 and 86400 seconds.
+/// `static timestamp floor(timestamp)`, checked by the concept `time_window`, and optionally a
+/// `static constexpr std::string_view name` (`window_name<W>` names the others by their length
+/// and alignment). Every fixed-length UTC window is one line: `fixed_window<Length, Offset>` cuts
+/// the time line into `[Offset + k * Length, Offset + (k + 1) * Length)` for every integer `k`.
+/// UTC has no leap seconds in unix time, so hours and days are exactly 3600 and 86400 seconds.
 ///
 /// Meters and summaries choose their window at runtime (a plan read from JSON): `window_kind`
 /// names it and `visit_window` maps it onto the compile-time window types, the one dispatch point.
@@ -18,10 +19,12 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/static_string.hpp>
 
 namespace meterkit {
 
@@ -47,6 +50,12 @@ concept window_has_floor = requires(timestamp t) {
 /// Everything pre-aggregation and grouped summaries need of a window.
 template <class W>
 concept time_window = window_has_length<W> && window_has_positive_length<W> && window_has_floor<W>;
+
+/// Optional: `W::name` names the window (in saved states, and in `pre_aggregated<utc_hour>`).
+template <class W>
+concept window_has_name = requires {
+  { W::name } -> std::convertible_to<std::string_view>;
+};
 
 namespace detail {
 /// Checks `W` requirement by requirement, so that the first missing piece is what the compiler
@@ -78,7 +87,63 @@ consteval bool check_window() {
 [[noreturn]] inline void throw_window_overflow() {
   METERKIT_THROW(overflow_error("window: the window's bound lies outside the signed 64-bit range"));
 }
+
+inline constexpr std::string_view fixed_window_prefix = "fixed_window<";
+inline constexpr std::string_view window_prefix = "window<";
+inline constexpr std::string_view seconds_suffix = "s";
+inline constexpr std::string_view plus = "+";
+inline constexpr std::string_view comma = ", ";
+inline constexpr std::string_view close_angle = ">";
+
+/// The name of `fixed_window<L, O>`: the UTC windows by their alias, others by their parameters.
+template <std::int64_t L, std::int64_t O>
+struct fixed_window_name {
+  static constexpr std::string_view value =
+      (L == 60 && O == 0)            ? std::string_view("utc_minute")
+      : (L == 3600 && O == 0)        ? std::string_view("utc_hour")
+      : (L == 86400 && O == 0)       ? std::string_view("utc_day")
+      : (L == 604800 && O == 345600) ? std::string_view("utc_week")
+      : O == 0 ? joined_name<fixed_window_prefix, decimal_name<static_cast<std::uint64_t>(L)>::value,
+                             close_angle>::value
+               : joined_name<fixed_window_prefix, decimal_name<static_cast<std::uint64_t>(L)>::value, comma,
+                             decimal_name<static_cast<std::uint64_t>(O)>::value, close_angle>::value;
+};
+
+/// A window whose start for the epoch can be computed at compile time.
+template <class W>
+concept window_with_constant_origin = requires {
+  typename std::integral_constant<std::int64_t, to_unix(W::floor(from_unix(0)))>;
+};
+
+/// The name of a window without one: `window<Ls+Os>` (length, and the offset of its starts from
+/// the epoch, when `floor` is constexpr), else `window<Ls>`.
+template <class W>
+struct unnamed_window_name {
+  static constexpr std::int64_t length = seconds{W::length}.count();
+  static constexpr std::string_view value = [] {
+    if constexpr (window_with_constant_origin<W>) {
+      constexpr std::int64_t origin = floor_mod(to_unix(W::floor(from_unix(0))), length);
+      return joined_name<window_prefix, decimal_name<static_cast<std::uint64_t>(length)>::value,
+                         seconds_suffix, plus, decimal_name<static_cast<std::uint64_t>(origin)>::value,
+                         seconds_suffix, close_angle>::value;
+    } else {
+      return joined_name<window_prefix, decimal_name<static_cast<std::uint64_t>(length)>::value,
+                         seconds_suffix, close_angle>::value;
+    }
+  }();
+};
 }  // namespace detail
+
+/// How saved states and composed policies name the time window `W`: `W::name`, else its length
+/// and alignment (`window<120s+0s>`).
+template <time_window W>
+inline constexpr std::string_view window_name = [] {
+  if constexpr (window_has_name<W>) {
+    return std::string_view(W::name);
+  } else {
+    return detail::unnamed_window_name<W>::value;
+  }
+}();
 
 // ---------------------------------------------------------------------------------------------
 // Fixed-length UTC windows.
@@ -93,6 +158,9 @@ struct fixed_window {
 
   static constexpr seconds length{LengthSeconds};
   static constexpr seconds offset{OffsetSeconds};
+  /// `utc_minute`, `utc_hour`, `utc_day`, `utc_week`, else `fixed_window<Length>` or
+  /// `fixed_window<Length, Offset>`.
+  static constexpr std::string_view name = detail::fixed_window_name<LengthSeconds, OffsetSeconds>::value;
 
   /// The number `k` of the window containing `t` (window 0 starts at `Offset`).
   [[nodiscard]] static constexpr std::int64_t index(timestamp t) noexcept {

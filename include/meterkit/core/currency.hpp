@@ -91,11 +91,9 @@ class currency {
 
 /// `amount` minor units written in major units with `exponent` decimals, for people:
 /// 5702, 2 -> "57.02"; 1000, 0 -> "1000"; -5, 2 -> "-0.05"; 1234, 3 -> "1.234".
-/// `exponent` must be 0..18 (else `std::invalid_argument`).
+/// Precondition (`METERKIT_ASSERT`): `exponent` is 0..18.
 [[nodiscard]] inline std::string format_minor_units(std::int64_t amount, int exponent) {
-  if (exponent < 0 || exponent > 18) {
-    METERKIT_THROW(std::invalid_argument("meterkit: a minor-unit exponent must be 0..18"));
-  }
+  METERKIT_ASSERT(exponent >= 0 && exponent <= 18, "meterkit: a minor-unit exponent must be 0..18");
   const bool negative = amount < 0;
   const std::uint64_t magnitude =
       negative ? std::uint64_t{0} - static_cast<std::uint64_t>(amount) : static_cast<std::uint64_t>(amount);

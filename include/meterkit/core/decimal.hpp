@@ -329,7 +329,7 @@ constexpr decimal& operator+=(decimal& a, decimal b) { return a = a + b; }
 constexpr decimal& operator-=(decimal& a, decimal b) { return a = a - b; }
 constexpr decimal& operator*=(decimal& a, std::int64_t q) { return a = a * q; }
 
-/// a / divisor rounded once with `Policy` (divisor > 0, else `std::invalid_argument`), or nullopt
+/// a / divisor rounded once with `Policy` (precondition: divisor > 0), or nullopt
 /// when the result does not fit in `std::int64_t`.
 template <class Policy = half_away_from_zero>
 [[nodiscard]] constexpr std::optional<std::int64_t> checked_divide_and_round(decimal a,
@@ -387,13 +387,13 @@ template <class P>
 
 /// amount x num / den, computed exactly and rounded once with `Policy` (B4 proration: full
 /// amount x stub seconds / cycle seconds). A product beyond 128 bits is still exact (192-bit long
-/// division), so only the rounded result decides overflow. `den` > 0, else
-/// `std::invalid_argument`; nullopt when the result does not fit in `std::int64_t`.
+/// division), so only the rounded result decides overflow. Precondition (`METERKIT_ASSERT`):
+/// `den` > 0. nullopt when the result does not fit in `std::int64_t`.
 template <class Policy = half_away_from_zero>
 [[nodiscard]] constexpr std::optional<std::int64_t> checked_scale_and_round(decimal amount, std::int64_t num,
                                                                             std::int64_t den) {
   static_assert(detail::check_rounding_policy<Policy>());
-  if (den <= 0) detail::throw_non_positive_denominator();
+  METERKIT_ASSERT(den > 0, "meterkit: scale_and_round needs a positive denominator");
   const int128 divisor = static_cast<int128>(den) * decimal::scale;
   if (const auto product = detail::checked_mul_128(amount.raw(), num)) {
     return checked_divide_and_round<Policy>(*product, divisor);

@@ -5,8 +5,31 @@
 ///
 /// Rejected usage is a value: ingestion returns an `outcome` per operation, carrying an
 /// `error_code` whose spelling is the stable code of SPEC.md (Stripe's own code where Stripe has
-/// one). Exceptions are only for programming errors and invalid configuration, and go through the
-/// `METERKIT_THROW` hook so that a `-fno-exceptions` build still compiles.
+/// one). Exceptions are only for programming errors, invalid configuration, unusable input and
+/// unreadable saved state, and go through the `METERKIT_THROW` hook so that a `-fno-exceptions`
+/// build still compiles.
+///
+/// Every exception the library raises is a `meterkit::error` (a `std::runtime_error`) carrying
+/// an `error_code`, so `catch (const meterkit::error&)` catches them all:
+///
+// clang-format off
+/// | type | code | raised for |
+/// | --- | --- | --- |
+/// | `configuration_error` | `invalid_configuration` | an unusable plan, policy parameter or option; names the field |
+/// | `overflow_error` | `arithmetic_overflow` | a quantity, amount or total outside the signed 64-bit range (D25) |
+/// | `precondition_error` | `precondition_failed` | a broken precondition: a programming error of the caller (`METERKIT_ASSERT`) |
+/// | `corrupt_state_error` | `corrupt_state` | saved state that cannot be read back (core/persistence.hpp) |
+/// | `input_error`, `json_value_error` | `invalid_input` | a malformed input file or JSON value (the Stripe adapter) |
+// clang-format on
+///
+/// **Preconditions** go through one hook, `METERKIT_ASSERT(condition, message)`: by default a false
+/// condition raises `precondition_error` with the message (through `METERKIT_THROW`, so without
+/// exceptions it prints the message and aborts). Define `METERKIT_ASSERT` before including
+/// meterkit to route broken preconditions elsewhere (a logger, `assert`, a custom exception); the
+/// message is a `std::string` expression evaluated only when the condition is false. A hook should
+/// not return: the library would carry on past the broken precondition. Define it the same way in
+/// every translation unit of a program (a compiler flag is the simple way), as for any macro that
+/// changes inline code.
 
 #include <array>
 #include <cstdio>
@@ -53,9 +76,13 @@ enum class error_code {
   invalid_decimal,
   invalid_timestamp,
   invalid_configuration,
+  // Exceptions of the library (appended: saved states store codes by position)
+  precondition_failed,
+  corrupt_state,
+  invalid_input,
 };
 
-inline constexpr std::array<std::pair<error_code, std::string_view>, 25> error_code_names{{
+inline constexpr std::array<std::pair<error_code, std::string_view>, 28> error_code_names{{
     {error_code::no_meter, "no_meter"},
     {error_code::archived_meter, "archived_meter"},
     {error_code::meter_event_no_customer_defined, "meter_event_no_customer_defined"},
@@ -81,6 +108,9 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 25> error_c
     {error_code::invalid_decimal, "invalid_decimal"},
     {error_code::invalid_timestamp, "invalid_timestamp"},
     {error_code::invalid_configuration, "invalid_configuration"},
+    {error_code::precondition_failed, "precondition_failed"},
+    {error_code::corrupt_state, "corrupt_state"},
+    {error_code::invalid_input, "invalid_input"},
 }};
 
 /// The stable spelling of a code, as printed in `rejected[].code`.
@@ -153,22 +183,45 @@ class outcome {
   std::optional<rejection> why_;
 };
 
+/// The root of every exception the library raises (see the file comment): a message (`what()`)
+/// and a stable `error_code`.
+class error : public std::runtime_error {
+ public:
+  error(error_code code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  error(error_code code, const char* what) : std::runtime_error(what), code_(code) {}
+  [[nodiscard]] error_code code() const noexcept { return code_; }
+
+ private:
+  error_code code_;
+};
+
 /// A plan, a policy parameter or another piece of configuration is unusable. `field` names the
-/// object and field (for example `prices[2].tiers[1].up_to`).
-class configuration_error : public std::invalid_argument {
+/// object and field (for example `prices[2].tiers[1].up_to`). Code `invalid_configuration`.
+class configuration_error : public error {
  public:
   configuration_error(std::string field, const std::string& what)
-      : std::invalid_argument(field.empty() ? what : field + ": " + what), field_(std::move(field)) {}
+      : error(error_code::invalid_configuration, field.empty() ? what : field + ": " + what),
+        field_(std::move(field)) {}
   [[nodiscard]] const std::string& field() const noexcept { return field_; }
 
  private:
   std::string field_;
 };
 
-/// A quantity, amount or total left the signed 64-bit range (SPEC "Overflow", D25).
-class overflow_error : public std::overflow_error {
+/// A quantity, amount or total left the signed 64-bit range (SPEC "Overflow", D25). Code
+/// `arithmetic_overflow`.
+class overflow_error : public error {
  public:
-  using std::overflow_error::overflow_error;
+  explicit overflow_error(const std::string& what) : error(error_code::arithmetic_overflow, what) {}
+  explicit overflow_error(const char* what) : error(error_code::arithmetic_overflow, what) {}
+};
+
+/// A precondition of a library function does not hold: a programming error of the caller, raised
+/// by the default `METERKIT_ASSERT`. Code `precondition_failed`.
+class precondition_error : public error {
+ public:
+  explicit precondition_error(const std::string& what) : error(error_code::precondition_failed, what) {}
+  explicit precondition_error(const char* what) : error(error_code::precondition_failed, what) {}
 };
 
 namespace detail {
@@ -191,4 +244,20 @@ template <class Exception>
 #else
 #define METERKIT_THROW(exception) ::meterkit::detail::fail_fast(exception)
 #endif
+#endif
+
+namespace meterkit::detail {
+/// The default `METERKIT_ASSERT`'s failure: raises `precondition_error` through `METERKIT_THROW`.
+[[noreturn]] inline void precondition_failed(const std::string& message) {
+  METERKIT_THROW(precondition_error(message));
+}
+}  // namespace meterkit::detail
+
+/// The one precondition hook (see the file comment): `METERKIT_ASSERT(condition, message)` is an
+/// expression of type `void` that does nothing when `condition` holds and otherwise reports
+/// `message` (evaluated only then). Define it before including meterkit to route broken
+/// preconditions elsewhere; by default it raises `precondition_error`.
+#ifndef METERKIT_ASSERT
+#define METERKIT_ASSERT(condition, message) \
+  ((condition) ? static_cast<void>(0) : ::meterkit::detail::precondition_failed(message))
 #endif

@@ -13,7 +13,7 @@
 /// positive 128-bit denominator and rounds the exact quotient once. The result must fit in a
 /// signed 64-bit integer: `checked_divide_and_round` returns `std::nullopt` otherwise,
 /// `divide_and_round` raises `overflow_error` through `METERKIT_THROW`. A denominator that is not
-/// positive is a programming error (`std::invalid_argument`).
+/// positive is a broken precondition (`METERKIT_ASSERT`, core/error.hpp).
 
 #include <concepts>
 #include <cstdint>
@@ -132,10 +132,6 @@ namespace detail {
 inline constexpr int128 int128_max = static_cast<int128>(~uint128{0} >> 1);
 inline constexpr int128 int128_min = -int128_max - 1;
 
-[[noreturn]] inline void throw_non_positive_denominator() {
-  METERKIT_THROW(std::invalid_argument("meterkit: divide_and_round needs a positive denominator"));
-}
-
 /// n / d rounded once with `P`, in 128 bits. Precondition: d > 0.
 template <class P>
 [[nodiscard]] constexpr int128 divide_and_round_128(int128 n, int128 d) noexcept {
@@ -177,12 +173,12 @@ template <class P>
 }  // namespace detail
 
 /// `numerator / denominator`, rounded once with `Policy`, or nullopt when the rounded result does
-/// not fit in `std::int64_t`. `denominator` must be positive (else `std::invalid_argument`).
+/// not fit in `std::int64_t`. Precondition (`METERKIT_ASSERT`): `denominator` is positive.
 template <class Policy = half_away_from_zero>
 [[nodiscard]] constexpr std::optional<std::int64_t> checked_divide_and_round(int128 numerator,
                                                                              int128 denominator) {
   static_assert(detail::check_rounding_policy<Policy>());
-  if (denominator <= 0) detail::throw_non_positive_denominator();
+  METERKIT_ASSERT(denominator > 0, "meterkit: divide_and_round needs a positive denominator");
   const int128 q = detail::divide_and_round_128<Policy>(numerator, denominator);
   if (!detail::fits_int64(q)) return std::nullopt;
   return static_cast<std::int64_t>(q);

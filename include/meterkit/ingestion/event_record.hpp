@@ -10,12 +10,17 @@
 #include <limits>
 
 #include <meterkit/aggregation/formula.hpp>
+#include <meterkit/calendar/period.hpp>
 #include <meterkit/core/time.hpp>
 
 namespace meterkit {
 
 /// The arrival time of a cancellation that never happened: later than every `as_of`.
 inline constexpr timestamp never = from_unix(std::numeric_limits<std::int64_t>::max());
+/// An `as_of` later than every arrival and every cancellation: "everything accepted so far".
+inline constexpr timestamp end_of_time = from_unix(std::numeric_limits<std::int64_t>::max() - 1);
+/// A period that contains every supported time (and far more).
+inline constexpr period all_time{from_unix(-(std::int64_t{1} << 62)), from_unix(std::int64_t{1} << 62)};
 
 /// One accepted event: when it happened, when it arrived, its position in arrival order (unique
 /// per meter), its value, and when a cancellation of it arrived (`never` if none).

@@ -29,7 +29,7 @@
 /// nothing but the record, the periods and the invoice clock.
 ///
 /// `save` / `load` write and read back the records accepted so far (the byte encoding of
-/// detail/binary_io.hpp), for snapshots of whoever holds the book: the periods, options and
+/// core/persistence.hpp), for snapshots of whoever holds the book: the periods, options and
 /// clock are configuration and stay the book's own. Loading replays each period's records in
 /// arrival order through the same code as `record`, so the values are the ones `record` built.
 
@@ -50,8 +50,8 @@
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/core/checked.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
-#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/legacy/aggregate_usage.hpp>
 #include <meterkit/legacy/usage_record.hpp>
 
@@ -257,9 +257,15 @@ class usage_record_book {
   /// value of the earlier periods when `p` has none.
   [[nodiscard]] std::int64_t quantity(const period& p, timestamp as_of) const {
     auto [state, present] = state_of(p, as_of);
-    if (present == 0 && carries_over_earlier_periods<Formula>) {
-      for (auto it = logs_.begin(); it != logs_.end() && it->first < p; ++it) {
-        Formula::merge(state, state_of(it->second, as_of).first);
+    if constexpr (carries_over_earlier_periods<Formula>) {
+      static_assert(
+          mergeable_formula<Formula>,
+          "meterkit: a formula that carries values over from earlier periods merges their states: it "
+          "needs `is_mergeable` and `merge` (see aggregation/formula.hpp)");
+      if (present == 0) {
+        for (auto it = logs_.begin(); it != logs_.end() && it->first < p; ++it) {
+          Formula::merge(state, state_of(it->second, as_of).first);
+        }
       }
     }
     return Formula::result(state);
@@ -284,7 +290,7 @@ class usage_record_book {
 
   /// Writes the accepted records: per period billed in (in period order), each record's
   /// timestamp, arrival, quantity, action and position; then the latest arrival.
-  void save(detail::binary_writer& out) const {
+  void save(state_writer& out) const {
     out.size(size_);
     out.boolean(latest_.has_value());
     if (latest_) {
@@ -311,7 +317,7 @@ class usage_record_book {
   /// record once, in arrival order, values at a timestamp in range). Bytes forged to pass every
   /// check but whose `sum` period total leaves the 64-bit range raise `overflow_error`, as
   /// `record` would have.
-  void load(detail::binary_reader& in) {
+  void load(state_reader& in) {
     std::map<period, period_log> logs;
     const std::size_t n = in.count(33);
     std::optional<std::pair<timestamp, std::uint64_t>> latest;
@@ -432,11 +438,10 @@ class usage_record_book {
 
   /// Appends an accepted record. Computes everything that can fail before changing the values.
   void store(const checked_usage_record& r, const recorded_usage& placed) {
-    if (latest_ && std::pair{r.received_at, r.sequence} < *latest_) {
-      METERKIT_THROW(std::invalid_argument("meterkit: usage records must be recorded in arrival order; " +
-                                           std::to_string(to_unix(r.received_at)) + " comes after " +
-                                           std::to_string(to_unix(latest_->first))));
-    }
+    METERKIT_ASSERT(!latest_ || !(std::pair{r.received_at, r.sequence} < *latest_),
+                    "meterkit: usage records must be recorded in arrival order; " +
+                        std::to_string(to_unix(r.received_at)) + " comes after " +
+                        std::to_string(to_unix(latest_->first)));
     period_log& log = logs_.try_emplace(placed.billed_in).first->second;
     const entry e{placed.time, r.received_at, placed.quantity, placed.action, next_order_};
     if (!append(log, e)) detail::throw_overflow("addition", "usage record values at one timestamp");
@@ -526,13 +531,13 @@ class any_usage_record_book {
   [[nodiscard]] const variant_type& compiled() const noexcept { return book_; }
 
   /// Writes the mode and the accepted records (see `usage_record_book::save`).
-  void save(detail::binary_writer& out) const {
+  void save(state_writer& out) const {
     out.u8(static_cast<std::uint8_t>(mode_));
     std::visit([&](const auto& b) { b.save(out); }, book_);
   }
   /// Replaces the records by those `save` wrote; `corrupt_state_error` when damaged or saved by a
   /// book of another mode.
-  void load(detail::binary_reader& in) {
+  void load(state_reader& in) {
     in.require(in.u8() == static_cast<std::uint8_t>(mode_), "usage record book: saved with another mode");
     std::visit([&](auto& b) { b.load(in); }, book_);
   }

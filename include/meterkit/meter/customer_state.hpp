@@ -6,18 +6,22 @@
 /// - `customer_history<F, I>`: the general path (SPEC "The model", M7-M11). Every accepted record
 ///   is kept, sorted by event time then arrival, with its cancellation time. The ingestion policy's
 ///   `fold` is the one definition of what counts for `[start, end)` as of `as_of`. Beside the
-///   records a running state of "everything, as of every change so far" is kept up to date; a
-///   query that covers all records as of the latest change is answered from it (the fast path).
-/// - `customer_running_state<F, I>`: only the running state, for embedded metering. With `raw`
-///   that is one formula state (8 bytes for `sum`/`count`); with `pre_aggregated` the surviving
-///   record of every window plus, for invertible formulas, the running state.
+///   records a running state of "everything, as of every change so far" is kept up to date from
+///   the changes the ingestion policy's `survivor_index` reports; a query that covers all records
+///   as of the latest change is answered from it (the fast path).
+/// - `customer_running_state<F, I>`: only the running state, for embedded metering: the ingestion
+///   policy's own `running_state<F>` (with `raw` one formula state, 16 bytes for `sum`, 8 for
+///   `count`; with `pre_aggregated` the surviving record of every window plus, for invertible
+///   formulas, their running fold).
+///
+/// Nothing here knows an ingestion rule: what counts (M7, M8) is the ingestion policy's
+/// (ingestion/raw.hpp, ingestion/pre_aggregated.hpp), and so a new policy needs no change here.
 
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <limits>
 #include <span>
-#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -30,82 +34,16 @@
 
 namespace meterkit {
 
-/// A period that contains every supported time (and far more).
-inline constexpr period all_time{from_unix(-(std::int64_t{1} << 62)), from_unix(std::int64_t{1} << 62)};
-/// An `as_of` later than every arrival and every cancellation: "everything accepted so far".
-inline constexpr timestamp end_of_time = from_unix(std::numeric_limits<std::int64_t>::max() - 1);
-
-/// The surviving event of one window in a running state: event time, arrival, value (24 bytes;
-/// the window is the one of `time`).
-struct window_survivor {
-  timestamp time{};
-  std::uint64_t arrival = 0;
-  std::int64_t value = 0;
-
-  [[nodiscard]] constexpr sample to_sample() const noexcept { return sample{time, arrival, value}; }
-  friend constexpr bool operator==(const window_survivor&, const window_survivor&) = default;
-};
-
-namespace detail {
-
-/// Where an event goes among the window survivors (M8: the greatest arrival survives).
-enum class survivor_change { inserted, replaced, ignored };
-struct survivor_slot {
-  survivor_change change = survivor_change::ignored;
-  std::size_t index = 0;  ///< where to insert, or the survivor to replace
-};
-
-/// Where `x` goes in `survivors` (one per window of `W`, sorted by time), without changing them.
-/// Events in the last window or a later one take O(1).
-template <class W>
-survivor_slot locate_survivor(const std::vector<window_survivor>& survivors, const window_survivor& x) {
-  const timestamp w = W::floor(x.time);
-  if (survivors.empty() || W::floor(survivors.back().time) < w)
-    return {survivor_change::inserted, survivors.size()};
-  std::size_t k = survivors.size() - 1;
-  if (W::floor(survivors[k].time) != w) {
-    k = static_cast<std::size_t>(
-        std::lower_bound(survivors.begin(), survivors.end(), w,
-                         [](const window_survivor& s, timestamp t) { return s.time < t; }) -
-        survivors.begin());
-    if (W::floor(survivors[k].time) != w) return {survivor_change::inserted, k};
-  }
-  if (survivors[k].arrival >= x.arrival)
-    return {survivor_change::ignored, k};  // an older arrival never replaces
-  return {survivor_change::replaced, k};
-}
-
-/// Applies a `locate_survivor` result.
-inline void commit_survivor(std::vector<window_survivor>& survivors, survivor_slot slot,
-                            const window_survivor& x) {
-  if (slot.change == survivor_change::inserted) {
-    survivors.insert(survivors.begin() + static_cast<std::ptrdiff_t>(slot.index), x);
-  } else if (slot.change == survivor_change::replaced) {
-    survivors[slot.index] = x;
-  }
-}
-
-/// The survivor of the window of `t`, if any.
-template <class W>
-window_survivor* find_survivor(std::vector<window_survivor>& survivors, timestamp t) {
-  const timestamp w = W::floor(t);
-  auto it = std::lower_bound(survivors.begin(), survivors.end(), w,
-                             [](const window_survivor& s, timestamp x) { return s.time < x; });
-  if (it == survivors.end() || W::floor(it->time) != w) return nullptr;
-  return &*it;
-}
-
-}  // namespace detail
-
 /// One customer's records with the general bitemporal query and an O(1) fast path.
 template <class Formula, class Ingestion>
 class customer_history {
  public:
   using state_type = typename Formula::state_type;
-  /// Whether the running state can be kept exact incrementally (commutative formula; for
-  /// pre-aggregation also invertible, to swap a window's survivor).
+  /// Whether the running state can be kept exact incrementally: a commutative formula, and an
+  /// invertible one when an arrival can displace an event that counted (pre-aggregation).
   static constexpr bool keeps_running_state =
-      Formula::is_commutative && (!Ingestion::is_pre_aggregated || invertible_formula<Formula>);
+      Formula::is_commutative &&
+      (!Ingestion::survivor_index::replaces_on_arrival || invertible_formula<Formula>);
 
   /// Adds one record (possibly already cancelled). `(time, arrival)` must be new.
   void add(const event_record& r) {
@@ -117,22 +55,10 @@ class customer_history {
       return;
     }
     if constexpr (keeps_running_state) {
-      if constexpr (Ingestion::is_pre_aggregated) {
-        const window_survivor x{r.time, r.arrival, r.value};
-        const auto slot = detail::locate_survivor<typename Ingestion::window>(survivors_, x);
-        if (slot.change == detail::survivor_change::inserted) {
-          update_running([&](state_type& s) { Formula::accumulate(s, x.to_sample()); });
-        } else if (slot.change == detail::survivor_change::replaced) {
-          const window_survivor old = survivors_[slot.index];
-          update_running([&](state_type& s) {
-            Formula::retract(s, old.to_sample());
-            Formula::accumulate(s, x.to_sample());
-          });
-        }
-        detail::commit_survivor(survivors_, slot, x);
-      } else {
-        update_running([&](state_type& s) { Formula::accumulate(s, r.to_sample()); });
-      }
+      index_.add(window_survivor{r.time, r.arrival, r.value},
+                 [&](const window_survivor* counted, const window_survivor* uncounted) {
+                   apply_change(counted, uncounted);
+                 });
     } else {
       running_exact_ = false;
     }
@@ -146,28 +72,14 @@ class customer_history {
     auto& block = blocks_[block_for(key)];
     auto it = std::lower_bound(block.begin(), block.end(), key, record_before);
     if (it == block.end() || it->time != time || it->arrival != arrival || it->cancelled()) return false;
-    if constexpr (keeps_running_state && Ingestion::is_pre_aggregated) {
-      it->cancelled_at = cancelled_at;
-      window_survivor* survivor = detail::find_survivor<typename Ingestion::window>(survivors_, time);
-      if (survivor != nullptr &&
-          survivor->arrival == arrival) {  // the survivor falls: the next arrival counts
-        const window_survivor old = *survivor;
-        const event_record* next = survivor_except(time, nullptr);
-        if (next != nullptr) {
-          *survivor = window_survivor{next->time, next->arrival, next->value};
-        } else {
-          survivors_.erase(survivors_.begin() + (survivor - survivors_.data()));
-        }
-        update_running([&](state_type& s) {
-          Formula::retract(s, old.to_sample());
-          if (next != nullptr) Formula::accumulate(s, next->to_sample());
-        });
-      }
-    } else if constexpr (keeps_running_state && invertible_formula<Formula>) {
-      it->cancelled_at = cancelled_at;
-      update_running([&](state_type& s) { Formula::retract(s, it->to_sample()); });
+    it->cancelled_at = cancelled_at;
+    if constexpr (keeps_running_state) {
+      // The block holds the record's whole group (a window never straddles two blocks).
+      index_.cancel(time, arrival, std::span<const event_record>(block),
+                    [&](const window_survivor* counted, const window_survivor* uncounted) {
+                      apply_change(counted, uncounted);
+                    });
     } else {
-      it->cancelled_at = cancelled_at;
       running_exact_ = false;
     }
     note_change(cancelled_at);
@@ -192,7 +104,7 @@ class customer_history {
     auto st = Formula::identity();
     if (p.empty() || blocks_.empty()) return st;
     // Blocks are sorted and no window straddles two of them: fold each block that meets p.
-    const timestamp from = first_time_needed(p.start);
+    const timestamp from = Ingestion::group_start(p.start);
     auto b =
         std::lower_bound(blocks_.begin(), blocks_.end(), from,
                          [](const std::vector<event_record>& x, timestamp t) { return x.back().time < t; });
@@ -221,9 +133,8 @@ class customer_history {
     std::merge(mine.begin(), mine.end(), theirs.begin(), theirs.end(), std::back_inserter(merged),
                record_before);
     for (std::size_t k = 1; k < merged.size(); ++k) {
-      if (merged[k].time == merged[k - 1].time && merged[k].arrival == merged[k - 1].arrival) {
-        METERKIT_THROW(std::invalid_argument("meterkit: meter::merge: both meters hold the same arrival"));
-      }
+      METERKIT_ASSERT(merged[k].time != merged[k - 1].time || merged[k].arrival != merged[k - 1].arrival,
+                      "meterkit: meter::merge: both meters hold the same arrival");
     }
     const timestamp latest = std::max(latest_change_, other.latest_change_);
     assign(std::move(merged));
@@ -240,7 +151,7 @@ class customer_history {
     std::size_t start = 0;
     while (start < sorted.size()) {
       std::size_t end = std::min(sorted.size(), start + block_target);
-      while (end < sorted.size() && same_window(sorted[end - 1].time, sorted[end].time)) ++end;
+      while (end < sorted.size() && Ingestion::same_group(sorted[end - 1].time, sorted[end].time)) ++end;
       blocks_.emplace_back(sorted.begin() + static_cast<std::ptrdiff_t>(start),
                            sorted.begin() + static_cast<std::ptrdiff_t>(end));
       start = end;
@@ -265,17 +176,30 @@ class customer_history {
   void rebuild_running() {
     running_exact_ = keeps_running_state;
     running_ = Formula::identity();
-    if constexpr (keeps_running_state && Ingestion::is_pre_aggregated) {
-      survivors_.clear();
-      for (const auto& b : blocks_) {
-        Ingestion::for_each_survivor(std::span<const event_record>(b), all_time, end_of_time,
-                                     [&](const event_record& r) {
-                                       survivors_.push_back({r.time, r.arrival, r.value});
-                                     });
-      }
-    }
-    if constexpr (keeps_running_state)
+    if constexpr (keeps_running_state) {
+      index_.clear();
+      for (const auto& b : blocks_) index_.add_survivors_of(std::span<const event_record>(b));
       update_running([&](state_type& s) { s = state_by_fold(all_time, end_of_time); });
+    }
+  }
+
+  /// Keeps the running state in step with a change of what counts, as the survivor index reports
+  /// it: `counted` now counts, `uncounted` no longer does (either may be nullptr). Taking an event
+  /// out needs an invertible formula; otherwise the running state is given up.
+  void apply_change(const window_survivor* counted, const window_survivor* uncounted) {
+    if constexpr (invertible_formula<Formula>) {
+      update_running([&](state_type& s) {
+        if (uncounted != nullptr) Formula::retract(s, uncounted->to_sample());
+        if (counted != nullptr) Formula::accumulate(s, counted->to_sample());
+      });
+    } else {
+      if (uncounted != nullptr) {
+        running_exact_ = false;
+        return;
+      }
+      if (counted != nullptr)
+        update_running([&](state_type& s) { Formula::accumulate(s, counted->to_sample()); });
+    }
   }
 
   /// Applies `fn` to a copy of the running state and keeps the result. The running state is only
@@ -299,52 +223,20 @@ class customer_history {
     running_ = next;
   }
 
-  /// The not-cancelled record with the greatest arrival in the window of `t`, ignoring `skip`.
-  template <class I = Ingestion>
-  [[nodiscard]] const event_record* survivor_except(timestamp t, const event_record* skip) const {
-    using W = typename I::window;
-    const timestamp start = W::floor(t);
-    if (blocks_.empty()) return nullptr;
-    const auto& block = blocks_[block_for(event_record{start, {}, 0, 0, never})];
-    auto it = std::lower_bound(block.begin(), block.end(), start,
-                               [](const event_record& r, timestamp x) { return r.time < x; });
-    const event_record* best = nullptr;
-    for (; it != block.end() && W::floor(it->time) == start; ++it) {
-      if (&*it == skip || it->cancelled()) continue;
-      if (best == nullptr || it->arrival > best->arrival) best = &*it;
-    }
-    return best;
-  }
-
-  // ---- storage: sorted blocks of at most about 2 * block_target records; with pre-aggregation
-  // ---- a window never straddles two blocks, so each block folds on its own.
+  // ---- storage: sorted blocks of at most about 2 * block_target records; a group of the
+  // ---- ingestion policy (a pre-aggregation window) never straddles two blocks, so each block
+  // ---- folds on its own.
 
   static constexpr std::size_t block_target = 256;
 
-  [[nodiscard]] static bool same_window(timestamp a, timestamp b) {
-    if constexpr (Ingestion::is_pre_aggregated) {
-      return Ingestion::window::floor(a) == Ingestion::window::floor(b);
-    } else {
-      return false;
-    }
-  }
-  /// The earliest event time whose record can matter for a period starting at `t`.
-  [[nodiscard]] static timestamp first_time_needed(timestamp t) {
-    if constexpr (Ingestion::is_pre_aggregated) {
-      return Ingestion::window::floor(t);
-    } else {
-      return t;
-    }
-  }
-
   /// The block that holds, or would hold, `r`: the first whose last record is not before `r`
-  /// (else the last block), moved back one block when `r`'s window already ends that block.
+  /// (else the last block), moved back one block when `r`'s group already ends that block.
   [[nodiscard]] std::size_t block_for(const event_record& r) const {
     auto b = std::lower_bound(
         blocks_.begin(), blocks_.end(), r,
         [](const std::vector<event_record>& x, const event_record& y) { return record_before(x.back(), y); });
     std::size_t k = b == blocks_.end() ? blocks_.size() - 1 : static_cast<std::size_t>(b - blocks_.begin());
-    if (k > 0 && same_window(blocks_[k - 1].back().time, r.time)) --k;
+    if (k > 0 && Ingestion::same_group(blocks_[k - 1].back().time, r.time)) --k;
     return k;
   }
 
@@ -359,27 +251,27 @@ class customer_history {
     const std::size_t k = block_for(r);
     auto& block = blocks_[k];
     auto pos = std::upper_bound(block.begin(), block.end(), r, record_before);
-    if (pos != block.begin() && (pos - 1)->time == r.time && (pos - 1)->arrival == r.arrival) {
-      METERKIT_THROW(std::invalid_argument("meterkit: meter: two records with the same arrival"));
-    }
+    METERKIT_ASSERT(pos == block.begin() || (pos - 1)->time != r.time || (pos - 1)->arrival != r.arrival,
+                    "meterkit: meter: two records with the same arrival");
     block.insert(pos, r);
     ++size_;
     if (block.size() > 2 * block_target) split(k);
   }
 
-  /// Splits block `k` near its middle at a window boundary (never inside a window). O(log n) to
-  /// find the cut; a block holding a single window stays whole.
+  /// Splits block `k` near its middle at a group boundary (never inside a window). O(log n) to
+  /// find the cut; a block holding a single group stays whole.
   void split(std::size_t k) {
     auto& block = blocks_[k];
     std::size_t cut = block.size() / 2;
-    if constexpr (Ingestion::is_pre_aggregated) {
-      using W = typename Ingestion::window;
-      if (same_window(block.front().time, block.back().time)) return;
-      const timestamp w = W::floor(block[cut].time);
-      const auto first = std::partition_point(block.begin(), block.end(),
-                                              [&](const event_record& r) { return W::floor(r.time) < w; });
-      const auto past = std::partition_point(first, block.end(),
-                                             [&](const event_record& r) { return W::floor(r.time) == w; });
+    if (Ingestion::same_group(block[cut - 1].time, block[cut].time)) {
+      if (Ingestion::same_group(block.front().time, block.back().time)) return;
+      // Groups are intervals of time: move the cut to the nearer end of the group around it.
+      const timestamp mid = block[cut].time;
+      const auto first = std::partition_point(block.begin(), block.end(), [&](const event_record& r) {
+        return r.time < mid && !Ingestion::same_group(r.time, mid);
+      });
+      const auto past = std::partition_point(
+          first, block.end(), [&](const event_record& r) { return Ingestion::same_group(r.time, mid); });
       const auto a = static_cast<std::size_t>(first - block.begin());
       const auto b = static_cast<std::size_t>(past - block.begin());
       if (a == 0) {
@@ -397,78 +289,17 @@ class customer_history {
 
   std::vector<std::vector<event_record>> blocks_;  // sorted by record_before, none empty
   std::size_t size_ = 0;
-  std::vector<window_survivor> survivors_;  // pre-aggregated: not-cancelled survivor per window, by time
+  // What counts as of everything so far (with pre-aggregation the survivor of every window), kept
+  // only beside a running state; empty for raw ingestion.
+  [[no_unique_address]] typename Ingestion::survivor_index index_;
   state_type running_ = Formula::identity();
   bool running_exact_ = true;
   timestamp latest_change_ = from_unix(std::numeric_limits<std::int64_t>::min());
 };
 
-/// One customer's running state only (no history): raw ingestion.
-template <class Formula, class Ingestion, bool PreAggregated = Ingestion::is_pre_aggregated>
-class customer_running_state {
- public:
-  using state_type = typename Formula::state_type;
-
-  void add(const event_record& r) { Formula::accumulate(running_, r.to_sample()); }
-  [[nodiscard]] const state_type& state() const noexcept { return running_; }
-  void set_state(const state_type& s) { running_ = s; }
-  void merge(const customer_running_state& other) { Formula::merge(running_, other.running_); }
-
- private:
-  state_type running_ = Formula::identity();
-};
-
-/// One customer's running state only (no history): pre-aggregated ingestion keeps the survivor
-/// (greatest arrival) of every window (M8), sorted by window, and for invertible formulas their
-/// running fold. Events arriving roughly in time order touch only the last window: O(1).
+/// One customer's running state only (no history): the ingestion policy's own `running_state`
+/// (ingestion/raw.hpp: the formula's state; ingestion/pre_aggregated.hpp: the window survivors).
 template <class Formula, class Ingestion>
-class customer_running_state<Formula, Ingestion, true> {
- public:
-  using state_type = typename Formula::state_type;
-  using window = typename Ingestion::window;
-
-  void add(const event_record& r) {
-    const window_survivor x{r.time, r.arrival, r.value};
-    const auto slot = detail::locate_survivor<window>(survivors_, x);
-    if constexpr (invertible_formula<Formula>) {
-      if (slot.change == detail::survivor_change::inserted) {
-        state_type next = running_;
-        Formula::accumulate(next, x.to_sample());
-        running_ = next;
-      } else if (slot.change == detail::survivor_change::replaced) {
-        state_type next = running_;
-        Formula::retract(next, survivors_[slot.index].to_sample());
-        Formula::accumulate(next, x.to_sample());
-        running_ = next;
-      }
-    }
-    detail::commit_survivor(survivors_, slot, x);
-  }
-
-  /// The state over the survivors whose timestamp lies in `p`.
-  [[nodiscard]] state_type state(period p) const {
-    if constexpr (invertible_formula<Formula>) {
-      if (survivors_.empty()) return Formula::identity();
-      if (p.start <= survivors_.front().time && survivors_.back().time < p.end) return running_;
-    }
-    auto st = Formula::identity();
-    auto it = std::lower_bound(survivors_.begin(), survivors_.end(), p.start,
-                               [](const window_survivor& s, timestamp t) { return s.time < t; });
-    for (; it != survivors_.end() && it->time < p.end; ++it) {
-      if (p.contains(it->time)) Formula::accumulate(st, it->to_sample());
-    }
-    return st;
-  }
-  [[nodiscard]] state_type state() const { return state(all_time); }
-  /// The survivors, sorted by window.
-  [[nodiscard]] std::span<const window_survivor> survivors() const noexcept { return survivors_; }
-  void merge(const customer_running_state& other) {
-    for (const auto& x : other.survivors_) add(event_record{x.time, x.time, x.arrival, x.value, never});
-  }
-
- private:
-  std::vector<window_survivor> survivors_;  // one per window, sorted by time
-  state_type running_ = Formula::identity();
-};
+using customer_running_state = typename Ingestion::template running_state<Formula>;
 
 }  // namespace meterkit

@@ -20,11 +20,13 @@
 
 namespace meterkit {
 
-/// `P::key_type` is what callers pass; `P::index` maps it to slots: `find(key) -> optional<slot>`,
-/// `find_or_add(key) -> slot`, `size()`, and `key_of(slot)` for listing.
+/// `P::name` names the policy (in saved meter states), `P::key_type` is what callers pass;
+/// `P::index` maps it to slots: `find(key) -> optional<slot>`, `find_or_add(key) -> slot`,
+/// `size()`, and `key_of(slot)` for listing.
 template <class P>
 concept customer_policy = requires {
   typename P::key_type;
+  { P::name } -> std::convertible_to<std::string_view>;
 }
 &&std::default_initializable<typename P::index>&& requires(typename P::index& ix,
                                                            const typename P::index& cix,
@@ -37,6 +39,7 @@ concept customer_policy = requires {
 
 /// Customers are numbered by the caller: key `k` is slot `k`.
 struct dense_customers {
+  static constexpr std::string_view name = "dense_customers";
   using key_type = std::size_t;
 
   class index {
@@ -59,6 +62,7 @@ struct dense_customers {
 
 /// Customers are named by strings, interned in order of first appearance.
 struct string_customer_ids {
+  static constexpr std::string_view name = "string_customer_ids";
   using key_type = std::string_view;
 
   /// An open-addressing table with short keys stored inline (detail/flat_string_index.hpp).

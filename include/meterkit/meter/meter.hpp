@@ -15,17 +15,31 @@
 ///   per customer for `sum`/`count` with `raw`). No cancellations and no `as_of`.
 ///
 /// States merge (`merge`: the state of the union of two disjoint operation streams, for sharding
-/// by customer or by time) and can be written and read back (`save`/`load`: a versioned text
-/// format naming the policies, with a checksum, checked on load; damage raises
-/// `corrupt_state_error`, declared with the shared byte encoding in detail/binary_io.hpp).
+/// by customer or by time) and can be written and read back (`save`/`load`) with the codec of
+/// core/persistence.hpp; damage, another version or other policies raise `corrupt_state_error`.
+///
+/// Saved state, format version 2 (1 was a text format). On a stream, a frame of
+/// core/persistence.hpp (magic `\x89MKMTR\r\n`, version, length, checksum) around the body that
+/// `save(state_writer&)` writes for embedding in larger states:
+///
+// clang-format off
+/// | field | encoding |
+/// | --- | --- |
+/// | formula | `str`: `Formula::name` (`sum`, `count`, `last_value`, ...) |
+/// | ingestion | `str`: `Ingestion::name` (`raw`, `pre_aggregated<utc_hour>`, ...) |
+/// | history | `str`: `keep_history` or `running_state_only` |
+/// | customers | `str`: `Customers::name` (`string_customer_ids` or `dense_customers`) |
+/// | customer count | `u64`, then per customer in slot order: |
+/// | key | `str` (string ids) or `u64` (dense, equal to the slot) |
+/// | `keep_history` | `u64` record count, then per record sorted by (time, arrival): `i64` time, `i64` received_at, `u64` arrival, `i64` value, a flag and, if set, `i64` cancelled_at (unix seconds) |
+/// | `running_state_only` | the ingestion's running state (`raw`: `Formula::save_state`; `pre_aggregated`: the window survivors) |
+// clang-format on
 
 #include <algorithm>
 #include <cstdint>
 #include <istream>
 #include <ostream>
 #include <span>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -41,8 +55,8 @@
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/calendar/window.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
-#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/ingestion/event_record.hpp>
 #include <meterkit/ingestion/ingestion.hpp>
 #include <meterkit/ingestion/pre_aggregated.hpp>
@@ -54,38 +68,13 @@
 namespace meterkit {
 
 /// History policy: keep every record (cancellations, out-of-order arrival, `as_of`).
-struct keep_history {};
+struct keep_history {
+  static constexpr std::string_view name = "keep_history";
+};
 /// History policy: keep only the running state (no cancellations, no `as_of`).
-struct running_state_only {};
-
-namespace detail {
-
-template <class F>
-constexpr std::string_view formula_name() {
-  if constexpr (std::is_same_v<F, sum>) return "sum";
-  if constexpr (std::is_same_v<F, count>) return "count";
-  if constexpr (std::is_same_v<F, last_value>) return "last_value";
-  if constexpr (std::is_same_v<F, peak>) return "peak";
-  if constexpr (std::is_same_v<F, last_during_period>) return "last_during_period";
-  if constexpr (std::is_same_v<F, last_ever>) return "last_ever";
-  return "custom";
-}
-
-template <class I>
-std::string ingestion_name() {
-  if constexpr (I::is_pre_aggregated) {
-    return "pre_aggregated/" + std::to_string(seconds{I::window::length}.count()) + "/" +
-           std::to_string(to_unix(I::window::floor(from_unix(0))));
-  } else {
-    return "raw";
-  }
-}
-
-[[noreturn]] inline void corrupt(const std::string& why) {
-  METERKIT_THROW(corrupt_state_error("meterkit: cannot load meter state: " + why));
-}
-
-}  // namespace detail
+struct running_state_only {
+  static constexpr std::string_view name = "running_state_only";
+};
 
 /// See the file comment. `Customers` is `string_customer_ids` (default) or `dense_customers`.
 template <class Formula, class Ingestion = raw, class Customers = string_customer_ids,
@@ -110,8 +99,10 @@ class meter {
   using customer_state = std::conditional_t<keeps_history, customer_history<Formula, Ingestion>,
                                             customer_running_state<Formula, Ingestion>>;
 
-  /// The format version written by `save` and required by `load`.
-  static constexpr int state_version = 1;
+  /// The format version written by `save` and required by `load` (1 was a text format).
+  static constexpr std::uint32_t state_version = 2;
+  /// The magic that opens a saved meter state.
+  static constexpr std::string_view state_magic{"\x89MKMTR\r\n", 8};
 
   // ------------------------------------------------------------------------------------------
   // Feeding
@@ -121,10 +112,7 @@ class meter {
   /// already cancelled (`r.cancelled_at != never`) and in any arrival order.
   void add(key_type customer, const event_record& r) {
     if constexpr (!keeps_history) {
-      if (r.cancelled()) {
-        METERKIT_THROW(
-            std::invalid_argument("meterkit: a running_state_only meter cannot take cancelled records"));
-      }
+      METERKIT_ASSERT(!r.cancelled(), "meterkit: a running_state_only meter cannot take cancelled records");
     }
     slot(customer).add(r);
   }
@@ -167,7 +155,7 @@ class meter {
   /// The quantity over `p` as of everything fed so far. (A `running_state_only` raw meter keeps
   /// only its total: use `total()`.)
   [[nodiscard]] std::int64_t quantity(key_type customer, period p) const
-      requires(keeps_history || Ingestion::is_pre_aggregated) {
+      requires(keeps_history || requires(const customer_state& c, period q) { c.state(q); }) {
     const auto s = customers_.find(customer);
     if (!s) return 0;
     if constexpr (keeps_history) {
@@ -240,183 +228,120 @@ class meter {
       slot(other.customers_.key_of(i)).merge(other.states_[i]);
   }
 
-  /// Writes the state: a versioned text format naming the policies, with a checksum.
+  /// Writes the state as a frame of core/persistence.hpp (magic `state_magic`, `state_version`,
+  /// the body of `save(state_writer&)`, a checksum). A failed write shows in the state of `out`.
   void save(std::ostream& out) const {
-    std::ostringstream body;
-    body << "formula " << detail::formula_name<Formula>() << "\ningestion "
-         << detail::ingestion_name<Ingestion>() << "\nhistory "
-         << (keeps_history ? "keep_history" : "running_state_only") << "\ncustomers " << customers_.size()
-         << '\n';
+    state_writer body;
+    save(body);
+    write_state_frame(out, state_magic, state_version, body.bytes());
+  }
+
+  /// Reads a state written by `save(std::ostream&)` of the same meter type. Throws
+  /// `corrupt_state_error` on another kind of data, a wrong version, other policies, or any damage.
+  [[nodiscard]] static meter load(std::istream& in) {
+    const std::string body = read_state_frame(in, state_magic, state_version, state_what);
+    state_reader r(body, std::string(state_what));
+    meter m = load(r);
+    r.expect_end();
+    return m;
+  }
+
+  /// Writes the body of the state (see the file comment), for embedding in a larger saved state.
+  void save(state_writer& out) const {
+    out.str(Formula::name);
+    out.str(Ingestion::name);
+    out.str(History::name);
+    out.str(Customers::name);
+    out.size(customers_.size());
     for (std::size_t i = 0; i < customers_.size(); ++i) {
-      body << "customer ";
-      write_key(body, customers_.key_of(i));
+      if constexpr (std::is_integral_v<key_type>) {
+        out.u64(static_cast<std::uint64_t>(customers_.key_of(i)));
+      } else {
+        out.str(customers_.key_of(i));
+      }
       const auto& c = states_[i];
       if constexpr (keeps_history) {
         const auto rs = c.records();
-        body << ' ' << rs.size() << '\n';
-        for (const auto& r : rs) write_record(body, r);
-      } else if constexpr (Ingestion::is_pre_aggregated) {
-        body << ' ' << c.survivors().size() << '\n';
-        for (const auto& x : c.survivors())
-          write_record(body, event_record{x.time, x.time, x.arrival, x.value, never});
+        out.size(rs.size());
+        for (const auto& r : rs) save_record(out, r);
       } else {
-        body << " 0\n";
-        write_state(body, c.state());
+        c.save(out);
       }
     }
-    const std::string text = body.str();
-    out << "meterkit-meter-state " << state_version << '\n'
-        << text << "checksum " << detail::fnv1a(text) << '\n';
   }
 
-  /// Reads a state written by `save` of the same meter type. Throws `corrupt_state_error` on a
-  /// wrong version, other policies, or any damage.
-  [[nodiscard]] static meter load(std::istream& in) {
-    std::string magic;
-    int version = 0;
-    if (!(in >> magic) || magic != "meterkit-meter-state") detail::corrupt("not a meterkit meter state");
-    if (!(in >> version)) detail::corrupt("no version");
-    if (version != state_version) {
-      detail::corrupt("version " + std::to_string(version) + " (this build reads version " +
-                      std::to_string(state_version) + ")");
-    }
-    in.get();
-    std::string text, line;
-    bool checked = false;
-    while (std::getline(in, line)) {
-      if (line.rfind("checksum ", 0) == 0) {
-        if (line.substr(9) != std::to_string(detail::fnv1a(text))) detail::corrupt("checksum mismatch");
-        checked = true;
-        break;
-      }
-      text += line;
-      text += '\n';
-    }
-    if (!checked) detail::corrupt("truncated (no checksum)");
-    std::istringstream body(text);
-    expect_field(body, "formula", std::string(detail::formula_name<Formula>()));
-    expect_field(body, "ingestion", detail::ingestion_name<Ingestion>());
-    expect_field(body, "history", keeps_history ? "keep_history" : "running_state_only");
-    std::size_t n = 0;
-    std::string word;
-    if (!(body >> word >> n) || word != "customers") detail::corrupt("expected the customer count");
+  /// Reads a body written by `save(state_writer&)` of the same meter type; `corrupt_state_error`
+  /// when it names other policies or is damaged.
+  [[nodiscard]] static meter load(state_reader& in) {
+    expect_name(in, "formula", Formula::name);
+    expect_name(in, "ingestion", Ingestion::name);
+    expect_name(in, "history", History::name);
+    expect_name(in, "customers", Customers::name);
     meter m;
+    const std::size_t n = in.count(1);
+    m.states_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-      std::size_t count_of_records = 0;
-      if (!(body >> word) || word != "customer") detail::corrupt("expected a customer");
-      const auto key = read_key(body);
-      if (!(body >> count_of_records)) detail::corrupt("expected a record count");
-      auto& c = m.slot(key);
-      std::vector<event_record> rs;
-      for (std::size_t k = 0; k < count_of_records; ++k) rs.push_back(read_record(body));
-      if constexpr (keeps_history) {
-        if (!c.assign(std::move(rs))) detail::corrupt("records out of order");
-      } else if constexpr (Ingestion::is_pre_aggregated) {
-        for (const auto& r : rs) c.add(r);
+      std::size_t slot = 0;
+      if constexpr (std::is_integral_v<key_type>) {
+        const std::uint64_t key = in.u64();
+        in.require(key == i, "the customers are not numbered in order");
+        slot = m.customers_.find_or_add(static_cast<key_type>(key));
       } else {
-        c.set_state(read_state(body));
+        const std::string key = in.str();
+        slot = m.customers_.find_or_add(key);
+      }
+      in.require(slot == i, "a customer appears twice");
+      m.states_.emplace_back();
+      auto& c = m.states_.back();
+      if constexpr (keeps_history) {
+        std::vector<event_record> rs(in.count(record_bytes));
+        for (auto& r : rs) r = load_record(in);
+        in.require(c.assign(std::move(rs)), "records out of order or repeated");
+      } else {
+        c.load(in);
       }
     }
-    if (body >> word) detail::corrupt("unexpected data after the last customer");
     return m;
   }
 
  private:
+  static constexpr std::string_view state_what = "meter state";
+  /// The bytes of one saved record, at least.
+  static constexpr std::size_t record_bytes = 8 + 8 + 8 + 8 + 1;
+
   customer_state& slot(key_type customer) {
     const std::size_t s = customers_.find_or_add(customer);
     if (s >= states_.size()) states_.resize(s + 1);
     return states_[s];
   }
 
-  template <class Key>
-  static void write_key(std::ostream& out, const Key& k) {
-    if constexpr (std::is_integral_v<Key>) {
-      out << k;
-    } else {
-      out << k.size() << ':' << k;
-    }
+  /// Times as signed unix seconds (`i64`, any value a meter holds); the cancellation as a flag and
+  /// its time.
+  static void save_record(state_writer& out, const event_record& r) {
+    out.i64(to_unix(r.time));
+    out.i64(to_unix(r.received_at));
+    out.u64(r.arrival);
+    out.i64(r.value);
+    out.boolean(r.cancelled());
+    if (r.cancelled()) out.i64(to_unix(r.cancelled_at));
   }
-  static auto read_key(std::istream& in) {
-    if constexpr (std::is_integral_v<key_type>) {
-      key_type k{};
-      if (!(in >> k)) detail::corrupt("malformed customer");
-      return k;
-    } else {
-      std::size_t len = 0;
-      char colon = 0;
-      if (!(in >> len >> colon) || colon != ':' || len > (std::size_t{1} << 20))
-        detail::corrupt("malformed customer");
-      std::string k(len, '\0');
-      if (!in.read(k.data(), static_cast<std::streamsize>(len))) detail::corrupt("truncated customer");
-      return k;
-    }
-  }
-  static void write_record(std::ostream& out, const event_record& r) {
-    out << to_unix(r.time) << ' ' << to_unix(r.received_at) << ' ' << r.arrival << ' ' << r.value << ' ';
-    if (r.cancelled()) {
-      out << to_unix(r.cancelled_at);
-    } else {
-      out << '-';
-    }
-    out << '\n';
-  }
-  static event_record read_record(std::istream& in) {
-    std::int64_t t = 0, rec = 0, v = 0;
-    std::uint64_t a = 0;
-    std::string cancel;
-    if (!(in >> t >> rec >> a >> v >> cancel)) detail::corrupt("malformed record");
-    event_record r{from_unix(t), from_unix(rec), a, v, never};
-    if (cancel != "-") {
-      std::int64_t x = 0;
-      std::istringstream cs(cancel);
-      if (!(cs >> x) || cs.peek() != std::char_traits<char>::eof())
-        detail::corrupt("malformed cancellation time");
-      r.cancelled_at = from_unix(x);
+  static event_record load_record(state_reader& in) {
+    event_record r;
+    r.time = from_unix(in.i64());
+    r.received_at = from_unix(in.i64());
+    r.arrival = in.u64();
+    r.value = in.i64();
+    if (in.boolean()) {
+      r.cancelled_at = from_unix(in.i64());
+      in.require(r.cancelled(), "a cancellation at the end of time");
     }
     return r;
   }
-  static void write_state(std::ostream& out, const state_type& s) {
-    if constexpr (std::is_same_v<state_type, int128>) {
-      // Two 64-bit halves: streams have no 128-bit integers.
-      const auto bits = static_cast<uint128>(s);
-      out << "state " << static_cast<std::uint64_t>(bits >> 64U) << ' ' << static_cast<std::uint64_t>(bits)
-          << '\n';
-    } else if constexpr (std::is_integral_v<state_type>) {
-      out << "state " << s << '\n';
-    } else if constexpr (std::is_same_v<state_type, peak_state>) {
-      out << "state " << s.present << ' ' << s.value << '\n';
-    } else if constexpr (std::is_same_v<state_type, latest_sample_state>) {
-      out << "state " << s.present << ' ' << to_unix(s.time) << ' ' << s.arrival << ' ' << s.value << '\n';
-    } else {
-      static_assert(std::is_integral_v<state_type>,
-                    "meterkit: save() does not know this formula's state_type");
+  static void expect_name(state_reader& in, std::string_view field, std::string_view want) {
+    const std::string saved = in.str();
+    if (saved != want) {
+      in.fail(std::string(field) + " is " + saved + ", this meter has " + std::string(want));
     }
-  }
-  static state_type read_state(std::istream& in) {
-    std::string word;
-    if (!(in >> word) || word != "state") detail::corrupt("expected a state");
-    state_type s{};
-    bool ok = false;
-    if constexpr (std::is_same_v<state_type, int128>) {
-      std::uint64_t high = 0, low = 0;
-      ok = static_cast<bool>(in >> high >> low);
-      s = static_cast<int128>((static_cast<uint128>(high) << 64U) | low);
-    } else if constexpr (std::is_integral_v<state_type>) {
-      ok = static_cast<bool>(in >> s);
-    } else if constexpr (std::is_same_v<state_type, peak_state>) {
-      ok = static_cast<bool>(in >> s.present >> s.value);
-    } else if constexpr (std::is_same_v<state_type, latest_sample_state>) {
-      std::int64_t t = 0;
-      ok = static_cast<bool>(in >> s.present >> t >> s.arrival >> s.value);
-      s.time = from_unix(t);
-    }
-    if (!ok) detail::corrupt("malformed state");
-    return s;
-  }
-  static void expect_field(std::istream& in, const char* name, const std::string& want) {
-    std::string word, value;
-    if (!(in >> word >> value) || word != name) detail::corrupt(std::string("expected ") + name);
-    if (value != want) detail::corrupt(std::string(name) + " is " + value + ", this meter has " + want);
   }
 
   typename Customers::index customers_;

@@ -12,13 +12,13 @@
 /// Operations (meter/meter_event.hpp) must be submitted in arrival order, each with its
 /// `arrival_stamp`: `received_at` never decreases and `position` strictly increases from one
 /// submission to the next (events and adjustments alike); otherwise
-/// `std::invalid_argument` is raised. Rejections are values (`outcome`), never exceptions.
+/// `precondition_error` is raised (`METERKIT_ASSERT`). Rejections are values (`outcome`), never exceptions.
 ///
 /// Acceptance policies are template parameters with SPEC's defaults: the timestamp window (M4),
 /// identifier deduplication (M5) and the cancellation window (M10).
 ///
 /// `save` / `load` write and read back everything fed so far (the byte encoding of
-/// detail/binary_io.hpp), for snapshots of whoever holds the ledger; the meters and customers
+/// core/persistence.hpp), for snapshots of whoever holds the ledger; the meters and customers
 /// are configuration: `load` checks that they are the same and keeps its own.
 
 #include <cstdint>
@@ -40,8 +40,8 @@
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/calendar/window.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
-#include <meterkit/detail/binary_io.hpp>
 #include <meterkit/detail/flat_string_index.hpp>
 #include <meterkit/detail/string_hash.hpp>
 #include <meterkit/meter/any_meter.hpp>
@@ -171,7 +171,7 @@ class basic_meter_ledger {
           customer_param());
     }
     std::int64_t value = 1;
-    if (def.formula != formula_kind::count) {
+    if (reads_value(def.formula)) {
       auto value_param = [&] { return "payload[" + def.value_key + "]"; };
       const std::string* v = e.find(def.value_key);
       if (v == nullptr) {
@@ -287,7 +287,7 @@ class basic_meter_ledger {
     }
     const std::size_t forgotten = events_.size() - events.size();
     auto derived = derive(events);
-    if (!derived) METERKIT_THROW(std::logic_error("meterkit: meter_ledger::forget_events: a repeated event"));
+    METERKIT_ASSERT(derived.has_value(), "meterkit: meter_ledger::forget_events: a repeated event");
     events_ = std::move(events);
     runtime_ = std::move(derived->runtime);
     cancellable_ = std::move(derived->cancellable);
@@ -344,7 +344,7 @@ class basic_meter_ledger {
 
   /// Writes everything fed so far: the meters and customers (to check them on load), every
   /// accepted event with its cancellation, the identifier store and the arrival-order check.
-  void save(detail::binary_writer& out) const {
+  void save(state_writer& out) const {
     static_assert(identifier_store_saves_state<typename IdentifierDedup::store>,
                   "meterkit: meter_ledger::save needs an identifier store with save() and load() (see "
                   "acceptance/identifier_dedup.hpp)");
@@ -378,13 +378,13 @@ class basic_meter_ledger {
   /// from them exactly (`derive`; a meter's state is a function of its records alone, the
   /// invariant `meter::merge` and `meter::load` rest on and that the meter tests check against the
   /// fold).
-  void load(detail::binary_reader& in) {
+  void load(state_reader& in) {
     static_assert(identifier_store_saves_state<typename IdentifierDedup::store>,
                   "meterkit: meter_ledger::load needs an identifier store with save() and load() (see "
                   "acceptance/identifier_dedup.hpp)");
     in.require(in.count(1) == meters_.size(), "meter ledger: saved with other meters");
     for (const auto& m : meters_) {
-      detail::binary_writer mine;
+      state_writer mine;
       save_definition(mine, m);
       in.require(in.raw(mine.bytes().size()) == mine.bytes(), "meter ledger: saved with other meters");
     }
@@ -438,19 +438,17 @@ class basic_meter_ledger {
   static constexpr std::size_t no_customer = static_cast<std::size_t>(-1);
 
   void check_order(timestamp received_at, std::uint64_t arrival) {
-    if (any_submitted_ && (received_at < last_received_ || arrival <= last_arrival_)) {
-      METERKIT_THROW(std::invalid_argument(
-          "meterkit: meter_ledger: operations must be submitted in arrival order (received_at " +
-          std::to_string(to_unix(received_at)) + ", arrival " + std::to_string(arrival) +
-          " after received_at " + std::to_string(to_unix(last_received_)) + ", arrival " +
-          std::to_string(last_arrival_) + ")"));
-    }
+    METERKIT_ASSERT(!any_submitted_ || (!(received_at < last_received_) && arrival > last_arrival_),
+                    "meterkit: meter_ledger: operations must be submitted in arrival order (received_at " +
+                        std::to_string(to_unix(received_at)) + ", arrival " + std::to_string(arrival) +
+                        " after received_at " + std::to_string(to_unix(last_received_)) + ", arrival " +
+                        std::to_string(last_arrival_) + ")");
     any_submitted_ = true;
     last_received_ = received_at;
     last_arrival_ = arrival;
   }
 
-  static void save_definition(detail::binary_writer& out, const meter_definition& m) {
+  static void save_definition(state_writer& out, const meter_definition& m) {
     out.str(m.id);
     out.str(m.event_name);
     out.str(m.display_name);

@@ -31,11 +31,12 @@ struct text_position {
   friend bool operator==(const text_position&, const text_position&) = default;
 };
 
-/// A file that cannot be used, with the position of the problem and what was expected there.
-class input_error : public std::runtime_error {
+/// A file that cannot be used, with the position of the problem and what was expected there. A
+/// `meterkit::error` with code `invalid_input`.
+class input_error : public error {
  public:
   input_error(std::string file, text_position where, std::string message)
-      : std::runtime_error(format(file, where, message)),
+      : error(error_code::invalid_input, format(file, where, message)),
         file_(std::move(file)),
         where_(where),
         message_(std::move(message)) {}

@@ -98,11 +98,11 @@ class json_path {
 };
 
 /// A JSON value of the wrong type or form for the Stripe object being read (D3, D6). `what()` is
-/// `path: message`.
-class json_value_error : public std::runtime_error {
+/// `path: message`. A `meterkit::error` with code `invalid_input`.
+class json_value_error : public error {
  public:
   json_value_error(std::vector<json_step> path, const std::string& message)
-      : std::runtime_error(path.empty() ? message : meterkit::to_string(path) + ": " + message),
+      : error(error_code::invalid_input, path.empty() ? message : meterkit::to_string(path) + ": " + message),
         path_(std::move(path)) {}
   [[nodiscard]] const std::vector<json_step>& path() const noexcept { return path_; }
 

@@ -181,7 +181,14 @@ BOOST_AUTO_TEST_CASE(I2_expiry_keeps_memory_bounded_under_constant_arrival_rate)
 BOOST_AUTO_TEST_CASE(I2_arrivals_must_come_in_order) {
   idempotency_store<int> store;
   store.remember("k", fp_a, at(r0 + 5), 1);
-  BOOST_CHECK_THROW((void)store.check("k", fp_a, at(r0 + 4)), std::invalid_argument);
+  BOOST_CHECK_THROW((void)store.check("k", fp_a, at(r0 + 4)), precondition_error);
+}
+
+BOOST_AUTO_TEST_CASE(I2_remembering_a_key_that_is_already_held_is_a_broken_precondition) {
+  idempotency_store<int> store;
+  store.remember("k", fp_a, at(r0 + 5), 1);
+  BOOST_CHECK_THROW(store.remember("k", fp_a, at(r0 + 6), 2), precondition_error);
+  BOOST_TEST(store.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(I2_property_store_agrees_with_a_model_that_never_forgets) {

@@ -32,6 +32,17 @@ BOOST_AUTO_TEST_CASE(M1_each_kind_dispatches_onto_its_compiled_formula) {
   BOOST_TEST(mk::visit_formula(mk::formula_kind::sum, name) == "sum");
   BOOST_TEST(mk::visit_formula(mk::formula_kind::count, name) == "count");
   BOOST_TEST(mk::visit_formula(mk::formula_kind::last, name) == "last");
+  auto policy_name = [](auto tag) { return decltype(tag)::type::name; };
+  BOOST_TEST(mk::visit_formula(mk::formula_kind::last, policy_name) == "last_value");
+}
+
+BOOST_AUTO_TEST_CASE(D12_only_a_count_meter_reads_no_value_as_its_policy_declares) {
+  static_assert(!mk::formula_reads_value<mk::count>, "count declares reads_value = false");
+  static_assert(mk::formula_reads_value<mk::sum> && mk::formula_reads_value<mk::last_value>,
+                "a formula that declares nothing reads values");
+  static_assert(!mk::reads_value(mk::formula_kind::count));
+  BOOST_TEST(mk::reads_value(mk::formula_kind::sum));
+  BOOST_TEST(mk::reads_value(mk::formula_kind::last));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The algebra every formula declares, checked by one templated test over all of them (STYLE.md
 // "These laws are tested for every formula by one templated test"): identity, associativity and
-// commutativity of merge, merge of random partitions equals one pass, retract undoes accumulate.
+// commutativity of merge, merge of random partitions equals one pass, retract undoes accumulate, a
+// saved state loads back equal and a damaged one is refused.
 #include <boost/test/unit_test.hpp>
 #include <meterkit/aggregation/formula.hpp>
 
@@ -9,6 +10,9 @@
 #include <cstdint>
 #include <numeric>
 #include <random>
+#include <set>
+#include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -142,6 +146,62 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(M10_retract_undoes_accumulate_where_declared, F, a
   } else {
     BOOST_TEST(!F::is_invertible);
   }
+}
+
+BOOST_AUTO_TEST_CASE(every_formula_carries_a_distinct_name_for_saved_states) {
+  const std::set<std::string_view> names{
+      mk::sum::name,      mk::count::name, mk::last_value::name, mk::peak::name, mk::last_during_period::name,
+      mk::last_ever::name};
+  BOOST_TEST(names.size() == std::tuple_size_v<all_formulas>);
+  static_assert(mk::sum::name == "sum" && mk::count::name == "count" && mk::last_value::name == "last_value");
+  static_assert(mk::peak::name == "peak" && mk::last_during_period::name == "last_during_period" &&
+                mk::last_ever::name == "last_ever");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(D25_a_saved_state_loads_back_equal_and_a_truncated_one_is_refused, F,
+                              all_formulas) {
+  const std::uint64_t seed = 0x5eed0005;
+  std::mt19937_64 rng(seed);
+  for (int c = 0; c < cases / 4; ++c) {
+    auto s = fold<F>(random_samples(rng, rng() % 12));
+    if (c == 0) s = F::identity();
+    mk::state_writer out;
+    F::save_state(out, s);
+    BOOST_TEST_CONTEXT("seed " << seed << " case " << c) {
+      mk::state_reader in(out.bytes());
+      BOOST_TEST((F::load_state(in) == s));
+      BOOST_TEST(in.remaining() == 0u);
+      mk::state_reader shorter(std::string_view(out.bytes()).substr(0, out.bytes().size() - 1));
+      BOOST_CHECK_THROW((void)F::load_state(shorter), mk::corrupt_state_error);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D25_states_that_no_formula_could_have_saved_are_refused) {
+  // A count read back negative is a count beyond 2^63 - 1 that wrapped.
+  mk::state_writer wrapped;
+  wrapped.u64(std::uint64_t{1} << 63U);
+  mk::state_reader wrapped_in(wrapped.bytes());
+  BOOST_CHECK_THROW((void)mk::count::load_state(wrapped_in), mk::corrupt_state_error);
+  // An empty peak or latest-sample state is canonical (all zero).
+  mk::state_writer peak;
+  peak.boolean(false);
+  peak.i64(5);
+  mk::state_reader peak_in(peak.bytes());
+  BOOST_CHECK_THROW((void)mk::peak::load_state(peak_in), mk::corrupt_state_error);
+  mk::state_writer latest;
+  latest.boolean(false);
+  latest.i64(0);
+  latest.u64(3);
+  latest.i64(0);
+  mk::state_reader latest_in(latest.bytes());
+  BOOST_CHECK_THROW((void)mk::last_value::load_state(latest_in), mk::corrupt_state_error);
+  // The whole 128-bit range of a sum's state is kept.
+  mk::state_writer big;
+  const mk::int128 total = -(mk::int128{1} << 100U) - 7;
+  mk::sum::save_state(big, total);
+  mk::state_reader big_in(big.bytes());
+  BOOST_TEST((mk::sum::load_state(big_in) == total));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -673,15 +673,21 @@ BOOST_AUTO_TEST_CASE(M9_D25_count_and_merge_at_int64_max_via_a_saved_state) {
   using counter = mk::meter<mk::count, mk::raw, mk::string_customer_ids, mk::running_state_only>;
   counter one;
   one.add("c", record(0, 0, 1));
-  std::ostringstream saved;
-  one.save(saved);
-  const auto with_state = [](std::string text, const std::string& state) {
-    const std::string body_start = text.substr(text.find('\n') + 1);
-    std::string body = body_start.substr(0, body_start.find("checksum "));
-    body.replace(body.find("state 1\n"), 8, "state " + state + "\n");
-    return "meterkit-meter-state 1\n" + body + "checksum " + std::to_string(mk::detail::fnv1a(body)) + "\n";
+  // The saved state of customer "c" with a count of `count` (meter/meter.hpp, "Saved state").
+  const auto with_state = [](std::uint64_t count) {
+    mk::state_writer body;
+    for (const std::string_view name :
+         {mk::count::name, mk::raw::name, mk::running_state_only::name, mk::string_customer_ids::name}) {
+      body.str(name);
+    }
+    body.size(1);
+    body.str("c");
+    body.u64(count);
+    std::ostringstream out;
+    mk::write_state_frame(out, counter::state_magic, counter::state_version, body.bytes());
+    return out.str();
   };
-  std::istringstream near_limit(with_state(saved.str(), std::to_string(i64_max - 1)));
+  std::istringstream near_limit(with_state(static_cast<std::uint64_t>(i64_max - 1)));
   counter m = counter::load(near_limit);
   BOOST_TEST(m.total("c") == i64_max - 1);
   m.add("c", record(1, 1, 1));
@@ -691,7 +697,7 @@ BOOST_AUTO_TEST_CASE(M9_D25_count_and_merge_at_int64_max_via_a_saved_state) {
   BOOST_TEST(m.total("c") == i64_max);
   BOOST_CHECK_THROW(m.merge(one), mk::overflow_error);
   // A saved count beyond the range is refused on load, not wrapped.
-  std::istringstream beyond(with_state(saved.str(), "9223372036854775808"));
+  std::istringstream beyond(with_state(std::uint64_t{1} << 63U));
   BOOST_CHECK_THROW((void)counter::load(beyond), mk::corrupt_state_error);
   // Two sums that together leave the range merge exactly; their total is an overflow_error.
   using summer = mk::meter<mk::sum, mk::raw, mk::string_customer_ids, mk::running_state_only>;

@@ -24,6 +24,14 @@ struct window_with_zero_length {
   static constexpr seconds length{0};
   static timestamp floor(timestamp t) { return t; }
 };
+struct aligned_half_hours {
+  static constexpr seconds length{1800};
+  static constexpr timestamp floor(timestamp t) { return fixed_window<1800, 900>::floor(t); }
+};
+struct unaligned_minutes {
+  static constexpr seconds length{60};
+  static timestamp floor(timestamp t) { return utc_minute::floor(t); }
+};
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(calendar_window)
@@ -39,6 +47,17 @@ BOOST_AUTO_TEST_CASE(M8_the_utc_windows_are_time_windows_and_others_are_not) {
   static_assert(utc_hour::length == seconds{3600} && utc_day::length == seconds{86400});
   static_assert(utc_week::length == seconds{604800} && utc_minute::length == seconds{60});
   BOOST_TEST(detail::check_window<utc_hour>());
+}
+
+BOOST_AUTO_TEST_CASE(M8_windows_are_named_by_their_alias_or_their_length_and_alignment) {
+  static_assert(utc_minute::name == "utc_minute" && utc_hour::name == "utc_hour");
+  static_assert(utc_day::name == "utc_day" && utc_week::name == "utc_week");
+  static_assert(fixed_window<120>::name == "fixed_window<120>");
+  static_assert(fixed_window<7200, 1800>::name == "fixed_window<7200, 1800>");
+  static_assert(window_name<utc_hour> == "utc_hour");
+  // A window type of one's own without a name: its length, and its alignment when floor is constexpr.
+  BOOST_TEST(window_name<aligned_half_hours> == "window<1800s+900s>");
+  BOOST_TEST(window_name<unaligned_minutes> == "window<60s>");
 }
 
 BOOST_AUTO_TEST_CASE(M8_floor_gives_the_start_of_the_utc_hour_day_and_week) {

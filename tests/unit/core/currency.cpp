@@ -124,8 +124,8 @@ BOOST_AUTO_TEST_CASE(P5_minor_units_are_formatted_as_major_units_for_people) {
     }
   }
   BOOST_TEST(format_minor_units(5, 18) == "0.000000000000000005");
-  BOOST_CHECK_THROW((void)format_minor_units(5, 19), std::invalid_argument);
-  BOOST_CHECK_THROW((void)format_minor_units(5, -1), std::invalid_argument);
+  BOOST_CHECK_THROW((void)format_minor_units(5, 19), precondition_error);
+  BOOST_CHECK_THROW((void)format_minor_units(5, -1), precondition_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include <boost/test/unit_test.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/core/persistence.hpp>
+#include <meterkit/core/rounding.hpp>
 
 #include <algorithm>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 using namespace meterkit;
@@ -40,6 +44,9 @@ const std::vector<error_code> all_codes{
     error_code::invalid_decimal,
     error_code::invalid_timestamp,
     error_code::invalid_configuration,
+    error_code::precondition_failed,
+    error_code::corrupt_state,
+    error_code::invalid_input,
 };
 }  // namespace
 
@@ -59,10 +66,10 @@ BOOST_AUTO_TEST_CASE(D12_every_error_code_has_a_distinct_spelling_that_round_tri
     }
   }
   // every enumerator value up to the last one is named; one past it is not
-  for (int i = 0; i <= static_cast<int>(error_code::invalid_configuration); ++i) {
+  for (int i = 0; i <= static_cast<int>(error_code::invalid_input); ++i) {
     BOOST_TEST(to_string(static_cast<error_code>(i)) != "unknown_error", i);
   }
-  BOOST_TEST(to_string(static_cast<error_code>(static_cast<int>(error_code::invalid_configuration) + 1)) ==
+  BOOST_TEST(to_string(static_cast<error_code>(static_cast<int>(error_code::invalid_input) + 1)) ==
              "unknown_error");
 }
 
@@ -142,17 +149,77 @@ BOOST_AUTO_TEST_CASE(D11_configuration_error_names_the_field) {
   const configuration_error without_field("", "no subscriptions");
   BOOST_TEST(without_field.field().empty());
   BOOST_TEST(std::string(without_field.what()) == "no subscriptions");
-  BOOST_CHECK_THROW(METERKIT_THROW(configuration_error("currency", "bad")), std::invalid_argument);
+  BOOST_CHECK_THROW(METERKIT_THROW(configuration_error("currency", "bad")), error);
 }
 
-BOOST_AUTO_TEST_CASE(D25_overflow_error_is_a_standard_overflow_error) {
+BOOST_AUTO_TEST_CASE(D25_overflow_error_is_a_meterkit_error) {
   try {
     METERKIT_THROW(overflow_error("total overflows"));
-  } catch (const std::overflow_error& e) {
+  } catch (const error& e) {
     BOOST_TEST(std::string(e.what()) == "total overflows");
+    BOOST_TEST((e.code() == error_code::arithmetic_overflow));
     return;
   }
   BOOST_FAIL("METERKIT_THROW did not throw");
+}
+
+namespace {
+/// The code and message of the `meterkit::error` that `raise` throws, caught as the root and as a
+/// `std::exception`.
+template <class Raise>
+std::pair<error_code, std::string> caught_as_root(Raise&& raise) {
+  try {
+    raise();
+  } catch (const error& e) {
+    try {
+      throw;
+    } catch (const std::exception& standard) {
+      BOOST_TEST(std::string(standard.what()) == e.what());
+    }
+    return {e.code(), e.what()};
+  }
+  BOOST_FAIL("nothing was thrown");
+  return {};
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(D6_D25_every_library_exception_is_a_meterkit_error_with_its_code) {
+  static_assert(std::is_base_of_v<std::runtime_error, error>);
+  static_assert(std::is_base_of_v<error, configuration_error>);
+  static_assert(std::is_base_of_v<error, overflow_error>);
+  static_assert(std::is_base_of_v<error, precondition_error>);
+  static_assert(std::is_base_of_v<error, corrupt_state_error>);
+  using code_and_message = std::pair<error_code, std::string>;
+  BOOST_TEST((caught_as_root([] { METERKIT_THROW(configuration_error("currency", "bad")); }) ==
+              code_and_message{error_code::invalid_configuration, "currency: bad"}));
+  BOOST_TEST((caught_as_root([] { METERKIT_THROW(overflow_error("total overflows")); }) ==
+              code_and_message{error_code::arithmetic_overflow, "total overflows"}));
+  BOOST_TEST((caught_as_root([] { METERKIT_THROW(precondition_error("needs d > 0")); }) ==
+              code_and_message{error_code::precondition_failed, "needs d > 0"}));
+  BOOST_TEST((caught_as_root([] { METERKIT_THROW(corrupt_state_error("truncated")); }) ==
+              code_and_message{error_code::corrupt_state, "truncated"}));
+  // The adapter's input_error and json_value_error: tests/unit/stripe/input_error.cpp, json.cpp.
+}
+
+BOOST_AUTO_TEST_CASE(broken_preconditions_raise_precondition_error_through_METERKIT_ASSERT) {
+  BOOST_CHECK_NO_THROW(METERKIT_ASSERT(1 + 1 == 2, "never evaluated"));
+  int evaluated = 0;
+  const auto message = [&] {
+    ++evaluated;
+    return std::string("meterkit: two is not three");
+  };
+  BOOST_CHECK_NO_THROW(METERKIT_ASSERT(true, message()));
+  BOOST_TEST(evaluated == 0);  // the message is built only for a broken precondition
+  try {
+    METERKIT_ASSERT(1 + 1 == 3, message());
+    BOOST_FAIL("METERKIT_ASSERT did not raise");
+  } catch (const precondition_error& e) {
+    BOOST_TEST(std::string(e.what()) == "meterkit: two is not three");
+    BOOST_TEST((e.code() == error_code::precondition_failed));
+  }
+  BOOST_TEST(evaluated == 1);
+  // A library precondition: a positive denominator (core/rounding.hpp).
+  BOOST_CHECK_THROW((void)divide_and_round(1, 0), precondition_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -27,6 +27,16 @@ BOOST_AUTO_TEST_CASE(M7_M8_the_concept_accepts_the_policies_and_names_what_is_mi
   static_assert(mk::ingestion_declares_kind<windowless> && !mk::ingestion_has_window<windowless>);
   static_assert(mk::ingestion_has_window<raw_without_fold> && !mk::ingestion_can_fold<raw_without_fold>);
   BOOST_TEST(!mk::ingestion_policy<windowless>);
+  static_assert(!mk::ingestion_has_name<windowless>);
+}
+
+BOOST_AUTO_TEST_CASE(M7_M8_each_policy_carries_the_name_its_saved_states_use) {
+  static_assert(mk::raw::name == "raw");
+  static_assert(mk::pre_aggregated<mk::utc_hour>::name == "pre_aggregated<utc_hour>");
+  static_assert(mk::pre_aggregated<mk::utc_day>::name == "pre_aggregated<utc_day>");
+  static_assert(mk::pre_aggregated<mk::utc_week>::name == "pre_aggregated<utc_week>");
+  using two_minutes = mk::pre_aggregated<mk::fixed_window<120, 30>>;
+  BOOST_TEST(two_minutes::name == "pre_aggregated<fixed_window<120, 30>>");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

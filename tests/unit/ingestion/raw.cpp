@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 #include <meterkit/ingestion/raw.hpp>
 
+#include <utility>
 #include <vector>
 
 #include <meterkit/aggregation/count.hpp>
@@ -43,6 +44,37 @@ BOOST_AUTO_TEST_CASE(M7_only_events_arrived_and_not_cancelled_as_of_count_inside
   BOOST_TEST(fold<mk::sum>(rs, 50, 20, 100) == 0);    // inverted period is empty
   static_assert(!mk::raw::is_pre_aggregated);
   static_assert(mk::ingestion_policy<mk::raw>);
+}
+
+BOOST_AUTO_TEST_CASE(M7_every_arrival_counts_and_every_cancellation_uncounts) {
+  mk::raw::survivor_index index;
+  static_assert(!mk::raw::survivor_index::replaces_on_arrival);
+  std::vector<std::pair<std::int64_t, std::int64_t>> changes;
+  const auto log = [&](const mk::window_survivor* counted, const mk::window_survivor* uncounted) {
+    changes.emplace_back(counted != nullptr ? counted->value : 0,
+                         uncounted != nullptr ? uncounted->value : 0);
+  };
+  std::vector<mk::event_record> rs{rec(10, 10, 1, 5), rec(10, 11, 2, 7)};
+  for (const auto& r : rs) index.add(mk::window_survivor{r.time, r.arrival, r.value}, log);
+  index.cancel(mk::from_unix(10), 2, rs, log);
+  index.cancel(mk::from_unix(10), 9, rs, log);  // no such record: nothing
+  BOOST_TEST((changes == std::vector<std::pair<std::int64_t, std::int64_t>>{{5, 0}, {7, 0}, {0, 7}}));
+}
+
+BOOST_AUTO_TEST_CASE(M7_running_state_is_the_formula_state_alone_and_saves_through_its_codec) {
+  mk::raw::running_state<mk::count> s;
+  s.add(rec(10, 10, 1, 5));
+  s.add(rec(10, 10, 2, 5));
+  BOOST_TEST(s.state() == 2);
+  static_assert(sizeof(mk::raw::running_state<mk::count>) == sizeof(mk::count::state_type));
+  mk::state_writer out;
+  s.save(out);
+  mk::raw::running_state<mk::count> back;
+  mk::state_reader in(out.bytes());
+  back.load(in);
+  BOOST_TEST(back.state() == 2);
+  back.merge(s);
+  BOOST_TEST(back.state() == 4);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -21,6 +21,11 @@ BOOST_AUTO_TEST_CASE(string_ids_are_interned_in_order_of_first_appearance) {
   BOOST_TEST(ix.size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(customer_policies_carry_the_names_saved_states_use) {
+  static_assert(mk::string_customer_ids::name == "string_customer_ids");
+  static_assert(mk::dense_customers::name == "dense_customers");
+}
+
 BOOST_AUTO_TEST_CASE(dense_customers_are_their_own_slot) {
   mk::dense_customers::index ix;
   BOOST_TEST(!ix.find(0).has_value());

@@ -524,10 +524,10 @@ BOOST_AUTO_TEST_CASE(D24_every_accepted_event_is_readable_with_its_cancellation_
 BOOST_AUTO_TEST_CASE(operations_must_come_in_arrival_order) {
   fixture f;
   BOOST_TEST(f.submit("api", "1", t0, t0 + 10).accepted());
-  BOOST_CHECK_THROW(f.submit("api", "1", t0, t0 + 9), std::invalid_argument);
+  BOOST_CHECK_THROW(f.submit("api", "1", t0, t0 + 9), mk::precondition_error);
   auto e = f.event("api", "1", t0, t0 + 10);
   e.at.position = 1;  // not after the previous arrival
-  BOOST_CHECK_THROW(f.ledger.submit(e.event, e.at), std::invalid_argument);
+  BOOST_CHECK_THROW(f.ledger.submit(e.event, e.at), mk::precondition_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

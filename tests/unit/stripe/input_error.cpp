@@ -20,6 +20,17 @@ BOOST_AUTO_TEST_CASE(D6_message_names_file_line_and_column) {
   BOOST_TEST(e.message() == "expected a time");
 }
 
+BOOST_AUTO_TEST_CASE(D6_an_input_error_is_a_meterkit_error_with_code_invalid_input) {
+  try {
+    METERKIT_THROW(input_error("usage.csv", {2, 1}, "expected a time"));
+  } catch (const error& e) {
+    BOOST_TEST((e.code() == error_code::invalid_input));
+    BOOST_TEST(std::string(e.what()) == "usage.csv:2:1: expected a time");
+    return;
+  }
+  BOOST_FAIL("METERKIT_THROW did not throw");
+}
+
 BOOST_AUTO_TEST_CASE(D6_a_problem_with_the_whole_file_has_no_position) {
   const input_error e("missing.csv", {}, "cannot open: No such file or directory");
   BOOST_TEST(std::string(e.what()) == "missing.csv: cannot open: No such file or directory");

@@ -130,7 +130,9 @@ BOOST_AUTO_TEST_CASE(D6_value_errors_carry_the_path_of_the_value) {
   } catch (const json_value_error& e) {
     BOOST_TEST(std::string(e.what()) == "params.events[3].payload.value: expected a string");
     BOOST_TEST(e.path().size() == 5u);
+    BOOST_TEST((e.code() == error_code::invalid_input));  // a meterkit::error like every other
   }
+  BOOST_CHECK_THROW(fail_json_value(root, "expected an object"), error);
   BOOST_TEST(json_path().to_string().empty());
   BOOST_TEST((json_path() / "a")[0].to_string() == "a[0]");
 }

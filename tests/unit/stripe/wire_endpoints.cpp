@@ -105,9 +105,9 @@ BOOST_AUTO_TEST_CASE(W1_v2_bodies_are_json_with_rfc3339_times_and_the_stream_use
 
 BOOST_AUTO_TEST_CASE(W1_a_stream_request_carries_one_to_one_hundred_events) {
   std::vector<meter_event> events(101, event());
-  BOOST_CHECK_THROW((void)meter_event_stream_v2(settings(), "t", events), configuration_error);
+  BOOST_CHECK_THROW((void)meter_event_stream_v2(settings(), "t", events), precondition_error);
   BOOST_CHECK_THROW((void)meter_event_stream_v2(settings(), "t", std::span<const meter_event>{}),
-                    configuration_error);
+                    precondition_error);
   BOOST_CHECK_NO_THROW((void)meter_event_stream_v2(settings(), "t", std::span(events).first(100)));
 }
 

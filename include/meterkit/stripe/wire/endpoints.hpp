@@ -300,11 +300,9 @@ struct usage_record_summaries_query {
 [[nodiscard]] inline api_request meter_event_stream_v2(
     const api_settings& s, std::string_view session_token, std::span<const meter_event> events,
     const std::optional<std::string>& idempotency_key = {}) {
-  if (events.empty() || events.size() > max_stream_events) {
-    METERKIT_THROW(
-        configuration_error("events", "a meter event stream request carries 1 to 100 events (W1, D7), not " +
-                                          std::to_string(events.size())));
-  }
+  METERKIT_ASSERT(!events.empty() && events.size() <= max_stream_events,
+                  "meterkit: a meter event stream request carries 1 to 100 events (W1, D7), not " +
+                      std::to_string(events.size()));
   auto r =
       detail::base_request(s, "POST", s.meter_events_host, "/v2/billing/meter_event_stream", session_token);
   nlohmann::json list = nlohmann::json::array();
