@@ -56,14 +56,16 @@ std::vector<input> make_inputs(std::size_t n) {
 
 void BM_legacy_book_sum(benchmark::State& state) {
   const auto inputs = make_inputs(static_cast<std::size_t>(state.range(0)));
-  std::vector<usage_record> records;
+  std::vector<std::pair<usage_record, arrival_stamp>> records;
   records.reserve(inputs.size());
-  for (const auto& x : inputs)
-    records.push_back(usage_record{x.quantity, x.time, std::nullopt, from_unix(x.received), 0});
+  for (const auto& x : inputs) {
+    records.emplace_back(usage_record{"", x.quantity, x.time, std::nullopt},
+                         arrival_stamp{from_unix(x.received), 0});
+  }
   const period month = monthly_stub{}.first_period();
   for (auto _ : state) {
     usage_record_book<sum, monthly_stub> book{monthly_stub{}};
-    for (const auto& r : records) benchmark::DoNotOptimize(book.record(r));
+    for (const auto& [r, at] : records) benchmark::DoNotOptimize(book.record(r, at));
     benchmark::DoNotOptimize(book.quantity(month));
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));

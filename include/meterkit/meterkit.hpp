@@ -7,6 +7,7 @@
 #include <meterkit/version.hpp>
 
 // core
+#include <meterkit/core/arrival.hpp>
 #include <meterkit/core/checked.hpp>
 #include <meterkit/core/currency.hpp>
 #include <meterkit/core/decimal.hpp>

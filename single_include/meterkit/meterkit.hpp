@@ -26,19 +26,30 @@ inline constexpr int version_patch = METERKIT_VERSION_PATCH;
 // ---- end meterkit/version.hpp ----
 
 // core
-// ---- begin meterkit/core/checked.hpp ----
+// ---- begin meterkit/core/arrival.hpp ----
 /// \file
-/// Checked 64-bit integer arithmetic: overflow is an error, never a wrapped number (SPEC
-/// "Overflow anywhere ... is an error").
-///
-/// `checked_add` and friends return `std::nullopt` on overflow, for code that turns overflow into
-/// a rejection; `add_or_throw` and friends raise `overflow_error` through `METERKIT_THROW` with a
-/// message naming what overflowed.
+/// When and in which order an operation arrived. Arrival order is `(received_at, position in the
+/// input)`: it is not part of an operation (a meter event, a cancellation, a usage record) but
+/// comes beside it, as an `arrival_stamp`.
 
-#include <concepts>
 #include <cstdint>
-#include <optional>
+
+// ---- begin meterkit/core/time.hpp ----
+/// \file
+/// Time: UTC unix seconds as `std::chrono::sys_seconds`, parsing of unix seconds and RFC 3339,
+/// and formatting (SPEC "Time is UTC unix seconds everywhere", D4).
+///
+/// Nothing here reads the process time zone: every conversion is civil-calendar arithmetic on
+/// UTC, so results do not depend on `TZ`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <string>
+#include <string_view>
 
 // ---- begin meterkit/core/error.hpp ----
 /// \file
@@ -71,6 +82,8 @@ inline constexpr int version_patch = METERKIT_VERSION_PATCH;
 /// not return: the library would carry on past the broken precondition. Define it the same way in
 /// every translation unit of a program (a compiler flag is the simple way), as for any macro that
 /// changes inline code.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <array>
 #include <cstdio>
@@ -163,7 +176,7 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 28> error_c
 }
 
 /// The code spelled `name`, if any.
-[[nodiscard]] constexpr std::optional<error_code> error_code_from_string(std::string_view name) noexcept {
+[[nodiscard]] constexpr std::optional<error_code> parse_error_code(std::string_view name) noexcept {
   for (const auto& [c, n] : error_code_names) {
     if (n == name) return c;
   }
@@ -306,6 +319,204 @@ namespace meterkit::detail {
 
 namespace meterkit {
 
+using seconds = std::chrono::seconds;
+using timestamp = std::chrono::sys_seconds;
+
+/// Unix seconds of a timestamp.
+[[nodiscard]] constexpr std::int64_t to_unix(timestamp t) noexcept {
+  return static_cast<std::int64_t>(t.time_since_epoch().count());
+}
+/// The timestamp `s` seconds after the unix epoch.
+[[nodiscard]] constexpr timestamp from_unix(std::int64_t s) noexcept { return timestamp{seconds{s}}; }
+
+/// The first and last second that an input time may name (SPEC D4: 1970-01-01 ... 9999-12-31).
+inline constexpr timestamp earliest_time = from_unix(0);
+inline constexpr timestamp latest_time = from_unix(253402300799);  // 9999-12-31T23:59:59Z
+
+/// Whether `t` lies in the range of D4.
+[[nodiscard]] constexpr bool in_supported_range(timestamp t) noexcept {
+  return earliest_time <= t && t <= latest_time;
+}
+
+namespace detail {
+[[nodiscard]] inline rejection time_error(std::string_view text, const std::string& why) {
+  return rejection{error_code::invalid_timestamp, "\"" + std::string(text) + "\" is not a time: " + why, {}};
+}
+[[nodiscard]] constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+/// The value of `n` digits at `s[pos]`, or -1 when one of them is not a digit.
+[[nodiscard]] constexpr int digits_at(std::string_view s, std::size_t pos, std::size_t n) noexcept {
+  if (pos + n > s.size()) return -1;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (!is_digit(s[i])) return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+}  // namespace detail
+
+/// Parses unix seconds written as ASCII digits ("1735689600"). No sign, no spaces, and inside
+/// the D4 range (leading zeros are allowed).
+[[nodiscard]] inline result<timestamp> parse_unix_seconds(std::string_view text) {
+  if (text.empty()) return detail::time_error(text, "empty");
+  constexpr std::int64_t beyond = 253402300800;  // 10000-01-01T00:00:00Z
+  std::int64_t v = 0;
+  for (char c : text) {
+    if (!detail::is_digit(c)) return detail::time_error(text, "unix seconds must be plain digits");
+    v = std::min(beyond, v * 10 + (c - '0'));
+  }
+  const auto t = from_unix(v);
+  if (!in_supported_range(t)) return detail::time_error(text, "outside 1970-01-01 ... 9999-12-31");
+  return t;
+}
+
+/// Checks that an integer read elsewhere (a JSON number) is a usable time.
+[[nodiscard]] inline result<timestamp> time_from_unix_checked(std::int64_t s) {
+  const auto t = from_unix(s);
+  if (!in_supported_range(t)) {
+    return detail::time_error(std::to_string(s), "outside 1970-01-01 ... 9999-12-31");
+  }
+  return t;
+}
+
+/// Parses an RFC 3339 time: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)`, with `T`/`t` and
+/// `Z`/`z` in either case. Fractional seconds are dropped (truncated toward the earlier second).
+/// A leap second (`:60`) is read as the first second of the next minute.
+[[nodiscard]] inline result<timestamp> parse_rfc3339(std::string_view s) {
+  using namespace std::chrono;
+  // YYYY-MM-DDTHH:MM:SS = 19 characters, then optional fraction, then the offset.
+  const std::size_t year_digits = std::min(s.find_first_not_of("0123456789"), s.size());
+  if (year_digits > 4 && year_digits < s.size() && s[year_digits] == '-' && s[0] != '0') {
+    return detail::time_error(s, "the year has more than 4 digits: outside 1970-01-01 ... 9999-12-31");
+  }
+  if (s.size() < 20) return detail::time_error(s, "expected YYYY-MM-DDTHH:MM:SSZ");
+  const int yy = detail::digits_at(s, 0, 4);
+  const int mo = detail::digits_at(s, 5, 2);
+  const int dd = detail::digits_at(s, 8, 2);
+  const int hh = detail::digits_at(s, 11, 2);
+  const int mi = detail::digits_at(s, 14, 2);
+  const int ss = detail::digits_at(s, 17, 2);
+  if (yy < 0 || mo < 0 || dd < 0 || hh < 0 || mi < 0 || ss < 0 || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') {
+    return detail::time_error(s, "expected YYYY-MM-DDTHH:MM:SSZ");
+  }
+  const year_month_day ymd{year{yy}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(dd)}};
+  if (!ymd.ok()) return detail::time_error(s, "no such calendar date");
+  if (hh > 23 || mi > 59 || ss > 60) return detail::time_error(s, "no such time of day");
+  std::size_t pos = 19;
+  if (s[pos] == '.') {
+    ++pos;
+    const std::size_t first = pos;
+    while (pos < s.size() && detail::is_digit(s[pos])) ++pos;
+    if (pos == first) return detail::time_error(s, "a '.' must be followed by digits");
+  }
+  if (pos >= s.size()) return detail::time_error(s, "missing the offset (Z or +hh:mm)");
+  std::int64_t offset = 0;
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    ++pos;
+  } else if (s[pos] == '+' || s[pos] == '-') {
+    const int oh = detail::digits_at(s, pos + 1, 2);
+    const int om = detail::digits_at(s, pos + 4, 2);
+    if (oh < 0 || om < 0 || pos + 3 >= s.size() || s[pos + 3] != ':' || oh > 23 || om > 59) {
+      return detail::time_error(s, "the offset must be Z or +hh:mm / -hh:mm");
+    }
+    offset = (s[pos] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+    pos += 6;
+  } else {
+    return detail::time_error(s, "the offset must be Z or +hh:mm / -hh:mm");
+  }
+  if (pos != s.size()) return detail::time_error(s, "unexpected characters after the offset");
+  const auto local = sys_days{ymd} + hours{hh} + minutes{mi} + seconds{ss};
+  const auto t = time_point_cast<seconds>(local) - seconds{offset};
+  if (!in_supported_range(t)) return detail::time_error(s, "outside 1970-01-01 ... 9999-12-31");
+  return t;
+}
+
+/// Parses either form of D4: unix seconds (digits) or RFC 3339.
+/// Negative unix seconds (`-1`) and years beyond 9999 (`10000-01-01T00:00:00Z`) are refused as
+/// outside D4's range.
+[[nodiscard]] inline result<timestamp> parse_time(std::string_view text) {
+  constexpr std::string_view digits = "0123456789";
+  const bool all_digits = !text.empty() && text.find_first_not_of(digits) == std::string_view::npos;
+  if (text.size() > 1 && text[0] == '-' && text.find_first_not_of(digits, 1) == std::string_view::npos) {
+    return detail::time_error(text, "negative unix seconds are outside 1970-01-01 ... 9999-12-31");
+  }
+  return all_digits ? parse_unix_seconds(text) : parse_rfc3339(text);
+}
+
+namespace detail {
+/// The proleptic Gregorian date of day `z` after 1970-01-01, in 64-bit arithmetic (H. Hinnant's
+/// `civil_from_days`), exact for every day an `std::int64_t` of seconds can name.
+struct civil_date {
+  std::int64_t year;
+  unsigned month;
+  unsigned day;
+};
+[[nodiscard]] constexpr civil_date civil_from_days(std::int64_t z) noexcept {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;                                       // [0, 146096]
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                // [0, 365]
+  const std::int64_t mp = (5 * doy + 2) / 153;                                     // [0, 11]
+  const auto d = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
+  const auto m = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+  return civil_date{yoe + era * 400 + (m <= 2 ? 1 : 0), m, d};
+}
+}  // namespace detail
+
+/// Formats as RFC 3339 in UTC with a `Z`: `2025-01-01T00:00:00Z`. Defined for every
+/// `timestamp`: a year outside 0000 ... 9999 (only outside D4's range) is written with as many
+/// digits as it needs and a `-` when negative, e.g. `10000-01-01T00:00:00Z`.
+[[nodiscard]] inline std::string format_rfc3339(timestamp t) {
+  const std::int64_t s = to_unix(t);
+  std::int64_t day = s / 86400;
+  std::int64_t second_of_day = s % 86400;
+  if (second_of_day < 0) {  // floor, without overflow even for the most negative second
+    --day;
+    second_of_day += 86400;
+  }
+  const detail::civil_date date = detail::civil_from_days(day);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(date.year),
+                date.month, date.day, static_cast<int>(second_of_day / 3600),
+                static_cast<int>(second_of_day / 60 % 60), static_cast<int>(second_of_day % 60));
+  return buf;
+}
+
+}  // namespace meterkit
+// ---- end meterkit/core/time.hpp ----
+
+namespace meterkit {
+
+/// When and in which order an operation arrived.
+struct arrival_stamp {
+  timestamp received_at{};
+  std::uint64_t position = 0;  ///< in arrival order; strictly increasing among what one ledger or book sees
+  std::uint64_t tag = 0;       ///< the caller's own reference (for example a source index)
+
+  friend bool operator==(const arrival_stamp&, const arrival_stamp&) = default;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/core/arrival.hpp ----
+// ---- begin meterkit/core/checked.hpp ----
+/// \file
+/// Checked 64-bit integer arithmetic: overflow is an error, never a wrapped number (SPEC
+/// "Overflow anywhere ... is an error").
+///
+/// `checked_add` and friends return `std::nullopt` on overflow, for code that turns overflow into
+/// a rejection; `add_or_throw` and friends raise `overflow_error` through `METERKIT_THROW` with a
+/// message naming what overflowed.
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+
+namespace meterkit {
+
 /// a + b, or nullopt when the sum does not fit in `T`.
 template <std::integral T>
 [[nodiscard]] constexpr std::optional<T> checked_add(T a, T b) noexcept {
@@ -373,6 +584,8 @@ namespace detail {
 ///
 /// The exponent is 0 for Stripe's zero-decimal currencies, 3 for the three-decimal ones and 2 for
 /// every other code. There are no special cases beyond that (D25: no ISK/UGX rules).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <array>
 #include <cstddef>
@@ -496,6 +709,8 @@ class currency {
 /// (an amount shared over a whole-number divisor) and `scale_and_round` (amount x num / den, the
 /// exact proration of B4, exact even when amount x num needs more than 128 bits), each with a
 /// policy type or a runtime `rounding_mode`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <compare>
 #include <cstddef>
@@ -521,6 +736,8 @@ class currency {
 /// signed 64-bit integer: `checked_divide_and_round` returns `std::nullopt` otherwise,
 /// `divide_and_round` raises `overflow_error` through `METERKIT_THROW`. A denominator that is not
 /// positive is a broken precondition (`METERKIT_ASSERT`, core/error.hpp).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>
@@ -606,18 +823,17 @@ static_assert(rounding_policy<half_even>);
 }
 
 /// The mode spelled `text` (exactly, lower case), if any.
-[[nodiscard]] constexpr std::optional<rounding_mode> rounding_mode_from_string(
-    std::string_view text) noexcept {
+[[nodiscard]] constexpr std::optional<rounding_mode> parse_rounding_mode(std::string_view text) noexcept {
   if (text == half_away_from_zero::name) return rounding_mode::half_away_from_zero;
   if (text == half_even::name) return rounding_mode::half_even;
   return std::nullopt;
 }
 
-/// Like `rounding_mode_from_string`, for configuration: an unknown spelling raises
+/// Like `parse_rounding_mode`, for configuration: an unknown spelling raises
 /// `configuration_error` naming `field`.
-[[nodiscard]] inline rounding_mode parse_rounding_mode(std::string_view text,
-                                                       std::string field = "rounding") {
-  if (auto m = rounding_mode_from_string(text)) return *m;
+[[nodiscard]] inline rounding_mode require_rounding_mode(std::string_view text,
+                                                         std::string field = "rounding") {
+  if (auto m = parse_rounding_mode(text)) return *m;
   METERKIT_THROW(configuration_error(std::move(field), "unknown rounding \"" + std::string(text) +
                                                            "\" (expected half_away_from_zero or half_even)"));
 }
@@ -1144,191 +1360,6 @@ template <class Policy = half_away_from_zero>
 #include <string_view>
 #include <utility>
 
-// ---- begin meterkit/core/time.hpp ----
-/// \file
-/// Time: UTC unix seconds as `std::chrono::sys_seconds`, parsing of unix seconds and RFC 3339,
-/// and formatting (SPEC "Time is UTC unix seconds everywhere", D4).
-///
-/// Nothing here reads the process time zone: every conversion is civil-calendar arithmetic on
-/// UTC, so results do not depend on `TZ`.
-
-#include <algorithm>
-#include <chrono>
-#include <cstdint>
-#include <cstdio>
-#include <string>
-#include <string_view>
-
-
-namespace meterkit {
-
-using seconds = std::chrono::seconds;
-using timestamp = std::chrono::sys_seconds;
-
-/// Unix seconds of a timestamp.
-[[nodiscard]] constexpr std::int64_t to_unix(timestamp t) noexcept {
-  return static_cast<std::int64_t>(t.time_since_epoch().count());
-}
-/// The timestamp `s` seconds after the unix epoch.
-[[nodiscard]] constexpr timestamp from_unix(std::int64_t s) noexcept { return timestamp{seconds{s}}; }
-
-/// The first and last second that an input time may name (SPEC D4: 1970-01-01 ... 9999-12-31).
-inline constexpr timestamp earliest_time = from_unix(0);
-inline constexpr timestamp latest_time = from_unix(253402300799);  // 9999-12-31T23:59:59Z
-
-/// Whether `t` lies in the range of D4.
-[[nodiscard]] constexpr bool in_supported_range(timestamp t) noexcept {
-  return earliest_time <= t && t <= latest_time;
-}
-
-namespace detail {
-[[nodiscard]] inline rejection time_error(std::string_view text, const std::string& why) {
-  return rejection{error_code::invalid_timestamp, "\"" + std::string(text) + "\" is not a time: " + why, {}};
-}
-[[nodiscard]] constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-/// The value of `n` digits at `s[pos]`, or -1 when one of them is not a digit.
-[[nodiscard]] constexpr int digits_at(std::string_view s, std::size_t pos, std::size_t n) noexcept {
-  if (pos + n > s.size()) return -1;
-  int v = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (!is_digit(s[i])) return -1;
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
-}
-}  // namespace detail
-
-/// Parses unix seconds written as ASCII digits ("1735689600"). No sign, no spaces, and inside
-/// the D4 range (leading zeros are allowed).
-[[nodiscard]] inline result<timestamp> parse_unix_seconds(std::string_view text) {
-  if (text.empty()) return detail::time_error(text, "empty");
-  constexpr std::int64_t beyond = 253402300800;  // 10000-01-01T00:00:00Z
-  std::int64_t v = 0;
-  for (char c : text) {
-    if (!detail::is_digit(c)) return detail::time_error(text, "unix seconds must be plain digits");
-    v = std::min(beyond, v * 10 + (c - '0'));
-  }
-  const auto t = from_unix(v);
-  if (!in_supported_range(t)) return detail::time_error(text, "outside 1970-01-01 ... 9999-12-31");
-  return t;
-}
-
-/// Checks that an integer read elsewhere (a JSON number) is a usable time.
-[[nodiscard]] inline result<timestamp> time_from_unix_checked(std::int64_t s) {
-  const auto t = from_unix(s);
-  if (!in_supported_range(t)) {
-    return detail::time_error(std::to_string(s), "outside 1970-01-01 ... 9999-12-31");
-  }
-  return t;
-}
-
-/// Parses an RFC 3339 time: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)`, with `T`/`t` and
-/// `Z`/`z` in either case. Fractional seconds are dropped (truncated toward the earlier second).
-/// A leap second (`:60`) is read as the first second of the next minute.
-[[nodiscard]] inline result<timestamp> parse_rfc3339(std::string_view s) {
-  using namespace std::chrono;
-  // YYYY-MM-DDTHH:MM:SS = 19 characters, then optional fraction, then the offset.
-  const std::size_t year_digits = std::min(s.find_first_not_of("0123456789"), s.size());
-  if (year_digits > 4 && year_digits < s.size() && s[year_digits] == '-' && s[0] != '0') {
-    return detail::time_error(s, "the year has more than 4 digits: outside 1970-01-01 ... 9999-12-31");
-  }
-  if (s.size() < 20) return detail::time_error(s, "expected YYYY-MM-DDTHH:MM:SSZ");
-  const int yy = detail::digits_at(s, 0, 4);
-  const int mo = detail::digits_at(s, 5, 2);
-  const int dd = detail::digits_at(s, 8, 2);
-  const int hh = detail::digits_at(s, 11, 2);
-  const int mi = detail::digits_at(s, 14, 2);
-  const int ss = detail::digits_at(s, 17, 2);
-  if (yy < 0 || mo < 0 || dd < 0 || hh < 0 || mi < 0 || ss < 0 || s[4] != '-' || s[7] != '-' ||
-      (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') {
-    return detail::time_error(s, "expected YYYY-MM-DDTHH:MM:SSZ");
-  }
-  const year_month_day ymd{year{yy}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(dd)}};
-  if (!ymd.ok()) return detail::time_error(s, "no such calendar date");
-  if (hh > 23 || mi > 59 || ss > 60) return detail::time_error(s, "no such time of day");
-  std::size_t pos = 19;
-  if (s[pos] == '.') {
-    ++pos;
-    const std::size_t first = pos;
-    while (pos < s.size() && detail::is_digit(s[pos])) ++pos;
-    if (pos == first) return detail::time_error(s, "a '.' must be followed by digits");
-  }
-  if (pos >= s.size()) return detail::time_error(s, "missing the offset (Z or +hh:mm)");
-  std::int64_t offset = 0;
-  if (s[pos] == 'Z' || s[pos] == 'z') {
-    ++pos;
-  } else if (s[pos] == '+' || s[pos] == '-') {
-    const int oh = detail::digits_at(s, pos + 1, 2);
-    const int om = detail::digits_at(s, pos + 4, 2);
-    if (oh < 0 || om < 0 || pos + 3 >= s.size() || s[pos + 3] != ':' || oh > 23 || om > 59) {
-      return detail::time_error(s, "the offset must be Z or +hh:mm / -hh:mm");
-    }
-    offset = (s[pos] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-    pos += 6;
-  } else {
-    return detail::time_error(s, "the offset must be Z or +hh:mm / -hh:mm");
-  }
-  if (pos != s.size()) return detail::time_error(s, "unexpected characters after the offset");
-  const auto local = sys_days{ymd} + hours{hh} + minutes{mi} + seconds{ss};
-  const auto t = time_point_cast<seconds>(local) - seconds{offset};
-  if (!in_supported_range(t)) return detail::time_error(s, "outside 1970-01-01 ... 9999-12-31");
-  return t;
-}
-
-/// Parses either form of D4: unix seconds (digits) or RFC 3339.
-/// Negative unix seconds (`-1`) and years beyond 9999 (`10000-01-01T00:00:00Z`) are refused as
-/// outside D4's range.
-[[nodiscard]] inline result<timestamp> parse_time(std::string_view text) {
-  constexpr std::string_view digits = "0123456789";
-  const bool all_digits = !text.empty() && text.find_first_not_of(digits) == std::string_view::npos;
-  if (text.size() > 1 && text[0] == '-' && text.find_first_not_of(digits, 1) == std::string_view::npos) {
-    return detail::time_error(text, "negative unix seconds are outside 1970-01-01 ... 9999-12-31");
-  }
-  return all_digits ? parse_unix_seconds(text) : parse_rfc3339(text);
-}
-
-namespace detail {
-/// The proleptic Gregorian date of day `z` after 1970-01-01, in 64-bit arithmetic (H. Hinnant's
-/// `civil_from_days`), exact for every day an `std::int64_t` of seconds can name.
-struct civil_date {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-[[nodiscard]] constexpr civil_date civil_from_days(std::int64_t z) noexcept {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;                                       // [0, 146096]
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                // [0, 365]
-  const std::int64_t mp = (5 * doy + 2) / 153;                                     // [0, 11]
-  const auto d = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
-  const auto m = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
-  return civil_date{yoe + era * 400 + (m <= 2 ? 1 : 0), m, d};
-}
-}  // namespace detail
-
-/// Formats as RFC 3339 in UTC with a `Z`: `2025-01-01T00:00:00Z`. Defined for every
-/// `timestamp`: a year outside 0000 ... 9999 (only outside D4's range) is written with as many
-/// digits as it needs and a `-` when negative, e.g. `10000-01-01T00:00:00Z`.
-[[nodiscard]] inline std::string format_rfc3339(timestamp t) {
-  const std::int64_t s = to_unix(t);
-  std::int64_t day = s / 86400;
-  std::int64_t second_of_day = s % 86400;
-  if (second_of_day < 0) {  // floor, without overflow even for the most negative second
-    --day;
-    second_of_day += 86400;
-  }
-  const detail::civil_date date = detail::civil_from_days(day);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(date.year),
-                date.month, date.day, static_cast<int>(second_of_day / 3600),
-                static_cast<int>(second_of_day / 60 % 60), static_cast<int>(second_of_day % 60));
-  return buf;
-}
-
-}  // namespace meterkit
-// ---- end meterkit/core/time.hpp ----
 
 namespace meterkit {
 
@@ -1571,6 +1602,8 @@ inline void write_state_frame(std::ostream& out, std::string_view magic, std::ui
 /// - The n-th boundary is computed directly from the anchor, never by repeated addition (B2), for
 ///   any integer n, negative n being boundaries before the anchor. `period_containing(t)` is O(1):
 ///   it estimates the cycle number arithmetically and corrects it by at most a step or two.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <chrono>
 #include <concepts>
@@ -1584,6 +1617,8 @@ inline void write_state_frame(std::ostream& out, std::string_view magic, std::ui
 /// A period of time `[start, end)`: includes `start`, excludes `end` (SPEC "A period [start, end)
 /// includes start and excludes end"). Billing periods (B1-B4), pre-aggregation windows (M8) and
 /// summary windows (M13) are all periods.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <compare>
 
@@ -1628,6 +1663,8 @@ struct period {
 ///
 /// Meters and summaries choose their window at runtime (a plan read from JSON): `window_kind`
 /// names it and `visit_window` maps it onto the compile-time window types, the one dispatch point.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>
@@ -2261,6 +2298,8 @@ class billing_cycle {
 /// it (`full_cycle_of`); only the first period after `start_date` or after the trial can be one.
 /// The trial is never a stub. B4 prorates a licensed line of a stub by
 /// `stub.length() / full_cycle_of(stub).length()`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <chrono>
 #include <cstdint>
@@ -2375,6 +2414,8 @@ class billing_schedule {
 /// `overflow_error`.
 ///
 /// Algebra: mergeable, commutative, invertible (`retract` takes one away).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <string_view>
@@ -2405,6 +2446,8 @@ class billing_schedule {
 /// Merging is required only of a formula that declares `is_mergeable`; whatever merges partial
 /// states (a meter's running states sharded by customer or time, a legacy `last_ever` carrying a
 /// value over) asks for a `mergeable_formula`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>
@@ -2585,6 +2628,8 @@ struct count {
 /// The runtime choice of a meter's formula (SPEC M1 `default_aggregation.formula` in
 /// `sum | count | last`), its parsing from Stripe's spelling, and the one dispatch point onto the
 /// compiled formula policies (STYLE.md "Runtime configuration ... through one dispatch point").
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <optional>
 #include <string_view>
@@ -2598,6 +2643,8 @@ struct count {
 ///
 /// Algebra: mergeable, commutative (the winner does not depend on accumulation order), not
 /// invertible (taking out the winner would need the runner-up).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <string_view>
 
@@ -2609,6 +2656,8 @@ struct count {
 ///
 /// Keeping the whole winning key (not just the value) makes `merge` exact: the state of a union
 /// is the later of the two states, whatever the order the parts were built in.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 
@@ -2696,6 +2745,8 @@ struct last_value : detail::latest_by_time {
 /// never matters, and partial sums beyond 2^63 that later corrections bring back are exact.
 ///
 /// Algebra: mergeable, commutative, invertible (`retract` subtracts).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <limits>
@@ -2816,6 +2867,8 @@ constexpr decltype(auto) visit_formula(formula_kind k, Fn&& fn) {
 /// the later arrival, as for `last_value`.
 ///
 /// Algebra: mergeable, commutative, not invertible.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <string_view>
 
@@ -2842,6 +2895,8 @@ struct last_during_period : detail::latest_by_time {
 /// everything before the period's start (`latest_sample_state::present` tells the two apart).
 ///
 /// Algebra: mergeable, commutative, not invertible.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <string_view>
 
@@ -2862,6 +2917,8 @@ struct last_ever : detail::latest_by_time {
 /// The `peak` formula, legacy `aggregate_usage=max` (SPEC L3): the largest value, else 0.
 ///
 /// Algebra: mergeable, commutative, not invertible (removing the peak would need the runner-up).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <string_view>
@@ -2921,6 +2978,8 @@ struct peak {
 /// event time, arrival time, arrival position, value, and the arrival of its cancellation if
 /// any (M10). `visible_as_of(as_of)` is the one definition of "accepted, not cancelled, as of
 /// `as_of`": `received_at <= as_of` and not (`cancelled_at <= as_of`).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <limits>
@@ -2987,6 +3046,8 @@ struct event_record {
 /// `raw` (ingestion/raw.hpp) and `pre_aggregated<Window>` (ingestion/pre_aggregated.hpp) are the
 /// two policies of Stripe's meters; a third is a third header, and the meter (meter/customer_state.hpp)
 /// needs no change.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>
@@ -3131,6 +3192,8 @@ consteval bool check_ingestion() {
 ///
 /// The window is a type: `pre_aggregated<utc_hour>`, `pre_aggregated<utc_day>`, and any other
 /// `time_window` (`pre_aggregated<utc_minute>`, `pre_aggregated<utc_week>`) is one line.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstddef>
@@ -3406,6 +3469,8 @@ static_assert(detail::check_ingestion<pre_aggregated<utc_hour>>());
 /// \file
 /// Raw ingestion (SPEC M7, `event_time_window = null`): every accepted, not-cancelled event
 /// counts; events with the same timestamp do not overwrite each other.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstdint>
@@ -3501,6 +3566,8 @@ static_assert(detail::check_ingestion<raw>());
 /// How long after an event's arrival it may still be cancelled (SPEC M10, D16): a cancellation
 /// must arrive before the original event's arrival + 86400 s; at exactly that second it is
 /// `meter_event_adjustment_too_late`. The length is a policy parameter.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>
@@ -3576,6 +3643,8 @@ static_assert(cancellation_window_policy<stripe_cancellation_window>);
 /// fingerprints and first outcomes, through a caller-given outcome codec) in the byte encoding of
 /// core/persistence.hpp, for snapshots of whoever holds the store; damage raises
 /// `corrupt_state_error`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstddef>
@@ -3875,6 +3944,8 @@ class idempotency_store {
 /// Every store of this header can `save` its exact contents and `load` them back (the byte
 /// encoding of core/persistence.hpp; damage raises `corrupt_state_error`), for snapshots of the
 /// objects that hold one (`identifier_store_saves_state`).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <concepts>
@@ -4235,6 +4306,8 @@ static_assert(identifier_store_saves_state<no_identifier_dedup::store>);
 /// Parsing of a meter event's value (SPEC M3, D13): ASCII digits with an optional leading `-`,
 /// 1 to 15 digits not counting the sign, leading zeros allowed. Anything else (`+5`, ` 5`, `5.0`,
 /// `1e3`, `""`, `12abc`, 16 digits) is rejected with `meter_event_invalid_value`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <string>
@@ -4282,6 +4355,8 @@ inline constexpr std::size_t max_meter_value_digits = 15;
 /// `received_at - past <= timestamp <= received_at + future`, both ends inclusive, with Stripe's
 /// 35 days and 5 minutes as defaults. Outside: `timestamp_too_far_in_past` /
 /// `timestamp_in_future`, in that order (D12).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>
@@ -4353,6 +4428,8 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 /// dispatches onto the compiled `meter<Formula, Ingestion, Customers>` instantiations: one
 /// semantics, no second implementation (STYLE.md "Runtime configuration ... through one dispatch
 /// point"): `visit_meter_policies` (meter/meter_policies.hpp).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <span>
@@ -4396,6 +4473,8 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 /// | `keep_history` | `u64` record count, then per record sorted by (time, arrival): `i64` time, `i64` received_at, `u64` arrival, `i64` value, a flag and, if set, `i64` cancelled_at (unix seconds) |
 /// | `running_state_only` | the ingestion's running state (`raw`: `Formula::save_state`; `pre_aggregated`: the window survivors) |
 // clang-format on
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstdint>
@@ -4424,6 +4503,8 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 ///
 /// Nothing here knows an ingestion rule: what counts (M7, M8) is the ingestion policy's
 /// (ingestion/raw.hpp, ingestion/pre_aggregated.hpp), and so a new policy needs no change here.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstdint>
@@ -4787,6 +4868,8 @@ static_assert(customer_policy<string_customer_ids>);
 /// formula as invoices, unclamped (M12). Bounds must be minute-aligned, and hour- or day-aligned
 /// when grouped, with `start < end`; otherwise the request is refused with
 /// `invalid_configuration` naming `start_time`, `end_time` or `value_grouping_window`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>
@@ -5133,6 +5216,8 @@ class meter {
 /// A meter as configured at run time: the fields of Stripe's `billing.meter` that decide its
 /// semantics (SPEC M1). `validate` checks what a single definition can check; uniqueness of ids
 /// and event names across meters (D11) is checked by the ledger that holds them.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <string>
 
@@ -5300,7 +5385,7 @@ using any_meter = basic_any_meter<>;
 /// (a malformed value is a rejection with a code, D6).
 ///
 /// When and in which order an operation arrived is not part of the operation: it comes beside it
-/// as an `arrival_stamp` (SPEC "Arrival order is (received_at, position in the input)").
+/// as an `arrival_stamp` (core/arrival.hpp).
 
 #include <cstdint>
 #include <optional>
@@ -5342,15 +5427,6 @@ struct meter_event_adjustment {
   friend bool operator==(const meter_event_adjustment&, const meter_event_adjustment&) = default;
 };
 
-/// When and in which order an operation arrived.
-struct arrival_stamp {
-  timestamp received_at{};
-  std::uint64_t position = 0;  ///< in arrival order; strictly increasing among what one ledger sees
-  std::uint64_t tag = 0;       ///< the caller's own reference (for example a source index)
-
-  friend bool operator==(const arrival_stamp&, const arrival_stamp&) = default;
-};
-
 }  // namespace meterkit
 // ---- end meterkit/meter/meter_event.hpp ----
 // ---- begin meterkit/meter/meter_ledger.hpp ----
@@ -5374,6 +5450,8 @@ struct arrival_stamp {
 /// `save` / `load` write and read back everything fed so far (the byte encoding of
 /// core/persistence.hpp), for snapshots of whoever holds the ledger; the meters and customers
 /// are configuration: `load` checks that they are the same and keeps its own.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <functional>
@@ -5881,6 +5959,8 @@ using meter_ledger = basic_meter_ledger<>;
 /// | `last_during_period` | `last_during_period` | no                   | 0                   |
 /// | `last_ever`          | `last_ever`          | no                   | carries the latest  |
 /// | `max`                | `peak`               | no                   | 0                   |
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <optional>
 #include <string_view>
@@ -5973,6 +6053,8 @@ inline constexpr bool carries_over_earlier_periods<F> = static_cast<bool>(F::car
 /// | `last_during_period` | `last`        | the latest value of the period, 0 when empty; see `differences` |
 /// | `last_ever`          | none          | a meter's `last` is 0 in a period without events (M9)        |
 /// | `max`                | none          | meters only have `sum`, `count` and `last` (M1)              |
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <array>
 #include <optional>
@@ -6032,6 +6114,8 @@ inline constexpr std::array<meter_equivalent, 4> legacy_to_meter{{
 /// - `timestamp`: unix seconds (an integer or a digit string inside D4's range), or `"now"` or
 ///   absent for the arrival time; anything else: `usage_record_invalid_parameter`, param
 ///   `timestamp` (D6: a rejection, never an unusable input).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>
@@ -6065,16 +6149,27 @@ using usage_quantity_input = std::variant<std::monostate, std::int64_t, std::str
 /// or unix seconds as digits).
 using usage_timestamp_input = std::variant<std::monostate, std::int64_t, std::string>;
 
-/// One `POST /v1/subscription_items/{id}/usage_records` (L1) with its arrival (SPEC "Arrival order
-/// is (received_at, position in the input)"). The item is the book's; checking that it exists and
-/// is billed by usage records is the caller's first step (`check_subscription_item`).
+/// One `POST /v1/subscription_items/{id}/usage_records` (L1, D17), as Stripe's API takes it: the
+/// item of the path and the parameters as given. It is read from request logs, checked by the
+/// usage-record book, replayed by the simulator and sent by the reporter. When and in which
+/// order it arrived comes beside it, as an `arrival_stamp` (core/arrival.hpp).
 struct usage_record {
+  std::string subscription_item{};
   usage_quantity_input quantity{};
-  usage_timestamp_input timestamp{};    ///< absent or `"now"`: `received_at`
+  usage_timestamp_input timestamp{};    ///< absent or `"now"`: the arrival time
   std::optional<std::string> action{};  ///< absent: `increment`
-  meterkit::timestamp received_at{};
-  std::uint64_t sequence = 0;  ///< position in the input, orders records arriving in the same second
+
+  friend bool operator==(const usage_record&, const usage_record&) = default;
 };
+
+/// A parameter given as an integer or as text, as it would be written in a request: the
+/// integer's decimal digits or the text; nullopt when absent.
+[[nodiscard]] inline std::optional<std::string> usage_parameter_text(
+    const std::variant<std::monostate, std::int64_t, std::string>& given) {
+  if (const auto* n = std::get_if<std::int64_t>(&given)) return std::to_string(*n);
+  if (const auto* text = std::get_if<std::string>(&given)) return *text;
+  return std::nullopt;
+}
 
 /// A usage record that passed D17's checks up to the timestamp format.
 struct checked_usage_record {
@@ -6082,7 +6177,7 @@ struct checked_usage_record {
   usage_action action = usage_action::increment;
   meterkit::timestamp time{};  ///< the record's timestamp, `"now"` resolved to `received_at`
   meterkit::timestamp received_at{};
-  std::uint64_t sequence = 0;
+  std::uint64_t sequence = 0;  ///< the arrival's position: orders records arriving in the same second
 
   friend constexpr bool operator==(const checked_usage_record&, const checked_usage_record&) = default;
 };
@@ -6156,14 +6251,15 @@ namespace detail {
 
 /// D17 in order, up to the timestamp format: quantity, then action, then timestamp format. The
 /// first failing check gives the rejection.
-[[nodiscard]] inline result<checked_usage_record> check_usage_record(const usage_record& r) {
+[[nodiscard]] inline result<checked_usage_record> check_usage_record(const usage_record& r,
+                                                                     const arrival_stamp& at) {
   const auto quantity = check_usage_quantity(r.quantity);
   if (!quantity) return quantity.error();
   const auto action = check_usage_action(r.action);
   if (!action) return action.error();
-  const auto time = check_usage_timestamp_format(r.timestamp, r.received_at);
+  const auto time = check_usage_timestamp_format(r.timestamp, at.received_at);
   if (!time) return time.error();
-  return checked_usage_record{*quantity, *action, *time, r.received_at, r.sequence};
+  return checked_usage_record{*quantity, *action, *time, at.received_at, at.position};
 }
 
 /// What the caller knows about the subscription item named in the request's path.
@@ -6227,6 +6323,8 @@ enum class subscription_item_status {
 /// core/persistence.hpp), for snapshots of whoever holds the book: the periods, options and
 /// clock are configuration and stay the book's own. Loading replays each period's records in
 /// arrival order through the same code as `record`, so the values are the ones `record` built.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <concepts>
@@ -6394,13 +6492,16 @@ class usage_record_book {
 
   /// D17 after the item check: quantity -> action -> timestamp format -> period (L4, L5); stores
   /// the record when accepted (L2). Uses the book's invoice clock.
-  result<recorded_usage> record(const usage_record& r) { return record(r, clock_); }
+  /// Records must come in arrival order (`at.position` orders those of the same second).
+  result<recorded_usage> record(const usage_record& r, const arrival_stamp& at) {
+    return record(r, at, clock_);
+  }
 
   /// The same with another invoice clock (for example the simulator's).
   template <class OtherClock>
-  result<recorded_usage> record(const usage_record& r, const OtherClock& clock) {
+  result<recorded_usage> record(const usage_record& r, const arrival_stamp& at, const OtherClock& clock) {
     static_assert(detail::check_finalization_clock<OtherClock>());
-    const auto checked = check_usage_record(r);
+    const auto checked = check_usage_record(r, at);
     if (!checked) return checked.error();
     auto placed = place(*checked, clock);
     if (placed) store(*checked, *placed);
@@ -6695,12 +6796,12 @@ class any_usage_record_book {
 
   [[nodiscard]] aggregate_usage mode() const noexcept { return mode_; }
 
-  result<recorded_usage> record(const usage_record& r) {
-    return std::visit([&](auto& b) { return b.record(r); }, book_);
+  result<recorded_usage> record(const usage_record& r, const arrival_stamp& at) {
+    return std::visit([&](auto& b) { return b.record(r, at); }, book_);
   }
   template <class OtherClock>
-  result<recorded_usage> record(const usage_record& r, const OtherClock& clock) {
-    return std::visit([&](auto& b) { return b.record(r, clock); }, book_);
+  result<recorded_usage> record(const usage_record& r, const arrival_stamp& at, const OtherClock& clock) {
+    return std::visit([&](auto& b) { return b.record(r, at, clock); }, book_);
   }
   [[nodiscard]] std::int64_t quantity(const period& p, timestamp as_of) const {
     return std::visit([&](const auto& b) { return b.quantity(p, as_of); }, book_);
@@ -6754,6 +6855,8 @@ class any_usage_record_book {
 /// - `migrate_legacy_plan` + `compare_legacy_migration`: a plan billed with legacy usage records
 ///   against the same plan moved onto meters, saying which invoices change, by how much, and why
 ///   (for example `max` has no meter equivalent, so such an item stays on usage records).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstdint>
@@ -6798,6 +6901,8 @@ class any_usage_record_book {
 /// \file
 /// A billing plan: meters, prices, subscriptions and the few settings of D10, with the validation
 /// of D9 and D11 (an unusable plan is refused before any usage is read, naming the field).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>
@@ -6823,8 +6928,10 @@ class any_usage_record_book {
 ///   `prorated_line_amount` multiplies the exact amount by num / den and rounds once (B4).
 ///
 /// Amounts are in minor units of the price's currency. Quantities must be >= 0: the caller clamps
-/// a negative line quantity to 0 first (M12), else `std::invalid_argument`. An amount outside the
-/// signed 64-bit range raises `overflow_error` through `METERKIT_THROW`, never wraps.
+/// a negative line quantity to 0 first (M12), else a broken precondition (`METERKIT_ASSERT`). An amount
+/// outside the signed 64-bit range raises `overflow_error` through `METERKIT_THROW`, never wraps.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <array>
 #include <concepts>
@@ -6855,8 +6962,10 @@ class any_usage_record_book {
 ///
 /// Preconditions (checked by `validate(const price&, ...)`): the tiers are non-empty, `up_to`
 /// strictly increases from >= 0, only the last tier is `inf`, and the quantity is >= 0. A violation
-/// met while pricing raises `std::invalid_argument`; an amount outside the decimal range raises
-/// `overflow_error`.
+/// met while pricing is a broken precondition (`METERKIT_ASSERT`, `precondition_error`); an amount outside
+/// the decimal range raises `overflow_error`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstddef>
@@ -6915,10 +7024,6 @@ consteval bool check_tiers_mode_policy() {
   return tiers_mode_policy<M>;
 }
 
-[[noreturn]] inline void throw_invalid_tiers(const char* what) {
-  METERKIT_THROW(std::invalid_argument(std::string("meterkit: ") + what));
-}
-
 /// a x q for a >= 0 and q >= 0, exactly; `overflow_error` outside the decimal range. Unit
 /// amounts below 2^63 x 10^-12 take a short path whose product cannot leave 128 bits.
 [[nodiscard]] constexpr decimal multiply_amount(decimal a, std::int64_t q) {
@@ -6930,8 +7035,8 @@ consteval bool check_tiers_mode_policy() {
 }
 
 constexpr void require_priceable(std::span<const price_tier> tiers, std::int64_t quantity) {
-  if (quantity < 0) throw_invalid_tiers("a tiered price needs a quantity >= 0 (M12 clamps the line)");
-  if (tiers.empty()) throw_invalid_tiers("a tiered price needs at least one tier");
+  METERKIT_ASSERT(quantity >= 0, "meterkit: a tiered price needs a quantity >= 0 (M12 clamps the line)");
+  METERKIT_ASSERT(!tiers.empty(), "meterkit: a tiered price needs at least one tier");
 }
 }  // namespace detail
 
@@ -6953,7 +7058,8 @@ struct graduated {
       if (tier.contains_up_to(quantity)) return total;
       below = *tier.up_to;
     }
-    detail::throw_invalid_tiers("the last tier must be inf (up_to = null)");
+    METERKIT_ASSERT(false, "meterkit: the last tier must be inf (up_to = null)");
+    return total;  // only when a METERKIT_ASSERT of the caller's own returns
   }
 };
 
@@ -6968,7 +7074,8 @@ struct volume {
         return detail::multiply_amount(tier.unit_or_zero(), quantity) + tier.flat_or_zero();
       }
     }
-    detail::throw_invalid_tiers("the last tier must be inf (up_to = null)");
+    METERKIT_ASSERT(false, "meterkit: the last tier must be inf (up_to = null)");
+    return decimal{};  // only when a METERKIT_ASSERT of the caller's own returns
   }
 };
 
@@ -6985,6 +7092,8 @@ static_assert(detail::check_tiers_mode_policy<volume>());
 /// header only computes the number that is priced.
 ///
 /// Quantities are non-negative (M12: a negative line quantity is clamped to 0 before pricing).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>
@@ -7019,15 +7128,11 @@ struct transform_quantity {
   round_direction round = round_direction::up;
 
   /// The number of packages priced for `quantity` (>= 0): ceil or floor of quantity / divide_by.
-  /// A negative quantity or a `divide_by` below 1 is a programming error (`std::invalid_argument`).
+  /// A negative quantity or a `divide_by` below 1 is a broken precondition (`METERKIT_ASSERT`,
+  /// `precondition_error`).
   [[nodiscard]] constexpr std::int64_t apply(std::int64_t quantity) const {
-    if (quantity < 0) {
-      METERKIT_THROW(
-          std::invalid_argument("meterkit: transform_quantity needs a quantity >= 0 (M12 clamps)"));
-    }
-    if (divide_by < 1) {
-      METERKIT_THROW(std::invalid_argument("meterkit: transform_quantity.divide_by must be >= 1"));
-    }
+    METERKIT_ASSERT(quantity >= 0, "meterkit: transform_quantity needs a quantity >= 0 (M12 clamps)");
+    METERKIT_ASSERT(divide_by >= 1, "meterkit: transform_quantity.divide_by must be >= 1");
     const std::int64_t whole = quantity / divide_by;  // no overflow: both operands are non-negative
     if (round == round_direction::up && quantity % divide_by != 0) return whole + 1;
     return whole;
@@ -7115,10 +7220,7 @@ consteval bool check_pricing_scheme() {
 }
 
 constexpr void require_non_negative_quantity(std::int64_t quantity) {
-  if (quantity < 0) {
-    METERKIT_THROW(
-        std::invalid_argument("meterkit: a price needs a quantity >= 0 (M12 clamps the line first)"));
-  }
+  METERKIT_ASSERT(quantity >= 0, "meterkit: a price needs a quantity >= 0 (M12 clamps the line first)");
 }
 }  // namespace detail
 
@@ -7352,14 +7454,13 @@ template <class Policy>
 
 /// The line amount prorated by `numerator_seconds / denominator_seconds` (B4: stub length over
 /// the length of the full cycle), computed exactly and rounded once. Needs
-/// `denominator_seconds > 0` and `numerator_seconds >= 0` (else `std::invalid_argument`).
+/// `denominator_seconds > 0` and `numerator_seconds >= 0` (else `precondition_error`).
 [[nodiscard]] constexpr std::int64_t prorated_line_amount(const price& p, std::int64_t quantity,
                                                           std::int64_t numerator_seconds,
                                                           std::int64_t denominator_seconds,
                                                           rounding_mode mode) {
-  if (denominator_seconds <= 0 || numerator_seconds < 0) {
-    METERKIT_THROW(std::invalid_argument("meterkit: proration needs numerator >= 0 and denominator > 0"));
-  }
+  METERKIT_ASSERT(denominator_seconds > 0 && numerator_seconds >= 0,
+                  "meterkit: proration needs numerator >= 0 and denominator > 0");
   const decimal full = exact_amount(p, quantity);
   // Reducing the fraction keeps the exact 128-bit product small; the result is the same.
   const std::int64_t g = std::gcd(numerator_seconds, denominator_seconds);
@@ -7682,6 +7783,8 @@ class compiled_plan {
 /// \file
 /// What the invoice simulator produces (SPEC B3, B5, D20, D21, D24, D27; CONTRACT.md `simulate`):
 /// invoices with their lines, the rejected operations, late usage, and counts that reconcile.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <string>
@@ -7807,6 +7910,8 @@ struct simulation_result {
 /// that share its source, arrival time and idempotency key. Values are kept as they were written
 /// (strings), because turning them into numbers is part of the acceptance rules: a malformed value
 /// is a rejection with a code (D6), not a broken input.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>
@@ -7818,19 +7923,9 @@ struct simulation_result {
 
 namespace meterkit {
 
-/// `POST /v1/subscription_items/{id}/usage_records` (L1, D17). Quantity and timestamp stay text:
-/// an integer is written in decimal, `"now"` or an absent timestamp means the arrival time.
-struct usage_record_request {
-  std::string subscription_item;
-  std::optional<std::string> quantity;
-  std::optional<std::string> timestamp_text;
-  std::optional<std::string> action;  ///< absent: "increment"
-
-  friend bool operator==(const usage_record_request&, const usage_record_request&) = default;
-};
-
-/// One operation: a meter event, a cancellation (meter/meter_event.hpp) or a usage record.
-using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record_request>;
+/// One operation: a meter event, a cancellation (meter/meter_event.hpp) or a usage record
+/// (legacy/usage_record.hpp).
+using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record>;
 
 /// One request with its operations, in the order the simulator must apply them.
 struct request {
@@ -8649,7 +8744,7 @@ class invoice_simulator {
     return o;
   }
 
-  outcome apply_one(const request& r, const usage_record_request& u) {
+  outcome apply_one(const request& r, const usage_record& u) {
     const std::uint64_t arrival = next_arrival_++;
     const auto index = plan_.item_index(u.subscription_item);
     if (!index || plan_.items()[*index].billing != item_billing::usage_records) {
@@ -8664,13 +8759,7 @@ class invoice_simulator {
       }
       return outcome::reject(error_code::resource_missing, std::move(why), "subscription_item");
     }
-    usage_record record;
-    if (u.quantity) record.quantity = *u.quantity;
-    if (u.timestamp_text) record.timestamp = *u.timestamp_text;
-    record.action = u.action;
-    record.received_at = r.received_at;
-    record.sequence = arrival;
-    auto placed = books_[plan_.items()[*index].book].record(record);
+    auto placed = books_[plan_.items()[*index].book].record(u, arrival_stamp{r.received_at, arrival, 0});
     if (!placed) return outcome{placed.error()};
     return outcome::accept();
   }
@@ -8769,6 +8858,25 @@ void for_each_in_arrival_order(const std::vector<request>& requests, const simul
     if (options.progress && (i + 1) % step == 0) options.progress(i + 1, order.size());
   }
 }
+
+/// The time a replay bills as of (D21): `until` when given, else the latest arrival `latest`. No
+/// operations and no `until` is a `configuration_error` (field `until`).
+[[nodiscard]] inline timestamp replay_as_of(std::optional<timestamp> until, std::optional<timestamp> latest) {
+  if (until) return *until;
+  if (!latest) {
+    METERKIT_THROW(configuration_error(
+        "until",
+        "there are no operations to replay, so there is no latest arrival to bill as of; give a time (D21)"));
+  }
+  return *latest;
+}
+
+/// Summaries cover a non-empty span (D26): `start >= end` is a `configuration_error` (field `start`).
+inline void require_summary_bounds(period bounds) {
+  if (!(bounds.start < bounds.end)) {
+    METERKIT_THROW(configuration_error("start", "the start must be before the end (D26)"));
+  }
+}
 }  // namespace detail
 
 /// The latest arrival of all requests, rejected ones included (D21's default `until`).
@@ -8786,21 +8894,16 @@ void for_each_in_arrival_order(const std::vector<request>& requests, const simul
 [[nodiscard]] inline simulation_result simulate(const plan& p, const std::vector<request>& requests,
                                                 std::optional<timestamp> until = std::nullopt,
                                                 const simulation_options& options = {}) {
-  if (!until) until = latest_arrival(requests);
-  if (!until) {
-    METERKIT_THROW(configuration_error(
-        "until",
-        "there are no operations to replay, so there is no latest arrival to bill as of; give a time (D21)"));
-  }
+  const timestamp as_of = detail::replay_as_of(until, latest_arrival(requests));
   invoice_simulator sim(p);
   detail::for_each_in_arrival_order(requests, options, [&](const request& r) {
-    if (r.received_at > *until) {
+    if (r.received_at > as_of) {
       sim.count_pending(r);
     } else {
       sim.apply(r);
     }
   });
-  return sim.result(*until);
+  return sim.result(as_of);
 }
 
 /// Replays every request (D26: as of the latest arrival) and summarizes one meter for one
@@ -8811,8 +8914,7 @@ void for_each_in_arrival_order(const std::vector<request>& requests, const simul
                                                           std::string_view customer, period bounds,
                                                           window_kind grouping,
                                                           const simulation_options& options = {}) {
-  if (!(bounds.start < bounds.end))
-    METERKIT_THROW(configuration_error("start", "the start must be before the end (D26)"));
+  detail::require_summary_bounds(bounds);
   invoice_simulator sim(p);
   detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
   const auto as_of = latest_arrival(requests).value_or(bounds.start);
@@ -8995,15 +9097,16 @@ struct legacy_migration {
   std::vector<request> out = requests;
   for (auto& r : out) {
     for (auto& op : r.operations) {
-      const auto* record = std::get_if<usage_record_request>(&op);
+      const auto* record = std::get_if<usage_record>(&op);
       if (record == nullptr) continue;
       const auto* m = migration.find(record->subscription_item);
       if (m == nullptr || !m->meter_id) continue;
       meter_event e;
       e.event_name = m->event_name;
-      e.payload = {{"stripe_customer_id", m->customer}, {"value", record->quantity.value_or("")}};
-      if (record->timestamp_text && *record->timestamp_text != "now") {
-        if (auto t = parse_time(*record->timestamp_text)) e.timestamp = *t;
+      e.payload = {{"stripe_customer_id", m->customer},
+                   {"value", usage_parameter_text(record->quantity).value_or("")}};
+      if (const auto text = usage_parameter_text(record->timestamp); text && *text != "now") {
+        if (auto t = parse_time(*text)) e.timestamp = *t;
       }
       op = std::move(e);
     }

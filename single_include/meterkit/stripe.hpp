@@ -34,6 +34,8 @@
 ///
 /// Every reader calls `sink(request&&)` once per event, in file order, so that a caller can
 /// stream; unusable input raises `input_error` at its line and column.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <charconv>
 #include <cstddef>
@@ -60,6 +62,8 @@
 /// - Unusable text raises `input_error` at the exact line and column: a quote inside an unquoted
 ///   field, text after a closing quote, a quoted field that is never closed, a NUL byte or invalid
 ///   UTF-8 (binary data), a record longer than `max_record_bytes`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <cstdint>
@@ -82,6 +86,8 @@
 ///
 /// Lines and columns are 1-based; a column counts bytes from the start of its physical line. A
 /// problem with the whole file (it cannot be opened) has line 0 and prints as `file: message`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <cstdint>
@@ -234,6 +240,8 @@ namespace detail {
 /// one allocation of a few MiB, no per-line allocation, and a hard limit on the size of one record
 /// (a line, a CSV record, a JSON array element) so that a 2 GB line or a binary file ends in an
 /// `input_error` that says so instead of exhausting memory.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cerrno>
@@ -680,6 +688,8 @@ class csv_reader {
 /// - `detail::json_array_reader` hands out the elements of a top-level array one at a time, each
 ///   with the position of its first character (D1: "a JSON array element by the line of its `{`"),
 ///   holding at most one element in memory.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <cstdint>
@@ -961,9 +971,9 @@ class exact_json_builder {
 /// Parses one JSON document. `text` starts at `origin` of `file`; a syntax error, a repeated key or
 /// nesting deeper than `max_depth` raises `input_error` at its line and column. Integers outside
 /// 64 bits keep their digits (read them with `json_integer_text`).
-[[nodiscard]] inline nlohmann::json parse_json(std::string_view text, const std::string& file,
-                                               text_position origin = {1, 1},
-                                               std::size_t max_depth = max_json_depth) {
+[[nodiscard]] inline nlohmann::json read_json(std::string_view text, const std::string& file,
+                                              text_position origin = {1, 1},
+                                              std::size_t max_depth = max_json_depth) {
   nlohmann::json root;
   const char* furthest = text.data();
   detail::exact_json_builder builder(root, text.data(), &furthest, max_depth);
@@ -1338,7 +1348,7 @@ class json_array_reader {
       if (!buffer_.fill()) {
         // Let the JSON parser say precisely what is missing at the end of the file.
         const std::string_view partial = buffer_.available();
-        (void)parse_json(partial, buffer_.source().name(), position_);
+        (void)read_json(partial, buffer_.source().name(), position_);
         if (!container) return partial.size();
         fail_here("unexpected end of file inside this array element");
       }
@@ -1375,6 +1385,8 @@ class json_array_reader {
 ///
 /// Usage records are lenient by rule (D17): `quantity`, `timestamp` and `action` may be any scalar
 /// and are kept as text (a JSON integer as its decimal digits), to be judged when replayed.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <optional>
 #include <string>
@@ -1501,14 +1513,15 @@ namespace detail {
 
 /// The body of `POST /v1/subscription_items/{id}/usage_records`: `{quantity, timestamp, action}`
 /// (L1, D17), for the item `subscription_item` named by the path.
-[[nodiscard]] inline usage_record_request usage_record_from_json(std::string subscription_item,
-                                                                 const nlohmann::json& params,
-                                                                 const json_path& where) {
+/// Numbers keep their text, as the request would carry them (the book checks them, D17).
+[[nodiscard]] inline usage_record usage_record_from_json(std::string subscription_item,
+                                                         const nlohmann::json& params,
+                                                         const json_path& where) {
   require_json_object(params, where, "usage record parameters");
-  usage_record_request out;
+  usage_record out;
   out.subscription_item = std::move(subscription_item);
-  out.quantity = detail::usage_record_text(params, "quantity", where);
-  out.timestamp_text = detail::usage_record_text(params, "timestamp", where);
+  if (auto q = detail::usage_record_text(params, "quantity", where)) out.quantity = std::move(*q);
+  if (auto t = detail::usage_record_text(params, "timestamp", where)) out.timestamp = std::move(*t);
   out.action = detail::usage_record_text(params, "action", where);
   return out;
 }
@@ -1553,7 +1566,7 @@ inline constexpr std::string_view missing_arrival_message =
 /// Parses one bulk JSON object at `where` of `file` and converts it, with errors at their place.
 [[nodiscard]] inline request bulk_event_from_text(std::string_view text, const std::string& file,
                                                   text_position where, std::string source) {
-  const nlohmann::json object = parse_json(text, file, where);
+  const nlohmann::json object = read_json(text, file, where);
   if (!object.is_object()) {
     METERKIT_THROW(input_error(file, where, "expected a meter event object, found " + describe_json(object)));
   }
@@ -1701,6 +1714,8 @@ void read_bulk_jsonl(input_source& source, Sink&& sink, const read_options& opti
 /// shortest escapes, integers in decimal (any size, digits as written), other numbers in their
 /// shortest round-trip form. `5`, `"5"` and `5.0` therefore differ; `{"a":1,"b":2}` and
 /// `{"b":2,"a":1}` are the same.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <string>
 #include <string_view>
@@ -1785,6 +1800,8 @@ inline void append_canonical_json(std::string& out, const nlohmann::json& j) {
 /// time (D4), and an unknown key in `settings` (D10: only three settings exist, a misspelt one must
 /// not be ignored silently). Everything else (D9, D11) is the library's `validate(plan)`.
 /// `read_plan_file` reports both kinds as `input_error` at the line and column of the value.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <cstdint>
@@ -2055,7 +2072,7 @@ template <class Parse>
   if (auto v = detail::json_int_member(j, "invoice_finalization_delay", where))
     s.invoice_finalization_delay = seconds{*v};
   if (auto v = detail::json_int_member(j, "legacy_grace_period", where)) s.legacy_grace_period = seconds{*v};
-  if (auto r = detail::json_enum_member(j, "rounding", where, rounding_mode_from_string,
+  if (auto r = detail::json_enum_member(j, "rounding", where, parse_rounding_mode,
                                         "half_away_from_zero or half_even")) {
     s.rounding = *r;
   }
@@ -2108,7 +2125,7 @@ template <class Parse>
 }
 
 /// The steps of a field name as `configuration_error` writes it: `prices[2].tiers[1].up_to`.
-[[nodiscard]] inline std::vector<json_step> parse_field_path(std::string_view field) {
+[[nodiscard]] inline std::vector<json_step> field_path_steps(std::string_view field) {
   std::vector<json_step> out;
   std::size_t i = 0;
   while (i < field.size()) {
@@ -2151,7 +2168,7 @@ template <class Parse>
   std::string_view body = text;
   if (body.substr(0, detail::utf8_bom.size()) == detail::utf8_bom)
     body.remove_prefix(detail::utf8_bom.size());
-  const nlohmann::json doc = parse_json(body, name);
+  const nlohmann::json doc = read_json(body, name);
   if (!doc.is_object()) {
     METERKIT_THROW(input_error(
         name, detail::advance_position(body, locate_json_value(body, {})),
@@ -2167,7 +2184,7 @@ template <class Parse>
   try {
     validate(p);
   } catch (const configuration_error& e) {
-    std::vector<json_step> path = parse_field_path(e.field());
+    std::vector<json_step> path = field_path_steps(e.field());
     // `prices[0].unit_amount` may have been written as `unit_amount_decimal`.
     const auto at = [&](const std::vector<json_step>& steps) { return locate_json_value(body, steps); };
     std::size_t offset = at(path);
@@ -2244,6 +2261,8 @@ template <class Parse>
 ///
 /// `read_usage_files` reads several inputs in the order given, so that a request's position in
 /// the returned vector is its position in the inputs (arrival order is `(received_at, position)`).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <optional>
@@ -2275,6 +2294,8 @@ template <class Parse>
 ///
 /// The fingerprint (D19) is `POST path canonical-params` and is built only for a request that has
 /// an idempotency key (without a key there is nothing to compare it with).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <cstdint>
@@ -2331,9 +2352,10 @@ inline constexpr std::string_view known_paths =
     "/v1/subscription_items/{id}/usage_records, /v2/billing/meter_events or /v2/billing/meter_event_stream";
 
 /// The arrival of a usage record without `received_at`: its integer timestamp (D5).
-[[nodiscard]] inline std::optional<timestamp> usage_record_arrival(const usage_record_request& record) {
-  if (!record.timestamp_text) return std::nullopt;
-  auto t = parse_unix_seconds(*record.timestamp_text);
+[[nodiscard]] inline std::optional<timestamp> usage_record_arrival(const usage_record& record) {
+  const auto text = usage_parameter_text(record.timestamp);
+  if (!text) return std::nullopt;
+  auto t = parse_unix_seconds(*text);
   return t ? std::optional<timestamp>(*t) : std::nullopt;
 }
 
@@ -2388,7 +2410,7 @@ inline constexpr std::string_view known_paths =
       out.operations.emplace_back(meter_event_adjustment_from_json(params, params_path));
       break;
     case api_endpoint::v1_usage_records: {
-      usage_record_request record = usage_record_from_json(path->subscription_item, params, params_path);
+      usage_record record = usage_record_from_json(path->subscription_item, params, params_path);
       if (!arrival) arrival = detail::usage_record_arrival(record);
       need_arrival("a usage record without an integer params.timestamp");
       out.operations.emplace_back(std::move(record));
@@ -2432,7 +2454,7 @@ void read_request_log(input_source& source, Sink&& sink, const read_options& opt
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     any = true;
     const text_position where{lines.line_number(), 1};
-    const nlohmann::json entry = parse_json(line, name, where);
+    const nlohmann::json entry = read_json(line, name, where);
     if (!entry.is_object()) {
       METERKIT_THROW(
           input_error(name, where, "expected an API request object, found " + describe_json(entry)));
@@ -2724,24 +2746,19 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
     return simulate(p, detail::read_inputs(inputs, options), options.until,
                     detail::replay_progress_of(options));
   }
-  const std::optional<timestamp> as_of = options.until ? options.until : scan.latest;
-  if (!as_of) {
-    METERKIT_THROW(configuration_error(
-        "until",
-        "there are no operations to replay, so there is no latest arrival to bill as of; give a time (D21)"));
-  }
+  const timestamp as_of = detail::replay_as_of(options.until, scan.latest);
   simulator_history history;
   history.bounded = true;
   history.cancelled_later = std::cref(scan.cancelled);
   invoice_simulator sim(p, std::move(history));
   detail::stream_inputs(inputs, scan, options, [&](const request& r) {
-    if (r.received_at > *as_of) {
+    if (r.received_at > as_of) {
       sim.count_pending(r);  // D21
     } else {
       sim.apply(r);
     }
   });
-  return sim.result(*as_of);
+  return sim.result(as_of);
 }
 
 /// Replays the usage files `paths` against `p` (every request, D26: as of the latest arrival) and
@@ -2757,8 +2774,7 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
     return summarize(p, detail::read_inputs(inputs, options), meter_id, customer, bounds, grouping,
                      detail::replay_progress_of(options));
   }
-  if (!(bounds.start < bounds.end))
-    METERKIT_THROW(configuration_error("start", "the start must be before the end (D26)"));
+  detail::require_summary_bounds(bounds);
   invoice_simulator sim(p);
   detail::stream_inputs(inputs, scan, options, [&](const request& r) { sim.apply(r); });
   return sim.summaries(meter_id, customer, bounds, grouping, scan.latest.value_or(bounds.start));
@@ -2785,6 +2801,8 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
 ///    `usage_record_timestamp_out_of_period` (L4); with another param:
 ///    `usage_record_invalid_parameter` (L1);
 /// 7. anything else: `api_error`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <optional>
 #include <string>
@@ -2802,6 +2820,8 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
 ///
 /// A transport reports a failure to connect, a reset connection or a timeout as a response with
 /// `status == 0` (`connection_failed()`): the official clients retry those (W2).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <optional>
@@ -2957,6 +2977,8 @@ constexpr bool check_transport() {
 /// (`application/x-www-form-urlencoded` for v1 POSTs, `application/json` for v2), `Idempotency-Key`
 /// when given (I1: at most 255 characters; a longer one is refused by Stripe, D19), and
 /// `Stripe-Account` when set.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>
@@ -2983,6 +3005,8 @@ constexpr bool check_transport() {
 ///
 /// Decoding reads `+` as a space, rebuilds the nesting as JSON objects whose leaves are strings,
 /// and turns an object whose keys are exactly `0..n-1` into an array.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstddef>
@@ -3346,14 +3370,14 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
 
 /// `POST /v1/subscription_items/{id}/usage_records` (L1). Quantity, timestamp and action go as
 /// written (absent ones are left out: Stripe's defaults apply).
-[[nodiscard]] inline api_request usage_record_v1(const api_settings& s, const usage_record_request& u,
+[[nodiscard]] inline api_request usage_record_v1(const api_settings& s, const usage_record& u,
                                                  const std::optional<std::string>& idempotency_key = {}) {
   auto r = detail::base_request(
       s, "POST", s.api_host,
       "/v1/subscription_items/" + detail::path_segment(u.subscription_item) + "/usage_records", s.secret_key);
   nlohmann::json p = nlohmann::json::object();
-  if (u.quantity) p["quantity"] = *u.quantity;
-  if (u.timestamp_text) p["timestamp"] = *u.timestamp_text;
+  if (auto q = usage_parameter_text(u.quantity)) p["quantity"] = std::move(*q);
+  if (auto t = usage_parameter_text(u.timestamp)) p["timestamp"] = std::move(*t);
   if (u.action) p["action"] = *u.action;
   detail::set_form_body(r, p);
   detail::set_key(r, idempotency_key);
@@ -3568,7 +3592,7 @@ namespace detail {
 [[nodiscard]] inline error_code error_code_of(const api_error_info& e,
                                               std::optional<stripe_endpoint> endpoint = std::nullopt) {
   if (e.http_status == 0) return error_code::api_error;
-  if (auto known = error_code_from_string(e.code)) {
+  if (auto known = parse_error_code(e.code)) {
     switch (*known) {
       case error_code::arithmetic_overflow:
       case error_code::invalid_decimal:
@@ -3636,6 +3660,8 @@ namespace detail {
 ///    `Stripe-Should-Retry`, 429) after the policy's delay;
 /// 5. the result names the last response, the attempts, the rejection (error mapping of
 ///    api_error.hpp) and whether Stripe answered from its idempotency store.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <optional>
 #include <string>
@@ -3659,6 +3685,8 @@ namespace detail {
 ///
 /// SPEC W1 gives test mode's 25/s for writes only; the meter-event classes keep their live figure
 /// in test mode (a decision; every rate is a parameter). A bucket holds one second of tokens.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <array>
@@ -3687,6 +3715,8 @@ namespace detail {
 ///   (`meterkit-retry-<uuid>`) when retries are on (v1) or always (v2), as the clients do.
 ///
 /// Defaults are the clients': 2 retries, 0.5 s initial delay, 5 s cap, Retry-After up to 60 s.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <chrono>
@@ -4110,6 +4140,8 @@ class stripe_client {
 /// batch is sent again once, with the same idempotency key). Each batch carries the key given by
 /// the caller's `key_for(batch)` or, without one, a generated key (every attempt of a batch reuses
 /// it, W2).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstddef>
@@ -4129,6 +4161,8 @@ class stripe_client {
 /// `usage_record_summary`, and `v2.billing.meter_event_session`. Each reader takes the whole
 /// response: a failed one gives its rejection (api_error.hpp), a body of the wrong shape an
 /// `api_error` rejection naming what was wrong. Writers of the same objects serve test servers.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cmath>
 #include <cstdint>
@@ -4580,6 +4614,8 @@ class meter_event_stream {
 /// Cancellations of `last` and pre-aggregated meters' events would need a re-send of an older
 /// event that cannot win on arrival order; they are refused (`invalid_configuration`), never
 /// dropped silently.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstdint>
@@ -4593,6 +4629,35 @@ class meter_event_stream {
 #include <utility>
 #include <vector>
 
+// ---- begin meterkit/detail/string_hash.hpp ----
+/// \file
+/// Implementation detail: transparent string hashing for heterogeneous lookup (`std::string_view`
+/// into containers keyed by `std::string`) without building temporary strings.
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace meterkit::detail {
+
+struct string_hash {
+  using is_transparent = void;
+  [[nodiscard]] std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+  [[nodiscard]] std::size_t operator()(const std::string& s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+struct string_equal {
+  using is_transparent = void;
+  [[nodiscard]] bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+};
+
+}  // namespace meterkit::detail
+// ---- end meterkit/detail/string_hash.hpp ----
 #include <meterkit/meterkit.hpp>
 
 namespace meterkit {
@@ -4649,24 +4714,6 @@ struct reporter_options {
   events_api api = events_api::v2_stream;
 };
 
-/// One accepted local meter event, as the reporter needs it.
-struct local_meter_event {
-  std::string meter_id;
-  std::string customer;
-  timestamp time{};           ///< event time (M2)
-  timestamp received_at{};    ///< local arrival
-  std::uint64_t arrival = 0;  ///< unique per meter: position in the local arrival order
-  std::int64_t value = 0;
-};
-
-/// One accepted local usage record (legacy): `increment` for `sum` items, `set` for the others.
-struct local_usage_record {
-  std::string subscription_item;
-  timestamp time{};
-  std::int64_t quantity = 0;
-  timestamp received_at{};
-};
-
 /// What a restarted reporter needs: every tick up to `watermark` is done.
 struct reporter_checkpoint {
   std::optional<timestamp> watermark;
@@ -4701,7 +4748,7 @@ struct report_tick {
   timestamp tick{};
   std::vector<meter_event> events;
   std::vector<std::pair<meter_event_adjustment, std::string>> adjustments;  ///< with key
-  std::vector<std::pair<usage_record_request, std::string>> usage_records;  ///< with key
+  std::vector<std::pair<usage_record, std::string>> usage_records;          ///< with key
   [[nodiscard]] bool empty() const noexcept {
     return events.empty() && adjustments.empty() && usage_records.empty();
   }
@@ -4779,8 +4826,11 @@ struct reported_meter {
   meter_definition definition;
   report_batching batching = report_batching::sum_per_cell;
   bool reports_cancellations = false;
-  bool sends_value = true;                         ///< false when the formula never reads a value
-  timestamp (*window_start)(timestamp) = nullptr;  ///< pre-aggregated: the ingestion's window floor
+  bool sends_value = true;  ///< false when the formula never reads a value
+  /// Pre-aggregated: the ingestion's own rule (M8, ingestion/pre_aggregated.hpp): the window of an
+  /// event, and whether a later arrival replaces the one kept for its window.
+  timestamp (*window_start)(timestamp) = nullptr;
+  bool (*supersedes)(std::uint64_t arrival, std::uint64_t held) = nullptr;
 
   explicit reported_meter(const meter_definition& m) : definition(m) {
     visit_meter_policies(m, [&](auto ftag, auto itag) {
@@ -4790,7 +4840,10 @@ struct reported_meter {
       batching = policy::batching;
       reports_cancellations = policy::reports_cancellations;
       if constexpr (requires { F::reads_value; }) sends_value = F::reads_value;
-      if constexpr (I::is_pre_aggregated) window_start = [](timestamp t) { return I::window::floor(t); };
+      if constexpr (I::is_pre_aggregated) {
+        window_start = [](timestamp t) { return I::window_start(t); };
+        supersedes = [](std::uint64_t arrival, std::uint64_t held) { return I::supersedes(arrival, held); };
+      }
     });
   }
 };
@@ -4847,31 +4900,33 @@ class usage_reporter {
 
   // ---- feeding ---------------------------------------------------------------------------------
 
-  /// One accepted local meter event. False when its tick was already reported (a re-fed event
-  /// after a restart), or the meter is unknown.
-  bool record(const local_meter_event& e) {
-    const auto m = meters_.find(e.meter_id);
+  /// One meter event of the plan's meter `meter_id` for `customer`, as a local meter accepted it
+  /// (`e.time`, `e.received_at`, `e.arrival` unique per meter, `e.value`). False when its tick was
+  /// already reported (a re-fed event after a restart), or the meter is unknown.
+  bool record(std::string_view meter_id, std::string_view customer, const event_record& e) {
+    const auto m = meters_.find(meter_id);
     if (m == meters_.end()) return false;
-    const timestamp tick = meter_tick(e.customer, e.received_at);
+    const timestamp tick = meter_tick(customer, e.received_at);
     if (done(tick)) return false;
     ++stats_.local_operations;
     auto& content = pending_[tick];
     const detail::reported_meter& rm = m->second;
     switch (rm.batching) {
       case report_batching::latest_arrival_per_window:
-        choose(content.chosen[{e.meter_id, e.customer, rm.window_start(e.time)}], e, /*by_arrival=*/true);
+        keep_survivor(content.chosen[{m->first, std::string(customer), rm.window_start(e.time)}], customer, e,
+                      rm);
         break;
       case report_batching::sum_per_cell: {
-        const auto [start, end] = cell_of(e.customer, e.time);
-        add_to_cell(content.sums[{e.meter_id, e.customer, start}], end, e.time, e.value);
+        const auto [start, end] = cell_of(customer, e.time);
+        add_to_cell(content.sums[{m->first, std::string(customer), start}], end, e.time, e.value);
         break;
       }
       case report_batching::every_event:
-        content.counts[{e.meter_id, e.customer, e.arrival}] = e.time;
+        content.counts[{m->first, std::string(customer), e.arrival}] = e.time;
         break;
       case report_batching::latest_per_segment:
-        choose(content.chosen[{e.meter_id, e.customer, segment_of(e.customer, e.time).first}], e,
-               /*by_arrival=*/false);
+        keep_latest(content.chosen[{m->first, std::string(customer), segment_of(customer, e.time).first}],
+                    customer, e);
         break;
     }
     return true;
@@ -4879,10 +4934,11 @@ class usage_reporter {
 
   /// The cancellation (M10) of `original`, accepted locally at `cancelled_at`. Refused for `last`
   /// and pre-aggregated meters (see the file comment); false-but-accepted when already reported.
-  outcome cancel(const local_meter_event& original, timestamp cancelled_at) {
-    const auto m = meters_.find(original.meter_id);
+  outcome cancel(std::string_view meter_id, std::string_view customer, const event_record& original,
+                 timestamp cancelled_at) {
+    const auto m = meters_.find(meter_id);
     if (m == meters_.end()) {
-      return outcome::reject(error_code::no_meter, "no meter has the id \"" + original.meter_id + "\"");
+      return outcome::reject(error_code::no_meter, "no meter has the id \"" + std::string(meter_id) + "\"");
     }
     const detail::reported_meter& rm = m->second;
     const meter_definition& def = rm.definition;
@@ -4892,25 +4948,25 @@ class usage_reporter {
                                  "\" cannot be reported: a last or pre-aggregated meter would need an older "
                                  "event re-sent, which cannot win on arrival order");
     }
-    const timestamp tick = meter_tick(original.customer, cancelled_at);
+    const timestamp tick = meter_tick(customer, cancelled_at);
     if (done(tick)) return outcome::accept();
     ++stats_.local_operations;
     auto& content = pending_[tick];
     if (rm.batching == report_batching::sum_per_cell) {
-      const auto [start, end] = cell_of(original.customer, original.time);
-      add_to_cell(content.sums[{def.id, original.customer, start}], end, original.time, -original.value);
+      const auto [start, end] = cell_of(customer, original.time);
+      add_to_cell(content.sums[{def.id, std::string(customer), start}], end, original.time, -original.value);
       return outcome::accept();
     }
     // every_event: drop it if it has not left yet at this tick, else cancel the forwarded event.
-    const auto key = std::tuple{def.id, original.customer, original.arrival};
+    const auto key = std::tuple{def.id, std::string(customer), original.arrival};
     if (content.counts.erase(key) == 0) content.count_cancels.push_back(key);
     return outcome::accept();
   }
 
   /// One accepted local usage record of a legacy item (`increment` for `sum` items, `set` for the
   /// others). False when its tick was already reported or the item is not a legacy item.
-  bool record(const local_usage_record& u) {
-    const auto it = items_.find(u.subscription_item);
+  bool record(std::string_view subscription_item, const checked_usage_record& u) {
+    const auto it = items_.find(subscription_item);
     if (it == items_.end()) return false;
     const timestamp tick = next_tick(it->second.deadlines, u.received_at);
     if (done(tick)) return false;
@@ -4919,11 +4975,11 @@ class usage_reporter {
     ++stats_.local_operations;
     auto& content = pending_[tick];
     if (it->second.mode == aggregate_usage::sum) {
-      auto& s = content.usage_sums[{u.subscription_item, p->start}];
+      auto& s = content.usage_sums[{std::string(subscription_item), p->start}];
       s.total = add_or_throw(s.total, u.quantity, "reported usage");
       s.latest_time = std::max(s.latest_time, u.time);
     } else {
-      content.usage_sets[{u.subscription_item, u.time}] = u.quantity;
+      content.usage_sets[{std::string(subscription_item), u.time}] = u.quantity;
     }
     return true;
   }
@@ -4936,9 +4992,8 @@ class usage_reporter {
     for (std::size_t i = 0; i < m.customer_count(); ++i) {
       const std::string customer(m.customer_at(i));
       for (const auto& r : m.records(m.customer_at(i))) {
-        const local_meter_event e{std::string(meter_id), customer, r.time, r.received_at, r.arrival, r.value};
-        if (in_range(r.received_at)) record(e);
-        if (r.cancelled() && in_range(r.cancelled_at)) (void)cancel(e, r.cancelled_at);
+        if (in_range(r.received_at)) record(meter_id, customer, r);
+        if (r.cancelled() && in_range(r.cancelled_at)) (void)cancel(meter_id, customer, r, r.cancelled_at);
       }
     }
   }
@@ -4985,7 +5040,7 @@ class usage_reporter {
   }
 
   /// The tick at which a meter event of `customer` that arrived at `a` is sent.
-  [[nodiscard]] timestamp meter_tick(const std::string& customer, timestamp a) const {
+  [[nodiscard]] timestamp meter_tick(std::string_view customer, timestamp a) const {
     const auto c = customers_.find(customer);
     return c == customers_.end() ? grid_tick(a) : next_tick(c->second, a);
   }
@@ -5021,7 +5076,7 @@ class usage_reporter {
 
   /// The customer's billing segment containing `t`: between consecutive boundaries of all its
   /// schedules (unbounded without subscriptions).
-  [[nodiscard]] std::pair<timestamp, timestamp> segment_of(const std::string& customer, timestamp t) const {
+  [[nodiscard]] std::pair<timestamp, timestamp> segment_of(std::string_view customer, timestamp t) const {
     timestamp lo = earliest_time;
     timestamp hi = from_unix(to_unix(latest_time) + 1);
     if (const auto c = customers_.find(customer); c != customers_.end()) {
@@ -5038,7 +5093,7 @@ class usage_reporter {
     return {lo, hi};
   }
   /// The sum cell of `t`: its flush window cut at the billing segment.
-  [[nodiscard]] std::pair<timestamp, timestamp> cell_of(const std::string& customer, timestamp t) const {
+  [[nodiscard]] std::pair<timestamp, timestamp> cell_of(std::string_view customer, timestamp t) const {
     const auto [lo, hi] = segment_of(customer, t);
     const timestamp w = grid_floor(t);
     return {std::max(lo, w), std::min(hi, w + options_.flush_interval)};
@@ -5049,11 +5104,18 @@ class usage_reporter {
     c.cell_end = cell_end;
     c.latest_time = std::max(c.latest_time, t);
   }
-  static void choose(detail::chosen_event& slot, const local_meter_event& e, bool by_arrival) {
-    const bool first = slot.customer.empty();
-    const bool better = by_arrival ? e.arrival > slot.arrival
-                                   : std::pair(e.time, e.arrival) > std::pair(slot.time, slot.arrival);
-    if (first || better) slot = detail::chosen_event{e.time, e.arrival, e.value, e.customer};
+  /// Pre-aggregated (M8): the event that survives its window, by the ingestion policy's rule.
+  static void keep_survivor(detail::chosen_event& slot, std::string_view customer, const event_record& e,
+                            const detail::reported_meter& rm) {
+    if (slot.customer.empty() || rm.supersedes(e.arrival, slot.arrival)) {
+      slot = detail::chosen_event{e.time, e.arrival, e.value, std::string(customer)};
+    }
+  }
+  /// Raw `last` (M9): the greatest (timestamp, arrival) of the segment.
+  static void keep_latest(detail::chosen_event& slot, std::string_view customer, const event_record& e) {
+    if (slot.customer.empty() || std::pair(e.time, e.arrival) > std::pair(slot.time, slot.arrival)) {
+      slot = detail::chosen_event{e.time, e.arrival, e.value, std::string(customer)};
+    }
   }
 
   [[nodiscard]] meter_event event_of(const detail::reported_meter& rm, const std::string& customer,
@@ -5113,7 +5175,7 @@ class usage_reporter {
       const auto current = schedule.period_containing(tick);
       timestamp t = s.latest_time;
       if (current && current->start > start) t = current->start - seconds{1};
-      usage_record_request u{item, std::to_string(s.total), detail::unix_text(t), std::string("increment")};
+      usage_record u{item, s.total, to_unix(t), std::string("increment")};
       out.usage_records.emplace_back(
           std::move(u), "mk-" + detail::report_hash("usage", item, detail::unix_text(start), tick_text));
     }
@@ -5124,7 +5186,7 @@ class usage_reporter {
       const auto& li = items_.at(item);
       if (li.mode == aggregate_usage::max) {
         out.usage_records.emplace_back(
-            usage_record_request{item, std::to_string(value), detail::unix_text(t), std::string("set")},
+            usage_record{item, value, to_unix(t), std::string("set")},
             "mk-" + detail::report_hash("set", item, detail::unix_text(t), tick_text));
       } else {
         const auto p = li.deadlines.schedule.period_containing(t);
@@ -5134,8 +5196,7 @@ class usage_reporter {
     }
     for (const auto& [key, tv] : latest) {
       out.usage_records.emplace_back(
-          usage_record_request{key.first, std::to_string(tv.second), detail::unix_text(tv.first),
-                               std::string("set")},
+          usage_record{key.first, tv.second, to_unix(tv.first), std::string("set")},
           "mk-" + detail::report_hash("set", key.first, detail::unix_text(tv.first), tick_text));
     }
     return out;
@@ -5203,9 +5264,11 @@ class usage_reporter {
 
   reporter_options options_;
   std::optional<timestamp> watermark_;
-  std::unordered_map<std::string, detail::reported_meter> meters_;
-  std::unordered_map<std::string, std::vector<detail::deadline_schedule>> customers_;
-  std::unordered_map<std::string, legacy_item> items_;
+  template <class V>
+  using by_name = std::unordered_map<std::string, V, detail::string_hash, detail::string_equal>;
+  by_name<detail::reported_meter> meters_;
+  by_name<std::vector<detail::deadline_schedule>> customers_;
+  by_name<legacy_item> items_;
   std::map<timestamp, detail::tick_content> pending_;
   reporter_stats stats_;
 };

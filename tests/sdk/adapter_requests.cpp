@@ -38,14 +38,14 @@ mk::meter_event event(const std::string& id, const std::string& value, std::int6
 }
 
 /// Usage record parameters as a client user would pass them: integers where the text is digits.
-json natural_usage_params(const mk::usage_record_request& u) {
+json natural_usage_params(const mk::usage_record& u) {
   json p = json::object();
   const auto number_or_text = [](const std::string& s) -> json {
     if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) return std::stoll(s);
     return s;
   };
-  if (u.quantity) p["quantity"] = number_or_text(*u.quantity);
-  if (u.timestamp_text) p["timestamp"] = number_or_text(*u.timestamp_text);
+  if (const auto q = mk::usage_parameter_text(u.quantity)) p["quantity"] = number_or_text(*q);
+  if (const auto t = mk::usage_parameter_text(u.timestamp)) p["timestamp"] = number_or_text(*t);
   if (u.action) p["action"] = *u.action;
   return p;
 }
@@ -148,8 +148,8 @@ int make_ops(const std::filesystem::path& dir) {
       600);
   for (const auto& [q, key, at] :
        {std::tuple{"12", "key-usage-1", 700}, std::tuple{"3", "key-usage-2", 800}}) {
-    const mk::usage_record_request u{"si_legacy", q, std::to_string(mk::to_unix(jan1) + at - 50),
-                                     "increment"};
+    const mk::usage_record u{"si_legacy", std::string(q), std::to_string(mk::to_unix(jan1) + at - 50),
+                             "increment"};
     add({{"kind", "v1_usage_record"},
          {"subscription_item", "si_legacy"},
          {"params", natural_usage_params(u)},

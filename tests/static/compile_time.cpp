@@ -5,7 +5,7 @@
 namespace mk = meterkit;
 
 static_assert(mk::to_string(mk::error_code::duplicate_meter_event) == "duplicate_meter_event");
-static_assert(mk::error_code_from_string("timestamp_in_future") == mk::error_code::timestamp_in_future);
+static_assert(mk::parse_error_code("timestamp_in_future") == mk::error_code::timestamp_in_future);
 static_assert(!mk::checked_add<std::int64_t>(INT64_MAX, 1).has_value(), "overflow is an error, never a wrap");
 static_assert(*mk::checked_mul<std::int64_t>(-3037000499, 3037000499) == -9223372030926249001);
 static_assert(mk::to_unix(mk::latest_time) == 253402300799, "D4: 9999-12-31T23:59:59Z");

@@ -58,6 +58,16 @@ BOOST_AUTO_TEST_CASE(a_precondition_hook_defined_before_the_headers_receives_eve
                m.add("c", mk::sample{mk::from_unix(0), 1, 5}, mk::from_unix(0));
                m.add("c", mk::sample{mk::from_unix(0), 1, 6}, mk::from_unix(0));
              }) == "meterkit: meter: two records with the same arrival");
+  // billing (M12: the caller clamps a negative line quantity first; P3)
+  BOOST_TEST(hook_message([] {
+               (void)mk::transform_quantity{0, mk::round_direction::up}.apply(5);
+             }) == "meterkit: transform_quantity.divide_by must be >= 1");
+  BOOST_TEST(hook_message([] { (void)mk::graduated::amount({}, 1); }) ==
+             "meterkit: a tiered price needs at least one tier");
+  BOOST_TEST(hook_message([] {
+               (void)mk::prorated_line_amount(mk::price{"p", mk::currency{"usd"}}, 1, 1, 0,
+                                              mk::rounding_mode::half_away_from_zero);
+             }) == "meterkit: proration needs numerator >= 0 and denominator > 0");
   // the Stripe adapter (W1, D7)
   BOOST_TEST(hook_message([] {
                (void)mk::meter_event_stream_v2(mk::api_settings{}, "token", {});  // no events

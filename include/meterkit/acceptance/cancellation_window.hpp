@@ -4,6 +4,8 @@
 /// How long after an event's arrival it may still be cancelled (SPEC M10, D16): a cancellation
 /// must arrive before the original event's arrival + 86400 s; at exactly that second it is
 /// `meter_event_adjustment_too_late`. The length is a policy parameter.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>

@@ -38,6 +38,8 @@
 /// fingerprints and first outcomes, through a caller-given outcome codec) in the byte encoding of
 /// core/persistence.hpp, for snapshots of whoever holds the store; damage raises
 /// `corrupt_state_error`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstddef>

@@ -20,6 +20,8 @@
 /// Every store of this header can `save` its exact contents and `load` them back (the byte
 /// encoding of core/persistence.hpp; damage raises `corrupt_state_error`), for snapshots of the
 /// objects that hold one (`identifier_store_saves_state`).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <concepts>

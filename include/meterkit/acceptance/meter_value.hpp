@@ -4,6 +4,8 @@
 /// Parsing of a meter event's value (SPEC M3, D13): ASCII digits with an optional leading `-`,
 /// 1 to 15 digits not counting the sign, leading zeros allowed. Anything else (`+5`, ` 5`, `5.0`,
 /// `1e3`, `""`, `12abc`, 16 digits) is rejected with `meter_event_invalid_value`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <string>

@@ -5,6 +5,8 @@
 /// `received_at - past <= timestamp <= received_at + future`, both ends inclusive, with Stripe's
 /// 35 days and 5 minutes as defaults. Outside: `timestamp_too_far_in_past` /
 /// `timestamp_in_future`, in that order (D12).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>

@@ -6,6 +6,8 @@
 /// `overflow_error`.
 ///
 /// Algebra: mergeable, commutative, invertible (`retract` takes one away).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <string_view>

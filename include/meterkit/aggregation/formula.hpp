@@ -25,6 +25,8 @@
 /// Merging is required only of a formula that declares `is_mergeable`; whatever merges partial
 /// states (a meter's running states sharded by customer or time, a legacy `last_ever` carrying a
 /// value over) asks for a `mergeable_formula`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>

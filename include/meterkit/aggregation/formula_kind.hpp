@@ -4,6 +4,8 @@
 /// The runtime choice of a meter's formula (SPEC M1 `default_aggregation.formula` in
 /// `sum | count | last`), its parsing from Stripe's spelling, and the one dispatch point onto the
 /// compiled formula policies (STYLE.md "Runtime configuration ... through one dispatch point").
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <optional>
 #include <string_view>

@@ -6,6 +6,8 @@
 /// the later arrival, as for `last_value`.
 ///
 /// Algebra: mergeable, commutative, not invertible.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <string_view>
 

@@ -10,6 +10,8 @@
 /// everything before the period's start (`latest_sample_state::present` tells the two apart).
 ///
 /// Algebra: mergeable, commutative, not invertible.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <string_view>
 

@@ -6,6 +6,8 @@
 ///
 /// Algebra: mergeable, commutative (the winner does not depend on accumulation order), not
 /// invertible (taking out the winner would need the runner-up).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <string_view>
 

@@ -7,6 +7,8 @@
 ///
 /// Keeping the whole winning key (not just the value) makes `merge` exact: the state of a union
 /// is the later of the two states, whatever the order the parts were built in.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 

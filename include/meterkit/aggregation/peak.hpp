@@ -4,6 +4,8 @@
 /// The `peak` formula, legacy `aggregate_usage=max` (SPEC L3): the largest value, else 0.
 ///
 /// Algebra: mergeable, commutative, not invertible (removing the peak would need the runner-up).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <string_view>

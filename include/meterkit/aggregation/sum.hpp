@@ -11,6 +11,8 @@
 /// never matters, and partial sums beyond 2^63 that later corrections bring back are exact.
 ///
 /// Algebra: mergeable, commutative, invertible (`retract` subtracts).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <limits>

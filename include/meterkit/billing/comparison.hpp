@@ -6,6 +6,8 @@
 /// - `migrate_legacy_plan` + `compare_legacy_migration`: a plan billed with legacy usage records
 ///   against the same plan moved onto meters, saying which invoices change, by how much, and why
 ///   (for example `max` has no meter equivalent, so such an item stays on usage records).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstdint>
@@ -199,15 +201,16 @@ struct legacy_migration {
   std::vector<request> out = requests;
   for (auto& r : out) {
     for (auto& op : r.operations) {
-      const auto* record = std::get_if<usage_record_request>(&op);
+      const auto* record = std::get_if<usage_record>(&op);
       if (record == nullptr) continue;
       const auto* m = migration.find(record->subscription_item);
       if (m == nullptr || !m->meter_id) continue;
       meter_event e;
       e.event_name = m->event_name;
-      e.payload = {{"stripe_customer_id", m->customer}, {"value", record->quantity.value_or("")}};
-      if (record->timestamp_text && *record->timestamp_text != "now") {
-        if (auto t = parse_time(*record->timestamp_text)) e.timestamp = *t;
+      e.payload = {{"stripe_customer_id", m->customer},
+                   {"value", usage_parameter_text(record->quantity).value_or("")}};
+      if (const auto text = usage_parameter_text(record->timestamp); text && *text != "now") {
+        if (auto t = parse_time(*text)) e.timestamp = *t;
       }
       op = std::move(e);
     }

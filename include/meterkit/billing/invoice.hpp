@@ -3,6 +3,8 @@
 /// \file
 /// What the invoice simulator produces (SPEC B3, B5, D20, D21, D24, D27; CONTRACT.md `simulate`):
 /// invoices with their lines, the rejected operations, late usage, and counts that reconcile.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <string>

@@ -3,6 +3,8 @@
 /// \file
 /// A billing plan: meters, prices, subscriptions and the few settings of D10, with the validation
 /// of D9 and D11 (an unusable plan is refused before any usage is read, naming the field).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>

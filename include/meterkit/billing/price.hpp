@@ -15,8 +15,10 @@
 ///   `prorated_line_amount` multiplies the exact amount by num / den and rounds once (B4).
 ///
 /// Amounts are in minor units of the price's currency. Quantities must be >= 0: the caller clamps
-/// a negative line quantity to 0 first (M12), else `std::invalid_argument`. An amount outside the
-/// signed 64-bit range raises `overflow_error` through `METERKIT_THROW`, never wraps.
+/// a negative line quantity to 0 first (M12), else a broken precondition (`METERKIT_ASSERT`). An amount
+/// outside the signed 64-bit range raises `overflow_error` through `METERKIT_THROW`, never wraps.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <array>
 #include <concepts>
@@ -116,10 +118,7 @@ consteval bool check_pricing_scheme() {
 }
 
 constexpr void require_non_negative_quantity(std::int64_t quantity) {
-  if (quantity < 0) {
-    METERKIT_THROW(
-        std::invalid_argument("meterkit: a price needs a quantity >= 0 (M12 clamps the line first)"));
-  }
+  METERKIT_ASSERT(quantity >= 0, "meterkit: a price needs a quantity >= 0 (M12 clamps the line first)");
 }
 }  // namespace detail
 
@@ -353,14 +352,13 @@ template <class Policy>
 
 /// The line amount prorated by `numerator_seconds / denominator_seconds` (B4: stub length over
 /// the length of the full cycle), computed exactly and rounded once. Needs
-/// `denominator_seconds > 0` and `numerator_seconds >= 0` (else `std::invalid_argument`).
+/// `denominator_seconds > 0` and `numerator_seconds >= 0` (else `precondition_error`).
 [[nodiscard]] constexpr std::int64_t prorated_line_amount(const price& p, std::int64_t quantity,
                                                           std::int64_t numerator_seconds,
                                                           std::int64_t denominator_seconds,
                                                           rounding_mode mode) {
-  if (denominator_seconds <= 0 || numerator_seconds < 0) {
-    METERKIT_THROW(std::invalid_argument("meterkit: proration needs numerator >= 0 and denominator > 0"));
-  }
+  METERKIT_ASSERT(denominator_seconds > 0 && numerator_seconds >= 0,
+                  "meterkit: proration needs numerator >= 0 and denominator > 0");
   const decimal full = exact_amount(p, quantity);
   // Reducing the fraction keeps the exact 128-bit product small; the result is the same.
   const std::int64_t g = std::gcd(numerator_seconds, denominator_seconds);

@@ -44,6 +44,25 @@ void for_each_in_arrival_order(const std::vector<request>& requests, const simul
     if (options.progress && (i + 1) % step == 0) options.progress(i + 1, order.size());
   }
 }
+
+/// The time a replay bills as of (D21): `until` when given, else the latest arrival `latest`. No
+/// operations and no `until` is a `configuration_error` (field `until`).
+[[nodiscard]] inline timestamp replay_as_of(std::optional<timestamp> until, std::optional<timestamp> latest) {
+  if (until) return *until;
+  if (!latest) {
+    METERKIT_THROW(configuration_error(
+        "until",
+        "there are no operations to replay, so there is no latest arrival to bill as of; give a time (D21)"));
+  }
+  return *latest;
+}
+
+/// Summaries cover a non-empty span (D26): `start >= end` is a `configuration_error` (field `start`).
+inline void require_summary_bounds(period bounds) {
+  if (!(bounds.start < bounds.end)) {
+    METERKIT_THROW(configuration_error("start", "the start must be before the end (D26)"));
+  }
+}
 }  // namespace detail
 
 /// The latest arrival of all requests, rejected ones included (D21's default `until`).
@@ -61,21 +80,16 @@ void for_each_in_arrival_order(const std::vector<request>& requests, const simul
 [[nodiscard]] inline simulation_result simulate(const plan& p, const std::vector<request>& requests,
                                                 std::optional<timestamp> until = std::nullopt,
                                                 const simulation_options& options = {}) {
-  if (!until) until = latest_arrival(requests);
-  if (!until) {
-    METERKIT_THROW(configuration_error(
-        "until",
-        "there are no operations to replay, so there is no latest arrival to bill as of; give a time (D21)"));
-  }
+  const timestamp as_of = detail::replay_as_of(until, latest_arrival(requests));
   invoice_simulator sim(p);
   detail::for_each_in_arrival_order(requests, options, [&](const request& r) {
-    if (r.received_at > *until) {
+    if (r.received_at > as_of) {
       sim.count_pending(r);
     } else {
       sim.apply(r);
     }
   });
-  return sim.result(*until);
+  return sim.result(as_of);
 }
 
 /// Replays every request (D26: as of the latest arrival) and summarizes one meter for one
@@ -86,8 +100,7 @@ void for_each_in_arrival_order(const std::vector<request>& requests, const simul
                                                           std::string_view customer, period bounds,
                                                           window_kind grouping,
                                                           const simulation_options& options = {}) {
-  if (!(bounds.start < bounds.end))
-    METERKIT_THROW(configuration_error("start", "the start must be before the end (D26)"));
+  detail::require_summary_bounds(bounds);
   invoice_simulator sim(p);
   detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
   const auto as_of = latest_arrival(requests).value_or(bounds.start);

@@ -8,6 +8,8 @@
 /// that share its source, arrival time and idempotency key. Values are kept as they were written
 /// (strings), because turning them into numbers is part of the acceptance rules: a malformed value
 /// is a rejection with a code (D6), not a broken input.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>
@@ -17,23 +19,14 @@
 #include <vector>
 
 #include <meterkit/core/time.hpp>
+#include <meterkit/legacy/usage_record.hpp>
 #include <meterkit/meter/meter_event.hpp>
 
 namespace meterkit {
 
-/// `POST /v1/subscription_items/{id}/usage_records` (L1, D17). Quantity and timestamp stay text:
-/// an integer is written in decimal, `"now"` or an absent timestamp means the arrival time.
-struct usage_record_request {
-  std::string subscription_item;
-  std::optional<std::string> quantity;
-  std::optional<std::string> timestamp_text;
-  std::optional<std::string> action;  ///< absent: "increment"
-
-  friend bool operator==(const usage_record_request&, const usage_record_request&) = default;
-};
-
-/// One operation: a meter event, a cancellation (meter/meter_event.hpp) or a usage record.
-using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record_request>;
+/// One operation: a meter event, a cancellation (meter/meter_event.hpp) or a usage record
+/// (legacy/usage_record.hpp).
+using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record>;
 
 /// One request with its operations, in the order the simulator must apply them.
 struct request {

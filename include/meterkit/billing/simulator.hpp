@@ -232,7 +232,7 @@ class invoice_simulator {
     return o;
   }
 
-  outcome apply_one(const request& r, const usage_record_request& u) {
+  outcome apply_one(const request& r, const usage_record& u) {
     const std::uint64_t arrival = next_arrival_++;
     const auto index = plan_.item_index(u.subscription_item);
     if (!index || plan_.items()[*index].billing != item_billing::usage_records) {
@@ -247,13 +247,7 @@ class invoice_simulator {
       }
       return outcome::reject(error_code::resource_missing, std::move(why), "subscription_item");
     }
-    usage_record record;
-    if (u.quantity) record.quantity = *u.quantity;
-    if (u.timestamp_text) record.timestamp = *u.timestamp_text;
-    record.action = u.action;
-    record.received_at = r.received_at;
-    record.sequence = arrival;
-    auto placed = books_[plan_.items()[*index].book].record(record);
+    auto placed = books_[plan_.items()[*index].book].record(u, arrival_stamp{r.received_at, arrival, 0});
     if (!placed) return outcome{placed.error()};
     return outcome::accept();
   }

@@ -15,8 +15,10 @@
 ///
 /// Preconditions (checked by `validate(const price&, ...)`): the tiers are non-empty, `up_to`
 /// strictly increases from >= 0, only the last tier is `inf`, and the quantity is >= 0. A violation
-/// met while pricing raises `std::invalid_argument`; an amount outside the decimal range raises
-/// `overflow_error`.
+/// met while pricing is a broken precondition (`METERKIT_ASSERT`, `precondition_error`); an amount outside
+/// the decimal range raises `overflow_error`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstddef>
@@ -77,10 +79,6 @@ consteval bool check_tiers_mode_policy() {
   return tiers_mode_policy<M>;
 }
 
-[[noreturn]] inline void throw_invalid_tiers(const char* what) {
-  METERKIT_THROW(std::invalid_argument(std::string("meterkit: ") + what));
-}
-
 /// a x q for a >= 0 and q >= 0, exactly; `overflow_error` outside the decimal range. Unit
 /// amounts below 2^63 x 10^-12 take a short path whose product cannot leave 128 bits.
 [[nodiscard]] constexpr decimal multiply_amount(decimal a, std::int64_t q) {
@@ -92,8 +90,8 @@ consteval bool check_tiers_mode_policy() {
 }
 
 constexpr void require_priceable(std::span<const price_tier> tiers, std::int64_t quantity) {
-  if (quantity < 0) throw_invalid_tiers("a tiered price needs a quantity >= 0 (M12 clamps the line)");
-  if (tiers.empty()) throw_invalid_tiers("a tiered price needs at least one tier");
+  METERKIT_ASSERT(quantity >= 0, "meterkit: a tiered price needs a quantity >= 0 (M12 clamps the line)");
+  METERKIT_ASSERT(!tiers.empty(), "meterkit: a tiered price needs at least one tier");
 }
 }  // namespace detail
 
@@ -115,7 +113,8 @@ struct graduated {
       if (tier.contains_up_to(quantity)) return total;
       below = *tier.up_to;
     }
-    detail::throw_invalid_tiers("the last tier must be inf (up_to = null)");
+    METERKIT_ASSERT(false, "meterkit: the last tier must be inf (up_to = null)");
+    return total;  // only when a METERKIT_ASSERT of the caller's own returns
   }
 };
 
@@ -130,7 +129,8 @@ struct volume {
         return detail::multiply_amount(tier.unit_or_zero(), quantity) + tier.flat_or_zero();
       }
     }
-    detail::throw_invalid_tiers("the last tier must be inf (up_to = null)");
+    METERKIT_ASSERT(false, "meterkit: the last tier must be inf (up_to = null)");
+    return decimal{};  // only when a METERKIT_ASSERT of the caller's own returns
   }
 };
 

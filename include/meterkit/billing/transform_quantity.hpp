@@ -7,6 +7,8 @@
 /// header only computes the number that is priced.
 ///
 /// Quantities are non-negative (M12: a negative line quantity is clamped to 0 before pricing).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>
@@ -42,15 +44,11 @@ struct transform_quantity {
   round_direction round = round_direction::up;
 
   /// The number of packages priced for `quantity` (>= 0): ceil or floor of quantity / divide_by.
-  /// A negative quantity or a `divide_by` below 1 is a programming error (`std::invalid_argument`).
+  /// A negative quantity or a `divide_by` below 1 is a broken precondition (`METERKIT_ASSERT`,
+  /// `precondition_error`).
   [[nodiscard]] constexpr std::int64_t apply(std::int64_t quantity) const {
-    if (quantity < 0) {
-      METERKIT_THROW(
-          std::invalid_argument("meterkit: transform_quantity needs a quantity >= 0 (M12 clamps)"));
-    }
-    if (divide_by < 1) {
-      METERKIT_THROW(std::invalid_argument("meterkit: transform_quantity.divide_by must be >= 1"));
-    }
+    METERKIT_ASSERT(quantity >= 0, "meterkit: transform_quantity needs a quantity >= 0 (M12 clamps)");
+    METERKIT_ASSERT(divide_by >= 1, "meterkit: transform_quantity.divide_by must be >= 1");
     const std::int64_t whole = quantity / divide_by;  // no overflow: both operands are non-negative
     if (round == round_direction::up && quantity % divide_by != 0) return whole + 1;
     return whole;

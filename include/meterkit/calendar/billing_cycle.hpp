@@ -13,6 +13,8 @@
 /// - The n-th boundary is computed directly from the anchor, never by repeated addition (B2), for
 ///   any integer n, negative n being boundaries before the anchor. `period_containing(t)` is O(1):
 ///   it estimates the cycle number arithmetically and corrects it by at most a step or two.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <chrono>
 #include <concepts>

@@ -23,6 +23,8 @@
 /// it (`full_cycle_of`); only the first period after `start_date` or after the trial can be one.
 /// The trial is never a stub. B4 prorates a licensed line of a stub by
 /// `stub.length() / full_cycle_of(stub).length()`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <chrono>
 #include <cstdint>

@@ -4,6 +4,8 @@
 /// A period of time `[start, end)`: includes `start`, excludes `end` (SPEC "A period [start, end)
 /// includes start and excludes end"). Billing periods (B1-B4), pre-aggregation windows (M8) and
 /// summary windows (M13) are all periods.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <compare>
 

@@ -14,6 +14,8 @@
 ///
 /// Meters and summaries choose their window at runtime (a plan read from JSON): `window_kind`
 /// names it and `visit_window` maps it onto the compile-time window types, the one dispatch point.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>

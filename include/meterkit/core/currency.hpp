@@ -8,6 +8,8 @@
 ///
 /// The exponent is 0 for Stripe's zero-decimal currencies, 3 for the three-decimal ones and 2 for
 /// every other code. There are no special cases beyond that (D25: no ISK/UGX rules).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <array>
 #include <cstddef>

@@ -18,6 +18,8 @@
 /// (an amount shared over a whole-number divisor) and `scale_and_round` (amount x num / den, the
 /// exact proration of B4, exact even when amount x num needs more than 128 bits), each with a
 /// policy type or a runtime `rounding_mode`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <compare>
 #include <cstddef>

@@ -30,6 +30,8 @@
 /// not return: the library would carry on past the broken precondition. Define it the same way in
 /// every translation unit of a program (a compiler flag is the simple way), as for any macro that
 /// changes inline code.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <array>
 #include <cstdio>
@@ -122,7 +124,7 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 28> error_c
 }
 
 /// The code spelled `name`, if any.
-[[nodiscard]] constexpr std::optional<error_code> error_code_from_string(std::string_view name) noexcept {
+[[nodiscard]] constexpr std::optional<error_code> parse_error_code(std::string_view name) noexcept {
   for (const auto& [c, n] : error_code_names) {
     if (n == name) return c;
   }

@@ -14,6 +14,8 @@
 /// signed 64-bit integer: `checked_divide_and_round` returns `std::nullopt` otherwise,
 /// `divide_and_round` raises `overflow_error` through `METERKIT_THROW`. A denominator that is not
 /// positive is a broken precondition (`METERKIT_ASSERT`, core/error.hpp).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>
@@ -100,18 +102,17 @@ static_assert(rounding_policy<half_even>);
 }
 
 /// The mode spelled `text` (exactly, lower case), if any.
-[[nodiscard]] constexpr std::optional<rounding_mode> rounding_mode_from_string(
-    std::string_view text) noexcept {
+[[nodiscard]] constexpr std::optional<rounding_mode> parse_rounding_mode(std::string_view text) noexcept {
   if (text == half_away_from_zero::name) return rounding_mode::half_away_from_zero;
   if (text == half_even::name) return rounding_mode::half_even;
   return std::nullopt;
 }
 
-/// Like `rounding_mode_from_string`, for configuration: an unknown spelling raises
+/// Like `parse_rounding_mode`, for configuration: an unknown spelling raises
 /// `configuration_error` naming `field`.
-[[nodiscard]] inline rounding_mode parse_rounding_mode(std::string_view text,
-                                                       std::string field = "rounding") {
-  if (auto m = rounding_mode_from_string(text)) return *m;
+[[nodiscard]] inline rounding_mode require_rounding_mode(std::string_view text,
+                                                         std::string field = "rounding") {
+  if (auto m = parse_rounding_mode(text)) return *m;
   METERKIT_THROW(configuration_error(std::move(field), "unknown rounding \"" + std::string(text) +
                                                            "\" (expected half_away_from_zero or half_even)"));
 }

@@ -6,6 +6,8 @@
 ///
 /// Nothing here reads the process time zone: every conversion is civil-calendar arithmetic on
 /// UTC, so results do not depend on `TZ`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <chrono>

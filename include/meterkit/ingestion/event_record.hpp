@@ -5,6 +5,8 @@
 /// event time, arrival time, arrival position, value, and the arrival of its cancellation if
 /// any (M10). `visible_as_of(as_of)` is the one definition of "accepted, not cancelled, as of
 /// `as_of`": `received_at <= as_of` and not (`cancelled_at <= as_of`).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <limits>

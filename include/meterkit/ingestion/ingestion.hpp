@@ -24,6 +24,8 @@
 /// `raw` (ingestion/raw.hpp) and `pre_aggregated<Window>` (ingestion/pre_aggregated.hpp) are the
 /// two policies of Stripe's meters; a third is a third header, and the meter (meter/customer_state.hpp)
 /// needs no change.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <cstdint>

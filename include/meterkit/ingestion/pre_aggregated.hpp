@@ -20,6 +20,8 @@
 ///
 /// The window is a type: `pre_aggregated<utc_hour>`, `pre_aggregated<utc_day>`, and any other
 /// `time_window` (`pre_aggregated<utc_minute>`, `pre_aggregated<utc_week>`) is one line.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstddef>

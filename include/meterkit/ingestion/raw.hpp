@@ -3,6 +3,8 @@
 /// \file
 /// Raw ingestion (SPEC M7, `event_time_window = null`): every accepted, not-cancelled event
 /// counts; events with the same timestamp do not overwrite each other.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstdint>

@@ -11,6 +11,8 @@
 /// | `last_during_period` | `last_during_period` | no                   | 0                   |
 /// | `last_ever`          | `last_ever`          | no                   | carries the latest  |
 /// | `max`                | `peak`               | no                   | 0                   |
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <optional>
 #include <string_view>

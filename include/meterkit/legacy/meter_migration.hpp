@@ -10,6 +10,8 @@
 /// | `last_during_period` | `last`        | the latest value of the period, 0 when empty; see `differences` |
 /// | `last_ever`          | none          | a meter's `last` is 0 in a period without events (M9)        |
 /// | `max`                | none          | meters only have `sum`, `count` and `last` (M1)              |
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <array>
 #include <optional>

@@ -14,6 +14,8 @@
 /// - `timestamp`: unix seconds (an integer or a digit string inside D4's range), or `"now"` or
 ///   absent for the arrival time; anything else: `usage_record_invalid_parameter`, param
 ///   `timestamp` (D6: a rejection, never an unusable input).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>
@@ -21,6 +23,7 @@
 #include <string_view>
 #include <variant>
 
+#include <meterkit/core/arrival.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
 
@@ -49,16 +52,27 @@ using usage_quantity_input = std::variant<std::monostate, std::int64_t, std::str
 /// or unix seconds as digits).
 using usage_timestamp_input = std::variant<std::monostate, std::int64_t, std::string>;
 
-/// One `POST /v1/subscription_items/{id}/usage_records` (L1) with its arrival (SPEC "Arrival order
-/// is (received_at, position in the input)"). The item is the book's; checking that it exists and
-/// is billed by usage records is the caller's first step (`check_subscription_item`).
+/// One `POST /v1/subscription_items/{id}/usage_records` (L1, D17), as Stripe's API takes it: the
+/// item of the path and the parameters as given. It is read from request logs, checked by the
+/// usage-record book, replayed by the simulator and sent by the reporter. When and in which
+/// order it arrived comes beside it, as an `arrival_stamp` (core/arrival.hpp).
 struct usage_record {
+  std::string subscription_item{};
   usage_quantity_input quantity{};
-  usage_timestamp_input timestamp{};    ///< absent or `"now"`: `received_at`
+  usage_timestamp_input timestamp{};    ///< absent or `"now"`: the arrival time
   std::optional<std::string> action{};  ///< absent: `increment`
-  meterkit::timestamp received_at{};
-  std::uint64_t sequence = 0;  ///< position in the input, orders records arriving in the same second
+
+  friend bool operator==(const usage_record&, const usage_record&) = default;
 };
+
+/// A parameter given as an integer or as text, as it would be written in a request: the
+/// integer's decimal digits or the text; nullopt when absent.
+[[nodiscard]] inline std::optional<std::string> usage_parameter_text(
+    const std::variant<std::monostate, std::int64_t, std::string>& given) {
+  if (const auto* n = std::get_if<std::int64_t>(&given)) return std::to_string(*n);
+  if (const auto* text = std::get_if<std::string>(&given)) return *text;
+  return std::nullopt;
+}
 
 /// A usage record that passed D17's checks up to the timestamp format.
 struct checked_usage_record {
@@ -66,7 +80,7 @@ struct checked_usage_record {
   usage_action action = usage_action::increment;
   meterkit::timestamp time{};  ///< the record's timestamp, `"now"` resolved to `received_at`
   meterkit::timestamp received_at{};
-  std::uint64_t sequence = 0;
+  std::uint64_t sequence = 0;  ///< the arrival's position: orders records arriving in the same second
 
   friend constexpr bool operator==(const checked_usage_record&, const checked_usage_record&) = default;
 };
@@ -140,14 +154,15 @@ namespace detail {
 
 /// D17 in order, up to the timestamp format: quantity, then action, then timestamp format. The
 /// first failing check gives the rejection.
-[[nodiscard]] inline result<checked_usage_record> check_usage_record(const usage_record& r) {
+[[nodiscard]] inline result<checked_usage_record> check_usage_record(const usage_record& r,
+                                                                     const arrival_stamp& at) {
   const auto quantity = check_usage_quantity(r.quantity);
   if (!quantity) return quantity.error();
   const auto action = check_usage_action(r.action);
   if (!action) return action.error();
-  const auto time = check_usage_timestamp_format(r.timestamp, r.received_at);
+  const auto time = check_usage_timestamp_format(r.timestamp, at.received_at);
   if (!time) return time.error();
-  return checked_usage_record{*quantity, *action, *time, r.received_at, r.sequence};
+  return checked_usage_record{*quantity, *action, *time, at.received_at, at.position};
 }
 
 /// What the caller knows about the subscription item named in the request's path.

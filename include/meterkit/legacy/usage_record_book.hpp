@@ -32,6 +32,8 @@
 /// core/persistence.hpp), for snapshots of whoever holds the book: the periods, options and
 /// clock are configuration and stay the book's own. Loading replays each period's records in
 /// arrival order through the same code as `record`, so the values are the ones `record` built.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <concepts>
@@ -207,13 +209,16 @@ class usage_record_book {
 
   /// D17 after the item check: quantity -> action -> timestamp format -> period (L4, L5); stores
   /// the record when accepted (L2). Uses the book's invoice clock.
-  result<recorded_usage> record(const usage_record& r) { return record(r, clock_); }
+  /// Records must come in arrival order (`at.position` orders those of the same second).
+  result<recorded_usage> record(const usage_record& r, const arrival_stamp& at) {
+    return record(r, at, clock_);
+  }
 
   /// The same with another invoice clock (for example the simulator's).
   template <class OtherClock>
-  result<recorded_usage> record(const usage_record& r, const OtherClock& clock) {
+  result<recorded_usage> record(const usage_record& r, const arrival_stamp& at, const OtherClock& clock) {
     static_assert(detail::check_finalization_clock<OtherClock>());
-    const auto checked = check_usage_record(r);
+    const auto checked = check_usage_record(r, at);
     if (!checked) return checked.error();
     auto placed = place(*checked, clock);
     if (placed) store(*checked, *placed);
@@ -508,12 +513,12 @@ class any_usage_record_book {
 
   [[nodiscard]] aggregate_usage mode() const noexcept { return mode_; }
 
-  result<recorded_usage> record(const usage_record& r) {
-    return std::visit([&](auto& b) { return b.record(r); }, book_);
+  result<recorded_usage> record(const usage_record& r, const arrival_stamp& at) {
+    return std::visit([&](auto& b) { return b.record(r, at); }, book_);
   }
   template <class OtherClock>
-  result<recorded_usage> record(const usage_record& r, const OtherClock& clock) {
-    return std::visit([&](auto& b) { return b.record(r, clock); }, book_);
+  result<recorded_usage> record(const usage_record& r, const arrival_stamp& at, const OtherClock& clock) {
+    return std::visit([&](auto& b) { return b.record(r, at, clock); }, book_);
   }
   [[nodiscard]] std::int64_t quantity(const period& p, timestamp as_of) const {
     return std::visit([&](const auto& b) { return b.quantity(p, as_of); }, book_);

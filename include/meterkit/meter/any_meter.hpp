@@ -5,6 +5,8 @@
 /// dispatches onto the compiled `meter<Formula, Ingestion, Customers>` instantiations: one
 /// semantics, no second implementation (STYLE.md "Runtime configuration ... through one dispatch
 /// point"): `visit_meter_policies` (meter/meter_policies.hpp).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <span>

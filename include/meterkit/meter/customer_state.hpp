@@ -16,6 +16,8 @@
 ///
 /// Nothing here knows an ingestion rule: what counts (M7, M8) is the ingestion policy's
 /// (ingestion/raw.hpp, ingestion/pre_aggregated.hpp), and so a new policy needs no change here.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstdint>

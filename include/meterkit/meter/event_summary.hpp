@@ -6,6 +6,8 @@
 /// formula as invoices, unclamped (M12). Bounds must be minute-aligned, and hour- or day-aligned
 /// when grouped, with `start < end`; otherwise the request is refused with
 /// `invalid_configuration` naming `start_time`, `end_time` or `value_grouping_window`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>

@@ -34,6 +34,8 @@
 /// | `keep_history` | `u64` record count, then per record sorted by (time, arrival): `i64` time, `i64` received_at, `u64` arrival, `i64` value, a flag and, if set, `i64` cancelled_at (unix seconds) |
 /// | `running_state_only` | the ingestion's running state (`raw`: `Formula::save_state`; `pre_aggregated`: the window survivors) |
 // clang-format on
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstdint>

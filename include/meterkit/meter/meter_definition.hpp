@@ -4,6 +4,8 @@
 /// A meter as configured at run time: the fields of Stripe's `billing.meter` that decide its
 /// semantics (SPEC M1). `validate` checks what a single definition can check; uniqueness of ids
 /// and event names across meters (D11) is checked by the ledger that holds them.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <string>
 

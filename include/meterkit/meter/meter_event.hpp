@@ -8,7 +8,7 @@
 /// (a malformed value is a rejection with a code, D6).
 ///
 /// When and in which order an operation arrived is not part of the operation: it comes beside it
-/// as an `arrival_stamp` (SPEC "Arrival order is (received_at, position in the input)").
+/// as an `arrival_stamp` (core/arrival.hpp).
 
 #include <cstdint>
 #include <optional>
@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include <meterkit/core/arrival.hpp>
 #include <meterkit/core/time.hpp>
 
 namespace meterkit {
@@ -49,15 +50,6 @@ struct meter_event_adjustment {
   std::optional<std::string> cancel_identifier{};  ///< `cancel.identifier`
 
   friend bool operator==(const meter_event_adjustment&, const meter_event_adjustment&) = default;
-};
-
-/// When and in which order an operation arrived.
-struct arrival_stamp {
-  timestamp received_at{};
-  std::uint64_t position = 0;  ///< in arrival order; strictly increasing among what one ledger sees
-  std::uint64_t tag = 0;       ///< the caller's own reference (for example a source index)
-
-  friend bool operator==(const arrival_stamp&, const arrival_stamp&) = default;
 };
 
 }  // namespace meterkit

@@ -20,6 +20,8 @@
 /// `save` / `load` write and read back everything fed so far (the byte encoding of
 /// core/persistence.hpp), for snapshots of whoever holds the ledger; the meters and customers
 /// are configuration: `load` checks that they are the same and keeps its own.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <functional>

@@ -19,6 +19,8 @@
 ///
 /// Every reader calls `sink(request&&)` once per event, in file order, so that a caller can
 /// stream; unusable input raises `input_error` at its line and column.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <charconv>
 #include <cstddef>
@@ -76,7 +78,7 @@ inline constexpr std::string_view missing_arrival_message =
 /// Parses one bulk JSON object at `where` of `file` and converts it, with errors at their place.
 [[nodiscard]] inline request bulk_event_from_text(std::string_view text, const std::string& file,
                                                   text_position where, std::string source) {
-  const nlohmann::json object = parse_json(text, file, where);
+  const nlohmann::json object = read_json(text, file, where);
   if (!object.is_object()) {
     METERKIT_THROW(input_error(file, where, "expected a meter event object, found " + describe_json(object)));
   }

@@ -8,6 +8,8 @@
 /// shortest escapes, integers in decimal (any size, digits as written), other numbers in their
 /// shortest round-trip form. `5`, `"5"` and `5.0` therefore differ; `{"a":1,"b":2}` and
 /// `{"b":2,"a":1}` are the same.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <string>
 #include <string_view>

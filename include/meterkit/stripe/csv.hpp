@@ -11,6 +11,8 @@
 /// - Unusable text raises `input_error` at the exact line and column: a quote inside an unquoted
 ///   field, text after a closing quote, a quoted field that is never closed, a NUL byte or invalid
 ///   UTF-8 (binary data), a record longer than `max_record_bytes`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <cstdint>

@@ -11,6 +11,8 @@
 ///
 /// Lines and columns are 1-based; a column counts bytes from the start of its physical line. A
 /// problem with the whole file (it cannot be opened) has line 0 and prints as `file: message`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <cstdint>

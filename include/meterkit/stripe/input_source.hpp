@@ -8,6 +8,8 @@
 /// one allocation of a few MiB, no per-line allocation, and a hard limit on the size of one record
 /// (a line, a CSV record, a JSON array element) so that a 2 GB line or a binary file ends in an
 /// `input_error` that says so instead of exhausting memory.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cerrno>

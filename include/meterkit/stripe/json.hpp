@@ -15,6 +15,8 @@
 /// - `detail::json_array_reader` hands out the elements of a top-level array one at a time, each
 ///   with the position of its first character (D1: "a JSON array element by the line of its `{`"),
 ///   holding at most one element in memory.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <cstdint>
@@ -298,9 +300,9 @@ class exact_json_builder {
 /// Parses one JSON document. `text` starts at `origin` of `file`; a syntax error, a repeated key or
 /// nesting deeper than `max_depth` raises `input_error` at its line and column. Integers outside
 /// 64 bits keep their digits (read them with `json_integer_text`).
-[[nodiscard]] inline nlohmann::json parse_json(std::string_view text, const std::string& file,
-                                               text_position origin = {1, 1},
-                                               std::size_t max_depth = max_json_depth) {
+[[nodiscard]] inline nlohmann::json read_json(std::string_view text, const std::string& file,
+                                              text_position origin = {1, 1},
+                                              std::size_t max_depth = max_json_depth) {
   nlohmann::json root;
   const char* furthest = text.data();
   detail::exact_json_builder builder(root, text.data(), &furthest, max_depth);
@@ -675,7 +677,7 @@ class json_array_reader {
       if (!buffer_.fill()) {
         // Let the JSON parser say precisely what is missing at the end of the file.
         const std::string_view partial = buffer_.available();
-        (void)parse_json(partial, buffer_.source().name(), position_);
+        (void)read_json(partial, buffer_.source().name(), position_);
         if (!container) return partial.size();
         fail_here("unexpected end of file inside this array element");
       }

@@ -16,6 +16,8 @@
 /// time (D4), and an unknown key in `settings` (D10: only three settings exist, a misspelt one must
 /// not be ignored silently). Everything else (D9, D11) is the library's `validate(plan)`.
 /// `read_plan_file` reports both kinds as `input_error` at the line and column of the value.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <cstdint>
@@ -290,7 +292,7 @@ template <class Parse>
   if (auto v = detail::json_int_member(j, "invoice_finalization_delay", where))
     s.invoice_finalization_delay = seconds{*v};
   if (auto v = detail::json_int_member(j, "legacy_grace_period", where)) s.legacy_grace_period = seconds{*v};
-  if (auto r = detail::json_enum_member(j, "rounding", where, rounding_mode_from_string,
+  if (auto r = detail::json_enum_member(j, "rounding", where, parse_rounding_mode,
                                         "half_away_from_zero or half_even")) {
     s.rounding = *r;
   }
@@ -343,7 +345,7 @@ template <class Parse>
 }
 
 /// The steps of a field name as `configuration_error` writes it: `prices[2].tiers[1].up_to`.
-[[nodiscard]] inline std::vector<json_step> parse_field_path(std::string_view field) {
+[[nodiscard]] inline std::vector<json_step> field_path_steps(std::string_view field) {
   std::vector<json_step> out;
   std::size_t i = 0;
   while (i < field.size()) {
@@ -386,7 +388,7 @@ template <class Parse>
   std::string_view body = text;
   if (body.substr(0, detail::utf8_bom.size()) == detail::utf8_bom)
     body.remove_prefix(detail::utf8_bom.size());
-  const nlohmann::json doc = parse_json(body, name);
+  const nlohmann::json doc = read_json(body, name);
   if (!doc.is_object()) {
     METERKIT_THROW(input_error(
         name, detail::advance_position(body, locate_json_value(body, {})),
@@ -402,7 +404,7 @@ template <class Parse>
   try {
     validate(p);
   } catch (const configuration_error& e) {
-    std::vector<json_step> path = parse_field_path(e.field());
+    std::vector<json_step> path = field_path_steps(e.field());
     // `prices[0].unit_amount` may have been written as `unit_amount_decimal`.
     const auto at = [&](const std::vector<json_step>& steps) { return locate_json_value(body, steps); };
     std::size_t offset = at(path);

@@ -201,24 +201,19 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
     return simulate(p, detail::read_inputs(inputs, options), options.until,
                     detail::replay_progress_of(options));
   }
-  const std::optional<timestamp> as_of = options.until ? options.until : scan.latest;
-  if (!as_of) {
-    METERKIT_THROW(configuration_error(
-        "until",
-        "there are no operations to replay, so there is no latest arrival to bill as of; give a time (D21)"));
-  }
+  const timestamp as_of = detail::replay_as_of(options.until, scan.latest);
   simulator_history history;
   history.bounded = true;
   history.cancelled_later = std::cref(scan.cancelled);
   invoice_simulator sim(p, std::move(history));
   detail::stream_inputs(inputs, scan, options, [&](const request& r) {
-    if (r.received_at > *as_of) {
+    if (r.received_at > as_of) {
       sim.count_pending(r);  // D21
     } else {
       sim.apply(r);
     }
   });
-  return sim.result(*as_of);
+  return sim.result(as_of);
 }
 
 /// Replays the usage files `paths` against `p` (every request, D26: as of the latest arrival) and
@@ -234,8 +229,7 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
     return summarize(p, detail::read_inputs(inputs, options), meter_id, customer, bounds, grouping,
                      detail::replay_progress_of(options));
   }
-  if (!(bounds.start < bounds.end))
-    METERKIT_THROW(configuration_error("start", "the start must be before the end (D26)"));
+  detail::require_summary_bounds(bounds);
   invoice_simulator sim(p);
   detail::stream_inputs(inputs, scan, options, [&](const request& r) { sim.apply(r); });
   return sim.summaries(meter_id, customer, bounds, grouping, scan.latest.value_or(bounds.start));

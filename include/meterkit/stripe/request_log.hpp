@@ -21,6 +21,8 @@
 ///
 /// The fingerprint (D19) is `POST path canonical-params` and is built only for a request that has
 /// an idempotency key (without a key there is nothing to compare it with).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <cstdint>
@@ -83,9 +85,10 @@ inline constexpr std::string_view known_paths =
     "/v1/subscription_items/{id}/usage_records, /v2/billing/meter_events or /v2/billing/meter_event_stream";
 
 /// The arrival of a usage record without `received_at`: its integer timestamp (D5).
-[[nodiscard]] inline std::optional<timestamp> usage_record_arrival(const usage_record_request& record) {
-  if (!record.timestamp_text) return std::nullopt;
-  auto t = parse_unix_seconds(*record.timestamp_text);
+[[nodiscard]] inline std::optional<timestamp> usage_record_arrival(const usage_record& record) {
+  const auto text = usage_parameter_text(record.timestamp);
+  if (!text) return std::nullopt;
+  auto t = parse_unix_seconds(*text);
   return t ? std::optional<timestamp>(*t) : std::nullopt;
 }
 
@@ -140,7 +143,7 @@ inline constexpr std::string_view known_paths =
       out.operations.emplace_back(meter_event_adjustment_from_json(params, params_path));
       break;
     case api_endpoint::v1_usage_records: {
-      usage_record_request record = usage_record_from_json(path->subscription_item, params, params_path);
+      usage_record record = usage_record_from_json(path->subscription_item, params, params_path);
       if (!arrival) arrival = detail::usage_record_arrival(record);
       need_arrival("a usage record without an integer params.timestamp");
       out.operations.emplace_back(std::move(record));
@@ -184,7 +187,7 @@ void read_request_log(input_source& source, Sink&& sink, const read_options& opt
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     any = true;
     const text_position where{lines.line_number(), 1};
-    const nlohmann::json entry = parse_json(line, name, where);
+    const nlohmann::json entry = read_json(line, name, where);
     if (!entry.is_object()) {
       METERKIT_THROW(
           input_error(name, where, "expected an API request object, found " + describe_json(entry)));

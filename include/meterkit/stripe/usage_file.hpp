@@ -6,6 +6,8 @@
 ///
 /// `read_usage_files` reads several inputs in the order given, so that a request's position in
 /// the returned vector is its position in the inputs (arrival order is `(received_at, position)`).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
 #include <optional>

@@ -17,6 +17,8 @@
 ///
 /// Usage records are lenient by rule (D17): `quantity`, `timestamp` and `action` may be any scalar
 /// and are kept as text (a JSON integer as its decimal digits), to be judged when replayed.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <optional>
 #include <string>
@@ -144,14 +146,15 @@ namespace detail {
 
 /// The body of `POST /v1/subscription_items/{id}/usage_records`: `{quantity, timestamp, action}`
 /// (L1, D17), for the item `subscription_item` named by the path.
-[[nodiscard]] inline usage_record_request usage_record_from_json(std::string subscription_item,
-                                                                 const nlohmann::json& params,
-                                                                 const json_path& where) {
+/// Numbers keep their text, as the request would carry them (the book checks them, D17).
+[[nodiscard]] inline usage_record usage_record_from_json(std::string subscription_item,
+                                                         const nlohmann::json& params,
+                                                         const json_path& where) {
   require_json_object(params, where, "usage record parameters");
-  usage_record_request out;
+  usage_record out;
   out.subscription_item = std::move(subscription_item);
-  out.quantity = detail::usage_record_text(params, "quantity", where);
-  out.timestamp_text = detail::usage_record_text(params, "timestamp", where);
+  if (auto q = detail::usage_record_text(params, "quantity", where)) out.quantity = std::move(*q);
+  if (auto t = detail::usage_record_text(params, "timestamp", where)) out.timestamp = std::move(*t);
   out.action = detail::usage_record_text(params, "action", where);
   return out;
 }

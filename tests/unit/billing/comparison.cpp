@@ -39,10 +39,10 @@ mk::plan legacy_plan() {
 
 mk::request record(std::string source, mk::timestamp received, std::string item, std::string quantity,
                    mk::timestamp time) {
-  mk::usage_record_request u;
+  mk::usage_record u;
   u.subscription_item = std::move(item);
   u.quantity = std::move(quantity);
-  u.timestamp_text = std::to_string(mk::to_unix(time));
+  u.timestamp = std::to_string(mk::to_unix(time));
   mk::request r;
   r.operations.emplace_back(std::move(u));
   r.received_at = received;

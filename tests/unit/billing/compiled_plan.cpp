@@ -89,7 +89,7 @@ mk::request event(mk::timestamp received, std::string customer, std::string valu
 }
 
 mk::request usage(mk::timestamp received, std::string item, std::string quantity) {
-  mk::usage_record_request u;
+  mk::usage_record u;
   u.subscription_item = std::move(item);
   u.quantity = std::move(quantity);
   mk::request r;

@@ -555,7 +555,7 @@ BOOST_AUTO_TEST_CASE(P2_D25_transform_quantity_at_the_limits) {
   BOOST_TEST(packages(i64_max, mk::round_direction::down, i64_max - 1) == 0);
   BOOST_TEST(packages(2, mk::round_direction::up, i64_max) == std::int64_t{1} << 62);
   BOOST_TEST(packages(2, mk::round_direction::down, i64_max) == (std::int64_t{1} << 62) - 1);
-  BOOST_CHECK_THROW((void)packages(i64_min, mk::round_direction::up, 1), std::invalid_argument);
+  BOOST_CHECK_THROW((void)packages(i64_min, mk::round_direction::up, 1), mk::precondition_error);
   // Priced: 2^62 packages at 2 = 2^63, one past the range.
   mk::price p = price_of("price_packages", dec("2"));
   p.transform_quantity = mk::transform_quantity{2, mk::round_direction::up};
@@ -767,9 +767,7 @@ BOOST_AUTO_TEST_CASE(L2_D25_usage_record_increments_and_sums_near_int64_max) {
     r.quantity = std::move(q);
     r.timestamp = mk::to_unix(t);
     r.action = action;
-    r.received_at = received;
-    r.sequence = sequence++;
-    return book.record(r);
+    return book.record(r, mk::arrival_stamp{received, sequence++});
   };
   const mk::timestamp t1 = at("2025-01-10T00:00:00Z");
   const mk::timestamp t2 = at("2025-01-11T00:00:00Z");

@@ -320,8 +320,8 @@ BOOST_AUTO_TEST_CASE(B4_licensed_stub_is_prorated_by_seconds_and_rounded_once) {
 }
 
 BOOST_AUTO_TEST_CASE(B4_proration_needs_a_positive_cycle_and_a_non_negative_stub) {
-  BOOST_CHECK_THROW((void)prorated_line_amount(per_unit_price("1"), 1, 1, 0, away), std::invalid_argument);
-  BOOST_CHECK_THROW((void)prorated_line_amount(per_unit_price("1"), 1, -1, 10, away), std::invalid_argument);
+  BOOST_CHECK_THROW((void)prorated_line_amount(per_unit_price("1"), 1, 1, 0, away), precondition_error);
+  BOOST_CHECK_THROW((void)prorated_line_amount(per_unit_price("1"), 1, -1, 10, away), precondition_error);
 }
 
 // ---- D25 overflow --------------------------------------------------------------------------
@@ -356,11 +356,10 @@ BOOST_AUTO_TEST_CASE(D25_amounts_outside_int64_are_overflow_errors_never_wraps) 
 }
 
 BOOST_AUTO_TEST_CASE(M12_negative_quantity_is_refused_the_caller_clamps_first) {
-  BOOST_CHECK_THROW((void)line_amount(per_unit_price("1"), -1, away), std::invalid_argument);
+  BOOST_CHECK_THROW((void)line_amount(per_unit_price("1"), -1, away), precondition_error);
   BOOST_CHECK_THROW((void)exact_amount(tiered_price(tiers_mode::graduated, three_tiers(true)), -1),
-                    std::invalid_argument);
-  BOOST_CHECK_THROW((void)exact_amount(packaged_price("1", 10, round_direction::up), -5),
-                    std::invalid_argument);
+                    precondition_error);
+  BOOST_CHECK_THROW((void)exact_amount(packaged_price("1", 10, round_direction::up), -5), precondition_error);
 }
 
 // ---- D8, D9, D11 validation ----------------------------------------------------------------------

@@ -107,10 +107,10 @@ mk::request cancel(std::string source, mk::timestamp received, std::string ident
 
 mk::request usage(std::string source, mk::timestamp received, std::string item, std::string quantity,
                   std::optional<std::string> time, std::optional<std::string> action = std::nullopt) {
-  mk::usage_record_request u;
+  mk::usage_record u;
   u.subscription_item = std::move(item);
   u.quantity = std::move(quantity);
-  u.timestamp_text = std::move(time);
+  if (time) u.timestamp = std::move(*time);
   u.action = std::move(action);
   mk::request r;
   r.operations.emplace_back(std::move(u));

@@ -106,10 +106,10 @@ std::vector<mk::request> long_stream(std::uint64_t seed, std::size_t n) {
       mk::request r;
       r.received_at = mk::from_unix(now);
       r.source = "stream:" + std::to_string(i);
-      mk::usage_record_request u;
+      mk::usage_record u;
       u.subscription_item = "si2_max";
       u.quantity = std::to_string(rng() % 50);
-      u.timestamp_text = std::to_string(now - static_cast<std::int64_t>(rng() % 3600));
+      u.timestamp = std::to_string(now - static_cast<std::int64_t>(rng() % 3600));
       u.action = roll == 11 ? "increment" : "set";
       r.operations.emplace_back(std::move(u));
       out.push_back(std::move(r));

@@ -220,10 +220,10 @@ class stream_generator {
     return a;
   }
 
-  mk::usage_record_request usage_record(mk::timestamp now) {
+  mk::usage_record usage_record(mk::timestamp now) {
     static const std::vector<std::string> items{"si_leg_sum",  "si_leg_last", "si2_leg_ever", "si2_leg_max",
                                                 "si3_leg_sum", "si_api",      "si_lic",       "si_nope"};
-    mk::usage_record_request u;
+    mk::usage_record u;
     const int i = pick(100);
     u.subscription_item =
         items[i < 94 ? static_cast<std::size_t>(pick(5)) : static_cast<std::size_t>(5 + pick(3))];
@@ -237,17 +237,17 @@ class stream_generator {
     }
     const int t = pick(100);
     if (t < 25) {
-      u.timestamp_text = std::nullopt;
+      u.timestamp = std::monostate{};
     } else if (t < 35) {
-      u.timestamp_text = "now";
+      u.timestamp = "now";
     } else if (t < 80) {
-      u.timestamp_text = std::to_string(mk::to_unix(now) - uniform(0, 900));  // grace cases at boundaries
+      u.timestamp = std::to_string(mk::to_unix(now) - uniform(0, 900));  // grace cases at boundaries
     } else if (t < 92) {
-      u.timestamp_text = std::to_string(mk::to_unix(now) - uniform(0, 40 * 86400));
+      u.timestamp = std::to_string(mk::to_unix(now) - uniform(0, 40 * 86400));
     } else if (t < 97) {
-      u.timestamp_text = std::to_string(mk::to_unix(now) + uniform(1, 100));  // in the future
+      u.timestamp = std::to_string(mk::to_unix(now) + uniform(1, 100));  // in the future
     } else {
-      u.timestamp_text = "yesterday";
+      u.timestamp = "yesterday";
     }
     const int a = pick(100);
     if (a < 40) {

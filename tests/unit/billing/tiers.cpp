@@ -110,12 +110,12 @@ BOOST_AUTO_TEST_CASE(P3_a_single_inf_tier_is_per_unit_plus_flat) {
 BOOST_AUTO_TEST_CASE(D8_tiers_that_break_the_rules_are_refused_while_pricing) {
   const std::vector<price_tier> none;
   const std::vector<price_tier> finite_last{tier(10, 1, -1)};
-  BOOST_CHECK_THROW((void)graduated::amount(none, 1), std::invalid_argument);
-  BOOST_CHECK_THROW((void)volume::amount(none, 0), std::invalid_argument);
-  BOOST_CHECK_THROW((void)graduated::amount(finite_last, 11), std::invalid_argument);
-  BOOST_CHECK_THROW((void)volume::amount(finite_last, 11), std::invalid_argument);
+  BOOST_CHECK_THROW((void)graduated::amount(none, 1), precondition_error);
+  BOOST_CHECK_THROW((void)volume::amount(none, 0), precondition_error);
+  BOOST_CHECK_THROW((void)graduated::amount(finite_last, 11), precondition_error);
+  BOOST_CHECK_THROW((void)volume::amount(finite_last, 11), precondition_error);
   BOOST_TEST(graduated::amount(finite_last, 10).to_string() == "10");
-  BOOST_CHECK_THROW((void)graduated::amount(finite_last, -1), std::invalid_argument);
+  BOOST_CHECK_THROW((void)graduated::amount(finite_last, -1), precondition_error);
 }
 
 BOOST_AUTO_TEST_CASE(P3_property_graduated_is_marginal_units_plus_reached_flats_volume_is_containing_tier) {

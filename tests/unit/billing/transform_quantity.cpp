@@ -58,9 +58,9 @@ BOOST_AUTO_TEST_CASE(P2_property_packages_bracket_the_quantity) {
 }
 
 BOOST_AUTO_TEST_CASE(D11_M12_divide_by_below_one_or_negative_quantity_is_refused) {
-  BOOST_CHECK_THROW((void)(transform_quantity{0, round_direction::up}.apply(5)), std::invalid_argument);
-  BOOST_CHECK_THROW((void)(transform_quantity{-2, round_direction::down}.apply(5)), std::invalid_argument);
-  BOOST_CHECK_THROW((void)(transform_quantity{10, round_direction::up}.apply(-1)), std::invalid_argument);
+  BOOST_CHECK_THROW((void)(transform_quantity{0, round_direction::up}.apply(5)), precondition_error);
+  BOOST_CHECK_THROW((void)(transform_quantity{-2, round_direction::down}.apply(5)), precondition_error);
+  BOOST_CHECK_THROW((void)(transform_quantity{10, round_direction::up}.apply(-1)), precondition_error);
 }
 
 BOOST_AUTO_TEST_CASE(P2_round_spellings_are_stripes) {

@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(D12_every_error_code_has_a_distinct_spelling_that_round_tri
       BOOST_TEST(name != "unknown_error");
       BOOST_TEST(!name.empty());
       BOOST_TEST(seen.insert(name).second);
-      BOOST_TEST((error_code_from_string(name) == code));
+      BOOST_TEST((parse_error_code(name) == code));
       BOOST_TEST((name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos));
     }
   }
@@ -84,13 +84,13 @@ BOOST_AUTO_TEST_CASE(D12_spellings_are_the_codes_of_the_spec) {
   BOOST_TEST(to_string(error_code::resource_missing) == "resource_missing");
   BOOST_TEST(to_string(error_code::idempotency_error) == "idempotency_error");
   static_assert(to_string(error_code::archived_meter) == "archived_meter");
-  static_assert(error_code_from_string("no_meter") == error_code::no_meter);
+  static_assert(parse_error_code("no_meter") == error_code::no_meter);
 }
 
 BOOST_AUTO_TEST_CASE(D12_unknown_spellings_are_not_codes) {
   for (const char* name :
        {"", "unknown_error", "NO_METER", "no_meter ", "no-meter", "invalid_request_error"}) {
-    BOOST_TEST(!error_code_from_string(name).has_value(), name);
+    BOOST_TEST(!parse_error_code(name).has_value(), name);
   }
 }
 

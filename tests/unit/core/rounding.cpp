@@ -160,20 +160,20 @@ BOOST_AUTO_TEST_CASE(P4_property_result_is_nearest_integer_and_ties_follow_the_p
 }
 
 BOOST_AUTO_TEST_CASE(D10_rounding_modes_parse_from_their_exact_names) {
-  BOOST_TEST((rounding_mode_from_string("half_away_from_zero") == rounding_mode::half_away_from_zero));
-  BOOST_TEST((rounding_mode_from_string("half_even") == rounding_mode::half_even));
+  BOOST_TEST((parse_rounding_mode("half_away_from_zero") == rounding_mode::half_away_from_zero));
+  BOOST_TEST((parse_rounding_mode("half_even") == rounding_mode::half_even));
   for (const char* bad : {"", "HALF_EVEN", "half-even", "half_up", "bankers", "half_even "}) {
     BOOST_TEST_CONTEXT(bad) {
-      BOOST_TEST(!rounding_mode_from_string(bad).has_value());
-      BOOST_CHECK_THROW((void)parse_rounding_mode(bad), configuration_error);
+      BOOST_TEST(!parse_rounding_mode(bad).has_value());
+      BOOST_CHECK_THROW((void)require_rounding_mode(bad), configuration_error);
     }
   }
   for (auto m : {rounding_mode::half_away_from_zero, rounding_mode::half_even}) {
-    BOOST_TEST((rounding_mode_from_string(to_string(m)) == m));
     BOOST_TEST((parse_rounding_mode(to_string(m)) == m));
+    BOOST_TEST((require_rounding_mode(to_string(m)) == m));
   }
   try {
-    (void)parse_rounding_mode("up", "settings.rounding");
+    (void)require_rounding_mode("up", "settings.rounding");
     BOOST_FAIL("no exception");
   } catch (const configuration_error& e) {
     BOOST_TEST(e.field() == "settings.rounding");

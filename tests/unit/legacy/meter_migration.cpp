@@ -68,7 +68,8 @@ BOOST_AUTO_TEST_CASE(L3_M9_mapped_formulas_bill_like_the_legacy_book_on_one_reco
         const auto value = static_cast<std::int64_t>(rng() % 1000);
         const auto arrival = static_cast<std::int64_t>(500'000 + i);
         BOOST_TEST_REQUIRE(
-            legacy.record(usage_record{value, t, std::nullopt, from_unix(arrival), i}).has_value());
+            legacy.record(usage_record{"", value, t, std::nullopt}, arrival_stamp{from_unix(arrival), i})
+                .has_value());
         events.push_back(sample{from_unix(t), i, value});
       }
       const std::int64_t meter = visit_formula(*row.formula, [&](auto tag) {
@@ -90,12 +91,12 @@ BOOST_AUTO_TEST_CASE(L3_unmapped_modes_differ_from_every_meter_formula_on_some_u
   any_usage_record_book<one_long_period> max_book{aggregate_usage::max, one_long_period{}};
   any_usage_record_book<one_long_period> ever_book{aggregate_usage::last_ever, one_long_period{}};
   for (auto* b : {&max_book, &ever_book}) {
-    BOOST_TEST_REQUIRE(
-        b->record(usage_record{std::int64_t{5}, std::int64_t{10}, std::nullopt, from_unix(100), 0})
-            .has_value());
-    BOOST_TEST_REQUIRE(
-        b->record(usage_record{std::int64_t{2}, std::int64_t{20}, std::nullopt, from_unix(100), 1})
-            .has_value());
+    BOOST_TEST_REQUIRE(b->record(usage_record{"", std::int64_t{5}, std::int64_t{10}, std::nullopt},
+                                 arrival_stamp{from_unix(100), 0})
+                           .has_value());
+    BOOST_TEST_REQUIRE(b->record(usage_record{"", std::int64_t{2}, std::int64_t{20}, std::nullopt},
+                                 arrival_stamp{from_unix(100), 1})
+                           .has_value());
   }
   const auto p = one_long_period{}.first_period();
   const auto next = one_long_period{}.next_period(p);

@@ -127,18 +127,18 @@ BOOST_AUTO_TEST_CASE(D17_checks_run_quantity_then_action_then_timestamp_format) 
     usage_record record;
     const char* param;  // the failing check's param, "" when accepted
   };
-  const auto at = from_unix(arrival);
+  const arrival_stamp stamp{from_unix(arrival), 0};
   const row table[] = {
-      {{std::string("-1"), std::string("junk"), std::string("bogus"), at, 0}, "quantity"},
-      {{std::int64_t{1}, std::string("junk"), std::string("bogus"), at, 0}, "action"},
-      {{std::int64_t{1}, std::string("junk"), std::string("set"), at, 0}, "timestamp"},
-      {{std::int64_t{1}, std::string("now"), std::string("set"), at, 0}, ""},
-      {{std::monostate{}, std::monostate{}, std::string(""), at, 0}, "quantity"},
-      {{std::string("3"), std::monostate{}, std::string(""), at, 0}, "action"},
+      {{"", std::string("-1"), std::string("junk"), std::string("bogus")}, "quantity"},
+      {{"", std::int64_t{1}, std::string("junk"), std::string("bogus")}, "action"},
+      {{"", std::int64_t{1}, std::string("junk"), std::string("set")}, "timestamp"},
+      {{"", std::int64_t{1}, std::string("now"), std::string("set")}, ""},
+      {{"", std::monostate{}, std::monostate{}, std::string("")}, "quantity"},
+      {{"", std::string("3"), std::monostate{}, std::string("")}, "action"},
   };
   int i = 0;
   for (const auto& r : table) {
-    const auto got = check_usage_record(r.record);
+    const auto got = check_usage_record(r.record, stamp);
     BOOST_TEST_CONTEXT("row " << i++) {
       if (std::string(r.param).empty()) {
         BOOST_TEST_REQUIRE(got.has_value());

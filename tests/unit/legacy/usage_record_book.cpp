@@ -67,11 +67,22 @@ template <class F>
 using book = usage_record_book<F, stub_periods, stub_clock>;
 using any_book = any_usage_record_book<stub_periods, stub_clock>;
 
-usage_record inc(std::int64_t t, std::int64_t q, std::int64_t received) {
-  return usage_record{q, t, std::nullopt, from_unix(received), 0};
+/// A usage record with the arrival it came with.
+struct arriving {
+  usage_record record;
+  arrival_stamp at;
+};
+/// Records `a` in book `b` (with `clock` when given).
+template <class Book, class... Clock>
+auto feed(Book& b, const arriving& a, const Clock&... clock) {
+  return b.record(a.record, a.at, clock...);
 }
-usage_record set_to(std::int64_t t, std::int64_t q, std::int64_t received) {
-  return usage_record{q, t, std::string("set"), from_unix(received), 0};
+
+arriving inc(std::int64_t t, std::int64_t q, std::int64_t received) {
+  return {usage_record{"", q, t, std::nullopt}, arrival_stamp{from_unix(received), 0}};
+}
+arriving set_to(std::int64_t t, std::int64_t q, std::int64_t received) {
+  return {usage_record{"", q, t, std::string("set")}, arrival_stamp{from_unix(received), 0}};
 }
 
 std::string code_of(const rejection& r) { return std::string(to_string(r.code)); }
@@ -116,7 +127,7 @@ BOOST_AUTO_TEST_CASE(L2_same_timestamp_increments_add_and_set_overwrites_only_it
     for (const auto mode : all_modes) {
       any_book b{mode, stub_periods{}};
       for (const auto& o : row.ops) {
-        BOOST_TEST_REQUIRE(b.record(o.set ? set_to(o.t, o.q, r) : inc(o.t, o.q, r)).has_value());
+        BOOST_TEST_REQUIRE(feed(b, o.set ? set_to(o.t, o.q, r) : inc(o.t, o.q, r)).has_value());
       }
       const std::int64_t expected = mode == aggregate_usage::sum                  ? row.sum
                                     : mode == aggregate_usage::last_during_period ? row.last_during_period
@@ -131,11 +142,11 @@ BOOST_AUTO_TEST_CASE(L2_same_timestamp_increments_add_and_set_overwrites_only_it
 BOOST_AUTO_TEST_CASE(L3_max_is_over_the_merged_value_per_timestamp) {
   book<peak> b{stub_periods{}};
   const std::int64_t t1 = start_of(0) + 10, t2 = start_of(0) + 20, r = start_of(0) + 100;
-  BOOST_TEST_REQUIRE(b.record(inc(t1, 6, r)).has_value());
-  BOOST_TEST_REQUIRE(b.record(inc(t1, 6, r)).has_value());
-  BOOST_TEST_REQUIRE(b.record(inc(t2, 10, r)).has_value());
+  BOOST_TEST_REQUIRE(feed(b, inc(t1, 6, r)).has_value());
+  BOOST_TEST_REQUIRE(feed(b, inc(t1, 6, r)).has_value());
+  BOOST_TEST_REQUIRE(feed(b, inc(t2, 10, r)).has_value());
   BOOST_TEST(b.quantity(P(0)) == 12);  // 6 + 6 at t1, not the largest single record (10)
-  BOOST_TEST_REQUIRE(b.record(set_to(t1, 1, r)).has_value());
+  BOOST_TEST_REQUIRE(feed(b, set_to(t1, 1, r)).has_value());
   BOOST_TEST(b.quantity(P(0)) == 10);  // set lowers t1; t2 is the largest again
   BOOST_TEST(b.quantity(P(1)) == 0);   // no value: 0
 }
@@ -143,21 +154,21 @@ BOOST_AUTO_TEST_CASE(L3_max_is_over_the_merged_value_per_timestamp) {
 BOOST_AUTO_TEST_CASE(L3_last_ever_carries_the_latest_earlier_value_into_an_empty_period) {
   book<last_ever> ever{stub_periods{}};
   book<last_during_period> during{stub_periods{}};
-  const usage_record records[] = {
+  const arriving records[] = {
       inc(start_of(0) + 100, 4, start_of(0) + 500),
       set_to(start_of(0) + 200, 9, start_of(0) + 600),  // the latest value of period 0
       inc(start_of(0) + 150, 20, start_of(0) + 700),    // later arrival, earlier timestamp
   };
   for (const auto& r : records) {
-    BOOST_TEST_REQUIRE(ever.record(r).has_value());
-    BOOST_TEST_REQUIRE(during.record(r).has_value());
+    BOOST_TEST_REQUIRE(feed(ever, r).has_value());
+    BOOST_TEST_REQUIRE(feed(during, r).has_value());
   }
   BOOST_TEST(ever.quantity(P(0)) == 9);
   BOOST_TEST(ever.quantity(P(1)) == 9);  // empty: carried over
   BOOST_TEST(ever.quantity(P(2)) == 9);  // still carried
   BOOST_TEST(during.quantity(P(1)) == 0);
   // A stored 0 in period 2 is present: no carry-over there, and period 3 carries the 0.
-  BOOST_TEST_REQUIRE(ever.record(set_to(start_of(2) + 1, 0, start_of(2) + 10)).has_value());
+  BOOST_TEST_REQUIRE(feed(ever, set_to(start_of(2) + 1, 0, start_of(2) + 10)).has_value());
   BOOST_TEST(ever.quantity(P(2)) == 0);
   BOOST_TEST(ever.quantity(P(3)) == 0);
   BOOST_TEST(ever.quantity(P(1)) == 9);
@@ -171,16 +182,16 @@ BOOST_AUTO_TEST_CASE(B4_D18_values_before_trial_end_count_in_no_mode_not_even_la
   const usage_record_book_options trial{seconds{G}, from_unix(start_of(1))};
   for (const auto mode : all_modes) {
     any_book b{mode, stub_periods{}, trial};
-    BOOST_TEST_REQUIRE(b.record(inc(start_of(0) + 10, 50, start_of(0) + 20)).has_value());  // accepted
+    BOOST_TEST_REQUIRE(feed(b, inc(start_of(0) + 10, 50, start_of(0) + 20)).has_value());  // accepted
     BOOST_TEST(b.quantity(P(0)) == 0, to_string(mode));
     BOOST_TEST(b.quantity(P(1)) == 0, to_string(mode));  // last_ever: nothing to carry from the trial
-    BOOST_TEST_REQUIRE(b.record(inc(start_of(1) + 10, 7, start_of(1) + 20)).has_value());
+    BOOST_TEST_REQUIRE(feed(b, inc(start_of(1) + 10, 7, start_of(1) + 20)).has_value());
     BOOST_TEST(b.quantity(P(1)) == 7, to_string(mode));
     BOOST_TEST(b.quantity(P(2)) == (mode == aggregate_usage::last_ever ? 7 : 0), to_string(mode));
   }
   // A grace record timestamped in the trial is accepted (sum) but billed nowhere.
   book<sum> s{stub_periods{}, trial};
-  const auto grace = s.record(inc(start_of(1) - 5, 11, start_of(1) + 5));
+  const auto grace = feed(s, inc(start_of(1) - 5, 11, start_of(1) + 5));
   BOOST_TEST_REQUIRE(grace.has_value());
   BOOST_TEST(grace->by_grace);
   BOOST_TEST(s.quantity(P(0)) + s.quantity(P(1)) == 0);
@@ -194,7 +205,7 @@ BOOST_AUTO_TEST_CASE(B4_trial_end_comes_from_the_billing_schedule) {
   usage_record_book<last_ever, billing_schedule<>> b{schedule};
   BOOST_TEST_REQUIRE(b.options().trial_end.has_value());
   BOOST_TEST(to_unix(*b.options().trial_end) == to_unix(trial_end));
-  BOOST_TEST_REQUIRE(b.record(inc(to_unix(start) + 60, 3, to_unix(start) + 120)).has_value());
+  BOOST_TEST_REQUIRE(feed(b, inc(to_unix(start) + 60, 3, to_unix(start) + 120)).has_value());
   const auto after_trial = schedule.next_period(schedule.first_period());
   BOOST_TEST(b.quantity(schedule.first_period()) == 0);
   BOOST_TEST(b.quantity(after_trial) == 0);
@@ -225,8 +236,8 @@ BOOST_AUTO_TEST_CASE(L4_timestamps_outside_the_current_period_or_in_the_future_a
   for (const auto mode : all_modes) {
     for (const auto& row : table) {
       any_book b{mode, stub_periods{}};
-      const auto got =
-          b.record(usage_record{std::int64_t{1}, row.t, std::nullopt, from_unix(row.received), 0});
+      const auto got = feed(b, arriving{usage_record{"", std::int64_t{1}, row.t, std::nullopt},
+                                        arrival_stamp{from_unix(row.received), 0}});
       BOOST_TEST_CONTEXT(row.name << " / " << to_string(mode)) {
         BOOST_TEST_REQUIRE(got.has_value() == row.accepted);
         if (!row.accepted) {
@@ -252,7 +263,7 @@ BOOST_AUTO_TEST_CASE(L5_grace_is_open_until_start_plus_G_minus_1_and_closed_at_s
   const row table[] = {{0, true}, {1, true}, {G - 1, true}, {G, false}, {G + 1, false}};
   for (const auto& row : table) {
     book<sum> b{stub_periods{}};
-    const auto got = b.record(inc(start_of(1) - 1, 5, start_of(1) + row.received_offset));
+    const auto got = feed(b, inc(start_of(1) - 1, 5, start_of(1) + row.received_offset));
     BOOST_TEST_CONTEXT("received at start + " << row.received_offset) {
       BOOST_TEST_REQUIRE(got.has_value() == row.accepted);
       if (row.accepted) BOOST_TEST(got->by_grace);
@@ -269,7 +280,7 @@ BOOST_AUTO_TEST_CASE(L5_timestamp_start_minus_G_is_accepted_and_start_minus_G_mi
   const row table[] = {{-1, true}, {-G + 1, true}, {-G, true}, {-G - 1, false}, {-2 * G, false}};
   for (const auto& row : table) {
     book<sum> b{stub_periods{}};
-    const auto got = b.record(inc(start_of(1) + row.t_offset, 5, start_of(1) + 10));
+    const auto got = feed(b, inc(start_of(1) + row.t_offset, 5, start_of(1) + 10));
     BOOST_TEST_CONTEXT("timestamp start " << row.t_offset) {
       BOOST_TEST_REQUIRE(got.has_value() == row.accepted);
       if (!row.accepted) BOOST_TEST(got.error().param == "timestamp");
@@ -283,11 +294,11 @@ BOOST_AUTO_TEST_CASE(L5_D18_grace_goes_to_the_previous_invoice_until_it_is_final
   clock.finalized[P(0).start] = from_unix(start_of(1) + 100);
   book<sum> b{stub_periods{}, {}, clock};
   const std::int64_t t = start_of(1) - 7;
-  const auto on_time = b.record(inc(t, 5, start_of(1) + 100));  // received_at == finalized_at
+  const auto on_time = feed(b, inc(t, 5, start_of(1) + 100));  // received_at == finalized_at
   BOOST_TEST_REQUIRE(on_time.has_value());
   BOOST_TEST(on_time->billed_in == P(0));
   BOOST_TEST(on_time->by_grace);
-  const auto after = b.record(inc(t, 7, start_of(1) + 101));  // one second later
+  const auto after = feed(b, inc(t, 7, start_of(1) + 101));  // one second later
   BOOST_TEST_REQUIRE(after.has_value());
   BOOST_TEST(after->billed_in == P(1));
   // D18: values are per (period billed in, timestamp): the same timestamp has a slot in each.
@@ -301,17 +312,17 @@ BOOST_AUTO_TEST_CASE(L5_grace_routing_reads_the_clock_given_to_record) {
   book<sum> b{stub_periods{}};  // its own clock: end + 3600, so period 0 would still be open
   stub_clock closed;
   closed.finalized[P(0).start] = P(0).end;  // finalized at the boundary
-  const auto got = b.record(inc(start_of(1) - 1, 2, start_of(1) + 1), closed);
+  const auto got = feed(b, inc(start_of(1) - 1, 2, start_of(1) + 1), closed);
   BOOST_TEST_REQUIRE(got.has_value());
   BOOST_TEST(got->billed_in == P(1));
-  const auto with_default = b.record(inc(start_of(1) - 1, 2, start_of(1) + 1));
+  const auto with_default = feed(b, inc(start_of(1) - 1, 2, start_of(1) + 1));
   BOOST_TEST_REQUIRE(with_default.has_value());
   BOOST_TEST(with_default->billed_in == P(0));
 }
 
 BOOST_AUTO_TEST_CASE(D18_the_first_period_has_no_grace) {
   book<sum> b{stub_periods{}};
-  const auto got = b.record(inc(S - 5, 1, S + 10));
+  const auto got = feed(b, inc(S - 5, 1, S + 10));
   BOOST_TEST_REQUIRE(!got.has_value());
   BOOST_TEST(code_of(got.error()) == "usage_record_timestamp_out_of_period");
 }
@@ -333,10 +344,10 @@ BOOST_AUTO_TEST_CASE(L4_L5_grace_never_reaches_before_the_subscription_start) {
     [[nodiscard]] period next_period(const period& p) const { return *period_containing(p.end); }
   };
   usage_record_book<sum, short_stub> b{short_stub{}};
-  const auto before_start = b.record(inc(S - 100, 1, S + 110));
+  const auto before_start = feed(b, inc(S - 100, 1, S + 110));
   BOOST_TEST_REQUIRE(!before_start.has_value());
   BOOST_TEST(code_of(before_start.error()) == "usage_record_timestamp_out_of_period");
-  const auto in_stub = b.record(inc(S + 5, 1, S + 110));
+  const auto in_stub = feed(b, inc(S + 5, 1, S + 110));
   BOOST_TEST_REQUIRE(in_stub.has_value());
   BOOST_TEST(in_stub->billed_in == (period{from_unix(S), from_unix(S + 100)}));
 }
@@ -344,7 +355,7 @@ BOOST_AUTO_TEST_CASE(L4_L5_grace_never_reaches_before_the_subscription_start) {
 BOOST_AUTO_TEST_CASE(L5_modes_other_than_sum_have_no_grace) {
   for (const auto mode : all_modes) {
     any_book b{mode, stub_periods{}};
-    const auto got = b.record(inc(start_of(1) - 5, 1, start_of(1) + 10));
+    const auto got = feed(b, inc(start_of(1) - 5, 1, start_of(1) + 10));
     BOOST_TEST(got.has_value() == (mode == aggregate_usage::sum), to_string(mode));
     if (!got) BOOST_TEST(code_of(got.error()) == "usage_record_timestamp_out_of_period");
   }
@@ -352,10 +363,10 @@ BOOST_AUTO_TEST_CASE(L5_modes_other_than_sum_have_no_grace) {
 
 BOOST_AUTO_TEST_CASE(L5_grace_length_is_a_policy_parameter) {
   book<sum> off{stub_periods{}, usage_record_book_options{seconds{0}, std::nullopt}};
-  BOOST_TEST(!off.record(inc(start_of(1) - 1, 1, start_of(1))).has_value());
+  BOOST_TEST(!feed(off, inc(start_of(1) - 1, 1, start_of(1))).has_value());
   book<sum> wide{stub_periods{}, usage_record_book_options{seconds{1000}, std::nullopt}};
-  BOOST_TEST(wide.record(inc(start_of(1) - 1000, 1, start_of(1) + 999)).has_value());
-  BOOST_TEST(!wide.record(inc(start_of(1) - 1, 1, start_of(1) + 1000)).has_value());
+  BOOST_TEST(feed(wide, inc(start_of(1) - 1000, 1, start_of(1) + 999)).has_value());
+  BOOST_TEST(!feed(wide, inc(start_of(1) - 1, 1, start_of(1) + 1000)).has_value());
   BOOST_CHECK_THROW((book<sum>{stub_periods{}, usage_record_book_options{seconds{-1}, std::nullopt}}),
                     configuration_error);
 }
@@ -366,12 +377,12 @@ BOOST_AUTO_TEST_CASE(L5_B3_grace_at_a_monthly_boundary_with_the_default_invoice_
   const billing_schedule<> schedule{jan1, std::nullopt, std::nullopt,
                                     billing_interval{interval_unit::month, 1}};
   usage_record_book<sum, billing_schedule<>> b{schedule};  // finalized_at = end + 3600
-  const auto got = b.record(inc(to_unix(feb1) - 60, 4, to_unix(feb1) + 60));
+  const auto got = feed(b, inc(to_unix(feb1) - 60, 4, to_unix(feb1) + 60));
   BOOST_TEST_REQUIRE(got.has_value());
   BOOST_TEST(to_unix(got->billed_in.start) == to_unix(jan1));
   BOOST_TEST(to_unix(got->billed_in.end) == to_unix(feb1));
   // The first period has no grace: nothing before Jan 1.
-  BOOST_TEST(!b.record(inc(to_unix(jan1) - 1, 1, to_unix(jan1) + 1)).has_value());
+  BOOST_TEST(!feed(b, inc(to_unix(jan1) - 1, 1, to_unix(jan1) + 1)).has_value());
 }
 
 // ---- D17: the order of the checks ----------------------------------------------------------------------
@@ -380,29 +391,35 @@ BOOST_AUTO_TEST_CASE(D17_a_record_failing_several_checks_gets_the_first_code) {
   const auto r = from_unix(start_of(1) + 50);
   const std::int64_t out = start_of(0);  // out of period
   struct row {
-    usage_record record;
+    arriving record;
     const char* code;
     const char* param;
   };
   const std::vector<row> table = {
-      {{std::int64_t{-1}, std::string("x"), std::string("bogus"), r, 0},
+      {{usage_record{"", std::int64_t{-1}, std::string("x"), std::string("bogus")}, arrival_stamp{r, 0}},
        "usage_record_invalid_parameter",
        "quantity"},
-      {{std::int64_t{1}, std::string("x"), std::string("bogus"), r, 0},
+      {{usage_record{"", std::int64_t{1}, std::string("x"), std::string("bogus")}, arrival_stamp{r, 0}},
        "usage_record_invalid_parameter",
        "action"},
-      {{std::int64_t{1}, std::string("x"), std::string("set"), r, 0},
+      {{usage_record{"", std::int64_t{1}, std::string("x"), std::string("set")}, arrival_stamp{r, 0}},
        "usage_record_invalid_parameter",
        "timestamp"},
-      {{std::string("1.5"), out, std::nullopt, r, 0}, "usage_record_invalid_parameter", "quantity"},
-      {{std::int64_t{1}, out, std::string("add"), r, 0}, "usage_record_invalid_parameter", "action"},
-      {{std::int64_t{1}, out, std::string("set"), r, 0}, "usage_record_timestamp_out_of_period", "timestamp"},
+      {{usage_record{"", std::string("1.5"), out, std::nullopt}, arrival_stamp{r, 0}},
+       "usage_record_invalid_parameter",
+       "quantity"},
+      {{usage_record{"", std::int64_t{1}, out, std::string("add")}, arrival_stamp{r, 0}},
+       "usage_record_invalid_parameter",
+       "action"},
+      {{usage_record{"", std::int64_t{1}, out, std::string("set")}, arrival_stamp{r, 0}},
+       "usage_record_timestamp_out_of_period",
+       "timestamp"},
   };
   for (const auto mode : all_modes) {
     any_book b{mode, stub_periods{}};
     int i = 0;
     for (const auto& row : table) {
-      const auto got = b.record(row.record);
+      const auto got = feed(b, row.record);
       BOOST_TEST_CONTEXT("row " << i++ << " / " << to_string(mode)) {
         BOOST_TEST_REQUIRE(!got.has_value());
         BOOST_TEST(code_of(got.error()) == row.code);
@@ -418,9 +435,9 @@ BOOST_AUTO_TEST_CASE(D17_a_record_failing_several_checks_gets_the_first_code) {
 BOOST_AUTO_TEST_CASE(B3_quantity_as_of_excludes_records_that_arrived_later) {
   book<sum> b{stub_periods{}};
   const std::int64_t t = start_of(0) + 10;
-  BOOST_TEST_REQUIRE(b.record(inc(t, 5, start_of(0) + 100)).has_value());
-  BOOST_TEST_REQUIRE(b.record(inc(t + 1, 6, start_of(0) + 200)).has_value());
-  BOOST_TEST_REQUIRE(b.record(set_to(t, 1, start_of(0) + 300)).has_value());
+  BOOST_TEST_REQUIRE(feed(b, inc(t, 5, start_of(0) + 100)).has_value());
+  BOOST_TEST_REQUIRE(feed(b, inc(t + 1, 6, start_of(0) + 200)).has_value());
+  BOOST_TEST_REQUIRE(feed(b, set_to(t, 1, start_of(0) + 300)).has_value());
   struct row {
     std::int64_t as_of;
     std::int64_t expected;
@@ -435,8 +452,8 @@ BOOST_AUTO_TEST_CASE(B3_quantity_as_of_excludes_records_that_arrived_later) {
 
 BOOST_AUTO_TEST_CASE(L2_records_must_be_given_in_arrival_order) {
   book<sum> b{stub_periods{}};
-  BOOST_TEST_REQUIRE(b.record(inc(start_of(0) + 10, 1, start_of(0) + 100)).has_value());
-  BOOST_CHECK_THROW((void)b.record(inc(start_of(0) + 10, 1, start_of(0) + 99)), precondition_error);
+  BOOST_TEST_REQUIRE(feed(b, inc(start_of(0) + 10, 1, start_of(0) + 100)).has_value());
+  BOOST_CHECK_THROW((void)feed(b, inc(start_of(0) + 10, 1, start_of(0) + 99)), precondition_error);
   BOOST_TEST(b.size() == 1u);
 }
 
@@ -447,21 +464,21 @@ BOOST_AUTO_TEST_CASE(L2_overflow_of_a_timestamps_increments_is_an_error_and_stor
   for (const auto mode : all_modes) {
     any_book b{mode, stub_periods{}};
     const std::int64_t t = start_of(0) + 10, r = start_of(0) + 20;
-    BOOST_TEST_REQUIRE(b.record(inc(t, big, r)).has_value());
-    BOOST_CHECK_THROW((void)b.record(inc(t, 1, r)), overflow_error);
+    BOOST_TEST_REQUIRE(feed(b, inc(t, big, r)).has_value());
+    BOOST_CHECK_THROW((void)feed(b, inc(t, 1, r)), overflow_error);
     BOOST_TEST(b.size() == 1u);
     BOOST_TEST(b.quantity(P(0)) == big);
-    BOOST_TEST_REQUIRE(b.record(set_to(t, 0, r)).has_value());  // set replaces, no addition
+    BOOST_TEST_REQUIRE(feed(b, set_to(t, 0, r)).has_value());  // set replaces, no addition
     BOOST_TEST(b.quantity(P(0)) == 0);
   }
   // sum over two timestamps leaves the range: an error for sum, fine for max.
   book<sum> s{stub_periods{}};
-  BOOST_TEST_REQUIRE(s.record(inc(start_of(0) + 1, big, start_of(0) + 5)).has_value());
-  BOOST_CHECK_THROW((void)s.record(inc(start_of(0) + 2, 1, start_of(0) + 5)), overflow_error);
+  BOOST_TEST_REQUIRE(feed(s, inc(start_of(0) + 1, big, start_of(0) + 5)).has_value());
+  BOOST_CHECK_THROW((void)feed(s, inc(start_of(0) + 2, 1, start_of(0) + 5)), overflow_error);
   BOOST_TEST(s.quantity(P(0)) == big);
   book<peak> m{stub_periods{}};
-  BOOST_TEST_REQUIRE(m.record(inc(start_of(0) + 1, big, start_of(0) + 5)).has_value());
-  BOOST_TEST_REQUIRE(m.record(inc(start_of(0) + 2, 1, start_of(0) + 5)).has_value());
+  BOOST_TEST_REQUIRE(feed(m, inc(start_of(0) + 1, big, start_of(0) + 5)).has_value());
+  BOOST_TEST_REQUIRE(feed(m, inc(start_of(0) + 2, 1, start_of(0) + 5)).has_value());
   BOOST_TEST(m.quantity(P(0)) == big);
 }
 
@@ -469,8 +486,8 @@ BOOST_AUTO_TEST_CASE(L2_overflow_of_a_timestamps_increments_is_an_error_and_stor
 
 BOOST_AUTO_TEST_CASE(L6_one_summary_per_period_newest_first_with_the_period_quantity) {
   book<last_ever> b{stub_periods{}};
-  BOOST_TEST_REQUIRE(b.record(inc(start_of(0) + 10, 4, start_of(0) + 20)).has_value());
-  BOOST_TEST_REQUIRE(b.record(inc(start_of(2) + 10, 6, start_of(2) + 20)).has_value());
+  BOOST_TEST_REQUIRE(feed(b, inc(start_of(0) + 10, 4, start_of(0) + 20)).has_value());
+  BOOST_TEST_REQUIRE(feed(b, inc(start_of(2) + 10, 6, start_of(2) + 20)).has_value());
   const auto list = b.summaries(from_unix(start_of(3) + 5));
   BOOST_TEST_REQUIRE(list.size() == 4u);
   const std::int64_t expected[] = {6, 6, 4, 4};  // periods 3 (carried), 2, 1 (carried), 0
@@ -505,8 +522,8 @@ BOOST_AUTO_TEST_CASE(L2_property_arrival_order_of_increments_at_distinct_timesta
       // The i-th arrival carries record order[i]; timestamps are distinct and before every arrival.
       for (std::size_t i = 0; i < n; ++i) {
         const auto k = order[i];
-        BOOST_TEST_REQUIRE(b.record(inc(start_of(1) + static_cast<std::int64_t>(k), quantities[k],
-                                        start_of(1) + 100 + static_cast<std::int64_t>(i)))
+        BOOST_TEST_REQUIRE(feed(b, inc(start_of(1) + static_cast<std::int64_t>(k), quantities[k],
+                                       start_of(1) + 100 + static_cast<std::int64_t>(i)))
                                .has_value());
       }
       const auto got = b.quantity(P(1));
@@ -591,7 +608,7 @@ BOOST_AUTO_TEST_CASE(L3_D18_B3_property_book_agrees_with_a_replay_model_for_ever
       const std::int64_t t = lo + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(now - lo + 2));
       const bool set = rng() % 4 == 0;
       const std::int64_t q = static_cast<std::int64_t>(rng() % 50);
-      const auto got = b.record(set ? set_to(t, q, now) : inc(t, q, now));
+      const auto got = feed(b, set ? set_to(t, q, now) : inc(t, q, now));
       if (got) accepted.push_back({got->billed_in, t, q, set, now});
     }
     for (int probe = 0; probe < 20; ++probe) {

@@ -10,7 +10,7 @@
 using namespace meterkit;
 
 namespace {
-std::string canon(const std::string& text) { return canonical_json(parse_json(text, "c.json")); }
+std::string canon(const std::string& text) { return canonical_json(read_json(text, "c.json")); }
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(stripe_canonical_json)
@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(D19_strings_are_escaped_once_and_alike) {
 }
 
 BOOST_AUTO_TEST_CASE(D19_the_fingerprint_holds_method_path_and_parameters) {
-  const auto params = parse_json("{\"event_name\": \"api\", \"payload\": {\"value\": \"5\"}}", "p.json");
+  const auto params = read_json("{\"event_name\": \"api\", \"payload\": {\"value\": \"5\"}}", "p.json");
   BOOST_TEST(request_fingerprint("POST", "/v1/billing/meter_events", params) ==
              "POST /v1/billing/meter_events {\"event_name\":\"api\",\"payload\":{\"value\":\"5\"}}");
   BOOST_TEST(request_fingerprint("POST", "/v1/billing/meter_events", params) !=

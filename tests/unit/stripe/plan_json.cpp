@@ -258,14 +258,14 @@ BOOST_AUTO_TEST_CASE(D6_an_empty_truncated_or_non_object_plan_is_unusable) {
 }
 
 BOOST_AUTO_TEST_CASE(D11_field_names_parse_into_steps) {
-  const auto steps = parse_field_path("subscriptions[0].items[12].price");
+  const auto steps = field_path_steps("subscriptions[0].items[12].price");
   BOOST_REQUIRE(steps.size() == 5u);
   BOOST_TEST(steps[0].key == "subscriptions");
   BOOST_TEST((steps[1].index == std::optional<std::size_t>(0)));
   BOOST_TEST((steps[3].index == std::optional<std::size_t>(12)));
   BOOST_TEST(steps[4].key == "price");
-  BOOST_TEST(parse_field_path("meters[mtr_1].event_name").size() == 1u);  // not an index: stop there
-  BOOST_TEST(parse_field_path("").empty());
+  BOOST_TEST(field_path_steps("meters[mtr_1].event_name").size() == 1u);  // not an index: stop there
+  BOOST_TEST(field_path_steps("").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

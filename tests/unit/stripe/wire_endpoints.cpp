@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(D7_D19_request_log_entries_replay_as_the_same_operations) {
       {events[0], events[1]},
       {meter_event_adjustment{"api_requests", std::string("cancel"), std::string("evt_1")}},
       {meter_event_adjustment{"api_requests", std::string("cancel"), std::string("evt_1")}},
-      {usage_record_request{"si_1", "7", "1735689000", "increment"}},
+      {usage_record{"si_1", std::string("7"), std::string("1735689000"), "increment"}},
   };
   for (std::size_t i = 0; i < traffic.size(); ++i) {
     const auto line = request_log_entry(traffic[i], at);

@@ -103,10 +103,18 @@ plan random_plan(std::mt19937_64& rng, int customers) {
 
 /// One local operation: what the local truth accepted, and the same as a request for the truth's
 /// own simulation.
+/// A local meter event as these tests keep it: the plan's meter, the customer and the record.
+struct local_event {
+  std::string meter_id;
+  std::string customer;
+  event_record record;
+};
+
 struct local_op {
   enum class kind { event, cancel, usage } what = kind::event;
-  local_meter_event event;  // event, and the cancelled original
-  local_usage_record usage;
+  local_event event;  // event, and the cancelled original
+  std::string item;   // usage
+  checked_usage_record usage;
   timestamp received_at{};
   request as_request;
 };
@@ -177,9 +185,10 @@ scenario random_scenario(std::mt19937_64& rng, int customers, int operations, se
       const std::int64_t q = static_cast<std::int64_t>(rng() % 50);
       const bool is_sum = item.ends_with("_lsum");
       op.what = local_op::kind::usage;
-      op.usage = {item, ts, q, a};
-      r.operations.emplace_back(usage_record_request{item, std::to_string(q), std::to_string(to_unix(ts)),
-                                                     std::string(is_sum ? "increment" : "set")});
+      op.item = item;
+      op.usage = checked_usage_record{q, is_sum ? usage_action::increment : usage_action::set, ts, a};
+      r.operations.emplace_back(usage_record{item, std::to_string(q), std::to_string(to_unix(ts)),
+                                             std::string(is_sum ? "increment" : "set")});
     } else if (roll < 20 && !cancellable.empty()) {
       const std::size_t pick = rng() % cancellable.size();
       const local_op& original = sc.ops[cancellable[pick]];
@@ -189,8 +198,8 @@ scenario random_scenario(std::mt19937_64& rng, int customers, int operations, se
       op.what = local_op::kind::cancel;
       op.event = original.event;
       const std::string event_name = original.event.meter_id == "mtr_sum" ? "ev_sum" : "ev_count";
-      r.operations.emplace_back(meter_event_adjustment{event_name, std::string("cancel"),
-                                                       "loc_" + std::to_string(original.event.arrival)});
+      r.operations.emplace_back(meter_event_adjustment{
+          event_name, std::string("cancel"), "loc_" + std::to_string(original.event.record.arrival)});
       cancellable.erase(cancellable.begin() + static_cast<std::ptrdiff_t>(pick));
     } else {
       const std::size_t m = rng() % meter_ids.size();
@@ -202,11 +211,11 @@ scenario random_scenario(std::mt19937_64& rng, int customers, int operations, se
           a - seconds{static_cast<std::int64_t>(rng() % 4 == 0 ? rng() % (3 * day) : rng() % (2 * hour))};
       const std::int64_t value = static_cast<std::int64_t>(rng() % 120) - (m == 0 ? 20 : 0);
       op.what = local_op::kind::event;
-      op.event = {meter_ids[m], customer, t, a, next_arrival++, value};
+      op.event = {meter_ids[m], customer, event_record{t, a, next_arrival++, value}};
       r.operations.emplace_back(
           meter_event{p.meters[m].event_name,
                       {{"stripe_customer_id", customer}, {"value", std::to_string(value)}},
-                      "loc_" + std::to_string(op.event.arrival),
+                      "loc_" + std::to_string(op.event.record.arrival),
                       t});
       if (m <= 1) cancellable.push_back(sc.ops.size());
     }
@@ -309,13 +318,14 @@ run_result drive(const scenario& sc, reporter_options options, std::uint64_t see
   const auto feed = [&](const local_op& op) {
     switch (op.what) {
       case local_op::kind::event:
-        reporter->record(op.event);
+        reporter->record(op.event.meter_id, op.event.customer, op.event.record);
         break;
       case local_op::kind::cancel:
-        BOOST_REQUIRE(reporter->cancel(op.event, op.received_at).accepted());
+        BOOST_REQUIRE(reporter->cancel(op.event.meter_id, op.event.customer, op.event.record, op.received_at)
+                          .accepted());
         break;
       case local_op::kind::usage:
-        reporter->record(op.usage);
+        reporter->record(op.item, op.usage);
         break;
     }
   };
@@ -456,8 +466,8 @@ plan one_customer_plan() {
 BOOST_AUTO_TEST_CASE(W1_sums_of_one_customer_and_flush_cell_become_one_event) {
   usage_reporter r(one_customer_plan());
   for (std::uint64_t i = 0; i < 100; ++i) {
-    r.record(local_meter_event{"mtr_sum", "cus_1", t0 + seconds{60 + static_cast<std::int64_t>(i)},
-                               t0 + seconds{200}, i, 3});
+    r.record("mtr_sum", "cus_1",
+             event_record{t0 + seconds{60 + static_cast<std::int64_t>(i)}, t0 + seconds{200}, i, 3});
   }
   const auto tick = only_tick(r);
   BOOST_TEST(to_unix(tick.tick) == to_unix(t0) + hour);  // the next hourly tick
@@ -471,8 +481,8 @@ BOOST_AUTO_TEST_CASE(W1_sums_of_one_customer_and_flush_cell_become_one_event) {
 
 BOOST_AUTO_TEST_CASE(D13_a_total_beyond_fifteen_digits_goes_in_parts_of_the_same_cell) {
   usage_reporter r(one_customer_plan());
-  r.record(local_meter_event{"mtr_sum", "cus_1", t0 + seconds{10}, t0 + seconds{10}, 1, 900'000'000'000'000});
-  r.record(local_meter_event{"mtr_sum", "cus_1", t0 + seconds{11}, t0 + seconds{11}, 2, 900'000'000'000'000});
+  r.record("mtr_sum", "cus_1", event_record{t0 + seconds{10}, t0 + seconds{10}, 1, 900'000'000'000'000});
+  r.record("mtr_sum", "cus_1", event_record{t0 + seconds{11}, t0 + seconds{11}, 2, 900'000'000'000'000});
   const auto tick = only_tick(r);
   BOOST_REQUIRE(tick.events.size() == 2u);
   BOOST_TEST(tick.events[0].payload[1].second == "999999999999999");
@@ -496,17 +506,18 @@ BOOST_AUTO_TEST_CASE(B3_usage_is_flushed_at_the_deadline_before_finalization_not
 
 BOOST_AUTO_TEST_CASE(M10_count_cancellations_drop_unsent_events_and_adjust_sent_ones) {
   usage_reporter r(one_customer_plan());
-  const local_meter_event a{"mtr_count", "cus_1", t0 + seconds{10}, t0 + seconds{10}, 1, 1};
-  const local_meter_event b{"mtr_count", "cus_1", t0 + seconds{20}, t0 + seconds{20}, 2, 1};
-  r.record(a);
-  r.record(b);
-  BOOST_TEST(r.cancel(a, t0 + seconds{30}).accepted());  // same tick: never sent
+  const event_record a{t0 + seconds{10}, t0 + seconds{10}, 1, 1};
+  const event_record b{t0 + seconds{20}, t0 + seconds{20}, 2, 1};
+  r.record("mtr_count", "cus_1", a);
+  r.record("mtr_count", "cus_1", b);
+  BOOST_TEST(r.cancel("mtr_count", "cus_1", a, t0 + seconds{30}).accepted());  // same tick: never sent
   const auto first = r.due(t0 + seconds{hour});
   BOOST_REQUIRE(first.size() == 1u);
   BOOST_TEST(first[0].events.size() == 1u);
   BOOST_TEST(first[0].adjustments.empty());
   r.mark_done(first[0].tick);
-  BOOST_TEST(r.cancel(b, t0 + seconds{hour + 5}).accepted());  // sent already: an adjustment
+  BOOST_TEST(
+      r.cancel("mtr_count", "cus_1", b, t0 + seconds{hour + 5}).accepted());  // sent already: an adjustment
   const auto second = only_tick(r);
   BOOST_REQUIRE(second.adjustments.size() == 1u);
   BOOST_TEST(second.adjustments[0].first.cancel_identifier.value() == first[0].events[0].identifier.value());
@@ -532,8 +543,8 @@ BOOST_AUTO_TEST_CASE(W1_M7_M8_M9_batching_is_a_trait_of_the_formula_and_the_inge
   daily.event_time_window = window_kind::day;
   p.meters.push_back(daily);
   usage_reporter r(p);
-  r.record(local_meter_event{"mtr_day", "cus_1", t0 + seconds{100}, t0 + seconds{200}, 1, 40});
-  r.record(local_meter_event{"mtr_day", "cus_1", t0 + seconds{7200}, t0 + seconds{300}, 2, 70});
+  r.record("mtr_day", "cus_1", event_record{t0 + seconds{100}, t0 + seconds{200}, 1, 40});
+  r.record("mtr_day", "cus_1", event_record{t0 + seconds{7200}, t0 + seconds{300}, 2, 70});
   const auto ticks = r.due(t0 + seconds{86400});
   std::size_t sent = 0;
   for (const auto& t : ticks) {
@@ -548,18 +559,17 @@ BOOST_AUTO_TEST_CASE(W1_M7_M8_M9_batching_is_a_trait_of_the_formula_and_the_inge
 
 BOOST_AUTO_TEST_CASE(M9_M8_cancelling_last_or_pre_aggregated_events_is_refused_not_dropped) {
   usage_reporter r(one_customer_plan());
-  const local_meter_event last{"mtr_last", "cus_1", t0, t0, 1, 5};
-  const local_meter_event hourly{"mtr_hour", "cus_1", t0, t0, 1, 5};
-  BOOST_TEST((r.cancel(last, t0 + seconds{5}).code() == error_code::invalid_configuration));
-  BOOST_TEST((r.cancel(hourly, t0 + seconds{5}).code() == error_code::invalid_configuration));
-  BOOST_TEST((r.cancel({"nope", "cus_1", t0, t0, 1, 5}, t0).code() == error_code::no_meter));
+  const event_record e{t0, t0, 1, 5};
+  BOOST_TEST((r.cancel("mtr_last", "cus_1", e, t0 + seconds{5}).code() == error_code::invalid_configuration));
+  BOOST_TEST((r.cancel("mtr_hour", "cus_1", e, t0 + seconds{5}).code() == error_code::invalid_configuration));
+  BOOST_TEST((r.cancel("nope", "cus_1", e, t0).code() == error_code::no_meter));
 }
 
 BOOST_AUTO_TEST_CASE(M8_pre_aggregated_windows_send_their_latest_arrival_only) {
   usage_reporter r(one_customer_plan());
-  r.record(local_meter_event{"mtr_hour", "cus_1", t0 + seconds{100}, t0 + seconds{200}, 1, 40});
-  r.record(local_meter_event{"mtr_hour", "cus_1", t0 + seconds{50}, t0 + seconds{300}, 2, 70});
-  r.record(local_meter_event{"mtr_hour", "cus_1", t0 + seconds{hour + 1}, t0 + seconds{400}, 3, 9});
+  r.record("mtr_hour", "cus_1", event_record{t0 + seconds{100}, t0 + seconds{200}, 1, 40});
+  r.record("mtr_hour", "cus_1", event_record{t0 + seconds{50}, t0 + seconds{300}, 2, 70});
+  r.record("mtr_hour", "cus_1", event_record{t0 + seconds{hour + 1}, t0 + seconds{400}, 3, 9});
   const auto tick = only_tick(r);
   BOOST_REQUIRE(tick.events.size() == 2u);
   BOOST_TEST(tick.events[0].payload[1].second == "70");
@@ -569,21 +579,23 @@ BOOST_AUTO_TEST_CASE(M8_pre_aggregated_windows_send_their_latest_arrival_only) {
 
 BOOST_AUTO_TEST_CASE(L3_legacy_sum_is_one_increment_and_max_one_set_per_timestamp) {
   usage_reporter r(one_customer_plan());
-  r.record(local_usage_record{"si_lsum", t0 + seconds{10}, 4, t0 + seconds{10}});
-  r.record(local_usage_record{"si_lsum", t0 + seconds{20}, 6, t0 + seconds{20}});
-  r.record(local_usage_record{"si_lmax", t0 + seconds{10}, 4, t0 + seconds{10}});
-  r.record(local_usage_record{"si_lmax", t0 + seconds{10}, 2, t0 + seconds{15}});
-  r.record(local_usage_record{"si_lmax", t0 + seconds{20}, 3, t0 + seconds{20}});
-  BOOST_TEST(!r.record(local_usage_record{"si_sum", t0, 1, t0}));  // not a legacy item
+  r.record("si_lsum", checked_usage_record{4, usage_action::increment, t0 + seconds{10}, t0 + seconds{10}});
+  r.record("si_lsum", checked_usage_record{6, usage_action::increment, t0 + seconds{20}, t0 + seconds{20}});
+  r.record("si_lmax", checked_usage_record{4, usage_action::set, t0 + seconds{10}, t0 + seconds{10}});
+  r.record("si_lmax", checked_usage_record{2, usage_action::set, t0 + seconds{10}, t0 + seconds{15}});
+  r.record("si_lmax", checked_usage_record{3, usage_action::set, t0 + seconds{20}, t0 + seconds{20}});
+  BOOST_TEST(
+      !r.record("si_sum", checked_usage_record{1, usage_action::increment, t0, t0}));  // not a legacy item
   const auto tick = only_tick(r);
   BOOST_REQUIRE(tick.usage_records.size() == 3u);
   const auto& sum = tick.usage_records[0].first;
   BOOST_TEST(sum.subscription_item == "si_lsum");
-  BOOST_TEST(sum.quantity.value() == "10");
+  BOOST_TEST(usage_parameter_text(sum.quantity).value() == "10");
   BOOST_TEST(sum.action.value() == "increment");
-  BOOST_TEST(sum.timestamp_text.value() == std::to_string(to_unix(t0) + 20));
-  BOOST_TEST(tick.usage_records[1].first.quantity.value() == "2");  // the later set at t0+10 wins
-  BOOST_TEST(tick.usage_records[2].first.quantity.value() == "3");
+  BOOST_TEST(usage_parameter_text(sum.timestamp).value() == std::to_string(to_unix(t0) + 20));
+  BOOST_TEST(usage_parameter_text(tick.usage_records[1].first.quantity).value() ==
+             "2");  // the later set at t0+10 wins
+  BOOST_TEST(usage_parameter_text(tick.usage_records[2].first.quantity).value() == "3");
 }
 
 BOOST_AUTO_TEST_CASE(W2_a_restarted_reporter_rebuilds_the_same_calls_with_the_same_identifiers) {
@@ -592,9 +604,10 @@ BOOST_AUTO_TEST_CASE(W2_a_restarted_reporter_rebuilds_the_same_calls_with_the_sa
   usage_reporter first(sc.billing);
   const auto half = sc.ops[sc.ops.size() / 2].received_at;
   for (const auto& op : sc.ops) {
-    if (op.what == local_op::kind::event) first.record(op.event);
-    if (op.what == local_op::kind::cancel) (void)first.cancel(op.event, op.received_at);
-    if (op.what == local_op::kind::usage) first.record(op.usage);
+    if (op.what == local_op::kind::event) first.record(op.event.meter_id, op.event.customer, op.event.record);
+    if (op.what == local_op::kind::cancel)
+      (void)first.cancel(op.event.meter_id, op.event.customer, op.event.record, op.received_at);
+    if (op.what == local_op::kind::usage) first.record(op.item, op.usage);
   }
   const auto all = first.due(from_unix(to_unix(latest_time)));
   first.mark_done(half);
@@ -602,9 +615,11 @@ BOOST_AUTO_TEST_CASE(W2_a_restarted_reporter_rebuilds_the_same_calls_with_the_sa
   usage_reporter second(sc.billing, {}, cp);
   for (const auto& op : sc.ops) {
     if (op.received_at <= *cp.replay_after(seconds{hour})) continue;
-    if (op.what == local_op::kind::event) second.record(op.event);
-    if (op.what == local_op::kind::cancel) (void)second.cancel(op.event, op.received_at);
-    if (op.what == local_op::kind::usage) second.record(op.usage);
+    if (op.what == local_op::kind::event)
+      second.record(op.event.meter_id, op.event.customer, op.event.record);
+    if (op.what == local_op::kind::cancel)
+      (void)second.cancel(op.event.meter_id, op.event.customer, op.event.record, op.received_at);
+    if (op.what == local_op::kind::usage) second.record(op.item, op.usage);
   }
   const auto rest = second.due(from_unix(to_unix(latest_time)));
   std::vector<report_tick> want;
@@ -698,7 +713,7 @@ BOOST_AUTO_TEST_CASE(W1_api_metering_of_fifty_customers_for_a_day_takes_two_call
     const std::int64_t value = 1 + static_cast<std::int64_t>(rng() % 9);
     local_op op;
     op.received_at = a;
-    op.event = {"mtr_api", customer, a, a, i, value};
+    op.event = {"mtr_api", customer, event_record{a, a, i, value}};
     request r;
     r.received_at = a;
     r.source = "local:" + std::to_string(i + 1);

@@ -16,6 +16,8 @@
 ///    `usage_record_timestamp_out_of_period` (L4); with another param:
 ///    `usage_record_invalid_parameter` (L1);
 /// 7. anything else: `api_error`.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <optional>
 #include <string>
@@ -84,7 +86,7 @@ namespace detail {
 [[nodiscard]] inline error_code error_code_of(const api_error_info& e,
                                               std::optional<stripe_endpoint> endpoint = std::nullopt) {
   if (e.http_status == 0) return error_code::api_error;
-  if (auto known = error_code_from_string(e.code)) {
+  if (auto known = parse_error_code(e.code)) {
     switch (*known) {
       case error_code::arithmetic_overflow:
       case error_code::invalid_decimal:

@@ -8,6 +8,8 @@
 ///
 /// A transport reports a failure to connect, a reset connection or a timeout as a response with
 /// `status == 0` (`connection_failed()`): the official clients retry those (W2).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <concepts>
 #include <optional>

@@ -17,6 +17,8 @@
 ///    `Stripe-Should-Retry`, 429) after the policy's delay;
 /// 5. the result names the last response, the attempts, the rejection (error mapping of
 ///    api_error.hpp) and whether Stripe answered from its idempotency store.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <optional>
 #include <string>

@@ -24,6 +24,8 @@
 /// (`application/x-www-form-urlencoded` for v1 POSTs, `application/json` for v2), `Idempotency-Key`
 /// when given (I1: at most 255 characters; a longer one is refused by Stripe, D19), and
 /// `Stripe-Account` when set.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
 #include <optional>
@@ -201,14 +203,14 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
 
 /// `POST /v1/subscription_items/{id}/usage_records` (L1). Quantity, timestamp and action go as
 /// written (absent ones are left out: Stripe's defaults apply).
-[[nodiscard]] inline api_request usage_record_v1(const api_settings& s, const usage_record_request& u,
+[[nodiscard]] inline api_request usage_record_v1(const api_settings& s, const usage_record& u,
                                                  const std::optional<std::string>& idempotency_key = {}) {
   auto r = detail::base_request(
       s, "POST", s.api_host,
       "/v1/subscription_items/" + detail::path_segment(u.subscription_item) + "/usage_records", s.secret_key);
   nlohmann::json p = nlohmann::json::object();
-  if (u.quantity) p["quantity"] = *u.quantity;
-  if (u.timestamp_text) p["timestamp"] = *u.timestamp_text;
+  if (auto q = usage_parameter_text(u.quantity)) p["quantity"] = std::move(*q);
+  if (auto t = usage_parameter_text(u.timestamp)) p["timestamp"] = std::move(*t);
   if (u.action) p["action"] = *u.action;
   detail::set_form_body(r, p);
   detail::set_key(r, idempotency_key);

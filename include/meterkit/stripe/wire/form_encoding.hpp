@@ -13,6 +13,8 @@
 ///
 /// Decoding reads `+` as a space, rebuilds the nesting as JSON objects whose leaves are strings,
 /// and turns an object whose keys are exactly `0..n-1` into an array.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstddef>

@@ -11,6 +11,8 @@
 /// batch is sent again once, with the same idempotency key). Each batch carries the key given by
 /// the caller's `key_for(batch)` or, without one, a generated key (every attempt of a batch reuses
 /// it, W2).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstddef>

@@ -7,6 +7,8 @@
 /// `usage_record_summary`, and `v2.billing.meter_event_session`. Each reader takes the whole
 /// response: a failed one gives its rejection (api_error.hpp), a body of the wrong shape an
 /// `api_error` rejection naming what was wrong. Writers of the same objects serve test servers.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cmath>
 #include <cstdint>

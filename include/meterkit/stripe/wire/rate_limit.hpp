@@ -14,6 +14,8 @@
 ///
 /// SPEC W1 gives test mode's 25/s for writes only; the meter-event classes keep their live figure
 /// in test mode (a decision; every rate is a parameter). A bucket holds one second of tokens.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <array>

@@ -47,6 +47,8 @@
 /// Cancellations of `last` and pre-aggregated meters' events would need a re-send of an older
 /// event that cannot win on arrival order; they are refused (`invalid_configuration`), never
 /// dropped silently.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <cstdint>
@@ -60,6 +62,7 @@
 #include <utility>
 #include <vector>
 
+#include <meterkit/detail/string_hash.hpp>
 #include <meterkit/meterkit.hpp>
 #include <meterkit/stripe/wire/client.hpp>
 #include <meterkit/stripe/wire/endpoints.hpp>
@@ -119,24 +122,6 @@ struct reporter_options {
   events_api api = events_api::v2_stream;
 };
 
-/// One accepted local meter event, as the reporter needs it.
-struct local_meter_event {
-  std::string meter_id;
-  std::string customer;
-  timestamp time{};           ///< event time (M2)
-  timestamp received_at{};    ///< local arrival
-  std::uint64_t arrival = 0;  ///< unique per meter: position in the local arrival order
-  std::int64_t value = 0;
-};
-
-/// One accepted local usage record (legacy): `increment` for `sum` items, `set` for the others.
-struct local_usage_record {
-  std::string subscription_item;
-  timestamp time{};
-  std::int64_t quantity = 0;
-  timestamp received_at{};
-};
-
 /// What a restarted reporter needs: every tick up to `watermark` is done.
 struct reporter_checkpoint {
   std::optional<timestamp> watermark;
@@ -171,7 +156,7 @@ struct report_tick {
   timestamp tick{};
   std::vector<meter_event> events;
   std::vector<std::pair<meter_event_adjustment, std::string>> adjustments;  ///< with key
-  std::vector<std::pair<usage_record_request, std::string>> usage_records;  ///< with key
+  std::vector<std::pair<usage_record, std::string>> usage_records;          ///< with key
   [[nodiscard]] bool empty() const noexcept {
     return events.empty() && adjustments.empty() && usage_records.empty();
   }
@@ -249,8 +234,11 @@ struct reported_meter {
   meter_definition definition;
   report_batching batching = report_batching::sum_per_cell;
   bool reports_cancellations = false;
-  bool sends_value = true;                         ///< false when the formula never reads a value
-  timestamp (*window_start)(timestamp) = nullptr;  ///< pre-aggregated: the ingestion's window floor
+  bool sends_value = true;  ///< false when the formula never reads a value
+  /// Pre-aggregated: the ingestion's own rule (M8, ingestion/pre_aggregated.hpp): the window of an
+  /// event, and whether a later arrival replaces the one kept for its window.
+  timestamp (*window_start)(timestamp) = nullptr;
+  bool (*supersedes)(std::uint64_t arrival, std::uint64_t held) = nullptr;
 
   explicit reported_meter(const meter_definition& m) : definition(m) {
     visit_meter_policies(m, [&](auto ftag, auto itag) {
@@ -260,7 +248,10 @@ struct reported_meter {
       batching = policy::batching;
       reports_cancellations = policy::reports_cancellations;
       if constexpr (requires { F::reads_value; }) sends_value = F::reads_value;
-      if constexpr (I::is_pre_aggregated) window_start = [](timestamp t) { return I::window::floor(t); };
+      if constexpr (I::is_pre_aggregated) {
+        window_start = [](timestamp t) { return I::window_start(t); };
+        supersedes = [](std::uint64_t arrival, std::uint64_t held) { return I::supersedes(arrival, held); };
+      }
     });
   }
 };
@@ -317,31 +308,33 @@ class usage_reporter {
 
   // ---- feeding ---------------------------------------------------------------------------------
 
-  /// One accepted local meter event. False when its tick was already reported (a re-fed event
-  /// after a restart), or the meter is unknown.
-  bool record(const local_meter_event& e) {
-    const auto m = meters_.find(e.meter_id);
+  /// One meter event of the plan's meter `meter_id` for `customer`, as a local meter accepted it
+  /// (`e.time`, `e.received_at`, `e.arrival` unique per meter, `e.value`). False when its tick was
+  /// already reported (a re-fed event after a restart), or the meter is unknown.
+  bool record(std::string_view meter_id, std::string_view customer, const event_record& e) {
+    const auto m = meters_.find(meter_id);
     if (m == meters_.end()) return false;
-    const timestamp tick = meter_tick(e.customer, e.received_at);
+    const timestamp tick = meter_tick(customer, e.received_at);
     if (done(tick)) return false;
     ++stats_.local_operations;
     auto& content = pending_[tick];
     const detail::reported_meter& rm = m->second;
     switch (rm.batching) {
       case report_batching::latest_arrival_per_window:
-        choose(content.chosen[{e.meter_id, e.customer, rm.window_start(e.time)}], e, /*by_arrival=*/true);
+        keep_survivor(content.chosen[{m->first, std::string(customer), rm.window_start(e.time)}], customer, e,
+                      rm);
         break;
       case report_batching::sum_per_cell: {
-        const auto [start, end] = cell_of(e.customer, e.time);
-        add_to_cell(content.sums[{e.meter_id, e.customer, start}], end, e.time, e.value);
+        const auto [start, end] = cell_of(customer, e.time);
+        add_to_cell(content.sums[{m->first, std::string(customer), start}], end, e.time, e.value);
         break;
       }
       case report_batching::every_event:
-        content.counts[{e.meter_id, e.customer, e.arrival}] = e.time;
+        content.counts[{m->first, std::string(customer), e.arrival}] = e.time;
         break;
       case report_batching::latest_per_segment:
-        choose(content.chosen[{e.meter_id, e.customer, segment_of(e.customer, e.time).first}], e,
-               /*by_arrival=*/false);
+        keep_latest(content.chosen[{m->first, std::string(customer), segment_of(customer, e.time).first}],
+                    customer, e);
         break;
     }
     return true;
@@ -349,10 +342,11 @@ class usage_reporter {
 
   /// The cancellation (M10) of `original`, accepted locally at `cancelled_at`. Refused for `last`
   /// and pre-aggregated meters (see the file comment); false-but-accepted when already reported.
-  outcome cancel(const local_meter_event& original, timestamp cancelled_at) {
-    const auto m = meters_.find(original.meter_id);
+  outcome cancel(std::string_view meter_id, std::string_view customer, const event_record& original,
+                 timestamp cancelled_at) {
+    const auto m = meters_.find(meter_id);
     if (m == meters_.end()) {
-      return outcome::reject(error_code::no_meter, "no meter has the id \"" + original.meter_id + "\"");
+      return outcome::reject(error_code::no_meter, "no meter has the id \"" + std::string(meter_id) + "\"");
     }
     const detail::reported_meter& rm = m->second;
     const meter_definition& def = rm.definition;
@@ -362,25 +356,25 @@ class usage_reporter {
                                  "\" cannot be reported: a last or pre-aggregated meter would need an older "
                                  "event re-sent, which cannot win on arrival order");
     }
-    const timestamp tick = meter_tick(original.customer, cancelled_at);
+    const timestamp tick = meter_tick(customer, cancelled_at);
     if (done(tick)) return outcome::accept();
     ++stats_.local_operations;
     auto& content = pending_[tick];
     if (rm.batching == report_batching::sum_per_cell) {
-      const auto [start, end] = cell_of(original.customer, original.time);
-      add_to_cell(content.sums[{def.id, original.customer, start}], end, original.time, -original.value);
+      const auto [start, end] = cell_of(customer, original.time);
+      add_to_cell(content.sums[{def.id, std::string(customer), start}], end, original.time, -original.value);
       return outcome::accept();
     }
     // every_event: drop it if it has not left yet at this tick, else cancel the forwarded event.
-    const auto key = std::tuple{def.id, original.customer, original.arrival};
+    const auto key = std::tuple{def.id, std::string(customer), original.arrival};
     if (content.counts.erase(key) == 0) content.count_cancels.push_back(key);
     return outcome::accept();
   }
 
   /// One accepted local usage record of a legacy item (`increment` for `sum` items, `set` for the
   /// others). False when its tick was already reported or the item is not a legacy item.
-  bool record(const local_usage_record& u) {
-    const auto it = items_.find(u.subscription_item);
+  bool record(std::string_view subscription_item, const checked_usage_record& u) {
+    const auto it = items_.find(subscription_item);
     if (it == items_.end()) return false;
     const timestamp tick = next_tick(it->second.deadlines, u.received_at);
     if (done(tick)) return false;
@@ -389,11 +383,11 @@ class usage_reporter {
     ++stats_.local_operations;
     auto& content = pending_[tick];
     if (it->second.mode == aggregate_usage::sum) {
-      auto& s = content.usage_sums[{u.subscription_item, p->start}];
+      auto& s = content.usage_sums[{std::string(subscription_item), p->start}];
       s.total = add_or_throw(s.total, u.quantity, "reported usage");
       s.latest_time = std::max(s.latest_time, u.time);
     } else {
-      content.usage_sets[{u.subscription_item, u.time}] = u.quantity;
+      content.usage_sets[{std::string(subscription_item), u.time}] = u.quantity;
     }
     return true;
   }
@@ -406,9 +400,8 @@ class usage_reporter {
     for (std::size_t i = 0; i < m.customer_count(); ++i) {
       const std::string customer(m.customer_at(i));
       for (const auto& r : m.records(m.customer_at(i))) {
-        const local_meter_event e{std::string(meter_id), customer, r.time, r.received_at, r.arrival, r.value};
-        if (in_range(r.received_at)) record(e);
-        if (r.cancelled() && in_range(r.cancelled_at)) (void)cancel(e, r.cancelled_at);
+        if (in_range(r.received_at)) record(meter_id, customer, r);
+        if (r.cancelled() && in_range(r.cancelled_at)) (void)cancel(meter_id, customer, r, r.cancelled_at);
       }
     }
   }
@@ -455,7 +448,7 @@ class usage_reporter {
   }
 
   /// The tick at which a meter event of `customer` that arrived at `a` is sent.
-  [[nodiscard]] timestamp meter_tick(const std::string& customer, timestamp a) const {
+  [[nodiscard]] timestamp meter_tick(std::string_view customer, timestamp a) const {
     const auto c = customers_.find(customer);
     return c == customers_.end() ? grid_tick(a) : next_tick(c->second, a);
   }
@@ -491,7 +484,7 @@ class usage_reporter {
 
   /// The customer's billing segment containing `t`: between consecutive boundaries of all its
   /// schedules (unbounded without subscriptions).
-  [[nodiscard]] std::pair<timestamp, timestamp> segment_of(const std::string& customer, timestamp t) const {
+  [[nodiscard]] std::pair<timestamp, timestamp> segment_of(std::string_view customer, timestamp t) const {
     timestamp lo = earliest_time;
     timestamp hi = from_unix(to_unix(latest_time) + 1);
     if (const auto c = customers_.find(customer); c != customers_.end()) {
@@ -508,7 +501,7 @@ class usage_reporter {
     return {lo, hi};
   }
   /// The sum cell of `t`: its flush window cut at the billing segment.
-  [[nodiscard]] std::pair<timestamp, timestamp> cell_of(const std::string& customer, timestamp t) const {
+  [[nodiscard]] std::pair<timestamp, timestamp> cell_of(std::string_view customer, timestamp t) const {
     const auto [lo, hi] = segment_of(customer, t);
     const timestamp w = grid_floor(t);
     return {std::max(lo, w), std::min(hi, w + options_.flush_interval)};
@@ -519,11 +512,18 @@ class usage_reporter {
     c.cell_end = cell_end;
     c.latest_time = std::max(c.latest_time, t);
   }
-  static void choose(detail::chosen_event& slot, const local_meter_event& e, bool by_arrival) {
-    const bool first = slot.customer.empty();
-    const bool better = by_arrival ? e.arrival > slot.arrival
-                                   : std::pair(e.time, e.arrival) > std::pair(slot.time, slot.arrival);
-    if (first || better) slot = detail::chosen_event{e.time, e.arrival, e.value, e.customer};
+  /// Pre-aggregated (M8): the event that survives its window, by the ingestion policy's rule.
+  static void keep_survivor(detail::chosen_event& slot, std::string_view customer, const event_record& e,
+                            const detail::reported_meter& rm) {
+    if (slot.customer.empty() || rm.supersedes(e.arrival, slot.arrival)) {
+      slot = detail::chosen_event{e.time, e.arrival, e.value, std::string(customer)};
+    }
+  }
+  /// Raw `last` (M9): the greatest (timestamp, arrival) of the segment.
+  static void keep_latest(detail::chosen_event& slot, std::string_view customer, const event_record& e) {
+    if (slot.customer.empty() || std::pair(e.time, e.arrival) > std::pair(slot.time, slot.arrival)) {
+      slot = detail::chosen_event{e.time, e.arrival, e.value, std::string(customer)};
+    }
   }
 
   [[nodiscard]] meter_event event_of(const detail::reported_meter& rm, const std::string& customer,
@@ -583,7 +583,7 @@ class usage_reporter {
       const auto current = schedule.period_containing(tick);
       timestamp t = s.latest_time;
       if (current && current->start > start) t = current->start - seconds{1};
-      usage_record_request u{item, std::to_string(s.total), detail::unix_text(t), std::string("increment")};
+      usage_record u{item, s.total, to_unix(t), std::string("increment")};
       out.usage_records.emplace_back(
           std::move(u), "mk-" + detail::report_hash("usage", item, detail::unix_text(start), tick_text));
     }
@@ -594,7 +594,7 @@ class usage_reporter {
       const auto& li = items_.at(item);
       if (li.mode == aggregate_usage::max) {
         out.usage_records.emplace_back(
-            usage_record_request{item, std::to_string(value), detail::unix_text(t), std::string("set")},
+            usage_record{item, value, to_unix(t), std::string("set")},
             "mk-" + detail::report_hash("set", item, detail::unix_text(t), tick_text));
       } else {
         const auto p = li.deadlines.schedule.period_containing(t);
@@ -604,8 +604,7 @@ class usage_reporter {
     }
     for (const auto& [key, tv] : latest) {
       out.usage_records.emplace_back(
-          usage_record_request{key.first, std::to_string(tv.second), detail::unix_text(tv.first),
-                               std::string("set")},
+          usage_record{key.first, tv.second, to_unix(tv.first), std::string("set")},
           "mk-" + detail::report_hash("set", key.first, detail::unix_text(tv.first), tick_text));
     }
     return out;
@@ -673,9 +672,11 @@ class usage_reporter {
 
   reporter_options options_;
   std::optional<timestamp> watermark_;
-  std::unordered_map<std::string, detail::reported_meter> meters_;
-  std::unordered_map<std::string, std::vector<detail::deadline_schedule>> customers_;
-  std::unordered_map<std::string, legacy_item> items_;
+  template <class V>
+  using by_name = std::unordered_map<std::string, V, detail::string_hash, detail::string_equal>;
+  by_name<detail::reported_meter> meters_;
+  by_name<std::vector<detail::deadline_schedule>> customers_;
+  by_name<legacy_item> items_;
   std::map<timestamp, detail::tick_content> pending_;
   reporter_stats stats_;
 };

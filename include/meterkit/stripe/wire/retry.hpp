@@ -16,6 +16,8 @@
 ///   (`meterkit-retry-<uuid>`) when retries are on (v1) or always (v2), as the clients do.
 ///
 /// Defaults are the clients': 2 retries, 0.5 s initial delay, 5 s cap, Retry-After up to 60 s.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
 #include <chrono>
