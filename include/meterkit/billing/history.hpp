@@ -36,7 +36,7 @@
 #include <meterkit/billing/compiled_plan.hpp>
 #include <meterkit/billing/request.hpp>
 #include <meterkit/billing/snapshot.hpp>
-#include <meterkit/detail/binary_io.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/detail/string_hash.hpp>
 #include <meterkit/meter/meter_ledger.hpp>
 
@@ -142,7 +142,7 @@ class history_keeper {
     compact_at_ = std::max(std::max<std::size_t>(1, options_.forget_from), 2 * ledger.events().size());
   }
 
-  void save(detail::binary_writer& out) const {
+  void save(state_writer& out) const {
     out.boolean(options_.bounded);
     out.size(unfrozen_.size());
     for (const auto& p : unfrozen_) {
@@ -158,7 +158,7 @@ class history_keeper {
     out.size(compact_at_);
   }
 
-  void load(const compiled_plan& cp, detail::binary_reader& in) {
+  void load(const compiled_plan& cp, state_reader& in) {
     in.require(in.boolean() == options_.bounded, "saved with another history setting (bounded or not)");
     in.require(in.count(1) == unfrozen_.size(), "the subscriptions do not match the plan");
     for (auto& p : unfrozen_) {

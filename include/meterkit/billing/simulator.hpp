@@ -49,7 +49,7 @@
 #include <meterkit/billing/request.hpp>
 #include <meterkit/billing/snapshot.hpp>
 #include <meterkit/core/error.hpp>
-#include <meterkit/detail/binary_io.hpp>
+#include <meterkit/core/persistence.hpp>
 #include <meterkit/legacy/usage_record_book.hpp>
 #include <meterkit/meter/meter_ledger.hpp>
 
@@ -88,12 +88,12 @@ class invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 3;
+  static constexpr std::uint32_t snapshot_version = 4;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
   void save(std::ostream& out) const {
-    detail::binary_writer body;
+    state_writer body;
     ledger_.save(body);
     body.size(books_.size());
     for (const auto& b : books_) b.save(body);
@@ -276,7 +276,7 @@ class invoice_simulator {
 
   /// Replaces the state of a freshly constructed simulator by a snapshot body's.
   void load_body(const std::string& body) {
-    detail::binary_reader r(body, "invoice simulator snapshot");
+    state_reader r(body, "invoice simulator snapshot");
     ledger_.load(r);
     r.require(r.count(1) == books_.size(), "the usage-record books do not match the plan");
     for (auto& b : books_) b.load(r);

@@ -5,10 +5,10 @@
 /// snapshot body, the plan fingerprint that ties a snapshot to its plan, and the encodings of the
 /// few simulator values that are not some component's own state (stored outcomes, periods).
 ///
-/// Frame (integers little-endian):
-///   8 bytes magic `\x89MKSIM\r\n` | u32 format version | u64 plan fingerprint (FNV-1a 64 of a
-///   canonical encoding of every plan field) | u64 body length | body | u64 FNV-1a 64 of all
-///   the bytes before it.
+/// Frame: the persistence frame of core/persistence.hpp (8 bytes magic `\x89MKSIM\r\n` | u32
+/// format version | u64 length | framed body | u64 checksum of all the bytes before it), whose
+/// framed body is the u64 plan fingerprint (FNV-1a 64 of a canonical encoding of every plan
+/// field) followed by the snapshot body.
 /// A truncated, damaged or foreign snapshot raises `corrupt_state_error`; one saved under another
 /// plan `snapshot_plan_mismatch`. What the body holds is the simulator's business
 /// (billing/simulator.hpp); each component writes its own part (the meter ledger, the usage-record
@@ -28,7 +28,7 @@
 #include <meterkit/billing/plan.hpp>
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/core/error.hpp>
-#include <meterkit/detail/binary_io.hpp>
+#include <meterkit/core/persistence.hpp>
 
 namespace meterkit {
 
@@ -43,7 +43,7 @@ namespace detail {
 /// The identity of a request for idempotency (D19): the first outcome of each of its operations.
 using stored_outcomes = std::vector<outcome>;
 
-inline void save_outcomes(binary_writer& out, const stored_outcomes& outcomes) {
+inline void save_outcomes(state_writer& out, const stored_outcomes& outcomes) {
   out.size(outcomes.size());
   for (const auto& o : outcomes) {
     out.boolean(o.rejected());
@@ -54,13 +54,13 @@ inline void save_outcomes(binary_writer& out, const stored_outcomes& outcomes) {
   }
 }
 
-[[nodiscard]] inline error_code load_error_code(binary_reader& in) {
+[[nodiscard]] inline error_code load_error_code(state_reader& in) {
   const std::uint32_t code = in.u32();
   in.require(code < error_code_names.size(), "an unknown error code");
   return static_cast<error_code>(code);
 }
 
-[[nodiscard]] inline stored_outcomes load_outcomes(binary_reader& in) {
+[[nodiscard]] inline stored_outcomes load_outcomes(state_reader& in) {
   stored_outcomes outcomes(in.count(1));
   for (auto& o : outcomes) {
     if (!in.boolean()) continue;
@@ -71,12 +71,12 @@ inline void save_outcomes(binary_writer& out, const stored_outcomes& outcomes) {
   return outcomes;
 }
 
-inline void save_period(binary_writer& out, const period& p) {
+inline void save_period(state_writer& out, const period& p) {
   out.time(p.start);
   out.time(p.end);
 }
 
-[[nodiscard]] inline period load_period(binary_reader& in) {
+[[nodiscard]] inline period load_period(state_reader& in) {
   const timestamp start = in.time();
   return period{start, in.time()};
 }
@@ -86,7 +86,7 @@ inline void save_period(binary_writer& out, const period& p) {
 /// FNV-1a 64 of a canonical encoding of every field of `p`: a snapshot is refused under a plan
 /// that differs in anything (a field added to the plan must be added here).
 [[nodiscard]] inline std::uint64_t plan_fingerprint(const plan& p) {
-  detail::binary_writer out;
+  state_writer out;
   auto time = [&](timestamp t) { out.i64(to_unix(t)); };
   auto optional_time = [&](const std::optional<timestamp>& t) {
     out.boolean(t.has_value());
@@ -153,68 +153,38 @@ inline void save_period(binary_writer& out, const period& p) {
   out.i64(p.settings.invoice_finalization_delay.count());
   out.i64(p.settings.legacy_grace_period.count());
   out.u8(static_cast<std::uint8_t>(p.settings.rounding));
-  return detail::fnv1a(out.bytes());
+  return state_checksum(out.bytes());
 }
 
-/// Writes and reads the frame of a snapshot (see the file comment).
+/// The simulator snapshot's frame: the persistence frame of core/persistence.hpp (magic, format
+/// version, length, checksum, checked in that order) around the plan fingerprint and the body.
+/// The fingerprint is checked last, so that damage is reported as damage, never as another plan.
 struct snapshot_frame {
   static constexpr std::string_view magic{"\x89MKSIM\r\n", 8};
+  static constexpr std::string_view what = "invoice simulator snapshot";
 
   /// Writes `body` framed with `version` and `fingerprint`. Throws `std::ios_base::failure`
   /// when `out` fails.
   static void write(std::ostream& out, std::uint32_t version, std::uint64_t fingerprint,
                     const std::string& body) {
-    detail::binary_writer head;
-    head.raw(magic);
-    head.u32(version);
-    head.u64(fingerprint);
-    head.size(body.size());
-    detail::binary_writer tail;
-    tail.u64(detail::fnv1a(body, detail::fnv1a(head.bytes())));
-    for (const std::string* part : {&head.bytes(), &body, &tail.bytes()}) {
-      out.write(part->data(), static_cast<std::streamsize>(part->size()));
-    }
+    state_writer framed;
+    framed.u64(fingerprint);
+    framed.raw(body);
+    write_state_frame(out, magic, version, framed.bytes());
     if (!out) METERKIT_THROW(std::ios_base::failure("meterkit: cannot write the simulator snapshot"));
   }
 
-  /// Reads exactly one frame from `in` and returns its body, after checking the magic, `version`,
-  /// the length, the checksum and then `fingerprint` (in that order, so that damage is reported
-  /// as damage, not as another plan).
+  /// Reads exactly one frame from `in` and returns its body. Raises `corrupt_state_error` for
+  /// damage (see `read_state_frame`) and `snapshot_plan_mismatch` when it was saved under a plan
+  /// whose fingerprint is not `fingerprint`.
   [[nodiscard]] static std::string read(std::istream& in, std::uint32_t version, std::uint64_t fingerprint) {
-    auto fail = [](const std::string& why) {
-      METERKIT_THROW(corrupt_state_error("meterkit: cannot load the invoice simulator snapshot: " + why));
-    };
-    constexpr std::size_t head_size = 8 + 4 + 8 + 8;
-    std::string head(head_size, '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    if (static_cast<std::size_t>(in.gcount()) != head.size()) fail("truncated (no complete header)");
-    detail::binary_reader h(head, "invoice simulator snapshot");
-    if (h.raw(8) != magic) fail("not an invoice simulator snapshot (wrong magic)");
-    if (const std::uint32_t v = h.u32(); v != version) {
-      fail("format version " + std::to_string(v) + ", this build reads version " + std::to_string(version));
-    }
-    const std::uint64_t saved_fingerprint = h.u64();
-    const std::uint64_t length = h.u64();
-    std::string body;
-    while (body.size() < length) {  // in steps, so that a damaged length cannot cost memory
-      const std::size_t step =
-          static_cast<std::size_t>(std::min<std::uint64_t>(length - body.size(), std::uint64_t{1} << 20));
-      const std::size_t at = body.size();
-      body.resize(at + step);
-      in.read(body.data() + at, static_cast<std::streamsize>(step));
-      if (static_cast<std::size_t>(in.gcount()) != step)
-        fail("truncated (the body is shorter than its length)");
-    }
-    std::string tail(8, '\0');
-    in.read(tail.data(), 8);
-    if (in.gcount() != 8) fail("truncated (no checksum)");
-    if (detail::binary_reader(tail).u64() != detail::fnv1a(body, detail::fnv1a(head)))
-      fail("checksum mismatch");
-    if (saved_fingerprint != fingerprint) {
+    std::string framed = read_state_frame(in, magic, version, what);
+    state_reader r(framed, std::string(what));
+    if (r.u64() != fingerprint) {
       METERKIT_THROW(snapshot_plan_mismatch(
           "meterkit: cannot load the invoice simulator snapshot: it was saved under another plan"));
     }
-    return body;
+    return framed.substr(8);
   }
 };
 

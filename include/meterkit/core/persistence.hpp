@@ -240,7 +240,9 @@ inline void write_state_frame(std::ostream& out, std::string_view magic, std::ui
   std::string head(8 + 4 + 8, '\0');
   in.read(head.data(), 8);
   if (static_cast<std::size_t>(in.gcount()) != 8 || std::string_view(head).substr(0, 8) != magic) {
-    fail("not a " + std::string(what) + " (wrong magic)");
+    const bool vowel =
+        !what.empty() && std::string_view("aeiou").find(what.front()) != std::string_view::npos;
+    fail(std::string(vowel ? "not an " : "not a ") + std::string(what) + " (wrong magic)");
   }
   in.read(head.data() + 8, 4 + 8);
   if (in.gcount() != 4 + 8) fail("truncated (no complete header)");

@@ -525,7 +525,7 @@ BOOST_AUTO_TEST_CASE(snapshot_with_damage_behind_a_valid_checksum_never_breaks_m
       const std::size_t i = head + rng() % (damaged.size() - head - 8);
       damaged[i] = static_cast<char>(damaged[i] ^ static_cast<char>(1 + rng() % 255));
     }
-    const std::uint64_t sum = mk::detail::fnv1a(std::string_view(damaged).substr(0, damaged.size() - 8));
+    const std::uint64_t sum = mk::state_checksum(std::string_view(damaged).substr(0, damaged.size() - 8));
     for (std::size_t b = 0; b < 8; ++b) {
       damaged[damaged.size() - 8 + b] = static_cast<char>(static_cast<unsigned char>(sum >> (8 * b)));
     }
