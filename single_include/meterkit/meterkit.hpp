@@ -8022,7 +8022,7 @@ struct request {
 
 // ---- begin meterkit/billing/snapshot.hpp ----
 /// \file
-/// The snapshot codec of the invoice simulator (docs/rules.md, "Crash-restore"): the frame around a
+/// The snapshot codec of the invoice simulator (README, "Survive a crash"): the frame around a
 /// snapshot body, the plan fingerprint that ties a snapshot to its plan, and the encodings of the
 /// few simulator values that are not some component's own state (stored outcomes, periods).
 ///

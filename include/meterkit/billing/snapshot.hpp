@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// The snapshot codec of the invoice simulator (docs/rules.md, "Crash-restore"): the frame around a
+/// The snapshot codec of the invoice simulator (README, "Survive a crash"): the frame around a
 /// snapshot body, the plan fingerprint that ties a snapshot to its plan, and the encodings of the
 /// few simulator values that are not some component's own state (stored outcomes, periods).
 ///
