@@ -797,11 +797,9 @@ BOOST_AUTO_TEST_CASE(L2_D25_usage_record_increments_and_sums_near_int64_max) {
   mk::any_usage_record_book<mk::billing_schedule<>> max_book(mk::aggregate_usage::max, schedule);
   mk::usage_record r;
   r.quantity = i64_max;
-  r.received_at = received;
   for (const mk::timestamp t : {t1, t2}) {
     r.timestamp = mk::to_unix(t);
-    ++r.sequence;
-    BOOST_TEST(max_book.record(r).has_value());
+    BOOST_TEST(max_book.record(r, mk::arrival_stamp{received, sequence++}).has_value());
   }
   BOOST_TEST(max_book.quantity(january) == i64_max);
 }
