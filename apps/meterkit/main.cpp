@@ -110,7 +110,7 @@ run_files files_of(const common_options& o, const char* argv0) {
   }
   if (o.plan.empty())
     throw usage_error("--plan is required with --input (the billing plan to replay against)");
-  if (o.inputs.empty()) throw usage_error("--input is required with --plan (at least one usage file)");
+  // --plan alone replays the plan with no usage (licensed lines, zero quantities).
   return {o.plan, o.inputs, o.inputs};
 }
 

@@ -196,22 +196,18 @@ void read_bulk_json(input_source& source, Sink&& sink, const read_options& optio
   }
 }
 
-/// Reads bulk upload JSON Lines and calls `sink(request&&)` for each line that is not blank.
+/// Reads bulk upload JSON Lines and calls `sink(request&&)` for each line that is not blank. A file
+/// with no line, or only blank ones, holds no events.
 template <class Sink>
 void read_bulk_jsonl(input_source& source, Sink&& sink, const read_options& options = {}) {
   detail::line_reader lines(source, options);
   const std::string& name = source.name();
   const std::string prefix = name + ":";
   std::string_view line;
-  bool any = false;
   while (lines.next(line)) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    any = true;
     const text_position where{lines.line_number(), 1};
     sink(detail::bulk_event_from_text(line, name, where, detail::source_of(prefix, where.line)));
-  }
-  if (!any) {
-    METERKIT_THROW(input_error(name, {1, 1}, "the file is empty; expected one meter event object per line"));
   }
 }
 
