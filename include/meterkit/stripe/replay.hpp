@@ -6,10 +6,13 @@
 /// meter event summaries of one customer. This is what `meterkit simulate` and `meterkit summarize`
 /// run.
 ///
-/// The inputs are read once without being kept, to learn whether their concatenation is already
-/// in arrival order (`received_at` never decreases) and, on the way, the latest arrival (D21's
-/// default `until`) and the events that cancellations name. When it is, they are replayed while
-/// they are read a second time, and `replay_files` uses the simulator's bounded history
+/// Bulk uploads (`.csv`, `.json`, `.jsonl`) hold no cancellations, so inputs that are all bulk
+/// uploads are replayed while they are read, once, with the bounded history: on the first request
+/// that arrives before its predecessor the replay starts again from memory (below). Inputs with
+/// request logs are first read once without being kept, to learn whether their concatenation is
+/// already in arrival order (`received_at` never decreases) and, on the way, the latest arrival
+/// (D21's default `until`) and the events that cancellations name. When it is, they are replayed
+/// while they are read a second time, and `replay_files` uses the simulator's bounded history
 /// (billing/history.hpp): memory follows the open billing periods, not the length of the stream,
 /// and cancellations stay exact because their targets are known from the first read. Otherwise
 /// (or when an input is not a regular file, which cannot be read twice, or when
@@ -17,6 +20,7 @@
 /// order, `(received_at, position in the inputs)`. Both ways give the same result.
 
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -139,6 +143,51 @@ struct input_scan {
   return scan;
 }
 
+/// Whether no input can hold a cancellation (bulk uploads carry meter events only): their first
+/// read can already be the replay.
+[[nodiscard]] inline bool holds_no_cancellations(const replay_inputs& inputs) {
+  for (const auto f : inputs.formats) {
+    if (f == usage_format::request_log) return false;
+  }
+  return true;
+}
+
+/// Replays inputs that hold no cancellations into `apply` while reading them once, and sets
+/// `latest` to the latest arrival. Returns false at the first request that arrives before its
+/// predecessor (the requests before it were applied: the caller starts again from memory). Every
+/// input is still checked before an error of the replay itself is raised: an error while applying
+/// is kept until the rest of the inputs has been read, so that an unusable input is reported first,
+/// as when the inputs are read before anything is applied (D6).
+template <class Apply>
+[[nodiscard]] bool replay_while_reading(const replay_inputs& inputs, const replay_options& options,
+                                        std::optional<timestamp>& latest, Apply&& apply) {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  struct out_of_order {};
+  std::exception_ptr failed;
+  try {
+    inputs.for_each(options, replay_progress::stage::replaying, [&](request&& r) {
+      if (latest && r.received_at < *latest) throw out_of_order{};
+      latest = r.received_at;
+      if (failed) return;  // only checking the rest of the inputs
+      try {
+        apply(r);
+      } catch (const input_error&) {
+        throw;
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    });
+  } catch (const out_of_order&) {
+    return false;
+  }
+  if (failed) std::rethrow_exception(failed);
+  return true;
+#else
+  (void)inputs, (void)options, (void)latest, (void)apply;
+  return false;
+#endif
+}
+
 /// Replays inputs that `scan` found in arrival order into `apply`, reading them a second time.
 template <class Apply>
 void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const replay_options& options,
@@ -196,11 +245,28 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
 [[nodiscard]] inline simulation_result replay_files(const plan& p, const std::vector<std::string>& paths,
                                                     const replay_options& options = {}) {
   const detail::replay_inputs inputs(paths, options);
-  const detail::input_scan scan = detail::scan_inputs(inputs, options);
-  if (!scan.in_arrival_order) {
+  const auto from_memory = [&] {
     return simulate(p, detail::read_inputs(inputs, options), options.until,
                     detail::replay_progress_of(options));
+  };
+  if (options.stream && inputs.rereadable() && detail::holds_no_cancellations(inputs)) {
+    // One read: nothing can be cancelled later, so the bounded history needs no targets.
+    simulator_history history;
+    history.bounded = true;
+    invoice_simulator sim(p, std::move(history));
+    std::optional<timestamp> latest;
+    const bool in_order = detail::replay_while_reading(inputs, options, latest, [&](const request& r) {
+      if (options.until && r.received_at > *options.until) {
+        sim.count_pending(r);  // D21
+      } else {
+        sim.apply(r);
+      }
+    });
+    if (!in_order) return from_memory();
+    return sim.result(detail::replay_as_of(options.until, latest));
   }
+  const detail::input_scan scan = detail::scan_inputs(inputs, options);
+  if (!scan.in_arrival_order) return from_memory();
   const timestamp as_of = detail::replay_as_of(options.until, scan.latest);
   simulator_history history;
   history.bounded = true;
@@ -224,11 +290,21 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
     const plan& p, const std::vector<std::string>& paths, std::string_view meter_id,
     std::string_view customer, period bounds, window_kind grouping, const replay_options& options = {}) {
   const detail::replay_inputs inputs(paths, options);
-  const detail::input_scan scan = detail::scan_inputs(inputs, options);
-  if (!scan.in_arrival_order) {
+  const auto from_memory = [&] {
     return summarize(p, detail::read_inputs(inputs, options), meter_id, customer, bounds, grouping,
                      detail::replay_progress_of(options));
+  };
+  if (options.stream && inputs.rereadable() && detail::holds_no_cancellations(inputs)) {
+    invoice_simulator sim(p);
+    std::optional<timestamp> latest;
+    if (!detail::replay_while_reading(inputs, options, latest, [&](const request& r) { sim.apply(r); })) {
+      return from_memory();
+    }
+    detail::require_summary_bounds(bounds);
+    return sim.summaries(meter_id, customer, bounds, grouping, latest.value_or(bounds.start));
   }
+  const detail::input_scan scan = detail::scan_inputs(inputs, options);
+  if (!scan.in_arrival_order) return from_memory();
   detail::require_summary_bounds(bounds);
   invoice_simulator sim(p);
   detail::stream_inputs(inputs, scan, options, [&](const request& r) { sim.apply(r); });

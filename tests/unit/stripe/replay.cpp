@@ -114,6 +114,68 @@ BOOST_AUTO_TEST_CASE(D21_inputs_out_of_arrival_order_are_replayed_from_memory_in
   BOOST_TEST(expected.counts.cancelled == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(D21_bulk_uploads_alone_are_replayed_while_they_are_read_once) {
+  const auto files = in_order_files("one_read");
+  const std::vector<std::string> paths{files.csv};
+  const simulation_result expected = simulate(replay_plan(), read_usage_files(paths));
+  BOOST_REQUIRE(!expected.late.empty());
+  std::set<replay_progress::stage> stages;
+  replay_options options;
+  options.progress = [&](const replay_progress& at) { stages.insert(at.step); };
+  BOOST_TEST((replay_files(replay_plan(), paths, options) == expected));
+  BOOST_TEST(stages.count(replay_progress::stage::checking) == 0u);  // no first read
+  BOOST_TEST(stages.count(replay_progress::stage::reading) == 0u);   // nothing held in memory
+  BOOST_TEST(stages.count(replay_progress::stage::replaying) == 1u);
+  // The same with until (later arrivals pending), and for summaries.
+  options.until = *parse_time("2025-02-15T00:00:00Z");
+  const simulation_result until = simulate(replay_plan(), read_usage_files(paths), options.until);
+  BOOST_REQUIRE(until.counts.pending > 0u);
+  BOOST_TEST((replay_files(replay_plan(), paths, options) == until));
+  const period bounds{*parse_time("2025-01-01T00:00:00Z"), *parse_time("2025-03-01T00:00:00Z")};
+  BOOST_TEST(
+      (summarize_files(replay_plan(), paths, "mtr_gb", "cus_1", bounds, window_kind::day) ==
+       summarize(replay_plan(), read_usage_files(paths), "mtr_gb", "cus_1", bounds, window_kind::day)));
+}
+
+BOOST_AUTO_TEST_CASE(D21_bulk_uploads_out_of_arrival_order_start_again_from_memory) {
+  // Two CSV files, the second arriving before the end of the first: found while replaying.
+  const std::string header =
+      "identifier,timestamp,event_name,payload_stripe_customer_id,payload_value,received_at\n";
+  std::string first = header;
+  std::string second = header;
+  for (int k = 0; k < 40; ++k) {
+    // The first file covers hours 0..29; the second hours 0..9 again, arriving two minutes after
+    // each timestamp, before the first file's later rows. evt_0..evt_4 come twice.
+    const std::int64_t t = 1735689600 + 3600 * (k < 30 ? k : k - 30);
+    (k < 30 ? first : second) += "evt_" + std::to_string(k % 35) + "," + std::to_string(t) +
+                                 ",api_requests,cus_1," + std::to_string(k + 1) + "," +
+                                 std::to_string(t + (k < 30 ? 60 : 120)) + "\n";
+  }
+  const std::vector<std::string> paths{write("late_first.csv", first), write("late_second.csv", second)};
+  const simulation_result expected = simulate(replay_plan(), read_usage_files(paths));
+  BOOST_REQUIRE(expected.rejected.size() == 5u);  // duplicates, decided in arrival order (M5)
+  std::set<replay_progress::stage> stages;
+  replay_options options;
+  options.progress = [&](const replay_progress& at) { stages.insert(at.step); };
+  BOOST_TEST((replay_files(replay_plan(), paths, options) == expected));
+  BOOST_TEST(stages.count(replay_progress::stage::reading) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(D6_D25_an_unusable_input_is_reported_before_an_error_of_the_replay) {
+  // The first row overflows the meter's total (D25); a later row is malformed (D6). Every input is
+  // checked before the replay's own error is raised, as when inputs are read before replaying.
+  std::string csv = "timestamp,event_name,payload_stripe_customer_id,payload_value\n";
+  csv += "1735689600,api_requests,cus_1,999999999999999\n";
+  for (int k = 1; k < 20000; ++k) csv += "1735689600,api_requests,cus_1,999999999999999\n";
+  csv += "1735689601,api_requests\n1735689601,api_requests,cus_1,1,extra\n";
+  const auto path = write("overflow_then_ragged.csv", csv);
+  for (const bool stream : {true, false}) {
+    replay_options options;
+    options.stream = stream;
+    BOOST_CHECK_THROW((void)replay_files(replay_plan(), {path}, options), input_error);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(D21_until_bills_as_of_a_time_and_counts_later_arrivals_as_pending) {
   const auto files = in_order_files("until");
   const std::vector<std::string> paths{files.csv, files.log};
