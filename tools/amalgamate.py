@@ -63,7 +63,8 @@ def public_headers(area_filter):
 def generate():
     outputs = {}
     problems = []
-    text = expand("meterkit/meterkit.hpp", set(), keep_as_include=set())
+    core_seen = set()
+    text = expand("meterkit/meterkit.hpp", core_seen, keep_as_include=set())
     outputs["meterkit.hpp"] = BANNER.format(src="meterkit/meterkit.hpp", version=version()) + text
     is_core = lambda rel: not rel.startswith("meterkit/stripe") and rel != "meterkit/meterkit.hpp"
     umbrella = (INCLUDE / "meterkit" / "meterkit.hpp").read_text(encoding="utf-8")
@@ -72,7 +73,9 @@ def generate():
             problems.append("the umbrella include/meterkit/meterkit.hpp does not include <%s>" % rel)
     stripe = INCLUDE / "meterkit" / "stripe.hpp"
     if stripe.is_file():
-        stripe_seen = set()
+        # Headers the core single header already holds (detail/ ones included) come with its
+        # #include, never a second time.
+        stripe_seen = set(core_seen) - {"meterkit/meterkit.hpp"}
         text = expand("meterkit/stripe.hpp", stripe_seen, keep_as_include={"meterkit/meterkit.hpp"})
         outputs["stripe.hpp"] = BANNER.format(src="meterkit/stripe.hpp", version=version()) + text
         for rel in public_headers(lambda r: r.startswith("meterkit/stripe/")):
