@@ -5455,6 +5455,7 @@ struct meter_event_adjustment {
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -5528,6 +5529,19 @@ class basic_meter_ledger {
     meter_by_event_name_.emplace(m.event_name, i);
     return i;
   }
+
+  /// Promises that no cancellation will be submitted (the caller replays inputs that cannot hold
+  /// one, such as bulk uploads): the ledger then keeps no identifier index for cancellations (M10)
+  /// and no identifier in its event log, which is most of its memory per event. Deduplication (M5)
+  /// is not affected. Submitting a cancellation afterwards is a broken precondition
+  /// (`METERKIT_ASSERT`).
+  void expect_no_cancellations() {
+    takes_cancellations_ = false;
+    for (auto& by_identifier : cancellable_) by_identifier = identifiers_of_meter{};
+    for (auto& e : events_) e.identifier.reset();
+  }
+  /// False after `expect_no_cancellations`.
+  [[nodiscard]] bool takes_cancellations() const noexcept { return takes_cancellations_; }
 
   /// Makes `id` a known customer (M6); returns its index. Adding a known one again is harmless.
   /// Throws `configuration_error` for an empty id.
@@ -5620,10 +5634,10 @@ class basic_meter_ledger {
     runtime_[m->second].add(*customer, event_record{t, at.received_at, at.position, value, never});
     if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
     const std::size_t index = events_.size();
+    const bool cancellable = has_identifier && takes_cancellations_;
     events_.push_back(accepted_meter_event{m->second, *customer, t, at.received_at, value, at.position,
-                                           std::nullopt, at.tag,
-                                           has_identifier ? e.identifier : std::nullopt});
-    if (has_identifier) {
+                                           std::nullopt, at.tag, cancellable ? e.identifier : std::nullopt});
+    if (cancellable) {
       auto& by_identifier = cancellable_[m->second];
       const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
       if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
@@ -5638,6 +5652,8 @@ class basic_meter_ledger {
   /// recently accepted one is the target); not yet cancelled (`meter_event_already_cancelled`);
   /// in time (`meter_event_adjustment_too_late`).
   outcome submit(const meter_event_adjustment& a, const arrival_stamp& at) {
+    METERKIT_ASSERT(takes_cancellations_,
+                    "meterkit: meter_ledger: a cancellation after expect_no_cancellations()");
     check_order(at.received_at, at.position);
     if (a.type != "cancel") {
       return outcome::reject(error_code::meter_event_adjustment_invalid,
@@ -5785,6 +5801,7 @@ class basic_meter_ledger {
     out.boolean(any_submitted_);
     out.time(last_received_);
     out.u64(last_arrival_);
+    out.boolean(takes_cancellations_);
   }
 
   /// Replaces everything fed so far by what `save` wrote. The ledger must have the same meters
@@ -5833,6 +5850,11 @@ class basic_meter_ledger {
     const bool any_submitted = in.boolean();
     const timestamp last_received = in.time();
     const std::uint64_t last_arrival = in.u64();
+    const bool takes_cancellations = in.boolean();
+    in.require(takes_cancellations ||
+                   std::none_of(events.begin(), events.end(),
+                                [](const accepted_meter_event& e) { return e.identifier.has_value(); }),
+               "meter ledger: identifiers kept although no cancellation was expected");
     in.require(any_submitted || (events.empty() && last_arrival == 0 && last_received == timestamp{}),
                "meter ledger: events without a submission");
     for (const auto& e : events) {
@@ -5849,6 +5871,7 @@ class basic_meter_ledger {
     any_submitted_ = any_submitted;
     last_received_ = last_received;
     last_arrival_ = last_arrival;
+    takes_cancellations_ = takes_cancellations;
   }
 
  private:
@@ -5898,6 +5921,7 @@ class basic_meter_ledger {
   };
   std::vector<identifiers_of_meter> cancellable_;  // by meter
 
+  bool takes_cancellations_ = true;
   bool any_submitted_ = false;
   timestamp last_received_{};
   std::uint64_t last_arrival_ = 0;
@@ -7703,6 +7727,12 @@ class compiled_plan {
   /// The items billed on meter `meter` for customer `customer` (indexes into `items()`, in plan
   /// order): what an accepted meter event of that customer feeds.
   [[nodiscard]] std::span<const std::size_t> items_billed_on(std::size_t meter, std::size_t customer) const {
+    if (!pair_first_.empty()) {  // the dense table: one range per (meter, customer)
+      if (meter >= plan_.meters.size() || customer >= customers_.size()) return {};
+      const std::size_t k = meter * customers_.size() + customer;
+      return std::span<const std::size_t>(pair_items_)
+          .subspan(pair_first_[k], pair_first_[k + 1] - pair_first_[k]);
+    }
     const auto found = items_by_meter_customer_.find(meter_customer_key(meter, customer));
     if (found == items_by_meter_customer_.end()) return {};
     return found->second;
@@ -7767,7 +7797,33 @@ class compiled_plan {
         items_.push_back(it);
       }
     }
+    index_pairs();
   }
+
+  /// The dense form of `items_billed_on` (every accepted event asks it): the items of each
+  /// (meter, customer) as one range of `pair_items_`, when the table is small enough.
+  void index_pairs() {
+    const std::size_t pairs = plan_.meters.size() * customers_.size();
+    if (customers_.empty() || pairs / customers_.size() != plan_.meters.size() || pairs > dense_pairs_limit ||
+        items_.size() > UINT32_MAX) {
+      return;
+    }
+    pair_first_.assign(pairs + 1, 0);
+    for (const auto& it : items_) {
+      if (it.billing == item_billing::meter) ++pair_first_[it.meter * customers_.size() + it.customer + 1];
+    }
+    for (std::size_t k = 0; k < pairs; ++k) pair_first_[k + 1] += pair_first_[k];
+    pair_items_.resize(pair_first_[pairs]);
+    std::vector<std::uint32_t> next(pair_first_.begin(), pair_first_.end() - 1);
+    for (std::size_t i = 0; i < items_.size(); ++i) {  // in plan order
+      const auto& it = items_[i];
+      if (it.billing == item_billing::meter)
+        pair_items_[next[it.meter * customers_.size() + it.customer]++] = i;
+    }
+  }
+
+  /// At most this many (meter, customer) pairs get the dense table (64 MiB of offsets).
+  static constexpr std::size_t dense_pairs_limit = std::size_t{1} << 24;
 
   meterkit::plan plan_;
   std::vector<compiled_subscription> subscriptions_;
@@ -7776,6 +7832,8 @@ class compiled_plan {
   std::vector<std::string> customers_;
   std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> customer_by_id_;
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> items_by_meter_customer_;
+  std::vector<std::uint32_t> pair_first_;  ///< dense: (meter x customers + customer) -> first of its range
+  std::vector<std::size_t> pair_items_;    ///< dense: the items of every pair, pair after pair
   std::size_t books_ = 0;
 };
 
@@ -8221,6 +8279,10 @@ struct simulator_history {
   /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
   /// whenever the log has doubled since (amortized constant work per event).
   std::size_t forget_from = std::size_t{1} << 16;
+  /// The caller promises that no cancellation will come (bulk uploads hold none): the ledger keeps
+  /// no identifier index for cancellations (`meter_ledger::expect_no_cancellations`), and applying
+  /// a cancellation is a broken precondition. Saved with the snapshot.
+  bool no_cancellations = false;
 };
 
 /// The events that the cancellations of a stream name, `(event_name, cancel.identifier)`, for
@@ -8528,7 +8590,8 @@ class invoice_simulator {
  public:
   explicit invoice_simulator(plan p, simulator_history history = {})
       : plan_(std::move(p)),
-        ledger_(plan_.source().meters, plan_.customers()),
+        ledger_(ledger_of(plan_, history)),
+        late_periods_(plan_.items().size()),
         history_(plan_, std::move(history)) {
     for (const auto& it : plan_.items()) {
       if (it.billing != item_billing::usage_records) continue;
@@ -8548,7 +8611,7 @@ class invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 4;
+  static constexpr std::uint32_t snapshot_version = 5;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -8716,13 +8779,18 @@ class invoice_simulator {
   /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
   void note_late_usage(const request& r, const accepted_meter_event& e) {
     for (const std::size_t item : plan_.items_billed_on(e.meter, e.customer)) {
-      const auto& schedule = plan_.subscriptions()[plan_.items()[item].subscription].schedule;
-      const auto p = schedule.period_containing(e.time);
-      if (!p) continue;
-      const timestamp finalized_at = plan_.finalized_at(p->end);
-      if (finalized_at < e.received_at) {
-        late_.push_back(
-            meterkit::late_usage{plan_.item_at(item).id, *p, e.value, r.source, e.received_at, finalized_at});
+      // The item's period of the event time: the last one found when it still contains it
+      // (events of an item mostly fall in the same period), else from the schedule.
+      period_memo& memo = late_periods_[item];
+      if (!memo.known || e.time < memo.service.start || !(e.time < memo.service.end)) {
+        const auto& schedule = plan_.subscriptions()[plan_.items()[item].subscription].schedule;
+        const auto p = schedule.period_containing(e.time);
+        if (!p) continue;
+        memo = period_memo{*p, plan_.finalized_at(p->end), true};
+      }
+      if (memo.finalized_at < e.received_at) {
+        late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, r.source,
+                                             e.received_at, memo.finalized_at});
       }
     }
   }
@@ -8732,6 +8800,13 @@ class invoice_simulator {
     const auto& it = plan_.items()[item];
     if (it.billing == item_billing::meter) return ledger_.quantity(it.meter, it.customer, p, as_of);
     return books_[it.book].quantity(p, as_of);
+  }
+
+  /// The ledger of the compiled plan's meters and customers, told when no cancellation will come.
+  [[nodiscard]] static meter_ledger ledger_of(const compiled_plan& cp, const simulator_history& history) {
+    meter_ledger ledger(cp.source().meters, cp.customers());
+    if (history.no_cancellations) ledger.expect_no_cancellations();
+    return ledger;
   }
 
   /// Replaces the state of a freshly constructed simulator by a snapshot body's.
@@ -8772,6 +8847,13 @@ class invoice_simulator {
   std::vector<any_usage_record_book<billing_schedule<>, finalized_after_delay>> books_;  ///< by item `book`
   idempotency_store<detail::stored_outcomes> idempotency_;
   std::vector<meterkit::late_usage> late_;  ///< in arrival order, then plan item order (D27)
+  /// A metered item's billing period that held its last event, with its finalization (D24).
+  struct period_memo {
+    period service{};
+    timestamp finalized_at{};
+    bool known = false;
+  };
+  std::vector<period_memo> late_periods_;  ///< by item: a cache, not state (never saved)
   std::vector<rejected_operation> rejected_;
   simulation_counts counts_;
   std::uint64_t next_arrival_ = 0;

@@ -2788,9 +2788,11 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
                     detail::replay_progress_of(options));
   };
   if (options.stream && inputs.rereadable() && detail::holds_no_cancellations(inputs)) {
-    // One read: nothing can be cancelled later, so the bounded history needs no targets.
+    // One read: nothing can be cancelled, so the bounded history needs no targets and the ledger
+    // no index of identifiers to cancel.
     simulator_history history;
     history.bounded = true;
+    history.no_cancellations = true;
     invoice_simulator sim(p, std::move(history));
     std::optional<timestamp> latest;
     const bool in_order = detail::replay_while_reading(inputs, options, latest, [&](const request& r) {

@@ -114,6 +114,12 @@ class compiled_plan {
   /// The items billed on meter `meter` for customer `customer` (indexes into `items()`, in plan
   /// order): what an accepted meter event of that customer feeds.
   [[nodiscard]] std::span<const std::size_t> items_billed_on(std::size_t meter, std::size_t customer) const {
+    if (!pair_first_.empty()) {  // the dense table: one range per (meter, customer)
+      if (meter >= plan_.meters.size() || customer >= customers_.size()) return {};
+      const std::size_t k = meter * customers_.size() + customer;
+      return std::span<const std::size_t>(pair_items_)
+          .subspan(pair_first_[k], pair_first_[k + 1] - pair_first_[k]);
+    }
     const auto found = items_by_meter_customer_.find(meter_customer_key(meter, customer));
     if (found == items_by_meter_customer_.end()) return {};
     return found->second;
@@ -178,7 +184,33 @@ class compiled_plan {
         items_.push_back(it);
       }
     }
+    index_pairs();
   }
+
+  /// The dense form of `items_billed_on` (every accepted event asks it): the items of each
+  /// (meter, customer) as one range of `pair_items_`, when the table is small enough.
+  void index_pairs() {
+    const std::size_t pairs = plan_.meters.size() * customers_.size();
+    if (customers_.empty() || pairs / customers_.size() != plan_.meters.size() || pairs > dense_pairs_limit ||
+        items_.size() > UINT32_MAX) {
+      return;
+    }
+    pair_first_.assign(pairs + 1, 0);
+    for (const auto& it : items_) {
+      if (it.billing == item_billing::meter) ++pair_first_[it.meter * customers_.size() + it.customer + 1];
+    }
+    for (std::size_t k = 0; k < pairs; ++k) pair_first_[k + 1] += pair_first_[k];
+    pair_items_.resize(pair_first_[pairs]);
+    std::vector<std::uint32_t> next(pair_first_.begin(), pair_first_.end() - 1);
+    for (std::size_t i = 0; i < items_.size(); ++i) {  // in plan order
+      const auto& it = items_[i];
+      if (it.billing == item_billing::meter)
+        pair_items_[next[it.meter * customers_.size() + it.customer]++] = i;
+    }
+  }
+
+  /// At most this many (meter, customer) pairs get the dense table (64 MiB of offsets).
+  static constexpr std::size_t dense_pairs_limit = std::size_t{1} << 24;
 
   meterkit::plan plan_;
   std::vector<compiled_subscription> subscriptions_;
@@ -187,6 +219,8 @@ class compiled_plan {
   std::vector<std::string> customers_;
   std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> customer_by_id_;
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> items_by_meter_customer_;
+  std::vector<std::uint32_t> pair_first_;  ///< dense: (meter x customers + customer) -> first of its range
+  std::vector<std::size_t> pair_items_;    ///< dense: the items of every pair, pair after pair
   std::size_t books_ = 0;
 };
 

@@ -53,6 +53,10 @@ struct simulator_history {
   /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
   /// whenever the log has doubled since (amortized constant work per event).
   std::size_t forget_from = std::size_t{1} << 16;
+  /// The caller promises that no cancellation will come (bulk uploads hold none): the ledger keeps
+  /// no identifier index for cancellations (`meter_ledger::expect_no_cancellations`), and applying
+  /// a cancellation is a broken precondition. Saved with the snapshot.
+  bool no_cancellations = false;
 };
 
 /// The events that the cancellations of a stream name, `(event_name, cancel.identifier)`, for

@@ -68,7 +68,8 @@ class invoice_simulator {
  public:
   explicit invoice_simulator(plan p, simulator_history history = {})
       : plan_(std::move(p)),
-        ledger_(plan_.source().meters, plan_.customers()),
+        ledger_(ledger_of(plan_, history)),
+        late_periods_(plan_.items().size()),
         history_(plan_, std::move(history)) {
     for (const auto& it : plan_.items()) {
       if (it.billing != item_billing::usage_records) continue;
@@ -88,7 +89,7 @@ class invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 4;
+  static constexpr std::uint32_t snapshot_version = 5;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -256,13 +257,18 @@ class invoice_simulator {
   /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
   void note_late_usage(const request& r, const accepted_meter_event& e) {
     for (const std::size_t item : plan_.items_billed_on(e.meter, e.customer)) {
-      const auto& schedule = plan_.subscriptions()[plan_.items()[item].subscription].schedule;
-      const auto p = schedule.period_containing(e.time);
-      if (!p) continue;
-      const timestamp finalized_at = plan_.finalized_at(p->end);
-      if (finalized_at < e.received_at) {
-        late_.push_back(
-            meterkit::late_usage{plan_.item_at(item).id, *p, e.value, r.source, e.received_at, finalized_at});
+      // The item's period of the event time: the last one found when it still contains it
+      // (events of an item mostly fall in the same period), else from the schedule.
+      period_memo& memo = late_periods_[item];
+      if (!memo.known || e.time < memo.service.start || !(e.time < memo.service.end)) {
+        const auto& schedule = plan_.subscriptions()[plan_.items()[item].subscription].schedule;
+        const auto p = schedule.period_containing(e.time);
+        if (!p) continue;
+        memo = period_memo{*p, plan_.finalized_at(p->end), true};
+      }
+      if (memo.finalized_at < e.received_at) {
+        late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, r.source,
+                                             e.received_at, memo.finalized_at});
       }
     }
   }
@@ -272,6 +278,13 @@ class invoice_simulator {
     const auto& it = plan_.items()[item];
     if (it.billing == item_billing::meter) return ledger_.quantity(it.meter, it.customer, p, as_of);
     return books_[it.book].quantity(p, as_of);
+  }
+
+  /// The ledger of the compiled plan's meters and customers, told when no cancellation will come.
+  [[nodiscard]] static meter_ledger ledger_of(const compiled_plan& cp, const simulator_history& history) {
+    meter_ledger ledger(cp.source().meters, cp.customers());
+    if (history.no_cancellations) ledger.expect_no_cancellations();
+    return ledger;
   }
 
   /// Replaces the state of a freshly constructed simulator by a snapshot body's.
@@ -312,6 +325,13 @@ class invoice_simulator {
   std::vector<any_usage_record_book<billing_schedule<>, finalized_after_delay>> books_;  ///< by item `book`
   idempotency_store<detail::stored_outcomes> idempotency_;
   std::vector<meterkit::late_usage> late_;  ///< in arrival order, then plan item order (D27)
+  /// A metered item's billing period that held its last event, with its finalization (D24).
+  struct period_memo {
+    period service{};
+    timestamp finalized_at{};
+    bool known = false;
+  };
+  std::vector<period_memo> late_periods_;  ///< by item: a cache, not state (never saved)
   std::vector<rejected_operation> rejected_;
   simulation_counts counts_;
   std::uint64_t next_arrival_ = 0;

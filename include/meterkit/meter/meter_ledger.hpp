@@ -23,6 +23,7 @@
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -113,6 +114,19 @@ class basic_meter_ledger {
     meter_by_event_name_.emplace(m.event_name, i);
     return i;
   }
+
+  /// Promises that no cancellation will be submitted (the caller replays inputs that cannot hold
+  /// one, such as bulk uploads): the ledger then keeps no identifier index for cancellations (M10)
+  /// and no identifier in its event log, which is most of its memory per event. Deduplication (M5)
+  /// is not affected. Submitting a cancellation afterwards is a broken precondition
+  /// (`METERKIT_ASSERT`).
+  void expect_no_cancellations() {
+    takes_cancellations_ = false;
+    for (auto& by_identifier : cancellable_) by_identifier = identifiers_of_meter{};
+    for (auto& e : events_) e.identifier.reset();
+  }
+  /// False after `expect_no_cancellations`.
+  [[nodiscard]] bool takes_cancellations() const noexcept { return takes_cancellations_; }
 
   /// Makes `id` a known customer (M6); returns its index. Adding a known one again is harmless.
   /// Throws `configuration_error` for an empty id.
@@ -205,10 +219,10 @@ class basic_meter_ledger {
     runtime_[m->second].add(*customer, event_record{t, at.received_at, at.position, value, never});
     if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
     const std::size_t index = events_.size();
+    const bool cancellable = has_identifier && takes_cancellations_;
     events_.push_back(accepted_meter_event{m->second, *customer, t, at.received_at, value, at.position,
-                                           std::nullopt, at.tag,
-                                           has_identifier ? e.identifier : std::nullopt});
-    if (has_identifier) {
+                                           std::nullopt, at.tag, cancellable ? e.identifier : std::nullopt});
+    if (cancellable) {
       auto& by_identifier = cancellable_[m->second];
       const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
       if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
@@ -223,6 +237,8 @@ class basic_meter_ledger {
   /// recently accepted one is the target); not yet cancelled (`meter_event_already_cancelled`);
   /// in time (`meter_event_adjustment_too_late`).
   outcome submit(const meter_event_adjustment& a, const arrival_stamp& at) {
+    METERKIT_ASSERT(takes_cancellations_,
+                    "meterkit: meter_ledger: a cancellation after expect_no_cancellations()");
     check_order(at.received_at, at.position);
     if (a.type != "cancel") {
       return outcome::reject(error_code::meter_event_adjustment_invalid,
@@ -370,6 +386,7 @@ class basic_meter_ledger {
     out.boolean(any_submitted_);
     out.time(last_received_);
     out.u64(last_arrival_);
+    out.boolean(takes_cancellations_);
   }
 
   /// Replaces everything fed so far by what `save` wrote. The ledger must have the same meters
@@ -418,6 +435,11 @@ class basic_meter_ledger {
     const bool any_submitted = in.boolean();
     const timestamp last_received = in.time();
     const std::uint64_t last_arrival = in.u64();
+    const bool takes_cancellations = in.boolean();
+    in.require(takes_cancellations ||
+                   std::none_of(events.begin(), events.end(),
+                                [](const accepted_meter_event& e) { return e.identifier.has_value(); }),
+               "meter ledger: identifiers kept although no cancellation was expected");
     in.require(any_submitted || (events.empty() && last_arrival == 0 && last_received == timestamp{}),
                "meter ledger: events without a submission");
     for (const auto& e : events) {
@@ -434,6 +456,7 @@ class basic_meter_ledger {
     any_submitted_ = any_submitted;
     last_received_ = last_received;
     last_arrival_ = last_arrival;
+    takes_cancellations_ = takes_cancellations;
   }
 
  private:
@@ -483,6 +506,7 @@ class basic_meter_ledger {
   };
   std::vector<identifiers_of_meter> cancellable_;  // by meter
 
+  bool takes_cancellations_ = true;
   bool any_submitted_ = false;
   timestamp last_received_{};
   std::uint64_t last_arrival_ = 0;

@@ -163,6 +163,17 @@ BOOST_AUTO_TEST_CASE(M9_a_meter_event_of_a_customer_feeds_every_item_billed_on_i
   BOOST_TEST(fed[1] == 5u);  // si_api2 of sub_a2
   BOOST_TEST(cp.items_billed_on(1, cus_a).empty());
   BOOST_TEST(cp.items_billed_on(0, *cp.customer_index("cus_plan_only")).empty());
+  // The dense table answers what metered_pairs() lists for every pair, and nothing outside the plan.
+  for (std::size_t m = 0; m < cp.source().meters.size(); ++m) {
+    for (std::size_t c = 0; c < cp.customers().size(); ++c) {
+      const auto found = cp.metered_pairs().find(mk::compiled_plan::meter_customer_key(m, c));
+      const auto items = cp.items_billed_on(m, c);
+      const std::vector<std::size_t> got(items.begin(), items.end());
+      BOOST_TEST((found == cp.metered_pairs().end() ? got.empty() : got == found->second));
+    }
+  }
+  BOOST_TEST(cp.items_billed_on(cp.source().meters.size(), cus_a).empty());
+  BOOST_TEST(cp.items_billed_on(0, cp.customers().size()).empty());
 }
 
 BOOST_AUTO_TEST_CASE(D11_an_unusable_plan_is_refused_when_compiled) {

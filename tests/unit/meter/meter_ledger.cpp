@@ -521,6 +521,41 @@ BOOST_AUTO_TEST_CASE(D24_every_accepted_event_is_readable_with_its_cancellation_
   BOOST_TEST(!evs[1].cancelled_at.has_value());
 }
 
+BOOST_AUTO_TEST_CASE(M5_M10_a_ledger_promised_no_cancellations_deduplicates_and_bills_alike) {
+  fixture with;
+  fixture without;
+  without.ledger.expect_no_cancellations();
+  BOOST_TEST(!without.ledger.takes_cancellations());
+  for (fixture* f : {&with, &without}) {
+    BOOST_TEST(f->submit("api", "5", t0, t0 + 10, "evt_1").accepted());
+    BOOST_TEST(code_of(f->submit("api", "7", t0, t0 + 20, "evt_1")) == "duplicate_meter_event");  // M5 stays
+    BOOST_TEST(f->submit("api", "9", t0 + 30, t0 + 40, "evt_2").accepted());
+    BOOST_TEST(f->submit("hourly", "4", t0 + 50, t0 + 60, "evt_3").accepted());
+  }
+  for (const char* meter : {"mtr_api", "mtr_hourly"})
+    BOOST_TEST(with.quantity(meter, t0, t0 + day, t0 + day) ==
+               without.quantity(meter, t0, t0 + day, t0 + day));
+  // No identifier is kept for cancellations, and a cancellation breaks the promise.
+  for (const auto& e : without.ledger.events()) BOOST_TEST(!e.identifier.has_value());
+  BOOST_CHECK_THROW((void)without.cancel("api", std::string("evt_1"), t0 + 100), mk::precondition_error);
+  // The promise is saved with the ledger and restored from it.
+  mk::state_writer out;
+  without.ledger.save(out);
+  fixture restored;
+  mk::state_reader in(out.bytes(), "ledger");
+  restored.ledger.load(in);
+  BOOST_TEST(!restored.ledger.takes_cancellations());
+  BOOST_TEST(restored.quantity("mtr_api", t0, t0 + day, t0 + day) == 14);
+  // A ledger that takes cancellations and its saved state keep the identifiers.
+  mk::state_writer taking;
+  with.ledger.save(taking);
+  mk::state_reader again(taking.bytes(), "ledger");
+  fixture both;
+  both.ledger.load(again);
+  BOOST_TEST(both.ledger.takes_cancellations());
+  BOOST_TEST(both.cancel("api", std::string("evt_1"), t0 + 100).accepted());
+}
+
 BOOST_AUTO_TEST_CASE(operations_must_come_in_arrival_order) {
   fixture f;
   BOOST_TEST(f.submit("api", "1", t0, t0 + 10).accepted());
