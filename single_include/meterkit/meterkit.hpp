@@ -4472,7 +4472,7 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 /// | customers | `str`: `Customers::name` (`string_customer_ids` or `dense_customers`) |
 /// | customer count | `u64`, then per customer in slot order: |
 /// | key | `str` (string ids) or `u64` (dense, equal to the slot) |
-/// | `keep_history` | `u64` record count, then per record sorted by (time, arrival): `i64` time, `i64` received_at, `u64` arrival, `i64` value, a flag and, if set, `i64` cancelled_at (unix seconds) |
+/// | `keep_history` | `u64` record count, then per record sorted by (time, arrival): `i64` time, `i64` received_at, `u64` arrival, `i64` value, a flag and, if set, `i64` cancelled_at (unix seconds); then the settled segments: `u64` count, per segment `i64` start, `i64` end and the formula's state, then `i64` settled_through |
 /// | `running_state_only` | the ingestion's running state (`raw`: `Formula::save_state`; `pre_aggregated`: the window survivors) |
 // clang-format on
 ///
@@ -4497,7 +4497,10 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 ///   `fold` is the one definition of what counts for `[start, end)` as of `as_of`. Beside the
 ///   records a running state of "everything, as of every change so far" is kept up to date from
 ///   the changes the ingestion policy's `survivor_index` reports; a query that covers all records
-///   as of the latest change is answered from it (the fast path).
+///   as of the latest change is answered from it (the fast path). Records that can no longer
+///   change what any later query sees may be taken out (`settle`): forgotten, or folded into a
+///   *settled segment*, one formula state per span of time, which is how a long stream keeps its
+///   memory bounded (billing/history.hpp).
 /// - `customer_running_state<F, I>`: only the running state, for embedded metering: the ingestion
 ///   policy's own `running_state<F>` (with `raw` one formula state, 16 bytes for `sum`, 8 for
 ///   `count`; with `pre_aggregated` the surviving record of every window plus, for invertible
@@ -4513,11 +4516,19 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 #include <iterator>
 #include <limits>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
 
 namespace meterkit {
+
+/// One record taken out of a `customer_history` by `settle`: the record with arrival `arrival` is
+/// forgotten (`into` empty) or folded into the settled segment `into`.
+struct record_settlement {
+  std::uint64_t arrival = 0;
+  period into{};  ///< empty: forget the record; else the settled segment that takes its contribution
+};
 
 /// One customer's records with the general bitemporal query and an O(1) fast path.
 template <class Formula, class Ingestion>
@@ -4529,6 +4540,18 @@ class customer_history {
   static constexpr bool keeps_running_state =
       Formula::is_commutative &&
       (!Ingestion::survivor_index::replaces_on_arrival || invertible_formula<Formula>);
+  /// Whether records can be folded into settled segments (`settle`): no arrival ever displaces a
+  /// counted record (so a record that can no longer be cancelled counts for good), and the formula
+  /// merges partial states whatever their order.
+  static constexpr bool can_settle = !Ingestion::survivor_index::replaces_on_arrival &&
+                                     mergeable_formula<Formula> && Formula::is_commutative;
+
+  /// A settled segment: the merged state of the records folded into `span`.
+  struct settled_segment {
+    period span;
+    state_type state = Formula::identity();
+    friend bool operator==(const settled_segment&, const settled_segment&) = default;
+  };
 
   /// Adds one record (possibly already cancelled). `(time, arrival)` must be new.
   void add(const event_record& r) {
@@ -4580,14 +4603,23 @@ class customer_history {
 
   /// Whether `state(p, as_of)` takes the fast path.
   [[nodiscard]] bool answers_from_running(period p, timestamp as_of) const noexcept {
-    return keeps_running_state && running_exact_ && !blocks_.empty() && latest_change_ <= as_of &&
-           p.start <= blocks_.front().front().time && blocks_.back().back().time < p.end;
+    if (!keeps_running_state || !running_exact_ || latest_change_ > as_of) return false;
+    if (blocks_.empty() && settled_.empty()) return false;
+    const bool covers_records =
+        blocks_.empty() || (p.start <= blocks_.front().front().time && blocks_.back().back().time < p.end);
+    const bool covers_settled =
+        settled_.empty() || (p.start <= settled_.front().span.start && settled_.back().span.end <= p.end);
+    return covers_records && covers_settled;
   }
 
-  /// The state by the general path only.
+  /// The state by the general path only: the ingestion policy's fold of the records, merged with
+  /// the settled segments inside `p`. `as_of` must not be before `settled_through()`, and `p` must
+  /// contain or miss each settled segment (`METERKIT_ASSERT`).
   [[nodiscard]] state_type state_by_fold(period p, timestamp as_of) const {
     auto st = Formula::identity();
-    if (p.empty() || blocks_.empty()) return st;
+    if (p.empty()) return st;
+    if constexpr (can_settle) merge_settled(st, p, as_of);
+    if (blocks_.empty()) return st;
     // Blocks are sorted and no window straddles two of them: fold each block that meets p.
     const timestamp from = Ingestion::group_start(p.start);
     auto b =
@@ -4599,7 +4631,8 @@ class customer_history {
     return st;
   }
 
-  /// The records, sorted by event time then arrival (a copy).
+  /// The records, sorted by event time then arrival (a copy; records taken out by `settle` are
+  /// not among them).
   [[nodiscard]] std::vector<event_record> records() const {
     std::vector<event_record> out;
     out.reserve(size_);
@@ -4622,11 +4655,83 @@ class customer_history {
                       "meterkit: meter::merge: both meters hold the same arrival");
     }
     const timestamp latest = std::max(latest_change_, other.latest_change_);
+    if constexpr (can_settle) {
+      for (const auto& seg : other.settled_) fold_into(seg.span, seg.state);
+      settled_through_ = std::max(settled_through_, other.settled_through_);
+    }
     assign(std::move(merged));
     latest_change_ = std::max(latest_change_, latest);
   }
 
+  // ---- settling -------------------------------------------------------------------------------
+
+  /// Takes the records that `orders` name (by arrival, ascending; each must be a record here) out
+  /// of the history: each is forgotten or, when `can_settle`, folded into its settled segment (a
+  /// cancelled record is dropped: it counts for no `as_of` after its cancellation). Afterwards
+  /// every query must be as of `settled_through()` or later, the latest arrival or cancellation of
+  /// a record taken out, and must contain or miss each settled segment. Returns how many records
+  /// were taken out.
+  std::size_t settle(std::span<const record_settlement> orders) {
+    if (orders.empty()) return 0;
+    std::size_t taken = 0;
+    for (auto& block : blocks_) {
+      const auto past = std::remove_if(block.begin(), block.end(), [&](const event_record& r) {
+        const auto order = std::lower_bound(
+            orders.begin(), orders.end(), r.arrival,
+            [](const record_settlement& o, std::uint64_t arrival) { return o.arrival < arrival; });
+        if (order == orders.end() || order->arrival != r.arrival) return false;
+        take_out(r, order->into);
+        ++taken;
+        return true;
+      });
+      block.erase(past, block.end());
+    }
+    METERKIT_ASSERT(taken == orders.size(),
+                    "meterkit: meter: settle names a record the history does not hold");
+    std::erase_if(blocks_, [](const std::vector<event_record>& b) { return b.empty(); });
+    size_ -= taken;
+    rebuild_running();
+    return taken;
+  }
+
+  /// The settled segments, sorted by start and disjoint.
+  [[nodiscard]] std::span<const settled_segment> settled() const noexcept { return settled_; }
+  /// The latest arrival or cancellation among the records taken out by `settle`.
+  [[nodiscard]] timestamp settled_through() const noexcept { return settled_through_; }
+
+  /// Writes the settled segments (core/persistence.hpp): count, then each span and state, then
+  /// `settled_through()`.
+  void save_settled(state_writer& out) const {
+    out.size(settled_.size());
+    for (const auto& seg : settled_) {
+      out.i64(to_unix(seg.span.start));
+      out.i64(to_unix(seg.span.end));
+      Formula::save_state(out, seg.state);
+    }
+    out.i64(to_unix(settled_through_));
+  }
+  /// Reads back what `save_settled` wrote, replacing the settled segments; `corrupt_state_error`
+  /// for segments that are empty, unsorted or overlapping, or that this history cannot hold.
+  void load_settled(state_reader& in) {
+    std::vector<settled_segment> segments(in.count(17));
+    for (std::size_t k = 0; k < segments.size(); ++k) {
+      auto& seg = segments[k];
+      seg.span.start = from_unix(in.i64());
+      seg.span.end = from_unix(in.i64());
+      seg.state = Formula::load_state(in);
+      in.require(can_settle, "settled segments in a meter that cannot settle");
+      in.require(!seg.span.empty(), "an empty settled segment");
+      in.require(k == 0 || !(seg.span.start < segments[k - 1].span.end), "settled segments out of order");
+    }
+    const timestamp through = from_unix(in.i64());
+    settled_ = std::move(segments);
+    settled_through_ = through;
+    note_change(through);
+    rebuild_running();
+  }
+
   /// Replaces the records by `sorted` (sorted by `record_before`, unique); false if not sorted.
+  /// Settled segments are kept.
   bool assign(std::vector<event_record> sorted) {
     for (std::size_t k = 1; k < sorted.size(); ++k) {
       if (!record_before(sorted[k - 1], sorted[k])) return false;
@@ -4642,6 +4747,7 @@ class customer_history {
       start = end;
     }
     latest_change_ = from_unix(std::numeric_limits<std::int64_t>::min());
+    if (!settled_.empty()) note_change(settled_through_);
     for (const auto& b : blocks_) {
       for (const auto& r : b) {
         note_change(r.received_at);
@@ -4655,6 +4761,53 @@ class customer_history {
  private:
   void note_change(timestamp t) noexcept {
     if (t != never && t > latest_change_) latest_change_ = t;
+  }
+
+  /// One record of `settle`: its changes are noted as settled, and a visible one joins `into`.
+  void take_out(const event_record& r, period into) {
+    settled_through_ = std::max(settled_through_, r.cancelled() ? r.cancelled_at : r.received_at);
+    if (into.empty() || r.cancelled()) return;
+    if constexpr (can_settle) {
+      METERKIT_ASSERT(into.contains(r.time),
+                      "meterkit: meter: a record settled into a segment outside its time");
+      auto st = Formula::identity();
+      Formula::accumulate(st, r.to_sample());
+      fold_into(into, st);
+    } else {
+      METERKIT_ASSERT(
+          false, "meterkit: meter: settling into a segment needs a formula and ingestion that can settle");
+    }
+  }
+
+  /// Merges `st` into the settled segment `span`, which must equal or miss every segment held.
+  void fold_into(period span, const state_type& st) {
+    if constexpr (can_settle) {
+      auto it = std::lower_bound(settled_.begin(), settled_.end(), span.start,
+                                 [](const settled_segment& s, timestamp t) { return s.span.start < t; });
+      if (it != settled_.end() && it->span == span) {
+        Formula::merge(it->state, st);
+        return;
+      }
+      METERKIT_ASSERT((it == settled_.end() || !(it->span.start < span.end)) &&
+                          (it == settled_.begin() || !(span.start < std::prev(it)->span.end)),
+                      "meterkit: meter: settled segments that overlap");
+      settled_.insert(it, settled_segment{span, st});
+    }
+  }
+
+  /// Merges into `st` the settled segments inside `p`.
+  void merge_settled(state_type& st, period p, timestamp as_of) const {
+    if (settled_.empty()) return;
+    METERKIT_ASSERT(!(as_of < settled_through_),
+                    "meterkit: meter: a query as of " + std::to_string(to_unix(as_of)) +
+                        ", before records settled as of " + std::to_string(to_unix(settled_through_)));
+    auto it = std::lower_bound(settled_.begin(), settled_.end(), p.start,
+                               [](const settled_segment& s, timestamp t) { return !(t < s.span.end); });
+    for (; it != settled_.end() && it->span.start < p.end; ++it) {
+      METERKIT_ASSERT(!(it->span.start < p.start) && !(p.end < it->span.end),
+                      "meterkit: meter: a query period cuts a settled segment");
+      Formula::merge(st, it->state);
+    }
   }
 
   /// Recomputes the running state from the records (exact for every commutative formula).
@@ -4780,6 +4933,8 @@ class customer_history {
   state_type running_ = Formula::identity();
   bool running_exact_ = true;
   timestamp latest_change_ = from_unix(std::numeric_limits<std::int64_t>::min());
+  std::vector<settled_segment> settled_;  // sorted by start, disjoint, none empty
+  timestamp settled_through_ = from_unix(std::numeric_limits<std::int64_t>::min());
 };
 
 /// One customer's running state only (no history): the ingestion policy's own `running_state`
@@ -4962,8 +5117,9 @@ class meter {
   using customer_state = std::conditional_t<keeps_history, customer_history<Formula, Ingestion>,
                                             customer_running_state<Formula, Ingestion>>;
 
-  /// The format version written by `save` and required by `load` (1 was a text format).
-  static constexpr std::uint32_t state_version = 2;
+  /// The format version written by `save` and required by `load` (1 was a text format; 3 added
+  /// the settled segments of each customer).
+  static constexpr std::uint32_t state_version = 3;
   /// The magic that opens a saved meter state.
   static constexpr std::string_view state_magic{"\x89MKMTR\r\n", 8};
 
@@ -5078,6 +5234,29 @@ class meter {
     return slot(customer).assign(std::move(records));
   }
 
+  /// Whether `settle` can fold records into settled segments (`customer_history::can_settle`).
+  static constexpr bool can_settle = [] {
+    if constexpr (keeps_history) {
+      return customer_history<Formula, Ingestion>::can_settle;
+    } else {
+      return false;
+    }
+  }();
+
+  /// Takes the records of `customer` that `orders` name out of its history: forgotten, or folded
+  /// into settled segments (`customer_history::settle`, whose preconditions every later query
+  /// must then meet). Returns how many were taken out.
+  std::size_t settle(key_type customer, std::span<const record_settlement> orders) requires keeps_history {
+    if (orders.empty()) return 0;
+    return slot(customer).settle(orders);
+  }
+
+  /// Reads the settled segments of `customer` written by `customer_history::save_settled`,
+  /// replacing its own (`corrupt_state_error` when damaged).
+  void load_settled(key_type customer, state_reader& in) requires keeps_history {
+    slot(customer).load_settled(in);
+  }
+
   /// Reserves room for `n` customer slots.
   void reserve_customers(std::size_t n) { states_.reserve(n); }
 
@@ -5127,6 +5306,7 @@ class meter {
         const auto rs = c.records();
         out.size(rs.size());
         for (const auto& r : rs) save_record(out, r);
+        c.save_settled(out);
       } else {
         c.save(out);
       }
@@ -5160,6 +5340,7 @@ class meter {
         std::vector<event_record> rs(in.count(record_bytes));
         for (auto& r : rs) r = load_record(in);
         in.require(c.assign(std::move(rs)), "records out of order or repeated");
+        c.load_settled(in);
       } else {
         c.load(in);
       }
@@ -5337,6 +5518,14 @@ class basic_any_meter {
   /// Replaces the records of `customer` (see `meter::assign`); false on a duplicate `(time, arrival)`.
   bool assign(key_type customer, std::vector<event_record> records) {
     return std::visit([&](auto& m) { return m.assign(customer, std::move(records)); }, m_);
+  }
+  /// Whether the compiled meter can fold records into settled segments (`meter::can_settle`).
+  [[nodiscard]] bool can_settle() const noexcept {
+    return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::can_settle; }, m_);
+  }
+  /// `meter::settle`.
+  std::size_t settle(key_type customer, std::span<const record_settlement> orders) {
+    return std::visit([&](auto& m) { return m.settle(customer, orders); }, m_);
   }
   [[nodiscard]] std::int64_t quantity(key_type customer, period p, timestamp as_of) const {
     return std::visit([&](const auto& m) { return m.quantity(customer, p, as_of); }, m_);
@@ -5706,25 +5895,46 @@ class basic_meter_ledger {
   /// simulator's bounded history); `keep` decides what may still matter.
   template <class Keep>
   std::size_t forget_events(Keep&& keep) {
-    std::vector<char> keeps(events_.size());
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < events_.size(); ++i) {
-      keeps[i] = keep(std::as_const(events_[i])) ? 1 : 0;
-      kept += keeps[i] != 0 ? 1U : 0U;
+    return settle_events([&](const accepted_meter_event& e) -> std::optional<period> {
+      if (keep(e)) return std::nullopt;
+      return period{};
+    });
+  }
+
+  /// Takes out of the ledger every accepted event for which `where(const accepted_meter_event&)`
+  /// gives a period: an empty one forgets the event (as `forget_events` does), any other folds its
+  /// contribution into that settled segment of its meter and customer (`customer_history::settle`;
+  /// a meter whose formula and ingestion cannot settle keeps such an event). The event log and the
+  /// cancellable index no longer hold the events taken out, so a cancellation naming one is
+  /// answered `meter_event_adjustment_not_found`. Afterwards every quantity must be asked as of
+  /// the latest arrival or cancellation taken out or later, for a period that contains or misses
+  /// each settled segment (`METERKIT_ASSERT`): this is the bounded history's promise. Unlike
+  /// `forget_events`, nothing is derived again: the work is proportional to the event log.
+  /// Returns how many events were taken out.
+  template <class Where>
+  std::size_t settle_events(Where&& where) {
+    std::unordered_map<std::uint64_t, std::vector<record_settlement>> orders;  // by (meter, customer)
+    std::vector<accepted_meter_event> kept;
+    for (auto& e : events_) {
+      std::optional<period> into = where(std::as_const(e));
+      if (into && !into->empty() && !runtime_[e.meter].can_settle()) into.reset();
+      if (!into) {
+        kept.push_back(std::move(e));
+        continue;
+      }
+      orders[(static_cast<std::uint64_t>(e.meter) << 40U) ^ e.customer].push_back(
+          record_settlement{e.arrival, *into});
     }
-    if (kept == events_.size()) return 0;
-    std::vector<accepted_meter_event> events;
-    events.reserve(kept);
-    for (std::size_t i = 0; i < events_.size(); ++i) {
-      if (keeps[i] != 0) events.push_back(std::move(events_[i]));
+    const std::size_t taken = events_.size() - kept.size();
+    events_ = std::move(kept);  // the events left behind were moved from
+    if (taken == 0) return 0;
+    for (const auto& [key, list] : orders) {
+      const auto m = static_cast<std::size_t>(key >> 40U);
+      const auto c = static_cast<std::size_t>(key & ((std::uint64_t{1} << 40U) - 1));
+      runtime_[m].settle(c, list);
     }
-    const std::size_t forgotten = events_.size() - events.size();
-    auto derived = derive(events);
-    METERKIT_ASSERT(derived.has_value(), "meterkit: meter_ledger::forget_events: a repeated event");
-    events_ = std::move(events);
-    runtime_ = std::move(derived->runtime);
-    cancellable_ = std::move(derived->cancellable);
-    return forgotten;
+    cancellable_ = index_cancellable(events_);
+    return taken;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -5797,6 +6007,7 @@ class basic_meter_ledger {
       out.u64(e.tag);
       out.optional_str(e.identifier);
     }
+    for (const auto& meter : runtime_) save_settled(out, meter);
     identifiers_.save(out);
     out.boolean(any_submitted_);
     out.time(last_received_);
@@ -5845,6 +6056,9 @@ class basic_meter_ledger {
                  "meter ledger: a cancellation before its event");
       in.require(!e.identifier || !e.identifier->empty(), "meter ledger: an empty identifier");
     }
+    auto derived = derive(events);
+    in.require(derived.has_value(), "meter ledger: a repeated event");
+    for (auto& meter : derived->runtime) load_settled(in, meter);
     typename IdentifierDedup::store identifiers;
     identifiers.load(in);
     const bool any_submitted = in.boolean();
@@ -5862,8 +6076,6 @@ class basic_meter_ledger {
                      (!e.cancelled_at || *e.cancelled_at <= last_received),
                  "meter ledger: an event after the latest submission");
     }
-    auto derived = derive(events);
-    in.require(derived.has_value(), "meter ledger: a repeated event");
     events_ = std::move(events);
     runtime_ = std::move(derived->runtime);
     cancellable_ = std::move(derived->cancellable);
@@ -5897,6 +6109,29 @@ class basic_meter_ledger {
     out.str(m.value_key);
     out.u8(static_cast<std::uint8_t>(m.event_time_window));
     out.boolean(m.active);
+  }
+
+  /// The settled segments of every customer of `meter` that has some: count, then per customer
+  /// its index and `customer_history::save_settled`.
+  static void save_settled(state_writer& out, const basic_any_meter<dense_customers>& meter) {
+    meter.visit([&](const auto& m) {
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < m.customer_count(); ++i) n += m.state_at(i).settled().empty() ? 0U : 1U;
+      out.size(n);
+      for (std::size_t i = 0; i < m.customer_count(); ++i) {
+        if (m.state_at(i).settled().empty()) continue;
+        out.size(m.customer_at(i));
+        m.state_at(i).save_settled(out);
+      }
+    });
+  }
+  void load_settled(state_reader& in, basic_any_meter<dense_customers>& meter) const {
+    meter.visit([&](auto& m) {
+      for (std::size_t n = in.count(9); n > 0; --n) {
+        const std::size_t customer = in.index(customers_.size());
+        m.load_settled(customer, in);
+      }
+    });
   }
 
   std::size_t require_meter(std::string_view id) const {
@@ -5933,6 +6168,22 @@ class basic_meter_ledger {
     std::vector<identifiers_of_meter> cancellable;
   };
 
+  /// The cancellable index of `events` (in arrival order): per meter, each identifier's most
+  /// recently accepted event (D16).
+  [[nodiscard]] std::vector<identifiers_of_meter> index_cancellable(
+      const std::vector<accepted_meter_event>& events) const {
+    std::vector<identifiers_of_meter> out(meters_.size());
+    for (std::size_t index = 0; index < events.size(); ++index) {
+      const auto& e = events[index];
+      if (!e.identifier) continue;
+      auto& by_identifier = out[e.meter];
+      const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+      if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
+      by_identifier.latest_event[slot] = index;
+    }
+    return out;
+  }
+
   /// Derives the compiled meters and the cancellable index from `events` (in arrival order), for
   /// `load` and `forget_events`. The cancellable index is built the way `submit` builds it
   /// (identifiers in event order, the latest event per identifier). Each compiled meter gets its
@@ -5944,17 +6195,10 @@ class basic_meter_ledger {
   [[nodiscard]] std::optional<derived_state> derive(const std::vector<accepted_meter_event>& events) const {
     std::map<std::pair<std::size_t, std::size_t>, std::vector<event_record>> records;
     derived_state out;
-    out.cancellable.resize(meters_.size());
-    for (std::size_t index = 0; index < events.size(); ++index) {
-      const auto& e = events[index];
+    out.cancellable = index_cancellable(events);
+    for (const auto& e : events) {
       records[{e.meter, e.customer}].push_back(
           event_record{e.time, e.received_at, e.arrival, e.value, e.cancelled_at.value_or(never)});
-      if (e.identifier) {
-        auto& by_identifier = out.cancellable[e.meter];
-        const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
-        if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
-        by_identifier.latest_event[slot] = index;
-      }
     }
     out.runtime.reserve(meters_.size());
     for (const auto& m : meters_) out.runtime.emplace_back(m);
@@ -8053,11 +8297,14 @@ struct request {
 /// metered quantity of a finalized invoice once the stream has passed its `finalized_at` (nothing
 /// that arrives later can change it, M11), and then forgets the accepted events that can no longer
 /// matter: outside every period still open for their meter and customer, and past the
-/// cancellation window (M10) unless `cancelled_later` says a later cancellation names them.
-/// Identifiers are remembered for deduplication by their own bounded store (M5). Memory then
-/// follows the events of the open periods, not the length of the stream. Invoices are the same as
+/// cancellation window (M10) unless `cancelled_later` says a later cancellation names them. An
+/// event inside an open period that can no longer be cancelled is folded into a settled segment
+/// of its meter and customer (meter/customer_state.hpp; raw ingestion only: with pre-aggregation
+/// a later arrival may still displace it, M8). Identifiers are remembered for deduplication by
+/// their own bounded store (M5). Memory then follows the events of the last 24 hours (and of the
+/// open periods of pre-aggregated meters), not the length of the stream. Invoices are the same as
 /// with the full history; what is given up: results need `until` at or after the last arrival
-/// applied, summaries cover the kept events only, and without `cancelled_later` a cancellation
+/// applied, summaries are not available, and without `cancelled_later` a cancellation
 /// naming an event forgotten after its window is answered `meter_event_adjustment_not_found`
 /// instead of `..._too_late` or `..._already_cancelled`.
 ///
@@ -8368,7 +8615,7 @@ class history_keeper {
       next_freeze_ = earliest_open_finalization(cp);
     }
     if (ledger.events().size() < compact_at_) return;
-    forget(cp, ledger, now);
+    settle(cp, ledger, now);
     compact_at_ = std::max(std::max<std::size_t>(1, options_.forget_from), 2 * ledger.events().size());
   }
 
@@ -8415,26 +8662,55 @@ class history_keeper {
     return earliest;
   }
 
-  void forget(const compiled_plan& cp, meter_ledger& ledger, timestamp now) const {
+  /// Takes out of `ledger` every event that can no longer change: not cancellable any more (no
+  /// identifier, D14; or past its cancellation window, M10, and named by no later cancellation).
+  /// One outside every open period of its meter and customer is forgotten; one inside is folded
+  /// into the settled segment of its time: the intersection of the periods that contain it in the
+  /// schedule of each item billed on its meter and customer, so that every period invoicing asks
+  /// for contains or misses it. An event some schedule does not cover stays.
+  void settle(const compiled_plan& cp, meter_ledger& ledger, timestamp now) const {
+    struct pair_state {
+      timestamp horizon = end_of_time;  ///< the start of the earliest open period, at its UTC day
+      const std::vector<std::size_t>* items = nullptr;
+      std::optional<period> last;  ///< the segment found last (events of a pair come in bursts)
+    };
     // Per (meter, customer): the start of the earliest open period of an item billed on it, at the
     // start of its UTC day so that no pre-aggregation window (hour, day) is cut (D15).
-    std::unordered_map<std::uint64_t, timestamp> horizon;
+    std::unordered_map<std::uint64_t, pair_state> pairs;
     for (const auto& [key, items] : cp.metered_pairs()) {
-      timestamp h = end_of_time;
+      pair_state ps;
+      ps.items = &items;
       for (const std::size_t item : items) {
         const auto& open = unfrozen_[cp.items()[item].subscription];
-        if (open) h = std::min(h, open->start);
+        if (open) ps.horizon = std::min(ps.horizon, open->start);
       }
-      if (h != end_of_time) h = from_unix(to_unix(h) - ((to_unix(h) % 86400) + 86400) % 86400);
-      horizon.emplace(key, h);
+      if (ps.horizon != end_of_time) {
+        ps.horizon = from_unix(to_unix(ps.horizon) - ((to_unix(ps.horizon) % 86400) + 86400) % 86400);
+      }
+      pairs.emplace(key, ps);
     }
-    ledger.forget_events([&](const accepted_meter_event& e) {
-      const auto h = horizon.find(compiled_plan::meter_customer_key(e.meter, e.customer));
-      if (h != horizon.end() && e.time >= h->second) return true;  // still counts in an open period
-      if (!e.identifier) return false;                             // can never be cancelled (D14)
-      if (stripe_cancellation_window::allows(e.received_at, now)) return true;  // may be cancelled (M10)
-      return options_.cancelled_later &&
-             options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier);
+    const auto segment_of = [&](pair_state& ps, timestamp t) -> std::optional<period> {
+      if (ps.last && ps.last->contains(t)) return ps.last;
+      period seg = all_time;
+      for (const std::size_t item : *ps.items) {
+        const auto p = cp.subscriptions()[cp.items()[item].subscription].schedule.period_containing(t);
+        if (!p) return std::nullopt;
+        seg = period{std::max(seg.start, p->start), std::min(seg.end, p->end)};
+      }
+      ps.last = seg;
+      return seg;
+    };
+    ledger.settle_events([&](const accepted_meter_event& e) -> std::optional<period> {
+      if (e.identifier) {
+        if (stripe_cancellation_window::allows(e.received_at, now))
+          return std::nullopt;  // may be cancelled (M10)
+        if (options_.cancelled_later &&
+            options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier))
+          return std::nullopt;  // a later cancellation names it
+      }
+      const auto found = pairs.find(compiled_plan::meter_customer_key(e.meter, e.customer));
+      if (found == pairs.end() || e.time < found->second.horizon) return period{};  // counts nowhere open
+      return segment_of(found->second, e.time);
     });
   }
 
@@ -8611,7 +8887,7 @@ class invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 5;
+  static constexpr std::uint32_t snapshot_version = 6;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -8706,10 +8982,16 @@ class invoice_simulator {
   }
 
   /// Meter event summaries (M13, D26) as of `as_of`: unclamped, no trial filter. Throws
-  /// `configuration_error` for an unknown meter id or bounds that M13 refuses.
+  /// `configuration_error` for an unknown meter id or bounds that M13 refuses, and for a
+  /// simulator with a bounded history, which keeps no per-window detail (billing/history.hpp).
   [[nodiscard]] std::vector<event_summary> summaries(std::string_view meter_id, std::string_view customer,
                                                      period bounds, window_kind grouping,
                                                      timestamp as_of) const {
+    if (history_.bounded()) {
+      METERKIT_THROW(configuration_error(
+          "history",
+          "a simulator with a bounded history keeps no per-window detail: summarize with the full history"));
+    }
     auto out = ledger_.summaries(meter_id, customer, bounds, grouping, as_of);
     if (!out) METERKIT_THROW(configuration_error(out.error().param, out.error().message));
     return std::move(out).value();

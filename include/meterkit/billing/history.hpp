@@ -7,11 +7,14 @@
 /// metered quantity of a finalized invoice once the stream has passed its `finalized_at` (nothing
 /// that arrives later can change it, M11), and then forgets the accepted events that can no longer
 /// matter: outside every period still open for their meter and customer, and past the
-/// cancellation window (M10) unless `cancelled_later` says a later cancellation names them.
-/// Identifiers are remembered for deduplication by their own bounded store (M5). Memory then
-/// follows the events of the open periods, not the length of the stream. Invoices are the same as
+/// cancellation window (M10) unless `cancelled_later` says a later cancellation names them. An
+/// event inside an open period that can no longer be cancelled is folded into a settled segment
+/// of its meter and customer (meter/customer_state.hpp; raw ingestion only: with pre-aggregation
+/// a later arrival may still displace it, M8). Identifiers are remembered for deduplication by
+/// their own bounded store (M5). Memory then follows the events of the last 24 hours (and of the
+/// open periods of pre-aggregated meters), not the length of the stream. Invoices are the same as
 /// with the full history; what is given up: results need `until` at or after the last arrival
-/// applied, summaries cover the kept events only, and without `cancelled_later` a cancellation
+/// applied, summaries are not available, and without `cancelled_later` a cancellation
 /// naming an event forgotten after its window is answered `meter_event_adjustment_not_found`
 /// instead of `..._too_late` or `..._already_cancelled`.
 ///
@@ -142,7 +145,7 @@ class history_keeper {
       next_freeze_ = earliest_open_finalization(cp);
     }
     if (ledger.events().size() < compact_at_) return;
-    forget(cp, ledger, now);
+    settle(cp, ledger, now);
     compact_at_ = std::max(std::max<std::size_t>(1, options_.forget_from), 2 * ledger.events().size());
   }
 
@@ -189,26 +192,55 @@ class history_keeper {
     return earliest;
   }
 
-  void forget(const compiled_plan& cp, meter_ledger& ledger, timestamp now) const {
+  /// Takes out of `ledger` every event that can no longer change: not cancellable any more (no
+  /// identifier, D14; or past its cancellation window, M10, and named by no later cancellation).
+  /// One outside every open period of its meter and customer is forgotten; one inside is folded
+  /// into the settled segment of its time: the intersection of the periods that contain it in the
+  /// schedule of each item billed on its meter and customer, so that every period invoicing asks
+  /// for contains or misses it. An event some schedule does not cover stays.
+  void settle(const compiled_plan& cp, meter_ledger& ledger, timestamp now) const {
+    struct pair_state {
+      timestamp horizon = end_of_time;  ///< the start of the earliest open period, at its UTC day
+      const std::vector<std::size_t>* items = nullptr;
+      std::optional<period> last;  ///< the segment found last (events of a pair come in bursts)
+    };
     // Per (meter, customer): the start of the earliest open period of an item billed on it, at the
     // start of its UTC day so that no pre-aggregation window (hour, day) is cut (D15).
-    std::unordered_map<std::uint64_t, timestamp> horizon;
+    std::unordered_map<std::uint64_t, pair_state> pairs;
     for (const auto& [key, items] : cp.metered_pairs()) {
-      timestamp h = end_of_time;
+      pair_state ps;
+      ps.items = &items;
       for (const std::size_t item : items) {
         const auto& open = unfrozen_[cp.items()[item].subscription];
-        if (open) h = std::min(h, open->start);
+        if (open) ps.horizon = std::min(ps.horizon, open->start);
       }
-      if (h != end_of_time) h = from_unix(to_unix(h) - ((to_unix(h) % 86400) + 86400) % 86400);
-      horizon.emplace(key, h);
+      if (ps.horizon != end_of_time) {
+        ps.horizon = from_unix(to_unix(ps.horizon) - ((to_unix(ps.horizon) % 86400) + 86400) % 86400);
+      }
+      pairs.emplace(key, ps);
     }
-    ledger.forget_events([&](const accepted_meter_event& e) {
-      const auto h = horizon.find(compiled_plan::meter_customer_key(e.meter, e.customer));
-      if (h != horizon.end() && e.time >= h->second) return true;  // still counts in an open period
-      if (!e.identifier) return false;                             // can never be cancelled (D14)
-      if (stripe_cancellation_window::allows(e.received_at, now)) return true;  // may be cancelled (M10)
-      return options_.cancelled_later &&
-             options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier);
+    const auto segment_of = [&](pair_state& ps, timestamp t) -> std::optional<period> {
+      if (ps.last && ps.last->contains(t)) return ps.last;
+      period seg = all_time;
+      for (const std::size_t item : *ps.items) {
+        const auto p = cp.subscriptions()[cp.items()[item].subscription].schedule.period_containing(t);
+        if (!p) return std::nullopt;
+        seg = period{std::max(seg.start, p->start), std::min(seg.end, p->end)};
+      }
+      ps.last = seg;
+      return seg;
+    };
+    ledger.settle_events([&](const accepted_meter_event& e) -> std::optional<period> {
+      if (e.identifier) {
+        if (stripe_cancellation_window::allows(e.received_at, now))
+          return std::nullopt;  // may be cancelled (M10)
+        if (options_.cancelled_later &&
+            options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier))
+          return std::nullopt;  // a later cancellation names it
+      }
+      const auto found = pairs.find(compiled_plan::meter_customer_key(e.meter, e.customer));
+      if (found == pairs.end() || e.time < found->second.horizon) return period{};  // counts nowhere open
+      return segment_of(found->second, e.time);
     });
   }
 

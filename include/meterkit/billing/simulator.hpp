@@ -89,7 +89,7 @@ class invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 5;
+  static constexpr std::uint32_t snapshot_version = 6;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -184,10 +184,16 @@ class invoice_simulator {
   }
 
   /// Meter event summaries (M13, D26) as of `as_of`: unclamped, no trial filter. Throws
-  /// `configuration_error` for an unknown meter id or bounds that M13 refuses.
+  /// `configuration_error` for an unknown meter id or bounds that M13 refuses, and for a
+  /// simulator with a bounded history, which keeps no per-window detail (billing/history.hpp).
   [[nodiscard]] std::vector<event_summary> summaries(std::string_view meter_id, std::string_view customer,
                                                      period bounds, window_kind grouping,
                                                      timestamp as_of) const {
+    if (history_.bounded()) {
+      METERKIT_THROW(configuration_error(
+          "history",
+          "a simulator with a bounded history keeps no per-window detail: summarize with the full history"));
+    }
     auto out = ledger_.summaries(meter_id, customer, bounds, grouping, as_of);
     if (!out) METERKIT_THROW(configuration_error(out.error().param, out.error().message));
     return std::move(out).value();

@@ -53,6 +53,14 @@ class basic_any_meter {
   bool assign(key_type customer, std::vector<event_record> records) {
     return std::visit([&](auto& m) { return m.assign(customer, std::move(records)); }, m_);
   }
+  /// Whether the compiled meter can fold records into settled segments (`meter::can_settle`).
+  [[nodiscard]] bool can_settle() const noexcept {
+    return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::can_settle; }, m_);
+  }
+  /// `meter::settle`.
+  std::size_t settle(key_type customer, std::span<const record_settlement> orders) {
+    return std::visit([&](auto& m) { return m.settle(customer, orders); }, m_);
+  }
   [[nodiscard]] std::int64_t quantity(key_type customer, period p, timestamp as_of) const {
     return std::visit([&](const auto& m) { return m.quantity(customer, p, as_of); }, m_);
   }

@@ -8,7 +8,10 @@
 ///   `fold` is the one definition of what counts for `[start, end)` as of `as_of`. Beside the
 ///   records a running state of "everything, as of every change so far" is kept up to date from
 ///   the changes the ingestion policy's `survivor_index` reports; a query that covers all records
-///   as of the latest change is answered from it (the fast path).
+///   as of the latest change is answered from it (the fast path). Records that can no longer
+///   change what any later query sees may be taken out (`settle`): forgotten, or folded into a
+///   *settled segment*, one formula state per span of time, which is how a long stream keeps its
+///   memory bounded (billing/history.hpp).
 /// - `customer_running_state<F, I>`: only the running state, for embedded metering: the ingestion
 ///   policy's own `running_state<F>` (with `raw` one formula state, 16 bytes for `sum`, 8 for
 ///   `count`; with `pre_aggregated` the surviving record of every window plus, for invertible
@@ -24,6 +27,7 @@
 #include <iterator>
 #include <limits>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,6 +40,13 @@
 
 namespace meterkit {
 
+/// One record taken out of a `customer_history` by `settle`: the record with arrival `arrival` is
+/// forgotten (`into` empty) or folded into the settled segment `into`.
+struct record_settlement {
+  std::uint64_t arrival = 0;
+  period into{};  ///< empty: forget the record; else the settled segment that takes its contribution
+};
+
 /// One customer's records with the general bitemporal query and an O(1) fast path.
 template <class Formula, class Ingestion>
 class customer_history {
@@ -46,6 +57,18 @@ class customer_history {
   static constexpr bool keeps_running_state =
       Formula::is_commutative &&
       (!Ingestion::survivor_index::replaces_on_arrival || invertible_formula<Formula>);
+  /// Whether records can be folded into settled segments (`settle`): no arrival ever displaces a
+  /// counted record (so a record that can no longer be cancelled counts for good), and the formula
+  /// merges partial states whatever their order.
+  static constexpr bool can_settle = !Ingestion::survivor_index::replaces_on_arrival &&
+                                     mergeable_formula<Formula> && Formula::is_commutative;
+
+  /// A settled segment: the merged state of the records folded into `span`.
+  struct settled_segment {
+    period span;
+    state_type state = Formula::identity();
+    friend bool operator==(const settled_segment&, const settled_segment&) = default;
+  };
 
   /// Adds one record (possibly already cancelled). `(time, arrival)` must be new.
   void add(const event_record& r) {
@@ -97,14 +120,23 @@ class customer_history {
 
   /// Whether `state(p, as_of)` takes the fast path.
   [[nodiscard]] bool answers_from_running(period p, timestamp as_of) const noexcept {
-    return keeps_running_state && running_exact_ && !blocks_.empty() && latest_change_ <= as_of &&
-           p.start <= blocks_.front().front().time && blocks_.back().back().time < p.end;
+    if (!keeps_running_state || !running_exact_ || latest_change_ > as_of) return false;
+    if (blocks_.empty() && settled_.empty()) return false;
+    const bool covers_records =
+        blocks_.empty() || (p.start <= blocks_.front().front().time && blocks_.back().back().time < p.end);
+    const bool covers_settled =
+        settled_.empty() || (p.start <= settled_.front().span.start && settled_.back().span.end <= p.end);
+    return covers_records && covers_settled;
   }
 
-  /// The state by the general path only.
+  /// The state by the general path only: the ingestion policy's fold of the records, merged with
+  /// the settled segments inside `p`. `as_of` must not be before `settled_through()`, and `p` must
+  /// contain or miss each settled segment (`METERKIT_ASSERT`).
   [[nodiscard]] state_type state_by_fold(period p, timestamp as_of) const {
     auto st = Formula::identity();
-    if (p.empty() || blocks_.empty()) return st;
+    if (p.empty()) return st;
+    if constexpr (can_settle) merge_settled(st, p, as_of);
+    if (blocks_.empty()) return st;
     // Blocks are sorted and no window straddles two of them: fold each block that meets p.
     const timestamp from = Ingestion::group_start(p.start);
     auto b =
@@ -116,7 +148,8 @@ class customer_history {
     return st;
   }
 
-  /// The records, sorted by event time then arrival (a copy).
+  /// The records, sorted by event time then arrival (a copy; records taken out by `settle` are
+  /// not among them).
   [[nodiscard]] std::vector<event_record> records() const {
     std::vector<event_record> out;
     out.reserve(size_);
@@ -139,11 +172,83 @@ class customer_history {
                       "meterkit: meter::merge: both meters hold the same arrival");
     }
     const timestamp latest = std::max(latest_change_, other.latest_change_);
+    if constexpr (can_settle) {
+      for (const auto& seg : other.settled_) fold_into(seg.span, seg.state);
+      settled_through_ = std::max(settled_through_, other.settled_through_);
+    }
     assign(std::move(merged));
     latest_change_ = std::max(latest_change_, latest);
   }
 
+  // ---- settling -------------------------------------------------------------------------------
+
+  /// Takes the records that `orders` name (by arrival, ascending; each must be a record here) out
+  /// of the history: each is forgotten or, when `can_settle`, folded into its settled segment (a
+  /// cancelled record is dropped: it counts for no `as_of` after its cancellation). Afterwards
+  /// every query must be as of `settled_through()` or later, the latest arrival or cancellation of
+  /// a record taken out, and must contain or miss each settled segment. Returns how many records
+  /// were taken out.
+  std::size_t settle(std::span<const record_settlement> orders) {
+    if (orders.empty()) return 0;
+    std::size_t taken = 0;
+    for (auto& block : blocks_) {
+      const auto past = std::remove_if(block.begin(), block.end(), [&](const event_record& r) {
+        const auto order = std::lower_bound(
+            orders.begin(), orders.end(), r.arrival,
+            [](const record_settlement& o, std::uint64_t arrival) { return o.arrival < arrival; });
+        if (order == orders.end() || order->arrival != r.arrival) return false;
+        take_out(r, order->into);
+        ++taken;
+        return true;
+      });
+      block.erase(past, block.end());
+    }
+    METERKIT_ASSERT(taken == orders.size(),
+                    "meterkit: meter: settle names a record the history does not hold");
+    std::erase_if(blocks_, [](const std::vector<event_record>& b) { return b.empty(); });
+    size_ -= taken;
+    rebuild_running();
+    return taken;
+  }
+
+  /// The settled segments, sorted by start and disjoint.
+  [[nodiscard]] std::span<const settled_segment> settled() const noexcept { return settled_; }
+  /// The latest arrival or cancellation among the records taken out by `settle`.
+  [[nodiscard]] timestamp settled_through() const noexcept { return settled_through_; }
+
+  /// Writes the settled segments (core/persistence.hpp): count, then each span and state, then
+  /// `settled_through()`.
+  void save_settled(state_writer& out) const {
+    out.size(settled_.size());
+    for (const auto& seg : settled_) {
+      out.i64(to_unix(seg.span.start));
+      out.i64(to_unix(seg.span.end));
+      Formula::save_state(out, seg.state);
+    }
+    out.i64(to_unix(settled_through_));
+  }
+  /// Reads back what `save_settled` wrote, replacing the settled segments; `corrupt_state_error`
+  /// for segments that are empty, unsorted or overlapping, or that this history cannot hold.
+  void load_settled(state_reader& in) {
+    std::vector<settled_segment> segments(in.count(17));
+    for (std::size_t k = 0; k < segments.size(); ++k) {
+      auto& seg = segments[k];
+      seg.span.start = from_unix(in.i64());
+      seg.span.end = from_unix(in.i64());
+      seg.state = Formula::load_state(in);
+      in.require(can_settle, "settled segments in a meter that cannot settle");
+      in.require(!seg.span.empty(), "an empty settled segment");
+      in.require(k == 0 || !(seg.span.start < segments[k - 1].span.end), "settled segments out of order");
+    }
+    const timestamp through = from_unix(in.i64());
+    settled_ = std::move(segments);
+    settled_through_ = through;
+    note_change(through);
+    rebuild_running();
+  }
+
   /// Replaces the records by `sorted` (sorted by `record_before`, unique); false if not sorted.
+  /// Settled segments are kept.
   bool assign(std::vector<event_record> sorted) {
     for (std::size_t k = 1; k < sorted.size(); ++k) {
       if (!record_before(sorted[k - 1], sorted[k])) return false;
@@ -159,6 +264,7 @@ class customer_history {
       start = end;
     }
     latest_change_ = from_unix(std::numeric_limits<std::int64_t>::min());
+    if (!settled_.empty()) note_change(settled_through_);
     for (const auto& b : blocks_) {
       for (const auto& r : b) {
         note_change(r.received_at);
@@ -172,6 +278,53 @@ class customer_history {
  private:
   void note_change(timestamp t) noexcept {
     if (t != never && t > latest_change_) latest_change_ = t;
+  }
+
+  /// One record of `settle`: its changes are noted as settled, and a visible one joins `into`.
+  void take_out(const event_record& r, period into) {
+    settled_through_ = std::max(settled_through_, r.cancelled() ? r.cancelled_at : r.received_at);
+    if (into.empty() || r.cancelled()) return;
+    if constexpr (can_settle) {
+      METERKIT_ASSERT(into.contains(r.time),
+                      "meterkit: meter: a record settled into a segment outside its time");
+      auto st = Formula::identity();
+      Formula::accumulate(st, r.to_sample());
+      fold_into(into, st);
+    } else {
+      METERKIT_ASSERT(
+          false, "meterkit: meter: settling into a segment needs a formula and ingestion that can settle");
+    }
+  }
+
+  /// Merges `st` into the settled segment `span`, which must equal or miss every segment held.
+  void fold_into(period span, const state_type& st) {
+    if constexpr (can_settle) {
+      auto it = std::lower_bound(settled_.begin(), settled_.end(), span.start,
+                                 [](const settled_segment& s, timestamp t) { return s.span.start < t; });
+      if (it != settled_.end() && it->span == span) {
+        Formula::merge(it->state, st);
+        return;
+      }
+      METERKIT_ASSERT((it == settled_.end() || !(it->span.start < span.end)) &&
+                          (it == settled_.begin() || !(span.start < std::prev(it)->span.end)),
+                      "meterkit: meter: settled segments that overlap");
+      settled_.insert(it, settled_segment{span, st});
+    }
+  }
+
+  /// Merges into `st` the settled segments inside `p`.
+  void merge_settled(state_type& st, period p, timestamp as_of) const {
+    if (settled_.empty()) return;
+    METERKIT_ASSERT(!(as_of < settled_through_),
+                    "meterkit: meter: a query as of " + std::to_string(to_unix(as_of)) +
+                        ", before records settled as of " + std::to_string(to_unix(settled_through_)));
+    auto it = std::lower_bound(settled_.begin(), settled_.end(), p.start,
+                               [](const settled_segment& s, timestamp t) { return !(t < s.span.end); });
+    for (; it != settled_.end() && it->span.start < p.end; ++it) {
+      METERKIT_ASSERT(!(it->span.start < p.start) && !(p.end < it->span.end),
+                      "meterkit: meter: a query period cuts a settled segment");
+      Formula::merge(st, it->state);
+    }
   }
 
   /// Recomputes the running state from the records (exact for every commutative formula).
@@ -297,6 +450,8 @@ class customer_history {
   state_type running_ = Formula::identity();
   bool running_exact_ = true;
   timestamp latest_change_ = from_unix(std::numeric_limits<std::int64_t>::min());
+  std::vector<settled_segment> settled_;  // sorted by start, disjoint, none empty
+  timestamp settled_through_ = from_unix(std::numeric_limits<std::int64_t>::min());
 };
 
 /// One customer's running state only (no history): the ingestion policy's own `running_state`

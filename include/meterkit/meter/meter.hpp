@@ -31,7 +31,7 @@
 /// | customers | `str`: `Customers::name` (`string_customer_ids` or `dense_customers`) |
 /// | customer count | `u64`, then per customer in slot order: |
 /// | key | `str` (string ids) or `u64` (dense, equal to the slot) |
-/// | `keep_history` | `u64` record count, then per record sorted by (time, arrival): `i64` time, `i64` received_at, `u64` arrival, `i64` value, a flag and, if set, `i64` cancelled_at (unix seconds) |
+/// | `keep_history` | `u64` record count, then per record sorted by (time, arrival): `i64` time, `i64` received_at, `u64` arrival, `i64` value, a flag and, if set, `i64` cancelled_at (unix seconds); then the settled segments: `u64` count, per segment `i64` start, `i64` end and the formula's state, then `i64` settled_through |
 /// | `running_state_only` | the ingestion's running state (`raw`: `Formula::save_state`; `pre_aggregated`: the window survivors) |
 // clang-format on
 ///
@@ -101,8 +101,9 @@ class meter {
   using customer_state = std::conditional_t<keeps_history, customer_history<Formula, Ingestion>,
                                             customer_running_state<Formula, Ingestion>>;
 
-  /// The format version written by `save` and required by `load` (1 was a text format).
-  static constexpr std::uint32_t state_version = 2;
+  /// The format version written by `save` and required by `load` (1 was a text format; 3 added
+  /// the settled segments of each customer).
+  static constexpr std::uint32_t state_version = 3;
   /// The magic that opens a saved meter state.
   static constexpr std::string_view state_magic{"\x89MKMTR\r\n", 8};
 
@@ -217,6 +218,29 @@ class meter {
     return slot(customer).assign(std::move(records));
   }
 
+  /// Whether `settle` can fold records into settled segments (`customer_history::can_settle`).
+  static constexpr bool can_settle = [] {
+    if constexpr (keeps_history) {
+      return customer_history<Formula, Ingestion>::can_settle;
+    } else {
+      return false;
+    }
+  }();
+
+  /// Takes the records of `customer` that `orders` name out of its history: forgotten, or folded
+  /// into settled segments (`customer_history::settle`, whose preconditions every later query
+  /// must then meet). Returns how many were taken out.
+  std::size_t settle(key_type customer, std::span<const record_settlement> orders) requires keeps_history {
+    if (orders.empty()) return 0;
+    return slot(customer).settle(orders);
+  }
+
+  /// Reads the settled segments of `customer` written by `customer_history::save_settled`,
+  /// replacing its own (`corrupt_state_error` when damaged).
+  void load_settled(key_type customer, state_reader& in) requires keeps_history {
+    slot(customer).load_settled(in);
+  }
+
   /// Reserves room for `n` customer slots.
   void reserve_customers(std::size_t n) { states_.reserve(n); }
 
@@ -266,6 +290,7 @@ class meter {
         const auto rs = c.records();
         out.size(rs.size());
         for (const auto& r : rs) save_record(out, r);
+        c.save_settled(out);
       } else {
         c.save(out);
       }
@@ -299,6 +324,7 @@ class meter {
         std::vector<event_record> rs(in.count(record_bytes));
         for (auto& r : rs) r = load_record(in);
         in.require(c.assign(std::move(rs)), "records out of order or repeated");
+        c.load_settled(in);
       } else {
         c.load(in);
       }

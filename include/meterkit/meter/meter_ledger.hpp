@@ -291,25 +291,46 @@ class basic_meter_ledger {
   /// simulator's bounded history); `keep` decides what may still matter.
   template <class Keep>
   std::size_t forget_events(Keep&& keep) {
-    std::vector<char> keeps(events_.size());
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < events_.size(); ++i) {
-      keeps[i] = keep(std::as_const(events_[i])) ? 1 : 0;
-      kept += keeps[i] != 0 ? 1U : 0U;
+    return settle_events([&](const accepted_meter_event& e) -> std::optional<period> {
+      if (keep(e)) return std::nullopt;
+      return period{};
+    });
+  }
+
+  /// Takes out of the ledger every accepted event for which `where(const accepted_meter_event&)`
+  /// gives a period: an empty one forgets the event (as `forget_events` does), any other folds its
+  /// contribution into that settled segment of its meter and customer (`customer_history::settle`;
+  /// a meter whose formula and ingestion cannot settle keeps such an event). The event log and the
+  /// cancellable index no longer hold the events taken out, so a cancellation naming one is
+  /// answered `meter_event_adjustment_not_found`. Afterwards every quantity must be asked as of
+  /// the latest arrival or cancellation taken out or later, for a period that contains or misses
+  /// each settled segment (`METERKIT_ASSERT`): this is the bounded history's promise. Unlike
+  /// `forget_events`, nothing is derived again: the work is proportional to the event log.
+  /// Returns how many events were taken out.
+  template <class Where>
+  std::size_t settle_events(Where&& where) {
+    std::unordered_map<std::uint64_t, std::vector<record_settlement>> orders;  // by (meter, customer)
+    std::vector<accepted_meter_event> kept;
+    for (auto& e : events_) {
+      std::optional<period> into = where(std::as_const(e));
+      if (into && !into->empty() && !runtime_[e.meter].can_settle()) into.reset();
+      if (!into) {
+        kept.push_back(std::move(e));
+        continue;
+      }
+      orders[(static_cast<std::uint64_t>(e.meter) << 40U) ^ e.customer].push_back(
+          record_settlement{e.arrival, *into});
     }
-    if (kept == events_.size()) return 0;
-    std::vector<accepted_meter_event> events;
-    events.reserve(kept);
-    for (std::size_t i = 0; i < events_.size(); ++i) {
-      if (keeps[i] != 0) events.push_back(std::move(events_[i]));
+    const std::size_t taken = events_.size() - kept.size();
+    events_ = std::move(kept);  // the events left behind were moved from
+    if (taken == 0) return 0;
+    for (const auto& [key, list] : orders) {
+      const auto m = static_cast<std::size_t>(key >> 40U);
+      const auto c = static_cast<std::size_t>(key & ((std::uint64_t{1} << 40U) - 1));
+      runtime_[m].settle(c, list);
     }
-    const std::size_t forgotten = events_.size() - events.size();
-    auto derived = derive(events);
-    METERKIT_ASSERT(derived.has_value(), "meterkit: meter_ledger::forget_events: a repeated event");
-    events_ = std::move(events);
-    runtime_ = std::move(derived->runtime);
-    cancellable_ = std::move(derived->cancellable);
-    return forgotten;
+    cancellable_ = index_cancellable(events_);
+    return taken;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -382,6 +403,7 @@ class basic_meter_ledger {
       out.u64(e.tag);
       out.optional_str(e.identifier);
     }
+    for (const auto& meter : runtime_) save_settled(out, meter);
     identifiers_.save(out);
     out.boolean(any_submitted_);
     out.time(last_received_);
@@ -430,6 +452,9 @@ class basic_meter_ledger {
                  "meter ledger: a cancellation before its event");
       in.require(!e.identifier || !e.identifier->empty(), "meter ledger: an empty identifier");
     }
+    auto derived = derive(events);
+    in.require(derived.has_value(), "meter ledger: a repeated event");
+    for (auto& meter : derived->runtime) load_settled(in, meter);
     typename IdentifierDedup::store identifiers;
     identifiers.load(in);
     const bool any_submitted = in.boolean();
@@ -447,8 +472,6 @@ class basic_meter_ledger {
                      (!e.cancelled_at || *e.cancelled_at <= last_received),
                  "meter ledger: an event after the latest submission");
     }
-    auto derived = derive(events);
-    in.require(derived.has_value(), "meter ledger: a repeated event");
     events_ = std::move(events);
     runtime_ = std::move(derived->runtime);
     cancellable_ = std::move(derived->cancellable);
@@ -482,6 +505,29 @@ class basic_meter_ledger {
     out.str(m.value_key);
     out.u8(static_cast<std::uint8_t>(m.event_time_window));
     out.boolean(m.active);
+  }
+
+  /// The settled segments of every customer of `meter` that has some: count, then per customer
+  /// its index and `customer_history::save_settled`.
+  static void save_settled(state_writer& out, const basic_any_meter<dense_customers>& meter) {
+    meter.visit([&](const auto& m) {
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < m.customer_count(); ++i) n += m.state_at(i).settled().empty() ? 0U : 1U;
+      out.size(n);
+      for (std::size_t i = 0; i < m.customer_count(); ++i) {
+        if (m.state_at(i).settled().empty()) continue;
+        out.size(m.customer_at(i));
+        m.state_at(i).save_settled(out);
+      }
+    });
+  }
+  void load_settled(state_reader& in, basic_any_meter<dense_customers>& meter) const {
+    meter.visit([&](auto& m) {
+      for (std::size_t n = in.count(9); n > 0; --n) {
+        const std::size_t customer = in.index(customers_.size());
+        m.load_settled(customer, in);
+      }
+    });
   }
 
   std::size_t require_meter(std::string_view id) const {
@@ -518,6 +564,22 @@ class basic_meter_ledger {
     std::vector<identifiers_of_meter> cancellable;
   };
 
+  /// The cancellable index of `events` (in arrival order): per meter, each identifier's most
+  /// recently accepted event (D16).
+  [[nodiscard]] std::vector<identifiers_of_meter> index_cancellable(
+      const std::vector<accepted_meter_event>& events) const {
+    std::vector<identifiers_of_meter> out(meters_.size());
+    for (std::size_t index = 0; index < events.size(); ++index) {
+      const auto& e = events[index];
+      if (!e.identifier) continue;
+      auto& by_identifier = out[e.meter];
+      const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+      if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
+      by_identifier.latest_event[slot] = index;
+    }
+    return out;
+  }
+
   /// Derives the compiled meters and the cancellable index from `events` (in arrival order), for
   /// `load` and `forget_events`. The cancellable index is built the way `submit` builds it
   /// (identifiers in event order, the latest event per identifier). Each compiled meter gets its
@@ -529,17 +591,10 @@ class basic_meter_ledger {
   [[nodiscard]] std::optional<derived_state> derive(const std::vector<accepted_meter_event>& events) const {
     std::map<std::pair<std::size_t, std::size_t>, std::vector<event_record>> records;
     derived_state out;
-    out.cancellable.resize(meters_.size());
-    for (std::size_t index = 0; index < events.size(); ++index) {
-      const auto& e = events[index];
+    out.cancellable = index_cancellable(events);
+    for (const auto& e : events) {
       records[{e.meter, e.customer}].push_back(
           event_record{e.time, e.received_at, e.arrival, e.value, e.cancelled_at.value_or(never)});
-      if (e.identifier) {
-        auto& by_identifier = out.cancellable[e.meter];
-        const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
-        if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
-        by_identifier.latest_event[slot] = index;
-      }
     }
     out.runtime.reserve(meters_.size());
     for (const auto& m : meters_) out.runtime.emplace_back(m);

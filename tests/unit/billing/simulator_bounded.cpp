@@ -9,10 +9,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace mk = meterkit;
@@ -49,7 +51,9 @@ const mk::plan& bounded_plan() {
       {"id": "sub_2", "customer": "cus_2", "start_date": "2025-01-10T07:30:00Z", "trial_end": "2025-01-24T00:00:00Z",
        "items": [{"id": "si2_api", "price": "price_api"}, {"id": "si2_max", "price": "price_max"}]},
       {"id": "sub_3", "customer": "cus_3", "start_date": "2025-01-03T12:00:00Z",
-       "items": [{"id": "si3_api", "price": "price_api_weekly"}]}
+       "items": [{"id": "si3_api", "price": "price_api_weekly"}]},
+      {"id": "sub_4", "customer": "cus_1", "start_date": "2025-01-05T06:00:00Z",
+       "items": [{"id": "si4_api", "price": "price_api_weekly"}]}
     ],
     "customers": ["cus_4"],
     "settings": {"invoice_finalization_delay": 7200}
@@ -178,6 +182,51 @@ BOOST_AUTO_TEST_CASE(B3_M11_bounded_history_bills_exactly_like_the_full_history)
                                << " events at most") {
       BOOST_TEST(largest_log * 3 < accepted_events);
     }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(B3_M11_events_that_can_no_longer_change_are_settled_and_memory_stays_flat) {
+  // Only raw-meter events and no cancellation: every event is final once applied, so the bounded
+  // history folds it into its settled segment (cus_1's api usage is billed monthly and weekly, so
+  // its segments are the intersections of both schedules' periods) and keeps no event log.
+  for (const std::uint64_t seed : {5U, 6U}) {
+    std::vector<mk::request> stream;
+    for (auto& r : long_stream(seed, 8000)) {
+      const auto* e = std::get_if<mk::meter_event>(&r.operations.front());
+      if (std::holds_alternative<mk::meter_event_adjustment>(r.operations.front())) continue;
+      if (e != nullptr && e->event_name != "api_requests") continue;
+      stream.push_back(std::move(r));
+    }
+    constexpr std::size_t forget_from = 50;
+    mk::simulator_history h = bounded(nullptr, forget_from);
+    h.no_cancellations = true;
+    mk::invoice_simulator full(bounded_plan());
+    std::optional<mk::invoice_simulator> small(std::in_place, bounded_plan(), h);
+    std::size_t largest_log = 0;
+    for (std::size_t i = 0; i < stream.size(); ++i) {
+      full.apply(stream[i]);
+      small->apply(stream[i]);
+      largest_log = std::max(largest_log, small->kept_events());
+      if (i == stream.size() / 2) {  // half way: a snapshot holds the settled segments
+        std::ostringstream out;
+        small->save(out);
+        std::istringstream in(out.str());
+        small.emplace(mk::invoice_simulator::restore(bounded_plan(), in, h));
+      }
+    }
+    const auto last = stream.back().received_at;
+    for (const auto until : {last, last + mk::seconds{3600}, last + mk::seconds{45 * day}}) {
+      BOOST_TEST_CONTEXT("seed " << seed << " until " << mk::to_unix(until)) {
+        BOOST_TEST((small->result(until) == full.result(until)));
+      }
+    }
+    BOOST_TEST_CONTEXT("seed " << seed << ": " << largest_log << " of " << full.kept_events()
+                               << " events at most") {
+      BOOST_TEST(largest_log <= 2 * forget_from);
+    }
+    BOOST_CHECK_THROW((void)small->summaries("mtr_api", "cus_1", {mk::from_unix(t0), mk::from_unix(t0 + day)},
+                                             mk::window_kind::hour, last),
+                      mk::configuration_error);
   }
 }
 
