@@ -54,6 +54,13 @@ std::vector<op> decode(const std::uint8_t* data, std::size_t size) {
   return out;
 }
 
+/// The query of a failed comparison, for its message.
+std::string describe(std::size_t customer, mk::period p, mk::timestamp as_of, std::int64_t want) {
+  return "customer " + std::to_string(customer) + " period [" + std::to_string(mk::to_unix(p.start)) + ", " +
+         std::to_string(mk::to_unix(p.end)) + ") as_of " + std::to_string(mk::to_unix(as_of)) + ": model " +
+         std::to_string(want);
+}
+
 template <class F, class I>
 void run(const std::vector<op>& ops, std::mt19937_64& rng) {
   using general = mk::meter<F, I, mk::dense_customers, mk::keep_history>;
@@ -162,10 +169,7 @@ void run(const std::vector<op>& ops, std::mt19937_64& rng) {
                          mk::from_unix(from + static_cast<std::int64_t>(1 + rng() % 12) * segment)};
       for (const auto as_of : {mk::end_of_time, settled_through, settled_through + mk::seconds{97}}) {
         const std::int64_t want = mk::reference::quantity<F, I>(ops, c, p, as_of);
-        const std::string where = "customer " + std::to_string(c) + " period [" +
-                                  std::to_string(mk::to_unix(p.start)) + ", " +
-                                  std::to_string(mk::to_unix(p.end)) + ") as_of " +
-                                  std::to_string(mk::to_unix(as_of)) + ": model " + std::to_string(want);
+        const std::string where = describe(c, p, as_of, want);
         mk::fuzz::require(settled.quantity(c, p, as_of) == want, "settled differs, " + where);
         mk::fuzz::require(settled.quantity_by_fold(c, p, as_of) == want, "settled fold differs, " + where);
         mk::fuzz::require(settled_loaded.quantity(c, p, as_of) == want,
@@ -177,10 +181,7 @@ void run(const std::vector<op>& ops, std::mt19937_64& rng) {
     for (const auto& p : periods) {
       for (const auto& as_of : as_ofs) {
         const std::int64_t want = mk::reference::quantity<F, I>(ops, c, p, as_of);
-        const std::string where = "customer " + std::to_string(c) + " period [" +
-                                  std::to_string(mk::to_unix(p.start)) + ", " +
-                                  std::to_string(mk::to_unix(p.end)) + ") as_of " +
-                                  std::to_string(mk::to_unix(as_of)) + ": model " + std::to_string(want);
+        const std::string where = describe(c, p, as_of, want);
         mk::fuzz::require(in_order.quantity(c, p, as_of) == want, "in order differs, " + where);
         mk::fuzz::require(in_order.quantity_by_fold(c, p, as_of) == want, "fold differs, " + where);
         mk::fuzz::require(shuffled.quantity(c, p, as_of) == want, "shuffled differs, " + where);

@@ -309,7 +309,8 @@ class basic_meter_ledger {
   /// Returns how many events were taken out.
   template <class Where>
   std::size_t settle_events(Where&& where) {
-    std::unordered_map<std::uint64_t, std::vector<record_settlement>> orders;  // by (meter, customer)
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<record_settlement>>
+        orders;  // (meter, customer)
     std::vector<accepted_meter_event> kept;
     for (auto& e : events_) {
       std::optional<period> into = where(std::as_const(e));
@@ -318,17 +319,12 @@ class basic_meter_ledger {
         kept.push_back(std::move(e));
         continue;
       }
-      orders[(static_cast<std::uint64_t>(e.meter) << 40U) ^ e.customer].push_back(
-          record_settlement{e.arrival, *into});
+      orders[{e.meter, e.customer}].push_back(record_settlement{e.arrival, *into});
     }
     const std::size_t taken = events_.size() - kept.size();
     events_ = std::move(kept);  // the events left behind were moved from
     if (taken == 0) return 0;
-    for (const auto& [key, list] : orders) {
-      const auto m = static_cast<std::size_t>(key >> 40U);
-      const auto c = static_cast<std::size_t>(key & ((std::uint64_t{1} << 40U) - 1));
-      runtime_[m].settle(c, list);
-    }
+    for (const auto& [key, list] : orders) runtime_[key.first].settle(key.second, list);
     cancellable_ = index_cancellable(events_);
     return taken;
   }
