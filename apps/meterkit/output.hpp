@@ -7,10 +7,12 @@
 /// the run has succeeded.
 
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,18 +30,6 @@ inline constexpr std::size_t table_list_limit = 100;
 namespace detail {
 
 using ordered_json = nlohmann::ordered_json;
-
-[[nodiscard]] inline ordered_json period_json(const period& p) {
-  ordered_json out;
-  out["start"] = to_unix(p.start);
-  out["end"] = to_unix(p.end);
-  return out;
-}
-
-/// JSON text; strings that are not valid UTF-8 (none should reach here) are repaired, not fatal.
-[[nodiscard]] inline std::string dump(const ordered_json& j) {
-  return j.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
-}
 
 /// Money for people: minor units in major units with the currency code, `57.02 usd` (D25).
 [[nodiscard]] inline std::string money(std::int64_t amount, std::string_view code) {
@@ -107,70 +97,188 @@ class text_table {
 
 }  // namespace detail
 
+namespace detail {
+
+/// JSON text written as it goes, laid out as `ordered_json::dump(2)` lays it out (two-space
+/// indentation, `"key": value`, `[]` and `{}` when empty), without building a tree: the output of
+/// a run with many invoices costs no allocation per value. Strings that need no escape are copied;
+/// any other string is escaped by nlohmann's own dump (invalid UTF-8 repaired), so the bytes are
+/// those of the tree printer.
+class json_writer {
+ public:
+  explicit json_writer(std::string& out) : out_(out) {}
+
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
+  /// The next member's name (inside an object; its value follows).
+  void key(std::string_view name) {
+    next_item();
+    string_text(name);
+    out_ += ": ";
+    after_key_ = true;
+  }
+  void value(std::string_view s) {
+    next_item();
+    string_text(s);
+  }
+  void value(const char* s) { value(std::string_view(s)); }
+  void value(const std::string& s) { value(std::string_view(s)); }
+  void value(bool b) {
+    next_item();
+    out_ += b ? "true" : "false";
+  }
+  template <class Int>
+  requires std::is_integral_v<Int> &&(!std::is_same_v<Int, bool>)void value(Int n) {
+    next_item();
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out_.append(digits, end);
+  }
+  /// `"name": value`.
+  template <class T>
+  void member(std::string_view name, const T& v) {
+    key(name);
+    value(v);
+  }
+
+ private:
+  struct level {
+    std::size_t items = 0;
+  };
+
+  void open(char bracket) {
+    next_item();
+    out_ += bracket;
+    levels_.push_back(level{});
+  }
+  void close(char bracket) {
+    const level done = levels_.back();
+    levels_.pop_back();
+    if (done.items != 0) {
+      out_ += '\n';
+      indent();
+    }
+    out_ += bracket;
+  }
+  /// Before a value or a key: the separator and the line break of the enclosing container (none
+  /// right after a key: the value follows on the key's line).
+  void next_item() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (levels_.empty()) return;
+    if (levels_.back().items++ != 0) out_ += ',';
+    out_ += '\n';
+    indent();
+  }
+  void indent() { out_.append(2 * levels_.size(), ' '); }
+
+  void string_text(std::string_view s) {
+    const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u >= 0x20 && u < 0x7f && c != '"' && c != '\\';
+    });
+    if (plain) {
+      out_ += '"';
+      out_.append(s);
+      out_ += '"';
+      return;
+    }
+    out_ += ordered_json(std::string(s)).dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+  }
+
+  std::string& out_;
+  std::vector<level> levels_;
+  bool after_key_ = false;
+};
+
+inline void period_members(json_writer& w, const period& p) {
+  w.begin_object();
+  w.member("start", to_unix(p.start));
+  w.member("end", to_unix(p.end));
+  w.end_object();
+}
+
+}  // namespace detail
+
 /// CONTRACT.md's `simulate --format json` object. Fields beyond the contract: a line's
 /// `proration` and `trial`, a rejection's `param` (when there is one), late usage's `received_at`
 /// and `finalized_at`.
 [[nodiscard]] inline std::string simulation_json(const simulation_result& r) {
-  using detail::ordered_json;
-  ordered_json out;
-  out["until"] = to_unix(r.until);
-  ordered_json invoices = ordered_json::array();
+  std::string text;
+  text.reserve(256 + 400 * r.invoices.size() + 200 * (r.rejected.size() + r.late.size()));
+  detail::json_writer w(text);
+  w.begin_object();
+  w.member("until", to_unix(r.until));
+  w.key("invoices");
+  w.begin_array();
   for (const auto& inv : r.invoices) {
-    ordered_json i;
-    i["customer"] = inv.customer;
-    i["subscription"] = inv.subscription;
-    i["currency"] = inv.currency;
-    i["created"] = to_unix(inv.created);
-    i["status"] = std::string(to_string(inv.status));
-    i["finalized_at"] = to_unix(inv.finalized_at);
-    ordered_json lines = ordered_json::array();
+    w.begin_object();
+    w.member("customer", inv.customer);
+    w.member("subscription", inv.subscription);
+    w.member("currency", inv.currency);
+    w.member("created", to_unix(inv.created));
+    w.member("status", to_string(inv.status));
+    w.member("finalized_at", to_unix(inv.finalized_at));
+    w.key("lines");
+    w.begin_array();
     for (const auto& l : inv.lines) {
-      ordered_json line;
-      line["subscription_item"] = l.subscription_item;
-      line["price"] = l.price;
-      line["period"] = detail::period_json(l.service_period);
-      line["quantity"] = l.quantity;
-      line["amount"] = l.amount;
-      line["proration"] = l.proration;
-      line["trial"] = l.trial;
-      lines.push_back(std::move(line));
+      w.begin_object();
+      w.member("subscription_item", l.subscription_item);
+      w.member("price", l.price);
+      w.key("period");
+      detail::period_members(w, l.service_period);
+      w.member("quantity", l.quantity);
+      w.member("amount", l.amount);
+      w.member("proration", l.proration);
+      w.member("trial", l.trial);
+      w.end_object();
     }
-    i["lines"] = std::move(lines);
-    i["total"] = inv.total;
-    invoices.push_back(std::move(i));
+    w.end_array();
+    w.member("total", inv.total);
+    w.end_object();
   }
-  out["invoices"] = std::move(invoices);
-  ordered_json rejected = ordered_json::array();
+  w.end_array();
+  w.key("rejected");
+  w.begin_array();
   for (const auto& x : r.rejected) {
-    ordered_json j;
-    j["source"] = x.source;
-    j["code"] = std::string(to_string(x.code));
-    j["message"] = x.message;
-    if (!x.param.empty()) j["param"] = x.param;
-    rejected.push_back(std::move(j));
+    w.begin_object();
+    w.member("source", x.source);
+    w.member("code", to_string(x.code));
+    w.member("message", x.message);
+    if (!x.param.empty()) w.member("param", x.param);
+    w.end_object();
   }
-  out["rejected"] = std::move(rejected);
-  ordered_json late = ordered_json::array();
+  w.end_array();
+  w.key("late_usage");
+  w.begin_array();
   for (const auto& x : r.late) {
-    ordered_json j;
-    j["subscription_item"] = x.subscription_item;
-    j["period"] = detail::period_json(x.service_period);
-    j["quantity"] = x.quantity;
-    j["source"] = x.source;
-    j["received_at"] = to_unix(x.received_at);
-    j["finalized_at"] = to_unix(x.finalized_at);
-    late.push_back(std::move(j));
+    w.begin_object();
+    w.member("subscription_item", x.subscription_item);
+    w.key("period");
+    detail::period_members(w, x.service_period);
+    w.member("quantity", x.quantity);
+    w.member("source", x.source);
+    w.member("received_at", to_unix(x.received_at));
+    w.member("finalized_at", to_unix(x.finalized_at));
+    w.end_object();
   }
-  out["late_usage"] = std::move(late);
-  ordered_json counts;
-  counts["read"] = r.counts.read;
-  counts["accepted"] = r.counts.accepted;
-  counts["rejected"] = r.counts.rejected;
-  counts["replayed"] = r.counts.replayed;
-  counts["pending"] = r.counts.pending;
-  counts["cancelled"] = r.counts.cancelled;
-  out["counts"] = std::move(counts);
-  return detail::dump(out);
+  w.end_array();
+  w.key("counts");
+  w.begin_object();
+  w.member("read", r.counts.read);
+  w.member("accepted", r.counts.accepted);
+  w.member("rejected", r.counts.rejected);
+  w.member("replayed", r.counts.replayed);
+  w.member("pending", r.counts.pending);
+  w.member("cancelled", r.counts.cancelled);
+  w.end_object();
+  w.end_object();
+  text += '\n';
+  return text;
 }
 
 /// The invoices, rejections, late usage and counts for people.
@@ -278,18 +386,22 @@ struct summary_subject {
 /// Stripe's `billing.meter_event_summary` objects, one per window in time order (D26).
 [[nodiscard]] inline std::string summaries_json(const std::vector<event_summary>& s,
                                                 const summary_subject& about) {
-  detail::ordered_json out = detail::ordered_json::array();
+  std::string text;
+  detail::json_writer w(text);
+  w.begin_array();
   for (const auto& e : s) {
-    detail::ordered_json j;
-    j["object"] = "billing.meter_event_summary";
-    j["meter"] = about.meter;
-    j["customer"] = about.customer;
-    j["start_time"] = to_unix(e.window.start);
-    j["end_time"] = to_unix(e.window.end);
-    j["aggregated_value"] = e.aggregated_value;
-    out.push_back(std::move(j));
+    w.begin_object();
+    w.member("object", "billing.meter_event_summary");
+    w.member("meter", about.meter);
+    w.member("customer", about.customer);
+    w.member("start_time", to_unix(e.window.start));
+    w.member("end_time", to_unix(e.window.end));
+    w.member("aggregated_value", e.aggregated_value);
+    w.end_object();
   }
-  return detail::dump(out);
+  w.end_array();
+  text += '\n';
+  return text;
 }
 
 [[nodiscard]] inline std::string summaries_table(const std::vector<event_summary>& s,

@@ -4694,6 +4694,20 @@ class customer_history {
     return taken;
   }
 
+  /// Takes one record straight into the settled state, as if it had been added and then taken
+  /// out by `settle` with `into` (a record that can never change what a later query sees: it is
+  /// never cancelled and no arrival displaces it): forgotten when `into` is empty, else folded
+  /// into that segment, so that it is never held. `settle`'s preconditions apply to every later
+  /// query.
+  void settle_arrival(const event_record& r, period into) {
+    METERKIT_ASSERT(!r.cancelled(), "meterkit: meter: a cancelled record settled on arrival");
+    take_out(r, into);
+    note_change(r.received_at);
+    if constexpr (keeps_running_state) {
+      if (!into.empty()) update_running([&](state_type& s) { Formula::accumulate(s, r.to_sample()); });
+    }
+  }
+
   /// The settled segments, sorted by start and disjoint.
   [[nodiscard]] std::span<const settled_segment> settled() const noexcept { return settled_; }
   /// The latest arrival or cancellation among the records taken out by `settle`.
@@ -5251,6 +5265,12 @@ class meter {
     return slot(customer).settle(orders);
   }
 
+  /// Takes one record of `customer` straight into its settled state (`customer_history::
+  /// settle_arrival`): forgotten when `into` is empty, else folded into that settled segment.
+  void settle_arrival(key_type customer, const event_record& r, period into) requires keeps_history {
+    slot(customer).settle_arrival(r, into);
+  }
+
   /// Reads the settled segments of `customer` written by `customer_history::save_settled`,
   /// replacing its own (`corrupt_state_error` when damaged).
   void load_settled(key_type customer, state_reader& in) requires keeps_history {
@@ -5527,6 +5547,10 @@ class basic_any_meter {
   std::size_t settle(key_type customer, std::span<const record_settlement> orders) {
     return std::visit([&](auto& m) { return m.settle(customer, orders); }, m_);
   }
+  /// `meter::settle_arrival`.
+  void settle_arrival(key_type customer, const event_record& r, period into) {
+    std::visit([&](auto& m) { m.settle_arrival(customer, r, into); }, m_);
+  }
   [[nodiscard]] std::int64_t quantity(key_type customer, period p, timestamp as_of) const {
     return std::visit([&](const auto& m) { return m.quantity(customer, p, as_of); }, m_);
   }
@@ -5767,6 +5791,18 @@ class basic_meter_ledger {
   /// `archived_meter`), customer key, value key (not for `count`), value format, known customer,
   /// too far in the past, in the future, duplicate identifier. A rejected event changes nothing.
   outcome submit(const meter_event& e, const arrival_stamp& at) {
+    return submit(e, at, [](const accepted_meter_event&) { return std::optional<period>{}; });
+  }
+
+  /// `submit`, settling on arrival: an accepted event that no cancellation can ever name (it has
+  /// no identifier, D14, or the ledger expects no cancellations) on a meter that can settle is
+  /// offered to `where(const accepted_meter_event&)`, which answers as for `settle_events`: no
+  /// period keeps it as `submit` does; a period takes it straight out of the ledger (forgotten
+  /// when empty, else folded into that settled segment), so the event log never holds it. The
+  /// preconditions of `settle_events` then apply to every later query. `last_accepted()` is the
+  /// event either way.
+  template <class Where>
+  outcome submit(const meter_event& e, const arrival_stamp& at, Where&& where) {
     check_order(at.received_at, at.position);
     const auto m = meter_by_event_name_.find(e.event_name);
     if (e.event_name.empty()) {
@@ -5820,10 +5856,20 @@ class basic_meter_ledger {
       }
     }
     // Accepted. The meter first: if it refuses (a programming error), nothing else has changed.
-    runtime_[m->second].add(*customer, event_record{t, at.received_at, at.position, value, never});
+    const bool cancellable = has_identifier && takes_cancellations_;
+    last_accepted_ = accepted_meter_event{m->second,   *customer,    t,      at.received_at, value,
+                                          at.position, std::nullopt, at.tag, std::nullopt};
+    const event_record record{t, at.received_at, at.position, value, never};
+    if (!cancellable && runtime_[m->second].can_settle()) {
+      if (const std::optional<period> into = where(std::as_const(last_accepted_))) {
+        runtime_[m->second].settle_arrival(*customer, record, *into);
+        if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
+        return outcome::accept();
+      }
+    }
+    runtime_[m->second].add(*customer, record);
     if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
     const std::size_t index = events_.size();
-    const bool cancellable = has_identifier && takes_cancellations_;
     events_.push_back(accepted_meter_event{m->second, *customer, t, at.received_at, value, at.position,
                                            std::nullopt, at.tag, cancellable ? e.identifier : std::nullopt});
     if (cancellable) {
@@ -5963,6 +6009,10 @@ class basic_meter_ledger {
     const auto c = customers_.find(customer);
     return runtime_[m].summaries(c.value_or(no_customer), p, grouping, as_of);
   }
+
+  /// The event accepted last (without its identifier), whether the log holds it or not; only
+  /// meaningful after an accepted `submit` of a meter event.
+  [[nodiscard]] const accepted_meter_event& last_accepted() const noexcept { return last_accepted_; }
 
   /// Every accepted event, in arrival order (cancelled ones too, with `cancelled_at`).
   [[nodiscard]] const std::vector<accepted_meter_event>& events() const noexcept { return events_; }
@@ -6146,6 +6196,7 @@ class basic_meter_ledger {
   string_customer_ids::index customers_;
   typename IdentifierDedup::store identifiers_;
   std::vector<accepted_meter_event> events_;
+  accepted_meter_event last_accepted_;  ///< a copy of the latest accepted event (not state)
   struct identifiers_of_meter {
     detail::flat_string_index index;        // identifier -> slot
     std::vector<std::size_t> latest_event;  // slot -> most recently accepted event (D16)
@@ -8296,10 +8347,11 @@ struct request {
 /// cancellation window (M10) unless `cancelled_later` says a later cancellation names them. An
 /// event inside an open period that can no longer be cancelled is folded into a settled segment
 /// of its meter and customer (meter/customer_state.hpp; raw ingestion only: with pre-aggregation
-/// a later arrival may still displace it, M8). Identifiers are remembered for deduplication by
-/// their own bounded store (M5). Memory then follows the events of the last 24 hours (and of the
-/// open periods of pre-aggregated meters), not the length of the stream. Invoices are the same as
-/// with the full history; what is given up: results need `until` at or after the last arrival
+/// a later arrival may still displace it, M8); one that no cancellation can ever name (no
+/// identifier, or no cancellation will come) goes there on arrival and never enters the log. Identifiers are
+/// remembered for deduplication by their own bounded store (M5). Memory then follows the events of the last
+/// 24 hours (and of the open periods of pre-aggregated meters), not the length of the stream. Invoices are
+/// the same as with the full history; what is given up: results need `until` at or after the last arrival
 /// applied, summaries are not available, and without `cancelled_later` a cancellation
 /// naming an event forgotten after its window is answered `meter_event_adjustment_not_found`
 /// instead of `..._too_late` or `..._already_cancelled`.
@@ -8575,6 +8627,7 @@ class history_keeper {
     for (const auto& cs : cp.subscriptions()) unfrozen_.emplace_back(cs.schedule.first_period());
     next_freeze_ = earliest_open_finalization(cp);
     compact_at_ = std::max<std::size_t>(1, options_.forget_from);
+    index_pairs(cp);
   }
 
   [[nodiscard]] bool bounded() const noexcept { return options_.bounded; }
@@ -8609,6 +8662,7 @@ class history_keeper {
         }
       }
       next_freeze_ = earliest_open_finalization(cp);
+      index_pairs(cp);
     }
     if (ledger.events().size() < compact_at_) return;
     settle(cp, ledger, now);
@@ -8646,6 +8700,15 @@ class history_keeper {
     }
     compact_at_ = static_cast<std::size_t>(in.u64());
     next_freeze_ = earliest_open_finalization(cp);
+    index_pairs(cp);
+  }
+
+  /// Where an accepted event that no cancellation can ever name goes at once, for
+  /// `meter_ledger::submit`'s `where`: as when it is settled later (`place`), so that it never
+  /// enters the event log.
+  [[nodiscard]] std::optional<period> place_on_arrival(const compiled_plan& cp,
+                                                       const accepted_meter_event& e) {
+    return place(cp, e.meter, e.customer, e.time);
   }
 
  private:
@@ -8659,43 +8722,9 @@ class history_keeper {
   }
 
   /// Takes out of `ledger` every event that can no longer change: not cancellable any more (no
-  /// identifier, D14; or past its cancellation window, M10, and named by no later cancellation).
-  /// One outside every open period of its meter and customer is forgotten; one inside is folded
-  /// into the settled segment of its time: the intersection of the periods that contain it in the
-  /// schedule of each item billed on its meter and customer, so that every period invoicing asks
-  /// for contains or misses it. An event some schedule does not cover stays.
-  void settle(const compiled_plan& cp, meter_ledger& ledger, timestamp now) const {
-    struct pair_state {
-      timestamp horizon = end_of_time;  ///< the start of the earliest open period, at its UTC day
-      const std::vector<std::size_t>* items = nullptr;
-      std::optional<period> last;  ///< the segment found last (events of a pair come in bursts)
-    };
-    // Per (meter, customer): the start of the earliest open period of an item billed on it, at the
-    // start of its UTC day so that no pre-aggregation window (hour, day) is cut (D15).
-    std::unordered_map<std::uint64_t, pair_state> pairs;
-    for (const auto& [key, items] : cp.metered_pairs()) {
-      pair_state ps;
-      ps.items = &items;
-      for (const std::size_t item : items) {
-        const auto& open = unfrozen_[cp.items()[item].subscription];
-        if (open) ps.horizon = std::min(ps.horizon, open->start);
-      }
-      if (ps.horizon != end_of_time) {
-        ps.horizon = from_unix(to_unix(ps.horizon) - ((to_unix(ps.horizon) % 86400) + 86400) % 86400);
-      }
-      pairs.emplace(key, ps);
-    }
-    const auto segment_of = [&](pair_state& ps, timestamp t) -> std::optional<period> {
-      if (ps.last && ps.last->contains(t)) return ps.last;
-      period seg = all_time;
-      for (const std::size_t item : *ps.items) {
-        const auto p = cp.subscriptions()[cp.items()[item].subscription].schedule.period_containing(t);
-        if (!p) return std::nullopt;
-        seg = period{std::max(seg.start, p->start), std::min(seg.end, p->end)};
-      }
-      ps.last = seg;
-      return seg;
-    };
+  /// identifier, D14; or past its cancellation window, M10, and named by no later cancellation),
+  /// to where `place` puts it.
+  void settle(const compiled_plan& cp, meter_ledger& ledger, timestamp now) {
     ledger.settle_events([&](const accepted_meter_event& e) -> std::optional<period> {
       if (e.identifier) {
         if (stripe_cancellation_window::allows(e.received_at, now))
@@ -8704,17 +8733,62 @@ class history_keeper {
             options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier))
           return std::nullopt;  // a later cancellation names it
       }
-      const auto found = pairs.find(compiled_plan::meter_customer_key(e.meter, e.customer));
-      if (found == pairs.end() || e.time < found->second.horizon) return period{};  // counts nowhere open
-      return segment_of(found->second, e.time);
+      return place(cp, e.meter, e.customer, e.time);
     });
   }
+
+  /// Where an event of `meter` and `customer` at `t` that can no longer change goes: forgotten (an
+  /// empty period) outside every open period of an item billed on its meter and customer; else
+  /// folded into the settled segment of its time, the intersection of the periods that contain it
+  /// in the schedule of each such item, so that every period invoicing asks for contains or misses
+  /// it; kept (none) when some schedule does not cover `t`.
+  [[nodiscard]] std::optional<period> place(const compiled_plan& cp, std::size_t meter, std::size_t customer,
+                                            timestamp t) {
+    const auto found = pairs_.find(compiled_plan::meter_customer_key(meter, customer));
+    if (found == pairs_.end() || t < found->second.horizon) return period{};  // counts nowhere open
+    pair_state& ps = found->second;
+    if (ps.last && ps.last->contains(t)) return ps.last;  // events of a pair come in bursts
+    period seg = all_time;
+    for (const std::size_t item : cp.items_billed_on(meter, customer)) {
+      const auto p = cp.subscriptions()[cp.items()[item].subscription].schedule.period_containing(t);
+      if (!p) return std::nullopt;
+      seg = period{std::max(seg.start, p->start), std::min(seg.end, p->end)};
+    }
+    ps.last = seg;
+    return seg;
+  }
+
+  /// Recomputes, per (meter, customer) pair that some item bills, the start of the earliest open
+  /// period of an item billed on it, at the start of its UTC day so that no pre-aggregation window
+  /// (hour, day) is cut (D15): what `place` forgets before. After every change of `unfrozen_`.
+  void index_pairs(const compiled_plan& cp) {
+    pairs_.clear();
+    for (const auto& [key, items] : cp.metered_pairs()) {
+      pair_state ps;
+      for (const std::size_t item : items) {
+        const auto& open = unfrozen_[cp.items()[item].subscription];
+        if (open) ps.horizon = std::min(ps.horizon, open->start);
+      }
+      if (ps.horizon != end_of_time) {
+        ps.horizon = from_unix(to_unix(ps.horizon) - ((to_unix(ps.horizon) % 86400) + 86400) % 86400);
+      }
+      pairs_.emplace(key, ps);
+    }
+  }
+
+  /// What `place` knows of one (meter, customer) pair.
+  struct pair_state {
+    timestamp horizon = end_of_time;  ///< before it, an event counts in no open period
+    std::optional<period> last;       ///< the segment found last
+  };
 
   simulator_history options_;
   std::vector<std::optional<period>> unfrozen_;  ///< per subscription: its earliest open period
   timestamp next_freeze_ = end_of_time;          ///< the earliest finalized_at among them
   std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> frozen_;  ///< (item, period start) -> quantity
   std::size_t compact_at_ = 1;  ///< forget events when the log reaches this size
+  /// By `compiled_plan::meter_customer_key`: derived from `unfrozen_` (never saved).
+  std::unordered_map<std::uint64_t, pair_state> pairs_;
 };
 
 }  // namespace meterkit
@@ -9022,8 +9096,15 @@ class invoice_simulator {
   }
 
   outcome apply_one(const request& r, const meter_event& e) {
-    outcome o = ledger_.submit(e, arrival_stamp{r.received_at, next_arrival_++, 0});
-    if (o.accepted()) note_late_usage(r, ledger_.events().back());
+    const arrival_stamp at{r.received_at, next_arrival_++, 0};
+    // With a bounded history, an event no cancellation can name goes straight to where the
+    // history would settle it later.
+    outcome o =
+        history_.bounded()
+            ? ledger_.submit(
+                  e, at, [&](const accepted_meter_event& a) { return history_.place_on_arrival(plan_, a); })
+            : ledger_.submit(e, at);
+    if (o.accepted()) note_late_usage(r, ledger_.last_accepted());
     return o;
   }
 

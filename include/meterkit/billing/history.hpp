@@ -10,10 +10,11 @@
 /// cancellation window (M10) unless `cancelled_later` says a later cancellation names them. An
 /// event inside an open period that can no longer be cancelled is folded into a settled segment
 /// of its meter and customer (meter/customer_state.hpp; raw ingestion only: with pre-aggregation
-/// a later arrival may still displace it, M8). Identifiers are remembered for deduplication by
-/// their own bounded store (M5). Memory then follows the events of the last 24 hours (and of the
-/// open periods of pre-aggregated meters), not the length of the stream. Invoices are the same as
-/// with the full history; what is given up: results need `until` at or after the last arrival
+/// a later arrival may still displace it, M8); one that no cancellation can ever name (no
+/// identifier, or no cancellation will come) goes there on arrival and never enters the log. Identifiers are
+/// remembered for deduplication by their own bounded store (M5). Memory then follows the events of the last
+/// 24 hours (and of the open periods of pre-aggregated meters), not the length of the stream. Invoices are
+/// the same as with the full history; what is given up: results need `until` at or after the last arrival
 /// applied, summaries are not available, and without `cancelled_later` a cancellation
 /// naming an event forgotten after its window is answered `meter_event_adjustment_not_found`
 /// instead of `..._too_late` or `..._already_cancelled`.
@@ -109,6 +110,7 @@ class history_keeper {
     for (const auto& cs : cp.subscriptions()) unfrozen_.emplace_back(cs.schedule.first_period());
     next_freeze_ = earliest_open_finalization(cp);
     compact_at_ = std::max<std::size_t>(1, options_.forget_from);
+    index_pairs(cp);
   }
 
   [[nodiscard]] bool bounded() const noexcept { return options_.bounded; }
@@ -143,6 +145,7 @@ class history_keeper {
         }
       }
       next_freeze_ = earliest_open_finalization(cp);
+      index_pairs(cp);
     }
     if (ledger.events().size() < compact_at_) return;
     settle(cp, ledger, now);
@@ -180,6 +183,15 @@ class history_keeper {
     }
     compact_at_ = static_cast<std::size_t>(in.u64());
     next_freeze_ = earliest_open_finalization(cp);
+    index_pairs(cp);
+  }
+
+  /// Where an accepted event that no cancellation can ever name goes at once, for
+  /// `meter_ledger::submit`'s `where`: as when it is settled later (`place`), so that it never
+  /// enters the event log.
+  [[nodiscard]] std::optional<period> place_on_arrival(const compiled_plan& cp,
+                                                       const accepted_meter_event& e) {
+    return place(cp, e.meter, e.customer, e.time);
   }
 
  private:
@@ -193,43 +205,9 @@ class history_keeper {
   }
 
   /// Takes out of `ledger` every event that can no longer change: not cancellable any more (no
-  /// identifier, D14; or past its cancellation window, M10, and named by no later cancellation).
-  /// One outside every open period of its meter and customer is forgotten; one inside is folded
-  /// into the settled segment of its time: the intersection of the periods that contain it in the
-  /// schedule of each item billed on its meter and customer, so that every period invoicing asks
-  /// for contains or misses it. An event some schedule does not cover stays.
-  void settle(const compiled_plan& cp, meter_ledger& ledger, timestamp now) const {
-    struct pair_state {
-      timestamp horizon = end_of_time;  ///< the start of the earliest open period, at its UTC day
-      const std::vector<std::size_t>* items = nullptr;
-      std::optional<period> last;  ///< the segment found last (events of a pair come in bursts)
-    };
-    // Per (meter, customer): the start of the earliest open period of an item billed on it, at the
-    // start of its UTC day so that no pre-aggregation window (hour, day) is cut (D15).
-    std::unordered_map<std::uint64_t, pair_state> pairs;
-    for (const auto& [key, items] : cp.metered_pairs()) {
-      pair_state ps;
-      ps.items = &items;
-      for (const std::size_t item : items) {
-        const auto& open = unfrozen_[cp.items()[item].subscription];
-        if (open) ps.horizon = std::min(ps.horizon, open->start);
-      }
-      if (ps.horizon != end_of_time) {
-        ps.horizon = from_unix(to_unix(ps.horizon) - ((to_unix(ps.horizon) % 86400) + 86400) % 86400);
-      }
-      pairs.emplace(key, ps);
-    }
-    const auto segment_of = [&](pair_state& ps, timestamp t) -> std::optional<period> {
-      if (ps.last && ps.last->contains(t)) return ps.last;
-      period seg = all_time;
-      for (const std::size_t item : *ps.items) {
-        const auto p = cp.subscriptions()[cp.items()[item].subscription].schedule.period_containing(t);
-        if (!p) return std::nullopt;
-        seg = period{std::max(seg.start, p->start), std::min(seg.end, p->end)};
-      }
-      ps.last = seg;
-      return seg;
-    };
+  /// identifier, D14; or past its cancellation window, M10, and named by no later cancellation),
+  /// to where `place` puts it.
+  void settle(const compiled_plan& cp, meter_ledger& ledger, timestamp now) {
     ledger.settle_events([&](const accepted_meter_event& e) -> std::optional<period> {
       if (e.identifier) {
         if (stripe_cancellation_window::allows(e.received_at, now))
@@ -238,17 +216,62 @@ class history_keeper {
             options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier))
           return std::nullopt;  // a later cancellation names it
       }
-      const auto found = pairs.find(compiled_plan::meter_customer_key(e.meter, e.customer));
-      if (found == pairs.end() || e.time < found->second.horizon) return period{};  // counts nowhere open
-      return segment_of(found->second, e.time);
+      return place(cp, e.meter, e.customer, e.time);
     });
   }
+
+  /// Where an event of `meter` and `customer` at `t` that can no longer change goes: forgotten (an
+  /// empty period) outside every open period of an item billed on its meter and customer; else
+  /// folded into the settled segment of its time, the intersection of the periods that contain it
+  /// in the schedule of each such item, so that every period invoicing asks for contains or misses
+  /// it; kept (none) when some schedule does not cover `t`.
+  [[nodiscard]] std::optional<period> place(const compiled_plan& cp, std::size_t meter, std::size_t customer,
+                                            timestamp t) {
+    const auto found = pairs_.find(compiled_plan::meter_customer_key(meter, customer));
+    if (found == pairs_.end() || t < found->second.horizon) return period{};  // counts nowhere open
+    pair_state& ps = found->second;
+    if (ps.last && ps.last->contains(t)) return ps.last;  // events of a pair come in bursts
+    period seg = all_time;
+    for (const std::size_t item : cp.items_billed_on(meter, customer)) {
+      const auto p = cp.subscriptions()[cp.items()[item].subscription].schedule.period_containing(t);
+      if (!p) return std::nullopt;
+      seg = period{std::max(seg.start, p->start), std::min(seg.end, p->end)};
+    }
+    ps.last = seg;
+    return seg;
+  }
+
+  /// Recomputes, per (meter, customer) pair that some item bills, the start of the earliest open
+  /// period of an item billed on it, at the start of its UTC day so that no pre-aggregation window
+  /// (hour, day) is cut (D15): what `place` forgets before. After every change of `unfrozen_`.
+  void index_pairs(const compiled_plan& cp) {
+    pairs_.clear();
+    for (const auto& [key, items] : cp.metered_pairs()) {
+      pair_state ps;
+      for (const std::size_t item : items) {
+        const auto& open = unfrozen_[cp.items()[item].subscription];
+        if (open) ps.horizon = std::min(ps.horizon, open->start);
+      }
+      if (ps.horizon != end_of_time) {
+        ps.horizon = from_unix(to_unix(ps.horizon) - ((to_unix(ps.horizon) % 86400) + 86400) % 86400);
+      }
+      pairs_.emplace(key, ps);
+    }
+  }
+
+  /// What `place` knows of one (meter, customer) pair.
+  struct pair_state {
+    timestamp horizon = end_of_time;  ///< before it, an event counts in no open period
+    std::optional<period> last;       ///< the segment found last
+  };
 
   simulator_history options_;
   std::vector<std::optional<period>> unfrozen_;  ///< per subscription: its earliest open period
   timestamp next_freeze_ = end_of_time;          ///< the earliest finalized_at among them
   std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> frozen_;  ///< (item, period start) -> quantity
   std::size_t compact_at_ = 1;  ///< forget events when the log reaches this size
+  /// By `compiled_plan::meter_customer_key`: derived from `unfrozen_` (never saved).
+  std::unordered_map<std::uint64_t, pair_state> pairs_;
 };
 
 }  // namespace meterkit

@@ -228,8 +228,15 @@ class invoice_simulator {
   }
 
   outcome apply_one(const request& r, const meter_event& e) {
-    outcome o = ledger_.submit(e, arrival_stamp{r.received_at, next_arrival_++, 0});
-    if (o.accepted()) note_late_usage(r, ledger_.events().back());
+    const arrival_stamp at{r.received_at, next_arrival_++, 0};
+    // With a bounded history, an event no cancellation can name goes straight to where the
+    // history would settle it later.
+    outcome o =
+        history_.bounded()
+            ? ledger_.submit(
+                  e, at, [&](const accepted_meter_event& a) { return history_.place_on_arrival(plan_, a); })
+            : ledger_.submit(e, at);
+    if (o.accepted()) note_late_usage(r, ledger_.last_accepted());
     return o;
   }
 

@@ -61,6 +61,10 @@ class basic_any_meter {
   std::size_t settle(key_type customer, std::span<const record_settlement> orders) {
     return std::visit([&](auto& m) { return m.settle(customer, orders); }, m_);
   }
+  /// `meter::settle_arrival`.
+  void settle_arrival(key_type customer, const event_record& r, period into) {
+    std::visit([&](auto& m) { m.settle_arrival(customer, r, into); }, m_);
+  }
   [[nodiscard]] std::int64_t quantity(key_type customer, period p, timestamp as_of) const {
     return std::visit([&](const auto& m) { return m.quantity(customer, p, as_of); }, m_);
   }

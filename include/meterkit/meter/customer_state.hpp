@@ -211,6 +211,20 @@ class customer_history {
     return taken;
   }
 
+  /// Takes one record straight into the settled state, as if it had been added and then taken
+  /// out by `settle` with `into` (a record that can never change what a later query sees: it is
+  /// never cancelled and no arrival displaces it): forgotten when `into` is empty, else folded
+  /// into that segment, so that it is never held. `settle`'s preconditions apply to every later
+  /// query.
+  void settle_arrival(const event_record& r, period into) {
+    METERKIT_ASSERT(!r.cancelled(), "meterkit: meter: a cancelled record settled on arrival");
+    take_out(r, into);
+    note_change(r.received_at);
+    if constexpr (keeps_running_state) {
+      if (!into.empty()) update_running([&](state_type& s) { Formula::accumulate(s, r.to_sample()); });
+    }
+  }
+
   /// The settled segments, sorted by start and disjoint.
   [[nodiscard]] std::span<const settled_segment> settled() const noexcept { return settled_; }
   /// The latest arrival or cancellation among the records taken out by `settle`.

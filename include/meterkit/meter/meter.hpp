@@ -235,6 +235,12 @@ class meter {
     return slot(customer).settle(orders);
   }
 
+  /// Takes one record of `customer` straight into its settled state (`customer_history::
+  /// settle_arrival`): forgotten when `into` is empty, else folded into that settled segment.
+  void settle_arrival(key_type customer, const event_record& r, period into) requires keeps_history {
+    slot(customer).settle_arrival(r, into);
+  }
+
   /// Reads the settled segments of `customer` written by `customer_history::save_settled`,
   /// replacing its own (`corrupt_state_error` when damaged).
   void load_settled(key_type customer, state_reader& in) requires keeps_history {

@@ -163,6 +163,18 @@ class basic_meter_ledger {
   /// `archived_meter`), customer key, value key (not for `count`), value format, known customer,
   /// too far in the past, in the future, duplicate identifier. A rejected event changes nothing.
   outcome submit(const meter_event& e, const arrival_stamp& at) {
+    return submit(e, at, [](const accepted_meter_event&) { return std::optional<period>{}; });
+  }
+
+  /// `submit`, settling on arrival: an accepted event that no cancellation can ever name (it has
+  /// no identifier, D14, or the ledger expects no cancellations) on a meter that can settle is
+  /// offered to `where(const accepted_meter_event&)`, which answers as for `settle_events`: no
+  /// period keeps it as `submit` does; a period takes it straight out of the ledger (forgotten
+  /// when empty, else folded into that settled segment), so the event log never holds it. The
+  /// preconditions of `settle_events` then apply to every later query. `last_accepted()` is the
+  /// event either way.
+  template <class Where>
+  outcome submit(const meter_event& e, const arrival_stamp& at, Where&& where) {
     check_order(at.received_at, at.position);
     const auto m = meter_by_event_name_.find(e.event_name);
     if (e.event_name.empty()) {
@@ -216,10 +228,20 @@ class basic_meter_ledger {
       }
     }
     // Accepted. The meter first: if it refuses (a programming error), nothing else has changed.
-    runtime_[m->second].add(*customer, event_record{t, at.received_at, at.position, value, never});
+    const bool cancellable = has_identifier && takes_cancellations_;
+    last_accepted_ = accepted_meter_event{m->second,   *customer,    t,      at.received_at, value,
+                                          at.position, std::nullopt, at.tag, std::nullopt};
+    const event_record record{t, at.received_at, at.position, value, never};
+    if (!cancellable && runtime_[m->second].can_settle()) {
+      if (const std::optional<period> into = where(std::as_const(last_accepted_))) {
+        runtime_[m->second].settle_arrival(*customer, record, *into);
+        if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
+        return outcome::accept();
+      }
+    }
+    runtime_[m->second].add(*customer, record);
     if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
     const std::size_t index = events_.size();
-    const bool cancellable = has_identifier && takes_cancellations_;
     events_.push_back(accepted_meter_event{m->second, *customer, t, at.received_at, value, at.position,
                                            std::nullopt, at.tag, cancellable ? e.identifier : std::nullopt});
     if (cancellable) {
@@ -359,6 +381,10 @@ class basic_meter_ledger {
     const auto c = customers_.find(customer);
     return runtime_[m].summaries(c.value_or(no_customer), p, grouping, as_of);
   }
+
+  /// The event accepted last (without its identifier), whether the log holds it or not; only
+  /// meaningful after an accepted `submit` of a meter event.
+  [[nodiscard]] const accepted_meter_event& last_accepted() const noexcept { return last_accepted_; }
 
   /// Every accepted event, in arrival order (cancelled ones too, with `cancelled_at`).
   [[nodiscard]] const std::vector<accepted_meter_event>& events() const noexcept { return events_; }
@@ -542,6 +568,7 @@ class basic_meter_ledger {
   string_customer_ids::index customers_;
   typename IdentifierDedup::store identifiers_;
   std::vector<accepted_meter_event> events_;
+  accepted_meter_event last_accepted_;  ///< a copy of the latest accepted event (not state)
   struct identifiers_of_meter {
     detail::flat_string_index index;        // identifier -> slot
     std::vector<std::size_t> latest_event;  // slot -> most recently accepted event (D16)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace mk = meterkit;
@@ -555,6 +556,66 @@ BOOST_AUTO_TEST_CASE(M5_M10_a_ledger_promised_no_cancellations_deduplicates_and_
   both.arrival = with.arrival;  // operations go on after the saved ones
   BOOST_TEST(both.ledger.takes_cancellations());
   BOOST_TEST(both.cancel("api", std::string("evt_1"), t0 + 100).accepted());
+}
+
+BOOST_AUTO_TEST_CASE(M10_D14_an_event_no_cancellation_can_name_is_settled_on_arrival) {
+  // Settling on arrival is settling later, done at once: same quantities for every period that
+  // contains or misses the segment, and the event log never holds what was settled.
+  const mk::period segment{mk::from_unix(t0), mk::from_unix(t0 + day)};
+  const auto where = [&](const mk::accepted_meter_event& e) -> std::optional<mk::period> {
+    if (e.time < segment.start) return mk::period{};  // forgotten
+    if (segment.contains(e.time)) return segment;
+    return std::nullopt;  // kept
+  };
+  fixture at_once;
+  fixture later;
+  struct step {
+    const char* name;
+    std::int64_t value, time, received;
+    std::optional<std::string> identifier;
+    std::size_t log_after;  // events in at_once's log afterwards
+  };
+  const std::vector<step> steps = {
+      {"api", 5, t0 + 5, t0 + 6, std::nullopt, 0},              // no identifier (D14): into the segment
+      {"api", 7, t0 + 10, t0 + 11, "evt_1", 1},                 // may still be cancelled (M10): kept
+      {"api", 100, t0 - 100, t0 + 20, std::nullopt, 1},         // before the segment: forgotten
+      {"api", 3, t0 + day + 5, t0 + day + 6, std::nullopt, 2},  // where() keeps it
+      {"hourly", 4, t0 + 30, t0 + day + 7, std::nullopt, 3},    // pre-aggregated: cannot settle (M8)
+      {"api", 2, t0 + 40, t0 + day + 8, std::nullopt, 3},       // into the segment again
+  };
+  for (const auto& s : steps) {
+    const auto e = at_once.event(s.name, std::to_string(s.value), s.time, s.received, s.identifier);
+    BOOST_TEST(at_once.ledger.submit(e.event, e.at, where).accepted());
+    BOOST_TEST(later.submit(s.name, std::to_string(s.value), s.time, s.received, s.identifier).accepted());
+    BOOST_TEST(at_once.ledger.events().size() == s.log_after);
+    // The event just accepted, whether the log holds it or not.
+    BOOST_TEST(mk::to_unix(at_once.ledger.last_accepted().time) == s.time);
+    BOOST_TEST(at_once.ledger.last_accepted().value == s.value);
+  }
+  later.ledger.settle_events([&](const mk::accepted_meter_event& e) -> std::optional<mk::period> {
+    if (e.identifier) return std::nullopt;
+    return where(e);
+  });
+  const std::int64_t as_of = t0 + day + 100;
+  for (const auto& [meter, start, end] :
+       {std::tuple{"mtr_api", t0, t0 + day}, std::tuple{"mtr_api", t0, t0 + 2 * day},
+        std::tuple{"mtr_api", t0 + day, t0 + 2 * day}, std::tuple{"mtr_hourly", t0, t0 + day}}) {
+    BOOST_TEST_CONTEXT(meter << " [" << start << ", " << end << ")") {
+      BOOST_TEST(at_once.quantity(meter, start, end, as_of) == later.quantity(meter, start, end, as_of));
+    }
+  }
+  BOOST_TEST(at_once.quantity("mtr_api", t0, t0 + day, as_of) == 5 + 7 + 2);
+  // The identified event is still cancellable, and so is nothing that was settled.
+  BOOST_TEST(at_once.cancel("api", std::string("evt_1"), t0 + day + 9).accepted());
+  BOOST_TEST(at_once.quantity("mtr_api", t0, t0 + day, as_of) == 5 + 2);
+  // A ledger promised no cancellations settles identified events on arrival too.
+  fixture promised;
+  promised.ledger.expect_no_cancellations();
+  const auto e = promised.event("api", "9", t0 + 1, t0 + 2, "evt_9");
+  BOOST_TEST(promised.ledger.submit(e.event, e.at, where).accepted());
+  BOOST_TEST(promised.ledger.events().empty());
+  BOOST_TEST(code_of(promised.submit("api", "9", t0 + 1, t0 + 3, "evt_9")) == "duplicate_meter_event");  // M5
+  BOOST_TEST(promised.quantity("mtr_api", t0, t0 + day, t0 + day) == 9);
 }
 
 BOOST_AUTO_TEST_CASE(operations_must_come_in_arrival_order) {
