@@ -11,8 +11,13 @@
 
 #include <CLI/CLI.hpp>
 
+#if defined(__linux__)
+#include <unistd.h>
+#endif
+
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <new>
@@ -267,7 +272,30 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
+namespace {
+
+/// glibc backs its heap with transparent huge pages only when told so at start-up, by the tunable
+/// `glibc.malloc.hugetlb=1`. The simulator's per-customer state is read in random order, and on
+/// 4 KiB pages most of those reads miss the TLB (measured on the 1e6-event benchmark: 0.80 s
+/// without, 0.55 s with; README "Performance"). So the program starts itself again, once, with the
+/// tunable set, unless GLIBC_TUNABLES is already in the environment (set it, even empty, to keep
+/// the defaults). Where this cannot be done, the program runs on as it is.
+void prefer_huge_pages(char** argv) {
+#if defined(__linux__) && defined(__GLIBC__)
+  if (std::getenv("GLIBC_TUNABLES") != nullptr) return;
+  if (::setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  // Still here: the program could not start again; it runs with the default heap. The tunable
+  // stays set, so that a program it might start does not try again.
+#else
+  (void)argv;
+#endif
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  prefer_huge_pages(argv);
   try {
     return run(argc, argv);
   } catch (const meterkit::input_error& e) {

@@ -5604,6 +5604,7 @@ using any_meter = basic_any_meter<>;
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -5630,6 +5631,26 @@ struct meter_event {
   }
 
   friend bool operator==(const meter_event&, const meter_event&) = default;
+};
+
+/// A meter event that refers to text held elsewhere (a reader's buffer): what a reader hands over
+/// for a plain row, without a copy. Valid while that text is; the meter ledger checks it exactly
+/// as a `meter_event` (D12).
+struct meter_event_view {
+  /// One payload entry.
+  using entry = std::pair<std::string_view, std::string_view>;
+  std::string_view event_name{};
+  std::span<const entry> payload{};                  ///< keys unique, as in `meter_event`
+  std::string_view identifier{};                     ///< empty: none (D3, D14)
+  std::optional<::meterkit::timestamp> timestamp{};  ///< absent: the arrival time (M2)
+
+  /// The payload value under `key`, if any.
+  [[nodiscard]] std::optional<std::string_view> find(std::string_view key) const noexcept {
+    for (const auto& [k, v] : payload) {
+      if (k == key) return v;
+    }
+    return std::nullopt;
+  }
 };
 
 /// `POST /v1/billing/meter_event_adjustments` (M10, D16): cancels the accepted event with
@@ -5669,10 +5690,12 @@ struct meter_event_adjustment {
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -5790,9 +5813,9 @@ class basic_meter_ledger {
   /// Accepts or rejects one meter event by D12's checks, in order: event name (`no_meter`,
   /// `archived_meter`), customer key, value key (not for `count`), value format, known customer,
   /// too far in the past, in the future, duplicate identifier. A rejected event changes nothing.
-  outcome submit(const meter_event& e, const arrival_stamp& at) {
-    return submit(e, at, [](const accepted_meter_event&) { return std::optional<period>{}; });
-  }
+  outcome submit(const meter_event& e, const arrival_stamp& at) { return submit(e, at, keep_in_log); }
+  /// The same for an event read without a copy (identical checks and messages).
+  outcome submit(const meter_event_view& e, const arrival_stamp& at) { return submit(e, at, keep_in_log); }
 
   /// `submit`, settling on arrival: an accepted event that no cancellation can ever name (it has
   /// no identifier, D14, or the ledger expects no cancellations) on a meter that can settle is
@@ -5803,24 +5826,43 @@ class basic_meter_ledger {
   /// event either way.
   template <class Where>
   outcome submit(const meter_event& e, const arrival_stamp& at, Where&& where) {
+    // The same checks as for a view: the payload entries as views (on the stack when few).
+    constexpr std::size_t few = 8;
+    std::array<meter_event_view::entry, few> small;
+    std::vector<meter_event_view::entry> many;
+    std::span<meter_event_view::entry> entries(small.data(), e.payload.size());
+    if (e.payload.size() > few) {
+      many.resize(e.payload.size());
+      entries = many;
+    }
+    for (std::size_t k = 0; k < e.payload.size(); ++k) entries[k] = {e.payload[k].first, e.payload[k].second};
+    const meter_event_view view{e.event_name, entries, e.identifier ? std::string_view(*e.identifier) : "",
+                                e.timestamp};
+    return submit(view, at, where);
+  }
+
+  /// `submit` of an event read without a copy, settling on arrival as above.
+  template <class Where>
+  outcome submit(const meter_event_view& e, const arrival_stamp& at, Where&& where) {
     check_order(at.received_at, at.position);
-    const auto m = meter_by_event_name_.find(e.event_name);
     if (e.event_name.empty()) {
       return outcome::reject(error_code::no_meter, "event_name is required", "event_name");
     }
+    const auto m = meter_by_event_name_.find(e.event_name);
     if (m == meter_by_event_name_.end()) {
-      return outcome::reject(error_code::no_meter, "no meter has event_name \"" + e.event_name + "\"",
-                             "event_name");
+      return outcome::reject(error_code::no_meter,
+                             "no meter has event_name \"" + std::string(e.event_name) + "\"", "event_name");
     }
     const meter_definition& def = meters_[m->second];
     if (!def.active) {
-      return outcome::reject(error_code::archived_meter,
-                             "the meter " + def.id + " for event_name \"" + e.event_name + "\" is inactive",
-                             "event_name");
+      return outcome::reject(
+          error_code::archived_meter,
+          "the meter " + def.id + " for event_name \"" + std::string(e.event_name) + "\" is inactive",
+          "event_name");
     }
     auto customer_param = [&] { return "payload[" + def.customer_key + "]"; };
-    const std::string* c = e.find(def.customer_key);
-    if (c == nullptr) {
+    const std::optional<std::string_view> c = e.find(def.customer_key);
+    if (!c) {
       return outcome::reject(
           error_code::meter_event_no_customer_defined,
           customer_param() + " is missing: meter " + def.id + " reads the customer from it",
@@ -5829,8 +5871,8 @@ class basic_meter_ledger {
     std::int64_t value = 1;
     if (reads_value(def.formula)) {
       auto value_param = [&] { return "payload[" + def.value_key + "]"; };
-      const std::string* v = e.find(def.value_key);
-      if (v == nullptr) {
+      const std::optional<std::string_view> v = e.find(def.value_key);
+      if (!v) {
         return outcome::reject(error_code::meter_event_value_not_found,
                                value_param() + " is missing: meter " + def.id + " reads the value from it",
                                value_param());
@@ -5841,18 +5883,18 @@ class basic_meter_ledger {
     const auto customer = customers_.find(*c);
     if (!customer) {
       return outcome::reject(error_code::meter_event_customer_not_found,
-                             customer_param() + " names the unknown customer \"" + *c + "\"",
+                             customer_param() + " names the unknown customer \"" + std::string(*c) + "\"",
                              customer_param());
     }
     const timestamp t = e.timestamp.value_or(at.received_at);
     if (auto window = TimestampWindow::check(t, at.received_at); !window) return window;
-    const bool has_identifier = e.identifier.has_value() && !e.identifier->empty();
+    const bool has_identifier = !e.identifier.empty();
     if (has_identifier) {
-      if (const auto held = identifiers_.holder(*e.identifier, at.received_at)) {
-        return outcome::reject(
-            error_code::duplicate_meter_event,
-            "identifier " + *e.identifier + " was already accepted at " + std::to_string(to_unix(*held)),
-            "identifier");
+      if (const auto held = identifiers_.holder(e.identifier, at.received_at)) {
+        return outcome::reject(error_code::duplicate_meter_event,
+                               "identifier " + std::string(e.identifier) + " was already accepted at " +
+                                   std::to_string(to_unix(*held)),
+                               "identifier");
       }
     }
     // Accepted. The meter first: if it refuses (a programming error), nothing else has changed.
@@ -5863,18 +5905,19 @@ class basic_meter_ledger {
     if (!cancellable && runtime_[m->second].can_settle()) {
       if (const std::optional<period> into = where(std::as_const(last_accepted_))) {
         runtime_[m->second].settle_arrival(*customer, record, *into);
-        if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
+        if (has_identifier) identifiers_.remember(e.identifier, at.received_at);
         return outcome::accept();
       }
     }
     runtime_[m->second].add(*customer, record);
-    if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
+    if (has_identifier) identifiers_.remember(e.identifier, at.received_at);
     const std::size_t index = events_.size();
-    events_.push_back(accepted_meter_event{m->second, *customer, t, at.received_at, value, at.position,
-                                           std::nullopt, at.tag, cancellable ? e.identifier : std::nullopt});
+    events_.push_back(accepted_meter_event{
+        m->second, *customer, t, at.received_at, value, at.position, std::nullopt, at.tag,
+        cancellable ? std::optional<std::string>(std::string(e.identifier)) : std::nullopt});
     if (cancellable) {
       auto& by_identifier = cancellable_[m->second];
-      const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+      const std::size_t slot = by_identifier.index.find_or_add(e.identifier);
       if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
       by_identifier.latest_event[slot] = index;
     }
@@ -5931,6 +5974,9 @@ class basic_meter_ledger {
     runtime_[ev.meter].cancel(ev.customer, ev.time, ev.arrival, at.received_at);
     return outcome::accept();
   }
+
+  /// The placement of plain `submit`: every accepted event goes to the log.
+  static constexpr auto keep_in_log = [](const accepted_meter_event&) { return std::optional<period>{}; };
 
   /// Forgets every accepted event for which `keep(const accepted_meter_event&)` is false: the
   /// event log, the compiled meters and the cancellable index no longer hold it, so quantities
@@ -8264,15 +8310,34 @@ struct simulation_result {
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
 
 
 namespace meterkit {
+
+/// Where an operation comes from (D1), made into text only when it is reported (a rejection, late
+/// usage): `name` alone, or `name` followed by a line number (`events.csv:` and 12 give
+/// `events.csv:12`). The text it refers to must outlive it.
+struct source_ref {
+  std::string_view name;
+  std::uint64_t line = 0;  ///< 0: `name` is the whole source
+
+  [[nodiscard]] std::string text() const {
+    std::string out(name);
+    if (line == 0) return out;
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, line).ptr;
+    out.append(digits, end);
+    return out;
+  }
+};
 
 /// One operation: a meter event, a cancellation (meter/meter_event.hpp) or a usage record
 /// (legacy/usage_record.hpp).
@@ -8744,9 +8809,15 @@ class history_keeper {
   /// it; kept (none) when some schedule does not cover `t`.
   [[nodiscard]] std::optional<period> place(const compiled_plan& cp, std::size_t meter, std::size_t customer,
                                             timestamp t) {
-    const auto found = pairs_.find(compiled_plan::meter_customer_key(meter, customer));
-    if (found == pairs_.end() || t < found->second.horizon) return period{};  // counts nowhere open
-    pair_state& ps = found->second;
+    pair_state* found = nullptr;
+    if (!dense_pairs_.empty()) {
+      found = &dense_pairs_[meter * cp.customers().size() + customer];
+    } else if (const auto it = pairs_.find(compiled_plan::meter_customer_key(meter, customer));
+               it != pairs_.end()) {
+      found = &it->second;
+    }
+    if (found == nullptr || t < found->horizon) return period{};  // counts nowhere open
+    pair_state& ps = *found;
     if (ps.last && ps.last->contains(t)) return ps.last;  // events of a pair come in bursts
     period seg = all_time;
     for (const std::size_t item : cp.items_billed_on(meter, customer)) {
@@ -8763,6 +8834,10 @@ class history_keeper {
   /// (hour, day) is cut (D15): what `place` forgets before. After every change of `unfrozen_`.
   void index_pairs(const compiled_plan& cp) {
     pairs_.clear();
+    dense_pairs_.clear();
+    const std::size_t all_pairs = cp.source().meters.size() * cp.customers().size();
+    const bool dense = all_pairs <= dense_pairs_limit;
+    if (dense) dense_pairs_.resize(all_pairs);  // a pair no item bills stays at end_of_time
     for (const auto& [key, items] : cp.metered_pairs()) {
       pair_state ps;
       for (const std::size_t item : items) {
@@ -8772,7 +8847,12 @@ class history_keeper {
       if (ps.horizon != end_of_time) {
         ps.horizon = from_unix(to_unix(ps.horizon) - ((to_unix(ps.horizon) % 86400) + 86400) % 86400);
       }
-      pairs_.emplace(key, ps);
+      if (dense) {
+        const auto& first = cp.items()[items.front()];
+        dense_pairs_[first.meter * cp.customers().size() + first.customer] = ps;
+      } else {
+        pairs_.emplace(key, ps);
+      }
     }
   }
 
@@ -8787,8 +8867,11 @@ class history_keeper {
   timestamp next_freeze_ = end_of_time;          ///< the earliest finalized_at among them
   std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> frozen_;  ///< (item, period start) -> quantity
   std::size_t compact_at_ = 1;  ///< forget events when the log reaches this size
-  /// By `compiled_plan::meter_customer_key`: derived from `unfrozen_` (never saved).
+  /// Derived from `unfrozen_` (never saved): by meter x customers + customer when there are at
+  /// most `dense_pairs_limit` such pairs, else by `compiled_plan::meter_customer_key`.
+  std::vector<pair_state> dense_pairs_;
   std::unordered_map<std::uint64_t, pair_state> pairs_;
+  static constexpr std::size_t dense_pairs_limit = std::size_t{1} << 20;
 };
 
 }  // namespace meterkit
@@ -9006,17 +9089,7 @@ class invoice_simulator {
 
   /// Applies one request. Requests must come in arrival order: `received_at` never decreases.
   void apply(const request& r) {
-    if (last_arrival_ && r.received_at < *last_arrival_) {
-      METERKIT_THROW(configuration_error("received_at", "requests must be applied in arrival order (" +
-                                                            r.source +
-                                                            " arrives before the previous request)"));
-    }
-    last_arrival_ = r.received_at;
-    if (history_.bounded()) {
-      history_.before_arrival(
-          plan_, ledger_, r.received_at,
-          [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
-    }
+    arrive(r.received_at, source_ref{r.source});
     const std::size_t n = r.operations.size();
     counts_.read += n;
     const std::string key = r.idempotency_key.value_or(std::string{});
@@ -9045,10 +9118,26 @@ class invoice_simulator {
     if (!key.empty()) idempotency_.remember(key, r.fingerprint, r.received_at, std::move(outcomes));
   }
 
+  /// Applies one meter event that arrives alone at `received_at`, from `source`: the same as a
+  /// request with this one operation and no idempotency key, for events read without a copy (a
+  /// plain row of a bulk upload). Same order requirement as `apply`.
+  void apply(const meter_event_view& e, timestamp received_at, const source_ref& source) {
+    arrive(received_at, source);
+    ++counts_.read;
+    const outcome o = submit_event(e, received_at, source);
+    if (o.accepted()) {
+      ++counts_.accepted;
+    } else {
+      reject(source, o.error());
+    }
+  }
+
   /// Counts a request that arrives after `until`: read, not applied (D21).
-  void count_pending(const request& r) {
-    counts_.read += r.operations.size();
-    counts_.pending += r.operations.size();
+  void count_pending(const request& r) { count_pending(r.operations.size()); }
+  /// Counts `operations` operations of a request that arrives after `until` (D21).
+  void count_pending(std::size_t operations) {
+    counts_.read += operations;
+    counts_.pending += operations;
   }
 
   /// Meter event summaries (M13, D26) as of `as_of`: unclamped, no trial filter. Throws
@@ -9090,13 +9179,37 @@ class invoice_simulator {
 
  private:
   // ---- acceptance ------------------------------------------------------------------------------
-  void reject(const request& r, const rejection& why) {
+
+  /// Before the operations of a request that arrives at `received_at`: the order check, then the
+  /// bounded history's bookkeeping.
+  void arrive(timestamp received_at, const source_ref& source) {
+    if (last_arrival_ && received_at < *last_arrival_) {
+      METERKIT_THROW(configuration_error("received_at", "requests must be applied in arrival order (" +
+                                                            source.text() +
+                                                            " arrives before the previous request)"));
+    }
+    last_arrival_ = received_at;
+    if (history_.bounded()) {
+      history_.before_arrival(
+          plan_, ledger_, received_at,
+          [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
+    }
+  }
+
+  void reject(const request& r, const rejection& why) { reject(source_ref{r.source}, why); }
+  void reject(const source_ref& source, const rejection& why) {
     ++counts_.rejected;
-    rejected_.push_back(rejected_operation{r.source, why.code, why.message, why.param});
+    rejected_.push_back(rejected_operation{source.text(), why.code, why.message, why.param});
   }
 
   outcome apply_one(const request& r, const meter_event& e) {
-    const arrival_stamp at{r.received_at, next_arrival_++, 0};
+    return submit_event(e, r.received_at, source_ref{r.source});
+  }
+
+  /// One meter event (a `meter_event` or a view of one) into the ledger, then its lateness.
+  template <class Event>
+  outcome submit_event(const Event& e, timestamp received_at, const source_ref& source) {
+    const arrival_stamp at{received_at, next_arrival_++, 0};
     // With a bounded history, an event no cancellation can name goes straight to where the
     // history would settle it later.
     outcome o =
@@ -9104,7 +9217,7 @@ class invoice_simulator {
             ? ledger_.submit(
                   e, at, [&](const accepted_meter_event& a) { return history_.place_on_arrival(plan_, a); })
             : ledger_.submit(e, at);
-    if (o.accepted()) note_late_usage(r, ledger_.last_accepted());
+    if (o.accepted()) note_late_usage(source, ledger_.last_accepted());
     return o;
   }
 
@@ -9136,7 +9249,7 @@ class invoice_simulator {
 
   /// D24: lateness is fixed at acceptance. The period containing the event time and its
   /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
-  void note_late_usage(const request& r, const accepted_meter_event& e) {
+  void note_late_usage(const source_ref& source, const accepted_meter_event& e) {
     for (const std::size_t item : plan_.items_billed_on(e.meter, e.customer)) {
       // The item's period of the event time: the last one found when it still contains it
       // (events of an item mostly fall in the same period), else from the schedule.
@@ -9148,7 +9261,7 @@ class invoice_simulator {
         memo = period_memo{*p, plan_.finalized_at(p->end), true};
       }
       if (memo.finalized_at < e.received_at) {
-        late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, r.source,
+        late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),
                                              e.received_at, memo.finalized_at});
       }
     }

@@ -43,6 +43,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -1531,17 +1532,24 @@ namespace detail {
 
 namespace meterkit {
 
+/// One row of a bulk upload CSV handed over without a copy, valid until the sink returns: the
+/// event, when it arrived (D5) and where it comes from (D1).
+struct bulk_event {
+  meter_event_view event;
+  timestamp received_at{};
+  source_ref source;
+};
+
+/// Whether `Sink` takes rows without a copy (`sink(const bulk_event&)`); `read_bulk_csv` then
+/// hands each row over so instead of as a `request`.
+template <class Sink>
+inline constexpr bool takes_bulk_events = std::is_invocable_v<Sink&, const bulk_event&>;
+
 namespace detail {
 
-/// `name:line` (D1), built from a prefix `name:` without a temporary.
+/// `name:line` (D1) from a prefix `name:` (lines count from 1).
 [[nodiscard]] inline std::string source_of(std::string_view prefix, std::uint64_t line) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, line).ptr;
-  std::string out;
-  out.reserve(prefix.size() + static_cast<std::size_t>(end - digits));
-  out.append(prefix);
-  out.append(digits, end);
-  return out;
+  return source_ref{prefix, line}.text();
 }
 
 inline constexpr std::string_view bulk_csv_columns =
@@ -1583,7 +1591,9 @@ inline constexpr std::string_view missing_arrival_message =
 
 }  // namespace detail
 
-/// Reads a bulk upload CSV (D2) and calls `sink(request&&)` for each row, in file order.
+/// Reads a bulk upload CSV (D2) and calls `sink(request&&)` for each row, in file order, or
+/// `sink(const bulk_event&)` when the sink takes that (`takes_bulk_events`): the same event,
+/// arrival and source, without a copy.
 template <class Sink>
 void read_bulk_csv(input_source& source, Sink&& sink, const read_options& options = {}) {
   csv_reader csv(source, options);
@@ -1640,6 +1650,8 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
       METERKIT_THROW(input_error(name, csv.cell_position(i), std::string(what) + ": " + t.error().message));
     return *t;
   };
+  std::vector<meter_event_view::entry> entries;  // a row's payload, for bulk_event
+  entries.reserve(payload_columns.size());
   while (csv.next()) {
     const auto cells = csv.cells();
     if (cells.size() != width) {
@@ -1649,20 +1661,31 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
                                      (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
                                      std::to_string(width) + "; expected one cell per column"));
     }
+    const std::optional<timestamp> event_time =
+        timestamp_column ? read_time(*timestamp_column, "timestamp") : std::nullopt;
+    const std::optional<timestamp> received =
+        received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt;
+    if (!received && !event_time) {
+      METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
+    }
+    const std::string_view identifier = identifier_column ? cells[*identifier_column] : std::string_view{};
+    if constexpr (takes_bulk_events<Sink>) {
+      entries.clear();
+      for (std::size_t i : payload_columns) {
+        if (!cells[i].empty()) entries.emplace_back(payload_keys[i], cells[i]);
+      }
+      sink(bulk_event{meter_event_view{cells[*event_name_column], entries, identifier, event_time},
+                      received ? *received : *event_time, source_ref{prefix, csv.line()}});
+      continue;
+    }
     meter_event event;
     event.event_name.assign(cells[*event_name_column]);
     event.payload.reserve(payload_columns.size());
     for (std::size_t i : payload_columns) {
       if (!cells[i].empty()) event.payload.emplace_back(payload_keys[i], cells[i]);
     }
-    if (identifier_column && !cells[*identifier_column].empty())
-      event.identifier.emplace(cells[*identifier_column]);
-    if (timestamp_column) event.timestamp = read_time(*timestamp_column, "timestamp");
-    const std::optional<timestamp> received =
-        received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt;
-    if (!received && !event.timestamp) {
-      METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
-    }
+    if (!identifier.empty()) event.identifier.emplace(identifier);
+    event.timestamp = event_time;
     request r;
     r.received_at = received ? *received : *event.timestamp;
     r.operations.emplace_back(std::move(event));
@@ -2250,6 +2273,7 @@ template <class Parse>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -2605,6 +2629,36 @@ struct replay_options {
 
 namespace detail {
 
+/// Passes every request to `sink(request&&)`, and every plain bulk CSV row to
+/// `sink(const bulk_event&)` when the sink takes it (no copy), counting both.
+template <class Sink>
+struct counting_sink {
+  Sink& sink;
+  std::uint64_t& count;
+
+  void operator()(request&& r) {
+    ++count;
+    sink(std::move(r));
+  }
+  void operator()(const bulk_event& e) requires takes_bulk_events<Sink> {
+    ++count;
+    sink(e);
+  }
+};
+
+/// When a request or a bulk row arrived (D5).
+[[nodiscard]] inline timestamp arrival_of(const request& r) noexcept { return r.received_at; }
+[[nodiscard]] inline timestamp arrival_of(const bulk_event& e) noexcept { return e.received_at; }
+
+/// Applies a request or a bulk row (one meter event) to `sim`.
+inline void apply_to(invoice_simulator& sim, const request& r) { sim.apply(r); }
+inline void apply_to(invoice_simulator& sim, const bulk_event& e) {
+  sim.apply(e.event, e.received_at, e.source);
+}
+/// Counts a request or a bulk row that arrives after `until` (D21).
+inline void count_pending_in(invoice_simulator& sim, const request& r) { sim.count_pending(r); }
+inline void count_pending_in(invoice_simulator& sim, const bulk_event&) { sim.count_pending(1); }
+
 /// The inputs of a replay with their names and formats (refused before anything is read).
 struct replay_inputs {
   std::vector<std::string> paths;
@@ -2631,13 +2685,7 @@ struct replay_inputs {
           options.progress(replay_progress{step, source.name(), done, total, count, 0});
         };
       }
-      read_usage(
-          source, formats[i],
-          [&](request&& r) {
-            ++count;
-            sink(std::move(r));
-          },
-          reading);
+      read_usage(source, formats[i], counting_sink<std::remove_reference_t<Sink>>{sink, count}, reading);
     }
   }
 
@@ -2667,11 +2715,12 @@ struct input_scan {
   if (!options.stream || !inputs.rereadable()) return scan;
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
   try {
-    inputs.for_each(options, replay_progress::stage::checking, [&](request&& r) {
-      if (scan.latest && r.received_at < *scan.latest) throw out_of_order{};
-      scan.latest = r.received_at;
+    inputs.for_each(options, replay_progress::stage::checking, [&](auto&& r) {
+      const timestamp at = arrival_of(r);
+      if (scan.latest && at < *scan.latest) throw out_of_order{};
+      scan.latest = at;
       ++scan.requests;
-      scan.cancelled.add(r);
+      if constexpr (std::is_same_v<std::decay_t<decltype(r)>, request>) scan.cancelled.add(r);
     });
   } catch (const out_of_order&) {
     return input_scan{};
@@ -2703,9 +2752,10 @@ template <class Apply>
   struct out_of_order {};
   std::exception_ptr failed;
   try {
-    inputs.for_each(options, replay_progress::stage::replaying, [&](request&& r) {
-      if (latest && r.received_at < *latest) throw out_of_order{};
-      latest = r.received_at;
+    inputs.for_each(options, replay_progress::stage::replaying, [&](auto&& r) {
+      const timestamp at = arrival_of(r);
+      if (latest && at < *latest) throw out_of_order{};
+      latest = at;
       if (failed) return;  // only checking the rest of the inputs
       try {
         apply(r);
@@ -2736,9 +2786,10 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   };
   std::uint64_t seen = 0;
   std::optional<timestamp> previous;
-  inputs.for_each(options, replay_progress::stage::replaying, [&](request&& r) {
-    if (++seen > scan.requests || (previous && r.received_at < *previous)) changed();
-    previous = r.received_at;
+  inputs.for_each(options, replay_progress::stage::replaying, [&](auto&& r) {
+    const timestamp at = arrival_of(r);
+    if (++seen > scan.requests || (previous && at < *previous)) changed();
+    previous = at;
     apply(r);
   });
   if (seen != scan.requests) changed();
@@ -2795,11 +2846,11 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
     history.no_cancellations = true;
     invoice_simulator sim(p, std::move(history));
     std::optional<timestamp> latest;
-    const bool in_order = detail::replay_while_reading(inputs, options, latest, [&](const request& r) {
-      if (options.until && r.received_at > *options.until) {
-        sim.count_pending(r);  // D21
+    const bool in_order = detail::replay_while_reading(inputs, options, latest, [&](const auto& r) {
+      if (options.until && detail::arrival_of(r) > *options.until) {
+        detail::count_pending_in(sim, r);  // D21
       } else {
-        sim.apply(r);
+        detail::apply_to(sim, r);
       }
     });
     if (!in_order) return from_memory();
@@ -2812,11 +2863,11 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   history.bounded = true;
   history.cancelled_later = std::cref(scan.cancelled);
   invoice_simulator sim(p, std::move(history));
-  detail::stream_inputs(inputs, scan, options, [&](const request& r) {
-    if (r.received_at > as_of) {
-      sim.count_pending(r);  // D21
+  detail::stream_inputs(inputs, scan, options, [&](const auto& r) {
+    if (detail::arrival_of(r) > as_of) {
+      detail::count_pending_in(sim, r);  // D21
     } else {
-      sim.apply(r);
+      detail::apply_to(sim, r);
     }
   });
   return sim.result(as_of);
@@ -2837,7 +2888,8 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   if (options.stream && inputs.rereadable() && detail::holds_no_cancellations(inputs)) {
     invoice_simulator sim(p);
     std::optional<timestamp> latest;
-    if (!detail::replay_while_reading(inputs, options, latest, [&](const request& r) { sim.apply(r); })) {
+    if (!detail::replay_while_reading(inputs, options, latest,
+                                      [&](const auto& r) { detail::apply_to(sim, r); })) {
       return from_memory();
     }
     detail::require_summary_bounds(bounds);
@@ -2847,7 +2899,7 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   if (!scan.in_arrival_order) return from_memory();
   detail::require_summary_bounds(bounds);
   invoice_simulator sim(p);
-  detail::stream_inputs(inputs, scan, options, [&](const request& r) { sim.apply(r); });
+  detail::stream_inputs(inputs, scan, options, [&](const auto& r) { detail::apply_to(sim, r); });
   return sim.summaries(meter_id, customer, bounds, grouping, scan.latest.value_or(bounds.start));
 }
 

@@ -227,9 +227,15 @@ class history_keeper {
   /// it; kept (none) when some schedule does not cover `t`.
   [[nodiscard]] std::optional<period> place(const compiled_plan& cp, std::size_t meter, std::size_t customer,
                                             timestamp t) {
-    const auto found = pairs_.find(compiled_plan::meter_customer_key(meter, customer));
-    if (found == pairs_.end() || t < found->second.horizon) return period{};  // counts nowhere open
-    pair_state& ps = found->second;
+    pair_state* found = nullptr;
+    if (!dense_pairs_.empty()) {
+      found = &dense_pairs_[meter * cp.customers().size() + customer];
+    } else if (const auto it = pairs_.find(compiled_plan::meter_customer_key(meter, customer));
+               it != pairs_.end()) {
+      found = &it->second;
+    }
+    if (found == nullptr || t < found->horizon) return period{};  // counts nowhere open
+    pair_state& ps = *found;
     if (ps.last && ps.last->contains(t)) return ps.last;  // events of a pair come in bursts
     period seg = all_time;
     for (const std::size_t item : cp.items_billed_on(meter, customer)) {
@@ -246,6 +252,10 @@ class history_keeper {
   /// (hour, day) is cut (D15): what `place` forgets before. After every change of `unfrozen_`.
   void index_pairs(const compiled_plan& cp) {
     pairs_.clear();
+    dense_pairs_.clear();
+    const std::size_t all_pairs = cp.source().meters.size() * cp.customers().size();
+    const bool dense = all_pairs <= dense_pairs_limit;
+    if (dense) dense_pairs_.resize(all_pairs);  // a pair no item bills stays at end_of_time
     for (const auto& [key, items] : cp.metered_pairs()) {
       pair_state ps;
       for (const std::size_t item : items) {
@@ -255,7 +265,12 @@ class history_keeper {
       if (ps.horizon != end_of_time) {
         ps.horizon = from_unix(to_unix(ps.horizon) - ((to_unix(ps.horizon) % 86400) + 86400) % 86400);
       }
-      pairs_.emplace(key, ps);
+      if (dense) {
+        const auto& first = cp.items()[items.front()];
+        dense_pairs_[first.meter * cp.customers().size() + first.customer] = ps;
+      } else {
+        pairs_.emplace(key, ps);
+      }
     }
   }
 
@@ -270,8 +285,11 @@ class history_keeper {
   timestamp next_freeze_ = end_of_time;          ///< the earliest finalized_at among them
   std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> frozen_;  ///< (item, period start) -> quantity
   std::size_t compact_at_ = 1;  ///< forget events when the log reaches this size
-  /// By `compiled_plan::meter_customer_key`: derived from `unfrozen_` (never saved).
+  /// Derived from `unfrozen_` (never saved): by meter x customers + customer when there are at
+  /// most `dense_pairs_limit` such pairs, else by `compiled_plan::meter_customer_key`.
+  std::vector<pair_state> dense_pairs_;
   std::unordered_map<std::uint64_t, pair_state> pairs_;
+  static constexpr std::size_t dense_pairs_limit = std::size_t{1} << 20;
 };
 
 }  // namespace meterkit

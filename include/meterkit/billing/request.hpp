@@ -11,9 +11,11 @@
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -23,6 +25,23 @@
 #include <meterkit/meter/meter_event.hpp>
 
 namespace meterkit {
+
+/// Where an operation comes from (D1), made into text only when it is reported (a rejection, late
+/// usage): `name` alone, or `name` followed by a line number (`events.csv:` and 12 give
+/// `events.csv:12`). The text it refers to must outlive it.
+struct source_ref {
+  std::string_view name;
+  std::uint64_t line = 0;  ///< 0: `name` is the whole source
+
+  [[nodiscard]] std::string text() const {
+    std::string out(name);
+    if (line == 0) return out;
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, line).ptr;
+    out.append(digits, end);
+    return out;
+  }
+};
 
 /// One operation: a meter event, a cancellation (meter/meter_event.hpp) or a usage record
 /// (legacy/usage_record.hpp).

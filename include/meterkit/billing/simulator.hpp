@@ -138,17 +138,7 @@ class invoice_simulator {
 
   /// Applies one request. Requests must come in arrival order: `received_at` never decreases.
   void apply(const request& r) {
-    if (last_arrival_ && r.received_at < *last_arrival_) {
-      METERKIT_THROW(configuration_error("received_at", "requests must be applied in arrival order (" +
-                                                            r.source +
-                                                            " arrives before the previous request)"));
-    }
-    last_arrival_ = r.received_at;
-    if (history_.bounded()) {
-      history_.before_arrival(
-          plan_, ledger_, r.received_at,
-          [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
-    }
+    arrive(r.received_at, source_ref{r.source});
     const std::size_t n = r.operations.size();
     counts_.read += n;
     const std::string key = r.idempotency_key.value_or(std::string{});
@@ -177,10 +167,26 @@ class invoice_simulator {
     if (!key.empty()) idempotency_.remember(key, r.fingerprint, r.received_at, std::move(outcomes));
   }
 
+  /// Applies one meter event that arrives alone at `received_at`, from `source`: the same as a
+  /// request with this one operation and no idempotency key, for events read without a copy (a
+  /// plain row of a bulk upload). Same order requirement as `apply`.
+  void apply(const meter_event_view& e, timestamp received_at, const source_ref& source) {
+    arrive(received_at, source);
+    ++counts_.read;
+    const outcome o = submit_event(e, received_at, source);
+    if (o.accepted()) {
+      ++counts_.accepted;
+    } else {
+      reject(source, o.error());
+    }
+  }
+
   /// Counts a request that arrives after `until`: read, not applied (D21).
-  void count_pending(const request& r) {
-    counts_.read += r.operations.size();
-    counts_.pending += r.operations.size();
+  void count_pending(const request& r) { count_pending(r.operations.size()); }
+  /// Counts `operations` operations of a request that arrives after `until` (D21).
+  void count_pending(std::size_t operations) {
+    counts_.read += operations;
+    counts_.pending += operations;
   }
 
   /// Meter event summaries (M13, D26) as of `as_of`: unclamped, no trial filter. Throws
@@ -222,13 +228,37 @@ class invoice_simulator {
 
  private:
   // ---- acceptance ------------------------------------------------------------------------------
-  void reject(const request& r, const rejection& why) {
+
+  /// Before the operations of a request that arrives at `received_at`: the order check, then the
+  /// bounded history's bookkeeping.
+  void arrive(timestamp received_at, const source_ref& source) {
+    if (last_arrival_ && received_at < *last_arrival_) {
+      METERKIT_THROW(configuration_error("received_at", "requests must be applied in arrival order (" +
+                                                            source.text() +
+                                                            " arrives before the previous request)"));
+    }
+    last_arrival_ = received_at;
+    if (history_.bounded()) {
+      history_.before_arrival(
+          plan_, ledger_, received_at,
+          [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
+    }
+  }
+
+  void reject(const request& r, const rejection& why) { reject(source_ref{r.source}, why); }
+  void reject(const source_ref& source, const rejection& why) {
     ++counts_.rejected;
-    rejected_.push_back(rejected_operation{r.source, why.code, why.message, why.param});
+    rejected_.push_back(rejected_operation{source.text(), why.code, why.message, why.param});
   }
 
   outcome apply_one(const request& r, const meter_event& e) {
-    const arrival_stamp at{r.received_at, next_arrival_++, 0};
+    return submit_event(e, r.received_at, source_ref{r.source});
+  }
+
+  /// One meter event (a `meter_event` or a view of one) into the ledger, then its lateness.
+  template <class Event>
+  outcome submit_event(const Event& e, timestamp received_at, const source_ref& source) {
+    const arrival_stamp at{received_at, next_arrival_++, 0};
     // With a bounded history, an event no cancellation can name goes straight to where the
     // history would settle it later.
     outcome o =
@@ -236,7 +266,7 @@ class invoice_simulator {
             ? ledger_.submit(
                   e, at, [&](const accepted_meter_event& a) { return history_.place_on_arrival(plan_, a); })
             : ledger_.submit(e, at);
-    if (o.accepted()) note_late_usage(r, ledger_.last_accepted());
+    if (o.accepted()) note_late_usage(source, ledger_.last_accepted());
     return o;
   }
 
@@ -268,7 +298,7 @@ class invoice_simulator {
 
   /// D24: lateness is fixed at acceptance. The period containing the event time and its
   /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
-  void note_late_usage(const request& r, const accepted_meter_event& e) {
+  void note_late_usage(const source_ref& source, const accepted_meter_event& e) {
     for (const std::size_t item : plan_.items_billed_on(e.meter, e.customer)) {
       // The item's period of the event time: the last one found when it still contains it
       // (events of an item mostly fall in the same period), else from the schedule.
@@ -280,7 +310,7 @@ class invoice_simulator {
         memo = period_memo{*p, plan_.finalized_at(p->end), true};
       }
       if (memo.finalized_at < e.received_at) {
-        late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, r.source,
+        late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),
                                              e.received_at, memo.finalized_at});
       }
     }

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +41,26 @@ struct meter_event {
   }
 
   friend bool operator==(const meter_event&, const meter_event&) = default;
+};
+
+/// A meter event that refers to text held elsewhere (a reader's buffer): what a reader hands over
+/// for a plain row, without a copy. Valid while that text is; the meter ledger checks it exactly
+/// as a `meter_event` (D12).
+struct meter_event_view {
+  /// One payload entry.
+  using entry = std::pair<std::string_view, std::string_view>;
+  std::string_view event_name{};
+  std::span<const entry> payload{};                  ///< keys unique, as in `meter_event`
+  std::string_view identifier{};                     ///< empty: none (D3, D14)
+  std::optional<::meterkit::timestamp> timestamp{};  ///< absent: the arrival time (M2)
+
+  /// The payload value under `key`, if any.
+  [[nodiscard]] std::optional<std::string_view> find(std::string_view key) const noexcept {
+    for (const auto& [k, v] : payload) {
+      if (k == key) return v;
+    }
+    return std::nullopt;
+  }
 };
 
 /// `POST /v1/billing/meter_event_adjustments` (M10, D16): cancels the accepted event with

@@ -24,10 +24,12 @@
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -162,9 +164,9 @@ class basic_meter_ledger {
   /// Accepts or rejects one meter event by D12's checks, in order: event name (`no_meter`,
   /// `archived_meter`), customer key, value key (not for `count`), value format, known customer,
   /// too far in the past, in the future, duplicate identifier. A rejected event changes nothing.
-  outcome submit(const meter_event& e, const arrival_stamp& at) {
-    return submit(e, at, [](const accepted_meter_event&) { return std::optional<period>{}; });
-  }
+  outcome submit(const meter_event& e, const arrival_stamp& at) { return submit(e, at, keep_in_log); }
+  /// The same for an event read without a copy (identical checks and messages).
+  outcome submit(const meter_event_view& e, const arrival_stamp& at) { return submit(e, at, keep_in_log); }
 
   /// `submit`, settling on arrival: an accepted event that no cancellation can ever name (it has
   /// no identifier, D14, or the ledger expects no cancellations) on a meter that can settle is
@@ -175,24 +177,43 @@ class basic_meter_ledger {
   /// event either way.
   template <class Where>
   outcome submit(const meter_event& e, const arrival_stamp& at, Where&& where) {
+    // The same checks as for a view: the payload entries as views (on the stack when few).
+    constexpr std::size_t few = 8;
+    std::array<meter_event_view::entry, few> small;
+    std::vector<meter_event_view::entry> many;
+    std::span<meter_event_view::entry> entries(small.data(), e.payload.size());
+    if (e.payload.size() > few) {
+      many.resize(e.payload.size());
+      entries = many;
+    }
+    for (std::size_t k = 0; k < e.payload.size(); ++k) entries[k] = {e.payload[k].first, e.payload[k].second};
+    const meter_event_view view{e.event_name, entries, e.identifier ? std::string_view(*e.identifier) : "",
+                                e.timestamp};
+    return submit(view, at, where);
+  }
+
+  /// `submit` of an event read without a copy, settling on arrival as above.
+  template <class Where>
+  outcome submit(const meter_event_view& e, const arrival_stamp& at, Where&& where) {
     check_order(at.received_at, at.position);
-    const auto m = meter_by_event_name_.find(e.event_name);
     if (e.event_name.empty()) {
       return outcome::reject(error_code::no_meter, "event_name is required", "event_name");
     }
+    const auto m = meter_by_event_name_.find(e.event_name);
     if (m == meter_by_event_name_.end()) {
-      return outcome::reject(error_code::no_meter, "no meter has event_name \"" + e.event_name + "\"",
-                             "event_name");
+      return outcome::reject(error_code::no_meter,
+                             "no meter has event_name \"" + std::string(e.event_name) + "\"", "event_name");
     }
     const meter_definition& def = meters_[m->second];
     if (!def.active) {
-      return outcome::reject(error_code::archived_meter,
-                             "the meter " + def.id + " for event_name \"" + e.event_name + "\" is inactive",
-                             "event_name");
+      return outcome::reject(
+          error_code::archived_meter,
+          "the meter " + def.id + " for event_name \"" + std::string(e.event_name) + "\" is inactive",
+          "event_name");
     }
     auto customer_param = [&] { return "payload[" + def.customer_key + "]"; };
-    const std::string* c = e.find(def.customer_key);
-    if (c == nullptr) {
+    const std::optional<std::string_view> c = e.find(def.customer_key);
+    if (!c) {
       return outcome::reject(
           error_code::meter_event_no_customer_defined,
           customer_param() + " is missing: meter " + def.id + " reads the customer from it",
@@ -201,8 +222,8 @@ class basic_meter_ledger {
     std::int64_t value = 1;
     if (reads_value(def.formula)) {
       auto value_param = [&] { return "payload[" + def.value_key + "]"; };
-      const std::string* v = e.find(def.value_key);
-      if (v == nullptr) {
+      const std::optional<std::string_view> v = e.find(def.value_key);
+      if (!v) {
         return outcome::reject(error_code::meter_event_value_not_found,
                                value_param() + " is missing: meter " + def.id + " reads the value from it",
                                value_param());
@@ -213,18 +234,18 @@ class basic_meter_ledger {
     const auto customer = customers_.find(*c);
     if (!customer) {
       return outcome::reject(error_code::meter_event_customer_not_found,
-                             customer_param() + " names the unknown customer \"" + *c + "\"",
+                             customer_param() + " names the unknown customer \"" + std::string(*c) + "\"",
                              customer_param());
     }
     const timestamp t = e.timestamp.value_or(at.received_at);
     if (auto window = TimestampWindow::check(t, at.received_at); !window) return window;
-    const bool has_identifier = e.identifier.has_value() && !e.identifier->empty();
+    const bool has_identifier = !e.identifier.empty();
     if (has_identifier) {
-      if (const auto held = identifiers_.holder(*e.identifier, at.received_at)) {
-        return outcome::reject(
-            error_code::duplicate_meter_event,
-            "identifier " + *e.identifier + " was already accepted at " + std::to_string(to_unix(*held)),
-            "identifier");
+      if (const auto held = identifiers_.holder(e.identifier, at.received_at)) {
+        return outcome::reject(error_code::duplicate_meter_event,
+                               "identifier " + std::string(e.identifier) + " was already accepted at " +
+                                   std::to_string(to_unix(*held)),
+                               "identifier");
       }
     }
     // Accepted. The meter first: if it refuses (a programming error), nothing else has changed.
@@ -235,18 +256,19 @@ class basic_meter_ledger {
     if (!cancellable && runtime_[m->second].can_settle()) {
       if (const std::optional<period> into = where(std::as_const(last_accepted_))) {
         runtime_[m->second].settle_arrival(*customer, record, *into);
-        if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
+        if (has_identifier) identifiers_.remember(e.identifier, at.received_at);
         return outcome::accept();
       }
     }
     runtime_[m->second].add(*customer, record);
-    if (has_identifier) identifiers_.remember(*e.identifier, at.received_at);
+    if (has_identifier) identifiers_.remember(e.identifier, at.received_at);
     const std::size_t index = events_.size();
-    events_.push_back(accepted_meter_event{m->second, *customer, t, at.received_at, value, at.position,
-                                           std::nullopt, at.tag, cancellable ? e.identifier : std::nullopt});
+    events_.push_back(accepted_meter_event{
+        m->second, *customer, t, at.received_at, value, at.position, std::nullopt, at.tag,
+        cancellable ? std::optional<std::string>(std::string(e.identifier)) : std::nullopt});
     if (cancellable) {
       auto& by_identifier = cancellable_[m->second];
-      const std::size_t slot = by_identifier.index.find_or_add(*e.identifier);
+      const std::size_t slot = by_identifier.index.find_or_add(e.identifier);
       if (slot == by_identifier.latest_event.size()) by_identifier.latest_event.push_back(index);
       by_identifier.latest_event[slot] = index;
     }
@@ -303,6 +325,9 @@ class basic_meter_ledger {
     runtime_[ev.meter].cancel(ev.customer, ev.time, ev.arrival, at.received_at);
     return outcome::accept();
   }
+
+  /// The placement of plain `submit`: every accepted event goes to the log.
+  static constexpr auto keep_in_log = [](const accepted_meter_event&) { return std::optional<period>{}; };
 
   /// Forgets every accepted event for which `keep(const accepted_meter_event&)` is false: the
   /// event log, the compiled meters and the cancellable index no longer hold it, so quantities

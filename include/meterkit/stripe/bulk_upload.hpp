@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -43,17 +44,24 @@
 
 namespace meterkit {
 
+/// One row of a bulk upload CSV handed over without a copy, valid until the sink returns: the
+/// event, when it arrived (D5) and where it comes from (D1).
+struct bulk_event {
+  meter_event_view event;
+  timestamp received_at{};
+  source_ref source;
+};
+
+/// Whether `Sink` takes rows without a copy (`sink(const bulk_event&)`); `read_bulk_csv` then
+/// hands each row over so instead of as a `request`.
+template <class Sink>
+inline constexpr bool takes_bulk_events = std::is_invocable_v<Sink&, const bulk_event&>;
+
 namespace detail {
 
-/// `name:line` (D1), built from a prefix `name:` without a temporary.
+/// `name:line` (D1) from a prefix `name:` (lines count from 1).
 [[nodiscard]] inline std::string source_of(std::string_view prefix, std::uint64_t line) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, line).ptr;
-  std::string out;
-  out.reserve(prefix.size() + static_cast<std::size_t>(end - digits));
-  out.append(prefix);
-  out.append(digits, end);
-  return out;
+  return source_ref{prefix, line}.text();
 }
 
 inline constexpr std::string_view bulk_csv_columns =
@@ -95,7 +103,9 @@ inline constexpr std::string_view missing_arrival_message =
 
 }  // namespace detail
 
-/// Reads a bulk upload CSV (D2) and calls `sink(request&&)` for each row, in file order.
+/// Reads a bulk upload CSV (D2) and calls `sink(request&&)` for each row, in file order, or
+/// `sink(const bulk_event&)` when the sink takes that (`takes_bulk_events`): the same event,
+/// arrival and source, without a copy.
 template <class Sink>
 void read_bulk_csv(input_source& source, Sink&& sink, const read_options& options = {}) {
   csv_reader csv(source, options);
@@ -152,6 +162,8 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
       METERKIT_THROW(input_error(name, csv.cell_position(i), std::string(what) + ": " + t.error().message));
     return *t;
   };
+  std::vector<meter_event_view::entry> entries;  // a row's payload, for bulk_event
+  entries.reserve(payload_columns.size());
   while (csv.next()) {
     const auto cells = csv.cells();
     if (cells.size() != width) {
@@ -161,20 +173,31 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
                                      (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
                                      std::to_string(width) + "; expected one cell per column"));
     }
+    const std::optional<timestamp> event_time =
+        timestamp_column ? read_time(*timestamp_column, "timestamp") : std::nullopt;
+    const std::optional<timestamp> received =
+        received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt;
+    if (!received && !event_time) {
+      METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
+    }
+    const std::string_view identifier = identifier_column ? cells[*identifier_column] : std::string_view{};
+    if constexpr (takes_bulk_events<Sink>) {
+      entries.clear();
+      for (std::size_t i : payload_columns) {
+        if (!cells[i].empty()) entries.emplace_back(payload_keys[i], cells[i]);
+      }
+      sink(bulk_event{meter_event_view{cells[*event_name_column], entries, identifier, event_time},
+                      received ? *received : *event_time, source_ref{prefix, csv.line()}});
+      continue;
+    }
     meter_event event;
     event.event_name.assign(cells[*event_name_column]);
     event.payload.reserve(payload_columns.size());
     for (std::size_t i : payload_columns) {
       if (!cells[i].empty()) event.payload.emplace_back(payload_keys[i], cells[i]);
     }
-    if (identifier_column && !cells[*identifier_column].empty())
-      event.identifier.emplace(cells[*identifier_column]);
-    if (timestamp_column) event.timestamp = read_time(*timestamp_column, "timestamp");
-    const std::optional<timestamp> received =
-        received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt;
-    if (!received && !event.timestamp) {
-      METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
-    }
+    if (!identifier.empty()) event.identifier.emplace(identifier);
+    event.timestamp = event_time;
     request r;
     r.received_at = received ? *received : *event.timestamp;
     r.operations.emplace_back(std::move(event));

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -67,6 +68,36 @@ struct replay_options {
 
 namespace detail {
 
+/// Passes every request to `sink(request&&)`, and every plain bulk CSV row to
+/// `sink(const bulk_event&)` when the sink takes it (no copy), counting both.
+template <class Sink>
+struct counting_sink {
+  Sink& sink;
+  std::uint64_t& count;
+
+  void operator()(request&& r) {
+    ++count;
+    sink(std::move(r));
+  }
+  void operator()(const bulk_event& e) requires takes_bulk_events<Sink> {
+    ++count;
+    sink(e);
+  }
+};
+
+/// When a request or a bulk row arrived (D5).
+[[nodiscard]] inline timestamp arrival_of(const request& r) noexcept { return r.received_at; }
+[[nodiscard]] inline timestamp arrival_of(const bulk_event& e) noexcept { return e.received_at; }
+
+/// Applies a request or a bulk row (one meter event) to `sim`.
+inline void apply_to(invoice_simulator& sim, const request& r) { sim.apply(r); }
+inline void apply_to(invoice_simulator& sim, const bulk_event& e) {
+  sim.apply(e.event, e.received_at, e.source);
+}
+/// Counts a request or a bulk row that arrives after `until` (D21).
+inline void count_pending_in(invoice_simulator& sim, const request& r) { sim.count_pending(r); }
+inline void count_pending_in(invoice_simulator& sim, const bulk_event&) { sim.count_pending(1); }
+
 /// The inputs of a replay with their names and formats (refused before anything is read).
 struct replay_inputs {
   std::vector<std::string> paths;
@@ -93,13 +124,7 @@ struct replay_inputs {
           options.progress(replay_progress{step, source.name(), done, total, count, 0});
         };
       }
-      read_usage(
-          source, formats[i],
-          [&](request&& r) {
-            ++count;
-            sink(std::move(r));
-          },
-          reading);
+      read_usage(source, formats[i], counting_sink<std::remove_reference_t<Sink>>{sink, count}, reading);
     }
   }
 
@@ -129,11 +154,12 @@ struct input_scan {
   if (!options.stream || !inputs.rereadable()) return scan;
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
   try {
-    inputs.for_each(options, replay_progress::stage::checking, [&](request&& r) {
-      if (scan.latest && r.received_at < *scan.latest) throw out_of_order{};
-      scan.latest = r.received_at;
+    inputs.for_each(options, replay_progress::stage::checking, [&](auto&& r) {
+      const timestamp at = arrival_of(r);
+      if (scan.latest && at < *scan.latest) throw out_of_order{};
+      scan.latest = at;
       ++scan.requests;
-      scan.cancelled.add(r);
+      if constexpr (std::is_same_v<std::decay_t<decltype(r)>, request>) scan.cancelled.add(r);
     });
   } catch (const out_of_order&) {
     return input_scan{};
@@ -165,9 +191,10 @@ template <class Apply>
   struct out_of_order {};
   std::exception_ptr failed;
   try {
-    inputs.for_each(options, replay_progress::stage::replaying, [&](request&& r) {
-      if (latest && r.received_at < *latest) throw out_of_order{};
-      latest = r.received_at;
+    inputs.for_each(options, replay_progress::stage::replaying, [&](auto&& r) {
+      const timestamp at = arrival_of(r);
+      if (latest && at < *latest) throw out_of_order{};
+      latest = at;
       if (failed) return;  // only checking the rest of the inputs
       try {
         apply(r);
@@ -198,9 +225,10 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   };
   std::uint64_t seen = 0;
   std::optional<timestamp> previous;
-  inputs.for_each(options, replay_progress::stage::replaying, [&](request&& r) {
-    if (++seen > scan.requests || (previous && r.received_at < *previous)) changed();
-    previous = r.received_at;
+  inputs.for_each(options, replay_progress::stage::replaying, [&](auto&& r) {
+    const timestamp at = arrival_of(r);
+    if (++seen > scan.requests || (previous && at < *previous)) changed();
+    previous = at;
     apply(r);
   });
   if (seen != scan.requests) changed();
@@ -257,11 +285,11 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
     history.no_cancellations = true;
     invoice_simulator sim(p, std::move(history));
     std::optional<timestamp> latest;
-    const bool in_order = detail::replay_while_reading(inputs, options, latest, [&](const request& r) {
-      if (options.until && r.received_at > *options.until) {
-        sim.count_pending(r);  // D21
+    const bool in_order = detail::replay_while_reading(inputs, options, latest, [&](const auto& r) {
+      if (options.until && detail::arrival_of(r) > *options.until) {
+        detail::count_pending_in(sim, r);  // D21
       } else {
-        sim.apply(r);
+        detail::apply_to(sim, r);
       }
     });
     if (!in_order) return from_memory();
@@ -274,11 +302,11 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   history.bounded = true;
   history.cancelled_later = std::cref(scan.cancelled);
   invoice_simulator sim(p, std::move(history));
-  detail::stream_inputs(inputs, scan, options, [&](const request& r) {
-    if (r.received_at > as_of) {
-      sim.count_pending(r);  // D21
+  detail::stream_inputs(inputs, scan, options, [&](const auto& r) {
+    if (detail::arrival_of(r) > as_of) {
+      detail::count_pending_in(sim, r);  // D21
     } else {
-      sim.apply(r);
+      detail::apply_to(sim, r);
     }
   });
   return sim.result(as_of);
@@ -299,7 +327,8 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   if (options.stream && inputs.rereadable() && detail::holds_no_cancellations(inputs)) {
     invoice_simulator sim(p);
     std::optional<timestamp> latest;
-    if (!detail::replay_while_reading(inputs, options, latest, [&](const request& r) { sim.apply(r); })) {
+    if (!detail::replay_while_reading(inputs, options, latest,
+                                      [&](const auto& r) { detail::apply_to(sim, r); })) {
       return from_memory();
     }
     detail::require_summary_bounds(bounds);
@@ -309,7 +338,7 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   if (!scan.in_arrival_order) return from_memory();
   detail::require_summary_bounds(bounds);
   invoice_simulator sim(p);
-  detail::stream_inputs(inputs, scan, options, [&](const request& r) { sim.apply(r); });
+  detail::stream_inputs(inputs, scan, options, [&](const auto& r) { detail::apply_to(sim, r); });
   return sim.summaries(meter_id, customer, bounds, grouping, scan.latest.value_or(bounds.start));
 }
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -135,6 +136,47 @@ BOOST_AUTO_TEST_CASE(D21_bulk_uploads_alone_are_replayed_while_they_are_read_onc
   BOOST_TEST(
       (summarize_files(replay_plan(), paths, "mtr_gb", "cus_1", bounds, window_kind::day) ==
        summarize(replay_plan(), read_usage_files(paths), "mtr_gb", "cus_1", bounds, window_kind::day)));
+}
+
+BOOST_AUTO_TEST_CASE(D12_bulk_rows_read_without_a_copy_are_checked_and_named_like_requests) {
+  // Streaming hands each CSV row to the simulator without building a request: every rejection
+  // (D12's order, messages and params), every source (D1) and every count must be the same as
+  // for the requests read into memory.
+  const std::string csv =
+      "identifier,timestamp,event_name,payload_stripe_customer_id,payload_value,payload_region,received_at\n"
+      "evt_1,1735693200,api_requests,cus_1,5,eu,1735693260\n"  // accepted
+      "evt_2,1735693200,nope,cus_1,5,,1735693261\n"            // no_meter
+      ",1735693200,,cus_1,5,,1735693262\n"                     // event_name is required
+      "evt_3,1735693200,api_requests,,5,,1735693263\n"         // no customer
+      "evt_4,1735693200,api_requests,cus_1,,,1735693264\n"     // no value
+      "evt_5,1735693200,api_requests,cus_1,1.5,,1735693265\n"  // not a whole number
+      "evt_6,1735693200,api_requests,cus_9,5,,1735693266\n"    // unknown customer
+      "evt_7,1700000000,api_requests,cus_1,5,,1735693267\n"    // too far in the past
+      "evt_8,1735699999,api_requests,cus_1,5,,1735693268\n"    // in the future
+      "evt_1,1735693200,api_requests,cus_1,5,,1735693269\n"    // duplicate identifier
+      ",1735693200,api_requests,cus_1,-3,,1735693270\n"        // no identifier (D14), negative (M12)
+      "evt_9,,storage,cus_1,4,,1735693271\n"                   // no timestamp: the arrival (M2)
+      "evt_10,1735693272,storage,cus_1,4,,\n"                  // no received_at: the timestamp (D5)
+      "\"evt_11\",1735693200,\"api_requests\",\"cus_1\",\"7\",\"a,b\",1735693273\n"  // quoted cells
+      "evt_12,1735693200,api_requests,cus_1,9,,1738375200\n";  // late: after January's finalization (D24)
+  const std::vector<std::string> paths{write("plain_rows.csv", csv)};
+  const auto until = std::optional<timestamp>(*parse_time("2025-03-01T00:00:00Z"));
+  const simulation_result expected = simulate(replay_plan(), read_usage_files(paths), until);
+  BOOST_REQUIRE(expected.rejected.size() == 9u);
+  BOOST_REQUIRE(expected.late.size() == 1u);
+  replay_options options;
+  options.until = until;
+  const simulation_result streamed = replay_files(replay_plan(), paths, options);
+  BOOST_TEST((streamed == expected));
+  for (std::size_t k = 0; k < streamed.rejected.size() && k < expected.rejected.size(); ++k) {
+    BOOST_TEST_CONTEXT("rejection " << k) {
+      BOOST_TEST(streamed.rejected[k].source == expected.rejected[k].source);
+      BOOST_TEST(streamed.rejected[k].message == expected.rejected[k].message);
+      BOOST_TEST(streamed.rejected[k].param == expected.rejected[k].param);
+    }
+  }
+  BOOST_TEST(streamed.rejected.front().source == paths.front() + ":3");  // the row's line (D1)
+  BOOST_TEST(streamed.late.front().source == paths.front() + ":16");
 }
 
 BOOST_AUTO_TEST_CASE(D21_bulk_uploads_out_of_arrival_order_start_again_from_memory) {
