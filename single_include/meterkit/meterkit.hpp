@@ -3968,6 +3968,7 @@ class idempotency_store {
 /// (Stripe ids such as `cus_NffrFeUfNV2Hib` are 18), the key itself, so that a lookup usually
 /// touches one cache line of the table. Linear probing, power-of-two capacity, load <= 0.7.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -4056,6 +4057,12 @@ class flat_string_index {
 
   [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
   [[nodiscard]] const std::string& key_of(std::size_t slot) const { return keys_[slot]; }
+
+  /// Removes every key but keeps the memory, for as many keys to come without growing again.
+  void clear() noexcept {
+    std::fill(table_.begin(), table_.end(), entry{});
+    keys_.clear();
+  }
 
  private:
   static constexpr std::size_t inline_bytes = 22;
@@ -4207,6 +4214,11 @@ struct rolling_identifier_window {
     struct generation {
       detail::flat_string_index ids;
       std::vector<std::int64_t> accepted_at;  // by slot
+
+      void clear() noexcept {
+        ids.clear();
+        accepted_at.clear();
+      }
     };
 
     void rotate(std::int64_t now) {
@@ -4217,12 +4229,14 @@ struct rolling_identifier_window {
       }
       if (now - current_start_ < Seconds) return;
       // Every entry of `previous_` was accepted before current_start_, so has expired by now.
+      // The generations keep their memory: the next window needs about as much as the last one,
+      // and a table that grows again every day costs a rehash at each doubling.
       if (now - current_start_ >= 2 * Seconds) {
-        previous_ = generation{};  // the current generation has expired too
+        previous_.clear();  // the current generation has expired too
       } else {
-        previous_ = std::move(current_);
+        std::swap(previous_, current_);
       }
-      current_ = generation{};
+      current_.clear();
       current_start_ = now;
     }
 

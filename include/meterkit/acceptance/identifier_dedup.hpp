@@ -138,6 +138,11 @@ struct rolling_identifier_window {
     struct generation {
       detail::flat_string_index ids;
       std::vector<std::int64_t> accepted_at;  // by slot
+
+      void clear() noexcept {
+        ids.clear();
+        accepted_at.clear();
+      }
     };
 
     void rotate(std::int64_t now) {
@@ -148,12 +153,14 @@ struct rolling_identifier_window {
       }
       if (now - current_start_ < Seconds) return;
       // Every entry of `previous_` was accepted before current_start_, so has expired by now.
+      // The generations keep their memory: the next window needs about as much as the last one,
+      // and a table that grows again every day costs a rehash at each doubling.
       if (now - current_start_ >= 2 * Seconds) {
-        previous_ = generation{};  // the current generation has expired too
+        previous_.clear();  // the current generation has expired too
       } else {
-        previous_ = std::move(current_);
+        std::swap(previous_, current_);
       }
-      current_ = generation{};
+      current_.clear();
       current_start_ = now;
     }
 
