@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <concepts>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,118 @@ concept identifier_store_saves_state = requires(const S& c, S& s, state_writer& 
   s.load(r);
 };
 
+namespace detail {
+
+/// One generation of a rolling identifier window: each identifier with the time it was last
+/// accepted, stored once. An entry is 32 bytes: the hash's tag, the identifier inline when it has
+/// at most 19 bytes (else its place in an arena) and the acceptance time, so that one probe
+/// answers both "is it there" and "since when". Identifiers keep the order they were first
+/// added in (for `save`).
+class identifier_table {
+ public:
+  /// The acceptance time of `id` (hash `h`, from `hash_string`), or nullptr.
+  [[nodiscard]] const std::int64_t* find(std::string_view id, std::uint64_t h) const noexcept {
+    if (table_.empty()) return nullptr;
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const entry& e = table_[i];
+      if (e.length == 0) return nullptr;
+      if (e.tag == tag && matches(e, id)) return &e.at;
+    }
+  }
+  /// Sets the acceptance time of `id` (hash `h`) to `at`, adding it when new.
+  void put(std::string_view id, std::uint64_t h, std::int64_t at) {
+    if ((order_.size() + 1) * 10 > table_.size() * 7) grow();
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      entry& e = table_[i];
+      if (e.length == 0) {
+        fill(e, tag, id, at);
+        order_.push_back(static_cast<std::uint32_t>(i));
+        return;
+      }
+      if (e.tag == tag && matches(e, id)) {
+        e.at = at;
+        return;
+      }
+    }
+  }
+  /// Number of identifiers.
+  [[nodiscard]] std::size_t size() const noexcept { return order_.size(); }
+  /// The `k`-th identifier added and its acceptance time.
+  [[nodiscard]] std::string_view key_at(std::size_t k) const noexcept { return key_of(table_[order_[k]]); }
+  [[nodiscard]] std::int64_t accepted_at(std::size_t k) const noexcept { return table_[order_[k]].at; }
+  /// Removes every identifier but keeps the memory, for as many to come without growing again.
+  void clear() noexcept {
+    std::fill(table_.begin(), table_.end(), entry{});
+    order_.clear();
+    arena_.clear();
+  }
+
+ private:
+  static constexpr std::size_t inline_bytes = 19;
+  static constexpr std::uint8_t out_of_line = 0xff;  // 0: an empty slot
+
+  struct entry {
+    std::uint32_t tag = 0;
+    std::uint8_t length = 0;  // 1..19: inline; out_of_line: offset and size in `bytes`
+    char bytes[inline_bytes] = {};
+    std::int64_t at = 0;
+  };
+  static_assert(sizeof(entry) == 32);
+
+  [[nodiscard]] std::string_view key_of(const entry& e) const noexcept {
+    if (e.length != out_of_line) return {e.bytes, e.length};
+    std::uint64_t offset = 0;
+    std::uint32_t size = 0;
+    std::memcpy(&offset, e.bytes, sizeof offset);
+    std::memcpy(&size, e.bytes + sizeof offset, sizeof size);
+    return std::string_view(arena_).substr(static_cast<std::size_t>(offset), size);
+  }
+  [[nodiscard]] bool matches(const entry& e, std::string_view id) const noexcept {
+    if (e.length != out_of_line)
+      return e.length == id.size() && std::memcmp(e.bytes, id.data(), id.size()) == 0;
+    return key_of(e) == id;
+  }
+  void fill(entry& e, std::uint32_t tag, std::string_view id, std::int64_t at) {
+    e.tag = tag;
+    e.at = at;
+    if (!id.empty() && id.size() <= inline_bytes) {
+      e.length = static_cast<std::uint8_t>(id.size());
+      std::memcpy(e.bytes, id.data(), id.size());
+      return;
+    }
+    e.length = out_of_line;
+    const std::uint64_t offset = arena_.size();
+    const auto size = static_cast<std::uint32_t>(id.size());
+    arena_.append(id);
+    std::memcpy(e.bytes, &offset, sizeof offset);
+    std::memcpy(e.bytes + sizeof offset, &size, sizeof size);
+  }
+  void grow() {
+    const std::size_t cap = table_.empty() ? 64 : table_.size() * 2;
+    std::vector<entry> next(cap);
+    const std::size_t mask = cap - 1;
+    for (std::uint32_t& at : order_) {  // the entries move as they are; their order stays
+      const entry& e = table_[at];
+      const std::uint64_t h = hash_string(key_of(e));
+      std::size_t i = h & mask;
+      while (next[i].length != 0) i = (i + 1) & mask;
+      next[i] = e;
+      at = static_cast<std::uint32_t>(i);
+    }
+    table_ = std::move(next);
+    mask_ = mask;
+  }
+
+  std::vector<entry> table_;  // a power of two, at most 70% full
+  std::size_t mask_ = 0;
+  std::vector<std::uint32_t> order_;  // table positions in the order identifiers were added
+  std::string arena_;                 // identifiers longer than inline_bytes
+};
+
+}  // namespace detail
+
 /// An identifier accepted at `r` blocks others until `r + Seconds` (M5, D14).
 template <std::int64_t Seconds = 86400>
 struct rolling_identifier_window {
@@ -76,10 +189,10 @@ struct rolling_identifier_window {
     [[nodiscard]] std::optional<timestamp> holder(std::string_view id, timestamp now) {
       rotate(to_unix(now));
       const std::int64_t n = to_unix(now);
-      for (const generation* g : {&current_, &previous_}) {
-        if (const auto slot = g->ids.find(id)) {
-          const std::int64_t at = g->accepted_at[*slot];
-          if (n - at < Seconds) return from_unix(at);
+      const std::uint64_t h = detail::hash_string(id);
+      for (const detail::identifier_table* g : {&current_, &previous_}) {
+        if (const std::int64_t* at = g->find(id, h)) {
+          if (n - *at < Seconds) return from_unix(*at);
           if (g == &current_) return std::nullopt;  // the latest acceptance has expired
         }
       }
@@ -88,23 +201,21 @@ struct rolling_identifier_window {
     /// Records that an event with `id` was accepted at `now` (restarting its window, D14).
     void remember(std::string_view id, timestamp now) {
       rotate(to_unix(now));
-      const std::size_t slot = current_.ids.find_or_add(id);
-      if (slot == current_.accepted_at.size()) current_.accepted_at.push_back(0);
-      current_.accepted_at[slot] = to_unix(now);
+      current_.put(id, detail::hash_string(id), to_unix(now));
     }
     /// Identifiers currently stored (held or not yet dropped): at most those accepted in the
     /// last `2 * Seconds`.
-    [[nodiscard]] std::size_t size() const noexcept { return current_.ids.size() + previous_.ids.size(); }
+    [[nodiscard]] std::size_t size() const noexcept { return current_.size() + previous_.size(); }
 
     /// Writes the exact contents: both generations, slot by slot, and the rotation clock.
     void save(state_writer& out) const {
       out.boolean(started_);
       out.time(from_unix(current_start_));
-      for (const generation* g : {&current_, &previous_}) {
-        out.size(g->ids.size());
-        for (std::size_t slot = 0; slot < g->ids.size(); ++slot) {
-          out.str(g->ids.key_of(slot));
-          out.time(from_unix(g->accepted_at[slot]));
+      for (const detail::identifier_table* g : {&current_, &previous_}) {
+        out.size(g->size());
+        for (std::size_t k = 0; k < g->size(); ++k) {
+          out.str(g->key_at(k));
+          out.time(from_unix(g->accepted_at(k)));
         }
       }
     }
@@ -115,7 +226,7 @@ struct rolling_identifier_window {
       s.started_ = in.boolean();
       s.current_start_ = to_unix(in.time());
       in.require(s.started_ || s.current_start_ == 0, "identifier store: a clock without a start");
-      for (generation* g : {&s.current_, &s.previous_}) {
+      for (detail::identifier_table* g : {&s.current_, &s.previous_}) {
         const std::size_t n = in.count(16);
         in.require(n == 0 || s.started_, "identifier store: identifiers before the start");
         const bool current = g == &s.current_;
@@ -127,24 +238,15 @@ struct rolling_identifier_window {
           const bool in_generation = current ? s.current_start_ <= at && at - s.current_start_ < Seconds
                                              : at < s.current_start_ && s.current_start_ - at < 2 * Seconds;
           in.require(in_generation, "identifier store: an acceptance outside its generation");
-          in.require(g->ids.find_or_add(id) == slot, "identifier store: a duplicate identifier");
-          g->accepted_at.push_back(at);
+          const std::uint64_t h = detail::hash_string(id);
+          in.require(g->find(id, h) == nullptr, "identifier store: a duplicate identifier");
+          g->put(id, h, at);
         }
       }
       *this = std::move(s);
     }
 
    private:
-    struct generation {
-      detail::flat_string_index ids;
-      std::vector<std::int64_t> accepted_at;  // by slot
-
-      void clear() noexcept {
-        ids.clear();
-        accepted_at.clear();
-      }
-    };
-
     void rotate(std::int64_t now) {
       if (!started_) {
         started_ = true;
@@ -164,8 +266,8 @@ struct rolling_identifier_window {
       current_start_ = now;
     }
 
-    generation current_;
-    generation previous_;
+    detail::identifier_table current_;
+    detail::identifier_table previous_;
     std::int64_t current_start_ = 0;
     bool started_ = false;
   };
