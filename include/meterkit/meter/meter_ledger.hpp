@@ -181,10 +181,12 @@ class basic_meter_ledger {
     constexpr std::size_t few = 8;
     std::array<meter_event_view::entry, few> small;
     std::vector<meter_event_view::entry> many;
-    std::span<meter_event_view::entry> entries(small.data(), e.payload.size());
+    std::span<meter_event_view::entry> entries;
     if (e.payload.size() > few) {
       many.resize(e.payload.size());
       entries = many;
+    } else {
+      entries = std::span<meter_event_view::entry>(small.data(), e.payload.size());
     }
     for (std::size_t k = 0; k < e.payload.size(); ++k) entries[k] = {e.payload[k].first, e.payload[k].second};
     const meter_event_view view{e.event_name, entries, e.identifier ? std::string_view(*e.identifier) : "",

@@ -618,6 +618,23 @@ BOOST_AUTO_TEST_CASE(M10_D14_an_event_no_cancellation_can_name_is_settled_on_arr
   BOOST_TEST(promised.quantity("mtr_api", t0, t0 + day, t0 + day) == 9);
 }
 
+BOOST_AUTO_TEST_CASE(M1_every_payload_entry_is_read_however_many_there_are) {
+  // The customer and value keys after many other entries (more than fit on the stack).
+  for (const std::size_t others : {0U, 7U, 8U, 30U}) {
+    fixture f;
+    mk::meter_event e;
+    e.event_name = "api";
+    for (std::size_t k = 0; k < others; ++k) e.payload.emplace_back("k" + std::to_string(k), "v");
+    e.payload.emplace_back("value", "6");
+    e.payload.emplace_back("stripe_customer_id", "cus_2");
+    e.timestamp = mk::from_unix(t0);
+    BOOST_TEST_CONTEXT(others << " other entries") {
+      BOOST_TEST(f.ledger.submit(e, mk::arrival_stamp{mk::from_unix(t0 + 1), 1}).accepted());
+      BOOST_TEST(f.quantity("mtr_api", t0, t0 + day, t0 + day, "cus_2") == 6);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(operations_must_come_in_arrival_order) {
   fixture f;
   BOOST_TEST(f.submit("api", "1", t0, t0 + 10).accepted());
