@@ -8,7 +8,6 @@
 /// (Stripe ids such as `cus_NffrFeUfNV2Hib` are 18), the key itself, so that a lookup usually
 /// touches one cache line of the table. Linear probing, power-of-two capacity, load <= 0.7.
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -97,12 +96,6 @@ class flat_string_index {
 
   [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
   [[nodiscard]] const std::string& key_of(std::size_t slot) const { return keys_[slot]; }
-
-  /// Removes every key but keeps the memory, for as many keys to come without growing again.
-  void clear() noexcept {
-    std::fill(table_.begin(), table_.end(), entry{});
-    keys_.clear();
-  }
 
  private:
   static constexpr std::size_t inline_bytes = 22;
