@@ -7,7 +7,8 @@
 /// wrapped number).
 ///
 /// The state is an exact 128-bit total, so only the quantity itself is range-checked (in
-/// `result`): the order in which values are added (event time on one path, arrival on another)
+/// `result`), and adding a value needs no check at all (totals stay within 2^126 plus what was
+/// added since): the order in which values are added (event time on one path, arrival on another)
 /// never matters, and partial sums beyond 2^63 that later corrections bring back are exact.
 ///
 /// Algebra: mergeable, commutative, invertible (`retract` subtracts).
@@ -36,11 +37,19 @@ struct sum {
   static constexpr bool is_invertible = true;
 
   [[nodiscard]] static constexpr state_type identity() noexcept { return 0; }
-  static constexpr void accumulate(state_type& s, const sample& x) { s = add(s, x.value); }
-  static constexpr void retract(state_type& s, const sample& x) {
-    s = add(s, -static_cast<state_type>(x.value));
+  /// Adds one value. No check: a total starts at 0, or at a loaded or merged state within 2^126
+  /// (see `load_state` and `merge`), and each value moves it by at most 2^63, so no count of values a machine
+  /// can feed (fewer than 2^63) leaves the 128-bit range.
+  static constexpr void accumulate(state_type& s, const sample& x) noexcept { s += x.value; }
+  static constexpr void retract(state_type& s, const sample& x) noexcept { s -= x.value; }
+  /// Both totals; `overflow_error` beyond 2^126 (a merge of huge corrections, never a quantity).
+  static constexpr void merge(state_type& s, const state_type& other) {
+    const state_type out = s + other;  // both within 2^126 (and < 2^63 values since): no overflow
+    if (out > max_loaded || out < -max_loaded) {
+      METERKIT_THROW(overflow_error("sum: a merged total beyond 2^126"));
+    }
+    s = out;
   }
-  static constexpr void merge(state_type& s, const state_type& other) { s = add(s, other); }
   /// The total, or `overflow_error` when it is outside the signed 64-bit range.
   [[nodiscard]] static constexpr std::int64_t result(const state_type& s) {
     if (s > std::numeric_limits<std::int64_t>::max() || s < std::numeric_limits<std::int64_t>::min()) {
@@ -58,19 +67,15 @@ struct sum {
   [[nodiscard]] static state_type load_state(state_reader& in) {
     const std::uint64_t low = in.u64();
     const std::uint64_t high = in.u64();
-    return static_cast<state_type>((static_cast<uint128>(high) << 64U) | low);
+    const auto s = static_cast<state_type>((static_cast<uint128>(high) << 64U) | low);
+    in.require(s <= max_loaded && s >= -max_loaded, "a sum beyond 2^126");
+    return s;
   }
 
  private:
-  /// a + b; 2^64 additions of 64-bit values cannot leave the 128-bit range, only a damaged saved
-  /// state can, and that is an error too.
-  static constexpr state_type add(state_type a, state_type b) {
-    state_type out = 0;
-    if (__builtin_add_overflow(a, b, &out)) {
-      METERKIT_THROW(overflow_error("sum: the total overflows 128 bits"));
-    }
-    return out;
-  }
+  /// The largest total a saved state may hold: far beyond any 64-bit quantity, and far enough from
+  /// the 128-bit edge that `accumulate` needs no check.
+  static constexpr state_type max_loaded = static_cast<state_type>(1) << 126U;
 };
 
 }  // namespace meterkit

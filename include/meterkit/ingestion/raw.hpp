@@ -76,7 +76,6 @@ struct raw {
 
     void add(const event_record& r) { F::accumulate(running_, r.to_sample()); }
     [[nodiscard]] const state_type& state() const noexcept { return running_; }
-    void set_state(const state_type& s) { running_ = s; }
     /// The state of both streams: the formula's merge, so the formula must be mergeable.
     void merge(const running_state& other) {
       static_assert(mergeable_formula<F>,

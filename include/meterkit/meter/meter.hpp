@@ -344,6 +344,11 @@ class meter {
   static constexpr std::size_t record_bytes = 8 + 8 + 8 + 8 + 1;
 
   customer_state& slot(key_type customer) {
+    if constexpr (std::is_same_v<Customers, dense_customers>) {
+      // Dense keys are slots, and the index and the states always have the same size: a known
+      // customer needs one compare.
+      if (customer < states_.size()) return states_[customer];
+    }
     const std::size_t s = customers_.find_or_add(customer);
     if (s >= states_.size()) states_.resize(s + 1);
     return states_[s];
