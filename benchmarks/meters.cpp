@@ -328,7 +328,9 @@ void apply_sizes(benchmark::internal::Benchmark* b) {
       for (std::int64_t skew : {0, 1}) b->Args({n, c, skew});
     }
   }
-  if (!smoke && std::getenv("METERKIT_BENCHMARK_LARGE") != nullptr) b->Args({10000000, 100000, 0});
+  if (!smoke && std::getenv("METERKIT_BENCHMARK_LARGE") != nullptr) {
+    for (std::int64_t c : {1000, 100000}) b->Args({20000000, c, 0});
+  }
   b->ArgNames({"events", "customers", "skewed"})->Unit(benchmark::kMillisecond);
 }
 

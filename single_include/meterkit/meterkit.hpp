@@ -5879,6 +5879,7 @@ class basic_meter_ledger {
     meters_.push_back(m);
     runtime_.emplace_back(m);
     cancellable_.emplace_back();
+    closed_.emplace_back();
     meter_by_id_.emplace(m.id, i);
     meter_by_event_name_.emplace(m.event_name, i);
     return i;
@@ -5892,6 +5893,7 @@ class basic_meter_ledger {
   void expect_no_cancellations() {
     takes_cancellations_ = false;
     for (auto& by_identifier : cancellable_) by_identifier = identifiers_of_meter{};
+    for (auto& closed : closed_) closed = closed_of_meter{};
     for (auto& e : events_) e.identifier.reset();
   }
   /// False after `expect_no_cancellations`.
@@ -6069,6 +6071,17 @@ class basic_meter_ledger {
     const auto& by_identifier = cancellable_[m->second];
     const std::string& identifier = *a.cancel_identifier;
     const auto target = by_identifier.index.find(identifier);
+    // An acceptance taken out by `settle_events` still answers through its closed target, unless a
+    // later acceptance of the identifier is held (D16: the latest one is the target).
+    const closed_target* closed = nullptr;
+    if (const auto slot = closed_[m->second].index.find(identifier))
+      closed = &closed_[m->second].targets[*slot];
+    if (closed && (!target || events_[by_identifier.latest_event[*target]].arrival < closed->arrival)) {
+      if (closed->cancelled_at) return already_cancelled(identifier, *closed->cancelled_at);
+      METERKIT_ASSERT(!CancellationWindow::allows(closed->received_at, at.received_at),
+                      "meterkit: meter_ledger: an event settled inside its cancellation window");
+      return too_late(identifier, closed->received_at);
+    }
     if (!target) {
       return outcome::reject(
           error_code::meter_event_adjustment_not_found,
@@ -6076,20 +6089,9 @@ class basic_meter_ledger {
           "cancel.identifier");
     }
     accepted_meter_event& ev = events_[by_identifier.latest_event[*target]];
-    if (ev.cancelled_at) {
-      return outcome::reject(error_code::meter_event_already_cancelled,
-                             "the event with identifier " + identifier + " was already cancelled at " +
-                                 std::to_string(to_unix(*ev.cancelled_at)),
-                             "cancel.identifier");
-    }
-    if (!CancellationWindow::allows(ev.received_at, at.received_at)) {
-      return outcome::reject(error_code::meter_event_adjustment_too_late,
-                             "the event with identifier " + identifier + " arrived at " +
-                                 std::to_string(to_unix(ev.received_at)) + ", more than " +
-                                 std::to_string(seconds{CancellationWindow::length}.count()) +
-                                 " seconds before this cancellation",
-                             "cancel.identifier");
-    }
+    if (ev.cancelled_at) return already_cancelled(identifier, *ev.cancelled_at);
+    if (!CancellationWindow::allows(ev.received_at, at.received_at))
+      return too_late(identifier, ev.received_at);
     ev.cancelled_at = at.received_at;
     runtime_[ev.meter].cancel(ev.customer, ev.time, ev.arrival, at.received_at);
     return outcome::accept();
@@ -6125,12 +6127,31 @@ class basic_meter_ledger {
   /// Returns how many events were taken out.
   template <class Where>
   std::size_t settle_events(Where&& where) {
+    return settle_events(std::forward<Where>(where), [](const accepted_meter_event&) { return false; });
+  }
+
+  /// `settle_events(where)`, and for every event taken out for which `answers(const
+  /// accepted_meter_event&)` is true (one a later cancellation will name), a closed target that
+  /// answers that cancellation exactly: `meter_event_already_cancelled` when the event was
+  /// cancelled, else `meter_event_adjustment_too_late` (D16). So such an event need not be kept
+  /// past its window: only its identifier, arrival and cancellation stay. An event that `answers`
+  /// names and that could still be cancelled (not cancelled, inside its window as of the latest
+  /// submission) is kept whatever `where` says.
+  template <class Where, class Answers>
+  std::size_t settle_events(Where&& where, Answers&& answers) {
     std::map<std::pair<std::size_t, std::size_t>, std::vector<record_settlement>>
         orders;  // (meter, customer)
     std::vector<accepted_meter_event> kept;
     for (auto& e : events_) {
       std::optional<period> into = where(std::as_const(e));
       if (into && !into->empty() && !runtime_[e.meter].can_settle()) into.reset();
+      if (into && e.identifier && answers(std::as_const(e))) {
+        if (!e.cancelled_at && CancellationWindow::allows(e.received_at, last_received_)) {
+          into.reset();  // it may still be cancelled
+        } else {
+          close_target(e);
+        }
+      }
       if (!into) {
         kept.push_back(std::move(e));
         continue;
@@ -6225,6 +6246,15 @@ class basic_meter_ledger {
     out.time(last_received_);
     out.u64(last_arrival_);
     out.boolean(takes_cancellations_);
+    for (const auto& closed : closed_) {
+      out.size(closed.targets.size());
+      for (std::size_t slot = 0; slot < closed.targets.size(); ++slot) {
+        out.str(closed.index.key_of(slot));
+        out.u64(closed.targets[slot].arrival);
+        out.time(closed.targets[slot].received_at);
+        out.optional_time(closed.targets[slot].cancelled_at);
+      }
+    }
   }
 
   /// Replaces everything fed so far by what `save` wrote. The ledger must have the same meters
@@ -6277,6 +6307,24 @@ class basic_meter_ledger {
     const timestamp last_received = in.time();
     const std::uint64_t last_arrival = in.u64();
     const bool takes_cancellations = in.boolean();
+    std::vector<closed_of_meter> closed(meters_.size());
+    for (auto& of_meter : closed) {
+      for (std::size_t n = in.count(26); n > 0; --n) {
+        const std::string identifier = in.str();
+        const std::uint64_t arrival = in.u64();
+        const timestamp received_at = in.time();
+        const std::optional<timestamp> cancelled_at = in.optional_time();
+        in.require(!identifier.empty() && !of_meter.index.find(identifier),
+                   "meter ledger: a closed target repeated or without identifier");
+        in.require(arrival <= last_arrival && received_at <= last_received &&
+                       (!cancelled_at || (received_at <= *cancelled_at && *cancelled_at <= last_received)),
+                   "meter ledger: a closed target after the latest submission");
+        in.require(cancelled_at || !CancellationWindow::allows(received_at, last_received),
+                   "meter ledger: a closed target that could still be cancelled");
+        (void)of_meter.index.find_or_add(identifier);
+        of_meter.targets.push_back(closed_target{arrival, received_at, cancelled_at});
+      }
+    }
     in.require(takes_cancellations ||
                    std::none_of(events.begin(), events.end(),
                                 [](const accepted_meter_event& e) { return e.identifier.has_value(); }),
@@ -6291,6 +6339,7 @@ class basic_meter_ledger {
     events_ = std::move(events);
     runtime_ = std::move(derived->runtime);
     cancellable_ = std::move(derived->cancellable);
+    closed_ = std::move(closed);
     identifiers_ = std::move(identifiers);
     any_submitted_ = any_submitted;
     last_received_ = last_received;
@@ -6300,6 +6349,36 @@ class basic_meter_ledger {
 
  private:
   static constexpr std::size_t no_customer = static_cast<std::size_t>(-1);
+
+  /// Keeps what answers a later cancellation of `e` (which has an identifier), unless a later
+  /// acceptance of the same identifier was closed before (D16: the latest one is the target).
+  void close_target(const accepted_meter_event& e) {
+    auto& closed = closed_[e.meter];
+    const std::size_t slot = closed.index.find_or_add(*e.identifier);
+    const closed_target target{e.arrival, e.received_at, e.cancelled_at};
+    if (slot == closed.targets.size()) {
+      closed.targets.push_back(target);
+    } else if (closed.targets[slot].arrival < e.arrival) {
+      // Events are taken out in arrival order within a pass, but an older acceptance may outlive
+      // a newer one in the log (kept for its period while the newer one was forgotten).
+      closed.targets[slot] = target;
+    }
+  }
+
+  static outcome already_cancelled(const std::string& identifier, timestamp at) {
+    return outcome::reject(error_code::meter_event_already_cancelled,
+                           "the event with identifier " + identifier + " was already cancelled at " +
+                               std::to_string(to_unix(at)),
+                           "cancel.identifier");
+  }
+  static outcome too_late(const std::string& identifier, timestamp received_at) {
+    return outcome::reject(error_code::meter_event_adjustment_too_late,
+                           "the event with identifier " + identifier + " arrived at " +
+                               std::to_string(to_unix(received_at)) + ", more than " +
+                               std::to_string(seconds{CancellationWindow::length}.count()) +
+                               " seconds before this cancellation",
+                           "cancel.identifier");
+  }
 
   void check_order(timestamp received_at, std::uint64_t arrival) {
     METERKIT_ASSERT(!any_submitted_ || (!(received_at < last_received_) && arrival > last_arrival_),
@@ -6368,6 +6447,17 @@ class basic_meter_ledger {
     std::vector<std::size_t> latest_event;  // slot -> most recently accepted event (D16)
   };
   std::vector<identifiers_of_meter> cancellable_;  // by meter
+  /// An event taken out by `settle_events` that a later cancellation names: what answers it.
+  struct closed_target {
+    std::uint64_t arrival = 0;
+    timestamp received_at{};
+    std::optional<timestamp> cancelled_at;
+  };
+  struct closed_of_meter {
+    detail::flat_string_index index;     // identifier -> slot
+    std::vector<closed_target> targets;  // slot -> its latest acceptance taken out (D16)
+  };
+  std::vector<closed_of_meter> closed_;  // by meter
 
   bool takes_cancellations_ = true;
   bool any_submitted_ = false;
@@ -8907,19 +8997,20 @@ class history_keeper {
   }
 
   /// Takes out of `ledger` every event that can no longer change: not cancellable any more (no
-  /// identifier, D14; or past its cancellation window, M10, and named by no later cancellation),
-  /// to where `place` puts it.
+  /// identifier, D14; or past its cancellation window, M10), to where `place` puts it. For one that
+  /// a later cancellation names, the ledger keeps only what answers it (`settle_events`' closed
+  /// targets: already cancelled, or too late), so such events do not stay for the whole stream.
   void settle(const compiled_plan& cp, meter_ledger& ledger, timestamp now) {
-    ledger.settle_events([&](const accepted_meter_event& e) -> std::optional<period> {
-      if (e.identifier) {
-        if (stripe_cancellation_window::allows(e.received_at, now))
-          return std::nullopt;  // may be cancelled (M10)
-        if (options_.cancelled_later &&
-            options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier))
-          return std::nullopt;  // a later cancellation names it
-      }
-      return place(cp, e.meter, e.customer, e.time);
-    });
+    ledger.settle_events(
+        [&](const accepted_meter_event& e) -> std::optional<period> {
+          if (e.identifier && stripe_cancellation_window::allows(e.received_at, now))
+            return std::nullopt;  // may be cancelled (M10)
+          return place(cp, e.meter, e.customer, e.time);
+        },
+        [&](const accepted_meter_event& e) {
+          return options_.cancelled_later &&
+                 options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier);
+        });
   }
 
   /// Where an event of `meter` and `customer` at `t` that can no longer change goes: forgotten (an
@@ -9160,7 +9251,7 @@ class invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 6;
+  static constexpr std::uint32_t snapshot_version = 7;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.

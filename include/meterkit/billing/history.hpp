@@ -205,19 +205,20 @@ class history_keeper {
   }
 
   /// Takes out of `ledger` every event that can no longer change: not cancellable any more (no
-  /// identifier, D14; or past its cancellation window, M10, and named by no later cancellation),
-  /// to where `place` puts it.
+  /// identifier, D14; or past its cancellation window, M10), to where `place` puts it. For one that
+  /// a later cancellation names, the ledger keeps only what answers it (`settle_events`' closed
+  /// targets: already cancelled, or too late), so such events do not stay for the whole stream.
   void settle(const compiled_plan& cp, meter_ledger& ledger, timestamp now) {
-    ledger.settle_events([&](const accepted_meter_event& e) -> std::optional<period> {
-      if (e.identifier) {
-        if (stripe_cancellation_window::allows(e.received_at, now))
-          return std::nullopt;  // may be cancelled (M10)
-        if (options_.cancelled_later &&
-            options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier))
-          return std::nullopt;  // a later cancellation names it
-      }
-      return place(cp, e.meter, e.customer, e.time);
-    });
+    ledger.settle_events(
+        [&](const accepted_meter_event& e) -> std::optional<period> {
+          if (e.identifier && stripe_cancellation_window::allows(e.received_at, now))
+            return std::nullopt;  // may be cancelled (M10)
+          return place(cp, e.meter, e.customer, e.time);
+        },
+        [&](const accepted_meter_event& e) {
+          return options_.cancelled_later &&
+                 options_.cancelled_later(ledger.meters()[e.meter].event_name, *e.identifier);
+        });
   }
 
   /// Where an event of `meter` and `customer` at `t` that can no longer change goes: forgotten (an

@@ -644,4 +644,67 @@ BOOST_AUTO_TEST_CASE(operations_must_come_in_arrival_order) {
   BOOST_CHECK_THROW(f.ledger.submit(e.event, e.at), mk::precondition_error);
 }
 
+BOOST_AUTO_TEST_CASE(M10_D16_settled_events_a_later_cancellation_names_answer_it_through_closed_targets) {
+  // Events a later cancellation will name need not stay past their window: the ledger keeps only
+  // what answers that cancellation (already cancelled, or too late), for the latest acceptance.
+  fixture f;
+  BOOST_TEST(f.submit("api", "5", t0, t0, "a").accepted());
+  BOOST_TEST(f.submit("api", "7", t0 + 10, t0 + 10, "b").accepted());
+  BOOST_TEST(f.cancel("api", std::string("b"), t0 + 20).accepted());
+  BOOST_TEST(f.submit("seats", "3", t0 + 30, t0 + 30, "s").accepted());            // older acceptance
+  BOOST_TEST(f.submit("seats", "4", t0 + 2 * day, t0 + 2 * day, "s").accepted());  // latest (D16)
+  BOOST_TEST(f.submit("api", "1", t0 + 5 * day, t0 + 5 * day, "c").accepted());    // in its window
+  const auto older_seats = [](const mk::accepted_meter_event& e) {
+    return e.meter == 1 && mk::to_unix(e.received_at) == t0 + 30;
+  };
+  // Everything out but the older seats event (kept, as a bounded history keeps events of open
+  // periods of meters that cannot settle); every identifier is named by a later cancellation.
+  const auto where = [&](const mk::accepted_meter_event& e) -> std::optional<mk::period> {
+    if (older_seats(e)) return std::nullopt;
+    return mk::period{};
+  };
+  const auto named = [](const mk::accepted_meter_event&) { return true; };
+  BOOST_TEST(f.ledger.settle_events(where, named) == 3U);
+  // "c" is still inside its window: kept whatever `where` said.
+  BOOST_TEST(f.ledger.events().size() == 2U);
+  const auto answers = [&](fixture& g, std::int64_t at) {
+    std::vector<std::string> out;
+    for (const char* name : {"api", "api", "seats", "api", "api"}) {
+      static const char* ids[] = {"a", "b", "s", "z", "c"};
+      const auto o = g.cancel(name, std::string(ids[out.size()]), at);
+      out.push_back(code_of(o) + (o.accepted() ? "" : ": " + o.error().message));
+    }
+    return out;
+  };
+  // Saved and loaded, the closed targets answer the same.
+  mk::state_writer saved;
+  f.ledger.save(saved);
+  fixture restored;
+  mk::state_reader in(saved.bytes(), "ledger");
+  restored.ledger.load(in);
+  restored.arrival = f.arrival;
+  const std::int64_t at = t0 + 5 * day + 1;
+  for (fixture* g : {&f, &restored}) {
+    const auto got = answers(*g, at);
+    BOOST_TEST(got[0] == "meter_event_adjustment_too_late: the event with identifier a arrived at " +
+                             std::to_string(t0) + ", more than 86400 seconds before this cancellation");
+    BOOST_TEST(got[1] ==
+               "meter_event_already_cancelled: the event with identifier b was already cancelled at " +
+                   std::to_string(t0 + 20));
+    // The latest acceptance of "s" was taken out, the older one is still held: the latest answers.
+    BOOST_TEST(got[2] == "meter_event_adjustment_too_late: the event with identifier s arrived at " +
+                             std::to_string(t0 + 2 * day) +
+                             ", more than 86400 seconds before this cancellation");
+    BOOST_TEST(got[3].rfind("meter_event_adjustment_not_found", 0) == 0);
+    BOOST_TEST(got[4] == "accepted");
+  }
+  // Without closed targets, a settled event is as if never accepted.
+  fixture plain;
+  BOOST_TEST(plain.submit("api", "5", t0, t0, "a").accepted());
+  BOOST_TEST(plain.submit("api", "1", t0 + 2 * day, t0 + 2 * day).accepted());
+  BOOST_TEST(plain.ledger.settle_events([](const mk::accepted_meter_event&) { return mk::period{}; }) == 2U);
+  BOOST_TEST(code_of(plain.cancel("api", std::string("a"), t0 + 2 * day)) ==
+             "meter_event_adjustment_not_found");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
