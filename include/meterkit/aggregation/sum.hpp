@@ -38,8 +38,8 @@ struct sum {
 
   [[nodiscard]] static constexpr state_type identity() noexcept { return 0; }
   /// Adds one value. No check: a total starts at 0, or at a loaded or merged state within 2^126
-  /// (see `load_state` and `merge`), and each value moves it by at most 2^63, so no count of values a machine
-  /// can feed (fewer than 2^63) leaves the 128-bit range.
+  /// (see `load_state` and `merge`), and each value moves it by at most 2^63, so no count of
+  /// values a machine can feed (fewer than 2^63) leaves the 128-bit range.
   static constexpr void accumulate(state_type& s, const sample& x) noexcept { s += x.value; }
   static constexpr void retract(state_type& s, const sample& x) noexcept { s -= x.value; }
   /// Both totals; `overflow_error` beyond 2^126 (a merge of huge corrections, never a quantity).
