@@ -29,6 +29,7 @@
 #include <variant>
 #include <vector>
 
+#include "../unit/billing/stream_requests.hpp"
 #include "fuzz_common.hpp"
 
 namespace {
@@ -104,30 +105,6 @@ class byte_reader {
   std::size_t at_ = 0;
 };
 
-mk::request event_request(std::int64_t received, std::size_t line, std::string name, std::string customer,
-                          std::int64_t value, std::optional<std::string> identifier,
-                          std::optional<std::int64_t> time) {
-  mk::request r;
-  r.received_at = mk::from_unix(received);
-  r.source = "stream:" + std::to_string(line);
-  mk::meter_event e;
-  e.event_name = std::move(name);
-  e.payload = {{"stripe_customer_id", std::move(customer)}, {"value", std::to_string(value)}};
-  e.identifier = std::move(identifier);
-  if (time) e.timestamp = mk::from_unix(*time);
-  r.operations.emplace_back(std::move(e));
-  return r;
-}
-
-mk::request cancellation_request(std::int64_t received, std::size_t line, std::string name,
-                                 std::string identifier) {
-  mk::request r;
-  r.received_at = mk::from_unix(received);
-  r.source = "stream:" + std::to_string(line);
-  r.operations.emplace_back(mk::meter_event_adjustment{std::move(name), "cancel", std::move(identifier)});
-  return r;
-}
-
 /// The stream the input describes, in arrival order (ties in the order decoded).
 std::vector<mk::request> decode(byte_reader& in) {
   std::vector<mk::request> out;
@@ -149,26 +126,20 @@ std::vector<mk::request> decode(byte_reader& in) {
       const sent_event& target = sent[sent.size() - 1 - back];
       std::int64_t when = now;
       if (c % 4 != 3) when = std::max(now, target.received + day - 1 + c % 4);
-      out.push_back(cancellation_request(when, line, event_names[target.name], target.identifier));
+      out.push_back(mk::test_stream::cancellation(when, event_names[target.name], target.identifier, line));
       if (kind & 0x10)
-        out.push_back(cancellation_request(when, line, event_names[target.name], target.identifier));
+        out.push_back(mk::test_stream::cancellation(when, event_names[target.name], target.identifier, line));
       continue;
     }
     if (choice == 12) {  // a cancellation naming nothing ever sent
-      out.push_back(cancellation_request(now, line, event_names[b % 3], "never_" + std::to_string(line)));
+      out.push_back(
+          mk::test_stream::cancellation(now, event_names[b % 3], "never_" + std::to_string(line), line));
       continue;
     }
     if (choice == 13) {  // a legacy usage record on the `max` item
-      mk::request r;
-      r.received_at = mk::from_unix(now);
-      r.source = "stream:" + std::to_string(line);
-      mk::usage_record u;
-      u.subscription_item = "si2_max";
-      u.quantity = std::to_string(c % 40);
-      u.timestamp = std::to_string(now - static_cast<std::int64_t>(b) * 60);
-      u.action = (kind & 0x10) ? "increment" : "set";
-      r.operations.emplace_back(std::move(u));
-      out.push_back(std::move(r));
+      out.push_back(mk::test_stream::usage_record_of(now, "si2_max", c % 40,
+                                                     now - static_cast<std::int64_t>(b) * 60,
+                                                     (kind & 0x10) ? "increment" : "set", line));
       continue;
     }
     // A meter event.
@@ -204,7 +175,7 @@ std::vector<mk::request> decode(byte_reader& in) {
       identifier = "ev_" + std::to_string(line);
     }
     if (identifier) sent.push_back({name, *identifier, now});
-    out.push_back(event_request(now, line, event_names[name], customer, value, identifier, time));
+    out.push_back(mk::test_stream::event(now, event_names[name], customer, value, identifier, time, line));
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const mk::request& x, const mk::request& y) { return x.received_at < y.received_at; });
@@ -217,16 +188,11 @@ bool is_cancellation(const mk::request& r) {
 
 /// Applies the one meter event of `r` as the program applies a bulk-upload row.
 void apply_as_view(mk::invoice_simulator& sim, const mk::request& r) {
-  const std::uint64_t line = std::stoull(r.source.substr(r.source.find(':') + 1));
   const auto& e = std::get<mk::meter_event>(r.operations.front());
-  std::vector<mk::meter_event_view::entry> payload;
-  for (const auto& [k, v] : e.payload) payload.emplace_back(k, v);
-  mk::meter_event_view view;
-  view.event_name = e.event_name;
-  view.payload = payload;
-  view.identifier = e.identifier ? std::string_view(*e.identifier) : std::string_view{};
-  view.timestamp = e.timestamp;
-  sim.apply(view, r.received_at, mk::source_ref{"stream:", line});
+  const std::vector<mk::meter_event_view::entry> payload(e.payload.begin(), e.payload.end());
+  const std::string_view identifier = e.identifier ? std::string_view(*e.identifier) : std::string_view{};
+  const mk::meter_event_view view{e.event_name, payload, identifier, e.timestamp};
+  sim.apply(view, r.received_at, mk::source_ref{r.source});
 }
 
 void require_same(const mk::invoice_simulator& a, const mk::invoice_simulator& b, mk::timestamp last,

@@ -5,6 +5,8 @@
 #include <meterkit/billing/simulator.hpp>
 #include <meterkit/stripe/plan_json.hpp>
 
+#include "stream_requests.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
@@ -62,27 +64,8 @@ const mk::plan& bounded_plan() {
   return p;
 }
 
-mk::request event(std::int64_t received, std::string name, std::string customer, std::int64_t value,
-                  std::optional<std::string> identifier, std::int64_t time, std::size_t line) {
-  mk::request r;
-  r.received_at = mk::from_unix(received);
-  r.source = "stream:" + std::to_string(line);
-  mk::meter_event e;
-  e.event_name = std::move(name);
-  e.payload = {{"stripe_customer_id", std::move(customer)}, {"value", std::to_string(value)}};
-  e.identifier = std::move(identifier);
-  e.timestamp = mk::from_unix(time);
-  r.operations.emplace_back(std::move(e));
-  return r;
-}
-
-mk::request cancellation(std::int64_t received, std::string name, std::string identifier, std::size_t line) {
-  mk::request r;
-  r.received_at = mk::from_unix(received);
-  r.source = "stream:" + std::to_string(line);
-  r.operations.emplace_back(mk::meter_event_adjustment{std::move(name), "cancel", std::move(identifier)});
-  return r;
-}
+using mk::test_stream::cancellation;
+using mk::test_stream::event;
 
 /// Seven months of arrivals at a constant rate: events of every meter for every customer (the one
 /// without a subscription too), late ones (some beyond 35 days), duplicates, cancellations in and
@@ -107,16 +90,10 @@ std::vector<mk::request> long_stream(std::uint64_t seed, std::size_t n) {
       if (roll == 7) target.second = "never-sent-" + std::to_string(i);
       out.push_back(cancellation(now, target.first, target.second, i));
     } else if (roll < 12) {
-      mk::request r;
-      r.received_at = mk::from_unix(now);
-      r.source = "stream:" + std::to_string(i);
-      mk::usage_record u;
-      u.subscription_item = "si2_max";
-      u.quantity = std::to_string(rng() % 50);
-      u.timestamp = std::to_string(now - static_cast<std::int64_t>(rng() % 3600));
-      u.action = roll == 11 ? "increment" : "set";
-      r.operations.emplace_back(std::move(u));
-      out.push_back(std::move(r));
+      const auto quantity = static_cast<std::int64_t>(rng() % 50);
+      const std::int64_t at = now - static_cast<std::int64_t>(rng() % 3600);
+      out.push_back(mk::test_stream::usage_record_of(now, "si2_max", quantity, at,
+                                                     roll == 11 ? "increment" : "set", i));
     } else {
       const std::string name = names[rng() % 3];
       const std::string customer = customers[rng() % 4];
