@@ -18,4 +18,5 @@ exec build/example/apps/meterkit/meterkit simulate --plan examples/plan.json \
   --input examples/usage/initech_api.json \
   --input examples/usage/storage_hourly.jsonl \
   --input examples/usage/app_server.requests.jsonl \
+  --input examples/usage/subscription_changes.requests.jsonl \
   "${format[@]}" "$@"

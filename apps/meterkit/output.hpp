@@ -205,8 +205,8 @@ inline void period_members(json_writer& w, const period& p) {
 }  // namespace detail
 
 /// CONTRACT.md's `simulate --format json` object. Fields beyond the contract: a line's
-/// `proration` and `trial`, a rejection's `param` (when there is one), late usage's `received_at`
-/// and `finalized_at`.
+/// `proration` and `trial`, an invoice's `billing_reason` (B7), a rejection's `param` (when there is one),
+/// late usage's `received_at` and `finalized_at`.
 [[nodiscard]] inline std::string simulation_json(const simulation_result& r) {
   std::string text;
   text.reserve(256 + 400 * r.invoices.size() + 200 * (r.rejected.size() + r.late.size()));
@@ -222,6 +222,7 @@ inline void period_members(json_writer& w, const period& p) {
     w.member("currency", inv.currency);
     w.member("created", to_unix(inv.created));
     w.member("status", to_string(inv.status));
+    w.member("billing_reason", to_string(inv.reason));
     w.member("finalized_at", to_unix(inv.finalized_at));
     w.key("lines");
     w.begin_array();
@@ -292,7 +293,7 @@ inline void period_members(json_writer& w, const period& p) {
                                   ? "finalized at " + finalized
                                   : std::string(to_string(inv.status)) + ", finalizes at " + finalized;
     out += "\n" + inv.subscription + "  " + inv.customer + "  created " + detail::time_text(inv.created) +
-           "  " + state + "\n";
+           "  " + state + "  (" + std::string(to_string(inv.reason)) + ")\n";
     if (inv.lines.empty()) {
       out += "  no lines, total " + detail::money(inv.total, inv.currency) + "\n";
       continue;
@@ -348,18 +349,19 @@ inline void period_members(json_writer& w, const period& p) {
 /// One CSV row per invoice line, with the invoice's fields repeated; amounts in minor units and
 /// times in unix seconds, as in JSON.
 [[nodiscard]] inline std::string simulation_csv(const simulation_result& r) {
-  std::string out = detail::csv_row(
-      {"customer", "subscription", "currency", "created", "status", "finalized_at", "subscription_item",
-       "price", "period_start", "period_end", "quantity", "amount", "proration", "trial", "invoice_total"});
+  std::string out =
+      detail::csv_row({"customer", "subscription", "currency", "created", "status", "billing_reason",
+                       "finalized_at", "subscription_item", "price", "period_start", "period_end", "quantity",
+                       "amount", "proration", "trial", "invoice_total"});
   for (const auto& inv : r.invoices) {
     for (const auto& l : inv.lines) {
-      out +=
-          detail::csv_row({inv.customer, inv.subscription, inv.currency, std::to_string(to_unix(inv.created)),
-                           std::string(to_string(inv.status)), std::to_string(to_unix(inv.finalized_at)),
-                           l.subscription_item, l.price, std::to_string(to_unix(l.service_period.start)),
-                           std::to_string(to_unix(l.service_period.end)), std::to_string(l.quantity),
-                           std::to_string(l.amount), l.proration ? "true" : "false",
-                           l.trial ? "true" : "false", std::to_string(inv.total)});
+      out += detail::csv_row({inv.customer, inv.subscription, inv.currency,
+                              std::to_string(to_unix(inv.created)), std::string(to_string(inv.status)),
+                              std::string(to_string(inv.reason)), std::to_string(to_unix(inv.finalized_at)),
+                              l.subscription_item, l.price, std::to_string(to_unix(l.service_period.start)),
+                              std::to_string(to_unix(l.service_period.end)), std::to_string(l.quantity),
+                              std::to_string(l.amount), l.proration ? "true" : "false",
+                              l.trial ? "true" : "false", std::to_string(inv.total)});
     }
   }
   return out;

@@ -18,6 +18,11 @@ Three months of usage (2025-01-31 ... 2025-04-30T00:30Z) in every input format t
   app_server.requests.jsonl request log: v2 meter event streams with idempotency keys (one replayed, one
                             reused with other parameters), v1 and v2 single events, a cancellation, and
                             Globex's legacy usage records (`max`), one of them outside its period.
+  subscription_changes.requests.jsonl
+                            request log: Acme goes from 5 to 8 seats in February (prorated on the next
+                            invoice), Globex upgrades its seats to the team price in March and is invoiced
+                            at once (`always_invoice`), and a seat change that names a misspelt parameter.
+                            (Initech's cancellation at the end of its period is in the plan.)
 """
 import calendar
 import json
@@ -206,10 +211,25 @@ def request_log(api_rows):
     write("app_server.requests.jsonl", "".join(json.dumps(l) + "\n" for l in lines))
 
 
+def subscription_changes():
+    lines = [
+        {"received_at": rfc3339(ts("2025-02-14T09:30:00Z")), "path": "/v1/subscription_items/si_acme_seats",
+         "idempotency_key": "acme-seats-8", "params": {"quantity": 8}},
+        {"received_at": rfc3339(ts("2025-03-10T15:00:00Z")), "path": "/v1/subscriptions/sub_globex",
+         "idempotency_key": "globex-team",
+         "params": {"items": [{"id": "si_globex_seats", "price": "price_seats_team"}],
+                    "proration_behavior": "always_invoice"}},
+        {"received_at": rfc3339(ts("2025-03-12T08:00:00Z")), "path": "/v1/subscription_items/si_acme_seats",
+         "params": {"quantiy": 9}},
+    ]
+    write("subscription_changes.requests.jsonl", "".join(json.dumps(l) + "\n" for l in lines))
+
+
 rows = api_csv()
 initech_json()
 storage_jsonl()
 request_log(rows)
+subscription_changes()
 for name in STALE:
     print("generate.py: examples/usage/%s differs from what the generator writes" % name, file=sys.stderr)
 sys.exit(1 if STALE else 0)

@@ -75,5 +75,6 @@
 #include <meterkit/billing/request.hpp>
 #include <meterkit/billing/simulator.hpp>
 #include <meterkit/billing/snapshot.hpp>
+#include <meterkit/billing/subscription_changes.hpp>
 #include <meterkit/billing/tiers.hpp>
 #include <meterkit/billing/transform_quantity.hpp>

@@ -134,9 +134,13 @@ enum class error_code {
   precondition_failed,
   corrupt_state,
   invalid_input,
+  // Subscription changes (B8; appended)
+  parameter_unknown,
+  parameter_invalid_integer,
+  subscription_update_invalid,
 };
 
-inline constexpr std::array<std::pair<error_code, std::string_view>, 28> error_code_names{{
+inline constexpr std::array<std::pair<error_code, std::string_view>, 31> error_code_names{{
     {error_code::no_meter, "no_meter"},
     {error_code::archived_meter, "archived_meter"},
     {error_code::meter_event_no_customer_defined, "meter_event_no_customer_defined"},
@@ -165,6 +169,9 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 28> error_c
     {error_code::precondition_failed, "precondition_failed"},
     {error_code::corrupt_state, "corrupt_state"},
     {error_code::invalid_input, "invalid_input"},
+    {error_code::parameter_unknown, "parameter_unknown"},
+    {error_code::parameter_invalid_integer, "parameter_invalid_integer"},
+    {error_code::subscription_update_invalid, "subscription_update_invalid"},
 }};
 
 /// The stable spelling of a code, as printed in `rejected[].code`.
@@ -2301,6 +2308,11 @@ class billing_cycle {
 /// The trial is never a stub. B4 prorates a licensed line of a stub by
 /// `stub.length() / full_cycle_of(stub).length()`.
 ///
+/// The end (B6). A schedule may end at a time `end` after `start_date`: no period starts at or after
+/// it, and the period containing it is cut to `[start, end)`. A cut period is shorter than its
+/// full cycle, so it is a stub (`is_stub`); `uncut` gives the period it would have been. With
+/// `end <= start_date` the schedule has no periods at all.
+///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <chrono>
@@ -2317,13 +2329,16 @@ class billing_schedule {
   using cycle_type = billing_cycle<EndOfMonth>;
 
   /// Throws `configuration_error` naming `trial_end` when `trial_end <= start_date`, or
-  /// `interval_count` when the interval is outside D9's limits.
+  /// `interval_count` when the interval is outside D9's limits. `end`: where the schedule ends
+  /// (B6; see the file comment), none by default.
   billing_schedule(timestamp start_date, std::optional<timestamp> billing_cycle_anchor,
-                   std::optional<timestamp> trial_end, billing_interval interval)
+                   std::optional<timestamp> trial_end, billing_interval interval,
+                   std::optional<timestamp> end = std::nullopt)
       : start_(start_date),
         trial_end_(checked_trial_end(start_date, trial_end)),
         cycle_(billing_cycle_anchor.value_or(trial_end.value_or(start_date)), interval),
-        first_regular_{regular_start(), cycle_.next_boundary_after(regular_start())} {}
+        first_regular_{regular_start(), cycle_.next_boundary_after(regular_start())},
+        end_(end) {}
 
   [[nodiscard]] timestamp start_date() const noexcept { return start_; }
   [[nodiscard]] std::optional<timestamp> trial_end() const noexcept { return trial_end_; }
@@ -2331,6 +2346,16 @@ class billing_schedule {
   [[nodiscard]] timestamp billing_cycle_anchor() const noexcept { return cycle_.anchor(); }
   [[nodiscard]] billing_interval interval() const noexcept { return cycle_.interval(); }
   [[nodiscard]] const cycle_type& cycle() const noexcept { return cycle_; }
+  /// Where the schedule ends (B6), if it does.
+  [[nodiscard]] std::optional<timestamp> end() const noexcept { return end_; }
+  /// The same schedule without its end.
+  [[nodiscard]] billing_schedule without_end() const {
+    billing_schedule copy = *this;
+    copy.end_.reset();
+    return copy;
+  }
+  /// Whether the schedule has any period: false when it ends at or before `start_date`.
+  [[nodiscard]] bool has_periods() const noexcept { return !end_ || start_ < *end_; }
 
   /// `[start_date, trial_end)`, when there is a trial.
   [[nodiscard]] std::optional<period> trial() const noexcept {
@@ -2340,20 +2365,32 @@ class billing_schedule {
 
   /// The period that starts at `start_date`: the trial if any, else the first (possibly stub)
   /// period.
+  /// Precondition: `has_periods()`.
   [[nodiscard]] period first_period() const noexcept {
-    return trial_end_ ? period{start_, *trial_end_} : first_regular_;
+    return cut(trial_end_ ? period{start_, *trial_end_} : first_regular_);
   }
 
-  /// The period containing `t`; nullopt when `t` is before `start_date` (no period covers it).
+  /// The period containing `t`; nullopt when `t` is before `start_date` or at or after the end
+  /// (no period covers it).
   [[nodiscard]] std::optional<period> period_containing(timestamp t) const {
-    if (t < start_) return std::nullopt;
-    if (trial_end_ && t < *trial_end_) return period{start_, *trial_end_};
-    if (t < first_regular_.end) return first_regular_;
-    return cycle_.period_containing(t);
+    if (t < start_ || (end_ && *end_ <= t)) return std::nullopt;
+    return cut(uncut_containing(t));
   }
 
-  /// The period that starts where `p` ends. Precondition: `p` is a period of this schedule.
+  /// The period that starts where `p` ends. Precondition: `p` is a period of this schedule and
+  /// not the last (`is_last`).
   [[nodiscard]] period next_period(const period& p) const { return *period_containing(p.end); }
+
+  /// Whether `p` is the schedule's last period: it ends where the schedule ends (B6).
+  [[nodiscard]] bool is_last(const period& p) const noexcept { return end_ && *end_ <= p.end; }
+
+  /// Whether `p` was cut short by the end (B6): its end is not a boundary of the cycle.
+  [[nodiscard]] bool is_cut(const period& p) const {
+    return is_last(p) && uncut_containing(p.start).end != p.end;
+  }
+
+  /// The period `p` would be without the end (itself unless `is_cut(p)`).
+  [[nodiscard]] period uncut(const period& p) const { return uncut_containing(p.start); }
 
   /// The period that ends where `p` starts; nullopt for the first period. Precondition: `p` is a
   /// period of this schedule.
@@ -2362,9 +2399,9 @@ class billing_schedule {
     return period_containing(p.start - seconds{1});
   }
 
-  /// Whether `p` is the trial `[start_date, trial_end)`.
+  /// Whether `p` is the trial `[start_date, trial_end)` (or the part of it before the end).
   [[nodiscard]] bool is_trial(const period& p) const noexcept {
-    return trial_end_ && p.start == start_ && p.end == *trial_end_;
+    return trial_end_ && p.start == start_ && p.end <= *trial_end_;  // cut by the end too (B6)
   }
 
   /// The anchor-cycle period `[boundary(k), boundary(k + 1))` containing `p.start`. For a period
@@ -2377,13 +2414,14 @@ class billing_schedule {
     return !is_trial(p) && p.length() < full_cycle_of(p).length();
   }
 
-  /// Every period that starts at or before `t`, in order (empty when `t < start_date`).
+  /// Every period that starts at or before `t`, in order (empty when `t < start_date` or the
+  /// schedule has no period).
   [[nodiscard]] std::vector<period> periods_through(timestamp t) const {
     std::vector<period> out;
-    if (t < start_) return out;
+    if (t < start_ || !has_periods()) return out;
     for (period p = first_period();; p = next_period(p)) {
       out.push_back(p);
-      if (t < p.end) break;
+      if (t < p.end || is_last(p)) break;
     }
     return out;
   }
@@ -2399,10 +2437,24 @@ class billing_schedule {
   /// Where the anchor-following periods begin: the trial's end, else the start.
   [[nodiscard]] timestamp regular_start() const noexcept { return trial_end_.value_or(start_); }
 
+  /// The period containing `t` (at or after `start_date`) as if the schedule never ended.
+  [[nodiscard]] period uncut_containing(timestamp t) const {
+    if (trial_end_ && t < *trial_end_) return period{start_, *trial_end_};
+    if (t < first_regular_.end) return first_regular_;
+    return cycle_.period_containing(t);
+  }
+
+  /// `p` cut at the end (B6).
+  [[nodiscard]] period cut(period p) const noexcept {
+    if (end_ && *end_ < p.end) p.end = *end_;
+    return p;
+  }
+
   timestamp start_;
   std::optional<timestamp> trial_end_;
   cycle_type cycle_;
   period first_regular_;  ///< [regular_start(), first anchor boundary after it)
+  std::optional<timestamp> end_;
 };
 
 }  // namespace meterkit
@@ -6865,14 +6917,15 @@ enum class subscription_item_status {
 // ---- end meterkit/legacy/usage_record.hpp ----
 // ---- begin meterkit/legacy/usage_record_book.hpp ----
 /// \file
-/// The usage-record book of one legacy-metered subscription item (SPEC L2-L6, D17, D18, B3, B4).
+/// The usage-record book of one legacy-metered subscription item (SPEC L2-L6, D17, D18, B3, B4, B6).
 ///
 /// Acceptance (D17 after the item check, which is the caller's: `check_subscription_item`):
 /// quantity -> action -> timestamp format (legacy/usage_record.hpp) -> period:
 /// - L4: the current period is the item's period containing `received_at`; the timestamp must
 ///   satisfy `current.start <= timestamp <= received_at`, else
 ///   `usage_record_timestamp_out_of_period` (param `timestamp`). Arriving before the subscription
-///   starts is out of period.
+///   starts, or at or after a period source's `end()` (B6: the subscription has ended), is out of
+///   period.
 /// - L5, D18 (only for policies with `accepts_clock_drift_grace`, i.e. `sum`): when
 ///   `received_at < current.start + G`, a timestamp in `[current.start - G, current.start)` is
 ///   accepted. It is billed in the previous period when that period's invoice is not yet
@@ -7088,6 +7141,13 @@ class usage_record_book {
     static_assert(detail::check_finalization_clock<OtherClock>());
     const std::optional<period> current = source_.period_containing(r.received_at);
     if (!current) {
+      if constexpr (requires { source_.end(); }) {
+        if (const auto end = source_.end(); end && *end <= r.received_at) {
+          return out_of_period(r, "it arrived at " + std::to_string(to_unix(r.received_at)) +
+                                      ", after the subscription ended at " + std::to_string(to_unix(*end)) +
+                                      " (B6)");
+        }
+      }
       return out_of_period(
           r, "it arrived at " + std::to_string(to_unix(r.received_at)) + ", before the subscription started");
     }
@@ -7135,11 +7195,16 @@ class usage_record_book {
   /// L3 with every record given so far.
   [[nodiscard]] std::int64_t quantity(const period& p) const { return quantity(p, timestamp::max()); }
 
-  /// L6 as of `as_of`: one summary per period from the first to the one containing `as_of`,
-  /// newest first, `total_usage` = `quantity(period, as_of)`. Empty before the subscription
-  /// starts.
+  /// L6 as of `as_of`: one summary per period from the first to the one containing `as_of` (or
+  /// the last, after a period source's `end()`, B6), newest first, `total_usage` =
+  /// `quantity(period, as_of)`. Empty before the subscription starts.
   [[nodiscard]] std::vector<usage_record_summary> summaries(timestamp as_of) const {
     std::vector<usage_record_summary> out;
+    std::optional<timestamp> end;
+    if constexpr (requires { source_.end(); }) {
+      end = source_.end();
+      if (end && *end <= as_of && source_.has_periods()) as_of = *end - seconds{1};
+    }
     if (!source_.period_containing(as_of)) return out;
     for (period p = source_.first_period();; p = source_.next_period(p)) {
       out.push_back(usage_record_summary{p, quantity(p, as_of)});
@@ -7444,7 +7509,7 @@ class any_usage_record_book {
 
 // ---- begin meterkit/billing/compiled_plan.hpp ----
 /// \file
-/// A plan compiled once (rules B1-B5, D9-D11, L3, M6; docs/rules.md): validated, then every
+/// A plan compiled once (rules B1-B6, D9-D11, L3, M6; docs/rules.md): validated, then every
 /// subscription item becomes a typed `compiled_item` that says how it is billed (licensed, on a
 /// meter, or by usage records with its `aggregate_usage`), its subscription's schedule, and the
 /// meter, customer and price it uses, all referenced by index, never by pointer. A
@@ -7460,6 +7525,7 @@ class any_usage_record_book {
 /// of first appearance (the indexes a ledger gets when they are added in that order); items are
 /// in plan order, subscription by subscription.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -7483,6 +7549,7 @@ class any_usage_record_book {
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 // ---- begin meterkit/billing/price.hpp ----
@@ -8054,7 +8121,72 @@ struct subscription_item {
   friend bool operator==(const subscription_item&, const subscription_item&) = default;
 };
 
-/// A subscription (B3, B4): its items share one currency and one interval (B4, B5).
+/// Stripe's subscription `status` (B6). Only `canceled` and `incomplete_expired` say the
+/// subscription has ended; `paused` is refused, since Stripe creates no invoice while paused and
+/// the plan does not say when it resumes.
+enum class subscription_status {
+  active,
+  trialing,
+  past_due,
+  unpaid,
+  incomplete,
+  incomplete_expired,
+  canceled,
+  paused
+};
+
+[[nodiscard]] constexpr std::string_view to_string(subscription_status s) noexcept {
+  switch (s) {
+    case subscription_status::active:
+      return "active";
+    case subscription_status::trialing:
+      return "trialing";
+    case subscription_status::past_due:
+      return "past_due";
+    case subscription_status::unpaid:
+      return "unpaid";
+    case subscription_status::incomplete:
+      return "incomplete";
+    case subscription_status::incomplete_expired:
+      return "incomplete_expired";
+    case subscription_status::canceled:
+      return "canceled";
+    case subscription_status::paused:
+      return "paused";
+  }
+  return "active";
+}
+
+[[nodiscard]] constexpr std::optional<subscription_status> parse_subscription_status(
+    std::string_view text) noexcept {
+  for (const auto s :
+       {subscription_status::active, subscription_status::trialing, subscription_status::past_due,
+        subscription_status::unpaid, subscription_status::incomplete, subscription_status::incomplete_expired,
+        subscription_status::canceled, subscription_status::paused}) {
+    if (to_string(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
+/// Whether a subscription in status `s` has ended (B6).
+[[nodiscard]] constexpr bool has_ended(subscription_status s) noexcept {
+  return s == subscription_status::canceled || s == subscription_status::incomplete_expired;
+}
+
+/// Stripe's `billing_mode.type` (B6). Without changes to a subscription the two modes bill alike;
+/// they differ in how changes are prorated.
+enum class billing_mode_type { classic, flexible };
+
+[[nodiscard]] constexpr std::string_view to_string(billing_mode_type m) noexcept {
+  return m == billing_mode_type::flexible ? "flexible" : "classic";
+}
+[[nodiscard]] constexpr std::optional<billing_mode_type> parse_billing_mode(std::string_view text) noexcept {
+  if (text == "classic") return billing_mode_type::classic;
+  if (text == "flexible") return billing_mode_type::flexible;
+  return std::nullopt;
+}
+
+/// A subscription (B3, B4, B6): its items share one currency and one interval (B4, B5).
 struct subscription {
   std::string id{};
   std::string customer{};
@@ -8062,9 +8194,20 @@ struct subscription {
   std::optional<timestamp> billing_cycle_anchor{};  ///< default: trial_end, else start_date (B4)
   std::optional<timestamp> trial_end{};
   std::vector<subscription_item> items{};
+  /// B6: absent reads as a subscription that has not ended unless `ended_at` says it has.
+  std::optional<subscription_status> status{};
+  std::optional<timestamp> cancel_at{};  ///< B6: a scheduled end
+  bool cancel_at_period_end = false;     ///< B6: ends with the period containing `canceled_at`
+  std::optional<timestamp> canceled_at{};
+  std::optional<timestamp> ended_at{};  ///< B6: when it ended
+  billing_mode_type billing_mode = billing_mode_type::classic;
 
   friend bool operator==(const subscription&, const subscription&) = default;
 };
+
+/// The longest `invoice_finalization_delay` and `legacy_grace_period` (D10): one year, so that a
+/// period end of D4's range plus a delay never leaves the time range.
+inline constexpr seconds max_setting_delay{366 * 86400};
 
 /// The settings a plan may change (D10); every other window keeps SPEC.md's default.
 struct plan_settings {
@@ -8098,7 +8241,8 @@ inline std::string indexed(std::string_view array, std::size_t i) {
 /// Refuses an unusable plan (D9, D11) with a `configuration_error` naming the object and field:
 /// duplicate ids or event names, dangling references, a subscription without items, mixed
 /// currencies or intervals in a subscription, an invalid price, a negative item quantity, a
-/// negative setting, a `start_date`, `billing_cycle_anchor` or `trial_end` outside D4's range.
+/// negative setting, a `start_date`, `billing_cycle_anchor` or `trial_end` outside D4's range, and
+/// end fields that contradict each other or say nothing usable (B6).
 inline void validate(const plan& p) {
   using detail::indexed;
   using detail::plan_error;
@@ -8153,6 +8297,39 @@ inline void validate(const plan& p) {
     if (sub.trial_end && *sub.trial_end <= sub.start_date) {
       plan_error(field + ".trial_end", "must be after start_date");
     }
+    for (const auto& [name, value] :
+         {std::pair{"cancel_at", sub.cancel_at}, std::pair{"canceled_at", sub.canceled_at},
+          std::pair{"ended_at", sub.ended_at}}) {
+      if (value && !in_supported_range(*value))
+        plan_error(field + "." + name, "outside 1970-01-01 ... 9999-12-31 (D4)");
+    }
+    if (sub.cancel_at && *sub.cancel_at <= sub.start_date)
+      plan_error(field + ".cancel_at", "must be after start_date (B6)");
+    if (sub.ended_at && *sub.ended_at < sub.start_date)
+      plan_error(field + ".ended_at", "must not be before start_date (B6)");
+    if (sub.status == subscription_status::paused) {
+      plan_error(
+          field + ".status",
+          "\"paused\" is not modelled: Stripe creates no invoice while a subscription is paused and the "
+          "plan does not say when it resumes (B6)");
+    }
+    if (sub.status && has_ended(*sub.status) && !sub.ended_at && !sub.canceled_at) {
+      plan_error(field + ".ended_at", "a subscription with status \"" + std::string(to_string(*sub.status)) +
+                                          "\" needs ended_at (or canceled_at) to say when it ended (B6)");
+    }
+    if (sub.status && !has_ended(*sub.status) && sub.ended_at) {
+      plan_error(field + ".status", "is \"" + std::string(to_string(*sub.status)) +
+                                        "\" but ended_at is set: an ended subscription is canceled (B6)");
+    }
+    if (sub.cancel_at_period_end && !sub.cancel_at && !sub.canceled_at && !sub.ended_at) {
+      plan_error(field + ".cancel_at_period_end",
+                 "says the subscription ends with its current period, but none of cancel_at, canceled_at or "
+                 "ended_at says which period that is (B6)");
+    }
+    if (sub.cancel_at && sub.ended_at && *sub.cancel_at < *sub.ended_at) {
+      plan_error(field + ".ended_at",
+                 "is after cancel_at: the subscription would have ended at cancel_at (B6)");
+    }
     const price* first = nullptr;
     for (std::size_t i = 0; i < sub.items.size(); ++i) {
       const auto& item = sub.items[i];
@@ -8184,11 +8361,15 @@ inline void validate(const plan& p) {
   for (std::size_t i = 0; i < p.customers.size(); ++i) {
     if (p.customers[i].empty()) plan_error(indexed("customers", i), "a customer needs an id");
   }
-  if (p.settings.invoice_finalization_delay < seconds{0}) {
-    plan_error("settings.invoice_finalization_delay", "must not be negative");
+  for (const auto& [name, value] :
+       {std::pair{"settings.invoice_finalization_delay", p.settings.invoice_finalization_delay},
+        std::pair{"settings.legacy_grace_period", p.settings.legacy_grace_period}}) {
+    if (value < seconds{0}) plan_error(name, "must not be negative");
+    if (value > max_setting_delay) {
+      plan_error(name, "must be at most " + std::to_string(max_setting_delay.count()) +
+                           " seconds (one year, D10), so that every time computed from it fits");
+    }
   }
-  if (p.settings.legacy_grace_period < seconds{0})
-    plan_error("settings.legacy_grace_period", "must not be negative");
 }
 
 }  // namespace meterkit
@@ -8216,9 +8397,17 @@ struct compiled_item {
   std::size_t book = 0;  ///< `item_billing::usage_records`: its index among such items (plan order)
 };
 
-/// One subscription, compiled: its billing schedule (B1-B4) and its items.
+/// How a subscription ends (B6).
+enum class subscription_end {
+  none,       ///< it runs on
+  scheduled,  ///< at `cancel_at` or a period end: known ahead, the last period is billed as a stub
+  immediate   ///< cancelled in the middle of a period: that period was billed whole, its usage is discarded
+};
+
+/// One subscription, compiled: its billing schedule (B1-B4, ending as B6 says) and its items.
 struct compiled_subscription {
   billing_schedule<> schedule;
+  subscription_end end = subscription_end::none;
   std::size_t customer = 0;    ///< index into `compiled_plan::customers()`
   std::size_t first_item = 0;  ///< its items are `[first_item, first_item + item_count)`
   std::size_t item_count = 0;
@@ -8262,6 +8451,20 @@ class compiled_plan {
     return found->second;
   }
 
+  /// The index of the price with id `id` in the plan's `prices`, if any.
+  [[nodiscard]] std::optional<std::size_t> price_index(std::string_view id) const {
+    const auto found = price_by_id_.find(id);
+    if (found == price_by_id_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  /// The index of the subscription with id `id`, if any.
+  [[nodiscard]] std::optional<std::size_t> subscription_index(std::string_view id) const {
+    const auto found = subscription_by_id_.find(id);
+    if (found == subscription_by_id_.end()) return std::nullopt;
+    return found->second;
+  }
+
   /// Every known customer (M6, D10), in index order (see the file comment).
   [[nodiscard]] const std::vector<std::string>& customers() const noexcept { return customers_; }
   /// The index of customer `id`, if known.
@@ -8290,6 +8493,13 @@ class compiled_plan {
   /// How many items are billed by usage records (the number of usage-record books).
   [[nodiscard]] std::size_t usage_record_items() const noexcept { return books_; }
 
+  /// Whether period `p` of subscription `s` has an invoice billing its metered usage: every period
+  /// but one that an immediate cancellation cut (B6).
+  [[nodiscard]] bool bills_usage_of(std::size_t s, const period& p) const {
+    const auto& cs = subscriptions_[s];
+    return cs.end != subscription_end::immediate || !cs.schedule.is_last(p);
+  }
+
   /// When the invoice of a period ending at `end` is finalized (B3).
   [[nodiscard]] timestamp finalized_at(timestamp end) const noexcept {
     return end + plan_.settings.invoice_finalization_delay;
@@ -8310,18 +8520,24 @@ class compiled_plan {
 
   void compile() {
     std::unordered_map<std::string_view, std::size_t> prices;
-    for (std::size_t i = 0; i < plan_.prices.size(); ++i) prices.emplace(plan_.prices[i].id, i);
+    for (std::size_t i = 0; i < plan_.prices.size(); ++i) {
+      prices.emplace(plan_.prices[i].id, i);
+      price_by_id_.emplace(plan_.prices[i].id, i);
+    }
     std::unordered_map<std::string_view, std::size_t> meters;
     for (std::size_t i = 0; i < plan_.meters.size(); ++i) meters.emplace(plan_.meters[i].id, i);
     for (const auto& c : plan_.customers) intern_customer(c);
     for (std::size_t s = 0; s < plan_.subscriptions.size(); ++s) {
       const auto& sub = plan_.subscriptions[s];
       const std::size_t customer = intern_customer(sub.customer);
+      subscription_by_id_.emplace(sub.id, s);
       // B4: every item of a subscription shares the first item's interval (validated).
       const auto& interval = plan_.prices[prices.at(sub.items.front().price)].recurring.interval;
+      const billing_schedule<> uncut(sub.start_date, sub.billing_cycle_anchor, sub.trial_end, interval);
+      const auto [end, how] = end_of(sub, uncut);
       subscriptions_.push_back(compiled_subscription{
-          billing_schedule<>(sub.start_date, sub.billing_cycle_anchor, sub.trial_end, interval), customer,
-          items_.size(), sub.items.size()});
+          billing_schedule<>(sub.start_date, sub.billing_cycle_anchor, sub.trial_end, interval, end), how,
+          customer, items_.size(), sub.items.size()});
       for (std::size_t i = 0; i < sub.items.size(); ++i) {
         compiled_item it;
         it.subscription = s;
@@ -8345,6 +8561,27 @@ class compiled_plan {
       }
     }
     index_pairs();
+  }
+
+  /// Where and how subscription `sub` ends (B6), from its validated end fields and its schedule
+  /// without an end: a scheduled end (`cancel_at`, or the end of the period `cancel_at_period_end`
+  /// names) unless `ended_at` (or, for an ended status, `canceled_at`) says it ended earlier, in
+  /// the middle of a period. An end on a period boundary is scheduled: that period is billed as usual.
+  [[nodiscard]] static std::pair<std::optional<timestamp>, subscription_end> end_of(
+      const subscription& sub, const billing_schedule<>& uncut) {
+    std::optional<timestamp> scheduled = sub.cancel_at;
+    if (!scheduled && sub.cancel_at_period_end) {
+      // The period that was current when the cancellation was asked for; ended_at is its end.
+      const timestamp asked = sub.canceled_at ? *sub.canceled_at : *sub.ended_at - seconds{1};
+      scheduled = uncut.period_containing(std::max(asked, sub.start_date))->end;
+    }
+    std::optional<timestamp> ended = sub.ended_at;
+    if (!ended && sub.status && has_ended(*sub.status)) ended = sub.canceled_at;
+    if (!ended) return {scheduled, scheduled ? subscription_end::scheduled : subscription_end::none};
+    if (scheduled && *scheduled <= *ended) return {scheduled, subscription_end::scheduled};
+    if (*ended <= sub.start_date) return {ended, subscription_end::scheduled};  // no period at all
+    const bool on_boundary = uncut.period_containing(*ended)->start == *ended;
+    return {ended, on_boundary ? subscription_end::scheduled : subscription_end::immediate};
   }
 
   /// The dense form of `items_billed_on` (every accepted event asks it): the items of each
@@ -8376,6 +8613,8 @@ class compiled_plan {
   std::vector<compiled_subscription> subscriptions_;
   std::vector<compiled_item> items_;
   std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> item_by_id_;
+  std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> subscription_by_id_;
+  std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> price_by_id_;
   std::vector<std::string> customers_;
   std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> customer_by_id_;
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> items_by_meter_customer_;
@@ -8388,7 +8627,7 @@ class compiled_plan {
 // ---- end meterkit/billing/compiled_plan.hpp ----
 // ---- begin meterkit/billing/invoice.hpp ----
 /// \file
-/// What the invoice simulator produces (SPEC B3, B5, D20, D21, D24, D27; CONTRACT.md `simulate`):
+/// What the invoice simulator produces (SPEC B3, B5, B7, D20, D21, D24, D27; CONTRACT.md `simulate`):
 /// invoices with their lines, the rejected operations, late usage, and counts that reconcile.
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
@@ -8417,6 +8656,28 @@ enum class invoice_status { draft, finalized, upcoming };
   return "draft";
 }
 
+/// Why an invoice exists, in Stripe's `billing_reason` words (B7).
+enum class billing_reason {
+  subscription_create,  ///< the first invoice, at `start_date`
+  subscription_cycle,   ///< at a period boundary (the trial's end included)
+  subscription_update,  ///< a change in the middle of a period: the final invoice of a `cancel_at`
+  upcoming              ///< the preview of the next invoice, as Stripe's upcoming invoice says
+};
+
+[[nodiscard]] constexpr std::string_view to_string(billing_reason r) noexcept {
+  switch (r) {
+    case billing_reason::subscription_create:
+      return "subscription_create";
+    case billing_reason::subscription_cycle:
+      return "subscription_cycle";
+    case billing_reason::subscription_update:
+      return "subscription_update";
+    case billing_reason::upcoming:
+      return "upcoming";
+  }
+  return "subscription_cycle";
+}
+
 /// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
 /// its amount in the currency's minor unit, rounded once (P4).
 struct invoice_line {
@@ -8438,6 +8699,7 @@ struct invoice {
   std::string currency;  ///< lower-case ISO code (D25)
   timestamp created{};
   invoice_status status = invoice_status::draft;
+  billing_reason reason = billing_reason::subscription_cycle;  ///< B7
   timestamp finalized_at{};
   std::vector<invoice_line> lines;
   std::int64_t total = 0;
@@ -8549,9 +8811,33 @@ struct source_ref {
   }
 };
 
-/// One operation: a meter event, a cancellation (meter/meter_event.hpp) or a usage record
-/// (legacy/usage_record.hpp).
-using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record>;
+/// One item of a subscription change (B8): the item and what changes, as written (a value's
+/// spelling is checked when the change is applied).
+struct item_change {
+  std::string item{};
+  std::optional<std::string> price{};
+  std::optional<std::string> quantity{};  ///< an integer as text
+
+  friend bool operator==(const item_change&, const item_change&) = default;
+};
+
+/// A change of a subscription's licensed items with Stripe's prorations (B8):
+/// `POST /v1/subscriptions/{id}` with `items[]`, or `POST /v1/subscription_items/{id}` (then
+/// `subscription` is empty and `items` holds that one item).
+struct subscription_change {
+  std::string subscription{};
+  std::vector<item_change> items{};
+  std::optional<std::string> proration_behavior{};  ///< absent: `create_prorations`
+  std::optional<std::string> proration_date{};      ///< unix seconds as text; absent: the arrival
+  /// The first parameter the endpoint does not take, refused as Stripe refuses it (B8).
+  std::optional<std::string> unknown_parameter{};
+
+  friend bool operator==(const subscription_change&, const subscription_change&) = default;
+};
+
+/// One operation: a meter event, a cancellation (meter/meter_event.hpp), a usage record
+/// (legacy/usage_record.hpp) or a subscription change.
+using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record, subscription_change>;
 
 /// One request with its operations, in the order the simulator must apply them.
 struct request {
@@ -8572,7 +8858,7 @@ struct request {
 // ---- end meterkit/billing/request.hpp ----
 // ---- begin meterkit/billing/simulator.hpp ----
 /// \file
-/// The offline invoice simulator (rules B3-B5, M11, M12, L5, I2, D20-D24, D27; docs/rules.md and
+/// The offline invoice simulator (rules B3-B6, M11, M12, L5, I2, D20-D24, D27; docs/rules.md and
 /// docs/cli.md `simulate`): replays requests in arrival order against a plan and answers with
 /// every invoice, draft, finalized or upcoming, with the rejected operations, late usage and
 /// counts that reconcile.
@@ -8592,7 +8878,8 @@ struct request {
 /// `invoice_simulator::restore(plan, in)` reads it back under the same plan, and applying the rest
 /// of the requests then gives the results of a run that never stopped. The body holds, in order:
 /// the meter ledger, the usage-record books, the idempotency store with its first outcomes,
-/// late usage, rejections, counts, the arrival clock, and the history keeper's state.
+/// late usage, rejections, counts, the arrival clock, the history keeper's state, and the
+/// subscription changes (B8).
 ///
 /// A simulator owns everything it refers to (its compiled plan included), so copies and moves are
 /// independent of the original.
@@ -8786,6 +9073,13 @@ inline void save_period(state_writer& out, const period& p) {
     time(sub.start_date);
     optional_time(sub.billing_cycle_anchor);
     optional_time(sub.trial_end);
+    out.boolean(sub.status.has_value());  // B6: how it ends
+    if (sub.status) out.u8(static_cast<std::uint8_t>(*sub.status));
+    optional_time(sub.cancel_at);
+    out.boolean(sub.cancel_at_period_end);
+    optional_time(sub.canceled_at);
+    optional_time(sub.ended_at);
+    out.u8(static_cast<std::uint8_t>(sub.billing_mode));
     out.size(sub.items.size());
     for (const auto& item : sub.items) {
       out.str(item.id);
@@ -8899,7 +9193,10 @@ class cancellation_targets {
 class history_keeper {
  public:
   history_keeper(const compiled_plan& cp, simulator_history options) : options_(std::move(options)) {
-    for (const auto& cs : cp.subscriptions()) unfrozen_.emplace_back(cs.schedule.first_period());
+    for (const auto& cs : cp.subscriptions()) {
+      unfrozen_.push_back(cs.schedule.has_periods() ? std::optional{cs.schedule.first_period()}
+                                                    : std::nullopt);
+    }
     next_freeze_ = earliest_open_finalization(cp);
     compact_at_ = std::max<std::size_t>(1, options_.forget_from);
     index_pairs(cp);
@@ -9032,10 +9329,13 @@ class history_keeper {
     if (ps.last && ps.last->contains(t)) return ps.last;  // events of a pair come in bursts
     period seg = all_time;
     for (const std::size_t item : cp.items_billed_on(meter, customer)) {
-      const auto p = cp.subscriptions()[cp.items()[item].subscription].schedule.period_containing(t);
+      const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
+      if (const auto end = schedule.end(); end && *end <= t) continue;  // B6: billed by no period of it
+      const auto p = schedule.period_containing(t);
       if (!p) return std::nullopt;
       seg = period{std::max(seg.start, p->start), std::min(seg.end, p->end)};
     }
+    if (seg == all_time) return period{};  // every item has ended before t: it counts nowhere
     ps.last = seg;
     return seg;
   }
@@ -9089,7 +9389,7 @@ class history_keeper {
 // ---- end meterkit/billing/history.hpp ----
 // ---- begin meterkit/billing/invoicing.hpp ----
 /// \file
-/// Invoicing as a pure function (rules B3-B5, M12, P1-P5, D20, D21, D27; docs/rules.md): the
+/// Invoicing as a pure function (rules B3-B8, M12, P1-P5, D20, D21, D27; docs/rules.md): the
 /// invoices of a compiled plan as of `until`, given the metered quantities. Nothing here knows
 /// how usage was accepted or kept; the caller answers "the quantity of item `i` for period `p`
 /// as of `as_of`" and this header decides every invoice, line and amount from it.
@@ -9110,6 +9410,185 @@ class history_keeper {
 #include <string>
 #include <vector>
 
+// ---- begin meterkit/billing/subscription_changes.hpp ----
+/// \file
+/// Changes of a subscription's licensed items over time, with Stripe's prorations (rule B8;
+/// docs/rules.md): what the simulator records when a change is accepted, and what the pure
+/// invoicing function reads.
+///
+/// A change is accepted at its arrival `received_at` and takes effect at `effective` (its
+/// `proration_date`, else the arrival), inside `current`, the period containing the arrival. It
+/// sets the price and quantity of some licensed items; `before` holds what they were.
+///
+/// - A licensed line of an invoice created at `c` bills the items as set by the changes that
+///   arrived strictly before `c`: a change arriving exactly at a boundary is prorated over the
+///   whole new period instead, so nothing is billed twice.
+/// - Prorations (`create_prorations`, `always_invoice`): per changed item, a credit for the unused
+///   time on the old price and quantity and a charge for the same time on the new ones, over
+///   `[effective, current.end)`, each `amount x remaining / full cycle` rounded once (the
+///   denominator of B4's stubs, so that a stub's credit is exactly what it charged for that time).
+///   None in the trial (it bills nothing) and none with `proration_behavior=none`.
+/// - Where they go: `always_invoice` makes an invoice at the arrival (`subscription_update`) with
+///   the prorations of this change and the pending ones of the same period; `create_prorations`
+///   leaves them pending for the next invoice of the subscription: such an invoice, or the one at
+///   the end of `current`. Pending prorations of a period that an immediate cancellation cut are
+///   removed (B6).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+
+namespace meterkit {
+
+/// Stripe's `proration_behavior` (B8).
+enum class proration_behavior { create_prorations, none, always_invoice };
+
+[[nodiscard]] constexpr std::string_view to_string(proration_behavior b) noexcept {
+  switch (b) {
+    case proration_behavior::create_prorations:
+      return "create_prorations";
+    case proration_behavior::none:
+      return "none";
+    case proration_behavior::always_invoice:
+      return "always_invoice";
+  }
+  return "create_prorations";
+}
+
+[[nodiscard]] constexpr std::optional<proration_behavior> parse_proration_behavior(
+    std::string_view text) noexcept {
+  for (const auto b : {proration_behavior::create_prorations, proration_behavior::none,
+                       proration_behavior::always_invoice}) {
+    if (to_string(b) == text) return b;
+  }
+  return std::nullopt;
+}
+
+/// A licensed item's price and quantity (indexes into the compiled plan).
+struct item_setting {
+  std::size_t item = 0;
+  std::size_t price = 0;
+  std::int64_t quantity = 0;
+
+  friend bool operator==(const item_setting&, const item_setting&) = default;
+};
+
+/// One accepted change (see the file comment).
+struct applied_change {
+  std::size_t subscription = 0;
+  timestamp received_at{};
+  timestamp effective{};
+  period current{};
+  proration_behavior behavior = proration_behavior::create_prorations;
+  std::vector<item_setting> before;  ///< the changed items, as they were
+  std::vector<item_setting> after;   ///< the same items, as they are now
+
+  friend bool operator==(const applied_change&, const applied_change&) = default;
+};
+
+/// Every change accepted so far, in arrival order, and the items' settings now.
+class subscription_changes {
+ public:
+  subscription_changes() = default;
+  explicit subscription_changes(const compiled_plan& cp) { reset_settings(cp); }
+
+  [[nodiscard]] std::span<const applied_change> all() const noexcept { return changes_; }
+  [[nodiscard]] bool empty() const noexcept { return changes_.empty(); }
+
+  /// The setting of licensed item `item` now (after every change so far).
+  [[nodiscard]] const item_setting& now(std::size_t item) const { return settings_[item]; }
+
+  /// The setting of licensed item `item` made by the changes that arrived strictly before `t`.
+  [[nodiscard]] item_setting before(const compiled_plan& cp, std::size_t item, timestamp t) const {
+    item_setting out{item, cp.items()[item].price, cp.item_at(item).quantity};
+    for (const auto& c : changes_) {  // arrival order
+      if (!(c.received_at < t)) break;
+      for (const auto& a : c.after) {
+        if (a.item == item) out = a;
+      }
+    }
+    return out;
+  }
+
+  /// Records an accepted change. Changes come in arrival order.
+  void add(applied_change c) {
+    for (const auto& a : c.after) settings_[a.item] = a;
+    changes_.push_back(std::move(c));
+  }
+
+  void save(state_writer& out) const {
+    out.size(changes_.size());
+    for (const auto& c : changes_) {
+      out.size(c.subscription);
+      out.time(c.received_at);
+      out.time(c.effective);
+      detail::save_period(out, c.current);
+      out.u8(static_cast<std::uint8_t>(c.behavior));
+      out.size(c.before.size());
+      for (const auto* side : {&c.before, &c.after}) {
+        for (const auto& s : *side) {
+          out.size(s.item);
+          out.size(s.price);
+          out.i64(s.quantity);
+        }
+      }
+    }
+  }
+
+  /// Reads what `save` wrote under the same compiled plan, refusing what no accepted change could
+  /// be (`corrupt_state_error`).
+  void load(const compiled_plan& cp, state_reader& in) {
+    changes_.clear();
+    reset_settings(cp);
+    std::optional<timestamp> last;
+    for (std::size_t n = in.count(48); n > 0; --n) {
+      applied_change c;
+      c.subscription = in.index(cp.subscriptions().size());
+      c.received_at = in.time();
+      c.effective = in.time();
+      c.current = detail::load_period(in);
+      const std::uint8_t behavior = in.u8();
+      in.require(behavior <= 2, "an unknown proration behavior");
+      c.behavior = static_cast<proration_behavior>(behavior);
+      in.require(!last || !(c.received_at < *last), "subscription changes out of arrival order");
+      in.require(c.current.contains(c.effective) && !(c.received_at < c.effective) &&
+                     c.current.contains(c.received_at),
+                 "a subscription change outside its period");
+      last = c.received_at;
+      const std::size_t items = in.count(24);
+      for (auto* side : {&c.before, &c.after}) {
+        side->resize(items);
+        for (auto& s : *side) {
+          s.item = in.index(cp.items().size());
+          s.price = in.index(cp.source().prices.size());
+          s.quantity = in.i64();
+          in.require(s.quantity >= 0 && cp.items()[s.item].subscription == c.subscription &&
+                         cp.items()[s.item].billing == item_billing::licensed,
+                     "a subscription change of an item it cannot change");
+        }
+      }
+      add(std::move(c));
+    }
+  }
+
+ private:
+  void reset_settings(const compiled_plan& cp) {
+    settings_.clear();
+    for (std::size_t i = 0; i < cp.items().size(); ++i)
+      settings_.push_back(item_setting{i, cp.items()[i].price, cp.item_at(i).quantity});
+  }
+
+  std::vector<applied_change> changes_;
+  std::vector<item_setting> settings_;  ///< by item: the setting after every change
+};
+
+}  // namespace meterkit
+// ---- end meterkit/billing/subscription_changes.hpp ----
 
 namespace meterkit {
 
@@ -9135,11 +9614,17 @@ template <metered_quantities Quantities>
   return line;
 }
 
-[[nodiscard]] inline invoice_line licensed_line(const compiled_plan& cp, std::size_t item, const period& p) {
-  const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
-  const price& pr = cp.price_of(item);
-  const subscription_item& si = cp.item_at(item);
-  invoice_line line{si.id, pr.id, p, si.quantity, 0, false, false, schedule.is_trial(p)};
+/// The licensed line of `item` for period `p`, billed in advance at `p.start` with the price and
+/// quantity of `setting` (B8). A period cut by an immediate cancellation was not known to be cut
+/// then: it is billed whole (B6).
+[[nodiscard]] inline invoice_line licensed_line(const compiled_plan& cp, const item_setting& setting,
+                                                period p) {
+  const auto& cs = cp.subscriptions()[cp.items()[setting.item].subscription];
+  const auto& schedule = cs.schedule;
+  if (cs.end == subscription_end::immediate && schedule.is_last(p)) p = schedule.uncut(p);
+  const price& pr = cp.source().prices[setting.price];
+  invoice_line line{cp.item_at(setting.item).id, pr.id, p, setting.quantity, 0, false, false,
+                    schedule.is_trial(p)};
   if (line.trial) return line;  // B4: every line of the trial bills 0
   if (schedule.is_stub(p)) {
     const period full = schedule.full_cycle_of(p);
@@ -9152,12 +9637,20 @@ template <metered_quantities Quantities>
   return line;
 }
 
-/// The invoice of subscription `s` created at `created`: metered lines of `ended` (if any) and
-/// licensed lines of `starting` (D20).
+/// `inv.total`: the sum of its lines' amounts (P4, D25).
+inline void total_up(invoice& inv) {
+  inv.total = 0;
+  for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
+}
+
+/// The invoice of subscription `s` created at `created` for `reason`: metered lines of `ended` (if
+/// any) and licensed lines of `starting` (if any) (D20, B6, B7).
 template <metered_quantities Quantities>
 [[nodiscard]] invoice make_invoice(const compiled_plan& cp, std::size_t s, timestamp created,
-                                   const std::optional<period>& ended, const period& starting,
-                                   timestamp until, bool upcoming, const Quantities& quantities) {
+                                   const std::optional<period>& ended, const std::optional<period>& starting,
+                                   timestamp until, billing_reason reason, const Quantities& quantities,
+                                   const subscription_changes& changes) {
+  const bool upcoming = reason == billing_reason::upcoming;
   const auto& cs = cp.subscriptions()[s];
   const auto& sub = cp.subscription_at(s);
   invoice inv;
@@ -9165,6 +9658,7 @@ template <metered_quantities Quantities>
   inv.subscription = sub.id;
   inv.currency = std::string(cp.price_of(cs.first_item).currency.code());
   inv.created = created;
+  inv.reason = reason;
   inv.finalized_at = cp.finalized_at(created);
   inv.status = upcoming                    ? invoice_status::upcoming
                : inv.finalized_at <= until ? invoice_status::finalized
@@ -9172,40 +9666,132 @@ template <metered_quantities Quantities>
   const timestamp as_of = inv.status == invoice_status::finalized ? inv.finalized_at : until;
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) {
-      inv.lines.push_back(licensed_line(cp, item, starting));
+      if (starting) inv.lines.push_back(licensed_line(cp, changes.before(cp, item, created), *starting));
     } else if (ended) {
       inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
     }
   }
-  for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
+  total_up(inv);
   return inv;
+}
+
+/// The proration lines of change `c` (B8): per changed item, a credit for the unused time on what
+/// it was and a charge for the same time on what it is.
+[[nodiscard]] inline std::vector<invoice_line> proration_lines(const compiled_plan& cp,
+                                                               const applied_change& c) {
+  std::vector<invoice_line> out;
+  const auto& schedule = cp.subscriptions()[c.subscription].schedule;
+  if (c.behavior == proration_behavior::none || schedule.is_trial(c.current)) return out;
+  const std::int64_t remaining = (c.current.end - c.effective).count();
+  const std::int64_t cycle = schedule.full_cycle_of(c.current).length().count();
+  const period service{c.effective, c.current.end};
+  const auto rounding = cp.settings().rounding;
+  for (std::size_t k = 0; k < c.after.size(); ++k) {
+    const item_setting& was = c.before[k];
+    const item_setting& is = c.after[k];
+    if (was == is) continue;
+    const price& old_price = cp.source().prices[was.price];
+    const price& new_price = cp.source().prices[is.price];
+    const std::string& id = cp.item_at(is.item).id;
+    out.push_back(invoice_line{id, old_price.id, service, was.quantity,
+                               -prorated_line_amount(old_price, was.quantity, remaining, cycle, rounding),
+                               false, true, false});
+    out.push_back(invoice_line{id, new_price.id, service, is.quantity,
+                               prorated_line_amount(new_price, is.quantity, remaining, cycle, rounding),
+                               false, true, false});
+  }
+  return out;
+}
+
+/// Adds the prorations of subscription `s`'s changes received by `until` to `mine`, its invoices in
+/// creation order: `always_invoice` appends an invoice at the change's arrival; pending prorations
+/// go to the invoice at the end of their period, or are removed when an immediate cancellation cut
+/// it (B6, B8).
+inline void add_prorations(const compiled_plan& cp, std::size_t s, timestamp until,
+                           const subscription_changes& changes, std::vector<invoice>& mine) {
+  struct pending_line {
+    period current;
+    invoice_line line;
+  };
+  std::vector<pending_line> pending;
+  std::vector<invoice> updates;
+  for (const auto& c : changes.all()) {
+    if (until < c.received_at) break;
+    if (c.subscription != s) continue;
+    auto lines = proration_lines(cp, c);
+    if (c.behavior != proration_behavior::always_invoice) {
+      for (auto& l : lines) pending.push_back(pending_line{c.current, std::move(l)});
+      continue;
+    }
+    invoice inv;
+    inv.customer = cp.subscription_at(s).customer;
+    inv.subscription = cp.subscription_at(s).id;
+    inv.currency = mine.front().currency;
+    inv.created = c.received_at;
+    inv.reason = billing_reason::subscription_update;
+    inv.finalized_at = cp.finalized_at(c.received_at);
+    inv.status = inv.finalized_at <= until ? invoice_status::finalized : invoice_status::draft;
+    for (auto it = pending.begin(); it != pending.end();) {  // the pending ones of this period
+      if (it->current == c.current) {
+        inv.lines.push_back(std::move(it->line));
+        it = pending.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& l : lines) inv.lines.push_back(std::move(l));
+    total_up(inv);
+    updates.push_back(std::move(inv));
+  }
+  for (auto& p : pending) {
+    const auto at = std::find_if(mine.begin(), mine.end(), [&](const invoice& inv) {
+      return inv.created == p.current.end && inv.reason != billing_reason::subscription_create;
+    });
+    if (at == mine.end()) continue;  // B6: an immediate cancellation removed them
+    at->lines.push_back(std::move(p.line));
+  }
+  for (auto& inv : mine) total_up(inv);
+  for (auto& inv : updates) mine.push_back(std::move(inv));
 }
 
 }  // namespace detail
 
-/// Appends the invoices of subscription `s` as of `until` (D20, D21) to `out`, in creation order.
+/// Appends the invoices of subscription `s` as of `until` (D20, D21, B6, B7) to `out`, in creation
+/// order. An ended subscription's last invoice is at its end, with the metered lines of its last
+/// period and no licensed line; an immediate cancellation has no invoice at its end (B6).
 template <metered_quantities Quantities>
 void invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp until,
-                              const Quantities& quantities, std::vector<invoice>& out) {
+                              const Quantities& quantities, std::vector<invoice>& out,
+                              const subscription_changes& changes = {}) {
   const auto& schedule = cp.subscriptions()[s].schedule;
   const auto periods = schedule.periods_through(until);
-  if (periods.empty()) return;  // D21: starts after until
-  out.push_back(detail::make_invoice(cp, s, periods.front().start, std::nullopt, periods.front(), until,
-                                     false, quantities));
+  if (periods.empty()) return;  // D21: starts after until; B6: ended at its start
+  std::vector<invoice> mine;
+  const auto& first = periods.front();
+  mine.push_back(detail::make_invoice(cp, s, first.start, std::nullopt, first, until,
+                                      billing_reason::subscription_create, quantities, changes));
   for (const auto& p : periods) {
-    const bool upcoming = until < p.end;
-    out.push_back(
-        detail::make_invoice(cp, s, p.end, p, schedule.next_period(p), until, upcoming, quantities));
+    if (!cp.bills_usage_of(s, p)) break;  // B6: cancelled at once, the usage is discarded
+    const bool last = schedule.is_last(p);
+    const billing_reason reason = until < p.end                ? billing_reason::upcoming
+                                  : last && schedule.is_cut(p) ? billing_reason::subscription_update
+                                                               : billing_reason::subscription_cycle;
+    mine.push_back(detail::make_invoice(cp, s, p.end, p,
+                                        last ? std::nullopt : std::optional{schedule.next_period(p)}, until,
+                                        reason, quantities, changes));
   }
+  if (!changes.empty()) detail::add_prorations(cp, s, until, changes, mine);
+  for (auto& inv : mine) out.push_back(std::move(inv));
 }
 
 /// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27).
 template <metered_quantities Quantities>
 [[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
-                                                  const Quantities& quantities) {
+                                                  const Quantities& quantities,
+                                                  const subscription_changes& changes = {}) {
   std::vector<invoice> out;
   for (std::size_t s = 0; s < cp.subscriptions().size(); ++s)
-    invoices_of_subscription(cp, s, until, quantities, out);
+    invoices_of_subscription(cp, s, until, quantities, out, changes);
   std::stable_sort(out.begin(), out.end(), [](const invoice& a, const invoice& b) {
     return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
   });
@@ -9232,7 +9818,8 @@ class invoice_simulator {
       : plan_(std::move(p)),
         ledger_(ledger_of(plan_, history)),
         late_periods_(plan_.items().size()),
-        history_(plan_, std::move(history)) {
+        history_(plan_, std::move(history)),
+        changes_(plan_) {
     for (const auto& it : plan_.items()) {
       if (it.billing != item_billing::usage_records) continue;
       books_.emplace_back(it.mode, plan_.subscriptions()[it.subscription].schedule,
@@ -9251,7 +9838,7 @@ class invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 7;
+  static constexpr std::uint32_t snapshot_version = 8;  ///< 8: the plan fingerprint covers B6's end fields
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -9283,6 +9870,7 @@ class invoice_simulator {
     body.u64(next_arrival_);
     body.optional_time(last_arrival_);
     history_.save(body);
+    changes_.save(body);
     snapshot_frame::write(out, snapshot_version, plan_fingerprint(plan_.source()), body.bytes());
   }
 
@@ -9351,6 +9939,9 @@ class invoice_simulator {
     counts_.pending += operations;
   }
 
+  /// The subscription changes accepted so far (B8).
+  [[nodiscard]] const subscription_changes& changes() const noexcept { return changes_; }
+
   /// Meter event summaries (M13, D26) as of `as_of`: unclamped, no trial filter. Throws
   /// `configuration_error` for an unknown meter id or bounds that M13 refuses, and for a
   /// simulator with a bounded history, which keeps no per-window detail (billing/history.hpp).
@@ -9376,10 +9967,13 @@ class invoice_simulator {
     }
     simulation_result out;
     out.until = until;
-    out.invoices = invoices_as_of(plan_, until, [&](std::size_t item, const period& p, timestamp as_of) {
-      const auto fixed = history_.fixed_quantity(item, p.start);
-      return fixed ? *fixed : kept_quantity(item, p, as_of);
-    });
+    out.invoices = invoices_as_of(
+        plan_, until,
+        [&](std::size_t item, const period& p, timestamp as_of) {
+          const auto fixed = history_.fixed_quantity(item, p.start);
+          return fixed ? *fixed : kept_quantity(item, p, as_of);
+        },
+        changes_);
     out.rejected = rejected_;
     for (const auto& l : late_) {
       if (l.received_at <= until) out.late.push_back(l);
@@ -9458,6 +10052,136 @@ class invoice_simulator {
     return outcome::accept();
   }
 
+  /// B8: a change of licensed items, all or nothing: every item is checked before any is changed.
+  outcome apply_one(const request& r, const subscription_change& c) {
+    using ec = error_code;
+    if (c.unknown_parameter) {
+      return outcome::reject(ec::parameter_unknown, "Received unknown parameter: " + *c.unknown_parameter,
+                             *c.unknown_parameter);
+    }
+    // The subscription: named by the path, or the subscription of the one item.
+    std::optional<std::size_t> s;
+    if (!c.subscription.empty()) {
+      s = plan_.subscription_index(c.subscription);
+      if (!s)
+        return outcome::reject(ec::resource_missing, "No such subscription: '" + c.subscription + "'", "id");
+    } else {
+      const auto item = c.items.empty() ? std::nullopt : plan_.item_index(c.items.front().item);
+      if (!item) {
+        return outcome::reject(
+            ec::resource_missing,
+            "No such subscription item: '" + (c.items.empty() ? "" : c.items.front().item) + "'", "id");
+      }
+      s = plan_.items()[*item].subscription;
+    }
+    const auto& schedule = plan_.subscriptions()[*s].schedule;
+    const auto current = schedule.period_containing(r.received_at);
+    if (!current) {
+      const auto end = schedule.end();
+      const bool ended = end && *end <= r.received_at;
+      return outcome::reject(ec::subscription_update_invalid,
+                             ended ? "the subscription ended at " + format_rfc3339(*end) +
+                                         " and can no longer be updated (B6, B8)"
+                                   : "the subscription starts at " + format_rfc3339(schedule.start_date()) +
+                                         ", after this change arrived (B8)",
+                             "id");
+    }
+    proration_behavior behavior = proration_behavior::create_prorations;
+    if (c.proration_behavior) {
+      const auto b = parse_proration_behavior(*c.proration_behavior);
+      if (!b) {
+        return outcome::reject(
+            ec::subscription_update_invalid,
+            "Invalid proration_behavior: must be one of create_prorations, none or always_invoice",
+            "proration_behavior");
+      }
+      behavior = *b;
+    }
+    timestamp effective = r.received_at;
+    if (c.proration_date) {
+      const auto t = parse_unix_seconds(*c.proration_date);
+      if (!t) {
+        return outcome::reject(ec::parameter_invalid_integer, "Invalid integer: " + *c.proration_date,
+                               "proration_date");
+      }
+      if (*t < current->start || r.received_at < *t) {
+        return outcome::reject(ec::subscription_update_invalid,
+                               "proration_date " + format_rfc3339(*t) +
+                                   " must lie in the current period, from " + format_rfc3339(current->start) +
+                                   " to the change's arrival at " + format_rfc3339(r.received_at) + " (B8)",
+                               "proration_date");
+      }
+      effective = *t;
+    }
+    applied_change change{*s, r.received_at, effective, *current, behavior, {}, {}};
+    const price& first_price = plan_.price_of(plan_.subscriptions()[*s].first_item);
+    for (std::size_t k = 0; k < c.items.size(); ++k) {
+      const item_change& ic = c.items[k];
+      const std::string param = c.subscription.empty() ? std::string() : "items[" + std::to_string(k) + "]";
+      const auto named = [&](std::string_view field) {
+        return param.empty() ? std::string(field) : param + "[" + std::string(field) + "]";
+      };
+      const auto item = plan_.item_index(ic.item);
+      if (ic.item.empty()) {
+        return outcome::reject(
+            ec::subscription_update_invalid,
+            "adding an item to a subscription is not modelled yet: name an item by its id (B8)", named("id"));
+      }
+      if (!item || plan_.items()[*item].subscription != *s) {
+        return outcome::reject(ec::resource_missing,
+                               "No such subscription item: '" + ic.item + "' on subscription '" +
+                                   plan_.subscription_at(*s).id + "'",
+                               named("id"));
+      }
+      for (const auto& other : change.after) {
+        if (other.item == *item) {
+          return outcome::reject(ec::subscription_update_invalid,
+                                 "subscription item '" + ic.item + "' is named twice in one update",
+                                 named("id"));
+        }
+      }
+      if (plan_.items()[*item].billing != item_billing::licensed) {
+        return outcome::reject(ec::subscription_update_invalid,
+                               ic.quantity ? "Quantity should not be specified where usage_type is `metered`"
+                                           : "changing a metered item is not modelled yet (B8)",
+                               named(ic.quantity ? "quantity" : "price"));
+      }
+      item_setting setting = changes_.now(*item);
+      if (ic.price) {
+        const auto pr = plan_.price_index(*ic.price);
+        if (!pr)
+          return outcome::reject(ec::resource_missing, "No such price: '" + *ic.price + "'", named("price"));
+        const price& np = plan_.source().prices[*pr];
+        std::string why;
+        if (np.recurring.usage_type != usage_type::licensed) {
+          why = "a licensed item can only move to a licensed price (B8)";
+        } else if (np.currency != first_price.currency) {
+          why = "price '" + np.id + "' is in " + std::string(np.currency.code()) + ", the subscription in " +
+                std::string(first_price.currency.code()) + " (B5)";
+        } else if (!(np.recurring.interval == first_price.recurring.interval)) {
+          why = "price '" + np.id +
+                "' has another interval than the subscription; a new billing cycle is not "
+                "modelled yet (B8)";
+        }
+        if (!why.empty())
+          return outcome::reject(ec::subscription_update_invalid, std::move(why), named("price"));
+        setting.price = *pr;
+      }
+      if (ic.quantity) {
+        const auto q = detail::parse_non_negative_integer(*ic.quantity);
+        if (!q) {
+          return outcome::reject(ec::parameter_invalid_integer,
+                                 "Invalid non-negative integer: " + *ic.quantity, named("quantity"));
+        }
+        setting.quantity = *q;
+      }
+      change.before.push_back(changes_.now(*item));
+      change.after.push_back(setting);
+    }
+    changes_.add(std::move(change));
+    return outcome::accept();
+  }
+
   /// D24: lateness is fixed at acceptance. The period containing the event time and its
   /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
   void note_late_usage(const source_ref& source, const accepted_meter_event& e) {
@@ -9466,12 +10190,12 @@ class invoice_simulator {
       // (events of an item mostly fall in the same period), else from the schedule.
       period_memo& memo = late_periods_[item];
       if (!memo.known || e.time < memo.service.start || !(e.time < memo.service.end)) {
-        const auto& schedule = plan_.subscriptions()[plan_.items()[item].subscription].schedule;
-        const auto p = schedule.period_containing(e.time);
+        const std::size_t s = plan_.items()[item].subscription;
+        const auto p = plan_.subscriptions()[s].schedule.period_containing(e.time);
         if (!p) continue;
-        memo = period_memo{*p, plan_.finalized_at(p->end), true};
+        memo = period_memo{*p, plan_.finalized_at(p->end), true, plan_.bills_usage_of(s, *p)};
       }
-      if (memo.finalized_at < e.received_at) {
+      if (memo.billed && memo.finalized_at < e.received_at) {
         late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),
                                              e.received_at, memo.finalized_at});
       }
@@ -9522,6 +10246,7 @@ class invoice_simulator {
     next_arrival_ = r.u64();
     last_arrival_ = r.optional_time();
     history_.load(plan_, r);
+    changes_.load(plan_, r);
     r.expect_end();
   }
 
@@ -9535,6 +10260,7 @@ class invoice_simulator {
     period service{};
     timestamp finalized_at{};
     bool known = false;
+    bool billed = true;  ///< whether an invoice bills its usage (B6: not after an immediate cancellation)
   };
   std::vector<period_memo> late_periods_;  ///< by item: a cache, not state (never saved)
   std::vector<rejected_operation> rejected_;
@@ -9542,6 +10268,7 @@ class invoice_simulator {
   std::uint64_t next_arrival_ = 0;
   std::optional<timestamp> last_arrival_;
   history_keeper history_;
+  subscription_changes changes_;  ///< B8
 };
 
 }  // namespace meterkit

@@ -969,12 +969,17 @@ class exact_json_builder {
 
 }  // namespace detail
 
-/// Parses one JSON document. `text` starts at `origin` of `file`; a syntax error, a repeated key or
-/// nesting deeper than `max_depth` raises `input_error` at its line and column. Integers outside
-/// 64 bits keep their digits (read them with `json_integer_text`).
+/// Parses one JSON document. `text` starts at `origin` of `file`; a syntax error, a NUL byte, a
+/// repeated key or nesting deeper than `max_depth` raises `input_error` at its line and column. Integers
+/// outside 64 bits keep their digits (read them with `json_integer_text`).
 [[nodiscard]] inline nlohmann::json read_json(std::string_view text, const std::string& file,
                                               text_position origin = {1, 1},
                                               std::size_t max_depth = max_json_depth) {
+  // The parser would take a NUL byte for the end of the text and accept what precedes it.
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    METERKIT_THROW(input_error(file, detail::advance_position(text, nul, origin),
+                               "invalid JSON: a NUL byte (is this a binary file?)"));
+  }
   nlohmann::json root;
   const char* furthest = text.data();
   detail::exact_json_builder builder(root, text.data(), &furthest, max_depth);
@@ -1814,7 +1819,8 @@ inline void append_canonical_json(std::string& out, const nlohmann::json& j) {
 ///
 /// What the reader refuses, with the JSON path of the value (`prices[2].tiers[1].up_to`):
 /// a member of the wrong JSON type, an unknown enumeration value (`formula`, `event_time_window`,
-/// `status`, `billing_scheme`, `tiers_mode`, `interval`, `usage_type`, `round`, `rounding`), a
+/// `status`, `billing_scheme`, `tiers_mode`, `interval`, `usage_type`, `round`, `rounding`, a
+/// subscription's `status` and `billing_mode`), a `cancel_at_period_end` that is not a boolean, a
 /// price without `currency` or `recurring`, an invalid decimal string (D8), a time that is not a
 /// time (D4), and an unknown key in `settings` (D10: only three settings exist, a misspelt one must
 /// not be ignored silently). Everything else (D9, D11) is the library's `validate(plan)`.
@@ -2049,6 +2055,28 @@ template <class Parse>
   s.start_date = *start;
   s.billing_cycle_anchor = json_time_member(j, "billing_cycle_anchor", where);
   s.trial_end = json_time_member(j, "trial_end", where);
+  // B6: how the subscription ends.
+  s.status = detail::json_enum_member(j, "status", where, parse_subscription_status,
+                                      "active, trialing, past_due, unpaid, incomplete, incomplete_expired, "
+                                      "canceled or paused");
+  s.cancel_at = json_time_member(j, "cancel_at", where);
+  s.canceled_at = json_time_member(j, "canceled_at", where);
+  s.ended_at = json_time_member(j, "ended_at", where);
+  if (const nlohmann::json* v = json_member(j, "cancel_at_period_end")) {
+    if (!v->is_boolean())
+      fail_json_value(where / "cancel_at_period_end", "expected true or false, found " + describe_json(*v));
+    s.cancel_at_period_end = v->get<bool>();
+  }
+  if (const nlohmann::json* mode =
+          json_member(j, "billing_mode")) {  // "flexible" or Stripe's {"type": "flexible"}
+    const bool object = mode->is_object();
+    const nlohmann::json& holder = object ? *mode : j;
+    const json_path at = object ? where / "billing_mode" : where;
+    if (auto m = detail::json_enum_member(holder, object ? "type" : "billing_mode", at, parse_billing_mode,
+                                          "classic or flexible")) {
+      s.billing_mode = *m;
+    }
+  }
   if (const nlohmann::json* items = json_member(j, "items")) {
     const json_path items_path = where / "items";
     const json_path data_path = items_path / "data";
@@ -2307,7 +2335,11 @@ template <class Parse>
 ///   - `/v1/billing/meter_event_adjustments`: one cancellation;
 ///   - `/v1/subscription_items/{id}/usage_records`: one usage record for item `{id}`;
 ///   - `/v2/billing/meter_event_stream`: `params.events`, N >= 1 meter events, which become N
-///     operations with the line's source, arrival and idempotency key, in array order (D7).
+///     operations with the line's source, arrival and idempotency key, in array order (D7);
+///   - `/v1/subscription_items/{id}` (`price`, `quantity`, `proration_behavior`,
+///     `proration_date`) and `/v1/subscriptions/{id}` (`items[]` of `{id, price, quantity}`,
+///     `proration_behavior`, `proration_date`): one subscription change (B8), which needs
+///     `received_at`.
 ///
 /// Unusable (D6, `input_error`): invalid JSON, wrong types, an unknown path, a method other than
 /// POST (absent means POST), an empty `events` array, a time that is not a time, and a line whose
@@ -2341,12 +2373,15 @@ enum class api_endpoint {
   v1_usage_records,            ///< POST /v1/subscription_items/{id}/usage_records
   v2_meter_events,             ///< POST /v2/billing/meter_events
   v2_meter_event_stream,       ///< POST /v2/billing/meter_event_stream
+  v1_subscription_update,      ///< POST /v1/subscriptions/{id} (B8)
+  v1_subscription_item_update  ///< POST /v1/subscription_items/{id} (B8)
 };
 
-/// A request path understood: its endpoint and, for usage records, the subscription item.
+/// A request path understood: its endpoint and the subscription item or subscription it names.
 struct api_path {
   api_endpoint endpoint{};
-  std::string subscription_item;
+  std::string subscription_item;  ///< usage records, an item update
+  std::string subscription{};     ///< a subscription update
 
   friend bool operator==(const api_path&, const api_path&) = default;
 };
@@ -2366,6 +2401,16 @@ struct api_path {
     if (id.find('/') == std::string_view::npos)
       return api_path{api_endpoint::v1_usage_records, std::string(id)};
   }
+  // B8: /v1/subscription_items/{id} and /v1/subscriptions/{id}, one non-empty segment.
+  const auto one_id = [&](std::string_view prefix) -> std::optional<std::string> {
+    if (path.size() <= prefix.size() || path.substr(0, prefix.size()) != prefix) return std::nullopt;
+    const std::string_view id = path.substr(prefix.size());
+    if (id.find('/') != std::string_view::npos) return std::nullopt;
+    return std::string(id);
+  };
+  if (auto id = one_id(head)) return api_path{api_endpoint::v1_subscription_item_update, std::move(*id), {}};
+  if (auto id = one_id("/v1/subscriptions/"))
+    return api_path{api_endpoint::v1_subscription_update, {}, std::move(*id)};
   return std::nullopt;
 }
 
@@ -2373,7 +2418,54 @@ namespace detail {
 
 inline constexpr std::string_view known_paths =
     "/v1/billing/meter_events, /v1/billing/meter_event_adjustments, "
-    "/v1/subscription_items/{id}/usage_records, /v2/billing/meter_events or /v2/billing/meter_event_stream";
+    "/v1/subscription_items/{id}/usage_records, /v1/subscription_items/{id}, /v1/subscriptions/{id}, "
+    "/v2/billing/meter_events or /v2/billing/meter_event_stream";
+
+/// The parameters of `POST /v1/subscription_items/{id}` or, with `items[]`, of
+/// `POST /v1/subscriptions/{id}` (B8). Values keep their text (the simulator checks them); a
+/// parameter the endpoint does not take is kept to be refused as Stripe refuses it.
+[[nodiscard]] inline subscription_change subscription_change_from_json(const api_path& path,
+                                                                       const nlohmann::json& params,
+                                                                       const json_path& where) {
+  subscription_change out;
+  const bool whole = path.endpoint == api_endpoint::v1_subscription_update;
+  out.subscription = path.subscription;
+  out.proration_behavior = usage_record_text(params, "proration_behavior", where);
+  out.proration_date = usage_record_text(params, "proration_date", where);
+  const auto item_of = [&](const nlohmann::json& j, const json_path& at, std::string id) {
+    item_change c;
+    c.item = std::move(id);
+    if (auto v = json_string_member(j, "id", at)) c.item = std::move(*v);
+    c.price = usage_record_text(j, "price", at);
+    c.quantity = usage_record_text(j, "quantity", at);
+    return c;
+  };
+  for (const auto& [key, value] : params.items()) {
+    const bool known = key == "proration_behavior" || key == "proration_date" ||
+                       (whole ? key == "items" : key == "price" || key == "quantity");
+    if (!known && !out.unknown_parameter) out.unknown_parameter = key;
+  }
+  if (!whole) {
+    out.items.push_back(item_of(params, where, path.subscription_item));
+    out.items.back().item = path.subscription_item;  // an "id" parameter is unknown here
+    return out;
+  }
+  if (const nlohmann::json* items = json_member(params, "items")) {
+    const json_path items_path = where / "items";
+    if (!items->is_array())
+      fail_json_value(items_path, "expected an array of items, found " + describe_json(*items));
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const nlohmann::json& item = (*items)[i];
+      require_json_object(item, items_path[i], "a subscription item change");
+      for (const auto& [key, value] : item.items()) {
+        if (key != "id" && key != "price" && key != "quantity" && !out.unknown_parameter)
+          out.unknown_parameter = "items[" + std::to_string(i) + "][" + key + "]";
+      }
+      out.items.push_back(item_of(item, items_path[i], {}));
+    }
+  }
+  return out;
+}
 
 /// The arrival of a usage record without `received_at`: its integer timestamp (D5).
 [[nodiscard]] inline std::optional<timestamp> usage_record_arrival(const usage_record& record) {
@@ -2457,6 +2549,11 @@ inline constexpr std::string_view known_paths =
       }
       break;
     }
+    case api_endpoint::v1_subscription_update:
+    case api_endpoint::v1_subscription_item_update:
+      need_arrival("a subscription change");
+      out.operations.emplace_back(detail::subscription_change_from_json(*path, params, params_path));
+      break;
   }
   out.received_at = *arrival;
   if (key) {
@@ -4974,16 +5071,18 @@ class usage_reporter {
     const compiled_plan compiled(p);  // validates
     for (const auto& m : p.meters) meters_.emplace(m.id, detail::reported_meter(m));
     const seconds meter_offset = p.settings.invoice_finalization_delay - options_.finalization_margin;
+    // Deadlines follow the schedules without their ends (B6): one more flush after an end is harmless.
     for (std::size_t s = 0; s < compiled.subscriptions().size(); ++s) {
       const auto& schedule = compiled.subscriptions()[s].schedule;
-      customers_[compiled.subscription_at(s).customer].push_back({schedule, meter_offset});
+      customers_[compiled.subscription_at(s).customer].push_back({schedule.without_end(), meter_offset});
     }
     for (std::size_t i = 0; i < compiled.items().size(); ++i) {
       const compiled_item& it = compiled.items()[i];
       if (it.billing != item_billing::usage_records) continue;
-      items_.emplace(compiled.item_at(i).id, legacy_item{{compiled.subscriptions()[it.subscription].schedule,
-                                                          -options_.finalization_margin},
-                                                         it.mode});
+      items_.emplace(compiled.item_at(i).id,
+                     legacy_item{{compiled.subscriptions()[it.subscription].schedule.without_end(),
+                                  -options_.finalization_margin},
+                                 it.mode});
     }
   }
 

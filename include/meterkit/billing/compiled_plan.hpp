@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// A plan compiled once (rules B1-B5, D9-D11, L3, M6; docs/rules.md): validated, then every
+/// A plan compiled once (rules B1-B6, D9-D11, L3, M6; docs/rules.md): validated, then every
 /// subscription item becomes a typed `compiled_item` that says how it is billed (licensed, on a
 /// meter, or by usage records with its `aggregate_usage`), its subscription's schedule, and the
 /// meter, customer and price it uses, all referenced by index, never by pointer. A
@@ -17,6 +17,7 @@
 /// of first appearance (the indexes a ledger gets when they are added in that order); items are
 /// in plan order, subscription by subscription.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -56,9 +57,17 @@ struct compiled_item {
   std::size_t book = 0;  ///< `item_billing::usage_records`: its index among such items (plan order)
 };
 
-/// One subscription, compiled: its billing schedule (B1-B4) and its items.
+/// How a subscription ends (B6).
+enum class subscription_end {
+  none,       ///< it runs on
+  scheduled,  ///< at `cancel_at` or a period end: known ahead, the last period is billed as a stub
+  immediate   ///< cancelled in the middle of a period: that period was billed whole, its usage is discarded
+};
+
+/// One subscription, compiled: its billing schedule (B1-B4, ending as B6 says) and its items.
 struct compiled_subscription {
   billing_schedule<> schedule;
+  subscription_end end = subscription_end::none;
   std::size_t customer = 0;    ///< index into `compiled_plan::customers()`
   std::size_t first_item = 0;  ///< its items are `[first_item, first_item + item_count)`
   std::size_t item_count = 0;
@@ -102,6 +111,20 @@ class compiled_plan {
     return found->second;
   }
 
+  /// The index of the price with id `id` in the plan's `prices`, if any.
+  [[nodiscard]] std::optional<std::size_t> price_index(std::string_view id) const {
+    const auto found = price_by_id_.find(id);
+    if (found == price_by_id_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  /// The index of the subscription with id `id`, if any.
+  [[nodiscard]] std::optional<std::size_t> subscription_index(std::string_view id) const {
+    const auto found = subscription_by_id_.find(id);
+    if (found == subscription_by_id_.end()) return std::nullopt;
+    return found->second;
+  }
+
   /// Every known customer (M6, D10), in index order (see the file comment).
   [[nodiscard]] const std::vector<std::string>& customers() const noexcept { return customers_; }
   /// The index of customer `id`, if known.
@@ -130,6 +153,13 @@ class compiled_plan {
   /// How many items are billed by usage records (the number of usage-record books).
   [[nodiscard]] std::size_t usage_record_items() const noexcept { return books_; }
 
+  /// Whether period `p` of subscription `s` has an invoice billing its metered usage: every period
+  /// but one that an immediate cancellation cut (B6).
+  [[nodiscard]] bool bills_usage_of(std::size_t s, const period& p) const {
+    const auto& cs = subscriptions_[s];
+    return cs.end != subscription_end::immediate || !cs.schedule.is_last(p);
+  }
+
   /// When the invoice of a period ending at `end` is finalized (B3).
   [[nodiscard]] timestamp finalized_at(timestamp end) const noexcept {
     return end + plan_.settings.invoice_finalization_delay;
@@ -150,18 +180,24 @@ class compiled_plan {
 
   void compile() {
     std::unordered_map<std::string_view, std::size_t> prices;
-    for (std::size_t i = 0; i < plan_.prices.size(); ++i) prices.emplace(plan_.prices[i].id, i);
+    for (std::size_t i = 0; i < plan_.prices.size(); ++i) {
+      prices.emplace(plan_.prices[i].id, i);
+      price_by_id_.emplace(plan_.prices[i].id, i);
+    }
     std::unordered_map<std::string_view, std::size_t> meters;
     for (std::size_t i = 0; i < plan_.meters.size(); ++i) meters.emplace(plan_.meters[i].id, i);
     for (const auto& c : plan_.customers) intern_customer(c);
     for (std::size_t s = 0; s < plan_.subscriptions.size(); ++s) {
       const auto& sub = plan_.subscriptions[s];
       const std::size_t customer = intern_customer(sub.customer);
+      subscription_by_id_.emplace(sub.id, s);
       // B4: every item of a subscription shares the first item's interval (validated).
       const auto& interval = plan_.prices[prices.at(sub.items.front().price)].recurring.interval;
+      const billing_schedule<> uncut(sub.start_date, sub.billing_cycle_anchor, sub.trial_end, interval);
+      const auto [end, how] = end_of(sub, uncut);
       subscriptions_.push_back(compiled_subscription{
-          billing_schedule<>(sub.start_date, sub.billing_cycle_anchor, sub.trial_end, interval), customer,
-          items_.size(), sub.items.size()});
+          billing_schedule<>(sub.start_date, sub.billing_cycle_anchor, sub.trial_end, interval, end), how,
+          customer, items_.size(), sub.items.size()});
       for (std::size_t i = 0; i < sub.items.size(); ++i) {
         compiled_item it;
         it.subscription = s;
@@ -185,6 +221,27 @@ class compiled_plan {
       }
     }
     index_pairs();
+  }
+
+  /// Where and how subscription `sub` ends (B6), from its validated end fields and its schedule
+  /// without an end: a scheduled end (`cancel_at`, or the end of the period `cancel_at_period_end`
+  /// names) unless `ended_at` (or, for an ended status, `canceled_at`) says it ended earlier, in
+  /// the middle of a period. An end on a period boundary is scheduled: that period is billed as usual.
+  [[nodiscard]] static std::pair<std::optional<timestamp>, subscription_end> end_of(
+      const subscription& sub, const billing_schedule<>& uncut) {
+    std::optional<timestamp> scheduled = sub.cancel_at;
+    if (!scheduled && sub.cancel_at_period_end) {
+      // The period that was current when the cancellation was asked for; ended_at is its end.
+      const timestamp asked = sub.canceled_at ? *sub.canceled_at : *sub.ended_at - seconds{1};
+      scheduled = uncut.period_containing(std::max(asked, sub.start_date))->end;
+    }
+    std::optional<timestamp> ended = sub.ended_at;
+    if (!ended && sub.status && has_ended(*sub.status)) ended = sub.canceled_at;
+    if (!ended) return {scheduled, scheduled ? subscription_end::scheduled : subscription_end::none};
+    if (scheduled && *scheduled <= *ended) return {scheduled, subscription_end::scheduled};
+    if (*ended <= sub.start_date) return {ended, subscription_end::scheduled};  // no period at all
+    const bool on_boundary = uncut.period_containing(*ended)->start == *ended;
+    return {ended, on_boundary ? subscription_end::scheduled : subscription_end::immediate};
   }
 
   /// The dense form of `items_billed_on` (every accepted event asks it): the items of each
@@ -216,6 +273,8 @@ class compiled_plan {
   std::vector<compiled_subscription> subscriptions_;
   std::vector<compiled_item> items_;
   std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> item_by_id_;
+  std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> subscription_by_id_;
+  std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> price_by_id_;
   std::vector<std::string> customers_;
   std::unordered_map<std::string, std::size_t, detail::string_hash, detail::string_equal> customer_by_id_;
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> items_by_meter_customer_;

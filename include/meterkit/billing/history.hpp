@@ -107,7 +107,10 @@ class cancellation_targets {
 class history_keeper {
  public:
   history_keeper(const compiled_plan& cp, simulator_history options) : options_(std::move(options)) {
-    for (const auto& cs : cp.subscriptions()) unfrozen_.emplace_back(cs.schedule.first_period());
+    for (const auto& cs : cp.subscriptions()) {
+      unfrozen_.push_back(cs.schedule.has_periods() ? std::optional{cs.schedule.first_period()}
+                                                    : std::nullopt);
+    }
     next_freeze_ = earliest_open_finalization(cp);
     compact_at_ = std::max<std::size_t>(1, options_.forget_from);
     index_pairs(cp);
@@ -240,10 +243,13 @@ class history_keeper {
     if (ps.last && ps.last->contains(t)) return ps.last;  // events of a pair come in bursts
     period seg = all_time;
     for (const std::size_t item : cp.items_billed_on(meter, customer)) {
-      const auto p = cp.subscriptions()[cp.items()[item].subscription].schedule.period_containing(t);
+      const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
+      if (const auto end = schedule.end(); end && *end <= t) continue;  // B6: billed by no period of it
+      const auto p = schedule.period_containing(t);
       if (!p) return std::nullopt;
       seg = period{std::max(seg.start, p->start), std::min(seg.end, p->end)};
     }
+    if (seg == all_time) return period{};  // every item has ended before t: it counts nowhere
     ps.last = seg;
     return seg;
   }

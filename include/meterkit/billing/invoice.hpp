@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// What the invoice simulator produces (SPEC B3, B5, D20, D21, D24, D27; CONTRACT.md `simulate`):
+/// What the invoice simulator produces (SPEC B3, B5, B7, D20, D21, D24, D27; CONTRACT.md `simulate`):
 /// invoices with their lines, the rejected operations, late usage, and counts that reconcile.
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
@@ -33,6 +33,28 @@ enum class invoice_status { draft, finalized, upcoming };
   return "draft";
 }
 
+/// Why an invoice exists, in Stripe's `billing_reason` words (B7).
+enum class billing_reason {
+  subscription_create,  ///< the first invoice, at `start_date`
+  subscription_cycle,   ///< at a period boundary (the trial's end included)
+  subscription_update,  ///< a change in the middle of a period: the final invoice of a `cancel_at`
+  upcoming              ///< the preview of the next invoice, as Stripe's upcoming invoice says
+};
+
+[[nodiscard]] constexpr std::string_view to_string(billing_reason r) noexcept {
+  switch (r) {
+    case billing_reason::subscription_create:
+      return "subscription_create";
+    case billing_reason::subscription_cycle:
+      return "subscription_cycle";
+    case billing_reason::subscription_update:
+      return "subscription_update";
+    case billing_reason::upcoming:
+      return "upcoming";
+  }
+  return "subscription_cycle";
+}
+
 /// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
 /// its amount in the currency's minor unit, rounded once (P4).
 struct invoice_line {
@@ -54,6 +76,7 @@ struct invoice {
   std::string currency;  ///< lower-case ISO code (D25)
   timestamp created{};
   invoice_status status = invoice_status::draft;
+  billing_reason reason = billing_reason::subscription_cycle;  ///< B7
   timestamp finalized_at{};
   std::vector<invoice_line> lines;
   std::int64_t total = 0;

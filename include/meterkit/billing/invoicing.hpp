@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// Invoicing as a pure function (rules B3-B5, M12, P1-P5, D20, D21, D27; docs/rules.md): the
+/// Invoicing as a pure function (rules B3-B8, M12, P1-P5, D20, D21, D27; docs/rules.md): the
 /// invoices of a compiled plan as of `until`, given the metered quantities. Nothing here knows
 /// how usage was accepted or kept; the caller answers "the quantity of item `i` for period `p`
 /// as of `as_of`" and this header decides every invoice, line and amount from it.
@@ -25,6 +25,7 @@
 #include <meterkit/billing/compiled_plan.hpp>
 #include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/price.hpp>
+#include <meterkit/billing/subscription_changes.hpp>
 #include <meterkit/core/checked.hpp>
 
 namespace meterkit {
@@ -51,11 +52,17 @@ template <metered_quantities Quantities>
   return line;
 }
 
-[[nodiscard]] inline invoice_line licensed_line(const compiled_plan& cp, std::size_t item, const period& p) {
-  const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
-  const price& pr = cp.price_of(item);
-  const subscription_item& si = cp.item_at(item);
-  invoice_line line{si.id, pr.id, p, si.quantity, 0, false, false, schedule.is_trial(p)};
+/// The licensed line of `item` for period `p`, billed in advance at `p.start` with the price and
+/// quantity of `setting` (B8). A period cut by an immediate cancellation was not known to be cut
+/// then: it is billed whole (B6).
+[[nodiscard]] inline invoice_line licensed_line(const compiled_plan& cp, const item_setting& setting,
+                                                period p) {
+  const auto& cs = cp.subscriptions()[cp.items()[setting.item].subscription];
+  const auto& schedule = cs.schedule;
+  if (cs.end == subscription_end::immediate && schedule.is_last(p)) p = schedule.uncut(p);
+  const price& pr = cp.source().prices[setting.price];
+  invoice_line line{cp.item_at(setting.item).id, pr.id, p, setting.quantity, 0, false, false,
+                    schedule.is_trial(p)};
   if (line.trial) return line;  // B4: every line of the trial bills 0
   if (schedule.is_stub(p)) {
     const period full = schedule.full_cycle_of(p);
@@ -68,12 +75,20 @@ template <metered_quantities Quantities>
   return line;
 }
 
-/// The invoice of subscription `s` created at `created`: metered lines of `ended` (if any) and
-/// licensed lines of `starting` (D20).
+/// `inv.total`: the sum of its lines' amounts (P4, D25).
+inline void total_up(invoice& inv) {
+  inv.total = 0;
+  for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
+}
+
+/// The invoice of subscription `s` created at `created` for `reason`: metered lines of `ended` (if
+/// any) and licensed lines of `starting` (if any) (D20, B6, B7).
 template <metered_quantities Quantities>
 [[nodiscard]] invoice make_invoice(const compiled_plan& cp, std::size_t s, timestamp created,
-                                   const std::optional<period>& ended, const period& starting,
-                                   timestamp until, bool upcoming, const Quantities& quantities) {
+                                   const std::optional<period>& ended, const std::optional<period>& starting,
+                                   timestamp until, billing_reason reason, const Quantities& quantities,
+                                   const subscription_changes& changes) {
+  const bool upcoming = reason == billing_reason::upcoming;
   const auto& cs = cp.subscriptions()[s];
   const auto& sub = cp.subscription_at(s);
   invoice inv;
@@ -81,6 +96,7 @@ template <metered_quantities Quantities>
   inv.subscription = sub.id;
   inv.currency = std::string(cp.price_of(cs.first_item).currency.code());
   inv.created = created;
+  inv.reason = reason;
   inv.finalized_at = cp.finalized_at(created);
   inv.status = upcoming                    ? invoice_status::upcoming
                : inv.finalized_at <= until ? invoice_status::finalized
@@ -88,40 +104,132 @@ template <metered_quantities Quantities>
   const timestamp as_of = inv.status == invoice_status::finalized ? inv.finalized_at : until;
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) {
-      inv.lines.push_back(licensed_line(cp, item, starting));
+      if (starting) inv.lines.push_back(licensed_line(cp, changes.before(cp, item, created), *starting));
     } else if (ended) {
       inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
     }
   }
-  for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
+  total_up(inv);
   return inv;
+}
+
+/// The proration lines of change `c` (B8): per changed item, a credit for the unused time on what
+/// it was and a charge for the same time on what it is.
+[[nodiscard]] inline std::vector<invoice_line> proration_lines(const compiled_plan& cp,
+                                                               const applied_change& c) {
+  std::vector<invoice_line> out;
+  const auto& schedule = cp.subscriptions()[c.subscription].schedule;
+  if (c.behavior == proration_behavior::none || schedule.is_trial(c.current)) return out;
+  const std::int64_t remaining = (c.current.end - c.effective).count();
+  const std::int64_t cycle = schedule.full_cycle_of(c.current).length().count();
+  const period service{c.effective, c.current.end};
+  const auto rounding = cp.settings().rounding;
+  for (std::size_t k = 0; k < c.after.size(); ++k) {
+    const item_setting& was = c.before[k];
+    const item_setting& is = c.after[k];
+    if (was == is) continue;
+    const price& old_price = cp.source().prices[was.price];
+    const price& new_price = cp.source().prices[is.price];
+    const std::string& id = cp.item_at(is.item).id;
+    out.push_back(invoice_line{id, old_price.id, service, was.quantity,
+                               -prorated_line_amount(old_price, was.quantity, remaining, cycle, rounding),
+                               false, true, false});
+    out.push_back(invoice_line{id, new_price.id, service, is.quantity,
+                               prorated_line_amount(new_price, is.quantity, remaining, cycle, rounding),
+                               false, true, false});
+  }
+  return out;
+}
+
+/// Adds the prorations of subscription `s`'s changes received by `until` to `mine`, its invoices in
+/// creation order: `always_invoice` appends an invoice at the change's arrival; pending prorations
+/// go to the invoice at the end of their period, or are removed when an immediate cancellation cut
+/// it (B6, B8).
+inline void add_prorations(const compiled_plan& cp, std::size_t s, timestamp until,
+                           const subscription_changes& changes, std::vector<invoice>& mine) {
+  struct pending_line {
+    period current;
+    invoice_line line;
+  };
+  std::vector<pending_line> pending;
+  std::vector<invoice> updates;
+  for (const auto& c : changes.all()) {
+    if (until < c.received_at) break;
+    if (c.subscription != s) continue;
+    auto lines = proration_lines(cp, c);
+    if (c.behavior != proration_behavior::always_invoice) {
+      for (auto& l : lines) pending.push_back(pending_line{c.current, std::move(l)});
+      continue;
+    }
+    invoice inv;
+    inv.customer = cp.subscription_at(s).customer;
+    inv.subscription = cp.subscription_at(s).id;
+    inv.currency = mine.front().currency;
+    inv.created = c.received_at;
+    inv.reason = billing_reason::subscription_update;
+    inv.finalized_at = cp.finalized_at(c.received_at);
+    inv.status = inv.finalized_at <= until ? invoice_status::finalized : invoice_status::draft;
+    for (auto it = pending.begin(); it != pending.end();) {  // the pending ones of this period
+      if (it->current == c.current) {
+        inv.lines.push_back(std::move(it->line));
+        it = pending.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& l : lines) inv.lines.push_back(std::move(l));
+    total_up(inv);
+    updates.push_back(std::move(inv));
+  }
+  for (auto& p : pending) {
+    const auto at = std::find_if(mine.begin(), mine.end(), [&](const invoice& inv) {
+      return inv.created == p.current.end && inv.reason != billing_reason::subscription_create;
+    });
+    if (at == mine.end()) continue;  // B6: an immediate cancellation removed them
+    at->lines.push_back(std::move(p.line));
+  }
+  for (auto& inv : mine) total_up(inv);
+  for (auto& inv : updates) mine.push_back(std::move(inv));
 }
 
 }  // namespace detail
 
-/// Appends the invoices of subscription `s` as of `until` (D20, D21) to `out`, in creation order.
+/// Appends the invoices of subscription `s` as of `until` (D20, D21, B6, B7) to `out`, in creation
+/// order. An ended subscription's last invoice is at its end, with the metered lines of its last
+/// period and no licensed line; an immediate cancellation has no invoice at its end (B6).
 template <metered_quantities Quantities>
 void invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp until,
-                              const Quantities& quantities, std::vector<invoice>& out) {
+                              const Quantities& quantities, std::vector<invoice>& out,
+                              const subscription_changes& changes = {}) {
   const auto& schedule = cp.subscriptions()[s].schedule;
   const auto periods = schedule.periods_through(until);
-  if (periods.empty()) return;  // D21: starts after until
-  out.push_back(detail::make_invoice(cp, s, periods.front().start, std::nullopt, periods.front(), until,
-                                     false, quantities));
+  if (periods.empty()) return;  // D21: starts after until; B6: ended at its start
+  std::vector<invoice> mine;
+  const auto& first = periods.front();
+  mine.push_back(detail::make_invoice(cp, s, first.start, std::nullopt, first, until,
+                                      billing_reason::subscription_create, quantities, changes));
   for (const auto& p : periods) {
-    const bool upcoming = until < p.end;
-    out.push_back(
-        detail::make_invoice(cp, s, p.end, p, schedule.next_period(p), until, upcoming, quantities));
+    if (!cp.bills_usage_of(s, p)) break;  // B6: cancelled at once, the usage is discarded
+    const bool last = schedule.is_last(p);
+    const billing_reason reason = until < p.end                ? billing_reason::upcoming
+                                  : last && schedule.is_cut(p) ? billing_reason::subscription_update
+                                                               : billing_reason::subscription_cycle;
+    mine.push_back(detail::make_invoice(cp, s, p.end, p,
+                                        last ? std::nullopt : std::optional{schedule.next_period(p)}, until,
+                                        reason, quantities, changes));
   }
+  if (!changes.empty()) detail::add_prorations(cp, s, until, changes, mine);
+  for (auto& inv : mine) out.push_back(std::move(inv));
 }
 
 /// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27).
 template <metered_quantities Quantities>
 [[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
-                                                  const Quantities& quantities) {
+                                                  const Quantities& quantities,
+                                                  const subscription_changes& changes = {}) {
   std::vector<invoice> out;
   for (std::size_t s = 0; s < cp.subscriptions().size(); ++s)
-    invoices_of_subscription(cp, s, until, quantities, out);
+    invoices_of_subscription(cp, s, until, quantities, out, changes);
   std::stable_sort(out.begin(), out.end(), [](const invoice& a, const invoice& b) {
     return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
   });

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <meterkit/billing/price.hpp>
@@ -33,7 +34,72 @@ struct subscription_item {
   friend bool operator==(const subscription_item&, const subscription_item&) = default;
 };
 
-/// A subscription (B3, B4): its items share one currency and one interval (B4, B5).
+/// Stripe's subscription `status` (B6). Only `canceled` and `incomplete_expired` say the
+/// subscription has ended; `paused` is refused, since Stripe creates no invoice while paused and
+/// the plan does not say when it resumes.
+enum class subscription_status {
+  active,
+  trialing,
+  past_due,
+  unpaid,
+  incomplete,
+  incomplete_expired,
+  canceled,
+  paused
+};
+
+[[nodiscard]] constexpr std::string_view to_string(subscription_status s) noexcept {
+  switch (s) {
+    case subscription_status::active:
+      return "active";
+    case subscription_status::trialing:
+      return "trialing";
+    case subscription_status::past_due:
+      return "past_due";
+    case subscription_status::unpaid:
+      return "unpaid";
+    case subscription_status::incomplete:
+      return "incomplete";
+    case subscription_status::incomplete_expired:
+      return "incomplete_expired";
+    case subscription_status::canceled:
+      return "canceled";
+    case subscription_status::paused:
+      return "paused";
+  }
+  return "active";
+}
+
+[[nodiscard]] constexpr std::optional<subscription_status> parse_subscription_status(
+    std::string_view text) noexcept {
+  for (const auto s :
+       {subscription_status::active, subscription_status::trialing, subscription_status::past_due,
+        subscription_status::unpaid, subscription_status::incomplete, subscription_status::incomplete_expired,
+        subscription_status::canceled, subscription_status::paused}) {
+    if (to_string(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
+/// Whether a subscription in status `s` has ended (B6).
+[[nodiscard]] constexpr bool has_ended(subscription_status s) noexcept {
+  return s == subscription_status::canceled || s == subscription_status::incomplete_expired;
+}
+
+/// Stripe's `billing_mode.type` (B6). Without changes to a subscription the two modes bill alike;
+/// they differ in how changes are prorated.
+enum class billing_mode_type { classic, flexible };
+
+[[nodiscard]] constexpr std::string_view to_string(billing_mode_type m) noexcept {
+  return m == billing_mode_type::flexible ? "flexible" : "classic";
+}
+[[nodiscard]] constexpr std::optional<billing_mode_type> parse_billing_mode(std::string_view text) noexcept {
+  if (text == "classic") return billing_mode_type::classic;
+  if (text == "flexible") return billing_mode_type::flexible;
+  return std::nullopt;
+}
+
+/// A subscription (B3, B4, B6): its items share one currency and one interval (B4, B5).
 struct subscription {
   std::string id{};
   std::string customer{};
@@ -41,9 +107,20 @@ struct subscription {
   std::optional<timestamp> billing_cycle_anchor{};  ///< default: trial_end, else start_date (B4)
   std::optional<timestamp> trial_end{};
   std::vector<subscription_item> items{};
+  /// B6: absent reads as a subscription that has not ended unless `ended_at` says it has.
+  std::optional<subscription_status> status{};
+  std::optional<timestamp> cancel_at{};  ///< B6: a scheduled end
+  bool cancel_at_period_end = false;     ///< B6: ends with the period containing `canceled_at`
+  std::optional<timestamp> canceled_at{};
+  std::optional<timestamp> ended_at{};  ///< B6: when it ended
+  billing_mode_type billing_mode = billing_mode_type::classic;
 
   friend bool operator==(const subscription&, const subscription&) = default;
 };
+
+/// The longest `invoice_finalization_delay` and `legacy_grace_period` (D10): one year, so that a
+/// period end of D4's range plus a delay never leaves the time range.
+inline constexpr seconds max_setting_delay{366 * 86400};
 
 /// The settings a plan may change (D10); every other window keeps SPEC.md's default.
 struct plan_settings {
@@ -77,7 +154,8 @@ inline std::string indexed(std::string_view array, std::size_t i) {
 /// Refuses an unusable plan (D9, D11) with a `configuration_error` naming the object and field:
 /// duplicate ids or event names, dangling references, a subscription without items, mixed
 /// currencies or intervals in a subscription, an invalid price, a negative item quantity, a
-/// negative setting, a `start_date`, `billing_cycle_anchor` or `trial_end` outside D4's range.
+/// negative setting, a `start_date`, `billing_cycle_anchor` or `trial_end` outside D4's range, and
+/// end fields that contradict each other or say nothing usable (B6).
 inline void validate(const plan& p) {
   using detail::indexed;
   using detail::plan_error;
@@ -132,6 +210,39 @@ inline void validate(const plan& p) {
     if (sub.trial_end && *sub.trial_end <= sub.start_date) {
       plan_error(field + ".trial_end", "must be after start_date");
     }
+    for (const auto& [name, value] :
+         {std::pair{"cancel_at", sub.cancel_at}, std::pair{"canceled_at", sub.canceled_at},
+          std::pair{"ended_at", sub.ended_at}}) {
+      if (value && !in_supported_range(*value))
+        plan_error(field + "." + name, "outside 1970-01-01 ... 9999-12-31 (D4)");
+    }
+    if (sub.cancel_at && *sub.cancel_at <= sub.start_date)
+      plan_error(field + ".cancel_at", "must be after start_date (B6)");
+    if (sub.ended_at && *sub.ended_at < sub.start_date)
+      plan_error(field + ".ended_at", "must not be before start_date (B6)");
+    if (sub.status == subscription_status::paused) {
+      plan_error(
+          field + ".status",
+          "\"paused\" is not modelled: Stripe creates no invoice while a subscription is paused and the "
+          "plan does not say when it resumes (B6)");
+    }
+    if (sub.status && has_ended(*sub.status) && !sub.ended_at && !sub.canceled_at) {
+      plan_error(field + ".ended_at", "a subscription with status \"" + std::string(to_string(*sub.status)) +
+                                          "\" needs ended_at (or canceled_at) to say when it ended (B6)");
+    }
+    if (sub.status && !has_ended(*sub.status) && sub.ended_at) {
+      plan_error(field + ".status", "is \"" + std::string(to_string(*sub.status)) +
+                                        "\" but ended_at is set: an ended subscription is canceled (B6)");
+    }
+    if (sub.cancel_at_period_end && !sub.cancel_at && !sub.canceled_at && !sub.ended_at) {
+      plan_error(field + ".cancel_at_period_end",
+                 "says the subscription ends with its current period, but none of cancel_at, canceled_at or "
+                 "ended_at says which period that is (B6)");
+    }
+    if (sub.cancel_at && sub.ended_at && *sub.cancel_at < *sub.ended_at) {
+      plan_error(field + ".ended_at",
+                 "is after cancel_at: the subscription would have ended at cancel_at (B6)");
+    }
     const price* first = nullptr;
     for (std::size_t i = 0; i < sub.items.size(); ++i) {
       const auto& item = sub.items[i];
@@ -163,11 +274,15 @@ inline void validate(const plan& p) {
   for (std::size_t i = 0; i < p.customers.size(); ++i) {
     if (p.customers[i].empty()) plan_error(indexed("customers", i), "a customer needs an id");
   }
-  if (p.settings.invoice_finalization_delay < seconds{0}) {
-    plan_error("settings.invoice_finalization_delay", "must not be negative");
+  for (const auto& [name, value] :
+       {std::pair{"settings.invoice_finalization_delay", p.settings.invoice_finalization_delay},
+        std::pair{"settings.legacy_grace_period", p.settings.legacy_grace_period}}) {
+    if (value < seconds{0}) plan_error(name, "must not be negative");
+    if (value > max_setting_delay) {
+      plan_error(name, "must be at most " + std::to_string(max_setting_delay.count()) +
+                           " seconds (one year, D10), so that every time computed from it fits");
+    }
   }
-  if (p.settings.legacy_grace_period < seconds{0})
-    plan_error("settings.legacy_grace_period", "must not be negative");
 }
 
 }  // namespace meterkit

@@ -43,9 +43,33 @@ struct source_ref {
   }
 };
 
-/// One operation: a meter event, a cancellation (meter/meter_event.hpp) or a usage record
-/// (legacy/usage_record.hpp).
-using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record>;
+/// One item of a subscription change (B8): the item and what changes, as written (a value's
+/// spelling is checked when the change is applied).
+struct item_change {
+  std::string item{};
+  std::optional<std::string> price{};
+  std::optional<std::string> quantity{};  ///< an integer as text
+
+  friend bool operator==(const item_change&, const item_change&) = default;
+};
+
+/// A change of a subscription's licensed items with Stripe's prorations (B8):
+/// `POST /v1/subscriptions/{id}` with `items[]`, or `POST /v1/subscription_items/{id}` (then
+/// `subscription` is empty and `items` holds that one item).
+struct subscription_change {
+  std::string subscription{};
+  std::vector<item_change> items{};
+  std::optional<std::string> proration_behavior{};  ///< absent: `create_prorations`
+  std::optional<std::string> proration_date{};      ///< unix seconds as text; absent: the arrival
+  /// The first parameter the endpoint does not take, refused as Stripe refuses it (B8).
+  std::optional<std::string> unknown_parameter{};
+
+  friend bool operator==(const subscription_change&, const subscription_change&) = default;
+};
+
+/// One operation: a meter event, a cancellation (meter/meter_event.hpp), a usage record
+/// (legacy/usage_record.hpp) or a subscription change.
+using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record, subscription_change>;
 
 /// One request with its operations, in the order the simulator must apply them.
 struct request {

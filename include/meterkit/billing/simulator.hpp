@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// The offline invoice simulator (rules B3-B5, M11, M12, L5, I2, D20-D24, D27; docs/rules.md and
+/// The offline invoice simulator (rules B3-B6, M11, M12, L5, I2, D20-D24, D27; docs/rules.md and
 /// docs/cli.md `simulate`): replays requests in arrival order against a plan and answers with
 /// every invoice, draft, finalized or upcoming, with the rejected operations, late usage and
 /// counts that reconcile.
@@ -21,7 +21,8 @@
 /// `invoice_simulator::restore(plan, in)` reads it back under the same plan, and applying the rest
 /// of the requests then gives the results of a run that never stopped. The body holds, in order:
 /// the meter ledger, the usage-record books, the idempotency store with its first outcomes,
-/// late usage, rejections, counts, the arrival clock, and the history keeper's state.
+/// late usage, rejections, counts, the arrival clock, the history keeper's state, and the
+/// subscription changes (B8).
 ///
 /// A simulator owns everything it refers to (its compiled plan included), so copies and moves are
 /// independent of the original.
@@ -48,6 +49,7 @@
 #include <meterkit/billing/plan.hpp>
 #include <meterkit/billing/request.hpp>
 #include <meterkit/billing/snapshot.hpp>
+#include <meterkit/billing/subscription_changes.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/persistence.hpp>
 #include <meterkit/legacy/usage_record_book.hpp>
@@ -70,7 +72,8 @@ class invoice_simulator {
       : plan_(std::move(p)),
         ledger_(ledger_of(plan_, history)),
         late_periods_(plan_.items().size()),
-        history_(plan_, std::move(history)) {
+        history_(plan_, std::move(history)),
+        changes_(plan_) {
     for (const auto& it : plan_.items()) {
       if (it.billing != item_billing::usage_records) continue;
       books_.emplace_back(it.mode, plan_.subscriptions()[it.subscription].schedule,
@@ -89,7 +92,7 @@ class invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 7;
+  static constexpr std::uint32_t snapshot_version = 8;  ///< 8: the plan fingerprint covers B6's end fields
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -121,6 +124,7 @@ class invoice_simulator {
     body.u64(next_arrival_);
     body.optional_time(last_arrival_);
     history_.save(body);
+    changes_.save(body);
     snapshot_frame::write(out, snapshot_version, plan_fingerprint(plan_.source()), body.bytes());
   }
 
@@ -189,6 +193,9 @@ class invoice_simulator {
     counts_.pending += operations;
   }
 
+  /// The subscription changes accepted so far (B8).
+  [[nodiscard]] const subscription_changes& changes() const noexcept { return changes_; }
+
   /// Meter event summaries (M13, D26) as of `as_of`: unclamped, no trial filter. Throws
   /// `configuration_error` for an unknown meter id or bounds that M13 refuses, and for a
   /// simulator with a bounded history, which keeps no per-window detail (billing/history.hpp).
@@ -214,10 +221,13 @@ class invoice_simulator {
     }
     simulation_result out;
     out.until = until;
-    out.invoices = invoices_as_of(plan_, until, [&](std::size_t item, const period& p, timestamp as_of) {
-      const auto fixed = history_.fixed_quantity(item, p.start);
-      return fixed ? *fixed : kept_quantity(item, p, as_of);
-    });
+    out.invoices = invoices_as_of(
+        plan_, until,
+        [&](std::size_t item, const period& p, timestamp as_of) {
+          const auto fixed = history_.fixed_quantity(item, p.start);
+          return fixed ? *fixed : kept_quantity(item, p, as_of);
+        },
+        changes_);
     out.rejected = rejected_;
     for (const auto& l : late_) {
       if (l.received_at <= until) out.late.push_back(l);
@@ -296,6 +306,136 @@ class invoice_simulator {
     return outcome::accept();
   }
 
+  /// B8: a change of licensed items, all or nothing: every item is checked before any is changed.
+  outcome apply_one(const request& r, const subscription_change& c) {
+    using ec = error_code;
+    if (c.unknown_parameter) {
+      return outcome::reject(ec::parameter_unknown, "Received unknown parameter: " + *c.unknown_parameter,
+                             *c.unknown_parameter);
+    }
+    // The subscription: named by the path, or the subscription of the one item.
+    std::optional<std::size_t> s;
+    if (!c.subscription.empty()) {
+      s = plan_.subscription_index(c.subscription);
+      if (!s)
+        return outcome::reject(ec::resource_missing, "No such subscription: '" + c.subscription + "'", "id");
+    } else {
+      const auto item = c.items.empty() ? std::nullopt : plan_.item_index(c.items.front().item);
+      if (!item) {
+        return outcome::reject(
+            ec::resource_missing,
+            "No such subscription item: '" + (c.items.empty() ? "" : c.items.front().item) + "'", "id");
+      }
+      s = plan_.items()[*item].subscription;
+    }
+    const auto& schedule = plan_.subscriptions()[*s].schedule;
+    const auto current = schedule.period_containing(r.received_at);
+    if (!current) {
+      const auto end = schedule.end();
+      const bool ended = end && *end <= r.received_at;
+      return outcome::reject(ec::subscription_update_invalid,
+                             ended ? "the subscription ended at " + format_rfc3339(*end) +
+                                         " and can no longer be updated (B6, B8)"
+                                   : "the subscription starts at " + format_rfc3339(schedule.start_date()) +
+                                         ", after this change arrived (B8)",
+                             "id");
+    }
+    proration_behavior behavior = proration_behavior::create_prorations;
+    if (c.proration_behavior) {
+      const auto b = parse_proration_behavior(*c.proration_behavior);
+      if (!b) {
+        return outcome::reject(
+            ec::subscription_update_invalid,
+            "Invalid proration_behavior: must be one of create_prorations, none or always_invoice",
+            "proration_behavior");
+      }
+      behavior = *b;
+    }
+    timestamp effective = r.received_at;
+    if (c.proration_date) {
+      const auto t = parse_unix_seconds(*c.proration_date);
+      if (!t) {
+        return outcome::reject(ec::parameter_invalid_integer, "Invalid integer: " + *c.proration_date,
+                               "proration_date");
+      }
+      if (*t < current->start || r.received_at < *t) {
+        return outcome::reject(ec::subscription_update_invalid,
+                               "proration_date " + format_rfc3339(*t) +
+                                   " must lie in the current period, from " + format_rfc3339(current->start) +
+                                   " to the change's arrival at " + format_rfc3339(r.received_at) + " (B8)",
+                               "proration_date");
+      }
+      effective = *t;
+    }
+    applied_change change{*s, r.received_at, effective, *current, behavior, {}, {}};
+    const price& first_price = plan_.price_of(plan_.subscriptions()[*s].first_item);
+    for (std::size_t k = 0; k < c.items.size(); ++k) {
+      const item_change& ic = c.items[k];
+      const std::string param = c.subscription.empty() ? std::string() : "items[" + std::to_string(k) + "]";
+      const auto named = [&](std::string_view field) {
+        return param.empty() ? std::string(field) : param + "[" + std::string(field) + "]";
+      };
+      const auto item = plan_.item_index(ic.item);
+      if (ic.item.empty()) {
+        return outcome::reject(
+            ec::subscription_update_invalid,
+            "adding an item to a subscription is not modelled yet: name an item by its id (B8)", named("id"));
+      }
+      if (!item || plan_.items()[*item].subscription != *s) {
+        return outcome::reject(ec::resource_missing,
+                               "No such subscription item: '" + ic.item + "' on subscription '" +
+                                   plan_.subscription_at(*s).id + "'",
+                               named("id"));
+      }
+      for (const auto& other : change.after) {
+        if (other.item == *item) {
+          return outcome::reject(ec::subscription_update_invalid,
+                                 "subscription item '" + ic.item + "' is named twice in one update",
+                                 named("id"));
+        }
+      }
+      if (plan_.items()[*item].billing != item_billing::licensed) {
+        return outcome::reject(ec::subscription_update_invalid,
+                               ic.quantity ? "Quantity should not be specified where usage_type is `metered`"
+                                           : "changing a metered item is not modelled yet (B8)",
+                               named(ic.quantity ? "quantity" : "price"));
+      }
+      item_setting setting = changes_.now(*item);
+      if (ic.price) {
+        const auto pr = plan_.price_index(*ic.price);
+        if (!pr)
+          return outcome::reject(ec::resource_missing, "No such price: '" + *ic.price + "'", named("price"));
+        const price& np = plan_.source().prices[*pr];
+        std::string why;
+        if (np.recurring.usage_type != usage_type::licensed) {
+          why = "a licensed item can only move to a licensed price (B8)";
+        } else if (np.currency != first_price.currency) {
+          why = "price '" + np.id + "' is in " + std::string(np.currency.code()) + ", the subscription in " +
+                std::string(first_price.currency.code()) + " (B5)";
+        } else if (!(np.recurring.interval == first_price.recurring.interval)) {
+          why = "price '" + np.id +
+                "' has another interval than the subscription; a new billing cycle is not "
+                "modelled yet (B8)";
+        }
+        if (!why.empty())
+          return outcome::reject(ec::subscription_update_invalid, std::move(why), named("price"));
+        setting.price = *pr;
+      }
+      if (ic.quantity) {
+        const auto q = detail::parse_non_negative_integer(*ic.quantity);
+        if (!q) {
+          return outcome::reject(ec::parameter_invalid_integer,
+                                 "Invalid non-negative integer: " + *ic.quantity, named("quantity"));
+        }
+        setting.quantity = *q;
+      }
+      change.before.push_back(changes_.now(*item));
+      change.after.push_back(setting);
+    }
+    changes_.add(std::move(change));
+    return outcome::accept();
+  }
+
   /// D24: lateness is fixed at acceptance. The period containing the event time and its
   /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
   void note_late_usage(const source_ref& source, const accepted_meter_event& e) {
@@ -304,12 +444,12 @@ class invoice_simulator {
       // (events of an item mostly fall in the same period), else from the schedule.
       period_memo& memo = late_periods_[item];
       if (!memo.known || e.time < memo.service.start || !(e.time < memo.service.end)) {
-        const auto& schedule = plan_.subscriptions()[plan_.items()[item].subscription].schedule;
-        const auto p = schedule.period_containing(e.time);
+        const std::size_t s = plan_.items()[item].subscription;
+        const auto p = plan_.subscriptions()[s].schedule.period_containing(e.time);
         if (!p) continue;
-        memo = period_memo{*p, plan_.finalized_at(p->end), true};
+        memo = period_memo{*p, plan_.finalized_at(p->end), true, plan_.bills_usage_of(s, *p)};
       }
-      if (memo.finalized_at < e.received_at) {
+      if (memo.billed && memo.finalized_at < e.received_at) {
         late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),
                                              e.received_at, memo.finalized_at});
       }
@@ -360,6 +500,7 @@ class invoice_simulator {
     next_arrival_ = r.u64();
     last_arrival_ = r.optional_time();
     history_.load(plan_, r);
+    changes_.load(plan_, r);
     r.expect_end();
   }
 
@@ -373,6 +514,7 @@ class invoice_simulator {
     period service{};
     timestamp finalized_at{};
     bool known = false;
+    bool billed = true;  ///< whether an invoice bills its usage (B6: not after an immediate cancellation)
   };
   std::vector<period_memo> late_periods_;  ///< by item: a cache, not state (never saved)
   std::vector<rejected_operation> rejected_;
@@ -380,6 +522,7 @@ class invoice_simulator {
   std::uint64_t next_arrival_ = 0;
   std::optional<timestamp> last_arrival_;
   history_keeper history_;
+  subscription_changes changes_;  ///< B8
 };
 
 }  // namespace meterkit

@@ -141,6 +141,13 @@ inline void save_period(state_writer& out, const period& p) {
     time(sub.start_date);
     optional_time(sub.billing_cycle_anchor);
     optional_time(sub.trial_end);
+    out.boolean(sub.status.has_value());  // B6: how it ends
+    if (sub.status) out.u8(static_cast<std::uint8_t>(*sub.status));
+    optional_time(sub.cancel_at);
+    out.boolean(sub.cancel_at_period_end);
+    optional_time(sub.canceled_at);
+    optional_time(sub.ended_at);
+    out.u8(static_cast<std::uint8_t>(sub.billing_mode));
     out.size(sub.items.size());
     for (const auto& item : sub.items) {
       out.str(item.id);

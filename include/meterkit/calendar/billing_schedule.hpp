@@ -24,6 +24,11 @@
 /// The trial is never a stub. B4 prorates a licensed line of a stub by
 /// `stub.length() / full_cycle_of(stub).length()`.
 ///
+/// The end (B6). A schedule may end at a time `end` after `start_date`: no period starts at or after
+/// it, and the period containing it is cut to `[start, end)`. A cut period is shorter than its
+/// full cycle, so it is a stub (`is_stub`); `uncut` gives the period it would have been. With
+/// `end <= start_date` the schedule has no periods at all.
+///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <chrono>
@@ -44,13 +49,16 @@ class billing_schedule {
   using cycle_type = billing_cycle<EndOfMonth>;
 
   /// Throws `configuration_error` naming `trial_end` when `trial_end <= start_date`, or
-  /// `interval_count` when the interval is outside D9's limits.
+  /// `interval_count` when the interval is outside D9's limits. `end`: where the schedule ends
+  /// (B6; see the file comment), none by default.
   billing_schedule(timestamp start_date, std::optional<timestamp> billing_cycle_anchor,
-                   std::optional<timestamp> trial_end, billing_interval interval)
+                   std::optional<timestamp> trial_end, billing_interval interval,
+                   std::optional<timestamp> end = std::nullopt)
       : start_(start_date),
         trial_end_(checked_trial_end(start_date, trial_end)),
         cycle_(billing_cycle_anchor.value_or(trial_end.value_or(start_date)), interval),
-        first_regular_{regular_start(), cycle_.next_boundary_after(regular_start())} {}
+        first_regular_{regular_start(), cycle_.next_boundary_after(regular_start())},
+        end_(end) {}
 
   [[nodiscard]] timestamp start_date() const noexcept { return start_; }
   [[nodiscard]] std::optional<timestamp> trial_end() const noexcept { return trial_end_; }
@@ -58,6 +66,16 @@ class billing_schedule {
   [[nodiscard]] timestamp billing_cycle_anchor() const noexcept { return cycle_.anchor(); }
   [[nodiscard]] billing_interval interval() const noexcept { return cycle_.interval(); }
   [[nodiscard]] const cycle_type& cycle() const noexcept { return cycle_; }
+  /// Where the schedule ends (B6), if it does.
+  [[nodiscard]] std::optional<timestamp> end() const noexcept { return end_; }
+  /// The same schedule without its end.
+  [[nodiscard]] billing_schedule without_end() const {
+    billing_schedule copy = *this;
+    copy.end_.reset();
+    return copy;
+  }
+  /// Whether the schedule has any period: false when it ends at or before `start_date`.
+  [[nodiscard]] bool has_periods() const noexcept { return !end_ || start_ < *end_; }
 
   /// `[start_date, trial_end)`, when there is a trial.
   [[nodiscard]] std::optional<period> trial() const noexcept {
@@ -67,20 +85,32 @@ class billing_schedule {
 
   /// The period that starts at `start_date`: the trial if any, else the first (possibly stub)
   /// period.
+  /// Precondition: `has_periods()`.
   [[nodiscard]] period first_period() const noexcept {
-    return trial_end_ ? period{start_, *trial_end_} : first_regular_;
+    return cut(trial_end_ ? period{start_, *trial_end_} : first_regular_);
   }
 
-  /// The period containing `t`; nullopt when `t` is before `start_date` (no period covers it).
+  /// The period containing `t`; nullopt when `t` is before `start_date` or at or after the end
+  /// (no period covers it).
   [[nodiscard]] std::optional<period> period_containing(timestamp t) const {
-    if (t < start_) return std::nullopt;
-    if (trial_end_ && t < *trial_end_) return period{start_, *trial_end_};
-    if (t < first_regular_.end) return first_regular_;
-    return cycle_.period_containing(t);
+    if (t < start_ || (end_ && *end_ <= t)) return std::nullopt;
+    return cut(uncut_containing(t));
   }
 
-  /// The period that starts where `p` ends. Precondition: `p` is a period of this schedule.
+  /// The period that starts where `p` ends. Precondition: `p` is a period of this schedule and
+  /// not the last (`is_last`).
   [[nodiscard]] period next_period(const period& p) const { return *period_containing(p.end); }
+
+  /// Whether `p` is the schedule's last period: it ends where the schedule ends (B6).
+  [[nodiscard]] bool is_last(const period& p) const noexcept { return end_ && *end_ <= p.end; }
+
+  /// Whether `p` was cut short by the end (B6): its end is not a boundary of the cycle.
+  [[nodiscard]] bool is_cut(const period& p) const {
+    return is_last(p) && uncut_containing(p.start).end != p.end;
+  }
+
+  /// The period `p` would be without the end (itself unless `is_cut(p)`).
+  [[nodiscard]] period uncut(const period& p) const { return uncut_containing(p.start); }
 
   /// The period that ends where `p` starts; nullopt for the first period. Precondition: `p` is a
   /// period of this schedule.
@@ -89,9 +119,9 @@ class billing_schedule {
     return period_containing(p.start - seconds{1});
   }
 
-  /// Whether `p` is the trial `[start_date, trial_end)`.
+  /// Whether `p` is the trial `[start_date, trial_end)` (or the part of it before the end).
   [[nodiscard]] bool is_trial(const period& p) const noexcept {
-    return trial_end_ && p.start == start_ && p.end == *trial_end_;
+    return trial_end_ && p.start == start_ && p.end <= *trial_end_;  // cut by the end too (B6)
   }
 
   /// The anchor-cycle period `[boundary(k), boundary(k + 1))` containing `p.start`. For a period
@@ -104,13 +134,14 @@ class billing_schedule {
     return !is_trial(p) && p.length() < full_cycle_of(p).length();
   }
 
-  /// Every period that starts at or before `t`, in order (empty when `t < start_date`).
+  /// Every period that starts at or before `t`, in order (empty when `t < start_date` or the
+  /// schedule has no period).
   [[nodiscard]] std::vector<period> periods_through(timestamp t) const {
     std::vector<period> out;
-    if (t < start_) return out;
+    if (t < start_ || !has_periods()) return out;
     for (period p = first_period();; p = next_period(p)) {
       out.push_back(p);
-      if (t < p.end) break;
+      if (t < p.end || is_last(p)) break;
     }
     return out;
   }
@@ -126,10 +157,24 @@ class billing_schedule {
   /// Where the anchor-following periods begin: the trial's end, else the start.
   [[nodiscard]] timestamp regular_start() const noexcept { return trial_end_.value_or(start_); }
 
+  /// The period containing `t` (at or after `start_date`) as if the schedule never ended.
+  [[nodiscard]] period uncut_containing(timestamp t) const {
+    if (trial_end_ && t < *trial_end_) return period{start_, *trial_end_};
+    if (t < first_regular_.end) return first_regular_;
+    return cycle_.period_containing(t);
+  }
+
+  /// `p` cut at the end (B6).
+  [[nodiscard]] period cut(period p) const noexcept {
+    if (end_ && *end_ < p.end) p.end = *end_;
+    return p;
+  }
+
   timestamp start_;
   std::optional<timestamp> trial_end_;
   cycle_type cycle_;
   period first_regular_;  ///< [regular_start(), first anchor boundary after it)
+  std::optional<timestamp> end_;
 };
 
 }  // namespace meterkit

@@ -82,9 +82,13 @@ enum class error_code {
   precondition_failed,
   corrupt_state,
   invalid_input,
+  // Subscription changes (B8; appended)
+  parameter_unknown,
+  parameter_invalid_integer,
+  subscription_update_invalid,
 };
 
-inline constexpr std::array<std::pair<error_code, std::string_view>, 28> error_code_names{{
+inline constexpr std::array<std::pair<error_code, std::string_view>, 31> error_code_names{{
     {error_code::no_meter, "no_meter"},
     {error_code::archived_meter, "archived_meter"},
     {error_code::meter_event_no_customer_defined, "meter_event_no_customer_defined"},
@@ -113,6 +117,9 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 28> error_c
     {error_code::precondition_failed, "precondition_failed"},
     {error_code::corrupt_state, "corrupt_state"},
     {error_code::invalid_input, "invalid_input"},
+    {error_code::parameter_unknown, "parameter_unknown"},
+    {error_code::parameter_invalid_integer, "parameter_invalid_integer"},
+    {error_code::subscription_update_invalid, "subscription_update_invalid"},
 }};
 
 /// The stable spelling of a code, as printed in `rejected[].code`.

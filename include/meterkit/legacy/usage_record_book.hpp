@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// The usage-record book of one legacy-metered subscription item (SPEC L2-L6, D17, D18, B3, B4).
+/// The usage-record book of one legacy-metered subscription item (SPEC L2-L6, D17, D18, B3, B4, B6).
 ///
 /// Acceptance (D17 after the item check, which is the caller's: `check_subscription_item`):
 /// quantity -> action -> timestamp format (legacy/usage_record.hpp) -> period:
 /// - L4: the current period is the item's period containing `received_at`; the timestamp must
 ///   satisfy `current.start <= timestamp <= received_at`, else
 ///   `usage_record_timestamp_out_of_period` (param `timestamp`). Arriving before the subscription
-///   starts is out of period.
+///   starts, or at or after a period source's `end()` (B6: the subscription has ended), is out of
+///   period.
 /// - L5, D18 (only for policies with `accepts_clock_drift_grace`, i.e. `sum`): when
 ///   `received_at < current.start + G`, a timestamp in `[current.start - G, current.start)` is
 ///   accepted. It is billed in the previous period when that period's invoice is not yet
@@ -232,6 +233,13 @@ class usage_record_book {
     static_assert(detail::check_finalization_clock<OtherClock>());
     const std::optional<period> current = source_.period_containing(r.received_at);
     if (!current) {
+      if constexpr (requires { source_.end(); }) {
+        if (const auto end = source_.end(); end && *end <= r.received_at) {
+          return out_of_period(r, "it arrived at " + std::to_string(to_unix(r.received_at)) +
+                                      ", after the subscription ended at " + std::to_string(to_unix(*end)) +
+                                      " (B6)");
+        }
+      }
       return out_of_period(
           r, "it arrived at " + std::to_string(to_unix(r.received_at)) + ", before the subscription started");
     }
@@ -279,11 +287,16 @@ class usage_record_book {
   /// L3 with every record given so far.
   [[nodiscard]] std::int64_t quantity(const period& p) const { return quantity(p, timestamp::max()); }
 
-  /// L6 as of `as_of`: one summary per period from the first to the one containing `as_of`,
-  /// newest first, `total_usage` = `quantity(period, as_of)`. Empty before the subscription
-  /// starts.
+  /// L6 as of `as_of`: one summary per period from the first to the one containing `as_of` (or
+  /// the last, after a period source's `end()`, B6), newest first, `total_usage` =
+  /// `quantity(period, as_of)`. Empty before the subscription starts.
   [[nodiscard]] std::vector<usage_record_summary> summaries(timestamp as_of) const {
     std::vector<usage_record_summary> out;
+    std::optional<timestamp> end;
+    if constexpr (requires { source_.end(); }) {
+      end = source_.end();
+      if (end && *end <= as_of && source_.has_periods()) as_of = *end - seconds{1};
+    }
     if (!source_.period_containing(as_of)) return out;
     for (period p = source_.first_period();; p = source_.next_period(p)) {
       out.push_back(usage_record_summary{p, quantity(p, as_of)});

@@ -297,12 +297,17 @@ class exact_json_builder {
 
 }  // namespace detail
 
-/// Parses one JSON document. `text` starts at `origin` of `file`; a syntax error, a repeated key or
-/// nesting deeper than `max_depth` raises `input_error` at its line and column. Integers outside
-/// 64 bits keep their digits (read them with `json_integer_text`).
+/// Parses one JSON document. `text` starts at `origin` of `file`; a syntax error, a NUL byte, a
+/// repeated key or nesting deeper than `max_depth` raises `input_error` at its line and column. Integers
+/// outside 64 bits keep their digits (read them with `json_integer_text`).
 [[nodiscard]] inline nlohmann::json read_json(std::string_view text, const std::string& file,
                                               text_position origin = {1, 1},
                                               std::size_t max_depth = max_json_depth) {
+  // The parser would take a NUL byte for the end of the text and accept what precedes it.
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    METERKIT_THROW(input_error(file, detail::advance_position(text, nul, origin),
+                               "invalid JSON: a NUL byte (is this a binary file?)"));
+  }
   nlohmann::json root;
   const char* furthest = text.data();
   detail::exact_json_builder builder(root, text.data(), &furthest, max_depth);

@@ -11,7 +11,8 @@
 ///
 /// What the reader refuses, with the JSON path of the value (`prices[2].tiers[1].up_to`):
 /// a member of the wrong JSON type, an unknown enumeration value (`formula`, `event_time_window`,
-/// `status`, `billing_scheme`, `tiers_mode`, `interval`, `usage_type`, `round`, `rounding`), a
+/// `status`, `billing_scheme`, `tiers_mode`, `interval`, `usage_type`, `round`, `rounding`, a
+/// subscription's `status` and `billing_mode`), a `cancel_at_period_end` that is not a boolean, a
 /// price without `currency` or `recurring`, an invalid decimal string (D8), a time that is not a
 /// time (D4), and an unknown key in `settings` (D10: only three settings exist, a misspelt one must
 /// not be ignored silently). Everything else (D9, D11) is the library's `validate(plan)`.
@@ -250,6 +251,28 @@ template <class Parse>
   s.start_date = *start;
   s.billing_cycle_anchor = json_time_member(j, "billing_cycle_anchor", where);
   s.trial_end = json_time_member(j, "trial_end", where);
+  // B6: how the subscription ends.
+  s.status = detail::json_enum_member(j, "status", where, parse_subscription_status,
+                                      "active, trialing, past_due, unpaid, incomplete, incomplete_expired, "
+                                      "canceled or paused");
+  s.cancel_at = json_time_member(j, "cancel_at", where);
+  s.canceled_at = json_time_member(j, "canceled_at", where);
+  s.ended_at = json_time_member(j, "ended_at", where);
+  if (const nlohmann::json* v = json_member(j, "cancel_at_period_end")) {
+    if (!v->is_boolean())
+      fail_json_value(where / "cancel_at_period_end", "expected true or false, found " + describe_json(*v));
+    s.cancel_at_period_end = v->get<bool>();
+  }
+  if (const nlohmann::json* mode =
+          json_member(j, "billing_mode")) {  // "flexible" or Stripe's {"type": "flexible"}
+    const bool object = mode->is_object();
+    const nlohmann::json& holder = object ? *mode : j;
+    const json_path at = object ? where / "billing_mode" : where;
+    if (auto m = detail::json_enum_member(holder, object ? "type" : "billing_mode", at, parse_billing_mode,
+                                          "classic or flexible")) {
+      s.billing_mode = *m;
+    }
+  }
   if (const nlohmann::json* items = json_member(j, "items")) {
     const json_path items_path = where / "items";
     const json_path data_path = items_path / "data";

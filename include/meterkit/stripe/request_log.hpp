@@ -10,7 +10,11 @@
 ///   - `/v1/billing/meter_event_adjustments`: one cancellation;
 ///   - `/v1/subscription_items/{id}/usage_records`: one usage record for item `{id}`;
 ///   - `/v2/billing/meter_event_stream`: `params.events`, N >= 1 meter events, which become N
-///     operations with the line's source, arrival and idempotency key, in array order (D7).
+///     operations with the line's source, arrival and idempotency key, in array order (D7);
+///   - `/v1/subscription_items/{id}` (`price`, `quantity`, `proration_behavior`,
+///     `proration_date`) and `/v1/subscriptions/{id}` (`items[]` of `{id, price, quantity}`,
+///     `proration_behavior`, `proration_date`): one subscription change (B8), which needs
+///     `received_at`.
 ///
 /// Unusable (D6, `input_error`): invalid JSON, wrong types, an unknown path, a method other than
 /// POST (absent means POST), an empty `events` array, a time that is not a time, and a line whose
@@ -50,12 +54,15 @@ enum class api_endpoint {
   v1_usage_records,            ///< POST /v1/subscription_items/{id}/usage_records
   v2_meter_events,             ///< POST /v2/billing/meter_events
   v2_meter_event_stream,       ///< POST /v2/billing/meter_event_stream
+  v1_subscription_update,      ///< POST /v1/subscriptions/{id} (B8)
+  v1_subscription_item_update  ///< POST /v1/subscription_items/{id} (B8)
 };
 
-/// A request path understood: its endpoint and, for usage records, the subscription item.
+/// A request path understood: its endpoint and the subscription item or subscription it names.
 struct api_path {
   api_endpoint endpoint{};
-  std::string subscription_item;
+  std::string subscription_item;  ///< usage records, an item update
+  std::string subscription{};     ///< a subscription update
 
   friend bool operator==(const api_path&, const api_path&) = default;
 };
@@ -75,6 +82,16 @@ struct api_path {
     if (id.find('/') == std::string_view::npos)
       return api_path{api_endpoint::v1_usage_records, std::string(id)};
   }
+  // B8: /v1/subscription_items/{id} and /v1/subscriptions/{id}, one non-empty segment.
+  const auto one_id = [&](std::string_view prefix) -> std::optional<std::string> {
+    if (path.size() <= prefix.size() || path.substr(0, prefix.size()) != prefix) return std::nullopt;
+    const std::string_view id = path.substr(prefix.size());
+    if (id.find('/') != std::string_view::npos) return std::nullopt;
+    return std::string(id);
+  };
+  if (auto id = one_id(head)) return api_path{api_endpoint::v1_subscription_item_update, std::move(*id), {}};
+  if (auto id = one_id("/v1/subscriptions/"))
+    return api_path{api_endpoint::v1_subscription_update, {}, std::move(*id)};
   return std::nullopt;
 }
 
@@ -82,7 +99,54 @@ namespace detail {
 
 inline constexpr std::string_view known_paths =
     "/v1/billing/meter_events, /v1/billing/meter_event_adjustments, "
-    "/v1/subscription_items/{id}/usage_records, /v2/billing/meter_events or /v2/billing/meter_event_stream";
+    "/v1/subscription_items/{id}/usage_records, /v1/subscription_items/{id}, /v1/subscriptions/{id}, "
+    "/v2/billing/meter_events or /v2/billing/meter_event_stream";
+
+/// The parameters of `POST /v1/subscription_items/{id}` or, with `items[]`, of
+/// `POST /v1/subscriptions/{id}` (B8). Values keep their text (the simulator checks them); a
+/// parameter the endpoint does not take is kept to be refused as Stripe refuses it.
+[[nodiscard]] inline subscription_change subscription_change_from_json(const api_path& path,
+                                                                       const nlohmann::json& params,
+                                                                       const json_path& where) {
+  subscription_change out;
+  const bool whole = path.endpoint == api_endpoint::v1_subscription_update;
+  out.subscription = path.subscription;
+  out.proration_behavior = usage_record_text(params, "proration_behavior", where);
+  out.proration_date = usage_record_text(params, "proration_date", where);
+  const auto item_of = [&](const nlohmann::json& j, const json_path& at, std::string id) {
+    item_change c;
+    c.item = std::move(id);
+    if (auto v = json_string_member(j, "id", at)) c.item = std::move(*v);
+    c.price = usage_record_text(j, "price", at);
+    c.quantity = usage_record_text(j, "quantity", at);
+    return c;
+  };
+  for (const auto& [key, value] : params.items()) {
+    const bool known = key == "proration_behavior" || key == "proration_date" ||
+                       (whole ? key == "items" : key == "price" || key == "quantity");
+    if (!known && !out.unknown_parameter) out.unknown_parameter = key;
+  }
+  if (!whole) {
+    out.items.push_back(item_of(params, where, path.subscription_item));
+    out.items.back().item = path.subscription_item;  // an "id" parameter is unknown here
+    return out;
+  }
+  if (const nlohmann::json* items = json_member(params, "items")) {
+    const json_path items_path = where / "items";
+    if (!items->is_array())
+      fail_json_value(items_path, "expected an array of items, found " + describe_json(*items));
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const nlohmann::json& item = (*items)[i];
+      require_json_object(item, items_path[i], "a subscription item change");
+      for (const auto& [key, value] : item.items()) {
+        if (key != "id" && key != "price" && key != "quantity" && !out.unknown_parameter)
+          out.unknown_parameter = "items[" + std::to_string(i) + "][" + key + "]";
+      }
+      out.items.push_back(item_of(item, items_path[i], {}));
+    }
+  }
+  return out;
+}
 
 /// The arrival of a usage record without `received_at`: its integer timestamp (D5).
 [[nodiscard]] inline std::optional<timestamp> usage_record_arrival(const usage_record& record) {
@@ -166,6 +230,11 @@ inline constexpr std::string_view known_paths =
       }
       break;
     }
+    case api_endpoint::v1_subscription_update:
+    case api_endpoint::v1_subscription_item_update:
+      need_arrival("a subscription change");
+      out.operations.emplace_back(detail::subscription_change_from_json(*path, params, params_path));
+      break;
   }
   out.received_at = *arrival;
   if (key) {

@@ -272,6 +272,36 @@ BOOST_AUTO_TEST_CASE(B3_periods_through_lists_every_period_that_starts_at_or_bef
   }
 }
 
+BOOST_AUTO_TEST_CASE(B6_an_end_cuts_the_period_containing_it_and_nothing_starts_after_it) {
+  const billing_schedule<> s{at("2024-01-10"), at("2024-02-01"), none, monthly, at("2024-03-16")};
+  BOOST_TEST(walk(s, 3) == (std::vector<std::string>{"2024-01-10..2024-02-01 S", "2024-02-01..2024-03-01",
+                                                     "2024-03-01..2024-03-16 S"}),
+             boost::test_tools::per_element());
+  const period last{at("2024-03-01"), at("2024-03-16")};
+  BOOST_TEST(s.is_last(last));
+  BOOST_TEST(s.is_cut(last));
+  BOOST_TEST(show(s.uncut(last)) == show(period{at("2024-03-01"), at("2024-04-01")}));
+  BOOST_TEST(!s.is_last(period{at("2024-02-01"), at("2024-03-01")}));
+  BOOST_TEST(show(s.period_containing(at("2024-03-15T23:59:59Z"))) == show(last));
+  BOOST_TEST(show(s.period_containing(at("2024-03-16"))) == "none");
+  BOOST_TEST(s.periods_through(at("2030-01-01")).size() == 3u);
+  BOOST_TEST(show(s.without_end().period_containing(at("2024-03-16"))) ==
+             show(period{at("2024-03-01"), at("2024-04-01")}));
+
+  // An end on a boundary cuts nothing; an end at the start leaves no period; one in the trial cuts it.
+  const billing_schedule<> on_boundary{at("2024-01-10"), at("2024-02-01"), none, monthly, at("2024-03-01")};
+  BOOST_TEST(on_boundary.is_last(period{at("2024-02-01"), at("2024-03-01")}));
+  BOOST_TEST(!on_boundary.is_cut(period{at("2024-02-01"), at("2024-03-01")}));
+  const billing_schedule<> at_start{at("2024-01-10"), none, none, monthly, at("2024-01-10")};
+  BOOST_TEST(!at_start.has_periods());
+  BOOST_TEST(at_start.periods_through(at("2030-01-01")).empty());
+  BOOST_TEST(show(at_start.period_containing(at("2024-01-10"))) == "none");
+  const billing_schedule<> in_trial{at("2024-01-10"), none, at("2024-01-20"), monthly, at("2024-01-15")};
+  BOOST_TEST(walk(in_trial, 1) == (std::vector<std::string>{"2024-01-10..2024-01-15 T"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(in_trial.is_cut(in_trial.first_period()));
+}
+
 BOOST_AUTO_TEST_CASE(B3_B4_random_schedules_tile_time_from_start_date) {
   const std::uint64_t seed = 3344;
   std::mt19937_64 rng{seed};

@@ -57,6 +57,9 @@ BOOST_AUTO_TEST_CASE(D6_syntax_errors_are_reported_at_their_line_and_column) {
       {"{\"a\": \"\xFF\"}", {1, 8}, "invalid string"},
       {"{\"a\": 1e999}", {1, 11}, "number overflow"},
       {"[\"\x89PNG\"]", {1, 3}, "last read: '\"\\x89'"},
+      // The parser alone would stop at a NUL and accept what precedes it (issue: trailing garbage).
+      {std::string("{\"a\": 1}\0garbage", 16), {1, 9}, "a NUL byte"},
+      {std::string("{\"a\":\n \"x\0y\"}", 13), {2, 4}, "a NUL byte"},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.text) {

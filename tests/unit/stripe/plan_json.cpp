@@ -197,6 +197,14 @@ BOOST_AUTO_TEST_CASE(D6_wrong_types_and_unknown_words_are_refused_at_the_value) 
       {R"("legacy_grace_period": 300)", R"("legacy_grace_period": 300, "grace": 1)", "1,",
        "settings.grace: unknown setting"},
       {R"("meters": [)", R"("meters": "all", "x": [)", "\"all\"", "meters: expected meters"},
+      {R"("trial_end": null)", R"("trial_end": null, "status": "cancelled")", "\"cancelled\"",
+       "subscriptions[0].status: unknown value \"cancelled\""},
+      {R"("trial_end": null)", R"("trial_end": null, "cancel_at_period_end": "yes")", "\"yes\"",
+       "subscriptions[0].cancel_at_period_end: expected true or false"},
+      {R"("trial_end": null)", R"("trial_end": null, "billing_mode": {"type": "mixed"})", "\"mixed\"",
+       "subscriptions[0].billing_mode.type: unknown value"},
+      {R"("trial_end": null)", R"("trial_end": null, "ended_at": "later")", "\"later\"",
+       "subscriptions[0].ended_at"},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.to) {
@@ -226,6 +234,10 @@ BOOST_AUTO_TEST_CASE(D11_an_invalid_plan_is_refused_at_the_field_it_names) {
       {R"([{"id": "si_1", "price": "price_api"}])", "[]", "[]", "subscriptions[0].items"},
       {R"("invoice_finalization_delay": 3600)", R"("invoice_finalization_delay": -1)", "-1",
        "settings.invoice_finalization_delay"},
+      {R"("trial_end": null)", R"("trial_end": null, "status": "paused")", "\"paused\"",
+       "subscriptions[0].status: \"paused\" is not modelled"},
+      {R"("trial_end": null)", R"("trial_end": null, "cancel_at": 1735689600)", "1735689600",
+       "subscriptions[0].cancel_at: must be after start_date (B6)"},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.to) {
@@ -237,6 +249,36 @@ BOOST_AUTO_TEST_CASE(D11_an_invalid_plan_is_refused_at_the_field_it_names) {
       BOOST_TEST(e.message().find(r.contains) != std::string::npos, e.message());
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(B6_an_absent_end_field_is_reported_at_its_subscription) {
+  const std::string text = edited(R"("trial_end": null)", R"("trial_end": null, "status": "canceled")");
+  const auto e = error_of(text);
+  const auto want = position_of(text, R"({"id": "sub_1")");
+  BOOST_TEST(e.line() == want.line);
+  BOOST_TEST(e.column() == want.column);
+  BOOST_TEST(
+      e.message().find("subscriptions[0].ended_at: a subscription with status \"canceled\" needs ended_at") !=
+          std::string::npos,
+      e.message());
+}
+
+BOOST_AUTO_TEST_CASE(B6_a_pasted_subscription_says_how_it_ends) {
+  const plan p = read_plan_text(edited(R"("trial_end": null)", R"("trial_end": null, "status": "canceled",
+      "cancel_at": null, "cancel_at_period_end": true, "canceled_at": 1739000000, "ended_at": 1740787200,
+      "billing_mode": {"type": "flexible", "flexible": {"proration_discounts": "included"}})"),
+                                "plan.json");
+  const auto& s = p.subscriptions.at(0);
+  BOOST_TEST((s.status == subscription_status::canceled));
+  BOOST_TEST(!s.cancel_at.has_value());
+  BOOST_TEST(s.cancel_at_period_end);
+  BOOST_TEST(to_unix(*s.canceled_at) == 1739000000);
+  BOOST_TEST(to_unix(*s.ended_at) == 1740787200);
+  BOOST_TEST((s.billing_mode == billing_mode_type::flexible));
+  const plan plain = read_plan_text(
+      edited(R"("trial_end": null)", R"("trial_end": null, "billing_mode": "classic")"), "plan.json");
+  BOOST_TEST((plain.subscriptions.at(0).billing_mode == billing_mode_type::classic));
+  BOOST_TEST(!plain.subscriptions.at(0).status.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(D11_a_missing_unit_amount_points_at_the_price) {

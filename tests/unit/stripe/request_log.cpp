@@ -49,11 +49,61 @@ BOOST_AUTO_TEST_CASE(D6_request_paths_name_the_endpoint) {
   const auto item = parse_api_path("/v1/subscription_items/si_123/usage_records");
   BOOST_REQUIRE(item.has_value());
   BOOST_TEST(item->subscription_item == "si_123");
+  const auto item_update = parse_api_path("/v1/subscription_items/si_123");
+  BOOST_REQUIRE(item_update.has_value());
+  BOOST_TEST((item_update->endpoint == api_endpoint::v1_subscription_item_update));
+  BOOST_TEST(item_update->subscription_item == "si_123");
+  const auto update = parse_api_path("/v1/subscriptions/sub_9");
+  BOOST_REQUIRE(update.has_value());
+  BOOST_TEST((update->endpoint == api_endpoint::v1_subscription_update));
+  BOOST_TEST(update->subscription == "sub_9");
   for (const char* bad :
        {"/v1/subscription_items//usage_records", "/v1/subscription_items/a/b/usage_records", "/v1/customers",
-        "/v1/billing/meter_events/", "v1/billing/meter_events", "/v2/billing/meter_event_adjustments", ""}) {
+        "/v1/subscriptions/", "/v1/subscriptions/a/b", "/v1/subscription_items/", "/v1/billing/meter_events/",
+        "v1/billing/meter_events", "/v2/billing/meter_event_adjustments", ""}) {
     BOOST_TEST(!parse_api_path(bad).has_value(), bad);
   }
+}
+
+BOOST_AUTO_TEST_CASE(B8_subscription_changes_read_with_their_values_as_written) {
+  const auto item = one(R"({"received_at": 1743465600, "path": "/v1/subscription_items/si_seat",
+      "params": {"quantity": 3, "price": "price_pro", "proration_behavior": "always_invoice",
+                 "proration_date": 1743000000}})");
+  const auto& c = std::get<subscription_change>(item.operations.at(0));
+  BOOST_TEST(c.subscription.empty());
+  BOOST_REQUIRE_EQUAL(c.items.size(), 1u);
+  BOOST_TEST(c.items[0].item == "si_seat");
+  BOOST_TEST(*c.items[0].quantity == "3");
+  BOOST_TEST(*c.items[0].price == "price_pro");
+  BOOST_TEST(*c.proration_behavior == "always_invoice");
+  BOOST_TEST(*c.proration_date == "1743000000");
+  BOOST_TEST(!c.unknown_parameter.has_value());
+
+  const auto whole =
+      one(R"({"received_at": 1743465600, "path": "/v1/subscriptions/sub_1", "idempotency_key": "k",
+      "params": {"items": [{"id": "si_seat", "quantity": "2"}, {"id": "si_extra", "price": "price_pro"}]}})");
+  const auto& w = std::get<subscription_change>(whole.operations.at(0));
+  BOOST_TEST(w.subscription == "sub_1");
+  BOOST_REQUIRE_EQUAL(w.items.size(), 2u);
+  BOOST_TEST(*w.items[0].quantity == "2");
+  BOOST_TEST(w.items[1].item == "si_extra");
+  BOOST_TEST(!whole.fingerprint.empty());
+
+  // Parameters the endpoint does not take are kept, to be refused as Stripe refuses them.
+  const auto odd = one(R"({"received_at": 1743465600, "path": "/v1/subscription_items/si_seat",
+      "params": {"quantiy": 3}})");
+  BOOST_TEST(*std::get<subscription_change>(odd.operations.at(0)).unknown_parameter == "quantiy");
+  const auto odd_item = one(R"({"received_at": 1743465600, "path": "/v1/subscriptions/sub_1",
+      "params": {"items": [{"id": "si_seat", "deleted": true}]}})");
+  BOOST_TEST(*std::get<subscription_change>(odd_item.operations.at(0)).unknown_parameter ==
+             "items[0][deleted]");
+
+  // A change needs its arrival (D5); items must be an array of objects.
+  BOOST_TEST(error_of(R"({"path": "/v1/subscriptions/sub_1", "params": {}})").message().find("received_at") !=
+             std::string::npos);
+  BOOST_TEST(error_of(R"({"received_at": 1, "path": "/v1/subscriptions/sub_1", "params": {"items": 5}})")
+                 .message()
+                 .find("params.items: expected an array of items") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(M2_v1_and_v2_meter_events_read_alike) {

@@ -288,16 +288,18 @@ class usage_reporter {
     const compiled_plan compiled(p);  // validates
     for (const auto& m : p.meters) meters_.emplace(m.id, detail::reported_meter(m));
     const seconds meter_offset = p.settings.invoice_finalization_delay - options_.finalization_margin;
+    // Deadlines follow the schedules without their ends (B6): one more flush after an end is harmless.
     for (std::size_t s = 0; s < compiled.subscriptions().size(); ++s) {
       const auto& schedule = compiled.subscriptions()[s].schedule;
-      customers_[compiled.subscription_at(s).customer].push_back({schedule, meter_offset});
+      customers_[compiled.subscription_at(s).customer].push_back({schedule.without_end(), meter_offset});
     }
     for (std::size_t i = 0; i < compiled.items().size(); ++i) {
       const compiled_item& it = compiled.items()[i];
       if (it.billing != item_billing::usage_records) continue;
-      items_.emplace(compiled.item_at(i).id, legacy_item{{compiled.subscriptions()[it.subscription].schedule,
-                                                          -options_.finalization_margin},
-                                                         it.mode});
+      items_.emplace(compiled.item_at(i).id,
+                     legacy_item{{compiled.subscriptions()[it.subscription].schedule.without_end(),
+                                  -options_.finalization_margin},
+                                 it.mode});
     }
   }
 
