@@ -2349,9 +2349,12 @@ class billing_schedule {
   /// Where the schedule ends (B6), if it does.
   [[nodiscard]] std::optional<timestamp> end() const noexcept { return end_; }
   /// The same schedule without its end.
-  [[nodiscard]] billing_schedule without_end() const {
+  [[nodiscard]] billing_schedule without_end() const { return with_end(std::nullopt); }
+  /// The same schedule ending at `end` instead (none: it runs on), as a cancellation that arrives
+  /// later sets it (B9).
+  [[nodiscard]] billing_schedule with_end(std::optional<timestamp> end) const {
     billing_schedule copy = *this;
-    copy.end_.reset();
+    copy.end_ = end;
     return copy;
   }
   /// Whether the schedule has any period: false when it ends at or before `start_date`.
@@ -7111,6 +7114,23 @@ class usage_record_book {
   }
 
   [[nodiscard]] const Source& periods() const noexcept { return source_; }
+  /// Replaces the periods, as a subscription's end set or undone by a later request changes them
+  /// (B9): the records of a period cut by the new end, or made whole again, stay with it under
+  /// its new bounds. Records are never timestamped after their arrival (L4), so none lies past an
+  /// end that a later request sets.
+  void set_periods(Source source) {
+    source_ = std::move(source);
+    for (auto it = logs_.begin(); it != logs_.end();) {
+      const auto now = source_.period_containing(it->first.start);
+      if (!now || *now == it->first) {
+        ++it;
+        continue;
+      }
+      auto node = logs_.extract(it++);
+      node.key() = *now;
+      logs_.insert(std::move(node));
+    }
+  }
   [[nodiscard]] const usage_record_book_options& options() const noexcept { return options_; }
   [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
   /// Accepted records so far.
@@ -7452,6 +7472,13 @@ class any_usage_record_book {
   }
   [[nodiscard]] std::size_t size() const noexcept {
     return std::visit([](const auto& b) { return b.size(); }, book_);
+  }
+  [[nodiscard]] const Source& periods() const noexcept {
+    return std::visit([](const auto& b) -> const Source& { return b.periods(); }, book_);
+  }
+  /// `usage_record_book::set_periods`.
+  void set_periods(Source source) {
+    std::visit([&](auto& b) { b.set_periods(std::move(source)); }, book_);
   }
   /// The compiled book itself.
   [[nodiscard]] const variant_type& compiled() const noexcept { return book_; }
@@ -8493,13 +8520,6 @@ class compiled_plan {
   /// How many items are billed by usage records (the number of usage-record books).
   [[nodiscard]] std::size_t usage_record_items() const noexcept { return books_; }
 
-  /// Whether period `p` of subscription `s` has an invoice billing its metered usage: every period
-  /// but one that an immediate cancellation cut (B6).
-  [[nodiscard]] bool bills_usage_of(std::size_t s, const period& p) const {
-    const auto& cs = subscriptions_[s];
-    return cs.end != subscription_end::immediate || !cs.schedule.is_last(p);
-  }
-
   /// When the invoice of a period ending at `end` is finalized (B3).
   [[nodiscard]] timestamp finalized_at(timestamp end) const noexcept {
     return end + plan_.settings.invoice_finalization_delay;
@@ -8821,14 +8841,20 @@ struct item_change {
   friend bool operator==(const item_change&, const item_change&) = default;
 };
 
-/// A change of a subscription's licensed items with Stripe's prorations (B8):
-/// `POST /v1/subscriptions/{id}` with `items[]`, or `POST /v1/subscription_items/{id}` (then
-/// `subscription` is empty and `items` holds that one item).
+/// A change of a subscription with Stripe's prorations: its licensed items (B8) or its end (B9).
+/// `POST /v1/subscriptions/{id}` with `items[]`, `cancel_at` or `cancel_at_period_end`;
+/// `POST /v1/subscription_items/{id}` (then `subscription` is empty and `items` holds that one
+/// item); `DELETE /v1/subscriptions/{id}` (`cancel_now`, with `invoice_now` and `prorate`).
 struct subscription_change {
   std::string subscription{};
   std::vector<item_change> items{};
-  std::optional<std::string> proration_behavior{};  ///< absent: `create_prorations`
-  std::optional<std::string> proration_date{};      ///< unix seconds as text; absent: the arrival
+  std::optional<std::string> proration_behavior{};    ///< absent: `create_prorations`
+  std::optional<std::string> proration_date{};        ///< unix seconds as text; absent: the arrival
+  std::optional<std::string> cancel_at{};             ///< B9: unix seconds as text
+  std::optional<std::string> cancel_at_period_end{};  ///< B9: "true" or "false"
+  bool cancel_now = false;                            ///< B9: `DELETE /v1/subscriptions/{id}`
+  std::optional<std::string> invoice_now{};           ///< B9, with `cancel_now`: "true" or "false"
+  std::optional<std::string> prorate{};               ///< B9, with `cancel_now`: "true" or "false"
   /// The first parameter the endpoint does not take, refused as Stripe refuses it (B8).
   std::optional<std::string> unknown_parameter{};
 
@@ -8879,7 +8905,7 @@ struct request {
 /// of the requests then gives the results of a run that never stopped. The body holds, in order:
 /// the meter ledger, the usage-record books, the idempotency store with its first outcomes,
 /// late usage, rejections, counts, the arrival clock, the history keeper's state, and the
-/// subscription changes (B8).
+/// subscription changes and the ends they set (B8, B9).
 ///
 /// A simulator owns everything it refers to (its compiled plan included), so copies and moves are
 /// independent of the original.
@@ -9143,6 +9169,12 @@ struct simulator_history {
   /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
   /// whenever the log has doubled since (amortized constant work per event).
   std::size_t forget_from = std::size_t{1} << 16;
+  /// With `bounded`: the times at which a later request may end subscription `id` in the middle of
+  /// a period (B9: `DELETE` at its arrival, `cancel_at`). Settled segments are cut there too, so
+  /// that a cancellation arriving later never cuts one. A caller that can read its input twice
+  /// collects them first (`subscription_end_times`); without them, such a cancellation is refused
+  /// (`subscription_update_invalid`, naming the fix).
+  std::function<std::vector<timestamp>(std::string_view id)> ends_later;
   /// The caller promises that no cancellation will come (bulk uploads hold none): the ledger keeps
   /// no identifier index for cancellations (`meter_ledger::expect_no_cancellations`), and applying
   /// a cancellation is a broken precondition. Saved with the snapshot.
@@ -9189,6 +9221,42 @@ class cancellation_targets {
   std::unordered_map<std::string, identifiers, detail::string_hash, detail::string_equal> by_event_name_;
 };
 
+/// The times at which the requests of a stream may end a subscription in the middle of a period
+/// (B9), for `simulator_history::ends_later`: a caller that can read its input twice adds every
+/// request on a first read, then hands the set to the simulator (by `std::cref` or as a copy).
+class subscription_end_times {
+ public:
+  void add(const request& r) {
+    for (const auto& op : r.operations) {
+      const auto* c = std::get_if<subscription_change>(&op);
+      if (c == nullptr || c->subscription.empty()) continue;
+      if (c->cancel_now) add(c->subscription, r.received_at);
+      if (c->cancel_at) {
+        if (const auto t = parse_unix_seconds(*c->cancel_at)) add(c->subscription, *t);
+      }
+    }
+  }
+  void add(std::string_view subscription, timestamp t) {
+    auto it = by_subscription_.find(subscription);
+    if (it == by_subscription_.end())
+      it = by_subscription_.emplace(std::string(subscription), std::vector<timestamp>{}).first;
+    it->second.push_back(t);
+  }
+  /// The times added for `subscription`, sorted, without repeats.
+  [[nodiscard]] std::vector<timestamp> operator()(std::string_view subscription) const {
+    const auto it = by_subscription_.find(subscription);
+    if (it == by_subscription_.end()) return {};
+    auto out = it->second;
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+ private:
+  std::unordered_map<std::string, std::vector<timestamp>, detail::string_hash, detail::string_equal>
+      by_subscription_;
+};
+
 /// The bookkeeping of a bounded history (see the file comment).
 class history_keeper {
  public:
@@ -9196,6 +9264,10 @@ class history_keeper {
     for (const auto& cs : cp.subscriptions()) {
       unfrozen_.push_back(cs.schedule.has_periods() ? std::optional{cs.schedule.first_period()}
                                                     : std::nullopt);
+      schedules_.push_back(cs.schedule);
+      cuts_.emplace_back();
+      if (options_.bounded && options_.ends_later)
+        cuts_.back() = options_.ends_later(cp.source().subscriptions[cuts_.size() - 1].id);
     }
     next_freeze_ = earliest_open_finalization(cp);
     compact_at_ = std::max<std::size_t>(1, options_.forget_from);
@@ -9203,6 +9275,29 @@ class history_keeper {
   }
 
   [[nodiscard]] bool bounded() const noexcept { return options_.bounded; }
+
+  /// Why subscription `s` cannot end at `end` now (B9), if it cannot: an end inside a period
+  /// that `simulator_history::ends_later` did not foresee could cut a settled segment.
+  [[nodiscard]] std::optional<std::string> unforeseen_end(const compiled_plan& cp, std::size_t s,
+                                                          std::optional<timestamp> end) const {
+    if (!end) return std::nullopt;
+    const auto& uncut = cp.subscriptions()[s].schedule;
+    const auto p = uncut.without_end().period_containing(*end);
+    if (!p || p->start == *end || std::binary_search(cuts_[s].begin(), cuts_[s].end(), *end))
+      return std::nullopt;
+    return "a simulator with a bounded history needs to know ahead when a subscription may end inside a "
+           "period (simulator_history::ends_later; replay_files collects them): replay with the full "
+           "history, or give ends_later (B9)";
+  }
+
+  /// Subscription `s` now ends at `end` (B9): its earliest open period and the segments of its
+  /// meters follow.
+  void set_end(const compiled_plan& cp, std::size_t s, std::optional<timestamp> end) {
+    schedules_[s] = cp.subscriptions()[s].schedule.with_end(end);
+    if (auto& open = unfrozen_[s]) open = schedules_[s].period_containing(open->start);
+    next_freeze_ = earliest_open_finalization(cp);
+    index_pairs(cp);
+  }
 
   /// The quantity of item `item` for the period starting at `start`, when the stream has passed
   /// its finalization; it is the quantity as of `finalized_at`, the only `as_of` a finalized
@@ -9230,7 +9325,7 @@ class history_keeper {
             if (cp.items()[item].billing == item_billing::licensed) continue;
             frozen_[{item, to_unix(open->start)}] = quantity(item, *open, finalized_at);
           }
-          open = cs.schedule.period_containing(open->end);
+          open = schedules_[s].period_containing(open->end);
         }
       }
       next_freeze_ = earliest_open_finalization(cp);
@@ -9280,7 +9375,7 @@ class history_keeper {
   /// enters the event log.
   [[nodiscard]] std::optional<period> place_on_arrival(const compiled_plan& cp,
                                                        const accepted_meter_event& e) {
-    return place(cp, e.meter, e.customer, e.time);
+    return place(cp, e.meter, e.customer, e.time, e.received_at);
   }
 
  private:
@@ -9302,7 +9397,7 @@ class history_keeper {
         [&](const accepted_meter_event& e) -> std::optional<period> {
           if (e.identifier && stripe_cancellation_window::allows(e.received_at, now))
             return std::nullopt;  // may be cancelled (M10)
-          return place(cp, e.meter, e.customer, e.time);
+          return place(cp, e.meter, e.customer, e.time, now);
         },
         [&](const accepted_meter_event& e) {
           return options_.cancelled_later &&
@@ -9314,9 +9409,10 @@ class history_keeper {
   /// empty period) outside every open period of an item billed on its meter and customer; else
   /// folded into the settled segment of its time, the intersection of the periods that contain it
   /// in the schedule of each such item, so that every period invoicing asks for contains or misses
-  /// it; kept (none) when some schedule does not cover `t`.
+  /// it; kept (none) when some schedule does not cover `t`, or when `t` is past an end that a
+  /// request arriving before the end may still undo (B9; `now` is the latest arrival).
   [[nodiscard]] std::optional<period> place(const compiled_plan& cp, std::size_t meter, std::size_t customer,
-                                            timestamp t) {
+                                            timestamp t, timestamp now) {
     pair_state* found = nullptr;
     if (!dense_pairs_.empty()) {
       found = &dense_pairs_[meter * cp.customers().size() + customer];
@@ -9329,11 +9425,20 @@ class history_keeper {
     if (ps.last && ps.last->contains(t)) return ps.last;  // events of a pair come in bursts
     period seg = all_time;
     for (const std::size_t item : cp.items_billed_on(meter, customer)) {
-      const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
-      if (const auto end = schedule.end(); end && *end <= t) continue;  // B6: billed by no period of it
+      const std::size_t s = cp.items()[item].subscription;
+      const auto& schedule = schedules_[s];
+      if (const auto end = schedule.end(); end && *end <= t) {
+        if (now < *end) return std::nullopt;  // B9: the end may still be undone
+        continue;                             // B6: billed by no period of it
+      }
       const auto p = schedule.period_containing(t);
       if (!p) return std::nullopt;
       seg = period{std::max(seg.start, p->start), std::min(seg.end, p->end)};
+      // B9: cut where a later request may end the subscription
+      const auto& cuts = cuts_[s];
+      const auto after = std::upper_bound(cuts.begin(), cuts.end(), t);
+      if (after != cuts.end()) seg.end = std::min(seg.end, *after);
+      if (after != cuts.begin()) seg.start = std::max(seg.start, *std::prev(after));
     }
     if (seg == all_time) return period{};  // every item has ended before t: it counts nowhere
     ps.last = seg;
@@ -9375,6 +9480,8 @@ class history_keeper {
 
   simulator_history options_;
   std::vector<std::optional<period>> unfrozen_;  ///< per subscription: its earliest open period
+  std::vector<billing_schedule<>> schedules_;    ///< per subscription: its schedule as it ends now (B9)
+  std::vector<std::vector<timestamp>> cuts_;     ///< per subscription: `ends_later`, sorted
   timestamp next_freeze_ = end_of_time;          ///< the earliest finalized_at among them
   std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> frozen_;  ///< (item, period start) -> quantity
   std::size_t compact_at_ = 1;  ///< forget events when the log reaches this size
@@ -9389,7 +9496,7 @@ class history_keeper {
 // ---- end meterkit/billing/history.hpp ----
 // ---- begin meterkit/billing/invoicing.hpp ----
 /// \file
-/// Invoicing as a pure function (rules B3-B8, M12, P1-P5, D20, D21, D27; docs/rules.md): the
+/// Invoicing as a pure function (rules B3-B9, M12, P1-P5, D20, D21, D27; docs/rules.md): the
 /// invoices of a compiled plan as of `until`, given the metered quantities. Nothing here knows
 /// how usage was accepted or kept; the caller answers "the quantity of item `i` for period `p`
 /// as of `as_of`" and this header decides every invoice, line and amount from it.
@@ -9433,6 +9540,15 @@ class history_keeper {
 ///   leaves them pending for the next invoice of the subscription: such an invoice, or the one at
 ///   the end of `current`. Pending prorations of a period that an immediate cancellation cut are
 ///   removed (B6).
+///
+/// A change may also end the subscription, or undo an end (B9): `DELETE /v1/subscriptions/{id}`
+/// ends it at the arrival, `cancel_at` at a time, `cancel_at_period_end` at the end of `current`.
+/// Its `end` is the end as the change leaves it; the licensed time of `current` that the new end
+/// takes away is `credited` (a credit per licensed item), the time it gives back `charged`. The
+/// end in force for a result as of `until` is set by the changes that arrived by `until`
+/// (`end_as_of`); a licensed line billed at `c` knew of the changes that arrived strictly before
+/// `c` (`end_known_before`), and of the plan's end unless that end is an immediate cancellation
+/// (B6: the period was billed whole because nobody knew).
 
 #include <algorithm>
 #include <cstddef>
@@ -9478,6 +9594,16 @@ struct item_setting {
   friend bool operator==(const item_setting&, const item_setting&) = default;
 };
 
+/// How a subscription ends (B6, B9): when, how, and what a cancellation "now" asked for.
+struct end_setting {
+  std::optional<timestamp> at{};  ///< none: it runs on
+  subscription_end how = subscription_end::none;
+  bool invoice_now = false;  ///< `immediate`: a final invoice at `at` bills the cut period's usage (B9)
+  bool prorate = false;      ///< `immediate`: the unused licensed time is credited (B9)
+
+  friend bool operator==(const end_setting&, const end_setting&) = default;
+};
+
 /// One accepted change (see the file comment).
 struct applied_change {
   std::size_t subscription = 0;
@@ -9487,6 +9613,11 @@ struct applied_change {
   proration_behavior behavior = proration_behavior::create_prorations;
   std::vector<item_setting> before;  ///< the changed items, as they were
   std::vector<item_setting> after;   ///< the same items, as they are now
+  /// B9: the end the change sets; then `before` and `after` both hold every licensed item of the
+  /// subscription as it is, for the prorations of `credited` and `charged`.
+  std::optional<end_setting> end{};
+  period credited{};  ///< B9: licensed time of `current` taken away by the new end
+  period charged{};   ///< B9: licensed time of `current` given back (an end undone or moved later)
 
   friend bool operator==(const applied_change&, const applied_change&) = default;
 };
@@ -9496,6 +9627,43 @@ class subscription_changes {
  public:
   subscription_changes() = default;
   explicit subscription_changes(const compiled_plan& cp) { reset_settings(cp); }
+
+  /// The end of subscription `s` that the plan gives (B6).
+  [[nodiscard]] static end_setting plan_end(const compiled_plan& cp, std::size_t s) {
+    const auto& cs = cp.subscriptions()[s];
+    return end_setting{cs.schedule.end(), cs.end, false, false};
+  }
+
+  /// The end of subscription `s` set by the changes that arrived by `t` (B6, B9).
+  [[nodiscard]] end_setting end_as_of(const compiled_plan& cp, std::size_t s, timestamp t) const {
+    return end_by(
+        cp, s, [&](const applied_change& c) { return c.received_at <= t; }, false);
+  }
+
+  /// The end of subscription `s` that a licensed line billed at `t` knew of: set by the changes
+  /// that arrived strictly before `t`, else the plan's unless the plan's is an immediate
+  /// cancellation (see the file comment).
+  [[nodiscard]] end_setting end_known_before(const compiled_plan& cp, std::size_t s, timestamp t) const {
+    return end_by(
+        cp, s, [&](const applied_change& c) { return c.received_at < t; }, true);
+  }
+
+  /// The end of subscription `s` after every change so far.
+  [[nodiscard]] const end_setting& end_now(std::size_t s) const { return ends_[s]; }
+
+  /// Whether period `p` of `schedule`, which ends as `e` says, has an invoice billing its metered
+  /// usage: every period but the last when an immediate cancellation without a final invoice cut
+  /// it (B6, B9).
+  [[nodiscard]] static bool bills_usage_of(const billing_schedule<>& schedule, const end_setting& e,
+                                           const period& p) {
+    return e.how != subscription_end::immediate || e.invoice_now || !schedule.is_last(p);
+  }
+
+  /// The schedule of subscription `s` with end `e`.
+  [[nodiscard]] static billing_schedule<> schedule_with(const compiled_plan& cp, std::size_t s,
+                                                        const end_setting& e) {
+    return cp.subscriptions()[s].schedule.with_end(e.at);
+  }
 
   [[nodiscard]] std::span<const applied_change> all() const noexcept { return changes_; }
   [[nodiscard]] bool empty() const noexcept { return changes_.empty(); }
@@ -9518,6 +9686,8 @@ class subscription_changes {
   /// Records an accepted change. Changes come in arrival order.
   void add(applied_change c) {
     for (const auto& a : c.after) settings_[a.item] = a;
+    if (c.end) ends_[c.subscription] = *c.end;
+    by_subscription_[c.subscription].push_back(changes_.size());
     changes_.push_back(std::move(c));
   }
 
@@ -9536,6 +9706,15 @@ class subscription_changes {
           out.size(s.price);
           out.i64(s.quantity);
         }
+      }
+      out.boolean(c.end.has_value());
+      if (c.end) {
+        out.optional_time(c.end->at);
+        out.u8(static_cast<std::uint8_t>(c.end->how));
+        out.boolean(c.end->invoice_now);
+        out.boolean(c.end->prorate);
+        detail::save_period(out, c.credited);
+        detail::save_period(out, c.charged);
       }
     }
   }
@@ -9572,6 +9751,21 @@ class subscription_changes {
                      "a subscription change of an item it cannot change");
         }
       }
+      if (in.boolean()) {
+        end_setting e;
+        e.at = in.optional_time();
+        const std::uint8_t how = in.u8();
+        in.require(how <= 2, "an unknown kind of subscription end");
+        e.how = static_cast<subscription_end>(how);
+        e.invoice_now = in.boolean();
+        e.prorate = in.boolean();
+        in.require((e.how == subscription_end::none) == !e.at && (!e.at || c.received_at <= *e.at),
+                   "a subscription end before the change that set it");
+        c.end = e;
+        c.credited = detail::load_period(in);
+        c.charged = detail::load_period(in);
+        in.require(c.credited.empty() || c.charged.empty(), "a subscription end that credits and charges");
+      }
       add(std::move(c));
     }
   }
@@ -9581,10 +9775,32 @@ class subscription_changes {
     settings_.clear();
     for (std::size_t i = 0; i < cp.items().size(); ++i)
       settings_.push_back(item_setting{i, cp.items()[i].price, cp.item_at(i).quantity});
+    ends_.clear();
+    for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) ends_.push_back(plan_end(cp, s));
+    by_subscription_.assign(cp.subscriptions().size(), {});
+  }
+
+  /// The end set by the last change of `s` that `counts`, else the plan's (none when
+  /// `hide_immediate` and the plan's is an immediate cancellation).
+  template <class Counts>
+  [[nodiscard]] end_setting end_by(const compiled_plan& cp, std::size_t s, const Counts& counts,
+                                   bool hide_immediate) const {
+    if (s < by_subscription_.size()) {
+      const auto& mine = by_subscription_[s];
+      for (auto k = mine.rbegin(); k != mine.rend(); ++k) {
+        const auto& c = changes_[*k];
+        if (c.end && counts(c)) return *c.end;
+      }
+    }
+    end_setting e = plan_end(cp, s);
+    if (hide_immediate && e.how == subscription_end::immediate) return end_setting{};
+    return e;
   }
 
   std::vector<applied_change> changes_;
-  std::vector<item_setting> settings_;  ///< by item: the setting after every change
+  std::vector<item_setting> settings_;                     ///< by item: the setting after every change
+  std::vector<end_setting> ends_;                          ///< by subscription: the end after every change
+  std::vector<std::vector<std::size_t>> by_subscription_;  ///< by subscription: its changes, in order
 };
 
 }  // namespace meterkit
@@ -9615,13 +9831,13 @@ template <metered_quantities Quantities>
 }
 
 /// The licensed line of `item` for period `p`, billed in advance at `p.start` with the price and
-/// quantity of `setting` (B8). A period cut by an immediate cancellation was not known to be cut
-/// then: it is billed whole (B6).
+/// quantity of `setting` (B8), cut only by the end `known` when it was billed: a period cut by a
+/// cancellation nobody knew of then was billed whole (B6, B9).
 [[nodiscard]] inline invoice_line licensed_line(const compiled_plan& cp, const item_setting& setting,
-                                                period p) {
-  const auto& cs = cp.subscriptions()[cp.items()[setting.item].subscription];
-  const auto& schedule = cs.schedule;
-  if (cs.end == subscription_end::immediate && schedule.is_last(p)) p = schedule.uncut(p);
+                                                period p, const end_setting& known) {
+  const std::size_t s = cp.items()[setting.item].subscription;
+  const auto schedule = subscription_changes::schedule_with(cp, s, known);
+  if (const auto as_known = schedule.period_containing(p.start)) p = *as_known;
   const price& pr = cp.source().prices[setting.price];
   invoice_line line{cp.item_at(setting.item).id, pr.id, p, setting.quantity, 0, false, false,
                     schedule.is_trial(p)};
@@ -9666,7 +9882,10 @@ template <metered_quantities Quantities>
   const timestamp as_of = inv.status == invoice_status::finalized ? inv.finalized_at : until;
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) {
-      if (starting) inv.lines.push_back(licensed_line(cp, changes.before(cp, item, created), *starting));
+      if (starting) {
+        inv.lines.push_back(licensed_line(cp, changes.before(cp, item, created), *starting,
+                                          changes.end_known_before(cp, s, created)));
+      }
     } else if (ended) {
       inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
     }
@@ -9676,16 +9895,30 @@ template <metered_quantities Quantities>
 }
 
 /// The proration lines of change `c` (B8): per changed item, a credit for the unused time on what
-/// it was and a charge for the same time on what it is.
+/// it was and a charge for the same time on what it is. For a change of the end (B9): per
+/// licensed item, a credit for `credited` or a charge for `charged`.
 [[nodiscard]] inline std::vector<invoice_line> proration_lines(const compiled_plan& cp,
                                                                const applied_change& c) {
   std::vector<invoice_line> out;
   const auto& schedule = cp.subscriptions()[c.subscription].schedule;
   if (c.behavior == proration_behavior::none || schedule.is_trial(c.current)) return out;
-  const std::int64_t remaining = (c.current.end - c.effective).count();
   const std::int64_t cycle = schedule.full_cycle_of(c.current).length().count();
-  const period service{c.effective, c.current.end};
   const auto rounding = cp.settings().rounding;
+  if (c.end) {
+    for (const item_setting& is : c.after) {
+      const price& pr = cp.source().prices[is.price];
+      const std::string& id = cp.item_at(is.item).id;
+      for (const auto& [time, sign] : {std::pair{c.credited, -1}, std::pair{c.charged, 1}}) {
+        if (time.empty()) continue;
+        const std::int64_t amount =
+            prorated_line_amount(pr, is.quantity, time.length().count(), cycle, rounding);
+        out.push_back(invoice_line{id, pr.id, time, is.quantity, sign * amount, false, true, false});
+      }
+    }
+    return out;
+  }
+  const std::int64_t remaining = (c.current.end - c.effective).count();
+  const period service{c.effective, c.current.end};
   for (std::size_t k = 0; k < c.after.size(); ++k) {
     const item_setting& was = c.before[k];
     const item_setting& is = c.after[k];
@@ -9705,12 +9938,16 @@ template <metered_quantities Quantities>
 
 /// Adds the prorations of subscription `s`'s changes received by `until` to `mine`, its invoices in
 /// creation order: `always_invoice` appends an invoice at the change's arrival; pending prorations
-/// go to the invoice at the end of their period, or are removed when an immediate cancellation cut
-/// it (B6, B8).
-inline void add_prorations(const compiled_plan& cp, std::size_t s, timestamp until,
-                           const subscription_changes& changes, std::vector<invoice>& mine) {
+/// go to the subscription's next invoice after their arrival (B6, B8, B9). When there is
+/// none (an immediate cancellation without a final invoice), they are removed, unless the
+/// cancellation asked to `prorate`: then they are returned, for the customer's next invoice (B9).
+[[nodiscard]] inline std::vector<invoice_line> add_prorations(const compiled_plan& cp, std::size_t s,
+                                                              timestamp until, const end_setting& end,
+                                                              const subscription_changes& changes,
+                                                              std::vector<invoice>& mine) {
   struct pending_line {
     period current;
+    timestamp received_at;
     invoice_line line;
   };
   std::vector<pending_line> pending;
@@ -9720,7 +9957,7 @@ inline void add_prorations(const compiled_plan& cp, std::size_t s, timestamp unt
     if (c.subscription != s) continue;
     auto lines = proration_lines(cp, c);
     if (c.behavior != proration_behavior::always_invoice) {
-      for (auto& l : lines) pending.push_back(pending_line{c.current, std::move(l)});
+      for (auto& l : lines) pending.push_back(pending_line{c.current, c.received_at, std::move(l)});
       continue;
     }
     invoice inv;
@@ -9732,7 +9969,7 @@ inline void add_prorations(const compiled_plan& cp, std::size_t s, timestamp unt
     inv.finalized_at = cp.finalized_at(c.received_at);
     inv.status = inv.finalized_at <= until ? invoice_status::finalized : invoice_status::draft;
     for (auto it = pending.begin(); it != pending.end();) {  // the pending ones of this period
-      if (it->current == c.current) {
+      if (it->current.start == c.current.start) {
         inv.lines.push_back(std::move(it->line));
         it = pending.erase(it);
       } else {
@@ -9743,35 +9980,48 @@ inline void add_prorations(const compiled_plan& cp, std::size_t s, timestamp unt
     total_up(inv);
     updates.push_back(std::move(inv));
   }
+  std::vector<invoice_line> left;
   for (auto& p : pending) {
+    // The subscription's next invoice: created after the change arrived, or at its arrival when
+    // that is the final invoice of a cancellation now (B9).
     const auto at = std::find_if(mine.begin(), mine.end(), [&](const invoice& inv) {
-      return inv.created == p.current.end && inv.reason != billing_reason::subscription_create;
+      return inv.reason != billing_reason::subscription_create &&
+             (p.received_at < inv.created ||
+              (inv.created == p.received_at && inv.reason == billing_reason::subscription_update));
     });
-    if (at == mine.end()) continue;  // B6: an immediate cancellation removed them
-    at->lines.push_back(std::move(p.line));
+    if (at != mine.end()) {
+      at->lines.push_back(std::move(p.line));
+    } else if (end.how == subscription_end::immediate && end.prorate) {
+      left.push_back(std::move(p.line));  // B9: for the customer's next invoice
+    }                                     // else B6, B9: an immediate cancellation removed them
   }
   for (auto& inv : mine) total_up(inv);
   for (auto& inv : updates) mine.push_back(std::move(inv));
+  return left;
 }
 
 }  // namespace detail
 
-/// Appends the invoices of subscription `s` as of `until` (D20, D21, B6, B7) to `out`, in creation
-/// order. An ended subscription's last invoice is at its end, with the metered lines of its last
-/// period and no licensed line; an immediate cancellation has no invoice at its end (B6).
+/// Appends the invoices of subscription `s` as of `until` (D20, D21, B6, B7, B9) to `out`, in
+/// creation order. An ended subscription's last invoice is at its end, with the metered lines of
+/// its last period and no licensed line; an immediate cancellation has no invoice at its end
+/// unless it asked for one (`invoice_now`, B9). Returns the prorations left for the customer's
+/// next invoice (`add_prorations`).
 template <metered_quantities Quantities>
-void invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp until,
-                              const Quantities& quantities, std::vector<invoice>& out,
-                              const subscription_changes& changes = {}) {
-  const auto& schedule = cp.subscriptions()[s].schedule;
+std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp until,
+                                                   const Quantities& quantities, std::vector<invoice>& out,
+                                                   const subscription_changes& changes = {}) {
+  const end_setting end = changes.end_as_of(cp, s, until);
+  const auto schedule = subscription_changes::schedule_with(cp, s, end);
   const auto periods = schedule.periods_through(until);
-  if (periods.empty()) return;  // D21: starts after until; B6: ended at its start
+  if (periods.empty()) return {};  // D21: starts after until; B6: ended at its start
   std::vector<invoice> mine;
   const auto& first = periods.front();
   mine.push_back(detail::make_invoice(cp, s, first.start, std::nullopt, first, until,
                                       billing_reason::subscription_create, quantities, changes));
   for (const auto& p : periods) {
-    if (!cp.bills_usage_of(s, p)) break;  // B6: cancelled at once, the usage is discarded
+    // B6, B9: cancelled at once without a final invoice, the cut period's usage is discarded
+    if (!subscription_changes::bills_usage_of(schedule, end, p)) break;
     const bool last = schedule.is_last(p);
     const billing_reason reason = until < p.end                ? billing_reason::upcoming
                                   : last && schedule.is_cut(p) ? billing_reason::subscription_update
@@ -9780,8 +10030,10 @@ void invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp 
                                         last ? std::nullopt : std::optional{schedule.next_period(p)}, until,
                                         reason, quantities, changes));
   }
-  if (!changes.empty()) detail::add_prorations(cp, s, until, changes, mine);
+  std::vector<invoice_line> left;
+  if (!changes.empty()) left = detail::add_prorations(cp, s, until, end, changes, mine);
   for (auto& inv : mine) out.push_back(std::move(inv));
+  return left;
 }
 
 /// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27).
@@ -9790,11 +10042,46 @@ template <metered_quantities Quantities>
                                                   const Quantities& quantities,
                                                   const subscription_changes& changes = {}) {
   std::vector<invoice> out;
-  for (std::size_t s = 0; s < cp.subscriptions().size(); ++s)
-    invoices_of_subscription(cp, s, until, quantities, out, changes);
-  std::stable_sort(out.begin(), out.end(), [](const invoice& a, const invoice& b) {
+  struct left_over {
+    std::size_t subscription;
+    std::vector<invoice_line> lines;
+  };
+  std::vector<left_over> left;
+  for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
+    auto lines = invoices_of_subscription(cp, s, until, quantities, out, changes);
+    if (!lines.empty()) left.push_back(left_over{s, std::move(lines)});
+  }
+  const auto by_creation = [](const invoice& a, const invoice& b) {
     return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
-  });
+  };
+  std::stable_sort(out.begin(), out.end(), by_creation);
+  // B9: prorations a cancellation left pending go to the customer's next invoice in the same
+  // currency, created after the cancellation; when there is none yet, to an upcoming invoice.
+  for (auto& l : left) {
+    const auto& sub = cp.subscription_at(l.subscription);
+    const auto& cancelled = cp.subscriptions()[l.subscription];
+    const std::string currency(cp.price_of(cancelled.first_item).currency.code());
+    const timestamp ended = *changes.end_as_of(cp, l.subscription, until).at;
+    const auto next = std::find_if(out.begin(), out.end(), [&](const invoice& inv) {
+      return inv.customer == sub.customer && inv.currency == currency && ended < inv.created;
+    });
+    if (next != out.end()) {
+      for (auto& line : l.lines) next->lines.push_back(std::move(line));
+      detail::total_up(*next);
+      continue;
+    }
+    invoice inv;
+    inv.customer = sub.customer;
+    inv.subscription = sub.id;
+    inv.currency = currency;
+    inv.created = until;
+    inv.reason = billing_reason::upcoming;
+    inv.finalized_at = cp.finalized_at(until);
+    inv.status = invoice_status::upcoming;
+    inv.lines = std::move(l.lines);
+    detail::total_up(inv);
+    out.insert(std::upper_bound(out.begin(), out.end(), inv, by_creation), std::move(inv));
+  }
   return out;
 }
 
@@ -9838,7 +10125,7 @@ class invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 8;  ///< 8: the plan fingerprint covers B6's end fields
+  static constexpr std::uint32_t snapshot_version = 9;  ///< 9: subscription changes carry B9's ends
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -10052,7 +10339,8 @@ class invoice_simulator {
     return outcome::accept();
   }
 
-  /// B8: a change of licensed items, all or nothing: every item is checked before any is changed.
+  /// B8, B9: a change of licensed items or of the end, all or nothing: every item is checked before
+  /// any is changed.
   outcome apply_one(const request& r, const subscription_change& c) {
     using ec = error_code;
     if (c.unknown_parameter) {
@@ -10074,18 +10362,19 @@ class invoice_simulator {
       }
       s = plan_.items()[*item].subscription;
     }
-    const auto& schedule = plan_.subscriptions()[*s].schedule;
+    const auto schedule = subscription_changes::schedule_with(plan_, *s, changes_.end_now(*s));
     const auto current = schedule.period_containing(r.received_at);
     if (!current) {
       const auto end = schedule.end();
       const bool ended = end && *end <= r.received_at;
       return outcome::reject(ec::subscription_update_invalid,
                              ended ? "the subscription ended at " + format_rfc3339(*end) +
-                                         " and can no longer be updated (B6, B8)"
+                                         " and can no longer be updated (B6, B8, B9)"
                                    : "the subscription starts at " + format_rfc3339(schedule.start_date()) +
                                          ", after this change arrived (B8)",
                              "id");
     }
+    if (c.cancel_now || c.cancel_at || c.cancel_at_period_end) return apply_end(r, c, *s, schedule, *current);
     proration_behavior behavior = proration_behavior::create_prorations;
     if (c.proration_behavior) {
       const auto b = parse_proration_behavior(*c.proration_behavior);
@@ -10182,6 +10471,120 @@ class invoice_simulator {
     return outcome::accept();
   }
 
+  /// B9: a change of subscription `s`'s end, arriving in its period `current` of `schedule` (the
+  /// schedule as it ends now): a cancellation now (`DELETE`), at `cancel_at`, at the period's end,
+  /// or a scheduled cancellation undone. Refused whole when any parameter is wrong.
+  outcome apply_end(const request& r, const subscription_change& c, std::size_t s,
+                    const billing_schedule<>& schedule, const period& current) {
+    using ec = error_code;
+    std::optional<outcome> refused;
+    const auto flag = [&](const std::optional<std::string>& text, std::string_view name) {
+      if (!text || refused) return false;
+      if (*text == "true") return true;
+      if (*text != "false")
+        refused =
+            outcome::reject(ec::subscription_update_invalid, "Invalid boolean: " + *text, std::string(name));
+      return false;
+    };
+    const auto invalid = [](std::string why, std::string_view param) {
+      return outcome::reject(ec::subscription_update_invalid, std::move(why), std::string(param));
+    };
+    if (!c.items.empty()) {
+      return invalid(
+          "changing items and cancelling in one request is not modelled yet: send them as two "
+          "requests (B8, B9)",
+          c.cancel_at ? "cancel_at" : "cancel_at_period_end");
+    }
+    if (c.proration_date) {
+      return invalid(
+          "proration_date with a cancellation is not modelled yet: the end is prorated at "
+          "the arrival (B9)",
+          "proration_date");
+    }
+    proration_behavior behavior = proration_behavior::create_prorations;
+    if (c.proration_behavior) {
+      const auto b = parse_proration_behavior(*c.proration_behavior);
+      if (!b) {
+        return invalid("Invalid proration_behavior: must be one of create_prorations, none or always_invoice",
+                       "proration_behavior");
+      }
+      behavior = *b;
+    }
+    const bool invoice_now = flag(c.invoice_now, "invoice_now");
+    const bool prorate = flag(c.prorate, "prorate");
+    const bool at_period_end = flag(c.cancel_at_period_end, "cancel_at_period_end");
+    if (refused) return *refused;
+    const period whole = schedule.uncut(current);  // current as it would be without an end
+    end_setting end;
+    if (c.cancel_now) {
+      end = end_setting{r.received_at, subscription_end::immediate, invoice_now, prorate};
+      behavior = prorate ? proration_behavior::create_prorations : proration_behavior::none;
+      // An end on a period boundary cuts nothing: the period that ended is invoiced as usual (B6).
+      if (r.received_at == current.start) end = end_setting{r.received_at, subscription_end::scheduled};
+    } else if (c.cancel_at) {
+      if (at_period_end) {
+        return invalid("You may only specify one of these parameters: cancel_at, cancel_at_period_end",
+                       "cancel_at");
+      }
+      if (*c.cancel_at == "min_period_end" || *c.cancel_at == "max_period_end") {
+        // One interval per subscription (B4): both are the current period's end.
+        end = end_setting{whole.end, subscription_end::scheduled};
+      }
+      std::optional<timestamp> t = end.at;
+      if (!t) {
+        const auto parsed = parse_unix_seconds(*c.cancel_at);
+        if (!parsed) {
+          return outcome::reject(ec::parameter_invalid_integer, "Invalid integer: " + *c.cancel_at,
+                                 "cancel_at");
+        }
+        t = *parsed;
+      }
+      if (!end.at && !(r.received_at < *t)) {
+        return invalid("cancel_at " + format_rfc3339(*t) + " must be after the request's arrival at " +
+                           format_rfc3339(r.received_at) + " (B9)",
+                       "cancel_at");
+      }
+      if (!end.at) end = end_setting{*t, subscription_end::scheduled};
+    } else if (at_period_end) {
+      end = end_setting{whole.end, subscription_end::scheduled};
+    }  // else cancel_at_period_end=false: a scheduled cancellation undone (none)
+    if (end == changes_.end_now(s)) return outcome::accept();  // nothing changes
+    if (history_.bounded()) {
+      if (auto why = history_.unforeseen_end(plan_, s, end.at)) return invalid(std::move(*why), "id");
+    }
+    applied_change change{s, r.received_at, r.received_at, current, behavior, {}, {}};
+    for (std::size_t item = plan_.subscriptions()[s].first_item;
+         item < plan_.subscriptions()[s].first_item + plan_.subscriptions()[s].item_count; ++item) {
+      if (plan_.items()[item].billing != item_billing::licensed) continue;
+      change.before.push_back(changes_.now(item));
+      change.after.push_back(changes_.now(item));
+    }
+    // The licensed time of the current period before and after: it ends at the period's end or at
+    // the end, whichever comes first.
+    const timestamp covered = current.end;
+    const timestamp now_covered = end.at ? std::min(*end.at, whole.end) : whole.end;
+    if (now_covered < covered) change.credited = period{now_covered, covered};
+    if (covered < now_covered) change.charged = period{covered, now_covered};
+    change.end = end;
+    changes_.add(std::move(change));
+    follow_end(s);
+    return outcome::accept();
+  }
+
+  /// After subscription `s`'s end changed (B9): its usage-record books, the bounded history and
+  /// the late-usage cache follow the new schedule.
+  void follow_end(std::size_t s) {
+    const end_setting& end = changes_.end_now(s);
+    if (history_.bounded()) history_.set_end(plan_, s, end.at);
+    const auto& cs = plan_.subscriptions()[s];
+    for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+      late_periods_[item] = period_memo{};
+      const auto& it = plan_.items()[item];
+      if (it.billing == item_billing::usage_records)
+        books_[it.book].set_periods(subscription_changes::schedule_with(plan_, s, end));
+    }
+  }
+
   /// D24: lateness is fixed at acceptance. The period containing the event time and its
   /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
   void note_late_usage(const source_ref& source, const accepted_meter_event& e) {
@@ -10191,9 +10594,12 @@ class invoice_simulator {
       period_memo& memo = late_periods_[item];
       if (!memo.known || e.time < memo.service.start || !(e.time < memo.service.end)) {
         const std::size_t s = plan_.items()[item].subscription;
-        const auto p = plan_.subscriptions()[s].schedule.period_containing(e.time);
+        const end_setting& end = changes_.end_now(s);
+        const auto schedule = subscription_changes::schedule_with(plan_, s, end);
+        const auto p = schedule.period_containing(e.time);
         if (!p) continue;
-        memo = period_memo{*p, plan_.finalized_at(p->end), true, plan_.bills_usage_of(s, *p)};
+        memo = period_memo{*p, plan_.finalized_at(p->end), true,
+                           subscription_changes::bills_usage_of(schedule, end, *p)};
       }
       if (memo.billed && memo.finalized_at < e.received_at) {
         late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),
@@ -10206,7 +10612,11 @@ class invoice_simulator {
   [[nodiscard]] std::int64_t kept_quantity(std::size_t item, const period& p, timestamp as_of) const {
     const auto& it = plan_.items()[item];
     if (it.billing == item_billing::meter) return ledger_.quantity(it.meter, it.customer, p, as_of);
-    return books_[it.book].quantity(p, as_of);
+    // The book's period that starts with `p`: a result as of a time before a cancellation arrived
+    // asks for the period uncut, the book keeps it cut (B9).
+    const auto& book = books_[it.book];
+    const auto kept = book.periods().period_containing(p.start);
+    return book.quantity(kept ? *kept : p, as_of);
   }
 
   /// The ledger of the compiled plan's meters and customers, told when no cancellation will come.
@@ -10247,6 +10657,9 @@ class invoice_simulator {
     last_arrival_ = r.optional_time();
     history_.load(plan_, r);
     changes_.load(plan_, r);
+    for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
+      if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
+    }
     r.expect_end();
   }
 

@@ -2285,7 +2285,8 @@ template <class Parse>
 /// that arrives before its predecessor the replay starts again from memory (below). Inputs with
 /// request logs are first read once without being kept, to learn whether their concatenation is
 /// already in arrival order (`received_at` never decreases) and, on the way, the latest arrival
-/// (D21's default `until`) and the events that cancellations name. When it is, they are replayed
+/// (D21's default `until`), the events that cancellations name and the times at which
+/// subscriptions may be cancelled (B9). When it is, they are replayed
 /// while they are read a second time, and `replay_files` uses the simulator's bounded history
 /// (billing/history.hpp): memory follows the open billing periods, not the length of the stream,
 /// and cancellations stay exact because their targets are known from the first read. Otherwise
@@ -2338,17 +2339,19 @@ template <class Parse>
 ///     operations with the line's source, arrival and idempotency key, in array order (D7);
 ///   - `/v1/subscription_items/{id}` (`price`, `quantity`, `proration_behavior`,
 ///     `proration_date`) and `/v1/subscriptions/{id}` (`items[]` of `{id, price, quantity}`,
-///     `proration_behavior`, `proration_date`): one subscription change (B8), which needs
-///     `received_at`.
+///     `proration_behavior`, `proration_date`, `cancel_at`, `cancel_at_period_end`): one
+///     subscription change (B8, B9), which needs `received_at`;
+///   - `DELETE /v1/subscriptions/{id}` (`invoice_now`, `prorate`; `cancellation_details` is
+///     accepted and ignored): the subscription cancelled at the arrival (B9).
 ///
 /// Unusable (D6, `input_error`): invalid JSON, wrong types, an unknown path, a method other than
-/// POST (absent means POST), an empty `events` array, a time that is not a time, and a line whose
-/// arrival cannot be known (D5): without `received_at`, a meter event arrives at
-/// `params.timestamp`, a usage record at an integer `params.timestamp`; a stream, an adjustment,
-/// or a usage record with `"now"` or no timestamp needs `received_at`. Only the line's own
-/// top-level `received_at` counts.
+/// POST (absent means POST) or, for a subscription, DELETE, an empty `events` array, a time that
+/// is not a time, and a line whose arrival cannot be known (D5): without `received_at`, a meter
+/// event arrives at `params.timestamp`, a usage record at an integer `params.timestamp`; a stream,
+/// an adjustment, or a usage record with `"now"` or no timestamp needs `received_at`. Only the
+/// line's own top-level `received_at` counts.
 ///
-/// The fingerprint (D19) is `POST path canonical-params` and is built only for a request that has
+/// The fingerprint (D19) is `METHOD path canonical-params` and is built only for a request that has
 /// an idempotency key (without a key there is nothing to compare it with).
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
@@ -2421,15 +2424,27 @@ inline constexpr std::string_view known_paths =
     "/v1/subscription_items/{id}/usage_records, /v1/subscription_items/{id}, /v1/subscriptions/{id}, "
     "/v2/billing/meter_events or /v2/billing/meter_event_stream";
 
-/// The parameters of `POST /v1/subscription_items/{id}` or, with `items[]`, of
-/// `POST /v1/subscriptions/{id}` (B8). Values keep their text (the simulator checks them); a
-/// parameter the endpoint does not take is kept to be refused as Stripe refuses it.
+/// The parameters of `POST /v1/subscription_items/{id}`, of `POST /v1/subscriptions/{id}` (B8,
+/// B9) or, with `cancel_now`, of `DELETE /v1/subscriptions/{id}` (B9). Values keep their text (the
+/// simulator checks them); a parameter the endpoint does not take is kept to be refused as Stripe
+/// refuses it.
 [[nodiscard]] inline subscription_change subscription_change_from_json(const api_path& path,
                                                                        const nlohmann::json& params,
-                                                                       const json_path& where) {
+                                                                       const json_path& where,
+                                                                       bool cancel_now = false) {
   subscription_change out;
   const bool whole = path.endpoint == api_endpoint::v1_subscription_update;
   out.subscription = path.subscription;
+  if (cancel_now) {  // B9: DELETE /v1/subscriptions/{id}
+    out.cancel_now = true;
+    out.invoice_now = usage_record_text(params, "invoice_now", where);
+    out.prorate = usage_record_text(params, "prorate", where);
+    for (const auto& [key, value] : params.items()) {
+      const bool known = key == "invoice_now" || key == "prorate" || key == "cancellation_details";
+      if (!known && !out.unknown_parameter) out.unknown_parameter = key;
+    }
+    return out;
+  }
   out.proration_behavior = usage_record_text(params, "proration_behavior", where);
   out.proration_date = usage_record_text(params, "proration_date", where);
   const auto item_of = [&](const nlohmann::json& j, const json_path& at, std::string id) {
@@ -2442,10 +2457,14 @@ inline constexpr std::string_view known_paths =
   };
   for (const auto& [key, value] : params.items()) {
     const bool known = key == "proration_behavior" || key == "proration_date" ||
-                       (whole ? key == "items" : key == "price" || key == "quantity");
+                       (whole ? key == "items" || key == "cancel_at" || key == "cancel_at_period_end"
+                              : key == "price" || key == "quantity");
     if (!known && !out.unknown_parameter) out.unknown_parameter = key;
   }
-  if (!whole) {
+  if (whole) {
+    out.cancel_at = usage_record_text(params, "cancel_at", where);
+    out.cancel_at_period_end = usage_record_text(params, "cancel_at_period_end", where);
+  } else {
     out.items.push_back(item_of(params, where, path.subscription_item));
     out.items.back().item = path.subscription_item;  // an "id" parameter is unknown here
     return out;
@@ -2483,9 +2502,6 @@ inline constexpr std::string_view known_paths =
   const json_path root;
   require_json_object(line, root, "an API request");
   const std::optional<std::string> method = json_string_member(line, "method", root);
-  if (method && *method != "POST") {
-    fail_json_value(root / "method", "expected \"POST\", found \"" + *method + "\"");
-  }
   const std::optional<std::string> path_text = json_string_member(line, "path", root);
   if (!path_text)
     fail_json_value(root, "missing \"path\"; expected one of " + std::string(detail::known_paths));
@@ -2493,6 +2509,13 @@ inline constexpr std::string_view known_paths =
   if (!path) {
     fail_json_value(root / "path", "unknown request path \"" + *path_text + "\"; expected " +
                                        std::string(detail::known_paths));
+  }
+  // B9: DELETE cancels a subscription; every other request is a POST.
+  const bool deletion = method && *method == "DELETE";
+  if (method && *method != "POST" && !(deletion && path->endpoint == api_endpoint::v1_subscription_update)) {
+    fail_json_value(root / "method", path->endpoint == api_endpoint::v1_subscription_update
+                                         ? "expected \"POST\" or \"DELETE\", found \"" + *method + "\""
+                                         : "expected \"POST\", found \"" + *method + "\"");
   }
   std::optional<std::string> key = json_string_member(line, "idempotency_key", root);
   if (key && key->empty()) key.reset();  // D3
@@ -2552,12 +2575,13 @@ inline constexpr std::string_view known_paths =
     case api_endpoint::v1_subscription_update:
     case api_endpoint::v1_subscription_item_update:
       need_arrival("a subscription change");
-      out.operations.emplace_back(detail::subscription_change_from_json(*path, params, params_path));
+      out.operations.emplace_back(
+          detail::subscription_change_from_json(*path, params, params_path, deletion));
       break;
   }
   out.received_at = *arrival;
   if (key) {
-    out.fingerprint = request_fingerprint("POST", *path_text, params);
+    out.fingerprint = request_fingerprint(deletion ? "DELETE" : "POST", *path_text, params);
     out.idempotency_key = std::move(key);
   }
   return out;
@@ -2802,6 +2826,7 @@ struct input_scan {
   std::optional<timestamp> latest;
   std::uint64_t requests = 0;
   cancellation_targets cancelled;  ///< the events the cancellations name (bounded history)
+  subscription_end_times ends;     ///< where subscriptions may end inside a period (B9, bounded history)
 };
 
 /// Reads the inputs once without keeping them; stops at the first request that arrives before
@@ -2817,7 +2842,10 @@ struct input_scan {
       if (scan.latest && at < *scan.latest) throw out_of_order{};
       scan.latest = at;
       ++scan.requests;
-      if constexpr (std::is_same_v<std::decay_t<decltype(r)>, request>) scan.cancelled.add(r);
+      if constexpr (std::is_same_v<std::decay_t<decltype(r)>, request>) {
+        scan.cancelled.add(r);
+        scan.ends.add(r);
+      }
     });
   } catch (const out_of_order&) {
     return input_scan{};
@@ -2959,6 +2987,7 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   simulator_history history;
   history.bounded = true;
   history.cancelled_later = std::cref(scan.cancelled);
+  history.ends_later = std::cref(scan.ends);
   invoice_simulator sim(p, std::move(history));
   detail::stream_inputs(inputs, scan, options, [&](const auto& r) {
     if (detail::arrival_of(r) > as_of) {

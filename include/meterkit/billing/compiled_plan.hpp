@@ -153,13 +153,6 @@ class compiled_plan {
   /// How many items are billed by usage records (the number of usage-record books).
   [[nodiscard]] std::size_t usage_record_items() const noexcept { return books_; }
 
-  /// Whether period `p` of subscription `s` has an invoice billing its metered usage: every period
-  /// but one that an immediate cancellation cut (B6).
-  [[nodiscard]] bool bills_usage_of(std::size_t s, const period& p) const {
-    const auto& cs = subscriptions_[s];
-    return cs.end != subscription_end::immediate || !cs.schedule.is_last(p);
-  }
-
   /// When the invoice of a period ending at `end` is finalized (B3).
   [[nodiscard]] timestamp finalized_at(timestamp end) const noexcept {
     return end + plan_.settings.invoice_finalization_delay;

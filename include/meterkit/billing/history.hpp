@@ -57,6 +57,12 @@ struct simulator_history {
   /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
   /// whenever the log has doubled since (amortized constant work per event).
   std::size_t forget_from = std::size_t{1} << 16;
+  /// With `bounded`: the times at which a later request may end subscription `id` in the middle of
+  /// a period (B9: `DELETE` at its arrival, `cancel_at`). Settled segments are cut there too, so
+  /// that a cancellation arriving later never cuts one. A caller that can read its input twice
+  /// collects them first (`subscription_end_times`); without them, such a cancellation is refused
+  /// (`subscription_update_invalid`, naming the fix).
+  std::function<std::vector<timestamp>(std::string_view id)> ends_later;
   /// The caller promises that no cancellation will come (bulk uploads hold none): the ledger keeps
   /// no identifier index for cancellations (`meter_ledger::expect_no_cancellations`), and applying
   /// a cancellation is a broken precondition. Saved with the snapshot.
@@ -103,6 +109,42 @@ class cancellation_targets {
   std::unordered_map<std::string, identifiers, detail::string_hash, detail::string_equal> by_event_name_;
 };
 
+/// The times at which the requests of a stream may end a subscription in the middle of a period
+/// (B9), for `simulator_history::ends_later`: a caller that can read its input twice adds every
+/// request on a first read, then hands the set to the simulator (by `std::cref` or as a copy).
+class subscription_end_times {
+ public:
+  void add(const request& r) {
+    for (const auto& op : r.operations) {
+      const auto* c = std::get_if<subscription_change>(&op);
+      if (c == nullptr || c->subscription.empty()) continue;
+      if (c->cancel_now) add(c->subscription, r.received_at);
+      if (c->cancel_at) {
+        if (const auto t = parse_unix_seconds(*c->cancel_at)) add(c->subscription, *t);
+      }
+    }
+  }
+  void add(std::string_view subscription, timestamp t) {
+    auto it = by_subscription_.find(subscription);
+    if (it == by_subscription_.end())
+      it = by_subscription_.emplace(std::string(subscription), std::vector<timestamp>{}).first;
+    it->second.push_back(t);
+  }
+  /// The times added for `subscription`, sorted, without repeats.
+  [[nodiscard]] std::vector<timestamp> operator()(std::string_view subscription) const {
+    const auto it = by_subscription_.find(subscription);
+    if (it == by_subscription_.end()) return {};
+    auto out = it->second;
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+ private:
+  std::unordered_map<std::string, std::vector<timestamp>, detail::string_hash, detail::string_equal>
+      by_subscription_;
+};
+
 /// The bookkeeping of a bounded history (see the file comment).
 class history_keeper {
  public:
@@ -110,6 +152,10 @@ class history_keeper {
     for (const auto& cs : cp.subscriptions()) {
       unfrozen_.push_back(cs.schedule.has_periods() ? std::optional{cs.schedule.first_period()}
                                                     : std::nullopt);
+      schedules_.push_back(cs.schedule);
+      cuts_.emplace_back();
+      if (options_.bounded && options_.ends_later)
+        cuts_.back() = options_.ends_later(cp.source().subscriptions[cuts_.size() - 1].id);
     }
     next_freeze_ = earliest_open_finalization(cp);
     compact_at_ = std::max<std::size_t>(1, options_.forget_from);
@@ -117,6 +163,29 @@ class history_keeper {
   }
 
   [[nodiscard]] bool bounded() const noexcept { return options_.bounded; }
+
+  /// Why subscription `s` cannot end at `end` now (B9), if it cannot: an end inside a period
+  /// that `simulator_history::ends_later` did not foresee could cut a settled segment.
+  [[nodiscard]] std::optional<std::string> unforeseen_end(const compiled_plan& cp, std::size_t s,
+                                                          std::optional<timestamp> end) const {
+    if (!end) return std::nullopt;
+    const auto& uncut = cp.subscriptions()[s].schedule;
+    const auto p = uncut.without_end().period_containing(*end);
+    if (!p || p->start == *end || std::binary_search(cuts_[s].begin(), cuts_[s].end(), *end))
+      return std::nullopt;
+    return "a simulator with a bounded history needs to know ahead when a subscription may end inside a "
+           "period (simulator_history::ends_later; replay_files collects them): replay with the full "
+           "history, or give ends_later (B9)";
+  }
+
+  /// Subscription `s` now ends at `end` (B9): its earliest open period and the segments of its
+  /// meters follow.
+  void set_end(const compiled_plan& cp, std::size_t s, std::optional<timestamp> end) {
+    schedules_[s] = cp.subscriptions()[s].schedule.with_end(end);
+    if (auto& open = unfrozen_[s]) open = schedules_[s].period_containing(open->start);
+    next_freeze_ = earliest_open_finalization(cp);
+    index_pairs(cp);
+  }
 
   /// The quantity of item `item` for the period starting at `start`, when the stream has passed
   /// its finalization; it is the quantity as of `finalized_at`, the only `as_of` a finalized
@@ -144,7 +213,7 @@ class history_keeper {
             if (cp.items()[item].billing == item_billing::licensed) continue;
             frozen_[{item, to_unix(open->start)}] = quantity(item, *open, finalized_at);
           }
-          open = cs.schedule.period_containing(open->end);
+          open = schedules_[s].period_containing(open->end);
         }
       }
       next_freeze_ = earliest_open_finalization(cp);
@@ -194,7 +263,7 @@ class history_keeper {
   /// enters the event log.
   [[nodiscard]] std::optional<period> place_on_arrival(const compiled_plan& cp,
                                                        const accepted_meter_event& e) {
-    return place(cp, e.meter, e.customer, e.time);
+    return place(cp, e.meter, e.customer, e.time, e.received_at);
   }
 
  private:
@@ -216,7 +285,7 @@ class history_keeper {
         [&](const accepted_meter_event& e) -> std::optional<period> {
           if (e.identifier && stripe_cancellation_window::allows(e.received_at, now))
             return std::nullopt;  // may be cancelled (M10)
-          return place(cp, e.meter, e.customer, e.time);
+          return place(cp, e.meter, e.customer, e.time, now);
         },
         [&](const accepted_meter_event& e) {
           return options_.cancelled_later &&
@@ -228,9 +297,10 @@ class history_keeper {
   /// empty period) outside every open period of an item billed on its meter and customer; else
   /// folded into the settled segment of its time, the intersection of the periods that contain it
   /// in the schedule of each such item, so that every period invoicing asks for contains or misses
-  /// it; kept (none) when some schedule does not cover `t`.
+  /// it; kept (none) when some schedule does not cover `t`, or when `t` is past an end that a
+  /// request arriving before the end may still undo (B9; `now` is the latest arrival).
   [[nodiscard]] std::optional<period> place(const compiled_plan& cp, std::size_t meter, std::size_t customer,
-                                            timestamp t) {
+                                            timestamp t, timestamp now) {
     pair_state* found = nullptr;
     if (!dense_pairs_.empty()) {
       found = &dense_pairs_[meter * cp.customers().size() + customer];
@@ -243,11 +313,20 @@ class history_keeper {
     if (ps.last && ps.last->contains(t)) return ps.last;  // events of a pair come in bursts
     period seg = all_time;
     for (const std::size_t item : cp.items_billed_on(meter, customer)) {
-      const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
-      if (const auto end = schedule.end(); end && *end <= t) continue;  // B6: billed by no period of it
+      const std::size_t s = cp.items()[item].subscription;
+      const auto& schedule = schedules_[s];
+      if (const auto end = schedule.end(); end && *end <= t) {
+        if (now < *end) return std::nullopt;  // B9: the end may still be undone
+        continue;                             // B6: billed by no period of it
+      }
       const auto p = schedule.period_containing(t);
       if (!p) return std::nullopt;
       seg = period{std::max(seg.start, p->start), std::min(seg.end, p->end)};
+      // B9: cut where a later request may end the subscription
+      const auto& cuts = cuts_[s];
+      const auto after = std::upper_bound(cuts.begin(), cuts.end(), t);
+      if (after != cuts.end()) seg.end = std::min(seg.end, *after);
+      if (after != cuts.begin()) seg.start = std::max(seg.start, *std::prev(after));
     }
     if (seg == all_time) return period{};  // every item has ended before t: it counts nowhere
     ps.last = seg;
@@ -289,6 +368,8 @@ class history_keeper {
 
   simulator_history options_;
   std::vector<std::optional<period>> unfrozen_;  ///< per subscription: its earliest open period
+  std::vector<billing_schedule<>> schedules_;    ///< per subscription: its schedule as it ends now (B9)
+  std::vector<std::vector<timestamp>> cuts_;     ///< per subscription: `ends_later`, sorted
   timestamp next_freeze_ = end_of_time;          ///< the earliest finalized_at among them
   std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> frozen_;  ///< (item, period start) -> quantity
   std::size_t compact_at_ = 1;  ///< forget events when the log reaches this size

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// Invoicing as a pure function (rules B3-B8, M12, P1-P5, D20, D21, D27; docs/rules.md): the
+/// Invoicing as a pure function (rules B3-B9, M12, P1-P5, D20, D21, D27; docs/rules.md): the
 /// invoices of a compiled plan as of `until`, given the metered quantities. Nothing here knows
 /// how usage was accepted or kept; the caller answers "the quantity of item `i` for period `p`
 /// as of `as_of`" and this header decides every invoice, line and amount from it.
@@ -53,13 +53,13 @@ template <metered_quantities Quantities>
 }
 
 /// The licensed line of `item` for period `p`, billed in advance at `p.start` with the price and
-/// quantity of `setting` (B8). A period cut by an immediate cancellation was not known to be cut
-/// then: it is billed whole (B6).
+/// quantity of `setting` (B8), cut only by the end `known` when it was billed: a period cut by a
+/// cancellation nobody knew of then was billed whole (B6, B9).
 [[nodiscard]] inline invoice_line licensed_line(const compiled_plan& cp, const item_setting& setting,
-                                                period p) {
-  const auto& cs = cp.subscriptions()[cp.items()[setting.item].subscription];
-  const auto& schedule = cs.schedule;
-  if (cs.end == subscription_end::immediate && schedule.is_last(p)) p = schedule.uncut(p);
+                                                period p, const end_setting& known) {
+  const std::size_t s = cp.items()[setting.item].subscription;
+  const auto schedule = subscription_changes::schedule_with(cp, s, known);
+  if (const auto as_known = schedule.period_containing(p.start)) p = *as_known;
   const price& pr = cp.source().prices[setting.price];
   invoice_line line{cp.item_at(setting.item).id, pr.id, p, setting.quantity, 0, false, false,
                     schedule.is_trial(p)};
@@ -104,7 +104,10 @@ template <metered_quantities Quantities>
   const timestamp as_of = inv.status == invoice_status::finalized ? inv.finalized_at : until;
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) {
-      if (starting) inv.lines.push_back(licensed_line(cp, changes.before(cp, item, created), *starting));
+      if (starting) {
+        inv.lines.push_back(licensed_line(cp, changes.before(cp, item, created), *starting,
+                                          changes.end_known_before(cp, s, created)));
+      }
     } else if (ended) {
       inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
     }
@@ -114,16 +117,30 @@ template <metered_quantities Quantities>
 }
 
 /// The proration lines of change `c` (B8): per changed item, a credit for the unused time on what
-/// it was and a charge for the same time on what it is.
+/// it was and a charge for the same time on what it is. For a change of the end (B9): per
+/// licensed item, a credit for `credited` or a charge for `charged`.
 [[nodiscard]] inline std::vector<invoice_line> proration_lines(const compiled_plan& cp,
                                                                const applied_change& c) {
   std::vector<invoice_line> out;
   const auto& schedule = cp.subscriptions()[c.subscription].schedule;
   if (c.behavior == proration_behavior::none || schedule.is_trial(c.current)) return out;
-  const std::int64_t remaining = (c.current.end - c.effective).count();
   const std::int64_t cycle = schedule.full_cycle_of(c.current).length().count();
-  const period service{c.effective, c.current.end};
   const auto rounding = cp.settings().rounding;
+  if (c.end) {
+    for (const item_setting& is : c.after) {
+      const price& pr = cp.source().prices[is.price];
+      const std::string& id = cp.item_at(is.item).id;
+      for (const auto& [time, sign] : {std::pair{c.credited, -1}, std::pair{c.charged, 1}}) {
+        if (time.empty()) continue;
+        const std::int64_t amount =
+            prorated_line_amount(pr, is.quantity, time.length().count(), cycle, rounding);
+        out.push_back(invoice_line{id, pr.id, time, is.quantity, sign * amount, false, true, false});
+      }
+    }
+    return out;
+  }
+  const std::int64_t remaining = (c.current.end - c.effective).count();
+  const period service{c.effective, c.current.end};
   for (std::size_t k = 0; k < c.after.size(); ++k) {
     const item_setting& was = c.before[k];
     const item_setting& is = c.after[k];
@@ -143,12 +160,16 @@ template <metered_quantities Quantities>
 
 /// Adds the prorations of subscription `s`'s changes received by `until` to `mine`, its invoices in
 /// creation order: `always_invoice` appends an invoice at the change's arrival; pending prorations
-/// go to the invoice at the end of their period, or are removed when an immediate cancellation cut
-/// it (B6, B8).
-inline void add_prorations(const compiled_plan& cp, std::size_t s, timestamp until,
-                           const subscription_changes& changes, std::vector<invoice>& mine) {
+/// go to the subscription's next invoice after their arrival (B6, B8, B9). When there is
+/// none (an immediate cancellation without a final invoice), they are removed, unless the
+/// cancellation asked to `prorate`: then they are returned, for the customer's next invoice (B9).
+[[nodiscard]] inline std::vector<invoice_line> add_prorations(const compiled_plan& cp, std::size_t s,
+                                                              timestamp until, const end_setting& end,
+                                                              const subscription_changes& changes,
+                                                              std::vector<invoice>& mine) {
   struct pending_line {
     period current;
+    timestamp received_at;
     invoice_line line;
   };
   std::vector<pending_line> pending;
@@ -158,7 +179,7 @@ inline void add_prorations(const compiled_plan& cp, std::size_t s, timestamp unt
     if (c.subscription != s) continue;
     auto lines = proration_lines(cp, c);
     if (c.behavior != proration_behavior::always_invoice) {
-      for (auto& l : lines) pending.push_back(pending_line{c.current, std::move(l)});
+      for (auto& l : lines) pending.push_back(pending_line{c.current, c.received_at, std::move(l)});
       continue;
     }
     invoice inv;
@@ -170,7 +191,7 @@ inline void add_prorations(const compiled_plan& cp, std::size_t s, timestamp unt
     inv.finalized_at = cp.finalized_at(c.received_at);
     inv.status = inv.finalized_at <= until ? invoice_status::finalized : invoice_status::draft;
     for (auto it = pending.begin(); it != pending.end();) {  // the pending ones of this period
-      if (it->current == c.current) {
+      if (it->current.start == c.current.start) {
         inv.lines.push_back(std::move(it->line));
         it = pending.erase(it);
       } else {
@@ -181,35 +202,48 @@ inline void add_prorations(const compiled_plan& cp, std::size_t s, timestamp unt
     total_up(inv);
     updates.push_back(std::move(inv));
   }
+  std::vector<invoice_line> left;
   for (auto& p : pending) {
+    // The subscription's next invoice: created after the change arrived, or at its arrival when
+    // that is the final invoice of a cancellation now (B9).
     const auto at = std::find_if(mine.begin(), mine.end(), [&](const invoice& inv) {
-      return inv.created == p.current.end && inv.reason != billing_reason::subscription_create;
+      return inv.reason != billing_reason::subscription_create &&
+             (p.received_at < inv.created ||
+              (inv.created == p.received_at && inv.reason == billing_reason::subscription_update));
     });
-    if (at == mine.end()) continue;  // B6: an immediate cancellation removed them
-    at->lines.push_back(std::move(p.line));
+    if (at != mine.end()) {
+      at->lines.push_back(std::move(p.line));
+    } else if (end.how == subscription_end::immediate && end.prorate) {
+      left.push_back(std::move(p.line));  // B9: for the customer's next invoice
+    }                                     // else B6, B9: an immediate cancellation removed them
   }
   for (auto& inv : mine) total_up(inv);
   for (auto& inv : updates) mine.push_back(std::move(inv));
+  return left;
 }
 
 }  // namespace detail
 
-/// Appends the invoices of subscription `s` as of `until` (D20, D21, B6, B7) to `out`, in creation
-/// order. An ended subscription's last invoice is at its end, with the metered lines of its last
-/// period and no licensed line; an immediate cancellation has no invoice at its end (B6).
+/// Appends the invoices of subscription `s` as of `until` (D20, D21, B6, B7, B9) to `out`, in
+/// creation order. An ended subscription's last invoice is at its end, with the metered lines of
+/// its last period and no licensed line; an immediate cancellation has no invoice at its end
+/// unless it asked for one (`invoice_now`, B9). Returns the prorations left for the customer's
+/// next invoice (`add_prorations`).
 template <metered_quantities Quantities>
-void invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp until,
-                              const Quantities& quantities, std::vector<invoice>& out,
-                              const subscription_changes& changes = {}) {
-  const auto& schedule = cp.subscriptions()[s].schedule;
+std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp until,
+                                                   const Quantities& quantities, std::vector<invoice>& out,
+                                                   const subscription_changes& changes = {}) {
+  const end_setting end = changes.end_as_of(cp, s, until);
+  const auto schedule = subscription_changes::schedule_with(cp, s, end);
   const auto periods = schedule.periods_through(until);
-  if (periods.empty()) return;  // D21: starts after until; B6: ended at its start
+  if (periods.empty()) return {};  // D21: starts after until; B6: ended at its start
   std::vector<invoice> mine;
   const auto& first = periods.front();
   mine.push_back(detail::make_invoice(cp, s, first.start, std::nullopt, first, until,
                                       billing_reason::subscription_create, quantities, changes));
   for (const auto& p : periods) {
-    if (!cp.bills_usage_of(s, p)) break;  // B6: cancelled at once, the usage is discarded
+    // B6, B9: cancelled at once without a final invoice, the cut period's usage is discarded
+    if (!subscription_changes::bills_usage_of(schedule, end, p)) break;
     const bool last = schedule.is_last(p);
     const billing_reason reason = until < p.end                ? billing_reason::upcoming
                                   : last && schedule.is_cut(p) ? billing_reason::subscription_update
@@ -218,8 +252,10 @@ void invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp 
                                         last ? std::nullopt : std::optional{schedule.next_period(p)}, until,
                                         reason, quantities, changes));
   }
-  if (!changes.empty()) detail::add_prorations(cp, s, until, changes, mine);
+  std::vector<invoice_line> left;
+  if (!changes.empty()) left = detail::add_prorations(cp, s, until, end, changes, mine);
   for (auto& inv : mine) out.push_back(std::move(inv));
+  return left;
 }
 
 /// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27).
@@ -228,11 +264,46 @@ template <metered_quantities Quantities>
                                                   const Quantities& quantities,
                                                   const subscription_changes& changes = {}) {
   std::vector<invoice> out;
-  for (std::size_t s = 0; s < cp.subscriptions().size(); ++s)
-    invoices_of_subscription(cp, s, until, quantities, out, changes);
-  std::stable_sort(out.begin(), out.end(), [](const invoice& a, const invoice& b) {
+  struct left_over {
+    std::size_t subscription;
+    std::vector<invoice_line> lines;
+  };
+  std::vector<left_over> left;
+  for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
+    auto lines = invoices_of_subscription(cp, s, until, quantities, out, changes);
+    if (!lines.empty()) left.push_back(left_over{s, std::move(lines)});
+  }
+  const auto by_creation = [](const invoice& a, const invoice& b) {
     return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
-  });
+  };
+  std::stable_sort(out.begin(), out.end(), by_creation);
+  // B9: prorations a cancellation left pending go to the customer's next invoice in the same
+  // currency, created after the cancellation; when there is none yet, to an upcoming invoice.
+  for (auto& l : left) {
+    const auto& sub = cp.subscription_at(l.subscription);
+    const auto& cancelled = cp.subscriptions()[l.subscription];
+    const std::string currency(cp.price_of(cancelled.first_item).currency.code());
+    const timestamp ended = *changes.end_as_of(cp, l.subscription, until).at;
+    const auto next = std::find_if(out.begin(), out.end(), [&](const invoice& inv) {
+      return inv.customer == sub.customer && inv.currency == currency && ended < inv.created;
+    });
+    if (next != out.end()) {
+      for (auto& line : l.lines) next->lines.push_back(std::move(line));
+      detail::total_up(*next);
+      continue;
+    }
+    invoice inv;
+    inv.customer = sub.customer;
+    inv.subscription = sub.id;
+    inv.currency = currency;
+    inv.created = until;
+    inv.reason = billing_reason::upcoming;
+    inv.finalized_at = cp.finalized_at(until);
+    inv.status = invoice_status::upcoming;
+    inv.lines = std::move(l.lines);
+    detail::total_up(inv);
+    out.insert(std::upper_bound(out.begin(), out.end(), inv, by_creation), std::move(inv));
+  }
   return out;
 }
 

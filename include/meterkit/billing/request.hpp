@@ -53,14 +53,20 @@ struct item_change {
   friend bool operator==(const item_change&, const item_change&) = default;
 };
 
-/// A change of a subscription's licensed items with Stripe's prorations (B8):
-/// `POST /v1/subscriptions/{id}` with `items[]`, or `POST /v1/subscription_items/{id}` (then
-/// `subscription` is empty and `items` holds that one item).
+/// A change of a subscription with Stripe's prorations: its licensed items (B8) or its end (B9).
+/// `POST /v1/subscriptions/{id}` with `items[]`, `cancel_at` or `cancel_at_period_end`;
+/// `POST /v1/subscription_items/{id}` (then `subscription` is empty and `items` holds that one
+/// item); `DELETE /v1/subscriptions/{id}` (`cancel_now`, with `invoice_now` and `prorate`).
 struct subscription_change {
   std::string subscription{};
   std::vector<item_change> items{};
-  std::optional<std::string> proration_behavior{};  ///< absent: `create_prorations`
-  std::optional<std::string> proration_date{};      ///< unix seconds as text; absent: the arrival
+  std::optional<std::string> proration_behavior{};    ///< absent: `create_prorations`
+  std::optional<std::string> proration_date{};        ///< unix seconds as text; absent: the arrival
+  std::optional<std::string> cancel_at{};             ///< B9: unix seconds as text
+  std::optional<std::string> cancel_at_period_end{};  ///< B9: "true" or "false"
+  bool cancel_now = false;                            ///< B9: `DELETE /v1/subscriptions/{id}`
+  std::optional<std::string> invoice_now{};           ///< B9, with `cancel_now`: "true" or "false"
+  std::optional<std::string> prorate{};               ///< B9, with `cancel_now`: "true" or "false"
   /// The first parameter the endpoint does not take, refused as Stripe refuses it (B8).
   std::optional<std::string> unknown_parameter{};
 

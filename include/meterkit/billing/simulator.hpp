@@ -22,7 +22,7 @@
 /// of the requests then gives the results of a run that never stopped. The body holds, in order:
 /// the meter ledger, the usage-record books, the idempotency store with its first outcomes,
 /// late usage, rejections, counts, the arrival clock, the history keeper's state, and the
-/// subscription changes (B8).
+/// subscription changes and the ends they set (B8, B9).
 ///
 /// A simulator owns everything it refers to (its compiled plan included), so copies and moves are
 /// independent of the original.
@@ -92,7 +92,7 @@ class invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 8;  ///< 8: the plan fingerprint covers B6's end fields
+  static constexpr std::uint32_t snapshot_version = 9;  ///< 9: subscription changes carry B9's ends
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -306,7 +306,8 @@ class invoice_simulator {
     return outcome::accept();
   }
 
-  /// B8: a change of licensed items, all or nothing: every item is checked before any is changed.
+  /// B8, B9: a change of licensed items or of the end, all or nothing: every item is checked before
+  /// any is changed.
   outcome apply_one(const request& r, const subscription_change& c) {
     using ec = error_code;
     if (c.unknown_parameter) {
@@ -328,18 +329,19 @@ class invoice_simulator {
       }
       s = plan_.items()[*item].subscription;
     }
-    const auto& schedule = plan_.subscriptions()[*s].schedule;
+    const auto schedule = subscription_changes::schedule_with(plan_, *s, changes_.end_now(*s));
     const auto current = schedule.period_containing(r.received_at);
     if (!current) {
       const auto end = schedule.end();
       const bool ended = end && *end <= r.received_at;
       return outcome::reject(ec::subscription_update_invalid,
                              ended ? "the subscription ended at " + format_rfc3339(*end) +
-                                         " and can no longer be updated (B6, B8)"
+                                         " and can no longer be updated (B6, B8, B9)"
                                    : "the subscription starts at " + format_rfc3339(schedule.start_date()) +
                                          ", after this change arrived (B8)",
                              "id");
     }
+    if (c.cancel_now || c.cancel_at || c.cancel_at_period_end) return apply_end(r, c, *s, schedule, *current);
     proration_behavior behavior = proration_behavior::create_prorations;
     if (c.proration_behavior) {
       const auto b = parse_proration_behavior(*c.proration_behavior);
@@ -436,6 +438,120 @@ class invoice_simulator {
     return outcome::accept();
   }
 
+  /// B9: a change of subscription `s`'s end, arriving in its period `current` of `schedule` (the
+  /// schedule as it ends now): a cancellation now (`DELETE`), at `cancel_at`, at the period's end,
+  /// or a scheduled cancellation undone. Refused whole when any parameter is wrong.
+  outcome apply_end(const request& r, const subscription_change& c, std::size_t s,
+                    const billing_schedule<>& schedule, const period& current) {
+    using ec = error_code;
+    std::optional<outcome> refused;
+    const auto flag = [&](const std::optional<std::string>& text, std::string_view name) {
+      if (!text || refused) return false;
+      if (*text == "true") return true;
+      if (*text != "false")
+        refused =
+            outcome::reject(ec::subscription_update_invalid, "Invalid boolean: " + *text, std::string(name));
+      return false;
+    };
+    const auto invalid = [](std::string why, std::string_view param) {
+      return outcome::reject(ec::subscription_update_invalid, std::move(why), std::string(param));
+    };
+    if (!c.items.empty()) {
+      return invalid(
+          "changing items and cancelling in one request is not modelled yet: send them as two "
+          "requests (B8, B9)",
+          c.cancel_at ? "cancel_at" : "cancel_at_period_end");
+    }
+    if (c.proration_date) {
+      return invalid(
+          "proration_date with a cancellation is not modelled yet: the end is prorated at "
+          "the arrival (B9)",
+          "proration_date");
+    }
+    proration_behavior behavior = proration_behavior::create_prorations;
+    if (c.proration_behavior) {
+      const auto b = parse_proration_behavior(*c.proration_behavior);
+      if (!b) {
+        return invalid("Invalid proration_behavior: must be one of create_prorations, none or always_invoice",
+                       "proration_behavior");
+      }
+      behavior = *b;
+    }
+    const bool invoice_now = flag(c.invoice_now, "invoice_now");
+    const bool prorate = flag(c.prorate, "prorate");
+    const bool at_period_end = flag(c.cancel_at_period_end, "cancel_at_period_end");
+    if (refused) return *refused;
+    const period whole = schedule.uncut(current);  // current as it would be without an end
+    end_setting end;
+    if (c.cancel_now) {
+      end = end_setting{r.received_at, subscription_end::immediate, invoice_now, prorate};
+      behavior = prorate ? proration_behavior::create_prorations : proration_behavior::none;
+      // An end on a period boundary cuts nothing: the period that ended is invoiced as usual (B6).
+      if (r.received_at == current.start) end = end_setting{r.received_at, subscription_end::scheduled};
+    } else if (c.cancel_at) {
+      if (at_period_end) {
+        return invalid("You may only specify one of these parameters: cancel_at, cancel_at_period_end",
+                       "cancel_at");
+      }
+      if (*c.cancel_at == "min_period_end" || *c.cancel_at == "max_period_end") {
+        // One interval per subscription (B4): both are the current period's end.
+        end = end_setting{whole.end, subscription_end::scheduled};
+      }
+      std::optional<timestamp> t = end.at;
+      if (!t) {
+        const auto parsed = parse_unix_seconds(*c.cancel_at);
+        if (!parsed) {
+          return outcome::reject(ec::parameter_invalid_integer, "Invalid integer: " + *c.cancel_at,
+                                 "cancel_at");
+        }
+        t = *parsed;
+      }
+      if (!end.at && !(r.received_at < *t)) {
+        return invalid("cancel_at " + format_rfc3339(*t) + " must be after the request's arrival at " +
+                           format_rfc3339(r.received_at) + " (B9)",
+                       "cancel_at");
+      }
+      if (!end.at) end = end_setting{*t, subscription_end::scheduled};
+    } else if (at_period_end) {
+      end = end_setting{whole.end, subscription_end::scheduled};
+    }  // else cancel_at_period_end=false: a scheduled cancellation undone (none)
+    if (end == changes_.end_now(s)) return outcome::accept();  // nothing changes
+    if (history_.bounded()) {
+      if (auto why = history_.unforeseen_end(plan_, s, end.at)) return invalid(std::move(*why), "id");
+    }
+    applied_change change{s, r.received_at, r.received_at, current, behavior, {}, {}};
+    for (std::size_t item = plan_.subscriptions()[s].first_item;
+         item < plan_.subscriptions()[s].first_item + plan_.subscriptions()[s].item_count; ++item) {
+      if (plan_.items()[item].billing != item_billing::licensed) continue;
+      change.before.push_back(changes_.now(item));
+      change.after.push_back(changes_.now(item));
+    }
+    // The licensed time of the current period before and after: it ends at the period's end or at
+    // the end, whichever comes first.
+    const timestamp covered = current.end;
+    const timestamp now_covered = end.at ? std::min(*end.at, whole.end) : whole.end;
+    if (now_covered < covered) change.credited = period{now_covered, covered};
+    if (covered < now_covered) change.charged = period{covered, now_covered};
+    change.end = end;
+    changes_.add(std::move(change));
+    follow_end(s);
+    return outcome::accept();
+  }
+
+  /// After subscription `s`'s end changed (B9): its usage-record books, the bounded history and
+  /// the late-usage cache follow the new schedule.
+  void follow_end(std::size_t s) {
+    const end_setting& end = changes_.end_now(s);
+    if (history_.bounded()) history_.set_end(plan_, s, end.at);
+    const auto& cs = plan_.subscriptions()[s];
+    for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+      late_periods_[item] = period_memo{};
+      const auto& it = plan_.items()[item];
+      if (it.billing == item_billing::usage_records)
+        books_[it.book].set_periods(subscription_changes::schedule_with(plan_, s, end));
+    }
+  }
+
   /// D24: lateness is fixed at acceptance. The period containing the event time and its
   /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
   void note_late_usage(const source_ref& source, const accepted_meter_event& e) {
@@ -445,9 +561,12 @@ class invoice_simulator {
       period_memo& memo = late_periods_[item];
       if (!memo.known || e.time < memo.service.start || !(e.time < memo.service.end)) {
         const std::size_t s = plan_.items()[item].subscription;
-        const auto p = plan_.subscriptions()[s].schedule.period_containing(e.time);
+        const end_setting& end = changes_.end_now(s);
+        const auto schedule = subscription_changes::schedule_with(plan_, s, end);
+        const auto p = schedule.period_containing(e.time);
         if (!p) continue;
-        memo = period_memo{*p, plan_.finalized_at(p->end), true, plan_.bills_usage_of(s, *p)};
+        memo = period_memo{*p, plan_.finalized_at(p->end), true,
+                           subscription_changes::bills_usage_of(schedule, end, *p)};
       }
       if (memo.billed && memo.finalized_at < e.received_at) {
         late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),
@@ -460,7 +579,11 @@ class invoice_simulator {
   [[nodiscard]] std::int64_t kept_quantity(std::size_t item, const period& p, timestamp as_of) const {
     const auto& it = plan_.items()[item];
     if (it.billing == item_billing::meter) return ledger_.quantity(it.meter, it.customer, p, as_of);
-    return books_[it.book].quantity(p, as_of);
+    // The book's period that starts with `p`: a result as of a time before a cancellation arrived
+    // asks for the period uncut, the book keeps it cut (B9).
+    const auto& book = books_[it.book];
+    const auto kept = book.periods().period_containing(p.start);
+    return book.quantity(kept ? *kept : p, as_of);
   }
 
   /// The ledger of the compiled plan's meters and customers, told when no cancellation will come.
@@ -501,6 +624,9 @@ class invoice_simulator {
     last_arrival_ = r.optional_time();
     history_.load(plan_, r);
     changes_.load(plan_, r);
+    for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
+      if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
+    }
     r.expect_end();
   }
 

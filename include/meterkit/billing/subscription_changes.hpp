@@ -22,6 +22,15 @@
 ///   leaves them pending for the next invoice of the subscription: such an invoice, or the one at
 ///   the end of `current`. Pending prorations of a period that an immediate cancellation cut are
 ///   removed (B6).
+///
+/// A change may also end the subscription, or undo an end (B9): `DELETE /v1/subscriptions/{id}`
+/// ends it at the arrival, `cancel_at` at a time, `cancel_at_period_end` at the end of `current`.
+/// Its `end` is the end as the change leaves it; the licensed time of `current` that the new end
+/// takes away is `credited` (a credit per licensed item), the time it gives back `charged`. The
+/// end in force for a result as of `until` is set by the changes that arrived by `until`
+/// (`end_as_of`); a licensed line billed at `c` knew of the changes that arrived strictly before
+/// `c` (`end_known_before`), and of the plan's end unless that end is an immediate cancellation
+/// (B6: the period was billed whole because nobody knew).
 
 #include <algorithm>
 #include <cstddef>
@@ -72,6 +81,16 @@ struct item_setting {
   friend bool operator==(const item_setting&, const item_setting&) = default;
 };
 
+/// How a subscription ends (B6, B9): when, how, and what a cancellation "now" asked for.
+struct end_setting {
+  std::optional<timestamp> at{};  ///< none: it runs on
+  subscription_end how = subscription_end::none;
+  bool invoice_now = false;  ///< `immediate`: a final invoice at `at` bills the cut period's usage (B9)
+  bool prorate = false;      ///< `immediate`: the unused licensed time is credited (B9)
+
+  friend bool operator==(const end_setting&, const end_setting&) = default;
+};
+
 /// One accepted change (see the file comment).
 struct applied_change {
   std::size_t subscription = 0;
@@ -81,6 +100,11 @@ struct applied_change {
   proration_behavior behavior = proration_behavior::create_prorations;
   std::vector<item_setting> before;  ///< the changed items, as they were
   std::vector<item_setting> after;   ///< the same items, as they are now
+  /// B9: the end the change sets; then `before` and `after` both hold every licensed item of the
+  /// subscription as it is, for the prorations of `credited` and `charged`.
+  std::optional<end_setting> end{};
+  period credited{};  ///< B9: licensed time of `current` taken away by the new end
+  period charged{};   ///< B9: licensed time of `current` given back (an end undone or moved later)
 
   friend bool operator==(const applied_change&, const applied_change&) = default;
 };
@@ -90,6 +114,43 @@ class subscription_changes {
  public:
   subscription_changes() = default;
   explicit subscription_changes(const compiled_plan& cp) { reset_settings(cp); }
+
+  /// The end of subscription `s` that the plan gives (B6).
+  [[nodiscard]] static end_setting plan_end(const compiled_plan& cp, std::size_t s) {
+    const auto& cs = cp.subscriptions()[s];
+    return end_setting{cs.schedule.end(), cs.end, false, false};
+  }
+
+  /// The end of subscription `s` set by the changes that arrived by `t` (B6, B9).
+  [[nodiscard]] end_setting end_as_of(const compiled_plan& cp, std::size_t s, timestamp t) const {
+    return end_by(
+        cp, s, [&](const applied_change& c) { return c.received_at <= t; }, false);
+  }
+
+  /// The end of subscription `s` that a licensed line billed at `t` knew of: set by the changes
+  /// that arrived strictly before `t`, else the plan's unless the plan's is an immediate
+  /// cancellation (see the file comment).
+  [[nodiscard]] end_setting end_known_before(const compiled_plan& cp, std::size_t s, timestamp t) const {
+    return end_by(
+        cp, s, [&](const applied_change& c) { return c.received_at < t; }, true);
+  }
+
+  /// The end of subscription `s` after every change so far.
+  [[nodiscard]] const end_setting& end_now(std::size_t s) const { return ends_[s]; }
+
+  /// Whether period `p` of `schedule`, which ends as `e` says, has an invoice billing its metered
+  /// usage: every period but the last when an immediate cancellation without a final invoice cut
+  /// it (B6, B9).
+  [[nodiscard]] static bool bills_usage_of(const billing_schedule<>& schedule, const end_setting& e,
+                                           const period& p) {
+    return e.how != subscription_end::immediate || e.invoice_now || !schedule.is_last(p);
+  }
+
+  /// The schedule of subscription `s` with end `e`.
+  [[nodiscard]] static billing_schedule<> schedule_with(const compiled_plan& cp, std::size_t s,
+                                                        const end_setting& e) {
+    return cp.subscriptions()[s].schedule.with_end(e.at);
+  }
 
   [[nodiscard]] std::span<const applied_change> all() const noexcept { return changes_; }
   [[nodiscard]] bool empty() const noexcept { return changes_.empty(); }
@@ -112,6 +173,8 @@ class subscription_changes {
   /// Records an accepted change. Changes come in arrival order.
   void add(applied_change c) {
     for (const auto& a : c.after) settings_[a.item] = a;
+    if (c.end) ends_[c.subscription] = *c.end;
+    by_subscription_[c.subscription].push_back(changes_.size());
     changes_.push_back(std::move(c));
   }
 
@@ -130,6 +193,15 @@ class subscription_changes {
           out.size(s.price);
           out.i64(s.quantity);
         }
+      }
+      out.boolean(c.end.has_value());
+      if (c.end) {
+        out.optional_time(c.end->at);
+        out.u8(static_cast<std::uint8_t>(c.end->how));
+        out.boolean(c.end->invoice_now);
+        out.boolean(c.end->prorate);
+        detail::save_period(out, c.credited);
+        detail::save_period(out, c.charged);
       }
     }
   }
@@ -166,6 +238,21 @@ class subscription_changes {
                      "a subscription change of an item it cannot change");
         }
       }
+      if (in.boolean()) {
+        end_setting e;
+        e.at = in.optional_time();
+        const std::uint8_t how = in.u8();
+        in.require(how <= 2, "an unknown kind of subscription end");
+        e.how = static_cast<subscription_end>(how);
+        e.invoice_now = in.boolean();
+        e.prorate = in.boolean();
+        in.require((e.how == subscription_end::none) == !e.at && (!e.at || c.received_at <= *e.at),
+                   "a subscription end before the change that set it");
+        c.end = e;
+        c.credited = detail::load_period(in);
+        c.charged = detail::load_period(in);
+        in.require(c.credited.empty() || c.charged.empty(), "a subscription end that credits and charges");
+      }
       add(std::move(c));
     }
   }
@@ -175,10 +262,32 @@ class subscription_changes {
     settings_.clear();
     for (std::size_t i = 0; i < cp.items().size(); ++i)
       settings_.push_back(item_setting{i, cp.items()[i].price, cp.item_at(i).quantity});
+    ends_.clear();
+    for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) ends_.push_back(plan_end(cp, s));
+    by_subscription_.assign(cp.subscriptions().size(), {});
+  }
+
+  /// The end set by the last change of `s` that `counts`, else the plan's (none when
+  /// `hide_immediate` and the plan's is an immediate cancellation).
+  template <class Counts>
+  [[nodiscard]] end_setting end_by(const compiled_plan& cp, std::size_t s, const Counts& counts,
+                                   bool hide_immediate) const {
+    if (s < by_subscription_.size()) {
+      const auto& mine = by_subscription_[s];
+      for (auto k = mine.rbegin(); k != mine.rend(); ++k) {
+        const auto& c = changes_[*k];
+        if (c.end && counts(c)) return *c.end;
+      }
+    }
+    end_setting e = plan_end(cp, s);
+    if (hide_immediate && e.how == subscription_end::immediate) return end_setting{};
+    return e;
   }
 
   std::vector<applied_change> changes_;
-  std::vector<item_setting> settings_;  ///< by item: the setting after every change
+  std::vector<item_setting> settings_;                     ///< by item: the setting after every change
+  std::vector<end_setting> ends_;                          ///< by subscription: the end after every change
+  std::vector<std::vector<std::size_t>> by_subscription_;  ///< by subscription: its changes, in order
 };
 
 }  // namespace meterkit

@@ -69,9 +69,12 @@ class billing_schedule {
   /// Where the schedule ends (B6), if it does.
   [[nodiscard]] std::optional<timestamp> end() const noexcept { return end_; }
   /// The same schedule without its end.
-  [[nodiscard]] billing_schedule without_end() const {
+  [[nodiscard]] billing_schedule without_end() const { return with_end(std::nullopt); }
+  /// The same schedule ending at `end` instead (none: it runs on), as a cancellation that arrives
+  /// later sets it (B9).
+  [[nodiscard]] billing_schedule with_end(std::optional<timestamp> end) const {
     billing_schedule copy = *this;
-    copy.end_.reset();
+    copy.end_ = end;
     return copy;
   }
   /// Whether the schedule has any period: false when it ends at or before `start_date`.

@@ -203,6 +203,23 @@ class usage_record_book {
   }
 
   [[nodiscard]] const Source& periods() const noexcept { return source_; }
+  /// Replaces the periods, as a subscription's end set or undone by a later request changes them
+  /// (B9): the records of a period cut by the new end, or made whole again, stay with it under
+  /// its new bounds. Records are never timestamped after their arrival (L4), so none lies past an
+  /// end that a later request sets.
+  void set_periods(Source source) {
+    source_ = std::move(source);
+    for (auto it = logs_.begin(); it != logs_.end();) {
+      const auto now = source_.period_containing(it->first.start);
+      if (!now || *now == it->first) {
+        ++it;
+        continue;
+      }
+      auto node = logs_.extract(it++);
+      node.key() = *now;
+      logs_.insert(std::move(node));
+    }
+  }
   [[nodiscard]] const usage_record_book_options& options() const noexcept { return options_; }
   [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
   /// Accepted records so far.
@@ -544,6 +561,13 @@ class any_usage_record_book {
   }
   [[nodiscard]] std::size_t size() const noexcept {
     return std::visit([](const auto& b) { return b.size(); }, book_);
+  }
+  [[nodiscard]] const Source& periods() const noexcept {
+    return std::visit([](const auto& b) -> const Source& { return b.periods(); }, book_);
+  }
+  /// `usage_record_book::set_periods`.
+  void set_periods(Source source) {
+    std::visit([&](auto& b) { b.set_periods(std::move(source)); }, book_);
   }
   /// The compiled book itself.
   [[nodiscard]] const variant_type& compiled() const noexcept { return book_; }

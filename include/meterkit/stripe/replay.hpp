@@ -11,7 +11,8 @@
 /// that arrives before its predecessor the replay starts again from memory (below). Inputs with
 /// request logs are first read once without being kept, to learn whether their concatenation is
 /// already in arrival order (`received_at` never decreases) and, on the way, the latest arrival
-/// (D21's default `until`) and the events that cancellations name. When it is, they are replayed
+/// (D21's default `until`), the events that cancellations name and the times at which
+/// subscriptions may be cancelled (B9). When it is, they are replayed
 /// while they are read a second time, and `replay_files` uses the simulator's bounded history
 /// (billing/history.hpp): memory follows the open billing periods, not the length of the stream,
 /// and cancellations stay exact because their targets are known from the first read. Otherwise
@@ -144,6 +145,7 @@ struct input_scan {
   std::optional<timestamp> latest;
   std::uint64_t requests = 0;
   cancellation_targets cancelled;  ///< the events the cancellations name (bounded history)
+  subscription_end_times ends;     ///< where subscriptions may end inside a period (B9, bounded history)
 };
 
 /// Reads the inputs once without keeping them; stops at the first request that arrives before
@@ -159,7 +161,10 @@ struct input_scan {
       if (scan.latest && at < *scan.latest) throw out_of_order{};
       scan.latest = at;
       ++scan.requests;
-      if constexpr (std::is_same_v<std::decay_t<decltype(r)>, request>) scan.cancelled.add(r);
+      if constexpr (std::is_same_v<std::decay_t<decltype(r)>, request>) {
+        scan.cancelled.add(r);
+        scan.ends.add(r);
+      }
     });
   } catch (const out_of_order&) {
     return input_scan{};
@@ -301,6 +306,7 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   simulator_history history;
   history.bounded = true;
   history.cancelled_later = std::cref(scan.cancelled);
+  history.ends_later = std::cref(scan.ends);
   invoice_simulator sim(p, std::move(history));
   detail::stream_inputs(inputs, scan, options, [&](const auto& r) {
     if (detail::arrival_of(r) > as_of) {

@@ -13,17 +13,19 @@
 ///     operations with the line's source, arrival and idempotency key, in array order (D7);
 ///   - `/v1/subscription_items/{id}` (`price`, `quantity`, `proration_behavior`,
 ///     `proration_date`) and `/v1/subscriptions/{id}` (`items[]` of `{id, price, quantity}`,
-///     `proration_behavior`, `proration_date`): one subscription change (B8), which needs
-///     `received_at`.
+///     `proration_behavior`, `proration_date`, `cancel_at`, `cancel_at_period_end`): one
+///     subscription change (B8, B9), which needs `received_at`;
+///   - `DELETE /v1/subscriptions/{id}` (`invoice_now`, `prorate`; `cancellation_details` is
+///     accepted and ignored): the subscription cancelled at the arrival (B9).
 ///
 /// Unusable (D6, `input_error`): invalid JSON, wrong types, an unknown path, a method other than
-/// POST (absent means POST), an empty `events` array, a time that is not a time, and a line whose
-/// arrival cannot be known (D5): without `received_at`, a meter event arrives at
-/// `params.timestamp`, a usage record at an integer `params.timestamp`; a stream, an adjustment,
-/// or a usage record with `"now"` or no timestamp needs `received_at`. Only the line's own
-/// top-level `received_at` counts.
+/// POST (absent means POST) or, for a subscription, DELETE, an empty `events` array, a time that
+/// is not a time, and a line whose arrival cannot be known (D5): without `received_at`, a meter
+/// event arrives at `params.timestamp`, a usage record at an integer `params.timestamp`; a stream,
+/// an adjustment, or a usage record with `"now"` or no timestamp needs `received_at`. Only the
+/// line's own top-level `received_at` counts.
 ///
-/// The fingerprint (D19) is `POST path canonical-params` and is built only for a request that has
+/// The fingerprint (D19) is `METHOD path canonical-params` and is built only for a request that has
 /// an idempotency key (without a key there is nothing to compare it with).
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
@@ -102,15 +104,27 @@ inline constexpr std::string_view known_paths =
     "/v1/subscription_items/{id}/usage_records, /v1/subscription_items/{id}, /v1/subscriptions/{id}, "
     "/v2/billing/meter_events or /v2/billing/meter_event_stream";
 
-/// The parameters of `POST /v1/subscription_items/{id}` or, with `items[]`, of
-/// `POST /v1/subscriptions/{id}` (B8). Values keep their text (the simulator checks them); a
-/// parameter the endpoint does not take is kept to be refused as Stripe refuses it.
+/// The parameters of `POST /v1/subscription_items/{id}`, of `POST /v1/subscriptions/{id}` (B8,
+/// B9) or, with `cancel_now`, of `DELETE /v1/subscriptions/{id}` (B9). Values keep their text (the
+/// simulator checks them); a parameter the endpoint does not take is kept to be refused as Stripe
+/// refuses it.
 [[nodiscard]] inline subscription_change subscription_change_from_json(const api_path& path,
                                                                        const nlohmann::json& params,
-                                                                       const json_path& where) {
+                                                                       const json_path& where,
+                                                                       bool cancel_now = false) {
   subscription_change out;
   const bool whole = path.endpoint == api_endpoint::v1_subscription_update;
   out.subscription = path.subscription;
+  if (cancel_now) {  // B9: DELETE /v1/subscriptions/{id}
+    out.cancel_now = true;
+    out.invoice_now = usage_record_text(params, "invoice_now", where);
+    out.prorate = usage_record_text(params, "prorate", where);
+    for (const auto& [key, value] : params.items()) {
+      const bool known = key == "invoice_now" || key == "prorate" || key == "cancellation_details";
+      if (!known && !out.unknown_parameter) out.unknown_parameter = key;
+    }
+    return out;
+  }
   out.proration_behavior = usage_record_text(params, "proration_behavior", where);
   out.proration_date = usage_record_text(params, "proration_date", where);
   const auto item_of = [&](const nlohmann::json& j, const json_path& at, std::string id) {
@@ -123,10 +137,14 @@ inline constexpr std::string_view known_paths =
   };
   for (const auto& [key, value] : params.items()) {
     const bool known = key == "proration_behavior" || key == "proration_date" ||
-                       (whole ? key == "items" : key == "price" || key == "quantity");
+                       (whole ? key == "items" || key == "cancel_at" || key == "cancel_at_period_end"
+                              : key == "price" || key == "quantity");
     if (!known && !out.unknown_parameter) out.unknown_parameter = key;
   }
-  if (!whole) {
+  if (whole) {
+    out.cancel_at = usage_record_text(params, "cancel_at", where);
+    out.cancel_at_period_end = usage_record_text(params, "cancel_at_period_end", where);
+  } else {
     out.items.push_back(item_of(params, where, path.subscription_item));
     out.items.back().item = path.subscription_item;  // an "id" parameter is unknown here
     return out;
@@ -164,9 +182,6 @@ inline constexpr std::string_view known_paths =
   const json_path root;
   require_json_object(line, root, "an API request");
   const std::optional<std::string> method = json_string_member(line, "method", root);
-  if (method && *method != "POST") {
-    fail_json_value(root / "method", "expected \"POST\", found \"" + *method + "\"");
-  }
   const std::optional<std::string> path_text = json_string_member(line, "path", root);
   if (!path_text)
     fail_json_value(root, "missing \"path\"; expected one of " + std::string(detail::known_paths));
@@ -174,6 +189,13 @@ inline constexpr std::string_view known_paths =
   if (!path) {
     fail_json_value(root / "path", "unknown request path \"" + *path_text + "\"; expected " +
                                        std::string(detail::known_paths));
+  }
+  // B9: DELETE cancels a subscription; every other request is a POST.
+  const bool deletion = method && *method == "DELETE";
+  if (method && *method != "POST" && !(deletion && path->endpoint == api_endpoint::v1_subscription_update)) {
+    fail_json_value(root / "method", path->endpoint == api_endpoint::v1_subscription_update
+                                         ? "expected \"POST\" or \"DELETE\", found \"" + *method + "\""
+                                         : "expected \"POST\", found \"" + *method + "\"");
   }
   std::optional<std::string> key = json_string_member(line, "idempotency_key", root);
   if (key && key->empty()) key.reset();  // D3
@@ -233,12 +255,13 @@ inline constexpr std::string_view known_paths =
     case api_endpoint::v1_subscription_update:
     case api_endpoint::v1_subscription_item_update:
       need_arrival("a subscription change");
-      out.operations.emplace_back(detail::subscription_change_from_json(*path, params, params_path));
+      out.operations.emplace_back(
+          detail::subscription_change_from_json(*path, params, params_path, deletion));
       break;
   }
   out.received_at = *arrival;
   if (key) {
-    out.fingerprint = request_fingerprint("POST", *path_text, params);
+    out.fingerprint = request_fingerprint(deletion ? "DELETE" : "POST", *path_text, params);
     out.idempotency_key = std::move(key);
   }
   return out;

@@ -106,6 +106,41 @@ BOOST_AUTO_TEST_CASE(B8_subscription_changes_read_with_their_values_as_written) 
                  .find("params.items: expected an array of items") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(B9_cancellations_read_with_their_method_and_values_as_written) {
+  const auto now = one(R"({"received_at": 1743465600, "method": "DELETE", "path": "/v1/subscriptions/sub_1",
+      "idempotency_key": "k", "params": {"invoice_now": true, "prorate": "false",
+                                         "cancellation_details": {"comment": "moving on"}}})");
+  const auto& d = std::get<subscription_change>(now.operations.at(0));
+  BOOST_TEST(d.cancel_now);
+  BOOST_TEST(d.subscription == "sub_1");
+  BOOST_TEST(*d.invoice_now == "true");
+  BOOST_TEST(*d.prorate == "false");
+  BOOST_TEST(!d.unknown_parameter.has_value());
+  BOOST_TEST(now.fingerprint.rfind("DELETE ", 0) == 0);  // not the same request as a POST (D19)
+
+  const auto later = one(R"({"received_at": 1743465600, "path": "/v1/subscriptions/sub_1",
+      "params": {"cancel_at": 1745000000, "cancel_at_period_end": false, "proration_behavior": "none"}})");
+  const auto& l = std::get<subscription_change>(later.operations.at(0));
+  BOOST_TEST(!l.cancel_now);
+  BOOST_TEST(*l.cancel_at == "1745000000");
+  BOOST_TEST(*l.cancel_at_period_end == "false");
+
+  // DELETE takes no items; the other endpoints take no DELETE, and no cancellation parameter.
+  const auto odd = one(R"({"received_at": 1, "method": "DELETE", "path": "/v1/subscriptions/sub_1",
+      "params": {"cancel_at_period_end": true}})");
+  BOOST_TEST(*std::get<subscription_change>(odd.operations.at(0)).unknown_parameter ==
+             "cancel_at_period_end");
+  const auto item =
+      one(R"({"received_at": 1, "path": "/v1/subscription_items/si_1", "params": {"cancel_at": 5}})");
+  BOOST_TEST(*std::get<subscription_change>(item.operations.at(0)).unknown_parameter == "cancel_at");
+  BOOST_TEST(error_of(R"({"received_at": 1, "method": "DELETE", "path": "/v1/subscription_items/si_1"})")
+                 .message()
+                 .find("expected \"POST\", found \"DELETE\"") != std::string::npos);
+  BOOST_TEST(error_of(R"({"received_at": 1, "method": "PUT", "path": "/v1/subscriptions/sub_1"})")
+                 .message()
+                 .find("expected \"POST\" or \"DELETE\"") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(M2_v1_and_v2_meter_events_read_alike) {
   const auto v1 = one(R"({"received_at": 1735689700, "method": "POST", "path": "/v1/billing/meter_events",
       "params": {"event_name": "api", "timestamp": 1735689600, "identifier": "e1",

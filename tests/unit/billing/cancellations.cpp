@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+// Cancellations that arrive through the request log (B9): DELETE /v1/subscriptions/{id} with and
+// without invoice_now and prorate, cancel_at and cancel_at_period_end set and undone, through the
+// pure invoicing function, the simulator, its bounded history and its snapshots.
+#include <meterkit/billing/invoicing.hpp>
+#include <meterkit/billing/replay.hpp>
+#include <meterkit/billing/simulator.hpp>
+
+#include "stream_requests.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace mk = meterkit;
+namespace ts = meterkit::test_stream;
+
+namespace meterkit {
+inline std::ostream& boost_test_print_type(std::ostream& os, billing_reason r) { return os << to_string(r); }
+inline std::ostream& boost_test_print_type(std::ostream& os, invoice_status s) { return os << to_string(s); }
+inline std::ostream& boost_test_print_type(std::ostream& os, error_code c) { return os << to_string(c); }
+}  // namespace meterkit
+BOOST_TEST_DONT_PRINT_LOG_VALUE(meterkit::timestamp)
+
+namespace {
+
+mk::timestamp at(std::string_view rfc3339) { return *mk::parse_time(rfc3339); }
+std::int64_t unix_at(std::string_view rfc3339) { return mk::to_unix(at(rfc3339)); }
+
+/// A monthly subscription from 2025-01-01: a licensed seat at 10.00 USD, API calls on a sum meter at
+/// 0.02 USD, and a legacy usage-record item at 0.01 USD.
+mk::plan seat_and_usage_plan() {
+  mk::plan p;
+  mk::meter_definition m;
+  m.id = "mtr_api";
+  m.event_name = "api_requests";
+  p.meters.push_back(m);
+  mk::price seat("price_seat", mk::currency("usd"));
+  seat.unit_amount = mk::decimal::from_integer(1000);
+  mk::price api("price_api", mk::currency("usd"));
+  api.unit_amount = mk::decimal::from_integer(2);
+  api.recurring.usage_type = mk::usage_type::metered;
+  api.recurring.meter = "mtr_api";
+  mk::price legacy("price_legacy", mk::currency("usd"));
+  legacy.unit_amount = mk::decimal::from_integer(1);
+  legacy.recurring.usage_type = mk::usage_type::metered;
+  p.prices = {seat, api, legacy};
+  mk::subscription s;
+  s.id = "sub_1";
+  s.customer = "cus_1";
+  s.start_date = at("2025-01-01T00:00:00Z");
+  s.items = {{"si_seat", "price_seat", 1}, {"si_api", "price_api", 1}, {"si_legacy", "price_legacy", 1}};
+  p.subscriptions.push_back(s);
+  return p;
+}
+
+/// 100 API calls on the 5th of every month from January to May, each arriving at its time.
+std::vector<mk::request> monthly_usage() {
+  std::vector<mk::request> out;
+  std::size_t line = 1;
+  for (const char* month : {"01", "02", "03", "04", "05"}) {
+    const auto t = unix_at(std::string("2025-") + month + "-05T00:00:00Z");
+    out.push_back(ts::event(t, "api_requests", "cus_1", 100, std::nullopt, std::nullopt, line++));
+  }
+  return out;
+}
+
+/// `DELETE /v1/subscriptions/{id}` arriving at `received` (B9).
+mk::request cancel_now(std::string_view received, std::optional<std::string> invoice_now = std::nullopt,
+                       std::optional<std::string> prorate = std::nullopt, std::string id = "sub_1") {
+  mk::subscription_change c;
+  c.subscription = std::move(id);
+  c.cancel_now = true;
+  c.invoice_now = std::move(invoice_now);
+  c.prorate = std::move(prorate);
+  return ts::single(unix_at(received), 200, std::move(c));
+}
+
+/// `POST /v1/subscriptions/sub_1` with `cancel_at` or `cancel_at_period_end` (B9).
+mk::request cancel_later(std::string_view received, std::optional<std::string> cancel_at,
+                         std::optional<std::string> at_period_end,
+                         std::optional<std::string> behavior = std::nullopt) {
+  mk::subscription_change c;
+  c.subscription = "sub_1";
+  c.cancel_at = std::move(cancel_at);
+  c.cancel_at_period_end = std::move(at_period_end);
+  c.proration_behavior = std::move(behavior);
+  return ts::single(unix_at(received), 300, std::move(c));
+}
+
+std::vector<mk::request> with_usage(std::vector<mk::request> more) {
+  auto out = monthly_usage();
+  for (auto& r : more) out.push_back(std::move(r));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const mk::request& a, const mk::request& b) { return a.received_at < b.received_at; });
+  return out;
+}
+
+const mk::invoice_line* find_line(const mk::invoice& inv, std::string_view item, bool proration = false) {
+  for (const auto& l : inv.lines) {
+    if (l.subscription_item == item && l.proration == proration) return &l;
+  }
+  return nullptr;
+}
+
+std::vector<mk::timestamp> created_times(const mk::simulation_result& r) {
+  std::vector<mk::timestamp> out;
+  for (const auto& inv : r.invoices) out.push_back(inv.created);
+  return out;
+}
+
+const auto until = at("2025-06-10T00:00:00Z");
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(billing_cancellations)
+
+BOOST_AUTO_TEST_CASE(B9_delete_ends_at_once_and_discards_the_cut_periods_usage) {
+  const auto r = mk::simulate(seat_and_usage_plan(), with_usage({cancel_now("2025-03-20T00:00:00Z")}), until);
+  // January's create, February's and March's cycle invoices; nothing at the end, nothing after.
+  BOOST_TEST(created_times(r) == (std::vector{at("2025-01-01T00:00:00Z"), at("2025-02-01T00:00:00Z"),
+                                              at("2025-03-01T00:00:00Z")}),
+             boost::test_tools::per_element());
+  BOOST_TEST(find_line(r.invoices.back(), "si_seat")->amount == 1000);  // March was billed whole
+  for (const auto& inv : r.invoices) BOOST_TEST(inv.total >= 0);
+  BOOST_TEST(r.late.empty());  // April's and May's calls count nowhere, and are not late
+  BOOST_TEST(r.rejected.empty());
+}
+
+BOOST_AUTO_TEST_CASE(B9_a_result_as_of_before_the_cancellation_arrived_does_not_know_it) {
+  mk::invoice_simulator sim(seat_and_usage_plan());
+  for (const auto& r : with_usage({cancel_now("2025-03-20T00:00:00Z", "true")})) sim.apply(r);
+  const auto before = sim.result(at("2025-03-10T00:00:00Z"));
+  BOOST_TEST(before.invoices.back().created == at("2025-04-01T00:00:00Z"));
+  BOOST_TEST(before.invoices.back().status == mk::invoice_status::upcoming);
+  const auto after = sim.result(at("2025-03-21T00:00:00Z"));
+  BOOST_TEST(after.invoices.back().created == at("2025-03-20T00:00:00Z"));
+}
+
+BOOST_AUTO_TEST_CASE(B9_invoice_now_bills_the_cut_periods_usage_on_a_final_invoice_at_the_arrival) {
+  const auto r =
+      mk::simulate(seat_and_usage_plan(), with_usage({cancel_now("2025-03-20T00:00:00Z", "true")}), until);
+  BOOST_REQUIRE_EQUAL(r.invoices.size(), 4u);
+  const auto& last = r.invoices.back();
+  BOOST_TEST(last.created == at("2025-03-20T00:00:00Z"));
+  BOOST_TEST(last.reason == mk::billing_reason::subscription_update);
+  BOOST_TEST(last.status == mk::invoice_status::finalized);
+  BOOST_TEST(find_line(last, "si_seat") == nullptr);  // no period starts
+  const auto* api = find_line(last, "si_api");
+  BOOST_REQUIRE(api != nullptr);
+  BOOST_TEST(api->quantity == 100);
+  BOOST_TEST(api->amount == 200);
+  BOOST_TEST((api->service_period == mk::period{at("2025-03-01T00:00:00Z"), at("2025-03-20T00:00:00Z")}));
+  BOOST_TEST(last.total == 200);
+}
+
+BOOST_AUTO_TEST_CASE(B9_prorate_credits_the_unused_licensed_time_on_the_final_invoice) {
+  // 12 of March's 31 days remain after March 20: 1000 x 12/31 = 387.10, credited as -387.
+  const auto r = mk::simulate(seat_and_usage_plan(),
+                              with_usage({cancel_now("2025-03-20T00:00:00Z", "true", "true")}), until);
+  const auto& last = r.invoices.back();
+  const auto* credit = find_line(last, "si_seat", true);
+  BOOST_REQUIRE(credit != nullptr);
+  BOOST_TEST(credit->amount == -387);
+  BOOST_TEST(credit->quantity == 1);
+  BOOST_TEST((credit->service_period == mk::period{at("2025-03-20T00:00:00Z"), at("2025-04-01T00:00:00Z")}));
+  BOOST_TEST(last.total == 200 - 387);
+}
+
+BOOST_AUTO_TEST_CASE(B9_prorate_without_invoice_now_leaves_the_credit_for_the_customers_next_invoice) {
+  // Alone: no later invoice of the customer yet, so the credit waits on an upcoming invoice.
+  const auto alone = mk::simulate(seat_and_usage_plan(),
+                                  with_usage({cancel_now("2025-03-20T00:00:00Z", "false", "true")}), until);
+  const auto& pending = alone.invoices.back();
+  BOOST_TEST(pending.status == mk::invoice_status::upcoming);
+  BOOST_TEST(pending.created == until);
+  BOOST_REQUIRE_EQUAL(pending.lines.size(), 1u);
+  BOOST_TEST(pending.lines[0].amount == -387);
+  BOOST_TEST(pending.total == -387);
+
+  // With another subscription of the same customer: on its next invoice after the cancellation.
+  auto plan = seat_and_usage_plan();
+  mk::subscription other;
+  other.id = "sub_2";
+  other.customer = "cus_1";
+  other.start_date = at("2025-01-15T00:00:00Z");
+  other.items = {{"si_other", "price_seat", 2}};
+  plan.subscriptions.push_back(other);
+  const auto r = mk::simulate(plan, with_usage({cancel_now("2025-03-20T00:00:00Z", "false", "true")}), until);
+  const auto next = std::find_if(r.invoices.begin(), r.invoices.end(), [](const mk::invoice& inv) {
+    return inv.subscription == "sub_2" && inv.created == at("2025-04-15T00:00:00Z");
+  });
+  BOOST_REQUIRE(next != r.invoices.end());
+  BOOST_TEST(find_line(*next, "si_seat", true)->amount == -387);
+  BOOST_TEST(next->total == 2000 - 387);
+  for (const auto& inv : r.invoices) {
+    const bool pending_credit = inv.subscription == "sub_1" && inv.status == mk::invoice_status::upcoming;
+    BOOST_TEST(!pending_credit);  // the credit went to sub_2's invoice
+  }
+}
+
+BOOST_AUTO_TEST_CASE(B9_pending_prorations_are_removed_only_when_neither_invoice_now_nor_prorate) {
+  mk::subscription_change seats;
+  seats.items.push_back(mk::item_change{"si_seat", std::nullopt, "3"});
+  const auto seat_change = ts::single(unix_at("2025-03-10T00:00:00Z"), 150, seats);
+  // 1 -> 3 seats on March 10: 22 of 31 days, -710 + 2129.
+  const auto dropped = mk::simulate(seat_and_usage_plan(),
+                                    with_usage({seat_change, cancel_now("2025-03-20T00:00:00Z")}), until);
+  for (const auto& inv : dropped.invoices) {
+    for (const auto& l : inv.lines) BOOST_TEST(!l.proration);
+  }
+  const auto kept = mk::simulate(
+      seat_and_usage_plan(), with_usage({seat_change, cancel_now("2025-03-20T00:00:00Z", "true")}), until);
+  const auto& last = kept.invoices.back();
+  BOOST_TEST(last.created == at("2025-03-20T00:00:00Z"));
+  std::int64_t prorations = 0;
+  for (const auto& l : last.lines) prorations += l.proration ? l.amount : 0;
+  BOOST_TEST(prorations == -710 + 2129);
+}
+
+BOOST_AUTO_TEST_CASE(B9_cancel_at_period_end_ends_with_the_cycle_and_undoing_it_changes_nothing) {
+  const auto plain = mk::simulate(seat_and_usage_plan(), monthly_usage(), until);
+  const auto ended = mk::simulate(
+      seat_and_usage_plan(), with_usage({cancel_later("2025-03-10T00:00:00Z", std::nullopt, "true")}), until);
+  BOOST_REQUIRE_EQUAL(ended.invoices.size(), 4u);
+  const auto& last = ended.invoices.back();
+  BOOST_TEST(last.created == at("2025-04-01T00:00:00Z"));
+  BOOST_TEST(last.reason == mk::billing_reason::subscription_cycle);
+  BOOST_TEST(find_line(last, "si_seat") == nullptr);
+  BOOST_TEST(find_line(last, "si_api")->amount == 200);
+  for (const auto& l : last.lines) BOOST_TEST(!l.proration);
+
+  // cancel_at=min_period_end and max_period_end name the same end (one interval per subscription).
+  for (const char* named : {"min_period_end", "max_period_end"}) {
+    const auto same =
+        mk::simulate(seat_and_usage_plan(),
+                     with_usage({cancel_later("2025-03-10T00:00:00Z", named, std::nullopt)}), until);
+    BOOST_TEST((same.invoices == ended.invoices), named);
+  }
+
+  const auto undone = mk::simulate(seat_and_usage_plan(),
+                                   with_usage({cancel_later("2025-03-10T00:00:00Z", std::nullopt, "true"),
+                                               cancel_later("2025-03-15T00:00:00Z", std::nullopt, "false")}),
+                                   until);
+  BOOST_TEST((undone.invoices == plain.invoices));
+}
+
+BOOST_AUTO_TEST_CASE(B9_cancel_at_in_a_later_period_bills_that_period_as_a_stub) {
+  const auto r =
+      mk::simulate(seat_and_usage_plan(),
+                   with_usage({cancel_later("2025-03-10T00:00:00Z",
+                                            std::to_string(unix_at("2025-04-16T00:00:00Z")), std::nullopt)}),
+                   until);
+  const auto april = std::find_if(r.invoices.begin(), r.invoices.end(), [](const mk::invoice& inv) {
+    return inv.created == at("2025-04-01T00:00:00Z");
+  });
+  BOOST_REQUIRE(april != r.invoices.end());
+  const auto* seat = find_line(*april, "si_seat", true);
+  BOOST_REQUIRE(seat != nullptr);
+  BOOST_TEST(seat->amount == 500);  // 15 of April's 30 days
+  const auto& last = r.invoices.back();
+  BOOST_TEST(last.created == at("2025-04-16T00:00:00Z"));
+  BOOST_TEST(last.reason == mk::billing_reason::subscription_update);
+  BOOST_TEST(find_line(last, "si_api")->quantity == 100);
+}
+
+BOOST_AUTO_TEST_CASE(B9_cancel_at_inside_the_current_period_credits_the_time_after_it) {
+  const std::string march_25 = std::to_string(unix_at("2025-03-25T00:00:00Z"));
+  // create_prorations (the default): -1000 x 7/31 = -226 on the final invoice at March 25.
+  const auto pending =
+      mk::simulate(seat_and_usage_plan(),
+                   with_usage({cancel_later("2025-03-10T00:00:00Z", march_25, std::nullopt)}), until);
+  const auto& last = pending.invoices.back();
+  BOOST_TEST(last.created == at("2025-03-25T00:00:00Z"));
+  BOOST_REQUIRE(find_line(last, "si_seat", true) != nullptr);
+  BOOST_TEST(find_line(last, "si_seat", true)->amount == -226);
+  BOOST_TEST(last.total == 200 - 226);
+  // none: no credit.
+  const auto none =
+      mk::simulate(seat_and_usage_plan(),
+                   with_usage({cancel_later("2025-03-10T00:00:00Z", march_25, std::nullopt, "none")}), until);
+  BOOST_TEST(none.invoices.back().total == 200);
+  // always_invoice: an invoice at the arrival with the credit.
+  const auto now = mk::simulate(
+      seat_and_usage_plan(),
+      with_usage({cancel_later("2025-03-10T00:00:00Z", march_25, std::nullopt, "always_invoice")}), until);
+  const auto update = std::find_if(now.invoices.begin(), now.invoices.end(), [](const mk::invoice& inv) {
+    return inv.created == at("2025-03-10T00:00:00Z");
+  });
+  BOOST_REQUIRE(update != now.invoices.end());
+  BOOST_TEST(update->total == -226);
+  BOOST_TEST(now.invoices.back().total == 200);
+  // Moved back to the period's end: the credit is charged back (+226), nothing lost or doubled.
+  const auto moved = mk::simulate(seat_and_usage_plan(),
+                                  with_usage({cancel_later("2025-03-10T00:00:00Z", march_25, std::nullopt),
+                                              cancel_later("2025-03-12T00:00:00Z", std::nullopt, "true")}),
+                                  until);
+  const auto& final_cycle = moved.invoices.back();
+  BOOST_TEST(final_cycle.created == at("2025-04-01T00:00:00Z"));
+  std::int64_t prorations = 0;
+  for (const auto& l : final_cycle.lines) prorations += l.proration ? l.amount : 0;
+  BOOST_TEST(prorations == 0);
+}
+
+BOOST_AUTO_TEST_CASE(B9_L4_usage_records_follow_the_end_a_request_sets) {
+  const auto record = [](std::string_view t, std::int64_t q, std::size_t line) {
+    return ts::usage_record_of(unix_at(t), "si_legacy", q, unix_at(t), "increment", line);
+  };
+  const auto r = mk::simulate(
+      seat_and_usage_plan(),
+      with_usage({record("2025-03-12T00:00:00Z", 7, 400), cancel_now("2025-03-20T00:00:00Z", "true"),
+                  record("2025-03-21T00:00:00Z", 9, 401)}),
+      until);
+  BOOST_REQUIRE_EQUAL(r.rejected.size(), 1u);
+  BOOST_TEST(r.rejected[0].code == mk::error_code::usage_record_timestamp_out_of_period);
+  BOOST_TEST(r.rejected[0].message.find("after the subscription ended") != std::string::npos);
+  BOOST_TEST(find_line(r.invoices.back(), "si_legacy")->quantity == 7);
+}
+
+BOOST_AUTO_TEST_CASE(B9_cancellations_stripe_refuses_are_rejected_with_its_codes) {
+  struct refusal {
+    mk::request request;
+    mk::error_code code;
+    std::string param;
+  };
+  mk::subscription_change both;
+  both.subscription = "sub_1";
+  both.cancel_at = std::to_string(unix_at("2025-04-10T00:00:00Z"));
+  both.cancel_at_period_end = "true";
+  mk::subscription_change items_too;
+  items_too.subscription = "sub_1";
+  items_too.cancel_at_period_end = "true";
+  items_too.items.push_back(mk::item_change{"si_seat", std::nullopt, "2"});
+  mk::subscription_change unknown;
+  unknown.subscription = "sub_1";
+  unknown.cancel_now = true;
+  unknown.unknown_parameter = "at_period_end";
+  const std::vector<refusal> cases{
+      {cancel_now("2025-03-20T00:00:00Z", "yes"), mk::error_code::subscription_update_invalid, "invoice_now"},
+      {cancel_now("2025-03-20T00:00:00Z", std::nullopt, std::nullopt, "sub_nope"),
+       mk::error_code::resource_missing, "id"},
+      {cancel_later("2025-03-20T00:00:00Z", std::to_string(unix_at("2025-03-01T00:00:00Z")), std::nullopt),
+       mk::error_code::subscription_update_invalid, "cancel_at"},
+      {cancel_later("2025-03-20T00:00:00Z", "soon", std::nullopt), mk::error_code::parameter_invalid_integer,
+       "cancel_at"},
+      {ts::single(unix_at("2025-03-20T00:00:00Z"), 9, both), mk::error_code::subscription_update_invalid,
+       "cancel_at"},
+      {ts::single(unix_at("2025-03-20T00:00:00Z"), 9, items_too), mk::error_code::subscription_update_invalid,
+       "cancel_at_period_end"},
+      {ts::single(unix_at("2025-03-20T00:00:00Z"), 9, unknown), mk::error_code::parameter_unknown,
+       "at_period_end"},
+  };
+  for (const auto& c : cases) {
+    const auto r = mk::simulate(seat_and_usage_plan(), {c.request}, until);
+    BOOST_REQUIRE_EQUAL(r.rejected.size(), 1u);
+    BOOST_TEST(r.rejected[0].code == c.code, c.param);
+    BOOST_TEST(r.rejected[0].param == c.param);
+    BOOST_TEST(r.invoices.size() == 7u, c.param);  // the subscription runs on
+  }
+  // Once ended, a subscription takes no further change.
+  const auto twice =
+      mk::simulate(seat_and_usage_plan(),
+                   {cancel_now("2025-03-20T00:00:00Z"), cancel_now("2025-03-21T00:00:00Z", "true")}, until);
+  BOOST_REQUIRE_EQUAL(twice.rejected.size(), 1u);
+  BOOST_TEST(twice.rejected[0].code == mk::error_code::subscription_update_invalid);
+  BOOST_TEST(twice.invoices.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(B9_property_a_bounded_history_that_knows_the_ends_bills_as_the_full_history) {
+  auto plan = seat_and_usage_plan();
+  std::vector<mk::request> requests;
+  std::size_t line = 1;
+  for (std::int64_t t = unix_at("2025-01-01T00:00:00Z"); t < unix_at("2025-04-30T00:00:00Z"); t += 5 * 3600) {
+    requests.push_back(ts::event(t, "api_requests", "cus_1", static_cast<std::int64_t>(line % 11),
+                                 std::nullopt, t - static_cast<std::int64_t>(line % 4) * 3600, line));
+    ++line;
+  }
+  requests.push_back(
+      cancel_later("2025-02-10T00:00:00Z", std::to_string(unix_at("2025-03-18T12:00:00Z")), std::nullopt));
+  requests.push_back(cancel_later("2025-03-02T00:00:00Z", std::nullopt, "false"));
+  requests.push_back(cancel_now("2025-03-27T06:00:00Z", "true", "true"));
+  std::stable_sort(requests.begin(), requests.end(),
+                   [](const mk::request& a, const mk::request& b) { return a.received_at < b.received_at; });
+  const auto as_of = at("2025-05-01T00:00:00Z");
+  mk::invoice_simulator full(plan);
+  mk::subscription_end_times ends;
+  for (const auto& r : requests) ends.add(r);
+  mk::simulator_history options;
+  options.bounded = true;
+  options.forget_from = 8;
+  options.ends_later = ends;
+  mk::invoice_simulator bounded(plan, options);
+  for (const auto& r : requests) {
+    full.apply(r);
+    bounded.apply(r);
+  }
+  const auto a = full.result(as_of);
+  BOOST_TEST(a.rejected.empty());
+  BOOST_TEST((a == bounded.result(as_of)));
+  BOOST_TEST(bounded.kept_events() < requests.size());
+  BOOST_TEST(a.invoices.back().created == at("2025-03-27T06:00:00Z"));
+
+  // Without the ends, a bounded history cannot cut what it settled: the cancellation is refused,
+  // naming the fix.
+  mk::simulator_history blind;
+  blind.bounded = true;
+  blind.forget_from = 8;
+  mk::invoice_simulator unknowing(plan, blind);
+  for (const auto& r : requests) unknowing.apply(r);
+  const auto c = unknowing.result(as_of);
+  BOOST_REQUIRE(!c.rejected.empty());
+  BOOST_TEST(c.rejected[0].message.find("ends_later") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(B9_property_restored_half_way_bills_as_a_run_that_never_stopped) {
+  mk::subscription_change seats;
+  seats.items.push_back(mk::item_change{"si_seat", std::nullopt, "3"});
+  const auto requests = with_usage({ts::single(unix_at("2025-02-10T00:00:00Z"), 150, seats),
+                                    cancel_later("2025-02-20T00:00:00Z", std::nullopt, "true"),
+                                    cancel_later("2025-02-25T00:00:00Z", std::nullopt, "false"),
+                                    cancel_now("2025-04-20T00:00:00Z", "true", "true")});
+  const auto plan = seat_and_usage_plan();
+  mk::invoice_simulator whole(plan);
+  for (const auto& r : requests) whole.apply(r);
+  for (std::size_t half = 0; half <= requests.size(); ++half) {
+    mk::invoice_simulator first(plan);
+    for (std::size_t i = 0; i < half; ++i) first.apply(requests[i]);
+    std::stringstream snapshot;
+    first.save(snapshot);
+    auto restored = mk::invoice_simulator::restore(plan, snapshot);
+    for (std::size_t i = half; i < requests.size(); ++i) restored.apply(requests[i]);
+    BOOST_TEST((restored.result(until) == whole.result(until)), half);
+  }
+  BOOST_TEST(whole.result(until).invoices.back().created == at("2025-04-20T00:00:00Z"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
