@@ -8836,7 +8836,9 @@ struct source_ref {
 struct item_change {
   std::string item{};
   std::optional<std::string> price{};
-  std::optional<std::string> quantity{};  ///< an integer as text
+  std::optional<std::string> quantity{};     ///< an integer as text
+  std::optional<std::string> deleted{};      ///< B10: "true" deletes the item
+  std::optional<std::string> clear_usage{};  ///< B10, with a deletion: "true" or "false"
 
   friend bool operator==(const item_change&, const item_change&) = default;
 };
@@ -8844,7 +8846,8 @@ struct item_change {
 /// A change of a subscription with Stripe's prorations: its licensed items (B8) or its end (B9).
 /// `POST /v1/subscriptions/{id}` with `items[]`, `cancel_at` or `cancel_at_period_end`;
 /// `POST /v1/subscription_items/{id}` (then `subscription` is empty and `items` holds that one
-/// item); `DELETE /v1/subscriptions/{id}` (`cancel_now`, with `invoice_now` and `prorate`).
+/// item); `DELETE /v1/subscriptions/{id}` (`cancel_now`, with `invoice_now` and `prorate`);
+/// `DELETE /v1/subscription_items/{id}` (B10: the one item with `deleted` set to "true").
 struct subscription_change {
   std::string subscription{};
   std::vector<item_change> items{};
@@ -8920,6 +8923,7 @@ struct request {
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -9169,9 +9173,10 @@ struct simulator_history {
   /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
   /// whenever the log has doubled since (amortized constant work per event).
   std::size_t forget_from = std::size_t{1} << 16;
-  /// With `bounded`: the times at which a later request may end subscription `id` in the middle of
-  /// a period (B9: `DELETE` at its arrival, `cancel_at`). Settled segments are cut there too, so
-  /// that a cancellation arriving later never cuts one. A caller that can read its input twice
+  /// With `bounded`: the times at which a later request may end subscription `id`, or delete
+  /// item `id` or an item of subscription `id`, in the middle of a period (B9: `DELETE` at its
+  /// arrival, `cancel_at`; B10: a deletion at its arrival). Settled segments are cut there too, so
+  /// that such a request arriving later never cuts one. A caller that can read its input twice
   /// collects them first (`subscription_end_times`); without them, such a cancellation is refused
   /// (`subscription_update_invalid`, naming the fix).
   std::function<std::vector<timestamp>(std::string_view id)> ends_later;
@@ -9221,15 +9226,21 @@ class cancellation_targets {
   std::unordered_map<std::string, identifiers, detail::string_hash, detail::string_equal> by_event_name_;
 };
 
-/// The times at which the requests of a stream may end a subscription in the middle of a period
-/// (B9), for `simulator_history::ends_later`: a caller that can read its input twice adds every
-/// request on a first read, then hands the set to the simulator (by `std::cref` or as a copy).
+/// The times at which the requests of a stream may end a subscription or delete an item in the
+/// middle of a period (B9, B10), by subscription or item id, for `simulator_history::ends_later`: a caller
+/// that can read its input twice adds every request on a first read, then hands the set to the simulator (by
+/// `std::cref` or as a copy).
 class subscription_end_times {
  public:
   void add(const request& r) {
     for (const auto& op : r.operations) {
       const auto* c = std::get_if<subscription_change>(&op);
-      if (c == nullptr || c->subscription.empty()) continue;
+      if (c == nullptr) continue;
+      for (const auto& i : c->items) {  // B10: deletions
+        if (i.deleted && *i.deleted == "true")
+          add(c->subscription.empty() ? i.item : c->subscription, r.received_at);
+      }
+      if (c->subscription.empty()) continue;
       if (c->cancel_now) add(c->subscription, r.received_at);
       if (c->cancel_at) {
         if (const auto t = parse_unix_seconds(*c->cancel_at)) add(c->subscription, *t);
@@ -9266,8 +9277,17 @@ class history_keeper {
                                                     : std::nullopt);
       schedules_.push_back(cs.schedule);
       cuts_.emplace_back();
-      if (options_.bounded && options_.ends_later)
-        cuts_.back() = options_.ends_later(cp.source().subscriptions[cuts_.size() - 1].id);
+      if (options_.bounded && options_.ends_later) {
+        auto& cuts = cuts_.back();
+        const auto& sub = cp.source().subscriptions[cuts_.size() - 1];
+        cuts = options_.ends_later(sub.id);
+        for (const auto& item : sub.items) {
+          const auto more = options_.ends_later(item.id);
+          cuts.insert(cuts.end(), more.begin(), more.end());
+        }
+        std::sort(cuts.begin(), cuts.end());
+        cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+      }
     }
     next_freeze_ = earliest_open_finalization(cp);
     compact_at_ = std::max<std::size_t>(1, options_.forget_from);
@@ -9276,9 +9296,10 @@ class history_keeper {
 
   [[nodiscard]] bool bounded() const noexcept { return options_.bounded; }
 
-  /// Why subscription `s` cannot end at `end` now (B9), if it cannot: an end inside a period
-  /// that `simulator_history::ends_later` did not foresee could cut a settled segment.
-  [[nodiscard]] std::optional<std::string> unforeseen_end(const compiled_plan& cp, std::size_t s,
+  /// Why subscription `s` cannot end (B9), or have usage billed up to a deletion (B10), at `end`
+  /// now, if it cannot: a time inside a period that `simulator_history::ends_later` did not foresee
+  /// could cut a settled segment.
+  [[nodiscard]] std::optional<std::string> unforeseen_cut(const compiled_plan& cp, std::size_t s,
                                                           std::optional<timestamp> end) const {
     if (!end) return std::nullopt;
     const auto& uncut = cp.subscriptions()[s].schedule;
@@ -9585,11 +9606,12 @@ enum class proration_behavior { create_prorations, none, always_invoice };
   return std::nullopt;
 }
 
-/// A licensed item's price and quantity (indexes into the compiled plan).
+/// An item's price and quantity (indexes into the compiled plan), or that it was deleted (B10).
 struct item_setting {
   std::size_t item = 0;
   std::size_t price = 0;
   std::int64_t quantity = 0;
+  bool deleted = false;  ///< B10: the item is gone; it bills nothing from the change on
 
   friend bool operator==(const item_setting&, const item_setting&) = default;
 };
@@ -9602,6 +9624,18 @@ struct end_setting {
   bool prorate = false;      ///< `immediate`: the unused licensed time is credited (B9)
 
   friend bool operator==(const end_setting&, const end_setting&) = default;
+};
+
+/// B10: the usage of a metered item deleted from a `flexible` subscription, billed by the change
+/// as Stripe's invoice item does: `quantity` over `window` (from its period's start to the
+/// deletion), as reported by the deletion's arrival.
+struct usage_billed {
+  std::size_t item = 0;
+  std::size_t price = 0;
+  period window{};
+  std::int64_t quantity = 0;
+
+  friend bool operator==(const usage_billed&, const usage_billed&) = default;
 };
 
 /// One accepted change (see the file comment).
@@ -9618,6 +9652,7 @@ struct applied_change {
   std::optional<end_setting> end{};
   period credited{};  ///< B9: licensed time of `current` taken away by the new end
   period charged{};   ///< B9: licensed time of `current` given back (an end undone or moved later)
+  std::vector<usage_billed> usage{};  ///< B10: usage billed by the deletion of metered items
 
   friend bool operator==(const applied_change&, const applied_change&) = default;
 };
@@ -9705,7 +9740,15 @@ class subscription_changes {
           out.size(s.item);
           out.size(s.price);
           out.i64(s.quantity);
+          out.boolean(s.deleted);
         }
+      }
+      out.size(c.usage.size());
+      for (const auto& u : c.usage) {
+        out.size(u.item);
+        out.size(u.price);
+        detail::save_period(out, u.window);
+        out.i64(u.quantity);
       }
       out.boolean(c.end.has_value());
       if (c.end) {
@@ -9746,10 +9789,22 @@ class subscription_changes {
           s.item = in.index(cp.items().size());
           s.price = in.index(cp.source().prices.size());
           s.quantity = in.i64();
+          s.deleted = in.boolean();
           in.require(s.quantity >= 0 && cp.items()[s.item].subscription == c.subscription &&
-                         cp.items()[s.item].billing == item_billing::licensed,
+                         cp.items()[s.item].billing != item_billing::usage_records,
                      "a subscription change of an item it cannot change");
         }
+      }
+      for (std::size_t u_left = in.count(40); u_left > 0; --u_left) {
+        usage_billed u;
+        u.item = in.index(cp.items().size());
+        u.price = in.index(cp.source().prices.size());
+        u.window = detail::load_period(in);
+        u.quantity = in.i64();
+        in.require(cp.items()[u.item].subscription == c.subscription &&
+                       cp.items()[u.item].billing == item_billing::meter && !u.window.empty(),
+                   "usage billed by a change of an item it cannot bill");
+        c.usage.push_back(u);
       }
       if (in.boolean()) {
         end_setting e;
@@ -9883,10 +9938,12 @@ template <metered_quantities Quantities>
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) {
       if (starting) {
-        inv.lines.push_back(licensed_line(cp, changes.before(cp, item, created), *starting,
-                                          changes.end_known_before(cp, s, created)));
+        const item_setting setting = changes.before(cp, item, created);
+        if (!setting.deleted)  // B10
+          inv.lines.push_back(
+              licensed_line(cp, setting, *starting, changes.end_known_before(cp, s, created)));
       }
-    } else if (ended) {
+    } else if (ended && !(!changes.empty() && changes.before(cp, item, created).deleted)) {  // B10
       inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
     }
   }
@@ -9906,6 +9963,7 @@ template <metered_quantities Quantities>
   const auto rounding = cp.settings().rounding;
   if (c.end) {
     for (const item_setting& is : c.after) {
+      if (is.deleted) continue;
       const price& pr = cp.source().prices[is.price];
       const std::string& id = cp.item_at(is.item).id;
       for (const auto& [time, sign] : {std::pair{c.credited, -1}, std::pair{c.charged, 1}}) {
@@ -9917,18 +9975,25 @@ template <metered_quantities Quantities>
     }
     return out;
   }
+  for (const usage_billed& u : c.usage) {  // B10: a flexible subscription's deleted metered item
+    const price& pr = cp.source().prices[u.price];
+    const std::int64_t quantity = std::max<std::int64_t>(0, u.quantity);  // M12
+    out.push_back(invoice_line{cp.item_at(u.item).id, pr.id, u.window, quantity,
+                               line_amount(pr, quantity, rounding), true, true, false});
+  }
   const std::int64_t remaining = (c.current.end - c.effective).count();
   const period service{c.effective, c.current.end};
   for (std::size_t k = 0; k < c.after.size(); ++k) {
     const item_setting& was = c.before[k];
     const item_setting& is = c.after[k];
-    if (was == is) continue;
+    if (was == is || cp.items()[is.item].billing != item_billing::licensed) continue;
     const price& old_price = cp.source().prices[was.price];
     const price& new_price = cp.source().prices[is.price];
     const std::string& id = cp.item_at(is.item).id;
     out.push_back(invoice_line{id, old_price.id, service, was.quantity,
                                -prorated_line_amount(old_price, was.quantity, remaining, cycle, rounding),
                                false, true, false});
+    if (is.deleted) continue;  // B10: only the credit
     out.push_back(invoice_line{id, new_price.id, service, is.quantity,
                                prorated_line_amount(new_price, is.quantity, remaining, cycle, rounding),
                                false, true, false});
@@ -10403,6 +10468,7 @@ class invoice_simulator {
       effective = *t;
     }
     applied_change change{*s, r.received_at, effective, *current, behavior, {}, {}};
+    std::vector<std::size_t> deleted_usage;  // B10
     const price& first_price = plan_.price_of(plan_.subscriptions()[*s].first_item);
     for (std::size_t k = 0; k < c.items.size(); ++k) {
       const item_change& ic = c.items[k];
@@ -10416,7 +10482,7 @@ class invoice_simulator {
             ec::subscription_update_invalid,
             "adding an item to a subscription is not modelled yet: name an item by its id (B8)", named("id"));
       }
-      if (!item || plan_.items()[*item].subscription != *s) {
+      if (!item || plan_.items()[*item].subscription != *s || changes_.now(*item).deleted) {
         return outcome::reject(ec::resource_missing,
                                "No such subscription item: '" + ic.item + "' on subscription '" +
                                    plan_.subscription_at(*s).id + "'",
@@ -10428,6 +10494,46 @@ class invoice_simulator {
                                  "subscription item '" + ic.item + "' is named twice in one update",
                                  named("id"));
         }
+      }
+      // B10: a deletion, with its clear_usage
+      bool deleted = false;
+      bool clear_usage = false;
+      for (const auto& [text, flag, name] : {std::tuple{&ic.deleted, &deleted, "deleted"},
+                                             std::tuple{&ic.clear_usage, &clear_usage, "clear_usage"}}) {
+        if (!*text) continue;
+        if (**text != "true" && **text != "false")
+          return outcome::reject(ec::subscription_update_invalid, "Invalid boolean: " + **text, named(name));
+        *flag = **text == "true";
+      }
+      if (deleted) {
+        const auto& it = plan_.items()[*item];
+        std::string why;
+        std::string field = "deleted";
+        if (ic.price || ic.quantity) {
+          why = "a deleted item takes no price or quantity";
+          field = ic.price ? "price" : "quantity";
+        } else if (it.billing == item_billing::usage_records) {
+          why = "deleting an item billed by usage records is not modelled yet (B10)";
+        } else if (clear_usage && it.billing == item_billing::licensed) {
+          why = "clear_usage is allowed only when the price's usage_type is metered";
+          field = "clear_usage";
+        }
+        if (!why.empty())
+          return outcome::reject(ec::subscription_update_invalid, std::move(why), named(field));
+        item_setting gone = changes_.now(*item);
+        gone.deleted = true;
+        change.before.push_back(changes_.now(*item));
+        change.after.push_back(gone);
+        const bool flexible = plan_.subscription_at(*s).billing_mode == billing_mode_type::flexible;
+        if (it.billing == item_billing::meter && flexible && !clear_usage &&
+            behavior != proration_behavior::none && current->start < r.received_at) {
+          deleted_usage.push_back(*item);
+        }
+        continue;
+      }
+      if (clear_usage) {
+        return outcome::reject(ec::subscription_update_invalid, "clear_usage is taken only with a deletion",
+                               named("clear_usage"));
       }
       if (plan_.items()[*item].billing != item_billing::licensed) {
         return outcome::reject(ec::subscription_update_invalid,
@@ -10466,6 +10572,33 @@ class invoice_simulator {
       }
       change.before.push_back(changes_.now(*item));
       change.after.push_back(setting);
+    }
+    // B10: a subscription keeps at least one item.
+    std::size_t remaining = 0;
+    const auto& cs = plan_.subscriptions()[*s];
+    for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+      bool gone = changes_.now(item).deleted;
+      for (const auto& a : change.after) gone = a.item == item ? a.deleted : gone;
+      remaining += gone ? 0 : 1;
+    }
+    if (remaining == 0) {
+      return outcome::reject(ec::subscription_update_invalid,
+                             "a subscription keeps at least one item: cancel the subscription instead (B10)",
+                             c.subscription.empty() ? "id" : "items");
+    }
+    // B10: the usage of a flexible subscription's deleted metered items, from the period's start
+    // to the deletion, as reported by now.
+    if (!deleted_usage.empty() && history_.bounded()) {
+      if (auto why = history_.unforeseen_cut(plan_, *s, r.received_at))
+        return outcome::reject(ec::subscription_update_invalid, std::move(*why), "id");
+    }
+    for (const std::size_t item : deleted_usage) {
+      const period window{current->start, r.received_at};
+      change.usage.push_back(
+          usage_billed{item, changes_.now(item).price, window, kept_quantity(item, window, r.received_at)});
+    }
+    for (const auto& a : change.after) {
+      if (a.deleted) late_periods_[a.item] = period_memo{};  // B10: its periods bill nothing now
     }
     changes_.add(std::move(change));
     return outcome::accept();
@@ -10550,12 +10683,12 @@ class invoice_simulator {
     }  // else cancel_at_period_end=false: a scheduled cancellation undone (none)
     if (end == changes_.end_now(s)) return outcome::accept();  // nothing changes
     if (history_.bounded()) {
-      if (auto why = history_.unforeseen_end(plan_, s, end.at)) return invalid(std::move(*why), "id");
+      if (auto why = history_.unforeseen_cut(plan_, s, end.at)) return invalid(std::move(*why), "id");
     }
     applied_change change{s, r.received_at, r.received_at, current, behavior, {}, {}};
     for (std::size_t item = plan_.subscriptions()[s].first_item;
          item < plan_.subscriptions()[s].first_item + plan_.subscriptions()[s].item_count; ++item) {
-      if (plan_.items()[item].billing != item_billing::licensed) continue;
+      if (plan_.items()[item].billing != item_billing::licensed || changes_.now(item).deleted) continue;
       change.before.push_back(changes_.now(item));
       change.after.push_back(changes_.now(item));
     }
@@ -10598,8 +10731,10 @@ class invoice_simulator {
         const auto schedule = subscription_changes::schedule_with(plan_, s, end);
         const auto p = schedule.period_containing(e.time);
         if (!p) continue;
+        // B10: no invoice bills the usage of an item deleted before its period ended.
+        const bool deleted = !changes_.empty() && changes_.before(plan_, item, p->end).deleted;
         memo = period_memo{*p, plan_.finalized_at(p->end), true,
-                           subscription_changes::bills_usage_of(schedule, end, *p)};
+                           !deleted && subscription_changes::bills_usage_of(schedule, end, *p)};
       }
       if (memo.billed && memo.finalized_at < e.received_at) {
         late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),

@@ -57,9 +57,10 @@ struct simulator_history {
   /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
   /// whenever the log has doubled since (amortized constant work per event).
   std::size_t forget_from = std::size_t{1} << 16;
-  /// With `bounded`: the times at which a later request may end subscription `id` in the middle of
-  /// a period (B9: `DELETE` at its arrival, `cancel_at`). Settled segments are cut there too, so
-  /// that a cancellation arriving later never cuts one. A caller that can read its input twice
+  /// With `bounded`: the times at which a later request may end subscription `id`, or delete
+  /// item `id` or an item of subscription `id`, in the middle of a period (B9: `DELETE` at its
+  /// arrival, `cancel_at`; B10: a deletion at its arrival). Settled segments are cut there too, so
+  /// that such a request arriving later never cuts one. A caller that can read its input twice
   /// collects them first (`subscription_end_times`); without them, such a cancellation is refused
   /// (`subscription_update_invalid`, naming the fix).
   std::function<std::vector<timestamp>(std::string_view id)> ends_later;
@@ -109,15 +110,21 @@ class cancellation_targets {
   std::unordered_map<std::string, identifiers, detail::string_hash, detail::string_equal> by_event_name_;
 };
 
-/// The times at which the requests of a stream may end a subscription in the middle of a period
-/// (B9), for `simulator_history::ends_later`: a caller that can read its input twice adds every
-/// request on a first read, then hands the set to the simulator (by `std::cref` or as a copy).
+/// The times at which the requests of a stream may end a subscription or delete an item in the
+/// middle of a period (B9, B10), by subscription or item id, for `simulator_history::ends_later`: a caller
+/// that can read its input twice adds every request on a first read, then hands the set to the simulator (by
+/// `std::cref` or as a copy).
 class subscription_end_times {
  public:
   void add(const request& r) {
     for (const auto& op : r.operations) {
       const auto* c = std::get_if<subscription_change>(&op);
-      if (c == nullptr || c->subscription.empty()) continue;
+      if (c == nullptr) continue;
+      for (const auto& i : c->items) {  // B10: deletions
+        if (i.deleted && *i.deleted == "true")
+          add(c->subscription.empty() ? i.item : c->subscription, r.received_at);
+      }
+      if (c->subscription.empty()) continue;
       if (c->cancel_now) add(c->subscription, r.received_at);
       if (c->cancel_at) {
         if (const auto t = parse_unix_seconds(*c->cancel_at)) add(c->subscription, *t);
@@ -154,8 +161,17 @@ class history_keeper {
                                                     : std::nullopt);
       schedules_.push_back(cs.schedule);
       cuts_.emplace_back();
-      if (options_.bounded && options_.ends_later)
-        cuts_.back() = options_.ends_later(cp.source().subscriptions[cuts_.size() - 1].id);
+      if (options_.bounded && options_.ends_later) {
+        auto& cuts = cuts_.back();
+        const auto& sub = cp.source().subscriptions[cuts_.size() - 1];
+        cuts = options_.ends_later(sub.id);
+        for (const auto& item : sub.items) {
+          const auto more = options_.ends_later(item.id);
+          cuts.insert(cuts.end(), more.begin(), more.end());
+        }
+        std::sort(cuts.begin(), cuts.end());
+        cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+      }
     }
     next_freeze_ = earliest_open_finalization(cp);
     compact_at_ = std::max<std::size_t>(1, options_.forget_from);
@@ -164,9 +180,10 @@ class history_keeper {
 
   [[nodiscard]] bool bounded() const noexcept { return options_.bounded; }
 
-  /// Why subscription `s` cannot end at `end` now (B9), if it cannot: an end inside a period
-  /// that `simulator_history::ends_later` did not foresee could cut a settled segment.
-  [[nodiscard]] std::optional<std::string> unforeseen_end(const compiled_plan& cp, std::size_t s,
+  /// Why subscription `s` cannot end (B9), or have usage billed up to a deletion (B10), at `end`
+  /// now, if it cannot: a time inside a period that `simulator_history::ends_later` did not foresee
+  /// could cut a settled segment.
+  [[nodiscard]] std::optional<std::string> unforeseen_cut(const compiled_plan& cp, std::size_t s,
                                                           std::optional<timestamp> end) const {
     if (!end) return std::nullopt;
     const auto& uncut = cp.subscriptions()[s].schedule;

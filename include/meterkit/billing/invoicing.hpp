@@ -105,10 +105,12 @@ template <metered_quantities Quantities>
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) {
       if (starting) {
-        inv.lines.push_back(licensed_line(cp, changes.before(cp, item, created), *starting,
-                                          changes.end_known_before(cp, s, created)));
+        const item_setting setting = changes.before(cp, item, created);
+        if (!setting.deleted)  // B10
+          inv.lines.push_back(
+              licensed_line(cp, setting, *starting, changes.end_known_before(cp, s, created)));
       }
-    } else if (ended) {
+    } else if (ended && !(!changes.empty() && changes.before(cp, item, created).deleted)) {  // B10
       inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
     }
   }
@@ -128,6 +130,7 @@ template <metered_quantities Quantities>
   const auto rounding = cp.settings().rounding;
   if (c.end) {
     for (const item_setting& is : c.after) {
+      if (is.deleted) continue;
       const price& pr = cp.source().prices[is.price];
       const std::string& id = cp.item_at(is.item).id;
       for (const auto& [time, sign] : {std::pair{c.credited, -1}, std::pair{c.charged, 1}}) {
@@ -139,18 +142,25 @@ template <metered_quantities Quantities>
     }
     return out;
   }
+  for (const usage_billed& u : c.usage) {  // B10: a flexible subscription's deleted metered item
+    const price& pr = cp.source().prices[u.price];
+    const std::int64_t quantity = std::max<std::int64_t>(0, u.quantity);  // M12
+    out.push_back(invoice_line{cp.item_at(u.item).id, pr.id, u.window, quantity,
+                               line_amount(pr, quantity, rounding), true, true, false});
+  }
   const std::int64_t remaining = (c.current.end - c.effective).count();
   const period service{c.effective, c.current.end};
   for (std::size_t k = 0; k < c.after.size(); ++k) {
     const item_setting& was = c.before[k];
     const item_setting& is = c.after[k];
-    if (was == is) continue;
+    if (was == is || cp.items()[is.item].billing != item_billing::licensed) continue;
     const price& old_price = cp.source().prices[was.price];
     const price& new_price = cp.source().prices[is.price];
     const std::string& id = cp.item_at(is.item).id;
     out.push_back(invoice_line{id, old_price.id, service, was.quantity,
                                -prorated_line_amount(old_price, was.quantity, remaining, cycle, rounding),
                                false, true, false});
+    if (is.deleted) continue;  // B10: only the credit
     out.push_back(invoice_line{id, new_price.id, service, is.quantity,
                                prorated_line_amount(new_price, is.quantity, remaining, cycle, rounding),
                                false, true, false});

@@ -48,7 +48,9 @@ struct source_ref {
 struct item_change {
   std::string item{};
   std::optional<std::string> price{};
-  std::optional<std::string> quantity{};  ///< an integer as text
+  std::optional<std::string> quantity{};     ///< an integer as text
+  std::optional<std::string> deleted{};      ///< B10: "true" deletes the item
+  std::optional<std::string> clear_usage{};  ///< B10, with a deletion: "true" or "false"
 
   friend bool operator==(const item_change&, const item_change&) = default;
 };
@@ -56,7 +58,8 @@ struct item_change {
 /// A change of a subscription with Stripe's prorations: its licensed items (B8) or its end (B9).
 /// `POST /v1/subscriptions/{id}` with `items[]`, `cancel_at` or `cancel_at_period_end`;
 /// `POST /v1/subscription_items/{id}` (then `subscription` is empty and `items` holds that one
-/// item); `DELETE /v1/subscriptions/{id}` (`cancel_now`, with `invoice_now` and `prorate`).
+/// item); `DELETE /v1/subscriptions/{id}` (`cancel_now`, with `invoice_now` and `prorate`);
+/// `DELETE /v1/subscription_items/{id}` (B10: the one item with `deleted` set to "true").
 struct subscription_change {
   std::string subscription{};
   std::vector<item_change> items{};

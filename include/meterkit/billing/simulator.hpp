@@ -37,6 +37,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -370,6 +371,7 @@ class invoice_simulator {
       effective = *t;
     }
     applied_change change{*s, r.received_at, effective, *current, behavior, {}, {}};
+    std::vector<std::size_t> deleted_usage;  // B10
     const price& first_price = plan_.price_of(plan_.subscriptions()[*s].first_item);
     for (std::size_t k = 0; k < c.items.size(); ++k) {
       const item_change& ic = c.items[k];
@@ -383,7 +385,7 @@ class invoice_simulator {
             ec::subscription_update_invalid,
             "adding an item to a subscription is not modelled yet: name an item by its id (B8)", named("id"));
       }
-      if (!item || plan_.items()[*item].subscription != *s) {
+      if (!item || plan_.items()[*item].subscription != *s || changes_.now(*item).deleted) {
         return outcome::reject(ec::resource_missing,
                                "No such subscription item: '" + ic.item + "' on subscription '" +
                                    plan_.subscription_at(*s).id + "'",
@@ -395,6 +397,46 @@ class invoice_simulator {
                                  "subscription item '" + ic.item + "' is named twice in one update",
                                  named("id"));
         }
+      }
+      // B10: a deletion, with its clear_usage
+      bool deleted = false;
+      bool clear_usage = false;
+      for (const auto& [text, flag, name] : {std::tuple{&ic.deleted, &deleted, "deleted"},
+                                             std::tuple{&ic.clear_usage, &clear_usage, "clear_usage"}}) {
+        if (!*text) continue;
+        if (**text != "true" && **text != "false")
+          return outcome::reject(ec::subscription_update_invalid, "Invalid boolean: " + **text, named(name));
+        *flag = **text == "true";
+      }
+      if (deleted) {
+        const auto& it = plan_.items()[*item];
+        std::string why;
+        std::string field = "deleted";
+        if (ic.price || ic.quantity) {
+          why = "a deleted item takes no price or quantity";
+          field = ic.price ? "price" : "quantity";
+        } else if (it.billing == item_billing::usage_records) {
+          why = "deleting an item billed by usage records is not modelled yet (B10)";
+        } else if (clear_usage && it.billing == item_billing::licensed) {
+          why = "clear_usage is allowed only when the price's usage_type is metered";
+          field = "clear_usage";
+        }
+        if (!why.empty())
+          return outcome::reject(ec::subscription_update_invalid, std::move(why), named(field));
+        item_setting gone = changes_.now(*item);
+        gone.deleted = true;
+        change.before.push_back(changes_.now(*item));
+        change.after.push_back(gone);
+        const bool flexible = plan_.subscription_at(*s).billing_mode == billing_mode_type::flexible;
+        if (it.billing == item_billing::meter && flexible && !clear_usage &&
+            behavior != proration_behavior::none && current->start < r.received_at) {
+          deleted_usage.push_back(*item);
+        }
+        continue;
+      }
+      if (clear_usage) {
+        return outcome::reject(ec::subscription_update_invalid, "clear_usage is taken only with a deletion",
+                               named("clear_usage"));
       }
       if (plan_.items()[*item].billing != item_billing::licensed) {
         return outcome::reject(ec::subscription_update_invalid,
@@ -433,6 +475,33 @@ class invoice_simulator {
       }
       change.before.push_back(changes_.now(*item));
       change.after.push_back(setting);
+    }
+    // B10: a subscription keeps at least one item.
+    std::size_t remaining = 0;
+    const auto& cs = plan_.subscriptions()[*s];
+    for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+      bool gone = changes_.now(item).deleted;
+      for (const auto& a : change.after) gone = a.item == item ? a.deleted : gone;
+      remaining += gone ? 0 : 1;
+    }
+    if (remaining == 0) {
+      return outcome::reject(ec::subscription_update_invalid,
+                             "a subscription keeps at least one item: cancel the subscription instead (B10)",
+                             c.subscription.empty() ? "id" : "items");
+    }
+    // B10: the usage of a flexible subscription's deleted metered items, from the period's start
+    // to the deletion, as reported by now.
+    if (!deleted_usage.empty() && history_.bounded()) {
+      if (auto why = history_.unforeseen_cut(plan_, *s, r.received_at))
+        return outcome::reject(ec::subscription_update_invalid, std::move(*why), "id");
+    }
+    for (const std::size_t item : deleted_usage) {
+      const period window{current->start, r.received_at};
+      change.usage.push_back(
+          usage_billed{item, changes_.now(item).price, window, kept_quantity(item, window, r.received_at)});
+    }
+    for (const auto& a : change.after) {
+      if (a.deleted) late_periods_[a.item] = period_memo{};  // B10: its periods bill nothing now
     }
     changes_.add(std::move(change));
     return outcome::accept();
@@ -517,12 +586,12 @@ class invoice_simulator {
     }  // else cancel_at_period_end=false: a scheduled cancellation undone (none)
     if (end == changes_.end_now(s)) return outcome::accept();  // nothing changes
     if (history_.bounded()) {
-      if (auto why = history_.unforeseen_end(plan_, s, end.at)) return invalid(std::move(*why), "id");
+      if (auto why = history_.unforeseen_cut(plan_, s, end.at)) return invalid(std::move(*why), "id");
     }
     applied_change change{s, r.received_at, r.received_at, current, behavior, {}, {}};
     for (std::size_t item = plan_.subscriptions()[s].first_item;
          item < plan_.subscriptions()[s].first_item + plan_.subscriptions()[s].item_count; ++item) {
-      if (plan_.items()[item].billing != item_billing::licensed) continue;
+      if (plan_.items()[item].billing != item_billing::licensed || changes_.now(item).deleted) continue;
       change.before.push_back(changes_.now(item));
       change.after.push_back(changes_.now(item));
     }
@@ -565,8 +634,10 @@ class invoice_simulator {
         const auto schedule = subscription_changes::schedule_with(plan_, s, end);
         const auto p = schedule.period_containing(e.time);
         if (!p) continue;
+        // B10: no invoice bills the usage of an item deleted before its period ended.
+        const bool deleted = !changes_.empty() && changes_.before(plan_, item, p->end).deleted;
         memo = period_memo{*p, plan_.finalized_at(p->end), true,
-                           subscription_changes::bills_usage_of(schedule, end, *p)};
+                           !deleted && subscription_changes::bills_usage_of(schedule, end, *p)};
       }
       if (memo.billed && memo.finalized_at < e.received_at) {
         late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),

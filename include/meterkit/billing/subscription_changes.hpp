@@ -72,11 +72,12 @@ enum class proration_behavior { create_prorations, none, always_invoice };
   return std::nullopt;
 }
 
-/// A licensed item's price and quantity (indexes into the compiled plan).
+/// An item's price and quantity (indexes into the compiled plan), or that it was deleted (B10).
 struct item_setting {
   std::size_t item = 0;
   std::size_t price = 0;
   std::int64_t quantity = 0;
+  bool deleted = false;  ///< B10: the item is gone; it bills nothing from the change on
 
   friend bool operator==(const item_setting&, const item_setting&) = default;
 };
@@ -89,6 +90,18 @@ struct end_setting {
   bool prorate = false;      ///< `immediate`: the unused licensed time is credited (B9)
 
   friend bool operator==(const end_setting&, const end_setting&) = default;
+};
+
+/// B10: the usage of a metered item deleted from a `flexible` subscription, billed by the change
+/// as Stripe's invoice item does: `quantity` over `window` (from its period's start to the
+/// deletion), as reported by the deletion's arrival.
+struct usage_billed {
+  std::size_t item = 0;
+  std::size_t price = 0;
+  period window{};
+  std::int64_t quantity = 0;
+
+  friend bool operator==(const usage_billed&, const usage_billed&) = default;
 };
 
 /// One accepted change (see the file comment).
@@ -105,6 +118,7 @@ struct applied_change {
   std::optional<end_setting> end{};
   period credited{};  ///< B9: licensed time of `current` taken away by the new end
   period charged{};   ///< B9: licensed time of `current` given back (an end undone or moved later)
+  std::vector<usage_billed> usage{};  ///< B10: usage billed by the deletion of metered items
 
   friend bool operator==(const applied_change&, const applied_change&) = default;
 };
@@ -192,7 +206,15 @@ class subscription_changes {
           out.size(s.item);
           out.size(s.price);
           out.i64(s.quantity);
+          out.boolean(s.deleted);
         }
+      }
+      out.size(c.usage.size());
+      for (const auto& u : c.usage) {
+        out.size(u.item);
+        out.size(u.price);
+        detail::save_period(out, u.window);
+        out.i64(u.quantity);
       }
       out.boolean(c.end.has_value());
       if (c.end) {
@@ -233,10 +255,22 @@ class subscription_changes {
           s.item = in.index(cp.items().size());
           s.price = in.index(cp.source().prices.size());
           s.quantity = in.i64();
+          s.deleted = in.boolean();
           in.require(s.quantity >= 0 && cp.items()[s.item].subscription == c.subscription &&
-                         cp.items()[s.item].billing == item_billing::licensed,
+                         cp.items()[s.item].billing != item_billing::usage_records,
                      "a subscription change of an item it cannot change");
         }
+      }
+      for (std::size_t u_left = in.count(40); u_left > 0; --u_left) {
+        usage_billed u;
+        u.item = in.index(cp.items().size());
+        u.price = in.index(cp.source().prices.size());
+        u.window = detail::load_period(in);
+        u.quantity = in.i64();
+        in.require(cp.items()[u.item].subscription == c.subscription &&
+                       cp.items()[u.item].billing == item_billing::meter && !u.window.empty(),
+                   "usage billed by a change of an item it cannot bill");
+        c.usage.push_back(u);
       }
       if (in.boolean()) {
         end_setting e;

@@ -16,10 +16,12 @@
 ///     `proration_behavior`, `proration_date`, `cancel_at`, `cancel_at_period_end`): one
 ///     subscription change (B8, B9), which needs `received_at`;
 ///   - `DELETE /v1/subscriptions/{id}` (`invoice_now`, `prorate`; `cancellation_details` is
-///     accepted and ignored): the subscription cancelled at the arrival (B9).
+///     accepted and ignored): the subscription cancelled at the arrival (B9);
+///   - `DELETE /v1/subscription_items/{id}` (`clear_usage`, `proration_behavior`,
+///     `proration_date`): the item deleted (B10); so is an `items[]` entry with `deleted`.
 ///
 /// Unusable (D6, `input_error`): invalid JSON, wrong types, an unknown path, a method other than
-/// POST (absent means POST) or, for a subscription, DELETE, an empty `events` array, a time that
+/// POST (absent means POST) or, for a subscription or an item, DELETE, an empty `events` array, a time that
 /// is not a time, and a line whose arrival cannot be known (D5): without `received_at`, a meter
 /// event arrives at `params.timestamp`, a usage record at an integer `params.timestamp`; a stream,
 /// an adjustment, or a usage record with `"now"` or no timestamp needs `received_at`. Only the
@@ -105,7 +107,8 @@ inline constexpr std::string_view known_paths =
     "/v2/billing/meter_events or /v2/billing/meter_event_stream";
 
 /// The parameters of `POST /v1/subscription_items/{id}`, of `POST /v1/subscriptions/{id}` (B8,
-/// B9) or, with `cancel_now`, of `DELETE /v1/subscriptions/{id}` (B9). Values keep their text (the
+/// B9) or, with `cancel_now`, of `DELETE /v1/subscriptions/{id}` (B9) or
+/// `DELETE /v1/subscription_items/{id}` (B10). Values keep their text (the
 /// simulator checks them); a parameter the endpoint does not take is kept to be refused as Stripe
 /// refuses it.
 [[nodiscard]] inline subscription_change subscription_change_from_json(const api_path& path,
@@ -115,6 +118,20 @@ inline constexpr std::string_view known_paths =
   subscription_change out;
   const bool whole = path.endpoint == api_endpoint::v1_subscription_update;
   out.subscription = path.subscription;
+  if (cancel_now && !whole) {  // B10: DELETE /v1/subscription_items/{id}
+    item_change c;
+    c.item = path.subscription_item;
+    c.deleted = "true";
+    c.clear_usage = usage_record_text(params, "clear_usage", where);
+    out.items.push_back(std::move(c));
+    out.proration_behavior = usage_record_text(params, "proration_behavior", where);
+    out.proration_date = usage_record_text(params, "proration_date", where);
+    for (const auto& [key, value] : params.items()) {
+      const bool known = key == "clear_usage" || key == "proration_behavior" || key == "proration_date";
+      if (!known && !out.unknown_parameter) out.unknown_parameter = key;
+    }
+    return out;
+  }
   if (cancel_now) {  // B9: DELETE /v1/subscriptions/{id}
     out.cancel_now = true;
     out.invoice_now = usage_record_text(params, "invoice_now", where);
@@ -133,6 +150,8 @@ inline constexpr std::string_view known_paths =
     if (auto v = json_string_member(j, "id", at)) c.item = std::move(*v);
     c.price = usage_record_text(j, "price", at);
     c.quantity = usage_record_text(j, "quantity", at);
+    c.deleted = usage_record_text(j, "deleted", at);
+    c.clear_usage = usage_record_text(j, "clear_usage", at);
     return c;
   };
   for (const auto& [key, value] : params.items()) {
@@ -157,7 +176,9 @@ inline constexpr std::string_view known_paths =
       const nlohmann::json& item = (*items)[i];
       require_json_object(item, items_path[i], "a subscription item change");
       for (const auto& [key, value] : item.items()) {
-        if (key != "id" && key != "price" && key != "quantity" && !out.unknown_parameter)
+        const bool known =
+            key == "id" || key == "price" || key == "quantity" || key == "deleted" || key == "clear_usage";
+        if (!known && !out.unknown_parameter)
           out.unknown_parameter = "items[" + std::to_string(i) + "][" + key + "]";
       }
       out.items.push_back(item_of(item, items_path[i], {}));
@@ -190,12 +211,13 @@ inline constexpr std::string_view known_paths =
     fail_json_value(root / "path", "unknown request path \"" + *path_text + "\"; expected " +
                                        std::string(detail::known_paths));
   }
-  // B9: DELETE cancels a subscription; every other request is a POST.
+  // B9, B10: DELETE cancels a subscription or deletes an item; every other request is a POST.
   const bool deletion = method && *method == "DELETE";
-  if (method && *method != "POST" && !(deletion && path->endpoint == api_endpoint::v1_subscription_update)) {
-    fail_json_value(root / "method", path->endpoint == api_endpoint::v1_subscription_update
-                                         ? "expected \"POST\" or \"DELETE\", found \"" + *method + "\""
-                                         : "expected \"POST\", found \"" + *method + "\"");
+  const bool deletable = path->endpoint == api_endpoint::v1_subscription_update ||
+                         path->endpoint == api_endpoint::v1_subscription_item_update;
+  if (method && *method != "POST" && !(deletion && deletable)) {
+    fail_json_value(root / "method", deletable ? "expected \"POST\" or \"DELETE\", found \"" + *method + "\""
+                                               : "expected \"POST\", found \"" + *method + "\"");
   }
   std::optional<std::string> key = json_string_member(line, "idempotency_key", root);
   if (key && key->empty()) key.reset();  // D3

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Cancellations that arrive through the request log (B9): DELETE /v1/subscriptions/{id} with and
-// without invoice_now and prorate, cancel_at and cancel_at_period_end set and undone, through the
-// pure invoicing function, the simulator, its bounded history and its snapshots.
+// without invoice_now and prorate, cancel_at and cancel_at_period_end set and undone; and items
+// deleted (B10) in classic and flexible billing modes; through the pure invoicing function, the
+// simulator, its bounded history and its snapshots.
 #include <meterkit/billing/invoicing.hpp>
 #include <meterkit/billing/replay.hpp>
 #include <meterkit/billing/simulator.hpp>
@@ -115,6 +116,33 @@ std::vector<mk::timestamp> created_times(const mk::simulation_result& r) {
 }
 
 const auto until = at("2025-06-10T00:00:00Z");
+
+/// `DELETE /v1/subscription_items/{item}` arriving at `received` (B10).
+mk::request delete_item(std::string_view received, std::string item,
+                        std::optional<std::string> behavior = std::nullopt,
+                        std::optional<std::string> clear_usage = std::nullopt) {
+  mk::subscription_change c;
+  mk::item_change i;
+  i.item = std::move(item);
+  i.deleted = "true";
+  i.clear_usage = std::move(clear_usage);
+  c.items.push_back(std::move(i));
+  c.proration_behavior = std::move(behavior);
+  return ts::single(unix_at(received), 500, std::move(c));
+}
+
+mk::plan flexible_plan() {
+  auto p = seat_and_usage_plan();
+  p.subscriptions[0].billing_mode = mk::billing_mode_type::flexible;
+  return p;
+}
+
+const mk::invoice& invoice_at(const mk::simulation_result& r, std::string_view created) {
+  const auto it = std::find_if(r.invoices.begin(), r.invoices.end(),
+                               [&](const mk::invoice& inv) { return inv.created == at(created); });
+  if (it == r.invoices.end()) BOOST_FAIL("no invoice created at " + std::string(created));
+  return *it;
+}
 
 }  // namespace
 
@@ -437,6 +465,152 @@ BOOST_AUTO_TEST_CASE(B9_property_restored_half_way_bills_as_a_run_that_never_sto
     BOOST_TEST((restored.result(until) == whole.result(until)), half);
   }
   BOOST_TEST(whole.result(until).invoices.back().created == at("2025-04-20T00:00:00Z"));
+}
+
+BOOST_AUTO_TEST_CASE(B10_a_deleted_licensed_item_is_credited_its_unused_time_and_billed_no_more) {
+  const auto r = mk::simulate(seat_and_usage_plan(),
+                              with_usage({delete_item("2025-03-20T00:00:00Z", "si_seat")}), until);
+  const auto& april = invoice_at(r, "2025-04-01T00:00:00Z");
+  BOOST_TEST(find_line(april, "si_seat") == nullptr);
+  BOOST_REQUIRE(find_line(april, "si_seat", true) != nullptr);
+  BOOST_TEST(find_line(april, "si_seat", true)->amount == -387);  // 12 of 31 days
+  BOOST_TEST(april.total == 200 - 387);
+  BOOST_TEST(find_line(invoice_at(r, "2025-05-01T00:00:00Z"), "si_seat") == nullptr);
+  BOOST_TEST(find_line(invoice_at(r, "2025-03-01T00:00:00Z"), "si_seat")->amount == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(B10_classic_bills_none_of_a_deleted_metered_items_usage) {
+  // A March call reported in April, after March's invoice was finalized: billed nowhere, and not
+  // late usage either, since no invoice bills March's usage of the item.
+  const auto late = ts::event(unix_at("2025-04-10T00:00:00Z"), "api_requests", "cus_1", 7, std::nullopt,
+                              unix_at("2025-03-10T00:00:00Z"), 77);
+  const auto r = mk::simulate(seat_and_usage_plan(),
+                              with_usage({delete_item("2025-03-20T00:00:00Z", "si_api"), late}), until);
+  BOOST_TEST(r.late.empty());
+  // March's 100 calls are not billed; February's were, before the deletion.
+  BOOST_TEST(find_line(invoice_at(r, "2025-04-01T00:00:00Z"), "si_api") == nullptr);
+  BOOST_TEST(find_line(invoice_at(r, "2025-04-01T00:00:00Z"), "si_api", true) == nullptr);
+  BOOST_TEST(find_line(invoice_at(r, "2025-03-01T00:00:00Z"), "si_api")->amount == 200);
+  BOOST_TEST(find_line(r.invoices.back(), "si_api") == nullptr);
+  BOOST_TEST(find_line(r.invoices.back(), "si_seat")->amount == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(B10_flexible_bills_the_usage_reported_before_the_deletion) {
+  const auto pending =
+      mk::simulate(flexible_plan(), with_usage({delete_item("2025-03-20T00:00:00Z", "si_api")}), until);
+  const auto* usage = find_line(invoice_at(pending, "2025-04-01T00:00:00Z"), "si_api", true);
+  BOOST_REQUIRE(usage != nullptr);
+  BOOST_TEST(usage->metered);
+  BOOST_TEST(usage->quantity == 100);
+  BOOST_TEST(usage->amount == 200);
+  BOOST_TEST((usage->service_period == mk::period{at("2025-03-01T00:00:00Z"), at("2025-03-20T00:00:00Z")}));
+  BOOST_TEST(find_line(invoice_at(pending, "2025-04-01T00:00:00Z"), "si_api") == nullptr);
+
+  // always_invoice: billed at once; none or clear_usage: not billed.
+  const auto now = mk::simulate(
+      flexible_plan(), with_usage({delete_item("2025-03-20T00:00:00Z", "si_api", "always_invoice")}), until);
+  BOOST_TEST(invoice_at(now, "2025-03-20T00:00:00Z").total == 200);
+  for (const auto& [behavior, clear] :
+       {std::pair<std::optional<std::string>, std::optional<std::string>>{"none", {}},
+        {std::nullopt, "true"}}) {
+    const auto r = mk::simulate(
+        flexible_plan(), with_usage({delete_item("2025-03-20T00:00:00Z", "si_api", behavior, clear)}), until);
+    for (const auto& inv : r.invoices) BOOST_TEST(find_line(inv, "si_api", true) == nullptr);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(B10_deletions_stripe_refuses_are_rejected_with_its_codes) {
+  mk::subscription_change with_quantity;
+  with_quantity.items.push_back(mk::item_change{"si_seat", std::nullopt, "2", "true", std::nullopt});
+  mk::subscription_change invalid;
+  invalid.items.push_back(mk::item_change{"si_seat", std::nullopt, std::nullopt, "yes", std::nullopt});
+  mk::subscription_change stray_clear;
+  stray_clear.items.push_back(mk::item_change{"si_api", std::nullopt, std::nullopt, std::nullopt, "true"});
+  mk::subscription_change all;
+  all.subscription = "sub_1";
+  all.items.push_back(mk::item_change{"si_seat", std::nullopt, std::nullopt, "true", std::nullopt});
+  all.items.push_back(mk::item_change{"si_api", std::nullopt, std::nullopt, "true", std::nullopt});
+  auto two_items = seat_and_usage_plan();
+  two_items.subscriptions[0].items.pop_back();
+  struct refusal {
+    mk::plan plan;
+    mk::request request;
+    mk::error_code code;
+    std::string param;
+  };
+  const auto when = unix_at("2025-03-20T00:00:00Z");
+  const std::vector<refusal> cases{
+      {seat_and_usage_plan(), delete_item("2025-03-20T00:00:00Z", "si_legacy"),
+       mk::error_code::subscription_update_invalid, "deleted"},
+      {seat_and_usage_plan(), delete_item("2025-03-20T00:00:00Z", "si_seat", std::nullopt, "true"),
+       mk::error_code::subscription_update_invalid, "clear_usage"},
+      {seat_and_usage_plan(), delete_item("2025-03-20T00:00:00Z", "si_nope"),
+       mk::error_code::resource_missing, "id"},
+      {seat_and_usage_plan(), ts::single(when, 9, with_quantity), mk::error_code::subscription_update_invalid,
+       "quantity"},
+      {seat_and_usage_plan(), ts::single(when, 9, invalid), mk::error_code::subscription_update_invalid,
+       "deleted"},
+      {seat_and_usage_plan(), ts::single(when, 9, stray_clear), mk::error_code::subscription_update_invalid,
+       "clear_usage"},
+      {two_items, ts::single(when, 9, all), mk::error_code::subscription_update_invalid, "items"},
+  };
+  for (const auto& c : cases) {
+    const auto r = mk::simulate(c.plan, {c.request}, until);
+    BOOST_REQUIRE_EQUAL(r.rejected.size(), 1u);
+    BOOST_TEST(r.rejected[0].code == c.code, c.param);
+    BOOST_TEST(r.rejected[0].param == c.param);
+  }
+  // A deleted item is gone: deleting or changing it again is resource_missing.
+  mk::subscription_change seats;
+  seats.items.push_back(mk::item_change{"si_seat", std::nullopt, "3"});
+  const auto again =
+      mk::simulate(seat_and_usage_plan(),
+                   {delete_item("2025-03-20T00:00:00Z", "si_seat"),
+                    delete_item("2025-03-21T00:00:00Z", "si_seat"), ts::single(when + 86400 * 2, 9, seats)},
+                   until);
+  BOOST_REQUIRE_EQUAL(again.rejected.size(), 2u);
+  for (const auto& rj : again.rejected) BOOST_TEST(rj.code == mk::error_code::resource_missing);
+}
+
+BOOST_AUTO_TEST_CASE(B10_property_bounded_and_restored_runs_bill_deletions_as_the_full_history) {
+  auto plan = flexible_plan();
+  std::vector<mk::request> requests;
+  std::size_t line = 1;
+  for (std::int64_t t = unix_at("2025-01-01T00:00:00Z"); t < unix_at("2025-04-30T00:00:00Z"); t += 5 * 3600) {
+    requests.push_back(ts::event(t, "api_requests", "cus_1", static_cast<std::int64_t>(line % 11),
+                                 std::nullopt, t - static_cast<std::int64_t>(line % 4) * 3600, line));
+    ++line;
+  }
+  requests.push_back(delete_item("2025-02-10T00:00:00Z", "si_seat"));
+  requests.push_back(delete_item("2025-03-17T06:30:00Z", "si_api"));
+  std::stable_sort(requests.begin(), requests.end(),
+                   [](const mk::request& a, const mk::request& b) { return a.received_at < b.received_at; });
+  const auto as_of = at("2025-05-01T00:00:00Z");
+  mk::invoice_simulator full(plan);
+  mk::subscription_end_times ends;
+  for (const auto& r : requests) ends.add(r);
+  mk::simulator_history options;
+  options.bounded = true;
+  options.forget_from = 8;
+  options.ends_later = ends;
+  mk::invoice_simulator bounded(plan, options);
+  for (const auto& r : requests) {
+    full.apply(r);
+    bounded.apply(r);
+  }
+  const auto a = full.result(as_of);
+  BOOST_TEST(a.rejected.empty());
+  BOOST_TEST((a == bounded.result(as_of)));
+  BOOST_TEST(find_line(invoice_at(a, "2025-04-01T00:00:00Z"), "si_api", true)->quantity > 0);
+  for (std::size_t half = 0; half <= requests.size(); half += 37) {
+    mk::invoice_simulator first(plan);
+    for (std::size_t i = 0; i < half; ++i) first.apply(requests[i]);
+    std::stringstream snapshot;
+    first.save(snapshot);
+    auto restored = mk::invoice_simulator::restore(plan, snapshot);
+    for (std::size_t i = half; i < requests.size(); ++i) restored.apply(requests[i]);
+    BOOST_TEST((restored.result(as_of) == a), half);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

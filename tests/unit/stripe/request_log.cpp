@@ -94,9 +94,9 @@ BOOST_AUTO_TEST_CASE(B8_subscription_changes_read_with_their_values_as_written) 
       "params": {"quantiy": 3}})");
   BOOST_TEST(*std::get<subscription_change>(odd.operations.at(0)).unknown_parameter == "quantiy");
   const auto odd_item = one(R"({"received_at": 1743465600, "path": "/v1/subscriptions/sub_1",
-      "params": {"items": [{"id": "si_seat", "deleted": true}]}})");
+      "params": {"items": [{"id": "si_seat", "deletd": true}]}})");
   BOOST_TEST(*std::get<subscription_change>(odd_item.operations.at(0)).unknown_parameter ==
-             "items[0][deleted]");
+             "items[0][deletd]");
 
   // A change needs its arrival (D5); items must be an array of objects.
   BOOST_TEST(error_of(R"({"path": "/v1/subscriptions/sub_1", "params": {}})").message().find("received_at") !=
@@ -104,6 +104,29 @@ BOOST_AUTO_TEST_CASE(B8_subscription_changes_read_with_their_values_as_written) 
   BOOST_TEST(error_of(R"({"received_at": 1, "path": "/v1/subscriptions/sub_1", "params": {"items": 5}})")
                  .message()
                  .find("params.items: expected an array of items") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(B10_item_deletions_read_from_both_endpoints) {
+  const auto del =
+      one(R"({"received_at": 1743465600, "method": "DELETE", "path": "/v1/subscription_items/si_api",
+      "params": {"clear_usage": true, "proration_behavior": "none"}})");
+  const auto& d = std::get<subscription_change>(del.operations.at(0));
+  BOOST_TEST(d.subscription.empty());
+  BOOST_REQUIRE_EQUAL(d.items.size(), 1u);
+  BOOST_TEST(d.items[0].item == "si_api");
+  BOOST_TEST(*d.items[0].deleted == "true");
+  BOOST_TEST(*d.items[0].clear_usage == "true");
+  BOOST_TEST(*d.proration_behavior == "none");
+  BOOST_TEST(!d.unknown_parameter.has_value());
+  const auto in_items = one(R"({"received_at": 1743465600, "path": "/v1/subscriptions/sub_1",
+      "params": {"items": [{"id": "si_seat", "deleted": true, "clear_usage": false}]}})");
+  const auto& w = std::get<subscription_change>(in_items.operations.at(0));
+  BOOST_TEST(*w.items.at(0).deleted == "true");
+  BOOST_TEST(*w.items.at(0).clear_usage == "false");
+  BOOST_TEST(!w.unknown_parameter.has_value());
+  const auto odd = one(R"({"received_at": 1, "method": "DELETE", "path": "/v1/subscription_items/si_1",
+      "params": {"quantity": 2}})");
+  BOOST_TEST(*std::get<subscription_change>(odd.operations.at(0)).unknown_parameter == "quantity");
 }
 
 BOOST_AUTO_TEST_CASE(B9_cancellations_read_with_their_method_and_values_as_written) {
@@ -125,7 +148,7 @@ BOOST_AUTO_TEST_CASE(B9_cancellations_read_with_their_method_and_values_as_writt
   BOOST_TEST(*l.cancel_at == "1745000000");
   BOOST_TEST(*l.cancel_at_period_end == "false");
 
-  // DELETE takes no items; the other endpoints take no DELETE, and no cancellation parameter.
+  // DELETE takes no items; the usage endpoints take no DELETE, and no cancellation parameter.
   const auto odd = one(R"({"received_at": 1, "method": "DELETE", "path": "/v1/subscriptions/sub_1",
       "params": {"cancel_at_period_end": true}})");
   BOOST_TEST(*std::get<subscription_change>(odd.operations.at(0)).unknown_parameter ==
@@ -133,7 +156,7 @@ BOOST_AUTO_TEST_CASE(B9_cancellations_read_with_their_method_and_values_as_writt
   const auto item =
       one(R"({"received_at": 1, "path": "/v1/subscription_items/si_1", "params": {"cancel_at": 5}})");
   BOOST_TEST(*std::get<subscription_change>(item.operations.at(0)).unknown_parameter == "cancel_at");
-  BOOST_TEST(error_of(R"({"received_at": 1, "method": "DELETE", "path": "/v1/subscription_items/si_1"})")
+  BOOST_TEST(error_of(R"({"received_at": 1, "method": "DELETE", "path": "/v1/billing/meter_events"})")
                  .message()
                  .find("expected \"POST\", found \"DELETE\"") != std::string::npos);
   BOOST_TEST(error_of(R"({"received_at": 1, "method": "PUT", "path": "/v1/subscriptions/sub_1"})")
