@@ -2358,8 +2358,10 @@ template <class Parse>
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -2438,6 +2440,15 @@ inline constexpr std::string_view known_paths =
   subscription_change out;
   const bool whole = path.endpoint == api_endpoint::v1_subscription_update;
   out.subscription = path.subscription;
+  // The first parameter not among `known`, kept to be refused.
+  const auto refuse_other = [&](std::initializer_list<std::string_view> known) {
+    for (const auto& [key, value] : params.items()) {
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        out.unknown_parameter = key;
+        return;
+      }
+    }
+  };
   if (cancel_now && !whole) {  // B10: DELETE /v1/subscription_items/{id}
     item_change c;
     c.item = path.subscription_item;
@@ -2446,20 +2457,14 @@ inline constexpr std::string_view known_paths =
     out.items.push_back(std::move(c));
     out.proration_behavior = usage_record_text(params, "proration_behavior", where);
     out.proration_date = usage_record_text(params, "proration_date", where);
-    for (const auto& [key, value] : params.items()) {
-      const bool known = key == "clear_usage" || key == "proration_behavior" || key == "proration_date";
-      if (!known && !out.unknown_parameter) out.unknown_parameter = key;
-    }
+    refuse_other({"clear_usage", "proration_behavior", "proration_date"});
     return out;
   }
   if (cancel_now) {  // B9: DELETE /v1/subscriptions/{id}
     out.cancel_now = true;
     out.invoice_now = usage_record_text(params, "invoice_now", where);
     out.prorate = usage_record_text(params, "prorate", where);
-    for (const auto& [key, value] : params.items()) {
-      const bool known = key == "invoice_now" || key == "prorate" || key == "cancellation_details";
-      if (!known && !out.unknown_parameter) out.unknown_parameter = key;
-    }
+    refuse_other({"invoice_now", "prorate", "cancellation_details"});
     return out;
   }
   out.proration_behavior = usage_record_text(params, "proration_behavior", where);
@@ -3272,7 +3277,8 @@ constexpr bool check_transport() {
 /// `parent[index]`, strings as they are, integers in decimal, booleans as `true`/`false`, `null` as
 /// an empty value (Stripe's way to unset a field), empty objects and arrays as nothing. Every byte
 /// but `A-Z a-z 0-9 - . _ ~` is percent-encoded with upper-case hex, except `[` and `]`, which the
-/// clients leave literal for readability (the API accepts both).
+/// clients leave literal for readability (the API accepts both). A nested key holding `]` cannot be
+/// carried (its bracket would end early): encoding refuses it with `configuration_error` (W1).
 ///
 /// Decoding reads `+` as a space, rebuilds the nesting as JSON objects whose leaves are strings,
 /// and turns an object whose keys are exactly `0..n-1` into an array.
@@ -3311,8 +3317,15 @@ namespace detail {
 inline void flatten_form(const nlohmann::json& value, const std::string& key, std::vector<form_pair>& out) {
   switch (value.type()) {
     case nlohmann::json::value_t::object:
-      for (const auto& [child, v] : value.items())
+      for (const auto& [child, v] : value.items()) {
+        // `]` inside a nested key ends its bracket early: the body would not decode back, so the
+        // key is refused here rather than sent (a top-level key is read up to its first `[`).
+        if (!key.empty() && child.find(']') != std::string::npos) {
+          METERKIT_THROW(configuration_error(
+              key, "the key \"" + child + "\" contains ']', which a form body cannot carry"));
+        }
         flatten_form(v, key.empty() ? child : key + "[" + child + "]", out);
+      }
       return;
     case nlohmann::json::value_t::array:
       for (std::size_t i = 0; i < value.size(); ++i)
@@ -3380,6 +3393,25 @@ inline void arrays_from_index_objects(nlohmann::json& j) {
       out += hex[byte >> 4];
       out += hex[byte & 0x0F];
     }
+  }
+  return out;
+}
+
+/// Decodes the `%XX` of a URL path segment (`+` stays itself); a malformed escape leaves the
+/// text as it is.
+[[nodiscard]] inline std::string path_unescape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const int hi = text[i] == '%' && i + 2 < text.size() ? detail::hex_value(text[i + 1]) : -1;
+    const int lo = hi >= 0 ? detail::hex_value(text[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      if (text[i] == '%') return std::string(text);
+      out += text[i];
+      continue;
+    }
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
   }
   return out;
 }
@@ -3514,8 +3546,8 @@ inline constexpr std::size_t max_stream_events = 100;
 /// The longest idempotency key Stripe stores (I1, D19).
 inline constexpr std::size_t max_idempotency_key_length = 255;
 
-/// Which endpoint a request is for, and the id in its path (subscription item or meter), from
-/// method and path alone; nullopt for any other request.
+/// Which endpoint a request is for, and the id in its path (subscription item or meter, as it is,
+/// not as the URL escapes it), from method and path alone; nullopt for any other request.
 struct endpoint_of_request {
   stripe_endpoint endpoint{};
   std::string path_id;
@@ -3528,7 +3560,7 @@ struct endpoint_of_request {
   const auto between = [&](std::string_view head, std::string_view tail) -> std::optional<std::string> {
     if (path.size() > head.size() + tail.size() && path.starts_with(head) && path.ends_with(tail)) {
       const auto id = path.substr(head.size(), path.size() - head.size() - tail.size());
-      if (id.find('/') == std::string_view::npos) return std::string(id);
+      if (id.find('/') == std::string_view::npos) return path_unescape(id);
     }
     return std::nullopt;
   };
@@ -3565,8 +3597,26 @@ namespace detail {
 inline constexpr std::string_view form_content_type = "application/x-www-form-urlencoded";
 inline constexpr std::string_view json_content_type = "application/json";
 
-/// A path segment as the clients put it in a URL: percent-encoded.
-[[nodiscard]] inline std::string path_segment(std::string_view id) { return form_escape(id); }
+/// A path segment as the clients put it in a URL: percent-encoded, and `.` and `..` too, which a
+/// URL would otherwise resolve away (a request for `/v1/subscription_items/../usage_records`).
+[[nodiscard]] inline std::string path_segment(std::string_view id) {
+  if (id == "." || id == "..") return id.size() == 1 ? "%2E" : "%2E%2E";
+  return form_escape(id);
+}
+
+/// Refuses a header value that would split or cut the header: CR, LF, NUL or any other control
+/// character (header injection with a line-based transport; two keys made one by a C-string
+/// one). Throws `configuration_error` naming the header.
+inline void check_header_value(std::string_view name, std::string_view value) {
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      METERKIT_THROW(configuration_error(
+          std::string(name), "contains a control character (byte " + std::to_string(byte) +
+                                 "): a header value may not hold CR, LF, NUL or other control characters"));
+    }
+  }
+}
 
 [[nodiscard]] inline api_request base_request(const api_settings& s, std::string method, std::string host,
                                               std::string path, std::string_view bearer) {
@@ -3575,8 +3625,12 @@ inline constexpr std::string_view json_content_type = "application/json";
   r.host = std::move(host);
   r.path = std::move(path);
   r.set_header("Authorization", "Bearer " + std::string(bearer));
+  check_header_value("Stripe-Version", s.stripe_version);
   r.set_header("Stripe-Version", s.stripe_version);
-  if (s.stripe_account) r.set_header("Stripe-Account", *s.stripe_account);
+  if (s.stripe_account) {
+    check_header_value("Stripe-Account", *s.stripe_account);
+    r.set_header("Stripe-Account", *s.stripe_account);
+  }
   return r;
 }
 
@@ -3589,7 +3643,9 @@ inline void set_json_body(api_request& r, const nlohmann::json& params) {
   r.body = params.dump();
 }
 inline void set_key(api_request& r, const std::optional<std::string>& key) {
-  if (key && !key->empty()) r.set_header("Idempotency-Key", *key);
+  if (!key || key->empty()) return;
+  check_header_value("Idempotency-Key", *key);
+  r.set_header("Idempotency-Key", *key);
 }
 
 /// A meter event's parameters; `rfc3339` chooses v2's time format over v1's unix seconds.
@@ -3779,9 +3835,13 @@ struct usage_record_summaries_query {
   if (!which) return std::nullopt;
   std::string path = r.path;
   switch (which->endpoint) {
+    case stripe_endpoint::v1_usage_records:
+      // The id as it was, not as the URL escaped it: a request log names ids unescaped.
+      if (which->path_id.find('/') == std::string::npos)
+        path = "/v1/subscription_items/" + which->path_id + "/usage_records";
+      break;
     case stripe_endpoint::v1_meter_events:
     case stripe_endpoint::v1_meter_event_adjustments:
-    case stripe_endpoint::v1_usage_records:
     case stripe_endpoint::v2_meter_events:
     case stripe_endpoint::v2_meter_event_stream:
       break;

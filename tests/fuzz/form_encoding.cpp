@@ -3,7 +3,8 @@
 // encodes back to a body that decodes to the same parameters, and that re-encodes to itself; the
 // pairs of an encoded body unescape to the flattened pairs; every refusal is an api_error.
 // Second property, when the input is a JSON object of strings and nested objects: encoding it and
-// decoding the body gives it back (arrays come back from index keys).
+// decoding the body gives it back (arrays come back from index keys), unless a nested key holds
+// `]`, which encoding refuses with configuration_error, and only then.
 #include <meterkit/stripe/wire/form_encoding.hpp>
 
 #include "fuzz_common.hpp"
@@ -11,13 +12,19 @@
 namespace {
 namespace mk = meterkit;
 
-/// Whether `j` is made only of objects and strings (what a form body can carry).
-bool only_strings(const nlohmann::json& j, int depth = 0) {
+/// Whether `j` is made only of objects and strings, with no bracket in a top-level key and no
+/// `[` in a nested one; `closing` is set when a nested key holds `]` (what encoding refuses).
+bool only_strings(const nlohmann::json& j, bool& closing, int depth = 0) {
   if (depth > 32) return false;
   if (j.is_string()) return true;
   if (!j.is_object() || j.empty()) return false;
   for (const auto& [k, v] : j.items()) {
-    if (k.empty() || k.find_first_of("[]") != std::string::npos || !only_strings(v, depth + 1)) return false;
+    if (k.empty() || k.find('[') != std::string::npos) return false;
+    if (k.find(']') != std::string::npos) {
+      if (depth == 0) return false;
+      closing = true;
+    }
+    if (!only_strings(v, closing, depth + 1)) return false;
   }
   return true;
 }
@@ -41,7 +48,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     mk::fuzz::require(pairs.has_value() && pairs.value() == mk::form_pairs(params), "pairs differ");
   }
   const auto j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_discarded() && j.is_object() && only_strings(j)) {
+  bool closing = false;
+  if (!j.is_discarded() && j.is_object() && only_strings(j, closing)) {
+    if (closing) {
+      bool refused = false;
+      try {
+        (void)mk::form_encode(j);
+      } catch (const mk::configuration_error&) {
+        refused = true;
+      }
+      mk::fuzz::require(refused, "a nested key with ']' was encoded");
+      return 0;
+    }
     const auto back = mk::form_decode(mk::form_encode(j));
     mk::fuzz::require(back.has_value(), "an encoded JSON object does not decode");
     // Objects keyed 0..n-1 come back as arrays: compare through the encoding.

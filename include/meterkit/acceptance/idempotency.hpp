@@ -41,6 +41,7 @@
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <deque>
@@ -166,9 +167,12 @@ class idempotency_store {
   /// `received_at`. Evicts the keys whose window has passed. Arrival times must not decrease.
   [[nodiscard]] answer_type check(std::string_view key, std::string_view fingerprint, timestamp received_at) {
     advance(received_at);
-    if (key.size() > policy_.max_key_length) {
+    // Stripe counts characters, not bytes: UTF-8 continuation bytes do not count.
+    const auto characters = static_cast<std::size_t>(std::count_if(
+        key.begin(), key.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
+    if (characters > policy_.max_key_length) {
       return answer_type::refuse(idempotency_verdict::invalid_key,
-                                 "idempotency key is " + std::to_string(key.size()) +
+                                 "idempotency key is " + std::to_string(characters) +
                                      " characters long; at most " + std::to_string(policy_.max_key_length) +
                                      " are allowed");
     }

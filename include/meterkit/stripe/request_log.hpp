@@ -32,8 +32,10 @@
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -118,6 +120,15 @@ inline constexpr std::string_view known_paths =
   subscription_change out;
   const bool whole = path.endpoint == api_endpoint::v1_subscription_update;
   out.subscription = path.subscription;
+  // The first parameter not among `known`, kept to be refused.
+  const auto refuse_other = [&](std::initializer_list<std::string_view> known) {
+    for (const auto& [key, value] : params.items()) {
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        out.unknown_parameter = key;
+        return;
+      }
+    }
+  };
   if (cancel_now && !whole) {  // B10: DELETE /v1/subscription_items/{id}
     item_change c;
     c.item = path.subscription_item;
@@ -126,20 +137,14 @@ inline constexpr std::string_view known_paths =
     out.items.push_back(std::move(c));
     out.proration_behavior = usage_record_text(params, "proration_behavior", where);
     out.proration_date = usage_record_text(params, "proration_date", where);
-    for (const auto& [key, value] : params.items()) {
-      const bool known = key == "clear_usage" || key == "proration_behavior" || key == "proration_date";
-      if (!known && !out.unknown_parameter) out.unknown_parameter = key;
-    }
+    refuse_other({"clear_usage", "proration_behavior", "proration_date"});
     return out;
   }
   if (cancel_now) {  // B9: DELETE /v1/subscriptions/{id}
     out.cancel_now = true;
     out.invoice_now = usage_record_text(params, "invoice_now", where);
     out.prorate = usage_record_text(params, "prorate", where);
-    for (const auto& [key, value] : params.items()) {
-      const bool known = key == "invoice_now" || key == "prorate" || key == "cancellation_details";
-      if (!known && !out.unknown_parameter) out.unknown_parameter = key;
-    }
+    refuse_other({"invoice_now", "prorate", "cancellation_details"});
     return out;
   }
   out.proration_behavior = usage_record_text(params, "proration_behavior", where);

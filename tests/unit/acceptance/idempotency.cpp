@@ -95,6 +95,16 @@ BOOST_AUTO_TEST_CASE(I1_key_of_255_characters_is_usable) {
   BOOST_TEST(store.check(key, fp_a, at(r0 + 1)).counts_as_replayed());
 }
 
+BOOST_AUTO_TEST_CASE(I1_the_length_is_counted_in_characters_not_bytes) {
+  idempotency_store<int> store;
+  std::string accented;
+  for (int i = 0; i < 255; ++i) accented += "\xC3\xA9";  // 255 times U+00E9, 510 bytes
+  BOOST_TEST(store.check(accented, fp_a, at(r0)).is_new());
+  const auto longer = store.check(accented + "\xE2\x82\xAC", fp_a, at(r0));  // one more, 3 bytes
+  BOOST_TEST(longer.is_rejected());
+  BOOST_TEST(longer.error().message.find("256 characters") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(D19_key_longer_than_255_characters_is_idempotency_error_and_not_stored) {
   idempotency_store<int> store;
   const std::string key(256, 'k');

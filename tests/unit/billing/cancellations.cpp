@@ -7,6 +7,7 @@
 #include <meterkit/billing/replay.hpp>
 #include <meterkit/billing/simulator.hpp>
 
+#include "seat_plan.hpp"
 #include "stream_requests.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -21,55 +22,9 @@
 namespace mk = meterkit;
 namespace ts = meterkit::test_stream;
 
-namespace meterkit {
-inline std::ostream& boost_test_print_type(std::ostream& os, billing_reason r) { return os << to_string(r); }
-inline std::ostream& boost_test_print_type(std::ostream& os, invoice_status s) { return os << to_string(s); }
-inline std::ostream& boost_test_print_type(std::ostream& os, error_code c) { return os << to_string(c); }
-}  // namespace meterkit
-BOOST_TEST_DONT_PRINT_LOG_VALUE(meterkit::timestamp)
+using namespace meterkit::test_seat_plan;
 
 namespace {
-
-mk::timestamp at(std::string_view rfc3339) { return *mk::parse_time(rfc3339); }
-std::int64_t unix_at(std::string_view rfc3339) { return mk::to_unix(at(rfc3339)); }
-
-/// A monthly subscription from 2025-01-01: a licensed seat at 10.00 USD, API calls on a sum meter at
-/// 0.02 USD, and a legacy usage-record item at 0.01 USD.
-mk::plan seat_and_usage_plan() {
-  mk::plan p;
-  mk::meter_definition m;
-  m.id = "mtr_api";
-  m.event_name = "api_requests";
-  p.meters.push_back(m);
-  mk::price seat("price_seat", mk::currency("usd"));
-  seat.unit_amount = mk::decimal::from_integer(1000);
-  mk::price api("price_api", mk::currency("usd"));
-  api.unit_amount = mk::decimal::from_integer(2);
-  api.recurring.usage_type = mk::usage_type::metered;
-  api.recurring.meter = "mtr_api";
-  mk::price legacy("price_legacy", mk::currency("usd"));
-  legacy.unit_amount = mk::decimal::from_integer(1);
-  legacy.recurring.usage_type = mk::usage_type::metered;
-  p.prices = {seat, api, legacy};
-  mk::subscription s;
-  s.id = "sub_1";
-  s.customer = "cus_1";
-  s.start_date = at("2025-01-01T00:00:00Z");
-  s.items = {{"si_seat", "price_seat", 1}, {"si_api", "price_api", 1}, {"si_legacy", "price_legacy", 1}};
-  p.subscriptions.push_back(s);
-  return p;
-}
-
-/// 100 API calls on the 5th of every month from January to May, each arriving at its time.
-std::vector<mk::request> monthly_usage() {
-  std::vector<mk::request> out;
-  std::size_t line = 1;
-  for (const char* month : {"01", "02", "03", "04", "05"}) {
-    const auto t = unix_at(std::string("2025-") + month + "-05T00:00:00Z");
-    out.push_back(ts::event(t, "api_requests", "cus_1", 100, std::nullopt, std::nullopt, line++));
-  }
-  return out;
-}
 
 /// `DELETE /v1/subscriptions/{id}` arriving at `received` (B9).
 mk::request cancel_now(std::string_view received, std::optional<std::string> invoice_now = std::nullopt,
@@ -135,6 +90,46 @@ mk::plan flexible_plan() {
   auto p = seat_and_usage_plan();
   p.subscriptions[0].billing_mode = mk::billing_mode_type::flexible;
   return p;
+}
+
+/// API calls of cus_1 every 5 hours from January to April, some arriving hours after their time,
+/// with `changes`, in arrival order.
+std::vector<mk::request> steady_usage_with(std::vector<mk::request> changes) {
+  std::vector<mk::request> requests;
+  std::size_t line = 1;
+  for (std::int64_t t = unix_at("2025-01-01T00:00:00Z"); t < unix_at("2025-04-30T00:00:00Z"); t += 5 * 3600) {
+    requests.push_back(ts::event(t, "api_requests", "cus_1", static_cast<std::int64_t>(line % 11),
+                                 std::nullopt, t - static_cast<std::int64_t>(line % 4) * 3600, line));
+    ++line;
+  }
+  for (auto& c : changes) requests.push_back(std::move(c));
+  std::stable_sort(requests.begin(), requests.end(),
+                   [](const mk::request& a, const mk::request& b) { return a.received_at < b.received_at; });
+  return requests;
+}
+
+/// The results as of `as_of` of the full history and of a bounded one that forgets early, told
+/// ahead where the requests may cut a period; and how many events the bounded one kept.
+struct both_histories {
+  mk::simulation_result full;
+  mk::simulation_result bounded;
+  std::size_t kept = 0;
+};
+both_histories full_and_bounded(const mk::plan& plan, const std::vector<mk::request>& requests,
+                                mk::timestamp as_of) {
+  mk::subscription_end_times ends;
+  for (const auto& r : requests) ends.add(r);
+  mk::simulator_history options;
+  options.bounded = true;
+  options.forget_from = 8;
+  options.ends_later = ends;
+  mk::invoice_simulator full(plan);
+  mk::invoice_simulator bounded(plan, options);
+  for (const auto& r : requests) {
+    full.apply(r);
+    bounded.apply(r);
+  }
+  return both_histories{full.result(as_of), bounded.result(as_of), bounded.kept_events()};
 }
 
 const mk::invoice& invoice_at(const mk::simulation_result& r, std::string_view created) {
@@ -400,37 +395,17 @@ BOOST_AUTO_TEST_CASE(B9_cancellations_stripe_refuses_are_rejected_with_its_codes
 }
 
 BOOST_AUTO_TEST_CASE(B9_property_a_bounded_history_that_knows_the_ends_bills_as_the_full_history) {
-  auto plan = seat_and_usage_plan();
-  std::vector<mk::request> requests;
-  std::size_t line = 1;
-  for (std::int64_t t = unix_at("2025-01-01T00:00:00Z"); t < unix_at("2025-04-30T00:00:00Z"); t += 5 * 3600) {
-    requests.push_back(ts::event(t, "api_requests", "cus_1", static_cast<std::int64_t>(line % 11),
-                                 std::nullopt, t - static_cast<std::int64_t>(line % 4) * 3600, line));
-    ++line;
-  }
-  requests.push_back(
-      cancel_later("2025-02-10T00:00:00Z", std::to_string(unix_at("2025-03-18T12:00:00Z")), std::nullopt));
-  requests.push_back(cancel_later("2025-03-02T00:00:00Z", std::nullopt, "false"));
-  requests.push_back(cancel_now("2025-03-27T06:00:00Z", "true", "true"));
-  std::stable_sort(requests.begin(), requests.end(),
-                   [](const mk::request& a, const mk::request& b) { return a.received_at < b.received_at; });
+  const auto plan = seat_and_usage_plan();
+  const auto requests = steady_usage_with(
+      {cancel_later("2025-02-10T00:00:00Z", std::to_string(unix_at("2025-03-18T12:00:00Z")), std::nullopt),
+       cancel_later("2025-03-02T00:00:00Z", std::nullopt, "false"),
+       cancel_now("2025-03-27T06:00:00Z", "true", "true")});
   const auto as_of = at("2025-05-01T00:00:00Z");
-  mk::invoice_simulator full(plan);
-  mk::subscription_end_times ends;
-  for (const auto& r : requests) ends.add(r);
-  mk::simulator_history options;
-  options.bounded = true;
-  options.forget_from = 8;
-  options.ends_later = ends;
-  mk::invoice_simulator bounded(plan, options);
-  for (const auto& r : requests) {
-    full.apply(r);
-    bounded.apply(r);
-  }
-  const auto a = full.result(as_of);
+  const auto runs = full_and_bounded(plan, requests, as_of);
+  const auto& a = runs.full;
   BOOST_TEST(a.rejected.empty());
-  BOOST_TEST((a == bounded.result(as_of)));
-  BOOST_TEST(bounded.kept_events() < requests.size());
+  BOOST_TEST((a == runs.bounded));
+  BOOST_TEST(runs.kept < requests.size());
   BOOST_TEST(a.invoices.back().created == at("2025-03-27T06:00:00Z"));
 
   // Without the ends, a bounded history cannot cut what it settled: the cancellation is refused,
@@ -453,18 +428,8 @@ BOOST_AUTO_TEST_CASE(B9_property_restored_half_way_bills_as_a_run_that_never_sto
                                     cancel_later("2025-02-25T00:00:00Z", std::nullopt, "false"),
                                     cancel_now("2025-04-20T00:00:00Z", "true", "true")});
   const auto plan = seat_and_usage_plan();
-  mk::invoice_simulator whole(plan);
-  for (const auto& r : requests) whole.apply(r);
-  for (std::size_t half = 0; half <= requests.size(); ++half) {
-    mk::invoice_simulator first(plan);
-    for (std::size_t i = 0; i < half; ++i) first.apply(requests[i]);
-    std::stringstream snapshot;
-    first.save(snapshot);
-    auto restored = mk::invoice_simulator::restore(plan, snapshot);
-    for (std::size_t i = half; i < requests.size(); ++i) restored.apply(requests[i]);
-    BOOST_TEST((restored.result(until) == whole.result(until)), half);
-  }
-  BOOST_TEST(whole.result(until).invoices.back().created == at("2025-04-20T00:00:00Z"));
+  check_restored_half_way(plan, requests, until);
+  BOOST_TEST(mk::simulate(plan, requests, until).invoices.back().created == at("2025-04-20T00:00:00Z"));
 }
 
 BOOST_AUTO_TEST_CASE(B10_a_deleted_licensed_item_is_credited_its_unused_time_and_billed_no_more) {
@@ -573,44 +538,16 @@ BOOST_AUTO_TEST_CASE(B10_deletions_stripe_refuses_are_rejected_with_its_codes) {
 }
 
 BOOST_AUTO_TEST_CASE(B10_property_bounded_and_restored_runs_bill_deletions_as_the_full_history) {
-  auto plan = flexible_plan();
-  std::vector<mk::request> requests;
-  std::size_t line = 1;
-  for (std::int64_t t = unix_at("2025-01-01T00:00:00Z"); t < unix_at("2025-04-30T00:00:00Z"); t += 5 * 3600) {
-    requests.push_back(ts::event(t, "api_requests", "cus_1", static_cast<std::int64_t>(line % 11),
-                                 std::nullopt, t - static_cast<std::int64_t>(line % 4) * 3600, line));
-    ++line;
-  }
-  requests.push_back(delete_item("2025-02-10T00:00:00Z", "si_seat"));
-  requests.push_back(delete_item("2025-03-17T06:30:00Z", "si_api"));
-  std::stable_sort(requests.begin(), requests.end(),
-                   [](const mk::request& a, const mk::request& b) { return a.received_at < b.received_at; });
+  const auto plan = flexible_plan();
+  const auto requests = steady_usage_with(
+      {delete_item("2025-02-10T00:00:00Z", "si_seat"), delete_item("2025-03-17T06:30:00Z", "si_api")});
   const auto as_of = at("2025-05-01T00:00:00Z");
-  mk::invoice_simulator full(plan);
-  mk::subscription_end_times ends;
-  for (const auto& r : requests) ends.add(r);
-  mk::simulator_history options;
-  options.bounded = true;
-  options.forget_from = 8;
-  options.ends_later = ends;
-  mk::invoice_simulator bounded(plan, options);
-  for (const auto& r : requests) {
-    full.apply(r);
-    bounded.apply(r);
-  }
-  const auto a = full.result(as_of);
+  const auto runs = full_and_bounded(plan, requests, as_of);
+  const auto& a = runs.full;
   BOOST_TEST(a.rejected.empty());
-  BOOST_TEST((a == bounded.result(as_of)));
+  BOOST_TEST((a == runs.bounded));
   BOOST_TEST(find_line(invoice_at(a, "2025-04-01T00:00:00Z"), "si_api", true)->quantity > 0);
-  for (std::size_t half = 0; half <= requests.size(); half += 37) {
-    mk::invoice_simulator first(plan);
-    for (std::size_t i = 0; i < half; ++i) first.apply(requests[i]);
-    std::stringstream snapshot;
-    first.save(snapshot);
-    auto restored = mk::invoice_simulator::restore(plan, snapshot);
-    for (std::size_t i = half; i < requests.size(); ++i) restored.apply(requests[i]);
-    BOOST_TEST((restored.result(as_of) == a), half);
-  }
+  check_restored_half_way(plan, requests, as_of, 37);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -143,6 +143,56 @@ BOOST_AUTO_TEST_CASE(W1_classify_names_every_endpoint_from_method_and_path) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(I1_W1_header_values_with_control_characters_are_refused_before_sending) {
+  for (const std::string& bad : {std::string("key\r\nX-Injected: 1"), std::string("key\nsecond"),
+                                 std::string("key\0tail", 8), std::string("key\x1b[31m")}) {
+    BOOST_CHECK_THROW((void)meter_event_v1(settings(), event(), bad), configuration_error);
+    auto s = settings();
+    s.stripe_account = "acct_1" + bad;
+    BOOST_CHECK_THROW((void)meter_event_v1(s, event()), configuration_error);
+  }
+  try {
+    (void)meter_event_v1(settings(), event(), std::string("a\r\nb"));
+  } catch (const configuration_error& e) {
+    BOOST_TEST(std::string(e.what()).find("Idempotency-Key") != std::string::npos);
+  }
+  // Tabs and ordinary text pass.
+  BOOST_TEST(meter_event_v1(settings(), event(), std::string("key 1/é")).header("Idempotency-Key").value() ==
+             "key 1/é");
+}
+
+BOOST_AUTO_TEST_CASE(W1_path_ids_are_escaped_and_logged_unescaped) {
+  for (const std::string& id : {std::string("."), std::string("..")}) {
+    usage_record u;
+    u.subscription_item = id;
+    u.quantity = std::string("1");
+    const auto r = usage_record_v1(settings(), u);
+    BOOST_TEST(r.path.find("/./") == std::string::npos);
+    BOOST_TEST(r.path.find("/../") == std::string::npos);
+    BOOST_TEST(classify(r.method, r.path)->path_id == id);
+  }
+  usage_record u;
+  u.subscription_item = "si 1+2%";
+  u.quantity = std::string("3");
+  const auto r = usage_record_v1(settings(), u);
+  BOOST_TEST(r.path == "/v1/subscription_items/si%201%2B2%25/usage_records");
+  BOOST_TEST(classify(r.method, r.path)->path_id == "si 1+2%");
+  // The request log names the item as it is, so that the replay bills the same item.
+  const auto line = request_log_entry(r, from_unix(1735689600));
+  BOOST_REQUIRE(line.has_value());
+  BOOST_TEST((*line)["path"].get<std::string>() == "/v1/subscription_items/si 1+2%/usage_records");
+  const auto replayed = request_from_log_entry(*line, "log:1");
+  BOOST_TEST(std::get<usage_record>(replayed.operations.at(0)).subscription_item == "si 1+2%");
+}
+
+BOOST_AUTO_TEST_CASE(W1_payload_keys_a_form_body_cannot_carry_are_refused) {
+  auto e = event();
+  e.payload.emplace_back("odd]key", "1");
+  BOOST_CHECK_THROW((void)meter_event_v1(settings(), e), configuration_error);
+  // v2 bodies are JSON and carry any key.
+  BOOST_TEST(meter_event_v2(settings(), e).body.find("odd]key") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(D7_D19_request_log_entries_replay_as_the_same_operations) {
   const auto at = from_unix(1735690000);
   std::vector<meter_event> events = {event(), event()};

@@ -76,8 +76,8 @@ inline constexpr std::size_t max_stream_events = 100;
 /// The longest idempotency key Stripe stores (I1, D19).
 inline constexpr std::size_t max_idempotency_key_length = 255;
 
-/// Which endpoint a request is for, and the id in its path (subscription item or meter), from
-/// method and path alone; nullopt for any other request.
+/// Which endpoint a request is for, and the id in its path (subscription item or meter, as it is,
+/// not as the URL escapes it), from method and path alone; nullopt for any other request.
 struct endpoint_of_request {
   stripe_endpoint endpoint{};
   std::string path_id;
@@ -90,7 +90,7 @@ struct endpoint_of_request {
   const auto between = [&](std::string_view head, std::string_view tail) -> std::optional<std::string> {
     if (path.size() > head.size() + tail.size() && path.starts_with(head) && path.ends_with(tail)) {
       const auto id = path.substr(head.size(), path.size() - head.size() - tail.size());
-      if (id.find('/') == std::string_view::npos) return std::string(id);
+      if (id.find('/') == std::string_view::npos) return path_unescape(id);
     }
     return std::nullopt;
   };
@@ -127,8 +127,26 @@ namespace detail {
 inline constexpr std::string_view form_content_type = "application/x-www-form-urlencoded";
 inline constexpr std::string_view json_content_type = "application/json";
 
-/// A path segment as the clients put it in a URL: percent-encoded.
-[[nodiscard]] inline std::string path_segment(std::string_view id) { return form_escape(id); }
+/// A path segment as the clients put it in a URL: percent-encoded, and `.` and `..` too, which a
+/// URL would otherwise resolve away (a request for `/v1/subscription_items/../usage_records`).
+[[nodiscard]] inline std::string path_segment(std::string_view id) {
+  if (id == "." || id == "..") return id.size() == 1 ? "%2E" : "%2E%2E";
+  return form_escape(id);
+}
+
+/// Refuses a header value that would split or cut the header: CR, LF, NUL or any other control
+/// character (header injection with a line-based transport; two keys made one by a C-string
+/// one). Throws `configuration_error` naming the header.
+inline void check_header_value(std::string_view name, std::string_view value) {
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      METERKIT_THROW(configuration_error(
+          std::string(name), "contains a control character (byte " + std::to_string(byte) +
+                                 "): a header value may not hold CR, LF, NUL or other control characters"));
+    }
+  }
+}
 
 [[nodiscard]] inline api_request base_request(const api_settings& s, std::string method, std::string host,
                                               std::string path, std::string_view bearer) {
@@ -137,8 +155,12 @@ inline constexpr std::string_view json_content_type = "application/json";
   r.host = std::move(host);
   r.path = std::move(path);
   r.set_header("Authorization", "Bearer " + std::string(bearer));
+  check_header_value("Stripe-Version", s.stripe_version);
   r.set_header("Stripe-Version", s.stripe_version);
-  if (s.stripe_account) r.set_header("Stripe-Account", *s.stripe_account);
+  if (s.stripe_account) {
+    check_header_value("Stripe-Account", *s.stripe_account);
+    r.set_header("Stripe-Account", *s.stripe_account);
+  }
   return r;
 }
 
@@ -151,7 +173,9 @@ inline void set_json_body(api_request& r, const nlohmann::json& params) {
   r.body = params.dump();
 }
 inline void set_key(api_request& r, const std::optional<std::string>& key) {
-  if (key && !key->empty()) r.set_header("Idempotency-Key", *key);
+  if (!key || key->empty()) return;
+  check_header_value("Idempotency-Key", *key);
+  r.set_header("Idempotency-Key", *key);
 }
 
 /// A meter event's parameters; `rfc3339` chooses v2's time format over v1's unix seconds.
@@ -341,9 +365,13 @@ struct usage_record_summaries_query {
   if (!which) return std::nullopt;
   std::string path = r.path;
   switch (which->endpoint) {
+    case stripe_endpoint::v1_usage_records:
+      // The id as it was, not as the URL escaped it: a request log names ids unescaped.
+      if (which->path_id.find('/') == std::string::npos)
+        path = "/v1/subscription_items/" + which->path_id + "/usage_records";
+      break;
     case stripe_endpoint::v1_meter_events:
     case stripe_endpoint::v1_meter_event_adjustments:
-    case stripe_endpoint::v1_usage_records:
     case stripe_endpoint::v2_meter_events:
     case stripe_endpoint::v2_meter_event_stream:
       break;

@@ -9,7 +9,8 @@
 /// `parent[index]`, strings as they are, integers in decimal, booleans as `true`/`false`, `null` as
 /// an empty value (Stripe's way to unset a field), empty objects and arrays as nothing. Every byte
 /// but `A-Z a-z 0-9 - . _ ~` is percent-encoded with upper-case hex, except `[` and `]`, which the
-/// clients leave literal for readability (the API accepts both).
+/// clients leave literal for readability (the API accepts both). A nested key holding `]` cannot be
+/// carried (its bracket would end early): encoding refuses it with `configuration_error` (W1).
 ///
 /// Decoding reads `+` as a space, rebuilds the nesting as JSON objects whose leaves are strings,
 /// and turns an object whose keys are exactly `0..n-1` into an array.
@@ -48,8 +49,15 @@ namespace detail {
 inline void flatten_form(const nlohmann::json& value, const std::string& key, std::vector<form_pair>& out) {
   switch (value.type()) {
     case nlohmann::json::value_t::object:
-      for (const auto& [child, v] : value.items())
+      for (const auto& [child, v] : value.items()) {
+        // `]` inside a nested key ends its bracket early: the body would not decode back, so the
+        // key is refused here rather than sent (a top-level key is read up to its first `[`).
+        if (!key.empty() && child.find(']') != std::string::npos) {
+          METERKIT_THROW(configuration_error(
+              key, "the key \"" + child + "\" contains ']', which a form body cannot carry"));
+        }
         flatten_form(v, key.empty() ? child : key + "[" + child + "]", out);
+      }
       return;
     case nlohmann::json::value_t::array:
       for (std::size_t i = 0; i < value.size(); ++i)
@@ -117,6 +125,25 @@ inline void arrays_from_index_objects(nlohmann::json& j) {
       out += hex[byte >> 4];
       out += hex[byte & 0x0F];
     }
+  }
+  return out;
+}
+
+/// Decodes the `%XX` of a URL path segment (`+` stays itself); a malformed escape leaves the
+/// text as it is.
+[[nodiscard]] inline std::string path_unescape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const int hi = text[i] == '%' && i + 2 < text.size() ? detail::hex_value(text[i + 1]) : -1;
+    const int lo = hi >= 0 ? detail::hex_value(text[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      if (text[i] == '%') return std::string(text);
+      out += text[i];
+      continue;
+    }
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
   }
   return out;
 }

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// The subscription the subscription-change tests bill (B6-B10): monthly from 2025-01-01 with a
+// licensed seat, a metered API item and a legacy usage-record item, and its usage.
+#pragma once
+
+#include <meterkit/billing/invoice.hpp>
+#include <meterkit/billing/plan.hpp>
+#include <meterkit/billing/simulator.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
+
+#include "stream_requests.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace meterkit {
+inline std::ostream& boost_test_print_type(std::ostream& os, billing_reason r) { return os << to_string(r); }
+inline std::ostream& boost_test_print_type(std::ostream& os, invoice_status s) { return os << to_string(s); }
+inline std::ostream& boost_test_print_type(std::ostream& os, error_code c) { return os << to_string(c); }
+}  // namespace meterkit
+BOOST_TEST_DONT_PRINT_LOG_VALUE(meterkit::timestamp)
+
+namespace meterkit::test_seat_plan {
+
+inline timestamp at(std::string_view rfc3339) { return *parse_time(rfc3339); }
+inline std::int64_t unix_at(std::string_view rfc3339) { return to_unix(at(rfc3339)); }
+
+/// A monthly subscription from 2025-01-01: a licensed seat at 10.00 USD, API calls on a sum meter at
+/// 0.02 USD, and a legacy usage-record item at 0.01 USD.
+inline plan seat_and_usage_plan() {
+  plan p;
+  meter_definition m;
+  m.id = "mtr_api";
+  m.event_name = "api_requests";
+  p.meters.push_back(m);
+  price seat("price_seat", currency("usd"));
+  seat.unit_amount = decimal::from_integer(1000);
+  price api("price_api", currency("usd"));
+  api.unit_amount = decimal::from_integer(2);
+  api.recurring.usage_type = usage_type::metered;
+  api.recurring.meter = "mtr_api";
+  price legacy("price_legacy", currency("usd"));
+  legacy.unit_amount = decimal::from_integer(1);
+  legacy.recurring.usage_type = usage_type::metered;
+  p.prices = {seat, api, legacy};
+  subscription s;
+  s.id = "sub_1";
+  s.customer = "cus_1";
+  s.start_date = at("2025-01-01T00:00:00Z");
+  s.items = {{"si_seat", "price_seat", 1}, {"si_api", "price_api", 1}, {"si_legacy", "price_legacy", 1}};
+  p.subscriptions.push_back(s);
+  return p;
+}
+
+/// 100 API calls on the 5th of every month from January to May, each arriving at its time.
+inline std::vector<request> monthly_usage() {
+  std::vector<request> out;
+  std::size_t line = 1;
+  for (const char* month : {"01", "02", "03", "04", "05"}) {
+    const auto t = unix_at(std::string("2025-") + month + "-05T00:00:00Z");
+    out.push_back(test_stream::event(t, "api_requests", "cus_1", 100, std::nullopt, std::nullopt, line++));
+  }
+  return out;
+}
+
+/// Checks that a run saved after the first `half` requests and restored bills as a run that never
+/// stopped, for every `step`-th `half` from 0 to all of them.
+inline void check_restored_half_way(const plan& p, const std::vector<request>& requests, timestamp until,
+                                    std::size_t step = 1) {
+  invoice_simulator whole(p);
+  for (const auto& r : requests) whole.apply(r);
+  const auto expected = whole.result(until);
+  for (std::size_t half = 0; half <= requests.size(); half += step) {
+    invoice_simulator first(p);
+    for (std::size_t i = 0; i < half; ++i) first.apply(requests[i]);
+    std::stringstream snapshot;
+    first.save(snapshot);
+    auto restored = invoice_simulator::restore(p, snapshot);
+    for (std::size_t i = half; i < requests.size(); ++i) restored.apply(requests[i]);
+    BOOST_TEST((restored.result(until) == expected), half);
+  }
+}
+
+}  // namespace meterkit::test_seat_plan
