@@ -58,9 +58,9 @@ enum class billing_reason {
 /// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
 /// its amount in the currency's minor unit, rounded once (P4).
 struct invoice_line {
-  std::string subscription_item;
-  std::string price;
-  period service_period;
+  std::string subscription_item{};
+  std::string price{};
+  period service_period{};
   std::int64_t quantity = 0;
   std::int64_t amount = 0;
   bool metered = false;
@@ -71,14 +71,14 @@ struct invoice_line {
 };
 
 struct invoice {
-  std::string customer;
-  std::string subscription;
-  std::string currency;  ///< lower-case ISO code (D25)
+  std::string customer{};
+  std::string subscription{};
+  std::string currency{};  ///< lower-case ISO code (D25)
   timestamp created{};
   invoice_status status = invoice_status::draft;
   billing_reason reason = billing_reason::subscription_cycle;  ///< B7
   timestamp finalized_at{};
-  std::vector<invoice_line> lines;
+  std::vector<invoice_line> lines{};
   std::int64_t total = 0;
 
   friend bool operator==(const invoice&, const invoice&) = default;
@@ -86,20 +86,20 @@ struct invoice {
 
 /// An operation that was refused, with its source (`path:line`), stable code and message.
 struct rejected_operation {
-  std::string source;
+  std::string source{};
   error_code code{};
-  std::string message;
-  std::string param;
+  std::string message{};
+  std::string param{};
 
   friend bool operator==(const rejected_operation&, const rejected_operation&) = default;
 };
 
 /// Usage that arrived after the invoice of its period was finalized (B3, D24).
 struct late_usage {
-  std::string subscription_item;
-  period service_period;
+  std::string subscription_item{};
+  period service_period{};
   std::int64_t quantity = 0;
-  std::string source;
+  std::string source{};
   timestamp received_at{};
   timestamp finalized_at{};
 
@@ -123,10 +123,10 @@ struct simulation_counts {
 
 struct simulation_result {
   timestamp until{};
-  std::vector<invoice> invoices;             ///< by (created, subscription), D27
-  std::vector<rejected_operation> rejected;  ///< arrival order
-  std::vector<late_usage> late;              ///< arrival order, then plan item order
-  simulation_counts counts;
+  std::vector<invoice> invoices{};             ///< by (created, subscription), D27
+  std::vector<rejected_operation> rejected{};  ///< arrival order
+  std::vector<late_usage> late{};              ///< arrival order, then plan item order
+  simulation_counts counts{};
 
   friend bool operator==(const simulation_result&, const simulation_result&) = default;
 };

@@ -125,7 +125,7 @@ constexpr void require_non_negative_quantity(std::int64_t quantity) {
 /// Quantity x unit amount (P1); the unit amount may have up to 12 decimals of the minor unit.
 struct per_unit {
   static constexpr std::string_view name = "per_unit";
-  decimal unit_amount;
+  decimal unit_amount{};
 
   [[nodiscard]] constexpr decimal exact_amount(std::int64_t quantity) const {
     detail::require_non_negative_quantity(quantity);
@@ -138,7 +138,7 @@ template <class Mode>
 struct tiered {
   static_assert(detail::check_tiers_mode_policy<Mode>());
   static constexpr std::string_view name = Mode::name;
-  std::span<const price_tier> tiers;
+  std::span<const price_tier> tiers{};
 
   [[nodiscard]] constexpr decimal exact_amount(std::int64_t quantity) const {
     return Mode::amount(tiers, quantity);
@@ -150,8 +150,8 @@ template <class Scheme>
 struct transformed {
   static_assert(detail::check_pricing_scheme<Scheme>());
   static constexpr std::string_view name = Scheme::name;
-  meterkit::transform_quantity transform;
-  Scheme scheme;
+  meterkit::transform_quantity transform{};
+  Scheme scheme{};
 
   [[nodiscard]] constexpr decimal exact_amount(std::int64_t quantity) const {
     return scheme.exact_amount(transform.apply(quantity));
@@ -170,28 +170,27 @@ static_assert(detail::check_pricing_scheme<transformed<per_unit>>());
 struct recurring {
   billing_interval interval{};  ///< `interval` and `interval_count` (D9: count defaults to 1)
   meterkit::usage_type usage_type = meterkit::usage_type::licensed;
-  std::optional<std::string> meter;  ///< the meter a metered price bills (wins over aggregate_usage, D9)
+  std::optional<std::string> meter{};  ///< the meter a metered price bills (wins over aggregate_usage, D9)
   /// Legacy (no `meter`): how usage records aggregate, L3; absent: `sum`.
-  std::optional<meterkit::aggregate_usage> aggregate_usage;
+  std::optional<meterkit::aggregate_usage> aggregate_usage{};
 
   friend bool operator==(const recurring&, const recurring&) = default;
 };
 
 /// A price: the fields of Stripe's price object that decide an amount (P1-P3, D8, D9).
-/// Every price names its currency, so there is no default constructor; the other fields take
-/// Stripe's defaults (per_unit, licensed, monthly) and are set afterwards.
+/// An aggregate, built with designated initializers; the other fields take Stripe's defaults
+/// (per_unit, licensed, monthly):
+/// `price{.id = "price_api", .currency = currency("usd"), .unit_amount = decimal::from_integer(2)}`.
+/// Every price names its currency: `currency` has no default, so leaving it out does not compile.
 struct price {
-  price(std::string price_id, meterkit::currency price_currency)
-      : id(std::move(price_id)), currency(price_currency) {}
-
-  std::string id;
-  meterkit::currency currency;
+  std::string id{};
+  meterkit::currency currency;  ///< no default: a price without its currency is refused at compile time
   meterkit::billing_scheme billing_scheme = meterkit::billing_scheme::per_unit;
-  std::optional<meterkit::tiers_mode> tiers_mode;  ///< required when tiered
-  std::optional<decimal>
-      unit_amount;                ///< per_unit: `unit_amount` or `unit_amount_decimal` (see resolve_amount)
-  std::vector<price_tier> tiers;  ///< tiered only
-  std::optional<meterkit::transform_quantity> transform_quantity;  ///< per_unit only (D11)
+  std::optional<meterkit::tiers_mode> tiers_mode{};  ///< required when tiered
+  /// per_unit: `unit_amount` or `unit_amount_decimal` (see resolve_amount)
+  std::optional<decimal> unit_amount{};
+  std::vector<price_tier> tiers{};                                   ///< tiered only
+  std::optional<meterkit::transform_quantity> transform_quantity{};  ///< per_unit only (D11)
   meterkit::recurring recurring{};
 
   friend bool operator==(const price&, const price&) = default;

@@ -30,7 +30,7 @@ namespace meterkit {
 /// usage): `name` alone, or `name` followed by a line number (`events.csv:` and 12 give
 /// `events.csv:12`). The text it refers to must outlive it.
 struct source_ref {
-  std::string_view name;
+  std::string_view name{};
   std::uint64_t line = 0;  ///< 0: `name` is the whole source
 
   [[nodiscard]] std::string text() const {
@@ -82,15 +82,15 @@ using operation_body = std::variant<meter_event, meter_event_adjustment, usage_r
 
 /// One request with its operations, in the order the simulator must apply them.
 struct request {
-  std::vector<operation_body> operations;
+  std::vector<operation_body> operations{};
   timestamp received_at{};
   /// `path:line` of the request (D1); every operation of the request has this source.
-  std::string source;
+  std::string source{};
   /// Absent or empty: no key (D3).
-  std::optional<std::string> idempotency_key;
+  std::optional<std::string> idempotency_key{};
   /// What makes two requests "the same" for idempotency (D19): method, path and parameters in a
   /// canonical form that distinguishes types. Built by whoever reads the request.
-  std::string fingerprint;
+  std::string fingerprint{};
 
   friend bool operator==(const request&, const request&) = default;
 };

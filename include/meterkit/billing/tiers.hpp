@@ -36,9 +36,9 @@ namespace meterkit {
 
 /// One entry of a price's `tiers` (P3, D8).
 struct price_tier {
-  std::optional<std::int64_t> up_to;   ///< inclusive upper bound; nullopt means `inf`
-  std::optional<decimal> unit_amount;  ///< per unit of this tier, minor units; none = 0
-  std::optional<decimal> flat_amount;  ///< once the tier is reached, minor units; none = 0
+  std::optional<std::int64_t> up_to{};   ///< inclusive upper bound; nullopt means `inf`
+  std::optional<decimal> unit_amount{};  ///< per unit of this tier, minor units; none = 0
+  std::optional<decimal> flat_amount{};  ///< once the tier is reached, minor units; none = 0
 
   /// Whether `quantity` lies at or below this tier's upper bound.
   [[nodiscard]] constexpr bool contains_up_to(std::int64_t quantity) const noexcept {

@@ -43,6 +43,17 @@
 
 namespace meterkit {
 
+/// A schedule's settings by name, for `billing_schedule(const billing_schedule_options&)`:
+/// `billing_schedule<> monthly({.start_date = t})` is monthly from `t`, anchored at `t`, no trial,
+/// no end.
+struct billing_schedule_options {
+  timestamp start_date{};
+  std::optional<timestamp> billing_cycle_anchor{};  ///< none: `trial_end`, else `start_date` (B4)
+  std::optional<timestamp> trial_end{};
+  billing_interval interval{};  ///< one month by default
+  std::optional<timestamp> end{};
+};
+
 template <class EndOfMonth = clamp_to_month_end>
 class billing_schedule {
  public:
@@ -59,6 +70,10 @@ class billing_schedule {
         cycle_(billing_cycle_anchor.value_or(trial_end.value_or(start_date)), interval),
         first_regular_{regular_start(), cycle_.next_boundary_after(regular_start())},
         end_(end) {}
+
+  /// The same, by name (see `billing_schedule_options`).
+  explicit billing_schedule(const billing_schedule_options& o)
+      : billing_schedule(o.start_date, o.billing_cycle_anchor, o.trial_end, o.interval, o.end) {}
 
   [[nodiscard]] timestamp start_date() const noexcept { return start_; }
   [[nodiscard]] std::optional<timestamp> trial_end() const noexcept { return trial_end_; }

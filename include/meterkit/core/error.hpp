@@ -142,8 +142,8 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 31> error_c
 /// (Stripe's `param`, empty when no single parameter is to blame).
 struct rejection {
   error_code code{};
-  std::string message;
-  std::string param;
+  std::string message{};
+  std::string param{};
 
   friend bool operator==(const rejection&, const rejection&) = default;
 };

@@ -155,7 +155,7 @@ struct usage_record_book_options {
   seconds grace{300};
   /// B4, D18: values timestamped before it are not billed. When absent, the period source's own
   /// `trial_end()` is used if it has one.
-  std::optional<timestamp> trial_end;
+  std::optional<timestamp> trial_end{};
 };
 
 /// Where an accepted record went.

@@ -18,7 +18,7 @@
 /// by customer or by time) and can be written and read back (`save`/`load`) with the codec of
 /// core/persistence.hpp; damage, another version or other policies raise `corrupt_state_error`.
 ///
-/// Saved state, format version 2 (1 was a text format). On a stream, a frame of
+/// Saved state, format version 4 (1 was a text format). On a stream, a frame of
 /// core/persistence.hpp (magic `\x89MKMTR\r\n`, version, length, checksum) around the body that
 /// `save(state_writer&)` writes for embedding in larger states:
 ///
@@ -29,6 +29,7 @@
 /// | ingestion | `str`: `Ingestion::name` (`raw`, `pre_aggregated<utc_hour>`, ...) |
 /// | history | `str`: `keep_history` or `running_state_only` |
 /// | customers | `str`: `Customers::name` (`string_customer_ids` or `dense_customers`) |
+/// | arrivals | `u64` the arrival `add_next` gives next, a flag: arrival 2^64 - 1 was seen |
 /// | customer count | `u64`, then per customer in slot order: |
 /// | key | `str` (string ids) or `u64` (dense, equal to the slot) |
 /// | `keep_history` | `u64` record count, then per record sorted by (time, arrival): `i64` time, `i64` received_at, `u64` arrival, `i64` value, a flag and, if set, `i64` cancelled_at (unix seconds); then the settled segments: `u64` count, per segment `i64` start, `i64` end and the formula's state, then `i64` settled_through |
@@ -102,8 +103,8 @@ class meter {
                                             customer_running_state<Formula, Ingestion>>;
 
   /// The format version written by `save` and required by `load` (1 was a text format; 3 added
-  /// the settled segments of each customer).
-  static constexpr std::uint32_t state_version = 3;
+  /// the settled segments of each customer, 4 the arrival `add_next` gives next).
+  static constexpr std::uint32_t state_version = 4;
   /// The magic that opens a saved meter state.
   static constexpr std::string_view state_magic{"\x89MKMTR\r\n", 8};
 
@@ -118,7 +119,25 @@ class meter {
       METERKIT_ASSERT(!r.cancelled(), "meterkit: a running_state_only meter cannot take cancelled records");
     }
     slot(customer).add(r);
+    note_arrival(r.arrival);
   }
+
+  /// Records one accepted event that arrives after everything this meter holds, numbering it
+  /// itself: its `arrival` is one more than the greatest this meter has seen (0 for the first).
+  /// `received_at` defaults to `time`. Returns the record as kept: its `(time, arrival)` is what a
+  /// later `cancel` names.
+  event_record add_next(key_type customer, timestamp time, std::int64_t value,
+                        std::optional<timestamp> received_at = std::nullopt) {
+    METERKIT_ASSERT(!arrivals_exhausted_, "meterkit: meter::add_next after arrival 2^64 - 1 was seen");
+    const event_record r{time, received_at.value_or(time), next_arrival_, value, never};
+    add(customer, r);
+    return r;
+  }
+
+  /// The arrival `add_next` gives the next event: one more than the greatest arrival this meter
+  /// has seen (fed, assigned, merged or loaded), 0 when it has seen none. An arrival of
+  /// UINT64_MAX leaves no number: `add_next` is then a broken precondition.
+  [[nodiscard]] std::uint64_t next_arrival() const noexcept { return next_arrival_; }
 
   /// Records one accepted event: `x` (event time, arrival position, value) arrived at `received_at`.
   void add(key_type customer, const sample& x, timestamp received_at) {
@@ -215,6 +234,7 @@ class meter {
     for (std::size_t k = 1; k < records.size(); ++k) {
       if (!record_before(records[k - 1], records[k])) return false;
     }
+    for (const auto& r : records) note_arrival(r.arrival);
     return slot(customer).assign(std::move(records));
   }
 
@@ -239,6 +259,7 @@ class meter {
   /// settle_arrival`): forgotten when `into` is empty, else folded into that settled segment.
   void settle_arrival(key_type customer, const event_record& r, period into) requires keeps_history {
     slot(customer).settle_arrival(r, into);
+    note_arrival(r.arrival);
   }
 
   /// Reads the settled segments of `customer` written by `customer_history::save_settled`,
@@ -258,6 +279,8 @@ class meter {
   void merge(const meter& other) {
     for (std::size_t i = 0; i < other.customers_.size(); ++i)
       slot(other.customers_.key_of(i)).merge(other.states_[i]);
+    next_arrival_ = std::max(next_arrival_, other.next_arrival_);
+    arrivals_exhausted_ = arrivals_exhausted_ || other.arrivals_exhausted_;
   }
 
   /// Writes the state as a frame of core/persistence.hpp (magic `state_magic`, `state_version`,
@@ -284,6 +307,8 @@ class meter {
     out.str(Ingestion::name);
     out.str(History::name);
     out.str(Customers::name);
+    out.u64(next_arrival_);
+    out.boolean(arrivals_exhausted_);
     out.size(customers_.size());
     for (std::size_t i = 0; i < customers_.size(); ++i) {
       if constexpr (std::is_integral_v<key_type>) {
@@ -311,6 +336,8 @@ class meter {
     expect_name(in, "history", History::name);
     expect_name(in, "customers", Customers::name);
     meter m;
+    m.next_arrival_ = in.u64();
+    m.arrivals_exhausted_ = in.boolean();
     const std::size_t n = in.count(1);
     m.states_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -328,7 +355,11 @@ class meter {
       auto& c = m.states_.back();
       if constexpr (keeps_history) {
         std::vector<event_record> rs(in.count(record_bytes));
-        for (auto& r : rs) r = load_record(in);
+        for (auto& r : rs) {
+          r = load_record(in);
+          in.require(m.arrivals_exhausted_ || r.arrival < m.next_arrival_,
+                     "a record's arrival is not below the meter's next arrival");
+        }
         in.require(c.assign(std::move(rs)), "records out of order or repeated");
         c.load_settled(in);
       } else {
@@ -383,8 +414,18 @@ class meter {
     }
   }
 
+  void note_arrival(std::uint64_t arrival) noexcept {
+    if (arrival == UINT64_MAX) {
+      arrivals_exhausted_ = true;  // no number is left for add_next
+    } else {
+      next_arrival_ = std::max(next_arrival_, arrival + 1);
+    }
+  }
+
   typename Customers::index customers_;
   std::vector<customer_state> states_;
+  std::uint64_t next_arrival_ = 0;
+  bool arrivals_exhausted_ = false;  ///< arrival UINT64_MAX was seen
 };
 
 }  // namespace meterkit

@@ -35,7 +35,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/billing/request.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
+#include <meterkit/meter/meter_event.hpp>
 #include <meterkit/stripe/csv.hpp>
 #include <meterkit/stripe/input_error.hpp>
 #include <meterkit/stripe/input_source.hpp>

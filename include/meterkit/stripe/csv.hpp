@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/error.hpp>
 #include <meterkit/stripe/input_error.hpp>
 #include <meterkit/stripe/input_source.hpp>
 

@@ -21,7 +21,7 @@
 #include <string_view>
 #include <utility>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/error.hpp>
 
 namespace meterkit {
 

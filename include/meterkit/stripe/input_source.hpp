@@ -25,7 +25,7 @@
 #include <system_error>
 #include <utility>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/error.hpp>
 #include <meterkit/stripe/input_error.hpp>
 
 namespace meterkit {

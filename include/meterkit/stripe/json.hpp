@@ -31,7 +31,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/decimal.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
 #include <meterkit/stripe/input_error.hpp>
 #include <meterkit/stripe/input_source.hpp>
 

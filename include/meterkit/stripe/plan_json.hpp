@@ -31,7 +31,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/billing/plan.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
 #include <meterkit/stripe/input_error.hpp>
 #include <meterkit/stripe/input_source.hpp>
 #include <meterkit/stripe/json.hpp>
@@ -180,7 +182,7 @@ template <class Parse>
     fail_json_value(where / "currency",
                     "\"" + *code + "\" is not a currency code; expected three letters such as \"usd\"");
   }
-  price p(std::string{}, currency(*code));
+  price p{std::string{}, currency(*code)};
   if (auto v = json_string_member(j, "id", where)) p.id = std::move(*v);
   if (auto s =
           detail::json_enum_member(j, "billing_scheme", where, parse_billing_scheme, "per_unit or tiered")) {

@@ -32,7 +32,13 @@
 #include <utility>
 #include <vector>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/billing/invoice.hpp>
+#include <meterkit/billing/plan.hpp>
+#include <meterkit/billing/replay.hpp>
+#include <meterkit/billing/request.hpp>
+#include <meterkit/billing/simulator.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
 #include <meterkit/stripe/input_error.hpp>
 #include <meterkit/stripe/input_source.hpp>
 #include <meterkit/stripe/usage_file.hpp>

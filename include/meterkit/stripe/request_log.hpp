@@ -43,7 +43,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/billing/request.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
 #include <meterkit/stripe/bulk_upload.hpp>
 #include <meterkit/stripe/canonical_json.hpp>
 #include <meterkit/stripe/input_error.hpp>

@@ -16,7 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/billing/request.hpp>
+#include <meterkit/core/error.hpp>
 #include <meterkit/stripe/bulk_upload.hpp>
 #include <meterkit/stripe/input_error.hpp>
 #include <meterkit/stripe/input_source.hpp>

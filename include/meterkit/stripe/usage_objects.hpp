@@ -27,7 +27,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/billing/request.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
+#include <meterkit/legacy/usage_record.hpp>
+#include <meterkit/meter/meter_event.hpp>
 #include <meterkit/stripe/json.hpp>
 
 namespace meterkit {

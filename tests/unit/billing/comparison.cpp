@@ -13,7 +13,7 @@ namespace {
 mk::timestamp at(std::string_view rfc3339) { return *mk::parse_time(rfc3339); }
 
 mk::price per_unit(std::string id, std::int64_t amount) {
-  mk::price p(std::move(id), mk::currency("usd"));
+  mk::price p{std::move(id), mk::currency("usd")};
   p.unit_amount = mk::decimal::from_integer(amount);
   p.recurring.usage_type = mk::usage_type::metered;
   return p;

@@ -29,7 +29,7 @@ namespace {
 mk::timestamp at(std::string_view rfc3339) { return *mk::parse_time(rfc3339); }
 
 mk::price price(std::string id, std::int64_t unit_amount) {
-  mk::price p(std::move(id), mk::currency("usd"));
+  mk::price p{std::move(id), mk::currency("usd")};
   p.unit_amount = mk::decimal::from_integer(unit_amount);
   return p;
 }

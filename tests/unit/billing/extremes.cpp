@@ -91,7 +91,7 @@ mk::meter_definition sum_meter(std::string id, std::string event_name) {
 }
 
 mk::price price_of(std::string id, mk::decimal unit_amount) {
-  mk::price p(std::move(id), mk::currency("usd"));
+  mk::price p{std::move(id), mk::currency("usd")};
   p.unit_amount = unit_amount;
   return p;
 }
@@ -510,7 +510,7 @@ BOOST_AUTO_TEST_CASE(P1_D25_per_unit_amounts_beyond_the_64_bit_range_are_overflo
 }
 
 BOOST_AUTO_TEST_CASE(P3_D25_tiers_at_the_64_bit_limits) {
-  mk::price p("price_tiers", mk::currency("usd"));
+  mk::price p{"price_tiers", mk::currency("usd")};
   p.billing_scheme = mk::billing_scheme::tiered;
   p.tiers_mode = mk::tiers_mode::graduated;
   p.tiers = {

@@ -48,9 +48,9 @@ std::vector<mk::timestamp> created_times(const mk::simulation_result& r) {
 /// The plan with a second licensed price at 20.00 USD a month, and one in euros.
 mk::plan upgradable_plan() {
   auto p = seat_and_usage_plan();
-  mk::price pro("price_pro", mk::currency("usd"));
+  mk::price pro{"price_pro", mk::currency("usd")};
   pro.unit_amount = mk::decimal::from_integer(2000);
-  mk::price euro("price_euro", mk::currency("eur"));
+  mk::price euro{"price_euro", mk::currency("eur")};
   euro.unit_amount = mk::decimal::from_integer(900);
   p.prices.push_back(pro);
   p.prices.push_back(euro);

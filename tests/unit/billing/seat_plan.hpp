@@ -41,13 +41,13 @@ inline plan seat_and_usage_plan() {
   m.id = "mtr_api";
   m.event_name = "api_requests";
   p.meters.push_back(m);
-  price seat("price_seat", currency("usd"));
+  price seat{"price_seat", currency("usd")};
   seat.unit_amount = decimal::from_integer(1000);
-  price api("price_api", currency("usd"));
+  price api{"price_api", currency("usd")};
   api.unit_amount = decimal::from_integer(2);
   api.recurring.usage_type = usage_type::metered;
   api.recurring.meter = "mtr_api";
-  price legacy("price_legacy", currency("usd"));
+  price legacy{"price_legacy", currency("usd")};
   legacy.unit_amount = decimal::from_integer(1);
   legacy.recurring.usage_type = usage_type::metered;
   p.prices = {seat, api, legacy};

@@ -35,7 +35,7 @@ mk::meter_definition meter(std::string id, std::string event_name,
 }
 
 mk::price metered_price(std::string id, std::string meter_id, std::int64_t unit_amount) {
-  mk::price p(std::move(id), mk::currency("usd"));
+  mk::price p{std::move(id), mk::currency("usd")};
   p.unit_amount = mk::decimal::from_integer(unit_amount);
   p.recurring.usage_type = mk::usage_type::metered;
   p.recurring.meter = std::move(meter_id);
@@ -43,7 +43,7 @@ mk::price metered_price(std::string id, std::string meter_id, std::int64_t unit_
 }
 
 mk::price legacy_price(std::string id, std::string aggregate_usage, std::int64_t unit_amount) {
-  mk::price p(std::move(id), mk::currency("usd"));
+  mk::price p{std::move(id), mk::currency("usd")};
   p.unit_amount = mk::decimal::from_integer(unit_amount);
   p.recurring.usage_type = mk::usage_type::metered;
   p.recurring.aggregate_usage = *mk::parse_aggregate_usage(aggregate_usage);
@@ -51,7 +51,7 @@ mk::price legacy_price(std::string id, std::string aggregate_usage, std::int64_t
 }
 
 mk::price licensed_price(std::string id, std::int64_t unit_amount) {
-  mk::price p(std::move(id), mk::currency("usd"));
+  mk::price p{std::move(id), mk::currency("usd")};
   p.unit_amount = mk::decimal::from_integer(unit_amount);
   return p;
 }

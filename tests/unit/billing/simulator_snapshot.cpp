@@ -30,7 +30,7 @@ mk::meter_definition meter(std::string id, std::string event_name, mk::formula_k
 }
 
 mk::price price(std::string id, std::int64_t unit_amount, mk::interval_unit unit = mk::interval_unit::month) {
-  mk::price p(std::move(id), mk::currency("usd"));
+  mk::price p{std::move(id), mk::currency("usd")};
   p.unit_amount = mk::decimal::from_integer(unit_amount);
   p.recurring.interval = mk::billing_interval{unit, 1};
   return p;

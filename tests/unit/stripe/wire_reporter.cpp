@@ -45,7 +45,7 @@ meter_definition meter(std::string id, std::string event_name, formula_kind f,
 
 price metered(std::string id, std::optional<std::string> meter_id, std::optional<std::string> aggregate,
               billing_interval interval, std::int64_t unit) {
-  price p(std::move(id), currency("usd"));
+  price p{std::move(id), currency("usd")};
   p.unit_amount = decimal::from_integer(unit);
   p.recurring.usage_type = usage_type::metered;
   p.recurring.meter = std::move(meter_id);

@@ -25,7 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/error.hpp>
 #include <meterkit/stripe/wire/api_request.hpp>
 #include <meterkit/stripe/wire/endpoints.hpp>
 

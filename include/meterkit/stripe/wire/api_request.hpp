@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/error.hpp>
 
 namespace meterkit {
 

@@ -26,7 +26,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
 #include <meterkit/stripe/wire/api_error.hpp>
 #include <meterkit/stripe/wire/api_request.hpp>
 #include <meterkit/stripe/wire/endpoints.hpp>

@@ -37,7 +37,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/billing/request.hpp>
+#include <meterkit/calendar/window.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
 #include <meterkit/stripe/wire/api_request.hpp>
 #include <meterkit/stripe/wire/form_encoding.hpp>
 

@@ -27,7 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/error.hpp>
 
 namespace meterkit {
 

@@ -23,7 +23,9 @@
 #include <utility>
 #include <vector>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
+#include <meterkit/meter/meter_event.hpp>
 #include <meterkit/stripe/wire/client.hpp>
 #include <meterkit/stripe/wire/endpoints.hpp>
 #include <meterkit/stripe/wire/objects.hpp>

@@ -20,7 +20,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/calendar/period.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
+#include <meterkit/meter/event_summary.hpp>
 #include <meterkit/stripe/usage_objects.hpp>
 #include <meterkit/stripe/wire/api_error.hpp>
 #include <meterkit/stripe/wire/api_request.hpp>

@@ -26,7 +26,7 @@
 #include <string>
 #include <utility>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/time.hpp>
 #include <meterkit/stripe/wire/api_request.hpp>
 #include <meterkit/stripe/wire/endpoints.hpp>
 #include <meterkit/stripe/wire/retry.hpp>

@@ -62,8 +62,19 @@
 #include <utility>
 #include <vector>
 
+#include <meterkit/aggregation/formula_kind.hpp>
+#include <meterkit/billing/compiled_plan.hpp>
+#include <meterkit/billing/plan.hpp>
+#include <meterkit/calendar/billing_schedule.hpp>
+#include <meterkit/core/checked.hpp>
+#include <meterkit/core/error.hpp>
+#include <meterkit/core/time.hpp>
 #include <meterkit/detail/string_hash.hpp>
-#include <meterkit/meterkit.hpp>
+#include <meterkit/ingestion/event_record.hpp>
+#include <meterkit/legacy/aggregate_usage.hpp>
+#include <meterkit/legacy/usage_record.hpp>
+#include <meterkit/meter/meter_definition.hpp>
+#include <meterkit/meter/meter_policies.hpp>
 #include <meterkit/stripe/wire/client.hpp>
 #include <meterkit/stripe/wire/endpoints.hpp>
 #include <meterkit/stripe/wire/meter_event_stream.hpp>

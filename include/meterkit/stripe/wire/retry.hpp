@@ -29,7 +29,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include <meterkit/meterkit.hpp>
+#include <meterkit/core/time.hpp>
 #include <meterkit/stripe/wire/api_request.hpp>
 
 namespace meterkit {

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The include-cost budget (issue: the C++ front door).
+
+For each public header given, measures the compiler's CPU time for a translation unit that includes
+only that header (`-fsyntax-only`), and for the *baseline*: a translation unit that includes exactly
+the standard-library headers the header pulls in (found by following its `#include <meterkit/...>`
+lines). The ratio header/baseline is what including meterkit costs on top of the standard library
+it needs anyway; it fails when a ratio is above its budget.
+
+CPU time (user + system of the compiler, best of --runs) rather than wall time, so that a loaded
+machine (ctest -j) changes the ratio little. Third-party headers (nlohmann/json) count against the
+header, not the baseline.
+
+  tools/compile_budget.py --compiler g++ --include include meterkit/meterkit.hpp=6 ...
+"""
+import argparse
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+
+INCLUDE_LINE = re.compile(r'^\s*#\s*include\s*<([^>]+)>', re.M)
+
+
+def std_headers(include_dir, header):
+    """The standard headers (no '/' and no '.') reachable from `header` through meterkit headers."""
+    seen, std, todo = set(), set(), [header]
+    while todo:
+        h = todo.pop()
+        if h in seen:
+            continue
+        seen.add(h)
+        with open(os.path.join(include_dir, h), encoding='utf-8') as f:
+            for name in INCLUDE_LINE.findall(f.read()):
+                if name.startswith('meterkit/'):
+                    todo.append(name)
+                elif '/' not in name and '.' not in name:
+                    std.add(name)
+    return sorted(std)
+
+
+def cpu_seconds(compiler, include_dir, source, runs):
+    best = None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'tu.cpp')
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(source)
+        for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            done = subprocess.run([compiler, '-std=c++20', '-fsyntax-only', '-I' + include_dir, path],
+                                  capture_output=True, text=True, check=False)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if done.returncode != 0:
+                sys.exit(f'compile_budget: {compiler} failed on:\n{source}\n{done.stderr[:2000]}')
+            spent = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            best = spent if best is None else min(best, spent)
+    return best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--compiler', required=True)
+    parser.add_argument('--include', required=True, help='the include/ directory')
+    parser.add_argument('--runs', type=int, default=3)
+    parser.add_argument('budgets', nargs='+', help='HEADER=MAX_RATIO, e.g. meterkit/meterkit.hpp=6')
+    args = parser.parse_args()
+
+    failed = []
+    for item in args.budgets:
+        header, _, limit = item.partition('=')
+        if not limit:
+            sys.exit(f'compile_budget: "{item}" must be HEADER=MAX_RATIO')
+        baseline_src = ''.join(f'#include <{s}>\n' for s in std_headers(args.include, header))
+        baseline = cpu_seconds(args.compiler, args.include, baseline_src, args.runs)
+        cost = cpu_seconds(args.compiler, args.include, f'#include <{header}>\n', args.runs)
+        ratio = cost / baseline
+        verdict = 'ok' if ratio <= float(limit) else 'OVER BUDGET'
+        print(f'{header}: {cost:.2f} s against {baseline:.2f} s of its standard headers = {ratio:.2f}x '
+              f'(budget {float(limit):.1f}x) {verdict}')
+        if ratio > float(limit):
+            failed.append(header)
+    if failed:
+        print('over budget: ' + ', '.join(failed) + ' (see README "Include cost")', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
