@@ -121,12 +121,13 @@ struct plan_comparison {
 }
 
 /// The same requests replayed under `a` and under `b`, as of the same `until` (default: the
-/// latest arrival).
-[[nodiscard]] inline plan_comparison compare_plans(const plan& a, const plan& b,
-                                                   const std::vector<request>& requests,
-                                                   std::optional<timestamp> until = std::nullopt) {
+/// latest arrival). (A template only so that it is compiled where it is called, as `simulate`.)
+template <class Simulator = invoice_simulator>
+[[nodiscard]] plan_comparison compare_plans(const plan& a, const plan& b,
+                                            const std::vector<request>& requests,
+                                            std::optional<timestamp> until = std::nullopt) {
   if (!until) until = latest_arrival(requests);
-  return compare_results(simulate(a, requests, until), simulate(b, requests, until));
+  return compare_results(simulate<Simulator>(a, requests, until), simulate<Simulator>(b, requests, until));
 }
 
 /// How one legacy item moved (or did not move) onto a meter.
@@ -219,15 +220,17 @@ struct legacy_migration {
 }
 
 /// A legacy plan against its migrated meter plan, on the same usage; each changed line of a
-/// legacy item says why the two differ.
-[[nodiscard]] inline plan_comparison compare_legacy_migration(const plan& legacy,
-                                                              const std::vector<request>& requests,
-                                                              std::optional<timestamp> until = std::nullopt) {
+/// legacy item says why the two differ. (A template only so that it is compiled where it is
+/// called, as `simulate`.)
+template <class Simulator = invoice_simulator>
+[[nodiscard]] plan_comparison compare_legacy_migration(const plan& legacy,
+                                                       const std::vector<request>& requests,
+                                                       std::optional<timestamp> until = std::nullopt) {
   if (!until) until = latest_arrival(requests);
   const auto migration = migrate_legacy_plan(legacy);
-  auto cmp =
-      compare_results(simulate(legacy, requests, until),
-                      simulate(migration.migrated, migrate_legacy_requests(migration, requests), until));
+  auto cmp = compare_results(
+      simulate<Simulator>(legacy, requests, until),
+      simulate<Simulator>(migration.migrated, migrate_legacy_requests(migration, requests), until));
   for (auto& inv : cmp.invoices) {
     for (auto& line : inv.lines) {
       if (const auto* m = migration.find(line.subscription_item); m != nullptr && line.changed()) {

@@ -152,10 +152,13 @@ class subscription_end_times {
       by_subscription_;
 };
 
-/// The bookkeeping of a bounded history (see the file comment).
-class history_keeper {
+/// The bookkeeping of a bounded history (see the file comment). A class template only so that
+/// it is compiled where it is used, not in every translation unit that includes the library:
+/// `history_keeper` is the one instantiation.
+template <class = void>
+class basic_history_keeper {
  public:
-  history_keeper(const compiled_plan& cp, simulator_history options) : options_(std::move(options)) {
+  basic_history_keeper(const compiled_plan& cp, simulator_history options) : options_(std::move(options)) {
     for (const auto& cs : cp.subscriptions()) {
       unfrozen_.push_back(cs.schedule.has_periods() ? std::optional{cs.schedule.first_period()}
                                                     : std::nullopt);
@@ -396,5 +399,8 @@ class history_keeper {
   std::unordered_map<std::uint64_t, pair_state> pairs_;
   static constexpr std::size_t dense_pairs_limit = std::size_t{1} << 20;
 };
+
+/// The bookkeeping of a bounded history.
+using history_keeper = basic_history_keeper<>;
 
 }  // namespace meterkit

@@ -77,11 +77,15 @@ inline void require_summary_bounds(period bounds) {
 /// Replays `requests` against `p` and returns the invoices as of `until` (default: the latest
 /// arrival, D21); requests arriving after `until` are counted as pending. No requests and no
 /// `until` is a `configuration_error` (field `until`).
-[[nodiscard]] inline simulation_result simulate(const plan& p, const std::vector<request>& requests,
-                                                std::optional<timestamp> until = std::nullopt,
-                                                const simulation_options& options = {}) {
+///
+/// (The replay functions are templates over the simulator only so that they are compiled where
+/// they are called; call them without template arguments.)
+template <class Simulator = invoice_simulator>
+[[nodiscard]] simulation_result simulate(const plan& p, const std::vector<request>& requests,
+                                         std::optional<timestamp> until = std::nullopt,
+                                         const simulation_options& options = {}) {
   const timestamp as_of = detail::replay_as_of(until, latest_arrival(requests));
-  invoice_simulator sim(p);
+  Simulator sim(p);
   detail::for_each_in_arrival_order(requests, options, [&](const request& r) {
     if (r.received_at > as_of) {
       sim.count_pending(r);
@@ -95,13 +99,13 @@ inline void require_summary_bounds(period bounds) {
 /// Replays every request (D26: as of the latest arrival) and summarizes one meter for one
 /// customer over `bounds`, grouped by hour, day or not at all. Throws `configuration_error` for
 /// an unknown meter, `start >= end` (field `start`) or bounds that M13 refuses.
-[[nodiscard]] inline std::vector<event_summary> summarize(const plan& p, const std::vector<request>& requests,
-                                                          std::string_view meter_id,
-                                                          std::string_view customer, period bounds,
-                                                          window_kind grouping,
-                                                          const simulation_options& options = {}) {
+template <class Simulator = invoice_simulator>
+[[nodiscard]] std::vector<event_summary> summarize(const plan& p, const std::vector<request>& requests,
+                                                   std::string_view meter_id, std::string_view customer,
+                                                   period bounds, window_kind grouping,
+                                                   const simulation_options& options = {}) {
   detail::require_summary_bounds(bounds);
-  invoice_simulator sim(p);
+  Simulator sim(p);
   detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
   const auto as_of = latest_arrival(requests).value_or(bounds.start);
   return sim.summaries(meter_id, customer, bounds, grouping, as_of);

@@ -67,9 +67,13 @@ struct simulation_options {
 /// Replays requests one by one, in arrival order, and answers with invoices as of any time.
 /// `simulate` (billing/replay.hpp) is the one-call form; this class serves callers that stream
 /// requests in.
-class invoice_simulator {
+///
+/// A class template only so that it is compiled where it is used, not in every translation unit
+/// that includes the library: `invoice_simulator` is the one instantiation.
+template <class = void>
+class basic_invoice_simulator {
  public:
-  explicit invoice_simulator(plan p, simulator_history history = {})
+  explicit basic_invoice_simulator(plan p, simulator_history history = {})
       : plan_(std::move(p)),
         ledger_(ledger_of(plan_, history)),
         late_periods_(plan_.items().size()),
@@ -134,9 +138,9 @@ class invoice_simulator {
   /// snapshot was saved under another plan, `corrupt_state_error` when it is truncated, damaged,
   /// of another format version or no snapshot at all, and `configuration_error` for an unusable
   /// plan (as the constructor does).
-  [[nodiscard]] static invoice_simulator restore(meterkit::plan p, std::istream& in,
-                                                 simulator_history history = {}) {
-    invoice_simulator sim(std::move(p), std::move(history));
+  [[nodiscard]] static basic_invoice_simulator restore(meterkit::plan p, std::istream& in,
+                                                       simulator_history history = {}) {
+    basic_invoice_simulator sim(std::move(p), std::move(history));
     sim.load_body(snapshot_frame::read(in, snapshot_version, plan_fingerprint(sim.plan_.source())));
     return sim;
   }
@@ -721,5 +725,8 @@ class invoice_simulator {
   history_keeper history_;
   subscription_changes changes_;  ///< B8
 };
+
+/// Replays requests one by one (see `basic_invoice_simulator`).
+using invoice_simulator = basic_invoice_simulator<>;
 
 }  // namespace meterkit

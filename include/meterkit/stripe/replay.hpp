@@ -97,13 +97,23 @@ struct counting_sink {
 [[nodiscard]] inline timestamp arrival_of(const bulk_event& e) noexcept { return e.received_at; }
 
 /// Applies a request or a bulk row (one meter event) to `sim`.
-inline void apply_to(invoice_simulator& sim, const request& r) { sim.apply(r); }
-inline void apply_to(invoice_simulator& sim, const bulk_event& e) {
+template <class Simulator>
+void apply_to(Simulator& sim, const request& r) {
+  sim.apply(r);
+}
+template <class Simulator>
+void apply_to(Simulator& sim, const bulk_event& e) {
   sim.apply(e.event, e.received_at, e.source);
 }
 /// Counts a request or a bulk row that arrives after `until` (D21).
-inline void count_pending_in(invoice_simulator& sim, const request& r) { sim.count_pending(r); }
-inline void count_pending_in(invoice_simulator& sim, const bulk_event&) { sim.count_pending(1); }
+template <class Simulator>
+void count_pending_in(Simulator& sim, const request& r) {
+  sim.count_pending(r);
+}
+template <class Simulator>
+void count_pending_in(Simulator& sim, const bulk_event&) {
+  sim.count_pending(1);
+}
 
 /// The inputs of a replay with their names and formats (refused before anything is read).
 struct replay_inputs {
@@ -280,13 +290,15 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
 /// and returns the invoices as of `options.until` (default: the latest arrival, D21); see the
 /// file comment. Throws `input_error` for an input that cannot be used (file, line, column),
 /// `configuration_error` (field `until`) when there are no operations and no `until`, and what
-/// the simulator throws.
-[[nodiscard]] inline simulation_result replay_files(const plan& p, const std::vector<std::string>& paths,
-                                                    const replay_options& options = {}) {
+/// the simulator throws. (A template over the simulator only so that it is compiled where it is
+/// called, as `simulate`; call it without template arguments.)
+template <class Simulator = invoice_simulator>
+[[nodiscard]] simulation_result replay_files(const plan& p, const std::vector<std::string>& paths,
+                                             const replay_options& options = {}) {
   const detail::replay_inputs inputs(paths, options);
   const auto from_memory = [&] {
-    return simulate(p, detail::read_inputs(inputs, options), options.until,
-                    detail::replay_progress_of(options));
+    return simulate<Simulator>(p, detail::read_inputs(inputs, options), options.until,
+                               detail::replay_progress_of(options));
   };
   if (options.stream && inputs.rereadable() && detail::holds_no_cancellations(inputs)) {
     // One read: nothing can be cancelled, so the bounded history needs no targets and the ledger
@@ -294,7 +306,7 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
     simulator_history history;
     history.bounded = true;
     history.no_cancellations = true;
-    invoice_simulator sim(p, std::move(history));
+    Simulator sim(p, std::move(history));
     std::optional<timestamp> latest;
     const bool in_order = detail::replay_while_reading(inputs, options, latest, [&](const auto& r) {
       if (options.until && detail::arrival_of(r) > *options.until) {
@@ -313,7 +325,7 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   history.bounded = true;
   history.cancelled_later = std::cref(scan.cancelled);
   history.ends_later = std::cref(scan.ends);
-  invoice_simulator sim(p, std::move(history));
+  Simulator sim(p, std::move(history));
   detail::stream_inputs(inputs, scan, options, [&](const auto& r) {
     if (detail::arrival_of(r) > as_of) {
       detail::count_pending_in(sim, r);  // D21
@@ -327,17 +339,19 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
 /// Replays the usage files `paths` against `p` (every request, D26: as of the latest arrival) and
 /// summarizes meter `meter_id` for `customer` over `bounds`, grouped by hour, day or not at all.
 /// Throws `input_error` for an unusable input and `configuration_error` for an unknown meter,
-/// `start >= end` or bounds that M13 refuses.
-[[nodiscard]] inline std::vector<event_summary> summarize_files(
-    const plan& p, const std::vector<std::string>& paths, std::string_view meter_id,
-    std::string_view customer, period bounds, window_kind grouping, const replay_options& options = {}) {
+/// `start >= end` or bounds that M13 refuses. (A template as `replay_files`.)
+template <class Simulator = invoice_simulator>
+[[nodiscard]] std::vector<event_summary> summarize_files(const plan& p, const std::vector<std::string>& paths,
+                                                         std::string_view meter_id, std::string_view customer,
+                                                         period bounds, window_kind grouping,
+                                                         const replay_options& options = {}) {
   const detail::replay_inputs inputs(paths, options);
   const auto from_memory = [&] {
-    return summarize(p, detail::read_inputs(inputs, options), meter_id, customer, bounds, grouping,
-                     detail::replay_progress_of(options));
+    return summarize<Simulator>(p, detail::read_inputs(inputs, options), meter_id, customer, bounds, grouping,
+                                detail::replay_progress_of(options));
   };
   if (options.stream && inputs.rereadable() && detail::holds_no_cancellations(inputs)) {
-    invoice_simulator sim(p);
+    Simulator sim(p);
     std::optional<timestamp> latest;
     if (!detail::replay_while_reading(inputs, options, latest,
                                       [&](const auto& r) { detail::apply_to(sim, r); })) {
@@ -349,7 +363,7 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
   const detail::input_scan scan = detail::scan_inputs(inputs, options);
   if (!scan.in_arrival_order) return from_memory();
   detail::require_summary_bounds(bounds);
-  invoice_simulator sim(p);
+  Simulator sim(p);
   detail::stream_inputs(inputs, scan, options, [&](const auto& r) { detail::apply_to(sim, r); });
   return sim.summaries(meter_id, customer, bounds, grouping, scan.latest.value_or(bounds.start));
 }
