@@ -44,7 +44,8 @@
 namespace meterkit {
 
 /// Who is calling and where: the secret key, the API version and the hosts. The hosts are
-/// configurable so that a test server or a proxy can stand in for Stripe.
+/// configurable so that a test server or a proxy can stand in for Stripe: a host may carry a port
+/// (`127.0.0.1:12111`); the transport chooses the scheme (`curl_options::scheme`).
 struct api_settings {
   std::string secret_key;
   std::string stripe_version = "2025-02-24.acacia";
