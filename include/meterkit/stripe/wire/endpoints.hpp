@@ -51,7 +51,7 @@ struct api_settings {
   std::string stripe_version = "2025-02-24.acacia";
   std::string api_host = "api.stripe.com";
   std::string meter_events_host = "meter-events.stripe.com";
-  std::optional<std::string> stripe_account;  ///< `Stripe-Account` (Connect), when set
+  std::optional<std::string> stripe_account{};  ///< `Stripe-Account` (Connect), when set
   /// Live mode (W1: 100 writes/s) or test mode (25/s); read from the key when it says
   /// (`sk_live_`, `rk_live_`), else test.
   [[nodiscard]] bool livemode() const {
