@@ -377,7 +377,7 @@ BOOST_AUTO_TEST_CASE(W2_I2_M5_retries_and_re_sent_ticks_after_injected_failures_
     const auto local = report(f, reporter, 300, [&](int flush) {
       switch (flush % 4) {
         case 0:
-          f.stripe.fail_next(1, fake_failure::connection_lost(true));
+          f.stripe.fail_next(1, fake_failure::timed_out());
           break;
         case 1:
           f.stripe.fail_next(1, fake_failure::rate_limited());

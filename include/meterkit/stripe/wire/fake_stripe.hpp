@@ -86,6 +86,8 @@ struct fake_failure {
   [[nodiscard]] static fake_failure connection_lost(bool applied = false) {
     return {0, "", "", "", {}, {}, applied};
   }
+  /// A timeout: no response, by default after Stripe ran the request (the usual way a timeout hurts).
+  [[nodiscard]] static fake_failure timed_out(bool applied = true) { return connection_lost(applied); }
   /// 500 `api_error`.
   [[nodiscard]] static fake_failure server_error(bool applied = false) {
     return {500, "api_error", "", "An unknown error occurred.", {}, {}, applied};

@@ -4,6 +4,8 @@
 /// The reporter: from a local meter's truth, the fewest Stripe calls that make Stripe bill the
 /// same numbers (SPEC W1, W2, M4, M5, M8, M9, M10, L2-L5, B3, I2, D7, D19).
 ///
+/// It is built from a plan (meters, and deadlines from its subscriptions and legacy items) or, for
+/// meter events alone, from `meter_event_billing`: the meters and each customer's billing cycle.
 /// The caller feeds it every operation its local meters accepted (or lets it read a `meter`), and
 /// calls `flush(now, ...)` at least at every `next_due()`. The reporter turns the operations into:
 ///
