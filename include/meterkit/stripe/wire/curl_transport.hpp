@@ -82,7 +82,6 @@ class curl_transport {
       s.last_error = "curl_easy_init failed";
       return api_response::connection_error();
     }
-    curl_easy_reset(curl);  // keeps the connections, forgets the last request's options
 
     const std::string url = s.options.scheme + "://" + r.host + r.target();
     std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(nullptr, curl_slist_free_all);
@@ -119,12 +118,15 @@ class curl_transport {
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.headers);
 
     const CURLcode done = curl_easy_perform(curl);
+    long status = 0;
+    if (done == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    // The handle points at this call's header list, buffers and error text: forget them now (the
+    // connections stay open).
+    curl_easy_reset(curl);
     if (done != CURLE_OK) {
       s.last_error = error_text[0] != '\0' ? std::string(error_text) : std::string(curl_easy_strerror(done));
       return api_response::connection_error();
     }
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     out.status = static_cast<int>(status);
     return out;
   }
