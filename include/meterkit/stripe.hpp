@@ -28,6 +28,7 @@
 #include <meterkit/stripe/wire/api_request.hpp>
 #include <meterkit/stripe/wire/client.hpp>
 #include <meterkit/stripe/wire/endpoints.hpp>
+#include <meterkit/stripe/wire/fake_stripe.hpp>
 #include <meterkit/stripe/wire/form_encoding.hpp>
 #include <meterkit/stripe/wire/meter_event_stream.hpp>
 #include <meterkit/stripe/wire/objects.hpp>

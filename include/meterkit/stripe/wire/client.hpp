@@ -40,7 +40,7 @@ namespace meterkit {
 struct client_options {
   retry_policy retry;
   /// Requests per second per class; default: `rate_limits::for_mode(settings.livemode())`.
-  std::optional<rate_limits> limits;
+  std::optional<rate_limits> limits{};
   /// The payload key that names the customer of a meter event (for the in-flight rule, W1).
   std::string customer_payload_key = "stripe_customer_id";
 };

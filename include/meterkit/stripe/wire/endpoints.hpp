@@ -47,13 +47,14 @@
 namespace meterkit {
 
 /// Who is calling and where: the secret key, the API version and the hosts. The hosts are
-/// configurable so that a test server or a proxy can stand in for Stripe.
+/// configurable so that a test server or a proxy can stand in for Stripe: a host may carry a port
+/// (`127.0.0.1:12111`); the transport chooses the scheme (`curl_options::scheme`).
 struct api_settings {
   std::string secret_key;
   std::string stripe_version = "2025-02-24.acacia";
   std::string api_host = "api.stripe.com";
   std::string meter_events_host = "meter-events.stripe.com";
-  std::optional<std::string> stripe_account;  ///< `Stripe-Account` (Connect), when set
+  std::optional<std::string> stripe_account{};  ///< `Stripe-Account` (Connect), when set
   /// Live mode (W1: 100 writes/s) or test mode (25/s); read from the key when it says
   /// (`sk_live_`, `rk_live_`), else test.
   [[nodiscard]] bool livemode() const {

@@ -4,6 +4,8 @@
 /// The reporter: from a local meter's truth, the fewest Stripe calls that make Stripe bill the
 /// same numbers (SPEC W1, W2, M4, M5, M8, M9, M10, L2-L5, B3, I2, D7, D19).
 ///
+/// It is built from a plan (meters, and deadlines from its subscriptions and legacy items) or, for
+/// meter events alone, from `meter_event_billing`: the meters and each customer's billing cycle.
 /// The caller feeds it every operation its local meters accepted (or lets it read a `meter`), and
 /// calls `flush(now, ...)` at least at every `next_due()`. The reporter turns the operations into:
 ///
@@ -285,17 +287,65 @@ struct tick_content {
 
 }  // namespace detail
 
+/// A customer's billing cycle, for a reporter that knows meters and customers but no plan: the
+/// periods of `billing_schedule(start_date, billing_cycle_anchor, trial_end, interval)`
+/// (calendar/billing_schedule.hpp, B3, B4), whose invoices the reporter's deadlines precede.
+struct customer_billing {
+  std::string customer{};
+  timestamp billing_cycle_anchor{};
+  billing_interval interval{};            ///< monthly by default
+  std::optional<timestamp> start_date{};  ///< when billing starts; the anchor when absent
+  std::optional<timestamp> trial_end{};
+};
+
+/// Everything a meter-event reporter needs when there is no plan with prices and subscriptions:
+/// the meters, the customers' billing cycles (a customer may be listed once per subscription; one
+/// not listed is flushed on the `flush_interval` grid only), and Stripe's finalization delay (B3).
+struct meter_event_billing {
+  std::vector<meter_definition> meters{};
+  std::vector<customer_billing> customers{};
+  seconds invoice_finalization_delay{3600};
+};
+
 /// See the file comment.
 class usage_reporter {
  public:
+  /// A reporter of the meter events of `billing`'s meters. Throws `configuration_error` naming
+  /// the field for an invalid meter, a duplicate meter id or event name, an empty customer, a
+  /// trial ending before its start, or an interval outside D9's limits.
+  explicit usage_reporter(const meter_event_billing& billing, reporter_options options = {},
+                          reporter_checkpoint from = {})
+      : options_(options), watermark_(from.watermark) {
+    check_options();
+    std::unordered_map<std::string, std::size_t> event_names;
+    for (std::size_t i = 0; i < billing.meters.size(); ++i) {
+      const meter_definition& m = billing.meters[i];
+      validate(m);
+      const std::string field = "meters[" + std::to_string(i) + "]";
+      if (!meters_.emplace(m.id, detail::reported_meter(m)).second)
+        METERKIT_THROW(configuration_error(field + ".id", "duplicate meter id \"" + m.id + "\""));
+      if (!event_names.emplace(m.event_name, i).second)
+        METERKIT_THROW(configuration_error(field + ".event_name",
+                                           "duplicate event_name \"" + m.event_name + "\" (also meters[" +
+                                               std::to_string(event_names[m.event_name]) + "])"));
+    }
+    const seconds offset = billing.invoice_finalization_delay - options_.finalization_margin;
+    for (std::size_t i = 0; i < billing.customers.size(); ++i) {
+      const customer_billing& c = billing.customers[i];
+      if (c.customer.empty())
+        METERKIT_THROW(
+            configuration_error("customers[" + std::to_string(i) + "].customer", "must not be empty"));
+      customers_[c.customer].push_back({billing_schedule<>(c.start_date.value_or(c.billing_cycle_anchor),
+                                                           c.billing_cycle_anchor, c.trial_end, c.interval),
+                                        offset});
+    }
+  }
+
+  /// A reporter of the usage of plan `p`: its meters' events, with deadlines from its
+  /// subscriptions, and the usage records of its legacy items.
   usage_reporter(const plan& p, reporter_options options = {}, reporter_checkpoint from = {})
       : options_(options), watermark_(from.watermark) {
-    if (options_.flush_interval < seconds{1}) {
-      METERKIT_THROW(configuration_error("flush_interval", "must be at least one second"));
-    }
-    if (options_.finalization_margin < seconds{0}) {
-      METERKIT_THROW(configuration_error("finalization_margin", "must not be negative"));
-    }
+    check_options();
     const compiled_plan compiled(p);  // validates
     for (const auto& m : p.meters) meters_.emplace(m.id, detail::reported_meter(m));
     const seconds meter_offset = p.settings.invoice_finalization_delay - options_.finalization_margin;
@@ -471,6 +521,15 @@ class usage_reporter {
     detail::deadline_schedule deadlines;
     aggregate_usage mode = aggregate_usage::sum;
   };
+
+  void check_options() const {
+    if (options_.flush_interval < seconds{1}) {
+      METERKIT_THROW(configuration_error("flush_interval", "must be at least one second"));
+    }
+    if (options_.finalization_margin < seconds{0}) {
+      METERKIT_THROW(configuration_error("finalization_margin", "must not be negative"));
+    }
+  }
 
   [[nodiscard]] bool done(timestamp tick) const { return watermark_ && tick <= *watermark_; }
 
