@@ -194,8 +194,8 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 31> error_c
 /// (Stripe's `param`, empty when no single parameter is to blame).
 struct rejection {
   error_code code{};
-  std::string message;
-  std::string param;
+  std::string message{};
+  std::string param{};
 
   friend bool operator==(const rejection&, const rejection&) = default;
 };
@@ -2323,6 +2323,17 @@ class billing_cycle {
 
 namespace meterkit {
 
+/// A schedule's settings by name, for `billing_schedule(const billing_schedule_options&)`:
+/// `billing_schedule<> monthly({.start_date = t})` is monthly from `t`, anchored at `t`, no trial,
+/// no end.
+struct billing_schedule_options {
+  timestamp start_date{};
+  std::optional<timestamp> billing_cycle_anchor{};  ///< none: `trial_end`, else `start_date` (B4)
+  std::optional<timestamp> trial_end{};
+  billing_interval interval{};  ///< one month by default
+  std::optional<timestamp> end{};
+};
+
 template <class EndOfMonth = clamp_to_month_end>
 class billing_schedule {
  public:
@@ -2339,6 +2350,10 @@ class billing_schedule {
         cycle_(billing_cycle_anchor.value_or(trial_end.value_or(start_date)), interval),
         first_regular_{regular_start(), cycle_.next_boundary_after(regular_start())},
         end_(end) {}
+
+  /// The same, by name (see `billing_schedule_options`).
+  explicit billing_schedule(const billing_schedule_options& o)
+      : billing_schedule(o.start_date, o.billing_cycle_anchor, o.trial_end, o.interval, o.end) {}
 
   [[nodiscard]] timestamp start_date() const noexcept { return start_; }
   [[nodiscard]] std::optional<timestamp> trial_end() const noexcept { return trial_end_; }
@@ -4631,7 +4646,7 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 /// by customer or by time) and can be written and read back (`save`/`load`) with the codec of
 /// core/persistence.hpp; damage, another version or other policies raise `corrupt_state_error`.
 ///
-/// Saved state, format version 2 (1 was a text format). On a stream, a frame of
+/// Saved state, format version 4 (1 was a text format). On a stream, a frame of
 /// core/persistence.hpp (magic `\x89MKMTR\r\n`, version, length, checksum) around the body that
 /// `save(state_writer&)` writes for embedding in larger states:
 ///
@@ -4642,6 +4657,7 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 /// | ingestion | `str`: `Ingestion::name` (`raw`, `pre_aggregated<utc_hour>`, ...) |
 /// | history | `str`: `keep_history` or `running_state_only` |
 /// | customers | `str`: `Customers::name` (`string_customer_ids` or `dense_customers`) |
+/// | arrivals | `u64` the arrival `add_next` gives next, a flag: arrival 2^64 - 1 was seen |
 /// | customer count | `u64`, then per customer in slot order: |
 /// | key | `str` (string ids) or `u64` (dense, equal to the slot) |
 /// | `keep_history` | `u64` record count, then per record sorted by (time, arrival): `i64` time, `i64` received_at, `u64` arrival, `i64` value, a flag and, if set, `i64` cancelled_at (unix seconds); then the settled segments: `u64` count, per segment `i64` start, `i64` end and the formula's state, then `i64` settled_through |
@@ -5304,8 +5320,8 @@ class meter {
                                             customer_running_state<Formula, Ingestion>>;
 
   /// The format version written by `save` and required by `load` (1 was a text format; 3 added
-  /// the settled segments of each customer).
-  static constexpr std::uint32_t state_version = 3;
+  /// the settled segments of each customer, 4 the arrival `add_next` gives next).
+  static constexpr std::uint32_t state_version = 4;
   /// The magic that opens a saved meter state.
   static constexpr std::string_view state_magic{"\x89MKMTR\r\n", 8};
 
@@ -5320,7 +5336,25 @@ class meter {
       METERKIT_ASSERT(!r.cancelled(), "meterkit: a running_state_only meter cannot take cancelled records");
     }
     slot(customer).add(r);
+    note_arrival(r.arrival);
   }
+
+  /// Records one accepted event that arrives after everything this meter holds, numbering it
+  /// itself: its `arrival` is one more than the greatest this meter has seen (0 for the first).
+  /// `received_at` defaults to `time`. Returns the record as kept: its `(time, arrival)` is what a
+  /// later `cancel` names.
+  event_record add_next(key_type customer, timestamp time, std::int64_t value,
+                        std::optional<timestamp> received_at = std::nullopt) {
+    METERKIT_ASSERT(!arrivals_exhausted_, "meterkit: meter::add_next after arrival 2^64 - 1 was seen");
+    const event_record r{time, received_at.value_or(time), next_arrival_, value, never};
+    add(customer, r);
+    return r;
+  }
+
+  /// The arrival `add_next` gives the next event: one more than the greatest arrival this meter
+  /// has seen (fed, assigned, merged or loaded), 0 when it has seen none. An arrival of
+  /// UINT64_MAX leaves no number: `add_next` is then a broken precondition.
+  [[nodiscard]] std::uint64_t next_arrival() const noexcept { return next_arrival_; }
 
   /// Records one accepted event: `x` (event time, arrival position, value) arrived at `received_at`.
   void add(key_type customer, const sample& x, timestamp received_at) {
@@ -5417,6 +5451,7 @@ class meter {
     for (std::size_t k = 1; k < records.size(); ++k) {
       if (!record_before(records[k - 1], records[k])) return false;
     }
+    for (const auto& r : records) note_arrival(r.arrival);
     return slot(customer).assign(std::move(records));
   }
 
@@ -5441,6 +5476,7 @@ class meter {
   /// settle_arrival`): forgotten when `into` is empty, else folded into that settled segment.
   void settle_arrival(key_type customer, const event_record& r, period into) requires keeps_history {
     slot(customer).settle_arrival(r, into);
+    note_arrival(r.arrival);
   }
 
   /// Reads the settled segments of `customer` written by `customer_history::save_settled`,
@@ -5460,6 +5496,8 @@ class meter {
   void merge(const meter& other) {
     for (std::size_t i = 0; i < other.customers_.size(); ++i)
       slot(other.customers_.key_of(i)).merge(other.states_[i]);
+    next_arrival_ = std::max(next_arrival_, other.next_arrival_);
+    arrivals_exhausted_ = arrivals_exhausted_ || other.arrivals_exhausted_;
   }
 
   /// Writes the state as a frame of core/persistence.hpp (magic `state_magic`, `state_version`,
@@ -5486,6 +5524,8 @@ class meter {
     out.str(Ingestion::name);
     out.str(History::name);
     out.str(Customers::name);
+    out.u64(next_arrival_);
+    out.boolean(arrivals_exhausted_);
     out.size(customers_.size());
     for (std::size_t i = 0; i < customers_.size(); ++i) {
       if constexpr (std::is_integral_v<key_type>) {
@@ -5513,6 +5553,8 @@ class meter {
     expect_name(in, "history", History::name);
     expect_name(in, "customers", Customers::name);
     meter m;
+    m.next_arrival_ = in.u64();
+    m.arrivals_exhausted_ = in.boolean();
     const std::size_t n = in.count(1);
     m.states_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -5530,7 +5572,11 @@ class meter {
       auto& c = m.states_.back();
       if constexpr (keeps_history) {
         std::vector<event_record> rs(in.count(record_bytes));
-        for (auto& r : rs) r = load_record(in);
+        for (auto& r : rs) {
+          r = load_record(in);
+          in.require(m.arrivals_exhausted_ || r.arrival < m.next_arrival_,
+                     "a record's arrival is not below the meter's next arrival");
+        }
         in.require(c.assign(std::move(rs)), "records out of order or repeated");
         c.load_settled(in);
       } else {
@@ -5585,8 +5631,18 @@ class meter {
     }
   }
 
+  void note_arrival(std::uint64_t arrival) noexcept {
+    if (arrival == UINT64_MAX) {
+      arrivals_exhausted_ = true;  // no number is left for add_next
+    } else {
+      next_arrival_ = std::max(next_arrival_, arrival + 1);
+    }
+  }
+
   typename Customers::index customers_;
   std::vector<customer_state> states_;
+  std::uint64_t next_arrival_ = 0;
+  bool arrivals_exhausted_ = false;  ///< arrival UINT64_MAX was seen
 };
 
 }  // namespace meterkit
@@ -7070,7 +7126,7 @@ struct usage_record_book_options {
   seconds grace{300};
   /// B4, D18: values timestamped before it are not billed. When absent, the period source's own
   /// `trial_end()` is used if it has one.
-  std::optional<timestamp> trial_end;
+  std::optional<timestamp> trial_end{};
 };
 
 /// Where an accepted record went.
@@ -7652,9 +7708,9 @@ namespace meterkit {
 
 /// One entry of a price's `tiers` (P3, D8).
 struct price_tier {
-  std::optional<std::int64_t> up_to;   ///< inclusive upper bound; nullopt means `inf`
-  std::optional<decimal> unit_amount;  ///< per unit of this tier, minor units; none = 0
-  std::optional<decimal> flat_amount;  ///< once the tier is reached, minor units; none = 0
+  std::optional<std::int64_t> up_to{};   ///< inclusive upper bound; nullopt means `inf`
+  std::optional<decimal> unit_amount{};  ///< per unit of this tier, minor units; none = 0
+  std::optional<decimal> flat_amount{};  ///< once the tier is reached, minor units; none = 0
 
   /// Whether `quantity` lies at or below this tier's upper bound.
   [[nodiscard]] constexpr bool contains_up_to(std::int64_t quantity) const noexcept {
@@ -7898,7 +7954,7 @@ constexpr void require_non_negative_quantity(std::int64_t quantity) {
 /// Quantity x unit amount (P1); the unit amount may have up to 12 decimals of the minor unit.
 struct per_unit {
   static constexpr std::string_view name = "per_unit";
-  decimal unit_amount;
+  decimal unit_amount{};
 
   [[nodiscard]] constexpr decimal exact_amount(std::int64_t quantity) const {
     detail::require_non_negative_quantity(quantity);
@@ -7911,7 +7967,7 @@ template <class Mode>
 struct tiered {
   static_assert(detail::check_tiers_mode_policy<Mode>());
   static constexpr std::string_view name = Mode::name;
-  std::span<const price_tier> tiers;
+  std::span<const price_tier> tiers{};
 
   [[nodiscard]] constexpr decimal exact_amount(std::int64_t quantity) const {
     return Mode::amount(tiers, quantity);
@@ -7923,8 +7979,8 @@ template <class Scheme>
 struct transformed {
   static_assert(detail::check_pricing_scheme<Scheme>());
   static constexpr std::string_view name = Scheme::name;
-  meterkit::transform_quantity transform;
-  Scheme scheme;
+  meterkit::transform_quantity transform{};
+  Scheme scheme{};
 
   [[nodiscard]] constexpr decimal exact_amount(std::int64_t quantity) const {
     return scheme.exact_amount(transform.apply(quantity));
@@ -7943,28 +7999,27 @@ static_assert(detail::check_pricing_scheme<transformed<per_unit>>());
 struct recurring {
   billing_interval interval{};  ///< `interval` and `interval_count` (D9: count defaults to 1)
   meterkit::usage_type usage_type = meterkit::usage_type::licensed;
-  std::optional<std::string> meter;  ///< the meter a metered price bills (wins over aggregate_usage, D9)
+  std::optional<std::string> meter{};  ///< the meter a metered price bills (wins over aggregate_usage, D9)
   /// Legacy (no `meter`): how usage records aggregate, L3; absent: `sum`.
-  std::optional<meterkit::aggregate_usage> aggregate_usage;
+  std::optional<meterkit::aggregate_usage> aggregate_usage{};
 
   friend bool operator==(const recurring&, const recurring&) = default;
 };
 
 /// A price: the fields of Stripe's price object that decide an amount (P1-P3, D8, D9).
-/// Every price names its currency, so there is no default constructor; the other fields take
-/// Stripe's defaults (per_unit, licensed, monthly) and are set afterwards.
+/// An aggregate, built with designated initializers; the other fields take Stripe's defaults
+/// (per_unit, licensed, monthly):
+/// `price{.id = "price_api", .currency = currency("usd"), .unit_amount = decimal::from_integer(2)}`.
+/// Every price names its currency: `currency` has no default, so leaving it out does not compile.
 struct price {
-  price(std::string price_id, meterkit::currency price_currency)
-      : id(std::move(price_id)), currency(price_currency) {}
-
-  std::string id;
-  meterkit::currency currency;
+  std::string id{};
+  meterkit::currency currency;  ///< no default: a price without its currency is refused at compile time
   meterkit::billing_scheme billing_scheme = meterkit::billing_scheme::per_unit;
-  std::optional<meterkit::tiers_mode> tiers_mode;  ///< required when tiered
-  std::optional<decimal>
-      unit_amount;                ///< per_unit: `unit_amount` or `unit_amount_decimal` (see resolve_amount)
-  std::vector<price_tier> tiers;  ///< tiered only
-  std::optional<meterkit::transform_quantity> transform_quantity;  ///< per_unit only (D11)
+  std::optional<meterkit::tiers_mode> tiers_mode{};  ///< required when tiered
+  /// per_unit: `unit_amount` or `unit_amount_decimal` (see resolve_amount)
+  std::optional<decimal> unit_amount{};
+  std::vector<price_tier> tiers{};                                   ///< tiered only
+  std::optional<meterkit::transform_quantity> transform_quantity{};  ///< per_unit only (D11)
   meterkit::recurring recurring{};
 
   friend bool operator==(const price&, const price&) = default;
@@ -8705,9 +8760,9 @@ enum class billing_reason {
 /// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
 /// its amount in the currency's minor unit, rounded once (P4).
 struct invoice_line {
-  std::string subscription_item;
-  std::string price;
-  period service_period;
+  std::string subscription_item{};
+  std::string price{};
+  period service_period{};
   std::int64_t quantity = 0;
   std::int64_t amount = 0;
   bool metered = false;
@@ -8718,14 +8773,14 @@ struct invoice_line {
 };
 
 struct invoice {
-  std::string customer;
-  std::string subscription;
-  std::string currency;  ///< lower-case ISO code (D25)
+  std::string customer{};
+  std::string subscription{};
+  std::string currency{};  ///< lower-case ISO code (D25)
   timestamp created{};
   invoice_status status = invoice_status::draft;
   billing_reason reason = billing_reason::subscription_cycle;  ///< B7
   timestamp finalized_at{};
-  std::vector<invoice_line> lines;
+  std::vector<invoice_line> lines{};
   std::int64_t total = 0;
 
   friend bool operator==(const invoice&, const invoice&) = default;
@@ -8733,20 +8788,20 @@ struct invoice {
 
 /// An operation that was refused, with its source (`path:line`), stable code and message.
 struct rejected_operation {
-  std::string source;
+  std::string source{};
   error_code code{};
-  std::string message;
-  std::string param;
+  std::string message{};
+  std::string param{};
 
   friend bool operator==(const rejected_operation&, const rejected_operation&) = default;
 };
 
 /// Usage that arrived after the invoice of its period was finalized (B3, D24).
 struct late_usage {
-  std::string subscription_item;
-  period service_period;
+  std::string subscription_item{};
+  period service_period{};
   std::int64_t quantity = 0;
-  std::string source;
+  std::string source{};
   timestamp received_at{};
   timestamp finalized_at{};
 
@@ -8770,10 +8825,10 @@ struct simulation_counts {
 
 struct simulation_result {
   timestamp until{};
-  std::vector<invoice> invoices;             ///< by (created, subscription), D27
-  std::vector<rejected_operation> rejected;  ///< arrival order
-  std::vector<late_usage> late;              ///< arrival order, then plan item order
-  simulation_counts counts;
+  std::vector<invoice> invoices{};             ///< by (created, subscription), D27
+  std::vector<rejected_operation> rejected{};  ///< arrival order
+  std::vector<late_usage> late{};              ///< arrival order, then plan item order
+  simulation_counts counts{};
 
   friend bool operator==(const simulation_result&, const simulation_result&) = default;
 };
@@ -8822,7 +8877,7 @@ namespace meterkit {
 /// usage): `name` alone, or `name` followed by a line number (`events.csv:` and 12 give
 /// `events.csv:12`). The text it refers to must outlive it.
 struct source_ref {
-  std::string_view name;
+  std::string_view name{};
   std::uint64_t line = 0;  ///< 0: `name` is the whole source
 
   [[nodiscard]] std::string text() const {
@@ -8874,15 +8929,15 @@ using operation_body = std::variant<meter_event, meter_event_adjustment, usage_r
 
 /// One request with its operations, in the order the simulator must apply them.
 struct request {
-  std::vector<operation_body> operations;
+  std::vector<operation_body> operations{};
   timestamp received_at{};
   /// `path:line` of the request (D1); every operation of the request has this source.
-  std::string source;
+  std::string source{};
   /// Absent or empty: no key (D3).
-  std::optional<std::string> idempotency_key;
+  std::optional<std::string> idempotency_key{};
   /// What makes two requests "the same" for idempotency (D19): method, path and parameters in a
   /// canonical form that distinguishes types. Built by whoever reads the request.
-  std::string fingerprint;
+  std::string fingerprint{};
 
   friend bool operator==(const request&, const request&) = default;
 };
@@ -9272,10 +9327,13 @@ class subscription_end_times {
       by_subscription_;
 };
 
-/// The bookkeeping of a bounded history (see the file comment).
-class history_keeper {
+/// The bookkeeping of a bounded history (see the file comment). A class template only so that
+/// it is compiled where it is used, not in every translation unit that includes the library:
+/// `history_keeper` is the one instantiation.
+template <class = void>
+class basic_history_keeper {
  public:
-  history_keeper(const compiled_plan& cp, simulator_history options) : options_(std::move(options)) {
+  basic_history_keeper(const compiled_plan& cp, simulator_history options) : options_(std::move(options)) {
     for (const auto& cs : cp.subscriptions()) {
       unfrozen_.push_back(cs.schedule.has_periods() ? std::optional{cs.schedule.first_period()}
                                                     : std::nullopt);
@@ -9516,6 +9574,9 @@ class history_keeper {
   std::unordered_map<std::uint64_t, pair_state> pairs_;
   static constexpr std::size_t dense_pairs_limit = std::size_t{1} << 20;
 };
+
+/// The bookkeeping of a bounded history.
+using history_keeper = basic_history_keeper<>;
 
 }  // namespace meterkit
 // ---- end meterkit/billing/history.hpp ----
@@ -10168,9 +10229,13 @@ struct simulation_options {
 /// Replays requests one by one, in arrival order, and answers with invoices as of any time.
 /// `simulate` (billing/replay.hpp) is the one-call form; this class serves callers that stream
 /// requests in.
-class invoice_simulator {
+///
+/// A class template only so that it is compiled where it is used, not in every translation unit
+/// that includes the library: `invoice_simulator` is the one instantiation.
+template <class = void>
+class basic_invoice_simulator {
  public:
-  explicit invoice_simulator(plan p, simulator_history history = {})
+  explicit basic_invoice_simulator(plan p, simulator_history history = {})
       : plan_(std::move(p)),
         ledger_(ledger_of(plan_, history)),
         late_periods_(plan_.items().size()),
@@ -10235,9 +10300,9 @@ class invoice_simulator {
   /// snapshot was saved under another plan, `corrupt_state_error` when it is truncated, damaged,
   /// of another format version or no snapshot at all, and `configuration_error` for an unusable
   /// plan (as the constructor does).
-  [[nodiscard]] static invoice_simulator restore(meterkit::plan p, std::istream& in,
-                                                 simulator_history history = {}) {
-    invoice_simulator sim(std::move(p), std::move(history));
+  [[nodiscard]] static basic_invoice_simulator restore(meterkit::plan p, std::istream& in,
+                                                       simulator_history history = {}) {
+    basic_invoice_simulator sim(std::move(p), std::move(history));
     sim.load_body(snapshot_frame::read(in, snapshot_version, plan_fingerprint(sim.plan_.source())));
     return sim;
   }
@@ -10823,6 +10888,9 @@ class invoice_simulator {
   subscription_changes changes_;  ///< B8
 };
 
+/// Replays requests one by one (see `basic_invoice_simulator`).
+using invoice_simulator = basic_invoice_simulator<>;
+
 }  // namespace meterkit
 // ---- end meterkit/billing/simulator.hpp ----
 
@@ -10883,11 +10951,15 @@ inline void require_summary_bounds(period bounds) {
 /// Replays `requests` against `p` and returns the invoices as of `until` (default: the latest
 /// arrival, D21); requests arriving after `until` are counted as pending. No requests and no
 /// `until` is a `configuration_error` (field `until`).
-[[nodiscard]] inline simulation_result simulate(const plan& p, const std::vector<request>& requests,
-                                                std::optional<timestamp> until = std::nullopt,
-                                                const simulation_options& options = {}) {
+///
+/// (The replay functions are templates over the simulator only so that they are compiled where
+/// they are called; call them without template arguments.)
+template <class Simulator = invoice_simulator>
+[[nodiscard]] simulation_result simulate(const plan& p, const std::vector<request>& requests,
+                                         std::optional<timestamp> until = std::nullopt,
+                                         const simulation_options& options = {}) {
   const timestamp as_of = detail::replay_as_of(until, latest_arrival(requests));
-  invoice_simulator sim(p);
+  Simulator sim(p);
   detail::for_each_in_arrival_order(requests, options, [&](const request& r) {
     if (r.received_at > as_of) {
       sim.count_pending(r);
@@ -10901,13 +10973,13 @@ inline void require_summary_bounds(period bounds) {
 /// Replays every request (D26: as of the latest arrival) and summarizes one meter for one
 /// customer over `bounds`, grouped by hour, day or not at all. Throws `configuration_error` for
 /// an unknown meter, `start >= end` (field `start`) or bounds that M13 refuses.
-[[nodiscard]] inline std::vector<event_summary> summarize(const plan& p, const std::vector<request>& requests,
-                                                          std::string_view meter_id,
-                                                          std::string_view customer, period bounds,
-                                                          window_kind grouping,
-                                                          const simulation_options& options = {}) {
+template <class Simulator = invoice_simulator>
+[[nodiscard]] std::vector<event_summary> summarize(const plan& p, const std::vector<request>& requests,
+                                                   std::string_view meter_id, std::string_view customer,
+                                                   period bounds, window_kind grouping,
+                                                   const simulation_options& options = {}) {
   detail::require_summary_bounds(bounds);
-  invoice_simulator sim(p);
+  Simulator sim(p);
   detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
   const auto as_of = latest_arrival(requests).value_or(bounds.start);
   return sim.summaries(meter_id, customer, bounds, grouping, as_of);
@@ -11009,12 +11081,13 @@ struct plan_comparison {
 }
 
 /// The same requests replayed under `a` and under `b`, as of the same `until` (default: the
-/// latest arrival).
-[[nodiscard]] inline plan_comparison compare_plans(const plan& a, const plan& b,
-                                                   const std::vector<request>& requests,
-                                                   std::optional<timestamp> until = std::nullopt) {
+/// latest arrival). (A template only so that it is compiled where it is called, as `simulate`.)
+template <class Simulator = invoice_simulator>
+[[nodiscard]] plan_comparison compare_plans(const plan& a, const plan& b,
+                                            const std::vector<request>& requests,
+                                            std::optional<timestamp> until = std::nullopt) {
   if (!until) until = latest_arrival(requests);
-  return compare_results(simulate(a, requests, until), simulate(b, requests, until));
+  return compare_results(simulate<Simulator>(a, requests, until), simulate<Simulator>(b, requests, until));
 }
 
 /// How one legacy item moved (or did not move) onto a meter.
@@ -11107,15 +11180,17 @@ struct legacy_migration {
 }
 
 /// A legacy plan against its migrated meter plan, on the same usage; each changed line of a
-/// legacy item says why the two differ.
-[[nodiscard]] inline plan_comparison compare_legacy_migration(const plan& legacy,
-                                                              const std::vector<request>& requests,
-                                                              std::optional<timestamp> until = std::nullopt) {
+/// legacy item says why the two differ. (A template only so that it is compiled where it is
+/// called, as `simulate`.)
+template <class Simulator = invoice_simulator>
+[[nodiscard]] plan_comparison compare_legacy_migration(const plan& legacy,
+                                                       const std::vector<request>& requests,
+                                                       std::optional<timestamp> until = std::nullopt) {
   if (!until) until = latest_arrival(requests);
   const auto migration = migrate_legacy_plan(legacy);
-  auto cmp =
-      compare_results(simulate(legacy, requests, until),
-                      simulate(migration.migrated, migrate_legacy_requests(migration, requests), until));
+  auto cmp = compare_results(
+      simulate<Simulator>(legacy, requests, until),
+      simulate<Simulator>(migration.migrated, migrate_legacy_requests(migration, requests), until));
   for (auto& inv : cmp.invoices) {
     for (auto& line : inv.lines) {
       if (const auto* m = migration.find(line.subscription_item); m != nullptr && line.changed()) {

@@ -52,6 +52,7 @@
 
 #include <meterkit/acceptance/meter_value.hpp>
 #include <meterkit/acceptance/timestamp_window.hpp>
+#include <meterkit/core/checked.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
 #include <meterkit/legacy/usage_record.hpp>
