@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 #include <meterkit/stripe/wire/reporter.hpp>
 
+#include <meterkit/billing/replay.hpp>
 #include <meterkit/stripe/request_log.hpp>
 
 #include <functional>
