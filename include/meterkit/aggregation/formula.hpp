@@ -138,13 +138,23 @@ concept invertible_formula = formula<F> && F::is_invertible &&
 };
 
 namespace detail {
+/// A type that reads as a formula someone meant to write: it has a state or declares an algebra
+/// (a name alone does not tell: windows and ingestion policies have names too).
+template <class F>
+concept formula_attempt = formula_has_state<F> || formula_declares_algebra<F>;
+
 /// Checks `F` requirement by requirement and reports only the first one missing, as one
-/// `static_assert` naming it. Use as `static_assert(detail::check_formula<F>())` in class
-/// templates: it returns true, so that a refusal is that one message and no second "static
-/// assertion failed".
+/// `static_assert` naming it (for a type that is no formula at all, the formulas there are). Use
+/// as `static_assert(detail::check_formula<F>())` in class templates: it returns true, so that a
+/// refusal is that one message and no second "static assertion failed".
 template <class F>
 consteval bool check_formula() {
-  if constexpr (!formula_has_name<F>) {
+  if constexpr (!formula_attempt<F>) {
+    static_assert(requirement_met<formula_attempt<F>>,
+                  "meterkit: not a formula; use sum, count or last_value (Stripe's meters), or "
+                  "last_during_period, last_ever or peak (legacy usage records), or a type of your own that "
+                  "meets the concept `formula` (see aggregation/formula.hpp)");
+  } else if constexpr (!formula_has_name<F>) {
     static_assert(requirement_met<formula_has_name<F>>,
                   "meterkit: a formula needs `static constexpr std::string_view name` (see "
                   "aggregation/formula.hpp)");

@@ -90,11 +90,6 @@ concept meter_policies =
     formula<Formula> && ingestion_policy<Ingestion> && customer_policy<Customers> && history_policy<History>;
 
 namespace detail {
-/// A type that reads as a formula someone meant to write: it has a state or declares an algebra
-/// (a name alone does not tell: windows and ingestion policies have names too).
-template <class F>
-concept formula_attempt = formula_has_state<F> || formula_declares_algebra<F>;
-
 /// Reports the first mistake in refused meter arguments as one `static_assert` that names its
 /// fix: the usual mistakes (swapped arguments, a window where an ingestion policy goes, a type
 /// that is no formula at all) before the requirement-by-requirement checks of a policy of one's
