@@ -1,4 +1,5 @@
 // expect: a time window's `length` must be positive
+// at most 1 error
 // SPDX-License-Identifier: MIT
 // A window of length zero would put every instant in no window: refused at compile time.
 #include <meterkit/calendar/window.hpp>

@@ -1,4 +1,5 @@
 // expect: a time window needs `static timestamp floor(timestamp)`
+// at most 1 error
 // SPDX-License-Identifier: MIT
 // A window type that forgets floor() is refused with a message naming what is missing.
 #include <meterkit/calendar/window.hpp>

@@ -1,4 +1,5 @@
 // expect: a time window needs `static constexpr seconds length`
+// at most 1 error
 // pre_aggregated<Window> (SPEC M8) needs a time window such as utc_hour, not any type.
 #include <meterkit/ingestion/pre_aggregated.hpp>
 

@@ -1,4 +1,5 @@
 // expect: a finalization clock needs `timestamp finalized_at(const period&) const`
+// at most 1 error
 // Grace routing (SPEC L5, D18) asks the invoice clock when the previous invoice is finalized.
 #include <meterkit/legacy/usage_record_book.hpp>
 

@@ -1,4 +1,5 @@
 // expect: a period source needs `period first_period() const`
+// at most 1 error
 // Usage record summaries (SPEC L6) start at the first period; this source does not say which.
 #include <meterkit/legacy/usage_record_book.hpp>
 

@@ -1,4 +1,5 @@
 // expect: a period source needs `period next_period(const period&) const`
+// at most 1 error
 // Usage record summaries (SPEC L6) walk the periods forward; this source cannot step forward.
 #include <meterkit/legacy/usage_record_book.hpp>
 

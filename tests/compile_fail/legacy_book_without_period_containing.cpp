@@ -1,4 +1,5 @@
 // expect: a period source needs `std::optional<period> period_containing(timestamp) const`
+// at most 1 error
 // A usage-record book needs the item's billing periods (SPEC L4); this source cannot find the
 // period containing an arrival.
 #include <meterkit/legacy/usage_record_book.hpp>

@@ -1,4 +1,5 @@
 // expect: a period source needs `std::optional<period> previous_period(const period&) const`
+// at most 1 error
 // The clock-drift grace (SPEC L5, D18) bills in the previous period; this source cannot step back.
 #include <meterkit/legacy/usage_record_book.hpp>
 

@@ -1,4 +1,5 @@
 // expect: a formula that declares `is_mergeable` needs `static void merge(state_type&, const state_type&)`
+// at most 1 error
 // A meter merges partial states (sharding, DESIGN.md); a formula that declares itself mergeable but
 // forgets merge is refused with a message that names the missing member.
 #include <meterkit/ingestion/raw.hpp>

@@ -1,4 +1,5 @@
 // expect: a formula needs `static constexpr std::string_view name`
+// at most 1 error
 // Saved meter states name their formula (meter/meter.hpp): a formula without a name is refused.
 #include <meterkit/ingestion/raw.hpp>
 #include <meterkit/meter/meter.hpp>

@@ -1,4 +1,5 @@
 // expect: a formula needs a state codec, `static void save_state(state_writer&, const state_type&)`
+// at most 1 error
 // Meters save and load their states (core/persistence.hpp) through the formula's own codec: a
 // formula that cannot write its state is refused with a message that names what is missing.
 #include <meterkit/ingestion/raw.hpp>

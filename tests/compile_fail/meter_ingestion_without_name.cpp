@@ -1,4 +1,5 @@
 // expect: an ingestion policy needs `static constexpr std::string_view name`
+// at most 1 error
 // Saved meter states name their ingestion policy (meter/meter.hpp): a policy without a name is
 // refused.
 #include <meterkit/aggregation/sum.hpp>

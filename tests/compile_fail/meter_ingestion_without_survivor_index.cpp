@@ -1,4 +1,5 @@
 // expect: an ingestion policy needs a `survivor_index`
+// at most 1 error
 // A meter keeps a running state beside its records from what the ingestion policy's survivor index
 // reports (ingestion/ingestion.hpp); a policy that folds but keeps no index is refused.
 #include <meterkit/aggregation/sum.hpp>

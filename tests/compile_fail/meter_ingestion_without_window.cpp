@@ -1,4 +1,5 @@
 // expect: a pre-aggregating ingestion policy needs `using window = W;`
+// at most 1 error
 // Pre-aggregation keeps the latest arrival per window (SPEC M8): a policy that claims to
 // pre-aggregate must name its window.
 #include <meterkit/aggregation/sum.hpp>

@@ -10,4 +10,13 @@ static_assert(!mk::checked_add<std::int64_t>(INT64_MAX, 1).has_value(), "overflo
 static_assert(*mk::checked_mul<std::int64_t>(-3037000499, 3037000499) == -9223372030926249001);
 static_assert(mk::to_unix(mk::latest_time) == 253402300799, "D4: 9999-12-31T23:59:59Z");
 
+// A meter takes a formula, then an ingestion policy: the usual mistakes are not meter arguments.
+static_assert(mk::meter_policies<mk::sum, mk::raw, mk::string_customer_ids, mk::keep_history>);
+static_assert(mk::meter_policies<mk::last_value, mk::pre_aggregated<mk::utc_hour>, mk::dense_customers,
+                                 mk::running_state_only>);
+static_assert(!mk::meter_policies<mk::raw, mk::sum, mk::string_customer_ids, mk::keep_history>);
+static_assert(!mk::meter_policies<mk::sum, mk::utc_hour, mk::string_customer_ids, mk::keep_history>);
+static_assert(!mk::meter_policies<mk::sum, mk::count, mk::string_customer_ids, mk::keep_history>);
+static_assert(!mk::meter_policies<mk::sum, mk::raw, mk::string_customer_ids, mk::raw>);
+
 int main() { return 0; }

@@ -34,6 +34,7 @@
 
 #include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/diagnostics.hpp>
 
 namespace meterkit {
 
@@ -136,38 +137,57 @@ concept invertible_formula = formula<F> && F::is_invertible &&
   F::retract(s, x);
 };
 
-/// Checks `F` requirement by requirement, so that the first missing piece is what the compiler
-/// reports. Use as `static_assert(detail::check_formula<F>())` in class templates.
 namespace detail {
+/// A type that reads as a formula someone meant to write: it has a state or declares an algebra
+/// (a name alone does not tell: windows and ingestion policies have names too).
+template <class F>
+concept formula_attempt = formula_has_state<F> || formula_declares_algebra<F>;
+
+/// Checks `F` requirement by requirement and reports only the first one missing, as one
+/// `static_assert` naming it (for a type that is no formula at all, the formulas there are). Use
+/// as `static_assert(detail::check_formula<F>())` in class templates: it returns true, so that a
+/// refusal is that one message and no second "static assertion failed".
 template <class F>
 consteval bool check_formula() {
-  static_assert(formula_has_name<F>,
-                "meterkit: a formula needs `static constexpr std::string_view name` (see "
-                "aggregation/formula.hpp)");
-  static_assert(formula_has_state<F>,
-                "meterkit: a formula needs a regular `state_type` (see aggregation/formula.hpp)");
-  static_assert(formula_has_identity<F>,
-                "meterkit: a formula needs `static state_type identity()` (see aggregation/formula.hpp)");
-  static_assert(formula_can_accumulate<F>,
-                "meterkit: a formula needs `static void accumulate(state_type&, const sample&)` (see "
-                "aggregation/formula.hpp)");
-
-  static_assert(formula_has_result<F>,
-                "meterkit: a formula needs `static std::int64_t result(const state_type&)` (see "
-                "aggregation/formula.hpp)");
-  static_assert(formula_declares_algebra<F>,
-                "meterkit: a formula must declare `is_mergeable`, `is_commutative` and `is_invertible` (see "
-                "aggregation/formula.hpp)");
-  if constexpr (formula_declares_algebra<F>) {
-    static_assert(formula_merges_if_mergeable<F>,
+  if constexpr (!formula_attempt<F>) {
+    static_assert(requirement_met<formula_attempt<F>>,
+                  "meterkit: not a formula; use sum, count or last_value (Stripe's meters), or "
+                  "last_during_period, last_ever or peak (legacy usage records), or a type of your own that "
+                  "meets the concept `formula` (see aggregation/formula.hpp)");
+  } else if constexpr (!formula_has_name<F>) {
+    static_assert(requirement_met<formula_has_name<F>>,
+                  "meterkit: a formula needs `static constexpr std::string_view name` (see "
+                  "aggregation/formula.hpp)");
+  } else if constexpr (!formula_has_state<F>) {
+    static_assert(requirement_met<formula_has_state<F>>,
+                  "meterkit: a formula needs a regular `state_type` (see aggregation/formula.hpp)");
+  } else if constexpr (!formula_has_identity<F>) {
+    static_assert(requirement_met<formula_has_identity<F>>,
+                  "meterkit: a formula needs `static state_type identity()` (see aggregation/formula.hpp)");
+  } else if constexpr (!formula_can_accumulate<F>) {
+    static_assert(requirement_met<formula_can_accumulate<F>>,
+                  "meterkit: a formula needs `static void accumulate(state_type&, const sample&)` (see "
+                  "aggregation/formula.hpp)");
+  } else if constexpr (!formula_has_result<F>) {
+    static_assert(requirement_met<formula_has_result<F>>,
+                  "meterkit: a formula needs `static std::int64_t result(const state_type&)` (see "
+                  "aggregation/formula.hpp)");
+  } else if constexpr (!formula_declares_algebra<F>) {
+    static_assert(
+        requirement_met<formula_declares_algebra<F>>,
+        "meterkit: a formula must declare `is_mergeable`, `is_commutative` and `is_invertible` (see "
+        "aggregation/formula.hpp)");
+  } else if constexpr (!formula_merges_if_mergeable<F>) {
+    static_assert(requirement_met<formula_merges_if_mergeable<F>>,
                   "meterkit: a formula that declares `is_mergeable` needs `static void merge(state_type&, "
                   "const state_type&)` (see aggregation/formula.hpp)");
+  } else {
+    static_assert(
+        requirement_met<formula_saves_state<F>>,
+        "meterkit: a formula needs a state codec, `static void save_state(state_writer&, const "
+        "state_type&)` and `static state_type load_state(state_reader&)` (see aggregation/formula.hpp)");
   }
-  static_assert(
-      formula_saves_state<F>,
-      "meterkit: a formula needs a state codec, `static void save_state(state_writer&, const "
-      "state_type&)` and `static state_type load_state(state_reader&)` (see aggregation/formula.hpp)");
-  return formula<F>;
+  return true;
 }
 }  // namespace detail
 

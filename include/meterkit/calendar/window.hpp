@@ -26,6 +26,7 @@
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/diagnostics.hpp>
 #include <meterkit/detail/static_string.hpp>
 
 namespace meterkit {
@@ -60,20 +61,24 @@ concept window_has_name = requires {
 };
 
 namespace detail {
-/// Checks `W` requirement by requirement, so that the first missing piece is what the compiler
-/// reports. Use as `static_assert(detail::check_window<W>())` in class templates.
+/// Checks `W` requirement by requirement and reports only the first one missing, as one
+/// `static_assert` naming it. Use as `static_assert(detail::check_window<W>())` in class templates:
+/// it returns true, so that a refusal is that one message and no second "static assertion failed".
 template <class W>
 consteval bool check_window() {
-  static_assert(window_has_length<W>,
-                "meterkit: a time window needs `static constexpr seconds length` (see calendar/window.hpp)");
-  if constexpr (window_has_length<W>) {
-    static_assert(window_has_positive_length<W>,
+  if constexpr (!window_has_length<W>) {
+    static_assert(
+        requirement_met<window_has_length<W>>,
+        "meterkit: a time window needs `static constexpr seconds length` (see calendar/window.hpp)");
+  } else if constexpr (!window_has_positive_length<W>) {
+    static_assert(requirement_met<window_has_positive_length<W>>,
                   "meterkit: a time window's `length` must be positive (see calendar/window.hpp)");
+  } else {
+    static_assert(
+        requirement_met<window_has_floor<W>>,
+        "meterkit: a time window needs `static timestamp floor(timestamp)` (see calendar/window.hpp)");
   }
-  static_assert(
-      window_has_floor<W>,
-      "meterkit: a time window needs `static timestamp floor(timestamp)` (see calendar/window.hpp)");
-  return time_window<W>;
+  return true;
 }
 
 /// Floor division and its non-negative remainder, for a positive divisor.

@@ -36,6 +36,7 @@
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/calendar/window.hpp>
 #include <meterkit/core/persistence.hpp>
+#include <meterkit/detail/diagnostics.hpp>
 #include <meterkit/ingestion/event_record.hpp>
 
 namespace meterkit {
@@ -123,32 +124,42 @@ concept ingestion_policy =
     ingestion_groups_records<I> && ingestion_has_survivor_index<I> && ingestion_has_running_state<I>;
 
 namespace detail {
-/// Checks `I` requirement by requirement, so that the first missing piece is what the compiler
-/// reports. Use as `static_assert(detail::check_ingestion<I>())` in class templates.
+/// Checks `I` requirement by requirement and reports only the first one missing, as one
+/// `static_assert` naming it; the kind comes first, as it says whether a window is needed. Use as
+/// `static_assert(detail::check_ingestion<I>())` in class templates: it returns true, so that a
+/// refusal is that one message and no second "static assertion failed".
 template <class I>
 consteval bool check_ingestion() {
-  static_assert(ingestion_has_name<I>,
-                "meterkit: an ingestion policy needs `static constexpr std::string_view name` (see "
-                "ingestion/ingestion.hpp)");
-  static_assert(ingestion_declares_kind<I>,
-                "meterkit: an ingestion policy must declare `static constexpr bool is_pre_aggregated` (see "
-                "ingestion/ingestion.hpp)");
-  static_assert(ingestion_has_window<I>,
-                "meterkit: a pre-aggregating ingestion policy needs `using window = W;` with W a time_window "
-                "such as utc_hour (see ingestion/ingestion.hpp)");
-  static_assert(ingestion_can_fold<I>,
-                "meterkit: an ingestion policy needs `template <formula F> static void fold(state&, "
-                "std::span<const event_record>, period, timestamp)` (see ingestion/ingestion.hpp)");
-  static_assert(ingestion_groups_records<I>,
-                "meterkit: an ingestion policy needs `static bool same_group(timestamp, timestamp)` and "
-                "`static timestamp group_start(timestamp)` (see ingestion/ingestion.hpp)");
-  static_assert(ingestion_has_survivor_index<I>,
-                "meterkit: an ingestion policy needs a `survivor_index` with `replaces_on_arrival`, `add`, "
-                "`cancel`, `clear` and `add_survivors_of` (see ingestion/ingestion.hpp)");
-  static_assert(ingestion_has_running_state<I>,
-                "meterkit: an ingestion policy needs `template <formula F> class running_state` with `add`, "
-                "`state`, `merge`, `save` and `load` (see ingestion/ingestion.hpp)");
-  return ingestion_policy<I>;
+  if constexpr (!ingestion_declares_kind<I>) {
+    static_assert(requirement_met<ingestion_declares_kind<I>>,
+                  "meterkit: an ingestion policy must declare `static constexpr bool is_pre_aggregated`; use "
+                  "raw or pre_aggregated<utc_hour> (see ingestion/ingestion.hpp)");
+  } else if constexpr (!ingestion_has_window<I>) {
+    static_assert(requirement_met<ingestion_has_window<I>>,
+                  "meterkit: a pre-aggregating ingestion policy needs `using window = W;` with W a "
+                  "time_window such as utc_hour (see ingestion/ingestion.hpp)");
+  } else if constexpr (!ingestion_has_name<I>) {
+    static_assert(requirement_met<ingestion_has_name<I>>,
+                  "meterkit: an ingestion policy needs `static constexpr std::string_view name` (see "
+                  "ingestion/ingestion.hpp)");
+  } else if constexpr (!ingestion_can_fold<I>) {
+    static_assert(requirement_met<ingestion_can_fold<I>>,
+                  "meterkit: an ingestion policy needs `template <formula F> static void fold(state&, "
+                  "std::span<const event_record>, period, timestamp)` (see ingestion/ingestion.hpp)");
+  } else if constexpr (!ingestion_groups_records<I>) {
+    static_assert(requirement_met<ingestion_groups_records<I>>,
+                  "meterkit: an ingestion policy needs `static bool same_group(timestamp, timestamp)` and "
+                  "`static timestamp group_start(timestamp)` (see ingestion/ingestion.hpp)");
+  } else if constexpr (!ingestion_has_survivor_index<I>) {
+    static_assert(requirement_met<ingestion_has_survivor_index<I>>,
+                  "meterkit: an ingestion policy needs a `survivor_index` with `replaces_on_arrival`, `add`, "
+                  "`cancel`, `clear` and `add_survivors_of` (see ingestion/ingestion.hpp)");
+  } else {
+    static_assert(requirement_met<ingestion_has_running_state<I>>,
+                  "meterkit: an ingestion policy needs `template <formula F> class running_state` with "
+                  "`add`, `state`, `merge`, `save` and `load` (see ingestion/ingestion.hpp)");
+  }
+  return true;
 }
 }  // namespace detail
 

@@ -47,8 +47,7 @@ inline constexpr std::string_view pre_aggregated_prefix = "pre_aggregated<";
 /// The latest arrival per window counts (M8).
 template <class Window>
 struct pre_aggregated {
-  static_assert(detail::check_window<Window>(),
-                "meterkit: pre_aggregated<Window> needs a time_window such as utc_hour or utc_day");
+  static_assert(detail::check_window<Window>());
 
   /// `pre_aggregated<` and the window's name (`window_name`): `pre_aggregated<utc_hour>`.
   static constexpr std::string_view name =

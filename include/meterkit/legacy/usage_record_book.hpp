@@ -55,6 +55,7 @@
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/diagnostics.hpp>
 #include <meterkit/legacy/aggregate_usage.hpp>
 #include <meterkit/legacy/usage_record.hpp>
 
@@ -115,32 +116,40 @@ struct finalized_after_delay {
 };
 
 namespace detail {
-/// Use as `static_assert(detail::check_period_source<S>())`.
+/// Checks `S` requirement by requirement and reports only the first one missing. Use as
+/// `static_assert(detail::check_period_source<S>())`: it returns true, so that a refusal is that
+/// one message.
 template <class S>
 consteval bool check_period_source() {
-  static_assert(period_source_finds_period<S>,
-                "meterkit: a period source needs `std::optional<period> period_containing(timestamp) const` "
-                "(see legacy/usage_record_book.hpp)");
-  static_assert(period_source_has_first_period<S>,
-                "meterkit: a period source needs `period first_period() const` (see "
-                "legacy/usage_record_book.hpp)");
-  static_assert(
-      period_source_steps_back<S>,
-      "meterkit: a period source needs `std::optional<period> previous_period(const period&) const` "
-      "(see legacy/usage_record_book.hpp)");
-  static_assert(period_source_steps_forward<S>,
-                "meterkit: a period source needs `period next_period(const period&) const` (see "
-                "legacy/usage_record_book.hpp)");
-  return period_source<S>;
+  if constexpr (!period_source_finds_period<S>) {
+    static_assert(
+        requirement_met<period_source_finds_period<S>>,
+        "meterkit: a period source needs `std::optional<period> period_containing(timestamp) const` "
+        "(see legacy/usage_record_book.hpp)");
+  } else if constexpr (!period_source_has_first_period<S>) {
+    static_assert(requirement_met<period_source_has_first_period<S>>,
+                  "meterkit: a period source needs `period first_period() const` (see "
+                  "legacy/usage_record_book.hpp)");
+  } else if constexpr (!period_source_steps_back<S>) {
+    static_assert(requirement_met<period_source_steps_back<S>>,
+                  "meterkit: a period source needs `std::optional<period> previous_period(const period&) "
+                  "const` (see legacy/usage_record_book.hpp)");
+  } else {
+    static_assert(requirement_met<period_source_steps_forward<S>>,
+                  "meterkit: a period source needs `period next_period(const period&) const` (see "
+                  "legacy/usage_record_book.hpp)");
+  }
+  return true;
 }
 
-/// Use as `static_assert(detail::check_finalization_clock<C>())`.
+/// Use as `static_assert(detail::check_finalization_clock<C>())`: it returns true, so that a
+/// refusal is one message.
 template <class C>
 consteval bool check_finalization_clock() {
-  static_assert(finalization_clock<C>,
+  static_assert(requirement_met<finalization_clock<C>>,
                 "meterkit: a finalization clock needs `timestamp finalized_at(const period&) const` (see "
                 "legacy/usage_record_book.hpp)");
-  return finalization_clock<C>;
+  return true;
 }
 }  // namespace detail
 
@@ -177,15 +186,51 @@ struct usage_record_summary {
   friend constexpr bool operator==(const usage_record_summary&, const usage_record_summary&) = default;
 };
 
+/// Everything `usage_record_book<Formula, Source, Clock>` needs of its arguments.
+template <class Formula, class Source, class Clock>
+concept usage_record_book_policies = formula<Formula> && period_source<Source> && finalization_clock<Clock>;
+
+namespace detail {
+/// Reports the first mistake in refused book arguments as one `static_assert`: swapped arguments
+/// by name, else the first missing requirement. Returns true, so that the caller's
+/// `static_assert` adds no second message.
+template <class F, class S, class C>
+consteval bool check_usage_record_book_policies() {
+  if constexpr (period_source<F> && formula<S>) {
+    static_assert(
+        refused<F, S>,
+        "meterkit: usage_record_book<Formula, Source>: the arguments are swapped, the formula comes "
+        "first: write usage_record_book<sum, billing_schedule<>>, not "
+        "usage_record_book<billing_schedule<>, sum> (see legacy/usage_record_book.hpp)");
+  } else if constexpr (!formula<F>) {
+    static_assert(check_formula<F>());
+  } else if constexpr (!period_source<S>) {
+    static_assert(check_period_source<S>());
+  } else {
+    static_assert(check_finalization_clock<C>());
+  }
+  return true;
+}
+
+/// What a book with refused arguments stands in for when its periods are there: the book that was
+/// meant (swapped arguments), else `sum` or `finalized_after_delay` in place of what is refused,
+/// so that its constructor and members add no errors. Without periods, a class that any
+/// arguments construct.
+struct refused_usage_record_book {
+  template <class... Args>
+  explicit refused_usage_record_book(Args&&...) noexcept {}
+};
+}  // namespace detail
+
+template <class Formula, class Source, class Clock = finalized_after_delay>
+class usage_record_book;
+
 /// The usage records of one subscription item whose price aggregates with `Formula` (`sum`,
 /// `last_during_period`, `last_ever` or `peak` for `max`), billed in the periods of `Source`, with
 /// invoices finalized by `Clock`.
-template <class Formula, class Source, class Clock = finalized_after_delay>
-class usage_record_book {
-  static_assert(detail::check_formula<Formula>());
-  static_assert(detail::check_period_source<Source>());
-  static_assert(detail::check_finalization_clock<Clock>());
-
+template <class Formula, class Source, class Clock>
+requires usage_record_book_policies<Formula, Source, Clock>
+class usage_record_book<Formula, Source, Clock> {
  public:
   using formula_type = Formula;
   using source_type = Source;
@@ -521,6 +566,27 @@ class usage_record_book {
   std::optional<std::pair<timestamp, std::uint64_t>> latest_;
   std::uint64_t next_order_ = 0;
   std::size_t size_ = 0;
+};
+
+namespace detail {
+template <class F, class S, class C>
+using usage_record_book_stand_in = std::conditional_t<
+    period_source<S> || period_source<F>,
+    usage_record_book<std::conditional_t<formula<F>, F, std::conditional_t<formula<S>, S, sum>>,
+                      std::conditional_t<period_source<S>, S, F>,
+                      std::conditional_t<finalization_clock<C>, C, finalized_after_delay>>,
+    refused_usage_record_book>;
+}  // namespace detail
+
+/// A book whose arguments are refused: `detail::check_usage_record_book_policies` names the
+/// mistake in one message, and the class stands in for the book that was meant where it can.
+template <class Formula, class Source, class Clock>
+class usage_record_book : public detail::usage_record_book_stand_in<Formula, Source, Clock> {
+  static_assert(detail::check_usage_record_book_policies<Formula, Source, Clock>());
+
+ public:
+  using stand_in = detail::usage_record_book_stand_in<Formula, Source, Clock>;
+  using stand_in::stand_in;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <istream>
 #include <ostream>
@@ -60,6 +61,7 @@
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/diagnostics.hpp>
 #include <meterkit/ingestion/event_record.hpp>
 #include <meterkit/ingestion/ingestion.hpp>
 #include <meterkit/ingestion/pre_aggregated.hpp>
@@ -79,18 +81,90 @@ struct running_state_only {
   static constexpr std::string_view name = "running_state_only";
 };
 
-/// See the file comment. `Customers` is `string_customer_ids` (default) or `dense_customers`.
+/// `H` is a history policy: `keep_history` or `running_state_only`.
+template <class H>
+concept history_policy = std::same_as<H, keep_history> || std::same_as<H, running_state_only>;
+
+/// Everything `meter<Formula, Ingestion, Customers, History>` needs of its arguments.
+template <class Formula, class Ingestion, class Customers, class History>
+concept meter_policies =
+    formula<Formula> && ingestion_policy<Ingestion> && customer_policy<Customers> && history_policy<History>;
+
+namespace detail {
+/// Reports the first mistake in refused meter arguments as one `static_assert` that names its
+/// fix: the usual mistakes (swapped arguments, a window where an ingestion policy goes, a type
+/// that is no formula at all) before the requirement-by-requirement checks of a policy of one's
+/// own. Returns true, so that the caller's `static_assert` adds no second message.
+template <class F, class I, class C, class H>
+consteval bool check_meter_policies() {
+  if constexpr (ingestion_policy<F> && formula<I>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the arguments are swapped, the formula comes first: "
+                  "write meter<sum, raw> or meter<last_value, pre_aggregated<utc_hour>>, not meter<raw, "
+                  "sum> (see meter/meter.hpp)");
+  } else if constexpr (ingestion_policy<F>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the first argument is an ingestion policy, but a "
+                  "meter takes its formula first: write meter<sum, raw> or meter<sum, "
+                  "pre_aggregated<utc_hour>> (see meter/meter.hpp)");
+  } else if constexpr (time_window<F>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the first argument is a time window, not a formula; "
+                  "a window goes into the ingestion policy, the second argument: write meter<last_value, "
+                  "pre_aggregated<utc_hour>> (see meter/meter.hpp)");
+  } else if constexpr (!formula<F> && !formula_attempt<F>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the first argument is not a formula; use sum, count "
+                  "or last_value (Stripe's meters), or last_during_period, last_ever or peak (legacy "
+                  "usage records), or a type of your own that meets the concept `formula` (see "
+                  "aggregation/formula.hpp)");
+  } else if constexpr (!formula<F>) {
+    static_assert(check_formula<F>());
+  } else if constexpr (formula<I>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the second argument is a formula, but a meter takes "
+                  "one formula, then an ingestion policy: write meter<sum, raw> or meter<sum, "
+                  "pre_aggregated<utc_hour>> (see meter/meter.hpp)");
+  } else if constexpr (time_window<I>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the second argument is a time window, not an "
+                  "ingestion policy; to keep the latest arrival per window (SPEC M8) use "
+                  "pre_aggregated<utc_hour> or pre_aggregated<utc_day> (pre_aggregated<W> for a window W of "
+                  "your own): write meter<last_value, pre_aggregated<utc_hour>> (see "
+                  "ingestion/pre_aggregated.hpp)");
+  } else if constexpr (!ingestion_policy<I>) {
+    static_assert(check_ingestion<I>());
+  } else if constexpr (!customer_policy<C>) {
+    static_assert(requirement_met<customer_policy<C>>,
+                  "meterkit: meter<..., Customers> needs a customer policy such as string_customer_ids or "
+                  "dense_customers (see meter/customers.hpp)");
+  } else {
+    static_assert(
+        requirement_met<history_policy<H>>,
+        "meterkit: meter<..., History> is keep_history or running_state_only (see meter/meter.hpp)");
+  }
+  return true;
+}
+
+/// What a meter with refused arguments stands in for, so that the refusal is the only message:
+/// the meter that was meant where that is clear (swapped arguments, a bare window), else
+/// `meter<sum, raw>` with the arguments that are fine.
+template <class F, class I>
+using meter_stand_in_formula = std::conditional_t<formula<F>, F, std::conditional_t<formula<I>, I, sum>>;
+template <class F, class I>
+using meter_stand_in_ingestion = std::conditional_t<
+    ingestion_policy<I>, I,
+    std::conditional_t<ingestion_policy<F>, F, std::conditional_t<time_window<I>, pre_aggregated<I>, raw>>>;
+}  // namespace detail
+
 template <class Formula, class Ingestion = raw, class Customers = string_customer_ids,
           class History = keep_history>
-class meter {
-  static_assert(detail::check_formula<Formula>());
-  static_assert(detail::check_ingestion<Ingestion>());
-  static_assert(customer_policy<Customers>,
-                "meterkit: meter<..., Customers> needs a customer policy such as string_customer_ids or "
-                "dense_customers (see meter/customers.hpp)");
-  static_assert(std::is_same_v<History, keep_history> || std::is_same_v<History, running_state_only>,
-                "meterkit: meter<..., History> is keep_history or running_state_only (see meter/meter.hpp)");
+class meter;
 
+/// See the file comment. `Customers` is `string_customer_ids` (default) or `dense_customers`.
+template <class Formula, class Ingestion, class Customers, class History>
+requires meter_policies<Formula, Ingestion, Customers, History>
+class meter<Formula, Ingestion, Customers, History> {
  public:
   using formula_type = Formula;
   using ingestion_type = Ingestion;
@@ -426,6 +500,17 @@ class meter {
   std::vector<customer_state> states_;
   std::uint64_t next_arrival_ = 0;
   bool arrivals_exhausted_ = false;  ///< arrival UINT64_MAX was seen
+};
+
+/// A meter whose arguments are refused: `detail::check_meter_policies` names the mistake and its
+/// fix in one message. The class stands in for the meter that was meant (see
+/// `detail::meter_stand_in_formula`), so that the code using it adds no errors of its own.
+template <class Formula, class Ingestion, class Customers, class History>
+class meter : public meter<detail::meter_stand_in_formula<Formula, Ingestion>,
+                           detail::meter_stand_in_ingestion<Formula, Ingestion>,
+                           std::conditional_t<customer_policy<Customers>, Customers, string_customer_ids>,
+                           std::conditional_t<history_policy<History>, History, keep_history>> {
+  static_assert(detail::check_meter_policies<Formula, Ingestion, Customers, History>());
 };
 
 }  // namespace meterkit
