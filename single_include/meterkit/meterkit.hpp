@@ -1681,6 +1681,26 @@ struct period {
 #include <string_view>
 #include <type_traits>
 
+// ---- begin meterkit/detail/diagnostics.hpp ----
+/// \file
+/// Implementation detail: conditions for the `static_assert`s that refuse a policy, so that a
+/// refusal is one message (STYLE.md "Policies") without the compiler's account of every
+/// unsatisfied constraint after it.
+
+namespace meterkit::detail {
+
+/// `B` itself. `static_assert(requirement_met<some_concept<T>>, "...")` names the requirement in
+/// the compiler's message but, unlike a bare concept, is not explained constraint by constraint.
+template <bool B>
+inline constexpr bool requirement_met = B;
+
+/// False for all arguments: the condition of a `static_assert` that fires when the branch of
+/// `if constexpr` that holds it is taken.
+template <class...>
+inline constexpr bool refused = false;
+
+}  // namespace meterkit::detail
+// ---- end meterkit/detail/diagnostics.hpp ----
 // ---- begin meterkit/detail/static_string.hpp ----
 /// \file
 /// Implementation detail: names built at compile time, for policies whose name is made of other
@@ -1765,20 +1785,24 @@ concept window_has_name = requires {
 };
 
 namespace detail {
-/// Checks `W` requirement by requirement, so that the first missing piece is what the compiler
-/// reports. Use as `static_assert(detail::check_window<W>())` in class templates.
+/// Checks `W` requirement by requirement and reports only the first one missing, as one
+/// `static_assert` naming it. Use as `static_assert(detail::check_window<W>())` in class templates:
+/// it returns true, so that a refusal is that one message and no second "static assertion failed".
 template <class W>
 consteval bool check_window() {
-  static_assert(window_has_length<W>,
-                "meterkit: a time window needs `static constexpr seconds length` (see calendar/window.hpp)");
-  if constexpr (window_has_length<W>) {
-    static_assert(window_has_positive_length<W>,
+  if constexpr (!window_has_length<W>) {
+    static_assert(
+        requirement_met<window_has_length<W>>,
+        "meterkit: a time window needs `static constexpr seconds length` (see calendar/window.hpp)");
+  } else if constexpr (!window_has_positive_length<W>) {
+    static_assert(requirement_met<window_has_positive_length<W>>,
                   "meterkit: a time window's `length` must be positive (see calendar/window.hpp)");
+  } else {
+    static_assert(
+        requirement_met<window_has_floor<W>>,
+        "meterkit: a time window needs `static timestamp floor(timestamp)` (see calendar/window.hpp)");
   }
-  static_assert(
-      window_has_floor<W>,
-      "meterkit: a time window needs `static timestamp floor(timestamp)` (see calendar/window.hpp)");
-  return time_window<W>;
+  return true;
 }
 
 /// Floor division and its non-negative remainder, for a positive divisor.
@@ -2627,38 +2651,57 @@ concept invertible_formula = formula<F> && F::is_invertible &&
   F::retract(s, x);
 };
 
-/// Checks `F` requirement by requirement, so that the first missing piece is what the compiler
-/// reports. Use as `static_assert(detail::check_formula<F>())` in class templates.
 namespace detail {
+/// A type that reads as a formula someone meant to write: it has a state or declares an algebra
+/// (a name alone does not tell: windows and ingestion policies have names too).
+template <class F>
+concept formula_attempt = formula_has_state<F> || formula_declares_algebra<F>;
+
+/// Checks `F` requirement by requirement and reports only the first one missing, as one
+/// `static_assert` naming it (for a type that is no formula at all, the formulas there are). Use
+/// as `static_assert(detail::check_formula<F>())` in class templates: it returns true, so that a
+/// refusal is that one message and no second "static assertion failed".
 template <class F>
 consteval bool check_formula() {
-  static_assert(formula_has_name<F>,
-                "meterkit: a formula needs `static constexpr std::string_view name` (see "
-                "aggregation/formula.hpp)");
-  static_assert(formula_has_state<F>,
-                "meterkit: a formula needs a regular `state_type` (see aggregation/formula.hpp)");
-  static_assert(formula_has_identity<F>,
-                "meterkit: a formula needs `static state_type identity()` (see aggregation/formula.hpp)");
-  static_assert(formula_can_accumulate<F>,
-                "meterkit: a formula needs `static void accumulate(state_type&, const sample&)` (see "
-                "aggregation/formula.hpp)");
-
-  static_assert(formula_has_result<F>,
-                "meterkit: a formula needs `static std::int64_t result(const state_type&)` (see "
-                "aggregation/formula.hpp)");
-  static_assert(formula_declares_algebra<F>,
-                "meterkit: a formula must declare `is_mergeable`, `is_commutative` and `is_invertible` (see "
-                "aggregation/formula.hpp)");
-  if constexpr (formula_declares_algebra<F>) {
-    static_assert(formula_merges_if_mergeable<F>,
+  if constexpr (!formula_attempt<F>) {
+    static_assert(requirement_met<formula_attempt<F>>,
+                  "meterkit: not a formula; use sum, count or last_value (Stripe's meters), or "
+                  "last_during_period, last_ever or peak (legacy usage records), or a type of your own that "
+                  "meets the concept `formula` (see aggregation/formula.hpp)");
+  } else if constexpr (!formula_has_name<F>) {
+    static_assert(requirement_met<formula_has_name<F>>,
+                  "meterkit: a formula needs `static constexpr std::string_view name` (see "
+                  "aggregation/formula.hpp)");
+  } else if constexpr (!formula_has_state<F>) {
+    static_assert(requirement_met<formula_has_state<F>>,
+                  "meterkit: a formula needs a regular `state_type` (see aggregation/formula.hpp)");
+  } else if constexpr (!formula_has_identity<F>) {
+    static_assert(requirement_met<formula_has_identity<F>>,
+                  "meterkit: a formula needs `static state_type identity()` (see aggregation/formula.hpp)");
+  } else if constexpr (!formula_can_accumulate<F>) {
+    static_assert(requirement_met<formula_can_accumulate<F>>,
+                  "meterkit: a formula needs `static void accumulate(state_type&, const sample&)` (see "
+                  "aggregation/formula.hpp)");
+  } else if constexpr (!formula_has_result<F>) {
+    static_assert(requirement_met<formula_has_result<F>>,
+                  "meterkit: a formula needs `static std::int64_t result(const state_type&)` (see "
+                  "aggregation/formula.hpp)");
+  } else if constexpr (!formula_declares_algebra<F>) {
+    static_assert(
+        requirement_met<formula_declares_algebra<F>>,
+        "meterkit: a formula must declare `is_mergeable`, `is_commutative` and `is_invertible` (see "
+        "aggregation/formula.hpp)");
+  } else if constexpr (!formula_merges_if_mergeable<F>) {
+    static_assert(requirement_met<formula_merges_if_mergeable<F>>,
                   "meterkit: a formula that declares `is_mergeable` needs `static void merge(state_type&, "
                   "const state_type&)` (see aggregation/formula.hpp)");
+  } else {
+    static_assert(
+        requirement_met<formula_saves_state<F>>,
+        "meterkit: a formula needs a state codec, `static void save_state(state_writer&, const "
+        "state_type&)` and `static state_type load_state(state_reader&)` (see aggregation/formula.hpp)");
   }
-  static_assert(
-      formula_saves_state<F>,
-      "meterkit: a formula needs a state codec, `static void save_state(state_writer&, const "
-      "state_type&)` and `static state_type load_state(state_reader&)` (see aggregation/formula.hpp)");
-  return formula<F>;
+  return true;
 }
 }  // namespace detail
 
@@ -3217,32 +3260,42 @@ concept ingestion_policy =
     ingestion_groups_records<I> && ingestion_has_survivor_index<I> && ingestion_has_running_state<I>;
 
 namespace detail {
-/// Checks `I` requirement by requirement, so that the first missing piece is what the compiler
-/// reports. Use as `static_assert(detail::check_ingestion<I>())` in class templates.
+/// Checks `I` requirement by requirement and reports only the first one missing, as one
+/// `static_assert` naming it; the kind comes first, as it says whether a window is needed. Use as
+/// `static_assert(detail::check_ingestion<I>())` in class templates: it returns true, so that a
+/// refusal is that one message and no second "static assertion failed".
 template <class I>
 consteval bool check_ingestion() {
-  static_assert(ingestion_has_name<I>,
-                "meterkit: an ingestion policy needs `static constexpr std::string_view name` (see "
-                "ingestion/ingestion.hpp)");
-  static_assert(ingestion_declares_kind<I>,
-                "meterkit: an ingestion policy must declare `static constexpr bool is_pre_aggregated` (see "
-                "ingestion/ingestion.hpp)");
-  static_assert(ingestion_has_window<I>,
-                "meterkit: a pre-aggregating ingestion policy needs `using window = W;` with W a time_window "
-                "such as utc_hour (see ingestion/ingestion.hpp)");
-  static_assert(ingestion_can_fold<I>,
-                "meterkit: an ingestion policy needs `template <formula F> static void fold(state&, "
-                "std::span<const event_record>, period, timestamp)` (see ingestion/ingestion.hpp)");
-  static_assert(ingestion_groups_records<I>,
-                "meterkit: an ingestion policy needs `static bool same_group(timestamp, timestamp)` and "
-                "`static timestamp group_start(timestamp)` (see ingestion/ingestion.hpp)");
-  static_assert(ingestion_has_survivor_index<I>,
-                "meterkit: an ingestion policy needs a `survivor_index` with `replaces_on_arrival`, `add`, "
-                "`cancel`, `clear` and `add_survivors_of` (see ingestion/ingestion.hpp)");
-  static_assert(ingestion_has_running_state<I>,
-                "meterkit: an ingestion policy needs `template <formula F> class running_state` with `add`, "
-                "`state`, `merge`, `save` and `load` (see ingestion/ingestion.hpp)");
-  return ingestion_policy<I>;
+  if constexpr (!ingestion_declares_kind<I>) {
+    static_assert(requirement_met<ingestion_declares_kind<I>>,
+                  "meterkit: an ingestion policy must declare `static constexpr bool is_pre_aggregated`; use "
+                  "raw or pre_aggregated<utc_hour> (see ingestion/ingestion.hpp)");
+  } else if constexpr (!ingestion_has_window<I>) {
+    static_assert(requirement_met<ingestion_has_window<I>>,
+                  "meterkit: a pre-aggregating ingestion policy needs `using window = W;` with W a "
+                  "time_window such as utc_hour (see ingestion/ingestion.hpp)");
+  } else if constexpr (!ingestion_has_name<I>) {
+    static_assert(requirement_met<ingestion_has_name<I>>,
+                  "meterkit: an ingestion policy needs `static constexpr std::string_view name` (see "
+                  "ingestion/ingestion.hpp)");
+  } else if constexpr (!ingestion_can_fold<I>) {
+    static_assert(requirement_met<ingestion_can_fold<I>>,
+                  "meterkit: an ingestion policy needs `template <formula F> static void fold(state&, "
+                  "std::span<const event_record>, period, timestamp)` (see ingestion/ingestion.hpp)");
+  } else if constexpr (!ingestion_groups_records<I>) {
+    static_assert(requirement_met<ingestion_groups_records<I>>,
+                  "meterkit: an ingestion policy needs `static bool same_group(timestamp, timestamp)` and "
+                  "`static timestamp group_start(timestamp)` (see ingestion/ingestion.hpp)");
+  } else if constexpr (!ingestion_has_survivor_index<I>) {
+    static_assert(requirement_met<ingestion_has_survivor_index<I>>,
+                  "meterkit: an ingestion policy needs a `survivor_index` with `replaces_on_arrival`, `add`, "
+                  "`cancel`, `clear` and `add_survivors_of` (see ingestion/ingestion.hpp)");
+  } else {
+    static_assert(requirement_met<ingestion_has_running_state<I>>,
+                  "meterkit: an ingestion policy needs `template <formula F> class running_state` with "
+                  "`add`, `state`, `merge`, `save` and `load` (see ingestion/ingestion.hpp)");
+  }
+  return true;
 }
 }  // namespace detail
 
@@ -3289,8 +3342,7 @@ inline constexpr std::string_view pre_aggregated_prefix = "pre_aggregated<";
 /// The latest arrival per window counts (M8).
 template <class Window>
 struct pre_aggregated {
-  static_assert(detail::check_window<Window>(),
-                "meterkit: pre_aggregated<Window> needs a time_window such as utc_hour or utc_day");
+  static_assert(detail::check_window<Window>());
 
   /// `pre_aggregated<` and the window's name (`window_name`): `pre_aggregated<utc_hour>`.
   static constexpr std::string_view name =
@@ -4667,6 +4719,7 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <istream>
 #include <ostream>
@@ -5296,18 +5349,90 @@ struct running_state_only {
   static constexpr std::string_view name = "running_state_only";
 };
 
-/// See the file comment. `Customers` is `string_customer_ids` (default) or `dense_customers`.
+/// `H` is a history policy: `keep_history` or `running_state_only`.
+template <class H>
+concept history_policy = std::same_as<H, keep_history> || std::same_as<H, running_state_only>;
+
+/// Everything `meter<Formula, Ingestion, Customers, History>` needs of its arguments.
+template <class Formula, class Ingestion, class Customers, class History>
+concept meter_policies =
+    formula<Formula> && ingestion_policy<Ingestion> && customer_policy<Customers> && history_policy<History>;
+
+namespace detail {
+/// Reports the first mistake in refused meter arguments as one `static_assert` that names its
+/// fix: the usual mistakes (swapped arguments, a window where an ingestion policy goes, a type
+/// that is no formula at all) before the requirement-by-requirement checks of a policy of one's
+/// own. Returns true, so that the caller's `static_assert` adds no second message.
+template <class F, class I, class C, class H>
+consteval bool check_meter_policies() {
+  if constexpr (ingestion_policy<F> && formula<I>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the arguments are swapped, the formula comes first: "
+                  "write meter<sum, raw> or meter<last_value, pre_aggregated<utc_hour>>, not meter<raw, "
+                  "sum> (see meter/meter.hpp)");
+  } else if constexpr (ingestion_policy<F>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the first argument is an ingestion policy, but a "
+                  "meter takes its formula first: write meter<sum, raw> or meter<sum, "
+                  "pre_aggregated<utc_hour>> (see meter/meter.hpp)");
+  } else if constexpr (time_window<F>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the first argument is a time window, not a formula; "
+                  "a window goes into the ingestion policy, the second argument: write meter<last_value, "
+                  "pre_aggregated<utc_hour>> (see meter/meter.hpp)");
+  } else if constexpr (!formula<F> && !formula_attempt<F>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the first argument is not a formula; use sum, count "
+                  "or last_value (Stripe's meters), or last_during_period, last_ever or peak (legacy "
+                  "usage records), or a type of your own that meets the concept `formula` (see "
+                  "aggregation/formula.hpp)");
+  } else if constexpr (!formula<F>) {
+    static_assert(check_formula<F>());
+  } else if constexpr (formula<I>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the second argument is a formula, but a meter takes "
+                  "one formula, then an ingestion policy: write meter<sum, raw> or meter<sum, "
+                  "pre_aggregated<utc_hour>> (see meter/meter.hpp)");
+  } else if constexpr (time_window<I>) {
+    static_assert(refused<F, I>,
+                  "meterkit: meter<Formula, Ingestion>: the second argument is a time window, not an "
+                  "ingestion policy; to keep the latest arrival per window (SPEC M8) use "
+                  "pre_aggregated<utc_hour> or pre_aggregated<utc_day> (pre_aggregated<W> for a window W of "
+                  "your own): write meter<last_value, pre_aggregated<utc_hour>> (see "
+                  "ingestion/pre_aggregated.hpp)");
+  } else if constexpr (!ingestion_policy<I>) {
+    static_assert(check_ingestion<I>());
+  } else if constexpr (!customer_policy<C>) {
+    static_assert(requirement_met<customer_policy<C>>,
+                  "meterkit: meter<..., Customers> needs a customer policy such as string_customer_ids or "
+                  "dense_customers (see meter/customers.hpp)");
+  } else {
+    static_assert(
+        requirement_met<history_policy<H>>,
+        "meterkit: meter<..., History> is keep_history or running_state_only (see meter/meter.hpp)");
+  }
+  return true;
+}
+
+/// What a meter with refused arguments stands in for, so that the refusal is the only message:
+/// the meter that was meant where that is clear (swapped arguments, a bare window), else
+/// `meter<sum, raw>` with the arguments that are fine.
+template <class F, class I>
+using meter_stand_in_formula = std::conditional_t<formula<F>, F, std::conditional_t<formula<I>, I, sum>>;
+template <class F, class I>
+using meter_stand_in_ingestion = std::conditional_t<
+    ingestion_policy<I>, I,
+    std::conditional_t<ingestion_policy<F>, F, std::conditional_t<time_window<I>, pre_aggregated<I>, raw>>>;
+}  // namespace detail
+
 template <class Formula, class Ingestion = raw, class Customers = string_customer_ids,
           class History = keep_history>
-class meter {
-  static_assert(detail::check_formula<Formula>());
-  static_assert(detail::check_ingestion<Ingestion>());
-  static_assert(customer_policy<Customers>,
-                "meterkit: meter<..., Customers> needs a customer policy such as string_customer_ids or "
-                "dense_customers (see meter/customers.hpp)");
-  static_assert(std::is_same_v<History, keep_history> || std::is_same_v<History, running_state_only>,
-                "meterkit: meter<..., History> is keep_history or running_state_only (see meter/meter.hpp)");
+class meter;
 
+/// See the file comment. `Customers` is `string_customer_ids` (default) or `dense_customers`.
+template <class Formula, class Ingestion, class Customers, class History>
+requires meter_policies<Formula, Ingestion, Customers, History>
+class meter<Formula, Ingestion, Customers, History> {
  public:
   using formula_type = Formula;
   using ingestion_type = Ingestion;
@@ -5643,6 +5768,17 @@ class meter {
   std::vector<customer_state> states_;
   std::uint64_t next_arrival_ = 0;
   bool arrivals_exhausted_ = false;  ///< arrival UINT64_MAX was seen
+};
+
+/// A meter whose arguments are refused: `detail::check_meter_policies` names the mistake and its
+/// fix in one message. The class stands in for the meter that was meant (see
+/// `detail::meter_stand_in_formula`), so that the code using it adds no errors of its own.
+template <class Formula, class Ingestion, class Customers, class History>
+class meter : public meter<detail::meter_stand_in_formula<Formula, Ingestion>,
+                           detail::meter_stand_in_ingestion<Formula, Ingestion>,
+                           std::conditional_t<customer_policy<Customers>, Customers, string_customer_ids>,
+                           std::conditional_t<history_policy<History>, History, keep_history>> {
+  static_assert(detail::check_meter_policies<Formula, Ingestion, Customers, History>());
 };
 
 }  // namespace meterkit
@@ -7086,32 +7222,40 @@ struct finalized_after_delay {
 };
 
 namespace detail {
-/// Use as `static_assert(detail::check_period_source<S>())`.
+/// Checks `S` requirement by requirement and reports only the first one missing. Use as
+/// `static_assert(detail::check_period_source<S>())`: it returns true, so that a refusal is that
+/// one message.
 template <class S>
 consteval bool check_period_source() {
-  static_assert(period_source_finds_period<S>,
-                "meterkit: a period source needs `std::optional<period> period_containing(timestamp) const` "
-                "(see legacy/usage_record_book.hpp)");
-  static_assert(period_source_has_first_period<S>,
-                "meterkit: a period source needs `period first_period() const` (see "
-                "legacy/usage_record_book.hpp)");
-  static_assert(
-      period_source_steps_back<S>,
-      "meterkit: a period source needs `std::optional<period> previous_period(const period&) const` "
-      "(see legacy/usage_record_book.hpp)");
-  static_assert(period_source_steps_forward<S>,
-                "meterkit: a period source needs `period next_period(const period&) const` (see "
-                "legacy/usage_record_book.hpp)");
-  return period_source<S>;
+  if constexpr (!period_source_finds_period<S>) {
+    static_assert(
+        requirement_met<period_source_finds_period<S>>,
+        "meterkit: a period source needs `std::optional<period> period_containing(timestamp) const` "
+        "(see legacy/usage_record_book.hpp)");
+  } else if constexpr (!period_source_has_first_period<S>) {
+    static_assert(requirement_met<period_source_has_first_period<S>>,
+                  "meterkit: a period source needs `period first_period() const` (see "
+                  "legacy/usage_record_book.hpp)");
+  } else if constexpr (!period_source_steps_back<S>) {
+    static_assert(requirement_met<period_source_steps_back<S>>,
+                  "meterkit: a period source needs `std::optional<period> previous_period(const period&) "
+                  "const` (see legacy/usage_record_book.hpp)");
+  } else {
+    static_assert(requirement_met<period_source_steps_forward<S>>,
+                  "meterkit: a period source needs `period next_period(const period&) const` (see "
+                  "legacy/usage_record_book.hpp)");
+  }
+  return true;
 }
 
-/// Use as `static_assert(detail::check_finalization_clock<C>())`.
+/// Use as `static_assert(detail::check_finalization_clock<C>())`: it returns true, so that a
+/// refusal is one message.
 template <class C>
 consteval bool check_finalization_clock() {
-  static_assert(finalization_clock<C>,
+  static_assert(requirement_met<finalization_clock<C>>,
                 "meterkit: a finalization clock needs `timestamp finalized_at(const period&) const` (see "
                 "legacy/usage_record_book.hpp)");
-  return finalization_clock<C>;
+  return true;
 }
 }  // namespace detail
 
@@ -7148,15 +7292,51 @@ struct usage_record_summary {
   friend constexpr bool operator==(const usage_record_summary&, const usage_record_summary&) = default;
 };
 
+/// Everything `usage_record_book<Formula, Source, Clock>` needs of its arguments.
+template <class Formula, class Source, class Clock>
+concept usage_record_book_policies = formula<Formula> && period_source<Source> && finalization_clock<Clock>;
+
+namespace detail {
+/// Reports the first mistake in refused book arguments as one `static_assert`: swapped arguments
+/// by name, else the first missing requirement. Returns true, so that the caller's
+/// `static_assert` adds no second message.
+template <class F, class S, class C>
+consteval bool check_usage_record_book_policies() {
+  if constexpr (period_source<F> && formula<S>) {
+    static_assert(
+        refused<F, S>,
+        "meterkit: usage_record_book<Formula, Source>: the arguments are swapped, the formula comes "
+        "first: write usage_record_book<sum, billing_schedule<>>, not "
+        "usage_record_book<billing_schedule<>, sum> (see legacy/usage_record_book.hpp)");
+  } else if constexpr (!formula<F>) {
+    static_assert(check_formula<F>());
+  } else if constexpr (!period_source<S>) {
+    static_assert(check_period_source<S>());
+  } else {
+    static_assert(check_finalization_clock<C>());
+  }
+  return true;
+}
+
+/// What a book with refused arguments stands in for when its periods are there: the book that was
+/// meant (swapped arguments), else `sum` or `finalized_after_delay` in place of what is refused,
+/// so that its constructor and members add no errors. Without periods, a class that any
+/// arguments construct.
+struct refused_usage_record_book {
+  template <class... Args>
+  explicit refused_usage_record_book(Args&&...) noexcept {}
+};
+}  // namespace detail
+
+template <class Formula, class Source, class Clock = finalized_after_delay>
+class usage_record_book;
+
 /// The usage records of one subscription item whose price aggregates with `Formula` (`sum`,
 /// `last_during_period`, `last_ever` or `peak` for `max`), billed in the periods of `Source`, with
 /// invoices finalized by `Clock`.
-template <class Formula, class Source, class Clock = finalized_after_delay>
-class usage_record_book {
-  static_assert(detail::check_formula<Formula>());
-  static_assert(detail::check_period_source<Source>());
-  static_assert(detail::check_finalization_clock<Clock>());
-
+template <class Formula, class Source, class Clock>
+requires usage_record_book_policies<Formula, Source, Clock>
+class usage_record_book<Formula, Source, Clock> {
  public:
   using formula_type = Formula;
   using source_type = Source;
@@ -7492,6 +7672,27 @@ class usage_record_book {
   std::optional<std::pair<timestamp, std::uint64_t>> latest_;
   std::uint64_t next_order_ = 0;
   std::size_t size_ = 0;
+};
+
+namespace detail {
+template <class F, class S, class C>
+using usage_record_book_stand_in = std::conditional_t<
+    period_source<S> || period_source<F>,
+    usage_record_book<std::conditional_t<formula<F>, F, std::conditional_t<formula<S>, S, sum>>,
+                      std::conditional_t<period_source<S>, S, F>,
+                      std::conditional_t<finalization_clock<C>, C, finalized_after_delay>>,
+    refused_usage_record_book>;
+}  // namespace detail
+
+/// A book whose arguments are refused: `detail::check_usage_record_book_policies` names the
+/// mistake in one message, and the class stands in for the book that was meant where it can.
+template <class Formula, class Source, class Clock>
+class usage_record_book : public detail::usage_record_book_stand_in<Formula, Source, Clock> {
+  static_assert(detail::check_usage_record_book_policies<Formula, Source, Clock>());
+
+ public:
+  using stand_in = detail::usage_record_book_stand_in<Formula, Source, Clock>;
+  using stand_in::stand_in;
 };
 
 // ---------------------------------------------------------------------------------------------

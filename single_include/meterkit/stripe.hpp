@@ -5599,6 +5599,8 @@ struct reported_meter {
   timestamp (*window_start)(timestamp) = nullptr;
   bool (*supersedes)(std::uint64_t arrival, std::uint64_t held) = nullptr;
 
+  // A template only so that it is compiled where it is used (see `basic_usage_reporter`).
+  template <class = void>
   explicit reported_meter(const meter_definition& m) : definition(m) {
     visit_meter_policies(m, [&](auto ftag, auto itag) {
       using F = typename decltype(ftag)::type;
@@ -5653,14 +5655,16 @@ struct meter_event_billing {
   seconds invoice_finalization_delay{3600};
 };
 
-/// See the file comment.
-class usage_reporter {
+/// See the file comment. A class template only so that it is compiled where it is used, not in
+/// every translation unit that includes the adapter: `usage_reporter` is the one instantiation.
+template <class = void>
+class basic_usage_reporter {
  public:
   /// A reporter of the meter events of `billing`'s meters. Throws `configuration_error` naming
   /// the field for an invalid meter, a duplicate meter id or event name, an empty customer, a
   /// trial ending before its start, or an interval outside D9's limits.
-  explicit usage_reporter(const meter_event_billing& billing, reporter_options options = {},
-                          reporter_checkpoint from = {})
+  explicit basic_usage_reporter(const meter_event_billing& billing, reporter_options options = {},
+                                reporter_checkpoint from = {})
       : options_(options), watermark_(from.watermark) {
     check_options();
     std::unordered_map<std::string, std::size_t> event_names;
@@ -5689,7 +5693,7 @@ class usage_reporter {
 
   /// A reporter of the usage of plan `p`: its meters' events, with deadlines from its
   /// subscriptions, and the usage records of its legacy items.
-  usage_reporter(const plan& p, reporter_options options = {}, reporter_checkpoint from = {})
+  basic_usage_reporter(const plan& p, reporter_options options = {}, reporter_checkpoint from = {})
       : options_(options), watermark_(from.watermark) {
     check_options();
     const compiled_plan compiled(p);  // validates
@@ -6098,6 +6102,9 @@ class usage_reporter {
   std::map<timestamp, detail::tick_content> pending_;
   reporter_stats stats_;
 };
+
+/// The reporter (see `basic_usage_reporter` and the file comment).
+using usage_reporter = basic_usage_reporter<>;
 
 }  // namespace meterkit
 // ---- end meterkit/stripe/wire/reporter.hpp ----
