@@ -680,6 +680,8 @@ BOOST_AUTO_TEST_CASE(M9_D25_count_and_merge_at_int64_max_via_a_saved_state) {
          {mk::count::name, mk::raw::name, mk::running_state_only::name, mk::string_customer_ids::name}) {
       body.str(name);
     }
+    body.u64(1);  // the arrival add_next gives next (format 4)
+    body.boolean(false);
     body.size(1);
     body.str("c");
     body.u64(count);

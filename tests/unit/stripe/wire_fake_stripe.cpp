@@ -401,11 +401,10 @@ BOOST_AUTO_TEST_CASE(B3_the_meter_only_reporter_has_the_deadlines_of_the_same_pl
   // cus_1 billed monthly from t0, as a plan with one metered price and one subscription says.
   plan p;
   p.meters = {{.id = "mtr_api", .event_name = "api_requests"}};
-  price metered("price_api", currency("usd"));
-  metered.unit_amount = decimal::from_integer(1);
-  metered.recurring.usage_type = usage_type::metered;
-  metered.recurring.meter = "mtr_api";
-  p.prices = {metered};
+  p.prices = {{.id = "price_api",
+               .currency = currency("usd"),
+               .unit_amount = decimal::from_integer(1),
+               .recurring = {.usage_type = usage_type::metered, .meter = "mtr_api"}}};
   subscription s;
   s.id = "sub_1";
   s.customer = "cus_1";
