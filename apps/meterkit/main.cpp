@@ -72,8 +72,9 @@ void add_common_options(CLI::App& cmd, common_options& o) {
                  "Usage: Stripe bulk upload .csv/.json/.jsonl or a .requests.jsonl request log (repeatable, "
                  "read in the order given)")
       ->type_name("FILE");
-  cmd.add_option("--format", o.format, "Output: table (for people), json or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}))
+  cmd.add_option("--format", o.format,
+                 "Output: table (for people), json, csv, or stripe-json (simulate: Stripe's invoice objects)")
+      ->check(CLI::IsMember({"table", "json", "csv", "stripe-json"}))
       ->capture_default_str();
   cmd.add_option("--output", o.output, "Write the output to FILE (atomically) instead of standard output")
       ->type_name("FILE");
@@ -86,6 +87,7 @@ void add_common_options(CLI::App& cmd, common_options& o) {
 output_format format_of(const std::string& f) {
   if (f == "json") return output_format::json;
   if (f == "csv") return output_format::csv;
+  if (f == "stripe-json") return output_format::stripe_json;
   return output_format::table;
 }
 
@@ -165,6 +167,16 @@ void emit(const common_options& o, const std::string& text, const std::string& n
   if (!o.quiet && terminal) std::fprintf(stderr, "meterkit: %s -> %s\n", note.c_str(), o.output.c_str());
 }
 
+/// The plan, its warnings (money fields meterkit does not model) on standard error unless --quiet.
+plan plan_of(const common_options& o, const run_files& files) {
+  std::vector<plan_warning> warnings;
+  plan p = read_plan_file(files.plan, {}, &warnings);
+  if (!o.quiet) {
+    for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.to_string().c_str());
+  }
+  return p;
+}
+
 int run_simulate(const common_options& o, const std::string& until_text, const char* argv0) {
   const std::optional<timestamp> until =
       until_text.empty() ? std::nullopt : std::optional<timestamp>(time_option("--until", until_text));
@@ -172,7 +184,7 @@ int run_simulate(const common_options& o, const std::string& until_text, const c
   formats_of(files);
   const bool terminal = cli::stderr_is_terminal();
   cli::progress_line progress(terminal && !o.quiet);
-  const plan p = read_plan_file(files.plan);  // refused before any usage is read (CONTRACT.md)
+  const plan p = plan_of(o, files);  // refused before any usage is read (CONTRACT.md)
   replay_options options = replay_options_of(o, files, progress);
   options.until = until;
   simulation_result result;
@@ -183,7 +195,7 @@ int run_simulate(const common_options& o, const std::string& until_text, const c
     throw usage_error("the inputs hold no operations; give --until to see the invoices as of a time (D21)");
   }
   progress.clear();
-  emit(o, cli::simulation_output(result, format_of(o.format)),
+  emit(o, cli::simulation_output(result, format_of(o.format), p.adjusts_after_pricing(), &p),
        std::to_string(result.invoices.size()) + " invoices, " + std::to_string(result.rejected.size()) +
            " rejected operations, " + std::to_string(result.late.size()) + " late usage",
        terminal);
@@ -194,12 +206,14 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
   const timestamp start = time_option("--start", s.start);
   const timestamp end = time_option("--end", s.end);
   if (!(start < end)) throw usage_error("--start must be before --end (D26)");
+  if (o.format == "stripe-json")
+    throw usage_error("--format stripe-json prints invoices; summarize prints table, json or csv");
   const window_kind grouping = s.group.empty() ? window_kind::none : *parse_window_kind(s.group);
   const run_files files = files_of(o, argv0);
   formats_of(files);
   const bool terminal = cli::stderr_is_terminal();
   cli::progress_line progress(terminal && !o.quiet);
-  const plan p = read_plan_file(files.plan);
+  const plan p = plan_of(o, files);
   std::vector<event_summary> summaries;
   try {
     summaries = summarize_files(p, files.inputs, s.meter, s.customer, period{start, end}, grouping,

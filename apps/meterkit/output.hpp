@@ -17,11 +17,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <meterkit/billing/tier_breakdown.hpp>
 #include <meterkit/stripe.hpp>
 
 namespace meterkit::cli {
 
-enum class output_format { table, json, csv };
+enum class output_format { table, json, csv, stripe_json };
 
 /// Rejected operations and late usage shown in a table before "... and N more" (JSON and CSV
 /// always hold everything).
@@ -36,6 +37,43 @@ using ordered_json = nlohmann::ordered_json;
   const int exponent = currency::is_valid_code(code) ? minor_unit_exponent(code) : 2;
   return format_minor_units(amount, exponent) + " " + std::string(code);
 }
+
+/// An exact amount in minor units (`decimal`) written in major units with the currency code, all
+/// its digits kept: 1.5 cents is `0.015 usd` (a tier's part, P3, before the line is rounded).
+[[nodiscard]] inline std::string exact_money(const decimal& minor, std::string_view code) {
+  const int exponent = currency::is_valid_code(code) ? minor_unit_exponent(code) : 2;
+  std::string digits = minor.to_string();
+  const bool negative = !digits.empty() && digits.front() == '-';
+  if (negative) digits.erase(0, 1);
+  const auto point = digits.find('.');
+  std::string whole = point == std::string::npos ? digits : digits.substr(0, point);
+  std::string fraction = point == std::string::npos ? std::string() : digits.substr(point + 1);
+  while (whole.size() <= static_cast<std::size_t>(exponent)) whole.insert(0, 1, '0');
+  fraction.insert(0, whole.substr(whole.size() - static_cast<std::size_t>(exponent)));
+  whole.erase(whole.size() - static_cast<std::size_t>(exponent));
+  while (fraction.size() > static_cast<std::size_t>(exponent) && fraction.back() == '0') fraction.pop_back();
+  return (negative ? "-" : "") + whole + (fraction.empty() ? "" : "." + fraction) + " " + std::string(code);
+}
+
+/// The tiered price of each line, by price id (P3): for showing how a tiered amount came about.
+class tiered_prices {
+ public:
+  explicit tiered_prices(const plan* p) {
+    if (p == nullptr) return;
+    for (const auto& pr : p->prices)
+      if (pr.billing_scheme == billing_scheme::tiered) by_id_.emplace_back(pr.id, &pr);
+  }
+  /// The parts of `line`'s amount, when its price is tiered and its amount is not prorated or a trial's.
+  [[nodiscard]] std::vector<tier_part> parts_of(const invoice_line& line) const {
+    if (line.proration || line.trial) return {};
+    for (const auto& [id, pr] : by_id_)
+      if (id == line.price) return tier_breakdown(*pr, line.quantity);
+    return {};
+  }
+
+ private:
+  std::vector<std::pair<std::string_view, const price*>> by_id_;
+};
 
 /// Columns aligned for people: left-aligned text, right-aligned numbers.
 class text_table {
@@ -129,6 +167,10 @@ class json_writer {
     next_item();
     out_ += b ? "true" : "false";
   }
+  void null_value() {
+    next_item();
+    out_ += "null";
+  }
   template <class Int>
   requires std::is_integral_v<Int> &&(!std::is_same_v<Int, bool>)void value(Int n) {
     next_item();
@@ -202,12 +244,53 @@ inline void period_members(json_writer& w, const period& p) {
   w.end_object();
 }
 
+/// An invoice's discounts summed per coupon, in the order the coupons first appear (B11).
+[[nodiscard]] inline std::vector<std::pair<std::string, std::int64_t>> discounts_by_coupon(
+    const invoice& inv) {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& l : inv.lines) {
+    for (const auto& d : l.discount_amounts) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == d.coupon; });
+      if (it == out.end())
+        out.emplace_back(d.coupon, d.amount);
+      else
+        it->second += d.amount;
+    }
+  }
+  return out;
+}
+
+/// An invoice's taxes summed per tax rate, in the order the rates first appear (B12).
+[[nodiscard]] inline std::vector<std::pair<std::string, std::int64_t>> taxes_by_rate(const invoice& inv) {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& l : inv.lines) {
+    for (const auto& t : l.tax_amounts) {
+      const std::string name = t.tax_rate + (t.inclusive ? " (included)" : "");
+      auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == name; });
+      if (it == out.end())
+        out.emplace_back(name, t.amount);
+      else
+        it->second += t.amount;
+    }
+  }
+  return out;
+}
+
 }  // namespace detail
 
 /// CONTRACT.md's `simulate --format json` object. Fields beyond the contract: a line's
 /// `proration` and `trial`, an invoice's `billing_reason` (B7), a rejection's `param` (when there is one),
 /// late usage's `received_at` and `finalized_at`.
-[[nodiscard]] inline std::string simulation_json(const simulation_result& r) {
+///
+/// With `after_pricing` (the plan has a discount, a tax rate or a customer balance: B11-B13), a
+/// line also has `discount_amounts` and `tax_amounts`, and an invoice `subtotal`,
+/// `total_discount_amounts`, `tax`, `total_excluding_tax`, `starting_balance`, `ending_balance` and
+/// `amount_due`; without, the output is what it was before those rules.
+///
+/// With the plan (`prices`), a line of a tiered price also has `tiers`: how its amount came about (P3).
+[[nodiscard]] inline std::string simulation_json(const simulation_result& r, bool after_pricing = false,
+                                                 const plan* prices = nullptr) {
+  const detail::tiered_prices tiered(prices);
   std::string text;
   text.reserve(256 + 400 * r.invoices.size() + 200 * (r.rejected.size() + r.late.size()));
   detail::json_writer w(text);
@@ -236,10 +319,70 @@ inline void period_members(json_writer& w, const period& p) {
       w.member("amount", l.amount);
       w.member("proration", l.proration);
       w.member("trial", l.trial);
+      if (const auto parts = tiered.parts_of(l); !parts.empty()) {
+        w.key("tiers");
+        w.begin_array();
+        for (const auto& t : parts) {
+          w.begin_object();
+          w.member("tier", t.tier + 1);
+          w.key("up_to");
+          if (t.up_to)
+            w.value(*t.up_to);
+          else
+            w.null_value();
+          w.member("quantity", t.units);
+          w.member("unit_amount_decimal", t.unit_amount.to_string());
+          w.member("flat_amount_decimal", t.flat_amount.to_string());
+          w.member("amount_decimal", t.amount.to_string());
+          w.end_object();
+        }
+        w.end_array();
+      }
+      if (after_pricing) {
+        w.key("discount_amounts");
+        w.begin_array();
+        for (const auto& d : l.discount_amounts) {
+          w.begin_object();
+          w.member("coupon", d.coupon);
+          w.member("amount", d.amount);
+          w.end_object();
+        }
+        w.end_array();
+        w.key("tax_amounts");
+        w.begin_array();
+        for (const auto& t : l.tax_amounts) {
+          w.begin_object();
+          w.member("tax_rate", t.tax_rate);
+          w.member("amount", t.amount);
+          w.member("taxable_amount", t.taxable_amount);
+          w.member("inclusive", t.inclusive);
+          w.end_object();
+        }
+        w.end_array();
+      }
       w.end_object();
     }
     w.end_array();
+    if (after_pricing) {
+      w.member("subtotal", inv.subtotal);
+      w.key("total_discount_amounts");
+      w.begin_array();
+      for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv)) {
+        w.begin_object();
+        w.member("coupon", coupon);
+        w.member("amount", amount);
+        w.end_object();
+      }
+      w.end_array();
+      w.member("tax", inv.tax);
+      w.member("total_excluding_tax", inv.total_excluding_tax);
+    }
     w.member("total", inv.total);
+    if (after_pricing) {
+      w.member("starting_balance", inv.starting_balance);
+      w.member("ending_balance", inv.ending_balance);
+      w.member("amount_due", inv.amount_due);
+    }
     w.end_object();
   }
   w.end_array();
@@ -282,8 +425,132 @@ inline void period_members(json_writer& w, const period& p) {
   return text;
 }
 
+/// `--format stripe-json`: the invoices as a Stripe list of `invoice` objects, so that each can be
+/// compared field by field with one fetched from Stripe (B7, B11-B13). `status` is `open` for a
+/// finalized invoice (meterkit does not know whether it was paid) and `draft` otherwise, an
+/// upcoming invoice included; `ending_balance` is null until an invoice is finalized, as in Stripe.
+/// A line's `discount_amounts[].discount` names the coupon (Stripe names the discount object).
+[[nodiscard]] inline std::string simulation_stripe_json(const simulation_result& r) {
+  std::string text;
+  text.reserve(256 + 900 * r.invoices.size());
+  detail::json_writer w(text);
+  w.begin_object();
+  w.member("object", "list");
+  w.member("url", "/v1/invoices");
+  w.member("has_more", false);
+  w.key("data");
+  w.begin_array();
+  for (const auto& inv : r.invoices) {
+    const bool finalized = inv.status == invoice_status::finalized;
+    // period_start/period_end: the period whose usage the invoice bills, ending at its creation; the
+    // first invoice and updates have none (both are `created`).
+    timestamp period_start = inv.created;
+    if (inv.reason == billing_reason::subscription_cycle || inv.reason == billing_reason::upcoming) {
+      for (const auto& l : inv.lines)
+        if (!l.proration && l.service_period.end == inv.created && l.service_period.start < period_start)
+          period_start = l.service_period.start;
+    }
+    w.begin_object();
+    w.member("object", "invoice");
+    w.member("customer", inv.customer);
+    w.member("subscription", inv.subscription);
+    w.member("currency", inv.currency);
+    w.member("created", to_unix(inv.created));
+    w.member("status", finalized ? "open" : "draft");
+    w.member("billing_reason", to_string(inv.reason));
+    w.member("period_start", to_unix(period_start));
+    w.member("period_end", to_unix(inv.created));
+    w.key("status_transitions");
+    w.begin_object();
+    w.key("finalized_at");
+    if (finalized)
+      w.value(to_unix(inv.finalized_at));
+    else
+      w.null_value();
+    w.end_object();
+    w.key("lines");
+    w.begin_object();
+    w.member("object", "list");
+    w.key("data");
+    w.begin_array();
+    for (const auto& l : inv.lines) {
+      w.begin_object();
+      w.member("object", "line_item");
+      w.member("amount", l.amount);
+      w.member("currency", inv.currency);
+      w.key("discount_amounts");
+      w.begin_array();
+      for (const auto& d : l.discount_amounts) {
+        w.begin_object();
+        w.member("amount", d.amount);
+        w.member("discount", d.coupon);
+        w.end_object();
+      }
+      w.end_array();
+      w.key("period");
+      detail::period_members(w, l.service_period);
+      w.key("pricing");
+      w.begin_object();
+      w.key("price_details");
+      w.begin_object();
+      w.member("price", l.price);
+      w.end_object();
+      w.member("type", "price_details");
+      w.end_object();
+      w.member("proration", l.proration);
+      w.member("quantity", l.quantity);
+      w.member("subscription_item", l.subscription_item);
+      w.key("tax_amounts");
+      w.begin_array();
+      for (const auto& t : l.tax_amounts) {
+        w.begin_object();
+        w.member("amount", t.amount);
+        w.member("inclusive", t.inclusive);
+        w.member("tax_rate", t.tax_rate);
+        w.member("taxable_amount", t.taxable_amount);
+        w.end_object();
+      }
+      w.end_array();
+      w.end_object();
+    }
+    w.end_array();
+    w.member("has_more", false);
+    w.member("total_count", inv.lines.size());
+    w.end_object();
+    w.member("subtotal", inv.subtotal);
+    w.key("total_discount_amounts");
+    w.begin_array();
+    for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv)) {
+      w.begin_object();
+      w.member("amount", amount);
+      w.member("discount", coupon);
+      w.end_object();
+    }
+    w.end_array();
+    w.member("tax", inv.tax);
+    w.member("total_excluding_tax", inv.total_excluding_tax);
+    w.member("total", inv.total);
+    w.member("starting_balance", inv.starting_balance);
+    w.key("ending_balance");
+    if (finalized)
+      w.value(inv.ending_balance);
+    else
+      w.null_value();
+    w.member("amount_due", inv.amount_due);
+    w.member("amount_paid", 0);
+    w.member("amount_remaining", inv.amount_due);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  text += '\n';
+  return text;
+}
+
 /// The invoices, rejections, late usage and counts for people.
-[[nodiscard]] inline std::string simulation_table(const simulation_result& r) {
+[[nodiscard]] inline std::string simulation_table(const simulation_result& r, bool after_pricing = false,
+                                                  const plan* prices = nullptr) {
+  const detail::tiered_prices tiered(prices);
   std::string out =
       "Invoices as of " + detail::time_text(r.until) + " (" + std::to_string(to_unix(r.until)) + ")\n";
   if (r.invoices.empty()) out += "\n  (no invoices)\n";
@@ -294,7 +561,7 @@ inline void period_members(json_writer& w, const period& p) {
                                   : std::string(to_string(inv.status)) + ", finalizes at " + finalized;
     out += "\n" + inv.subscription + "  " + inv.customer + "  created " + detail::time_text(inv.created) +
            "  " + state + "  (" + std::string(to_string(inv.reason)) + ")\n";
-    if (inv.lines.empty()) {
+    if (inv.lines.empty() && (!after_pricing || inv.amount_due == 0)) {
       out += "  no lines, total " + detail::money(inv.total, inv.currency) + "\n";
       continue;
     }
@@ -305,8 +572,30 @@ inline void period_members(json_writer& w, const period& p) {
       t.add({l.subscription_item, l.price, detail::time_text(l.service_period.start),
              detail::time_text(l.service_period.end), std::to_string(l.quantity),
              detail::money(l.amount, inv.currency), note});
+      const auto parts = tiered.parts_of(l);
+      for (std::size_t k = 0; parts.size() > 1 && k < parts.size(); ++k) {  // P3: how the amount came about
+        const auto& part = parts[k];
+        const std::string from = std::to_string(k == 0 ? 1 : *parts[k - 1].up_to + 1);
+        const std::string range = part.up_to ? from + "-" + std::to_string(*part.up_to) : from + "+";
+        t.add({"  tier " + std::to_string(part.tier + 1) + " (" + range + ")", "", "", "",
+               std::to_string(part.units), detail::exact_money(part.amount, inv.currency), ""});
+      }
+    }
+    if (after_pricing) {  // B11-B13: in Stripe's order
+      t.add({"subtotal", "", "", "", "", detail::money(inv.subtotal, inv.currency), ""});
+      for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv))
+        t.add({"discount " + coupon, "", "", "", "", detail::money(-amount, inv.currency), ""});
+      for (const auto& [rate, amount] : detail::taxes_by_rate(inv))
+        t.add({"tax " + rate, "", "", "", "", detail::money(amount, inv.currency), ""});
     }
     t.add({"total", "", "", "", "", detail::money(inv.total, inv.currency), ""});
+    if (after_pricing) {
+      if (inv.starting_balance != 0 || inv.ending_balance != 0) {
+        t.add({"balance before", "", "", "", "", detail::money(inv.starting_balance, inv.currency), ""});
+        t.add({"balance after", "", "", "", "", detail::money(inv.ending_balance, inv.currency), ""});
+      }
+      t.add({"amount due", "", "", "", "", detail::money(inv.amount_due, inv.currency), ""});
+    }
     out += t.render();
   }
   const auto listed = [](std::size_t n) { return std::min(n, table_list_limit); };
@@ -348,35 +637,62 @@ inline void period_members(json_writer& w, const period& p) {
 
 /// One CSV row per invoice line, with the invoice's fields repeated; amounts in minor units and
 /// times in unix seconds, as in JSON.
-[[nodiscard]] inline std::string simulation_csv(const simulation_result& r) {
-  std::string out =
-      detail::csv_row({"customer", "subscription", "currency", "created", "status", "billing_reason",
-                       "finalized_at", "subscription_item", "price", "period_start", "period_end", "quantity",
-                       "amount", "proration", "trial", "invoice_total"});
+[[nodiscard]] inline std::string simulation_csv(const simulation_result& r, bool after_pricing = false) {
+  std::vector<std::string> header{"customer", "subscription",   "currency",     "created",
+                                  "status",   "billing_reason", "finalized_at", "subscription_item",
+                                  "price",    "period_start",   "period_end",   "quantity",
+                                  "amount",   "proration",      "trial",        "invoice_total"};
+  if (after_pricing) {  // B11-B13: a line's discounts and taxes, the invoice's amount due
+    for (const char* column : {"discount", "tax", "tax_inclusive", "invoice_amount_due"})
+      header.emplace_back(column);
+  }
+  std::string out = detail::csv_row(header);
   for (const auto& inv : r.invoices) {
     for (const auto& l : inv.lines) {
-      out += detail::csv_row({inv.customer, inv.subscription, inv.currency,
-                              std::to_string(to_unix(inv.created)), std::string(to_string(inv.status)),
-                              std::string(to_string(inv.reason)), std::to_string(to_unix(inv.finalized_at)),
-                              l.subscription_item, l.price, std::to_string(to_unix(l.service_period.start)),
-                              std::to_string(to_unix(l.service_period.end)), std::to_string(l.quantity),
-                              std::to_string(l.amount), l.proration ? "true" : "false",
-                              l.trial ? "true" : "false", std::to_string(inv.total)});
+      std::vector<std::string> row{inv.customer,
+                                   inv.subscription,
+                                   inv.currency,
+                                   std::to_string(to_unix(inv.created)),
+                                   std::string(to_string(inv.status)),
+                                   std::string(to_string(inv.reason)),
+                                   std::to_string(to_unix(inv.finalized_at)),
+                                   l.subscription_item,
+                                   l.price,
+                                   std::to_string(to_unix(l.service_period.start)),
+                                   std::to_string(to_unix(l.service_period.end)),
+                                   std::to_string(l.quantity),
+                                   std::to_string(l.amount),
+                                   l.proration ? "true" : "false",
+                                   l.trial ? "true" : "false",
+                                   std::to_string(inv.total)};
+      if (after_pricing) {
+        std::int64_t discount = 0;
+        std::int64_t tax = 0;
+        std::int64_t included = 0;
+        for (const auto& d : l.discount_amounts) discount += d.amount;
+        for (const auto& t : l.tax_amounts) (t.inclusive ? included : tax) += t.amount;
+        for (const std::int64_t v : {discount, tax, included, inv.amount_due})
+          row.push_back(std::to_string(v));
+      }
+      out += detail::csv_row(row);
     }
   }
   return out;
 }
 
-[[nodiscard]] inline std::string simulation_output(const simulation_result& r, output_format f) {
+[[nodiscard]] inline std::string simulation_output(const simulation_result& r, output_format f,
+                                                   bool after_pricing = false, const plan* prices = nullptr) {
   switch (f) {
     case output_format::json:
-      return simulation_json(r);
+      return simulation_json(r, after_pricing, prices);
     case output_format::csv:
-      return simulation_csv(r);
+      return simulation_csv(r, after_pricing);
+    case output_format::stripe_json:
+      return simulation_stripe_json(r);
     case output_format::table:
       break;
   }
-  return simulation_table(r);
+  return simulation_table(r, after_pricing, prices);
 }
 
 /// What a summary is about, for the printers.
@@ -434,6 +750,7 @@ struct summary_subject {
       return summaries_json(s, about);
     case output_format::csv:
       return summaries_csv(s, about);
+    case output_format::stripe_json:  // refused on the command line: summaries are not invoices
     case output_format::table:
       break;
   }

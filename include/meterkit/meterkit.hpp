@@ -64,8 +64,10 @@
 #include <meterkit/legacy/usage_record_book.hpp>
 
 // billing
+#include <meterkit/billing/after_pricing.hpp>
 #include <meterkit/billing/comparison.hpp>
 #include <meterkit/billing/compiled_plan.hpp>
+#include <meterkit/billing/coupon.hpp>
 #include <meterkit/billing/history.hpp>
 #include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/invoicing.hpp>
@@ -76,5 +78,6 @@
 #include <meterkit/billing/simulator.hpp>
 #include <meterkit/billing/snapshot.hpp>
 #include <meterkit/billing/subscription_changes.hpp>
+#include <meterkit/billing/tier_breakdown.hpp>
 #include <meterkit/billing/tiers.hpp>
 #include <meterkit/billing/transform_quantity.hpp>

@@ -7774,25 +7774,34 @@ class any_usage_record_book {
 // ---- end meterkit/legacy/usage_record_book.hpp ----
 
 // billing
-// ---- begin meterkit/billing/comparison.hpp ----
+// ---- begin meterkit/billing/after_pricing.hpp ----
 /// \file
-/// Two comparisons built on the simulator (issue "offline invoice simulator"):
-/// - `compare_plans`: the same usage under two plans, invoice by invoice (a what-if);
-/// - `migrate_legacy_plan` + `compare_legacy_migration`: a plan billed with legacy usage records
-///   against the same plan moved onto meters, saying which invoices change, by how much, and why
-///   (for example `max` has no meter equivalent, so such an item stays on usage records).
+/// What Stripe does to invoices after pricing, in Stripe's order (B11, B12, B13; docs/rules.md),
+/// as a pure function of the compiled plan and the priced invoices:
 ///
-/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
+/// 1. Discounts (B11): on each line, the discounts of its item, then those of its subscription,
+///    each in the order listed and each on what the earlier ones left. A `percent_off` discount
+///    takes that share of every line it reaches, rounded per line; an `amount_off` discount is
+///    spread over the positive lines it reaches in proportion to what is left of them, and never
+///    takes more than that. No discount takes a line below 0. A discount counts for an invoice
+///    created in `[start, end)`; a `once` discount for the first such invoice that has something
+///    to discount.
+/// 2. Taxes (B12): per line and tax rate, on the line's amount after its discounts; inclusive rates
+///    are contained in that amount, exclusive ones are added to it; each rounded once.
+/// 3. Totals: `subtotal`, `total_discount`, `tax`, `total`, `total_excluding_tax`.
+/// 4. Customer balance (B13): per customer and currency, in creation order: a credit lowers
+///    `amount_due`, an amount owed raises it, and a negative total becomes credit.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
-#include <variant>
 #include <vector>
 
 // ---- begin meterkit/billing/compiled_plan.hpp ----
@@ -7840,6 +7849,97 @@ class any_usage_record_book {
 #include <utility>
 #include <vector>
 
+// ---- begin meterkit/billing/coupon.hpp ----
+/// \file
+/// What Stripe applies to an invoice after pricing, as a plan writes it (B11, B12, B13;
+/// docs/rules.md): coupons redeemed into discounts on a subscription or an item, fixed tax rates,
+/// and a customer's starting balance. `billing/after_pricing.hpp` applies them.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace meterkit {
+
+/// How long a discount lasts once redeemed (B11): `once` the first invoice with something to
+/// discount, `repeating` `duration_in_months` months from its start, `forever` for good.
+enum class coupon_duration { once, repeating, forever };
+
+[[nodiscard]] constexpr std::string_view to_string(coupon_duration d) noexcept {
+  switch (d) {
+    case coupon_duration::once:
+      return "once";
+    case coupon_duration::repeating:
+      return "repeating";
+    case coupon_duration::forever:
+      return "forever";
+  }
+  return "once";
+}
+
+[[nodiscard]] constexpr std::optional<coupon_duration> parse_coupon_duration(std::string_view text) noexcept {
+  if (text == "once") return coupon_duration::once;
+  if (text == "repeating") return coupon_duration::repeating;
+  if (text == "forever") return coupon_duration::forever;
+  return std::nullopt;
+}
+
+/// Stripe's coupon object (B11): exactly one of `percent_off` (0 < p <= 100, up to two decimals
+/// in Stripe; any decimal here) and `amount_off` (minor units, > 0, with its `currency`).
+struct coupon {
+  std::string id{};
+  std::optional<decimal> percent_off{};
+  std::optional<std::int64_t> amount_off{};
+  std::optional<meterkit::currency> currency{};  ///< required with `amount_off`
+  coupon_duration duration = coupon_duration::once;
+  std::optional<std::int32_t> duration_in_months{};  ///< required with `repeating`, 1 … 1200
+  /// `applies_to.products`: the discount reaches only lines whose price has one of these products.
+  std::optional<std::vector<std::string>> applies_to_products{};
+  std::optional<std::int64_t> max_redemptions{};  ///< across the plan's discounts
+  std::optional<timestamp> redeem_by{};           ///< no discount may start after it
+
+  friend bool operator==(const coupon&, const coupon&) = default;
+};
+
+/// A coupon redeemed on a subscription or an item: Stripe's discount object (B11). `start`
+/// defaults to the subscription's `start_date`; `end` to `start` + `duration_in_months` for a
+/// repeating coupon, none otherwise.
+struct discount {
+  std::string coupon{};
+  std::optional<timestamp> start{};
+  std::optional<timestamp> end{};
+
+  friend bool operator==(const discount&, const discount&) = default;
+};
+
+/// Stripe's tax rate object (B12), fixed rates only: `percentage` (0 … 100) and whether the
+/// prices it taxes include it.
+struct tax_rate {
+  std::string id{};
+  decimal percentage{};
+  bool inclusive = false;
+
+  friend bool operator==(const tax_rate&, const tax_rate&) = default;
+};
+
+/// A customer's balance before its first invoice (B13): negative is credit the customer has,
+/// positive an amount it owes; in minor units of `currency` (absent: the currency of the
+/// customer's first invoice).
+struct customer_balance {
+  std::string customer{};
+  std::int64_t balance = 0;
+  std::optional<meterkit::currency> currency{};
+
+  friend bool operator==(const customer_balance&, const customer_balance&) = default;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/billing/coupon.hpp ----
 // ---- begin meterkit/billing/price.hpp ----
 /// \file
 /// Prices and line amounts (SPEC P1-P5, B4 proration, D8, D9, D11, D22, D25).
@@ -8222,6 +8322,7 @@ struct price {
   std::vector<price_tier> tiers{};                                   ///< tiered only
   std::optional<meterkit::transform_quantity> transform_quantity{};  ///< per_unit only (D11)
   meterkit::recurring recurring{};
+  std::optional<std::string> product{};  ///< the product it prices: what a coupon's `applies_to` names (B11)
 
   friend bool operator==(const price&, const price&) = default;
 };
@@ -8404,6 +8505,9 @@ struct subscription_item {
   std::string id{};
   std::string price{};
   std::int64_t quantity = 1;
+  std::vector<discount> discounts{};  ///< B11: applied to this item's lines before the subscription's
+  /// B12: the item's tax rates (ids), replacing the subscription's `default_tax_rates` unless empty.
+  std::optional<std::vector<std::string>> tax_rates{};
 
   friend bool operator==(const subscription_item&, const subscription_item&) = default;
 };
@@ -8488,6 +8592,8 @@ struct subscription {
   std::optional<timestamp> canceled_at{};
   std::optional<timestamp> ended_at{};  ///< B6: when it ended
   billing_mode_type billing_mode = billing_mode_type::classic;
+  std::vector<discount> discounts{};             ///< B11: in the order they apply
+  std::vector<std::string> default_tax_rates{};  ///< B12: tax rate ids for items without their own
 
   friend bool operator==(const subscription&, const subscription&) = default;
 };
@@ -8512,6 +8618,20 @@ struct plan {
   /// Customers without a subscription that meter events may still name (D10, M6).
   std::vector<std::string> customers{};
   plan_settings settings{};
+  std::vector<coupon> coupons{};             ///< B11
+  std::vector<tax_rate> tax_rates{};         ///< B12
+  std::vector<customer_balance> balances{};  ///< B13: customers' balances before their first invoice
+
+  /// Whether anything is applied after pricing (B11-B13): a discount, a tax rate or a balance.
+  [[nodiscard]] bool adjusts_after_pricing() const noexcept {
+    if (!balances.empty()) return true;
+    for (const auto& s : subscriptions) {
+      if (!s.discounts.empty() || !s.default_tax_rates.empty()) return true;
+      for (const auto& i : s.items)
+        if (!i.discounts.empty() || (i.tax_rates && !i.tax_rates->empty())) return true;
+    }
+    return false;
+  }
 
   friend bool operator==(const plan&, const plan&) = default;
 };
@@ -8522,6 +8642,114 @@ namespace detail {
 }
 inline std::string indexed(std::string_view array, std::size_t i) {
   return std::string(array) + "[" + std::to_string(i) + "]";
+}
+}  // namespace detail
+
+namespace detail {
+/// B11-B13: coupons, tax rates, balances and the discounts and tax rates that name them.
+inline void validate_after_pricing(const plan& p) {
+  std::unordered_map<std::string, std::size_t> coupons;
+  for (std::size_t i = 0; i < p.coupons.size(); ++i) {
+    const auto& c = p.coupons[i];
+    const auto field = indexed("coupons", i);
+    if (c.id.empty()) plan_error(field + ".id", "a coupon needs an id");
+    if (auto [it, fresh] = coupons.emplace(c.id, i); !fresh)
+      plan_error(field + ".id",
+                 "duplicate coupon id \"" + c.id + "\" (also " + indexed("coupons", it->second) + ")");
+    if (c.percent_off.has_value() == c.amount_off.has_value())
+      plan_error(field, "a coupon needs exactly one of percent_off and amount_off (B11)");
+    if (c.percent_off && (!(decimal{} < *c.percent_off) || decimal::from_integer(100) < *c.percent_off))
+      plan_error(field + ".percent_off",
+                 "must be above 0 and at most 100, got " + c.percent_off->to_string());
+    if (c.amount_off && *c.amount_off <= 0)
+      plan_error(field + ".amount_off", "must be above 0, got " + std::to_string(*c.amount_off));
+    if (c.amount_off && !c.currency)
+      plan_error(field + ".currency", "an amount_off coupon needs the currency of its amount (B11)");
+    if (c.duration == coupon_duration::repeating &&
+        (!c.duration_in_months || *c.duration_in_months < 1 || *c.duration_in_months > 1200))
+      plan_error(field + ".duration_in_months",
+                 "a repeating coupon needs duration_in_months between 1 and 1200");
+    if (c.duration != coupon_duration::repeating && c.duration_in_months)
+      plan_error(field + ".duration_in_months", "only a repeating coupon has duration_in_months (B11)");
+    if (c.max_redemptions && *c.max_redemptions < 1)
+      plan_error(field + ".max_redemptions", "must be at least 1");
+  }
+  std::unordered_map<std::string, std::size_t> rates;
+  for (std::size_t i = 0; i < p.tax_rates.size(); ++i) {
+    const auto& r = p.tax_rates[i];
+    const auto field = indexed("tax_rates", i);
+    if (r.id.empty()) plan_error(field + ".id", "a tax rate needs an id");
+    if (auto [it, fresh] = rates.emplace(r.id, i); !fresh)
+      plan_error(field + ".id",
+                 "duplicate tax rate id \"" + r.id + "\" (also " + indexed("tax_rates", it->second) + ")");
+    if (r.percentage.is_negative() || decimal::from_integer(100) < r.percentage)
+      plan_error(field + ".percentage", "must be between 0 and 100, got " + r.percentage.to_string());
+  }
+  std::unordered_map<std::string, std::size_t> prices;
+  for (std::size_t i = 0; i < p.prices.size(); ++i) prices.emplace(p.prices[i].id, i);
+  std::vector<std::int64_t> redeemed(p.coupons.size(), 0);
+  const auto check_discounts = [&](const std::vector<discount>& list, const std::string& field,
+                                   const subscription& sub) {
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      const auto& d = list[k];
+      const auto at = field + "." + indexed("discounts", k);
+      const auto found = coupons.find(d.coupon);
+      if (found == coupons.end()) {
+        const bool discount_id = d.coupon.starts_with("di_");
+        plan_error(at + ".coupon",
+                   "no coupon has the id \"" + d.coupon + "\"" +
+                       (discount_id ? "; that is a discount id: write {\"coupon\": ID} with the "
+                                      "coupon it redeems, or expand the discounts when you fetch "
+                                      "the subscription (B11)"
+                                    : ""));
+      }
+      const coupon& c = p.coupons[found->second];
+      const timestamp start = d.start.value_or(sub.start_date);
+      if (!in_supported_range(start)) plan_error(at + ".start", "outside 1970-01-01 ... 9999-12-31 (D4)");
+      if (d.end && *d.end <= start) plan_error(at + ".end", "must be after the discount's start");
+      if (c.redeem_by && *c.redeem_by < start)
+        plan_error(at + ".start", "is after the coupon's redeem_by: Stripe would have refused to redeem \"" +
+                                      c.id + "\" then (B11)");
+      if (c.max_redemptions && ++redeemed[found->second] > *c.max_redemptions)
+        plan_error(at + ".coupon", "coupon \"" + c.id + "\" is redeemed more than its max_redemptions (" +
+                                       std::to_string(*c.max_redemptions) + ") (B11)");
+      if (c.amount_off && !sub.items.empty()) {
+        const auto pr = prices.find(sub.items.front().price);
+        if (pr != prices.end() && p.prices[pr->second].currency != *c.currency)
+          plan_error(at + ".coupon", "coupon \"" + c.id + "\" takes " + std::string(c.currency->code()) +
+                                         " off but the subscription bills in " +
+                                         std::string(p.prices[pr->second].currency.code()) + " (B11)");
+      }
+    }
+  };
+  const auto check_rates = [&](const std::vector<std::string>& list, const std::string& field) {
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      if (!rates.contains(list[k]))
+        plan_error(field + "[" + std::to_string(k) + "]", "no tax rate has the id \"" + list[k] + "\"");
+      for (std::size_t j = 0; j < k; ++j)
+        if (list[j] == list[k])
+          plan_error(field + "[" + std::to_string(k) + "]", "tax rate \"" + list[k] + "\" is listed twice");
+    }
+  };
+  for (std::size_t s = 0; s < p.subscriptions.size(); ++s) {
+    const auto& sub = p.subscriptions[s];
+    const auto field = indexed("subscriptions", s);
+    check_discounts(sub.discounts, field, sub);
+    check_rates(sub.default_tax_rates, field + ".default_tax_rates");
+    for (std::size_t i = 0; i < sub.items.size(); ++i) {
+      const auto item_field = field + "." + indexed("items", i);
+      check_discounts(sub.items[i].discounts, item_field, sub);
+      if (sub.items[i].tax_rates) check_rates(*sub.items[i].tax_rates, item_field + ".tax_rates");
+    }
+  }
+  std::unordered_set<std::string> balances;
+  for (std::size_t i = 0; i < p.balances.size(); ++i) {
+    const auto& b = p.balances[i];
+    const auto field = indexed("balances", i);
+    if (b.customer.empty()) plan_error(field + ".customer", "a balance needs its customer");
+    if (!balances.insert(b.customer).second)
+      plan_error(field + ".balance", "customer \"" + b.customer + "\" has two balances");
+  }
 }
 }  // namespace detail
 
@@ -8648,6 +8876,7 @@ inline void validate(const plan& p) {
   for (std::size_t i = 0; i < p.customers.size(); ++i) {
     if (p.customers[i].empty()) plan_error(indexed("customers", i), "a customer needs an id");
   }
+  detail::validate_after_pricing(p);
   for (const auto& [name, value] :
        {std::pair{"settings.invoice_finalization_delay", p.settings.invoice_finalization_delay},
         std::pair{"settings.legacy_grace_period", p.settings.legacy_grace_period}}) {
@@ -8958,6 +9187,25 @@ enum class billing_reason {
   return "subscription_cycle";
 }
 
+/// What one discount took off one line (B11): Stripe's `discount_amounts[]`, named by coupon.
+struct discount_amount {
+  std::string coupon{};
+  std::int64_t amount = 0;
+
+  friend bool operator==(const discount_amount&, const discount_amount&) = default;
+};
+
+/// One tax rate's tax on one line (B12): Stripe's `tax_amounts[]`. `taxable_amount` is the line's
+/// amount after its discounts and without any inclusive tax.
+struct tax_amount {
+  std::string tax_rate{};
+  std::int64_t amount = 0;
+  std::int64_t taxable_amount = 0;
+  bool inclusive = false;
+
+  friend bool operator==(const tax_amount&, const tax_amount&) = default;
+};
+
 /// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
 /// its amount in the currency's minor unit, rounded once (P4).
 struct invoice_line {
@@ -8967,8 +9215,10 @@ struct invoice_line {
   std::int64_t quantity = 0;
   std::int64_t amount = 0;
   bool metered = false;
-  bool proration = false;  ///< a licensed line prorated for a stub period (B4)
-  bool trial = false;      ///< a line of the trial period: amount 0 (B4)
+  bool proration = false;                           ///< a licensed line prorated for a stub period (B4)
+  bool trial = false;                               ///< a line of the trial period: amount 0 (B4)
+  std::vector<discount_amount> discount_amounts{};  ///< B11, in the order they applied
+  std::vector<tax_amount> tax_amounts{};            ///< B12
 
   friend bool operator==(const invoice_line&, const invoice_line&) = default;
 };
@@ -8982,7 +9232,18 @@ struct invoice {
   billing_reason reason = billing_reason::subscription_cycle;  ///< B7
   timestamp finalized_at{};
   std::vector<invoice_line> lines{};
+  /// After pricing (B11-B13; all equal to the sum of the lines when the plan has no discount,
+  /// tax rate or balance): `subtotal` is the sum of the lines' amounts, `total` = `subtotal` −
+  /// `total_discount` + exclusive tax, `total_excluding_tax` = `total` − `tax`, and `amount_due` is
+  /// `total` after the customer's balance (`starting_balance` before, `ending_balance` after).
   std::int64_t total = 0;
+  std::int64_t subtotal = 0;
+  std::int64_t total_discount = 0;
+  std::int64_t tax = 0;
+  std::int64_t total_excluding_tax = 0;
+  std::int64_t starting_balance = 0;
+  std::int64_t ending_balance = 0;
+  std::int64_t amount_due = 0;
 
   friend bool operator==(const invoice&, const invoice&) = default;
 };
@@ -9036,6 +9297,243 @@ struct simulation_result {
 
 }  // namespace meterkit
 // ---- end meterkit/billing/invoice.hpp ----
+
+namespace meterkit {
+
+/// When discount `d` on subscription `sub` stops counting (B11): its own `end`, else `start` +
+/// `duration_in_months` months for a repeating coupon (day of month kept, clamped, B2), else never.
+[[nodiscard]] inline std::optional<timestamp> discount_end(const discount& d, const coupon& c,
+                                                           const subscription& sub) {
+  if (d.end) return d.end;
+  if (c.duration != coupon_duration::repeating || !c.duration_in_months) return std::nullopt;
+  const billing_cycle<> months(d.start.value_or(sub.start_date), billing_interval{interval_unit::month, 1});
+  return months.boundary(*c.duration_in_months);
+}
+
+namespace detail {
+
+struct after_pricing_context {
+  const compiled_plan& cp;
+  std::unordered_map<std::string_view, const coupon*> coupons;
+  std::unordered_map<std::string_view, const tax_rate*> rates;
+  std::set<const discount*> used_once;  ///< `once` discounts already applied
+
+  explicit after_pricing_context(const compiled_plan& plan) : cp(plan) {
+    for (const auto& c : cp.source().coupons) coupons.emplace(c.id, &c);
+    for (const auto& r : cp.source().tax_rates) rates.emplace(r.id, &r);
+  }
+};
+
+/// Applies discount `d` to the lines `reach` of `inv` (B11), `left[k]` being what earlier
+/// discounts left of line `k`.
+inline void apply_discount(after_pricing_context& ctx, const discount& d, const subscription& sub,
+                           invoice& inv, const std::vector<std::size_t>& reach,
+                           std::vector<std::int64_t>& left) {
+  const coupon& c = *ctx.coupons.at(d.coupon);
+  if (inv.created < d.start.value_or(sub.start_date)) return;
+  if (const auto end = discount_end(d, c, sub); end && !(inv.created < *end)) return;
+  if (c.duration == coupon_duration::once && ctx.used_once.contains(&d)) return;
+  std::vector<std::size_t> lines;
+  for (const std::size_t k : reach) {
+    if (c.applies_to_products) {
+      const auto pr = ctx.cp.price_index(inv.lines[k].price);
+      const auto& product = ctx.cp.source().prices[*pr].product;
+      if (!product || std::find(c.applies_to_products->begin(), c.applies_to_products->end(), *product) ==
+                          c.applies_to_products->end())
+        continue;
+    }
+    lines.push_back(k);
+  }
+  int128 positive = 0;
+  for (const std::size_t k : lines) positive += std::max<std::int64_t>(0, left[k]);
+  if (positive == 0 && (c.duration == coupon_duration::once || c.amount_off)) return;  // nothing to discount
+  if (c.duration == coupon_duration::once) ctx.used_once.insert(&d);
+  const auto take = [&](std::size_t k, std::int64_t amount) {
+    if (amount == 0) return;
+    inv.lines[k].discount_amounts.push_back(discount_amount{c.id, amount});
+    left[k] -= amount;
+  };
+  const rounding_mode mode = ctx.cp.settings().rounding;
+  if (c.percent_off) {
+    const int128 per_hundred = c.percent_off->raw();  // scaled by 10^12
+    const int128 whole = int128{100} * detail::decimal_scale;
+    for (const std::size_t k : lines) {
+      std::int64_t amount = divide_and_round(int128{left[k]} * per_hundred, whole, mode);
+      if (left[k] > 0) amount = std::min(amount, left[k]);  // never below 0
+      take(k, amount);
+    }
+    return;
+  }
+  // amount_off: spread over the positive lines in proportion, the rounding left to the largest
+  // remainders (earlier lines first on a tie), never more than they hold.
+  const int128 total = std::min<int128>(*c.amount_off, positive);
+  std::vector<std::pair<int128, std::size_t>> remainders;
+  int128 given = 0;
+  std::vector<std::int64_t> shares(lines.size(), 0);
+  for (std::size_t j = 0; j < lines.size(); ++j) {
+    const std::int64_t l = std::max<std::int64_t>(0, left[lines[j]]);
+    const int128 exact = total * l;
+    shares[j] = static_cast<std::int64_t>(exact / positive);
+    given += shares[j];
+    if (l > 0) remainders.emplace_back(exact % positive, j);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t r = 0; given < total && r < remainders.size(); ++r, ++given)
+    ++shares[remainders[r].second];
+  for (std::size_t j = 0; j < lines.size(); ++j) take(lines[j], shares[j]);
+}
+
+/// B12: the tax amounts of `line`, whose amount after discounts is `base`.
+inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std::string>& ids,
+                        invoice_line& line, std::int64_t base) {
+  if (ids.empty()) return;
+  const rounding_mode mode = ctx.cp.settings().rounding;
+  const int128 whole = int128{100} * detail::decimal_scale;
+  int128 inclusive_share = 0;
+  for (const auto& id : ids)
+    if (const tax_rate* r = ctx.rates.at(id); r->inclusive) inclusive_share += r->percentage.raw();
+  std::int64_t net = base;
+  for (const auto& id : ids) {
+    const tax_rate& r = *ctx.rates.at(id);
+    if (!r.inclusive) continue;
+    const std::int64_t amount =
+        divide_and_round(int128{base} * r.percentage.raw(), whole + inclusive_share, mode);
+    net = sub_or_throw(net, amount, "taxable amount");
+    line.tax_amounts.push_back(tax_amount{r.id, amount, 0, true});
+  }
+  for (const auto& id : ids) {
+    const tax_rate& r = *ctx.rates.at(id);
+    if (r.inclusive) continue;
+    line.tax_amounts.push_back(
+        tax_amount{r.id, divide_and_round(int128{net} * r.percentage.raw(), whole, mode), 0, false});
+  }
+  for (auto& t : line.tax_amounts) t.taxable_amount = net;
+}
+
+}  // namespace detail
+
+/// Applies discounts, taxes and customer balances (B11-B13) to `invoices`, ordered by creation
+/// (D27), and sets every invoice's totals. Without discounts, tax rates and balances in the plan,
+/// `total` stays the sum of the lines; `amount_due` still carries a negative total forward as credit.
+inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices) {
+  detail::after_pricing_context ctx(cp);
+  const plan& p = cp.source();
+  std::map<std::pair<std::string, std::string>, std::int64_t> balances;  // (customer, currency)
+  std::unordered_map<std::string_view, const customer_balance*> opening;
+  for (const auto& b : p.balances) opening.emplace(b.customer, &b);
+  std::set<std::string> opened;  // customers whose opening balance has been placed
+  for (auto& inv : invoices) {
+    std::vector<std::int64_t> left;
+    left.reserve(inv.lines.size());
+    for (auto& line : inv.lines) {
+      line.discount_amounts.clear();
+      line.tax_amounts.clear();
+      left.push_back(line.amount);
+    }
+    // The subscriptions and items of the lines, in line order.
+    std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
+    for (std::size_t k = 0; k < inv.lines.size(); ++k)
+      if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
+    std::vector<std::size_t> items_seen;
+    std::vector<std::size_t> subscriptions_seen;
+    for (const std::size_t i : item_of) {
+      if (i == SIZE_MAX) continue;
+      if (std::find(items_seen.begin(), items_seen.end(), i) == items_seen.end()) items_seen.push_back(i);
+      const std::size_t s = cp.items()[i].subscription;
+      if (std::find(subscriptions_seen.begin(), subscriptions_seen.end(), s) == subscriptions_seen.end())
+        subscriptions_seen.push_back(s);
+    }
+    for (const std::size_t i : items_seen) {  // item discounts first
+      std::vector<std::size_t> reach;
+      for (std::size_t k = 0; k < inv.lines.size(); ++k)
+        if (item_of[k] == i) reach.push_back(k);
+      const auto& sub = cp.subscription_at(cp.items()[i].subscription);
+      for (const auto& d : cp.item_at(i).discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
+    }
+    for (const std::size_t s : subscriptions_seen) {  // then the subscription's
+      std::vector<std::size_t> reach;
+      for (std::size_t k = 0; k < inv.lines.size(); ++k)
+        if (item_of[k] != SIZE_MAX && cp.items()[item_of[k]].subscription == s) reach.push_back(k);
+      const auto& sub = cp.subscription_at(s);
+      for (const auto& d : sub.discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
+    }
+    std::int64_t subtotal = 0;
+    std::int64_t discounted = 0;
+    std::int64_t tax = 0;
+    std::int64_t exclusive_tax = 0;
+    for (std::size_t k = 0; k < inv.lines.size(); ++k) {
+      auto& line = inv.lines[k];
+      if (item_of[k] != SIZE_MAX) {
+        const auto& item = cp.item_at(item_of[k]);
+        const auto& sub = cp.subscription_at(cp.items()[item_of[k]].subscription);
+        // An item's empty list is Stripe's "not set": the subscription's defaults apply.
+        const bool own = item.tax_rates && !item.tax_rates->empty();
+        detail::apply_taxes(ctx, own ? *item.tax_rates : sub.default_tax_rates, line, left[k]);
+      }
+      subtotal = add_or_throw(subtotal, line.amount, "invoice subtotal");
+      for (const auto& d : line.discount_amounts)
+        discounted = add_or_throw(discounted, d.amount, "invoice discount");
+      for (const auto& t : line.tax_amounts) {
+        tax = add_or_throw(tax, t.amount, "invoice tax");
+        if (!t.inclusive) exclusive_tax = add_or_throw(exclusive_tax, t.amount, "invoice tax");
+      }
+    }
+    inv.subtotal = subtotal;
+    inv.total_discount = discounted;
+    inv.tax = tax;
+    inv.total =
+        add_or_throw(sub_or_throw(subtotal, discounted, "invoice total"), exclusive_tax, "invoice total");
+    inv.total_excluding_tax = sub_or_throw(inv.total, tax, "invoice total");
+    // B13: the customer's balance in the invoice's currency. An opening balance without a
+    // currency is in the currency of the customer's first invoice.
+    auto at = balances.find(std::pair{inv.customer, inv.currency});
+    if (at == balances.end()) {
+      std::int64_t opening_amount = 0;
+      if (const auto o = opening.find(inv.customer); o != opening.end()) {
+        const customer_balance& b = *o->second;
+        if (b.currency ? b.currency->code() == inv.currency : !opened.contains(inv.customer))
+          opening_amount = b.balance;
+      }
+      at = balances.emplace(std::pair{inv.customer, inv.currency}, opening_amount).first;
+    }
+    opened.insert(inv.customer);
+    std::int64_t& balance = at->second;
+    inv.starting_balance = balance;
+    if (inv.total == 0) {
+      inv.amount_due = 0;
+    } else {
+      const std::int64_t owed = add_or_throw(inv.total, balance, "amount due");
+      inv.amount_due = std::max<std::int64_t>(0, owed);
+      balance = std::min<std::int64_t>(0, owed);
+    }
+    inv.ending_balance = balance;
+  }
+}
+
+}  // namespace meterkit
+// ---- end meterkit/billing/after_pricing.hpp ----
+// ---- begin meterkit/billing/comparison.hpp ----
+/// \file
+/// Two comparisons built on the simulator (issue "offline invoice simulator"):
+/// - `compare_plans`: the same usage under two plans, invoice by invoice (a what-if);
+/// - `migrate_legacy_plan` + `compare_legacy_migration`: a plan billed with legacy usage records
+///   against the same plan moved onto meters, saying which invoices change, by how much, and why
+///   (for example `max` has no meter equivalent, so such an item stays on usage records).
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
 // ---- begin meterkit/billing/replay.hpp ----
 /// \file
 /// One-call replays of requests held in memory (rules D21, D26; docs/rules.md): `simulate` gives
@@ -9382,6 +9880,68 @@ inline void save_period(state_writer& out, const period& p) {
   out.i64(p.settings.invoice_finalization_delay.count());
   out.i64(p.settings.legacy_grace_period.count());
   out.u8(static_cast<std::uint8_t>(p.settings.rounding));
+  // B11-B13, only when the plan has any of them, so that the fingerprint of a plan without them is
+  // what it was before they existed (its snapshots still load).
+  const bool products =
+      std::any_of(p.prices.begin(), p.prices.end(), [](const price& pr) { return pr.product.has_value(); });
+  if (!p.coupons.empty() || !p.tax_rates.empty() || p.adjusts_after_pricing() || products) {
+    out.str("after_pricing");
+    for (const auto& pr : p.prices) out.optional_str(pr.product);
+    out.size(p.coupons.size());
+    for (const auto& c : p.coupons) {
+      out.str(c.id);
+      optional_decimal(c.percent_off);
+      out.boolean(c.amount_off.has_value());
+      if (c.amount_off) out.i64(*c.amount_off);
+      out.boolean(c.currency.has_value());
+      if (c.currency) out.str(c.currency->code());
+      out.u8(static_cast<std::uint8_t>(c.duration));
+      out.boolean(c.duration_in_months.has_value());
+      if (c.duration_in_months) out.i64(*c.duration_in_months);
+      out.boolean(c.applies_to_products.has_value());
+      if (c.applies_to_products) {
+        out.size(c.applies_to_products->size());
+        for (const auto& product : *c.applies_to_products) out.str(product);
+      }
+      out.boolean(c.max_redemptions.has_value());
+      if (c.max_redemptions) out.i64(*c.max_redemptions);
+      optional_time(c.redeem_by);
+    }
+    out.size(p.tax_rates.size());
+    for (const auto& r : p.tax_rates) {
+      out.str(r.id);
+      out.str(r.percentage.to_string());
+      out.boolean(r.inclusive);
+    }
+    out.size(p.balances.size());
+    for (const auto& b : p.balances) {
+      out.str(b.customer);
+      out.i64(b.balance);
+      out.boolean(b.currency.has_value());
+      if (b.currency) out.str(b.currency->code());
+    }
+    const auto discounts = [&](const std::vector<discount>& list) {
+      out.size(list.size());
+      for (const auto& d : list) {
+        out.str(d.coupon);
+        optional_time(d.start);
+        optional_time(d.end);
+      }
+    };
+    const auto rates = [&](const std::vector<std::string>& list) {
+      out.size(list.size());
+      for (const auto& id : list) out.str(id);
+    };
+    for (const auto& sub : p.subscriptions) {
+      discounts(sub.discounts);
+      rates(sub.default_tax_rates);
+      for (const auto& item : sub.items) {
+        discounts(item.discounts);
+        out.boolean(item.tax_rates.has_value());
+        if (item.tax_rates) rates(*item.tax_rates);
+      }
+    }
+  }
   return state_checksum(out.bytes());
 }
 
@@ -10367,7 +10927,8 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
   return left;
 }
 
-/// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27).
+/// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27), with what Stripe
+/// applies after pricing (discounts, taxes, customer balance: B11-B13, `apply_after_pricing`).
 template <metered_quantities Quantities>
 [[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
                                                   const Quantities& quantities,
@@ -10413,6 +10974,7 @@ template <metered_quantities Quantities>
     detail::total_up(inv);
     out.insert(std::upper_bound(out.begin(), out.end(), inv, by_creation), std::move(inv));
   }
+  apply_after_pricing(cp, out);  // B11-B13
   return out;
 }
 
@@ -11404,4 +11966,67 @@ template <class Simulator = invoice_simulator>
 
 }  // namespace meterkit
 // ---- end meterkit/billing/comparison.hpp ----
+// ---- begin meterkit/billing/tier_breakdown.hpp ----
+/// \file
+/// How a tiered amount came about (P3): the tiers a quantity reaches, the units each prices, and
+/// each tier's exact, unrounded part, which sum to `exact_amount(price, quantity)`. The line is
+/// still rounded once, as a whole (P4); the parts are for people checking an invoice.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+
+namespace meterkit {
+
+/// One tier's part of a tiered amount: tier `tier` (0-based) priced `units` units at
+/// `unit_amount` plus `flat_amount`, `amount` in all (exact).
+struct tier_part {
+  std::size_t tier = 0;
+  std::optional<std::int64_t> up_to{};  ///< the tier's `up_to`; none for `inf`
+  std::int64_t units = 0;
+  decimal unit_amount{};
+  decimal flat_amount{};
+  decimal amount{};
+
+  friend bool operator==(const tier_part&, const tier_part&) = default;
+};
+
+/// The parts of `p`'s amount for `quantity` (>= 0): graduated, every tier reached (the first always
+/// is, P3); volume, the one tier containing the quantity. Empty for a per-unit price.
+[[nodiscard]] inline std::vector<tier_part> tier_breakdown(const price& p, std::int64_t quantity) {
+  std::vector<tier_part> out;
+  if (p.billing_scheme != billing_scheme::tiered || p.tiers.empty() || quantity < 0) return out;
+  const auto part = [&](std::size_t i, std::int64_t units) {
+    const price_tier& t = p.tiers[i];
+    tier_part tp{i, t.up_to, units, t.unit_or_zero(), t.flat_or_zero(), decimal{}};
+    tp.amount = detail::multiply_amount(tp.unit_amount, units) + tp.flat_amount;
+    out.push_back(tp);
+  };
+  if (p.tiers_mode == tiers_mode::volume) {
+    for (std::size_t i = 0; i < p.tiers.size(); ++i) {
+      if (p.tiers[i].contains_up_to(quantity)) {
+        part(i, quantity);
+        break;
+      }
+    }
+    return out;
+  }
+  std::int64_t below = 0;
+  for (std::size_t i = 0; i < p.tiers.size(); ++i) {
+    if (i > 0 && quantity <= below) break;  // not reached
+    const price_tier& t = p.tiers[i];
+    const std::int64_t top = t.contains_up_to(quantity) ? quantity : *t.up_to;
+    part(i, top > below ? top - below : 0);
+    if (t.contains_up_to(quantity)) break;
+    below = *t.up_to;
+  }
+  return out;
+}
+
+}  // namespace meterkit
+// ---- end meterkit/billing/tier_breakdown.hpp ----
 // ---- end meterkit/meterkit.hpp ----

@@ -55,6 +55,25 @@ enum class billing_reason {
   return "subscription_cycle";
 }
 
+/// What one discount took off one line (B11): Stripe's `discount_amounts[]`, named by coupon.
+struct discount_amount {
+  std::string coupon{};
+  std::int64_t amount = 0;
+
+  friend bool operator==(const discount_amount&, const discount_amount&) = default;
+};
+
+/// One tax rate's tax on one line (B12): Stripe's `tax_amounts[]`. `taxable_amount` is the line's
+/// amount after its discounts and without any inclusive tax.
+struct tax_amount {
+  std::string tax_rate{};
+  std::int64_t amount = 0;
+  std::int64_t taxable_amount = 0;
+  bool inclusive = false;
+
+  friend bool operator==(const tax_amount&, const tax_amount&) = default;
+};
+
 /// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
 /// its amount in the currency's minor unit, rounded once (P4).
 struct invoice_line {
@@ -64,8 +83,10 @@ struct invoice_line {
   std::int64_t quantity = 0;
   std::int64_t amount = 0;
   bool metered = false;
-  bool proration = false;  ///< a licensed line prorated for a stub period (B4)
-  bool trial = false;      ///< a line of the trial period: amount 0 (B4)
+  bool proration = false;                           ///< a licensed line prorated for a stub period (B4)
+  bool trial = false;                               ///< a line of the trial period: amount 0 (B4)
+  std::vector<discount_amount> discount_amounts{};  ///< B11, in the order they applied
+  std::vector<tax_amount> tax_amounts{};            ///< B12
 
   friend bool operator==(const invoice_line&, const invoice_line&) = default;
 };
@@ -79,7 +100,18 @@ struct invoice {
   billing_reason reason = billing_reason::subscription_cycle;  ///< B7
   timestamp finalized_at{};
   std::vector<invoice_line> lines{};
+  /// After pricing (B11-B13; all equal to the sum of the lines when the plan has no discount,
+  /// tax rate or balance): `subtotal` is the sum of the lines' amounts, `total` = `subtotal` −
+  /// `total_discount` + exclusive tax, `total_excluding_tax` = `total` − `tax`, and `amount_due` is
+  /// `total` after the customer's balance (`starting_balance` before, `ending_balance` after).
   std::int64_t total = 0;
+  std::int64_t subtotal = 0;
+  std::int64_t total_discount = 0;
+  std::int64_t tax = 0;
+  std::int64_t total_excluding_tax = 0;
+  std::int64_t starting_balance = 0;
+  std::int64_t ending_balance = 0;
+  std::int64_t amount_due = 0;
 
   friend bool operator==(const invoice&, const invoice&) = default;
 };

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include <meterkit/billing/after_pricing.hpp>
 #include <meterkit/billing/compiled_plan.hpp>
 #include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/price.hpp>
@@ -268,7 +269,8 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
   return left;
 }
 
-/// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27).
+/// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27), with what Stripe
+/// applies after pricing (discounts, taxes, customer balance: B11-B13, `apply_after_pricing`).
 template <metered_quantities Quantities>
 [[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
                                                   const Quantities& quantities,
@@ -314,6 +316,7 @@ template <metered_quantities Quantities>
     detail::total_up(inv);
     out.insert(std::upper_bound(out.begin(), out.end(), inv, by_creation), std::move(inv));
   }
+  apply_after_pricing(cp, out);  // B11-B13
   return out;
 }
 

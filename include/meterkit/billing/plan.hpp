@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <meterkit/billing/coupon.hpp>
 #include <meterkit/billing/price.hpp>
 #include <meterkit/calendar/billing_cycle.hpp>
 #include <meterkit/core/error.hpp>
@@ -30,6 +31,9 @@ struct subscription_item {
   std::string id{};
   std::string price{};
   std::int64_t quantity = 1;
+  std::vector<discount> discounts{};  ///< B11: applied to this item's lines before the subscription's
+  /// B12: the item's tax rates (ids), replacing the subscription's `default_tax_rates` unless empty.
+  std::optional<std::vector<std::string>> tax_rates{};
 
   friend bool operator==(const subscription_item&, const subscription_item&) = default;
 };
@@ -114,6 +118,8 @@ struct subscription {
   std::optional<timestamp> canceled_at{};
   std::optional<timestamp> ended_at{};  ///< B6: when it ended
   billing_mode_type billing_mode = billing_mode_type::classic;
+  std::vector<discount> discounts{};             ///< B11: in the order they apply
+  std::vector<std::string> default_tax_rates{};  ///< B12: tax rate ids for items without their own
 
   friend bool operator==(const subscription&, const subscription&) = default;
 };
@@ -138,6 +144,20 @@ struct plan {
   /// Customers without a subscription that meter events may still name (D10, M6).
   std::vector<std::string> customers{};
   plan_settings settings{};
+  std::vector<coupon> coupons{};             ///< B11
+  std::vector<tax_rate> tax_rates{};         ///< B12
+  std::vector<customer_balance> balances{};  ///< B13: customers' balances before their first invoice
+
+  /// Whether anything is applied after pricing (B11-B13): a discount, a tax rate or a balance.
+  [[nodiscard]] bool adjusts_after_pricing() const noexcept {
+    if (!balances.empty()) return true;
+    for (const auto& s : subscriptions) {
+      if (!s.discounts.empty() || !s.default_tax_rates.empty()) return true;
+      for (const auto& i : s.items)
+        if (!i.discounts.empty() || (i.tax_rates && !i.tax_rates->empty())) return true;
+    }
+    return false;
+  }
 
   friend bool operator==(const plan&, const plan&) = default;
 };
@@ -148,6 +168,114 @@ namespace detail {
 }
 inline std::string indexed(std::string_view array, std::size_t i) {
   return std::string(array) + "[" + std::to_string(i) + "]";
+}
+}  // namespace detail
+
+namespace detail {
+/// B11-B13: coupons, tax rates, balances and the discounts and tax rates that name them.
+inline void validate_after_pricing(const plan& p) {
+  std::unordered_map<std::string, std::size_t> coupons;
+  for (std::size_t i = 0; i < p.coupons.size(); ++i) {
+    const auto& c = p.coupons[i];
+    const auto field = indexed("coupons", i);
+    if (c.id.empty()) plan_error(field + ".id", "a coupon needs an id");
+    if (auto [it, fresh] = coupons.emplace(c.id, i); !fresh)
+      plan_error(field + ".id",
+                 "duplicate coupon id \"" + c.id + "\" (also " + indexed("coupons", it->second) + ")");
+    if (c.percent_off.has_value() == c.amount_off.has_value())
+      plan_error(field, "a coupon needs exactly one of percent_off and amount_off (B11)");
+    if (c.percent_off && (!(decimal{} < *c.percent_off) || decimal::from_integer(100) < *c.percent_off))
+      plan_error(field + ".percent_off",
+                 "must be above 0 and at most 100, got " + c.percent_off->to_string());
+    if (c.amount_off && *c.amount_off <= 0)
+      plan_error(field + ".amount_off", "must be above 0, got " + std::to_string(*c.amount_off));
+    if (c.amount_off && !c.currency)
+      plan_error(field + ".currency", "an amount_off coupon needs the currency of its amount (B11)");
+    if (c.duration == coupon_duration::repeating &&
+        (!c.duration_in_months || *c.duration_in_months < 1 || *c.duration_in_months > 1200))
+      plan_error(field + ".duration_in_months",
+                 "a repeating coupon needs duration_in_months between 1 and 1200");
+    if (c.duration != coupon_duration::repeating && c.duration_in_months)
+      plan_error(field + ".duration_in_months", "only a repeating coupon has duration_in_months (B11)");
+    if (c.max_redemptions && *c.max_redemptions < 1)
+      plan_error(field + ".max_redemptions", "must be at least 1");
+  }
+  std::unordered_map<std::string, std::size_t> rates;
+  for (std::size_t i = 0; i < p.tax_rates.size(); ++i) {
+    const auto& r = p.tax_rates[i];
+    const auto field = indexed("tax_rates", i);
+    if (r.id.empty()) plan_error(field + ".id", "a tax rate needs an id");
+    if (auto [it, fresh] = rates.emplace(r.id, i); !fresh)
+      plan_error(field + ".id",
+                 "duplicate tax rate id \"" + r.id + "\" (also " + indexed("tax_rates", it->second) + ")");
+    if (r.percentage.is_negative() || decimal::from_integer(100) < r.percentage)
+      plan_error(field + ".percentage", "must be between 0 and 100, got " + r.percentage.to_string());
+  }
+  std::unordered_map<std::string, std::size_t> prices;
+  for (std::size_t i = 0; i < p.prices.size(); ++i) prices.emplace(p.prices[i].id, i);
+  std::vector<std::int64_t> redeemed(p.coupons.size(), 0);
+  const auto check_discounts = [&](const std::vector<discount>& list, const std::string& field,
+                                   const subscription& sub) {
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      const auto& d = list[k];
+      const auto at = field + "." + indexed("discounts", k);
+      const auto found = coupons.find(d.coupon);
+      if (found == coupons.end()) {
+        const bool discount_id = d.coupon.starts_with("di_");
+        plan_error(at + ".coupon",
+                   "no coupon has the id \"" + d.coupon + "\"" +
+                       (discount_id ? "; that is a discount id: write {\"coupon\": ID} with the "
+                                      "coupon it redeems, or expand the discounts when you fetch "
+                                      "the subscription (B11)"
+                                    : ""));
+      }
+      const coupon& c = p.coupons[found->second];
+      const timestamp start = d.start.value_or(sub.start_date);
+      if (!in_supported_range(start)) plan_error(at + ".start", "outside 1970-01-01 ... 9999-12-31 (D4)");
+      if (d.end && *d.end <= start) plan_error(at + ".end", "must be after the discount's start");
+      if (c.redeem_by && *c.redeem_by < start)
+        plan_error(at + ".start", "is after the coupon's redeem_by: Stripe would have refused to redeem \"" +
+                                      c.id + "\" then (B11)");
+      if (c.max_redemptions && ++redeemed[found->second] > *c.max_redemptions)
+        plan_error(at + ".coupon", "coupon \"" + c.id + "\" is redeemed more than its max_redemptions (" +
+                                       std::to_string(*c.max_redemptions) + ") (B11)");
+      if (c.amount_off && !sub.items.empty()) {
+        const auto pr = prices.find(sub.items.front().price);
+        if (pr != prices.end() && p.prices[pr->second].currency != *c.currency)
+          plan_error(at + ".coupon", "coupon \"" + c.id + "\" takes " + std::string(c.currency->code()) +
+                                         " off but the subscription bills in " +
+                                         std::string(p.prices[pr->second].currency.code()) + " (B11)");
+      }
+    }
+  };
+  const auto check_rates = [&](const std::vector<std::string>& list, const std::string& field) {
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      if (!rates.contains(list[k]))
+        plan_error(field + "[" + std::to_string(k) + "]", "no tax rate has the id \"" + list[k] + "\"");
+      for (std::size_t j = 0; j < k; ++j)
+        if (list[j] == list[k])
+          plan_error(field + "[" + std::to_string(k) + "]", "tax rate \"" + list[k] + "\" is listed twice");
+    }
+  };
+  for (std::size_t s = 0; s < p.subscriptions.size(); ++s) {
+    const auto& sub = p.subscriptions[s];
+    const auto field = indexed("subscriptions", s);
+    check_discounts(sub.discounts, field, sub);
+    check_rates(sub.default_tax_rates, field + ".default_tax_rates");
+    for (std::size_t i = 0; i < sub.items.size(); ++i) {
+      const auto item_field = field + "." + indexed("items", i);
+      check_discounts(sub.items[i].discounts, item_field, sub);
+      if (sub.items[i].tax_rates) check_rates(*sub.items[i].tax_rates, item_field + ".tax_rates");
+    }
+  }
+  std::unordered_set<std::string> balances;
+  for (std::size_t i = 0; i < p.balances.size(); ++i) {
+    const auto& b = p.balances[i];
+    const auto field = indexed("balances", i);
+    if (b.customer.empty()) plan_error(field + ".customer", "a balance needs its customer");
+    if (!balances.insert(b.customer).second)
+      plan_error(field + ".balance", "customer \"" + b.customer + "\" has two balances");
+  }
 }
 }  // namespace detail
 
@@ -274,6 +402,7 @@ inline void validate(const plan& p) {
   for (std::size_t i = 0; i < p.customers.size(); ++i) {
     if (p.customers[i].empty()) plan_error(indexed("customers", i), "a customer needs an id");
   }
+  detail::validate_after_pricing(p);
   for (const auto& [name, value] :
        {std::pair{"settings.invoice_finalization_delay", p.settings.invoice_finalization_delay},
         std::pair{"settings.legacy_grace_period", p.settings.legacy_grace_period}}) {

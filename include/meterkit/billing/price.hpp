@@ -192,6 +192,7 @@ struct price {
   std::vector<price_tier> tiers{};                                   ///< tiered only
   std::optional<meterkit::transform_quantity> transform_quantity{};  ///< per_unit only (D11)
   meterkit::recurring recurring{};
+  std::optional<std::string> product{};  ///< the product it prices: what a coupon's `applies_to` names (B11)
 
   friend bool operator==(const price&, const price&) = default;
 };

@@ -160,6 +160,68 @@ inline void save_period(state_writer& out, const period& p) {
   out.i64(p.settings.invoice_finalization_delay.count());
   out.i64(p.settings.legacy_grace_period.count());
   out.u8(static_cast<std::uint8_t>(p.settings.rounding));
+  // B11-B13, only when the plan has any of them, so that the fingerprint of a plan without them is
+  // what it was before they existed (its snapshots still load).
+  const bool products =
+      std::any_of(p.prices.begin(), p.prices.end(), [](const price& pr) { return pr.product.has_value(); });
+  if (!p.coupons.empty() || !p.tax_rates.empty() || p.adjusts_after_pricing() || products) {
+    out.str("after_pricing");
+    for (const auto& pr : p.prices) out.optional_str(pr.product);
+    out.size(p.coupons.size());
+    for (const auto& c : p.coupons) {
+      out.str(c.id);
+      optional_decimal(c.percent_off);
+      out.boolean(c.amount_off.has_value());
+      if (c.amount_off) out.i64(*c.amount_off);
+      out.boolean(c.currency.has_value());
+      if (c.currency) out.str(c.currency->code());
+      out.u8(static_cast<std::uint8_t>(c.duration));
+      out.boolean(c.duration_in_months.has_value());
+      if (c.duration_in_months) out.i64(*c.duration_in_months);
+      out.boolean(c.applies_to_products.has_value());
+      if (c.applies_to_products) {
+        out.size(c.applies_to_products->size());
+        for (const auto& product : *c.applies_to_products) out.str(product);
+      }
+      out.boolean(c.max_redemptions.has_value());
+      if (c.max_redemptions) out.i64(*c.max_redemptions);
+      optional_time(c.redeem_by);
+    }
+    out.size(p.tax_rates.size());
+    for (const auto& r : p.tax_rates) {
+      out.str(r.id);
+      out.str(r.percentage.to_string());
+      out.boolean(r.inclusive);
+    }
+    out.size(p.balances.size());
+    for (const auto& b : p.balances) {
+      out.str(b.customer);
+      out.i64(b.balance);
+      out.boolean(b.currency.has_value());
+      if (b.currency) out.str(b.currency->code());
+    }
+    const auto discounts = [&](const std::vector<discount>& list) {
+      out.size(list.size());
+      for (const auto& d : list) {
+        out.str(d.coupon);
+        optional_time(d.start);
+        optional_time(d.end);
+      }
+    };
+    const auto rates = [&](const std::vector<std::string>& list) {
+      out.size(list.size());
+      for (const auto& id : list) out.str(id);
+    };
+    for (const auto& sub : p.subscriptions) {
+      discounts(sub.discounts);
+      rates(sub.default_tax_rates);
+      for (const auto& item : sub.items) {
+        discounts(item.discounts);
+        out.boolean(item.tax_rates.has_value());
+        if (item.tax_rates) rates(*item.tax_rates);
+      }
+    }
+  }
   return state_checksum(out.bytes());
 }
 

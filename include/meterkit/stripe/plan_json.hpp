@@ -20,9 +20,11 @@
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -119,6 +121,172 @@ template <class Parse>
   if (t == "active") return true;
   if (t == "inactive") return false;
   return std::nullopt;
+}
+
+}  // namespace detail
+
+namespace detail {
+
+/// A percentage member (B11, B12): a JSON number (`25`, `12.5`) or a decimal string; absent: nullopt.
+[[nodiscard]] inline std::optional<decimal> json_percentage_member(const nlohmann::json& object,
+                                                                   std::string_view key,
+                                                                   const json_path& where) {
+  const nlohmann::json* v = json_member(object, key);
+  if (v == nullptr) return std::nullopt;
+  std::string text;
+  if (v->is_string()) {
+    text = v->get<std::string>();
+  } else if (v->is_number()) {
+    text = v->dump();
+  } else {
+    fail_json_value(where / key, "expected a percentage such as 12.5, found " + describe_json(*v));
+  }
+  auto parsed = parse_decimal(text, std::string(key));
+  if (!parsed) fail_json_value(where / key, parsed.error().message);
+  return *parsed;
+}
+
+/// A boolean member; absent: nullopt.
+[[nodiscard]] inline std::optional<bool> json_bool_member(const nlohmann::json& object, std::string_view key,
+                                                          const json_path& where) {
+  const nlohmann::json* v = json_member(object, key);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_boolean()) fail_json_value(where / key, "expected true or false, found " + describe_json(*v));
+  return v->get<bool>();
+}
+
+/// The id of member `key`: a string, or an expanded object with an `id`; absent: nullopt.
+[[nodiscard]] inline std::optional<std::string> json_id_member(const nlohmann::json& object,
+                                                               std::string_view key, const json_path& where) {
+  const nlohmann::json* v = json_member(object, key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_object()) return json_string_member(*v, "id", where / key);
+  return json_string_member(object, key, where);
+}
+
+}  // namespace detail
+
+/// A Stripe `coupon` object (B11).
+[[nodiscard]] inline coupon coupon_from_json(const nlohmann::json& j, const json_path& where) {
+  require_json_object(j, where, "a coupon");
+  coupon c;
+  if (auto v = json_string_member(j, "id", where)) c.id = std::move(*v);
+  c.percent_off = detail::json_percentage_member(j, "percent_off", where);
+  c.amount_off = detail::json_int_member(j, "amount_off", where);
+  if (auto code = json_string_member(j, "currency", where)) {
+    if (!currency::is_valid_code(*code))
+      fail_json_value(where / "currency", "\"" + *code + "\" is not a currency code; expected three letters");
+    c.currency = currency(*code);
+  }
+  if (auto d =
+          detail::json_enum_member(j, "duration", where, parse_coupon_duration, "once, repeating or forever"))
+    c.duration = *d;
+  if (auto m = detail::json_int_member(j, "duration_in_months", where)) {
+    if (*m < 1 || *m > 1200) fail_json_value(where / "duration_in_months", "must be between 1 and 1200");
+    c.duration_in_months = static_cast<std::int32_t>(*m);
+  }
+  if (const auto* applies = detail::json_object_member(j, "applies_to", where, "applies_to")) {
+    if (const nlohmann::json* products = json_member(*applies, "products")) {
+      const json_path at = where / "applies_to" / "products";
+      if (!products->is_array())
+        fail_json_value(at, "expected an array of product ids, found " + describe_json(*products));
+      c.applies_to_products.emplace();
+      for (std::size_t i = 0; i < products->size(); ++i) {
+        if (!(*products)[i].is_string())
+          fail_json_value(at[i], "expected a product id, found " + describe_json((*products)[i]));
+        c.applies_to_products->push_back((*products)[i].get<std::string>());
+      }
+    }
+  }
+  c.max_redemptions = detail::json_int_member(j, "max_redemptions", where);
+  c.redeem_by = json_time_member(j, "redeem_by", where);
+  return c;
+}
+
+/// A Stripe `tax_rate` object (B12): `percentage` and `inclusive`.
+[[nodiscard]] inline tax_rate tax_rate_from_json(const nlohmann::json& j, const json_path& where) {
+  require_json_object(j, where, "a tax rate");
+  tax_rate r;
+  if (auto v = json_string_member(j, "id", where)) r.id = std::move(*v);
+  const auto percentage = detail::json_percentage_member(j, "percentage", where);
+  if (!percentage)
+    fail_json_value(where, "missing \"percentage\"; a tax rate needs its percentage, such as 8.25");
+  r.percentage = *percentage;
+  const auto inclusive = detail::json_bool_member(j, "inclusive", where);
+  if (!inclusive)
+    fail_json_value(where, "missing \"inclusive\"; say whether prices include the tax (true or false)");
+  r.inclusive = *inclusive;
+  return r;
+}
+
+/// What a subscription or an item says after pricing: its discounts and tax rates, with the coupons
+/// and tax rates it expands (B11, B12).
+struct expanded_objects {
+  std::vector<std::pair<price, std::size_t>> prices;
+  std::vector<coupon> coupons;
+  std::vector<tax_rate> tax_rates;
+};
+
+namespace detail {
+
+/// A discount (B11): `{"coupon": ID or coupon object, "start": T, "end": T}`, or a coupon id.
+[[nodiscard]] inline discount discount_from_json(const nlohmann::json& j, const json_path& where,
+                                                 expanded_objects* expanded) {
+  discount d;
+  if (j.is_string()) {
+    d.coupon = j.get<std::string>();
+    return d;
+  }
+  require_json_object(j, where, "a discount ({\"coupon\": ...})");
+  const nlohmann::json* c = json_member(j, "coupon");
+  if (c == nullptr) fail_json_value(where, "missing \"coupon\"; a discount names the coupon it redeems");
+  if (c->is_object()) {
+    coupon expanded_coupon = coupon_from_json(*c, where / "coupon");
+    d.coupon = expanded_coupon.id;
+    if (expanded) expanded->coupons.push_back(std::move(expanded_coupon));
+  } else if (auto id = json_string_member(j, "coupon", where)) {
+    d.coupon = std::move(*id);
+  }
+  d.start = json_time_member(j, "start", where);
+  d.end = json_time_member(j, "end", where);
+  return d;
+}
+
+/// `discounts` (a list) or, without it, Stripe's older single `discount` of `j`.
+[[nodiscard]] inline std::vector<discount> discounts_from_json(const nlohmann::json& j,
+                                                               const json_path& where,
+                                                               expanded_objects* expanded) {
+  std::vector<discount> out;
+  if (const nlohmann::json* list = json_member(j, "discounts")) {
+    const json_path at = where / "discounts";
+    if (!list->is_array())
+      fail_json_value(at, "expected an array of discounts, found " + describe_json(*list));
+    for (std::size_t i = 0; i < list->size(); ++i)
+      out.push_back(discount_from_json((*list)[i], at[i], expanded));
+  } else if (const nlohmann::json* one = json_member(j, "discount")) {
+    out.push_back(discount_from_json(*one, where / "discount", expanded));
+  }
+  return out;
+}
+
+/// A list of tax rates (B12): ids or expanded tax rate objects.
+[[nodiscard]] inline std::vector<std::string> tax_rate_ids_from_json(const nlohmann::json& list,
+                                                                     const json_path& at,
+                                                                     expanded_objects* expanded) {
+  if (!list.is_array()) fail_json_value(at, "expected an array of tax rates, found " + describe_json(list));
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (list[i].is_object()) {
+      tax_rate r = tax_rate_from_json(list[i], at[i]);
+      out.push_back(r.id);
+      if (expanded) expanded->tax_rates.push_back(std::move(r));
+    } else if (list[i].is_string()) {
+      out.push_back(list[i].get<std::string>());
+    } else {
+      fail_json_value(at[i], "expected a tax rate id or object, found " + describe_json(list[i]));
+    }
+  }
+  return out;
 }
 
 }  // namespace detail
@@ -230,14 +398,15 @@ template <class Parse>
   p.recurring.meter = json_string_member(*rec, "meter", at);
   p.recurring.aggregate_usage = detail::json_enum_member(*rec, "aggregate_usage", at, parse_aggregate_usage,
                                                          "sum, last_during_period, last_ever or max");
+  p.product = detail::json_id_member(j, "product", where);
   return p;
 }
 
 /// A Stripe `subscription` object (B3, B4). `items` is an array or a list object; an item's
-/// `price` is an id or an expanded price object, which is appended to `expanded_prices`.
-[[nodiscard]] inline subscription subscription_from_json(
-    const nlohmann::json& j, const json_path& where,
-    std::vector<std::pair<price, std::size_t>>* expanded_prices = nullptr) {
+/// `price` is an id or an expanded price object, appended to `expanded->prices`; expanded coupons and tax
+/// rates of its discounts and tax rates go to `expanded` too (B11, B12).
+[[nodiscard]] inline subscription subscription_from_json(const nlohmann::json& j, const json_path& where,
+                                                         expanded_objects* expanded = nullptr) {
   require_json_object(j, where, "a subscription");
   subscription s;
   if (auto v = json_string_member(j, "id", where)) s.id = std::move(*v);
@@ -275,6 +444,9 @@ template <class Parse>
       s.billing_mode = *m;
     }
   }
+  s.discounts = detail::discounts_from_json(j, where, expanded);
+  if (const nlohmann::json* rates = json_member(j, "default_tax_rates"))
+    s.default_tax_rates = detail::tax_rate_ids_from_json(*rates, where / "default_tax_rates", expanded);
   if (const nlohmann::json* items = json_member(j, "items")) {
     const json_path items_path = where / "items";
     const json_path data_path = items_path / "data";
@@ -288,14 +460,17 @@ template <class Parse>
       if (auto v = json_string_member(item, "id", item_path)) si.id = std::move(*v);
       if (const nlohmann::json* pr = json_member(item, "price")) {
         if (pr->is_object()) {
-          price expanded = price_from_json(*pr, item_path / "price");
-          si.price = expanded.id;
-          if (expanded_prices) expanded_prices->emplace_back(std::move(expanded), i);
+          price expanded_price = price_from_json(*pr, item_path / "price");
+          si.price = expanded_price.id;
+          if (expanded) expanded->prices.emplace_back(std::move(expanded_price), i);
         } else if (auto id = json_string_member(item, "price", item_path)) {
           si.price = std::move(*id);
         }
       }
       if (auto q = detail::json_int_member(item, "quantity", item_path)) si.quantity = *q;
+      si.discounts = detail::discounts_from_json(item, item_path, expanded);
+      if (const nlohmann::json* rates = json_member(item, "tax_rates"))
+        si.tax_rates = detail::tax_rate_ids_from_json(*rates, item_path / "tax_rates", expanded);
       s.items.push_back(std::move(si));
     }
   }
@@ -342,21 +517,44 @@ template <class Parse>
        [&](const nlohmann::json& j, const json_path& at) { p.meters.push_back(meter_from_json(j, at)); });
   each("prices", "prices",
        [&](const nlohmann::json& j, const json_path& at) { p.prices.push_back(price_from_json(j, at)); });
-  std::vector<std::pair<price, std::size_t>> expanded;
+  each("coupons", "coupons",
+       [&](const nlohmann::json& j, const json_path& at) { p.coupons.push_back(coupon_from_json(j, at)); });
+  each("tax_rates", "tax rates", [&](const nlohmann::json& j, const json_path& at) {
+    p.tax_rates.push_back(tax_rate_from_json(j, at));
+  });
+  expanded_objects expanded;
   each("subscriptions", "subscriptions", [&](const nlohmann::json& j, const json_path& at) {
     p.subscriptions.push_back(subscription_from_json(j, at, &expanded));
   });
   std::unordered_set<std::string> price_ids;
   for (const auto& pr : p.prices) price_ids.insert(pr.id);
-  for (auto& [pr, index] : expanded) {
+  for (auto& [pr, index] : expanded.prices) {
     if (price_ids.insert(pr.id).second) p.prices.push_back(std::move(pr));
   }
+  std::unordered_set<std::string> coupon_ids;  // an expanded coupon is added once, unless listed
+  for (const auto& c : p.coupons) coupon_ids.insert(c.id);
+  for (auto& c : expanded.coupons)
+    if (coupon_ids.insert(c.id).second) p.coupons.push_back(std::move(c));
+  std::unordered_set<std::string> rate_ids;
+  for (const auto& r : p.tax_rates) rate_ids.insert(r.id);
+  for (auto& r : expanded.tax_rates)
+    if (rate_ids.insert(r.id).second) p.tax_rates.push_back(std::move(r));
   each("customers", "customers", [&](const nlohmann::json& j, const json_path& at) {
     if (j.is_object()) {
-      if (auto id = json_string_member(j, "id", at))
-        p.customers.push_back(std::move(*id));
-      else
-        fail_json_value(at, "missing \"id\"; expected a customer id or {\"id\": ...}");
+      auto id = json_string_member(j, "id", at);
+      if (!id) fail_json_value(at, "missing \"id\"; expected a customer id or {\"id\": ...}");
+      // B13: a balance other than 0 is applied to the customer's invoices.
+      if (const auto balance = detail::json_int_member(j, "balance", at); balance && *balance != 0) {
+        customer_balance b{*id, *balance, std::nullopt};
+        if (auto code = json_string_member(j, "currency", at)) {
+          if (!currency::is_valid_code(*code))
+            fail_json_value(at / "currency",
+                            "\"" + *code + "\" is not a currency code; expected three letters");
+          b.currency = currency(*code);
+        }
+        p.balances.push_back(std::move(b));
+      }
+      p.customers.push_back(std::move(*id));
     } else if (j.is_string()) {
       p.customers.push_back(j.get<std::string>());
     } else {
@@ -402,9 +600,425 @@ template <class Parse>
   return out;
 }
 
+/// A field of a pasted Stripe object that changes money and that meterkit does not model: the
+/// plan is billed as if it were absent, and the reader says so instead of dropping it silently.
+struct plan_warning {
+  std::string file;
+  text_position position;
+  std::string field;    ///< its JSON path, `subscriptions[0].billing_thresholds`
+  std::string message;  ///< what meterkit does instead
+
+  /// `file:line:column: warning: field: message`, like an error's position.
+  [[nodiscard]] std::string to_string() const {
+    return input_error::format(file, position, "warning: " + field + ": " + message);
+  }
+};
+
+namespace detail {
+
+/// The money fields of plan `doc` that meterkit reads past (B11-B13 say what is modelled), as
+/// (path, what meterkit does instead).
+[[nodiscard]] inline std::vector<std::pair<std::vector<json_step>, std::string>> unmodelled_money_fields(
+    const nlohmann::json& doc) {
+  std::vector<std::pair<std::vector<json_step>, std::string>> out;
+  const auto list_of = [](const nlohmann::json& j) -> const nlohmann::json* {
+    if (j.is_array()) return &j;
+    if (j.is_object())
+      if (const nlohmann::json* data = json_member(j, "data"); data && data->is_array()) return data;
+    return nullptr;
+  };
+  const auto steps = [](std::initializer_list<json_step> s) { return std::vector<json_step>(s); };
+  const auto set = [](const nlohmann::json& j, std::string_view key) {
+    const nlohmann::json* v = json_member(j, key);
+    if (v == nullptr) return false;
+    if (v->is_boolean()) return v->get<bool>();
+    if (v->is_object() || v->is_array() || v->is_string()) return !v->empty();
+    return true;
+  };
+  for (const char* key : {"credit_grants", "billing_credit_grants"}) {
+    if (set(doc, key))
+      out.emplace_back(steps({{key, std::nullopt}}),
+                       "billing credit grants are not modelled yet; invoices are billed without them");
+  }
+  if (const nlohmann::json* subs = json_member(doc, "subscriptions")) {
+    const nlohmann::json* list = list_of(*subs);
+    const bool data = subs->is_object();
+    for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
+      const nlohmann::json& sub = (*list)[i];
+      if (!sub.is_object()) continue;
+      std::vector<json_step> at{{"subscriptions", std::nullopt}};
+      if (data) at.push_back({"data", std::nullopt});
+      at.push_back({{}, i});
+      const auto here = [&](std::initializer_list<json_step> more) {
+        auto v = at;
+        v.insert(v.end(), more);
+        return v;
+      };
+      if (set(sub, "billing_thresholds"))
+        out.emplace_back(here({{"billing_thresholds", std::nullopt}}),
+                         "billing thresholds are not modelled yet; no threshold invoice is created");
+      if (const nlohmann::json* tax = json_member(sub, "automatic_tax");
+          tax && tax->is_object() && set(*tax, "enabled"))
+        out.emplace_back(
+            here({{"automatic_tax", std::nullopt}, {"enabled", std::nullopt}}),
+            "Stripe Tax is not modelled; only tax rates are (B12), so no automatic tax is added");
+      if (const nlohmann::json* items = json_member(sub, "items")) {
+        const nlohmann::json* item_list = list_of(*items);
+        for (std::size_t k = 0; item_list != nullptr && k < item_list->size(); ++k) {
+          const nlohmann::json& item = (*item_list)[k];
+          if (!item.is_object() || !set(item, "billing_thresholds")) continue;
+          auto where = here({{"items", std::nullopt}});
+          if (items->is_object()) where.push_back({"data", std::nullopt});
+          where.push_back({{}, k});
+          where.push_back({"billing_thresholds", std::nullopt});
+          out.emplace_back(std::move(where),
+                           "usage thresholds are not modelled yet; no threshold invoice is created");
+        }
+      }
+    }
+  }
+  if (const nlohmann::json* customers = json_member(doc, "customers")) {
+    const nlohmann::json* list = list_of(*customers);
+    for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
+      const nlohmann::json& c = (*list)[i];
+      if (!c.is_object()) continue;
+      std::vector<json_step> at{{"customers", std::nullopt}};
+      if (customers->is_object()) at.push_back({"data", std::nullopt});
+      at.push_back({{}, i});
+      if (set(c, "discount")) {
+        auto where = at;
+        where.push_back({"discount", std::nullopt});
+        out.emplace_back(
+            std::move(where),
+            "a customer's own discount is not modelled; put it on the subscription's discounts (B11)");
+      }
+      if (const nlohmann::json* credit = json_member(c, "invoice_credit_balance");
+          credit && credit->is_object()) {
+        for (const auto& [code, amount] : credit->items()) {
+          if (!amount.is_number_integer() || amount.get<std::int64_t>() == 0) continue;
+          auto where = at;
+          where.push_back({"invoice_credit_balance", std::nullopt});
+          where.push_back({code, std::nullopt});
+          out.emplace_back(
+              std::move(where),
+              "read from balance and currency only; give this one as the customer's balance (B13)");
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/// The number of single-character edits (insert, delete, replace, swap two neighbours) between
+/// `a` and `b`, for "did you mean".
+[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+/// The candidate closest to `word`, when it is close enough to be a likely typo.
+[[nodiscard]] inline std::optional<std::string_view> closest_word(
+    std::string_view word, std::span<const std::string_view> candidates) {
+  std::optional<std::string_view> best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const std::string_view c : candidates) {
+    const std::size_t distance = edit_distance(word, c);
+    if (distance < best_distance) {
+      best = c;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+/// The fields of each Stripe object a plan holds: those meterkit reads and those Stripe has that do
+/// not change what meterkit computes (accepted quietly). Any other field is likely a typo.
+struct plan_object_kind {
+  std::string_view what;  ///< "a subscription item"
+  std::vector<std::string_view> fields;
+};
+
+[[nodiscard]] inline const plan_object_kind& plan_kind(std::string_view name) {
+  static const std::vector<std::pair<std::string_view, plan_object_kind>> kinds = {
+      {"plan",
+       {"the plan",
+        {"meters", "prices", "subscriptions", "customers", "settings", "coupons", "tax_rates",
+         "credit_grants", "billing_credit_grants", "object"}}},
+      {"list", {"a list", {"object", "data", "has_more", "url", "total_count"}}},
+      {"meter",
+       {"a meter",
+        {"id", "object", "created", "customer_mapping", "default_aggregation", "display_name", "event_name",
+         "event_time_window", "livemode", "status", "status_transitions", "updated", "value_settings"}}},
+      {"default_aggregation", {"a meter's default_aggregation", {"formula"}}},
+      {"customer_mapping", {"a meter's customer_mapping", {"event_payload_key", "type"}}},
+      {"value_settings", {"a meter's value_settings", {"event_payload_key"}}},
+      {"price",
+       {"a price",
+        {"id",
+         "object",
+         "active",
+         "billing_scheme",
+         "created",
+         "currency",
+         "currency_options",
+         "custom_unit_amount",
+         "livemode",
+         "lookup_key",
+         "metadata",
+         "nickname",
+         "product",
+         "recurring",
+         "tax_behavior",
+         "tiers",
+         "tiers_mode",
+         "transform_quantity",
+         "type",
+         "unit_amount",
+         "unit_amount_decimal"}}},
+      {"recurring",
+       {"a price's recurring",
+        {"interval", "interval_count", "meter", "usage_type", "aggregate_usage", "trial_period_days"}}},
+      {"tier",
+       {"a tier", {"flat_amount", "flat_amount_decimal", "unit_amount", "unit_amount_decimal", "up_to"}}},
+      {"transform_quantity", {"a price's transform_quantity", {"divide_by", "round"}}},
+      {"applies_to", {"a coupon's applies_to", {"products"}}},
+      {"subscription",
+       {"a subscription",
+        {"id",
+         "object",
+         "application",
+         "application_fee_percent",
+         "automatic_tax",
+         "billing_cycle_anchor",
+         "billing_cycle_anchor_config",
+         "billing_mode",
+         "billing_thresholds",
+         "cancel_at",
+         "cancel_at_period_end",
+         "canceled_at",
+         "cancellation_details",
+         "collection_method",
+         "created",
+         "currency",
+         "current_period_end",
+         "current_period_start",
+         "customer",
+         "customer_account",
+         "days_until_due",
+         "default_payment_method",
+         "default_source",
+         "default_tax_rates",
+         "description",
+         "discount",
+         "discounts",
+         "ended_at",
+         "invoice_settings",
+         "items",
+         "latest_invoice",
+         "livemode",
+         "metadata",
+         "next_pending_invoice_item_invoice",
+         "on_behalf_of",
+         "pause_collection",
+         "payment_settings",
+         "pending_invoice_item_interval",
+         "pending_setup_intent",
+         "pending_update",
+         "plan",
+         "quantity",
+         "schedule",
+         "start_date",
+         "status",
+         "test_clock",
+         "transfer_data",
+         "trial_end",
+         "trial_settings",
+         "trial_start"}}},
+      {"item",
+       {"a subscription item",
+        {"id", "object", "billing_thresholds", "created", "current_period_end", "current_period_start",
+         "discounts", "metadata", "plan", "price", "quantity", "subscription", "tax_rates"}}},
+      {"coupon",
+       {"a coupon",
+        {"id", "object", "amount_off", "applies_to", "created", "currency", "currency_options", "duration",
+         "duration_in_months", "livemode", "max_redemptions", "metadata", "name", "percent_off", "redeem_by",
+         "times_redeemed", "valid"}}},
+      {"discount",
+       {"a discount",
+        {"id", "object", "checkout_session", "coupon", "customer", "customer_account", "end", "invoice",
+         "invoice_item", "promotion_code", "source", "start", "subscription", "subscription_item"}}},
+      {"tax_rate",
+       {"a tax rate",
+        {"id", "object", "active", "country", "created", "description", "display_name",
+         "effective_percentage", "flat_amount", "inclusive", "jurisdiction", "jurisdiction_level", "livemode",
+         "metadata", "percentage", "rate_type", "state", "tax_type"}}},
+      {"customer",
+       {"a customer",
+        {"id",
+         "object",
+         "address",
+         "balance",
+         "business_name",
+         "cash_balance",
+         "created",
+         "currency",
+         "customer_account",
+         "default_source",
+         "delinquent",
+         "description",
+         "discount",
+         "email",
+         "individual_name",
+         "invoice_credit_balance",
+         "invoice_prefix",
+         "invoice_settings",
+         "livemode",
+         "metadata",
+         "name",
+         "next_invoice_sequence",
+         "phone",
+         "preferred_locales",
+         "shipping",
+         "sources",
+         "subscriptions",
+         "tax",
+         "tax_exempt",
+         "tax_ids",
+         "test_clock"}}},
+  };
+  for (const auto& [key, kind] : kinds)
+    if (key == name) return kind;
+  return kinds.front().second;
+}
+
+/// Appends a warning for every field of `j` (an object of kind `kind` at `at`) that neither meterkit
+/// nor Stripe knows, naming the closest known field.
+inline void unknown_fields_of(const nlohmann::json& j, std::string_view kind,
+                              const std::vector<json_step>& at,
+                              std::vector<std::pair<std::vector<json_step>, std::string>>& out) {
+  if (!j.is_object()) return;
+  const plan_object_kind& k = plan_kind(kind);
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(k.fields.begin(), k.fields.end(), key) != k.fields.end()) continue;
+    auto where = at;
+    where.push_back({key, std::nullopt});
+    std::string message = "unknown field \"" + key + "\" in " + std::string(k.what) + ", ignored";
+    if (const auto near = closest_word(key, k.fields))
+      message += "; did you mean \"" + std::string(*near) + "\"?";
+    out.emplace_back(std::move(where), std::move(message));
+  }
+}
+
+/// The unknown fields of a whole plan document (see `unknown_fields_of`), in document order by object.
+[[nodiscard]] inline std::vector<std::pair<std::vector<json_step>, std::string>> unknown_plan_fields(
+    const nlohmann::json& doc) {
+  std::vector<std::pair<std::vector<json_step>, std::string>> out;
+  using steps = std::vector<json_step>;
+  const auto child = [](const steps& at, std::string_view key) {
+    auto v = at;
+    v.push_back({std::string(key), std::nullopt});
+    return v;
+  };
+  // Calls `f(element, path)` for each object of the list member `key` of `j` (an array or a list object).
+  const auto each = [&](const nlohmann::json& j, std::string_view key, const steps& at, auto&& f) {
+    const nlohmann::json* v = json_member(j, key);
+    if (v == nullptr) return;
+    steps path = child(at, key);
+    const nlohmann::json* list = v;
+    if (v->is_object()) {
+      unknown_fields_of(*v, "list", path, out);
+      list = json_member(*v, "data");
+      path = child(path, "data");
+    }
+    if (list == nullptr || !list->is_array()) return;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto element = path;
+      element.push_back({{}, i});
+      if ((*list)[i].is_object()) f((*list)[i], element);
+    }
+  };
+  const auto object = [&](const nlohmann::json& j, std::string_view key, const steps& at,
+                          std::string_view kind) {
+    if (const nlohmann::json* v = json_member(j, key); v && v->is_object())
+      unknown_fields_of(*v, kind, child(at, key), out);
+  };
+  const auto coupon_fields = [&](const nlohmann::json& c, const steps& at) {
+    unknown_fields_of(c, "coupon", at, out);
+    object(c, "applies_to", at, "applies_to");
+  };
+  const auto discount_fields = [&](const nlohmann::json& d, const steps& at) {
+    unknown_fields_of(d, "discount", at, out);
+    if (const nlohmann::json* c = json_member(d, "coupon"); c && c->is_object())
+      coupon_fields(*c, child(at, "coupon"));
+  };
+  const auto tax_rate_fields = [&](const nlohmann::json& r, const steps& at) {
+    unknown_fields_of(r, "tax_rate", at, out);
+  };
+  const auto price_fields = [&](const nlohmann::json& p, const steps& at) {
+    unknown_fields_of(p, "price", at, out);
+    object(p, "recurring", at, "recurring");
+    object(p, "transform_quantity", at, "transform_quantity");
+    if (const nlohmann::json* tiers = json_member(p, "tiers"); tiers && tiers->is_array()) {
+      for (std::size_t i = 0; i < tiers->size(); ++i) {
+        auto t = child(at, "tiers");
+        t.push_back({{}, i});
+        unknown_fields_of((*tiers)[i], "tier", t, out);
+      }
+    }
+  };
+  const steps root;
+  if (const nlohmann::json* o = json_member(doc, "object"); o && o->is_string() && *o == "list") {
+    out.emplace_back(steps{{"object", std::nullopt}},
+                     "this is a Stripe list, not a plan; put its objects under \"meters\", \"prices\" or "
+                     "\"subscriptions\"");
+    return out;
+  }
+  unknown_fields_of(doc, "plan", root, out);
+  each(doc, "meters", root, [&](const nlohmann::json& m, const steps& at) {
+    unknown_fields_of(m, "meter", at, out);
+    object(m, "default_aggregation", at, "default_aggregation");
+    object(m, "customer_mapping", at, "customer_mapping");
+    object(m, "value_settings", at, "value_settings");
+  });
+  each(doc, "prices", root, price_fields);
+  each(doc, "coupons", root, coupon_fields);
+  each(doc, "tax_rates", root, tax_rate_fields);
+  each(doc, "customers", root,
+       [&](const nlohmann::json& c, const steps& at) { unknown_fields_of(c, "customer", at, out); });
+  each(doc, "subscriptions", root, [&](const nlohmann::json& sub, const steps& at) {
+    unknown_fields_of(sub, "subscription", at, out);
+    each(sub, "discounts", at, discount_fields);
+    if (const nlohmann::json* d = json_member(sub, "discount"); d && d->is_object())
+      discount_fields(*d, child(at, "discount"));
+    each(sub, "default_tax_rates", at, tax_rate_fields);
+    each(sub, "items", at, [&](const nlohmann::json& item, const steps& item_at) {
+      unknown_fields_of(item, "item", item_at, out);
+      if (const nlohmann::json* pr = json_member(item, "price"); pr && pr->is_object())
+        price_fields(*pr, child(item_at, "price"));
+      each(item, "discounts", item_at, discount_fields);
+      each(item, "tax_rates", item_at, tax_rate_fields);
+    });
+  });
+  return out;
+}
+
+}  // namespace detail
+
 /// Reads and validates a plan from `text` (named `name`). Every problem, of JSON or of the plan,
-/// raises `input_error` at the line and column of the value it names.
-[[nodiscard]] inline plan read_plan_text(std::string_view text, const std::string& name) {
+/// raises `input_error` at the line and column of the value it names. A money field meterkit
+/// does not model is appended to `warnings` (when given) with its position.
+[[nodiscard]] inline plan read_plan_text(std::string_view text, const std::string& name,
+                                         std::vector<plan_warning>* warnings = nullptr) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     METERKIT_THROW(input_error(name, {1, 1},
                                "the file is empty; expected a plan: a JSON object with meters, prices "
@@ -442,17 +1056,43 @@ template <class Parse>
     }
     METERKIT_THROW(input_error(name, detail::advance_position(body, offset), e.what()));
   }
-  return p;
 #else
   plan p = plan_from_json(doc);
   validate(p);
-  return p;
 #endif
+  if (warnings != nullptr) {
+    for (auto& [steps, message] : detail::unknown_plan_fields(doc)) {
+      warnings->push_back(plan_warning{name, detail::advance_position(body, locate_json_value(body, steps)),
+                                       to_string(steps), std::move(message)});
+    }
+    for (auto& [steps, message] : detail::unmodelled_money_fields(doc)) {
+      warnings->push_back(plan_warning{name, detail::advance_position(body, locate_json_value(body, steps)),
+                                       to_string(steps), std::move(message)});
+    }
+    if (p.subscriptions.empty() && !json_member(doc, "object")) {
+      warnings->push_back(plan_warning{name, text_position{1, 1}, "subscriptions",
+                                       "the plan has no subscriptions, so no invoice will be billed"});
+    }
+    for (std::size_t m = 0; m < p.meters.size(); ++m) {
+      if (!p.meters[m].active) continue;  // an inactive meter's events are refused anyway (M6)
+      const bool billed = std::any_of(p.prices.begin(), p.prices.end(), [&](const price& pr) {
+        return pr.recurring.usage_type == usage_type::metered && pr.recurring.meter == p.meters[m].id;
+      });
+      if (billed) continue;
+      const std::vector<json_step> steps = field_path_steps("meters[" + std::to_string(m) + "]");
+      warnings->push_back(plan_warning{
+          name, detail::advance_position(body, locate_json_value(body, steps)),
+          "meters[" + std::to_string(m) + "]",
+          "no price bills meter \"" + p.meters[m].id + "\", so its events count for no invoice"});
+    }
+  }
+  return p;
 }
 
 /// Reads and validates the plan file `path` (at most `options.max_record_bytes`), see
 /// `read_plan_text`.
-[[nodiscard]] inline plan read_plan_file(const std::string& path, const read_options& options = {}) {
+[[nodiscard]] inline plan read_plan_file(const std::string& path, const read_options& options = {},
+                                         std::vector<plan_warning>* warnings = nullptr) {
   input_source source = input_source::open_file(path);
   std::string text;
   std::string block(std::size_t{1} << 16, '\0');
@@ -466,7 +1106,7 @@ template <class Parse>
           "larger than " + std::to_string(options.max_record_bytes) + " bytes; is this a plan file?"));
     }
   }
-  return read_plan_text(text, source.name());
+  return read_plan_text(text, source.name(), warnings);
 }
 
 }  // namespace meterkit

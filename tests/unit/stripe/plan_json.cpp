@@ -29,12 +29,24 @@ const std::string contract_plan = R"({
                "rounding": "half_away_from_zero"}
 })";
 
+/// `contract_plan` with a second meter that no price bills.
+std::string contract_plan_with_extra_meter();
+
 /// `contract_plan` with the first occurrence of `from` replaced by `to`.
 std::string edited(const std::string& from, const std::string& to) {
   std::string text = contract_plan;
   const auto at = text.find(from);
   BOOST_REQUIRE_MESSAGE(at != std::string::npos, "the example plan has no " << from);
   return text.replace(at, from.size(), to);
+}
+
+std::string contract_plan_with_extra_meter() {
+  std::string text = contract_plan;
+  const auto at = text.find("\"meters\": [");
+  BOOST_REQUIRE(at != std::string::npos);
+  const auto close = text.find("}]", at);  // the end of the first meter... and of its list
+  BOOST_REQUIRE(close != std::string::npos);
+  return text.insert(close + 1, R"(, {"id": "mtr_unused", "event_name": "unused_events"})");
 }
 
 input_error error_of(const std::string& text) {
@@ -308,6 +320,153 @@ BOOST_AUTO_TEST_CASE(D11_field_names_parse_into_steps) {
   BOOST_TEST(steps[4].key == "price");
   BOOST_TEST(field_path_steps("meters[mtr_1].event_name").size() == 1u);  // not an index: stop there
   BOOST_TEST(field_path_steps("").empty());
+}
+
+// B11-B13: coupons, discounts (by id, or with an expanded coupon), tax rates (listed or expanded),
+// a price's product (an id or an expanded product) and a customer's balance, as Stripe writes them.
+BOOST_AUTO_TEST_CASE(B11_B13_coupons_discounts_tax_rates_and_balances_read_as_stripe_writes_them) {
+  const plan p = read_plan_text(R"({
+    "prices": [{"id": "price_1", "currency": "usd", "unit_amount": 100, "product": {"id": "prod_1"},
+                "recurring": {"interval": "month"}}],
+    "coupons": [{"id": "c_listed", "percent_off": 12.5, "duration": "forever"}],
+    "tax_rates": [{"id": "txr_1", "percentage": 8.25, "inclusive": false}],
+    "customers": [{"id": "cus_1", "balance": -500, "currency": "usd"}, {"id": "cus_2", "balance": 0}],
+    "subscriptions": [{"id": "sub_1", "customer": "cus_1", "start_date": 1735689600,
+      "discounts": ["c_listed", {"coupon": {"id": "c_expanded", "amount_off": 300, "currency": "usd",
+                                             "duration": "repeating", "duration_in_months": 2},
+                                  "start": 1735689600, "end": null}],
+      "default_tax_rates": [{"id": "txr_2", "percentage": "20", "inclusive": true}],
+      "items": {"object": "list", "data": [{"id": "si_1", "price": "price_1", "tax_rates": ["txr_1"],
+                                            "discounts": [], "discount": null}]}}]
+  })",
+                                "plan.json");
+  BOOST_TEST(*p.prices[0].product == "prod_1");
+  BOOST_TEST_REQUIRE(p.coupons.size() == 2u);
+  BOOST_TEST(p.coupons[0].percent_off->to_string() == "12.5");
+  BOOST_TEST(p.coupons[1].id == "c_expanded");
+  BOOST_TEST(*p.coupons[1].amount_off == 300);
+  BOOST_TEST(*p.coupons[1].duration_in_months == 2);
+  BOOST_TEST_REQUIRE(p.tax_rates.size() == 2u);
+  BOOST_TEST(p.tax_rates[1].id == "txr_2");
+  BOOST_TEST(p.tax_rates[1].inclusive);
+  const auto& s = p.subscriptions[0];
+  BOOST_TEST_REQUIRE(s.discounts.size() == 2u);
+  BOOST_TEST(s.discounts[0].coupon == "c_listed");
+  BOOST_TEST(s.discounts[1].coupon == "c_expanded");
+  BOOST_TEST(to_unix(*s.discounts[1].start) == 1735689600);
+  BOOST_TEST(!s.discounts[1].end);
+  BOOST_TEST(s.default_tax_rates == std::vector<std::string>{"txr_2"}, boost::test_tools::per_element());
+  BOOST_TEST(s.items[0].tax_rates->at(0) == "txr_1");
+  BOOST_TEST(s.items[0].discounts.empty());
+  BOOST_TEST_REQUIRE(p.balances.size() == 1u);  // a balance of 0 changes nothing
+  BOOST_TEST(p.balances[0].customer == "cus_1");
+  BOOST_TEST(p.balances[0].balance == -500);
+  BOOST_TEST(p.adjusts_after_pricing());
+}
+
+BOOST_AUTO_TEST_CASE(B11_B12_unusable_coupons_and_tax_rates_are_refused_at_the_value) {
+  const auto refused = [](const char* text, const char* expected) {
+    try {
+      (void)read_plan_text(text, "plan.json");
+      BOOST_ERROR("accepted: " << text);
+    } catch (const input_error& e) {
+      BOOST_TEST(std::string(e.what()).find(expected) != std::string::npos, e.what());
+    }
+  };
+  refused(R"({"coupons": [{"id": "c", "percent_off": true}]})",
+          "coupons[0].percent_off: expected a percentage");
+  refused(R"({"coupons": [{"id": "c", "percent_off": 10, "duration": "weekly"}]})",
+          "expected once, repeating or forever");
+  refused(R"({"tax_rates": [{"id": "t", "inclusive": false}]})", "missing \"percentage\"");
+  refused(R"({"tax_rates": [{"id": "t", "percentage": 5}]})", "missing \"inclusive\"");
+  refused(R"({"tax_rates": [{"id": "t", "percentage": 5, "inclusive": false}],
+              "prices": [{"id": "p", "currency": "usd", "unit_amount": 1, "recurring": {"interval": "month"}}],
+              "subscriptions": [{"id": "s", "customer": "c", "start_date": 0, "default_tax_rates": ["t", 5],
+                                 "items": [{"id": "i", "price": "p"}]}]})",
+          "plan.json:3:106: subscriptions[0].default_tax_rates[1]: expected a tax rate id or object");
+  refused(
+      R"({"prices": [{"id": "p", "currency": "usd", "unit_amount": 1, "recurring": {"interval": "month"}}],
+              "subscriptions": [{"id": "s", "customer": "c", "start_date": 0, "discounts": ["di_1Abc"],
+                                 "items": [{"id": "i", "price": "p"}]}]})",
+      "no coupon has the id \"di_1Abc\"");
+}
+
+// A money field meterkit does not model is never dropped silently: a warning names it, with its
+// position, and the plan is read as if it were absent.
+BOOST_AUTO_TEST_CASE(B11_B13_unmodelled_money_fields_are_named_in_warnings_at_their_position) {
+  const std::string text = R"({
+  "prices": [{"id": "p", "currency": "usd", "unit_amount": 1, "recurring": {"interval": "month"}}],
+  "customers": {"object": "list", "data": [{"id": "c", "discount": null, "invoice_credit_balance": {"usd": 0}},
+                                           {"id": "d", "discount": {"coupon": {"id": "x"}}}]},
+  "subscriptions": [{"id": "s", "customer": "c", "start_date": 0, "billing_thresholds": {"amount_gte": 5},
+                     "automatic_tax": {"enabled": false},
+                     "items": [{"id": "i", "price": "p", "billing_thresholds": {"usage_gte": 10}}]}],
+  "credit_grants": [{"id": "cg"}]
+})";
+  std::vector<plan_warning> warnings;
+  const plan p = read_plan_text(text, "plan.json", &warnings);
+  BOOST_TEST(p.subscriptions.size() == 1u);
+  std::vector<std::string> fields;
+  for (const auto& w : warnings) fields.push_back(w.field);
+  const std::vector<std::string> expected{"credit_grants", "subscriptions[0].billing_thresholds",
+                                          "subscriptions[0].items[0].billing_thresholds",
+                                          "customers.data[1].discount"};
+  BOOST_TEST(fields == expected, boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE(warnings.size() == 4u);
+  BOOST_TEST((warnings[1].position == position_of(text, "{\"amount_gte\"")));
+  BOOST_TEST(warnings[1].to_string().starts_with("plan.json:5:"));
+  BOOST_TEST(warnings[1].to_string().find(": warning: subscriptions[0].billing_thresholds: ") !=
+             std::string::npos);
+  std::vector<plan_warning> none;
+  (void)read_plan_text(contract_plan, "plan.json", &none);
+  BOOST_TEST(none.empty());
+}
+
+// A field neither meterkit nor Stripe knows is a likely typo: a warning names it and the closest
+// known field; a field Stripe has that meterkit does not need is accepted quietly.
+BOOST_AUTO_TEST_CASE(unknown_fields_are_warned_with_the_closest_known_name) {
+  const std::string text = R"({
+  "meters": [{"id": "m", "event_name": "e", "livemode": false, "default_aggregation": {"formla": "sum"}}],
+  "prices": [{"id": "p", "currency": "usd", "unit_amount": 1, "nickname": "x",
+              "recurring": {"interval": "month", "usage_type": "metered", "meter": "m", "metre": "m"}}],
+  "subscriptions": {"object": "list", "url": "/v1/subscriptions", "data": [
+    {"id": "s", "customer": "c", "start_date": 0, "trial_ends": 5, "cancellation_details": {},
+     "items": [{"id": "i", "price": "p", "quantiy": 5, "zzzzzzzzzz": 1}]}]}
+})";
+  std::vector<plan_warning> warnings;
+  (void)read_plan_text(text, "plan.json", &warnings);
+  std::vector<std::string> got;
+  for (const auto& w : warnings) got.push_back(w.field + ": " + w.message);
+  const std::vector<std::string> expected{
+      R"(meters[0].default_aggregation.formla: unknown field "formla" in a meter's default_aggregation, ignored; did you mean "formula"?)",
+      R"(prices[0].recurring.metre: unknown field "metre" in a price's recurring, ignored; did you mean "meter"?)",
+      R"(subscriptions.data[0].trial_ends: unknown field "trial_ends" in a subscription, ignored; did you mean "trial_end"?)",
+      R"(subscriptions.data[0].items[0].quantiy: unknown field "quantiy" in a subscription item, ignored; did you mean "quantity"?)",
+      R"(subscriptions.data[0].items[0].zzzzzzzzzz: unknown field "zzzzzzzzzz" in a subscription item, ignored)",
+  };
+  BOOST_TEST(got == expected, boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE(warnings.size() == 5u);
+  BOOST_TEST((warnings[3].position == position_of(text, "5, \"zzz")));
+}
+
+BOOST_AUTO_TEST_CASE(a_plan_that_bills_nothing_or_a_meter_no_price_bills_is_warned) {
+  const auto warned = [](const std::string& text) {
+    std::vector<plan_warning> warnings;
+    (void)read_plan_text(text, "plan.json", &warnings);
+    std::vector<std::string> out;
+    for (const auto& w : warnings) out.push_back(w.to_string());
+    return out;
+  };
+  BOOST_TEST(warned("{}") == std::vector<std::string>{"plan.json:1:1: warning: subscriptions: the plan has "
+                                                      "no subscriptions, so no invoice will be billed"},
+             boost::test_tools::per_element());
+  const auto list = warned(R"({"object": "list", "data": [{"id": "sub_1"}]})");
+  BOOST_TEST_REQUIRE(list.size() == 1u);
+  BOOST_TEST(list[0].find("this is a Stripe list, not a plan") != std::string::npos);
+  const auto unbilled = warned(contract_plan_with_extra_meter());
+  BOOST_TEST_REQUIRE(unbilled.size() == 1u);
+  BOOST_TEST(unbilled[0].find("meters[1]: no price bills meter \"mtr_unused\"") != std::string::npos,
+             unbilled[0]);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

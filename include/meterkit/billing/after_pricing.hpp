@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// What Stripe does to invoices after pricing, in Stripe's order (B11, B12, B13; docs/rules.md),
+/// as a pure function of the compiled plan and the priced invoices:
+///
+/// 1. Discounts (B11): on each line, the discounts of its item, then those of its subscription,
+///    each in the order listed and each on what the earlier ones left. A `percent_off` discount
+///    takes that share of every line it reaches, rounded per line; an `amount_off` discount is
+///    spread over the positive lines it reaches in proportion to what is left of them, and never
+///    takes more than that. No discount takes a line below 0. A discount counts for an invoice
+///    created in `[start, end)`; a `once` discount for the first such invoice that has something
+///    to discount.
+/// 2. Taxes (B12): per line and tax rate, on the line's amount after its discounts; inclusive rates
+///    are contained in that amount, exclusive ones are added to it; each rounded once.
+/// 3. Totals: `subtotal`, `total_discount`, `tax`, `total`, `total_excluding_tax`.
+/// 4. Customer balance (B13): per customer and currency, in creation order: a credit lowers
+///    `amount_due`, an amount owed raises it, and a negative total becomes credit.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <meterkit/billing/compiled_plan.hpp>
+#include <meterkit/billing/coupon.hpp>
+#include <meterkit/billing/invoice.hpp>
+#include <meterkit/calendar/billing_cycle.hpp>
+#include <meterkit/core/checked.hpp>
+#include <meterkit/core/rounding.hpp>
+
+namespace meterkit {
+
+/// When discount `d` on subscription `sub` stops counting (B11): its own `end`, else `start` +
+/// `duration_in_months` months for a repeating coupon (day of month kept, clamped, B2), else never.
+[[nodiscard]] inline std::optional<timestamp> discount_end(const discount& d, const coupon& c,
+                                                           const subscription& sub) {
+  if (d.end) return d.end;
+  if (c.duration != coupon_duration::repeating || !c.duration_in_months) return std::nullopt;
+  const billing_cycle<> months(d.start.value_or(sub.start_date), billing_interval{interval_unit::month, 1});
+  return months.boundary(*c.duration_in_months);
+}
+
+namespace detail {
+
+struct after_pricing_context {
+  const compiled_plan& cp;
+  std::unordered_map<std::string_view, const coupon*> coupons;
+  std::unordered_map<std::string_view, const tax_rate*> rates;
+  std::set<const discount*> used_once;  ///< `once` discounts already applied
+
+  explicit after_pricing_context(const compiled_plan& plan) : cp(plan) {
+    for (const auto& c : cp.source().coupons) coupons.emplace(c.id, &c);
+    for (const auto& r : cp.source().tax_rates) rates.emplace(r.id, &r);
+  }
+};
+
+/// Applies discount `d` to the lines `reach` of `inv` (B11), `left[k]` being what earlier
+/// discounts left of line `k`.
+inline void apply_discount(after_pricing_context& ctx, const discount& d, const subscription& sub,
+                           invoice& inv, const std::vector<std::size_t>& reach,
+                           std::vector<std::int64_t>& left) {
+  const coupon& c = *ctx.coupons.at(d.coupon);
+  if (inv.created < d.start.value_or(sub.start_date)) return;
+  if (const auto end = discount_end(d, c, sub); end && !(inv.created < *end)) return;
+  if (c.duration == coupon_duration::once && ctx.used_once.contains(&d)) return;
+  std::vector<std::size_t> lines;
+  for (const std::size_t k : reach) {
+    if (c.applies_to_products) {
+      const auto pr = ctx.cp.price_index(inv.lines[k].price);
+      const auto& product = ctx.cp.source().prices[*pr].product;
+      if (!product || std::find(c.applies_to_products->begin(), c.applies_to_products->end(), *product) ==
+                          c.applies_to_products->end())
+        continue;
+    }
+    lines.push_back(k);
+  }
+  int128 positive = 0;
+  for (const std::size_t k : lines) positive += std::max<std::int64_t>(0, left[k]);
+  if (positive == 0 && (c.duration == coupon_duration::once || c.amount_off)) return;  // nothing to discount
+  if (c.duration == coupon_duration::once) ctx.used_once.insert(&d);
+  const auto take = [&](std::size_t k, std::int64_t amount) {
+    if (amount == 0) return;
+    inv.lines[k].discount_amounts.push_back(discount_amount{c.id, amount});
+    left[k] -= amount;
+  };
+  const rounding_mode mode = ctx.cp.settings().rounding;
+  if (c.percent_off) {
+    const int128 per_hundred = c.percent_off->raw();  // scaled by 10^12
+    const int128 whole = int128{100} * detail::decimal_scale;
+    for (const std::size_t k : lines) {
+      std::int64_t amount = divide_and_round(int128{left[k]} * per_hundred, whole, mode);
+      if (left[k] > 0) amount = std::min(amount, left[k]);  // never below 0
+      take(k, amount);
+    }
+    return;
+  }
+  // amount_off: spread over the positive lines in proportion, the rounding left to the largest
+  // remainders (earlier lines first on a tie), never more than they hold.
+  const int128 total = std::min<int128>(*c.amount_off, positive);
+  std::vector<std::pair<int128, std::size_t>> remainders;
+  int128 given = 0;
+  std::vector<std::int64_t> shares(lines.size(), 0);
+  for (std::size_t j = 0; j < lines.size(); ++j) {
+    const std::int64_t l = std::max<std::int64_t>(0, left[lines[j]]);
+    const int128 exact = total * l;
+    shares[j] = static_cast<std::int64_t>(exact / positive);
+    given += shares[j];
+    if (l > 0) remainders.emplace_back(exact % positive, j);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t r = 0; given < total && r < remainders.size(); ++r, ++given)
+    ++shares[remainders[r].second];
+  for (std::size_t j = 0; j < lines.size(); ++j) take(lines[j], shares[j]);
+}
+
+/// B12: the tax amounts of `line`, whose amount after discounts is `base`.
+inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std::string>& ids,
+                        invoice_line& line, std::int64_t base) {
+  if (ids.empty()) return;
+  const rounding_mode mode = ctx.cp.settings().rounding;
+  const int128 whole = int128{100} * detail::decimal_scale;
+  int128 inclusive_share = 0;
+  for (const auto& id : ids)
+    if (const tax_rate* r = ctx.rates.at(id); r->inclusive) inclusive_share += r->percentage.raw();
+  std::int64_t net = base;
+  for (const auto& id : ids) {
+    const tax_rate& r = *ctx.rates.at(id);
+    if (!r.inclusive) continue;
+    const std::int64_t amount =
+        divide_and_round(int128{base} * r.percentage.raw(), whole + inclusive_share, mode);
+    net = sub_or_throw(net, amount, "taxable amount");
+    line.tax_amounts.push_back(tax_amount{r.id, amount, 0, true});
+  }
+  for (const auto& id : ids) {
+    const tax_rate& r = *ctx.rates.at(id);
+    if (r.inclusive) continue;
+    line.tax_amounts.push_back(
+        tax_amount{r.id, divide_and_round(int128{net} * r.percentage.raw(), whole, mode), 0, false});
+  }
+  for (auto& t : line.tax_amounts) t.taxable_amount = net;
+}
+
+}  // namespace detail
+
+/// Applies discounts, taxes and customer balances (B11-B13) to `invoices`, ordered by creation
+/// (D27), and sets every invoice's totals. Without discounts, tax rates and balances in the plan,
+/// `total` stays the sum of the lines; `amount_due` still carries a negative total forward as credit.
+inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices) {
+  detail::after_pricing_context ctx(cp);
+  const plan& p = cp.source();
+  std::map<std::pair<std::string, std::string>, std::int64_t> balances;  // (customer, currency)
+  std::unordered_map<std::string_view, const customer_balance*> opening;
+  for (const auto& b : p.balances) opening.emplace(b.customer, &b);
+  std::set<std::string> opened;  // customers whose opening balance has been placed
+  for (auto& inv : invoices) {
+    std::vector<std::int64_t> left;
+    left.reserve(inv.lines.size());
+    for (auto& line : inv.lines) {
+      line.discount_amounts.clear();
+      line.tax_amounts.clear();
+      left.push_back(line.amount);
+    }
+    // The subscriptions and items of the lines, in line order.
+    std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
+    for (std::size_t k = 0; k < inv.lines.size(); ++k)
+      if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
+    std::vector<std::size_t> items_seen;
+    std::vector<std::size_t> subscriptions_seen;
+    for (const std::size_t i : item_of) {
+      if (i == SIZE_MAX) continue;
+      if (std::find(items_seen.begin(), items_seen.end(), i) == items_seen.end()) items_seen.push_back(i);
+      const std::size_t s = cp.items()[i].subscription;
+      if (std::find(subscriptions_seen.begin(), subscriptions_seen.end(), s) == subscriptions_seen.end())
+        subscriptions_seen.push_back(s);
+    }
+    for (const std::size_t i : items_seen) {  // item discounts first
+      std::vector<std::size_t> reach;
+      for (std::size_t k = 0; k < inv.lines.size(); ++k)
+        if (item_of[k] == i) reach.push_back(k);
+      const auto& sub = cp.subscription_at(cp.items()[i].subscription);
+      for (const auto& d : cp.item_at(i).discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
+    }
+    for (const std::size_t s : subscriptions_seen) {  // then the subscription's
+      std::vector<std::size_t> reach;
+      for (std::size_t k = 0; k < inv.lines.size(); ++k)
+        if (item_of[k] != SIZE_MAX && cp.items()[item_of[k]].subscription == s) reach.push_back(k);
+      const auto& sub = cp.subscription_at(s);
+      for (const auto& d : sub.discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
+    }
+    std::int64_t subtotal = 0;
+    std::int64_t discounted = 0;
+    std::int64_t tax = 0;
+    std::int64_t exclusive_tax = 0;
+    for (std::size_t k = 0; k < inv.lines.size(); ++k) {
+      auto& line = inv.lines[k];
+      if (item_of[k] != SIZE_MAX) {
+        const auto& item = cp.item_at(item_of[k]);
+        const auto& sub = cp.subscription_at(cp.items()[item_of[k]].subscription);
+        // An item's empty list is Stripe's "not set": the subscription's defaults apply.
+        const bool own = item.tax_rates && !item.tax_rates->empty();
+        detail::apply_taxes(ctx, own ? *item.tax_rates : sub.default_tax_rates, line, left[k]);
+      }
+      subtotal = add_or_throw(subtotal, line.amount, "invoice subtotal");
+      for (const auto& d : line.discount_amounts)
+        discounted = add_or_throw(discounted, d.amount, "invoice discount");
+      for (const auto& t : line.tax_amounts) {
+        tax = add_or_throw(tax, t.amount, "invoice tax");
+        if (!t.inclusive) exclusive_tax = add_or_throw(exclusive_tax, t.amount, "invoice tax");
+      }
+    }
+    inv.subtotal = subtotal;
+    inv.total_discount = discounted;
+    inv.tax = tax;
+    inv.total =
+        add_or_throw(sub_or_throw(subtotal, discounted, "invoice total"), exclusive_tax, "invoice total");
+    inv.total_excluding_tax = sub_or_throw(inv.total, tax, "invoice total");
+    // B13: the customer's balance in the invoice's currency. An opening balance without a
+    // currency is in the currency of the customer's first invoice.
+    auto at = balances.find(std::pair{inv.customer, inv.currency});
+    if (at == balances.end()) {
+      std::int64_t opening_amount = 0;
+      if (const auto o = opening.find(inv.customer); o != opening.end()) {
+        const customer_balance& b = *o->second;
+        if (b.currency ? b.currency->code() == inv.currency : !opened.contains(inv.customer))
+          opening_amount = b.balance;
+      }
+      at = balances.emplace(std::pair{inv.customer, inv.currency}, opening_amount).first;
+    }
+    opened.insert(inv.customer);
+    std::int64_t& balance = at->second;
+    inv.starting_balance = balance;
+    if (inv.total == 0) {
+      inv.amount_due = 0;
+    } else {
+      const std::int64_t owed = add_or_throw(inv.total, balance, "amount due");
+      inv.amount_due = std::max<std::int64_t>(0, owed);
+      balance = std::min<std::int64_t>(0, owed);
+    }
+    inv.ending_balance = balance;
+  }
+}
+
+}  // namespace meterkit
