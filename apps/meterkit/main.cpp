@@ -222,7 +222,7 @@ void emit(const common_options& o, const std::string& text, const std::string& n
     cli::write_stdout(text);
     return;
   }
-  cli::write_atomically(o.output, text);
+  cli::write_output(o.output, text);
   if (!o.quiet && terminal) std::fprintf(stderr, "meterkit: %s -> %s\n", note.c_str(), o.output.c_str());
 }
 
@@ -359,6 +359,7 @@ void prefer_huge_pages(char** argv) {
 
 int main(int argc, char** argv) {
   prefer_huge_pages(argv);
+  meterkit::cli::install_signal_cleanup();
   try {
     return run(argc, argv);
   } catch (const meterkit::input_error& e) {
