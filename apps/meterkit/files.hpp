@@ -112,13 +112,15 @@ struct output_target {
 
 [[nodiscard]] inline output_target output_target_of(const std::string& path) {
   std::error_code ec;
-  std::filesystem::path p = std::filesystem::absolute(path, ec).lexically_normal();
-  if (ec) p = path;
+  std::filesystem::path p(path);  // relative stays relative: messages name the folder as written
   for (int hops = 0;; ++hops) {
     const std::string text = p.string();
-    if (const int fd = descriptor_named(text); fd >= 0) return {p, false, fd};
+    std::filesystem::path absolute = std::filesystem::absolute(p, ec).lexically_normal();
+    if (ec) absolute = p;
+    if (const int fd = descriptor_named(absolute.string()); fd >= 0) return {p, false, fd};
     // Under /dev and /proc, nothing is replaced: `/dev/null` and its kin are written through.
-    const bool special = text.rfind("/dev/", 0) == 0 || text.rfind("/proc/", 0) == 0;
+    const bool special =
+        absolute.string().rfind("/dev/", 0) == 0 || absolute.string().rfind("/proc/", 0) == 0;
     struct stat st {};
     if (::lstat(text.c_str(), &st) != 0) {
       if (errno == ENOENT && !special) return {p, true, -1};
