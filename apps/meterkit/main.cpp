@@ -32,6 +32,7 @@
 #include <meterkit/stripe.hpp>
 
 #include "files.hpp"
+#include "messages.hpp"
 #include "output.hpp"
 
 #ifndef METERKIT_EXAMPLES_DIR
@@ -295,7 +296,13 @@ int run(int argc, char** argv) {
       "With neither --plan nor --input, simulate runs on the example plan and usage shipped in examples/.\n"
       "Exit status: 0 the run completed (rejected operations are listed, not fatal); 2 the command line, the "
       "plan\n"
-      "or an input could not be used (the message names the file, line and column).");
+      "or an input could not be used (the message names the file, line and column).\n"
+      "\n"
+      "Examples:\n"
+      "  meterkit simulate                                    the shipped examples, for people\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --format json\n"
+      "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
+      "      --start 2025-01-01T00:00:00Z --end 2025-02-01T00:00:00Z --group day");
 
   common_options sim_options;
   std::string until_text;
@@ -305,6 +312,13 @@ int run(int argc, char** argv) {
          "--until", until_text,
          "Invoices as of this time, unix seconds or RFC 3339 (default: the latest arrival in the inputs)")
       ->type_name("T");
+  sim->footer(
+      "Examples:\n"
+      "  meterkit simulate                                    the shipped examples, for people\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --input app.requests.jsonl \\\n"
+      "      --until 2025-02-01T01:00:00Z --format json --output invoices.json\n"
+      "  zcat usage.csv.gz | meterkit simulate --plan plan.json --input - --input-format csv\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --output /dev/null   (only check the inputs)");
 
   common_options sum_options;
   summarize_options sum;
@@ -319,14 +333,22 @@ int run(int argc, char** argv) {
   summ->add_option("--end", sum.end, "End of the range (excluded)")->required()->type_name("T");
   summ->add_option("--group", sum.group, "One summary per UTC hour or day")
       ->check(CLI::IsMember({"hour", "day"}));
+  summ->footer(
+      "Examples:\n"
+      "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
+      "      --start 2025-01-01T00:00:00Z --end 2025-02-01T00:00:00Z --group day\n"
+      "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
+      "      --start 1735689600 --end 1738368000 --format csv");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::fprintf(
-        stderr, "meterkit: %s\nRun 'meterkit --help' or 'meterkit %s --help' for the options.\n", e.what(),
-        app.get_subcommands().empty() ? "simulate" : app.get_subcommands().front()->get_name().c_str());
+    const CLI::App* cmd = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+    const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    std::fprintf(stderr, "meterkit: %s\nRun 'meterkit --help' or 'meterkit %s --help' for the options.\n",
+                 cli::plain_parse_error(e, app, cmd, args).c_str(),
+                 cmd == nullptr ? "simulate" : cmd->get_name().c_str());
     return 2;
   }
   if (sim->parsed()) return run_simulate(sim_options, until_text, argc > 0 ? argv[0] : nullptr);
