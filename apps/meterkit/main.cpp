@@ -16,6 +16,7 @@
 #endif
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -96,9 +97,33 @@ output_format format_of(const std::string& f) {
   return output_format::table;
 }
 
-timestamp time_option(const std::string& name, const std::string& text) {
-  auto t = parse_time(text);
-  if (!t) throw usage_error(name + ": " + t.error().message + "; or unix seconds");
+/// Whether a time option may be `now` (`--until` only: a range's bounds must not move between
+/// two runs).
+enum class now_allowed : bool { no, yes };
+
+/// A time option: unix seconds or RFC 3339 (D4), a date `YYYY-MM-DD` (its start in UTC), or, where
+/// allowed, `now` (the current time, whole seconds).
+timestamp time_option(const std::string& name, const std::string& text, now_allowed now) {
+  const std::string forms = now == now_allowed::yes ? "; or a date (YYYY-MM-DD), unix seconds or now"
+                                                    : "; or a date (YYYY-MM-DD) or unix seconds";
+  if (text == "now") {
+    if (now == now_allowed::yes)
+      return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    throw usage_error(name +
+                      ": \"now\" is only for --until (a range's bounds should not move between runs); "
+                      "give a time (YYYY-MM-DDTHH:MM:SSZ), a date (YYYY-MM-DD) or unix seconds");
+  }
+  const bool date = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  auto t = parse_time(date ? text + "T00:00:00Z" : text);
+  if (!t) {
+    std::string why = t.error().message;
+    if (date) {  // name the date as written, not the time it was read as
+      const std::string read_as = "\"" + text + "T00:00:00Z\"";
+      if (const auto at = why.find(read_as); at != std::string::npos)
+        why.replace(at, read_as.size(), "\"" + text + "\"");
+    }
+    throw usage_error(name + ": " + why + (date ? "" : forms));
+  }
   return *t;
 }
 
@@ -227,15 +252,41 @@ void emit(const common_options& o, const std::string& text, const std::string& n
   if (!o.quiet && terminal) std::fprintf(stderr, "meterkit: %s -> %s\n", note.c_str(), o.output.c_str());
 }
 
-int run_simulate(const common_options& o, const std::string& until_text, const char* argv0) {
+/// `simulate --customer`: which customers' invoices to print; each must be a customer of the plan
+/// (a typo should not look like a customer without invoices).
+void check_customers(const plan& p, const std::vector<std::string>& customers) {
+  for (const auto& c : customers) {
+    const bool subscribed = std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
+                                        [&](const subscription& s) { return s.customer == c; });
+    if (!subscribed && std::find(p.customers.begin(), p.customers.end(), c) == p.customers.end()) {
+      throw usage_error(
+          "--customer " + c +
+          ": the plan has no such customer (none of its subscriptions[].customer or customers[])");
+    }
+  }
+}
+
+/// Keeps the invoices of `customers` only (all when empty); rejections, late usage and counts stay
+/// those of the whole run.
+void keep_customers(simulation_result& result, const std::vector<std::string>& customers) {
+  if (customers.empty()) return;
+  std::erase_if(result.invoices, [&](const auto& inv) {
+    return std::find(customers.begin(), customers.end(), inv.customer) == customers.end();
+  });
+}
+
+int run_simulate(const common_options& o, const std::string& until_text,
+                 const std::vector<std::string>& customers, const char* argv0) {
   const std::optional<timestamp> until =
-      until_text.empty() ? std::nullopt : std::optional<timestamp>(time_option("--until", until_text));
+      until_text.empty() ? std::nullopt
+                         : std::optional<timestamp>(time_option("--until", until_text, now_allowed::yes));
   check_stdin(o);
   const run_files files = files_of(o, argv0);
   formats_of(o, files);
   const bool terminal = cli::stderr_is_terminal();
   cli::progress_line progress(terminal && !o.quiet);
   const plan p = plan_of(files);  // refused before any usage is read (CONTRACT.md)
+  check_customers(p, customers);
   replay_options options = replay_options_of(o, files, progress);
   options.until = until;
   simulation_result result;
@@ -246,6 +297,7 @@ int run_simulate(const common_options& o, const std::string& until_text, const c
     throw usage_error("the inputs hold no operations; give --until to see the invoices as of a time (D21)");
   }
   progress.clear();
+  keep_customers(result, customers);
   emit(o, cli::simulation_output(result, format_of(o.format)),
        std::to_string(result.invoices.size()) + " invoices, " + std::to_string(result.rejected.size()) +
            " rejected operations, " + std::to_string(result.late.size()) + " late usage",
@@ -254,8 +306,8 @@ int run_simulate(const common_options& o, const std::string& until_text, const c
 }
 
 int run_summarize(const common_options& o, const summarize_options& s, const char* argv0) {
-  const timestamp start = time_option("--start", s.start);
-  const timestamp end = time_option("--end", s.end);
+  const timestamp start = time_option("--start", s.start, now_allowed::no);
+  const timestamp end = time_option("--end", s.end, now_allowed::no);
   if (!(start < end)) throw usage_error("--start must be before --end (D26)");
   const window_kind grouping = s.group.empty() ? window_kind::none : *parse_window_kind(s.group);
   check_stdin(o);
@@ -302,22 +354,30 @@ int run(int argc, char** argv) {
       "  meterkit simulate                                    the shipped examples, for people\n"
       "  meterkit simulate --plan plan.json --input usage.csv --format json\n"
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
-      "      --start 2025-01-01T00:00:00Z --end 2025-02-01T00:00:00Z --group day");
+      "      --start 2025-01-01 --end 2025-02-01 --group day");
 
   common_options sim_options;
   std::string until_text;
+  std::vector<std::string> customers;
   CLI::App* sim = app.add_subcommand("simulate", "Replay the inputs in arrival order and print the invoices");
   add_common_options(*sim, sim_options);
   sim->add_option(
          "--until", until_text,
-         "Invoices as of this time, unix seconds or RFC 3339 (default: the latest arrival in the inputs)")
+         "Invoices as of this time: unix seconds, RFC 3339, a date (its start in UTC) or now (default: the "
+         "latest arrival in the inputs)")
       ->type_name("T");
+  sim->add_option(
+         "--customer", customers,
+         "Print only this customer's invoices (repeatable; rejections and late usage stay those of all)")
+      ->type_name("ID")
+      ->allow_extra_args(false);  // one id per --customer: `--customer a b` is a mistake
   sim->footer(
       "Examples:\n"
       "  meterkit simulate                                    the shipped examples, for people\n"
       "  meterkit simulate --plan plan.json --input usage.csv --input app.requests.jsonl \\\n"
       "      --until 2025-02-01T01:00:00Z --format json --output invoices.json\n"
       "  zcat usage.csv.gz | meterkit simulate --plan plan.json --input - --input-format csv\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --customer cus_1 --until now\n"
       "  meterkit simulate --plan plan.json --input usage.csv --output /dev/null   (only check the inputs)");
 
   common_options sum_options;
@@ -327,7 +387,8 @@ int run(int argc, char** argv) {
   add_common_options(*summ, sum_options);
   summ->add_option("--meter", sum.meter, "Meter id")->required();
   summ->add_option("--customer", sum.customer, "Customer id")->required();
-  summ->add_option("--start", sum.start, "Start of the range, unix seconds or RFC 3339")
+  summ->add_option("--start", sum.start,
+                   "Start of the range: unix seconds, RFC 3339 or a date (its start in UTC)")
       ->required()
       ->type_name("T");
   summ->add_option("--end", sum.end, "End of the range (excluded)")->required()->type_name("T");
@@ -336,7 +397,7 @@ int run(int argc, char** argv) {
   summ->footer(
       "Examples:\n"
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
-      "      --start 2025-01-01T00:00:00Z --end 2025-02-01T00:00:00Z --group day\n"
+      "      --start 2025-01-01 --end 2025-02-01 --group day\n"
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
       "      --start 1735689600 --end 1738368000 --format csv");
 
@@ -351,7 +412,7 @@ int run(int argc, char** argv) {
                  cmd == nullptr ? "simulate" : cmd->get_name().c_str());
     return 2;
   }
-  if (sim->parsed()) return run_simulate(sim_options, until_text, argc > 0 ? argv[0] : nullptr);
+  if (sim->parsed()) return run_simulate(sim_options, until_text, customers, argc > 0 ? argv[0] : nullptr);
   return run_summarize(sum_options, sum, argc > 0 ? argv[0] : nullptr);
 }
 
