@@ -275,8 +275,32 @@ void keep_customers(simulation_result& result, const std::vector<std::string>& c
   });
 }
 
-int run_simulate(const common_options& o, const std::string& until_text,
-                 const std::vector<std::string>& customers, const char* argv0) {
+/// simulate's own options.
+struct simulate_options {
+  std::string until;
+  std::vector<std::string> customers;
+  std::string rejections;  ///< --rejections FILE: the rejected operations as CSV
+  std::string late;        ///< --late FILE: the late usage as CSV
+};
+
+/// Two outputs naming one file would overwrite each other.
+void check_outputs_differ(const common_options& o, const simulate_options& s) {
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"--output", &o.output}, {"--rejections", &s.rejections}, {"--late", &s.late}};
+  for (std::size_t i = 0; i < std::size(outputs); ++i) {
+    for (std::size_t j = i + 1; j < std::size(outputs); ++j) {
+      const std::string& a = *outputs[i].second;
+      if (a.empty() || a.rfind("/dev/", 0) == 0 || a != *outputs[j].second) continue;
+      throw usage_error(std::string(outputs[i].first) + " and " + outputs[j].first + " both name " + a +
+                        "; give each its own file");
+    }
+  }
+}
+
+int run_simulate(const common_options& o, const simulate_options& s, const char* argv0) {
+  const std::string& until_text = s.until;
+  const std::vector<std::string>& customers = s.customers;
+  check_outputs_differ(o, s);
   const std::optional<timestamp> until =
       until_text.empty() ? std::nullopt
                          : std::optional<timestamp>(time_option("--until", until_text, now_allowed::yes));
@@ -298,6 +322,15 @@ int run_simulate(const common_options& o, const std::string& until_text,
   }
   progress.clear();
   keep_customers(result, customers);
+  // The lists first, each atomically; the main output, which scripts wait for, last.
+  const auto side_file = [&](const std::string& path, const std::string& text, std::size_t n,
+                             const char* what) {
+    if (path.empty()) return;
+    cli::write_output(path, text);
+    if (!o.quiet && terminal) std::fprintf(stderr, "meterkit: %zu %s -> %s\n", n, what, path.c_str());
+  };
+  side_file(s.rejections, cli::rejections_csv(result), result.rejected.size(), "rejected operations");
+  side_file(s.late, cli::late_usage_csv(result), result.late.size(), "late usage");
   emit(o, cli::simulation_output(result, format_of(o.format)),
        std::to_string(result.invoices.size()) + " invoices, " + std::to_string(result.rejected.size()) +
            " rejected operations, " + std::to_string(result.late.size()) + " late usage",
@@ -357,20 +390,27 @@ int run(int argc, char** argv) {
       "      --start 2025-01-01 --end 2025-02-01 --group day");
 
   common_options sim_options;
-  std::string until_text;
-  std::vector<std::string> customers;
+  simulate_options sim_only;
   CLI::App* sim = app.add_subcommand("simulate", "Replay the inputs in arrival order and print the invoices");
   add_common_options(*sim, sim_options);
   sim->add_option(
-         "--until", until_text,
+         "--until", sim_only.until,
          "Invoices as of this time: unix seconds, RFC 3339, a date (its start in UTC) or now (default: the "
          "latest arrival in the inputs)")
       ->type_name("T");
   sim->add_option(
-         "--customer", customers,
+         "--customer", sim_only.customers,
          "Print only this customer's invoices (repeatable; rejections and late usage stay those of all)")
       ->type_name("ID")
       ->allow_extra_args(false);  // one id per --customer: `--customer a b` is a mistake
+  sim->add_option("--rejections", sim_only.rejections,
+                  "Also write the rejected operations to FILE as CSV (source, code, param, message)")
+      ->type_name("FILE");
+  sim->add_option(
+         "--late", sim_only.late,
+         "Also write the late usage to FILE as CSV (subscription_item, period_start, period_end, quantity, "
+         "source, received_at, finalized_at)")
+      ->type_name("FILE");
   sim->footer(
       "Examples:\n"
       "  meterkit simulate                                    the shipped examples, for people\n"
@@ -378,6 +418,8 @@ int run(int argc, char** argv) {
       "      --until 2025-02-01T01:00:00Z --format json --output invoices.json\n"
       "  zcat usage.csv.gz | meterkit simulate --plan plan.json --input - --input-format csv\n"
       "  meterkit simulate --plan plan.json --input usage.csv --customer cus_1 --until now\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --format csv --output invoices.csv \\\n"
+      "      --rejections rejected.csv --late late.csv\n"
       "  meterkit simulate --plan plan.json --input usage.csv --output /dev/null   (only check the inputs)");
 
   common_options sum_options;
@@ -412,7 +454,7 @@ int run(int argc, char** argv) {
                  cmd == nullptr ? "simulate" : cmd->get_name().c_str());
     return 2;
   }
-  if (sim->parsed()) return run_simulate(sim_options, until_text, customers, argc > 0 ? argv[0] : nullptr);
+  if (sim->parsed()) return run_simulate(sim_options, sim_only, argc > 0 ? argv[0] : nullptr);
   return run_summarize(sum_options, sum, argc > 0 ? argv[0] : nullptr);
 }
 
