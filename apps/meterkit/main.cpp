@@ -148,6 +148,10 @@ void check_stdin(const common_options& o) {
         "standard input can be read only once: at most one of --plan and --input may be -; give the "
         "others as files (a FIFO or <(command) works too)");
   }
+  if (o.inputs.empty() && !o.input_format.empty()) {
+    throw usage_error(
+        "--input-format names the format of the --input files, and none is given; add --input FILE");
+  }
   if (inputs != 0 && o.input_format.empty()) {
     throw usage_error(
         "--input -: standard input has no file name to tell its format; add --input-format csv, json, "
