@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // meterkit: replays usage against a billing plan and prints the invoices that would result
 // (CONTRACT.md). The program only reads files, calls the library and writes results:
-//   meterkit simulate  --plan PLAN.json --input FILE... [--until T] [--format table|json|csv]
-//                      [--output FILE] [--quiet]
-//   meterkit summarize --plan PLAN.json --input FILE... --meter ID --customer ID --start T --end T
-//                      [--group hour|day] [--format table|json|csv] [--output FILE] [--quiet]
+//   meterkit simulate  --plan PLAN.json --input FILE... [--input-format F] [--until T|now]
+//                      [--customer ID]... [--format table|json|csv] [--output FILE]
+//                      [--rejections FILE] [--late FILE] [--quiet]
+//   meterkit summarize --plan PLAN.json --input FILE... [--input-format F] --meter ID --customer ID
+//                      --start T --end T [--group hour|day] [--format table|json|csv] [--output FILE]
+//                      [--quiet]
+// `-` as --plan or one --input is standard input; T is unix seconds, RFC 3339 or a date (docs/cli.md).
 // Exit status: 0 the run completed (even with rejected operations); 2 the command line, the plan or
 // an input could not be used (a message on standard error, no output written); 1 an internal
 // error (a bug or no memory left), also with a message.
