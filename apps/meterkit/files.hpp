@@ -5,8 +5,11 @@
 /// atomically (CONTRACT.md "a run never ends in ... a partial output file"), the example plan and
 /// usage shipped in the repository, and progress on standard error.
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <cerrno>
@@ -32,30 +35,139 @@ class output_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Writes `text` to `path` through a temporary file in the same directory and a rename, so that
-/// `path` is either untouched or complete.
-inline void write_atomically(const std::string& path, std::string_view text) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path dir =
-      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  std::string pattern = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = ::mkstemp(pattern.data());
-  const auto fail = [&](const std::string& what, int e) {
-    throw output_error(path + ": cannot write the output: " + what +
-                       (e ? std::string(": ") + std::strerror(e) : ""));
-  };
-  if (fd < 0) fail("cannot create a file in " + dir.string(), errno);
+namespace detail {
+
+/// The temporary output file being written, for the signal handler: a fixed buffer and a flag,
+/// since the handler may only make async-signal-safe calls.
+inline char pending_temp_path[4096];
+inline volatile std::sig_atomic_t pending_temp_set = 0;
+
+/// SIGINT, SIGTERM, SIGHUP: removes the temporary output file (if one is being written) and dies
+/// of the signal, as the default disposition would (SA_RESETHAND restored it on entry).
+inline void remove_temp_and_die(int sig) {
+  if (pending_temp_set != 0) ::unlink(pending_temp_path);
+  ::raise(sig);
+}
+
+/// Signals blocked while a temporary file is created, registered, renamed or forgotten.
+class signals_blocked {
+ public:
+  signals_blocked() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    ::sigprocmask(SIG_BLOCK, &set, &old_);
+  }
+  ~signals_blocked() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); }
+  signals_blocked(const signals_blocked&) = delete;
+  signals_blocked& operator=(const signals_blocked&) = delete;
+
+ private:
+  sigset_t old_{};
+};
+
+[[noreturn]] inline void output_failed(const std::string& path, const std::string& what, int e) {
+  throw output_error(path + ": cannot write the output: " + what +
+                     (e ? std::string(": ") + std::strerror(e) : ""));
+}
+
+inline void write_all(int fd, std::string_view text, const std::string& path) {
   std::size_t done = 0;
   while (done < text.size()) {
     const auto n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int e = errno;
-      ::close(fd);
-      ::unlink(pattern.c_str());
-      fail("write failed", e);
+      output_failed(path, "write failed", errno);
     }
     done += static_cast<std::size_t>(n);
+  }
+}
+
+/// Where an `--output` goes: a regular file (or none yet) is replaced atomically; anything else
+/// (a FIFO, a device, a descriptor of this process) is written through.
+struct output_target {
+  std::filesystem::path path;  ///< symbolic links resolved (the link stays a link)
+  bool atomic = true;
+  int fd = -1;  ///< `/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`: write to descriptor N itself
+};
+
+/// The descriptor a `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` or `/proc/self/fd/N` path names,
+/// or -1.
+[[nodiscard]] inline int descriptor_named(const std::string& p) {
+  if (p == "/dev/stdout") return STDOUT_FILENO;
+  if (p == "/dev/stderr") return STDERR_FILENO;
+  for (const std::string_view prefix : {std::string_view("/dev/fd/"), std::string_view("/proc/self/fd/")}) {
+    if (p.size() <= prefix.size() || p.compare(0, prefix.size(), prefix) != 0) continue;
+    int fd = 0;
+    for (std::size_t i = prefix.size(); i < p.size(); ++i) {
+      if (p[i] < '0' || p[i] > '9' || fd > 100000) return -1;
+      fd = fd * 10 + (p[i] - '0');
+    }
+    return fd;
+  }
+  return -1;
+}
+
+[[nodiscard]] inline output_target output_target_of(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p(path);  // relative stays relative: messages name the folder as written
+  for (int hops = 0;; ++hops) {
+    const std::string text = p.string();
+    std::filesystem::path absolute = std::filesystem::absolute(p, ec).lexically_normal();
+    if (ec) absolute = p;
+    if (const int fd = descriptor_named(absolute.string()); fd >= 0) return {p, false, fd};
+    // Under /dev and /proc, nothing is replaced: `/dev/null` and its kin are written through.
+    const bool special =
+        absolute.string().rfind("/dev/", 0) == 0 || absolute.string().rfind("/proc/", 0) == 0;
+    struct stat st {};
+    if (::lstat(text.c_str(), &st) != 0) {
+      if (errno == ENOENT && !special) return {p, true, -1};
+      output_failed(path, "cannot look at " + text, errno);
+    }
+    if (S_ISLNK(st.st_mode)) {
+      if (hops == 40) output_failed(path, "too many levels of symbolic links", 0);
+      const auto to = std::filesystem::read_symlink(p, ec);
+      if (ec) output_failed(path, "cannot read the symbolic link " + text, ec.value());
+      p = (to.is_absolute() ? to : p.parent_path() / to).lexically_normal();
+      continue;
+    }
+    if (S_ISDIR(st.st_mode)) output_failed(path, "it is a directory", 0);
+    return {p, S_ISREG(st.st_mode) && !special, -1};
+  }
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory and a rename, so that
+/// `path` is either untouched or complete. The temporary file is removed on an error, and by the
+/// signal handler (`install_signal_cleanup`) on SIGINT, SIGTERM and SIGHUP.
+inline void replace_atomically(const std::string& shown, const std::filesystem::path& target,
+                               std::string_view text) {
+  const std::filesystem::path dir =
+      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  std::string pattern = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  if (pattern.size() >= sizeof pending_temp_path) output_failed(shown, "the path is too long", 0);
+  int fd = -1;
+  {
+    const signals_blocked blocked;
+    fd = ::mkstemp(pattern.data());
+    if (fd >= 0) {
+      std::memcpy(pending_temp_path, pattern.c_str(), pattern.size() + 1);
+      pending_temp_set = 1;
+    }
+  }
+  if (fd < 0) output_failed(shown, "cannot create a file in " + dir.string(), errno);
+  const auto forget = [&](bool remove) {
+    const signals_blocked blocked;
+    if (remove) ::unlink(pattern.c_str());
+    pending_temp_set = 0;
+  };
+  try {
+    write_all(fd, text, shown);
+  } catch (...) {
+    ::close(fd);
+    forget(true);
+    throw;
   }
   // The file gets the usual permissions of a new file (mkstemp makes it private).
   const mode_t mask = ::umask(0);
@@ -63,14 +175,57 @@ inline void write_atomically(const std::string& path, std::string_view text) {
   ::fchmod(fd, static_cast<mode_t>(0666 & ~mask));
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     const int e = errno;
-    ::unlink(pattern.c_str());
-    fail("write failed", e);
+    forget(true);
+    output_failed(shown, "write failed", e);
   }
-  if (std::rename(pattern.c_str(), path.c_str()) != 0) {
+  const signals_blocked blocked;
+  if (std::rename(pattern.c_str(), target.c_str()) != 0) {
     const int e = errno;
     ::unlink(pattern.c_str());
-    fail("cannot rename the temporary file", e);
+    pending_temp_set = 0;
+    output_failed(shown, "cannot rename the temporary file", e);
   }
+  pending_temp_set = 0;
+}
+
+}  // namespace detail
+
+/// Removes a temporary output file when the program is stopped by SIGINT, SIGTERM or SIGHUP, then
+/// dies of that signal. Signals ignored at start (`nohup`) stay ignored.
+inline void install_signal_cleanup() {
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+    struct sigaction sa {};
+    sa.sa_handler = detail::remove_temp_and_die;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = static_cast<int>(SA_RESETHAND);  // glibc defines it as an unsigned constant
+    ::sigaction(sig, &sa, nullptr);
+  }
+}
+
+/// Writes `text` to the `--output` `path` (as written on the command line): a regular file, or a
+/// name not taken yet, is replaced atomically (a temporary file in the same folder renamed over
+/// it); a symbolic link is followed and its final target replaced so, the link staying a link; a
+/// FIFO, a device (`/dev/null`) or a descriptor (`/dev/stdout`, `/dev/fd/3`) is written through,
+/// never replaced.
+inline void write_output(const std::string& path, std::string_view text) {
+  const detail::output_target to = detail::output_target_of(path);
+  if (to.atomic) return detail::replace_atomically(path, to.path, text);
+  if (to.fd >= 0) {
+    if (::fcntl(to.fd, F_GETFD) < 0)
+      detail::output_failed(path, "descriptor " + std::to_string(to.fd) + " is not open", errno);
+    return detail::write_all(to.fd, text, path);
+  }
+  const int fd = ::open(to.path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) detail::output_failed(path, "cannot open " + to.path.string(), errno);
+  try {
+    detail::write_all(fd, text, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0) detail::output_failed(path, "write failed", errno);
 }
 
 /// Writes `text` to standard output in full.

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // meterkit: replays usage against a billing plan and prints the invoices that would result
 // (CONTRACT.md). The program only reads files, calls the library and writes results:
-//   meterkit simulate  --plan PLAN.json --input FILE... [--until T] [--format table|json|csv]
-//                      [--output FILE] [--quiet]
-//   meterkit summarize --plan PLAN.json --input FILE... --meter ID --customer ID --start T --end T
-//                      [--group hour|day] [--format table|json|csv] [--output FILE] [--quiet]
+//   meterkit simulate  --plan PLAN.json --input FILE... [--input-format F] [--until T|now]
+//                      [--customer ID]... [--format table|json|csv] [--output FILE]
+//                      [--rejections FILE] [--late FILE] [--quiet]
+//   meterkit summarize --plan PLAN.json --input FILE... [--input-format F] --meter ID --customer ID
+//                      --start T --end T [--group hour|day] [--format table|json|csv] [--output FILE]
+//                      [--quiet]
+// `-` as --plan or one --input is standard input; T is unix seconds, RFC 3339 or a date (docs/cli.md).
 // Exit status: 0 the run completed (even with rejected operations); 2 the command line, the plan or
 // an input could not be used (a message on standard error, no output written); 1 an internal
 // error (a bug or no memory left), also with a message.
@@ -15,6 +18,8 @@
 #include <unistd.h>
 #endif
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +36,7 @@
 #include <meterkit/stripe.hpp>
 
 #include "files.hpp"
+#include "messages.hpp"
 #include "output.hpp"
 
 #ifndef METERKIT_EXAMPLES_DIR
@@ -52,8 +58,10 @@ struct common_options {
   std::string plan;
   std::vector<std::string> inputs;
   std::string format = "table";
+  std::string input_format;  ///< csv, json, jsonl or requests: the format of every input, whatever its name
   std::string output;
   bool quiet = false;
+  bool strict = false;       ///< a plan warning stops the run (exit 2)
   bool materialize = false;  ///< hidden: always keep every request in memory (tests compare both paths)
 };
 
@@ -66,12 +74,16 @@ struct summarize_options {
 };
 
 void add_common_options(CLI::App& cmd, common_options& o) {
-  cmd.add_option("--plan", o.plan, "Billing plan: Stripe meters, prices and subscriptions as JSON")
+  cmd.add_option("--plan", o.plan,
+                 "Billing plan: Stripe meters, prices and subscriptions as JSON (- reads standard input)")
       ->type_name("PLAN.json");
   cmd.add_option("--input", o.inputs,
                  "Usage: Stripe bulk upload .csv/.json/.jsonl or a .requests.jsonl request log (repeatable, "
-                 "read in the order given)")
+                 "read in the order given; - reads standard input, with --input-format)")
       ->type_name("FILE");
+  cmd.add_option("--input-format", o.input_format,
+                 "Read every --input in this format, whatever its name (needed for --input -, FIFOs, <(...))")
+      ->check(CLI::IsMember({"csv", "json", "jsonl", "requests"}));
   cmd.add_option("--format", o.format,
                  "Output: table (for people), json, csv, or stripe-json (simulate: Stripe's invoice objects)")
       ->check(CLI::IsMember({"table", "json", "csv", "stripe-json"}))
@@ -79,6 +91,9 @@ void add_common_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--output", o.output, "Write the output to FILE (atomically) instead of standard output")
       ->type_name("FILE");
   cmd.add_flag("--quiet", o.quiet, "No progress or notes on standard error, only errors");
+  cmd.add_flag(
+      "--strict", o.strict,
+      "Treat a warning about the plan (an unknown field, a money field not modelled) as an error: exit 2");
   cmd.add_flag("--materialize", o.materialize,
                "Keep every request in memory even when the inputs are in arrival order")
       ->group("");
@@ -91,10 +106,66 @@ output_format format_of(const std::string& f) {
   return output_format::table;
 }
 
-timestamp time_option(const std::string& name, const std::string& text) {
-  auto t = parse_time(text);
-  if (!t) throw usage_error(name + ": " + t.error().message + "; or unix seconds");
+/// Whether a time option may be `now` (`--until` only: a range's bounds must not move between
+/// two runs).
+enum class now_allowed : bool { no, yes };
+
+/// A time option: unix seconds or RFC 3339 (D4), a date `YYYY-MM-DD` (its start in UTC), or, where
+/// allowed, `now` (the current time, whole seconds).
+timestamp time_option(const std::string& name, const std::string& text, now_allowed now) {
+  const std::string forms = now == now_allowed::yes ? "; or a date (YYYY-MM-DD), unix seconds or now"
+                                                    : "; or a date (YYYY-MM-DD) or unix seconds";
+  if (text == "now") {
+    if (now == now_allowed::yes)
+      return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    throw usage_error(name +
+                      ": \"now\" is only for --until (a range's bounds should not move between runs); "
+                      "give a time (YYYY-MM-DDTHH:MM:SSZ), a date (YYYY-MM-DD) or unix seconds");
+  }
+  const bool date = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  auto t = parse_time(date ? text + "T00:00:00Z" : text);
+  if (!t) {
+    std::string why = t.error().message;
+    if (date) {  // name the date as written, not the time it was read as
+      const std::string read_as = "\"" + text + "T00:00:00Z\"";
+      if (const auto at = why.find(read_as); at != std::string::npos)
+        why.replace(at, read_as.size(), "\"" + text + "\"");
+    }
+    throw usage_error(name + ": " + why + (date ? "" : forms));
+  }
   return *t;
+}
+
+/// `--input-format`'s value as the library's format; nullopt: each input's extension decides.
+std::optional<usage_format> input_format_of(const std::string& f) {
+  if (f == "csv") return usage_format::bulk_csv;
+  if (f == "json") return usage_format::bulk_json;
+  if (f == "jsonl") return usage_format::bulk_jsonl;
+  if (f == "requests") return usage_format::request_log;
+  return std::nullopt;
+}
+
+/// `-` names standard input, for --plan or --input; sources and messages call it `stdin`.
+constexpr std::string_view stdin_argument = "-";
+constexpr std::string_view stdin_name = "stdin";
+
+/// Standard input can be read once, and has no name to tell an input's format.
+void check_stdin(const common_options& o) {
+  const auto inputs = std::count(o.inputs.begin(), o.inputs.end(), stdin_argument);
+  if ((o.plan == stdin_argument ? 1 : 0) + inputs > 1) {
+    throw usage_error(
+        "standard input can be read only once: at most one of --plan and --input may be -; give the "
+        "others as files (a FIFO or <(command) works too)");
+  }
+  if (o.inputs.empty() && !o.input_format.empty()) {
+    throw usage_error(
+        "--input-format names the format of the --input files, and none is given; add --input FILE");
+  }
+  if (inputs != 0 && o.input_format.empty()) {
+    throw usage_error(
+        "--input -: standard input has no file name to tell its format; add --input-format csv, json, "
+        "jsonl or requests");
+  }
 }
 
 /// The plan and inputs to read, with the names sources give them (D1: as written on the command
@@ -118,13 +189,54 @@ run_files files_of(const common_options& o, const char* argv0) {
   if (o.plan.empty())
     throw usage_error("--plan is required with --input (the billing plan to replay against)");
   // --plan alone replays the plan with no usage (licensed lines, zero quantities).
-  return {o.plan, o.inputs, o.inputs};
+  run_files files{o.plan, o.inputs, o.inputs};
+  for (std::size_t i = 0; i < files.inputs.size(); ++i) {
+    if (files.inputs[i] != stdin_argument) continue;
+    files.inputs[i] = "/dev/stdin";
+    files.names[i] = std::string(stdin_name);
+  }
+  return files;
 }
 
 /// Checks the format of every input before anything is read (a typo should not wait for a big
 /// file, nor for the plan).
-void formats_of(const run_files& files) {
+void formats_of(const common_options& o, const run_files& files) {
+  if (!o.input_format.empty()) return;  // --input-format says it for every input
   for (const auto& path : files.inputs) (void)require_usage_format(path);
+}
+
+/// Reads and validates the plan, from standard input when it is `-`.
+plan read_plan_source(const run_files& files, std::vector<plan_warning>* warnings) {
+  if (files.plan != stdin_argument) return read_plan_file(files.plan, {}, warnings);
+  std::string text;
+  char block[1 << 16];
+  for (;;) {
+    const std::size_t got = std::fread(block, 1, sizeof block, stdin);
+    text.append(block, got);
+    if (got < sizeof block) break;
+    if (text.size() > read_options{}.max_record_bytes) {
+      throw input_error(
+          std::string(stdin_name), {},
+          "larger than " + std::to_string(read_options{}.max_record_bytes) + " bytes; is this a plan file?");
+    }
+  }
+  if (std::ferror(stdin)) throw input_error(std::string(stdin_name), {}, "cannot read standard input");
+  return read_plan_text(text, std::string(stdin_name), warnings);
+}
+
+/// The plan, with its warnings (likely mistakes, money fields not modelled: docs/cli.md) on
+/// standard error unless --quiet; with --strict a warning stops the run (exit 2).
+plan plan_of(const common_options& o, const run_files& files) {
+  std::vector<plan_warning> warnings;
+  plan p = read_plan_source(files, &warnings);
+  if (!o.quiet || o.strict) {
+    for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.to_string().c_str());
+  }
+  if (o.strict && !warnings.empty()) {
+    throw usage_error("--strict: the plan has " + std::to_string(warnings.size()) +
+                      (warnings.size() == 1 ? " warning" : " warnings") + " (above); nothing was replayed");
+  }
+  return p;
 }
 
 /// The library's replay options for these files, with progress (`checking name: 12.0 MB of
@@ -135,6 +247,7 @@ replay_options replay_options_of(const common_options& o, const run_files& files
   replay_options options;
   options.names = files.names;
   options.stream = !o.materialize;
+  options.format = input_format_of(o.input_format);
   if (progress.enabled()) {
     options.progress = [&progress](const replay_progress& at) {
       using stage = replay_progress::stage;
@@ -163,28 +276,69 @@ void emit(const common_options& o, const std::string& text, const std::string& n
     cli::write_stdout(text);
     return;
   }
-  cli::write_atomically(o.output, text);
+  cli::write_output(o.output, text);
   if (!o.quiet && terminal) std::fprintf(stderr, "meterkit: %s -> %s\n", note.c_str(), o.output.c_str());
 }
 
-/// The plan, its warnings (money fields meterkit does not model) on standard error unless --quiet.
-plan plan_of(const common_options& o, const run_files& files) {
-  std::vector<plan_warning> warnings;
-  plan p = read_plan_file(files.plan, {}, &warnings);
-  if (!o.quiet) {
-    for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.to_string().c_str());
+/// `simulate --customer`: which customers' invoices to print; each must be a customer of the plan
+/// (a typo should not look like a customer without invoices).
+void check_customers(const plan& p, const std::vector<std::string>& customers) {
+  for (const auto& c : customers) {
+    const bool subscribed = std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
+                                        [&](const subscription& s) { return s.customer == c; });
+    if (!subscribed && std::find(p.customers.begin(), p.customers.end(), c) == p.customers.end()) {
+      throw usage_error(
+          "--customer " + c +
+          ": the plan has no such customer (none of its subscriptions[].customer or customers[])");
+    }
   }
-  return p;
 }
 
-int run_simulate(const common_options& o, const std::string& until_text, const char* argv0) {
+/// Keeps the invoices of `customers` only (all when empty); rejections, late usage and counts stay
+/// those of the whole run.
+void keep_customers(simulation_result& result, const std::vector<std::string>& customers) {
+  if (customers.empty()) return;
+  std::erase_if(result.invoices, [&](const auto& inv) {
+    return std::find(customers.begin(), customers.end(), inv.customer) == customers.end();
+  });
+}
+
+/// simulate's own options.
+struct simulate_options {
+  std::string until;
+  std::vector<std::string> customers;
+  std::string rejections;  ///< --rejections FILE: the rejected operations as CSV
+  std::string late;        ///< --late FILE: the late usage as CSV
+};
+
+/// Two outputs naming one file would overwrite each other.
+void check_outputs_differ(const common_options& o, const simulate_options& s) {
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"--output", &o.output}, {"--rejections", &s.rejections}, {"--late", &s.late}};
+  for (std::size_t i = 0; i < std::size(outputs); ++i) {
+    for (std::size_t j = i + 1; j < std::size(outputs); ++j) {
+      const std::string& a = *outputs[i].second;
+      if (a.empty() || a.rfind("/dev/", 0) == 0 || a != *outputs[j].second) continue;
+      throw usage_error(std::string(outputs[i].first) + " and " + outputs[j].first + " both name " + a +
+                        "; give each its own file");
+    }
+  }
+}
+
+int run_simulate(const common_options& o, const simulate_options& s, const char* argv0) {
+  const std::string& until_text = s.until;
+  const std::vector<std::string>& customers = s.customers;
+  check_outputs_differ(o, s);
   const std::optional<timestamp> until =
-      until_text.empty() ? std::nullopt : std::optional<timestamp>(time_option("--until", until_text));
+      until_text.empty() ? std::nullopt
+                         : std::optional<timestamp>(time_option("--until", until_text, now_allowed::yes));
+  check_stdin(o);
   const run_files files = files_of(o, argv0);
-  formats_of(files);
+  formats_of(o, files);
   const bool terminal = cli::stderr_is_terminal();
   cli::progress_line progress(terminal && !o.quiet);
   const plan p = plan_of(o, files);  // refused before any usage is read (CONTRACT.md)
+  check_customers(p, customers);
   replay_options options = replay_options_of(o, files, progress);
   options.until = until;
   simulation_result result;
@@ -195,6 +349,16 @@ int run_simulate(const common_options& o, const std::string& until_text, const c
     throw usage_error("the inputs hold no operations; give --until to see the invoices as of a time (D21)");
   }
   progress.clear();
+  keep_customers(result, customers);
+  // The lists first, each atomically; the main output, which scripts wait for, last.
+  const auto side_file = [&](const std::string& path, const std::string& text, std::size_t n,
+                             const char* what) {
+    if (path.empty()) return;
+    cli::write_output(path, text);
+    if (!o.quiet && terminal) std::fprintf(stderr, "meterkit: %zu %s -> %s\n", n, what, path.c_str());
+  };
+  side_file(s.rejections, cli::rejections_csv(result), result.rejected.size(), "rejected operations");
+  side_file(s.late, cli::late_usage_csv(result), result.late.size(), "late usage");
   emit(o, cli::simulation_output(result, format_of(o.format), p.adjusts_after_pricing(), &p),
        std::to_string(result.invoices.size()) + " invoices, " + std::to_string(result.rejected.size()) +
            " rejected operations, " + std::to_string(result.late.size()) + " late usage",
@@ -203,14 +367,15 @@ int run_simulate(const common_options& o, const std::string& until_text, const c
 }
 
 int run_summarize(const common_options& o, const summarize_options& s, const char* argv0) {
-  const timestamp start = time_option("--start", s.start);
-  const timestamp end = time_option("--end", s.end);
+  const timestamp start = time_option("--start", s.start, now_allowed::no);
+  const timestamp end = time_option("--end", s.end, now_allowed::no);
   if (!(start < end)) throw usage_error("--start must be before --end (D26)");
   if (o.format == "stripe-json")
     throw usage_error("--format stripe-json prints invoices; summarize prints table, json or csv");
   const window_kind grouping = s.group.empty() ? window_kind::none : *parse_window_kind(s.group);
+  check_stdin(o);
   const run_files files = files_of(o, argv0);
-  formats_of(files);
+  formats_of(o, files);
   const bool terminal = cli::stderr_is_terminal();
   cli::progress_line progress(terminal && !o.quiet);
   const plan p = plan_of(o, files);
@@ -246,16 +411,46 @@ int run(int argc, char** argv) {
       "With neither --plan nor --input, simulate runs on the example plan and usage shipped in examples/.\n"
       "Exit status: 0 the run completed (rejected operations are listed, not fatal); 2 the command line, the "
       "plan\n"
-      "or an input could not be used (the message names the file, line and column).");
+      "or an input could not be used (the message names the file, line and column).\n"
+      "\n"
+      "Examples:\n"
+      "  meterkit simulate                                    the shipped examples, for people\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --format json\n"
+      "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
+      "      --start 2025-01-01 --end 2025-02-01 --group day");
 
   common_options sim_options;
-  std::string until_text;
+  simulate_options sim_only;
   CLI::App* sim = app.add_subcommand("simulate", "Replay the inputs in arrival order and print the invoices");
   add_common_options(*sim, sim_options);
   sim->add_option(
-         "--until", until_text,
-         "Invoices as of this time, unix seconds or RFC 3339 (default: the latest arrival in the inputs)")
+         "--until", sim_only.until,
+         "Invoices as of this time: unix seconds, RFC 3339, a date (its start in UTC) or now (default: the "
+         "latest arrival in the inputs)")
       ->type_name("T");
+  sim->add_option(
+         "--customer", sim_only.customers,
+         "Print only this customer's invoices (repeatable; rejections and late usage stay those of all)")
+      ->type_name("ID")
+      ->allow_extra_args(false);  // one id per --customer: `--customer a b` is a mistake
+  sim->add_option("--rejections", sim_only.rejections,
+                  "Also write the rejected operations to FILE as CSV (source, code, param, message)")
+      ->type_name("FILE");
+  sim->add_option(
+         "--late", sim_only.late,
+         "Also write the late usage to FILE as CSV (subscription_item, period_start, period_end, quantity, "
+         "source, received_at, finalized_at)")
+      ->type_name("FILE");
+  sim->footer(
+      "Examples:\n"
+      "  meterkit simulate                                    the shipped examples, for people\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --input app.requests.jsonl \\\n"
+      "      --until 2025-02-01T01:00:00Z --format json --output invoices.json\n"
+      "  zcat usage.csv.gz | meterkit simulate --plan plan.json --input - --input-format csv\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --customer cus_1 --until now\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --format csv --output invoices.csv \\\n"
+      "      --rejections rejected.csv --late late.csv\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --output /dev/null   (only check the inputs)");
 
   common_options sum_options;
   summarize_options sum;
@@ -264,23 +459,32 @@ int run(int argc, char** argv) {
   add_common_options(*summ, sum_options);
   summ->add_option("--meter", sum.meter, "Meter id")->required();
   summ->add_option("--customer", sum.customer, "Customer id")->required();
-  summ->add_option("--start", sum.start, "Start of the range, unix seconds or RFC 3339")
+  summ->add_option("--start", sum.start,
+                   "Start of the range: unix seconds, RFC 3339 or a date (its start in UTC)")
       ->required()
       ->type_name("T");
   summ->add_option("--end", sum.end, "End of the range (excluded)")->required()->type_name("T");
   summ->add_option("--group", sum.group, "One summary per UTC hour or day")
       ->check(CLI::IsMember({"hour", "day"}));
+  summ->footer(
+      "Examples:\n"
+      "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
+      "      --start 2025-01-01 --end 2025-02-01 --group day\n"
+      "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
+      "      --start 1735689600 --end 1738368000 --format csv");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::fprintf(
-        stderr, "meterkit: %s\nRun 'meterkit --help' or 'meterkit %s --help' for the options.\n", e.what(),
-        app.get_subcommands().empty() ? "simulate" : app.get_subcommands().front()->get_name().c_str());
+    const CLI::App* cmd = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+    const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    std::fprintf(stderr, "meterkit: %s\nRun 'meterkit --help' or 'meterkit %s --help' for the options.\n",
+                 cli::plain_parse_error(e, app, cmd, args).c_str(),
+                 cmd == nullptr ? "simulate" : cmd->get_name().c_str());
     return 2;
   }
-  if (sim->parsed()) return run_simulate(sim_options, until_text, argc > 0 ? argv[0] : nullptr);
+  if (sim->parsed()) return run_simulate(sim_options, sim_only, argc > 0 ? argv[0] : nullptr);
   return run_summarize(sum_options, sum, argc > 0 ? argv[0] : nullptr);
 }
 
@@ -310,6 +514,7 @@ void prefer_huge_pages(char** argv) {
 
 int main(int argc, char** argv) {
   prefer_huge_pages(argv);
+  meterkit::cli::install_signal_cleanup();
   try {
     return run(argc, argv);
   } catch (const meterkit::input_error& e) {

@@ -111,8 +111,33 @@ class text_table {
   std::vector<bool> right_;
 };
 
-/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
-[[nodiscard]] inline std::string csv_field(std::string_view s) {
+/// Whether `s` is a plain decimal number (`-3644`, `+2`, `0.5`), which a spreadsheet reads as a
+/// number, not as a formula.
+[[nodiscard]] inline bool is_plain_number(std::string_view s) {
+  std::size_t i = s.empty() || (s[0] != '+' && s[0] != '-') ? 0 : 1;
+  const auto digits = [&] {
+    const std::size_t first = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > first;
+  };
+  if (!digits()) return false;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. A field that
+/// a spreadsheet would take for a formula (it starts with `=`, `+`, `-` or `@` and is not a
+/// number) gets a leading `'`, so that opening an output never runs what an input said.
+[[nodiscard]] inline std::string csv_field(std::string_view text) {
+  std::string guarded;
+  std::string_view s = text;
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') && !is_plain_number(s)) {
+    guarded = "'" + std::string(s);
+    s = guarded;
+  }
   if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
   std::string out = "\"";
   for (char c : s) {
@@ -676,6 +701,26 @@ inline void period_members(json_writer& w, const period& p) {
       }
       out += detail::csv_row(row);
     }
+  }
+  return out;
+}
+
+/// `simulate --rejections FILE`: one row per rejected operation, in the order of `rejected`.
+[[nodiscard]] inline std::string rejections_csv(const simulation_result& r) {
+  std::string out = detail::csv_row({"source", "code", "param", "message"});
+  for (const auto& x : r.rejected)
+    out += detail::csv_row({x.source, std::string(to_string(x.code)), x.param, x.message});
+  return out;
+}
+
+/// `simulate --late FILE`: one row per late usage entry, times in RFC 3339.
+[[nodiscard]] inline std::string late_usage_csv(const simulation_result& r) {
+  std::string out = detail::csv_row({"subscription_item", "period_start", "period_end", "quantity", "source",
+                                     "received_at", "finalized_at"});
+  for (const auto& x : r.late) {
+    out += detail::csv_row({x.subscription_item, detail::time_text(x.service_period.start),
+                            detail::time_text(x.service_period.end), std::to_string(x.quantity), x.source,
+                            detail::time_text(x.received_at), detail::time_text(x.finalized_at)});
   }
   return out;
 }

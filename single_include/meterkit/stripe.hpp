@@ -1835,6 +1835,54 @@ inline void append_canonical_json(std::string& out, const nlohmann::json& j) {
 
 #include <nlohmann/json.hpp>
 
+// ---- begin meterkit/detail/edit_distance.hpp ----
+/// \file
+/// "Did you mean": the edit distance between two words and the closest of some candidates, for
+/// messages that name a likely typo (an unknown plan field, a mistyped option).
+
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace meterkit::detail {
+
+/// The number of single-character edits (insert, delete, replace, swap two neighbours) between
+/// `a` and `b`, for "did you mean".
+[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+/// The candidate closest to `word`, when it is close enough to be a likely typo.
+[[nodiscard]] inline std::optional<std::string_view> closest_word(
+    std::string_view word, std::span<const std::string_view> candidates) {
+  std::optional<std::string_view> best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const std::string_view c : candidates) {
+    const std::size_t distance = edit_distance(word, c);
+    if (distance < best_distance) {
+      best = c;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+}  // namespace meterkit::detail
+// ---- end meterkit/detail/edit_distance.hpp ----
 
 namespace meterkit {
 
@@ -2502,38 +2550,6 @@ namespace detail {
     }
   }
   return out;
-}
-
-/// The number of single-character edits (insert, delete, replace, swap two neighbours) between
-/// `a` and `b`, for "did you mean".
-[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-/// The candidate closest to `word`, when it is close enough to be a likely typo.
-[[nodiscard]] inline std::optional<std::string_view> closest_word(
-    std::string_view word, std::span<const std::string_view> candidates) {
-  std::optional<std::string_view> best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const std::string_view c : candidates) {
-    const std::size_t distance = edit_distance(word, c);
-    if (distance < best_distance) {
-      best = c;
-      best_distance = distance;
-    }
-  }
-  return best;
 }
 
 /// The fields of each Stripe object a plan holds: those meterkit reads and those Stripe has that do
@@ -3397,6 +3413,9 @@ struct replay_options {
   std::optional<timestamp> until;
   /// How sources name each input (D1), one per path; default: the path as given.
   std::vector<std::string> names;
+  /// The format of every input, whatever its name says (standard input, a FIFO, `<(...)`: names
+  /// without a useful extension); default: each input's extension (`usage_format_of`).
+  std::optional<usage_format> format;
   /// false: always read every request into memory first (the two ways agree; tests compare them).
   bool stream = true;
   /// Called now and then while reading and replaying.
@@ -3456,7 +3475,7 @@ struct replay_inputs {
   replay_inputs(const std::vector<std::string>& p, const replay_options& options) : paths(p) {
     for (std::size_t i = 0; i < paths.size(); ++i) {
       names.push_back(i < options.names.size() && !options.names[i].empty() ? options.names[i] : paths[i]);
-      formats.push_back(require_usage_format(paths[i]));
+      formats.push_back(options.format ? *options.format : require_usage_format(paths[i]));
     }
   }
 

@@ -13,11 +13,17 @@ Each case folder holds the inputs and a `case.json`:
     "generate": [{"path": "big.jsonl", "text": "{\\"a\\": \\"", "repeat": "x", "times": 70000000,
                   "suffix": "\\"}\\n"},
                  {"path": "many.csv", "header": "event_name\\n", "line": "api,{n}\\n", "count": 10}],
+    "stdin": "usage.csv" | "stdin_pipe": "usage.csv" | "stdin_text": "...",
+                                                 standard input: a file of the folder redirected (as
+                                                 `< usage.csv`), its bytes or this text through a pipe;
+                                                 default: an empty pipe
+    "symlinks": {"out.json": "real/out.json"},   symbolic links made before the run (link: target)
     "exit": 0,
     "stdout": {"json": "expected.json"} | {"text": "expected.txt"} | {"contains": ["..."]} | {"empty": true},
     "stderr": {"text": "expected_stderr.txt"} | {"contains": ["..."]} | {"empty": true},
     "files": {"out.json": {"json": "expected.json"}},   files that must exist afterwards
     "absent": ["out.json"],                              files that must not exist afterwards
+    "links": ["out.json"],                               files that must still be symbolic links afterwards
     "variants": [["--materialize"]]                      the same run with these arguments appended
   }                                                      must give the same results
 
@@ -159,13 +165,23 @@ class Case:
             for name in self.spec.get("shared", []):
                 shutil.copy(HERE / "shared" / name, work / pathlib.Path(name).name)
             self.generate(work)
+            for link, target in self.spec.get("symlinks", {}).items():
+                os.symlink(target, work / link)
             self.update = update
+            stdin_file = open(work / self.spec["stdin"], "rb") if "stdin" in self.spec else None
+            stdin_text = None
+            if stdin_file is None:
+                stdin_text = ((work / self.spec["stdin_pipe"]).read_bytes() if "stdin_pipe" in self.spec else
+                              self.spec.get("stdin_text", "").encode("utf-8"))
             try:
                 proc = subprocess.run([self.binary] + self.spec["args"] + extra, cwd=work, capture_output=True,
-                                      timeout=self.spec.get("timeout", 300))
+                                      stdin=stdin_file, input=stdin_text, timeout=self.spec.get("timeout", 300))
             except subprocess.TimeoutExpired:
                 self.fail("timed out")
                 return
+            finally:
+                if stdin_file is not None:
+                    stdin_file.close()
             want = self.spec.get("exit", 0)
             if proc.returncode != want:
                 self.fail("exit status %d, expected %d; stderr:\n%s" %
@@ -181,6 +197,9 @@ class Case:
             for name in self.spec.get("absent", []):
                 if (work / name).exists():
                     self.fail("%s exists but should not" % name)
+            for name in self.spec.get("links", []):
+                if not (work / name).is_symlink():
+                    self.fail("%s is no longer a symbolic link" % name)
             leftovers = [p.name for p in work.rglob(".*.tmp-*")]
             if leftovers:
                 self.fail("temporary files left behind: %s" % ", ".join(leftovers))

@@ -65,6 +65,9 @@ struct replay_options {
   std::optional<timestamp> until;
   /// How sources name each input (D1), one per path; default: the path as given.
   std::vector<std::string> names;
+  /// The format of every input, whatever its name says (standard input, a FIFO, `<(...)`: names
+  /// without a useful extension); default: each input's extension (`usage_format_of`).
+  std::optional<usage_format> format;
   /// false: always read every request into memory first (the two ways agree; tests compare them).
   bool stream = true;
   /// Called now and then while reading and replaying.
@@ -124,7 +127,7 @@ struct replay_inputs {
   replay_inputs(const std::vector<std::string>& p, const replay_options& options) : paths(p) {
     for (std::size_t i = 0; i < paths.size(); ++i) {
       names.push_back(i < options.names.size() && !options.names[i].empty() ? options.names[i] : paths[i]);
-      formats.push_back(require_usage_format(paths[i]));
+      formats.push_back(options.format ? *options.format : require_usage_format(paths[i]));
     }
   }
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <string>
@@ -240,6 +241,26 @@ BOOST_AUTO_TEST_CASE(D1_sources_use_the_names_given_for_the_inputs) {
     BOOST_REQUIRE(r.rejected.size() == 2u);
     BOOST_TEST(r.rejected[0].source == "usage/api.csv:9");  // the duplicate identifier, 8th row
     BOOST_TEST(r.rejected[1].source == "usage/app.requests.jsonl:2");
+  }
+}
+
+// An input whose name says nothing (standard input, a FIFO, `<(...)`) is read in the format the
+// caller names, streamed or not, and bills as the same file with its proper name.
+BOOST_AUTO_TEST_CASE(D6_replay_options_format_reads_an_input_whatever_its_name) {
+  const auto files = in_order_files("format");
+  const std::string content = [&] {
+    std::ifstream in(files.csv, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  const auto unnamed = write("usage.data", content);
+  BOOST_CHECK_THROW((void)replay_files(replay_plan(), {unnamed}), input_error);  // no known ending
+  for (const bool stream : {true, false}) {
+    replay_options options;
+    options.stream = stream;
+    const auto expected = replay_files(replay_plan(), {files.csv}, options);
+    options.format = usage_format::bulk_csv;
+    options.names = {files.csv};
+    BOOST_TEST(replay_files(replay_plan(), {unnamed}, options) == expected);
   }
 }
 
