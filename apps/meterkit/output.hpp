@@ -269,36 +269,56 @@ inline void period_members(json_writer& w, const period& p) {
   w.end_object();
 }
 
-/// An invoice's discounts summed per coupon, in the order the coupons first appear (B11).
-[[nodiscard]] inline std::vector<std::pair<std::string, std::int64_t>> discounts_by_coupon(
-    const invoice& inv) {
+/// Amounts summed per name over an invoice's lines, in the order the names first appear: `of(line)`
+/// gives a line's (name, amount) pairs.
+template <class Of>
+[[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> summed_by_name(const invoice& inv, Of&& of) {
   std::vector<std::pair<std::string, std::int64_t>> out;
   for (const auto& l : inv.lines) {
-    for (const auto& d : l.discount_amounts) {
-      auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == d.coupon; });
+    for (auto&& [name, amount] : of(l)) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == name; });
       if (it == out.end())
-        out.emplace_back(d.coupon, d.amount);
+        out.emplace_back(name, amount);
       else
-        it->second += d.amount;
+        it->second += amount;
     }
   }
   return out;
 }
 
-/// An invoice's taxes summed per tax rate, in the order the rates first appear (B12).
+/// An invoice's discounts summed per coupon (B11).
+[[nodiscard]] inline std::vector<std::pair<std::string, std::int64_t>> discounts_by_coupon(
+    const invoice& inv) {
+  return summed_by_name(inv, [](const invoice_line& l) {
+    std::vector<std::pair<std::string, std::int64_t>> v;
+    for (const auto& d : l.discount_amounts) v.emplace_back(d.coupon, d.amount);
+    return v;
+  });
+}
+
+/// An invoice's credits summed per credit grant (B14).
+[[nodiscard]] inline std::vector<std::pair<std::string, std::int64_t>> credits_by_grant(const invoice& inv) {
+  return summed_by_name(inv, [](const invoice_line& l) {
+    std::vector<std::pair<std::string, std::int64_t>> v;
+    for (const auto& c : l.credit_amounts) v.emplace_back(c.credit_grant, c.amount);
+    return v;
+  });
+}
+
+/// An invoice's taxes summed per tax rate, an inclusive one named "(included)" (B12).
 [[nodiscard]] inline std::vector<std::pair<std::string, std::int64_t>> taxes_by_rate(const invoice& inv) {
-  std::vector<std::pair<std::string, std::int64_t>> out;
-  for (const auto& l : inv.lines) {
-    for (const auto& t : l.tax_amounts) {
-      const std::string name = t.tax_rate + (t.inclusive ? " (included)" : "");
-      auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == name; });
-      if (it == out.end())
-        out.emplace_back(name, t.amount);
-      else
-        it->second += t.amount;
-    }
-  }
-  return out;
+  return summed_by_name(inv, [](const invoice_line& l) {
+    std::vector<std::pair<std::string, std::int64_t>> v;
+    for (const auto& t : l.tax_amounts)
+      v.emplace_back(t.tax_rate + (t.inclusive ? " (included)" : ""), t.amount);
+    return v;
+  });
+}
+
+/// Whether the output shows billing credits (B14): only when the plan has credit grants, so that
+/// the output of every other plan stays what it was.
+[[nodiscard]] inline bool shows_credits(const plan* p) noexcept {
+  return p != nullptr && !p->credit_grants.empty();
 }
 
 }  // namespace detail
@@ -312,10 +332,13 @@ inline void period_members(json_writer& w, const period& p) {
 /// `total_discount_amounts`, `tax`, `total_excluding_tax`, `starting_balance`, `ending_balance` and
 /// `amount_due`; without, the output is what it was before those rules.
 ///
-/// With the plan (`prices`), a line of a tiered price also has `tiers`: how its amount came about (P3).
+/// With the plan (`prices`), a line of a tiered price also has `tiers`: how its amount came about (P3),
+/// and when the plan has credit grants (B14) a line has `credit_amounts` and an invoice
+/// `total_credit_amounts` and `credit_balance` (the usable credit left after it).
 [[nodiscard]] inline std::string simulation_json(const simulation_result& r, bool after_pricing = false,
                                                  const plan* prices = nullptr) {
   const detail::tiered_prices tiered(prices);
+  const bool credits = after_pricing && detail::shows_credits(prices);
   std::string text;
   text.reserve(256 + 400 * r.invoices.size() + 200 * (r.rejected.size() + r.late.size()));
   detail::json_writer w(text);
@@ -373,6 +396,17 @@ inline void period_members(json_writer& w, const period& p) {
           w.end_object();
         }
         w.end_array();
+        if (credits) {
+          w.key("credit_amounts");
+          w.begin_array();
+          for (const auto& c : l.credit_amounts) {
+            w.begin_object();
+            w.member("credit_grant", c.credit_grant);
+            w.member("amount", c.amount);
+            w.end_object();
+          }
+          w.end_array();
+        }
         w.key("tax_amounts");
         w.begin_array();
         for (const auto& t : l.tax_amounts) {
@@ -399,6 +433,17 @@ inline void period_members(json_writer& w, const period& p) {
         w.end_object();
       }
       w.end_array();
+      if (credits) {
+        w.key("total_credit_amounts");
+        w.begin_array();
+        for (const auto& [grant, amount] : detail::credits_by_grant(inv)) {
+          w.begin_object();
+          w.member("credit_grant", grant);
+          w.member("amount", amount);
+          w.end_object();
+        }
+        w.end_array();
+      }
       w.member("tax", inv.tax);
       w.member("total_excluding_tax", inv.total_excluding_tax);
     }
@@ -407,6 +452,7 @@ inline void period_members(json_writer& w, const period& p) {
       w.member("starting_balance", inv.starting_balance);
       w.member("ending_balance", inv.ending_balance);
       w.member("amount_due", inv.amount_due);
+      if (credits) w.member("credit_balance", inv.credit_balance);
     }
     w.end_object();
   }
@@ -455,7 +501,12 @@ inline void period_members(json_writer& w, const period& p) {
 /// finalized invoice (meterkit does not know whether it was paid) and `draft` otherwise, an
 /// upcoming invoice included; `ending_balance` is null until an invoice is finalized, as in Stripe.
 /// A line's `discount_amounts[].discount` names the coupon (Stripe names the discount object).
-[[nodiscard]] inline std::string simulation_stripe_json(const simulation_result& r) {
+///
+/// With credit grants in the plan (B14), a line has `pretax_credit_amounts` (its discounts, type
+/// `discount`, then its credits, type `credit_balance_transaction` with the `credit_grant` that
+/// paid) and an invoice `total_pretax_credit_amounts`, as Stripe writes them.
+[[nodiscard]] inline std::string simulation_stripe_json(const simulation_result& r, const plan* p = nullptr) {
+  const bool credits = detail::shows_credits(p);
   std::string text;
   text.reserve(256 + 900 * r.invoices.size());
   detail::json_writer w(text);
@@ -514,6 +565,25 @@ inline void period_members(json_writer& w, const period& p) {
       w.end_array();
       w.key("period");
       detail::period_members(w, l.service_period);
+      if (credits) {
+        w.key("pretax_credit_amounts");
+        w.begin_array();
+        for (const auto& d : l.discount_amounts) {
+          w.begin_object();
+          w.member("amount", d.amount);
+          w.member("discount", d.coupon);
+          w.member("type", "discount");
+          w.end_object();
+        }
+        for (const auto& c : l.credit_amounts) {
+          w.begin_object();
+          w.member("amount", c.amount);
+          w.member("credit_grant", c.credit_grant);
+          w.member("type", "credit_balance_transaction");
+          w.end_object();
+        }
+        w.end_array();
+      }
       w.key("pricing");
       w.begin_object();
       w.key("price_details");
@@ -552,6 +622,25 @@ inline void period_members(json_writer& w, const period& p) {
       w.end_object();
     }
     w.end_array();
+    if (credits) {
+      w.key("total_pretax_credit_amounts");
+      w.begin_array();
+      for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv)) {
+        w.begin_object();
+        w.member("amount", amount);
+        w.member("discount", coupon);
+        w.member("type", "discount");
+        w.end_object();
+      }
+      for (const auto& [grant, amount] : detail::credits_by_grant(inv)) {
+        w.begin_object();
+        w.member("amount", amount);
+        w.member("credit_grant", grant);
+        w.member("type", "credit_balance_transaction");
+        w.end_object();
+      }
+      w.end_array();
+    }
     w.member("tax", inv.tax);
     w.member("total_excluding_tax", inv.total_excluding_tax);
     w.member("total", inv.total);
@@ -610,6 +699,8 @@ inline void period_members(json_writer& w, const period& p) {
       t.add({"subtotal", "", "", "", "", detail::money(inv.subtotal, inv.currency), ""});
       for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv))
         t.add({"discount " + coupon, "", "", "", "", detail::money(-amount, inv.currency), ""});
+      for (const auto& [grant, amount] : detail::credits_by_grant(inv))
+        t.add({"credit " + grant, "", "", "", "", detail::money(-amount, inv.currency), ""});
       for (const auto& [rate, amount] : detail::taxes_by_rate(inv))
         t.add({"tax " + rate, "", "", "", "", detail::money(amount, inv.currency), ""});
     }
@@ -620,6 +711,8 @@ inline void period_members(json_writer& w, const period& p) {
         t.add({"balance after", "", "", "", "", detail::money(inv.ending_balance, inv.currency), ""});
       }
       t.add({"amount due", "", "", "", "", detail::money(inv.amount_due, inv.currency), ""});
+      if (detail::shows_credits(prices))
+        t.add({"credits left", "", "", "", "", detail::money(inv.credit_balance, inv.currency), ""});
     }
     out += t.render();
   }
@@ -662,7 +755,9 @@ inline void period_members(json_writer& w, const period& p) {
 
 /// One CSV row per invoice line, with the invoice's fields repeated; amounts in minor units and
 /// times in unix seconds, as in JSON.
-[[nodiscard]] inline std::string simulation_csv(const simulation_result& r, bool after_pricing = false) {
+[[nodiscard]] inline std::string simulation_csv(const simulation_result& r, bool after_pricing = false,
+                                                const plan* p = nullptr) {
+  const bool credits = after_pricing && detail::shows_credits(p);
   std::vector<std::string> header{"customer", "subscription",   "currency",     "created",
                                   "status",   "billing_reason", "finalized_at", "subscription_item",
                                   "price",    "period_start",   "period_end",   "quantity",
@@ -670,6 +765,7 @@ inline void period_members(json_writer& w, const period& p) {
   if (after_pricing) {  // B11-B13: a line's discounts and taxes, the invoice's amount due
     for (const char* column : {"discount", "tax", "tax_inclusive", "invoice_amount_due"})
       header.emplace_back(column);
+    if (credits) header.emplace_back("credit");  // B14
   }
   std::string out = detail::csv_row(header);
   for (const auto& inv : r.invoices) {
@@ -698,6 +794,11 @@ inline void period_members(json_writer& w, const period& p) {
         for (const auto& t : l.tax_amounts) (t.inclusive ? included : tax) += t.amount;
         for (const std::int64_t v : {discount, tax, included, inv.amount_due})
           row.push_back(std::to_string(v));
+        if (credits) {
+          std::int64_t credit = 0;
+          for (const auto& c : l.credit_amounts) credit += c.amount;
+          row.push_back(std::to_string(credit));
+        }
       }
       out += detail::csv_row(row);
     }
@@ -731,9 +832,9 @@ inline void period_members(json_writer& w, const period& p) {
     case output_format::json:
       return simulation_json(r, after_pricing, prices);
     case output_format::csv:
-      return simulation_csv(r, after_pricing);
+      return simulation_csv(r, after_pricing, prices);
     case output_format::stripe_json:
-      return simulation_stripe_json(r);
+      return simulation_stripe_json(r, prices);
     case output_format::table:
       break;
   }

@@ -68,6 +68,7 @@
 #include <meterkit/billing/comparison.hpp>
 #include <meterkit/billing/compiled_plan.hpp>
 #include <meterkit/billing/coupon.hpp>
+#include <meterkit/billing/credit_grant.hpp>
 #include <meterkit/billing/history.hpp>
 #include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/invoicing.hpp>

@@ -7776,7 +7776,7 @@ class any_usage_record_book {
 // billing
 // ---- begin meterkit/billing/after_pricing.hpp ----
 /// \file
-/// What Stripe does to invoices after pricing, in Stripe's order (B11, B12, B13; docs/rules.md),
+/// What Stripe does to invoices after pricing, in Stripe's order (B11-B14; docs/rules.md),
 /// as a pure function of the compiled plan and the priced invoices:
 ///
 /// 1. Discounts (B11): on each line, the discounts of its item, then those of its subscription,
@@ -7786,10 +7786,14 @@ class any_usage_record_book {
 ///    takes more than that. No discount takes a line below 0. A discount counts for an invoice
 ///    created in `[start, end)`; a `once` discount for the first such invoice that has something
 ///    to discount.
-/// 2. Taxes (B12): per line and tax rate, on the line's amount after its discounts; inclusive rates
-///    are contained in that amount, exclusive ones are added to it; each rounded once.
-/// 3. Totals: `subtotal`, `total_discount`, `tax`, `total`, `total_excluding_tax`.
-/// 4. Customer balance (B13): per customer and currency, in creation order: a credit lowers
+/// 2. Billing credits (B14): the customer's credit grants usable when the invoice finalizes pay
+///    for its meter-price lines after their discounts, grant by grant in the order of B14 (lowest
+///    `priority`, soonest to expire, promotional before paid, earliest effective, earliest
+///    created, plan order) and line by line; a grant never pays more than it has left.
+/// 3. Taxes (B12): per line and tax rate, on the line's amount after its discounts and credits;
+///    inclusive rates are contained in that amount, exclusive ones are added to it; each rounded once.
+/// 4. Totals: `subtotal`, `total_discount`, `total_credit`, `tax`, `total`, `total_excluding_tax`.
+/// 5. Customer balance (B13): per customer and currency, in creation order: a credit lowers
 ///    `amount_due`, an amount owed raises it, and a negative total becomes credit.
 
 #include <algorithm>
@@ -7940,6 +7944,76 @@ struct customer_balance {
 
 }  // namespace meterkit
 // ---- end meterkit/billing/coupon.hpp ----
+// ---- begin meterkit/billing/credit_grant.hpp ----
+/// \file
+/// Stripe's billing credits as a plan writes them (B14; docs/rules.md): a `billing.credit_grant`
+/// gives a customer an amount of credit, in one currency, that pays for the lines of meter prices.
+/// `billing/after_pricing.hpp` applies grants after discounts and before taxes.
+///
+/// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace meterkit {
+
+/// `paid` (the default) or `promotional`: Stripe keeps it for reporting; meterkit uses it only to
+/// order grants that are otherwise equal (B14).
+enum class credit_grant_category { paid, promotional };
+
+[[nodiscard]] constexpr std::string_view to_string(credit_grant_category c) noexcept {
+  return c == credit_grant_category::promotional ? "promotional" : "paid";
+}
+
+[[nodiscard]] constexpr std::optional<credit_grant_category> parse_credit_grant_category(
+    std::string_view text) noexcept {
+  if (text == "paid") return credit_grant_category::paid;
+  if (text == "promotional") return credit_grant_category::promotional;
+  return std::nullopt;
+}
+
+/// Priorities run from 0 (applied first) to 100; a grant without one has 50 (B14).
+inline constexpr std::int32_t default_credit_grant_priority = 50;
+inline constexpr std::int32_t max_credit_grant_priority = 100;
+
+/// Stripe's `billing.credit_grant` (B14): `amount.monetary` {`value`, `currency`} for `customer`,
+/// usable on invoices that finalize in [`effective_at`, `expires_at`) and before `voided_at`.
+/// `applicability_config.scope` is either `price_type: metered` (every meter price: `prices`
+/// absent) or a list of meter `prices`.
+struct credit_grant {
+  std::string id{};
+  std::string customer{};
+  std::int64_t amount = 0;                       ///< minor units, > 0
+  std::optional<meterkit::currency> currency{};  ///< required
+  credit_grant_category category = credit_grant_category::paid;
+  std::int32_t priority = default_credit_grant_priority;
+  std::optional<timestamp> effective_at{};           ///< absent: `created`, else always
+  std::optional<timestamp> expires_at{};             ///< absent: never
+  std::optional<timestamp> voided_at{};              ///< absent: never voided
+  std::optional<timestamp> created{};                ///< the last tie-break (B14)
+  std::optional<std::vector<std::string>> prices{};  ///< absent: every meter price
+
+  /// When the grant starts to count: `effective_at`, else `created`, else always.
+  [[nodiscard]] std::optional<timestamp> starts() const noexcept {
+    return effective_at ? effective_at : created;
+  }
+  /// Whether the grant may pay for an invoice that finalizes at `t`.
+  [[nodiscard]] bool usable_at(timestamp t) const noexcept {
+    if (const auto s = starts(); s && t < *s) return false;
+    if (expires_at && !(t < *expires_at)) return false;
+    if (voided_at && !(t < *voided_at)) return false;
+    return true;
+  }
+
+  friend bool operator==(const credit_grant&, const credit_grant&) = default;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/billing/credit_grant.hpp ----
 // ---- begin meterkit/billing/price.hpp ----
 /// \file
 /// Prices and line amounts (SPEC P1-P5, B4 proration, D8, D9, D11, D22, D25).
@@ -8618,13 +8692,15 @@ struct plan {
   /// Customers without a subscription that meter events may still name (D10, M6).
   std::vector<std::string> customers{};
   plan_settings settings{};
-  std::vector<coupon> coupons{};             ///< B11
-  std::vector<tax_rate> tax_rates{};         ///< B12
-  std::vector<customer_balance> balances{};  ///< B13: customers' balances before their first invoice
+  std::vector<coupon> coupons{};              ///< B11
+  std::vector<tax_rate> tax_rates{};          ///< B12
+  std::vector<customer_balance> balances{};   ///< B13: customers' balances before their first invoice
+  std::vector<credit_grant> credit_grants{};  ///< B14
 
-  /// Whether anything is applied after pricing (B11-B13): a discount, a tax rate or a balance.
+  /// Whether anything is applied after pricing (B11-B14): a discount, a tax rate, a balance or a
+  /// credit grant.
   [[nodiscard]] bool adjusts_after_pricing() const noexcept {
-    if (!balances.empty()) return true;
+    if (!balances.empty() || !credit_grants.empty()) return true;
     for (const auto& s : subscriptions) {
       if (!s.discounts.empty() || !s.default_tax_rates.empty()) return true;
       for (const auto& i : s.items)
@@ -8646,8 +8722,56 @@ inline std::string indexed(std::string_view array, std::size_t i) {
 }  // namespace detail
 
 namespace detail {
-/// B11-B13: coupons, tax rates, balances and the discounts and tax rates that name them.
-inline void validate_after_pricing(const plan& p) {
+/// B14: credit grants name a customer of the plan and, when scoped to prices, meter prices.
+inline void validate_credit_grants(const plan& p,
+                                   const std::unordered_map<std::string, std::size_t>& prices) {
+  std::unordered_set<std::string_view> customers(p.customers.begin(), p.customers.end());
+  for (const auto& sub : p.subscriptions) customers.insert(sub.customer);
+  std::unordered_map<std::string_view, std::size_t> ids;
+  for (std::size_t i = 0; i < p.credit_grants.size(); ++i) {
+    const auto& g = p.credit_grants[i];
+    const auto field = indexed("credit_grants", i);
+    if (g.id.empty()) plan_error(field + ".id", "a credit grant needs an id");
+    if (auto [it, fresh] = ids.emplace(g.id, i); !fresh)
+      plan_error(field + ".id", "duplicate credit grant id \"" + g.id + "\" (also " +
+                                    indexed("credit_grants", it->second) + ")");
+    if (g.customer.empty()) plan_error(field + ".customer", "a credit grant needs its customer");
+    if (!customers.contains(g.customer))
+      plan_error(field + ".customer", "no subscription or customers entry has the customer \"" + g.customer +
+                                          "\"; a grant pays only that customer's invoices (B14)");
+    if (g.amount <= 0)
+      plan_error(field + ".amount.monetary.value", "must be above 0, got " + std::to_string(g.amount));
+    if (!g.currency) plan_error(field + ".amount.monetary.currency", "a credit grant needs its currency");
+    if (g.priority < 0 || g.priority > max_credit_grant_priority)
+      plan_error(field + ".priority", "must be between 0 and 100, got " + std::to_string(g.priority));
+    for (const auto& [name, t] :
+         {std::pair{"effective_at", g.effective_at}, std::pair{"expires_at", g.expires_at},
+          std::pair{"voided_at", g.voided_at}, std::pair{"created", g.created}}) {
+      if (t && !in_supported_range(*t))
+        plan_error(field + "." + name, "outside 1970-01-01 ... 9999-12-31 (D4)");
+    }
+    if (const auto s = g.starts(); s && g.expires_at && *g.expires_at <= *s)
+      plan_error(field + ".expires_at", "must be after the grant becomes effective");
+    if (g.prices) {
+      if (g.prices->empty())
+        plan_error(field + ".applicability_config.scope.prices",
+                   "an empty list of prices pays for nothing; leave prices out for every meter price");
+      for (std::size_t k = 0; k < g.prices->size(); ++k) {
+        const auto at = field + ".applicability_config.scope." + indexed("prices", k);
+        const auto found = prices.find((*g.prices)[k]);
+        if (found == prices.end()) plan_error(at, "no price has the id \"" + (*g.prices)[k] + "\"");
+        if (!p.prices[found->second].recurring.meter)
+          plan_error(at, "price \"" + (*g.prices)[k] +
+                             "\" bills no meter; billing credits pay only for meter prices (B14)");
+      }
+    }
+  }
+}
+
+/// B11-B14: coupons, tax rates, balances, credit grants and the discounts and tax rates that name
+/// them; `prices` maps the plan's price ids to their indexes.
+inline void validate_after_pricing(const plan& p,
+                                   const std::unordered_map<std::string, std::size_t>& prices) {
   std::unordered_map<std::string, std::size_t> coupons;
   for (std::size_t i = 0; i < p.coupons.size(); ++i) {
     const auto& c = p.coupons[i];
@@ -8685,8 +8809,6 @@ inline void validate_after_pricing(const plan& p) {
     if (r.percentage.is_negative() || decimal::from_integer(100) < r.percentage)
       plan_error(field + ".percentage", "must be between 0 and 100, got " + r.percentage.to_string());
   }
-  std::unordered_map<std::string, std::size_t> prices;
-  for (std::size_t i = 0; i < p.prices.size(); ++i) prices.emplace(p.prices[i].id, i);
   std::vector<std::int64_t> redeemed(p.coupons.size(), 0);
   const auto check_discounts = [&](const std::vector<discount>& list, const std::string& field,
                                    const subscription& sub) {
@@ -8750,6 +8872,7 @@ inline void validate_after_pricing(const plan& p) {
     if (!balances.insert(b.customer).second)
       plan_error(field + ".balance", "customer \"" + b.customer + "\" has two balances");
   }
+  validate_credit_grants(p, prices);
 }
 }  // namespace detail
 
@@ -8876,7 +8999,7 @@ inline void validate(const plan& p) {
   for (std::size_t i = 0; i < p.customers.size(); ++i) {
     if (p.customers[i].empty()) plan_error(indexed("customers", i), "a customer needs an id");
   }
-  detail::validate_after_pricing(p);
+  detail::validate_after_pricing(p, price_ids);
   for (const auto& [name, value] :
        {std::pair{"settings.invoice_finalization_delay", p.settings.invoice_finalization_delay},
         std::pair{"settings.legacy_grace_period", p.settings.legacy_grace_period}}) {
@@ -9206,6 +9329,15 @@ struct tax_amount {
   friend bool operator==(const tax_amount&, const tax_amount&) = default;
 };
 
+/// What one credit grant paid of one line (B14): Stripe's `pretax_credit_amounts[]` of type
+/// `credit_balance_transaction`, named by grant.
+struct credit_amount {
+  std::string credit_grant{};
+  std::int64_t amount = 0;
+
+  friend bool operator==(const credit_amount&, const credit_amount&) = default;
+};
+
 /// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
 /// its amount in the currency's minor unit, rounded once (P4).
 struct invoice_line {
@@ -9218,6 +9350,7 @@ struct invoice_line {
   bool proration = false;                           ///< a licensed line prorated for a stub period (B4)
   bool trial = false;                               ///< a line of the trial period: amount 0 (B4)
   std::vector<discount_amount> discount_amounts{};  ///< B11, in the order they applied
+  std::vector<credit_amount> credit_amounts{};      ///< B14, in the order the grants applied
   std::vector<tax_amount> tax_amounts{};            ///< B12
 
   friend bool operator==(const invoice_line&, const invoice_line&) = default;
@@ -9232,13 +9365,17 @@ struct invoice {
   billing_reason reason = billing_reason::subscription_cycle;  ///< B7
   timestamp finalized_at{};
   std::vector<invoice_line> lines{};
-  /// After pricing (B11-B13; all equal to the sum of the lines when the plan has no discount,
-  /// tax rate or balance): `subtotal` is the sum of the lines' amounts, `total` = `subtotal` −
-  /// `total_discount` + exclusive tax, `total_excluding_tax` = `total` − `tax`, and `amount_due` is
-  /// `total` after the customer's balance (`starting_balance` before, `ending_balance` after).
+  /// After pricing (B11-B14; `subtotal` and `total` are the sum of the lines when the plan has no
+  /// discount, credit grant, tax rate or balance): `subtotal` is the sum of the lines' amounts,
+  /// `total` = `subtotal` − `total_discount` − `total_credit` + exclusive tax,
+  /// `total_excluding_tax` = `total` − `tax`, and `amount_due` is what the customer's balance
+  /// leaves of `total`, never below 0 (`starting_balance` before, `ending_balance` after: a negative
+  /// total becomes credit).
   std::int64_t total = 0;
   std::int64_t subtotal = 0;
   std::int64_t total_discount = 0;
+  std::int64_t total_credit = 0;    ///< B14: what credit grants paid
+  std::int64_t credit_balance = 0;  ///< B14: the customer's usable grants left after this invoice
   std::int64_t tax = 0;
   std::int64_t total_excluding_tax = 0;
   std::int64_t starting_balance = 0;
@@ -9384,6 +9521,56 @@ inline void apply_discount(after_pricing_context& ctx, const discount& d, const 
   for (std::size_t j = 0; j < lines.size(); ++j) take(lines[j], shares[j]);
 }
 
+/// B14: the order in which credit grants are drawn: lowest `priority`, soonest `expires_at` (none
+/// last), promotional before paid, earliest start, earliest `created`, then plan order.
+[[nodiscard]] inline std::vector<std::size_t> credit_grant_order(const std::vector<credit_grant>& grants) {
+  std::vector<std::size_t> order(grants.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto key = [&](std::size_t i) {
+    const credit_grant& g = grants[i];
+    return std::tuple{g.priority,
+                      !g.expires_at.has_value(),
+                      g.expires_at.value_or(timestamp{}),
+                      g.category == credit_grant_category::promotional ? 0 : 1,
+                      g.starts().value_or(timestamp{}),
+                      g.created.value_or(timestamp{})};
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+  return order;
+}
+
+/// B14: lets the usable grants of `inv`'s customer pay for its meter-price lines (`eligible`),
+/// `left[k]` being what the discounts left of line `k` and `grant_left` what each grant has left.
+inline void apply_credit_grants(const compiled_plan& cp, const std::vector<std::size_t>& order,
+                                std::vector<std::int64_t>& grant_left, invoice& inv,
+                                const std::vector<std::size_t>& eligible, std::vector<std::int64_t>& left) {
+  const auto& grants = cp.source().credit_grants;
+  std::int64_t paid = 0;
+  std::int64_t usable = 0;
+  for (const std::size_t g : order) {
+    const credit_grant& grant = grants[g];
+    if (grant.customer != inv.customer || grant.currency->code() != inv.currency ||
+        !grant.usable_at(inv.finalized_at))
+      continue;
+    for (const std::size_t k : eligible) {
+      if (grant_left[g] == 0) break;
+      auto& line = inv.lines[k];
+      if (left[k] <= 0) continue;
+      if (grant.prices &&
+          std::find(grant.prices->begin(), grant.prices->end(), line.price) == grant.prices->end())
+        continue;
+      const std::int64_t amount = std::min(left[k], grant_left[g]);
+      line.credit_amounts.push_back(credit_amount{grant.id, amount});
+      left[k] -= amount;
+      grant_left[g] -= amount;
+      paid = add_or_throw(paid, amount, "invoice credit");
+    }
+    usable = add_or_throw(usable, grant_left[g], "credit balance");
+  }
+  inv.total_credit = paid;
+  inv.credit_balance = usable;
+}
+
 /// B12: the tax amounts of `line`, whose amount after discounts is `base`.
 inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std::string>& ids,
                         invoice_line& line, std::int64_t base) {
@@ -9413,8 +9600,8 @@ inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std:
 
 }  // namespace detail
 
-/// Applies discounts, taxes and customer balances (B11-B13) to `invoices`, ordered by creation
-/// (D27), and sets every invoice's totals. Without discounts, tax rates and balances in the plan,
+/// Applies discounts, credit grants, taxes and customer balances (B11-B14) to `invoices`, ordered by
+/// creation (D27), and sets every invoice's totals. Without any of them in the plan,
 /// `total` stays the sum of the lines; `amount_due` still carries a negative total forward as credit.
 inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices) {
   detail::after_pricing_context ctx(cp);
@@ -9423,11 +9610,15 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
   std::unordered_map<std::string_view, const customer_balance*> opening;
   for (const auto& b : p.balances) opening.emplace(b.customer, &b);
   std::set<std::string> opened;  // customers whose opening balance has been placed
+  const std::vector<std::size_t> grant_order = detail::credit_grant_order(p.credit_grants);
+  std::vector<std::int64_t> grant_left;
+  for (const auto& g : p.credit_grants) grant_left.push_back(g.amount);
   for (auto& inv : invoices) {
     std::vector<std::int64_t> left;
     left.reserve(inv.lines.size());
     for (auto& line : inv.lines) {
       line.discount_amounts.clear();
+      line.credit_amounts.clear();
       line.tax_amounts.clear();
       left.push_back(line.amount);
     }
@@ -9458,6 +9649,16 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
       const auto& sub = cp.subscription_at(s);
       for (const auto& d : sub.discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
     }
+    inv.total_credit = 0;
+    inv.credit_balance = 0;
+    if (!p.credit_grants.empty()) {  // B14: meter-price lines only
+      std::vector<std::size_t> eligible;
+      for (std::size_t k = 0; k < inv.lines.size(); ++k)
+        if (item_of[k] != SIZE_MAX && inv.lines[k].metered &&
+            cp.items()[item_of[k]].billing == item_billing::meter)
+          eligible.push_back(k);
+      detail::apply_credit_grants(cp, grant_order, grant_left, inv, eligible, left);
+    }
     std::int64_t subtotal = 0;
     std::int64_t discounted = 0;
     std::int64_t tax = 0;
@@ -9482,8 +9683,9 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     inv.subtotal = subtotal;
     inv.total_discount = discounted;
     inv.tax = tax;
-    inv.total =
-        add_or_throw(sub_or_throw(subtotal, discounted, "invoice total"), exclusive_tax, "invoice total");
+    inv.total = add_or_throw(
+        sub_or_throw(sub_or_throw(subtotal, discounted, "invoice total"), inv.total_credit, "invoice total"),
+        exclusive_tax, "invoice total");
     inv.total_excluding_tax = sub_or_throw(inv.total, tax, "invoice total");
     // B13: the customer's balance in the invoice's currency. An opening balance without a
     // currency is in the currency of the customer's first invoice.
@@ -9939,6 +10141,26 @@ inline void save_period(state_writer& out, const period& p) {
         discounts(item.discounts);
         out.boolean(item.tax_rates.has_value());
         if (item.tax_rates) rates(*item.tax_rates);
+      }
+    }
+    // B14, only when there are grants, so that plans with B11-B13 only keep their fingerprint.
+    if (!p.credit_grants.empty()) {
+      out.str("credit_grants");
+      out.size(p.credit_grants.size());
+      for (const auto& g : p.credit_grants) {
+        out.str(g.id);
+        out.str(g.customer);
+        out.i64(g.amount);
+        out.boolean(g.currency.has_value());
+        if (g.currency) out.str(g.currency->code());
+        out.u8(static_cast<std::uint8_t>(g.category));
+        out.i64(g.priority);
+        optional_time(g.effective_at);
+        optional_time(g.expires_at);
+        optional_time(g.voided_at);
+        optional_time(g.created);
+        out.boolean(g.prices.has_value());
+        if (g.prices) rates(*g.prices);
       }
     }
   }

@@ -2062,6 +2062,80 @@ namespace detail {
   return r;
 }
 
+/// A Stripe `billing.credit_grant` object (B14): `customer` (an id or an expanded customer),
+/// `amount.monetary` {`value`, `currency`}, `applicability_config.scope` (`price_type: metered` or
+/// `prices: [{"id": ...}]`), `category`, `priority`, `effective_at`, `expires_at`, `voided_at`,
+/// `created`.
+[[nodiscard]] inline credit_grant credit_grant_from_json(const nlohmann::json& j, const json_path& where) {
+  require_json_object(j, where, "a credit grant");
+  credit_grant g;
+  if (auto v = json_string_member(j, "id", where)) g.id = std::move(*v);
+  if (auto c = detail::json_id_member(j, "customer", where)) g.customer = std::move(*c);
+  const nlohmann::json* amount = detail::json_object_member(j, "amount", where, "an amount");
+  if (amount == nullptr)
+    fail_json_value(where,
+                    "missing \"amount\"; a credit grant needs {\"monetary\": {\"value\", \"currency\"}}");
+  if (auto type = json_string_member(*amount, "type", where / "amount"); type && *type != "monetary")
+    fail_json_value(where / "amount" / "type", "unknown value \"" + *type + "\"; expected monetary");
+  const json_path money_at = where / "amount" / "monetary";
+  const nlohmann::json* money =
+      detail::json_object_member(*amount, "monetary", where / "amount", "an amount");
+  if (money == nullptr)
+    fail_json_value(where / "amount", "missing \"monetary\"; a credit grant needs {\"value\", \"currency\"}");
+  const auto value = detail::json_int_member(*money, "value", money_at);
+  if (!value) fail_json_value(money_at, "missing \"value\", the grant's amount in minor units");
+  g.amount = *value;
+  if (auto code = json_string_member(*money, "currency", money_at)) {
+    if (!currency::is_valid_code(*code))
+      fail_json_value(money_at / "currency",
+                      "\"" + *code + "\" is not a currency code; expected three letters");
+    g.currency = currency(*code);
+  }
+  if (const auto* config =
+          detail::json_object_member(j, "applicability_config", where, "an applicability config")) {
+    const json_path config_at = where / "applicability_config";
+    if (const auto* scope = detail::json_object_member(*config, "scope", config_at, "a scope")) {
+      const json_path scope_at = config_at / "scope";
+      if (json_member(*scope, "billable_items") != nullptr)
+        fail_json_value(scope_at / "billable_items",
+                        "billable items are not modelled; scope the grant with price_type or prices (B14)");
+      if (auto type = json_string_member(*scope, "price_type", scope_at); type && *type != "metered")
+        fail_json_value(scope_at / "price_type", "unknown value \"" + *type + "\"; expected metered");
+      if (const nlohmann::json* prices = json_member(*scope, "prices")) {
+        const json_path at = scope_at / "prices";
+        if (json_member(*scope, "price_type") != nullptr)
+          fail_json_value(at, "give either price_type or prices, not both (as Stripe requires)");
+        if (!prices->is_array())
+          fail_json_value(at, "expected an array of {\"id\": PRICE}, found " + describe_json(*prices));
+        g.prices.emplace();
+        for (std::size_t i = 0; i < prices->size(); ++i) {
+          const nlohmann::json& e = (*prices)[i];
+          std::optional<std::string> id;
+          if (e.is_string())
+            id = e.get<std::string>();
+          else if (e.is_object())
+            id = json_string_member(e, "id", at[i]);
+          if (!id) fail_json_value(at[i], "expected {\"id\": PRICE}, found " + describe_json(e));
+          g.prices->push_back(std::move(*id));
+        }
+      }
+    }
+  }
+  if (auto c =
+          detail::json_enum_member(j, "category", where, parse_credit_grant_category, "paid or promotional"))
+    g.category = *c;
+  if (auto priority = detail::json_int_member(j, "priority", where)) {
+    if (*priority < 0 || *priority > max_credit_grant_priority)
+      fail_json_value(where / "priority", "must be between 0 and 100, got " + std::to_string(*priority));
+    g.priority = static_cast<std::int32_t>(*priority);
+  }
+  g.effective_at = json_time_member(j, "effective_at", where);
+  g.expires_at = json_time_member(j, "expires_at", where);
+  g.voided_at = json_time_member(j, "voided_at", where);
+  g.created = json_time_member(j, "created", where);
+  return g;
+}
+
 /// What a subscription or an item says after pricing: its discounts and tax rates, with the coupons
 /// and tax rates it expands (B11, B12).
 struct expanded_objects {
@@ -2365,6 +2439,11 @@ namespace detail {
   each("tax_rates", "tax rates", [&](const nlohmann::json& j, const json_path& at) {
     p.tax_rates.push_back(tax_rate_from_json(j, at));
   });
+  for (const char* key : {"credit_grants", "billing_credit_grants"}) {
+    each(key, "credit grants", [&](const nlohmann::json& j, const json_path& at) {
+      p.credit_grants.push_back(credit_grant_from_json(j, at));
+    });
+  }
   expanded_objects expanded;
   each("subscriptions", "subscriptions", [&](const nlohmann::json& j, const json_path& at) {
     p.subscriptions.push_back(subscription_from_json(j, at, &expanded));
@@ -2470,7 +2549,6 @@ namespace detail {
       if (const nlohmann::json* data = json_member(j, "data"); data && data->is_array()) return data;
     return nullptr;
   };
-  const auto steps = [](std::initializer_list<json_step> s) { return std::vector<json_step>(s); };
   const auto set = [](const nlohmann::json& j, std::string_view key) {
     const nlohmann::json* v = json_member(j, key);
     if (v == nullptr) return false;
@@ -2478,11 +2556,6 @@ namespace detail {
     if (v->is_object() || v->is_array() || v->is_string()) return !v->empty();
     return true;
   };
-  for (const char* key : {"credit_grants", "billing_credit_grants"}) {
-    if (set(doc, key))
-      out.emplace_back(steps({{key, std::nullopt}}),
-                       "billing credit grants are not modelled yet; invoices are billed without them");
-  }
   if (const nlohmann::json* subs = json_member(doc, "subscriptions")) {
     const nlohmann::json* list = list_of(*subs);
     const bool data = subs->is_object();
@@ -2668,6 +2741,15 @@ struct plan_object_kind {
        {"a discount",
         {"id", "object", "checkout_session", "coupon", "customer", "customer_account", "end", "invoice",
          "invoice_item", "promotion_code", "source", "start", "subscription", "subscription_item"}}},
+      {"credit_grant",
+       {"a credit grant",
+        {"id", "object", "amount", "applicability_config", "category", "created", "customer",
+         "customer_account", "effective_at", "expires_at", "livemode", "metadata", "name", "priority",
+         "test_clock", "updated", "voided_at"}}},
+      {"credit_grant_amount", {"a credit grant's amount", {"monetary", "type"}}},
+      {"monetary", {"a monetary amount", {"currency", "value"}}},
+      {"applicability_config", {"an applicability config", {"scope"}}},
+      {"scope", {"an applicability scope", {"price_type", "prices", "billable_items"}}},
       {"tax_rate",
        {"a tax rate",
         {"id", "object", "active", "country", "created", "description", "display_name",
@@ -2804,6 +2886,19 @@ inline void unknown_fields_of(const nlohmann::json& j, std::string_view kind,
   each(doc, "prices", root, price_fields);
   each(doc, "coupons", root, coupon_fields);
   each(doc, "tax_rates", root, tax_rate_fields);
+  for (const char* key : {"credit_grants", "billing_credit_grants"}) {
+    each(doc, key, root, [&](const nlohmann::json& g, const steps& at) {
+      unknown_fields_of(g, "credit_grant", at, out);
+      if (const nlohmann::json* a = json_member(g, "amount"); a && a->is_object()) {
+        unknown_fields_of(*a, "credit_grant_amount", child(at, "amount"), out);
+        object(*a, "monetary", child(at, "amount"), "monetary");
+      }
+      if (const nlohmann::json* c = json_member(g, "applicability_config"); c && c->is_object()) {
+        unknown_fields_of(*c, "applicability_config", child(at, "applicability_config"), out);
+        object(*c, "scope", child(at, "applicability_config"), "scope");
+      }
+    });
+  }
   each(doc, "customers", root,
        [&](const nlohmann::json& c, const steps& at) { unknown_fields_of(c, "customer", at, out); });
   each(doc, "subscriptions", root, [&](const nlohmann::json& sub, const steps& at) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// What Stripe does to invoices after pricing, in Stripe's order (B11, B12, B13; docs/rules.md),
+/// What Stripe does to invoices after pricing, in Stripe's order (B11-B14; docs/rules.md),
 /// as a pure function of the compiled plan and the priced invoices:
 ///
 /// 1. Discounts (B11): on each line, the discounts of its item, then those of its subscription,
@@ -11,10 +11,14 @@
 ///    takes more than that. No discount takes a line below 0. A discount counts for an invoice
 ///    created in `[start, end)`; a `once` discount for the first such invoice that has something
 ///    to discount.
-/// 2. Taxes (B12): per line and tax rate, on the line's amount after its discounts; inclusive rates
-///    are contained in that amount, exclusive ones are added to it; each rounded once.
-/// 3. Totals: `subtotal`, `total_discount`, `tax`, `total`, `total_excluding_tax`.
-/// 4. Customer balance (B13): per customer and currency, in creation order: a credit lowers
+/// 2. Billing credits (B14): the customer's credit grants usable when the invoice finalizes pay
+///    for its meter-price lines after their discounts, grant by grant in the order of B14 (lowest
+///    `priority`, soonest to expire, promotional before paid, earliest effective, earliest
+///    created, plan order) and line by line; a grant never pays more than it has left.
+/// 3. Taxes (B12): per line and tax rate, on the line's amount after its discounts and credits;
+///    inclusive rates are contained in that amount, exclusive ones are added to it; each rounded once.
+/// 4. Totals: `subtotal`, `total_discount`, `total_credit`, `tax`, `total`, `total_excluding_tax`.
+/// 5. Customer balance (B13): per customer and currency, in creation order: a credit lowers
 ///    `amount_due`, an amount owed raises it, and a negative total becomes credit.
 
 #include <algorithm>
@@ -31,6 +35,7 @@
 
 #include <meterkit/billing/compiled_plan.hpp>
 #include <meterkit/billing/coupon.hpp>
+#include <meterkit/billing/credit_grant.hpp>
 #include <meterkit/billing/invoice.hpp>
 #include <meterkit/calendar/billing_cycle.hpp>
 #include <meterkit/core/checked.hpp>
@@ -122,6 +127,56 @@ inline void apply_discount(after_pricing_context& ctx, const discount& d, const 
   for (std::size_t j = 0; j < lines.size(); ++j) take(lines[j], shares[j]);
 }
 
+/// B14: the order in which credit grants are drawn: lowest `priority`, soonest `expires_at` (none
+/// last), promotional before paid, earliest start, earliest `created`, then plan order.
+[[nodiscard]] inline std::vector<std::size_t> credit_grant_order(const std::vector<credit_grant>& grants) {
+  std::vector<std::size_t> order(grants.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto key = [&](std::size_t i) {
+    const credit_grant& g = grants[i];
+    return std::tuple{g.priority,
+                      !g.expires_at.has_value(),
+                      g.expires_at.value_or(timestamp{}),
+                      g.category == credit_grant_category::promotional ? 0 : 1,
+                      g.starts().value_or(timestamp{}),
+                      g.created.value_or(timestamp{})};
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+  return order;
+}
+
+/// B14: lets the usable grants of `inv`'s customer pay for its meter-price lines (`eligible`),
+/// `left[k]` being what the discounts left of line `k` and `grant_left` what each grant has left.
+inline void apply_credit_grants(const compiled_plan& cp, const std::vector<std::size_t>& order,
+                                std::vector<std::int64_t>& grant_left, invoice& inv,
+                                const std::vector<std::size_t>& eligible, std::vector<std::int64_t>& left) {
+  const auto& grants = cp.source().credit_grants;
+  std::int64_t paid = 0;
+  std::int64_t usable = 0;
+  for (const std::size_t g : order) {
+    const credit_grant& grant = grants[g];
+    if (grant.customer != inv.customer || grant.currency->code() != inv.currency ||
+        !grant.usable_at(inv.finalized_at))
+      continue;
+    for (const std::size_t k : eligible) {
+      if (grant_left[g] == 0) break;
+      auto& line = inv.lines[k];
+      if (left[k] <= 0) continue;
+      if (grant.prices &&
+          std::find(grant.prices->begin(), grant.prices->end(), line.price) == grant.prices->end())
+        continue;
+      const std::int64_t amount = std::min(left[k], grant_left[g]);
+      line.credit_amounts.push_back(credit_amount{grant.id, amount});
+      left[k] -= amount;
+      grant_left[g] -= amount;
+      paid = add_or_throw(paid, amount, "invoice credit");
+    }
+    usable = add_or_throw(usable, grant_left[g], "credit balance");
+  }
+  inv.total_credit = paid;
+  inv.credit_balance = usable;
+}
+
 /// B12: the tax amounts of `line`, whose amount after discounts is `base`.
 inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std::string>& ids,
                         invoice_line& line, std::int64_t base) {
@@ -151,8 +206,8 @@ inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std:
 
 }  // namespace detail
 
-/// Applies discounts, taxes and customer balances (B11-B13) to `invoices`, ordered by creation
-/// (D27), and sets every invoice's totals. Without discounts, tax rates and balances in the plan,
+/// Applies discounts, credit grants, taxes and customer balances (B11-B14) to `invoices`, ordered by
+/// creation (D27), and sets every invoice's totals. Without any of them in the plan,
 /// `total` stays the sum of the lines; `amount_due` still carries a negative total forward as credit.
 inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices) {
   detail::after_pricing_context ctx(cp);
@@ -161,11 +216,15 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
   std::unordered_map<std::string_view, const customer_balance*> opening;
   for (const auto& b : p.balances) opening.emplace(b.customer, &b);
   std::set<std::string> opened;  // customers whose opening balance has been placed
+  const std::vector<std::size_t> grant_order = detail::credit_grant_order(p.credit_grants);
+  std::vector<std::int64_t> grant_left;
+  for (const auto& g : p.credit_grants) grant_left.push_back(g.amount);
   for (auto& inv : invoices) {
     std::vector<std::int64_t> left;
     left.reserve(inv.lines.size());
     for (auto& line : inv.lines) {
       line.discount_amounts.clear();
+      line.credit_amounts.clear();
       line.tax_amounts.clear();
       left.push_back(line.amount);
     }
@@ -196,6 +255,16 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
       const auto& sub = cp.subscription_at(s);
       for (const auto& d : sub.discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
     }
+    inv.total_credit = 0;
+    inv.credit_balance = 0;
+    if (!p.credit_grants.empty()) {  // B14: meter-price lines only
+      std::vector<std::size_t> eligible;
+      for (std::size_t k = 0; k < inv.lines.size(); ++k)
+        if (item_of[k] != SIZE_MAX && inv.lines[k].metered &&
+            cp.items()[item_of[k]].billing == item_billing::meter)
+          eligible.push_back(k);
+      detail::apply_credit_grants(cp, grant_order, grant_left, inv, eligible, left);
+    }
     std::int64_t subtotal = 0;
     std::int64_t discounted = 0;
     std::int64_t tax = 0;
@@ -220,8 +289,9 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     inv.subtotal = subtotal;
     inv.total_discount = discounted;
     inv.tax = tax;
-    inv.total =
-        add_or_throw(sub_or_throw(subtotal, discounted, "invoice total"), exclusive_tax, "invoice total");
+    inv.total = add_or_throw(
+        sub_or_throw(sub_or_throw(subtotal, discounted, "invoice total"), inv.total_credit, "invoice total"),
+        exclusive_tax, "invoice total");
     inv.total_excluding_tax = sub_or_throw(inv.total, tax, "invoice total");
     // B13: the customer's balance in the invoice's currency. An opening balance without a
     // currency is in the currency of the customer's first invoice.

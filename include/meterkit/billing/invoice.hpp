@@ -74,6 +74,15 @@ struct tax_amount {
   friend bool operator==(const tax_amount&, const tax_amount&) = default;
 };
 
+/// What one credit grant paid of one line (B14): Stripe's `pretax_credit_amounts[]` of type
+/// `credit_balance_transaction`, named by grant.
+struct credit_amount {
+  std::string credit_grant{};
+  std::int64_t amount = 0;
+
+  friend bool operator==(const credit_amount&, const credit_amount&) = default;
+};
+
 /// One line: a subscription item's quantity (after M12 clamping, before transform_quantity) and
 /// its amount in the currency's minor unit, rounded once (P4).
 struct invoice_line {
@@ -86,6 +95,7 @@ struct invoice_line {
   bool proration = false;                           ///< a licensed line prorated for a stub period (B4)
   bool trial = false;                               ///< a line of the trial period: amount 0 (B4)
   std::vector<discount_amount> discount_amounts{};  ///< B11, in the order they applied
+  std::vector<credit_amount> credit_amounts{};      ///< B14, in the order the grants applied
   std::vector<tax_amount> tax_amounts{};            ///< B12
 
   friend bool operator==(const invoice_line&, const invoice_line&) = default;
@@ -100,13 +110,17 @@ struct invoice {
   billing_reason reason = billing_reason::subscription_cycle;  ///< B7
   timestamp finalized_at{};
   std::vector<invoice_line> lines{};
-  /// After pricing (B11-B13; all equal to the sum of the lines when the plan has no discount,
-  /// tax rate or balance): `subtotal` is the sum of the lines' amounts, `total` = `subtotal` −
-  /// `total_discount` + exclusive tax, `total_excluding_tax` = `total` − `tax`, and `amount_due` is
-  /// `total` after the customer's balance (`starting_balance` before, `ending_balance` after).
+  /// After pricing (B11-B14; `subtotal` and `total` are the sum of the lines when the plan has no
+  /// discount, credit grant, tax rate or balance): `subtotal` is the sum of the lines' amounts,
+  /// `total` = `subtotal` − `total_discount` − `total_credit` + exclusive tax,
+  /// `total_excluding_tax` = `total` − `tax`, and `amount_due` is what the customer's balance
+  /// leaves of `total`, never below 0 (`starting_balance` before, `ending_balance` after: a negative
+  /// total becomes credit).
   std::int64_t total = 0;
   std::int64_t subtotal = 0;
   std::int64_t total_discount = 0;
+  std::int64_t total_credit = 0;    ///< B14: what credit grants paid
+  std::int64_t credit_balance = 0;  ///< B14: the customer's usable grants left after this invoice
   std::int64_t tax = 0;
   std::int64_t total_excluding_tax = 0;
   std::int64_t starting_balance = 0;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <meterkit/billing/coupon.hpp>
+#include <meterkit/billing/credit_grant.hpp>
 #include <meterkit/billing/price.hpp>
 #include <meterkit/calendar/billing_cycle.hpp>
 #include <meterkit/core/error.hpp>
@@ -144,13 +145,15 @@ struct plan {
   /// Customers without a subscription that meter events may still name (D10, M6).
   std::vector<std::string> customers{};
   plan_settings settings{};
-  std::vector<coupon> coupons{};             ///< B11
-  std::vector<tax_rate> tax_rates{};         ///< B12
-  std::vector<customer_balance> balances{};  ///< B13: customers' balances before their first invoice
+  std::vector<coupon> coupons{};              ///< B11
+  std::vector<tax_rate> tax_rates{};          ///< B12
+  std::vector<customer_balance> balances{};   ///< B13: customers' balances before their first invoice
+  std::vector<credit_grant> credit_grants{};  ///< B14
 
-  /// Whether anything is applied after pricing (B11-B13): a discount, a tax rate or a balance.
+  /// Whether anything is applied after pricing (B11-B14): a discount, a tax rate, a balance or a
+  /// credit grant.
   [[nodiscard]] bool adjusts_after_pricing() const noexcept {
-    if (!balances.empty()) return true;
+    if (!balances.empty() || !credit_grants.empty()) return true;
     for (const auto& s : subscriptions) {
       if (!s.discounts.empty() || !s.default_tax_rates.empty()) return true;
       for (const auto& i : s.items)
@@ -172,8 +175,56 @@ inline std::string indexed(std::string_view array, std::size_t i) {
 }  // namespace detail
 
 namespace detail {
-/// B11-B13: coupons, tax rates, balances and the discounts and tax rates that name them.
-inline void validate_after_pricing(const plan& p) {
+/// B14: credit grants name a customer of the plan and, when scoped to prices, meter prices.
+inline void validate_credit_grants(const plan& p,
+                                   const std::unordered_map<std::string, std::size_t>& prices) {
+  std::unordered_set<std::string_view> customers(p.customers.begin(), p.customers.end());
+  for (const auto& sub : p.subscriptions) customers.insert(sub.customer);
+  std::unordered_map<std::string_view, std::size_t> ids;
+  for (std::size_t i = 0; i < p.credit_grants.size(); ++i) {
+    const auto& g = p.credit_grants[i];
+    const auto field = indexed("credit_grants", i);
+    if (g.id.empty()) plan_error(field + ".id", "a credit grant needs an id");
+    if (auto [it, fresh] = ids.emplace(g.id, i); !fresh)
+      plan_error(field + ".id", "duplicate credit grant id \"" + g.id + "\" (also " +
+                                    indexed("credit_grants", it->second) + ")");
+    if (g.customer.empty()) plan_error(field + ".customer", "a credit grant needs its customer");
+    if (!customers.contains(g.customer))
+      plan_error(field + ".customer", "no subscription or customers entry has the customer \"" + g.customer +
+                                          "\"; a grant pays only that customer's invoices (B14)");
+    if (g.amount <= 0)
+      plan_error(field + ".amount.monetary.value", "must be above 0, got " + std::to_string(g.amount));
+    if (!g.currency) plan_error(field + ".amount.monetary.currency", "a credit grant needs its currency");
+    if (g.priority < 0 || g.priority > max_credit_grant_priority)
+      plan_error(field + ".priority", "must be between 0 and 100, got " + std::to_string(g.priority));
+    for (const auto& [name, t] :
+         {std::pair{"effective_at", g.effective_at}, std::pair{"expires_at", g.expires_at},
+          std::pair{"voided_at", g.voided_at}, std::pair{"created", g.created}}) {
+      if (t && !in_supported_range(*t))
+        plan_error(field + "." + name, "outside 1970-01-01 ... 9999-12-31 (D4)");
+    }
+    if (const auto s = g.starts(); s && g.expires_at && *g.expires_at <= *s)
+      plan_error(field + ".expires_at", "must be after the grant becomes effective");
+    if (g.prices) {
+      if (g.prices->empty())
+        plan_error(field + ".applicability_config.scope.prices",
+                   "an empty list of prices pays for nothing; leave prices out for every meter price");
+      for (std::size_t k = 0; k < g.prices->size(); ++k) {
+        const auto at = field + ".applicability_config.scope." + indexed("prices", k);
+        const auto found = prices.find((*g.prices)[k]);
+        if (found == prices.end()) plan_error(at, "no price has the id \"" + (*g.prices)[k] + "\"");
+        if (!p.prices[found->second].recurring.meter)
+          plan_error(at, "price \"" + (*g.prices)[k] +
+                             "\" bills no meter; billing credits pay only for meter prices (B14)");
+      }
+    }
+  }
+}
+
+/// B11-B14: coupons, tax rates, balances, credit grants and the discounts and tax rates that name
+/// them; `prices` maps the plan's price ids to their indexes.
+inline void validate_after_pricing(const plan& p,
+                                   const std::unordered_map<std::string, std::size_t>& prices) {
   std::unordered_map<std::string, std::size_t> coupons;
   for (std::size_t i = 0; i < p.coupons.size(); ++i) {
     const auto& c = p.coupons[i];
@@ -211,8 +262,6 @@ inline void validate_after_pricing(const plan& p) {
     if (r.percentage.is_negative() || decimal::from_integer(100) < r.percentage)
       plan_error(field + ".percentage", "must be between 0 and 100, got " + r.percentage.to_string());
   }
-  std::unordered_map<std::string, std::size_t> prices;
-  for (std::size_t i = 0; i < p.prices.size(); ++i) prices.emplace(p.prices[i].id, i);
   std::vector<std::int64_t> redeemed(p.coupons.size(), 0);
   const auto check_discounts = [&](const std::vector<discount>& list, const std::string& field,
                                    const subscription& sub) {
@@ -276,6 +325,7 @@ inline void validate_after_pricing(const plan& p) {
     if (!balances.insert(b.customer).second)
       plan_error(field + ".balance", "customer \"" + b.customer + "\" has two balances");
   }
+  validate_credit_grants(p, prices);
 }
 }  // namespace detail
 
@@ -402,7 +452,7 @@ inline void validate(const plan& p) {
   for (std::size_t i = 0; i < p.customers.size(); ++i) {
     if (p.customers[i].empty()) plan_error(indexed("customers", i), "a customer needs an id");
   }
-  detail::validate_after_pricing(p);
+  detail::validate_after_pricing(p, price_ids);
   for (const auto& [name, value] :
        {std::pair{"settings.invoice_finalization_delay", p.settings.invoice_finalization_delay},
         std::pair{"settings.legacy_grace_period", p.settings.legacy_grace_period}}) {

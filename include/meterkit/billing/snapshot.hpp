@@ -221,6 +221,26 @@ inline void save_period(state_writer& out, const period& p) {
         if (item.tax_rates) rates(*item.tax_rates);
       }
     }
+    // B14, only when there are grants, so that plans with B11-B13 only keep their fingerprint.
+    if (!p.credit_grants.empty()) {
+      out.str("credit_grants");
+      out.size(p.credit_grants.size());
+      for (const auto& g : p.credit_grants) {
+        out.str(g.id);
+        out.str(g.customer);
+        out.i64(g.amount);
+        out.boolean(g.currency.has_value());
+        if (g.currency) out.str(g.currency->code());
+        out.u8(static_cast<std::uint8_t>(g.category));
+        out.i64(g.priority);
+        optional_time(g.effective_at);
+        optional_time(g.expires_at);
+        optional_time(g.voided_at);
+        optional_time(g.created);
+        out.boolean(g.prices.has_value());
+        if (g.prices) rates(*g.prices);
+      }
+    }
   }
   return state_checksum(out.bytes());
 }

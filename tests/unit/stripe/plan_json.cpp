@@ -391,6 +391,63 @@ BOOST_AUTO_TEST_CASE(B11_B12_unusable_coupons_and_tax_rates_are_refused_at_the_v
       "no coupon has the id \"di_1Abc\"");
 }
 
+// B14: credit grants read as Stripe writes them (a list object, an expanded customer, a price
+// scope), and what cannot be read is refused at the value.
+BOOST_AUTO_TEST_CASE(B14_credit_grants_read_as_stripe_writes_them) {
+  const std::string text = R"({
+  "prices": [{"id": "p", "currency": "usd", "unit_amount": 1,
+              "recurring": {"interval": "month", "usage_type": "metered", "meter": "m"}}],
+  "meters": [{"id": "m", "event_name": "e"}],
+  "subscriptions": [{"id": "s", "customer": "c", "start_date": 0, "items": [{"id": "i", "price": "p"}]}],
+  "credit_grants": {"object": "list", "data": [
+    {"id": "cg_1", "object": "billing.credit_grant", "customer": {"id": "c"},
+     "amount": {"type": "monetary", "monetary": {"currency": "usd", "value": 1500}},
+     "applicability_config": {"scope": {"prices": [{"id": "p"}]}}, "category": "promotional",
+     "priority": 7, "effective_at": 100, "expires_at": 200, "voided_at": null, "created": 50},
+    {"id": "cg_2", "customer": "c", "amount": {"monetary": {"currency": "eur", "value": 1}},
+     "applicability_config": {"scope": {"price_type": "metered"}}}]}
+})";
+  const plan p = read_plan_text(text, "plan.json");
+  BOOST_TEST_REQUIRE(p.credit_grants.size() == 2u);
+  const auto& g = p.credit_grants[0];
+  BOOST_TEST(g.customer == "c");
+  BOOST_TEST(g.amount == 1500);
+  BOOST_TEST(g.currency->code() == "usd");
+  BOOST_TEST((g.category == credit_grant_category::promotional));
+  BOOST_TEST(g.priority == 7);
+  BOOST_TEST(to_unix(*g.effective_at) == 100);
+  BOOST_TEST(to_unix(*g.expires_at) == 200);
+  BOOST_TEST(!g.voided_at.has_value());
+  BOOST_TEST(to_unix(*g.created) == 50);
+  BOOST_TEST((g.prices == std::vector<std::string>{"p"}));
+  const auto& h = p.credit_grants[1];
+  BOOST_TEST(h.priority == 50);
+  BOOST_TEST((h.category == credit_grant_category::paid));
+  BOOST_TEST(!h.prices.has_value());
+  const auto refused = [](const std::string& grant, const char* expected) {
+    const std::string doc = R"({"credit_grants": [)" + grant + "]}";
+    try {
+      (void)read_plan_text(doc, "plan.json");
+      BOOST_ERROR("accepted: " << grant);
+    } catch (const input_error& e) {
+      BOOST_TEST(std::string(e.what()).find(expected) != std::string::npos, e.what());
+    }
+  };
+  refused(R"({"id": "g", "customer": "c"})", "missing \"amount\"");
+  refused(R"({"id": "g", "amount": {"type": "custom_pricing_unit"}})", "expected monetary");
+  refused(R"({"id": "g", "amount": {"monetary": {"currency": "usd"}}})", "missing \"value\"");
+  refused(R"({"id": "g", "amount": {"monetary": {"value": 1, "currency": "dollars"}}})",
+          "not a currency code");
+  refused(R"({"id": "g", "amount": {"monetary": {"value": 1}}, "priority": 101})", "between 0 and 100");
+  refused(R"({"id": "g", "amount": {"monetary": {"value": 1}}, "category": "gift"})", "paid or promotional");
+  refused(R"({"id": "g", "amount": {"monetary": {"value": 1}},
+              "applicability_config": {"scope": {"price_type": "metered", "prices": [{"id": "p"}]}}})",
+          "not both");
+  refused(R"({"id": "g", "amount": {"monetary": {"value": 1}},
+              "applicability_config": {"scope": {"billable_items": [{"id": "x"}]}}})",
+          "billable items are not modelled");
+}
+
 // A money field meterkit does not model is never dropped silently: a warning names it, with its
 // position, and the plan is read as if it were absent.
 BOOST_AUTO_TEST_CASE(B11_B13_unmodelled_money_fields_are_named_in_warnings_at_their_position) {
@@ -400,22 +457,21 @@ BOOST_AUTO_TEST_CASE(B11_B13_unmodelled_money_fields_are_named_in_warnings_at_th
                                            {"id": "d", "discount": {"coupon": {"id": "x"}}}]},
   "subscriptions": [{"id": "s", "customer": "c", "start_date": 0, "billing_thresholds": {"amount_gte": 5},
                      "automatic_tax": {"enabled": false},
-                     "items": [{"id": "i", "price": "p", "billing_thresholds": {"usage_gte": 10}}]}],
-  "credit_grants": [{"id": "cg"}]
+                     "items": [{"id": "i", "price": "p", "billing_thresholds": {"usage_gte": 10}}]}]
 })";
   std::vector<plan_warning> warnings;
   const plan p = read_plan_text(text, "plan.json", &warnings);
   BOOST_TEST(p.subscriptions.size() == 1u);
   std::vector<std::string> fields;
   for (const auto& w : warnings) fields.push_back(w.field);
-  const std::vector<std::string> expected{"credit_grants", "subscriptions[0].billing_thresholds",
+  const std::vector<std::string> expected{"subscriptions[0].billing_thresholds",
                                           "subscriptions[0].items[0].billing_thresholds",
                                           "customers.data[1].discount"};
   BOOST_TEST(fields == expected, boost::test_tools::per_element());
-  BOOST_TEST_REQUIRE(warnings.size() == 4u);
-  BOOST_TEST((warnings[1].position == position_of(text, "{\"amount_gte\"")));
-  BOOST_TEST(warnings[1].to_string().starts_with("plan.json:5:"));
-  BOOST_TEST(warnings[1].to_string().find(": warning: subscriptions[0].billing_thresholds: ") !=
+  BOOST_TEST_REQUIRE(warnings.size() == 3u);
+  BOOST_TEST((warnings[0].position == position_of(text, "{\"amount_gte\"")));
+  BOOST_TEST(warnings[0].to_string().starts_with("plan.json:5:"));
+  BOOST_TEST(warnings[0].to_string().find(": warning: subscriptions[0].billing_thresholds: ") !=
              std::string::npos);
   std::vector<plan_warning> none;
   (void)read_plan_text(contract_plan, "plan.json", &none);
