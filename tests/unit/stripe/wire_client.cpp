@@ -218,4 +218,31 @@ BOOST_AUTO_TEST_CASE(W1_one_client_shared_by_two_threads_keeps_every_count_and_k
   BOOST_TEST(keys_seen.size() == 4u * per_thread);
 }
 
+BOOST_AUTO_TEST_CASE(W3_adjustments_without_type_or_cancel_identifier_are_refused_before_sending) {
+  fixture f;
+  auto c = f.make();
+  const auto refused = [&](const api_request& r, const char* param) {
+    const auto out = c.send(r);
+    BOOST_TEST(out.attempts == 0);
+    BOOST_REQUIRE(out.error.has_value());
+    BOOST_TEST((out.error->code == error_code::meter_event_adjustment_invalid));
+    BOOST_TEST(out.error->param == param);
+  };
+  const auto cancel = std::optional<std::string>("cancel");
+  refused(meter_event_adjustment_v1(c.settings(), {"api", std::nullopt, std::string("evt_1")}), "type");
+  refused(meter_event_adjustment_v2(c.settings(), {"api", std::nullopt, std::string("evt_1")}), "type");
+  refused(meter_event_adjustment_v1(c.settings(), {"api", std::string("undo"), std::string("evt_1")}),
+          "type");
+  refused(meter_event_adjustment_v2(c.settings(), {"api", cancel, std::nullopt}), "cancel.identifier");
+  refused(meter_event_adjustment_v2(c.settings(), {"api", cancel, std::string("")}), "cancel.identifier");
+  refused(meter_event_adjustment_v1(c.settings(), {"api", cancel, std::nullopt}), "cancel.identifier");
+  BOOST_TEST(f.server.seen.empty());
+  BOOST_TEST(c.stats().refused_invalid == 6u);
+  BOOST_TEST(
+      c.send(meter_event_adjustment_v2(c.settings(), {"api", cancel, std::string("evt_1")})).succeeded());
+  BOOST_TEST(
+      c.send(meter_event_adjustment_v1(c.settings(), {"api", cancel, std::string("evt_1")})).succeeded());
+  BOOST_TEST(f.server.seen.size() == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,8 +9,11 @@
 /// One `send`:
 /// 1. a POST without `Idempotency-Key` gets a generated one (v2 always, v1 when retries are on);
 ///    every attempt then carries the same key, so a retry cannot apply twice (W2, I2);
-/// 2. a meter event (`/v1` or `/v2/billing/meter_events`) is refused locally with `rate_limit`
-///    while another one for the same (customer, meter) is in flight (W1);
+/// 2. a request the simulator rejects and that would do something else on Stripe (an adjustment
+///    without `type` or `cancel.identifier`: `local_refusal` of endpoints.hpp) is refused locally
+///    with the simulator's code (W3); a meter event (`/v1` or `/v2/billing/meter_events`) is
+///    refused locally with `rate_limit` while another one for the same (customer, meter) is in
+///    flight (W1);
 /// 3. each attempt first takes a token from its endpoint class's bucket, waiting on the clock if
 ///    none is there (W1);
 /// 4. the response is retried per `retry_policy` (connection errors, 409, 5xx,
@@ -74,6 +77,7 @@ struct client_stats {
   std::uint64_t attempts = 0;  ///< transport calls
   std::uint64_t retries = 0;
   std::uint64_t refused_in_flight = 0;
+  std::uint64_t refused_invalid = 0;  ///< refused before sending (W3)
   wire_duration rate_limit_wait{0};
   wire_duration retry_wait{0};
 };
@@ -115,6 +119,15 @@ class stripe_client {
       const std::lock_guard lock(mutex_);
       ++stats_.requests;
       if (generate_key) request.set_header("Idempotency-Key", "meterkit-retry-" + random_uuid(*random_));
+    }
+    if (auto refused = local_refusal(request)) {  // W3: never sent
+      {
+        const std::lock_guard lock(mutex_);
+        ++stats_.refused_invalid;
+      }
+      out.request = std::move(request);
+      out.error = std::move(refused);
+      return out;
     }
     const auto target = in_flight_target(request, which);
     if (target && !in_flight_.try_begin(target->first, target->second)) {
