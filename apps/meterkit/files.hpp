@@ -25,6 +25,7 @@
 #include <system_error>
 #include <vector>
 
+#include <meterkit/detail/printable.hpp>
 #include <meterkit/stripe.hpp>
 
 namespace meterkit::cli {
@@ -294,7 +295,7 @@ class progress_line {
     if (!enabled_ || (shown_ && text == last_)) return;
     last_ = text;
     shown_ = true;
-    std::fprintf(stderr, "\r\033[K%s", text.c_str());
+    std::fprintf(stderr, "\r\033[K%s", meterkit::detail::printable(text).c_str());
     std::fflush(stderr);
   }
   void clear() {

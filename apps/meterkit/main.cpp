@@ -230,7 +230,8 @@ plan plan_of(const common_options& o, const run_files& files) {
   std::vector<plan_warning> warnings;
   plan p = read_plan_source(files, &warnings);
   if (!o.quiet || o.strict) {
-    for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.to_string().c_str());
+    for (const auto& w : warnings)
+      std::fprintf(stderr, "%s\n", meterkit::cli::printable(w.to_string()).c_str());
   }
   if (o.strict && !warnings.empty()) {
     throw usage_error("--strict: the plan has " + std::to_string(warnings.size()) +
@@ -277,7 +278,9 @@ void emit(const common_options& o, const std::string& text, const std::string& n
     return;
   }
   cli::write_output(o.output, text);
-  if (!o.quiet && terminal) std::fprintf(stderr, "meterkit: %s -> %s\n", note.c_str(), o.output.c_str());
+  if (!o.quiet && terminal)
+    std::fprintf(stderr, "meterkit: %s -> %s\n", meterkit::cli::printable(note).c_str(),
+                 meterkit::cli::printable(o.output).c_str());
 }
 
 /// `simulate --customer`: which customers' invoices to print; each must be a customer of the plan
@@ -355,7 +358,8 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
                              const char* what) {
     if (path.empty()) return;
     cli::write_output(path, text);
-    if (!o.quiet && terminal) std::fprintf(stderr, "meterkit: %zu %s -> %s\n", n, what, path.c_str());
+    if (!o.quiet && terminal)
+      std::fprintf(stderr, "meterkit: %zu %s -> %s\n", n, what, meterkit::cli::printable(path).c_str());
   };
   side_file(s.rejections, cli::rejections_csv(result), result.rejected.size(), "rejected operations");
   side_file(s.late, cli::late_usage_csv(result), result.late.size(), "late usage");
@@ -480,7 +484,7 @@ int run(int argc, char** argv) {
     const CLI::App* cmd = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
     const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     std::fprintf(stderr, "meterkit: %s\nRun 'meterkit --help' or 'meterkit %s --help' for the options.\n",
-                 cli::plain_parse_error(e, app, cmd, args).c_str(),
+                 meterkit::cli::printable(cli::plain_parse_error(e, app, cmd, args)).c_str(),
                  cmd == nullptr ? "simulate" : cmd->get_name().c_str());
     return 2;
   }
@@ -519,21 +523,21 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const meterkit::input_error& e) {
     // `file:line:column: what was expected` (CONTRACT.md "Exit status").
-    std::fprintf(stderr, "%s\n", e.what());
+    std::fprintf(stderr, "%s\n", meterkit::cli::printable(e.what()).c_str());
   } catch (const usage_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", e.what());
+    std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::printable(e.what()).c_str());
   } catch (const meterkit::configuration_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", e.what());
+    std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::printable(e.what()).c_str());
   } catch (const meterkit::overflow_error& e) {
     std::fprintf(stderr, "meterkit: %s (D25: quantities, amounts and totals must fit in 64 bits)\n",
-                 e.what());
+                 meterkit::cli::printable(e.what()).c_str());
   } catch (const meterkit::cli::output_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", e.what());
+    std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::printable(e.what()).c_str());
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "meterkit: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "meterkit: internal error: %s\n", e.what());
+    std::fprintf(stderr, "meterkit: internal error: %s\n", meterkit::cli::printable(e.what()).c_str());
     return 1;
   }
   return 2;

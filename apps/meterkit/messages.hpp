@@ -4,10 +4,13 @@
 /// The `meterkit` program's command-line errors in plain sentences (docs/cli.md "Messages"): CLI11
 /// says `--meter is required` or `The following argument was not expected: --untill`; the program
 /// names the option and the fix, and suggests the closest subcommand or option to a mistyped one.
+/// Everything the program writes to standard error goes through `printable`, since messages echo
+/// the command line and the inputs (docs/cli.md "Messages").
 
 #include <CLI/CLI.hpp>
 
 #include <meterkit/detail/edit_distance.hpp>
+#include <meterkit/detail/printable.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -17,6 +20,13 @@
 #include <vector>
 
 namespace meterkit::cli {
+
+/// `text` (a message, a file name, a warning) with its control characters escaped, `\x1b` for
+/// ESC (detail/printable.hpp): a value from the command line or an input cannot drive the
+/// terminal that shows the message.
+[[nodiscard]] inline std::string printable(std::string_view text) {
+  return meterkit::detail::printable(text);
+}
 
 /// The candidate closest to `word`, when it is close enough to be a typo (at most 2 edits, or 3
 /// for words of 8 characters or more); the first of equally close ones.

@@ -81,6 +81,26 @@ inline void save_period(state_writer& out, const period& p) {
   return period{start, in.time()};
 }
 
+/// An invariant across a restored simulator's parts: a part's clock (the arrival, `received_at`
+/// and arrival number, of the latest operation it took) is never ahead of the simulator's own
+/// (`simulator_clock`, the `received_at` of the latest request, and `next_arrival`, the number the
+/// next operation gets), since every operation reaches its part through the simulator. A snapshot
+/// edited so that one lies ahead would restore and then refuse the next request as a programming
+/// error; `restore` refuses it instead as `corrupt_state_error` naming `part`.
+inline void require_clock_not_ahead(const state_reader& in, const std::optional<timestamp>& simulator_clock,
+                                    std::uint64_t next_arrival,
+                                    const std::optional<std::pair<timestamp, std::uint64_t>>& part_clock,
+                                    const char* part) {
+  if (!part_clock) return;
+  if (!simulator_clock || *simulator_clock < part_clock->first || part_clock->second >= next_arrival) {
+    in.fail(std::string("the clock of ") + part + " (received_at " +
+            std::to_string(to_unix(part_clock->first)) + ", arrival " + std::to_string(part_clock->second) +
+            ") is ahead of the simulator's (received_at " +
+            (simulator_clock ? std::to_string(to_unix(*simulator_clock)) : std::string("none")) +
+            ", next arrival " + std::to_string(next_arrival) + ")");
+  }
+}
+
 }  // namespace detail
 
 /// FNV-1a 64 of a canonical encoding of every field of `p`: a snapshot is refused under a plan

@@ -269,6 +269,11 @@ class usage_record_book<Formula, Source, Clock> {
   [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
   /// Accepted records so far.
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  /// The arrival (`received_at`, `sequence`) of the latest record recorded, none before the
+  /// first: the book's clock, which the next record must follow.
+  [[nodiscard]] const std::optional<std::pair<timestamp, std::uint64_t>>& last_arrival() const noexcept {
+    return latest_;
+  }
 
   /// D17 after the item check: quantity -> action -> timestamp format -> period (L4, L5); stores
   /// the record when accepted (L2). Uses the book's invoice clock.
@@ -627,6 +632,9 @@ class any_usage_record_book {
   }
   [[nodiscard]] std::size_t size() const noexcept {
     return std::visit([](const auto& b) { return b.size(); }, book_);
+  }
+  [[nodiscard]] std::optional<std::pair<timestamp, std::uint64_t>> last_arrival() const noexcept {
+    return std::visit([](const auto& b) { return b.last_arrival(); }, book_);
   }
   [[nodiscard]] const Source& periods() const noexcept {
     return std::visit([](const auto& b) -> const Source& { return b.periods(); }, book_);

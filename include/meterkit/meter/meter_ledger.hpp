@@ -131,6 +131,13 @@ class basic_meter_ledger {
   }
   /// False after `expect_no_cancellations`.
   [[nodiscard]] bool takes_cancellations() const noexcept { return takes_cancellations_; }
+  /// The arrival (`received_at`, arrival number) of the latest operation submitted, none before
+  /// the first: the ledger's clock, which the next operation must follow. An owner that restores
+  /// the ledger beside its own clock checks that this one is not ahead of it.
+  [[nodiscard]] std::optional<std::pair<timestamp, std::uint64_t>> last_arrival() const noexcept {
+    if (!any_submitted_) return std::nullopt;
+    return std::pair{last_received_, last_arrival_};
+  }
 
   /// Makes `id` a known customer (M6); returns its index. Adding a known one again is harmless.
   /// Throws `configuration_error` for an empty id.

@@ -12,6 +12,10 @@
 /// Lines and columns are 1-based; a column counts bytes from the start of its physical line. A
 /// problem with the whole file (it cannot be opened) has line 0 and prints as `file: message`.
 ///
+/// Messages echo input text (a value, a path, a key, the file's name); `what()` has its control
+/// characters escaped (`\x1b` for ESC: detail/printable.hpp), so that printing it cannot drive a
+/// terminal. `file()` and `message()` are as given.
+///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
@@ -22,6 +26,7 @@
 #include <utility>
 
 #include <meterkit/core/error.hpp>
+#include <meterkit/detail/printable.hpp>
 
 namespace meterkit {
 
@@ -51,10 +56,10 @@ class input_error : public error {
   /// What was wrong and what was expected, without the position.
   [[nodiscard]] const std::string& message() const noexcept { return message_; }
 
-  /// `file:line:column: message`, or `file: message` for line 0.
+  /// `file:line:column: message`, or `file: message` for line 0, with control characters escaped.
   [[nodiscard]] static std::string format(const std::string& file, text_position where,
                                           const std::string& message) {
-    std::string out = file;
+    std::string out = detail::printable(file);
     if (where.line != 0) {
       out += ':';
       out += std::to_string(where.line);
@@ -62,7 +67,7 @@ class input_error : public error {
       out += std::to_string(where.column == 0 ? 1 : where.column);
     }
     out += ": ";
-    out += message;
+    out += detail::printable(message);
     return out;
   }
 

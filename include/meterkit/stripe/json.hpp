@@ -34,6 +34,7 @@
 #include <meterkit/core/decimal.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/printable.hpp>
 #include <meterkit/stripe/input_error.hpp>
 #include <meterkit/stripe/input_source.hpp>
 
@@ -105,8 +106,11 @@ class json_path {
 /// `path: message`. A `meterkit::error` with code `invalid_input`.
 class json_value_error : public error {
  public:
+  /// The message echoes input text: its control characters are escaped (detail/printable.hpp), so
+  /// that `what()`, a C string, holds all of it (a NUL would end it) and cannot drive a terminal.
   json_value_error(std::vector<json_step> path, const std::string& message)
-      : error(error_code::invalid_input, path.empty() ? message : meterkit::to_string(path) + ": " + message),
+      : error(error_code::invalid_input,
+              detail::printable(path.empty() ? message : meterkit::to_string(path) + ": " + message)),
         path_(std::move(path)) {}
   [[nodiscard]] const std::vector<json_step>& path() const noexcept { return path_; }
 

@@ -94,6 +94,28 @@ constexpr aggregate_usage all_modes[] = {aggregate_usage::sum, aggregate_usage::
 
 BOOST_AUTO_TEST_SUITE(legacy_usage_record_book)
 
+// ---- the book's clock, which a restoring owner compares with its own --------------------------------
+
+BOOST_AUTO_TEST_CASE(the_last_arrival_is_the_latest_accepted_records_and_survives_save_and_load) {
+  const std::int64_t t = start_of(1) + 100, r = start_of(1) + 5000;
+  for (const auto mode : all_modes) {
+    any_book b{mode, stub_periods{}};
+    BOOST_TEST(!b.last_arrival().has_value());
+    BOOST_TEST_REQUIRE(
+        feed(b, arriving{usage_record{"", 5, t, std::nullopt}, arrival_stamp{from_unix(r), 7}}).has_value());
+    BOOST_TEST_REQUIRE(!feed(b, inc(start_of(5), 1, r + 1)).has_value());  // refused: it moves no clock
+    BOOST_TEST_REQUIRE(b.last_arrival().has_value());
+    BOOST_TEST(to_unix(b.last_arrival()->first) == r);
+    BOOST_TEST(b.last_arrival()->second == 7u);
+    state_writer out;
+    b.save(out);
+    any_book loaded{mode, stub_periods{}};
+    state_reader in(out.bytes());
+    loaded.load(in);
+    BOOST_TEST((loaded.last_arrival() == b.last_arrival()));
+  }
+}
+
 // ---- L2, L3: values per exact timestamp ------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(L2_same_timestamp_increments_add_and_set_overwrites_only_its_timestamp) {

@@ -175,6 +175,16 @@ BOOST_AUTO_TEST_CASE(D12_check_order_gives_the_first_failing_code) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(the_last_arrival_is_the_latest_submissions_accepted_or_not) {
+  fixture f;
+  BOOST_TEST(!f.ledger.last_arrival().has_value());
+  BOOST_REQUIRE(f.submit("api", "1", t0, t0).accepted());
+  BOOST_REQUIRE(!f.submit("api", "oops", t0, t0 + 5).accepted());
+  BOOST_REQUIRE(f.ledger.last_arrival().has_value());
+  BOOST_TEST(mk::to_unix(f.ledger.last_arrival()->first) == t0 + 5);
+  BOOST_TEST(f.ledger.last_arrival()->second == f.arrival);
+}
+
 BOOST_AUTO_TEST_CASE(D12_a_rejected_event_never_takes_its_identifier) {
   fixture f;
   BOOST_TEST(code_of(f.submit("api", "oops", t0, t0, "id1")) == "meter_event_invalid_value");

@@ -126,4 +126,19 @@ BOOST_AUTO_TEST_CASE(D6_bytes_are_described_readably) {
   BOOST_TEST(detail::describe_byte('\0') == "byte 0x00");
 }
 
+BOOST_AUTO_TEST_CASE(D6_control_characters_from_the_input_are_escaped_in_the_message) {
+  using namespace std::string_literals;
+  // C0 (ESC, BEL, CR, LF, NUL), DEL, C1 (U+009B, CSI) and bytes that are not UTF-8 show as text;
+  // printable text, UTF-8 beyond C1 and backslashes stay as they are.
+  const std::string value = "a\x1b[2J\x07\r\n\0\x7f\xc2\x9b\xff\xc3\xa9\xe2\x82\xac\\z"s;
+  const std::string escaped = R"(a\x1b[2J\x07\x0d\x0a\x00\x7f\u009b\xff)"s + "\xc3\xa9\xe2\x82\xac\\z";
+  BOOST_TEST(detail::printable(value) == escaped);
+  BOOST_TEST(detail::printable(escaped) == escaped);           // escaping twice changes nothing
+  BOOST_TEST(detail::printable("\xe2\x82") == R"(\xe2\x82)");  // a sequence cut short
+
+  const input_error e("in\x1b.jsonl", {2, 5}, "unknown path \"" + value + "\"");
+  BOOST_TEST(std::string(e.what()) == R"(in\x1b.jsonl:2:5: unknown path ")" + escaped + "\"");
+  BOOST_TEST(e.message() == "unknown path \"" + value + "\"");  // as given
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,7 +4,11 @@
 
 #include <deque>
 #include <functional>
+#include <mutex>
 #include <random>
+#include <set>
+#include <string>
+#include <thread>
 #include <vector>
 
 BOOST_AUTO_TEST_SUITE(stripe_wire_client)
@@ -168,6 +172,77 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(c.in_flight().size() == 0u);
   BOOST_TEST(c.send(meter_event_v1(c.settings(), event("cus_1"), std::string("k4"))).succeeded());
   BOOST_TEST(c.stats().refused_in_flight == 1u);
+}
+
+// Two threads send through one client: every count is kept, every generated key is drawn whole
+// (one draw at a time from the shared random source), and each request's retry carries its key.
+// Under ThreadSanitizer (tests/threads) a race on the statistics, the token buckets or the random
+// source is reported.
+BOOST_AUTO_TEST_CASE(W1_one_client_shared_by_two_threads_keeps_every_count_and_key) {
+  manual_clock clock{wire_time{wire_duration{1'000'000}}};
+  seeded_unit unit;
+  std::mutex seen_mutex;
+  std::multiset<std::string> keys_seen;  // the first attempt of each key fails, its retry succeeds
+  client c(
+      settings(),
+      [&](const api_request& r) {
+        const std::lock_guard lock(seen_mutex);
+        const std::string key(r.header("Idempotency-Key").value_or(""));
+        keys_seen.insert(key);
+        return keys_seen.count(key) == 1 ? api_response{500, {}, ""} : api_response{200, {}, "{}"};
+      },
+      clock, unit);
+  constexpr int per_thread = 300;
+  const auto work = [&c](std::vector<call_result>* out) {
+    for (int i = 0; i < per_thread; ++i)
+      out->push_back(c.send(usage_record_v1(c.settings(), {"si_1", "1", "now", {}})));
+  };
+  std::vector<call_result> first, second;
+  std::thread a(work, &first);
+  std::thread b(work, &second);
+  a.join();
+  b.join();
+  const auto stats = c.stats();
+  BOOST_TEST(stats.requests == 2u * per_thread);
+  BOOST_TEST(stats.attempts == 4u * per_thread);
+  BOOST_TEST(stats.retries == 2u * per_thread);
+  std::set<std::string> distinct;
+  for (const auto* results : {&first, &second}) {
+    for (const auto& r : *results) {
+      BOOST_TEST(r.succeeded());
+      BOOST_TEST(r.attempts == 2);
+      distinct.insert(std::string(r.request.header("Idempotency-Key").value_or("")));
+    }
+  }
+  BOOST_TEST(distinct.size() == 2u * per_thread);
+  BOOST_TEST(keys_seen.size() == 4u * per_thread);
+}
+
+BOOST_AUTO_TEST_CASE(W3_adjustments_without_type_or_cancel_identifier_are_refused_before_sending) {
+  fixture f;
+  auto c = f.make();
+  const auto refused = [&](const api_request& r, const char* param) {
+    const auto out = c.send(r);
+    BOOST_TEST(out.attempts == 0);
+    BOOST_REQUIRE(out.error.has_value());
+    BOOST_TEST((out.error->code == error_code::meter_event_adjustment_invalid));
+    BOOST_TEST(out.error->param == param);
+  };
+  const auto cancel = std::optional<std::string>("cancel");
+  refused(meter_event_adjustment_v1(c.settings(), {"api", std::nullopt, std::string("evt_1")}), "type");
+  refused(meter_event_adjustment_v2(c.settings(), {"api", std::nullopt, std::string("evt_1")}), "type");
+  refused(meter_event_adjustment_v1(c.settings(), {"api", std::string("undo"), std::string("evt_1")}),
+          "type");
+  refused(meter_event_adjustment_v2(c.settings(), {"api", cancel, std::nullopt}), "cancel.identifier");
+  refused(meter_event_adjustment_v2(c.settings(), {"api", cancel, std::string("")}), "cancel.identifier");
+  refused(meter_event_adjustment_v1(c.settings(), {"api", cancel, std::nullopt}), "cancel.identifier");
+  BOOST_TEST(f.server.seen.empty());
+  BOOST_TEST(c.stats().refused_invalid == 6u);
+  BOOST_TEST(
+      c.send(meter_event_adjustment_v2(c.settings(), {"api", cancel, std::string("evt_1")})).succeeded());
+  BOOST_TEST(
+      c.send(meter_event_adjustment_v1(c.settings(), {"api", cancel, std::string("evt_1")})).succeeded());
+  BOOST_TEST(f.server.seen.size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

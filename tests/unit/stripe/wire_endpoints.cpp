@@ -57,10 +57,14 @@ BOOST_AUTO_TEST_CASE(M2_a_missing_timestamp_or_identifier_is_left_out) {
 }
 
 BOOST_AUTO_TEST_CASE(M10_adjustment_and_L1_usage_record_bodies) {
-  const auto a = meter_event_adjustment_v1(settings(), {"api_requests", std::nullopt, std::string("evt_1")},
-                                           std::string("k"));
+  const auto a = meter_event_adjustment_v1(
+      settings(), {"api_requests", std::string("cancel"), std::string("evt_1")}, std::string("k"));
   BOOST_TEST(a.path == "/v1/billing/meter_event_adjustments");
   BOOST_TEST(a.body == "cancel[identifier]=evt_1&event_name=api_requests&type=cancel");
+  // W3: no `type` is sent when none was given (Stripe would refuse it; never a cancellation).
+  BOOST_TEST(
+      meter_event_adjustment_v1(settings(), {"api_requests", std::nullopt, std::string("evt_1")}).body ==
+      "cancel[identifier]=evt_1&event_name=api_requests");
   const auto u = usage_record_v1(settings(), {"si_1", "5", "1735689600", "set"}, std::string("k2"));
   BOOST_TEST(u.path == "/v1/subscription_items/si_1/usage_records");
   BOOST_TEST(u.body == "action=set&quantity=5&timestamp=1735689600");

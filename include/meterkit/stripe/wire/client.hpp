@@ -9,8 +9,11 @@
 /// One `send`:
 /// 1. a POST without `Idempotency-Key` gets a generated one (v2 always, v1 when retries are on);
 ///    every attempt then carries the same key, so a retry cannot apply twice (W2, I2);
-/// 2. a meter event (`/v1` or `/v2/billing/meter_events`) is refused locally with `rate_limit`
-///    while another one for the same (customer, meter) is in flight (W1);
+/// 2. a request the simulator rejects and that would do something else on Stripe (an adjustment
+///    without `type` or `cancel.identifier`: `local_refusal` of endpoints.hpp) is refused locally
+///    with the simulator's code (W3); a meter event (`/v1` or `/v2/billing/meter_events`) is
+///    refused locally with `rate_limit` while another one for the same (customer, meter) is in
+///    flight (W1);
 /// 3. each attempt first takes a token from its endpoint class's bucket, waiting on the clock if
 ///    none is there (W1);
 /// 4. the response is retried per `retry_policy` (connection errors, 409, 5xx,
@@ -18,8 +21,20 @@
 /// 5. the result names the last response, the attempts, the rejection (error mapping of
 ///    api_error.hpp) and whether Stripe answered from its idempotency store.
 ///
+/// Threads (W1): one client may be shared by several threads sending at once, and it is the way to
+/// keep all of them within one set of rate limits and one in-flight registry. The client's own
+/// state (statistics, the token buckets, the in-flight registry) and its draws from `Random` and
+/// reads of `Clock::now()` are guarded by the client's mutex; the waits (`Clock::sleep_for`) and the
+/// exchanges (`Transport`) happen outside it, concurrently. So a shared client needs a transport
+/// and a clock that may be called from several threads at once: `manual_clock` and
+/// `system_wire_clock` may; `curl_transport` may not (give each thread its own client then, with
+/// its own limits). `Random` is only called under the lock. `stats()` returns a copy taken under
+/// the lock.
+///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -62,6 +77,7 @@ struct client_stats {
   std::uint64_t attempts = 0;  ///< transport calls
   std::uint64_t retries = 0;
   std::uint64_t refused_in_flight = 0;
+  std::uint64_t refused_invalid = 0;  ///< refused before sending (W3)
   wire_duration rate_limit_wait{0};
   wire_duration retry_wait{0};
 };
@@ -84,24 +100,41 @@ class stripe_client {
 
   [[nodiscard]] const api_settings& settings() const noexcept { return settings_; }
   [[nodiscard]] const client_options& options() const noexcept { return options_; }
-  [[nodiscard]] const client_stats& stats() const noexcept { return stats_; }
+  /// The counters so far (a copy: other threads may be sending).
+  [[nodiscard]] client_stats stats() const {
+    const std::lock_guard lock(mutex_);
+    return stats_;
+  }
   [[nodiscard]] Clock& clock() noexcept { return *clock_; }
   [[nodiscard]] Transport& transport() noexcept { return transport_; }
 
   /// Sends `request` with retries and rate limits (see the file comment).
   call_result send(api_request request) {
-    ++stats_.requests;
     call_result out;
     const auto which = classify(request.method, request.path);
-    if (request.method == "POST" && !request.idempotency_key()) {
-      const bool v2 = which ? is_v2(which->endpoint) : request.path.starts_with("/v2/");
-      if (v2 || options_.retry.max_retries > 0) {
-        request.set_header("Idempotency-Key", "meterkit-retry-" + random_uuid(*random_));
+    const bool generate_key = request.method == "POST" && !request.idempotency_key() &&
+                              ((which ? is_v2(which->endpoint) : request.path.starts_with("/v2/")) ||
+                               options_.retry.max_retries > 0);
+    {
+      const std::lock_guard lock(mutex_);
+      ++stats_.requests;
+      if (generate_key) request.set_header("Idempotency-Key", "meterkit-retry-" + random_uuid(*random_));
+    }
+    if (auto refused = local_refusal(request)) {  // W3: never sent
+      {
+        const std::lock_guard lock(mutex_);
+        ++stats_.refused_invalid;
       }
+      out.request = std::move(request);
+      out.error = std::move(refused);
+      return out;
     }
     const auto target = in_flight_target(request, which);
     if (target && !in_flight_.try_begin(target->first, target->second)) {
-      ++stats_.refused_in_flight;
+      {
+        const std::lock_guard lock(mutex_);
+        ++stats_.refused_in_flight;
+      }
       out.request = std::move(request);
       out.error = rejection{error_code::rate_limit,
                             "a meter event for customer \"" + target->first + "\" and event name \"" +
@@ -119,19 +152,25 @@ class stripe_client {
     } release{&in_flight_, &target};
     const endpoint_class cls = endpoint_class_of(request);
     for (int retries = 0;; ++retries) {
-      const wire_duration wait = limiter_.reserve(cls, clock_->now());
-      if (wait.count() > 0) {
-        stats_.rate_limit_wait += wait;
-        clock_->sleep_for(wait);
+      wire_duration wait{0};
+      {
+        const std::lock_guard lock(mutex_);
+        wait = limiter_.reserve(cls, clock_->now());
+        stats_.rate_limit_wait += std::max(wait, wire_duration{0});
+        ++stats_.attempts;
       }
+      if (wait.count() > 0) clock_->sleep_for(wait);
       ++out.attempts;
-      ++stats_.attempts;
       out.response = transport_(static_cast<const api_request&>(request));
       if (!options_.retry.should_retry(out.response, retries)) break;
-      const wire_duration delay =
-          options_.retry.delay(retries, static_cast<double>((*random_)()), retry_after_seconds(out.response));
-      ++stats_.retries;
-      stats_.retry_wait += delay;
+      wire_duration delay{0};
+      {
+        const std::lock_guard lock(mutex_);
+        delay = options_.retry.delay(retries, static_cast<double>((*random_)()),
+                                     retry_after_seconds(out.response));
+        ++stats_.retries;
+        stats_.retry_wait += delay;
+      }
       clock_->sleep_for(delay);
     }
     out.replayed = out.response.idempotent_replayed();
@@ -140,7 +179,7 @@ class stripe_client {
     return out;
   }
 
-  /// The in-flight registry (shared meaning across threads: one per client).
+  /// The in-flight registry (one per client, shared by the threads that send through it).
   [[nodiscard]] in_flight_meter_events& in_flight() noexcept { return in_flight_; }
 
  private:
@@ -168,7 +207,8 @@ class stripe_client {
   Random* random_;
   client_options options_;
   rate_limiter limiter_;
-  in_flight_meter_events in_flight_;
+  in_flight_meter_events in_flight_;  // has its own lock
+  mutable std::mutex mutex_;          // guards limiter_, stats_ and the calls of *random_
   client_stats stats_;
 };
 

@@ -203,7 +203,7 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
 [[nodiscard]] inline nlohmann::json adjustment_params(const meter_event_adjustment& a) {
   nlohmann::json p = nlohmann::json::object();
   p["event_name"] = a.event_name;
-  p["type"] = a.type.value_or("cancel");
+  if (a.type) p["type"] = *a.type;  // none when none was given: never a cancellation by default (W3)
   if (a.cancel_identifier) p["cancel"] = nlohmann::json{{"identifier", *a.cancel_identifier}};
   return p;
 }
@@ -219,7 +219,8 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
   return r;
 }
 
-/// `POST /v1/billing/meter_event_adjustments` (M10); `type` defaults to `cancel`.
+/// `POST /v1/billing/meter_event_adjustments` (M10). `type` is sent as given (Stripe requires
+/// it); `stripe_client` refuses an adjustment without `type` or `cancel.identifier` (W3).
 [[nodiscard]] inline api_request meter_event_adjustment_v1(
     const api_settings& s, const meter_event_adjustment& a,
     const std::optional<std::string>& idempotency_key = {}) {
@@ -315,7 +316,8 @@ struct usage_record_summaries_query {
   return r;
 }
 
-/// `POST /v2/billing/meter_event_adjustments`.
+/// `POST /v2/billing/meter_event_adjustments`; as v1's, refused by `stripe_client` without `type`
+/// or `cancel.identifier` (W3).
 [[nodiscard]] inline api_request meter_event_adjustment_v2(
     const api_settings& s, const meter_event_adjustment& a,
     const std::optional<std::string>& idempotency_key = {}) {
@@ -357,6 +359,36 @@ struct usage_record_summaries_query {
     return j;
   }
   return form_decode(r.body);
+}
+
+/// What `stripe_client` refuses before sending (W3): a request that the simulator rejects and
+/// that would do something else on Stripe, or that Stripe refuses anyway. A meter event adjustment
+/// (v1 or v2) whose `type` is not `cancel` (absent included), or without a non-empty
+/// `cancel.identifier`, is `meter_event_adjustment_invalid`, the simulator's code and order (D16).
+/// Nullopt for a request to send.
+[[nodiscard]] inline std::optional<rejection> local_refusal(const api_request& r) {
+  const auto which = classify(r.method, r.path);
+  if (!which || (which->endpoint != stripe_endpoint::v1_meter_event_adjustments &&
+                 which->endpoint != stripe_endpoint::v2_meter_event_adjustments))
+    return std::nullopt;
+  auto params = request_params(r);
+  if (!params) return params.error();
+  const auto& p = params.value();
+  const auto type = p.find("type");
+  if (type == p.end() || !type->is_string() || type->get<std::string>() != "cancel") {
+    return rejection{error_code::meter_event_adjustment_invalid,
+                     type == p.end() ? std::string("type is required; its only value is \"cancel\" (W3, D16)")
+                                     : "type must be \"cancel\", got " + type->dump() + " (W3, D16)",
+                     "type"};
+  }
+  const auto cancel = p.find("cancel");
+  const auto identifier = cancel != p.end() && cancel->is_object() ? cancel->find("identifier") : p.end();
+  if (cancel == p.end() || !cancel->is_object() || identifier == cancel->end() || !identifier->is_string() ||
+      identifier->get<std::string>().empty()) {
+    return rejection{error_code::meter_event_adjustment_invalid, "cancel.identifier is required (W3, D16)",
+                     "cancel.identifier"};
+  }
+  return std::nullopt;
 }
 
 /// The request-log line (CONTRACT.md "Request log") of a usage request sent at `received_at`:

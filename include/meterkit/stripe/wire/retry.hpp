@@ -20,6 +20,7 @@
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <concepts>
@@ -78,19 +79,25 @@ constexpr bool check_unit_random() {
 }
 }  // namespace detail
 
-/// A clock that only moves when told: for tests, simulations and replays.
+/// A clock that only moves when told: for tests, simulations and replays. Safe to share between
+/// threads (its time is one atomic count of milliseconds), like the `stripe_client` that uses it.
 class manual_clock {
  public:
-  explicit manual_clock(wire_time start = wire_time{}) : now_(start) {}
-  [[nodiscard]] wire_time now() const noexcept { return now_; }
-  void sleep_for(wire_duration d) noexcept { now_ += std::max(d, wire_duration{0}); }
+  explicit manual_clock(wire_time start = wire_time{}) : now_(start.time_since_epoch().count()) {}
+  [[nodiscard]] wire_time now() const noexcept { return wire_time{wire_duration{now_.load()}}; }
+  void sleep_for(wire_duration d) noexcept { now_.fetch_add(std::max(d, wire_duration{0}).count()); }
   /// Moves to `t` if it is later.
-  void advance_to(wire_time t) noexcept { now_ = std::max(now_, t); }
+  void advance_to(wire_time t) noexcept {
+    const auto target = t.time_since_epoch().count();
+    auto seen = now_.load();
+    while (seen < target && !now_.compare_exchange_weak(seen, target)) {
+    }
+  }
   /// The current time in whole seconds (what an API server would record as arrival).
-  [[nodiscard]] timestamp seconds_now() const noexcept { return std::chrono::floor<seconds>(now_); }
+  [[nodiscard]] timestamp seconds_now() const noexcept { return std::chrono::floor<seconds>(now()); }
 
  private:
-  wire_time now_;
+  std::atomic<wire_duration::rep> now_;
 };
 
 /// The retry rules of the official clients, as parameters.
