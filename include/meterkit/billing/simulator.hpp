@@ -697,6 +697,15 @@ class basic_invoice_simulator {
     r.require(counts_.reconciles() && counts_.rejected == rejected_.size(), "the counts do not reconcile");
     next_arrival_ = r.u64();
     last_arrival_ = r.optional_time();
+    detail::require_clock_not_ahead(r, last_arrival_, next_arrival_, ledger_.last_arrival(),
+                                    "the meter ledger");
+    for (const auto& b : books_)
+      detail::require_clock_not_ahead(r, last_arrival_, next_arrival_, b.last_arrival(),
+                                      "a usage-record book");
+    for (const auto& l : late_) {
+      r.require(last_arrival_ && !(*last_arrival_ < l.received_at),
+                "late usage received after the latest request");
+    }
     history_.load(plan_, r);
     changes_.load(plan_, r);
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
