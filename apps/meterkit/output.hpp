@@ -82,7 +82,11 @@ class text_table {
       : right_(std::move(right_aligned)) {
     rows_.push_back(std::move(header));
   }
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  /// Adds a row; control characters from inputs are escaped (`\x1b`) before widths are measured.
+  void add(std::vector<std::string> row) {
+    for (auto& cell : row) cell = meterkit::detail::printable(cell);
+    rows_.push_back(std::move(row));
+  }
   [[nodiscard]] std::string render(std::string_view indent = "  ") const {
     std::vector<std::size_t> width(rows_.front().size(), 0);
     for (const auto& row : rows_) {
@@ -673,8 +677,9 @@ template <class Of>
     const std::string state = inv.status == invoice_status::finalized
                                   ? "finalized at " + finalized
                                   : std::string(to_string(inv.status)) + ", finalizes at " + finalized;
-    out += "\n" + inv.subscription + "  " + inv.customer + "  created " + detail::time_text(inv.created) +
-           "  " + state + "  (" + std::string(to_string(inv.reason)) + ")\n";
+    out += "\n" + meterkit::detail::printable(inv.subscription) + "  " +
+           meterkit::detail::printable(inv.customer) + "  created " + detail::time_text(inv.created) + "  " +
+           state + "  (" + std::string(to_string(inv.reason)) + ")\n";
     if (inv.lines.empty() && (!after_pricing || inv.amount_due == 0)) {
       out += "  no lines, total " + detail::money(inv.total, inv.currency) + "\n";
       continue;
@@ -870,7 +875,8 @@ struct summary_subject {
 
 [[nodiscard]] inline std::string summaries_table(const std::vector<event_summary>& s,
                                                  const summary_subject& about) {
-  std::string out = "Meter " + about.meter + ", customer " + about.customer + "\n";
+  std::string out = "Meter " + meterkit::detail::printable(about.meter) + ", customer " +
+                    meterkit::detail::printable(about.customer) + "\n";
   detail::text_table t({"start", "end", "aggregated value"}, {false, false, true});
   for (const auto& e : s) {
     t.add({detail::time_text(e.window.start), detail::time_text(e.window.end),

@@ -6149,6 +6149,13 @@ class basic_meter_ledger {
   }
   /// False after `expect_no_cancellations`.
   [[nodiscard]] bool takes_cancellations() const noexcept { return takes_cancellations_; }
+  /// The arrival (`received_at`, arrival number) of the latest operation submitted, none before
+  /// the first: the ledger's clock, which the next operation must follow. An owner that restores
+  /// the ledger beside its own clock checks that this one is not ahead of it.
+  [[nodiscard]] std::optional<std::pair<timestamp, std::uint64_t>> last_arrival() const noexcept {
+    if (!any_submitted_) return std::nullopt;
+    return std::pair{last_received_, last_arrival_};
+  }
 
   /// Makes `id` a known customer (M6); returns its index. Adding a known one again is harmless.
   /// Throws `configuration_error` for an empty id.
@@ -7375,6 +7382,11 @@ class usage_record_book<Formula, Source, Clock> {
   [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
   /// Accepted records so far.
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  /// The arrival (`received_at`, `sequence`) of the latest record recorded, none before the
+  /// first: the book's clock, which the next record must follow.
+  [[nodiscard]] const std::optional<std::pair<timestamp, std::uint64_t>>& last_arrival() const noexcept {
+    return latest_;
+  }
 
   /// D17 after the item check: quantity -> action -> timestamp format -> period (L4, L5); stores
   /// the record when accepted (L2). Uses the book's invoice clock.
@@ -7733,6 +7745,9 @@ class any_usage_record_book {
   }
   [[nodiscard]] std::size_t size() const noexcept {
     return std::visit([](const auto& b) { return b.size(); }, book_);
+  }
+  [[nodiscard]] std::optional<std::pair<timestamp, std::uint64_t>> last_arrival() const noexcept {
+    return std::visit([](const auto& b) { return b.last_arrival(); }, book_);
   }
   [[nodiscard]] const Source& periods() const noexcept {
     return std::visit([](const auto& b) -> const Source& { return b.periods(); }, book_);
@@ -10003,6 +10018,26 @@ inline void save_period(state_writer& out, const period& p) {
   return period{start, in.time()};
 }
 
+/// An invariant across a restored simulator's parts: a part's clock (the arrival, `received_at`
+/// and arrival number, of the latest operation it took) is never ahead of the simulator's own
+/// (`simulator_clock`, the `received_at` of the latest request, and `next_arrival`, the number the
+/// next operation gets), since every operation reaches its part through the simulator. A snapshot
+/// edited so that one lies ahead would restore and then refuse the next request as a programming
+/// error; `restore` refuses it instead as `corrupt_state_error` naming `part`.
+inline void require_clock_not_ahead(const state_reader& in, const std::optional<timestamp>& simulator_clock,
+                                    std::uint64_t next_arrival,
+                                    const std::optional<std::pair<timestamp, std::uint64_t>>& part_clock,
+                                    const char* part) {
+  if (!part_clock) return;
+  if (!simulator_clock || *simulator_clock < part_clock->first || part_clock->second >= next_arrival) {
+    in.fail(std::string("the clock of ") + part + " (received_at " +
+            std::to_string(to_unix(part_clock->first)) + ", arrival " + std::to_string(part_clock->second) +
+            ") is ahead of the simulator's (received_at " +
+            (simulator_clock ? std::to_string(to_unix(*simulator_clock)) : std::string("none")) +
+            ", next arrival " + std::to_string(next_arrival) + ")");
+  }
+}
+
 }  // namespace detail
 
 /// FNV-1a 64 of a canonical encoding of every field of `p`: a snapshot is refused under a plan
@@ -11844,6 +11879,15 @@ class basic_invoice_simulator {
     r.require(counts_.reconciles() && counts_.rejected == rejected_.size(), "the counts do not reconcile");
     next_arrival_ = r.u64();
     last_arrival_ = r.optional_time();
+    detail::require_clock_not_ahead(r, last_arrival_, next_arrival_, ledger_.last_arrival(),
+                                    "the meter ledger");
+    for (const auto& b : books_)
+      detail::require_clock_not_ahead(r, last_arrival_, next_arrival_, b.last_arrival(),
+                                      "a usage-record book");
+    for (const auto& l : late_) {
+      r.require(last_arrival_ && !(*last_arrival_ < l.received_at),
+                "late usage received after the latest request");
+    }
     history_.load(plan_, r);
     changes_.load(plan_, r);
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {

@@ -86,6 +86,10 @@
 /// Lines and columns are 1-based; a column counts bytes from the start of its physical line. A
 /// problem with the whole file (it cannot be opened) has line 0 and prints as `file: message`.
 ///
+/// Messages echo input text (a value, a path, a key, the file's name); `what()` has its control
+/// characters escaped (`\x1b` for ESC: detail/printable.hpp), so that printing it cannot drive a
+/// terminal. `file()` and `message()` are as given.
+///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstddef>
@@ -95,6 +99,84 @@
 #include <string_view>
 #include <utility>
 
+// ---- begin meterkit/detail/printable.hpp ----
+/// \file
+/// Implementation detail: text from inputs made safe to print on a terminal. Messages echo what
+/// an input held (a value, a key, a path, a file name); a control character in it would reach the
+/// terminal and could move the cursor, clear the screen or forge a line. `printable` escapes them
+/// so that they show as text.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace meterkit::detail {
+
+/// `text` with every control character escaped: the C0 controls (U+0000-U+001F, line feed and
+/// tab included) and DEL as `\xNN` (so ESC shows as `\x1b`), the C1 controls (U+0080-U+009F,
+/// which some terminals obey as ESC sequences) as `\u00NN`, and each byte that is not part of
+/// valid UTF-8 as `\xNN`. Everything else, backslashes included, is kept as it is.
+[[nodiscard]] inline std::string printable(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  const auto escape = [](std::string& out, const char* prefix, unsigned value) {
+    out += prefix;
+    out += hex[(value >> 4) & 0xf];
+    out += hex[value & 0xf];
+  };
+  std::string out;
+  out.reserve(text.size());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      escape(out, "\\x", c);
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // A UTF-8 sequence: its length and first code point bits, then its continuation bytes.
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+      cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      cp = c & 0x07u;
+    }
+    bool valid = len != 0 && i + len <= n;
+    for (std::size_t k = 1; valid && k < len; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      valid = (b & 0xc0u) == 0x80u;
+      cp = (cp << 6) | (b & 0x3fu);
+    }
+    valid = valid && !((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+                       (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff);
+    if (!valid) {
+      escape(out, "\\x", c);
+      ++i;
+    } else if (cp >= 0x80 && cp <= 0x9f) {
+      escape(out, "\\u00", cp);
+      i += len;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+}  // namespace meterkit::detail
+// ---- end meterkit/detail/printable.hpp ----
 
 namespace meterkit {
 
@@ -124,10 +206,10 @@ class input_error : public error {
   /// What was wrong and what was expected, without the position.
   [[nodiscard]] const std::string& message() const noexcept { return message_; }
 
-  /// `file:line:column: message`, or `file: message` for line 0.
+  /// `file:line:column: message`, or `file: message` for line 0, with control characters escaped.
   [[nodiscard]] static std::string format(const std::string& file, text_position where,
                                           const std::string& message) {
-    std::string out = file;
+    std::string out = detail::printable(file);
     if (where.line != 0) {
       out += ':';
       out += std::to_string(where.line);
@@ -135,7 +217,7 @@ class input_error : public error {
       out += std::to_string(where.column == 0 ? 1 : where.column);
     }
     out += ": ";
-    out += message;
+    out += detail::printable(message);
     return out;
   }
 
@@ -770,8 +852,11 @@ class json_path {
 /// `path: message`. A `meterkit::error` with code `invalid_input`.
 class json_value_error : public error {
  public:
+  /// The message echoes input text: its control characters are escaped (detail/printable.hpp), so
+  /// that `what()`, a C string, holds all of it (a NUL would end it) and cannot drive a terminal.
   json_value_error(std::vector<json_step> path, const std::string& message)
-      : error(error_code::invalid_input, path.empty() ? message : meterkit::to_string(path) + ": " + message),
+      : error(error_code::invalid_input,
+              detail::printable(path.empty() ? message : meterkit::to_string(path) + ": " + message)),
         path_(std::move(path)) {}
   [[nodiscard]] const std::vector<json_step>& path() const noexcept { return path_; }
 
@@ -4424,7 +4509,7 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
 [[nodiscard]] inline nlohmann::json adjustment_params(const meter_event_adjustment& a) {
   nlohmann::json p = nlohmann::json::object();
   p["event_name"] = a.event_name;
-  p["type"] = a.type.value_or("cancel");
+  if (a.type) p["type"] = *a.type;  // none when none was given: never a cancellation by default (W3)
   if (a.cancel_identifier) p["cancel"] = nlohmann::json{{"identifier", *a.cancel_identifier}};
   return p;
 }
@@ -4440,7 +4525,8 @@ inline void set_key(api_request& r, const std::optional<std::string>& key) {
   return r;
 }
 
-/// `POST /v1/billing/meter_event_adjustments` (M10); `type` defaults to `cancel`.
+/// `POST /v1/billing/meter_event_adjustments` (M10). `type` is sent as given (Stripe requires
+/// it); `stripe_client` refuses an adjustment without `type` or `cancel.identifier` (W3).
 [[nodiscard]] inline api_request meter_event_adjustment_v1(
     const api_settings& s, const meter_event_adjustment& a,
     const std::optional<std::string>& idempotency_key = {}) {
@@ -4536,7 +4622,8 @@ struct usage_record_summaries_query {
   return r;
 }
 
-/// `POST /v2/billing/meter_event_adjustments`.
+/// `POST /v2/billing/meter_event_adjustments`; as v1's, refused by `stripe_client` without `type`
+/// or `cancel.identifier` (W3).
 [[nodiscard]] inline api_request meter_event_adjustment_v2(
     const api_settings& s, const meter_event_adjustment& a,
     const std::optional<std::string>& idempotency_key = {}) {
@@ -4578,6 +4665,36 @@ struct usage_record_summaries_query {
     return j;
   }
   return form_decode(r.body);
+}
+
+/// What `stripe_client` refuses before sending (W3): a request that the simulator rejects and
+/// that would do something else on Stripe, or that Stripe refuses anyway. A meter event adjustment
+/// (v1 or v2) whose `type` is not `cancel` (absent included), or without a non-empty
+/// `cancel.identifier`, is `meter_event_adjustment_invalid`, the simulator's code and order (D16).
+/// Nullopt for a request to send.
+[[nodiscard]] inline std::optional<rejection> local_refusal(const api_request& r) {
+  const auto which = classify(r.method, r.path);
+  if (!which || (which->endpoint != stripe_endpoint::v1_meter_event_adjustments &&
+                 which->endpoint != stripe_endpoint::v2_meter_event_adjustments))
+    return std::nullopt;
+  auto params = request_params(r);
+  if (!params) return params.error();
+  const auto& p = params.value();
+  const auto type = p.find("type");
+  if (type == p.end() || !type->is_string() || type->get<std::string>() != "cancel") {
+    return rejection{error_code::meter_event_adjustment_invalid,
+                     type == p.end() ? std::string("type is required; its only value is \"cancel\" (W3, D16)")
+                                     : "type must be \"cancel\", got " + type->dump() + " (W3, D16)",
+                     "type"};
+  }
+  const auto cancel = p.find("cancel");
+  const auto identifier = cancel != p.end() && cancel->is_object() ? cancel->find("identifier") : p.end();
+  if (cancel == p.end() || !cancel->is_object() || identifier == cancel->end() || !identifier->is_string() ||
+      identifier->get<std::string>().empty()) {
+    return rejection{error_code::meter_event_adjustment_invalid, "cancel.identifier is required (W3, D16)",
+                     "cancel.identifier"};
+  }
+  return std::nullopt;
 }
 
 /// The request-log line (CONTRACT.md "Request log") of a usage request sent at `received_at`:
@@ -4738,8 +4855,11 @@ namespace detail {
 /// One `send`:
 /// 1. a POST without `Idempotency-Key` gets a generated one (v2 always, v1 when retries are on);
 ///    every attempt then carries the same key, so a retry cannot apply twice (W2, I2);
-/// 2. a meter event (`/v1` or `/v2/billing/meter_events`) is refused locally with `rate_limit`
-///    while another one for the same (customer, meter) is in flight (W1);
+/// 2. a request the simulator rejects and that would do something else on Stripe (an adjustment
+///    without `type` or `cancel.identifier`: `local_refusal` of endpoints.hpp) is refused locally
+///    with the simulator's code (W3); a meter event (`/v1` or `/v2/billing/meter_events`) is
+///    refused locally with `rate_limit` while another one for the same (customer, meter) is in
+///    flight (W1);
 /// 3. each attempt first takes a token from its endpoint class's bucket, waiting on the clock if
 ///    none is there (W1);
 /// 4. the response is retried per `retry_policy` (connection errors, 409, 5xx,
@@ -4747,8 +4867,20 @@ namespace detail {
 /// 5. the result names the last response, the attempts, the rejection (error mapping of
 ///    api_error.hpp) and whether Stripe answered from its idempotency store.
 ///
+/// Threads (W1): one client may be shared by several threads sending at once, and it is the way to
+/// keep all of them within one set of rate limits and one in-flight registry. The client's own
+/// state (statistics, the token buckets, the in-flight registry) and its draws from `Random` and
+/// reads of `Clock::now()` are guarded by the client's mutex; the waits (`Clock::sleep_for`) and the
+/// exchanges (`Transport`) happen outside it, concurrently. So a shared client needs a transport
+/// and a clock that may be called from several threads at once: `manual_clock` and
+/// `system_wire_clock` may; `curl_transport` may not (give each thread its own client then, with
+/// its own limits). `Random` is only called under the lock. `stats()` returns a copy taken under
+/// the lock.
+///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -4803,6 +4935,7 @@ namespace detail {
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <concepts>
@@ -4859,19 +4992,25 @@ constexpr bool check_unit_random() {
 }
 }  // namespace detail
 
-/// A clock that only moves when told: for tests, simulations and replays.
+/// A clock that only moves when told: for tests, simulations and replays. Safe to share between
+/// threads (its time is one atomic count of milliseconds), like the `stripe_client` that uses it.
 class manual_clock {
  public:
-  explicit manual_clock(wire_time start = wire_time{}) : now_(start) {}
-  [[nodiscard]] wire_time now() const noexcept { return now_; }
-  void sleep_for(wire_duration d) noexcept { now_ += std::max(d, wire_duration{0}); }
+  explicit manual_clock(wire_time start = wire_time{}) : now_(start.time_since_epoch().count()) {}
+  [[nodiscard]] wire_time now() const noexcept { return wire_time{wire_duration{now_.load()}}; }
+  void sleep_for(wire_duration d) noexcept { now_.fetch_add(std::max(d, wire_duration{0}).count()); }
   /// Moves to `t` if it is later.
-  void advance_to(wire_time t) noexcept { now_ = std::max(now_, t); }
+  void advance_to(wire_time t) noexcept {
+    const auto target = t.time_since_epoch().count();
+    auto seen = now_.load();
+    while (seen < target && !now_.compare_exchange_weak(seen, target)) {
+    }
+  }
   /// The current time in whole seconds (what an API server would record as arrival).
-  [[nodiscard]] timestamp seconds_now() const noexcept { return std::chrono::floor<seconds>(now_); }
+  [[nodiscard]] timestamp seconds_now() const noexcept { return std::chrono::floor<seconds>(now()); }
 
  private:
-  wire_time now_;
+  std::atomic<wire_duration::rep> now_;
 };
 
 /// The retry rules of the official clients, as parameters.
@@ -5099,6 +5238,7 @@ struct client_stats {
   std::uint64_t attempts = 0;  ///< transport calls
   std::uint64_t retries = 0;
   std::uint64_t refused_in_flight = 0;
+  std::uint64_t refused_invalid = 0;  ///< refused before sending (W3)
   wire_duration rate_limit_wait{0};
   wire_duration retry_wait{0};
 };
@@ -5121,24 +5261,41 @@ class stripe_client {
 
   [[nodiscard]] const api_settings& settings() const noexcept { return settings_; }
   [[nodiscard]] const client_options& options() const noexcept { return options_; }
-  [[nodiscard]] const client_stats& stats() const noexcept { return stats_; }
+  /// The counters so far (a copy: other threads may be sending).
+  [[nodiscard]] client_stats stats() const {
+    const std::lock_guard lock(mutex_);
+    return stats_;
+  }
   [[nodiscard]] Clock& clock() noexcept { return *clock_; }
   [[nodiscard]] Transport& transport() noexcept { return transport_; }
 
   /// Sends `request` with retries and rate limits (see the file comment).
   call_result send(api_request request) {
-    ++stats_.requests;
     call_result out;
     const auto which = classify(request.method, request.path);
-    if (request.method == "POST" && !request.idempotency_key()) {
-      const bool v2 = which ? is_v2(which->endpoint) : request.path.starts_with("/v2/");
-      if (v2 || options_.retry.max_retries > 0) {
-        request.set_header("Idempotency-Key", "meterkit-retry-" + random_uuid(*random_));
+    const bool generate_key = request.method == "POST" && !request.idempotency_key() &&
+                              ((which ? is_v2(which->endpoint) : request.path.starts_with("/v2/")) ||
+                               options_.retry.max_retries > 0);
+    {
+      const std::lock_guard lock(mutex_);
+      ++stats_.requests;
+      if (generate_key) request.set_header("Idempotency-Key", "meterkit-retry-" + random_uuid(*random_));
+    }
+    if (auto refused = local_refusal(request)) {  // W3: never sent
+      {
+        const std::lock_guard lock(mutex_);
+        ++stats_.refused_invalid;
       }
+      out.request = std::move(request);
+      out.error = std::move(refused);
+      return out;
     }
     const auto target = in_flight_target(request, which);
     if (target && !in_flight_.try_begin(target->first, target->second)) {
-      ++stats_.refused_in_flight;
+      {
+        const std::lock_guard lock(mutex_);
+        ++stats_.refused_in_flight;
+      }
       out.request = std::move(request);
       out.error = rejection{error_code::rate_limit,
                             "a meter event for customer \"" + target->first + "\" and event name \"" +
@@ -5156,19 +5313,25 @@ class stripe_client {
     } release{&in_flight_, &target};
     const endpoint_class cls = endpoint_class_of(request);
     for (int retries = 0;; ++retries) {
-      const wire_duration wait = limiter_.reserve(cls, clock_->now());
-      if (wait.count() > 0) {
-        stats_.rate_limit_wait += wait;
-        clock_->sleep_for(wait);
+      wire_duration wait{0};
+      {
+        const std::lock_guard lock(mutex_);
+        wait = limiter_.reserve(cls, clock_->now());
+        stats_.rate_limit_wait += std::max(wait, wire_duration{0});
+        ++stats_.attempts;
       }
+      if (wait.count() > 0) clock_->sleep_for(wait);
       ++out.attempts;
-      ++stats_.attempts;
       out.response = transport_(static_cast<const api_request&>(request));
       if (!options_.retry.should_retry(out.response, retries)) break;
-      const wire_duration delay =
-          options_.retry.delay(retries, static_cast<double>((*random_)()), retry_after_seconds(out.response));
-      ++stats_.retries;
-      stats_.retry_wait += delay;
+      wire_duration delay{0};
+      {
+        const std::lock_guard lock(mutex_);
+        delay = options_.retry.delay(retries, static_cast<double>((*random_)()),
+                                     retry_after_seconds(out.response));
+        ++stats_.retries;
+        stats_.retry_wait += delay;
+      }
       clock_->sleep_for(delay);
     }
     out.replayed = out.response.idempotent_replayed();
@@ -5177,7 +5340,7 @@ class stripe_client {
     return out;
   }
 
-  /// The in-flight registry (shared meaning across threads: one per client).
+  /// The in-flight registry (one per client, shared by the threads that send through it).
   [[nodiscard]] in_flight_meter_events& in_flight() noexcept { return in_flight_; }
 
  private:
@@ -5205,7 +5368,8 @@ class stripe_client {
   Random* random_;
   client_options options_;
   rate_limiter limiter_;
-  in_flight_meter_events in_flight_;
+  in_flight_meter_events in_flight_;  // has its own lock
+  mutable std::mutex mutex_;          // guards limiter_, stats_ and the calls of *random_
   client_stats stats_;
 };
 
