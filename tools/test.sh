@@ -35,7 +35,7 @@ cmake --preset gcc-asan >/dev/null
 cmake --build --preset gcc-asan -j "$JOBS"
 TZ=America/St_Johns ctest --preset gcc-asan -j "$JOBS"
 
-step "clang++ Release -Werror: unit suite, single header, consumers, compile-fail, benchmark smoke"
+step "clang++ Release -Werror: unit suite through the single header, consumers, compile-fail, benchmark smoke"
 cmake --preset clang-release >/dev/null
 cmake --build --preset clang-release -j "$JOBS"
 ctest --preset clang-release -j "$JOBS"
