@@ -279,12 +279,12 @@ template <class Of>
 [[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> summed_by_name(const invoice& inv, Of&& of) {
   std::vector<std::pair<std::string, std::int64_t>> out;
   for (const auto& l : inv.lines) {
-    for (auto&& [name, amount] : of(l)) {
-      auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == name; });
+    for (auto&& entry : of(l)) {  // not a structured binding: clang 14 cannot capture one in a lambda
+      auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == entry.first; });
       if (it == out.end())
-        out.emplace_back(name, amount);
+        out.push_back(std::move(entry));
       else
-        it->second += amount;
+        it->second += entry.second;
     }
   }
   return out;
