@@ -188,7 +188,8 @@ namespace detail {
   }
   if (const auto* applies = detail::json_object_member(j, "applies_to", where, "applies_to")) {
     if (const nlohmann::json* products = json_member(*applies, "products")) {
-      const json_path at = where / "applies_to" / "products";
+      const json_path applies_at = where / "applies_to";  // a json_path refers to its parent
+      const json_path at = applies_at / "products";
       if (!products->is_array())
         fail_json_value(at, "expected an array of product ids, found " + describe_json(*products));
       c.applies_to_products.emplace();
@@ -235,7 +236,8 @@ namespace detail {
                     "missing \"amount\"; a credit grant needs {\"monetary\": {\"value\", \"currency\"}}");
   if (auto type = json_string_member(*amount, "type", where / "amount"); type && *type != "monetary")
     fail_json_value(where / "amount" / "type", "unknown value \"" + *type + "\"; expected monetary");
-  const json_path money_at = where / "amount" / "monetary";
+  const json_path amount_at = where / "amount";  // a json_path refers to its parent: keep it alive
+  const json_path money_at = amount_at / "monetary";
   const nlohmann::json* money =
       detail::json_object_member(*amount, "monetary", where / "amount", "an amount");
   if (money == nullptr)

@@ -377,6 +377,8 @@ BOOST_AUTO_TEST_CASE(B11_B12_unusable_coupons_and_tax_rates_are_refused_at_the_v
           "coupons[0].percent_off: expected a percentage");
   refused(R"({"coupons": [{"id": "c", "percent_off": 10, "duration": "weekly"}]})",
           "expected once, repeating or forever");
+  refused(R"({"coupons": [{"id": "c", "percent_off": 10, "applies_to": {"products": 5}}]})",
+          "coupons[0].applies_to.products: expected an array of product ids");
   refused(R"({"tax_rates": [{"id": "t", "inclusive": false}]})", "missing \"percentage\"");
   refused(R"({"tax_rates": [{"id": "t", "percentage": 5}]})", "missing \"inclusive\"");
   refused(R"({"tax_rates": [{"id": "t", "percentage": 5, "inclusive": false}],
@@ -435,7 +437,8 @@ BOOST_AUTO_TEST_CASE(B14_credit_grants_read_as_stripe_writes_them) {
   };
   refused(R"({"id": "g", "customer": "c"})", "missing \"amount\"");
   refused(R"({"id": "g", "amount": {"type": "custom_pricing_unit"}})", "expected monetary");
-  refused(R"({"id": "g", "amount": {"monetary": {"currency": "usd"}}})", "missing \"value\"");
+  refused(R"({"id": "g", "amount": {"monetary": {"currency": "usd"}}})",
+          "credit_grants[0].amount.monetary: missing \"value\"");
   refused(R"({"id": "g", "amount": {"monetary": {"value": 1, "currency": "dollars"}}})",
           "not a currency code");
   refused(R"({"id": "g", "amount": {"monetary": {"value": 1}}, "priority": 101})", "between 0 and 100");
