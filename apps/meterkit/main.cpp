@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <new>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -500,6 +501,13 @@ int run(int argc, char** argv) {
   return run_summarize(sum_options, sum, argc > 0 ? argv[0] : nullptr);
 }
 
+/// A message that cites rules by id (`D21`, `M13, D26`) says where they are explained.
+std::string with_rules_pointer(const std::string& message) {
+  static const std::regex rule_id("\\b[BDILMP][0-9]{1,2}\\b");
+  if (!std::regex_search(message, rule_id)) return message;
+  return message + " [rules: docs/rules.md]";
+}
+
 }  // namespace
 
 namespace {
@@ -533,12 +541,14 @@ int main(int argc, char** argv) {
     // `file:line:column: what was expected` (CONTRACT.md "Exit status").
     std::fprintf(stderr, "%s\n", e.what());
   } catch (const usage_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", e.what());
+    std::fprintf(stderr, "meterkit: %s\n", with_rules_pointer(e.what()).c_str());
   } catch (const meterkit::configuration_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", e.what());
+    std::fprintf(stderr, "meterkit: %s\n", with_rules_pointer(e.what()).c_str());
   } catch (const meterkit::overflow_error& e) {
-    std::fprintf(stderr, "meterkit: %s (D25: quantities, amounts and totals must fit in 64 bits)\n",
-                 e.what());
+    std::fprintf(stderr, "meterkit: %s\n",
+                 with_rules_pointer(std::string(e.what()) +
+                                    " (D25: quantities, amounts and totals must fit in 64 bits)")
+                     .c_str());
   } catch (const meterkit::cli::output_error& e) {
     std::fprintf(stderr, "meterkit: %s\n", e.what());
   } catch (const std::bad_alloc&) {
