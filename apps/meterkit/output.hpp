@@ -846,6 +846,43 @@ template <class Of>
   return simulation_table(r, after_pricing, prices);
 }
 
+/// Unbilled usage (docs/cli.md "Unbilled usage"): for `--format json`, the member `unbilled` added
+/// last to the object `simulation_json` printed; an empty list too.
+[[nodiscard]] inline std::string with_unbilled_json(std::string json, const std::vector<unbilled_usage>& u) {
+  detail::ordered_json list = detail::ordered_json::array();
+  for (const auto& x : u) {
+    list.push_back(
+        {{"meter", x.meter}, {"customer", x.customer}, {"quantity", x.quantity}, {"events", x.events}});
+  }
+  std::string member = list.dump(2, ' ', false, detail::ordered_json::error_handler_t::replace);
+  for (std::size_t at = member.find('\n'); at != std::string::npos; at = member.find('\n', at + 1))
+    member.insert(at + 1, "  ");
+  const auto end = json.rfind('}');
+  if (end == std::string::npos) return json;
+  auto last = end;
+  while (last > 0 && (json[last - 1] == '\n' || json[last - 1] == ' ')) --last;
+  json.replace(last, end - last, ",\n  \"unbilled\": " + member + "\n");
+  return json;
+}
+
+/// Unbilled usage for people: a section after the rest of the table, only when there is some.
+[[nodiscard]] inline std::string unbilled_table(const std::vector<unbilled_usage>& u) {
+  if (u.empty()) return {};
+  std::string out = "\nUnbilled usage: " + std::to_string(u.size()) +
+                    " (accepted, but no subscription item bills this meter for this customer)\n";
+  detail::text_table t({"meter", "customer", "quantity", "events"}, {false, false, true, true});
+  for (const auto& x : u) t.add({x.meter, x.customer, std::to_string(x.quantity), std::to_string(x.events)});
+  return out + t.render();
+}
+
+/// `simulate --unbilled FILE`: one row per meter and customer.
+[[nodiscard]] inline std::string unbilled_csv(const std::vector<unbilled_usage>& u) {
+  std::string out = detail::csv_row({"meter", "customer", "quantity", "events"});
+  for (const auto& x : u)
+    out += detail::csv_row({x.meter, x.customer, std::to_string(x.quantity), std::to_string(x.events)});
+  return out;
+}
+
 /// What a summary is about, for the printers.
 struct summary_subject {
   std::string meter;
