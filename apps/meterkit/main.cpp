@@ -369,7 +369,9 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   side_file(s.rejections, cli::rejections_csv(result), result.rejected.size(), "rejected operations");
   side_file(s.late, cli::late_usage_csv(result), result.late.size(), "late usage");
   side_file(s.unbilled, cli::unbilled_csv(report.unbilled), report.unbilled.size(), "unbilled usage");
-  std::string text = cli::simulation_output(result, format_of(o.format), p.adjusts_after_pricing(), &p);
+  // B14: grants created through requests bring the after-pricing fields as grants in the plan do.
+  const bool after_pricing = p.adjusts_after_pricing() || !result.credit_grants.empty();
+  std::string text = cli::simulation_output(result, format_of(o.format), after_pricing, &p);
   if (o.format == "json") text = cli::with_unbilled_json(std::move(text), report.unbilled);
   if (o.format == "table") text += cli::unbilled_table(report.unbilled);
   emit(o, text,

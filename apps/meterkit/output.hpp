@@ -321,8 +321,8 @@ template <class Of>
 
 /// Whether the output shows billing credits (B14): only when the plan has credit grants, so that
 /// the output of every other plan stays what it was.
-[[nodiscard]] inline bool shows_credits(const plan* p) noexcept {
-  return p != nullptr && !p->credit_grants.empty();
+[[nodiscard]] inline bool shows_credits(const plan* p, const simulation_result& r) noexcept {
+  return (p != nullptr && !p->credit_grants.empty()) || !r.credit_grants.empty();  // B14: or created
 }
 
 /// Whether a subscription of plan `p` has a minimum spend (B15): then the CSV says which lines are
@@ -361,7 +361,7 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
 [[nodiscard]] inline std::string simulation_json(const simulation_result& r, bool after_pricing = false,
                                                  const plan* prices = nullptr) {
   const detail::tiered_prices tiered(prices);
-  const bool credits = after_pricing && detail::shows_credits(prices);
+  const bool credits = after_pricing && detail::shows_credits(prices, r);
   std::string text;
   text.reserve(256 + 400 * r.invoices.size() + 200 * (r.rejected.size() + r.late.size()));
   detail::json_writer w(text);
@@ -529,7 +529,7 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
 /// `discount`, then its credits, type `credit_balance_transaction` with the `credit_grant` that
 /// paid) and an invoice `total_pretax_credit_amounts`, as Stripe writes them.
 [[nodiscard]] inline std::string simulation_stripe_json(const simulation_result& r, const plan* p = nullptr) {
-  const bool credits = detail::shows_credits(p);
+  const bool credits = detail::shows_credits(p, r);
   std::string text;
   text.reserve(256 + 900 * r.invoices.size());
   detail::json_writer w(text);
@@ -752,7 +752,7 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
         t.add({"balance after", "", "", "", "", detail::money(inv.ending_balance, inv.currency), ""});
       }
       t.add({"amount due", "", "", "", "", detail::money(inv.amount_due, inv.currency), ""});
-      if (detail::shows_credits(prices))
+      if (detail::shows_credits(prices, r))
         t.add({"credits left", "", "", "", "", detail::money(inv.credit_balance, inv.currency), ""});
     }
     out += t.render();
@@ -798,7 +798,7 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
 /// times in unix seconds, as in JSON.
 [[nodiscard]] inline std::string simulation_csv(const simulation_result& r, bool after_pricing = false,
                                                 const plan* p = nullptr) {
-  const bool credits = after_pricing && detail::shows_credits(p);
+  const bool credits = after_pricing && detail::shows_credits(p, r);
   const bool minimums = detail::shows_minimums(p);
   std::vector<std::string> header{"customer", "subscription",   "currency",     "created",
                                   "status",   "billing_reason", "finalized_at", "subscription_item",

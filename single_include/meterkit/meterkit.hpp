@@ -138,9 +138,11 @@ enum class error_code {
   parameter_unknown,
   parameter_invalid_integer,
   subscription_update_invalid,
+  // Credit grants created through requests (B14; appended)
+  parameter_missing,
 };
 
-inline constexpr std::array<std::pair<error_code, std::string_view>, 31> error_code_names{{
+inline constexpr std::array<std::pair<error_code, std::string_view>, 32> error_code_names{{
     {error_code::no_meter, "no_meter"},
     {error_code::archived_meter, "archived_meter"},
     {error_code::meter_event_no_customer_defined, "meter_event_no_customer_defined"},
@@ -172,6 +174,7 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 31> error_c
     {error_code::parameter_unknown, "parameter_unknown"},
     {error_code::parameter_invalid_integer, "parameter_invalid_integer"},
     {error_code::subscription_update_invalid, "subscription_update_invalid"},
+    {error_code::parameter_missing, "parameter_missing"},
 }};
 
 /// The stable spelling of a code, as printed in `rejected[].code`.
@@ -9517,6 +9520,8 @@ struct simulation_result {
   std::vector<rejected_operation> rejected{};  ///< arrival order
   std::vector<late_usage> late{};              ///< arrival order, then plan item order
   simulation_counts counts{};
+  /// B14: the credit grants created through requests by `until`, in arrival order.
+  std::vector<credit_grant> credit_grants{};
 
   friend bool operator==(const simulation_result&, const simulation_result&) = default;
 };
@@ -9630,10 +9635,10 @@ inline void apply_discount(after_pricing_context& ctx, const discount& d, const 
 
 /// B14: lets the usable grants of `inv`'s customer pay for its meter-price lines (`eligible`),
 /// `left[k]` being what the discounts left of line `k` and `grant_left` what each grant has left.
-inline void apply_credit_grants(const compiled_plan& cp, const std::vector<std::size_t>& order,
-                                std::vector<std::int64_t>& grant_left, invoice& inv,
-                                const std::vector<std::size_t>& eligible, std::vector<std::int64_t>& left) {
-  const auto& grants = cp.source().credit_grants;
+inline void apply_credit_grants(const std::vector<credit_grant>& grants,
+                                const std::vector<std::size_t>& order, std::vector<std::int64_t>& grant_left,
+                                invoice& inv, const std::vector<std::size_t>& eligible,
+                                std::vector<std::int64_t>& left) {
   std::int64_t paid = 0;
   std::int64_t usable = 0;
   for (const std::size_t g : order) {
@@ -9724,18 +9729,26 @@ inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std:
 }  // namespace detail
 
 /// Applies discounts, credit grants, taxes and customer balances (B11-B14) to `invoices`, ordered by
-/// creation (D27), and sets every invoice's totals. Without any of them in the plan,
-/// `total` stays the sum of the lines; `amount_due` still carries a negative total forward as credit.
-inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices) {
+/// creation (D27), and sets every invoice's totals; `created` are the credit grants created through
+/// requests (B14), after the plan's. Without any of them in the plan, `total` stays the sum of the
+/// lines; `amount_due` still carries a negative total forward as credit.
+inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices,
+                                const std::vector<credit_grant>& created = {}) {
   detail::after_pricing_context ctx(cp);
   const plan& p = cp.source();
+  std::vector<credit_grant> with_created;  // B14: the plan's grants, then those created
+  if (!created.empty()) {
+    with_created = p.credit_grants;
+    with_created.insert(with_created.end(), created.begin(), created.end());
+  }
+  const std::vector<credit_grant>& grants = created.empty() ? p.credit_grants : with_created;
   std::map<std::pair<std::string, std::string>, std::int64_t> balances;  // (customer, currency)
   std::unordered_map<std::string_view, const customer_balance*> opening;
   for (const auto& b : p.balances) opening.emplace(b.customer, &b);
   std::set<std::string> opened;  // customers whose opening balance has been placed
-  const std::vector<std::size_t> grant_order = detail::credit_grant_order(p.credit_grants);
+  const std::vector<std::size_t> grant_order = detail::credit_grant_order(grants);
   std::vector<std::int64_t> grant_left;
-  for (const auto& g : p.credit_grants) grant_left.push_back(g.amount);
+  for (const auto& g : grants) grant_left.push_back(g.amount);
   const bool minimums = std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
                                     [](const subscription& s) { return s.minimum_spend.has_value(); });
   detail::spend_by_subscription spent;  // B15
@@ -9779,13 +9792,13 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     if (minimums) detail::true_up_minimum(cp, inv, item_of, spent, left);  // B15, after discounts
     inv.total_credit = 0;
     inv.credit_balance = 0;
-    if (!p.credit_grants.empty()) {  // B14: meter-price lines only
+    if (!grants.empty()) {  // B14: meter-price lines only
       std::vector<std::size_t> eligible;
       for (std::size_t k = 0; k < inv.lines.size(); ++k)
         if (item_of[k] != SIZE_MAX && inv.lines[k].metered &&
             cp.items()[item_of[k]].billing == item_billing::meter)
           eligible.push_back(k);
-      detail::apply_credit_grants(cp, grant_order, grant_left, inv, eligible, left);
+      detail::apply_credit_grants(grants, grant_order, grant_left, inv, eligible, left);
     }
     std::int64_t subtotal = 0;
     std::int64_t discounted = 0;
@@ -9956,9 +9969,20 @@ struct subscription_change {
   friend bool operator==(const subscription_change&, const subscription_change&) = default;
 };
 
+/// B14: `POST /v1/billing/credit_grants`: a credit grant created at the request's arrival, read
+/// into `grant` (its `id` and `created` are given when it is accepted); values are checked then.
+struct credit_grant_creation {
+  credit_grant grant{};
+  /// The first parameter the endpoint does not take, refused as Stripe refuses it.
+  std::optional<std::string> unknown_parameter{};
+
+  friend bool operator==(const credit_grant_creation&, const credit_grant_creation&) = default;
+};
+
 /// One operation: a meter event, a cancellation (meter/meter_event.hpp), a usage record
-/// (legacy/usage_record.hpp) or a subscription change.
-using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record, subscription_change>;
+/// (legacy/usage_record.hpp), a subscription change or a credit grant's creation.
+using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record, subscription_change,
+                                    credit_grant_creation>;
 
 /// One request with its operations, in the order the simulator must apply them.
 struct request {
@@ -10134,6 +10158,51 @@ inline void save_period(state_writer& out, const period& p) {
 [[nodiscard]] inline period load_period(state_reader& in) {
   const timestamp start = in.time();
   return period{start, in.time()};
+}
+
+/// B14: the credit grants created through requests, as a snapshot keeps them.
+inline void save_credit_grants(state_writer& out, const std::vector<credit_grant>& grants) {
+  out.size(grants.size());
+  for (const auto& g : grants) {
+    out.str(g.id);
+    out.str(g.customer);
+    out.i64(g.amount);
+    out.optional_str(g.currency ? std::optional<std::string>(std::string(g.currency->code())) : std::nullopt);
+    out.u8(static_cast<std::uint8_t>(g.category));
+    out.i64(g.priority);
+    for (const auto* t : {&g.effective_at, &g.expires_at, &g.voided_at, &g.created}) out.optional_time(*t);
+    out.boolean(g.prices.has_value());
+    if (g.prices) {
+      out.size(g.prices->size());
+      for (const auto& id : *g.prices) out.str(id);
+    }
+  }
+}
+
+/// What `save_credit_grants` wrote, refusing what no accepted grant could be.
+[[nodiscard]] inline std::vector<credit_grant> load_credit_grants(state_reader& in) {
+  std::vector<credit_grant> out(in.count(40));
+  for (auto& g : out) {
+    g.id = in.str();
+    g.customer = in.str();
+    g.amount = in.i64();
+    const auto code = in.optional_str();
+    in.require(g.amount > 0 && code && currency::is_valid_code(*code), "an unusable credit grant");
+    g.currency = currency(*code);
+    const std::uint8_t category = in.u8();
+    in.require(category <= 1, "an unknown credit grant category");
+    g.category = static_cast<credit_grant_category>(category);
+    const std::int64_t priority = in.i64();
+    in.require(priority >= 0 && priority <= max_credit_grant_priority,
+               "a credit grant priority out of range");
+    g.priority = static_cast<std::int32_t>(priority);
+    for (auto* t : {&g.effective_at, &g.expires_at, &g.voided_at, &g.created}) *t = in.optional_time();
+    if (in.boolean()) {
+      g.prices.emplace(in.count(8));
+      for (auto& id : *g.prices) id = in.str();
+    }
+  }
+  return out;
 }
 
 /// An invariant across a restored simulator's parts: a part's clock (the arrival, `received_at`
@@ -11573,7 +11642,8 @@ template <metered_quantities Quantities>
 [[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
                                                   const Quantities& quantities,
                                                   const subscription_changes& changes = {},
-                                                  const threshold_crossings& thresholds = {}) {
+                                                  const threshold_crossings& thresholds = {},
+                                                  const std::vector<credit_grant>& created_grants = {}) {
   std::vector<invoice> out;
   struct left_over {
     std::size_t subscription;
@@ -11615,7 +11685,7 @@ template <metered_quantities Quantities>
     detail::total_up(inv);
     out.insert(std::upper_bound(out.begin(), out.end(), inv, by_creation), std::move(inv));
   }
-  apply_after_pricing(cp, out);  // B11-B13
+  apply_after_pricing(cp, out, created_grants);  // B11-B14
   return out;
 }
 
@@ -11736,6 +11806,7 @@ class basic_invoice_simulator {
     history_.save(body);
     changes_.save(body);
     thresholds_.save(body);
+    detail::save_credit_grants(body, created_grants_);
     body.size(unbilled_.size());
     for (const auto& [pair, n] : unbilled_) {
       body.size(pair.first);
@@ -11850,13 +11921,15 @@ class basic_invoice_simulator {
     require_answerable(until);
     simulation_result out;
     out.until = until;
+    for (const auto& g : created_grants_)
+      if (!(until < *g.created)) out.credit_grants.push_back(g);
     out.invoices = invoices_as_of(
         plan_, until,
         [&](std::size_t item, const period& p, timestamp as_of) {
           const auto fixed = history_.fixed_quantity(item, p.start);
           return fixed ? *fixed : kept_quantity(item, p, as_of);
         },
-        changes_, thresholds_);
+        changes_, thresholds_, out.credit_grants);
     out.rejected = rejected_;
     for (const auto& l : late_) {
       if (l.received_at <= until) out.late.push_back(l);
@@ -11962,6 +12035,59 @@ class basic_invoice_simulator {
     auto placed = books_[plan_.items()[*index].book].record(u, arrival_stamp{r.received_at, arrival, 0});
     if (!placed) return outcome{placed.error()};
     check_thresholds(plan_.items()[*index].subscription, r.received_at);  // B16
+    return outcome::accept();
+  }
+
+  /// B14: a credit grant created through a request, checked as a plan's grant is (each refusal a
+  /// rejection naming the parameter); named `credit_grant@<source>` and created at the arrival,
+  /// it counts from then unless `effective_at` says otherwise.
+  outcome apply_one(const request& r, const credit_grant_creation& c) {
+    using ec = error_code;
+    if (c.unknown_parameter) {
+      return outcome::reject(ec::parameter_unknown, "Received unknown parameter: " + *c.unknown_parameter,
+                             *c.unknown_parameter);
+    }
+    credit_grant g = c.grant;
+    if (g.customer.empty())
+      return outcome::reject(ec::parameter_missing, "Missing required param: customer.", "customer");
+    if (!plan_.customer_index(g.customer))
+      return outcome::reject(ec::resource_missing, "No such customer: '" + g.customer + "'", "customer");
+    if (!g.currency) {
+      return outcome::reject(ec::parameter_missing, "Missing required param: amount[monetary][currency].",
+                             "amount[monetary][currency]");
+    }
+    if (g.amount <= 0) {
+      return outcome::reject(ec::parameter_invalid_integer,
+                             "Invalid positive integer: amount[monetary][value] must be above 0",
+                             "amount[monetary][value]");
+    }
+    if (!c.grant.effective_at) g.effective_at = r.received_at;
+    g.created = r.received_at;
+    if (g.expires_at && *g.expires_at <= *g.effective_at) {
+      return outcome::reject(ec::parameter_invalid_integer,
+                             "expires_at (" + format_rfc3339(*g.expires_at) +
+                                 ") must be after the grant becomes effective (" +
+                                 format_rfc3339(*g.effective_at) + ") (B14)",
+                             "expires_at");
+    }
+    if (g.prices) {
+      if (g.prices->empty()) {
+        return outcome::reject(ec::parameter_missing,
+                               "Missing required param: applicability_config[scope][prices].",
+                               "applicability_config[scope][prices]");
+      }
+      for (std::size_t k = 0; k < g.prices->size(); ++k) {
+        const auto pr = plan_.price_index((*g.prices)[k]);
+        if (!pr || !plan_.source().prices[*pr].recurring.meter) {
+          return outcome::reject(ec::resource_missing,
+                                 "No such metered price: '" + (*g.prices)[k] +
+                                     "' (billing credits pay only for meter prices, B14)",
+                                 "applicability_config[scope][prices][" + std::to_string(k) + "]");
+        }
+      }
+    }
+    g.id = "credit_grant@" + r.source;
+    created_grants_.push_back(std::move(g));
     return outcome::accept();
   }
 
@@ -12373,6 +12499,12 @@ class basic_invoice_simulator {
     history_.load(plan_, r);
     changes_.load(plan_, r);
     thresholds_.load(plan_, r);
+    created_grants_ = detail::load_credit_grants(r);
+    for (const auto& g : created_grants_) {
+      r.require(
+          g.created && last_arrival_ && !(*last_arrival_ < *g.created) && plan_.customer_index(g.customer),
+          "a credit grant created after the last arrival, or for a customer the plan does not know");
+    }
     for (const auto& c : thresholds_.all())
       r.require(has_threshold(plan_, c.subscription) && last_arrival_ && !(*last_arrival_ < c.at),
                 "a threshold crossing of a subscription without thresholds, or after the last arrival");
@@ -12410,8 +12542,9 @@ class basic_invoice_simulator {
   std::uint64_t next_arrival_ = 0;
   std::optional<timestamp> last_arrival_;
   history_keeper history_;
-  subscription_changes changes_;    ///< B8
-  threshold_crossings thresholds_;  ///< B16, in arrival order
+  subscription_changes changes_;              ///< B8
+  threshold_crossings thresholds_;            ///< B16, in arrival order
+  std::vector<credit_grant> created_grants_;  ///< B14, created through requests, in arrival order
   /// The accepted, not cancelled events of a (meter, customer) that no item bills, and the sum of
   /// their values.
   struct unbilled_tally {

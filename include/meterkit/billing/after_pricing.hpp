@@ -150,10 +150,10 @@ inline void apply_discount(after_pricing_context& ctx, const discount& d, const 
 
 /// B14: lets the usable grants of `inv`'s customer pay for its meter-price lines (`eligible`),
 /// `left[k]` being what the discounts left of line `k` and `grant_left` what each grant has left.
-inline void apply_credit_grants(const compiled_plan& cp, const std::vector<std::size_t>& order,
-                                std::vector<std::int64_t>& grant_left, invoice& inv,
-                                const std::vector<std::size_t>& eligible, std::vector<std::int64_t>& left) {
-  const auto& grants = cp.source().credit_grants;
+inline void apply_credit_grants(const std::vector<credit_grant>& grants,
+                                const std::vector<std::size_t>& order, std::vector<std::int64_t>& grant_left,
+                                invoice& inv, const std::vector<std::size_t>& eligible,
+                                std::vector<std::int64_t>& left) {
   std::int64_t paid = 0;
   std::int64_t usable = 0;
   for (const std::size_t g : order) {
@@ -244,18 +244,26 @@ inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std:
 }  // namespace detail
 
 /// Applies discounts, credit grants, taxes and customer balances (B11-B14) to `invoices`, ordered by
-/// creation (D27), and sets every invoice's totals. Without any of them in the plan,
-/// `total` stays the sum of the lines; `amount_due` still carries a negative total forward as credit.
-inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices) {
+/// creation (D27), and sets every invoice's totals; `created` are the credit grants created through
+/// requests (B14), after the plan's. Without any of them in the plan, `total` stays the sum of the
+/// lines; `amount_due` still carries a negative total forward as credit.
+inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices,
+                                const std::vector<credit_grant>& created = {}) {
   detail::after_pricing_context ctx(cp);
   const plan& p = cp.source();
+  std::vector<credit_grant> with_created;  // B14: the plan's grants, then those created
+  if (!created.empty()) {
+    with_created = p.credit_grants;
+    with_created.insert(with_created.end(), created.begin(), created.end());
+  }
+  const std::vector<credit_grant>& grants = created.empty() ? p.credit_grants : with_created;
   std::map<std::pair<std::string, std::string>, std::int64_t> balances;  // (customer, currency)
   std::unordered_map<std::string_view, const customer_balance*> opening;
   for (const auto& b : p.balances) opening.emplace(b.customer, &b);
   std::set<std::string> opened;  // customers whose opening balance has been placed
-  const std::vector<std::size_t> grant_order = detail::credit_grant_order(p.credit_grants);
+  const std::vector<std::size_t> grant_order = detail::credit_grant_order(grants);
   std::vector<std::int64_t> grant_left;
-  for (const auto& g : p.credit_grants) grant_left.push_back(g.amount);
+  for (const auto& g : grants) grant_left.push_back(g.amount);
   const bool minimums = std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
                                     [](const subscription& s) { return s.minimum_spend.has_value(); });
   detail::spend_by_subscription spent;  // B15
@@ -299,13 +307,13 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     if (minimums) detail::true_up_minimum(cp, inv, item_of, spent, left);  // B15, after discounts
     inv.total_credit = 0;
     inv.credit_balance = 0;
-    if (!p.credit_grants.empty()) {  // B14: meter-price lines only
+    if (!grants.empty()) {  // B14: meter-price lines only
       std::vector<std::size_t> eligible;
       for (std::size_t k = 0; k < inv.lines.size(); ++k)
         if (item_of[k] != SIZE_MAX && inv.lines[k].metered &&
             cp.items()[item_of[k]].billing == item_billing::meter)
           eligible.push_back(k);
-      detail::apply_credit_grants(cp, grant_order, grant_left, inv, eligible, left);
+      detail::apply_credit_grants(grants, grant_order, grant_left, inv, eligible, left);
     }
     std::int64_t subtotal = 0;
     std::int64_t discounted = 0;

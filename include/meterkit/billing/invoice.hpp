@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include <meterkit/billing/credit_grant.hpp>
 #include <meterkit/calendar/period.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
@@ -193,6 +194,8 @@ struct simulation_result {
   std::vector<rejected_operation> rejected{};  ///< arrival order
   std::vector<late_usage> late{};              ///< arrival order, then plan item order
   simulation_counts counts{};
+  /// B14: the credit grants created through requests by `until`, in arrival order.
+  std::vector<credit_grant> credit_grants{};
 
   friend bool operator==(const simulation_result&, const simulation_result&) = default;
 };

@@ -345,7 +345,8 @@ template <metered_quantities Quantities>
 [[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
                                                   const Quantities& quantities,
                                                   const subscription_changes& changes = {},
-                                                  const threshold_crossings& thresholds = {}) {
+                                                  const threshold_crossings& thresholds = {},
+                                                  const std::vector<credit_grant>& created_grants = {}) {
   std::vector<invoice> out;
   struct left_over {
     std::size_t subscription;
@@ -387,7 +388,7 @@ template <metered_quantities Quantities>
     detail::total_up(inv);
     out.insert(std::upper_bound(out.begin(), out.end(), inv, by_creation), std::move(inv));
   }
-  apply_after_pricing(cp, out);  // B11-B13
+  apply_after_pricing(cp, out, created_grants);  // B11-B14
   return out;
 }
 

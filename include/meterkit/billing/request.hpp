@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include <meterkit/billing/credit_grant.hpp>
 #include <meterkit/core/time.hpp>
 #include <meterkit/legacy/usage_record.hpp>
 #include <meterkit/meter/meter_event.hpp>
@@ -76,9 +77,20 @@ struct subscription_change {
   friend bool operator==(const subscription_change&, const subscription_change&) = default;
 };
 
+/// B14: `POST /v1/billing/credit_grants`: a credit grant created at the request's arrival, read
+/// into `grant` (its `id` and `created` are given when it is accepted); values are checked then.
+struct credit_grant_creation {
+  credit_grant grant{};
+  /// The first parameter the endpoint does not take, refused as Stripe refuses it.
+  std::optional<std::string> unknown_parameter{};
+
+  friend bool operator==(const credit_grant_creation&, const credit_grant_creation&) = default;
+};
+
 /// One operation: a meter event, a cancellation (meter/meter_event.hpp), a usage record
-/// (legacy/usage_record.hpp) or a subscription change.
-using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record, subscription_change>;
+/// (legacy/usage_record.hpp), a subscription change or a credit grant's creation.
+using operation_body = std::variant<meter_event, meter_event_adjustment, usage_record, subscription_change,
+                                    credit_grant_creation>;
 
 /// One request with its operations, in the order the simulator must apply them.
 struct request {

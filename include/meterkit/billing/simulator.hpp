@@ -134,6 +134,7 @@ class basic_invoice_simulator {
     history_.save(body);
     changes_.save(body);
     thresholds_.save(body);
+    detail::save_credit_grants(body, created_grants_);
     body.size(unbilled_.size());
     for (const auto& [pair, n] : unbilled_) {
       body.size(pair.first);
@@ -248,13 +249,15 @@ class basic_invoice_simulator {
     require_answerable(until);
     simulation_result out;
     out.until = until;
+    for (const auto& g : created_grants_)
+      if (!(until < *g.created)) out.credit_grants.push_back(g);
     out.invoices = invoices_as_of(
         plan_, until,
         [&](std::size_t item, const period& p, timestamp as_of) {
           const auto fixed = history_.fixed_quantity(item, p.start);
           return fixed ? *fixed : kept_quantity(item, p, as_of);
         },
-        changes_, thresholds_);
+        changes_, thresholds_, out.credit_grants);
     out.rejected = rejected_;
     for (const auto& l : late_) {
       if (l.received_at <= until) out.late.push_back(l);
@@ -360,6 +363,59 @@ class basic_invoice_simulator {
     auto placed = books_[plan_.items()[*index].book].record(u, arrival_stamp{r.received_at, arrival, 0});
     if (!placed) return outcome{placed.error()};
     check_thresholds(plan_.items()[*index].subscription, r.received_at);  // B16
+    return outcome::accept();
+  }
+
+  /// B14: a credit grant created through a request, checked as a plan's grant is (each refusal a
+  /// rejection naming the parameter); named `credit_grant@<source>` and created at the arrival,
+  /// it counts from then unless `effective_at` says otherwise.
+  outcome apply_one(const request& r, const credit_grant_creation& c) {
+    using ec = error_code;
+    if (c.unknown_parameter) {
+      return outcome::reject(ec::parameter_unknown, "Received unknown parameter: " + *c.unknown_parameter,
+                             *c.unknown_parameter);
+    }
+    credit_grant g = c.grant;
+    if (g.customer.empty())
+      return outcome::reject(ec::parameter_missing, "Missing required param: customer.", "customer");
+    if (!plan_.customer_index(g.customer))
+      return outcome::reject(ec::resource_missing, "No such customer: '" + g.customer + "'", "customer");
+    if (!g.currency) {
+      return outcome::reject(ec::parameter_missing, "Missing required param: amount[monetary][currency].",
+                             "amount[monetary][currency]");
+    }
+    if (g.amount <= 0) {
+      return outcome::reject(ec::parameter_invalid_integer,
+                             "Invalid positive integer: amount[monetary][value] must be above 0",
+                             "amount[monetary][value]");
+    }
+    if (!c.grant.effective_at) g.effective_at = r.received_at;
+    g.created = r.received_at;
+    if (g.expires_at && *g.expires_at <= *g.effective_at) {
+      return outcome::reject(ec::parameter_invalid_integer,
+                             "expires_at (" + format_rfc3339(*g.expires_at) +
+                                 ") must be after the grant becomes effective (" +
+                                 format_rfc3339(*g.effective_at) + ") (B14)",
+                             "expires_at");
+    }
+    if (g.prices) {
+      if (g.prices->empty()) {
+        return outcome::reject(ec::parameter_missing,
+                               "Missing required param: applicability_config[scope][prices].",
+                               "applicability_config[scope][prices]");
+      }
+      for (std::size_t k = 0; k < g.prices->size(); ++k) {
+        const auto pr = plan_.price_index((*g.prices)[k]);
+        if (!pr || !plan_.source().prices[*pr].recurring.meter) {
+          return outcome::reject(ec::resource_missing,
+                                 "No such metered price: '" + (*g.prices)[k] +
+                                     "' (billing credits pay only for meter prices, B14)",
+                                 "applicability_config[scope][prices][" + std::to_string(k) + "]");
+        }
+      }
+    }
+    g.id = "credit_grant@" + r.source;
+    created_grants_.push_back(std::move(g));
     return outcome::accept();
   }
 
@@ -771,6 +827,12 @@ class basic_invoice_simulator {
     history_.load(plan_, r);
     changes_.load(plan_, r);
     thresholds_.load(plan_, r);
+    created_grants_ = detail::load_credit_grants(r);
+    for (const auto& g : created_grants_) {
+      r.require(
+          g.created && last_arrival_ && !(*last_arrival_ < *g.created) && plan_.customer_index(g.customer),
+          "a credit grant created after the last arrival, or for a customer the plan does not know");
+    }
     for (const auto& c : thresholds_.all())
       r.require(has_threshold(plan_, c.subscription) && last_arrival_ && !(*last_arrival_ < c.at),
                 "a threshold crossing of a subscription without thresholds, or after the last arrival");
@@ -808,8 +870,9 @@ class basic_invoice_simulator {
   std::uint64_t next_arrival_ = 0;
   std::optional<timestamp> last_arrival_;
   history_keeper history_;
-  subscription_changes changes_;    ///< B8
-  threshold_crossings thresholds_;  ///< B16, in arrival order
+  subscription_changes changes_;              ///< B8
+  threshold_crossings thresholds_;            ///< B16, in arrival order
+  std::vector<credit_grant> created_grants_;  ///< B14, created through requests, in arrival order
   /// The accepted, not cancelled events of a (meter, customer) that no item bills, and the sum of
   /// their values.
   struct unbilled_tally {

@@ -81,6 +81,51 @@ inline void save_period(state_writer& out, const period& p) {
   return period{start, in.time()};
 }
 
+/// B14: the credit grants created through requests, as a snapshot keeps them.
+inline void save_credit_grants(state_writer& out, const std::vector<credit_grant>& grants) {
+  out.size(grants.size());
+  for (const auto& g : grants) {
+    out.str(g.id);
+    out.str(g.customer);
+    out.i64(g.amount);
+    out.optional_str(g.currency ? std::optional<std::string>(std::string(g.currency->code())) : std::nullopt);
+    out.u8(static_cast<std::uint8_t>(g.category));
+    out.i64(g.priority);
+    for (const auto* t : {&g.effective_at, &g.expires_at, &g.voided_at, &g.created}) out.optional_time(*t);
+    out.boolean(g.prices.has_value());
+    if (g.prices) {
+      out.size(g.prices->size());
+      for (const auto& id : *g.prices) out.str(id);
+    }
+  }
+}
+
+/// What `save_credit_grants` wrote, refusing what no accepted grant could be.
+[[nodiscard]] inline std::vector<credit_grant> load_credit_grants(state_reader& in) {
+  std::vector<credit_grant> out(in.count(40));
+  for (auto& g : out) {
+    g.id = in.str();
+    g.customer = in.str();
+    g.amount = in.i64();
+    const auto code = in.optional_str();
+    in.require(g.amount > 0 && code && currency::is_valid_code(*code), "an unusable credit grant");
+    g.currency = currency(*code);
+    const std::uint8_t category = in.u8();
+    in.require(category <= 1, "an unknown credit grant category");
+    g.category = static_cast<credit_grant_category>(category);
+    const std::int64_t priority = in.i64();
+    in.require(priority >= 0 && priority <= max_credit_grant_priority,
+               "a credit grant priority out of range");
+    g.priority = static_cast<std::int32_t>(priority);
+    for (auto* t : {&g.effective_at, &g.expires_at, &g.voided_at, &g.created}) *t = in.optional_time();
+    if (in.boolean()) {
+      g.prices.emplace(in.count(8));
+      for (auto& id : *g.prices) id = in.str();
+    }
+  }
+  return out;
+}
+
 /// An invariant across a restored simulator's parts: a part's clock (the arrival, `received_at`
 /// and arrival number, of the latest operation it took) is never ahead of the simulator's own
 /// (`simulator_clock`, the `received_at` of the latest request, and `next_arrival`, the number the

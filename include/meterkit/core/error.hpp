@@ -86,9 +86,11 @@ enum class error_code {
   parameter_unknown,
   parameter_invalid_integer,
   subscription_update_invalid,
+  // Credit grants created through requests (B14; appended)
+  parameter_missing,
 };
 
-inline constexpr std::array<std::pair<error_code, std::string_view>, 31> error_code_names{{
+inline constexpr std::array<std::pair<error_code, std::string_view>, 32> error_code_names{{
     {error_code::no_meter, "no_meter"},
     {error_code::archived_meter, "archived_meter"},
     {error_code::meter_event_no_customer_defined, "meter_event_no_customer_defined"},
@@ -120,6 +122,7 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 31> error_c
     {error_code::parameter_unknown, "parameter_unknown"},
     {error_code::parameter_invalid_integer, "parameter_invalid_integer"},
     {error_code::subscription_update_invalid, "subscription_update_invalid"},
+    {error_code::parameter_missing, "parameter_missing"},
 }};
 
 /// The stable spelling of a code, as printed in `rejected[].code`.

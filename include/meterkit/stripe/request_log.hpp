@@ -18,7 +18,10 @@
 ///   - `DELETE /v1/subscriptions/{id}` (`invoice_now`, `prorate`; `cancellation_details` is
 ///     accepted and ignored): the subscription cancelled at the arrival (B9);
 ///   - `DELETE /v1/subscription_items/{id}` (`clear_usage`, `proration_behavior`,
-///     `proration_date`): the item deleted (B10); so is an `items[]` entry with `deleted`.
+///     `proration_date`): the item deleted (B10); so is an `items[]` entry with `deleted`;
+///   - `/v1/billing/credit_grants` (`customer`, `amount`, `applicability_config`, `category`,
+///     `priority`, `effective_at`, `expires_at`, `name`, `metadata`): a credit grant created at the
+///     arrival (B14), which needs `received_at`.
 ///
 /// Unusable (D6, `input_error`): invalid JSON, wrong types, an unknown path, a method other than
 /// POST (absent means POST) or, for a subscription or an item, DELETE, an empty `events` array, a time that
@@ -51,19 +54,21 @@
 #include <meterkit/stripe/input_error.hpp>
 #include <meterkit/stripe/input_source.hpp>
 #include <meterkit/stripe/json.hpp>
+#include <meterkit/stripe/plan_json.hpp>
 #include <meterkit/stripe/usage_objects.hpp>
 
 namespace meterkit {
 
 /// The API endpoints a request log may name.
 enum class api_endpoint {
-  v1_meter_events,             ///< POST /v1/billing/meter_events
-  v1_meter_event_adjustments,  ///< POST /v1/billing/meter_event_adjustments
-  v1_usage_records,            ///< POST /v1/subscription_items/{id}/usage_records
-  v2_meter_events,             ///< POST /v2/billing/meter_events
-  v2_meter_event_stream,       ///< POST /v2/billing/meter_event_stream
-  v1_subscription_update,      ///< POST /v1/subscriptions/{id} (B8)
-  v1_subscription_item_update  ///< POST /v1/subscription_items/{id} (B8)
+  v1_meter_events,              ///< POST /v1/billing/meter_events
+  v1_meter_event_adjustments,   ///< POST /v1/billing/meter_event_adjustments
+  v1_usage_records,             ///< POST /v1/subscription_items/{id}/usage_records
+  v2_meter_events,              ///< POST /v2/billing/meter_events
+  v2_meter_event_stream,        ///< POST /v2/billing/meter_event_stream
+  v1_subscription_update,       ///< POST /v1/subscriptions/{id} (B8)
+  v1_subscription_item_update,  ///< POST /v1/subscription_items/{id} (B8)
+  v1_credit_grants              ///< POST /v1/billing/credit_grants (B14)
 };
 
 /// A request path understood: its endpoint and the subscription item or subscription it names.
@@ -82,6 +87,7 @@ struct api_path {
     return api_path{api_endpoint::v1_meter_event_adjustments, {}};
   if (path == "/v2/billing/meter_events") return api_path{api_endpoint::v2_meter_events, {}};
   if (path == "/v2/billing/meter_event_stream") return api_path{api_endpoint::v2_meter_event_stream, {}};
+  if (path == "/v1/billing/credit_grants") return api_path{api_endpoint::v1_credit_grants, {}};
   constexpr std::string_view head = "/v1/subscription_items/";
   constexpr std::string_view tail = "/usage_records";
   if (path.size() > head.size() + tail.size() && path.substr(0, head.size()) == head &&
@@ -108,7 +114,25 @@ namespace detail {
 inline constexpr std::string_view known_paths =
     "/v1/billing/meter_events, /v1/billing/meter_event_adjustments, "
     "/v1/subscription_items/{id}/usage_records, /v1/subscription_items/{id}, /v1/subscriptions/{id}, "
-    "/v2/billing/meter_events or /v2/billing/meter_event_stream";
+    "/v1/billing/credit_grants, /v2/billing/meter_events or /v2/billing/meter_event_stream";
+
+/// B14: the parameters of `POST /v1/billing/credit_grants` read as a plan's grant is; an id, a
+/// creation time or a voiding are not parameters of the creation, and are refused as unknown.
+[[nodiscard]] inline credit_grant_creation credit_grant_creation_from_json(const nlohmann::json& params,
+                                                                           const json_path& where) {
+  credit_grant_creation out;
+  static constexpr std::string_view known[] = {"amount",       "applicability_config", "category", "customer",
+                                               "effective_at", "expires_at",           "metadata", "name",
+                                               "priority"};
+  for (const auto& [key, value] : params.items()) {
+    if (std::find(std::begin(known), std::end(known), key) == std::end(known)) {
+      out.unknown_parameter = key;
+      return out;
+    }
+  }
+  out.grant = credit_grant_from_json(params, where);
+  return out;
+}
 
 /// The parameters of `POST /v1/subscription_items/{id}`, of `POST /v1/subscriptions/{id}` (B8,
 /// B9) or, with `cancel_now`, of `DELETE /v1/subscriptions/{id}` (B9) or
@@ -281,6 +305,10 @@ inline constexpr std::string_view known_paths =
       }
       break;
     }
+    case api_endpoint::v1_credit_grants:
+      need_arrival("a credit grant");
+      out.operations.emplace_back(detail::credit_grant_creation_from_json(params, params_path));
+      break;
     case api_endpoint::v1_subscription_update:
     case api_endpoint::v1_subscription_item_update:
       need_arrival("a subscription change");

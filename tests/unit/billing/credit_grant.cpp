@@ -5,9 +5,11 @@
 #include <meterkit/billing/compiled_plan.hpp>
 #include <meterkit/billing/credit_grant.hpp>
 #include <meterkit/billing/invoicing.hpp>
+#include <meterkit/billing/simulator.hpp>
 #include <meterkit/billing/snapshot.hpp>
 
 #include "seat_plan.hpp"
+#include "stream_requests.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -332,6 +334,78 @@ BOOST_AUTO_TEST_CASE(the_plan_fingerprint_covers_credit_grants) {
       auto changed = with;
       changes[k](changed.credit_grants[0]);
       BOOST_TEST(mk::plan_fingerprint(changed) != f);
+    }
+  }
+}
+
+/// A `POST /v1/billing/credit_grants` of `cents` for `customer` arriving at `when` (B14).
+mk::request grant_request(const char* when, std::string customer, std::int64_t cents, std::size_t line) {
+  mk::credit_grant_creation c;
+  c.grant.customer = std::move(customer);
+  c.grant.amount = cents;
+  c.grant.currency = mk::currency("usd");
+  c.grant.category = mk::credit_grant_category::promotional;
+  return mk::test_stream::single(meterkit::test_seat_plan::unix_at(when), line, std::move(c));
+}
+
+// B14: a grant created through a request pays the meter-price lines of invoices that finalize after
+// its arrival, as a plan's grant does; it is named by its request and created at its arrival.
+BOOST_AUTO_TEST_CASE(a_grant_created_through_a_request_pays_from_its_arrival) {
+  const auto p = meterkit::test_seat_plan::seat_and_usage_plan();
+  auto requests = meterkit::test_seat_plan::monthly_usage();  // 100 calls (2.00 USD) a month
+  requests.insert(requests.begin() + 2, grant_request("2025-02-10T00:00:00Z", "cus_1", 300, 90));
+  mk::invoice_simulator sim(p);
+  for (const auto& r : requests) sim.apply(r);
+  const auto result = sim.result(at("2025-04-15T00:00:00Z"));
+  BOOST_TEST(result.rejected.empty());
+  BOOST_TEST_REQUIRE(result.credit_grants.size() == 1u);
+  BOOST_TEST(result.credit_grants[0].id == "credit_grant@stream:90");
+  BOOST_TEST((result.credit_grants[0].created == at("2025-02-10T00:00:00Z")));
+  std::vector<std::int64_t> paid;
+  for (const auto& inv : result.invoices)
+    if (inv.reason == mk::billing_reason::subscription_cycle) paid.push_back(inv.total_credit);
+  // January's usage (invoiced Feb 1, before the grant): nothing; February's: 2.00; March's: the 1.00 left.
+  const std::vector<std::int64_t> expected{0, 200, 100};
+  BOOST_TEST(paid == expected, boost::test_tools::per_element());
+  // Before its arrival the grant does not exist.
+  BOOST_TEST(sim.result(at("2025-02-09T00:00:00Z")).credit_grants.empty());
+  meterkit::test_seat_plan::check_restored_half_way(p, requests, at("2025-04-15T00:00:00Z"));
+}
+
+// B14: a grant request the plan cannot honour is rejected with Stripe's code, naming the parameter.
+BOOST_AUTO_TEST_CASE(unusable_grant_requests_are_rejected_by_parameter) {
+  struct row {
+    const char* param;
+    mk::error_code code;
+    void (*change)(mk::credit_grant_creation&);
+  };
+  const std::vector<row> rows = {
+      {"customer", mk::error_code::resource_missing,
+       [](mk::credit_grant_creation& c) { c.grant.customer = "cus_x"; }},
+      {"customer", mk::error_code::parameter_missing,
+       [](mk::credit_grant_creation& c) { c.grant.customer.clear(); }},
+      {"amount[monetary][value]", mk::error_code::parameter_invalid_integer,
+       [](mk::credit_grant_creation& c) { c.grant.amount = 0; }},
+      {"amount[monetary][currency]", mk::error_code::parameter_missing,
+       [](mk::credit_grant_creation& c) { c.grant.currency.reset(); }},
+      {"expires_at", mk::error_code::parameter_invalid_integer,
+       [](mk::credit_grant_creation& c) { c.grant.expires_at = at("2025-02-01T00:00:00Z"); }},
+      {"applicability_config[scope][prices][0]", mk::error_code::resource_missing,
+       [](mk::credit_grant_creation& c) { c.grant.prices = std::vector<std::string>{"price_seat"}; }},
+      {"voided_at", mk::error_code::parameter_unknown,
+       [](mk::credit_grant_creation& c) { c.unknown_parameter = "voided_at"; }},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.param) {
+      auto req = grant_request("2025-02-10T00:00:00Z", "cus_1", 300, 1);
+      r.change(std::get<mk::credit_grant_creation>(req.operations.front()));
+      mk::invoice_simulator sim(meterkit::test_seat_plan::seat_and_usage_plan());
+      sim.apply(req);
+      const auto result = sim.result(at("2025-02-10T00:00:00Z"));
+      BOOST_TEST_REQUIRE(result.rejected.size() == 1u);
+      BOOST_TEST(result.rejected[0].code == r.code);
+      BOOST_TEST(result.rejected[0].param == r.param);
+      BOOST_TEST(result.credit_grants.empty());
     }
   }
 }

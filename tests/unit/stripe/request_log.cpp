@@ -106,6 +106,35 @@ BOOST_AUTO_TEST_CASE(B8_subscription_changes_read_with_their_values_as_written) 
                  .find("params.items: expected an array of items") != std::string::npos);
 }
 
+// B14: POST /v1/billing/credit_grants reads its parameters as a plan's grant; what the creation
+// does not take (an id, voided_at) is kept to be refused; the arrival is required.
+BOOST_AUTO_TEST_CASE(B14_credit_grant_creations_read_as_a_plans_grant) {
+  const auto r =
+      one(R"({"received_at": 1739145600, "path": "/v1/billing/credit_grants", "idempotency_key": "k1",
+      "params": {"customer": "cus_1", "name": "Welcome", "metadata": {"source": "crm"},
+                 "amount": {"type": "monetary", "monetary": {"currency": "usd", "value": 2500}},
+                 "applicability_config": {"scope": {"prices": [{"id": "price_api"}]}},
+                 "category": "promotional", "priority": 10, "expires_at": 1746057600}})");
+  BOOST_TEST((parse_api_path("/v1/billing/credit_grants")->endpoint == api_endpoint::v1_credit_grants));
+  const auto& c = std::get<credit_grant_creation>(r.operations.at(0));
+  BOOST_TEST(!c.unknown_parameter.has_value());
+  BOOST_TEST(c.grant.customer == "cus_1");
+  BOOST_TEST(c.grant.amount == 2500);
+  BOOST_TEST(c.grant.currency->code() == "usd");
+  BOOST_TEST((c.grant.category == credit_grant_category::promotional));
+  BOOST_TEST(c.grant.priority == 10);
+  BOOST_TEST((c.grant.prices == std::optional<std::vector<std::string>>{{"price_api"}}));
+  BOOST_TEST((c.grant.expires_at == from_unix(1746057600)));
+  BOOST_TEST(!c.grant.effective_at.has_value());
+  BOOST_TEST(!r.fingerprint.empty());
+  const auto voided = one(R"({"received_at": 1, "path": "/v1/billing/credit_grants",
+      "params": {"customer": "cus_1", "voided_at": 5}})");
+  BOOST_TEST(*std::get<credit_grant_creation>(voided.operations.at(0)).unknown_parameter == "voided_at");
+  const auto e = error_of(R"({"path": "/v1/billing/credit_grants", "params": {"customer": "cus_1"}})");
+  BOOST_TEST(std::string(e.what()).find("a credit grant needs the time it arrived") != std::string::npos,
+             e.what());
+}
+
 BOOST_AUTO_TEST_CASE(B10_item_deletions_read_from_both_endpoints) {
   const auto del =
       one(R"({"received_at": 1743465600, "method": "DELETE", "path": "/v1/subscription_items/si_api",
