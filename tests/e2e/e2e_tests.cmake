@@ -28,3 +28,21 @@ foreach(_case IN LISTS _e2e_entries)
 endforeach()
 add_test(NAME e2e.examples_usage_in_sync
          COMMAND "${Python3_EXECUTABLE}" "${PROJECT_SOURCE_DIR}/examples/usage/generate.py" --check)
+
+# The README's terminal sessions (`<!-- session: NAME -->`), run against the program and compared
+# with what the README shows (tools/readme_sessions.py).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/README.md")
+execute_process(
+  COMMAND "${Python3_EXECUTABLE}" "${PROJECT_SOURCE_DIR}/tools/readme_sessions.py" "${PROJECT_SOURCE_DIR}/README.md"
+          --list
+  OUTPUT_VARIABLE _readme_sessions RESULT_VARIABLE _readme_rc ERROR_VARIABLE _readme_err)
+if(NOT _readme_rc EQUAL 0)
+  message(FATAL_ERROR "README sessions: ${_readme_err}")
+endif()
+foreach(_session IN LISTS _readme_sessions)
+  add_test(NAME readme.session.${_session}
+           COMMAND "${Python3_EXECUTABLE}" "${PROJECT_SOURCE_DIR}/tools/readme_sessions.py"
+                   "${PROJECT_SOURCE_DIR}/README.md" --run ${_session} --binary "$<TARGET_FILE:meterkit_app>"
+                   --repo "${PROJECT_SOURCE_DIR}")
+  set_tests_properties(readme.session.${_session} PROPERTIES TIMEOUT 600)
+endforeach()
