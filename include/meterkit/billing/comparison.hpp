@@ -55,6 +55,7 @@ struct line_comparison {
 struct invoice_comparison {
   std::string customer;
   std::string subscription;
+  std::string currency;  ///< the invoice's under plan A (under B when it exists under B only)
   timestamp created{};
   std::int64_t total_a = 0;
   std::int64_t total_b = 0;
@@ -94,6 +95,7 @@ struct plan_comparison {
       auto& cmp = by_key[{inv.created, inv.subscription}];
       cmp.customer = inv.customer;
       cmp.subscription = inv.subscription;
+      if (cmp.currency.empty()) cmp.currency = inv.currency;
       cmp.created = inv.created;
       (is_a ? cmp.total_a : cmp.total_b) = inv.total;
       for (const auto& line : inv.lines) {
