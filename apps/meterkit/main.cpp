@@ -491,7 +491,9 @@ int run(int argc, char** argv) {
       "  meterkit simulate                                    the shipped examples, for people\n"
       "  meterkit simulate --plan plan.json --input usage.csv --format json\n"
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
-      "      --start 2025-01-01 --end 2025-02-01 --group day");
+      "      --start 2025-01-01 --end 2025-02-01 --group day\n"
+      "  meterkit compare --plan plan.json --plan-b dearer.json --input usage.csv\n"
+      "  meterkit migrate --plan legacy.json --input usage.requests.jsonl --write-plan meters.json");
 
   const auto until_option = [](CLI::App& cmd, std::string& until) {
     cmd.add_option(

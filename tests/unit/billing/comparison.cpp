@@ -71,6 +71,7 @@ BOOST_AUTO_TEST_CASE(what_if_the_same_usage_under_a_dearer_price) {
   BOOST_TEST(cmp.changed_invoices() == 1u);
   const auto& feb = cmp.invoices[1];
   BOOST_TEST(mk::to_unix(feb.created) == mk::to_unix(at("2025-02-01T00:00:00Z")));
+  BOOST_TEST(feb.currency == "usd");
   BOOST_TEST(feb.total_a == 100);
   BOOST_TEST(feb.total_b == 150);
   BOOST_TEST(feb.difference() == 50);
