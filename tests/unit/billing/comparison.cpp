@@ -150,6 +150,25 @@ BOOST_AUTO_TEST_CASE(L4_a_record_refused_out_of_its_period_is_a_meter_event_with
              "a meter event (M4: within 35 days before its arrival); quantity 5 \u2192 9");
 }
 
+BOOST_AUTO_TEST_CASE(M4_a_record_of_a_yearly_period_older_than_35_days_is_refused_as_a_meter_event) {
+  auto p = legacy_plan();
+  p.prices[0].recurring.interval.unit = mk::interval_unit::year;
+  p.subscriptions[0].items = {{"si_sum", "price_sum", 1}};
+  const auto t = at("2025-01-10T00:00:00Z");
+  const auto arrival = at("2025-03-01T00:00:00Z");  // 50 days later, in the same yearly period (L4)
+  const std::vector<mk::request> requests{record("r:1", t, "si_sum", "5", t),
+                                          record("r:2", arrival, "si_sum", "4", t)};
+  const auto cmp = mk::compare_legacy_migration(p, requests, arrival);
+  BOOST_REQUIRE_EQUAL(cmp.invoices.size(), 2u);  // the yearly period's licensed start, its upcoming end
+  const auto& line = line_of(cmp.invoices[1], "si_sum");
+  BOOST_TEST(line.quantity_a == 9);
+  BOOST_TEST(line.quantity_b == 5);
+  BOOST_TEST(
+      line.reason ==
+      "M4: 1 record accepted as a usage record was refused as a meter event (timestamp_too_far_in_past); "
+      "quantity 9 \u2192 5");
+}
+
 BOOST_AUTO_TEST_CASE(a_change_no_record_explains_falls_back_to_the_modes_difference) {
   mk::legacy_migration m = mk::migrate_legacy_plan(legacy_plan());
   mk::line_comparison line;
