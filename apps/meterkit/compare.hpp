@@ -90,17 +90,17 @@ inline void side_members(json_writer& w, bool exists, std::int64_t quantity, std
       w.member("subscription_item", item.subscription_item);
       w.member("customer", item.customer);
       w.member("aggregate_usage", to_string(item.legacy_mode));
-      w.key("meter");
-      if (item.meter_id) {
-        w.value(*item.meter_id);
-      } else {
-        w.null_value();
-      }
-      w.key("event_name");
-      if (item.meter_id) {
-        w.value(item.event_name);
-      } else {
-        w.null_value();
+      // Both null for an item that stays on usage records.
+      const std::pair<const char*, const std::string*> ids[] = {
+          {"meter", item.meter_id ? &*item.meter_id : nullptr},
+          {"event_name", item.meter_id ? &item.event_name : nullptr}};
+      for (const auto& id : ids) {
+        w.key(id.first);
+        if (id.second != nullptr) {
+          w.value(*id.second);
+        } else {
+          w.null_value();
+        }
       }
       w.member("note", item.differences);
       w.end_object();

@@ -552,47 +552,48 @@ int run(int argc, char** argv) {
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
       "      --start 1735689600 --end 1738368000 --format csv");
 
+  // compare and migrate: --plan required (no run on the examples), --until as simulate's.
+  const auto comparison_command = [&](const char* name, const char* description, common_options& common,
+                                      comparison_options& own) {
+    CLI::App* cmd = app.add_subcommand(name, description);
+    add_common_options(*cmd, common);
+    cmd->get_option("--plan")->required();
+    until_option(*cmd, own.until);
+    return cmd;
+  };
   common_options cmp_options;
   comparison_options cmp_only;
-  CLI::App* cmp = app.add_subcommand(
-      "compare",
-      "Replay the inputs under two plans and print the invoices and lines that differ (a what-if)");
-  add_common_options(*cmp, cmp_options);
-  cmp->get_option("--plan")->required();
+  CLI::App* cmp = comparison_command(
+      "compare", "Replay the inputs under two plans and print the invoices and lines that differ (a what-if)",
+      cmp_options, cmp_only);
   cmp->add_option("--plan-b", cmp_only.plan_b, "The plan to compare --plan with (\"after\"), same format")
       ->required()
       ->type_name("PLAN.json");
-  until_option(*cmp, cmp_only.until);
   cmp->footer(
-      "Exit status 0 whether or not anything changed: changed_invoices (json) or \"Changed invoices\" "
-      "(table)\n"
-      "says how many did.\n"
+      "Exit status 0 whether or not anything changed: changed_invoices (json) or\n"
+      "\"Changed invoices: N of M\" (table) says how many did.\n"
       "\n"
       "Examples:\n"
       "  meterkit compare --plan plan.json --plan-b dearer.json --input usage.csv\n"
       "  meterkit compare --plan plan.json --plan-b dearer.json --input usage.csv --until 2025-02-02 \\\n"
       "      --format json --output what-if.json\n"
-      "  meterkit compare --plan plan.json --plan-b dearer.json --input usage.csv --format csv   (one row "
-      "per "
-      "changed line)");
+      "  meterkit compare --plan plan.json --plan-b dearer.json --input usage.csv --format csv\n"
+      "      (one row per changed line)");
 
   common_options mig_options;
   comparison_options mig_only;
-  CLI::App* mig = app.add_subcommand(
+  CLI::App* mig = comparison_command(
       "migrate",
-      "Move a plan billed with legacy usage records onto meters and print what that changes, and why");
-  add_common_options(*mig, mig_options);
-  mig->get_option("--plan")->required();
+      "Move a plan billed with legacy usage records onto meters and print what that changes, and why",
+      mig_options, mig_only);
   mig->add_option(
          "--write-plan", mig_only.write_plan,
          "Also write the migrated plan to FILE as JSON (the plan file with meters added), for --plan")
       ->type_name("FILE");
-  until_option(*mig, mig_only.until);
   mig->footer(
-      "Each migrated item gets a meter and a copy of its price billing it; usage records of the item are\n"
-      "replayed as meter events. last_ever and max have no meter equivalent: such items stay on usage "
-      "records.\n"
-      "Exit status 0 whether or not anything changed.\n"
+      "Each migrated item gets a meter and a copy of its price billing it; usage records of the item\n"
+      "are replayed as meter events. last_ever and max have no meter equivalent: such items stay on\n"
+      "usage records. Exit status 0 whether or not anything changed.\n"
       "\n"
       "Examples:\n"
       "  meterkit migrate --plan legacy.json --input usage.requests.jsonl\n"
