@@ -3,7 +3,7 @@
 // (CONTRACT.md). The program only reads files, calls the library and writes results:
 //   meterkit simulate  --plan PLAN.json --input FILE... [--input-format F] [--until T|now]
 //                      [--customer ID]... [--format table|json|csv] [--output FILE]
-//                      [--rejections FILE] [--late FILE] [--quiet]
+//                      [--rejections FILE] [--late FILE] [--unbilled FILE] [--quiet]
 //   meterkit summarize --plan PLAN.json --input FILE... [--input-format F] --meter ID --customer ID
 //                      --start T --end T [--group hour|day] [--format table|json|csv] [--output FILE]
 //                      [--quiet]
@@ -31,6 +31,7 @@
 #include <filesystem>
 #include <new>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -326,6 +327,7 @@ struct simulate_options {
   std::vector<std::string> customers;
   std::string rejections;  ///< --rejections FILE: the rejected operations as CSV
   std::string late;        ///< --late FILE: the late usage as CSV
+  std::string unbilled;    ///< --unbilled FILE: the usage no subscription bills as CSV
 };
 
 /// Two outputs naming one file would overwrite each other: each option's name and value.
@@ -355,7 +357,10 @@ auto with_until_hint(Replay&& replay) {
 int run_simulate(const common_options& o, const simulate_options& s, const char* argv0) {
   const std::string& until_text = s.until;
   const std::vector<std::string>& customers = s.customers;
-  check_outputs_differ({{"--output", &o.output}, {"--rejections", &s.rejections}, {"--late", &s.late}});
+  check_outputs_differ({{"--output", &o.output},
+                        {"--rejections", &s.rejections},
+                        {"--late", &s.late},
+                        {"--unbilled", &s.unbilled}});
   const std::optional<timestamp> until =
       until_text.empty() ? std::nullopt
                          : std::optional<timestamp>(time_option("--until", until_text, now_allowed::yes));
@@ -368,8 +373,9 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   check_customers(p, customers);
   replay_options options = replay_options_of(o, files, progress);
   options.until = until;
-  simulation_result result = with_until_hint([&] { return replay_files(p, files.inputs, options); });
+  replay_report report = with_until_hint([&] { return replay_files_report(p, files.inputs, options); });
   progress.clear();
+  simulation_result& result = report.result;
   keep_customers(result, customers);
   // The lists first, each atomically; the main output, which scripts wait for, last.
   const auto side_file = [&](const std::string& path, const std::string& text, std::size_t n,
@@ -381,7 +387,11 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   };
   side_file(s.rejections, cli::rejections_csv(result), result.rejected.size(), "rejected operations");
   side_file(s.late, cli::late_usage_csv(result), result.late.size(), "late usage");
-  emit(o, cli::simulation_output(result, format_of(o.format), p.adjusts_after_pricing(), &p),
+  side_file(s.unbilled, cli::unbilled_csv(report.unbilled), report.unbilled.size(), "unbilled usage");
+  std::string text = cli::simulation_output(result, format_of(o.format), p.adjusts_after_pricing(), &p);
+  if (o.format == "json") text = cli::with_unbilled_json(std::move(text), report.unbilled);
+  if (o.format == "table") text += cli::unbilled_table(report.unbilled);
+  emit(o, text,
        std::to_string(result.invoices.size()) + " invoices, " + std::to_string(result.rejected.size()) +
            " rejected operations, " + std::to_string(result.late.size()) + " late usage",
        terminal);
@@ -520,6 +530,10 @@ int run(int argc, char** argv) {
          "Also write the late usage to FILE as CSV (subscription_item, period_start, period_end, quantity, "
          "source, received_at, finalized_at)")
       ->type_name("FILE");
+  sim->add_option(
+         "--unbilled", sim_only.unbilled,
+         "Also write the usage no subscription bills to FILE as CSV (meter, customer, quantity, events)")
+      ->type_name("FILE");
   sim->footer(
       "Examples:\n"
       "  meterkit simulate                                    the shipped examples, for people\n"
@@ -619,6 +633,14 @@ int run(int argc, char** argv) {
   return run_summarize(sum_options, sum, argc > 0 ? argv[0] : nullptr);
 }
 
+/// A message that cites rules by id (`D21`, `M13, D26`) says where they are explained.
+std::string with_rules_pointer(const std::string& message) {
+  static const std::regex rule_id("\\b[BDILMPW][0-9]{1,2}\\b");
+  std::string text = meterkit::cli::printable(message);
+  if (!std::regex_search(text, rule_id)) return text;
+  return text + " [rules: docs/rules.md]";
+}
+
 }  // namespace
 
 namespace {
@@ -652,12 +674,14 @@ int main(int argc, char** argv) {
     // `file:line:column: what was expected` (CONTRACT.md "Exit status").
     std::fprintf(stderr, "%s\n", meterkit::cli::printable(e.what()).c_str());
   } catch (const usage_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::printable(e.what()).c_str());
+    std::fprintf(stderr, "meterkit: %s\n", with_rules_pointer(e.what()).c_str());
   } catch (const meterkit::configuration_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::printable(e.what()).c_str());
+    std::fprintf(stderr, "meterkit: %s\n", with_rules_pointer(e.what()).c_str());
   } catch (const meterkit::overflow_error& e) {
-    std::fprintf(stderr, "meterkit: %s (D25: quantities, amounts and totals must fit in 64 bits)\n",
-                 meterkit::cli::printable(e.what()).c_str());
+    std::fprintf(stderr, "meterkit: %s\n",
+                 with_rules_pointer(std::string(e.what()) +
+                                    " (D25: quantities, amounts and totals must fit in 64 bits)")
+                     .c_str());
   } catch (const meterkit::cli::output_error& e) {
     std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::printable(e.what()).c_str());
   } catch (const std::bad_alloc&) {

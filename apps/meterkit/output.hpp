@@ -325,6 +325,25 @@ template <class Of>
   return p != nullptr && !p->credit_grants.empty();
 }
 
+/// Whether a subscription of plan `p` has a minimum spend (B15): then the CSV says which lines are
+/// its true-ups.
+[[nodiscard]] inline bool shows_minimums(const plan* p) noexcept {
+  return p != nullptr && std::any_of(p->subscriptions.begin(), p->subscriptions.end(),
+                                     [](const subscription& s) { return s.minimum_spend.has_value(); });
+}
+
+/// A line's subscription item and price, or null for a minimum-spend true-up, which has neither (B15).
+inline void item_and_price_members(json_writer& w, const invoice_line& l) {
+  for (const auto& [key, value] :
+       {std::pair{"subscription_item", &l.subscription_item}, std::pair{"price", &l.price}}) {
+    w.key(key);
+    if (l.minimum_true_up)
+      w.null_value();
+    else
+      w.value(*value);
+  }
+}
+
 }  // namespace detail
 
 /// CONTRACT.md's `simulate --format json` object. Fields beyond the contract: a line's
@@ -363,14 +382,14 @@ template <class Of>
     w.begin_array();
     for (const auto& l : inv.lines) {
       w.begin_object();
-      w.member("subscription_item", l.subscription_item);
-      w.member("price", l.price);
+      detail::item_and_price_members(w, l);
       w.key("period");
       detail::period_members(w, l.service_period);
       w.member("quantity", l.quantity);
       w.member("amount", l.amount);
       w.member("proration", l.proration);
       w.member("trial", l.trial);
+      if (l.minimum_true_up) w.member("minimum_true_up", true);  // B15
       if (const auto parts = tiered.parts_of(l); !parts.empty()) {
         w.key("tiers");
         w.begin_array();
@@ -588,17 +607,31 @@ template <class Of>
         }
         w.end_array();
       }
-      w.key("pricing");
-      w.begin_object();
-      w.key("price_details");
-      w.begin_object();
-      w.member("price", l.price);
-      w.end_object();
-      w.member("type", "price_details");
-      w.end_object();
+      if (l.minimum_true_up) {  // B15: an invoice item of meterkit's, with no price
+        w.member("description", "Minimum spend true-up");
+        w.key("metadata");
+        w.begin_object();
+        w.member("meterkit", "minimum_spend_true_up");
+        w.end_object();
+        w.key("pricing");
+        w.null_value();
+      } else {
+        w.key("pricing");
+        w.begin_object();
+        w.key("price_details");
+        w.begin_object();
+        w.member("price", l.price);
+        w.end_object();
+        w.member("type", "price_details");
+        w.end_object();
+      }
       w.member("proration", l.proration);
       w.member("quantity", l.quantity);
-      w.member("subscription_item", l.subscription_item);
+      w.key("subscription_item");
+      if (l.minimum_true_up)
+        w.null_value();
+      else
+        w.value(l.subscription_item);
       w.key("tax_amounts");
       w.begin_array();
       for (const auto& t : l.tax_amounts) {
@@ -688,6 +721,7 @@ template <class Of>
                          {false, false, false, false, true, true, false});
     for (const auto& l : inv.lines) {
       std::string note = l.trial ? "trial" : l.proration ? "prorated" : "";
+      if (l.minimum_true_up) note = "minimum spend true-up";  // B15
       t.add({l.subscription_item, l.price, detail::time_text(l.service_period.start),
              detail::time_text(l.service_period.end), std::to_string(l.quantity),
              detail::money(l.amount, inv.currency), note});
@@ -763,6 +797,7 @@ template <class Of>
 [[nodiscard]] inline std::string simulation_csv(const simulation_result& r, bool after_pricing = false,
                                                 const plan* p = nullptr) {
   const bool credits = after_pricing && detail::shows_credits(p);
+  const bool minimums = detail::shows_minimums(p);
   std::vector<std::string> header{"customer", "subscription",   "currency",     "created",
                                   "status",   "billing_reason", "finalized_at", "subscription_item",
                                   "price",    "period_start",   "period_end",   "quantity",
@@ -772,6 +807,7 @@ template <class Of>
       header.emplace_back(column);
     if (credits) header.emplace_back("credit");  // B14
   }
+  if (minimums) header.emplace_back("minimum_true_up");  // B15
   std::string out = detail::csv_row(header);
   for (const auto& inv : r.invoices) {
     for (const auto& l : inv.lines) {
@@ -805,6 +841,7 @@ template <class Of>
           row.push_back(std::to_string(credit));
         }
       }
+      if (minimums) row.emplace_back(l.minimum_true_up ? "true" : "false");
       out += detail::csv_row(row);
     }
   }
@@ -844,6 +881,43 @@ template <class Of>
       break;
   }
   return simulation_table(r, after_pricing, prices);
+}
+
+/// Unbilled usage (docs/cli.md "Unbilled usage"): for `--format json`, the member `unbilled` added
+/// last to the object `simulation_json` printed; an empty list too.
+[[nodiscard]] inline std::string with_unbilled_json(std::string json, const std::vector<unbilled_usage>& u) {
+  detail::ordered_json list = detail::ordered_json::array();
+  for (const auto& x : u) {
+    list.push_back(
+        {{"meter", x.meter}, {"customer", x.customer}, {"quantity", x.quantity}, {"events", x.events}});
+  }
+  std::string member = list.dump(2, ' ', false, detail::ordered_json::error_handler_t::replace);
+  for (std::size_t at = member.find('\n'); at != std::string::npos; at = member.find('\n', at + 1))
+    member.insert(at + 1, "  ");
+  const auto end = json.rfind('}');
+  if (end == std::string::npos) return json;
+  auto last = end;
+  while (last > 0 && (json[last - 1] == '\n' || json[last - 1] == ' ')) --last;
+  json.replace(last, end - last, ",\n  \"unbilled\": " + member + "\n");
+  return json;
+}
+
+/// Unbilled usage for people: a section after the rest of the table, only when there is some.
+[[nodiscard]] inline std::string unbilled_table(const std::vector<unbilled_usage>& u) {
+  if (u.empty()) return {};
+  std::string out = "\nUnbilled usage: " + std::to_string(u.size()) +
+                    " (accepted, but no subscription item bills this meter for this customer)\n";
+  detail::text_table t({"meter", "customer", "quantity", "events"}, {false, false, true, true});
+  for (const auto& x : u) t.add({x.meter, x.customer, std::to_string(x.quantity), std::to_string(x.events)});
+  return out + t.render();
+}
+
+/// `simulate --unbilled FILE`: one row per meter and customer.
+[[nodiscard]] inline std::string unbilled_csv(const std::vector<unbilled_usage>& u) {
+  std::string out = detail::csv_row({"meter", "customer", "quantity", "events"});
+  for (const auto& x : u)
+    out += detail::csv_row({x.meter, x.customer, std::to_string(x.quantity), std::to_string(x.events)});
+  return out;
 }
 
 /// What a summary is about, for the printers.

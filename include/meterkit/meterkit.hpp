@@ -82,3 +82,4 @@
 #include <meterkit/billing/tier_breakdown.hpp>
 #include <meterkit/billing/tiers.hpp>
 #include <meterkit/billing/transform_quantity.hpp>
+#include <meterkit/billing/unbilled_usage.hpp>

@@ -6352,6 +6352,8 @@ class basic_meter_ledger {
       return too_late(identifier, ev.received_at);
     ev.cancelled_at = at.received_at;
     runtime_[ev.meter].cancel(ev.customer, ev.time, ev.arrival, at.received_at);
+    last_cancelled_ = ev;
+    last_cancelled_.identifier.reset();
     return outcome::accept();
   }
 
@@ -6458,6 +6460,9 @@ class basic_meter_ledger {
   /// The event accepted last (without its identifier), whether the log holds it or not; only
   /// meaningful after an accepted `submit` of a meter event.
   [[nodiscard]] const accepted_meter_event& last_accepted() const noexcept { return last_accepted_; }
+  /// The event the last accepted cancellation cancelled (without its identifier); only meaningful
+  /// after an accepted `submit` of a cancellation.
+  [[nodiscard]] const accepted_meter_event& last_cancelled() const noexcept { return last_cancelled_; }
 
   /// Every accepted event, in arrival order (cancelled ones too, with `cancelled_at`).
   [[nodiscard]] const std::vector<accepted_meter_event>& events() const noexcept { return events_; }
@@ -6699,7 +6704,8 @@ class basic_meter_ledger {
   string_customer_ids::index customers_;
   typename IdentifierDedup::store identifiers_;
   std::vector<accepted_meter_event> events_;
-  accepted_meter_event last_accepted_;  ///< a copy of the latest accepted event (not state)
+  accepted_meter_event last_accepted_;   ///< a copy of the latest accepted event (not state)
+  accepted_meter_event last_cancelled_;  ///< a copy of the latest cancelled event (not state)
   struct identifiers_of_meter {
     detail::flat_string_index index;        // identifier -> slot
     std::vector<std::size_t> latest_event;  // slot -> most recently accepted event (D16)
@@ -7801,6 +7807,9 @@ class any_usage_record_book {
 ///    takes more than that. No discount takes a line below 0. A discount counts for an invoice
 ///    created in `[start, end)`; a `once` discount for the first such invoice that has something
 ///    to discount.
+/// 1b. Minimum spend (B15, a meterkit extension): an invoice that closes a billing period of a
+///    subscription with a minimum gets a true-up line when what the period's lines net after
+///    discounts falls short of it.
 /// 2. Billing credits (B14): the customer's credit grants usable when the invoice finalizes pay
 ///    for its meter-price lines after their discounts, grant by grant in the order of B14 (lowest
 ///    `priority`, soonest to expire, promotional before paid, earliest effective, earliest
@@ -8683,6 +8692,9 @@ struct subscription {
   billing_mode_type billing_mode = billing_mode_type::classic;
   std::vector<discount> discounts{};             ///< B11: in the order they apply
   std::vector<std::string> default_tax_rates{};  ///< B12: tax rate ids for items without their own
+  /// B15 (a meterkit extension, `meterkit.minimum_spend`): the least the subscription bills for a
+  /// billing period, in the smallest unit of its currency; a true-up line makes up the rest.
+  std::optional<std::int64_t> minimum_spend{};
 
   friend bool operator==(const subscription&, const subscription&) = default;
 };
@@ -8873,6 +8885,10 @@ inline void validate_after_pricing(const plan& p,
     const auto field = indexed("subscriptions", s);
     check_discounts(sub.discounts, field, sub);
     check_rates(sub.default_tax_rates, field + ".default_tax_rates");
+    if (sub.minimum_spend && *sub.minimum_spend <= 0)
+      plan_error(field + ".meterkit.minimum_spend",
+                 "must be above 0 (the smallest unit of the subscription's currency), got " +
+                     std::to_string(*sub.minimum_spend) + " (B15)");
     for (std::size_t i = 0; i < sub.items.size(); ++i) {
       const auto item_field = field + "." + indexed("items", i);
       check_discounts(sub.items[i].discounts, item_field, sub);
@@ -9280,6 +9296,7 @@ class compiled_plan {
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9364,11 +9381,22 @@ struct invoice_line {
   bool metered = false;
   bool proration = false;                           ///< a licensed line prorated for a stub period (B4)
   bool trial = false;                               ///< a line of the trial period: amount 0 (B4)
+  /// B15: the line that makes up a subscription's minimum spend for `service_period`; it has no
+  /// subscription item and no price.
+  bool minimum_true_up = false;
   std::vector<discount_amount> discount_amounts{};  ///< B11, in the order they applied
   std::vector<credit_amount> credit_amounts{};      ///< B14, in the order the grants applied
   std::vector<tax_amount> tax_amounts{};            ///< B12
 
   friend bool operator==(const invoice_line&, const invoice_line&) = default;
+};
+
+/// B15: the minimum spend of the billing period an invoice closes (prorated for a stub period).
+struct period_minimum {
+  period service_period{};
+  std::int64_t amount = 0;
+
+  friend bool operator==(const period_minimum&, const period_minimum&) = default;
 };
 
 struct invoice {
@@ -9396,6 +9424,8 @@ struct invoice {
   std::int64_t starting_balance = 0;
   std::int64_t ending_balance = 0;
   std::int64_t amount_due = 0;
+  /// B15: the minimum spend of the period this invoice closes, when its subscription has one.
+  std::optional<period_minimum> minimum{};
 
   friend bool operator==(const invoice&, const invoice&) = default;
 };
@@ -9586,6 +9616,40 @@ inline void apply_credit_grants(const compiled_plan& cp, const std::vector<std::
   inv.credit_balance = usable;
 }
 
+/// B15: what each line of a subscription with a minimum spend nets after its discounts, by the
+/// subscription's id, with the line's service period.
+using spend_by_subscription = std::unordered_map<std::string, std::vector<std::pair<period, std::int64_t>>>;
+
+/// B15: records what the lines of `inv` spend for subscriptions with a minimum (after discounts),
+/// then, when `inv` closes a period whose spend falls short of its minimum, appends the true-up
+/// line (neither discounted nor paid by credits) and its `left` amount.
+inline void true_up_minimum(const compiled_plan& cp, invoice& inv, std::vector<std::size_t>& item_of,
+                            spend_by_subscription& spent, std::vector<std::int64_t>& left) {
+  for (std::size_t k = 0; k < inv.lines.size(); ++k) {
+    if (item_of[k] == SIZE_MAX) continue;
+    const auto& sub = cp.subscription_at(cp.items()[item_of[k]].subscription);
+    if (!sub.minimum_spend) continue;
+    std::int64_t net = inv.lines[k].amount;
+    for (const auto& d : inv.lines[k].discount_amounts) net = sub_or_throw(net, d.amount, "minimum spend");
+    spent[sub.id].emplace_back(inv.lines[k].service_period, net);
+  }
+  if (!inv.minimum) return;
+  const period& p = inv.minimum->service_period;
+  std::int64_t spend = 0;
+  if (const auto found = spent.find(inv.subscription); found != spent.end()) {
+    for (const auto& [service, net] : found->second)
+      if (p.start <= service.start && service.end <= p.end) spend = add_or_throw(spend, net, "minimum spend");
+  }
+  if (spend >= inv.minimum->amount) return;
+  invoice_line line;
+  line.service_period = p;
+  line.amount = sub_or_throw(inv.minimum->amount, spend, "minimum spend true-up");
+  line.minimum_true_up = true;
+  left.push_back(line.amount);
+  item_of.push_back(SIZE_MAX);
+  inv.lines.push_back(std::move(line));
+}
+
 /// B12: the tax amounts of `line`, whose amount after discounts is `base`.
 inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std::string>& ids,
                         invoice_line& line, std::int64_t base) {
@@ -9628,7 +9692,11 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
   const std::vector<std::size_t> grant_order = detail::credit_grant_order(p.credit_grants);
   std::vector<std::int64_t> grant_left;
   for (const auto& g : p.credit_grants) grant_left.push_back(g.amount);
+  const bool minimums = std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
+                                    [](const subscription& s) { return s.minimum_spend.has_value(); });
+  detail::spend_by_subscription spent;  // B15
   for (auto& inv : invoices) {
+    std::erase_if(inv.lines, [](const invoice_line& l) { return l.minimum_true_up; });  // B15: made again
     std::vector<std::int64_t> left;
     left.reserve(inv.lines.size());
     for (auto& line : inv.lines) {
@@ -9664,6 +9732,7 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
       const auto& sub = cp.subscription_at(s);
       for (const auto& d : sub.discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
     }
+    if (minimums) detail::true_up_minimum(cp, inv, item_of, spent, left);  // B15, after discounts
     inv.total_credit = 0;
     inv.credit_balance = 0;
     if (!p.credit_grants.empty()) {  // B14: meter-price lines only
@@ -9686,6 +9755,9 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
         // An item's empty list is Stripe's "not set": the subscription's defaults apply.
         const bool own = item.tax_rates && !item.tax_rates->empty();
         detail::apply_taxes(ctx, own ? *item.tax_rates : sub.default_tax_rates, line, left[k]);
+      } else if (line.minimum_true_up) {  // B15: taxed at the subscription's default rates
+        if (const auto s = cp.subscription_index(inv.subscription))
+          detail::apply_taxes(ctx, cp.subscription_at(*s).default_tax_rates, line, left[k]);
       }
       subtotal = add_or_throw(subtotal, line.amount, "invoice subtotal");
       for (const auto& d : line.discount_amounts)
@@ -9763,6 +9835,7 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
 #include <numeric>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 // ---- begin meterkit/billing/request.hpp ----
@@ -9882,8 +9955,8 @@ struct request {
 /// `invoice_simulator::restore(plan, in)` reads it back under the same plan, and applying the rest
 /// of the requests then gives the results of a run that never stopped. The body holds, in order:
 /// the meter ledger, the usage-record books, the idempotency store with its first outcomes,
-/// late usage, rejections, counts, the arrival clock, the history keeper's state, and the
-/// subscription changes and the ends they set (B8, B9).
+/// late usage, rejections, counts, the arrival clock, the history keeper's state, the
+/// subscription changes and the ends they set (B8, B9), and the tallies of unbilled usage.
 ///
 /// A simulator owns everything it refers to (its compiled plan included), so copies and moves are
 /// independent of the original.
@@ -9893,6 +9966,7 @@ struct request {
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <ostream>
@@ -10117,6 +10191,15 @@ inline void require_clock_not_ahead(const state_reader& in, const std::optional<
   out.i64(p.settings.invoice_finalization_delay.count());
   out.i64(p.settings.legacy_grace_period.count());
   out.u8(static_cast<std::uint8_t>(p.settings.rounding));
+  // B15, only when a subscription has a minimum, so that other plans keep their fingerprint.
+  if (std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
+                  [](const subscription& s) { return s.minimum_spend.has_value(); })) {
+    out.str("minimum_spend");
+    for (const auto& sub : p.subscriptions) {
+      out.boolean(sub.minimum_spend.has_value());
+      if (sub.minimum_spend) out.i64(*sub.minimum_spend);
+    }
+  }
   // B11-B13, only when the plan has any of them, so that the fingerprint of a plan without them is
   // what it was before they existed (its snapshots still load).
   const bool products =
@@ -11177,6 +11260,15 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
     mine.push_back(detail::make_invoice(cp, s, p.end, p,
                                         last ? std::nullopt : std::optional{schedule.next_period(p)}, until,
                                         reason, quantities, changes));
+    if (const auto& least = cp.subscription_at(s).minimum_spend; least && !schedule.is_trial(p)) {
+      std::int64_t amount = *least;  // B15: prorated by seconds for a stub period, as B4's licensed lines
+      if (schedule.is_stub(p)) {
+        const period full = schedule.full_cycle_of(p);
+        amount = divide_and_round(int128{*least} * (p.end - p.start).count(), (full.end - full.start).count(),
+                                  cp.settings().rounding);
+      }
+      mine.back().minimum = period_minimum{p, amount};
+    }
   }
   std::vector<invoice_line> left;
   if (!changes.empty()) left = detail::add_prorations(cp, s, until, end, changes, mine);
@@ -11237,6 +11329,45 @@ template <metered_quantities Quantities>
 
 }  // namespace meterkit
 // ---- end meterkit/billing/invoicing.hpp ----
+// ---- begin meterkit/billing/unbilled_usage.hpp ----
+/// \file
+/// Unbilled usage: meter events accepted for a meter and customer that no subscription item of
+/// the plan bills (a customer without a subscription, or a meter no item of the customer's
+/// subscriptions is priced on). Such usage is valid (M6 accepts it: the customer is known) but
+/// appears on no invoice; the simulator reports it per (meter, customer) so that it is not lost
+/// from sight (docs/cli.md "Unbilled usage").
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+
+namespace meterkit {
+
+/// The usage of one meter and customer that no subscription item bills.
+struct unbilled_usage {
+  std::string meter;     ///< the meter's id
+  std::string customer;  ///< the customer's id
+  /// The sum of the values of those events as sent (1 each for a `count` meter): before an hour or
+  /// day window keeps one value per window (M8) and before a `last` formula keeps one reading (M9),
+  /// since there is no billing period to aggregate them in.
+  std::int64_t quantity = 0;
+  std::uint64_t events = 0;  ///< how many accepted events, not cancelled
+
+  friend bool operator==(const unbilled_usage&, const unbilled_usage&) = default;
+};
+
+/// A replay's invoices with the usage no subscription bills (by meter in plan order, then customer
+/// in the plan's customer order).
+struct replay_report {
+  simulation_result result{};
+  std::vector<unbilled_usage> unbilled{};
+
+  friend bool operator==(const replay_report&, const replay_report&) = default;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/billing/unbilled_usage.hpp ----
 
 namespace meterkit {
 
@@ -11279,7 +11410,7 @@ class basic_invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 9;  ///< 9: subscription changes carry B9's ends
+  static constexpr std::uint32_t snapshot_version = 10;  ///< 10: the tallies of unbilled usage
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -11312,6 +11443,13 @@ class basic_invoice_simulator {
     body.optional_time(last_arrival_);
     history_.save(body);
     changes_.save(body);
+    body.size(unbilled_.size());
+    for (const auto& [pair, n] : unbilled_) {
+      body.size(pair.first);
+      body.size(pair.second);
+      body.u64(n.events);
+      body.i64(n.quantity);
+    }
     snapshot_frame::write(out, snapshot_version, plan_fingerprint(plan_.source()), body.bytes());
   }
 
@@ -11399,13 +11537,24 @@ class basic_invoice_simulator {
     return std::move(out).value();
   }
 
+  /// The usage accepted so far that no subscription item bills (billing/unbilled_usage.hpp): one
+  /// entry per meter and customer with accepted events not cancelled, by meter in plan order, then
+  /// customer in the compiled plan's order. Same `until` requirement as `result` (requests after
+  /// `until` are not applied, so everything tallied arrived by then).
+  [[nodiscard]] std::vector<unbilled_usage> unbilled(timestamp until) const {
+    require_answerable(until);
+    std::vector<unbilled_usage> out;
+    for (const auto& [pair, n] : unbilled_) {
+      if (n.events == 0) continue;
+      out.push_back(unbilled_usage{plan_.source().meters[pair.first].id, plan_.customers()[pair.second],
+                                   n.quantity, n.events});
+    }
+    return out;
+  }
+
   /// Every invoice as of `until` (D20, D21, D27), the rejections so far, late usage (D24), counts.
   [[nodiscard]] simulation_result result(timestamp until) const {
-    if (history_.bounded() && last_arrival_ && until < *last_arrival_) {
-      METERKIT_THROW(configuration_error(
-          "until", "a simulator with a bounded history answers as of its last arrival or later (until " +
-                       format_rfc3339(until) + " is before " + format_rfc3339(*last_arrival_) + ")"));
-    }
+    require_answerable(until);
     simulation_result out;
     out.until = until;
     out.invoices = invoices_as_of(
@@ -11424,6 +11573,15 @@ class basic_invoice_simulator {
   }
 
  private:
+  /// A bounded history answers as of its last arrival or later.
+  void require_answerable(timestamp until) const {
+    if (history_.bounded() && last_arrival_ && until < *last_arrival_) {
+      METERKIT_THROW(configuration_error(
+          "until", "a simulator with a bounded history answers as of its last arrival or later (until " +
+                       format_rfc3339(until) + " is before " + format_rfc3339(*last_arrival_) + ")"));
+    }
+  }
+
   // ---- acceptance ------------------------------------------------------------------------------
 
   /// Before the operations of a request that arrives at `received_at`: the order check, then the
@@ -11463,13 +11621,29 @@ class basic_invoice_simulator {
             ? ledger_.submit(
                   e, at, [&](const accepted_meter_event& a) { return history_.place_on_arrival(plan_, a); })
             : ledger_.submit(e, at);
-    if (o.accepted()) note_late_usage(source, ledger_.last_accepted());
+    if (o.accepted()) {
+      const accepted_meter_event& a = ledger_.last_accepted();
+      if (plan_.items_billed_on(a.meter, a.customer).empty()) {
+        unbilled_tally& n = unbilled_[{a.meter, a.customer}];
+        n.quantity = add_or_throw(n.quantity, a.value, "unbilled usage");
+        ++n.events;
+      } else {
+        note_late_usage(source, a);
+      }
+    }
     return o;
   }
 
   outcome apply_one(const request& r, const meter_event_adjustment& a) {
     outcome o = ledger_.submit(a, arrival_stamp{r.received_at, next_arrival_++, 0});
-    if (o.accepted()) ++counts_.cancelled;
+    if (o.accepted()) {
+      ++counts_.cancelled;
+      const accepted_meter_event& e = ledger_.last_cancelled();
+      if (const auto it = unbilled_.find({e.meter, e.customer}); it != unbilled_.end()) {
+        it->second.quantity = sub_or_throw(it->second.quantity, e.value, "unbilled usage");
+        --it->second.events;
+      }
+    }
     return o;
   }
 
@@ -11890,6 +12064,16 @@ class basic_invoice_simulator {
     }
     history_.load(plan_, r);
     changes_.load(plan_, r);
+    unbilled_.clear();
+    for (std::size_t k = r.count(24); k != 0; --k) {
+      const std::size_t meter = r.index(plan_.source().meters.size());
+      const std::size_t customer = r.index(plan_.customers().size());
+      r.require(plan_.items_billed_on(meter, customer).empty(),
+                "an unbilled usage entry does not match the plan");
+      unbilled_tally& n = unbilled_[{meter, customer}];
+      n.events = r.u64();
+      n.quantity = r.i64();
+    }
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
       if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
     }
@@ -11915,6 +12099,13 @@ class basic_invoice_simulator {
   std::optional<timestamp> last_arrival_;
   history_keeper history_;
   subscription_changes changes_;  ///< B8
+  /// The accepted, not cancelled events of a (meter, customer) that no item bills, and the sum of
+  /// their values.
+  struct unbilled_tally {
+    std::uint64_t events = 0;
+    std::int64_t quantity = 0;
+  };
+  std::map<std::pair<std::size_t, std::size_t>, unbilled_tally> unbilled_;  ///< unbilled usage
 };
 
 /// Replays requests one by one (see `basic_invoice_simulator`).
@@ -11977,6 +12168,32 @@ inline void require_summary_bounds(period bounds) {
   return latest;
 }
 
+namespace detail {
+/// Replays `requests` in arrival order up to `until` (default: the latest arrival, D21) and
+/// answers with `finish(simulator, as_of)`.
+template <class Simulator, class Finish>
+[[nodiscard]] auto simulate_then(const plan& p, const std::vector<request>& requests,
+                                 std::optional<timestamp> until, const simulation_options& options,
+                                 Finish&& finish) {
+  const timestamp as_of = replay_as_of(until, latest_arrival(requests));
+  Simulator sim(p);
+  for_each_in_arrival_order(requests, options, [&](const request& r) {
+    if (r.received_at > as_of) {
+      sim.count_pending(r);
+    } else {
+      sim.apply(r);
+    }
+  });
+  return finish(std::as_const(sim), as_of);
+}
+
+/// A simulator's invoices and unbilled usage as of `as_of`.
+template <class Simulator>
+[[nodiscard]] replay_report report_of(const Simulator& sim, timestamp as_of) {
+  return replay_report{sim.result(as_of), sim.unbilled(as_of)};
+}
+}  // namespace detail
+
 /// Replays `requests` against `p` and returns the invoices as of `until` (default: the latest
 /// arrival, D21); requests arriving after `until` are counted as pending. No requests and no
 /// `until` is a `configuration_error` (field `until`).
@@ -11987,16 +12204,16 @@ template <class Simulator = invoice_simulator>
 [[nodiscard]] simulation_result simulate(const plan& p, const std::vector<request>& requests,
                                          std::optional<timestamp> until = std::nullopt,
                                          const simulation_options& options = {}) {
-  const timestamp as_of = detail::replay_as_of(until, latest_arrival(requests));
-  Simulator sim(p);
-  detail::for_each_in_arrival_order(requests, options, [&](const request& r) {
-    if (r.received_at > as_of) {
-      sim.count_pending(r);
-    } else {
-      sim.apply(r);
-    }
-  });
-  return sim.result(as_of);
+  return detail::simulate_then<Simulator>(
+      p, requests, until, options, [](const Simulator& sim, timestamp as_of) { return sim.result(as_of); });
+}
+
+/// `simulate`, with the usage that no subscription item bills (billing/unbilled_usage.hpp).
+template <class Simulator = invoice_simulator>
+[[nodiscard]] replay_report simulate_report(const plan& p, const std::vector<request>& requests,
+                                            std::optional<timestamp> until = std::nullopt,
+                                            const simulation_options& options = {}) {
+  return detail::simulate_then<Simulator>(p, requests, until, options, detail::report_of<Simulator>);
 }
 
 /// Replays every request (D26: as of the latest arrival) and summarizes one meter for one

@@ -11,6 +11,9 @@
 ///    takes more than that. No discount takes a line below 0. A discount counts for an invoice
 ///    created in `[start, end)`; a `once` discount for the first such invoice that has something
 ///    to discount.
+/// 1b. Minimum spend (B15, a meterkit extension): an invoice that closes a billing period of a
+///    subscription with a minimum gets a true-up line when what the period's lines net after
+///    discounts falls short of it.
 /// 2. Billing credits (B14): the customer's credit grants usable when the invoice finalizes pay
 ///    for its meter-price lines after their discounts, grant by grant in the order of B14 (lowest
 ///    `priority`, soonest to expire, promotional before paid, earliest effective, earliest
@@ -177,6 +180,40 @@ inline void apply_credit_grants(const compiled_plan& cp, const std::vector<std::
   inv.credit_balance = usable;
 }
 
+/// B15: what each line of a subscription with a minimum spend nets after its discounts, by the
+/// subscription's id, with the line's service period.
+using spend_by_subscription = std::unordered_map<std::string, std::vector<std::pair<period, std::int64_t>>>;
+
+/// B15: records what the lines of `inv` spend for subscriptions with a minimum (after discounts),
+/// then, when `inv` closes a period whose spend falls short of its minimum, appends the true-up
+/// line (neither discounted nor paid by credits) and its `left` amount.
+inline void true_up_minimum(const compiled_plan& cp, invoice& inv, std::vector<std::size_t>& item_of,
+                            spend_by_subscription& spent, std::vector<std::int64_t>& left) {
+  for (std::size_t k = 0; k < inv.lines.size(); ++k) {
+    if (item_of[k] == SIZE_MAX) continue;
+    const auto& sub = cp.subscription_at(cp.items()[item_of[k]].subscription);
+    if (!sub.minimum_spend) continue;
+    std::int64_t net = inv.lines[k].amount;
+    for (const auto& d : inv.lines[k].discount_amounts) net = sub_or_throw(net, d.amount, "minimum spend");
+    spent[sub.id].emplace_back(inv.lines[k].service_period, net);
+  }
+  if (!inv.minimum) return;
+  const period& p = inv.minimum->service_period;
+  std::int64_t spend = 0;
+  if (const auto found = spent.find(inv.subscription); found != spent.end()) {
+    for (const auto& [service, net] : found->second)
+      if (p.start <= service.start && service.end <= p.end) spend = add_or_throw(spend, net, "minimum spend");
+  }
+  if (spend >= inv.minimum->amount) return;
+  invoice_line line;
+  line.service_period = p;
+  line.amount = sub_or_throw(inv.minimum->amount, spend, "minimum spend true-up");
+  line.minimum_true_up = true;
+  left.push_back(line.amount);
+  item_of.push_back(SIZE_MAX);
+  inv.lines.push_back(std::move(line));
+}
+
 /// B12: the tax amounts of `line`, whose amount after discounts is `base`.
 inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std::string>& ids,
                         invoice_line& line, std::int64_t base) {
@@ -219,7 +256,11 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
   const std::vector<std::size_t> grant_order = detail::credit_grant_order(p.credit_grants);
   std::vector<std::int64_t> grant_left;
   for (const auto& g : p.credit_grants) grant_left.push_back(g.amount);
+  const bool minimums = std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
+                                    [](const subscription& s) { return s.minimum_spend.has_value(); });
+  detail::spend_by_subscription spent;  // B15
   for (auto& inv : invoices) {
+    std::erase_if(inv.lines, [](const invoice_line& l) { return l.minimum_true_up; });  // B15: made again
     std::vector<std::int64_t> left;
     left.reserve(inv.lines.size());
     for (auto& line : inv.lines) {
@@ -255,6 +296,7 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
       const auto& sub = cp.subscription_at(s);
       for (const auto& d : sub.discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
     }
+    if (minimums) detail::true_up_minimum(cp, inv, item_of, spent, left);  // B15, after discounts
     inv.total_credit = 0;
     inv.credit_balance = 0;
     if (!p.credit_grants.empty()) {  // B14: meter-price lines only
@@ -277,6 +319,9 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
         // An item's empty list is Stripe's "not set": the subscription's defaults apply.
         const bool own = item.tax_rates && !item.tax_rates->empty();
         detail::apply_taxes(ctx, own ? *item.tax_rates : sub.default_tax_rates, line, left[k]);
+      } else if (line.minimum_true_up) {  // B15: taxed at the subscription's default rates
+        if (const auto s = cp.subscription_index(inv.subscription))
+          detail::apply_taxes(ctx, cp.subscription_at(*s).default_tax_rates, line, left[k]);
       }
       subtotal = add_or_throw(subtotal, line.amount, "invoice subtotal");
       for (const auto& d : line.discount_amounts)

@@ -7,6 +7,7 @@
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,13 +93,24 @@ struct invoice_line {
   std::int64_t quantity = 0;
   std::int64_t amount = 0;
   bool metered = false;
-  bool proration = false;                           ///< a licensed line prorated for a stub period (B4)
-  bool trial = false;                               ///< a line of the trial period: amount 0 (B4)
+  bool proration = false;  ///< a licensed line prorated for a stub period (B4)
+  bool trial = false;      ///< a line of the trial period: amount 0 (B4)
+  /// B15: the line that makes up a subscription's minimum spend for `service_period`; it has no
+  /// subscription item and no price.
+  bool minimum_true_up = false;
   std::vector<discount_amount> discount_amounts{};  ///< B11, in the order they applied
   std::vector<credit_amount> credit_amounts{};      ///< B14, in the order the grants applied
   std::vector<tax_amount> tax_amounts{};            ///< B12
 
   friend bool operator==(const invoice_line&, const invoice_line&) = default;
+};
+
+/// B15: the minimum spend of the billing period an invoice closes (prorated for a stub period).
+struct period_minimum {
+  period service_period{};
+  std::int64_t amount = 0;
+
+  friend bool operator==(const period_minimum&, const period_minimum&) = default;
 };
 
 struct invoice {
@@ -126,6 +138,8 @@ struct invoice {
   std::int64_t starting_balance = 0;
   std::int64_t ending_balance = 0;
   std::int64_t amount_due = 0;
+  /// B15: the minimum spend of the period this invoice closes, when its subscription has one.
+  std::optional<period_minimum> minimum{};
 
   friend bool operator==(const invoice&, const invoice&) = default;
 };

@@ -28,6 +28,7 @@
 #include <meterkit/billing/price.hpp>
 #include <meterkit/billing/subscription_changes.hpp>
 #include <meterkit/core/checked.hpp>
+#include <meterkit/core/rounding.hpp>
 
 namespace meterkit {
 
@@ -262,6 +263,15 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
     mine.push_back(detail::make_invoice(cp, s, p.end, p,
                                         last ? std::nullopt : std::optional{schedule.next_period(p)}, until,
                                         reason, quantities, changes));
+    if (const auto& least = cp.subscription_at(s).minimum_spend; least && !schedule.is_trial(p)) {
+      std::int64_t amount = *least;  // B15: prorated by seconds for a stub period, as B4's licensed lines
+      if (schedule.is_stub(p)) {
+        const period full = schedule.full_cycle_of(p);
+        amount = divide_and_round(int128{*least} * (p.end - p.start).count(), (full.end - full.start).count(),
+                                  cp.settings().rounding);
+      }
+      mine.back().minimum = period_minimum{p, amount};
+    }
   }
   std::vector<invoice_line> left;
   if (!changes.empty()) left = detail::add_prorations(cp, s, until, end, changes, mine);

@@ -121,6 +121,9 @@ struct subscription {
   billing_mode_type billing_mode = billing_mode_type::classic;
   std::vector<discount> discounts{};             ///< B11: in the order they apply
   std::vector<std::string> default_tax_rates{};  ///< B12: tax rate ids for items without their own
+  /// B15 (a meterkit extension, `meterkit.minimum_spend`): the least the subscription bills for a
+  /// billing period, in the smallest unit of its currency; a true-up line makes up the rest.
+  std::optional<std::int64_t> minimum_spend{};
 
   friend bool operator==(const subscription&, const subscription&) = default;
 };
@@ -311,6 +314,10 @@ inline void validate_after_pricing(const plan& p,
     const auto field = indexed("subscriptions", s);
     check_discounts(sub.discounts, field, sub);
     check_rates(sub.default_tax_rates, field + ".default_tax_rates");
+    if (sub.minimum_spend && *sub.minimum_spend <= 0)
+      plan_error(field + ".meterkit.minimum_spend",
+                 "must be above 0 (the smallest unit of the subscription's currency), got " +
+                     std::to_string(*sub.minimum_spend) + " (B15)");
     for (std::size_t i = 0; i < sub.items.size(); ++i) {
       const auto item_field = field + "." + indexed("items", i);
       check_discounts(sub.items[i].discounts, item_field, sub);

@@ -11,12 +11,14 @@
 #include <numeric>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/plan.hpp>
 #include <meterkit/billing/request.hpp>
 #include <meterkit/billing/simulator.hpp>
+#include <meterkit/billing/unbilled_usage.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/meter/event_summary.hpp>
 
@@ -74,6 +76,32 @@ inline void require_summary_bounds(period bounds) {
   return latest;
 }
 
+namespace detail {
+/// Replays `requests` in arrival order up to `until` (default: the latest arrival, D21) and
+/// answers with `finish(simulator, as_of)`.
+template <class Simulator, class Finish>
+[[nodiscard]] auto simulate_then(const plan& p, const std::vector<request>& requests,
+                                 std::optional<timestamp> until, const simulation_options& options,
+                                 Finish&& finish) {
+  const timestamp as_of = replay_as_of(until, latest_arrival(requests));
+  Simulator sim(p);
+  for_each_in_arrival_order(requests, options, [&](const request& r) {
+    if (r.received_at > as_of) {
+      sim.count_pending(r);
+    } else {
+      sim.apply(r);
+    }
+  });
+  return finish(std::as_const(sim), as_of);
+}
+
+/// A simulator's invoices and unbilled usage as of `as_of`.
+template <class Simulator>
+[[nodiscard]] replay_report report_of(const Simulator& sim, timestamp as_of) {
+  return replay_report{sim.result(as_of), sim.unbilled(as_of)};
+}
+}  // namespace detail
+
 /// Replays `requests` against `p` and returns the invoices as of `until` (default: the latest
 /// arrival, D21); requests arriving after `until` are counted as pending. No requests and no
 /// `until` is a `configuration_error` (field `until`).
@@ -84,16 +112,16 @@ template <class Simulator = invoice_simulator>
 [[nodiscard]] simulation_result simulate(const plan& p, const std::vector<request>& requests,
                                          std::optional<timestamp> until = std::nullopt,
                                          const simulation_options& options = {}) {
-  const timestamp as_of = detail::replay_as_of(until, latest_arrival(requests));
-  Simulator sim(p);
-  detail::for_each_in_arrival_order(requests, options, [&](const request& r) {
-    if (r.received_at > as_of) {
-      sim.count_pending(r);
-    } else {
-      sim.apply(r);
-    }
-  });
-  return sim.result(as_of);
+  return detail::simulate_then<Simulator>(
+      p, requests, until, options, [](const Simulator& sim, timestamp as_of) { return sim.result(as_of); });
+}
+
+/// `simulate`, with the usage that no subscription item bills (billing/unbilled_usage.hpp).
+template <class Simulator = invoice_simulator>
+[[nodiscard]] replay_report simulate_report(const plan& p, const std::vector<request>& requests,
+                                            std::optional<timestamp> until = std::nullopt,
+                                            const simulation_options& options = {}) {
+  return detail::simulate_then<Simulator>(p, requests, until, options, detail::report_of<Simulator>);
 }
 
 /// Replays every request (D26: as of the latest arrival) and summarizes one meter for one

@@ -21,8 +21,8 @@
 /// `invoice_simulator::restore(plan, in)` reads it back under the same plan, and applying the rest
 /// of the requests then gives the results of a run that never stopped. The body holds, in order:
 /// the meter ledger, the usage-record books, the idempotency store with its first outcomes,
-/// late usage, rejections, counts, the arrival clock, the history keeper's state, and the
-/// subscription changes and the ends they set (B8, B9).
+/// late usage, rejections, counts, the arrival clock, the history keeper's state, the
+/// subscription changes and the ends they set (B8, B9), and the tallies of unbilled usage.
 ///
 /// A simulator owns everything it refers to (its compiled plan included), so copies and moves are
 /// independent of the original.
@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <ostream>
@@ -51,6 +52,7 @@
 #include <meterkit/billing/request.hpp>
 #include <meterkit/billing/snapshot.hpp>
 #include <meterkit/billing/subscription_changes.hpp>
+#include <meterkit/billing/unbilled_usage.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/persistence.hpp>
 #include <meterkit/legacy/usage_record_book.hpp>
@@ -97,7 +99,7 @@ class basic_invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 9;  ///< 9: subscription changes carry B9's ends
+  static constexpr std::uint32_t snapshot_version = 10;  ///< 10: the tallies of unbilled usage
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -130,6 +132,13 @@ class basic_invoice_simulator {
     body.optional_time(last_arrival_);
     history_.save(body);
     changes_.save(body);
+    body.size(unbilled_.size());
+    for (const auto& [pair, n] : unbilled_) {
+      body.size(pair.first);
+      body.size(pair.second);
+      body.u64(n.events);
+      body.i64(n.quantity);
+    }
     snapshot_frame::write(out, snapshot_version, plan_fingerprint(plan_.source()), body.bytes());
   }
 
@@ -217,13 +226,24 @@ class basic_invoice_simulator {
     return std::move(out).value();
   }
 
+  /// The usage accepted so far that no subscription item bills (billing/unbilled_usage.hpp): one
+  /// entry per meter and customer with accepted events not cancelled, by meter in plan order, then
+  /// customer in the compiled plan's order. Same `until` requirement as `result` (requests after
+  /// `until` are not applied, so everything tallied arrived by then).
+  [[nodiscard]] std::vector<unbilled_usage> unbilled(timestamp until) const {
+    require_answerable(until);
+    std::vector<unbilled_usage> out;
+    for (const auto& [pair, n] : unbilled_) {
+      if (n.events == 0) continue;
+      out.push_back(unbilled_usage{plan_.source().meters[pair.first].id, plan_.customers()[pair.second],
+                                   n.quantity, n.events});
+    }
+    return out;
+  }
+
   /// Every invoice as of `until` (D20, D21, D27), the rejections so far, late usage (D24), counts.
   [[nodiscard]] simulation_result result(timestamp until) const {
-    if (history_.bounded() && last_arrival_ && until < *last_arrival_) {
-      METERKIT_THROW(configuration_error(
-          "until", "a simulator with a bounded history answers as of its last arrival or later (until " +
-                       format_rfc3339(until) + " is before " + format_rfc3339(*last_arrival_) + ")"));
-    }
+    require_answerable(until);
     simulation_result out;
     out.until = until;
     out.invoices = invoices_as_of(
@@ -242,6 +262,15 @@ class basic_invoice_simulator {
   }
 
  private:
+  /// A bounded history answers as of its last arrival or later.
+  void require_answerable(timestamp until) const {
+    if (history_.bounded() && last_arrival_ && until < *last_arrival_) {
+      METERKIT_THROW(configuration_error(
+          "until", "a simulator with a bounded history answers as of its last arrival or later (until " +
+                       format_rfc3339(until) + " is before " + format_rfc3339(*last_arrival_) + ")"));
+    }
+  }
+
   // ---- acceptance ------------------------------------------------------------------------------
 
   /// Before the operations of a request that arrives at `received_at`: the order check, then the
@@ -281,13 +310,29 @@ class basic_invoice_simulator {
             ? ledger_.submit(
                   e, at, [&](const accepted_meter_event& a) { return history_.place_on_arrival(plan_, a); })
             : ledger_.submit(e, at);
-    if (o.accepted()) note_late_usage(source, ledger_.last_accepted());
+    if (o.accepted()) {
+      const accepted_meter_event& a = ledger_.last_accepted();
+      if (plan_.items_billed_on(a.meter, a.customer).empty()) {
+        unbilled_tally& n = unbilled_[{a.meter, a.customer}];
+        n.quantity = add_or_throw(n.quantity, a.value, "unbilled usage");
+        ++n.events;
+      } else {
+        note_late_usage(source, a);
+      }
+    }
     return o;
   }
 
   outcome apply_one(const request& r, const meter_event_adjustment& a) {
     outcome o = ledger_.submit(a, arrival_stamp{r.received_at, next_arrival_++, 0});
-    if (o.accepted()) ++counts_.cancelled;
+    if (o.accepted()) {
+      ++counts_.cancelled;
+      const accepted_meter_event& e = ledger_.last_cancelled();
+      if (const auto it = unbilled_.find({e.meter, e.customer}); it != unbilled_.end()) {
+        it->second.quantity = sub_or_throw(it->second.quantity, e.value, "unbilled usage");
+        --it->second.events;
+      }
+    }
     return o;
   }
 
@@ -708,6 +753,16 @@ class basic_invoice_simulator {
     }
     history_.load(plan_, r);
     changes_.load(plan_, r);
+    unbilled_.clear();
+    for (std::size_t k = r.count(24); k != 0; --k) {
+      const std::size_t meter = r.index(plan_.source().meters.size());
+      const std::size_t customer = r.index(plan_.customers().size());
+      r.require(plan_.items_billed_on(meter, customer).empty(),
+                "an unbilled usage entry does not match the plan");
+      unbilled_tally& n = unbilled_[{meter, customer}];
+      n.events = r.u64();
+      n.quantity = r.i64();
+    }
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
       if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
     }
@@ -733,6 +788,13 @@ class basic_invoice_simulator {
   std::optional<timestamp> last_arrival_;
   history_keeper history_;
   subscription_changes changes_;  ///< B8
+  /// The accepted, not cancelled events of a (meter, customer) that no item bills, and the sum of
+  /// their values.
+  struct unbilled_tally {
+    std::uint64_t events = 0;
+    std::int64_t quantity = 0;
+  };
+  std::map<std::pair<std::size_t, std::size_t>, unbilled_tally> unbilled_;  ///< unbilled usage
 };
 
 /// Replays requests one by one (see `basic_invoice_simulator`).

@@ -180,6 +180,15 @@ inline void require_clock_not_ahead(const state_reader& in, const std::optional<
   out.i64(p.settings.invoice_finalization_delay.count());
   out.i64(p.settings.legacy_grace_period.count());
   out.u8(static_cast<std::uint8_t>(p.settings.rounding));
+  // B15, only when a subscription has a minimum, so that other plans keep their fingerprint.
+  if (std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
+                  [](const subscription& s) { return s.minimum_spend.has_value(); })) {
+    out.str("minimum_spend");
+    for (const auto& sub : p.subscriptions) {
+      out.boolean(sub.minimum_spend.has_value());
+      if (sub.minimum_spend) out.i64(*sub.minimum_spend);
+    }
+  }
   // B11-B13, only when the plan has any of them, so that the fingerprint of a plan without them is
   // what it was before they existed (its snapshots still load).
   const bool products =

@@ -334,6 +334,8 @@ class basic_meter_ledger {
       return too_late(identifier, ev.received_at);
     ev.cancelled_at = at.received_at;
     runtime_[ev.meter].cancel(ev.customer, ev.time, ev.arrival, at.received_at);
+    last_cancelled_ = ev;
+    last_cancelled_.identifier.reset();
     return outcome::accept();
   }
 
@@ -440,6 +442,9 @@ class basic_meter_ledger {
   /// The event accepted last (without its identifier), whether the log holds it or not; only
   /// meaningful after an accepted `submit` of a meter event.
   [[nodiscard]] const accepted_meter_event& last_accepted() const noexcept { return last_accepted_; }
+  /// The event the last accepted cancellation cancelled (without its identifier); only meaningful
+  /// after an accepted `submit` of a cancellation.
+  [[nodiscard]] const accepted_meter_event& last_cancelled() const noexcept { return last_cancelled_; }
 
   /// Every accepted event, in arrival order (cancelled ones too, with `cancelled_at`).
   [[nodiscard]] const std::vector<accepted_meter_event>& events() const noexcept { return events_; }
@@ -681,7 +686,8 @@ class basic_meter_ledger {
   string_customer_ids::index customers_;
   typename IdentifierDedup::store identifiers_;
   std::vector<accepted_meter_event> events_;
-  accepted_meter_event last_accepted_;  ///< a copy of the latest accepted event (not state)
+  accepted_meter_event last_accepted_;   ///< a copy of the latest accepted event (not state)
+  accepted_meter_event last_cancelled_;  ///< a copy of the latest cancelled event (not state)
   struct identifiers_of_meter {
     detail::flat_string_index index;        // identifier -> slot
     std::vector<std::size_t> latest_event;  // slot -> most recently accepted event (D16)

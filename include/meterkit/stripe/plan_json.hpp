@@ -524,6 +524,14 @@ namespace detail {
   s.discounts = detail::discounts_from_json(j, where, expanded);
   if (const nlohmann::json* rates = json_member(j, "default_tax_rates"))
     s.default_tax_rates = detail::tax_rate_ids_from_json(*rates, where / "default_tax_rates", expanded);
+  if (const nlohmann::json* ext = json_member(j, "meterkit")) {  // meterkit's own extension (B15)
+    const json_path ext_path = where / "meterkit";
+    require_json_object(*ext, ext_path, "meterkit's extension of a subscription");
+    for (const auto& [key, value] : ext->items())
+      if (key != "minimum_spend")
+        fail_json_value(ext_path / key, "unknown key; expected minimum_spend (B15)");
+    s.minimum_spend = detail::json_int_member(*ext, "minimum_spend", ext_path);
+  }
   if (const nlohmann::json* items = json_member(j, "items")) {
     const json_path items_path = where / "items";
     const json_path data_path = items_path / "data";
@@ -871,6 +879,7 @@ struct plan_object_kind {
          "latest_invoice",
          "livemode",
          "metadata",
+         "meterkit",
          "next_pending_invoice_item_invoice",
          "on_behalf_of",
          "pause_collection",

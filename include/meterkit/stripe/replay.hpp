@@ -37,6 +37,7 @@
 #include <meterkit/billing/replay.hpp>
 #include <meterkit/billing/request.hpp>
 #include <meterkit/billing/simulator.hpp>
+#include <meterkit/billing/unbilled_usage.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
 #include <meterkit/stripe/input_error.hpp>
@@ -289,6 +290,53 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
 
 }  // namespace detail
 
+namespace detail {
+/// `replay_files`, answering with `finish(simulator, as_of)` (see the file comment).
+template <class Simulator, class Finish>
+[[nodiscard]] auto replay_files_then(const plan& p, const std::vector<std::string>& paths,
+                                     const replay_options& options, Finish&& finish) {
+  const replay_inputs inputs(paths, options);
+  const auto from_memory = [&] {
+    return simulate_then<Simulator>(p, read_inputs(inputs, options), options.until,
+                                    replay_progress_of(options), finish);
+  };
+  if (options.stream && inputs.rereadable() && holds_no_cancellations(inputs)) {
+    // One read: nothing can be cancelled, so the bounded history needs no targets and the ledger
+    // no index of identifiers to cancel.
+    simulator_history history;
+    history.bounded = true;
+    history.no_cancellations = true;
+    Simulator sim(p, std::move(history));
+    std::optional<timestamp> latest;
+    const bool in_order = replay_while_reading(inputs, options, latest, [&](const auto& r) {
+      if (options.until && arrival_of(r) > *options.until) {
+        count_pending_in(sim, r);  // D21
+      } else {
+        apply_to(sim, r);
+      }
+    });
+    if (!in_order) return from_memory();
+    return finish(std::as_const(sim), replay_as_of(options.until, latest));
+  }
+  const input_scan scan = scan_inputs(inputs, options);
+  if (!scan.in_arrival_order) return from_memory();
+  const timestamp as_of = replay_as_of(options.until, scan.latest);
+  simulator_history history;
+  history.bounded = true;
+  history.cancelled_later = std::cref(scan.cancelled);
+  history.ends_later = std::cref(scan.ends);
+  Simulator sim(p, std::move(history));
+  stream_inputs(inputs, scan, options, [&](const auto& r) {
+    if (arrival_of(r) > as_of) {
+      count_pending_in(sim, r);  // D21
+    } else {
+      apply_to(sim, r);
+    }
+  });
+  return finish(std::as_const(sim), as_of);
+}
+}  // namespace detail
+
 /// Replays the usage files `paths` (formats by extension, read in the order given) against `p`
 /// and returns the invoices as of `options.until` (default: the latest arrival, D21); see the
 /// file comment. Throws `input_error` for an input that cannot be used (file, line, column),
@@ -298,45 +346,15 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
 template <class Simulator = invoice_simulator>
 [[nodiscard]] simulation_result replay_files(const plan& p, const std::vector<std::string>& paths,
                                              const replay_options& options = {}) {
-  const detail::replay_inputs inputs(paths, options);
-  const auto from_memory = [&] {
-    return simulate<Simulator>(p, detail::read_inputs(inputs, options), options.until,
-                               detail::replay_progress_of(options));
-  };
-  if (options.stream && inputs.rereadable() && detail::holds_no_cancellations(inputs)) {
-    // One read: nothing can be cancelled, so the bounded history needs no targets and the ledger
-    // no index of identifiers to cancel.
-    simulator_history history;
-    history.bounded = true;
-    history.no_cancellations = true;
-    Simulator sim(p, std::move(history));
-    std::optional<timestamp> latest;
-    const bool in_order = detail::replay_while_reading(inputs, options, latest, [&](const auto& r) {
-      if (options.until && detail::arrival_of(r) > *options.until) {
-        detail::count_pending_in(sim, r);  // D21
-      } else {
-        detail::apply_to(sim, r);
-      }
-    });
-    if (!in_order) return from_memory();
-    return sim.result(detail::replay_as_of(options.until, latest));
-  }
-  const detail::input_scan scan = detail::scan_inputs(inputs, options);
-  if (!scan.in_arrival_order) return from_memory();
-  const timestamp as_of = detail::replay_as_of(options.until, scan.latest);
-  simulator_history history;
-  history.bounded = true;
-  history.cancelled_later = std::cref(scan.cancelled);
-  history.ends_later = std::cref(scan.ends);
-  Simulator sim(p, std::move(history));
-  detail::stream_inputs(inputs, scan, options, [&](const auto& r) {
-    if (detail::arrival_of(r) > as_of) {
-      detail::count_pending_in(sim, r);  // D21
-    } else {
-      detail::apply_to(sim, r);
-    }
-  });
-  return sim.result(as_of);
+  return detail::replay_files_then<Simulator>(
+      p, paths, options, [](const Simulator& sim, timestamp as_of) { return sim.result(as_of); });
+}
+
+/// `replay_files`, with the usage that no subscription item bills (billing/unbilled_usage.hpp).
+template <class Simulator = invoice_simulator>
+[[nodiscard]] replay_report replay_files_report(const plan& p, const std::vector<std::string>& paths,
+                                                const replay_options& options = {}) {
+  return detail::replay_files_then<Simulator>(p, paths, options, detail::report_of<Simulator>);
 }
 
 /// Every request of the usage files `paths`, in the order given (names, formats and progress as

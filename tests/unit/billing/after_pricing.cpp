@@ -10,6 +10,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <numeric>
 #include <optional>
@@ -403,6 +404,110 @@ BOOST_AUTO_TEST_CASE(the_plan_fingerprint_covers_discounts_tax_rates_and_balance
     auto q = p;
     changes[k](q);
     BOOST_TEST(mk::plan_fingerprint(q) != base, "change " << k);
+  }
+}
+
+// B15 (a meterkit extension): the invoice closing a period bills what the period's lines net
+// after discounts short of the minimum, as one true-up line; table-driven over usage, discounts,
+// taxes, stubs and trials. The seat plan: seat 10.00 licensed, API calls at 0.02, legacy at 0.01.
+BOOST_AUTO_TEST_CASE(a_minimum_spend_is_made_up_by_a_true_up_on_the_invoice_closing_the_period) {
+  struct row {
+    const char* name;
+    std::int64_t api_calls;                 // per period, on the meter item
+    std::int64_t expected_true_up;          // on the invoice of 2025-02-01, for January; -1: none
+    std::int64_t expected_true_up_tax = 0;  // B12 on the true-up
+    void (*change)(mk::plan&) = nullptr;
+  };
+  const std::vector<row> rows = {
+      // 10.00 seat + 1,000 × 0.02 = 30.00 of 50.00: 20.00 more
+      {"below", 1000, 2000},
+      {"no usage", 0, 4000},
+      {"exactly the minimum: no line", 2000, -1},
+      {"above", 5000, -1},
+      // 10 % off: 9.00 + 18.00 = 27.00; the true-up itself is not discounted
+      {"after discounts", 1000, 2300, 0,
+       [](mk::plan& p) {
+         p.coupons = {percent("ten", 10)};
+         p.subscriptions[0].discounts = {mk::discount{.coupon = "ten"}};
+       }},
+      // taxed at the subscription's default rates: 10 % of 20.00
+      {"taxed", 1000, 2000, 200,
+       [](mk::plan& p) {
+         p.tax_rates = {mk::tax_rate{.id = "vat", .percentage = mk::decimal::from_integer(10)}};
+         p.subscriptions[0].default_tax_rates = {"vat"};
+       }},
+      // anchored on Jan 15: January 1-15 is a stub of 14 of 31 days: minimum 5000 × 14/31 = 2258,
+      // seat 1000 × 14/31 = 452, API calls 20.00 → above; the stub invoice is on Jan 15
+      {"stub period prorated", 1000, -1, 0,
+       [](mk::plan& p) { p.subscriptions[0].billing_cycle_anchor = at("2025-01-15T00:00:00Z"); }},
+      // a trial period has no minimum
+      {"trial", 0, -1, 0, [](mk::plan& p) { p.subscriptions[0].trial_end = at("2025-02-01T00:00:00Z"); }},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.name) {
+      auto p = meterkit::test_seat_plan::seat_and_usage_plan();
+      p.subscriptions[0].minimum_spend = 5000;
+      if (r.change) r.change(p);
+      mk::validate(p);
+      const mk::compiled_plan cp(p);
+      const auto api = *cp.item_index("si_api");
+      const auto quantities = [&](std::size_t item, const mk::period&, mk::timestamp) {
+        return item == api ? r.api_calls : std::int64_t{0};
+      };
+      auto invoices = mk::invoices_as_of(cp, at("2025-03-15T00:00:00Z"), quantities);
+      const auto again = invoices;
+      mk::apply_after_pricing(cp, invoices);  // made again, not added twice
+      BOOST_TEST((invoices == again));
+      for (const auto& inv : invoices) {
+        std::int64_t true_ups = 0;
+        for (const auto& l : inv.lines) {
+          if (!l.minimum_true_up) continue;
+          ++true_ups;
+          BOOST_TEST(l.subscription_item.empty());
+          BOOST_TEST(l.price.empty());
+          BOOST_TEST(l.discount_amounts.empty());
+          BOOST_TEST((inv.minimum && l.service_period == inv.minimum->service_period));
+          if (inv.created == at("2025-02-01T00:00:00Z")) {
+            BOOST_TEST(l.amount == r.expected_true_up);
+            std::int64_t tax = 0;
+            for (const auto& t : l.tax_amounts) tax += t.amount;
+            BOOST_TEST(tax == r.expected_true_up_tax);
+          }
+        }
+        BOOST_TEST(true_ups <= 1);
+        if (inv.created == at("2025-02-01T00:00:00Z") && std::string(r.name) != "stub period prorated")
+          BOOST_TEST(true_ups == (r.expected_true_up < 0 ? 0 : 1));
+        if (inv.reason == mk::billing_reason::subscription_create) BOOST_TEST(!inv.minimum.has_value());
+      }
+      if (std::string(r.name) == "stub period prorated") {
+        const auto stub = std::find_if(invoices.begin(), invoices.end(), [](const mk::invoice& inv) {
+          return inv.created == at("2025-01-15T00:00:00Z");
+        });
+        BOOST_TEST_REQUIRE((stub != invoices.end() && stub->minimum.has_value()));
+        BOOST_TEST(stub->minimum->amount == 2258);
+      }
+    }
+  }
+}
+
+// B15: a minimum that is not above 0 is refused, naming the field; the fingerprint covers it.
+BOOST_AUTO_TEST_CASE(a_minimum_spend_is_validated_and_fingerprinted) {
+  auto p = meterkit::test_seat_plan::seat_and_usage_plan();
+  const auto without = mk::plan_fingerprint(p);
+  p.subscriptions[0].minimum_spend = 5000;
+  mk::validate(p);
+  const auto with = mk::plan_fingerprint(p);
+  BOOST_TEST(with != without);
+  p.subscriptions[0].minimum_spend = 5001;
+  BOOST_TEST(mk::plan_fingerprint(p) != with);
+  for (const std::int64_t bad : {std::int64_t{0}, std::int64_t{-1}}) {
+    p.subscriptions[0].minimum_spend = bad;
+    try {
+      mk::validate(p);
+      BOOST_ERROR("accepted " << bad);
+    } catch (const mk::configuration_error& e) {
+      BOOST_TEST(e.field() == "subscriptions[0].meterkit.minimum_spend");
+    }
   }
 }
 

@@ -286,3 +286,59 @@ BOOST_AUTO_TEST_CASE(M10_cancellation_targets_hold_each_named_event_once_per_eve
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(billing_unbilled_usage)
+
+BOOST_AUTO_TEST_CASE(
+    D18_usage_no_item_bills_is_reported_per_meter_and_customer_the_same_with_a_bounded_history) {
+  // cus_4 has no subscription, and cus_2 and cus_3 none on mtr_seats and mtr_calls: their events
+  // there are accepted and billed by no invoice.
+  for (const std::uint64_t seed : {21U, 22U}) {
+    const auto stream = long_stream(seed, 4000);
+    const auto targets = cancelled_targets(stream);
+    mk::invoice_simulator full(bounded_plan());
+    mk::invoice_simulator small(bounded_plan(), bounded(&targets, 32));
+    for (const auto& r : stream) {
+      full.apply(r);
+      small.apply(r);
+    }
+    const auto last = stream.back().received_at;
+    const auto unbilled = full.unbilled(last);
+    BOOST_TEST_CONTEXT("seed " << seed) {
+      BOOST_TEST((small.unbilled(last) == unbilled));
+      BOOST_REQUIRE(!unbilled.empty());
+      for (const auto& u : unbilled) {
+        BOOST_TEST((u.customer == "cus_4" || (u.meter != "mtr_api" && u.customer != "cus_1")));
+        BOOST_TEST(u.events > 0U);
+        if (u.meter == "mtr_calls") BOOST_TEST(u.quantity == static_cast<std::int64_t>(u.events));
+      }
+      // A sum meter's quantity is what a summary of all time says.
+      BOOST_TEST(unbilled.front().meter == "mtr_api");
+      BOOST_TEST(unbilled.front().customer == "cus_4");
+      const auto api =
+          full.summaries("mtr_api", "cus_4", {mk::from_unix(t0 - 60 * day), mk::from_unix(t0 + 400 * day)},
+                         mk::window_kind::none, last);
+      BOOST_REQUIRE(api.size() == 1U);
+      BOOST_TEST(unbilled.front().quantity == api.front().aggregated_value);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(
+    M10_a_cancelled_unbilled_event_leaves_the_count_and_the_quantity_and_snapshots_keep_both) {
+  std::vector<mk::request> stream{event(t0 + 100, "api_requests", "cus_4", 7, "u1", t0 + 100, 0),
+                                  event(t0 + 200, "api_requests", "cus_4", 5, "u2", t0 + 200, 1),
+                                  event(t0 + 300, "api_requests", "cus_1", 9, "b1", t0 + 300, 2),
+                                  cancellation(t0 + 400, "api_requests", "u1", 3)};
+  mk::invoice_simulator sim(bounded_plan());
+  for (const auto& r : stream) sim.apply(r);
+  const auto until = mk::from_unix(t0 + 400);
+  const std::vector<mk::unbilled_usage> expected{{"mtr_api", "cus_4", 5, 1}};
+  BOOST_TEST((sim.unbilled(until) == expected));
+  std::ostringstream out;
+  sim.save(out);
+  std::istringstream in(out.str());
+  BOOST_TEST((mk::invoice_simulator::restore(bounded_plan(), in).unbilled(until) == expected));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
