@@ -156,6 +156,21 @@ inline void side_members(json_writer& w, bool exists, std::int64_t quantity, std
     w.end_object();
   }
   w.end_array();
+  w.key("operations");
+  w.begin_object();
+  for (const auto& side : {std::pair{"before", &c.counts_a}, std::pair{"after", &c.counts_b}}) {
+    const simulation_counts& n = *side.second;
+    w.key(side.first);
+    w.begin_object();
+    w.member("read", n.read);
+    w.member("accepted", n.accepted);
+    w.member("rejected", n.rejected);
+    w.member("replayed", n.replayed);
+    w.member("pending", n.pending);
+    w.member("late_usage", side.second == &c.counts_a ? c.late_a : c.late_b);
+    w.end_object();
+  }
+  w.end_object();
   w.end_object();
   return out + "\n";
 }
@@ -228,6 +243,14 @@ inline void side_members(json_writer& w, bool exists, std::int64_t quantity, std
   for (const auto& t : totals) {
     out += "  " + money(t.before, t.currency) + " -> " + money(t.after, t.currency) + " (" +
            detail::signed_money(sub_or_throw(t.after, t.before, "total difference"), t.currency) + ")\n";
+  }
+  out += "\nOperations:\n";
+  for (const auto& side : {std::pair{"before", &c.counts_a}, std::pair{"after ", &c.counts_b}}) {
+    const simulation_counts& n = *side.second;
+    out += "  " + std::string(side.first) + "  " + std::to_string(n.read) + " read, " +
+           std::to_string(n.accepted) + " accepted, " + std::to_string(n.rejected) + " rejected, " +
+           std::to_string(n.replayed) + " replayed, " + std::to_string(n.pending) + " pending; " +
+           std::to_string(side.second == &c.counts_a ? c.late_a : c.late_b) + " late usage\n";
   }
   return out;
 }

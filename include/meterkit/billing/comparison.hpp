@@ -77,6 +77,12 @@ struct plan_comparison {
   std::vector<invoice_comparison> invoices;  ///< by (created, subscription)
   std::int64_t total_a = 0;
   std::int64_t total_b = 0;
+  /// What became of the operations in each run: a record refused under A may be accepted under B
+  /// and still change no invoice (it is late usage of a finalized period, D24).
+  simulation_counts counts_a{};
+  simulation_counts counts_b{};
+  std::size_t late_a = 0;  ///< late usage entries of run A (D24)
+  std::size_t late_b = 0;
 
   [[nodiscard]] std::size_t changed_invoices() const noexcept {
     std::size_t n = 0;
@@ -116,6 +122,10 @@ struct plan_comparison {
   side(a, true);
   side(b, false);
   plan_comparison out;
+  out.counts_a = a.counts;
+  out.counts_b = b.counts;
+  out.late_a = a.late.size();
+  out.late_b = b.late.size();
   for (auto& [key, cmp] : by_key) {
     out.total_a = add_or_throw(out.total_a, cmp.total_a, "total of plan A");
     out.total_b = add_or_throw(out.total_b, cmp.total_b, "total of plan B");

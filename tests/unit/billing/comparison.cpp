@@ -142,12 +142,29 @@ BOOST_AUTO_TEST_CASE(L4_a_record_refused_out_of_its_period_is_a_meter_event_with
   const std::vector<mk::request> requests{record("r:1", jan, "si_sum", "5", jan),
                                           record("r:2", feb, "si_sum", "4", jan)};
   const auto cmp = mk::compare_legacy_migration(legacy_plan(), requests, at("2025-02-04T00:00:00Z"));
+  BOOST_TEST(cmp.counts_a.rejected == 1u);
+  BOOST_TEST(cmp.counts_b.rejected == 0u);
+  BOOST_TEST(cmp.counts_b.accepted == 2u);
+  BOOST_TEST(cmp.late_a == 0u);
   const auto& line = line_of(cmp.invoices[1], "si_sum");
   BOOST_TEST(line.quantity_a == 5);
   BOOST_TEST(line.quantity_b == 9);
   BOOST_TEST(line.reason ==
              "L4: 1 record refused as a usage record (usage_record_timestamp_out_of_period) was accepted as "
              "a meter event (M4: within 35 days before its arrival); quantity 5 \u2192 9");
+}
+
+BOOST_AUTO_TEST_CASE(D24_a_record_refused_after_finalization_is_late_usage_as_a_meter_event) {
+  const auto jan = at("2025-01-20T00:00:00Z");
+  const auto feb = at("2025-02-03T00:00:00Z");  // January's invoice is finalized: no line changes
+  const std::vector<mk::request> requests{record("r:1", jan, "si_sum", "5", jan),
+                                          record("r:2", feb, "si_sum", "4", jan)};
+  const auto cmp = mk::compare_legacy_migration(legacy_plan(), requests, feb);
+  BOOST_TEST(cmp.changed_invoices() == 0u);
+  BOOST_TEST(cmp.counts_a.rejected == 1u);
+  BOOST_TEST(cmp.counts_b.accepted == 2u);
+  BOOST_TEST(cmp.late_a == 0u);
+  BOOST_TEST(cmp.late_b == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(M4_a_record_of_a_yearly_period_older_than_35_days_is_refused_as_a_meter_event) {
