@@ -65,7 +65,7 @@ class tiered_prices {
   }
   /// The parts of `line`'s amount, when its price is tiered and its amount is not prorated or a trial's.
   [[nodiscard]] std::vector<tier_part> parts_of(const invoice_line& line) const {
-    if (line.proration || line.trial) return {};
+    if (line.proration || line.trial || line.after_threshold) return {};
     for (const auto& [id, pr] : by_id_)
       if (id == line.price) return tier_breakdown(*pr, line.quantity);
     return {};
@@ -544,7 +544,8 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
     // period_start/period_end: the period whose usage the invoice bills, ending at its creation; the
     // first invoice and updates have none (both are `created`).
     timestamp period_start = inv.created;
-    if (inv.reason == billing_reason::subscription_cycle || inv.reason == billing_reason::upcoming) {
+    if (inv.reason == billing_reason::subscription_cycle || inv.reason == billing_reason::upcoming ||
+        inv.reason == billing_reason::subscription_threshold) {
       for (const auto& l : inv.lines)
         if (!l.proration && l.service_period.end == inv.created && l.service_period.start < period_start)
           period_start = l.service_period.start;
@@ -721,7 +722,8 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
                          {false, false, false, false, true, true, false});
     for (const auto& l : inv.lines) {
       std::string note = l.trial ? "trial" : l.proration ? "prorated" : "";
-      if (l.minimum_true_up) note = "minimum spend true-up";  // B15
+      if (l.minimum_true_up) note = "minimum spend true-up";    // B15
+      if (l.after_threshold) note = "less threshold invoices";  // B16
       t.add({l.subscription_item, l.price, detail::time_text(l.service_period.start),
              detail::time_text(l.service_period.end), std::to_string(l.quantity),
              detail::money(l.amount, inv.currency), note});

@@ -79,6 +79,7 @@
 #include <meterkit/billing/simulator.hpp>
 #include <meterkit/billing/snapshot.hpp>
 #include <meterkit/billing/subscription_changes.hpp>
+#include <meterkit/billing/thresholds.hpp>
 #include <meterkit/billing/tier_breakdown.hpp>
 #include <meterkit/billing/tiers.hpp>
 #include <meterkit/billing/transform_quantity.hpp>

@@ -8606,6 +8606,9 @@ struct subscription_item {
   std::vector<discount> discounts{};  ///< B11: applied to this item's lines before the subscription's
   /// B12: the item's tax rates (ids), replacing the subscription's `default_tax_rates` unless empty.
   std::optional<std::vector<std::string>> tax_rates{};
+  /// B16: `billing_thresholds.usage_gte`: a threshold invoice once this metered item's usage not
+  /// yet invoiced in the period reaches it.
+  std::optional<std::int64_t> usage_gte{};
 
   friend bool operator==(const subscription_item&, const subscription_item&) = default;
 };
@@ -8695,6 +8698,11 @@ struct subscription {
   /// B15 (a meterkit extension, `meterkit.minimum_spend`): the least the subscription bills for a
   /// billing period, in the smallest unit of its currency; a true-up line makes up the rest.
   std::optional<std::int64_t> minimum_spend{};
+  /// B16: `billing_thresholds.amount_gte`: a threshold invoice once the metered amount not yet
+  /// invoiced in the period reaches it (smallest currency unit).
+  std::optional<std::int64_t> amount_gte{};
+  /// B16: `billing_thresholds.reset_billing_cycle_anchor`; only `false` is modelled (validated).
+  bool reset_billing_cycle_anchor = false;
 
   friend bool operator==(const subscription&, const subscription&) = default;
 };
@@ -8726,8 +8734,20 @@ struct plan {
 
   /// Whether anything is applied after pricing (B11-B14): a discount, a tax rate, a balance or a
   /// credit grant.
+  /// Whether a subscription or item has a billing threshold (B16).
+  [[nodiscard]] bool has_thresholds() const noexcept {
+    for (const auto& s : subscriptions) {
+      if (s.amount_gte) return true;
+      for (const auto& i : s.items)
+        if (i.usage_gte) return true;
+    }
+    return false;
+  }
+
   [[nodiscard]] bool adjusts_after_pricing() const noexcept {
-    if (!balances.empty() || !credit_grants.empty()) return true;
+    // B16: a period may end below what its threshold invoices billed; the credit that leaves is
+    // shown with the balance.
+    if (!balances.empty() || !credit_grants.empty() || has_thresholds()) return true;
     for (const auto& s : subscriptions) {
       if (!s.discounts.empty() || !s.default_tax_rates.empty()) return true;
       for (const auto& i : s.items)
@@ -8885,6 +8905,24 @@ inline void validate_after_pricing(const plan& p,
     const auto field = indexed("subscriptions", s);
     check_discounts(sub.discounts, field, sub);
     check_rates(sub.default_tax_rates, field + ".default_tax_rates");
+    if (sub.amount_gte && *sub.amount_gte <= 0)
+      plan_error(field + ".billing_thresholds.amount_gte",
+                 "must be above 0 (the smallest unit of the subscription's currency), got " +
+                     std::to_string(*sub.amount_gte) + " (B16)");
+    if (sub.reset_billing_cycle_anchor)
+      plan_error(field + ".billing_thresholds.reset_billing_cycle_anchor",
+                 "true is not modelled yet: meterkit cannot restart the billing cycle at a threshold; "
+                 "remove it or set it to false to bill threshold invoices within the cycle (B16)");
+    for (std::size_t i = 0; i < sub.items.size(); ++i) {
+      const auto& item = sub.items[i];
+      if (!item.usage_gte) continue;
+      const auto at = field + "." + indexed("items", i) + ".billing_thresholds.usage_gte";
+      if (*item.usage_gte <= 0)
+        plan_error(at, "must be above 0, got " + std::to_string(*item.usage_gte) + " (B16)");
+      const auto pr = prices.find(item.price);
+      if (pr != prices.end() && p.prices[pr->second].recurring.usage_type != usage_type::metered)
+        plan_error(at, "item \"" + item.id + "\" is licensed; a usage threshold needs a metered price (B16)");
+    }
     if (sub.minimum_spend && *sub.minimum_spend <= 0)
       plan_error(field + ".meterkit.minimum_spend",
                  "must be above 0 (the smallest unit of the subscription's currency), got " +
@@ -9322,10 +9360,11 @@ enum class invoice_status { draft, finalized, upcoming };
 
 /// Why an invoice exists, in Stripe's `billing_reason` words (B7).
 enum class billing_reason {
-  subscription_create,  ///< the first invoice, at `start_date`
-  subscription_cycle,   ///< at a period boundary (the trial's end included)
-  subscription_update,  ///< a change in the middle of a period: the final invoice of a `cancel_at`
-  upcoming              ///< the preview of the next invoice, as Stripe's upcoming invoice says
+  subscription_create,     ///< the first invoice, at `start_date`
+  subscription_cycle,      ///< at a period boundary (the trial's end included)
+  subscription_update,     ///< a change in the middle of a period: the final invoice of a `cancel_at`
+  upcoming,                ///< the preview of the next invoice, as Stripe's upcoming invoice says
+  subscription_threshold,  ///< a billing threshold reached in the middle of a period (B16)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(billing_reason r) noexcept {
@@ -9338,6 +9377,8 @@ enum class billing_reason {
       return "subscription_update";
     case billing_reason::upcoming:
       return "upcoming";
+    case billing_reason::subscription_threshold:
+      return "subscription_threshold";
   }
   return "subscription_cycle";
 }
@@ -9379,11 +9420,14 @@ struct invoice_line {
   std::int64_t quantity = 0;
   std::int64_t amount = 0;
   bool metered = false;
-  bool proration = false;                           ///< a licensed line prorated for a stub period (B4)
-  bool trial = false;                               ///< a line of the trial period: amount 0 (B4)
+  bool proration = false;  ///< a licensed line prorated for a stub period (B4)
+  bool trial = false;      ///< a line of the trial period: amount 0 (B4)
   /// B15: the line that makes up a subscription's minimum spend for `service_period`; it has no
   /// subscription item and no price.
   bool minimum_true_up = false;
+  /// B16: the line bills what an earlier threshold invoice of its period did not: its quantity and
+  /// amount are the whole period's less what was billed, so no tier breakdown describes them.
+  bool after_threshold = false;
   std::vector<discount_amount> discount_amounts{};  ///< B11, in the order they applied
   std::vector<credit_amount> credit_amounts{};      ///< B14, in the order the grants applied
   std::vector<tax_amount> tax_amounts{};            ///< B12
@@ -10200,6 +10244,19 @@ inline void require_clock_not_ahead(const state_reader& in, const std::optional<
       if (sub.minimum_spend) out.i64(*sub.minimum_spend);
     }
   }
+  // B16, only when the plan has thresholds, so that other plans keep their fingerprint.
+  if (p.has_thresholds()) {
+    out.str("billing_thresholds");
+    for (const auto& sub : p.subscriptions) {
+      out.boolean(sub.amount_gte.has_value());
+      if (sub.amount_gte) out.i64(*sub.amount_gte);
+      out.boolean(sub.reset_billing_cycle_anchor);
+      for (const auto& item : sub.items) {
+        out.boolean(item.usage_gte.has_value());
+        if (item.usage_gte) out.i64(*item.usage_gte);
+      }
+    }
+  }
   // B11-B13, only when the plan has any of them, so that the fingerprint of a plan without them is
   // what it was before they existed (its snapshots still load).
   const bool products =
@@ -10690,7 +10747,8 @@ using history_keeper = basic_history_keeper<>;
 ///
 /// - One invoice per subscription and boundary (D20): the first at the subscription's start
 ///   (licensed lines of the first period), then one at each period end (metered lines of the
-///   period that ended, licensed lines of the period that starts).
+///   period that ended, licensed lines of the period that starts); and one per billing threshold
+///   reached (B16, billing/thresholds.hpp), the period's end then billing what they did not.
 /// - Status (D21): `finalized` when `finalized_at <= until`, else `draft`; the invoice at the end
 ///   of the period containing `until` is `upcoming`. A finalized invoice shows quantities as of its
 ///   `finalized_at` (M11), the others as of `until`.
@@ -11026,6 +11084,181 @@ class subscription_changes {
 
 }  // namespace meterkit
 // ---- end meterkit/billing/subscription_changes.hpp ----
+// ---- begin meterkit/billing/thresholds.hpp ----
+/// \file
+/// Billing thresholds (rule B16; docs/rules.md): a subscription's `billing_thresholds.amount_gte`
+/// and an item's `billing_thresholds.usage_gte` make Stripe invoice the usage of the current period
+/// early, when it reaches them, instead of waiting for the period's end.
+///
+/// A threshold is reached at an arrival: whether it is depends on what had arrived by then, so the
+/// simulator asks `threshold_reached` after each usage it accepts and keeps what it answers, a
+/// `threshold_crossing`, in arrival order (`threshold_crossings`). Invoicing (billing/invoicing.hpp)
+/// then turns each crossing into a `subscription_threshold` invoice and bills, at the period's end,
+/// only what the crossings of the period did not:
+///
+/// - The amount of a metered item "not yet invoiced" is its line amount at the quantity as of now
+///   minus its line amount at the quantity of the period's last crossing (tiers continue across
+///   threshold invoices: the whole period is priced, and what was billed is subtracted).
+/// - `amount_gte` is reached when the sum over the subscription's metered items reaches it
+///   (before discounts and taxes); `usage_gte` when one item's quantity not yet invoiced does.
+/// - Not evaluated in a trial period, nor in the last 24 hours of a period, nor outside the
+///   subscription's life.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+
+namespace meterkit {
+
+/// B16: thresholds are not evaluated this close to the end of a period (Stripe avoids two
+/// invoices on the same day).
+inline constexpr seconds threshold_quiet_time{24 * 3600};
+
+/// B16: a threshold reached by subscription `subscription` (an index of the compiled plan) at the
+/// arrival `at`, in its period `service_period`, with the quantity of each of its metered items
+/// (item index, quantity as of `at` before M12's clamp) then.
+struct threshold_crossing {
+  std::size_t subscription = 0;
+  timestamp at{};
+  period service_period{};
+  std::vector<std::pair<std::size_t, std::int64_t>> quantities{};
+
+  /// The quantity of `item` at this crossing (0 for an item it does not list).
+  [[nodiscard]] std::int64_t quantity_of(std::size_t item) const noexcept {
+    for (const auto& [i, q] : quantities)
+      if (i == item) return q;
+    return 0;
+  }
+
+  friend bool operator==(const threshold_crossing&, const threshold_crossing&) = default;
+};
+
+/// The crossings so far, in arrival order, found by subscription.
+class threshold_crossings {
+ public:
+  [[nodiscard]] bool empty() const noexcept { return all_.empty(); }
+  [[nodiscard]] const std::vector<threshold_crossing>& all() const noexcept { return all_; }
+
+  /// Appends `c`, which arrives at or after every crossing so far.
+  void add(threshold_crossing c) {
+    by_subscription_[c.subscription].push_back(all_.size());
+    all_.push_back(std::move(c));
+  }
+
+  /// The crossings of subscription `s` in its period starting at `start`, at or before `until`, in
+  /// arrival order. (A period cut later by a cancellation keeps its start.)
+  [[nodiscard]] std::vector<const threshold_crossing*> in_period(std::size_t s, timestamp start,
+                                                                 timestamp until) const {
+    std::vector<const threshold_crossing*> out;
+    const auto found = by_subscription_.find(s);
+    if (found == by_subscription_.end()) return out;
+    for (const std::size_t k : found->second) {
+      const threshold_crossing& c = all_[k];
+      if (c.service_period.start == start && !(until < c.at)) out.push_back(&c);
+    }
+    return out;
+  }
+
+  void save(state_writer& out) const {
+    out.size(all_.size());
+    for (const auto& c : all_) {
+      out.size(c.subscription);
+      out.time(c.at);
+      detail::save_period(out, c.service_period);
+      out.size(c.quantities.size());
+      for (const auto& [item, q] : c.quantities) {
+        out.size(item);
+        out.i64(q);
+      }
+    }
+  }
+
+  /// Reads what `save` wrote under the same compiled plan, refusing what no crossing could be
+  /// (`corrupt_state_error`).
+  void load(const compiled_plan& cp, state_reader& in) {
+    all_.clear();
+    by_subscription_.clear();
+    std::optional<timestamp> last;
+    for (std::size_t n = in.count(40); n > 0; --n) {
+      threshold_crossing c;
+      c.subscription = in.index(cp.subscriptions().size());
+      c.at = in.time();
+      c.service_period = detail::load_period(in);
+      in.require(c.service_period.contains(c.at), "a threshold crossing outside its period");
+      in.require(!last || !(c.at < *last), "threshold crossings out of arrival order");
+      last = c.at;
+      const std::size_t items = in.count(16);
+      for (std::size_t k = 0; k < items; ++k) {
+        const std::size_t item = in.index(cp.items().size());
+        in.require(cp.items()[item].subscription == c.subscription &&
+                       cp.items()[item].billing != item_billing::licensed,
+                   "a threshold crossing names an item that is not a metered item of its subscription");
+        c.quantities.emplace_back(item, in.i64());
+      }
+      add(std::move(c));
+    }
+  }
+
+ private:
+  std::vector<threshold_crossing> all_;
+  std::unordered_map<std::size_t, std::vector<std::size_t>> by_subscription_;
+};
+
+/// Whether subscription `s` has a billing threshold (its own `amount_gte` or an item's `usage_gte`).
+[[nodiscard]] inline bool has_threshold(const compiled_plan& cp, std::size_t s) {
+  const auto& sub = cp.subscription_at(s);
+  if (sub.amount_gte) return true;
+  for (const auto& item : sub.items)
+    if (item.usage_gte) return true;
+  return false;
+}
+
+/// B16: the crossing of subscription `s` at the arrival `now`, if one of its thresholds is reached
+/// then; `quantity(item, period, as_of)` answers the metered quantities as for invoicing, and
+/// `before` holds the crossings so far. Pure: the simulator keeps what it returns.
+template <class Quantity>
+[[nodiscard]] std::optional<threshold_crossing> threshold_reached(const compiled_plan& cp, std::size_t s,
+                                                                  timestamp now,
+                                                                  const subscription_changes& changes,
+                                                                  const threshold_crossings& before,
+                                                                  const Quantity& quantity) {
+  if (!has_threshold(cp, s)) return std::nullopt;
+  const auto schedule = subscription_changes::schedule_with(cp, s, changes.end_now(s));
+  const auto p = schedule.period_containing(now);
+  if (!p || schedule.is_trial(*p) || (p->end - now) < threshold_quiet_time) return std::nullopt;
+  const auto earlier = before.in_period(s, p->start, now);
+  const threshold_crossing* last = earlier.empty() ? nullptr : earlier.back();
+  const auto rounding = cp.settings().rounding;
+  const auto& cs = cp.subscriptions()[s];
+  threshold_crossing c{s, now, *p, {}};
+  std::int64_t amount = 0;
+  bool usage_reached = false;
+  for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+    if (cp.items()[item].billing == item_billing::licensed) continue;
+    if (!changes.empty() && changes.before(cp, item, now).deleted) continue;  // B10
+    const std::int64_t q = quantity(item, *p, now);
+    c.quantities.emplace_back(item, q);
+    const std::int64_t billed = std::max<std::int64_t>(0, last ? last->quantity_of(item) : 0);
+    const std::int64_t units = std::max<std::int64_t>(0, q);  // M12
+    const price& pr = cp.price_of(item);
+    amount = add_or_throw(
+        amount,
+        sub_or_throw(line_amount(pr, units, rounding), line_amount(pr, billed, rounding), "threshold"),
+        "threshold");
+    const auto& usage_gte = cp.item_at(item).usage_gte;
+    if (usage_gte && sub_or_throw(units, billed, "threshold") >= *usage_gte) usage_reached = true;
+  }
+  const auto& amount_gte = cp.subscription_at(s).amount_gte;
+  if (!usage_reached && !(amount_gte && amount >= *amount_gte)) return std::nullopt;
+  return c;
+}
+
+}  // namespace meterkit
+// ---- end meterkit/billing/thresholds.hpp ----
 
 namespace meterkit {
 
@@ -11080,13 +11313,61 @@ inline void total_up(invoice& inv) {
   for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
 }
 
+/// B16: `line`, a metered line of `item` priced for the whole period, less what the period's
+/// last threshold invoice `billed` (at its quantity): tiers continue, and the line may go below 0
+/// when the period ends with less than was billed (volume tiers, corrections).
+inline void subtract_billed(const compiled_plan& cp, std::size_t item, const threshold_crossing& billed,
+                            invoice_line& line) {
+  const std::int64_t units = std::max<std::int64_t>(0, billed.quantity_of(item));  // M12
+  line.quantity = sub_or_throw(line.quantity, units, "line quantity");
+  line.amount =
+      sub_or_throw(line.amount, line_amount(cp.price_of(item), units, cp.settings().rounding), "line amount");
+  line.service_period.start = billed.at;
+  line.after_threshold = true;
+}
+
+/// B16: the threshold invoice of crossing `c`, billing each metered item's usage since `previous`
+/// (the period's crossing before, if any) at the crossing's quantities.
+[[nodiscard]] inline invoice threshold_invoice(const compiled_plan& cp, const threshold_crossing& c,
+                                               const threshold_crossing* previous, timestamp until) {
+  const auto& sub = cp.subscription_at(c.subscription);
+  const auto& cs = cp.subscriptions()[c.subscription];
+  invoice inv;
+  inv.customer = sub.customer;
+  inv.subscription = sub.id;
+  inv.currency = std::string(cp.price_of(cs.first_item).currency.code());
+  inv.created = c.at;
+  inv.reason = billing_reason::subscription_threshold;
+  inv.finalized_at = cp.finalized_at(c.at);
+  inv.status = inv.finalized_at <= until ? invoice_status::finalized : invoice_status::draft;
+  const auto rounding = cp.settings().rounding;
+  for (const auto& [item, q] : c.quantities) {
+    const price& pr = cp.price_of(item);
+    const std::int64_t units = std::max<std::int64_t>(0, q);  // M12
+    invoice_line line{cp.item_at(item).id,
+                      pr.id,
+                      period{c.service_period.start, c.at},
+                      units,
+                      line_amount(pr, units, rounding),
+                      true,
+                      false,
+                      false};
+    if (previous) subtract_billed(cp, item, *previous, line);
+    inv.lines.push_back(std::move(line));
+  }
+  total_up(inv);
+  return inv;
+}
+
 /// The invoice of subscription `s` created at `created` for `reason`: metered lines of `ended` (if
-/// any) and licensed lines of `starting` (if any) (D20, B6, B7).
+/// any, less what its threshold invoices billed: `billed`, B16) and licensed lines of `starting`
+/// (if any) (D20, B6, B7).
 template <metered_quantities Quantities>
 [[nodiscard]] invoice make_invoice(const compiled_plan& cp, std::size_t s, timestamp created,
                                    const std::optional<period>& ended, const std::optional<period>& starting,
                                    timestamp until, billing_reason reason, const Quantities& quantities,
-                                   const subscription_changes& changes) {
+                                   const subscription_changes& changes,
+                                   const threshold_crossing* billed = nullptr) {
   const bool upcoming = reason == billing_reason::upcoming;
   const auto& cs = cp.subscriptions()[s];
   const auto& sub = cp.subscription_at(s);
@@ -11111,6 +11392,7 @@ template <metered_quantities Quantities>
       }
     } else if (ended && !(!changes.empty() && changes.before(cp, item, created).deleted)) {  // B10
       inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
+      if (billed && !inv.lines.back().trial) subtract_billed(cp, item, *billed, inv.lines.back());
     }
   }
   total_up(inv);
@@ -11241,7 +11523,8 @@ template <metered_quantities Quantities>
 template <metered_quantities Quantities>
 std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp until,
                                                    const Quantities& quantities, std::vector<invoice>& out,
-                                                   const subscription_changes& changes = {}) {
+                                                   const subscription_changes& changes = {},
+                                                   const threshold_crossings& thresholds = {}) {
   const end_setting end = changes.end_as_of(cp, s, until);
   const auto schedule = subscription_changes::schedule_with(cp, s, end);
   const auto periods = schedule.periods_through(until);
@@ -11253,13 +11536,21 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
   for (const auto& p : periods) {
     // B6, B9: cancelled at once without a final invoice, the cut period's usage is discarded
     if (!subscription_changes::bills_usage_of(schedule, end, p)) break;
+    // B16: the threshold invoices of the period, then its end bills what they did not.
+    const threshold_crossing* billed = nullptr;
+    if (!thresholds.empty()) {
+      for (const threshold_crossing* c : thresholds.in_period(s, p.start, until)) {
+        mine.push_back(detail::threshold_invoice(cp, *c, billed, until));
+        billed = c;
+      }
+    }
     const bool last = schedule.is_last(p);
     const billing_reason reason = until < p.end                ? billing_reason::upcoming
                                   : last && schedule.is_cut(p) ? billing_reason::subscription_update
                                                                : billing_reason::subscription_cycle;
     mine.push_back(detail::make_invoice(cp, s, p.end, p,
                                         last ? std::nullopt : std::optional{schedule.next_period(p)}, until,
-                                        reason, quantities, changes));
+                                        reason, quantities, changes, billed));
     if (const auto& least = cp.subscription_at(s).minimum_spend; least && !schedule.is_trial(p)) {
       std::int64_t amount = *least;  // B15: prorated by seconds for a stub period, as B4's licensed lines
       if (schedule.is_stub(p)) {
@@ -11281,7 +11572,8 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
 template <metered_quantities Quantities>
 [[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
                                                   const Quantities& quantities,
-                                                  const subscription_changes& changes = {}) {
+                                                  const subscription_changes& changes = {},
+                                                  const threshold_crossings& thresholds = {}) {
   std::vector<invoice> out;
   struct left_over {
     std::size_t subscription;
@@ -11289,7 +11581,7 @@ template <metered_quantities Quantities>
   };
   std::vector<left_over> left;
   for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
-    auto lines = invoices_of_subscription(cp, s, until, quantities, out, changes);
+    auto lines = invoices_of_subscription(cp, s, until, quantities, out, changes, thresholds);
     if (!lines.empty()) left.push_back(left_over{s, std::move(lines)});
   }
   const auto by_creation = [](const invoice& a, const invoice& b) {
@@ -11410,7 +11702,7 @@ class basic_invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 10;  ///< 10: the tallies of unbilled usage
+  static constexpr std::uint32_t snapshot_version = 11;  ///< 11: billing thresholds reached (B16)
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -11443,6 +11735,7 @@ class basic_invoice_simulator {
     body.optional_time(last_arrival_);
     history_.save(body);
     changes_.save(body);
+    thresholds_.save(body);
     body.size(unbilled_.size());
     for (const auto& [pair, n] : unbilled_) {
       body.size(pair.first);
@@ -11563,7 +11856,7 @@ class basic_invoice_simulator {
           const auto fixed = history_.fixed_quantity(item, p.start);
           return fixed ? *fixed : kept_quantity(item, p, as_of);
         },
-        changes_);
+        changes_, thresholds_);
     out.rejected = rejected_;
     for (const auto& l : late_) {
       if (l.received_at <= until) out.late.push_back(l);
@@ -11629,6 +11922,10 @@ class basic_invoice_simulator {
         ++n.events;
       } else {
         note_late_usage(source, a);
+        if (plan_.source().has_thresholds()) {
+          for (const std::size_t item : plan_.items_billed_on(a.meter, a.customer))
+            check_thresholds(plan_.items()[item].subscription, received_at);
+        }
       }
     }
     return o;
@@ -11664,6 +11961,7 @@ class basic_invoice_simulator {
     }
     auto placed = books_[plan_.items()[*index].book].record(u, arrival_stamp{r.received_at, arrival, 0});
     if (!placed) return outcome{placed.error()};
+    check_thresholds(plan_.items()[*index].subscription, r.received_at);  // B16
     return outcome::accept();
   }
 
@@ -11983,6 +12281,16 @@ class basic_invoice_simulator {
 
   /// D24: lateness is fixed at acceptance. The period containing the event time and its
   /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
+  /// B16: after usage of subscription `s` arrived at `now`, keeps the crossing of a threshold it
+  /// reaches, if any.
+  void check_thresholds(std::size_t s, timestamp now) {
+    if (!has_threshold(plan_, s)) return;
+    auto c = threshold_reached(
+        plan_, s, now, changes_, thresholds_,
+        [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
+    if (c) thresholds_.add(std::move(*c));
+  }
+
   void note_late_usage(const source_ref& source, const accepted_meter_event& e) {
     for (const std::size_t item : plan_.items_billed_on(e.meter, e.customer)) {
       // The item's period of the event time: the last one found when it still contains it
@@ -12064,6 +12372,10 @@ class basic_invoice_simulator {
     }
     history_.load(plan_, r);
     changes_.load(plan_, r);
+    thresholds_.load(plan_, r);
+    for (const auto& c : thresholds_.all())
+      r.require(has_threshold(plan_, c.subscription) && last_arrival_ && !(*last_arrival_ < c.at),
+                "a threshold crossing of a subscription without thresholds, or after the last arrival");
     unbilled_.clear();
     for (std::size_t k = r.count(24); k != 0; --k) {
       const std::size_t meter = r.index(plan_.source().meters.size());
@@ -12098,7 +12410,8 @@ class basic_invoice_simulator {
   std::uint64_t next_arrival_ = 0;
   std::optional<timestamp> last_arrival_;
   history_keeper history_;
-  subscription_changes changes_;  ///< B8
+  subscription_changes changes_;    ///< B8
+  threshold_crossings thresholds_;  ///< B16, in arrival order
   /// The accepted, not cancelled events of a (meter, customer) that no item bills, and the sum of
   /// their values.
   struct unbilled_tally {

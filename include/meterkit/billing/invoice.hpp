@@ -36,10 +36,11 @@ enum class invoice_status { draft, finalized, upcoming };
 
 /// Why an invoice exists, in Stripe's `billing_reason` words (B7).
 enum class billing_reason {
-  subscription_create,  ///< the first invoice, at `start_date`
-  subscription_cycle,   ///< at a period boundary (the trial's end included)
-  subscription_update,  ///< a change in the middle of a period: the final invoice of a `cancel_at`
-  upcoming              ///< the preview of the next invoice, as Stripe's upcoming invoice says
+  subscription_create,     ///< the first invoice, at `start_date`
+  subscription_cycle,      ///< at a period boundary (the trial's end included)
+  subscription_update,     ///< a change in the middle of a period: the final invoice of a `cancel_at`
+  upcoming,                ///< the preview of the next invoice, as Stripe's upcoming invoice says
+  subscription_threshold,  ///< a billing threshold reached in the middle of a period (B16)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(billing_reason r) noexcept {
@@ -52,6 +53,8 @@ enum class billing_reason {
       return "subscription_update";
     case billing_reason::upcoming:
       return "upcoming";
+    case billing_reason::subscription_threshold:
+      return "subscription_threshold";
   }
   return "subscription_cycle";
 }
@@ -98,6 +101,9 @@ struct invoice_line {
   /// B15: the line that makes up a subscription's minimum spend for `service_period`; it has no
   /// subscription item and no price.
   bool minimum_true_up = false;
+  /// B16: the line bills what an earlier threshold invoice of its period did not: its quantity and
+  /// amount are the whole period's less what was billed, so no tier breakdown describes them.
+  bool after_threshold = false;
   std::vector<discount_amount> discount_amounts{};  ///< B11, in the order they applied
   std::vector<credit_amount> credit_amounts{};      ///< B14, in the order the grants applied
   std::vector<tax_amount> tax_amounts{};            ///< B12

@@ -8,7 +8,8 @@
 ///
 /// - One invoice per subscription and boundary (D20): the first at the subscription's start
 ///   (licensed lines of the first period), then one at each period end (metered lines of the
-///   period that ended, licensed lines of the period that starts).
+///   period that ended, licensed lines of the period that starts); and one per billing threshold
+///   reached (B16, billing/thresholds.hpp), the period's end then billing what they did not.
 /// - Status (D21): `finalized` when `finalized_at <= until`, else `draft`; the invoice at the end
 ///   of the period containing `until` is `upcoming`. A finalized invoice shows quantities as of its
 ///   `finalized_at` (M11), the others as of `until`.
@@ -27,6 +28,7 @@
 #include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/price.hpp>
 #include <meterkit/billing/subscription_changes.hpp>
+#include <meterkit/billing/thresholds.hpp>
 #include <meterkit/core/checked.hpp>
 #include <meterkit/core/rounding.hpp>
 
@@ -83,13 +85,61 @@ inline void total_up(invoice& inv) {
   for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
 }
 
+/// B16: `line`, a metered line of `item` priced for the whole period, less what the period's
+/// last threshold invoice `billed` (at its quantity): tiers continue, and the line may go below 0
+/// when the period ends with less than was billed (volume tiers, corrections).
+inline void subtract_billed(const compiled_plan& cp, std::size_t item, const threshold_crossing& billed,
+                            invoice_line& line) {
+  const std::int64_t units = std::max<std::int64_t>(0, billed.quantity_of(item));  // M12
+  line.quantity = sub_or_throw(line.quantity, units, "line quantity");
+  line.amount =
+      sub_or_throw(line.amount, line_amount(cp.price_of(item), units, cp.settings().rounding), "line amount");
+  line.service_period.start = billed.at;
+  line.after_threshold = true;
+}
+
+/// B16: the threshold invoice of crossing `c`, billing each metered item's usage since `previous`
+/// (the period's crossing before, if any) at the crossing's quantities.
+[[nodiscard]] inline invoice threshold_invoice(const compiled_plan& cp, const threshold_crossing& c,
+                                               const threshold_crossing* previous, timestamp until) {
+  const auto& sub = cp.subscription_at(c.subscription);
+  const auto& cs = cp.subscriptions()[c.subscription];
+  invoice inv;
+  inv.customer = sub.customer;
+  inv.subscription = sub.id;
+  inv.currency = std::string(cp.price_of(cs.first_item).currency.code());
+  inv.created = c.at;
+  inv.reason = billing_reason::subscription_threshold;
+  inv.finalized_at = cp.finalized_at(c.at);
+  inv.status = inv.finalized_at <= until ? invoice_status::finalized : invoice_status::draft;
+  const auto rounding = cp.settings().rounding;
+  for (const auto& [item, q] : c.quantities) {
+    const price& pr = cp.price_of(item);
+    const std::int64_t units = std::max<std::int64_t>(0, q);  // M12
+    invoice_line line{cp.item_at(item).id,
+                      pr.id,
+                      period{c.service_period.start, c.at},
+                      units,
+                      line_amount(pr, units, rounding),
+                      true,
+                      false,
+                      false};
+    if (previous) subtract_billed(cp, item, *previous, line);
+    inv.lines.push_back(std::move(line));
+  }
+  total_up(inv);
+  return inv;
+}
+
 /// The invoice of subscription `s` created at `created` for `reason`: metered lines of `ended` (if
-/// any) and licensed lines of `starting` (if any) (D20, B6, B7).
+/// any, less what its threshold invoices billed: `billed`, B16) and licensed lines of `starting`
+/// (if any) (D20, B6, B7).
 template <metered_quantities Quantities>
 [[nodiscard]] invoice make_invoice(const compiled_plan& cp, std::size_t s, timestamp created,
                                    const std::optional<period>& ended, const std::optional<period>& starting,
                                    timestamp until, billing_reason reason, const Quantities& quantities,
-                                   const subscription_changes& changes) {
+                                   const subscription_changes& changes,
+                                   const threshold_crossing* billed = nullptr) {
   const bool upcoming = reason == billing_reason::upcoming;
   const auto& cs = cp.subscriptions()[s];
   const auto& sub = cp.subscription_at(s);
@@ -114,6 +164,7 @@ template <metered_quantities Quantities>
       }
     } else if (ended && !(!changes.empty() && changes.before(cp, item, created).deleted)) {  // B10
       inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
+      if (billed && !inv.lines.back().trial) subtract_billed(cp, item, *billed, inv.lines.back());
     }
   }
   total_up(inv);
@@ -244,7 +295,8 @@ template <metered_quantities Quantities>
 template <metered_quantities Quantities>
 std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std::size_t s, timestamp until,
                                                    const Quantities& quantities, std::vector<invoice>& out,
-                                                   const subscription_changes& changes = {}) {
+                                                   const subscription_changes& changes = {},
+                                                   const threshold_crossings& thresholds = {}) {
   const end_setting end = changes.end_as_of(cp, s, until);
   const auto schedule = subscription_changes::schedule_with(cp, s, end);
   const auto periods = schedule.periods_through(until);
@@ -256,13 +308,21 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
   for (const auto& p : periods) {
     // B6, B9: cancelled at once without a final invoice, the cut period's usage is discarded
     if (!subscription_changes::bills_usage_of(schedule, end, p)) break;
+    // B16: the threshold invoices of the period, then its end bills what they did not.
+    const threshold_crossing* billed = nullptr;
+    if (!thresholds.empty()) {
+      for (const threshold_crossing* c : thresholds.in_period(s, p.start, until)) {
+        mine.push_back(detail::threshold_invoice(cp, *c, billed, until));
+        billed = c;
+      }
+    }
     const bool last = schedule.is_last(p);
     const billing_reason reason = until < p.end                ? billing_reason::upcoming
                                   : last && schedule.is_cut(p) ? billing_reason::subscription_update
                                                                : billing_reason::subscription_cycle;
     mine.push_back(detail::make_invoice(cp, s, p.end, p,
                                         last ? std::nullopt : std::optional{schedule.next_period(p)}, until,
-                                        reason, quantities, changes));
+                                        reason, quantities, changes, billed));
     if (const auto& least = cp.subscription_at(s).minimum_spend; least && !schedule.is_trial(p)) {
       std::int64_t amount = *least;  // B15: prorated by seconds for a stub period, as B4's licensed lines
       if (schedule.is_stub(p)) {
@@ -284,7 +344,8 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
 template <metered_quantities Quantities>
 [[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
                                                   const Quantities& quantities,
-                                                  const subscription_changes& changes = {}) {
+                                                  const subscription_changes& changes = {},
+                                                  const threshold_crossings& thresholds = {}) {
   std::vector<invoice> out;
   struct left_over {
     std::size_t subscription;
@@ -292,7 +353,7 @@ template <metered_quantities Quantities>
   };
   std::vector<left_over> left;
   for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
-    auto lines = invoices_of_subscription(cp, s, until, quantities, out, changes);
+    auto lines = invoices_of_subscription(cp, s, until, quantities, out, changes, thresholds);
     if (!lines.empty()) left.push_back(left_over{s, std::move(lines)});
   }
   const auto by_creation = [](const invoice& a, const invoice& b) {

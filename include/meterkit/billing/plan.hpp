@@ -35,6 +35,9 @@ struct subscription_item {
   std::vector<discount> discounts{};  ///< B11: applied to this item's lines before the subscription's
   /// B12: the item's tax rates (ids), replacing the subscription's `default_tax_rates` unless empty.
   std::optional<std::vector<std::string>> tax_rates{};
+  /// B16: `billing_thresholds.usage_gte`: a threshold invoice once this metered item's usage not
+  /// yet invoiced in the period reaches it.
+  std::optional<std::int64_t> usage_gte{};
 
   friend bool operator==(const subscription_item&, const subscription_item&) = default;
 };
@@ -124,6 +127,11 @@ struct subscription {
   /// B15 (a meterkit extension, `meterkit.minimum_spend`): the least the subscription bills for a
   /// billing period, in the smallest unit of its currency; a true-up line makes up the rest.
   std::optional<std::int64_t> minimum_spend{};
+  /// B16: `billing_thresholds.amount_gte`: a threshold invoice once the metered amount not yet
+  /// invoiced in the period reaches it (smallest currency unit).
+  std::optional<std::int64_t> amount_gte{};
+  /// B16: `billing_thresholds.reset_billing_cycle_anchor`; only `false` is modelled (validated).
+  bool reset_billing_cycle_anchor = false;
 
   friend bool operator==(const subscription&, const subscription&) = default;
 };
@@ -155,8 +163,20 @@ struct plan {
 
   /// Whether anything is applied after pricing (B11-B14): a discount, a tax rate, a balance or a
   /// credit grant.
+  /// Whether a subscription or item has a billing threshold (B16).
+  [[nodiscard]] bool has_thresholds() const noexcept {
+    for (const auto& s : subscriptions) {
+      if (s.amount_gte) return true;
+      for (const auto& i : s.items)
+        if (i.usage_gte) return true;
+    }
+    return false;
+  }
+
   [[nodiscard]] bool adjusts_after_pricing() const noexcept {
-    if (!balances.empty() || !credit_grants.empty()) return true;
+    // B16: a period may end below what its threshold invoices billed; the credit that leaves is
+    // shown with the balance.
+    if (!balances.empty() || !credit_grants.empty() || has_thresholds()) return true;
     for (const auto& s : subscriptions) {
       if (!s.discounts.empty() || !s.default_tax_rates.empty()) return true;
       for (const auto& i : s.items)
@@ -314,6 +334,24 @@ inline void validate_after_pricing(const plan& p,
     const auto field = indexed("subscriptions", s);
     check_discounts(sub.discounts, field, sub);
     check_rates(sub.default_tax_rates, field + ".default_tax_rates");
+    if (sub.amount_gte && *sub.amount_gte <= 0)
+      plan_error(field + ".billing_thresholds.amount_gte",
+                 "must be above 0 (the smallest unit of the subscription's currency), got " +
+                     std::to_string(*sub.amount_gte) + " (B16)");
+    if (sub.reset_billing_cycle_anchor)
+      plan_error(field + ".billing_thresholds.reset_billing_cycle_anchor",
+                 "true is not modelled yet: meterkit cannot restart the billing cycle at a threshold; "
+                 "remove it or set it to false to bill threshold invoices within the cycle (B16)");
+    for (std::size_t i = 0; i < sub.items.size(); ++i) {
+      const auto& item = sub.items[i];
+      if (!item.usage_gte) continue;
+      const auto at = field + "." + indexed("items", i) + ".billing_thresholds.usage_gte";
+      if (*item.usage_gte <= 0)
+        plan_error(at, "must be above 0, got " + std::to_string(*item.usage_gte) + " (B16)");
+      const auto pr = prices.find(item.price);
+      if (pr != prices.end() && p.prices[pr->second].recurring.usage_type != usage_type::metered)
+        plan_error(at, "item \"" + item.id + "\" is licensed; a usage threshold needs a metered price (B16)");
+    }
     if (sub.minimum_spend && *sub.minimum_spend <= 0)
       plan_error(field + ".meterkit.minimum_spend",
                  "must be above 0 (the smallest unit of the subscription's currency), got " +

@@ -52,6 +52,7 @@
 #include <meterkit/billing/request.hpp>
 #include <meterkit/billing/snapshot.hpp>
 #include <meterkit/billing/subscription_changes.hpp>
+#include <meterkit/billing/thresholds.hpp>
 #include <meterkit/billing/unbilled_usage.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/persistence.hpp>
@@ -99,7 +100,7 @@ class basic_invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 10;  ///< 10: the tallies of unbilled usage
+  static constexpr std::uint32_t snapshot_version = 11;  ///< 11: billing thresholds reached (B16)
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -132,6 +133,7 @@ class basic_invoice_simulator {
     body.optional_time(last_arrival_);
     history_.save(body);
     changes_.save(body);
+    thresholds_.save(body);
     body.size(unbilled_.size());
     for (const auto& [pair, n] : unbilled_) {
       body.size(pair.first);
@@ -252,7 +254,7 @@ class basic_invoice_simulator {
           const auto fixed = history_.fixed_quantity(item, p.start);
           return fixed ? *fixed : kept_quantity(item, p, as_of);
         },
-        changes_);
+        changes_, thresholds_);
     out.rejected = rejected_;
     for (const auto& l : late_) {
       if (l.received_at <= until) out.late.push_back(l);
@@ -318,6 +320,10 @@ class basic_invoice_simulator {
         ++n.events;
       } else {
         note_late_usage(source, a);
+        if (plan_.source().has_thresholds()) {
+          for (const std::size_t item : plan_.items_billed_on(a.meter, a.customer))
+            check_thresholds(plan_.items()[item].subscription, received_at);
+        }
       }
     }
     return o;
@@ -353,6 +359,7 @@ class basic_invoice_simulator {
     }
     auto placed = books_[plan_.items()[*index].book].record(u, arrival_stamp{r.received_at, arrival, 0});
     if (!placed) return outcome{placed.error()};
+    check_thresholds(plan_.items()[*index].subscription, r.received_at);  // B16
     return outcome::accept();
   }
 
@@ -672,6 +679,16 @@ class basic_invoice_simulator {
 
   /// D24: lateness is fixed at acceptance. The period containing the event time and its
   /// finalization do not depend on later operations, and D24 lists later-cancelled events too.
+  /// B16: after usage of subscription `s` arrived at `now`, keeps the crossing of a threshold it
+  /// reaches, if any.
+  void check_thresholds(std::size_t s, timestamp now) {
+    if (!has_threshold(plan_, s)) return;
+    auto c = threshold_reached(
+        plan_, s, now, changes_, thresholds_,
+        [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
+    if (c) thresholds_.add(std::move(*c));
+  }
+
   void note_late_usage(const source_ref& source, const accepted_meter_event& e) {
     for (const std::size_t item : plan_.items_billed_on(e.meter, e.customer)) {
       // The item's period of the event time: the last one found when it still contains it
@@ -753,6 +770,10 @@ class basic_invoice_simulator {
     }
     history_.load(plan_, r);
     changes_.load(plan_, r);
+    thresholds_.load(plan_, r);
+    for (const auto& c : thresholds_.all())
+      r.require(has_threshold(plan_, c.subscription) && last_arrival_ && !(*last_arrival_ < c.at),
+                "a threshold crossing of a subscription without thresholds, or after the last arrival");
     unbilled_.clear();
     for (std::size_t k = r.count(24); k != 0; --k) {
       const std::size_t meter = r.index(plan_.source().meters.size());
@@ -787,7 +808,8 @@ class basic_invoice_simulator {
   std::uint64_t next_arrival_ = 0;
   std::optional<timestamp> last_arrival_;
   history_keeper history_;
-  subscription_changes changes_;  ///< B8
+  subscription_changes changes_;    ///< B8
+  threshold_crossings thresholds_;  ///< B16, in arrival order
   /// The accepted, not cancelled events of a (meter, customer) that no item bills, and the sum of
   /// their values.
   struct unbilled_tally {

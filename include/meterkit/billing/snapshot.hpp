@@ -189,6 +189,19 @@ inline void require_clock_not_ahead(const state_reader& in, const std::optional<
       if (sub.minimum_spend) out.i64(*sub.minimum_spend);
     }
   }
+  // B16, only when the plan has thresholds, so that other plans keep their fingerprint.
+  if (p.has_thresholds()) {
+    out.str("billing_thresholds");
+    for (const auto& sub : p.subscriptions) {
+      out.boolean(sub.amount_gte.has_value());
+      if (sub.amount_gte) out.i64(*sub.amount_gte);
+      out.boolean(sub.reset_billing_cycle_anchor);
+      for (const auto& item : sub.items) {
+        out.boolean(item.usage_gte.has_value());
+        if (item.usage_gte) out.i64(*item.usage_gte);
+      }
+    }
+  }
   // B11-B13, only when the plan has any of them, so that the fingerprint of a plan without them is
   // what it was before they existed (its snapshots still load).
   const bool products =

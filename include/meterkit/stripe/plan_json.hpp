@@ -524,6 +524,18 @@ namespace detail {
   s.discounts = detail::discounts_from_json(j, where, expanded);
   if (const nlohmann::json* rates = json_member(j, "default_tax_rates"))
     s.default_tax_rates = detail::tax_rate_ids_from_json(*rates, where / "default_tax_rates", expanded);
+  if (const nlohmann::json* t = json_member(j, "billing_thresholds"); t && !t->is_null()) {  // B16
+    const json_path t_path = where / "billing_thresholds";
+    require_json_object(*t, t_path, "billing thresholds");
+    s.amount_gte = detail::json_int_member(*t, "amount_gte", t_path);
+    if (const nlohmann::json* reset = json_member(*t, "reset_billing_cycle_anchor");
+        reset && !reset->is_null()) {
+      if (!reset->is_boolean())
+        fail_json_value(t_path / "reset_billing_cycle_anchor",
+                        "expected true or false, found " + describe_json(*reset));
+      s.reset_billing_cycle_anchor = reset->get<bool>();
+    }
+  }
   if (const nlohmann::json* ext = json_member(j, "meterkit")) {  // meterkit's own extension (B15)
     const json_path ext_path = where / "meterkit";
     require_json_object(*ext, ext_path, "meterkit's extension of a subscription");
@@ -554,6 +566,11 @@ namespace detail {
       }
       if (auto q = detail::json_int_member(item, "quantity", item_path)) si.quantity = *q;
       si.discounts = detail::discounts_from_json(item, item_path, expanded);
+      if (const nlohmann::json* t = json_member(item, "billing_thresholds"); t && !t->is_null()) {  // B16
+        const json_path t_path = item_path / "billing_thresholds";
+        require_json_object(*t, t_path, "billing thresholds");
+        si.usage_gte = detail::json_int_member(*t, "usage_gte", t_path);
+      }
       if (const nlohmann::json* rates = json_member(item, "tax_rates"))
         si.tax_rates = detail::tax_rate_ids_from_json(*rates, item_path / "tax_rates", expanded);
       s.items.push_back(std::move(si));
@@ -738,27 +755,16 @@ namespace detail {
         v.insert(v.end(), more);
         return v;
       };
-      if (set(sub, "billing_thresholds"))
-        out.emplace_back(here({{"billing_thresholds", std::nullopt}}),
-                         "billing thresholds are not modelled yet; no threshold invoice is created");
+      if (const nlohmann::json* t = json_member(sub, "billing_thresholds");
+          t && t->is_object() && set(*t, "amount_gte") && (set(sub, "discounts") || set(sub, "discount")))
+        out.emplace_back(here({{"billing_thresholds", std::nullopt}, {"amount_gte", std::nullopt}}),
+                         "compared with the metered amount before discounts (Stripe counts them), so a "
+                         "threshold invoice may come earlier than Stripe's (B16)");
       if (const nlohmann::json* tax = json_member(sub, "automatic_tax");
           tax && tax->is_object() && set(*tax, "enabled"))
         out.emplace_back(
             here({{"automatic_tax", std::nullopt}, {"enabled", std::nullopt}}),
             "Stripe Tax is not modelled; only tax rates are (B12), so no automatic tax is added");
-      if (const nlohmann::json* items = json_member(sub, "items")) {
-        const nlohmann::json* item_list = list_of(*items);
-        for (std::size_t k = 0; item_list != nullptr && k < item_list->size(); ++k) {
-          const nlohmann::json& item = (*item_list)[k];
-          if (!item.is_object() || !set(item, "billing_thresholds")) continue;
-          auto where = here({{"items", std::nullopt}});
-          if (items->is_object()) where.push_back({"data", std::nullopt});
-          where.push_back({{}, k});
-          where.push_back({"billing_thresholds", std::nullopt});
-          out.emplace_back(std::move(where),
-                           "usage thresholds are not modelled yet; no threshold invoice is created");
-        }
-      }
     }
   }
   if (const nlohmann::json* customers = json_member(doc, "customers")) {

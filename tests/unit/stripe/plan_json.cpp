@@ -451,6 +451,50 @@ BOOST_AUTO_TEST_CASE(B14_credit_grants_read_as_stripe_writes_them) {
           "billable items are not modelled");
 }
 
+// B16: billing thresholds read as Stripe writes them (null is absent); a reset of the cycle anchor,
+// not modelled, is refused at its position.
+BOOST_AUTO_TEST_CASE(B16_billing_thresholds_read_as_stripe_writes_them) {
+  const std::string text = R"({
+  "meters": [{"id": "m", "event_name": "e"}],
+  "prices": [{"id": "p", "currency": "usd", "unit_amount": 1,
+              "recurring": {"interval": "month", "usage_type": "metered", "meter": "m"}}],
+  "subscriptions": [{"id": "s", "customer": "c", "start_date": 0,
+                     "billing_thresholds": {"amount_gte": 50000, "reset_billing_cycle_anchor": false},
+                     "items": [{"id": "i", "price": "p", "billing_thresholds": {"usage_gte": 10}},
+                               {"id": "j", "price": "p", "billing_thresholds": null}]}]
+})";
+  std::vector<plan_warning> warnings;
+  const plan p = read_plan_text(text, "plan.json", &warnings);
+  BOOST_TEST(warnings.empty());
+  BOOST_TEST((p.subscriptions[0].amount_gte == std::optional<std::int64_t>{50000}));
+  BOOST_TEST(!p.subscriptions[0].reset_billing_cycle_anchor);
+  BOOST_TEST((p.subscriptions[0].items[0].usage_gte == std::optional<std::int64_t>{10}));
+  BOOST_TEST(!p.subscriptions[0].items[1].usage_gte.has_value());
+  // With a discount, the threshold is compared before it (Stripe after): said in a warning.
+  std::string discounted = text;
+  discounted.replace(discounted.find("\"billing_thresholds\": {\"amount_gte\""), 0,
+                     "\"discounts\": [\"half\"], ");
+  discounted.replace(
+      discounted.find("\"meters\""), 0,
+      "\"coupons\": [{\"id\": \"half\", \"percent_off\": 50, \"duration\": \"forever\"}],\n  ");
+  std::vector<plan_warning> discount_warnings;
+  (void)read_plan_text(discounted, "plan.json", &discount_warnings);
+  BOOST_TEST_REQUIRE(discount_warnings.size() == 1u);
+  BOOST_TEST(discount_warnings[0].field == "subscriptions[0].billing_thresholds.amount_gte");
+  std::string reset = text;
+  reset.replace(reset.find("false"), 5, "true");
+  try {
+    (void)read_plan_text(reset, "plan.json", nullptr);
+    BOOST_ERROR("accepted");
+  } catch (const input_error& e) {
+    const std::string what = e.what();
+    BOOST_TEST(what.find("plan.json:6:") == 0u, what);
+    BOOST_TEST(what.find("subscriptions[0].billing_thresholds.reset_billing_cycle_anchor") !=
+               std::string::npos);
+    BOOST_TEST(what.find("(B16)") != std::string::npos);
+  }
+}
+
 // A money field meterkit does not model is never dropped silently: a warning names it, with its
 // position, and the plan is read as if it were absent.
 BOOST_AUTO_TEST_CASE(B11_B13_unmodelled_money_fields_are_named_in_warnings_at_their_position) {
@@ -458,23 +502,21 @@ BOOST_AUTO_TEST_CASE(B11_B13_unmodelled_money_fields_are_named_in_warnings_at_th
   "prices": [{"id": "p", "currency": "usd", "unit_amount": 1, "recurring": {"interval": "month"}}],
   "customers": {"object": "list", "data": [{"id": "c", "discount": null, "invoice_credit_balance": {"usd": 0}},
                                            {"id": "d", "discount": {"coupon": {"id": "x"}}}]},
-  "subscriptions": [{"id": "s", "customer": "c", "start_date": 0, "billing_thresholds": {"amount_gte": 5},
-                     "automatic_tax": {"enabled": false},
-                     "items": [{"id": "i", "price": "p", "billing_thresholds": {"usage_gte": 10}}]}]
+  "subscriptions": [{"id": "s", "customer": "c", "start_date": 0, "automatic_tax": {"enabled": true},
+                     "items": [{"id": "i", "price": "p"}]}]
 })";
   std::vector<plan_warning> warnings;
   const plan p = read_plan_text(text, "plan.json", &warnings);
   BOOST_TEST(p.subscriptions.size() == 1u);
   std::vector<std::string> fields;
   for (const auto& w : warnings) fields.push_back(w.field);
-  const std::vector<std::string> expected{"subscriptions[0].billing_thresholds",
-                                          "subscriptions[0].items[0].billing_thresholds",
+  const std::vector<std::string> expected{"subscriptions[0].automatic_tax.enabled",
                                           "customers.data[1].discount"};
   BOOST_TEST(fields == expected, boost::test_tools::per_element());
-  BOOST_TEST_REQUIRE(warnings.size() == 3u);
-  BOOST_TEST((warnings[0].position == position_of(text, "{\"amount_gte\"")));
+  BOOST_TEST_REQUIRE(warnings.size() == 2u);
+  BOOST_TEST((warnings[0].position == position_of(text, "true}")));
   BOOST_TEST(warnings[0].to_string().starts_with("plan.json:5:"));
-  BOOST_TEST(warnings[0].to_string().find(": warning: subscriptions[0].billing_thresholds: ") !=
+  BOOST_TEST(warnings[0].to_string().find(": warning: subscriptions[0].automatic_tax.enabled: ") !=
              std::string::npos);
   std::vector<plan_warning> none;
   (void)read_plan_text(contract_plan, "plan.json", &none);
