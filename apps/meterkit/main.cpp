@@ -7,6 +7,10 @@
 //   meterkit summarize --plan PLAN.json --input FILE... [--input-format F] --meter ID --customer ID
 //                      --start T --end T [--group hour|day] [--format table|json|csv] [--output FILE]
 //                      [--quiet]
+//   meterkit compare   --plan A.json --plan-b B.json --input FILE... [--until T|now]
+//                      [--format table|json|csv] [--output FILE] [--quiet]
+//   meterkit migrate   --plan LEGACY.json --input FILE... [--write-plan NEW.json] [--until T|now]
+//                      [--format table|json|csv] [--output FILE] [--quiet]
 // `-` as --plan or one --input is standard input; T is unix seconds, RFC 3339 or a date (docs/cli.md).
 // Exit status: 0 the run completed (even with rejected operations); 2 the command line, the plan or
 // an input could not be used (a message on standard error, no output written); 1 an internal
@@ -36,6 +40,7 @@
 
 #include <meterkit/stripe.hpp>
 
+#include "compare.hpp"
 #include "files.hpp"
 #include "messages.hpp"
 #include "output.hpp"
@@ -150,13 +155,14 @@ std::optional<usage_format> input_format_of(const std::string& f) {
 constexpr std::string_view stdin_argument = "-";
 constexpr std::string_view stdin_name = "stdin";
 
-/// Standard input can be read once, and has no name to tell an input's format.
-void check_stdin(const common_options& o) {
+/// Standard input can be read once, and has no name to tell an input's format. `plan_b`: compare's
+/// `--plan-b`.
+void check_stdin(const common_options& o, const std::string& plan_b = {}) {
   const auto inputs = std::count(o.inputs.begin(), o.inputs.end(), stdin_argument);
-  if ((o.plan == stdin_argument ? 1 : 0) + inputs > 1) {
-    throw usage_error(
-        "standard input can be read only once: at most one of --plan and --input may be -; give the "
-        "others as files (a FIFO or <(command) works too)");
+  if ((o.plan == stdin_argument ? 1 : 0) + (plan_b == stdin_argument ? 1 : 0) + inputs > 1) {
+    throw usage_error(std::string("standard input can be read only once: at most one of --plan") +
+                      (plan_b.empty() ? " and --input" : ", --plan-b and --input") +
+                      " may be -; give the others as files (a FIFO or <(command) works too)");
   }
   if (o.inputs.empty() && !o.input_format.empty()) {
     throw usage_error(
@@ -206,30 +212,38 @@ void formats_of(const common_options& o, const run_files& files) {
   for (const auto& path : files.inputs) (void)require_usage_format(path);
 }
 
-/// Reads and validates the plan, from standard input when it is `-`.
-plan read_plan_source(const run_files& files, std::vector<plan_warning>* warnings) {
-  if (files.plan != stdin_argument) return read_plan_file(files.plan, {}, warnings);
+/// Reads and validates the plan file `path`, from standard input when it is `-`; `text_out`, when
+/// given, receives the file's bytes (migrate --write-plan rewrites them).
+plan read_plan_source(const std::string& path, std::vector<plan_warning>* warnings,
+                      std::string* text_out = nullptr) {
+  if (path != stdin_argument && text_out == nullptr) return read_plan_file(path, {}, warnings);
+  std::optional<input_source> file;  // none: standard input
+  if (path != stdin_argument) file.emplace(input_source::open_file(path));
+  const std::string name = file ? path : std::string(stdin_name);
   std::string text;
   char block[1 << 16];
   for (;;) {
-    const std::size_t got = std::fread(block, 1, sizeof block, stdin);
+    const std::size_t got =
+        file ? file->read(block, sizeof block) : std::fread(block, 1, sizeof block, stdin);
     text.append(block, got);
     if (got < sizeof block) break;
     if (text.size() > read_options{}.max_record_bytes) {
       throw input_error(
-          std::string(stdin_name), {},
+          name, {},
           "larger than " + std::to_string(read_options{}.max_record_bytes) + " bytes; is this a plan file?");
     }
   }
-  if (std::ferror(stdin)) throw input_error(std::string(stdin_name), {}, "cannot read standard input");
-  return read_plan_text(text, std::string(stdin_name), warnings);
+  if (!file && std::ferror(stdin)) throw input_error(name, {}, "cannot read standard input");
+  plan p = read_plan_text(text, name, warnings);
+  if (text_out != nullptr) *text_out = std::move(text);
+  return p;
 }
 
 /// The plan, with its warnings (likely mistakes, money fields not modelled: docs/cli.md) on
 /// standard error unless --quiet; with --strict a warning stops the run (exit 2).
-plan plan_of(const common_options& o, const run_files& files) {
+plan plan_of(const common_options& o, const std::string& path, std::string* text = nullptr) {
   std::vector<plan_warning> warnings;
-  plan p = read_plan_source(files, &warnings);
+  plan p = read_plan_source(path, &warnings, text);
   if (!o.quiet || o.strict) {
     for (const auto& w : warnings)
       std::fprintf(stderr, "%s\n", meterkit::cli::printable(w.to_string()).c_str());
@@ -316,14 +330,10 @@ struct simulate_options {
   std::string unbilled;    ///< --unbilled FILE: the usage no subscription bills as CSV
 };
 
-/// Two outputs naming one file would overwrite each other.
-void check_outputs_differ(const common_options& o, const simulate_options& s) {
-  const std::pair<const char*, const std::string*> outputs[] = {{"--output", &o.output},
-                                                                {"--rejections", &s.rejections},
-                                                                {"--late", &s.late},
-                                                                {"--unbilled", &s.unbilled}};
-  for (std::size_t i = 0; i < std::size(outputs); ++i) {
-    for (std::size_t j = i + 1; j < std::size(outputs); ++j) {
+/// Two outputs naming one file would overwrite each other: each option's name and value.
+void check_outputs_differ(const std::vector<std::pair<const char*, const std::string*>>& outputs) {
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    for (std::size_t j = i + 1; j < outputs.size(); ++j) {
       const std::string& a = *outputs[i].second;
       if (a.empty() || a.rfind("/dev/", 0) == 0 || a != *outputs[j].second) continue;
       throw usage_error(std::string(outputs[i].first) + " and " + outputs[j].first + " both name " + a +
@@ -332,10 +342,25 @@ void check_outputs_differ(const common_options& o, const simulate_options& s) {
   }
 }
 
+/// `replay()`, with a usage error naming --until when it has no time to stop at: no operations in
+/// the inputs and no --until (D21).
+template <class Replay>
+auto with_until_hint(Replay&& replay) {
+  try {
+    return replay();
+  } catch (const configuration_error& e) {
+    if (e.field() != "until") throw;
+    throw usage_error("the inputs hold no operations; give --until to see the invoices as of a time (D21)");
+  }
+}
+
 int run_simulate(const common_options& o, const simulate_options& s, const char* argv0) {
   const std::string& until_text = s.until;
   const std::vector<std::string>& customers = s.customers;
-  check_outputs_differ(o, s);
+  check_outputs_differ({{"--output", &o.output},
+                        {"--rejections", &s.rejections},
+                        {"--late", &s.late},
+                        {"--unbilled", &s.unbilled}});
   const std::optional<timestamp> until =
       until_text.empty() ? std::nullopt
                          : std::optional<timestamp>(time_option("--until", until_text, now_allowed::yes));
@@ -344,17 +369,11 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   formats_of(o, files);
   const bool terminal = cli::stderr_is_terminal();
   cli::progress_line progress(terminal && !o.quiet);
-  const plan p = plan_of(o, files);  // refused before any usage is read (CONTRACT.md)
+  const plan p = plan_of(o, files.plan);  // refused before any usage is read (CONTRACT.md)
   check_customers(p, customers);
   replay_options options = replay_options_of(o, files, progress);
   options.until = until;
-  replay_report report;
-  try {
-    report = replay_files_report(p, files.inputs, options);
-  } catch (const configuration_error& e) {
-    if (e.field() != "until") throw;
-    throw usage_error("the inputs hold no operations; give --until to see the invoices as of a time (D21)");
-  }
+  replay_report report = with_until_hint([&] { return replay_files_report(p, files.inputs, options); });
   progress.clear();
   simulation_result& result = report.result;
   keep_customers(result, customers);
@@ -381,6 +400,58 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   return 0;
 }
 
+/// compare's and migrate's own options.
+struct comparison_options {
+  std::string plan_b;  ///< compare --plan-b: the plan to compare with (empty: migrate)
+  std::string until;
+  std::string write_plan;  ///< migrate --write-plan FILE: the migrated plan as JSON
+};
+
+/// `compare` (`c.plan_b` given) and `migrate`: the same usage replayed under two plans, the
+/// invoices and lines that differ.
+int run_comparison(const common_options& o, const comparison_options& c, bool migrate, const char* argv0) {
+  if (o.format == "stripe-json") {
+    throw usage_error(std::string("--format stripe-json prints invoices; ") +
+                      (migrate ? "migrate" : "compare") + " prints table, json or csv");
+  }
+  check_outputs_differ({{"--output", &o.output}, {"--write-plan", &c.write_plan}});
+  const std::optional<timestamp> until =
+      c.until.empty() ? std::nullopt
+                      : std::optional<timestamp>(time_option("--until", c.until, now_allowed::yes));
+  check_stdin(o, c.plan_b);
+  const run_files files = files_of(o, argv0);
+  formats_of(o, files);
+  const bool terminal = cli::stderr_is_terminal();
+  cli::progress_line progress(terminal && !o.quiet);
+  std::string plan_text;
+  const plan before = plan_of(o, files.plan, migrate && !c.write_plan.empty() ? &plan_text : nullptr);
+  const std::optional<plan> after = migrate ? std::nullopt : std::optional<plan>(plan_of(o, c.plan_b));
+  // Read once: both runs replay the same requests (standard input cannot be read twice).
+  const std::vector<request> requests =
+      read_request_files(files.inputs, replay_options_of(o, files, progress));
+  progress.clear();
+  const std::optional<legacy_migration> migration =
+      migrate ? std::optional<legacy_migration>(migrate_legacy_plan(before)) : std::nullopt;
+  const plan_comparison cmp = with_until_hint([&] {
+    return migrate ? compare_legacy_migration(before, *migration, requests, until)
+                   : compare_plans(before, *after, requests, until);
+  });
+  const cli::comparison_subject subject{until ? *until : *latest_arrival(requests),
+                                        files.plan == stdin_argument ? std::string(stdin_name) : files.plan,
+                                        c.plan_b == stdin_argument ? std::string(stdin_name) : c.plan_b,
+                                        migration ? &*migration : nullptr};
+  if (migrate && !c.write_plan.empty()) {  // first; the main output, which scripts wait for, last
+    cli::write_output(c.write_plan, cli::migrated_plan_json(plan_text, subject.before, *migration));
+    if (!o.quiet && terminal)
+      std::fprintf(stderr, "meterkit: migrated plan -> %s\n", meterkit::cli::printable(c.write_plan).c_str());
+  }
+  emit(o, cli::comparison_output(cmp, subject, format_of(o.format)),
+       std::to_string(cmp.changed_invoices()) + " of " + std::to_string(cmp.invoices.size()) +
+           " invoices changed",
+       terminal);
+  return 0;
+}
+
 int run_summarize(const common_options& o, const summarize_options& s, const char* argv0) {
   const timestamp start = time_option("--start", s.start, now_allowed::no);
   const timestamp end = time_option("--end", s.end, now_allowed::no);
@@ -393,7 +464,7 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
   formats_of(o, files);
   const bool terminal = cli::stderr_is_terminal();
   cli::progress_line progress(terminal && !o.quiet);
-  const plan p = plan_of(o, files);
+  const plan p = plan_of(o, files.plan);
   std::vector<event_summary> summaries;
   try {
     summaries = summarize_files(p, files.inputs, s.meter, s.customer, period{start, end}, grouping,
@@ -432,17 +503,22 @@ int run(int argc, char** argv) {
       "  meterkit simulate                                    the shipped examples, for people\n"
       "  meterkit simulate --plan plan.json --input usage.csv --format json\n"
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
-      "      --start 2025-01-01 --end 2025-02-01 --group day");
+      "      --start 2025-01-01 --end 2025-02-01 --group day\n"
+      "  meterkit compare --plan plan.json --plan-b dearer.json --input usage.csv\n"
+      "  meterkit migrate --plan legacy.json --input usage.requests.jsonl --write-plan meters.json");
 
+  const auto until_option = [](CLI::App& cmd, std::string& until) {
+    cmd.add_option(
+           "--until", until,
+           "Invoices as of this time: unix seconds, RFC 3339, a date (its start in UTC) or now (default: "
+           "the latest arrival in the inputs)")
+        ->type_name("T");
+  };
   common_options sim_options;
   simulate_options sim_only;
   CLI::App* sim = app.add_subcommand("simulate", "Replay the inputs in arrival order and print the invoices");
   add_common_options(*sim, sim_options);
-  sim->add_option(
-         "--until", sim_only.until,
-         "Invoices as of this time: unix seconds, RFC 3339, a date (its start in UTC) or now (default: the "
-         "latest arrival in the inputs)")
-      ->type_name("T");
+  until_option(*sim, sim_only.until);
   sim->add_option(
          "--customer", sim_only.customers,
          "Print only this customer's invoices (repeatable; rejections and late usage stay those of all)")
@@ -492,6 +568,56 @@ int run(int argc, char** argv) {
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
       "      --start 1735689600 --end 1738368000 --format csv");
 
+  // compare and migrate: --plan required (no run on the examples), --until as simulate's.
+  const auto comparison_command = [&](const char* name, const char* description, common_options& common,
+                                      comparison_options& own) {
+    CLI::App* cmd = app.add_subcommand(name, description);
+    add_common_options(*cmd, common);
+    cmd->get_option("--plan")->required();
+    until_option(*cmd, own.until);
+    return cmd;
+  };
+  common_options cmp_options;
+  comparison_options cmp_only;
+  CLI::App* cmp = comparison_command(
+      "compare", "Replay the inputs under two plans and print the invoices and lines that differ (a what-if)",
+      cmp_options, cmp_only);
+  cmp->add_option("--plan-b", cmp_only.plan_b, "The plan to compare --plan with (\"after\"), same format")
+      ->required()
+      ->type_name("PLAN.json");
+  cmp->footer(
+      "Exit status 0 whether or not anything changed: changed_invoices (json) or\n"
+      "\"Changed invoices: N of M\" (table) says how many did.\n"
+      "\n"
+      "Examples:\n"
+      "  meterkit compare --plan plan.json --plan-b dearer.json --input usage.csv\n"
+      "  meterkit compare --plan plan.json --plan-b dearer.json --input usage.csv --until 2025-02-02 \\\n"
+      "      --format json --output what-if.json\n"
+      "  meterkit compare --plan plan.json --plan-b dearer.json --input usage.csv --format csv\n"
+      "      (one row per changed line)");
+
+  common_options mig_options;
+  comparison_options mig_only;
+  CLI::App* mig = comparison_command(
+      "migrate",
+      "Move a plan billed with legacy usage records onto meters and print what that changes, and why",
+      mig_options, mig_only);
+  mig->add_option(
+         "--write-plan", mig_only.write_plan,
+         "Also write the migrated plan to FILE as JSON (the plan file with meters added), for --plan")
+      ->type_name("FILE");
+  mig->footer(
+      "Each migrated item gets a meter and a copy of its price billing it; usage records of the item\n"
+      "are replayed as meter events. last_ever and max have no meter equivalent: such items stay on\n"
+      "usage records. Exit status 0 whether or not anything changed.\n"
+      "\n"
+      "Examples:\n"
+      "  meterkit migrate --plan legacy.json --input usage.requests.jsonl\n"
+      "  meterkit migrate --plan legacy.json --input usage.requests.jsonl --write-plan meters.json \\\n"
+      "      --format json --output migration.json\n"
+      "  meterkit simulate --plan meters.json --input events.csv   (the migrated plan, billing meter "
+      "events)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -504,6 +630,8 @@ int run(int argc, char** argv) {
     return 2;
   }
   if (sim->parsed()) return run_simulate(sim_options, sim_only, argc > 0 ? argv[0] : nullptr);
+  if (cmp->parsed()) return run_comparison(cmp_options, cmp_only, false, argc > 0 ? argv[0] : nullptr);
+  if (mig->parsed()) return run_comparison(mig_options, mig_only, true, argc > 0 ? argv[0] : nullptr);
   return run_summarize(sum_options, sum, argc > 0 ? argv[0] : nullptr);
 }
 

@@ -71,6 +71,7 @@ BOOST_AUTO_TEST_CASE(what_if_the_same_usage_under_a_dearer_price) {
   BOOST_TEST(cmp.changed_invoices() == 1u);
   const auto& feb = cmp.invoices[1];
   BOOST_TEST(mk::to_unix(feb.created) == mk::to_unix(at("2025-02-01T00:00:00Z")));
+  BOOST_TEST(feb.currency == "usd");
   BOOST_TEST(feb.total_a == 100);
   BOOST_TEST(feb.total_b == 150);
   BOOST_TEST(feb.difference() == 50);
@@ -112,8 +113,89 @@ BOOST_AUTO_TEST_CASE(legacy_migration_shows_which_invoices_change_and_why) {
   BOOST_TEST(last.changed());
   BOOST_TEST(last.quantity_a == 7);
   BOOST_TEST(last.quantity_b == 3);
-  BOOST_TEST(last.reason.find("last_during_period") == 0u);
+  BOOST_TEST(last.reason ==
+             "L2: 1 `increment` record added to the value at its timestamp as usage records; a meter's "
+             "last keeps only the later event (M9); quantity 7 \u2192 3");
+  BOOST_TEST(line_of(feb, "si_sum").reason.empty());  // unchanged lines have no reason
   BOOST_TEST(feb.difference() == -40);
+}
+
+BOOST_AUTO_TEST_CASE(L2_a_set_that_replaced_a_value_becomes_an_additive_meter_event) {
+  const auto t = at("2025-01-10T00:00:00Z");
+  auto set = record("r:2", t + mk::seconds{60}, "si_sum", "7", t);
+  std::get<mk::usage_record>(set.operations[0]).action = "set";
+  const std::vector<mk::request> requests{
+      record("r:1", t, "si_sum", "5", t), set,
+      record("r:3", t + mk::seconds{120}, "si_sum", "1", t + mk::seconds{1})};
+  const auto cmp = mk::compare_legacy_migration(legacy_plan(), requests, at("2025-02-02T00:00:00Z"));
+  const auto& sum = line_of(cmp.invoices[1], "si_sum");
+  BOOST_TEST(sum.quantity_a == 8);   // 7 replaced 5, then 1 at another second
+  BOOST_TEST(sum.quantity_b == 13);  // 5 + 7 + 1
+  BOOST_TEST(sum.reason ==
+             "L2: 1 `set` record replaced the value at its timestamp as usage records and became an "
+             "additive meter event (M9 sum); quantity 8 \u2192 13");
+}
+
+BOOST_AUTO_TEST_CASE(L4_a_record_refused_out_of_its_period_is_a_meter_event_within_35_days) {
+  const auto jan = at("2025-01-20T00:00:00Z");
+  const auto feb = at("2025-02-01T00:30:00Z");  // in February, before January's invoice is finalized
+  const std::vector<mk::request> requests{record("r:1", jan, "si_sum", "5", jan),
+                                          record("r:2", feb, "si_sum", "4", jan)};
+  const auto cmp = mk::compare_legacy_migration(legacy_plan(), requests, at("2025-02-04T00:00:00Z"));
+  BOOST_TEST(cmp.counts_a.rejected == 1u);
+  BOOST_TEST(cmp.counts_b.rejected == 0u);
+  BOOST_TEST(cmp.counts_b.accepted == 2u);
+  BOOST_TEST(cmp.late_a == 0u);
+  const auto& line = line_of(cmp.invoices[1], "si_sum");
+  BOOST_TEST(line.quantity_a == 5);
+  BOOST_TEST(line.quantity_b == 9);
+  BOOST_TEST(line.reason ==
+             "L4: 1 record refused as a usage record (usage_record_timestamp_out_of_period) was accepted as "
+             "a meter event (M4: within 35 days before its arrival); quantity 5 \u2192 9");
+}
+
+BOOST_AUTO_TEST_CASE(D24_a_record_refused_after_finalization_is_late_usage_as_a_meter_event) {
+  const auto jan = at("2025-01-20T00:00:00Z");
+  const auto feb = at("2025-02-03T00:00:00Z");  // January's invoice is finalized: no line changes
+  const std::vector<mk::request> requests{record("r:1", jan, "si_sum", "5", jan),
+                                          record("r:2", feb, "si_sum", "4", jan)};
+  const auto cmp = mk::compare_legacy_migration(legacy_plan(), requests, feb);
+  BOOST_TEST(cmp.changed_invoices() == 0u);
+  BOOST_TEST(cmp.counts_a.rejected == 1u);
+  BOOST_TEST(cmp.counts_b.accepted == 2u);
+  BOOST_TEST(cmp.late_a == 0u);
+  BOOST_TEST(cmp.late_b == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(M4_a_record_of_a_yearly_period_older_than_35_days_is_refused_as_a_meter_event) {
+  auto p = legacy_plan();
+  p.prices[0].recurring.interval.unit = mk::interval_unit::year;
+  p.subscriptions[0].items = {{"si_sum", "price_sum", 1}};
+  const auto t = at("2025-01-10T00:00:00Z");
+  const auto arrival = at("2025-03-01T00:00:00Z");  // 50 days later, in the same yearly period (L4)
+  const std::vector<mk::request> requests{record("r:1", t, "si_sum", "5", t),
+                                          record("r:2", arrival, "si_sum", "4", t)};
+  const auto cmp = mk::compare_legacy_migration(p, requests, arrival);
+  BOOST_REQUIRE_EQUAL(cmp.invoices.size(), 2u);  // the yearly period's licensed start, its upcoming end
+  const auto& line = line_of(cmp.invoices[1], "si_sum");
+  BOOST_TEST(line.quantity_a == 9);
+  BOOST_TEST(line.quantity_b == 5);
+  BOOST_TEST(
+      line.reason ==
+      "M4: 1 record accepted as a usage record was refused as a meter event (timestamp_too_far_in_past); "
+      "quantity 9 \u2192 5");
+}
+
+BOOST_AUTO_TEST_CASE(a_change_no_record_explains_falls_back_to_the_modes_difference) {
+  mk::legacy_migration m = mk::migrate_legacy_plan(legacy_plan());
+  mk::line_comparison line;
+  line.subscription_item = "si_sum";
+  line.service_period = {at("2025-01-01T00:00:00Z"), at("2025-02-01T00:00:00Z")};
+  line.quantity_a = 1;
+  line.quantity_b = 2;
+  BOOST_TEST(mk::detail::migration_cause(*m.find("si_sum"), line, {}) ==
+             "sum: " + std::string(mk::meter_equivalent_of(mk::aggregate_usage::sum).differences) +
+                 "; quantity 1 \u2192 2");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
