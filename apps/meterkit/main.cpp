@@ -345,12 +345,17 @@ void check_outputs_differ(const std::vector<std::pair<const char*, const std::st
 /// `replay()`, with a usage error naming --until when it has no time to stop at: no operations in
 /// the inputs and no --until (D21).
 template <class Replay>
-auto with_until_hint(Replay&& replay) {
+auto with_until_hint(const run_files& files, Replay&& replay) {
   try {
     return replay();
   } catch (const configuration_error& e) {
     if (e.field() != "until") throw;
-    throw usage_error("the inputs hold no operations; give --until to see the invoices as of a time (D21)");
+    // Name the inputs, as every other exit-2 message names what it is about (issue 16).
+    std::string named;
+    for (const auto& n : files.names) named += (named.empty() ? " (" : ", ") + n;
+    if (!named.empty()) named += ")";
+    throw usage_error("the inputs" + named +
+                      " hold no operations; give --until to see the invoices as of a time (D21)");
   }
 }
 
@@ -373,7 +378,8 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   check_customers(p, customers);
   replay_options options = replay_options_of(o, files, progress);
   options.until = until;
-  replay_report report = with_until_hint([&] { return replay_files_report(p, files.inputs, options); });
+  replay_report report =
+      with_until_hint(files, [&] { return replay_files_report(p, files.inputs, options); });
   progress.clear();
   simulation_result& result = report.result;
   keep_customers(result, customers);
@@ -432,7 +438,7 @@ int run_comparison(const common_options& o, const comparison_options& c, bool mi
   progress.clear();
   const std::optional<legacy_migration> migration =
       migrate ? std::optional<legacy_migration>(migrate_legacy_plan(before)) : std::nullopt;
-  const plan_comparison cmp = with_until_hint([&] {
+  const plan_comparison cmp = with_until_hint(files, [&] {
     return migrate ? compare_legacy_migration(before, *migration, requests, until)
                    : compare_plans(before, *after, requests, until);
   });

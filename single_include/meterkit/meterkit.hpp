@@ -494,6 +494,12 @@ struct civil_date {
   return buf;
 }
 
+/// A time as messages show it: unix seconds, then RFC 3339 in parentheses
+/// (`1739760783 (2025-02-17T02:53:03Z)`): a script finds the number, a person reads the date.
+[[nodiscard]] inline std::string message_time(timestamp t) {
+  return std::to_string(to_unix(t)) + " (" + format_rfc3339(t) + ")";
+}
+
 }  // namespace meterkit
 // ---- end meterkit/core/time.hpp ----
 
@@ -3943,8 +3949,7 @@ class idempotency_store {
     if (it->second.fingerprint != fingerprint) {
       return answer_type::refuse(idempotency_verdict::conflict,
                                  "idempotency key \"" + std::string(key) + "\" was first used at " +
-                                     std::to_string(to_unix(it->second.first_use)) +
-                                     " with a different request");
+                                     message_time(it->second.first_use) + " with a different request");
     }
     return answer_type::replay(it->second.first);
   }
@@ -4641,16 +4646,16 @@ struct timestamp_window {
   [[nodiscard]] static outcome check(timestamp event_time, timestamp received_at) {
     if (!is_recent_enough(event_time, received_at)) {
       return outcome::reject(error_code::timestamp_too_far_in_past,
-                             "timestamp " + std::to_string(to_unix(event_time)) + " is more than " +
+                             "timestamp " + message_time(event_time) + " is more than " +
                                  std::to_string(PastSeconds) + " seconds before the arrival time " +
-                                 std::to_string(to_unix(received_at)),
+                                 message_time(received_at),
                              "timestamp");
     }
     if (!is_not_in_future(event_time, received_at)) {
       return outcome::reject(error_code::timestamp_in_future,
-                             "timestamp " + std::to_string(to_unix(event_time)) + " is more than " +
+                             "timestamp " + message_time(event_time) + " is more than " +
                                  std::to_string(FutureSeconds) + " seconds after the arrival time " +
-                                 std::to_string(to_unix(received_at)),
+                                 message_time(received_at),
                              "timestamp");
     }
     return outcome::accept();
@@ -6274,10 +6279,10 @@ class basic_meter_ledger {
     const bool has_identifier = !e.identifier.empty();
     if (has_identifier) {
       if (const auto held = identifiers_.holder(e.identifier, at.received_at)) {
-        return outcome::reject(error_code::duplicate_meter_event,
-                               "identifier " + std::string(e.identifier) + " was already accepted at " +
-                                   std::to_string(to_unix(*held)),
-                               "identifier");
+        return outcome::reject(
+            error_code::duplicate_meter_event,
+            "identifier " + std::string(e.identifier) + " was already accepted at " + message_time(*held),
+            "identifier");
       }
     }
     // Accepted. The meter first: if it refuses (a programming error), nothing else has changed.
@@ -6632,15 +6637,15 @@ class basic_meter_ledger {
   }
 
   static outcome already_cancelled(const std::string& identifier, timestamp at) {
-    return outcome::reject(error_code::meter_event_already_cancelled,
-                           "the event with identifier " + identifier + " was already cancelled at " +
-                               std::to_string(to_unix(at)),
-                           "cancel.identifier");
+    return outcome::reject(
+        error_code::meter_event_already_cancelled,
+        "the event with identifier " + identifier + " was already cancelled at " + message_time(at),
+        "cancel.identifier");
   }
   static outcome too_late(const std::string& identifier, timestamp received_at) {
     return outcome::reject(error_code::meter_event_adjustment_too_late,
                            "the event with identifier " + identifier + " arrived at " +
-                               std::to_string(to_unix(received_at)) + ", more than " +
+                               message_time(received_at) + ", more than " +
                                std::to_string(seconds{CancellationWindow::length}.count()) +
                                " seconds before this cancellation",
                            "cancel.identifier");
@@ -7424,16 +7429,15 @@ class usage_record_book<Formula, Source, Clock> {
     if (!current) {
       if constexpr (requires { source_.end(); }) {
         if (const auto end = source_.end(); end && *end <= r.received_at) {
-          return out_of_period(r, "it arrived at " + std::to_string(to_unix(r.received_at)) +
-                                      ", after the subscription ended at " + std::to_string(to_unix(*end)) +
-                                      " (B6)");
+          return out_of_period(r, "it arrived at " + message_time(r.received_at) +
+                                      ", after the subscription ended at " + message_time(*end) + " (B6)");
         }
       }
       return out_of_period(
-          r, "it arrived at " + std::to_string(to_unix(r.received_at)) + ", before the subscription started");
+          r, "it arrived at " + message_time(r.received_at) + ", before the subscription started");
     }
     if (r.time > r.received_at) {
-      return out_of_period(r, "it is in the future (arrival " + std::to_string(to_unix(r.received_at)) + ")");
+      return out_of_period(r, "it is in the future (arrival " + message_time(r.received_at) + ")");
     }
     if (r.time >= current->start) {
       return recorded_usage{*current, r.time, r.quantity, r.action, false};
@@ -7448,9 +7452,8 @@ class usage_record_book<Formula, Source, Clock> {
         }
       }
     }
-    return out_of_period(r, "it is before the start of the current period [" +
-                                std::to_string(to_unix(current->start)) + ", " +
-                                std::to_string(to_unix(current->end)) + ")");
+    return out_of_period(r, "it is before the start of the current period [" + message_time(current->start) +
+                                ", " + message_time(current->end) + ")");
   }
 
   /// L3 as of `as_of`: the policy over the values billed in `p` from the records that arrived at
@@ -7636,7 +7639,7 @@ class usage_record_book<Formula, Source, Clock> {
 
   [[nodiscard]] static rejection out_of_period(const checked_usage_record& r, const std::string& why) {
     return rejection{error_code::usage_record_timestamp_out_of_period,
-                     "Cannot create the usage record with timestamp " + std::to_string(to_unix(r.time)) +
+                     "Cannot create the usage record with timestamp " + message_time(r.time) +
                          ": timestamps must lie in the subscription item's current period and not in the "
                          "future; " +
                          why + ".",
@@ -9871,6 +9874,7 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -12705,6 +12709,7 @@ struct line_comparison {
 struct invoice_comparison {
   std::string customer;
   std::string subscription;
+  std::string currency;  ///< the invoice's under plan A (under B when it exists under B only)
   timestamp created{};
   std::int64_t total_a = 0;
   std::int64_t total_b = 0;
@@ -12726,6 +12731,12 @@ struct plan_comparison {
   std::vector<invoice_comparison> invoices;  ///< by (created, subscription)
   std::int64_t total_a = 0;
   std::int64_t total_b = 0;
+  /// What became of the operations in each run: a record refused under A may be accepted under B
+  /// and still change no invoice (it is late usage of a finalized period, D24).
+  simulation_counts counts_a{};
+  simulation_counts counts_b{};
+  std::size_t late_a = 0;  ///< late usage entries of run A (D24)
+  std::size_t late_b = 0;
 
   [[nodiscard]] std::size_t changed_invoices() const noexcept {
     std::size_t n = 0;
@@ -12744,6 +12755,7 @@ struct plan_comparison {
       auto& cmp = by_key[{inv.created, inv.subscription}];
       cmp.customer = inv.customer;
       cmp.subscription = inv.subscription;
+      if (cmp.currency.empty()) cmp.currency = inv.currency;
       cmp.created = inv.created;
       (is_a ? cmp.total_a : cmp.total_b) = inv.total;
       for (const auto& line : inv.lines) {
@@ -12764,6 +12776,10 @@ struct plan_comparison {
   side(a, true);
   side(b, false);
   plan_comparison out;
+  out.counts_a = a.counts;
+  out.counts_b = b.counts;
+  out.late_a = a.late.size();
+  out.late_b = b.late.size();
   for (auto& [key, cmp] : by_key) {
     out.total_a = add_or_throw(out.total_a, cmp.total_a, "total of plan A");
     out.total_b = add_or_throw(out.total_b, cmp.total_b, "total of plan B");
@@ -12871,26 +12887,147 @@ struct legacy_migration {
   return out;
 }
 
-/// A legacy plan against its migrated meter plan, on the same usage; each changed line of a
-/// legacy item says why the two differ. (A template only so that it is compiled where it is
-/// called, as `simulate`.)
+namespace detail {
+
+/// What one usage record of a migrated item did under the legacy plan (`a`) and as a meter event
+/// under the migrated plan (`b`).
+struct migrated_record {
+  const usage_record* record = nullptr;
+  timestamp time{};  ///< its timestamp; `"now"` or none: its arrival
+  std::optional<error_code> rejected_a;
+  std::optional<error_code> rejected_b;
+};
+
+/// The code each source was rejected with, if any (a usage record is one operation a request).
+[[nodiscard]] inline std::map<std::string, error_code, std::less<>> rejections_by_source(
+    const simulation_result& r) {
+  std::map<std::string, error_code, std::less<>> out;
+  for (const auto& rejected : r.rejected) out.emplace(rejected.source, rejected.code);
+  return out;
+}
+
+/// Why the line of a migrated item changed, from the records that fall in its period: which rule
+/// (docs/rules.md) and what happened, then the quantity before and after. Falls back to the mode's
+/// general difference when none of the records explains it.
+[[nodiscard]] inline std::string migration_cause(const item_migration& m, const line_comparison& line,
+                                                 const std::vector<migrated_record>& records) {
+  std::size_t replacing_sets = 0;      // sum: a set onto a timestamp that held a value (L2)
+  std::size_t merging_increments = 0;  // last_during_period: an increment onto such a timestamp (L2)
+  std::map<error_code, std::size_t> now_accepted;  // refused as records, accepted as events
+  std::map<error_code, std::size_t> now_refused;   // accepted as records, refused as events
+  std::vector<timestamp> held;                     // timestamps holding a value, in arrival order
+  for (const auto& r : records) {
+    if (!(line.service_period.start <= r.time && r.time < line.service_period.end)) continue;
+    if (r.rejected_a && !r.rejected_b) ++now_accepted[*r.rejected_a];
+    if (!r.rejected_a && r.rejected_b) ++now_refused[*r.rejected_b];
+    if (r.rejected_a || r.rejected_b) continue;
+    const bool taken = std::find(held.begin(), held.end(), r.time) != held.end();
+    const bool set = r.record->action.value_or("increment") == "set";
+    if (taken && set && m.legacy_mode == aggregate_usage::sum) ++replacing_sets;
+    if (taken && !set && m.legacy_mode == aggregate_usage::last_during_period) ++merging_increments;
+    if (!taken) held.push_back(r.time);
+  }
+  const auto one = [](std::size_t n, const char* singular, const char* plural) {
+    return std::string(n == 1 ? singular : plural);
+  };
+  std::vector<std::string> causes;
+  if (replacing_sets != 0) {
+    const std::size_t n = replacing_sets;
+    causes.push_back("L2: " + std::to_string(n) + " `set` " + one(n, "record", "records") +
+                     " replaced the value at " + one(n, "its", "their") +
+                     " timestamp as usage records and became " +
+                     one(n, "an additive meter event", "additive meter events") + " (M9 sum)");
+  }
+  if (merging_increments != 0) {
+    const std::size_t n = merging_increments;
+    causes.push_back("L2: " + std::to_string(n) + " `increment` " + one(n, "record", "records") +
+                     " added to the value at " + one(n, "its", "their") +
+                     " timestamp as usage records; a meter's last keeps only the later event (M9)");
+  }
+  for (const auto& [code, n] : now_accepted) {
+    const bool period_check = code == error_code::usage_record_timestamp_out_of_period;
+    causes.push_back(
+        std::string(period_check ? "L4: " : "") + std::to_string(n) + " " + one(n, "record", "records") +
+        " refused as " + one(n, "a usage record", "usage records") + " (" + std::string(to_string(code)) +
+        ") " + one(n, "was", "were") + " accepted as " + one(n, "a meter event", "meter events") +
+        (period_check ? " (M4: within 35 days before " + one(n, "its", "their") + " arrival)" : ""));
+  }
+  for (const auto& [code, n] : now_refused) {
+    const bool window =
+        code == error_code::timestamp_too_far_in_past || code == error_code::timestamp_in_future;
+    causes.push_back(
+        std::string(window ? "M4: " : "") + std::to_string(n) + " " + one(n, "record", "records") +
+        " accepted as " + one(n, "a usage record", "usage records") + " " + one(n, "was", "were") +
+        " refused as " + one(n, "a meter event", "meter events") + " (" + std::string(to_string(code)) + ")");
+  }
+  std::string out;
+  for (const auto& c : causes) out += (out.empty() ? "" : "; ") + c;
+  if (out.empty()) out = std::string(to_string(m.legacy_mode)) + ": " + std::string(m.differences);
+  return out + "; quantity " + std::to_string(line.quantity_a) + " \u2192 " + std::to_string(line.quantity_b);
+}
+
+}  // namespace detail
+
+/// A legacy plan against `migration` (its `migrate_legacy_plan`), on the same usage; each changed
+/// line of a legacy item says why the two differ (`line_comparison::reason`): the rule and the
+/// records behind it (a `set` that became additive, L2; a record refused by the current-period
+/// check that a meter accepts within 35 days, L4/M4; ...), and the quantity before and after.
+/// (A template only so that it is compiled where it is called, as `simulate`.)
+template <class Simulator = invoice_simulator>
+[[nodiscard]] plan_comparison compare_legacy_migration(const plan& legacy, const legacy_migration& migration,
+                                                       const std::vector<request>& requests,
+                                                       std::optional<timestamp> until = std::nullopt) {
+  if (!until) until = latest_arrival(requests);
+  const simulation_result a = simulate<Simulator>(legacy, requests, until);
+  const simulation_result b =
+      simulate<Simulator>(migration.migrated, migrate_legacy_requests(migration, requests), until);
+  auto cmp = compare_results(a, b);
+  // The usage records of migrated items, in arrival order, with what became of each.
+  const auto refused_a = detail::rejections_by_source(a);
+  const auto refused_b = detail::rejections_by_source(b);
+  std::vector<std::size_t> order(requests.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return requests[x].received_at < requests[y].received_at;
+  });
+  std::map<std::string, std::vector<detail::migrated_record>, std::less<>> by_item;
+  for (const std::size_t i : order) {
+    const request& r = requests[i];
+    if (r.received_at > a.until) continue;  // pending (D21)
+    for (const auto& op : r.operations) {
+      const auto* record = std::get_if<usage_record>(&op);
+      if (record == nullptr) continue;
+      const auto* m = migration.find(record->subscription_item);
+      if (m == nullptr || !m->meter_id) continue;
+      detail::migrated_record mr{record, r.received_at, std::nullopt, std::nullopt};
+      if (const auto text = usage_parameter_text(record->timestamp); text && *text != "now") {
+        const auto t = parse_time(*text);
+        if (!t) continue;  // refused under both (L1)
+        mr.time = *t;
+      }
+      if (const auto f = refused_a.find(r.source); f != refused_a.end()) mr.rejected_a = f->second;
+      if (const auto f = refused_b.find(r.source); f != refused_b.end()) mr.rejected_b = f->second;
+      by_item[record->subscription_item].push_back(mr);
+    }
+  }
+  static const std::vector<detail::migrated_record> none;
+  for (auto& inv : cmp.invoices) {
+    for (auto& line : inv.lines) {
+      const auto* m = migration.find(line.subscription_item);
+      if (m == nullptr || !line.changed()) continue;
+      const auto found = by_item.find(line.subscription_item);
+      line.reason = detail::migration_cause(*m, line, found == by_item.end() ? none : found->second);
+    }
+  }
+  return cmp;
+}
+
+/// `compare_legacy_migration` against `migrate_legacy_plan(legacy)`.
 template <class Simulator = invoice_simulator>
 [[nodiscard]] plan_comparison compare_legacy_migration(const plan& legacy,
                                                        const std::vector<request>& requests,
                                                        std::optional<timestamp> until = std::nullopt) {
-  if (!until) until = latest_arrival(requests);
-  const auto migration = migrate_legacy_plan(legacy);
-  auto cmp = compare_results(
-      simulate<Simulator>(legacy, requests, until),
-      simulate<Simulator>(migration.migrated, migrate_legacy_requests(migration, requests), until));
-  for (auto& inv : cmp.invoices) {
-    for (auto& line : inv.lines) {
-      if (const auto* m = migration.find(line.subscription_item); m != nullptr && line.changed()) {
-        line.reason = std::string(to_string(m->legacy_mode)) + ": " + std::string(m->differences);
-      }
-    }
-  }
-  return cmp;
+  return compare_legacy_migration<Simulator>(legacy, migrate_legacy_plan(legacy), requests, until);
 }
 
 }  // namespace meterkit

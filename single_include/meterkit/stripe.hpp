@@ -3928,6 +3928,14 @@ template <class Simulator = invoice_simulator>
   return detail::replay_files_then<Simulator>(p, paths, options, detail::report_of<Simulator>);
 }
 
+/// Every request of the usage files `paths`, in the order given (names, formats and progress as
+/// `replay_files`), read into memory: for a caller that replays the same usage more than once
+/// (`compare_plans`, `compare_legacy_migration`), standard input included.
+[[nodiscard]] inline std::vector<request> read_request_files(const std::vector<std::string>& paths,
+                                                             const replay_options& options = {}) {
+  return detail::read_inputs(detail::replay_inputs(paths, options), options);
+}
+
 /// Replays the usage files `paths` against `p` (every request, D26: as of the latest arrival) and
 /// summarizes meter `meter_id` for `customer` over `bounds`, grouped by hour, day or not at all.
 /// Throws `input_error` for an unusable input and `configuration_error` for an unknown meter,

@@ -182,8 +182,7 @@ class idempotency_store {
     if (it->second.fingerprint != fingerprint) {
       return answer_type::refuse(idempotency_verdict::conflict,
                                  "idempotency key \"" + std::string(key) + "\" was first used at " +
-                                     std::to_string(to_unix(it->second.first_use)) +
-                                     " with a different request");
+                                     message_time(it->second.first_use) + " with a different request");
     }
     return answer_type::replay(it->second.first);
   }

@@ -49,16 +49,16 @@ struct timestamp_window {
   [[nodiscard]] static outcome check(timestamp event_time, timestamp received_at) {
     if (!is_recent_enough(event_time, received_at)) {
       return outcome::reject(error_code::timestamp_too_far_in_past,
-                             "timestamp " + std::to_string(to_unix(event_time)) + " is more than " +
+                             "timestamp " + message_time(event_time) + " is more than " +
                                  std::to_string(PastSeconds) + " seconds before the arrival time " +
-                                 std::to_string(to_unix(received_at)),
+                                 message_time(received_at),
                              "timestamp");
     }
     if (!is_not_in_future(event_time, received_at)) {
       return outcome::reject(error_code::timestamp_in_future,
-                             "timestamp " + std::to_string(to_unix(event_time)) + " is more than " +
+                             "timestamp " + message_time(event_time) + " is more than " +
                                  std::to_string(FutureSeconds) + " seconds after the arrival time " +
-                                 std::to_string(to_unix(received_at)),
+                                 message_time(received_at),
                              "timestamp");
     }
     return outcome::accept();

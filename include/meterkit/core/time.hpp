@@ -185,4 +185,10 @@ struct civil_date {
   return buf;
 }
 
+/// A time as messages show it: unix seconds, then RFC 3339 in parentheses
+/// (`1739760783 (2025-02-17T02:53:03Z)`): a script finds the number, a person reads the date.
+[[nodiscard]] inline std::string message_time(timestamp t) {
+  return std::to_string(to_unix(t)) + " (" + format_rfc3339(t) + ")";
+}
+
 }  // namespace meterkit

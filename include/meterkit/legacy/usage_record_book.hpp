@@ -302,16 +302,15 @@ class usage_record_book<Formula, Source, Clock> {
     if (!current) {
       if constexpr (requires { source_.end(); }) {
         if (const auto end = source_.end(); end && *end <= r.received_at) {
-          return out_of_period(r, "it arrived at " + std::to_string(to_unix(r.received_at)) +
-                                      ", after the subscription ended at " + std::to_string(to_unix(*end)) +
-                                      " (B6)");
+          return out_of_period(r, "it arrived at " + message_time(r.received_at) +
+                                      ", after the subscription ended at " + message_time(*end) + " (B6)");
         }
       }
       return out_of_period(
-          r, "it arrived at " + std::to_string(to_unix(r.received_at)) + ", before the subscription started");
+          r, "it arrived at " + message_time(r.received_at) + ", before the subscription started");
     }
     if (r.time > r.received_at) {
-      return out_of_period(r, "it is in the future (arrival " + std::to_string(to_unix(r.received_at)) + ")");
+      return out_of_period(r, "it is in the future (arrival " + message_time(r.received_at) + ")");
     }
     if (r.time >= current->start) {
       return recorded_usage{*current, r.time, r.quantity, r.action, false};
@@ -326,9 +325,8 @@ class usage_record_book<Formula, Source, Clock> {
         }
       }
     }
-    return out_of_period(r, "it is before the start of the current period [" +
-                                std::to_string(to_unix(current->start)) + ", " +
-                                std::to_string(to_unix(current->end)) + ")");
+    return out_of_period(r, "it is before the start of the current period [" + message_time(current->start) +
+                                ", " + message_time(current->end) + ")");
   }
 
   /// L3 as of `as_of`: the policy over the values billed in `p` from the records that arrived at
@@ -514,7 +512,7 @@ class usage_record_book<Formula, Source, Clock> {
 
   [[nodiscard]] static rejection out_of_period(const checked_usage_record& r, const std::string& why) {
     return rejection{error_code::usage_record_timestamp_out_of_period,
-                     "Cannot create the usage record with timestamp " + std::to_string(to_unix(r.time)) +
+                     "Cannot create the usage record with timestamp " + message_time(r.time) +
                          ": timestamps must lie in the subscription item's current period and not in the "
                          "future; " +
                          why + ".",

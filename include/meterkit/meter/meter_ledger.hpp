@@ -253,10 +253,10 @@ class basic_meter_ledger {
     const bool has_identifier = !e.identifier.empty();
     if (has_identifier) {
       if (const auto held = identifiers_.holder(e.identifier, at.received_at)) {
-        return outcome::reject(error_code::duplicate_meter_event,
-                               "identifier " + std::string(e.identifier) + " was already accepted at " +
-                                   std::to_string(to_unix(*held)),
-                               "identifier");
+        return outcome::reject(
+            error_code::duplicate_meter_event,
+            "identifier " + std::string(e.identifier) + " was already accepted at " + message_time(*held),
+            "identifier");
       }
     }
     // Accepted. The meter first: if it refuses (a programming error), nothing else has changed.
@@ -611,15 +611,15 @@ class basic_meter_ledger {
   }
 
   static outcome already_cancelled(const std::string& identifier, timestamp at) {
-    return outcome::reject(error_code::meter_event_already_cancelled,
-                           "the event with identifier " + identifier + " was already cancelled at " +
-                               std::to_string(to_unix(at)),
-                           "cancel.identifier");
+    return outcome::reject(
+        error_code::meter_event_already_cancelled,
+        "the event with identifier " + identifier + " was already cancelled at " + message_time(at),
+        "cancel.identifier");
   }
   static outcome too_late(const std::string& identifier, timestamp received_at) {
     return outcome::reject(error_code::meter_event_adjustment_too_late,
                            "the event with identifier " + identifier + " arrived at " +
-                               std::to_string(to_unix(received_at)) + ", more than " +
+                               message_time(received_at) + ", more than " +
                                std::to_string(seconds{CancellationWindow::length}.count()) +
                                " seconds before this cancellation",
                            "cancel.identifier");

@@ -697,13 +697,14 @@ BOOST_AUTO_TEST_CASE(M10_D16_settled_events_a_later_cancellation_names_answer_it
   for (fixture* g : {&f, &restored}) {
     const auto got = answers(*g, at);
     BOOST_TEST(got[0] == "meter_event_adjustment_too_late: the event with identifier a arrived at " +
-                             std::to_string(t0) + ", more than 86400 seconds before this cancellation");
+                             mk::message_time(mk::from_unix(t0)) +
+                             ", more than 86400 seconds before this cancellation");
     BOOST_TEST(got[1] ==
                "meter_event_already_cancelled: the event with identifier b was already cancelled at " +
-                   std::to_string(t0 + 20));
+                   mk::message_time(mk::from_unix(t0 + 20)));
     // The latest acceptance of "s" was taken out, the older one is still held: the latest answers.
     BOOST_TEST(got[2] == "meter_event_adjustment_too_late: the event with identifier s arrived at " +
-                             std::to_string(t0 + 2 * day) +
+                             mk::message_time(mk::from_unix(t0 + 2 * day)) +
                              ", more than 86400 seconds before this cancellation");
     BOOST_TEST(got[3].rfind("meter_event_adjustment_not_found", 0) == 0);
     BOOST_TEST(got[4] == "accepted");
