@@ -11607,9 +11607,8 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
   mine.push_back(detail::make_invoice(cp, s, first.start, std::nullopt, first, until,
                                       billing_reason::subscription_create, quantities, changes));
   for (const auto& p : periods) {
-    // B6, B9: cancelled at once without a final invoice, the cut period's usage is discarded
-    if (!subscription_changes::bills_usage_of(schedule, end, p)) break;
-    // B16: the threshold invoices of the period, then its end bills what they did not.
+    // B16: the threshold invoices of the period (created before any cancellation cut it, so they
+    // stand whatever follows), then its end bills what they did not.
     const threshold_crossing* billed = nullptr;
     if (!thresholds.empty()) {
       for (const threshold_crossing* c : thresholds.in_period(s, p.start, until)) {
@@ -11617,6 +11616,8 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
         billed = c;
       }
     }
+    // B6, B9: cancelled at once without a final invoice, the cut period's usage is discarded
+    if (!subscription_changes::bills_usage_of(schedule, end, p)) break;
     const bool last = schedule.is_last(p);
     const billing_reason reason = until < p.end                ? billing_reason::upcoming
                                   : last && schedule.is_cut(p) ? billing_reason::subscription_update

@@ -220,6 +220,23 @@ BOOST_AUTO_TEST_CASE(trials_and_usage_arriving_after_a_threshold_invoice) {
   BOOST_TEST(end->lines[0].amount == 300 * 40);
 }
 
+// A threshold invoice is a real invoice: a cancellation now without a final invoice (B9), which
+// discards the rest of the period's usage, leaves it standing.
+BOOST_AUTO_TEST_CASE(a_threshold_invoice_stands_when_the_subscription_is_cancelled_after_it) {
+  mk::subscription_change cancel;
+  cancel.subscription = "sub_1";
+  cancel.cancel_now = true;
+  const std::vector<mk::request> requests{
+      units("2025-01-10T00:00:00Z", 10000, 1), units("2025-01-11T00:00:00Z", 500, 2),
+      mk::test_stream::single(unix_at("2025-01-12T00:00:00Z"), 3, cancel)};
+  const auto r = run(threshold_plan(), requests, "2025-02-15T00:00:00Z");
+  BOOST_TEST(r.rejected.empty());
+  const auto t = with_reason(r, mk::billing_reason::subscription_threshold);
+  BOOST_TEST_REQUIRE(t.size() == 1u);
+  BOOST_TEST(t[0]->total == 500000);
+  for (const auto& inv : r.invoices) BOOST_TEST((inv.created <= at("2025-01-12T00:00:00Z")));
+}
+
 // Results as of a time before a crossing do not show it; a snapshot restored at any point, and the
 // bounded history, bill the same as one full run.
 BOOST_AUTO_TEST_CASE(thresholds_survive_snapshots_and_the_bounded_history) {
