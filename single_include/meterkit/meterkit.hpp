@@ -9979,6 +9979,12 @@ struct credit_grant_creation {
   credit_grant grant{};
   /// The first parameter the endpoint does not take, refused as Stripe refuses it.
   std::optional<std::string> unknown_parameter{};
+  /// A `priority` outside 0 ... 100, refused when the request is applied (a value Stripe refuses
+  /// is a rejection, not an unusable input: D6).
+  std::optional<std::int64_t> priority_out_of_range{};
+  /// A required parameter the request leaves out (`amount`, `amount[monetary]`,
+  /// `amount[monetary][value]`), refused when the request is applied (`parameter_missing`).
+  std::optional<std::string> missing_parameter{};
 
   friend bool operator==(const credit_grant_creation&, const credit_grant_creation&) = default;
 };
@@ -12051,6 +12057,16 @@ class basic_invoice_simulator {
     if (c.unknown_parameter) {
       return outcome::reject(ec::parameter_unknown, "Received unknown parameter: " + *c.unknown_parameter,
                              *c.unknown_parameter);
+    }
+    if (c.missing_parameter) {
+      return outcome::reject(ec::parameter_missing, "Missing required param: " + *c.missing_parameter + ".",
+                             *c.missing_parameter);
+    }
+    if (c.priority_out_of_range) {
+      return outcome::reject(ec::parameter_invalid_integer,
+                             "Invalid integer: priority must be between 0 and 100, got " +
+                                 std::to_string(*c.priority_out_of_range),
+                             "priority");
     }
     credit_grant g = c.grant;
     if (g.customer.empty())

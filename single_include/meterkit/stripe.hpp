@@ -3290,6 +3290,29 @@ inline constexpr std::string_view known_paths =
       return out;
     }
   }
+  // Required parameters left out are Stripe's `parameter_missing`, a rejection (D6).
+  const nlohmann::json* amount = json_member(params, "amount");
+  const nlohmann::json* money = amount && amount->is_object() ? json_member(*amount, "monetary") : nullptr;
+  if (amount == nullptr || (amount->is_object() && money == nullptr) ||
+      (money != nullptr && money->is_object() && json_member(*money, "value") == nullptr)) {
+    out.missing_parameter = amount == nullptr  ? "amount"
+                            : money == nullptr ? "amount[monetary]"
+                                               : "amount[monetary][value]";
+    if (const auto c = json_member(params, "customer"); c && c->is_string())
+      out.grant.customer = c->get<std::string>();
+    return out;
+  }
+  const nlohmann::json* priority = json_member(params, "priority");
+  if (priority != nullptr && priority->is_number_integer()) {
+    const auto value = priority->get<std::int64_t>();
+    if (value < 0 || value > max_credit_grant_priority) {
+      out.priority_out_of_range = value;
+      nlohmann::json rest = params;
+      rest.erase("priority");
+      out.grant = credit_grant_from_json(rest, where);
+      return out;
+    }
+  }
   out.grant = credit_grant_from_json(params, where);
   return out;
 }

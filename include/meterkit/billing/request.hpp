@@ -83,6 +83,12 @@ struct credit_grant_creation {
   credit_grant grant{};
   /// The first parameter the endpoint does not take, refused as Stripe refuses it.
   std::optional<std::string> unknown_parameter{};
+  /// A `priority` outside 0 ... 100, refused when the request is applied (a value Stripe refuses
+  /// is a rejection, not an unusable input: D6).
+  std::optional<std::int64_t> priority_out_of_range{};
+  /// A required parameter the request leaves out (`amount`, `amount[monetary]`,
+  /// `amount[monetary][value]`), refused when the request is applied (`parameter_missing`).
+  std::optional<std::string> missing_parameter{};
 
   friend bool operator==(const credit_grant_creation&, const credit_grant_creation&) = default;
 };

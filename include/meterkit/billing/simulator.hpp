@@ -375,6 +375,16 @@ class basic_invoice_simulator {
       return outcome::reject(ec::parameter_unknown, "Received unknown parameter: " + *c.unknown_parameter,
                              *c.unknown_parameter);
     }
+    if (c.missing_parameter) {
+      return outcome::reject(ec::parameter_missing, "Missing required param: " + *c.missing_parameter + ".",
+                             *c.missing_parameter);
+    }
+    if (c.priority_out_of_range) {
+      return outcome::reject(ec::parameter_invalid_integer,
+                             "Invalid integer: priority must be between 0 and 100, got " +
+                                 std::to_string(*c.priority_out_of_range),
+                             "priority");
+    }
     credit_grant g = c.grant;
     if (g.customer.empty())
       return outcome::reject(ec::parameter_missing, "Missing required param: customer.", "customer");

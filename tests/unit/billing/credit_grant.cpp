@@ -392,6 +392,10 @@ BOOST_AUTO_TEST_CASE(unusable_grant_requests_are_rejected_by_parameter) {
        [](mk::credit_grant_creation& c) { c.grant.expires_at = at("2025-02-01T00:00:00Z"); }},
       {"applicability_config[scope][prices][0]", mk::error_code::resource_missing,
        [](mk::credit_grant_creation& c) { c.grant.prices = std::vector<std::string>{"price_seat"}; }},
+      {"amount", mk::error_code::parameter_missing,
+       [](mk::credit_grant_creation& c) { c.missing_parameter = "amount"; }},
+      {"priority", mk::error_code::parameter_invalid_integer,
+       [](mk::credit_grant_creation& c) { c.priority_out_of_range = 500; }},
       {"voided_at", mk::error_code::parameter_unknown,
        [](mk::credit_grant_creation& c) { c.unknown_parameter = "voided_at"; }},
   };

@@ -130,6 +130,18 @@ BOOST_AUTO_TEST_CASE(B14_credit_grant_creations_read_as_a_plans_grant) {
   const auto voided = one(R"({"received_at": 1, "path": "/v1/billing/credit_grants",
       "params": {"customer": "cus_1", "voided_at": 5}})");
   BOOST_TEST(*std::get<credit_grant_creation>(voided.operations.at(0)).unknown_parameter == "voided_at");
+  const auto loud = one(R"({"received_at": 1, "path": "/v1/billing/credit_grants",
+      "params": {"customer": "cus_1", "priority": 500,
+                 "amount": {"type": "monetary", "monetary": {"currency": "usd", "value": 1}}}})");
+  BOOST_TEST(*std::get<credit_grant_creation>(loud.operations.at(0)).priority_out_of_range == 500);
+  for (const auto& [params, missing] :
+       {std::pair{R"({"customer": "cus_1"})", "amount"},
+        std::pair{R"({"amount": {"type": "monetary"}})", "amount[monetary]"},
+        std::pair{R"({"amount": {"monetary": {"currency": "usd"}}})", "amount[monetary][value]"}}) {
+    const auto left_out = one(
+        std::string(R"({"received_at": 1, "path": "/v1/billing/credit_grants", "params": )") + params + "}");
+    BOOST_TEST(*std::get<credit_grant_creation>(left_out.operations.at(0)).missing_parameter == missing);
+  }
   const auto e = error_of(R"({"path": "/v1/billing/credit_grants", "params": {"customer": "cus_1"}})");
   BOOST_TEST(std::string(e.what()).find("a credit grant needs the time it arrived") != std::string::npos,
              e.what());
