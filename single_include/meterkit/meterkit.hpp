@@ -11764,7 +11764,8 @@ class basic_invoice_simulator {
         ledger_(ledger_of(plan_, history)),
         late_periods_(plan_.items().size()),
         history_(plan_, std::move(history)),
-        changes_(plan_) {
+        changes_(plan_),
+        any_threshold_(plan_.source().has_thresholds()) {
     for (const auto& it : plan_.items()) {
       if (it.billing != item_billing::usage_records) continue;
       books_.emplace_back(it.mode, plan_.subscriptions()[it.subscription].schedule,
@@ -12006,7 +12007,7 @@ class basic_invoice_simulator {
         ++n.events;
       } else {
         note_late_usage(source, a);
-        if (plan_.source().has_thresholds()) {
+        if (any_threshold_) {  // B16; known once, not looked up per event
           for (const std::size_t item : plan_.items_billed_on(a.meter, a.customer))
             check_thresholds(plan_.items()[item].subscription, received_at);
         }
@@ -12565,6 +12566,7 @@ class basic_invoice_simulator {
   history_keeper history_;
   subscription_changes changes_;              ///< B8
   threshold_crossings thresholds_;            ///< B16, in arrival order
+  bool any_threshold_ = false;                ///< B16: whether the plan has any billing threshold
   std::vector<credit_grant> created_grants_;  ///< B14, created through requests, in arrival order
   /// The accepted, not cancelled events of a (meter, customer) that no item bills, and the sum of
   /// their values.
