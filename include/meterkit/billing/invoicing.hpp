@@ -85,6 +85,24 @@ inline void total_up(invoice& inv) {
   for (const auto& line : inv.lines) inv.total = add_or_throw(inv.total, line.amount, "invoice total");
 }
 
+/// An invoice of subscription `s` without lines, created at `created` for `reason`, in the
+/// subscription's currency: finalized `finalized_at` after (B3); its status as of `until` (D21).
+[[nodiscard]] inline invoice empty_invoice(const compiled_plan& cp, std::size_t s, timestamp created,
+                                           billing_reason reason, timestamp until) {
+  const auto& sub = cp.subscription_at(s);
+  invoice inv;
+  inv.customer = sub.customer;
+  inv.subscription = sub.id;
+  inv.currency = std::string(cp.price_of(cp.subscriptions()[s].first_item).currency.code());
+  inv.created = created;
+  inv.reason = reason;
+  inv.finalized_at = cp.finalized_at(created);
+  inv.status = reason == billing_reason::upcoming ? invoice_status::upcoming
+               : inv.finalized_at <= until        ? invoice_status::finalized
+                                                  : invoice_status::draft;
+  return inv;
+}
+
 /// B16: `line`, a metered line of `item` priced for the whole period, less what the period's
 /// last threshold invoice `billed` (at its quantity): tiers continue, and the line may go below 0
 /// when the period ends with less than was billed (volume tiers, corrections).
@@ -102,16 +120,7 @@ inline void subtract_billed(const compiled_plan& cp, std::size_t item, const thr
 /// (the period's crossing before, if any) at the crossing's quantities.
 [[nodiscard]] inline invoice threshold_invoice(const compiled_plan& cp, const threshold_crossing& c,
                                                const threshold_crossing* previous, timestamp until) {
-  const auto& sub = cp.subscription_at(c.subscription);
-  const auto& cs = cp.subscriptions()[c.subscription];
-  invoice inv;
-  inv.customer = sub.customer;
-  inv.subscription = sub.id;
-  inv.currency = std::string(cp.price_of(cs.first_item).currency.code());
-  inv.created = c.at;
-  inv.reason = billing_reason::subscription_threshold;
-  inv.finalized_at = cp.finalized_at(c.at);
-  inv.status = inv.finalized_at <= until ? invoice_status::finalized : invoice_status::draft;
+  invoice inv = empty_invoice(cp, c.subscription, c.at, billing_reason::subscription_threshold, until);
   const auto rounding = cp.settings().rounding;
   for (const auto& [item, q] : c.quantities) {
     const price& pr = cp.price_of(item);
@@ -140,19 +149,8 @@ template <metered_quantities Quantities>
                                    timestamp until, billing_reason reason, const Quantities& quantities,
                                    const subscription_changes& changes,
                                    const threshold_crossing* billed = nullptr) {
-  const bool upcoming = reason == billing_reason::upcoming;
   const auto& cs = cp.subscriptions()[s];
-  const auto& sub = cp.subscription_at(s);
-  invoice inv;
-  inv.customer = sub.customer;
-  inv.subscription = sub.id;
-  inv.currency = std::string(cp.price_of(cs.first_item).currency.code());
-  inv.created = created;
-  inv.reason = reason;
-  inv.finalized_at = cp.finalized_at(created);
-  inv.status = upcoming                    ? invoice_status::upcoming
-               : inv.finalized_at <= until ? invoice_status::finalized
-                                           : invoice_status::draft;
+  invoice inv = empty_invoice(cp, s, created, reason, until);
   const timestamp as_of = inv.status == invoice_status::finalized ? inv.finalized_at : until;
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) {
@@ -245,14 +243,7 @@ template <metered_quantities Quantities>
       for (auto& l : lines) pending.push_back(pending_line{c.current, c.received_at, std::move(l)});
       continue;
     }
-    invoice inv;
-    inv.customer = cp.subscription_at(s).customer;
-    inv.subscription = cp.subscription_at(s).id;
-    inv.currency = mine.front().currency;
-    inv.created = c.received_at;
-    inv.reason = billing_reason::subscription_update;
-    inv.finalized_at = cp.finalized_at(c.received_at);
-    inv.status = inv.finalized_at <= until ? invoice_status::finalized : invoice_status::draft;
+    invoice inv = empty_invoice(cp, s, c.received_at, billing_reason::subscription_update, until);
     for (auto it = pending.begin(); it != pending.end();) {  // the pending ones of this period
       if (it->current.start == c.current.start) {
         inv.lines.push_back(std::move(it->line));
@@ -377,14 +368,7 @@ template <metered_quantities Quantities>
       detail::total_up(*next);
       continue;
     }
-    invoice inv;
-    inv.customer = sub.customer;
-    inv.subscription = sub.id;
-    inv.currency = currency;
-    inv.created = until;
-    inv.reason = billing_reason::upcoming;
-    inv.finalized_at = cp.finalized_at(until);
-    inv.status = invoice_status::upcoming;
+    invoice inv = detail::empty_invoice(cp, l.subscription, until, billing_reason::upcoming, until);
     inv.lines = std::move(l.lines);
     detail::total_up(inv);
     out.insert(std::upper_bound(out.begin(), out.end(), inv, by_creation), std::move(inv));

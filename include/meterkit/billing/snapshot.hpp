@@ -311,22 +311,7 @@ inline void require_clock_not_ahead(const state_reader& in, const std::optional<
     // B14, only when there are grants, so that plans with B11-B13 only keep their fingerprint.
     if (!p.credit_grants.empty()) {
       out.str("credit_grants");
-      out.size(p.credit_grants.size());
-      for (const auto& g : p.credit_grants) {
-        out.str(g.id);
-        out.str(g.customer);
-        out.i64(g.amount);
-        out.boolean(g.currency.has_value());
-        if (g.currency) out.str(g.currency->code());
-        out.u8(static_cast<std::uint8_t>(g.category));
-        out.i64(g.priority);
-        optional_time(g.effective_at);
-        optional_time(g.expires_at);
-        optional_time(g.voided_at);
-        optional_time(g.created);
-        out.boolean(g.prices.has_value());
-        if (g.prices) rates(*g.prices);
-      }
+      detail::save_credit_grants(out, p.credit_grants);  // the bytes a snapshot keeps them in
     }
   }
   return state_checksum(out.bytes());
