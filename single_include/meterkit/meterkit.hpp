@@ -140,9 +140,12 @@ enum class error_code {
   subscription_update_invalid,
   // Credit grants created through requests (B14; appended)
   parameter_missing,
+  // A string parameter over Stripe's maximum length (M2, D12, D16, W3; appended). Stripe answers an
+  // `invalid_request_error` that carries no code ("must be at most 100 characters"): this is meterkit's name.
+  string_too_long,
 };
 
-inline constexpr std::array<std::pair<error_code, std::string_view>, 32> error_code_names{{
+inline constexpr std::array<std::pair<error_code, std::string_view>, 33> error_code_names{{
     {error_code::no_meter, "no_meter"},
     {error_code::archived_meter, "archived_meter"},
     {error_code::meter_event_no_customer_defined, "meter_event_no_customer_defined"},
@@ -175,6 +178,7 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 32> error_c
     {error_code::parameter_invalid_integer, "parameter_invalid_integer"},
     {error_code::subscription_update_invalid, "subscription_update_invalid"},
     {error_code::parameter_missing, "parameter_missing"},
+    {error_code::string_too_long, "string_too_long"},
 }};
 
 /// The stable spelling of a code, as printed in `rejected[].code`.
@@ -3825,6 +3829,26 @@ struct string_equal {
 
 }  // namespace meterkit::detail
 // ---- end meterkit/detail/string_hash.hpp ----
+// ---- begin meterkit/detail/utf8.hpp ----
+/// \file
+/// Implementation detail: the length of UTF-8 text as Stripe counts it, in characters.
+
+#include <cstddef>
+#include <string_view>
+
+namespace meterkit::detail {
+
+/// The number of characters in `text`: every byte that does not continue a UTF-8 sequence
+/// (`10xxxxxx`) starts one. Stripe's length limits (idempotency keys, I1; meter event names and
+/// identifiers, M2) count characters, not bytes.
+[[nodiscard]] constexpr std::size_t character_count(std::string_view text) noexcept {
+  std::size_t n = 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1U : 0U;
+  return n;
+}
+
+}  // namespace meterkit::detail
+// ---- end meterkit/detail/utf8.hpp ----
 
 namespace meterkit {
 
@@ -3934,9 +3958,7 @@ class idempotency_store {
   /// `received_at`. Evicts the keys whose window has passed. Arrival times must not decrease.
   [[nodiscard]] answer_type check(std::string_view key, std::string_view fingerprint, timestamp received_at) {
     advance(received_at);
-    // Stripe counts characters, not bytes: UTF-8 continuation bytes do not count.
-    const auto characters = static_cast<std::size_t>(std::count_if(
-        key.begin(), key.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
+    const std::size_t characters = detail::character_count(key);  // Stripe counts characters, not bytes
     if (characters > policy_.max_key_length) {
       return answer_type::refuse(idempotency_verdict::invalid_key,
                                  "idempotency key is " + std::to_string(characters) +
@@ -5801,6 +5823,100 @@ class meter : public meter<detail::meter_stand_in_formula<Formula, Ingestion>,
 
 #include <string>
 
+// ---- begin meterkit/meter/meter_event.hpp ----
+/// \file
+/// The operations of the Meters API, one type each, as Stripe's API takes them (rules M2, M10,
+/// D3, D16; docs/rules.md): a `meter_event` and a `meter_event_adjustment`. The same types are read
+/// from files and request logs, checked by the meter ledger, replayed by the simulator and sent
+/// by the reporter. Values stay text, as written: turning them into numbers is part of acceptance
+/// (a malformed value is a rejection with a code, D6).
+///
+/// When and in which order an operation arrived is not part of the operation: it comes beside it
+/// as an `arrival_stamp` (core/arrival.hpp).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace meterkit {
+
+/// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a v2 stream event, or a row of a
+/// bulk upload (M2).
+struct meter_event {
+  std::string event_name{};
+  /// Payload entries in input order; keys are unique (readers refuse duplicates).
+  std::vector<std::pair<std::string, std::string>> payload{};
+  std::optional<std::string> identifier{};           ///< absent or empty: none (D3, D14)
+  std::optional<::meterkit::timestamp> timestamp{};  ///< absent: the arrival time (M2)
+
+  /// The payload value under `key`, if any.
+  [[nodiscard]] const std::string* find(std::string_view key) const noexcept {
+    for (const auto& [k, v] : payload) {
+      if (k == key) return &v;
+    }
+    return nullptr;
+  }
+
+  friend bool operator==(const meter_event&, const meter_event&) = default;
+};
+
+/// A meter event that refers to text held elsewhere (a reader's buffer): what a reader hands over
+/// for a plain row, without a copy. Valid while that text is; the meter ledger checks it exactly
+/// as a `meter_event` (D12).
+struct meter_event_view {
+  /// One payload entry.
+  using entry = std::pair<std::string_view, std::string_view>;
+  std::string_view event_name{};
+  std::span<const entry> payload{};                  ///< keys unique, as in `meter_event`
+  std::string_view identifier{};                     ///< empty: none (D3, D14)
+  std::optional<::meterkit::timestamp> timestamp{};  ///< absent: the arrival time (M2)
+
+  /// The payload value under `key`, if any.
+  [[nodiscard]] std::optional<std::string_view> find(std::string_view key) const noexcept {
+    for (const auto& [k, v] : payload) {
+      if (k == key) return v;
+    }
+    return std::nullopt;
+  }
+};
+
+/// The most characters Stripe accepts in a meter event's `event_name` and `identifier`, and in an
+/// adjustment's `event_name` and `cancel.identifier` (M2: `maxLength` 100 in Stripe's API
+/// reference); longer ones are rejected with `string_too_long` (D12, D16) and never sent (W3).
+inline constexpr std::size_t max_meter_event_string_length = 100;
+
+/// The rejection of `value`, the parameter `param`, when it is longer than
+/// `max_meter_event_string_length` characters (counted as Stripe counts them, not in bytes);
+/// nullopt when it fits.
+[[nodiscard]] inline std::optional<rejection> too_long_rejection(std::string_view value,
+                                                                 std::string_view param) {
+  if (value.size() <= max_meter_event_string_length) return std::nullopt;  // no fewer bytes than characters
+  const std::size_t characters = detail::character_count(value);
+  if (characters <= max_meter_event_string_length) return std::nullopt;
+  return rejection{error_code::string_too_long,
+                   std::string(param) + " is " + std::to_string(characters) + " characters long; at most " +
+                       std::to_string(max_meter_event_string_length) + " are allowed",
+                   std::string(param)};
+}
+
+/// `POST /v1/billing/meter_event_adjustments` (M10, D16): cancels the accepted event with
+/// `cancel.identifier`.
+struct meter_event_adjustment {
+  std::string event_name{};
+  std::optional<std::string> type{};               ///< required; "cancel" is the only valid one (D16)
+  std::optional<std::string> cancel_identifier{};  ///< `cancel.identifier`
+
+  friend bool operator==(const meter_event_adjustment&, const meter_event_adjustment&) = default;
+};
+
+}  // namespace meterkit
+// ---- end meterkit/meter/meter_event.hpp ----
 
 namespace meterkit {
 
@@ -5819,11 +5935,15 @@ struct meter_definition {
 };
 
 /// Throws `configuration_error` naming the field when `m` is unusable on its own: an empty id,
-/// event name, customer key or value key.
+/// event name, customer key or value key, or an event name longer than a meter event may name (M2).
 inline void validate(const meter_definition& m) {
   const std::string where = "meters[" + m.id + "]";
   if (m.id.empty()) METERKIT_THROW(configuration_error("meters[].id", "must not be empty"));
   if (m.event_name.empty()) METERKIT_THROW(configuration_error(where + ".event_name", "must not be empty"));
+  // No meter event could name a longer one (M2); Stripe's meters have the same limit.
+  if (const auto long_name = too_long_rejection(m.event_name, "event_name")) {
+    METERKIT_THROW(configuration_error(where + ".event_name", long_name->message + " (M2)"));
+  }
   if (m.customer_key.empty()) {
     METERKIT_THROW(configuration_error(where + ".customer_mapping.event_payload_key", "must not be empty"));
   }
@@ -5968,80 +6088,6 @@ using any_meter = basic_any_meter<>;
 
 }  // namespace meterkit
 // ---- end meterkit/meter/any_meter.hpp ----
-// ---- begin meterkit/meter/meter_event.hpp ----
-/// \file
-/// The operations of the Meters API, one type each, as Stripe's API takes them (rules M2, M10,
-/// D3, D16; docs/rules.md): a `meter_event` and a `meter_event_adjustment`. The same types are read
-/// from files and request logs, checked by the meter ledger, replayed by the simulator and sent
-/// by the reporter. Values stay text, as written: turning them into numbers is part of acceptance
-/// (a malformed value is a rejection with a code, D6).
-///
-/// When and in which order an operation arrived is not part of the operation: it comes beside it
-/// as an `arrival_stamp` (core/arrival.hpp).
-
-#include <cstdint>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-
-namespace meterkit {
-
-/// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a v2 stream event, or a row of a
-/// bulk upload (M2).
-struct meter_event {
-  std::string event_name{};
-  /// Payload entries in input order; keys are unique (readers refuse duplicates).
-  std::vector<std::pair<std::string, std::string>> payload{};
-  std::optional<std::string> identifier{};           ///< absent or empty: none (D3, D14)
-  std::optional<::meterkit::timestamp> timestamp{};  ///< absent: the arrival time (M2)
-
-  /// The payload value under `key`, if any.
-  [[nodiscard]] const std::string* find(std::string_view key) const noexcept {
-    for (const auto& [k, v] : payload) {
-      if (k == key) return &v;
-    }
-    return nullptr;
-  }
-
-  friend bool operator==(const meter_event&, const meter_event&) = default;
-};
-
-/// A meter event that refers to text held elsewhere (a reader's buffer): what a reader hands over
-/// for a plain row, without a copy. Valid while that text is; the meter ledger checks it exactly
-/// as a `meter_event` (D12).
-struct meter_event_view {
-  /// One payload entry.
-  using entry = std::pair<std::string_view, std::string_view>;
-  std::string_view event_name{};
-  std::span<const entry> payload{};                  ///< keys unique, as in `meter_event`
-  std::string_view identifier{};                     ///< empty: none (D3, D14)
-  std::optional<::meterkit::timestamp> timestamp{};  ///< absent: the arrival time (M2)
-
-  /// The payload value under `key`, if any.
-  [[nodiscard]] std::optional<std::string_view> find(std::string_view key) const noexcept {
-    for (const auto& [k, v] : payload) {
-      if (k == key) return v;
-    }
-    return std::nullopt;
-  }
-};
-
-/// `POST /v1/billing/meter_event_adjustments` (M10, D16): cancels the accepted event with
-/// `cancel.identifier`.
-struct meter_event_adjustment {
-  std::string event_name{};
-  std::optional<std::string> type{};               ///< required; "cancel" is the only valid one (D16)
-  std::optional<std::string> cancel_identifier{};  ///< `cancel.identifier`
-
-  friend bool operator==(const meter_event_adjustment&, const meter_event_adjustment&) = default;
-};
-
-}  // namespace meterkit
-// ---- end meterkit/meter/meter_event.hpp ----
 // ---- begin meterkit/meter/meter_ledger.hpp ----
 /// \file
 /// `meter_ledger`: the meters of one account, fed meter events and cancellations in arrival
@@ -6196,7 +6242,8 @@ class basic_meter_ledger {
   // ------------------------------------------------------------------------------------------
   // Operations (in arrival order)
 
-  /// Accepts or rejects one meter event by D12's checks, in order: event name (`no_meter`,
+  /// Accepts or rejects one meter event by D12's checks, in order: the lengths of event name and
+  /// identifier (`string_too_long`, M2), event name (`no_meter`,
   /// `archived_meter`), customer key, value key (not for `count`), value format, known customer,
   /// too far in the past, in the future, duplicate identifier. A rejected event changes nothing.
   outcome submit(const meter_event& e, const arrival_stamp& at) { return submit(e, at, keep_in_log); }
@@ -6233,6 +6280,10 @@ class basic_meter_ledger {
   template <class Where>
   outcome submit(const meter_event_view& e, const arrival_stamp& at, Where&& where) {
     check_order(at.received_at, at.position);
+    // Lengths first: Stripe checks its API schema before it looks anything up (D12).
+    if (auto long_name = too_long_rejection(e.event_name, "event_name")) return std::move(*long_name);
+    if (auto long_identifier = too_long_rejection(e.identifier, "identifier"))
+      return std::move(*long_identifier);
     if (e.event_name.empty()) {
       return outcome::reject(error_code::no_meter, "event_name is required", "event_name");
     }
@@ -6313,7 +6364,8 @@ class basic_meter_ledger {
   }
 
   /// Accepts or rejects one cancellation (M10, D16), checks in order: `type` must be `cancel` and
-  /// the identifier present (`meter_event_adjustment_invalid`); event name known and an accepted
+  /// the identifier present (`meter_event_adjustment_invalid`); event name and identifier at most 100
+  /// characters (`string_too_long`); event name known and an accepted
   /// event with that identifier and event name (`meter_event_adjustment_not_found`; the most
   /// recently accepted one is the target); not yet cancelled (`meter_event_already_cancelled`);
   /// in time (`meter_event_adjustment_too_late`).
@@ -6329,6 +6381,9 @@ class basic_meter_ledger {
       return outcome::reject(error_code::meter_event_adjustment_invalid, "cancel.identifier is required",
                              "cancel.identifier");
     }
+    if (auto long_name = too_long_rejection(a.event_name, "event_name")) return std::move(*long_name);
+    if (auto long_identifier = too_long_rejection(*a.cancel_identifier, "cancel.identifier"))
+      return std::move(*long_identifier);
     const auto m = meter_by_event_name_.find(a.event_name);
     if (m == meter_by_event_name_.end()) {
       return outcome::reject(error_code::meter_event_adjustment_not_found,

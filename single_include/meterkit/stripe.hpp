@@ -4008,10 +4008,12 @@ template <class Simulator = invoice_simulator>
 /// 3. `type: idempotency_error` or `code: idempotency_key_in_use`: `idempotency_error` (I2, D19);
 /// 4. status 429 or `type: rate_limit_error`: `rate_limit` (W2);
 /// 5. status 401 or `type: authentication_error`: `authentication_error`;
-/// 6. on the usage records endpoint, `invalid_request_error` with `param: timestamp`:
+/// 6. `invalid_request_error` without a code whose message says a string "must be at most N
+///    characters" (Stripe's answer to a parameter over its `maxLength`): `string_too_long` (M2, W3);
+/// 7. on the usage records endpoint, `invalid_request_error` with `param: timestamp`:
 ///    `usage_record_timestamp_out_of_period` (L4); with another param:
 ///    `usage_record_invalid_parameter` (L1);
-/// 7. anything else: `api_error`.
+/// 8. anything else: `api_error`.
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
@@ -4760,18 +4762,50 @@ struct usage_record_summaries_query {
 }
 
 /// What `stripe_client` refuses before sending (W3): a request that the simulator rejects and
-/// that would do something else on Stripe, or that Stripe refuses anyway. A meter event adjustment
-/// (v1 or v2) whose `type` is not `cancel` (absent included), or without a non-empty
-/// `cancel.identifier`, is `meter_event_adjustment_invalid`, the simulator's code and order (D16).
+/// that would do something else on Stripe, or that Stripe refuses anyway.
+/// - A meter event adjustment (v1 or v2) whose `type` is not `cancel` (absent included), or without
+///   a non-empty `cancel.identifier`, is `meter_event_adjustment_invalid`, the simulator's code and
+///   order (D16); then an `event_name` or `cancel.identifier` over 100 characters is
+///   `string_too_long` (M2).
+/// - A meter event (v1, v2, or any event of a v2 stream, named `events[i].…`) whose `event_name`
+///   or `identifier` is over 100 characters is `string_too_long` (M2, D12).
 /// Nullopt for a request to send.
 [[nodiscard]] inline std::optional<rejection> local_refusal(const api_request& r) {
   const auto which = classify(r.method, r.path);
-  if (!which || (which->endpoint != stripe_endpoint::v1_meter_event_adjustments &&
-                 which->endpoint != stripe_endpoint::v2_meter_event_adjustments))
-    return std::nullopt;
+  if (!which) return std::nullopt;
+  const bool adjustment = which->endpoint == stripe_endpoint::v1_meter_event_adjustments ||
+                          which->endpoint == stripe_endpoint::v2_meter_event_adjustments;
+  const bool events = which->endpoint == stripe_endpoint::v1_meter_events ||
+                      which->endpoint == stripe_endpoint::v2_meter_events ||
+                      which->endpoint == stripe_endpoint::v2_meter_event_stream;
+  if (!adjustment && !events) return std::nullopt;
   auto params = request_params(r);
-  if (!params) return params.error();
+  if (!params)
+    return adjustment ? std::optional<rejection>(params.error()) : std::nullopt;  // events: Stripe judges
   const auto& p = params.value();
+  // A string member over Stripe's maxLength, the param named with `prefix`.
+  const auto too_long = [](const nlohmann::json& object, std::string_view member,
+                           const std::string& prefix) -> std::optional<rejection> {
+    const auto it = object.find(member);
+    if (it == object.end() || !it->is_string()) return std::nullopt;
+    return too_long_rejection(it->get_ref<const std::string&>(), prefix + std::string(member));
+  };
+  if (events) {
+    if (which->endpoint != stripe_endpoint::v2_meter_event_stream) {
+      if (auto refused = too_long(p, "event_name", {})) return refused;
+      return too_long(p, "identifier", {});
+    }
+    const auto list = p.find("events");
+    if (list == p.end() || !list->is_array()) return std::nullopt;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto& event = (*list)[i];
+      if (!event.is_object()) continue;
+      const std::string prefix = "events[" + std::to_string(i) + "].";
+      if (auto refused = too_long(event, "event_name", prefix)) return refused;
+      if (auto refused = too_long(event, "identifier", prefix)) return refused;
+    }
+    return std::nullopt;
+  }
   const auto type = p.find("type");
   if (type == p.end() || !type->is_string() || type->get<std::string>() != "cancel") {
     return rejection{error_code::meter_event_adjustment_invalid,
@@ -4786,7 +4820,8 @@ struct usage_record_summaries_query {
     return rejection{error_code::meter_event_adjustment_invalid, "cancel.identifier is required (W3, D16)",
                      "cancel.identifier"};
   }
-  return std::nullopt;
+  if (auto refused = too_long(p, "event_name", {})) return refused;
+  return too_long(*cancel, "identifier", "cancel.");
 }
 
 /// The request-log line (CONTRACT.md "Request log") of a usage request sent at `received_at`:
@@ -4902,6 +4937,10 @@ namespace detail {
     return error_code::idempotency_error;
   if (e.http_status == 429 || e.type == "rate_limit_error") return error_code::rate_limit;
   if (e.http_status == 401 || e.type == "authentication_error") return error_code::authentication_error;
+  if (e.type == "invalid_request_error" && e.code.empty() &&
+      e.message.find("must be at most") != std::string::npos && e.message.ends_with("characters")) {
+    return error_code::string_too_long;
+  }
   if (endpoint == stripe_endpoint::v1_usage_records && e.type == "invalid_request_error") {
     return e.param == "timestamp" ? error_code::usage_record_timestamp_out_of_period
                                   : error_code::usage_record_invalid_parameter;
@@ -4948,8 +4987,9 @@ namespace detail {
 /// 1. a POST without `Idempotency-Key` gets a generated one (v2 always, v1 when retries are on);
 ///    every attempt then carries the same key, so a retry cannot apply twice (W2, I2);
 /// 2. a request the simulator rejects and that would do something else on Stripe (an adjustment
-///    without `type` or `cancel.identifier`: `local_refusal` of endpoints.hpp) is refused locally
-///    with the simulator's code (W3); a meter event (`/v1` or `/v2/billing/meter_events`) is
+///    without `type` or `cancel.identifier`), or that Stripe refuses anyway (an event name or
+///    identifier over 100 characters), is refused locally with the simulator's code (W3,
+///    `local_refusal` of endpoints.hpp); a meter event (`/v1` or `/v2/billing/meter_events`) is
 ///    refused locally with `rate_limit` while another one for the same (customer, meter) is in
 ///    flight (W1);
 /// 3. each attempt first takes a token from its endpoint class's bucket, waiting on the clock if

@@ -58,6 +58,7 @@
 #include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
 #include <meterkit/detail/string_hash.hpp>
+#include <meterkit/detail/utf8.hpp>
 
 namespace meterkit {
 
@@ -167,9 +168,7 @@ class idempotency_store {
   /// `received_at`. Evicts the keys whose window has passed. Arrival times must not decrease.
   [[nodiscard]] answer_type check(std::string_view key, std::string_view fingerprint, timestamp received_at) {
     advance(received_at);
-    // Stripe counts characters, not bytes: UTF-8 continuation bytes do not count.
-    const auto characters = static_cast<std::size_t>(std::count_if(
-        key.begin(), key.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
+    const std::size_t characters = detail::character_count(key);  // Stripe counts characters, not bytes
     if (characters > policy_.max_key_length) {
       return answer_type::refuse(idempotency_verdict::invalid_key,
                                  "idempotency key is " + std::to_string(characters) +

@@ -88,9 +88,12 @@ enum class error_code {
   subscription_update_invalid,
   // Credit grants created through requests (B14; appended)
   parameter_missing,
+  // A string parameter over Stripe's maximum length (M2, D12, D16, W3; appended). Stripe answers an
+  // `invalid_request_error` that carries no code ("must be at most 100 characters"): this is meterkit's name.
+  string_too_long,
 };
 
-inline constexpr std::array<std::pair<error_code, std::string_view>, 32> error_code_names{{
+inline constexpr std::array<std::pair<error_code, std::string_view>, 33> error_code_names{{
     {error_code::no_meter, "no_meter"},
     {error_code::archived_meter, "archived_meter"},
     {error_code::meter_event_no_customer_defined, "meter_event_no_customer_defined"},
@@ -123,6 +126,7 @@ inline constexpr std::array<std::pair<error_code, std::string_view>, 32> error_c
     {error_code::parameter_invalid_integer, "parameter_invalid_integer"},
     {error_code::subscription_update_invalid, "subscription_update_invalid"},
     {error_code::parameter_missing, "parameter_missing"},
+    {error_code::string_too_long, "string_too_long"},
 }};
 
 /// The stable spelling of a code, as printed in `rejected[].code`.

@@ -12,6 +12,7 @@
 #include <meterkit/aggregation/formula_kind.hpp>
 #include <meterkit/calendar/window.hpp>
 #include <meterkit/core/error.hpp>
+#include <meterkit/meter/meter_event.hpp>
 
 namespace meterkit {
 
@@ -30,11 +31,15 @@ struct meter_definition {
 };
 
 /// Throws `configuration_error` naming the field when `m` is unusable on its own: an empty id,
-/// event name, customer key or value key.
+/// event name, customer key or value key, or an event name longer than a meter event may name (M2).
 inline void validate(const meter_definition& m) {
   const std::string where = "meters[" + m.id + "]";
   if (m.id.empty()) METERKIT_THROW(configuration_error("meters[].id", "must not be empty"));
   if (m.event_name.empty()) METERKIT_THROW(configuration_error(where + ".event_name", "must not be empty"));
+  // No meter event could name a longer one (M2); Stripe's meters have the same limit.
+  if (const auto long_name = too_long_rejection(m.event_name, "event_name")) {
+    METERKIT_THROW(configuration_error(where + ".event_name", long_name->message + " (M2)"));
+  }
   if (m.customer_key.empty()) {
     METERKIT_THROW(configuration_error(where + ".customer_mapping.event_payload_key", "must not be empty"));
   }

@@ -10,6 +10,7 @@
 /// When and in which order an operation arrived is not part of the operation: it comes beside it
 /// as an `arrival_stamp` (core/arrival.hpp).
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -19,7 +20,9 @@
 #include <vector>
 
 #include <meterkit/core/arrival.hpp>
+#include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/utf8.hpp>
 
 namespace meterkit {
 
@@ -62,6 +65,25 @@ struct meter_event_view {
     return std::nullopt;
   }
 };
+
+/// The most characters Stripe accepts in a meter event's `event_name` and `identifier`, and in an
+/// adjustment's `event_name` and `cancel.identifier` (M2: `maxLength` 100 in Stripe's API
+/// reference); longer ones are rejected with `string_too_long` (D12, D16) and never sent (W3).
+inline constexpr std::size_t max_meter_event_string_length = 100;
+
+/// The rejection of `value`, the parameter `param`, when it is longer than
+/// `max_meter_event_string_length` characters (counted as Stripe counts them, not in bytes);
+/// nullopt when it fits.
+[[nodiscard]] inline std::optional<rejection> too_long_rejection(std::string_view value,
+                                                                 std::string_view param) {
+  if (value.size() <= max_meter_event_string_length) return std::nullopt;  // no fewer bytes than characters
+  const std::size_t characters = detail::character_count(value);
+  if (characters <= max_meter_event_string_length) return std::nullopt;
+  return rejection{error_code::string_too_long,
+                   std::string(param) + " is " + std::to_string(characters) + " characters long; at most " +
+                       std::to_string(max_meter_event_string_length) + " are allowed",
+                   std::string(param)};
+}
 
 /// `POST /v1/billing/meter_event_adjustments` (M10, D16): cancels the accepted event with
 /// `cancel.identifier`.

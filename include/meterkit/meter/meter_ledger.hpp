@@ -170,7 +170,8 @@ class basic_meter_ledger {
   // ------------------------------------------------------------------------------------------
   // Operations (in arrival order)
 
-  /// Accepts or rejects one meter event by D12's checks, in order: event name (`no_meter`,
+  /// Accepts or rejects one meter event by D12's checks, in order: the lengths of event name and
+  /// identifier (`string_too_long`, M2), event name (`no_meter`,
   /// `archived_meter`), customer key, value key (not for `count`), value format, known customer,
   /// too far in the past, in the future, duplicate identifier. A rejected event changes nothing.
   outcome submit(const meter_event& e, const arrival_stamp& at) { return submit(e, at, keep_in_log); }
@@ -207,6 +208,10 @@ class basic_meter_ledger {
   template <class Where>
   outcome submit(const meter_event_view& e, const arrival_stamp& at, Where&& where) {
     check_order(at.received_at, at.position);
+    // Lengths first: Stripe checks its API schema before it looks anything up (D12).
+    if (auto long_name = too_long_rejection(e.event_name, "event_name")) return std::move(*long_name);
+    if (auto long_identifier = too_long_rejection(e.identifier, "identifier"))
+      return std::move(*long_identifier);
     if (e.event_name.empty()) {
       return outcome::reject(error_code::no_meter, "event_name is required", "event_name");
     }
@@ -287,7 +292,8 @@ class basic_meter_ledger {
   }
 
   /// Accepts or rejects one cancellation (M10, D16), checks in order: `type` must be `cancel` and
-  /// the identifier present (`meter_event_adjustment_invalid`); event name known and an accepted
+  /// the identifier present (`meter_event_adjustment_invalid`); event name and identifier at most 100
+  /// characters (`string_too_long`); event name known and an accepted
   /// event with that identifier and event name (`meter_event_adjustment_not_found`; the most
   /// recently accepted one is the target); not yet cancelled (`meter_event_already_cancelled`);
   /// in time (`meter_event_adjustment_too_late`).
@@ -303,6 +309,9 @@ class basic_meter_ledger {
       return outcome::reject(error_code::meter_event_adjustment_invalid, "cancel.identifier is required",
                              "cancel.identifier");
     }
+    if (auto long_name = too_long_rejection(a.event_name, "event_name")) return std::move(*long_name);
+    if (auto long_identifier = too_long_rejection(*a.cancel_identifier, "cancel.identifier"))
+      return std::move(*long_identifier);
     const auto m = meter_by_event_name_.find(a.event_name);
     if (m == meter_by_event_name_.end()) {
       return outcome::reject(error_code::meter_event_adjustment_not_found,

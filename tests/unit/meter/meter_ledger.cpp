@@ -437,6 +437,61 @@ BOOST_AUTO_TEST_CASE(D16_invalid_type_missing_identifier_unknown_name_and_unknow
   BOOST_TEST(f.quantity("mtr_api", t0, t0 + 1, t0 + 10) == 1);
 }
 
+// Stripe's maxLength of 100 on event_name, identifier and cancel.identifier, counted in characters.
+BOOST_AUTO_TEST_CASE(M2_D12_D16_names_and_identifiers_hold_at_most_100_characters) {
+  const std::string hundred(100, 'n');
+  const std::string hundred_and_one(101, 'n');
+  std::string hundred_euros;  // 100 characters of 3 bytes each: 300 bytes
+  for (int i = 0; i < 100; ++i) hundred_euros += "\u20ac";
+  mk::meter_ledger l({def("mtr_long", hundred)}, {"cus_1"});
+  std::uint64_t position = 0;
+  const auto submit = [&](const std::string& name, const std::optional<std::string>& identifier) {
+    mk::meter_event e{name, {{"stripe_customer_id", "cus_1"}, {"value", "1"}}, identifier, mk::from_unix(t0)};
+    ++position;
+    return l.submit(e, {mk::from_unix(t0), position});
+  };
+  const auto cancel = [&](const std::string& name, const std::optional<std::string>& identifier,
+                          std::optional<std::string> type = std::string("cancel")) {
+    mk::meter_event_adjustment a{name, std::move(type), identifier};
+    ++position;
+    return l.submit(a, {mk::from_unix(t0 + 1), position});
+  };
+  BOOST_TEST(submit(hundred, hundred).accepted());
+  BOOST_TEST(submit(hundred, hundred_euros).accepted());
+  const auto long_identifier = submit(hundred, hundred_euros + "x");
+  BOOST_TEST(code_of(long_identifier) == "string_too_long");
+  BOOST_TEST(long_identifier.error().param == "identifier");
+  BOOST_TEST(long_identifier.error().message == "identifier is 101 characters long; at most 100 are allowed");
+  // The length comes before every other check: a long unknown name is too long, not unknown.
+  const auto long_name = submit(hundred_and_one, "i");
+  BOOST_TEST(code_of(long_name) == "string_too_long");
+  BOOST_TEST(long_name.error().param == "event_name");
+  BOOST_TEST(code_of(submit(hundred + "\u20ac", std::nullopt)) == "string_too_long");
+  BOOST_TEST(l.quantity("mtr_long", "cus_1", mk::all_time, mk::from_unix(t0)) ==
+             2);  // rejected ones took nothing
+  // Cancellations: type and presence first (D16), then the lengths, then the lookup.
+  BOOST_TEST(code_of(cancel(hundred_and_one, hundred_and_one, "void")) == "meter_event_adjustment_invalid");
+  const auto long_cancel = cancel(hundred, hundred_and_one);
+  BOOST_TEST(code_of(long_cancel) == "string_too_long");
+  BOOST_TEST(long_cancel.error().param == "cancel.identifier");
+  BOOST_TEST(code_of(cancel(hundred_and_one, "x")) == "string_too_long");
+  BOOST_TEST(cancel(hundred, hundred_euros).accepted());
+  BOOST_TEST(l.quantity("mtr_long", "cus_1", mk::all_time, mk::from_unix(t0 + 2)) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(M2_a_meter_whose_event_name_no_event_could_name_is_refused) {
+  mk::meter_ledger l;
+  BOOST_CHECK_THROW(l.add_meter(def("mtr_long", std::string(101, 'n'))), mk::configuration_error);
+  try {
+    l.add_meter(def("mtr_long", std::string(101, 'n')));
+  } catch (const mk::configuration_error& e) {
+    BOOST_TEST(std::string(e.what()).find("101 characters long; at most 100 are allowed (M2)") !=
+               std::string::npos);
+  }
+  l.add_meter(def("mtr_ok", std::string(100, 'n')));
+  BOOST_TEST(l.meters().size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(D16_rejected_events_cannot_be_cancelled) {
   fixture f;
   BOOST_TEST(code_of(f.submit("api", "x", t0, t0, "a")) == "meter_event_invalid_value");

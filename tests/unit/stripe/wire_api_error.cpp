@@ -55,6 +55,21 @@ BOOST_AUTO_TEST_CASE(W2_error_bodies_map_onto_stable_codes_table) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(M2_W3_stripes_answer_to_a_string_over_its_max_length_is_string_too_long) {
+  const auto code_of_body = [](const char* code, const char* message) {
+    const auto e =
+        api_error_of(api_response{400, {}, error_body("invalid_request_error", code, message, "identifier")});
+    BOOST_REQUIRE(e.has_value());
+    return error_code_of(*e, stripe_endpoint::v1_meter_events);
+  };
+  BOOST_TEST((code_of_body("", "Invalid string: aaaa...; must be at most 100 characters") ==
+              error_code::string_too_long));
+  // Another message, or one with a code of its own, is not a length.
+  BOOST_TEST((code_of_body("", "Invalid identifier") == error_code::api_error));
+  BOOST_TEST((code_of_body("duplicate_meter_event", "must be at most 100 characters") ==
+              error_code::duplicate_meter_event));
+}
+
 BOOST_AUTO_TEST_CASE(W2_successes_have_no_error_and_odd_bodies_still_give_the_status) {
   BOOST_TEST(!api_error_of(api_response{200, {}, "{}"}).has_value());
   const auto html = api_error_of(api_response{502, {}, "<html>bad gateway</html>"});

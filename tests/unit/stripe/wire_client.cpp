@@ -245,4 +245,42 @@ BOOST_AUTO_TEST_CASE(W3_adjustments_without_type_or_cancel_identifier_are_refuse
   BOOST_TEST(f.server.seen.size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(W3_M2_names_and_identifiers_over_100_characters_are_refused_before_sending) {
+  fixture f;
+  auto c = f.make();
+  const auto refused = [&](const api_request& r, const char* param) {
+    const auto out = c.send(r);
+    BOOST_TEST(out.attempts == 0);
+    BOOST_REQUIRE(out.error.has_value());
+    BOOST_TEST((out.error->code == error_code::string_too_long));
+    BOOST_TEST(out.error->param == param);
+  };
+  const std::string hundred(100, 'i');
+  const std::string too_long(101, 'i');
+  std::string hundred_euros;  // 100 characters, 300 bytes: within the limit
+  for (int i = 0; i < 100; ++i) hundred_euros += "\u20ac";
+  auto named = [](std::string name, std::optional<std::string> identifier) {
+    auto e = event("cus_1");
+    e.event_name = std::move(name);
+    e.identifier = std::move(identifier);
+    return e;
+  };
+  const auto cancel = std::optional<std::string>("cancel");
+  refused(meter_event_v1(c.settings(), named(too_long, std::nullopt)), "event_name");
+  refused(meter_event_v2(c.settings(), named("api", too_long)), "identifier");
+  refused(meter_event_adjustment_v1(c.settings(), {"api", cancel, too_long}), "cancel.identifier");
+  refused(meter_event_adjustment_v2(c.settings(), {too_long, cancel, std::string("evt_1")}), "event_name");
+  const std::vector<meter_event> batch{named("api", "a"), named("api", "b"), named("api", too_long)};
+  refused(meter_event_stream_v2(c.settings(), "token", batch), "events[2].identifier");
+  BOOST_TEST(f.server.seen.empty());
+  BOOST_TEST(c.stats().refused_invalid == 5u);
+  // At the limit, counted in characters, everything goes.
+  BOOST_TEST(c.send(meter_event_v1(c.settings(), named(hundred, hundred_euros))).succeeded());
+  BOOST_TEST(c.send(meter_event_adjustment_v2(c.settings(), {hundred, cancel, hundred_euros})).succeeded());
+  BOOST_TEST(
+      c.send(meter_event_stream_v2(c.settings(), "token", std::vector<meter_event>{named("api", hundred)}))
+          .succeeded());
+  BOOST_TEST(f.server.seen.size() == 3u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

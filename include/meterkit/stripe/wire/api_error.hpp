@@ -12,10 +12,12 @@
 /// 3. `type: idempotency_error` or `code: idempotency_key_in_use`: `idempotency_error` (I2, D19);
 /// 4. status 429 or `type: rate_limit_error`: `rate_limit` (W2);
 /// 5. status 401 or `type: authentication_error`: `authentication_error`;
-/// 6. on the usage records endpoint, `invalid_request_error` with `param: timestamp`:
+/// 6. `invalid_request_error` without a code whose message says a string "must be at most N
+///    characters" (Stripe's answer to a parameter over its `maxLength`): `string_too_long` (M2, W3);
+/// 7. on the usage records endpoint, `invalid_request_error` with `param: timestamp`:
 ///    `usage_record_timestamp_out_of_period` (L4); with another param:
 ///    `usage_record_invalid_parameter` (L1);
-/// 7. anything else: `api_error`.
+/// 8. anything else: `api_error`.
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
@@ -101,6 +103,10 @@ namespace detail {
     return error_code::idempotency_error;
   if (e.http_status == 429 || e.type == "rate_limit_error") return error_code::rate_limit;
   if (e.http_status == 401 || e.type == "authentication_error") return error_code::authentication_error;
+  if (e.type == "invalid_request_error" && e.code.empty() &&
+      e.message.find("must be at most") != std::string::npos && e.message.ends_with("characters")) {
+    return error_code::string_too_long;
+  }
   if (endpoint == stripe_endpoint::v1_usage_records && e.type == "invalid_request_error") {
     return e.param == "timestamp" ? error_code::usage_record_timestamp_out_of_period
                                   : error_code::usage_record_invalid_parameter;

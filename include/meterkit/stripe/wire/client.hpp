@@ -10,8 +10,9 @@
 /// 1. a POST without `Idempotency-Key` gets a generated one (v2 always, v1 when retries are on);
 ///    every attempt then carries the same key, so a retry cannot apply twice (W2, I2);
 /// 2. a request the simulator rejects and that would do something else on Stripe (an adjustment
-///    without `type` or `cancel.identifier`: `local_refusal` of endpoints.hpp) is refused locally
-///    with the simulator's code (W3); a meter event (`/v1` or `/v2/billing/meter_events`) is
+///    without `type` or `cancel.identifier`), or that Stripe refuses anyway (an event name or
+///    identifier over 100 characters), is refused locally with the simulator's code (W3,
+///    `local_refusal` of endpoints.hpp); a meter event (`/v1` or `/v2/billing/meter_events`) is
 ///    refused locally with `rate_limit` while another one for the same (customer, meter) is in
 ///    flight (W1);
 /// 3. each attempt first takes a token from its endpoint class's bucket, waiting on the clock if

@@ -362,18 +362,50 @@ struct usage_record_summaries_query {
 }
 
 /// What `stripe_client` refuses before sending (W3): a request that the simulator rejects and
-/// that would do something else on Stripe, or that Stripe refuses anyway. A meter event adjustment
-/// (v1 or v2) whose `type` is not `cancel` (absent included), or without a non-empty
-/// `cancel.identifier`, is `meter_event_adjustment_invalid`, the simulator's code and order (D16).
+/// that would do something else on Stripe, or that Stripe refuses anyway.
+/// - A meter event adjustment (v1 or v2) whose `type` is not `cancel` (absent included), or without
+///   a non-empty `cancel.identifier`, is `meter_event_adjustment_invalid`, the simulator's code and
+///   order (D16); then an `event_name` or `cancel.identifier` over 100 characters is
+///   `string_too_long` (M2).
+/// - A meter event (v1, v2, or any event of a v2 stream, named `events[i].…`) whose `event_name`
+///   or `identifier` is over 100 characters is `string_too_long` (M2, D12).
 /// Nullopt for a request to send.
 [[nodiscard]] inline std::optional<rejection> local_refusal(const api_request& r) {
   const auto which = classify(r.method, r.path);
-  if (!which || (which->endpoint != stripe_endpoint::v1_meter_event_adjustments &&
-                 which->endpoint != stripe_endpoint::v2_meter_event_adjustments))
-    return std::nullopt;
+  if (!which) return std::nullopt;
+  const bool adjustment = which->endpoint == stripe_endpoint::v1_meter_event_adjustments ||
+                          which->endpoint == stripe_endpoint::v2_meter_event_adjustments;
+  const bool events = which->endpoint == stripe_endpoint::v1_meter_events ||
+                      which->endpoint == stripe_endpoint::v2_meter_events ||
+                      which->endpoint == stripe_endpoint::v2_meter_event_stream;
+  if (!adjustment && !events) return std::nullopt;
   auto params = request_params(r);
-  if (!params) return params.error();
+  if (!params)
+    return adjustment ? std::optional<rejection>(params.error()) : std::nullopt;  // events: Stripe judges
   const auto& p = params.value();
+  // A string member over Stripe's maxLength, the param named with `prefix`.
+  const auto too_long = [](const nlohmann::json& object, std::string_view member,
+                           const std::string& prefix) -> std::optional<rejection> {
+    const auto it = object.find(member);
+    if (it == object.end() || !it->is_string()) return std::nullopt;
+    return too_long_rejection(it->get_ref<const std::string&>(), prefix + std::string(member));
+  };
+  if (events) {
+    if (which->endpoint != stripe_endpoint::v2_meter_event_stream) {
+      if (auto refused = too_long(p, "event_name", {})) return refused;
+      return too_long(p, "identifier", {});
+    }
+    const auto list = p.find("events");
+    if (list == p.end() || !list->is_array()) return std::nullopt;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto& event = (*list)[i];
+      if (!event.is_object()) continue;
+      const std::string prefix = "events[" + std::to_string(i) + "].";
+      if (auto refused = too_long(event, "event_name", prefix)) return refused;
+      if (auto refused = too_long(event, "identifier", prefix)) return refused;
+    }
+    return std::nullopt;
+  }
   const auto type = p.find("type");
   if (type == p.end() || !type->is_string() || type->get<std::string>() != "cancel") {
     return rejection{error_code::meter_event_adjustment_invalid,
@@ -388,7 +420,8 @@ struct usage_record_summaries_query {
     return rejection{error_code::meter_event_adjustment_invalid, "cancel.identifier is required (W3, D16)",
                      "cancel.identifier"};
   }
-  return std::nullopt;
+  if (auto refused = too_long(p, "event_name", {})) return refused;
+  return too_long(*cancel, "identifier", "cancel.");
 }
 
 /// The request-log line (CONTRACT.md "Request log") of a usage request sent at `received_at`:
