@@ -9007,10 +9007,10 @@ inline void validate_after_pricing(const plan& p,
 }  // namespace detail
 
 /// Refuses an unusable plan (D9, D11) with a `configuration_error` naming the object and field:
-/// duplicate ids or event names, dangling references, a subscription without items, mixed
-/// currencies or intervals in a subscription, an invalid price, a negative item quantity, a
-/// negative setting, a `start_date`, `billing_cycle_anchor` or `trial_end` outside D4's range, and
-/// end fields that contradict each other or say nothing usable (B6).
+/// duplicate ids or event names, an event name over 100 characters (M2), dangling references, a subscription
+/// without items, mixed currencies or intervals in a subscription, an invalid price, a negative item
+/// quantity, a negative setting, a `start_date`, `billing_cycle_anchor` or `trial_end` outside D4's range,
+/// and end fields that contradict each other or say nothing usable (B6).
 inline void validate(const plan& p) {
   using detail::indexed;
   using detail::plan_error;
@@ -9021,6 +9021,9 @@ inline void validate(const plan& p) {
     const auto field = indexed("meters", i);
     if (m.id.empty()) plan_error(field + ".id", "a meter needs an id");
     if (m.event_name.empty()) plan_error(field + ".event_name", "a meter needs an event_name");
+    if (const auto long_name = too_long_rejection(m.event_name, "event_name")) {
+      plan_error(field + ".event_name", long_name->message + ": no meter event could name this meter (M2)");
+    }
     if (auto [it, fresh] = meter_ids.emplace(m.id, i); !fresh) {
       plan_error(field + ".id",
                  "duplicate meter id \"" + m.id + "\" (also " + indexed("meters", it->second) + ")");

@@ -470,6 +470,13 @@ BOOST_AUTO_TEST_CASE(D11_invalid_plans_are_refused_naming_the_field) {
   }
   {
     auto p = api_plan();
+    p.meters.push_back(meter("mtr_long", std::string(101, 'n')));  // M2: no event could name it
+    refused_with(p, "meters[1].event_name");
+    p.meters.back().event_name = std::string(100, 'n');
+    BOOST_CHECK_NO_THROW(mk::validate(p));
+  }
+  {
+    auto p = api_plan();
     p.subscriptions[0].items.clear();
     refused_with(p, "subscriptions[0].items");
   }
