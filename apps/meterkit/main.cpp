@@ -471,10 +471,18 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
   const bool terminal = cli::stderr_is_terminal();
   cli::progress_line progress(terminal && !o.quiet);
   const plan p = plan_of(o, files.plan);
-  std::vector<event_summary> summaries;
+  // --customer names one customer; without it, every known customer, in one replay (D26).
+  const bool every_customer = s.customer.empty();
+  std::vector<customer_summaries> summaries;
   try {
-    summaries = summarize_files(p, files.inputs, s.meter, s.customer, period{start, end}, grouping,
-                                replay_options_of(o, files, progress));
+    if (every_customer) {
+      summaries = summarize_files_customers(p, files.inputs, s.meter, period{start, end}, grouping,
+                                            replay_options_of(o, files, progress));
+    } else {
+      summaries.push_back(customer_summaries{
+          s.customer, summarize_files(p, files.inputs, s.meter, s.customer, period{start, end}, grouping,
+                                      replay_options_of(o, files, progress))});
+    }
   } catch (const configuration_error& e) {
     // Name the option the user wrote, not the library's parameter.
     const std::string& field = e.field();
@@ -488,8 +496,12 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
     throw usage_error(option + ": " + what + " (M13, D26)");
   }
   progress.clear();
-  emit(o, cli::summaries_output(summaries, {s.meter, s.customer}, format_of(o.format)),
-       std::to_string(summaries.size()) + " summaries", terminal);
+  std::size_t windows = 0;
+  for (const auto& c : summaries) windows += c.summaries.size();
+  emit(o, cli::summaries_output(summaries, {s.meter, every_customer}, format_of(o.format)),
+       std::to_string(windows) + " summaries" +
+           (every_customer ? " of " + std::to_string(summaries.size()) + " customers" : std::string()),
+       terminal);
   return 0;
 }
 
@@ -559,7 +571,8 @@ int run(int argc, char** argv) {
       app.add_subcommand("summarize", "Print meter event summaries (billing.meter_event_summary)");
   add_common_options(*summ, sum_options);
   summ->add_option("--meter", sum.meter, "Meter id")->required();
-  summ->add_option("--customer", sum.customer, "Customer id")->required();
+  summ->add_option("--customer", sum.customer,
+                   "Customer id (default: every customer of the plan, in one replay)");
   summ->add_option("--start", sum.start,
                    "Start of the range: unix seconds, RFC 3339 or a date (its start in UTC)")
       ->required()
@@ -572,7 +585,9 @@ int run(int argc, char** argv) {
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
       "      --start 2025-01-01 --end 2025-02-01 --group day\n"
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
-      "      --start 1735689600 --end 1738368000 --format csv");
+      "      --start 1735689600 --end 1738368000 --format csv\n"
+      "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api \\\n"
+      "      --start 2025-01-01 --end 2025-02-01               (every customer)");
 
   // compare and migrate: --plan required (no run on the examples), --until as simulate's.
   const auto comparison_command = [&](const char* name, const char* description, common_options& common,

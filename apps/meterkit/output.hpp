@@ -923,55 +923,77 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
 }
 
 /// What a summary is about, for the printers.
+/// What `summarize` printed: one meter, and one customer (`--customer`) or every known customer.
 struct summary_subject {
   std::string meter;
-  std::string customer;
+  bool every_customer = false;
 };
 
-/// Stripe's `billing.meter_event_summary` objects, one per window in time order (D26).
-[[nodiscard]] inline std::string summaries_json(const std::vector<event_summary>& s,
+/// Stripe's `billing.meter_event_summary` objects, one per window, by customer then in time order
+/// (D26).
+[[nodiscard]] inline std::string summaries_json(const std::vector<customer_summaries>& s,
                                                 const summary_subject& about) {
   std::string text;
   detail::json_writer w(text);
   w.begin_array();
-  for (const auto& e : s) {
-    w.begin_object();
-    w.member("object", "billing.meter_event_summary");
-    w.member("meter", about.meter);
-    w.member("customer", about.customer);
-    w.member("start_time", to_unix(e.window.start));
-    w.member("end_time", to_unix(e.window.end));
-    w.member("aggregated_value", e.aggregated_value);
-    w.end_object();
+  for (const auto& c : s) {
+    for (const auto& e : c.summaries) {
+      w.begin_object();
+      w.member("object", "billing.meter_event_summary");
+      w.member("meter", about.meter);
+      w.member("customer", c.customer);
+      w.member("start_time", to_unix(e.window.start));
+      w.member("end_time", to_unix(e.window.end));
+      w.member("aggregated_value", e.aggregated_value);
+      w.end_object();
+    }
   }
   w.end_array();
   text += '\n';
   return text;
 }
 
-[[nodiscard]] inline std::string summaries_table(const std::vector<event_summary>& s,
+/// One customer: a title naming meter and customer over a table of windows. Every customer: a
+/// title naming the meter and how many customers, over a table with a customer column.
+[[nodiscard]] inline std::string summaries_table(const std::vector<customer_summaries>& s,
                                                  const summary_subject& about) {
-  std::string out = "Meter " + meterkit::detail::printable(about.meter) + ", customer " +
-                    meterkit::detail::printable(about.customer) + "\n";
-  detail::text_table t({"start", "end", "aggregated value"}, {false, false, true});
-  for (const auto& e : s) {
-    t.add({detail::time_text(e.window.start), detail::time_text(e.window.end),
-           std::to_string(e.aggregated_value)});
+  if (!about.every_customer) {
+    std::string out = "Meter " + meterkit::detail::printable(about.meter) + ", customer " +
+                      (s.empty() ? std::string() : meterkit::detail::printable(s.front().customer)) + "\n";
+    detail::text_table t({"start", "end", "aggregated value"}, {false, false, true});
+    for (const auto& c : s) {
+      for (const auto& e : c.summaries) {
+        t.add({detail::time_text(e.window.start), detail::time_text(e.window.end),
+               std::to_string(e.aggregated_value)});
+      }
+    }
+    return out + t.render();
+  }
+  std::string out = "Meter " + meterkit::detail::printable(about.meter) + ", every customer (" +
+                    std::to_string(s.size()) + ")\n";
+  detail::text_table t({"customer", "start", "end", "aggregated value"}, {false, false, false, true});
+  for (const auto& c : s) {
+    for (const auto& e : c.summaries) {
+      t.add({meterkit::detail::printable(c.customer), detail::time_text(e.window.start),
+             detail::time_text(e.window.end), std::to_string(e.aggregated_value)});
+    }
   }
   return out + t.render();
 }
 
-[[nodiscard]] inline std::string summaries_csv(const std::vector<event_summary>& s,
+[[nodiscard]] inline std::string summaries_csv(const std::vector<customer_summaries>& s,
                                                const summary_subject& about) {
   std::string out = detail::csv_row({"meter", "customer", "start_time", "end_time", "aggregated_value"});
-  for (const auto& e : s) {
-    out += detail::csv_row({about.meter, about.customer, std::to_string(to_unix(e.window.start)),
-                            std::to_string(to_unix(e.window.end)), std::to_string(e.aggregated_value)});
+  for (const auto& c : s) {
+    for (const auto& e : c.summaries) {
+      out += detail::csv_row({about.meter, c.customer, std::to_string(to_unix(e.window.start)),
+                              std::to_string(to_unix(e.window.end)), std::to_string(e.aggregated_value)});
+    }
   }
   return out;
 }
 
-[[nodiscard]] inline std::string summaries_output(const std::vector<event_summary>& s,
+[[nodiscard]] inline std::string summaries_output(const std::vector<customer_summaries>& s,
                                                   const summary_subject& about, output_format f) {
   switch (f) {
     case output_format::json:

@@ -5329,6 +5329,14 @@ struct event_summary {
   friend bool operator==(const event_summary&, const event_summary&) = default;
 };
 
+/// The summaries of one customer (D26: `summarize` over every customer).
+struct customer_summaries {
+  std::string customer;
+  std::vector<event_summary> summaries;
+
+  friend bool operator==(const customer_summaries&, const customer_summaries&) = default;
+};
+
 /// Why `[p.start, p.end)` cannot be summarized with `grouping` (M13), or nullopt when it can.
 [[nodiscard]] inline std::optional<rejection> check_summary_bounds(period p, window_kind grouping) {
   auto refuse = [](std::string param, std::string what) {
@@ -11940,6 +11948,20 @@ class basic_invoice_simulator {
     return std::move(out).value();
   }
 
+  /// `summaries` for every known customer (D26), in the compiled plan's customer order: each
+  /// customer's windows, zeros included, so that a customer without usage still shows.
+  [[nodiscard]] std::vector<customer_summaries> summaries(std::string_view meter_id, period bounds,
+                                                          window_kind grouping, timestamp as_of) const {
+    // The meter id and the bounds are checked even when there is no customer to summarize.
+    if (plan_.customers().empty()) (void)summaries(meter_id, std::string_view{}, bounds, grouping, as_of);
+    std::vector<customer_summaries> out;
+    out.reserve(plan_.customers().size());
+    for (const std::string& customer : plan_.customers()) {
+      out.push_back(customer_summaries{customer, summaries(meter_id, customer, bounds, grouping, as_of)});
+    }
+    return out;
+  }
+
   /// The usage accepted so far that no subscription item bills (billing/unbilled_usage.hpp): one
   /// entry per meter and customer with accepted events not cancelled, by meter in plan order, then
   /// customer in the compiled plan's order. Same `until` requirement as `result` (requests after
@@ -12725,6 +12747,20 @@ template <class Simulator = invoice_simulator>
   detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
   const auto as_of = latest_arrival(requests).value_or(bounds.start);
   return sim.summaries(meter_id, customer, bounds, grouping, as_of);
+}
+
+/// `summarize` for every known customer of the plan, in one replay (D26).
+template <class Simulator = invoice_simulator>
+[[nodiscard]] std::vector<customer_summaries> summarize_customers(const plan& p,
+                                                                  const std::vector<request>& requests,
+                                                                  std::string_view meter_id, period bounds,
+                                                                  window_kind grouping,
+                                                                  const simulation_options& options = {}) {
+  detail::require_summary_bounds(bounds);
+  Simulator sim(p);
+  detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
+  const auto as_of = latest_arrival(requests).value_or(bounds.start);
+  return sim.summaries(meter_id, bounds, grouping, as_of);
 }
 
 }  // namespace meterkit

@@ -3959,6 +3959,39 @@ template <class Simulator = invoice_simulator>
   return detail::read_inputs(detail::replay_inputs(paths, options), options);
 }
 
+namespace detail {
+/// Replays the usage files `paths` (every request, D26: as of the latest arrival) with the full
+/// history and answers `finish(simulator, as_of)`: the one replay behind `summarize_files` and
+/// `summarize_files_customers`.
+template <class Simulator, class Finish>
+[[nodiscard]] auto summarize_files_then(const plan& p, const std::vector<std::string>& paths, period bounds,
+                                        const replay_options& options, Finish&& finish) {
+  const replay_inputs inputs(paths, options);
+  const auto from_memory = [&] {
+    const std::vector<request> requests = read_inputs(inputs, options);
+    require_summary_bounds(bounds);
+    Simulator sim(p);
+    for_each_in_arrival_order(requests, replay_progress_of(options), [&](const request& r) { sim.apply(r); });
+    return finish(std::as_const(sim), latest_arrival(requests).value_or(bounds.start));
+  };
+  if (options.stream && inputs.rereadable() && holds_no_cancellations(inputs)) {
+    Simulator sim(p);
+    std::optional<timestamp> latest;
+    if (!replay_while_reading(inputs, options, latest, [&](const auto& r) { apply_to(sim, r); })) {
+      return from_memory();
+    }
+    require_summary_bounds(bounds);
+    return finish(std::as_const(sim), latest.value_or(bounds.start));
+  }
+  const input_scan scan = scan_inputs(inputs, options);
+  if (!scan.in_arrival_order) return from_memory();
+  require_summary_bounds(bounds);
+  Simulator sim(p);
+  stream_inputs(inputs, scan, options, [&](const auto& r) { apply_to(sim, r); });
+  return finish(std::as_const(sim), scan.latest.value_or(bounds.start));
+}
+}  // namespace detail
+
 /// Replays the usage files `paths` against `p` (every request, D26: as of the latest arrival) and
 /// summarizes meter `meter_id` for `customer` over `bounds`, grouped by hour, day or not at all.
 /// Throws `input_error` for an unusable input and `configuration_error` for an unknown meter,
@@ -3968,27 +4001,24 @@ template <class Simulator = invoice_simulator>
                                                          std::string_view meter_id, std::string_view customer,
                                                          period bounds, window_kind grouping,
                                                          const replay_options& options = {}) {
-  const detail::replay_inputs inputs(paths, options);
-  const auto from_memory = [&] {
-    return summarize<Simulator>(p, detail::read_inputs(inputs, options), meter_id, customer, bounds, grouping,
-                                detail::replay_progress_of(options));
-  };
-  if (options.stream && inputs.rereadable() && detail::holds_no_cancellations(inputs)) {
-    Simulator sim(p);
-    std::optional<timestamp> latest;
-    if (!detail::replay_while_reading(inputs, options, latest,
-                                      [&](const auto& r) { detail::apply_to(sim, r); })) {
-      return from_memory();
-    }
-    detail::require_summary_bounds(bounds);
-    return sim.summaries(meter_id, customer, bounds, grouping, latest.value_or(bounds.start));
-  }
-  const detail::input_scan scan = detail::scan_inputs(inputs, options);
-  if (!scan.in_arrival_order) return from_memory();
-  detail::require_summary_bounds(bounds);
-  Simulator sim(p);
-  detail::stream_inputs(inputs, scan, options, [&](const auto& r) { detail::apply_to(sim, r); });
-  return sim.summaries(meter_id, customer, bounds, grouping, scan.latest.value_or(bounds.start));
+  return detail::summarize_files_then<Simulator>(
+      p, paths, bounds, options, [&](const Simulator& sim, timestamp as_of) {
+        return sim.summaries(meter_id, customer, bounds, grouping, as_of);
+      });
+}
+
+/// `summarize_files` for every known customer of the plan, in one replay (D26), in the compiled
+/// plan's customer order.
+template <class Simulator = invoice_simulator>
+[[nodiscard]] std::vector<customer_summaries> summarize_files_customers(const plan& p,
+                                                                        const std::vector<std::string>& paths,
+                                                                        std::string_view meter_id,
+                                                                        period bounds, window_kind grouping,
+                                                                        const replay_options& options = {}) {
+  return detail::summarize_files_then<Simulator>(p, paths, bounds, options,
+                                                 [&](const Simulator& sim, timestamp as_of) {
+                                                   return sim.summaries(meter_id, bounds, grouping, as_of);
+                                                 });
 }
 
 }  // namespace meterkit
@@ -4184,7 +4214,8 @@ constexpr bool check_transport() {
 /// | `/v2/billing/meter_event_stream` | POST | JSON `{events: [...]}` (at most 100), on the meter-events host, authenticated by the session token |
 // clang-format on
 ///
-/// Headers: `Authorization: Bearer <key>`, `Stripe-Version`, `Content-Type`
+/// Headers: `Authorization: Bearer <key>`, `Stripe-Version` (W4: a current version for meter
+/// calls, the last one with usage records for usage-record calls), `Content-Type`
 /// (`application/x-www-form-urlencoded` for v1 POSTs, `application/json` for v2), `Idempotency-Key`
 /// when given (I1: at most 255 characters; a longer one is refused by Stripe, D19), and
 /// `Stripe-Account` when set.
@@ -4446,12 +4477,33 @@ inline void arrays_from_index_objects(nlohmann::json& j) {
 
 namespace meterkit {
 
-/// Who is calling and where: the secret key, the API version and the hosts. The hosts are
+/// The API version of meter calls by default (W4): a current one, the version Stripe's official
+/// server-side libraries pinned in their releases of November 2025.
+inline constexpr std::string_view current_stripe_version = "2025-11-17.clover";
+/// The last API version with legacy usage records (W4): 2025-03-31.basil removed them.
+inline constexpr std::string_view last_usage_records_version = "2025-02-24.acacia";
+/// The first API version without legacy usage records.
+inline constexpr std::string_view usage_records_removed_in = "2025-03-31.basil";
+
+/// Whether an API version (`YYYY-MM-DD.name`) is `usage_records_removed_in` or later: its date,
+/// compared as text, is not before 2025-03-31.
+[[nodiscard]] constexpr bool lacks_usage_records(std::string_view stripe_version) noexcept {
+  return stripe_version.substr(0, 10) >= usage_records_removed_in.substr(0, 10);
+}
+
+/// Who is calling and where: the secret key, the API versions and the hosts. The hosts are
 /// configurable so that a test server or a proxy can stand in for Stripe: a host may carry a port
 /// (`127.0.0.1:12111`); the transport chooses the scheme (`curl_options::scheme`).
+///
+/// Two API versions (W4): meter calls (v1 and v2 meter events, adjustments, summaries, sessions,
+/// streams) send `stripe_version`, a current version; legacy usage-record calls (records and their
+/// summaries) send `usage_records_stripe_version`, the last version that has them. Legacy usage
+/// records are kept for historical simulation and migration to meters, not for new integrations.
 struct api_settings {
   std::string secret_key;
-  std::string stripe_version = "2025-02-24.acacia";
+  std::string stripe_version = std::string(current_stripe_version);  ///< `Stripe-Version` of meter calls
+  /// `Stripe-Version` of usage-record calls; 2025-03-31.basil or later has none (`warnings()`).
+  std::string usage_records_stripe_version = std::string(last_usage_records_version);
   std::string api_host = "api.stripe.com";
   std::string meter_events_host = "meter-events.stripe.com";
   std::optional<std::string> stripe_account{};  ///< `Stripe-Account` (Connect), when set
@@ -4459,6 +4511,19 @@ struct api_settings {
   /// (`sk_live_`, `rk_live_`), else test.
   [[nodiscard]] bool livemode() const {
     return secret_key.starts_with("sk_live_") || secret_key.starts_with("rk_live_");
+  }
+  /// What these settings ask for that Stripe will not do, in words (W4): usage records under an
+  /// API version that removed them. Such calls are still sent (Stripe answers them with an
+  /// error); `stripe_client::warnings()` holds these too.
+  [[nodiscard]] std::vector<std::string> warnings() const {
+    std::vector<std::string> out;
+    if (lacks_usage_records(usage_records_stripe_version)) {
+      out.push_back("usage_records_stripe_version " + usage_records_stripe_version +
+                    " has no usage records: " + std::string(usage_records_removed_in) +
+                    " removed them, so Stripe refuses every usage-record call under it; " +
+                    std::string(last_usage_records_version) + " is the last version with them (W4)");
+    }
+    return out;
   }
 };
 
@@ -4559,8 +4624,11 @@ inline void check_header_value(std::string_view name, std::string_view value) {
   r.host = std::move(host);
   r.path = std::move(path);
   r.set_header("Authorization", "Bearer " + std::string(bearer));
-  check_header_value("Stripe-Version", s.stripe_version);
-  r.set_header("Stripe-Version", s.stripe_version);
+  // W4: usage-record calls (all under /v1/subscription_items/) on the version that still has them.
+  const std::string& version =
+      r.path.starts_with("/v1/subscription_items/") ? s.usage_records_stripe_version : s.stripe_version;
+  check_header_value("Stripe-Version", version);
+  r.set_header("Stripe-Version", version);
   if (s.stripe_account) {
     check_header_value("Stripe-Account", *s.stripe_account);
     r.set_header("Stripe-Account", *s.stripe_account);
@@ -5016,6 +5084,7 @@ namespace detail {
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -5054,8 +5123,8 @@ namespace detail {
 /// - Retry when: no response (connection error); `Stripe-Should-Retry: true`; a 409 (conflict, for
 ///   example a concurrent request with the same idempotency key); a status >= 500. Never when
 ///   `Stripe-Should-Retry: false`, and never more than `max_retries` times. A 429 is retried when
-///   the API says so with `Stripe-Should-Retry: true` (which it does for rate limits), or always
-///   with `retry_rate_limited` (W2; on by default).
+///   the API says so with `Stripe-Should-Retry: true`, as the official clients do, or always with
+///   `retry_rate_limited` (W2; off by default, meterkit's behaviour before 0.2).
 /// - Delay before retry n (n = retries so far, 0 for the first): `min(initial * 2^(n-1), max)`,
 ///   times a jitter factor in [0.5, 1), but never below `initial`; and never below a `Retry-After`
 ///   of at most `max_retry_after` seconds.
@@ -5151,8 +5220,9 @@ struct retry_policy {
   wire_duration initial_delay{500};
   wire_duration max_delay{5000};
   std::chrono::seconds max_retry_after{60};
-  /// W2: retry a 429 even without `Stripe-Should-Retry: true`.
-  bool retry_rate_limited = true;
+  /// W2: retry a 429 even without `Stripe-Should-Retry: true`. Off by default, as in Stripe's
+  /// official clients (a 429 is retried when Stripe says so); meterkit retried every 429 before.
+  bool retry_rate_limited = false;
 
   /// Whether to retry after `retries_so_far` retries ended in `r`.
   [[nodiscard]] bool should_retry(const api_response& r, int retries_so_far) const {
@@ -5389,10 +5459,14 @@ class stripe_client {
         clock_(&clock),
         random_(&random),
         options_(std::move(options)),
-        limiter_(options_.limits.value_or(rate_limits::for_mode(settings_.livemode())), clock.now()) {}
+        limiter_(options_.limits.value_or(rate_limits::for_mode(settings_.livemode())), clock.now()),
+        warnings_(settings_.warnings()) {}
 
   [[nodiscard]] const api_settings& settings() const noexcept { return settings_; }
   [[nodiscard]] const client_options& options() const noexcept { return options_; }
+  /// What the settings ask for that Stripe will not do (`api_settings::warnings`, W4), for the
+  /// caller to show; empty when nothing.
+  [[nodiscard]] const std::vector<std::string>& warnings() const noexcept { return warnings_; }
   /// The counters so far (a copy: other threads may be sending).
   [[nodiscard]] client_stats stats() const {
     const std::lock_guard lock(mutex_);
@@ -5500,8 +5574,9 @@ class stripe_client {
   Random* random_;
   client_options options_;
   rate_limiter limiter_;
-  in_flight_meter_events in_flight_;  // has its own lock
-  mutable std::mutex mutex_;          // guards limiter_, stats_ and the calls of *random_
+  std::vector<std::string> warnings_;  // fixed at construction
+  in_flight_meter_events in_flight_;   // has its own lock
+  mutable std::mutex mutex_;           // guards limiter_, stats_ and the calls of *random_
   client_stats stats_;
 };
 

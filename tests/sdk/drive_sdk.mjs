@@ -95,9 +95,15 @@ const options = {
 const stripe = new Stripe(ops.secret_key, options);
 
 // ---- the operations -------------------------------------------------------------------------------
+// The API version of each call family (rule W4), set per request as a caller of the client would:
+// meter calls under a current version, usage records under the last version that has them.
+const METER_VERSION = '2025-11-17.clover';
+const USAGE_RECORDS_VERSION = '2025-02-24.acacia';
 for (const op of ops.operations) {
   currentReceivedAt = op.received_at ?? null;
-  const key = op.idempotency_key ? {idempotencyKey: op.idempotency_key} : {};
+  const usageRecords = op.kind === 'v1_usage_record' || op.kind === 'v1_usage_record_summaries';
+  const version = {apiVersion: usageRecords ? USAGE_RECORDS_VERSION : METER_VERSION};
+  const key = op.idempotency_key ? {idempotencyKey: op.idempotency_key, ...version} : version;
   switch (op.kind) {
     case 'v1_meter_event':
       await stripe.billing.meterEvents.create(op.params, key);
@@ -113,16 +119,16 @@ for (const op of ops.operations) {
       break;
     case 'v2_meter_event_stream': {
       const session = await stripe.v2.billing.meterEventSession.create(
-          {}, op.session_idempotency_key ? {idempotencyKey: op.session_idempotency_key} : {});
+          {}, op.session_idempotency_key ? {idempotencyKey: op.session_idempotency_key, ...version} : version);
       const streamClient = new Stripe(session.authentication_token, options);
       await streamClient.v2.billing.meterEventStream.create(op.params, key);
       break;
     }
     case 'v1_meter_event_summaries':
-      await stripe.billing.meters.listEventSummaries(op.meter, op.params);
+      await stripe.billing.meters.listEventSummaries(op.meter, op.params, version);
       break;
     case 'v1_usage_record_summaries':
-      await stripe.subscriptionItems.listUsageRecordSummaries(op.subscription_item, op.params);
+      await stripe.subscriptionItems.listUsageRecordSummaries(op.subscription_item, op.params, version);
       break;
     default:
       console.error(`sdk check: unknown operation kind ${op.kind}`);

@@ -139,4 +139,18 @@ template <class Simulator = invoice_simulator>
   return sim.summaries(meter_id, customer, bounds, grouping, as_of);
 }
 
+/// `summarize` for every known customer of the plan, in one replay (D26).
+template <class Simulator = invoice_simulator>
+[[nodiscard]] std::vector<customer_summaries> summarize_customers(const plan& p,
+                                                                  const std::vector<request>& requests,
+                                                                  std::string_view meter_id, period bounds,
+                                                                  window_kind grouping,
+                                                                  const simulation_options& options = {}) {
+  detail::require_summary_bounds(bounds);
+  Simulator sim(p);
+  detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
+  const auto as_of = latest_arrival(requests).value_or(bounds.start);
+  return sim.summaries(meter_id, bounds, grouping, as_of);
+}
+
 }  // namespace meterkit

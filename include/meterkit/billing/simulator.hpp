@@ -230,6 +230,20 @@ class basic_invoice_simulator {
     return std::move(out).value();
   }
 
+  /// `summaries` for every known customer (D26), in the compiled plan's customer order: each
+  /// customer's windows, zeros included, so that a customer without usage still shows.
+  [[nodiscard]] std::vector<customer_summaries> summaries(std::string_view meter_id, period bounds,
+                                                          window_kind grouping, timestamp as_of) const {
+    // The meter id and the bounds are checked even when there is no customer to summarize.
+    if (plan_.customers().empty()) (void)summaries(meter_id, std::string_view{}, bounds, grouping, as_of);
+    std::vector<customer_summaries> out;
+    out.reserve(plan_.customers().size());
+    for (const std::string& customer : plan_.customers()) {
+      out.push_back(customer_summaries{customer, summaries(meter_id, customer, bounds, grouping, as_of)});
+    }
+    return out;
+  }
+
   /// The usage accepted so far that no subscription item bills (billing/unbilled_usage.hpp): one
   /// entry per meter and customer with accepted events not cancelled, by meter in plan order, then
   /// customer in the compiled plan's order. Same `until` requirement as `result` (requests after

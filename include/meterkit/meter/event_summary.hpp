@@ -28,6 +28,14 @@ struct event_summary {
   friend bool operator==(const event_summary&, const event_summary&) = default;
 };
 
+/// The summaries of one customer (D26: `summarize` over every customer).
+struct customer_summaries {
+  std::string customer;
+  std::vector<event_summary> summaries;
+
+  friend bool operator==(const customer_summaries&, const customer_summaries&) = default;
+};
+
 /// Why `[p.start, p.end)` cannot be summarized with `grouping` (M13), or nullopt when it can.
 [[nodiscard]] inline std::optional<rejection> check_summary_bounds(period p, window_kind grouping) {
   auto refuse = [](std::string param, std::string what) {

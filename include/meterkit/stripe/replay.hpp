@@ -365,6 +365,39 @@ template <class Simulator = invoice_simulator>
   return detail::read_inputs(detail::replay_inputs(paths, options), options);
 }
 
+namespace detail {
+/// Replays the usage files `paths` (every request, D26: as of the latest arrival) with the full
+/// history and answers `finish(simulator, as_of)`: the one replay behind `summarize_files` and
+/// `summarize_files_customers`.
+template <class Simulator, class Finish>
+[[nodiscard]] auto summarize_files_then(const plan& p, const std::vector<std::string>& paths, period bounds,
+                                        const replay_options& options, Finish&& finish) {
+  const replay_inputs inputs(paths, options);
+  const auto from_memory = [&] {
+    const std::vector<request> requests = read_inputs(inputs, options);
+    require_summary_bounds(bounds);
+    Simulator sim(p);
+    for_each_in_arrival_order(requests, replay_progress_of(options), [&](const request& r) { sim.apply(r); });
+    return finish(std::as_const(sim), latest_arrival(requests).value_or(bounds.start));
+  };
+  if (options.stream && inputs.rereadable() && holds_no_cancellations(inputs)) {
+    Simulator sim(p);
+    std::optional<timestamp> latest;
+    if (!replay_while_reading(inputs, options, latest, [&](const auto& r) { apply_to(sim, r); })) {
+      return from_memory();
+    }
+    require_summary_bounds(bounds);
+    return finish(std::as_const(sim), latest.value_or(bounds.start));
+  }
+  const input_scan scan = scan_inputs(inputs, options);
+  if (!scan.in_arrival_order) return from_memory();
+  require_summary_bounds(bounds);
+  Simulator sim(p);
+  stream_inputs(inputs, scan, options, [&](const auto& r) { apply_to(sim, r); });
+  return finish(std::as_const(sim), scan.latest.value_or(bounds.start));
+}
+}  // namespace detail
+
 /// Replays the usage files `paths` against `p` (every request, D26: as of the latest arrival) and
 /// summarizes meter `meter_id` for `customer` over `bounds`, grouped by hour, day or not at all.
 /// Throws `input_error` for an unusable input and `configuration_error` for an unknown meter,
@@ -374,27 +407,24 @@ template <class Simulator = invoice_simulator>
                                                          std::string_view meter_id, std::string_view customer,
                                                          period bounds, window_kind grouping,
                                                          const replay_options& options = {}) {
-  const detail::replay_inputs inputs(paths, options);
-  const auto from_memory = [&] {
-    return summarize<Simulator>(p, detail::read_inputs(inputs, options), meter_id, customer, bounds, grouping,
-                                detail::replay_progress_of(options));
-  };
-  if (options.stream && inputs.rereadable() && detail::holds_no_cancellations(inputs)) {
-    Simulator sim(p);
-    std::optional<timestamp> latest;
-    if (!detail::replay_while_reading(inputs, options, latest,
-                                      [&](const auto& r) { detail::apply_to(sim, r); })) {
-      return from_memory();
-    }
-    detail::require_summary_bounds(bounds);
-    return sim.summaries(meter_id, customer, bounds, grouping, latest.value_or(bounds.start));
-  }
-  const detail::input_scan scan = detail::scan_inputs(inputs, options);
-  if (!scan.in_arrival_order) return from_memory();
-  detail::require_summary_bounds(bounds);
-  Simulator sim(p);
-  detail::stream_inputs(inputs, scan, options, [&](const auto& r) { detail::apply_to(sim, r); });
-  return sim.summaries(meter_id, customer, bounds, grouping, scan.latest.value_or(bounds.start));
+  return detail::summarize_files_then<Simulator>(
+      p, paths, bounds, options, [&](const Simulator& sim, timestamp as_of) {
+        return sim.summaries(meter_id, customer, bounds, grouping, as_of);
+      });
+}
+
+/// `summarize_files` for every known customer of the plan, in one replay (D26), in the compiled
+/// plan's customer order.
+template <class Simulator = invoice_simulator>
+[[nodiscard]] std::vector<customer_summaries> summarize_files_customers(const plan& p,
+                                                                        const std::vector<std::string>& paths,
+                                                                        std::string_view meter_id,
+                                                                        period bounds, window_kind grouping,
+                                                                        const replay_options& options = {}) {
+  return detail::summarize_files_then<Simulator>(p, paths, bounds, options,
+                                                 [&](const Simulator& sim, timestamp as_of) {
+                                                   return sim.summaries(meter_id, bounds, grouping, as_of);
+                                                 });
 }
 
 }  // namespace meterkit

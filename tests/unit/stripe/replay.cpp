@@ -316,4 +316,46 @@ BOOST_AUTO_TEST_CASE(D26_summaries_of_files_are_those_of_the_requests_streamed_o
       configuration_error);
 }
 
+BOOST_AUTO_TEST_CASE(D26_every_customer_is_summarized_in_one_replay_as_one_at_a_time) {
+  const auto files = in_order_files("summaries_all");
+  const std::vector<std::string> paths{files.csv, files.log};
+  const period bounds{*parse_time("2025-01-01T00:00:00Z"), *parse_time("2025-03-01T00:00:00Z")};
+  plan two = replay_plan();
+  two.customers.push_back("cus_quiet");  // known (D10), no usage: its windows show 0
+  const compiled_plan compiled(two);
+  BOOST_REQUIRE(compiled.customers().size() == 2u);
+  for (const auto grouping : {window_kind::none, window_kind::day}) {
+    const auto requests = read_usage_files(paths);
+    const auto all = summarize_customers(two, requests, "mtr_api", bounds, grouping);
+    BOOST_REQUIRE(all.size() == compiled.customers().size());
+    bool some_usage = false;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      BOOST_TEST(all[i].customer == compiled.customers()[i]);  // the plan's customer order
+      BOOST_TEST(
+          (all[i].summaries == summarize(two, requests, "mtr_api", all[i].customer, bounds, grouping)));
+      for (const auto& e : all[i].summaries) some_usage = some_usage || e.aggregated_value != 0;
+    }
+    BOOST_TEST(some_usage);
+    BOOST_TEST(all[0].customer == "cus_quiet");  // the plan's customers, then its subscriptions'
+    BOOST_TEST(!all[0].summaries.empty());
+    for (const auto& e : all[0].summaries) BOOST_TEST(e.aggregated_value == 0);
+    BOOST_TEST((summarize_files_customers(two, paths, "mtr_api", bounds, grouping) == all));
+    replay_options in_memory;
+    in_memory.stream = false;
+    BOOST_TEST((summarize_files_customers(two, paths, "mtr_api", bounds, grouping, in_memory) == all));
+  }
+  BOOST_CHECK_THROW(
+      (void)summarize_files_customers(replay_plan(), paths, "mtr_nope", bounds, window_kind::none),
+      configuration_error);
+  // A plan without customers still has its meter and bounds checked.
+  plan no_customers = replay_plan();
+  no_customers.subscriptions.clear();
+  no_customers.customers.clear();
+  no_customers.credit_grants.clear();
+  no_customers.balances.clear();
+  BOOST_TEST(summarize_customers(no_customers, {}, "mtr_api", bounds, window_kind::none).empty());
+  BOOST_CHECK_THROW((void)summarize_customers(no_customers, {}, "mtr_nope", bounds, window_kind::none),
+                    configuration_error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

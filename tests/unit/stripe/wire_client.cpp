@@ -97,21 +97,41 @@ BOOST_AUTO_TEST_CASE(W2_retries_stop_at_the_maximum_and_at_stripe_should_retry_f
   BOOST_TEST(s.error->message == "no");
 }
 
-BOOST_AUTO_TEST_CASE(W2_conflicts_and_rate_limits_are_retried_bad_requests_are_not) {
+BOOST_AUTO_TEST_CASE(W2_conflicts_and_rate_limits_stripe_says_to_retry_are_retried_bad_requests_are_not) {
+  const auto rate_limited = [](bool should_retry) {
+    api_response r{429, {{"Retry-After", "2"}}, error_body("invalid_request_error", "rate_limit", "slow")};
+    if (should_retry) r.headers.emplace_back("Stripe-Should-Retry", "true");
+    return r;
+  };
+  const usage_record record{"si_1", "1", "1000", "increment"};
   fixture f;
-  f.server.script = {
-      api_response{409, {}, error_body("idempotency_error", "idempotency_key_in_use", "busy")},
-      api_response{429, {{"Retry-After", "2"}}, error_body("invalid_request_error", "rate_limit", "slow")},
-      api_response{200, {}, "{}"}};
+  f.server.script = {api_response{409, {}, error_body("idempotency_error", "idempotency_key_in_use", "busy")},
+                     rate_limited(true), api_response{200, {}, "{}"}};
   auto c = f.make();
-  const auto r = c.send(usage_record_v1(c.settings(), {"si_1", "1", "1000", "increment"}, std::string("k")));
+  const auto r = c.send(usage_record_v1(c.settings(), record, std::string("k")));
   BOOST_TEST(r.succeeded());
   BOOST_TEST(r.attempts == 3);
   BOOST_TEST((f.server.at[2] - f.server.at[1]).count() >= 2000);  // Retry-After honoured
+  // A 429 without Stripe's word ends the call by default, as in the official clients ...
   fixture g;
-  g.server.script = {api_response{400, {}, error_body("invalid_request_error", "", "bad", "timestamp")}};
+  g.server.script = {rate_limited(false), api_response{200, {}, "{}"}};
   auto d = g.make();
-  const auto s = d.send(usage_record_v1(d.settings(), {"si_1", "1", "1000", "increment"}, std::string("k")));
+  const auto limited = d.send(usage_record_v1(d.settings(), record, std::string("k")));
+  BOOST_TEST(limited.attempts == 1);
+  BOOST_TEST((limited.error->code == error_code::rate_limit));
+  // ... and is retried with `retry_rate_limited`.
+  fixture h;
+  h.server.script = {rate_limited(false), api_response{200, {}, "{}"}};
+  client_options every_429;
+  every_429.retry.retry_rate_limited = true;
+  auto e = h.make(every_429);
+  const auto retried = e.send(usage_record_v1(e.settings(), record, std::string("k")));
+  BOOST_TEST(retried.succeeded());
+  BOOST_TEST(retried.attempts == 2);
+  fixture i;
+  i.server.script = {api_response{400, {}, error_body("invalid_request_error", "", "bad", "timestamp")}};
+  auto b = i.make();
+  const auto s = b.send(usage_record_v1(b.settings(), record, std::string("k")));
   BOOST_TEST(s.attempts == 1);
   BOOST_TEST((s.error->code == error_code::usage_record_timestamp_out_of_period));
 }
@@ -281,6 +301,22 @@ BOOST_AUTO_TEST_CASE(W3_M2_names_and_identifiers_over_100_characters_are_refused
       c.send(meter_event_stream_v2(c.settings(), "token", std::vector<meter_event>{named("api", hundred)}))
           .succeeded());
   BOOST_TEST(f.server.seen.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(W4_a_client_told_to_send_usage_records_under_a_version_without_them_warns) {
+  fixture f;
+  BOOST_TEST(f.make().warnings().empty());
+  auto s = settings();
+  s.usage_records_stripe_version = "2025-04-30.basil";
+  client c(
+      s, [&f](const api_request& r) { return f.server(r); }, f.clock, f.unit);
+  BOOST_REQUIRE(c.warnings().size() == 1u);
+  BOOST_TEST(c.warnings()[0].find("usage_records_stripe_version 2025-04-30.basil has no usage records") ==
+             0u);
+  // Still sent as asked: the caller may be probing, and Stripe's answer is the authority.
+  const auto r = c.send(usage_record_v1(c.settings(), {"si_1", "1", "1000", "increment"}));
+  BOOST_TEST(r.attempts == 1);
+  BOOST_TEST(f.server.seen.back().header("Stripe-Version").value() == "2025-04-30.basil");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

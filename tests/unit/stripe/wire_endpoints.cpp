@@ -33,7 +33,7 @@ BOOST_AUTO_TEST_CASE(W1_v1_meter_event_is_a_form_post_with_bearer_version_and_ke
   BOOST_TEST(r.path == "/v1/billing/meter_events");
   BOOST_TEST(r.query.empty());
   BOOST_TEST(r.header("Authorization").value() == "Bearer sk_test_123");
-  BOOST_TEST(r.header("Stripe-Version").value() == "2025-02-24.acacia");
+  BOOST_TEST(r.header("Stripe-Version").value() == "2025-11-17.clover");
   BOOST_TEST(r.header("Content-Type").value() == "application/x-www-form-urlencoded");
   BOOST_TEST(r.header("Idempotency-Key").value() == "key-1");
   BOOST_TEST(r.body ==
@@ -145,6 +145,46 @@ BOOST_AUTO_TEST_CASE(W1_classify_names_every_endpoint_from_method_and_path) {
       BOOST_TEST(got->path_id == r.id, r.path);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(W4_meter_calls_send_a_current_version_usage_record_calls_the_last_one_with_them) {
+  const auto s = settings();
+  const meter_event_summaries_query summaries{"mtr_1", "cus_1", from_unix(0), from_unix(3600),
+                                              {},      {},      {},           {}};
+  const std::vector<api_request> meter_calls{
+      meter_event_v1(s, event()),
+      meter_event_adjustment_v1(s, {"api_requests", std::string("cancel"), std::string("evt_1")}),
+      meter_event_summaries(s, summaries),
+      meter_event_session_v2(s),
+      meter_event_v2(s, event()),
+      meter_event_adjustment_v2(s, {"api_requests", std::string("cancel"), std::string("evt_1")}),
+      meter_event_stream_v2(s, "tok_1", std::vector<meter_event>{event()})};
+  for (const auto& r : meter_calls)
+    BOOST_TEST(r.header("Stripe-Version").value() == "2025-11-17.clover", r.path);
+  const std::vector<api_request> legacy_calls{usage_record_v1(s, {"si_1", "1", "1000", "increment"}),
+                                              usage_record_summaries(s, {"si_1", {}, {}, {}})};
+  for (const auto& r : legacy_calls)
+    BOOST_TEST(r.header("Stripe-Version").value() == "2025-02-24.acacia", r.path);
+  BOOST_TEST(s.warnings().empty());
+  // Each family follows its own setting.
+  auto pinned = s;
+  pinned.stripe_version = "2026-04-22.dahlia";
+  pinned.usage_records_stripe_version = "2024-06-20";
+  BOOST_TEST(meter_event_v2(pinned, event()).header("Stripe-Version").value() == "2026-04-22.dahlia");
+  BOOST_TEST(usage_record_v1(pinned, {"si_1", "1", "1000", "increment"}).header("Stripe-Version").value() ==
+             "2024-06-20");
+  BOOST_TEST(pinned.warnings().empty());
+  // Usage records asked for under a version that removed them: sent as asked, with a warning.
+  for (const char* removed : {"2025-03-31.basil", "2025-11-17.clover"}) {
+    auto late = s;
+    late.usage_records_stripe_version = removed;
+    BOOST_TEST(usage_record_v1(late, {"si_1", "1", "1000", "increment"}).header("Stripe-Version").value() ==
+               removed);
+    BOOST_REQUIRE(late.warnings().size() == 1u);
+    BOOST_TEST(late.warnings()[0].find("2025-03-31.basil removed them") != std::string::npos);
+  }
+  BOOST_TEST(!lacks_usage_records("2025-03-30.acacia"));
+  BOOST_TEST(lacks_usage_records("2025-03-31.basil"));
 }
 
 BOOST_AUTO_TEST_CASE(I1_W1_header_values_with_control_characters_are_refused_before_sending) {

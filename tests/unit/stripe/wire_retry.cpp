@@ -17,10 +17,11 @@ BOOST_AUTO_TEST_CASE(W2_which_responses_are_retried_table) {
     bool want;
   };
   const row table[] = {
-      {0, "", 0, true},         {0, "", 2, false},        {500, "", 0, true},     {503, "", 1, true},
-      {500, "false", 0, false}, {400, "true", 0, true},   {409, "", 0, true},     {409, "false", 0, false},
-      {429, "", 0, true},       {429, "false", 0, false}, {400, "", 0, false},    {404, "", 0, false},
-      {401, "", 0, false},      {200, "", 0, false},      {200, "true", 0, true}, {502, "true", 2, false},
+      {0, "", 0, true},         {0, "", 2, false},        {500, "", 0, true},  {503, "", 1, true},
+      {500, "false", 0, false}, {400, "true", 0, true},   {409, "", 0, true},  {409, "false", 0, false},
+      {429, "", 0, false},      {429, "false", 0, false}, {400, "", 0, false}, {404, "", 0, false},
+      {429, "true", 0, true},   {429, "true", 2, false},  {401, "", 0, false}, {200, "", 0, false},
+      {200, "true", 0, true},   {502, "true", 2, false},
   };
   const retry_policy p;
   for (const auto& r : table) {
@@ -29,10 +30,13 @@ BOOST_AUTO_TEST_CASE(W2_which_responses_are_retried_table) {
     BOOST_TEST(p.should_retry(resp, r.retries_so_far) == r.want,
                r.status << " " << r.should_retry << " after " << r.retries_so_far);
   }
-  retry_policy strict;
-  strict.retry_rate_limited = false;
-  BOOST_TEST(!strict.should_retry(api_response{429, {}, ""}, 0));
-  BOOST_TEST(strict.should_retry(api_response{429, {{"Stripe-Should-Retry", "true"}}, ""}, 0));
+  // By default a 429 waits for Stripe's word, as the official clients do; the option retries every one.
+  BOOST_TEST(!p.retry_rate_limited);
+  retry_policy every_429;
+  every_429.retry_rate_limited = true;
+  BOOST_TEST(every_429.should_retry(api_response{429, {}, ""}, 0));
+  BOOST_TEST(!every_429.should_retry(api_response{429, {{"Stripe-Should-Retry", "false"}}, ""}, 0));
+  BOOST_TEST(!every_429.should_retry(api_response{429, {}, ""}, 2));
   retry_policy none;
   none.max_retries = 0;
   BOOST_TEST(!none.should_retry(api_response::connection_error(), 0));

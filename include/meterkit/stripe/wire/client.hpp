@@ -39,6 +39,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -97,10 +98,14 @@ class stripe_client {
         clock_(&clock),
         random_(&random),
         options_(std::move(options)),
-        limiter_(options_.limits.value_or(rate_limits::for_mode(settings_.livemode())), clock.now()) {}
+        limiter_(options_.limits.value_or(rate_limits::for_mode(settings_.livemode())), clock.now()),
+        warnings_(settings_.warnings()) {}
 
   [[nodiscard]] const api_settings& settings() const noexcept { return settings_; }
   [[nodiscard]] const client_options& options() const noexcept { return options_; }
+  /// What the settings ask for that Stripe will not do (`api_settings::warnings`, W4), for the
+  /// caller to show; empty when nothing.
+  [[nodiscard]] const std::vector<std::string>& warnings() const noexcept { return warnings_; }
   /// The counters so far (a copy: other threads may be sending).
   [[nodiscard]] client_stats stats() const {
     const std::lock_guard lock(mutex_);
@@ -208,8 +213,9 @@ class stripe_client {
   Random* random_;
   client_options options_;
   rate_limiter limiter_;
-  in_flight_meter_events in_flight_;  // has its own lock
-  mutable std::mutex mutex_;          // guards limiter_, stats_ and the calls of *random_
+  std::vector<std::string> warnings_;  // fixed at construction
+  in_flight_meter_events in_flight_;   // has its own lock
+  mutable std::mutex mutex_;           // guards limiter_, stats_ and the calls of *random_
   client_stats stats_;
 };
 

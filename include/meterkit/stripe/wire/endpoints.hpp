@@ -20,7 +20,8 @@
 /// | `/v2/billing/meter_event_stream` | POST | JSON `{events: [...]}` (at most 100), on the meter-events host, authenticated by the session token |
 // clang-format on
 ///
-/// Headers: `Authorization: Bearer <key>`, `Stripe-Version`, `Content-Type`
+/// Headers: `Authorization: Bearer <key>`, `Stripe-Version` (W4: a current version for meter
+/// calls, the last one with usage records for usage-record calls), `Content-Type`
 /// (`application/x-www-form-urlencoded` for v1 POSTs, `application/json` for v2), `Idempotency-Key`
 /// when given (I1: at most 255 characters; a longer one is refused by Stripe, D19), and
 /// `Stripe-Account` when set.
@@ -46,12 +47,33 @@
 
 namespace meterkit {
 
-/// Who is calling and where: the secret key, the API version and the hosts. The hosts are
+/// The API version of meter calls by default (W4): a current one, the version Stripe's official
+/// server-side libraries pinned in their releases of November 2025.
+inline constexpr std::string_view current_stripe_version = "2025-11-17.clover";
+/// The last API version with legacy usage records (W4): 2025-03-31.basil removed them.
+inline constexpr std::string_view last_usage_records_version = "2025-02-24.acacia";
+/// The first API version without legacy usage records.
+inline constexpr std::string_view usage_records_removed_in = "2025-03-31.basil";
+
+/// Whether an API version (`YYYY-MM-DD.name`) is `usage_records_removed_in` or later: its date,
+/// compared as text, is not before 2025-03-31.
+[[nodiscard]] constexpr bool lacks_usage_records(std::string_view stripe_version) noexcept {
+  return stripe_version.substr(0, 10) >= usage_records_removed_in.substr(0, 10);
+}
+
+/// Who is calling and where: the secret key, the API versions and the hosts. The hosts are
 /// configurable so that a test server or a proxy can stand in for Stripe: a host may carry a port
 /// (`127.0.0.1:12111`); the transport chooses the scheme (`curl_options::scheme`).
+///
+/// Two API versions (W4): meter calls (v1 and v2 meter events, adjustments, summaries, sessions,
+/// streams) send `stripe_version`, a current version; legacy usage-record calls (records and their
+/// summaries) send `usage_records_stripe_version`, the last version that has them. Legacy usage
+/// records are kept for historical simulation and migration to meters, not for new integrations.
 struct api_settings {
   std::string secret_key;
-  std::string stripe_version = "2025-02-24.acacia";
+  std::string stripe_version = std::string(current_stripe_version);  ///< `Stripe-Version` of meter calls
+  /// `Stripe-Version` of usage-record calls; 2025-03-31.basil or later has none (`warnings()`).
+  std::string usage_records_stripe_version = std::string(last_usage_records_version);
   std::string api_host = "api.stripe.com";
   std::string meter_events_host = "meter-events.stripe.com";
   std::optional<std::string> stripe_account{};  ///< `Stripe-Account` (Connect), when set
@@ -59,6 +81,19 @@ struct api_settings {
   /// (`sk_live_`, `rk_live_`), else test.
   [[nodiscard]] bool livemode() const {
     return secret_key.starts_with("sk_live_") || secret_key.starts_with("rk_live_");
+  }
+  /// What these settings ask for that Stripe will not do, in words (W4): usage records under an
+  /// API version that removed them. Such calls are still sent (Stripe answers them with an
+  /// error); `stripe_client::warnings()` holds these too.
+  [[nodiscard]] std::vector<std::string> warnings() const {
+    std::vector<std::string> out;
+    if (lacks_usage_records(usage_records_stripe_version)) {
+      out.push_back("usage_records_stripe_version " + usage_records_stripe_version +
+                    " has no usage records: " + std::string(usage_records_removed_in) +
+                    " removed them, so Stripe refuses every usage-record call under it; " +
+                    std::string(last_usage_records_version) + " is the last version with them (W4)");
+    }
+    return out;
   }
 };
 
@@ -159,8 +194,11 @@ inline void check_header_value(std::string_view name, std::string_view value) {
   r.host = std::move(host);
   r.path = std::move(path);
   r.set_header("Authorization", "Bearer " + std::string(bearer));
-  check_header_value("Stripe-Version", s.stripe_version);
-  r.set_header("Stripe-Version", s.stripe_version);
+  // W4: usage-record calls (all under /v1/subscription_items/) on the version that still has them.
+  const std::string& version =
+      r.path.starts_with("/v1/subscription_items/") ? s.usage_records_stripe_version : s.stripe_version;
+  check_header_value("Stripe-Version", version);
+  r.set_header("Stripe-Version", version);
   if (s.stripe_account) {
     check_header_value("Stripe-Account", *s.stripe_account);
     r.set_header("Stripe-Account", *s.stripe_account);

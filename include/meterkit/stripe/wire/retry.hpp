@@ -7,8 +7,8 @@
 /// - Retry when: no response (connection error); `Stripe-Should-Retry: true`; a 409 (conflict, for
 ///   example a concurrent request with the same idempotency key); a status >= 500. Never when
 ///   `Stripe-Should-Retry: false`, and never more than `max_retries` times. A 429 is retried when
-///   the API says so with `Stripe-Should-Retry: true` (which it does for rate limits), or always
-///   with `retry_rate_limited` (W2; on by default).
+///   the API says so with `Stripe-Should-Retry: true`, as the official clients do, or always with
+///   `retry_rate_limited` (W2; off by default, meterkit's behaviour before 0.2).
 /// - Delay before retry n (n = retries so far, 0 for the first): `min(initial * 2^(n-1), max)`,
 ///   times a jitter factor in [0.5, 1), but never below `initial`; and never below a `Retry-After`
 ///   of at most `max_retry_after` seconds.
@@ -106,8 +106,9 @@ struct retry_policy {
   wire_duration initial_delay{500};
   wire_duration max_delay{5000};
   std::chrono::seconds max_retry_after{60};
-  /// W2: retry a 429 even without `Stripe-Should-Retry: true`.
-  bool retry_rate_limited = true;
+  /// W2: retry a 429 even without `Stripe-Should-Retry: true`. Off by default, as in Stripe's
+  /// official clients (a 429 is retried when Stripe says so); meterkit retried every 429 before.
+  bool retry_rate_limited = false;
 
   /// Whether to retry after `retries_so_far` retries ended in `r`.
   [[nodiscard]] bool should_retry(const api_response& r, int retries_so_far) const {
