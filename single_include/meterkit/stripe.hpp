@@ -5956,10 +5956,13 @@ struct fake_failure {
   /// The request ran at Stripe (and its idempotency key was stored) before the answer failed.
   bool applied = false;
 
-  /// 429 `rate_limit_error`, as Stripe answers beyond its rate limits (W1, W2).
-  [[nodiscard]] static fake_failure rate_limited() {
-    return {429,  "rate_limit_error", "rate_limit", "Too many requests hit the API too quickly.", {}, {},
-            false};
+  /// 429 `rate_limit_error`, as Stripe answers beyond its rate limits (W1, W2); with
+  /// `Stripe-Should-Retry: true` when `should_retry` (the only 429 the client retries by default).
+  [[nodiscard]] static fake_failure rate_limited(bool should_retry = false) {
+    fake_failure f{
+        429, "rate_limit_error", "rate_limit", "Too many requests hit the API too quickly.", {}, {}, false};
+    if (should_retry) f.headers.push_back({"Stripe-Should-Retry", "true"});
+    return f;
   }
   /// No response: the connection failed or timed out (`applied`: after Stripe ran the request).
   [[nodiscard]] static fake_failure connection_lost(bool applied = false) {

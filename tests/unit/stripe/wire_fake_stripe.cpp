@@ -256,7 +256,7 @@ BOOST_AUTO_TEST_CASE(W2_injected_failures_are_retried_with_the_same_key_and_coun
   fixture f;
   auto c = f.make();
   f.stripe.fail_next(1, 500);
-  f.stripe.fail_next(1, fake_failure::rate_limited());
+  f.stripe.fail_next(1, fake_failure::rate_limited(true));
   const auto r = c.send(meter_event_v1(c.settings(), event("cus_1", "9", std::string("e"), t0)));
   BOOST_REQUIRE(r.succeeded());
   BOOST_TEST(r.attempts == 3);
@@ -265,6 +265,12 @@ BOOST_AUTO_TEST_CASE(W2_injected_failures_are_retried_with_the_same_key_and_coun
   const auto key = f.stripe.requests()[0].idempotency_key();
   BOOST_REQUIRE(key.has_value());
   for (const auto& sent : f.stripe.requests()) BOOST_TEST((sent.idempotency_key() == key));
+  BOOST_TEST(f.stripe.meter_total("api_requests", "cus_1") == 9);
+  // A 429 Stripe does not say to retry ends the call (W2); the event was never applied.
+  f.stripe.fail_next(1, fake_failure::rate_limited());
+  const auto limited = c.send(meter_event_v1(c.settings(), event("cus_1", "5", std::string("l"), t0)));
+  BOOST_TEST(limited.attempts == 1);
+  BOOST_TEST((limited.error->code == error_code::rate_limit));
   BOOST_TEST(f.stripe.meter_total("api_requests", "cus_1") == 9);
 }
 
