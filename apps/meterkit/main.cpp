@@ -322,12 +322,17 @@ void keep_customers(simulation_result& result, const std::vector<std::string>& c
 }
 
 /// simulate's own options.
+/// The most cycle invoices a `simulate` run builds unless `--max-invoices` says otherwise (D20):
+/// about 100 a subscription for 1,000 subscriptions, and far below what memory can hold.
+inline constexpr std::size_t default_max_invoices = 100'000;
+
 struct simulate_options {
   std::string until;
   std::vector<std::string> customers;
   std::string rejections;  ///< --rejections FILE: the rejected operations as CSV
   std::string late;        ///< --late FILE: the late usage as CSV
   std::string unbilled;    ///< --unbilled FILE: the usage no subscription bills as CSV
+  std::size_t max_invoices = default_max_invoices;  ///< --max-invoices N (D20)
 };
 
 /// Two outputs naming one file would overwrite each other: each option's name and value.
@@ -378,8 +383,23 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   check_customers(p, customers);
   replay_options options = replay_options_of(o, files, progress);
   options.until = until;
-  replay_report report =
-      with_until_hint(files, [&] { return replay_files_report(p, files.inputs, options); });
+  options.max_invoices = s.max_invoices;
+  replay_report report = with_until_hint(files, [&] {
+    try {
+      return replay_files_report(p, files.inputs, options);
+    } catch (const configuration_error& e) {
+      if (e.field() != "max_invoices") throw;
+      // D20: refused before any invoice is built, naming the time that asked for them.
+      std::string what = e.what();
+      if (what.rfind("max_invoices: ", 0) == 0) what.erase(0, 14);
+      std::string inputs;
+      for (const auto& n : files.names) inputs += (inputs.empty() ? " (" : ", ") + n;
+      if (!inputs.empty()) inputs += ")";
+      throw usage_error((until ? "--until " + until_text : "the latest arrival in the inputs" + inputs) +
+                        ": " + what + "; give an earlier --until, or raise --max-invoices (now " +
+                        std::to_string(s.max_invoices) + ")");
+    }
+  });
   progress.clear();
   simulation_result& result = report.result;
   keep_customers(result, customers);
@@ -542,6 +562,19 @@ int run(int argc, char** argv) {
          "Print only this customer's invoices (repeatable; rejections and late usage stay those of all)")
       ->type_name("ID")
       ->allow_extra_args(false);  // one id per --customer: `--customer a b` is a mistake
+  sim->add_option("--max-invoices", sim_only.max_invoices,
+                  "Refuse a run whose billing cycles make more invoices than this, before building any "
+                  "(default 100000)")
+      ->type_name("N")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            const bool whole =
+                !v.empty() && v.size() <= 18 && v.find_first_not_of("0123456789") == std::string::npos;
+            return whole && std::stoull(v) >= 1
+                       ? std::string()
+                       : "must be a whole number from 1 to 999999999999999999, got " + v;
+          },
+          "N"));
   sim->add_option("--rejections", sim_only.rejections,
                   "Also write the rejected operations to FILE as CSV (source, code, param, message)")
       ->type_name("FILE");

@@ -11636,6 +11636,31 @@ template <metered_quantities Quantities>
 
 }  // namespace detail
 
+/// How many cycle invoices the plan's billing schedules make through `until` (D20): per
+/// subscription, its first invoice, one at each period end at or before `until` and the upcoming
+/// one of the period in progress, counted no further than `limit + 1` so that an absurd `until`
+/// costs no more than the limit. Changes
+/// through requests (B8, B9) only end subscriptions earlier, so this bounds what
+/// `invoices_as_of` builds, threshold invoices (B16) aside; a run refuses to build more than it
+/// was told it may (`replay_options::max_invoices`, `--max-invoices`) instead of running out of
+/// memory.
+[[nodiscard]] inline std::size_t cycle_invoice_count(const compiled_plan& cp, timestamp until,
+                                                     std::size_t limit) {
+  std::size_t n = 0;
+  for (const auto& sub : cp.subscriptions()) {
+    const auto& schedule = sub.schedule;
+    if (!schedule.has_periods() || until < schedule.start_date()) continue;
+    ++n;  // the first invoice
+    if (n > limit) return n;
+    for (period p = schedule.first_period();; p = schedule.next_period(p)) {
+      // The invoice at this period's end, or the upcoming one of the period in progress.
+      if (++n > limit) return n;
+      if (until < p.end || schedule.is_last(p)) break;
+    }
+  }
+  return n;
+}
+
 /// Appends the invoices of subscription `s` as of `until` (D20, D21, B6, B7, B9) to `out`, in
 /// creation order. An ended subscription's last invoice is at its end, with the metered lines of
 /// its last period and no licensed line; an immediate cancellation has no invoice at its end

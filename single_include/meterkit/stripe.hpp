@@ -3669,6 +3669,10 @@ struct replay_options {
   std::function<void(const replay_progress&)> progress;
   /// Record size limits and block size of the readers (its `progress` is ignored).
   std::size_t max_record_bytes = read_options{}.max_record_bytes;
+  /// The most cycle invoices `replay_files` may build (`cycle_invoice_count`): beyond it the run
+  /// is refused with `configuration_error` (field `max_invoices`) before any invoice is built.
+  /// Default: no limit.
+  std::optional<std::size_t> max_invoices;
 };
 
 namespace detail {
@@ -3888,7 +3892,20 @@ namespace detail {
 /// `replay_files`, answering with `finish(simulator, as_of)` (see the file comment).
 template <class Simulator, class Finish>
 [[nodiscard]] auto replay_files_then(const plan& p, const std::vector<std::string>& paths,
-                                     const replay_options& options, Finish&& finish) {
+                                     const replay_options& options, Finish&& finish_unbounded) {
+  // The bound on the invoices, checked before any is built.
+  const auto finish = [&](const Simulator& sim, timestamp as_of) {
+    if (options.max_invoices) {
+      const std::size_t n = cycle_invoice_count(sim.compiled(), as_of, *options.max_invoices);
+      if (n > *options.max_invoices) {
+        METERKIT_THROW(configuration_error("max_invoices", "the plan's billing cycles make more than " +
+                                                               std::to_string(*options.max_invoices) +
+                                                               " invoices through " + message_time(as_of) +
+                                                               " (D20)"));
+      }
+    }
+    return finish_unbounded(sim, as_of);
+  };
   const replay_inputs inputs(paths, options);
   const auto from_memory = [&] {
     return simulate_then<Simulator>(p, read_inputs(inputs, options), options.until,

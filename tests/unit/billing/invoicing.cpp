@@ -530,4 +530,37 @@ BOOST_AUTO_TEST_CASE(B8_property_changes_restored_from_a_snapshot_bill_as_a_run_
   BOOST_TEST(whole.changes().all().size() == 2u);
 }
 
+// D20: the invoices a run will build are counted before any is built, and no further than asked.
+BOOST_AUTO_TEST_CASE(D20_cycle_invoice_count_is_what_invoicing_builds_and_stops_at_the_limit) {
+  auto ended = seat_and_usage_plan();
+  ended.subscriptions[0].status = mk::subscription_status::canceled;
+  ended.subscriptions[0].canceled_at = at("2025-03-10T00:00:00Z");
+  ended.subscriptions[0].ended_at = at("2025-03-10T00:00:00Z");
+  auto daily = seat_and_usage_plan();
+  for (auto& pr : daily.prices) pr.recurring.interval = mk::billing_interval{mk::interval_unit::day, 1};
+  auto two = seat_and_usage_plan();
+  two.subscriptions.push_back(two.subscriptions[0]);
+  two.subscriptions[1].id = "sub_2";
+  for (std::size_t i = 0; i < two.subscriptions[1].items.size(); ++i)
+    two.subscriptions[1].items[i].id += "_2";
+  two.subscriptions[1].start_date = at("2025-02-15T00:00:00Z");
+  for (const auto* p : {&daily, &two}) {
+    for (const char* until : {"2024-12-31T00:00:00Z", "2025-01-01T00:00:00Z", "2025-01-20T00:00:00Z",
+                              "2025-02-01T00:00:00Z", "2025-06-07T12:00:00Z"}) {
+      const auto built = mk::simulate(*p, monthly_usage(), at(until)).invoices.size();
+      BOOST_TEST(mk::cycle_invoice_count(mk::compiled_plan(*p), at(until), 1'000'000) == built, until);
+    }
+  }
+  // Changes only end subscriptions earlier: the count bounds what is built (here the period cut
+  // on March 10 has no invoice at its end, B9).
+  const auto built = mk::simulate(ended, monthly_usage(), at("2025-06-01T00:00:00Z")).invoices.size();
+  BOOST_TEST(built == 3u);
+  BOOST_TEST(mk::cycle_invoice_count(mk::compiled_plan(ended), at("2025-06-01T00:00:00Z"), 1'000'000) == 4u);
+  // Up to 9999 a daily plan would make about 2.9 million; counting stops one past the limit.
+  const mk::compiled_plan compiled(daily);
+  BOOST_TEST(mk::cycle_invoice_count(compiled, at("9999-12-31T00:00:00Z"), 1000) == 1001u);
+  BOOST_TEST(mk::cycle_invoice_count(compiled, at("2025-01-31T00:00:00Z"), 31) == 32u);
+  BOOST_TEST(mk::cycle_invoice_count(compiled, at("2025-01-31T00:00:00Z"), 32) == 32u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

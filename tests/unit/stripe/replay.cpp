@@ -358,4 +358,25 @@ BOOST_AUTO_TEST_CASE(D26_every_customer_is_summarized_in_one_replay_as_one_at_a_
                     configuration_error);
 }
 
+BOOST_AUTO_TEST_CASE(D20_a_replay_past_its_invoice_limit_is_refused_before_building_them) {
+  const auto files = in_order_files("limit");
+  const std::vector<std::string> paths{files.csv, files.log};
+  const auto all = replay_files(replay_plan(), paths);
+  replay_options options;
+  options.max_invoices = all.invoices.size();
+  BOOST_TEST(replay_files(replay_plan(), paths, options).invoices.size() == all.invoices.size());
+  options.max_invoices = all.invoices.size() - 1;
+  for (const bool stream : {true, false}) {
+    options.stream = stream;
+    try {
+      (void)replay_files(replay_plan(), paths, options);
+      BOOST_TEST(false, "expected a configuration_error");
+    } catch (const configuration_error& e) {
+      BOOST_TEST(e.field() == "max_invoices");
+      BOOST_TEST(std::string(e.what()).find("more than " + std::to_string(all.invoices.size() - 1) +
+                                            " invoices") != std::string::npos);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
