@@ -62,6 +62,15 @@ struct fixture {
   }
 };
 
+/// `r` is refused before sending (W3): no attempt, `code`, and the offending `param`.
+void check_refused(client& c, const api_request& r, error_code code, const char* param) {
+  const auto out = c.send(r);
+  BOOST_TEST(out.attempts == 0);
+  BOOST_REQUIRE(out.error.has_value());
+  BOOST_TEST((out.error->code == code));
+  BOOST_TEST(out.error->param == param);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(W2_a_failed_attempt_is_retried_with_the_same_idempotency_key_after_the_backoff) {
@@ -242,11 +251,7 @@ BOOST_AUTO_TEST_CASE(W3_adjustments_without_type_or_cancel_identifier_are_refuse
   fixture f;
   auto c = f.make();
   const auto refused = [&](const api_request& r, const char* param) {
-    const auto out = c.send(r);
-    BOOST_TEST(out.attempts == 0);
-    BOOST_REQUIRE(out.error.has_value());
-    BOOST_TEST((out.error->code == error_code::meter_event_adjustment_invalid));
-    BOOST_TEST(out.error->param == param);
+    check_refused(c, r, error_code::meter_event_adjustment_invalid, param);
   };
   const auto cancel = std::optional<std::string>("cancel");
   refused(meter_event_adjustment_v1(c.settings(), {"api", std::nullopt, std::string("evt_1")}), "type");
@@ -269,11 +274,7 @@ BOOST_AUTO_TEST_CASE(W3_M2_names_and_identifiers_over_100_characters_are_refused
   fixture f;
   auto c = f.make();
   const auto refused = [&](const api_request& r, const char* param) {
-    const auto out = c.send(r);
-    BOOST_TEST(out.attempts == 0);
-    BOOST_REQUIRE(out.error.has_value());
-    BOOST_TEST((out.error->code == error_code::string_too_long));
-    BOOST_TEST(out.error->param == param);
+    check_refused(c, r, error_code::string_too_long, param);
   };
   const std::string hundred(100, 'i');
   const std::string too_long(101, 'i');
