@@ -574,7 +574,7 @@ int run(int argc, char** argv) {
                        ? std::string()
                        : "must be a whole number from 1 to 999999999999999999, got " + v;
           },
-          "N"));
+          ""));
   sim->add_option("--rejections", sim_only.rejections,
                   "Also write the rejected operations to FILE as CSV (source, code, param, message)")
       ->type_name("FILE");
