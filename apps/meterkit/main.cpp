@@ -77,6 +77,7 @@ struct summarize_options {
   std::string start;
   std::string end;
   std::string group;
+  std::string as_of;  ///< --as-of T: only the requests that had arrived by T (D28)
 };
 
 void add_common_options(CLI::App& cmd, common_options& o) {
@@ -328,6 +329,7 @@ inline constexpr std::size_t default_max_invoices = 100'000;
 
 struct simulate_options {
   std::string until;
+  std::string as_of;  ///< --as-of T: only the requests that had arrived by T (D28)
   std::vector<std::string> customers;
   std::string rejections;  ///< --rejections FILE: the rejected operations as CSV
   std::string late;        ///< --late FILE: the late usage as CSV
@@ -345,6 +347,20 @@ void check_outputs_differ(const std::vector<std::pair<const char*, const std::st
                         "; give each its own file");
     }
   }
+}
+
+/// `--as-of T` (D28): what was known at T, never after `--until` (requests arriving after it are
+/// not applied anyway); empty when not given.
+std::optional<timestamp> as_of_option(const std::string& text, std::optional<timestamp> until,
+                                      const std::string& until_text) {
+  if (text.empty()) return std::nullopt;
+  const timestamp known_at = time_option("--as-of", text, now_allowed::yes);
+  if (until && known_at > *until) {
+    throw usage_error("--as-of " + text + " is after --until " + until_text +
+                      ": requests arriving after --until are not applied anyway (D21); give --as-of at or "
+                      "before it (D28)");
+  }
+  return known_at;
 }
 
 /// `replay()`, with a usage error naming --until when it has no time to stop at: no operations in
@@ -374,6 +390,7 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   const std::optional<timestamp> until =
       until_text.empty() ? std::nullopt
                          : std::optional<timestamp>(time_option("--until", until_text, now_allowed::yes));
+  const std::optional<timestamp> known_at = as_of_option(s.as_of, until, until_text);
   check_stdin(o);
   const run_files files = files_of(o, argv0);
   formats_of(o, files);
@@ -383,6 +400,7 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   check_customers(p, customers);
   replay_options options = replay_options_of(o, files, progress);
   options.until = until;
+  options.known_at = known_at;
   options.max_invoices = s.max_invoices;
   replay_report report = with_until_hint(files, [&] {
     try {
@@ -395,7 +413,9 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
       std::string inputs;
       for (const auto& n : files.names) inputs += (inputs.empty() ? " (" : ", ") + n;
       if (!inputs.empty()) inputs += ")";
-      throw usage_error((until ? "--until " + until_text : "the latest arrival in the inputs" + inputs) +
+      throw usage_error((until      ? "--until " + until_text
+                         : known_at ? "--as-of " + s.as_of
+                                    : "the latest arrival in the inputs" + inputs) +
                         ": " + what + "; give an earlier --until, or raise --max-invoices (now " +
                         std::to_string(s.max_invoices) + ")");
     }
@@ -485,6 +505,7 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
   if (o.format == "stripe-json")
     throw usage_error("--format stripe-json prints invoices; summarize prints table, json or csv");
   const window_kind grouping = s.group.empty() ? window_kind::none : *parse_window_kind(s.group);
+  const std::optional<timestamp> known_at = as_of_option(s.as_of, std::nullopt, {});
   check_stdin(o);
   const run_files files = files_of(o, argv0);
   formats_of(o, files);
@@ -494,14 +515,15 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
   // --customer names one customer; without it, every known customer, in one replay (D26).
   const bool every_customer = s.customer.empty();
   std::vector<customer_summaries> summaries;
+  replay_options options = replay_options_of(o, files, progress);
+  options.known_at = known_at;
   try {
     if (every_customer) {
-      summaries = summarize_files_customers(p, files.inputs, s.meter, period{start, end}, grouping,
-                                            replay_options_of(o, files, progress));
+      summaries = summarize_files_customers(p, files.inputs, s.meter, period{start, end}, grouping, options);
     } else {
       summaries.push_back(customer_summaries{
-          s.customer, summarize_files(p, files.inputs, s.meter, s.customer, period{start, end}, grouping,
-                                      replay_options_of(o, files, progress))});
+          s.customer,
+          summarize_files(p, files.inputs, s.meter, s.customer, period{start, end}, grouping, options)});
     }
   } catch (const configuration_error& e) {
     // Name the option the user wrote, not the library's parameter.
@@ -557,6 +579,10 @@ int run(int argc, char** argv) {
   CLI::App* sim = app.add_subcommand("simulate", "Replay the inputs in arrival order and print the invoices");
   add_common_options(*sim, sim_options);
   until_option(*sim, sim_only.until);
+  sim->add_option("--as-of", sim_only.as_of,
+                  "Only the requests that had arrived by this time, as if read then (later ones are pending; "
+                  "default --until: this time; unix seconds, RFC 3339, a date or now)")
+      ->type_name("T");
   sim->add_option(
          "--customer", sim_only.customers,
          "Print only this customer's invoices (repeatable; rejections and late usage stay those of all)")
@@ -594,6 +620,8 @@ int run(int argc, char** argv) {
       "      --until 2025-02-01T01:00:00Z --format json --output invoices.json\n"
       "  zcat usage.csv.gz | meterkit simulate --plan plan.json --input - --input-format csv\n"
       "  meterkit simulate --plan plan.json --input usage.csv --customer cus_1 --until now\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --until 2025-03-01 --as-of 2025-02-03\n"
+      "      (the invoices through March as known on February 3)\n"
       "  meterkit simulate --plan plan.json --input usage.csv --format csv --output invoices.csv \\\n"
       "      --rejections rejected.csv --late late.csv\n"
       "  meterkit simulate --plan plan.json --input usage.csv --output /dev/null   (only check the inputs)");
@@ -613,6 +641,9 @@ int run(int argc, char** argv) {
   summ->add_option("--end", sum.end, "End of the range (excluded)")->required()->type_name("T");
   summ->add_option("--group", sum.group, "One summary per UTC hour or day")
       ->check(CLI::IsMember({"hour", "day"}));
+  summ->add_option("--as-of", sum.as_of,
+                   "Only the requests that had arrived by this time (default: every request)")
+      ->type_name("T");
   summ->footer(
       "Examples:\n"
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"

@@ -367,6 +367,7 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
   detail::json_writer w(text);
   w.begin_object();
   w.member("until", to_unix(r.until));
+  if (r.known_at) w.member("as_of", to_unix(*r.known_at));  // D28: only with --as-of
   w.key("invoices");
   w.begin_array();
   for (const auto& inv : r.invoices) {
@@ -704,7 +705,12 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
                                                   const plan* prices = nullptr) {
   const detail::tiered_prices tiered(prices);
   std::string out =
-      "Invoices as of " + detail::time_text(r.until) + " (" + std::to_string(to_unix(r.until)) + ")\n";
+      "Invoices as of " + detail::time_text(r.until) + " (" + std::to_string(to_unix(r.until)) + ")";
+  if (r.known_at) {  // D28
+    out += ", with the requests known at " + detail::time_text(*r.known_at) + " (" +
+           std::to_string(to_unix(*r.known_at)) + ")";
+  }
+  out += "\n";
   if (r.invoices.empty()) out += "\n  (no invoices)\n";
   for (const auto& inv : r.invoices) {
     const std::string finalized = detail::time_text(inv.finalized_at);

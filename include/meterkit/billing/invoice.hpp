@@ -190,6 +190,9 @@ struct simulation_counts {
 
 struct simulation_result {
   timestamp until{};
+  /// D28: when the replay was asked what was known at a time, that time (requests arriving later
+  /// are pending); else empty.
+  std::optional<timestamp> known_at{};
   std::vector<invoice> invoices{};             ///< by (created, subscription), D27
   std::vector<rejected_operation> rejected{};  ///< arrival order
   std::vector<late_usage> late{};              ///< arrival order, then plan item order

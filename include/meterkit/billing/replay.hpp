@@ -59,6 +59,29 @@ void for_each_in_arrival_order(const std::vector<request>& requests, const simul
   return *latest;
 }
 
+/// The two times of a replay (D21, D28): the invoices are those as of `until` (given, else
+/// `known_at`, else the latest arrival); requests arriving after `cutoff`, the earlier of `until`
+/// and `known_at`, were not known then and are pending.
+struct replay_times {
+  timestamp until;
+  timestamp cutoff;
+};
+
+[[nodiscard]] inline replay_times replay_times_of(std::optional<timestamp> until,
+                                                  std::optional<timestamp> known_at,
+                                                  std::optional<timestamp> latest) {
+  const timestamp at = replay_as_of(until ? until : known_at, latest);
+  return {at, known_at && *known_at < at ? *known_at : at};
+}
+
+/// The time summaries are asked as of (D26, D28): `known_at` when given, else the latest arrival;
+/// with neither, the start of the span (nothing arrived).
+[[nodiscard]] inline timestamp summary_as_of(std::optional<timestamp> known_at,
+                                             std::optional<timestamp> latest, period bounds) {
+  if (known_at) return *known_at;
+  return latest.value_or(bounds.start);
+}
+
 /// Summaries cover a non-empty span (D26): `start >= end` is a `configuration_error` (field `start`).
 inline void require_summary_bounds(period bounds) {
   if (!(bounds.start < bounds.end)) {
@@ -83,28 +106,52 @@ template <class Simulator, class Finish>
 [[nodiscard]] auto simulate_then(const plan& p, const std::vector<request>& requests,
                                  std::optional<timestamp> until, const simulation_options& options,
                                  Finish&& finish) {
-  const timestamp as_of = replay_as_of(until, latest_arrival(requests));
+  const replay_times at = replay_times_of(until, options.known_at, latest_arrival(requests));
   Simulator sim(p);
   for_each_in_arrival_order(requests, options, [&](const request& r) {
-    if (r.received_at > as_of) {
-      sim.count_pending(r);
+    if (r.received_at > at.cutoff) {
+      sim.count_pending(r);  // D21, D28
     } else {
       sim.apply(r);
     }
   });
-  return finish(std::as_const(sim), as_of);
+  return finish(std::as_const(sim), at.until);
 }
 
-/// A simulator's invoices and unbilled usage as of `as_of`.
+/// Replays `requests` in arrival order, every one or those known at `options.known_at` (D26,
+/// D28), and answers `finish(simulator, as_of)`: the one replay behind `summarize` and
+/// `summarize_customers` (and `summarize_files` from memory).
+template <class Simulator, class Finish>
+[[nodiscard]] auto summarize_then(const plan& p, const std::vector<request>& requests, period bounds,
+                                  const simulation_options& options, Finish&& finish) {
+  require_summary_bounds(bounds);
+  Simulator sim(p);
+  for_each_in_arrival_order(requests, options, [&](const request& r) {
+    if (!options.known_at || r.received_at <= *options.known_at) sim.apply(r);
+  });
+  return finish(std::as_const(sim), summary_as_of(options.known_at, latest_arrival(requests), bounds));
+}
+
+/// A simulator's invoices as of `as_of`, saying what was known when (D28).
 template <class Simulator>
-[[nodiscard]] replay_report report_of(const Simulator& sim, timestamp as_of) {
-  return replay_report{sim.result(as_of), sim.unbilled(as_of)};
+[[nodiscard]] simulation_result result_of(const Simulator& sim, timestamp as_of,
+                                          std::optional<timestamp> known_at) {
+  simulation_result r = sim.result(as_of);
+  r.known_at = known_at;
+  return r;
+}
+
+/// `result_of`, with the unbilled usage as of `as_of`.
+template <class Simulator>
+[[nodiscard]] replay_report report_of(const Simulator& sim, timestamp as_of,
+                                      std::optional<timestamp> known_at) {
+  return replay_report{result_of(sim, as_of, known_at), sim.unbilled(as_of)};
 }
 }  // namespace detail
 
 /// Replays `requests` against `p` and returns the invoices as of `until` (default: the latest
-/// arrival, D21); requests arriving after `until` are counted as pending. No requests and no
-/// `until` is a `configuration_error` (field `until`).
+/// arrival, D21); requests arriving after `until`, or after `options.known_at` (D28), are counted
+/// as pending. No requests and no `until` is a `configuration_error` (field `until`).
 ///
 /// (The replay functions are templates over the simulator only so that they are compiled where
 /// they are called; call them without template arguments.)
@@ -113,7 +160,8 @@ template <class Simulator = invoice_simulator>
                                          std::optional<timestamp> until = std::nullopt,
                                          const simulation_options& options = {}) {
   return detail::simulate_then<Simulator>(
-      p, requests, until, options, [](const Simulator& sim, timestamp as_of) { return sim.result(as_of); });
+      p, requests, until, options,
+      [&](const Simulator& sim, timestamp as_of) { return detail::result_of(sim, as_of, options.known_at); });
 }
 
 /// `simulate`, with the usage that no subscription item bills (billing/unbilled_usage.hpp).
@@ -121,7 +169,9 @@ template <class Simulator = invoice_simulator>
 [[nodiscard]] replay_report simulate_report(const plan& p, const std::vector<request>& requests,
                                             std::optional<timestamp> until = std::nullopt,
                                             const simulation_options& options = {}) {
-  return detail::simulate_then<Simulator>(p, requests, until, options, detail::report_of<Simulator>);
+  return detail::simulate_then<Simulator>(
+      p, requests, until, options,
+      [&](const Simulator& sim, timestamp as_of) { return detail::report_of(sim, as_of, options.known_at); });
 }
 
 /// Replays every request (D26: as of the latest arrival) and summarizes one meter for one
@@ -132,11 +182,10 @@ template <class Simulator = invoice_simulator>
                                                    std::string_view meter_id, std::string_view customer,
                                                    period bounds, window_kind grouping,
                                                    const simulation_options& options = {}) {
-  detail::require_summary_bounds(bounds);
-  Simulator sim(p);
-  detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
-  const auto as_of = latest_arrival(requests).value_or(bounds.start);
-  return sim.summaries(meter_id, customer, bounds, grouping, as_of);
+  return detail::summarize_then<Simulator>(
+      p, requests, bounds, options, [&](const Simulator& sim, timestamp as_of) {
+        return sim.summaries(meter_id, customer, bounds, grouping, as_of);
+      });
 }
 
 /// `summarize` for every known customer of the plan, in one replay (D26).
@@ -146,11 +195,10 @@ template <class Simulator = invoice_simulator>
                                                                   std::string_view meter_id, period bounds,
                                                                   window_kind grouping,
                                                                   const simulation_options& options = {}) {
-  detail::require_summary_bounds(bounds);
-  Simulator sim(p);
-  detail::for_each_in_arrival_order(requests, options, [&](const request& r) { sim.apply(r); });
-  const auto as_of = latest_arrival(requests).value_or(bounds.start);
-  return sim.summaries(meter_id, bounds, grouping, as_of);
+  return detail::summarize_then<Simulator>(p, requests, bounds, options,
+                                           [&](const Simulator& sim, timestamp as_of) {
+                                             return sim.summaries(meter_id, bounds, grouping, as_of);
+                                           });
 }
 
 }  // namespace meterkit

@@ -65,6 +65,9 @@ namespace meterkit {
 struct simulation_options {
   /// Called now and then with (requests done, requests in all); for progress output.
   std::function<void(std::size_t, std::size_t)> progress;
+  /// What was known at this time (D28): requests arriving later are pending, counted and not
+  /// applied, as those after `until` are; `until` defaults to it. Default: every request.
+  std::optional<timestamp> known_at;
 };
 
 /// Replays requests one by one, in arrival order, and answers with invoices as of any time.

@@ -65,6 +65,9 @@ struct replay_progress {
 struct replay_options {
   /// Invoices as of this time (`replay_files`); default: the latest arrival (D21).
   std::optional<timestamp> until;
+  /// What was known at this time (D28): requests arriving later are pending, counted and not
+  /// applied; `until` defaults to it; summaries are as of it. Default: every request.
+  std::optional<timestamp> known_at;
   /// How sources name each input (D1), one per path; default: the path as given.
   std::vector<std::string> names;
   /// The format of every input, whatever its name says (standard input, a FIFO, `<(...)`: names
@@ -283,8 +286,9 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
 }
 
 /// Progress of a replay from memory, as `simulation_options`.
-[[nodiscard]] inline simulation_options replay_progress_of(const replay_options& options) {
+[[nodiscard]] inline simulation_options simulation_options_of(const replay_options& options) {
   simulation_options out;
+  out.known_at = options.known_at;
   if (options.progress) {
     out.progress = [&options](std::size_t done, std::size_t total) {
       options.progress(replay_progress{replay_progress::stage::replaying, {}, 0, 0, done, total});
@@ -316,7 +320,7 @@ template <class Simulator, class Finish>
   const replay_inputs inputs(paths, options);
   const auto from_memory = [&] {
     return simulate_then<Simulator>(p, read_inputs(inputs, options), options.until,
-                                    replay_progress_of(options), finish);
+                                    simulation_options_of(options), finish);
   };
   if (options.stream && inputs.rereadable() && holds_no_cancellations(inputs)) {
     // One read: nothing can be cancelled, so the bounded history needs no targets and the ledger
@@ -325,33 +329,38 @@ template <class Simulator, class Finish>
     history.bounded = true;
     history.no_cancellations = true;
     Simulator sim(p, std::move(history));
+    // The cutoff is known before the read only when a time is given; else nothing is pending.
+    const std::optional<timestamp> cutoff =
+        options.until || options.known_at
+            ? std::optional<timestamp>(replay_times_of(options.until, options.known_at, std::nullopt).cutoff)
+            : std::nullopt;
     std::optional<timestamp> latest;
     const bool in_order = replay_while_reading(inputs, options, latest, [&](const auto& r) {
-      if (options.until && arrival_of(r) > *options.until) {
-        count_pending_in(sim, r);  // D21
+      if (cutoff && arrival_of(r) > *cutoff) {
+        count_pending_in(sim, r);  // D21, D28
       } else {
         apply_to(sim, r);
       }
     });
     if (!in_order) return from_memory();
-    return finish(std::as_const(sim), replay_as_of(options.until, latest));
+    return finish(std::as_const(sim), replay_times_of(options.until, options.known_at, latest).until);
   }
   const input_scan scan = scan_inputs(inputs, options);
   if (!scan.in_arrival_order) return from_memory();
-  const timestamp as_of = replay_as_of(options.until, scan.latest);
+  const replay_times at = replay_times_of(options.until, options.known_at, scan.latest);
   simulator_history history;
   history.bounded = true;
   history.cancelled_later = std::cref(scan.cancelled);
   history.ends_later = std::cref(scan.ends);
   Simulator sim(p, std::move(history));
   stream_inputs(inputs, scan, options, [&](const auto& r) {
-    if (arrival_of(r) > as_of) {
-      count_pending_in(sim, r);  // D21
+    if (arrival_of(r) > at.cutoff) {
+      count_pending_in(sim, r);  // D21, D28
     } else {
       apply_to(sim, r);
     }
   });
-  return finish(std::as_const(sim), as_of);
+  return finish(std::as_const(sim), at.until);
 }
 }  // namespace detail
 
@@ -364,15 +373,18 @@ template <class Simulator, class Finish>
 template <class Simulator = invoice_simulator>
 [[nodiscard]] simulation_result replay_files(const plan& p, const std::vector<std::string>& paths,
                                              const replay_options& options = {}) {
-  return detail::replay_files_then<Simulator>(
-      p, paths, options, [](const Simulator& sim, timestamp as_of) { return sim.result(as_of); });
+  return detail::replay_files_then<Simulator>(p, paths, options, [&](const Simulator& sim, timestamp as_of) {
+    return detail::result_of(sim, as_of, options.known_at);
+  });
 }
 
 /// `replay_files`, with the usage that no subscription item bills (billing/unbilled_usage.hpp).
 template <class Simulator = invoice_simulator>
 [[nodiscard]] replay_report replay_files_report(const plan& p, const std::vector<std::string>& paths,
                                                 const replay_options& options = {}) {
-  return detail::replay_files_then<Simulator>(p, paths, options, detail::report_of<Simulator>);
+  return detail::replay_files_then<Simulator>(p, paths, options, [&](const Simulator& sim, timestamp as_of) {
+    return detail::report_of(sim, as_of, options.known_at);
+  });
 }
 
 /// Every request of the usage files `paths`, in the order given (names, formats and progress as
@@ -392,27 +404,29 @@ template <class Simulator, class Finish>
                                         const replay_options& options, Finish&& finish) {
   const replay_inputs inputs(paths, options);
   const auto from_memory = [&] {
-    const std::vector<request> requests = read_inputs(inputs, options);
-    require_summary_bounds(bounds);
-    Simulator sim(p);
-    for_each_in_arrival_order(requests, replay_progress_of(options), [&](const request& r) { sim.apply(r); });
-    return finish(std::as_const(sim), latest_arrival(requests).value_or(bounds.start));
+    return summarize_then<Simulator>(p, read_inputs(inputs, options), bounds, simulation_options_of(options),
+                                     finish);
   };
+  const auto known = [&](const auto& r) { return !options.known_at || arrival_of(r) <= *options.known_at; };
   if (options.stream && inputs.rereadable() && holds_no_cancellations(inputs)) {
     Simulator sim(p);
     std::optional<timestamp> latest;
-    if (!replay_while_reading(inputs, options, latest, [&](const auto& r) { apply_to(sim, r); })) {
+    if (!replay_while_reading(inputs, options, latest, [&](const auto& r) {
+          if (known(r)) apply_to(sim, r);
+        })) {
       return from_memory();
     }
     require_summary_bounds(bounds);
-    return finish(std::as_const(sim), latest.value_or(bounds.start));
+    return finish(std::as_const(sim), summary_as_of(options.known_at, latest, bounds));
   }
   const input_scan scan = scan_inputs(inputs, options);
   if (!scan.in_arrival_order) return from_memory();
   require_summary_bounds(bounds);
   Simulator sim(p);
-  stream_inputs(inputs, scan, options, [&](const auto& r) { apply_to(sim, r); });
-  return finish(std::as_const(sim), scan.latest.value_or(bounds.start));
+  stream_inputs(inputs, scan, options, [&](const auto& r) {
+    if (known(r)) apply_to(sim, r);
+  });
+  return finish(std::as_const(sim), summary_as_of(options.known_at, scan.latest, bounds));
 }
 }  // namespace detail
 

@@ -231,6 +231,66 @@ BOOST_AUTO_TEST_CASE(D21_until_bills_as_of_a_time_and_counts_later_arrivals_as_p
   BOOST_TEST((replay_files(replay_plan(), paths, options) == expected));
 }
 
+/// D28: what was known at a time is what replaying only the requests that had arrived by then
+/// gives, whatever way the inputs are read; the later ones are pending, and `until` defaults to
+/// that time.
+BOOST_AUTO_TEST_CASE(D28_known_at_replays_only_the_requests_that_had_arrived_by_then) {
+  const auto files = in_order_files("known_at");
+  const std::vector<std::string> paths{files.csv, files.log};
+  const std::vector<std::string> csv_only{files.csv};  // the one-read path
+  const std::vector<request> all = read_usage_files(paths);
+  const timestamp until = *parse_time("2025-03-20T00:00:00Z");
+  for (const char* text : {"2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z", "2025-02-01T00:01:00Z",
+                           "2025-02-15T12:00:00Z", "2025-03-20T00:00:00Z"}) {
+    const timestamp known_at = *parse_time(text);
+    std::vector<request> known;
+    std::size_t later = 0;
+    for (const auto& r : all) {
+      if (r.received_at <= known_at) {
+        known.push_back(r);
+      } else {
+        ++later;
+      }
+    }
+    simulation_result expected = simulate(replay_plan(), known, until);
+    expected.counts.pending += later;
+    expected.counts.read += later;
+    expected.known_at = known_at;
+    BOOST_REQUIRE(later > 0u || known_at == until);
+
+    simulation_options asked;
+    asked.known_at = known_at;
+    BOOST_TEST((simulate(replay_plan(), all, until, asked) == expected), text);
+    replay_options options;
+    options.until = until;
+    options.known_at = known_at;
+    BOOST_TEST((replay_files(replay_plan(), paths, options) == expected), text);
+    options.stream = false;
+    BOOST_TEST((replay_files(replay_plan(), paths, options) == expected), text);
+
+    // until defaults to known_at: the same as asking until then.
+    simulation_result then = simulate(replay_plan(), all, known_at);
+    then.known_at = known_at;
+    replay_options only_known;
+    only_known.known_at = known_at;
+    BOOST_TEST((replay_files(replay_plan(), paths, only_known) == then), text);
+    simulation_result csv_then = simulate(replay_plan(), read_usage_files(csv_only), known_at);
+    csv_then.known_at = known_at;
+    BOOST_TEST((replay_files(replay_plan(), csv_only, only_known) == csv_then), text);
+
+    // Summaries as of known_at count only what had arrived by then.
+    const period bounds{*parse_time("2025-01-01T00:00:00Z"), *parse_time("2025-04-01T00:00:00Z")};
+    const auto summaries = summarize(replay_plan(), known, "mtr_api", "cus_1", bounds, window_kind::day);
+    BOOST_TEST(
+        (summarize(replay_plan(), all, "mtr_api", "cus_1", bounds, window_kind::day, asked) == summaries));
+    BOOST_TEST((summarize_files(replay_plan(), paths, "mtr_api", "cus_1", bounds, window_kind::day,
+                                only_known) == summaries));
+    only_known.stream = false;
+    BOOST_TEST((summarize_files(replay_plan(), paths, "mtr_api", "cus_1", bounds, window_kind::day,
+                                only_known) == summaries));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(D1_sources_use_the_names_given_for_the_inputs) {
   const auto files = in_order_files("names");
   replay_options options;
