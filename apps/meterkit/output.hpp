@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -489,6 +490,12 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
     w.member("code", to_string(x.code));
     w.member("message", x.message);
     if (!x.param.empty()) w.member("param", x.param);
+    // What the operation names (D27), each only when it has it.
+    if (!x.identifier.empty()) w.member("identifier", x.identifier);
+    if (!x.event_name.empty()) w.member("event_name", x.event_name);
+    if (!x.customer.empty()) w.member("customer", x.customer);
+    if (x.event_time) w.member("timestamp", to_unix(*x.event_time));
+    if (x.index) w.member("index", *x.index);
     w.end_object();
   }
   w.end_array();
@@ -700,6 +707,22 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
   return text;
 }
 
+namespace detail {
+/// ` (code n, code n, ...)`: how many rejections of each code, the most frequent first (then by
+/// code); empty when there are none.
+[[nodiscard]] inline std::string count_by_code(const std::vector<rejected_operation>& rejected) {
+  std::map<std::string_view, std::size_t> counts;
+  for (const auto& x : rejected) ++counts[to_string(x.code)];
+  std::vector<std::pair<std::string_view, std::size_t>> order(counts.begin(), counts.end());
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string out;
+  for (const auto& [code, n] : order)
+    out += (out.empty() ? " (" : ", ") + std::string(code) + " " + std::to_string(n);
+  return out.empty() ? out : out + ")";
+}
+}  // namespace detail
+
 /// The invoices, rejections, late usage and counts for people.
 [[nodiscard]] inline std::string simulation_table(const simulation_result& r, bool after_pricing = false,
                                                   const plan* prices = nullptr) {
@@ -764,7 +787,8 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
     out += t.render();
   }
   const auto listed = [](std::size_t n) { return std::min(n, table_list_limit); };
-  out += "\nRejected operations: " + std::to_string(r.rejected.size()) + "\n";
+  out += "\nRejected operations: " + std::to_string(r.rejected.size()) + detail::count_by_code(r.rejected) +
+         "\n";
   if (!r.rejected.empty()) {
     detail::text_table t({"source", "code", "message"}, {false, false, false});
     for (std::size_t i = 0; i < listed(r.rejected.size()); ++i) {
@@ -858,9 +882,13 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
 
 /// `simulate --rejections FILE`: one row per rejected operation, in the order of `rejected`.
 [[nodiscard]] inline std::string rejections_csv(const simulation_result& r) {
-  std::string out = detail::csv_row({"source", "code", "param", "message"});
-  for (const auto& x : r.rejected)
-    out += detail::csv_row({x.source, std::string(to_string(x.code)), x.param, x.message});
+  std::string out = detail::csv_row(
+      {"source", "code", "param", "message", "identifier", "event_name", "customer", "timestamp", "index"});
+  for (const auto& x : r.rejected) {
+    out += detail::csv_row({x.source, std::string(to_string(x.code)), x.param, x.message, x.identifier,
+                            x.event_name, x.customer, x.event_time ? detail::time_text(*x.event_time) : "",
+                            x.index ? std::to_string(*x.index) : ""});
+  }
   return out;
 }
 

@@ -9552,6 +9552,17 @@ struct rejected_operation {
   error_code code{};
   std::string message{};
   std::string param{};
+  /// What the operation names, so that rejections can be queried (D27); empty where it has none:
+  /// a meter event's `identifier` (an adjustment's `cancel.identifier`), its `event_name`, the
+  /// customer it names (a meter event's customer payload key, a usage record's or a subscription
+  /// change's subscription customer, a credit grant's `customer`) and its timestamp (the arrival
+  /// when it gives none).
+  std::string identifier{};
+  std::string event_name{};
+  std::string customer{};
+  std::optional<timestamp> event_time{};
+  /// Its position in a v2 meter event stream request (`events[index]`); else empty.
+  std::optional<std::uint64_t> index{};
 
   friend bool operator==(const rejected_operation&, const rejected_operation&) = default;
 };
@@ -10074,6 +10085,9 @@ struct request {
   /// What makes two requests "the same" for idempotency (D19): method, path and parameters in a
   /// canonical form that distinguishes types. Built by whoever reads the request.
   std::string fingerprint{};
+  /// A v2 meter event stream request: its operations are `events[0]`, `events[1]`, ... and a
+  /// rejection names its index (D27).
+  bool stream = false;
 
   friend bool operator==(const request&, const request&) = default;
 };
@@ -11850,7 +11864,7 @@ class basic_invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 11;  ///< 11: billing thresholds reached (B16)
+  static constexpr std::uint32_t snapshot_version = 12;  ///< 12: what a rejection names (D27)
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -11875,6 +11889,12 @@ class basic_invoice_simulator {
       body.u32(static_cast<std::uint32_t>(r.code));
       body.str(r.message);
       body.str(r.param);
+      body.str(r.identifier);
+      body.str(r.event_name);
+      body.str(r.customer);
+      body.optional_time(r.event_time);
+      body.boolean(r.index.has_value());
+      body.u64(r.index.value_or(0));
     }
     for (const std::uint64_t n : {counts_.read, counts_.accepted, counts_.rejected, counts_.replayed,
                                   counts_.pending, counts_.cancelled})
@@ -11920,18 +11940,18 @@ class basic_invoice_simulator {
         return;
       }
       if (answer.is_rejected()) {
-        for (std::size_t i = 0; i < n; ++i) reject(r, answer.error());
+        for (std::size_t i = 0; i < n; ++i) reject(r, i, answer.error());
         return;
       }
     }
     detail::stored_outcomes outcomes;
     outcomes.reserve(n);
-    for (const auto& op : r.operations) {
-      outcome o = std::visit([&](const auto& body) { return apply_one(r, body); }, op);
+    for (std::size_t i = 0; i < n; ++i) {
+      outcome o = std::visit([&](const auto& body) { return apply_one(r, body); }, r.operations[i]);
       if (o.accepted()) {
         ++counts_.accepted;
       } else {
-        reject(r, o.error());
+        reject(r, i, o.error());
       }
       outcomes.push_back(std::move(o));
     }
@@ -11949,6 +11969,7 @@ class basic_invoice_simulator {
       ++counts_.accepted;
     } else {
       reject(source, o.error());
+      named_in_rejection(rejected_.back(), e, received_at);
     }
   }
 
@@ -12058,10 +12079,51 @@ class basic_invoice_simulator {
     }
   }
 
-  void reject(const request& r, const rejection& why) { reject(source_ref{r.source}, why); }
+  /// Rejects operation `i` of `r`, with what it names (D27).
+  void reject(const request& r, std::size_t i, const rejection& why) {
+    reject(source_ref{r.source}, why);
+    rejected_operation& out = rejected_.back();
+    std::visit([&](const auto& body) { named_in_rejection(out, body, r.received_at); }, r.operations[i]);
+    if (r.stream) out.index = i;
+  }
   void reject(const source_ref& source, const rejection& why) {
     ++counts_.rejected;
     rejected_.push_back(rejected_operation{source.text(), why.code, why.message, why.param});
+  }
+
+  // What a rejected operation names (D27): its identifier, event name, customer and timestamp.
+  template <class Event>  // meter_event or meter_event_view
+  void named_in_rejection(rejected_operation& out, const Event& e, timestamp received_at) const {
+    out.event_name.assign(e.event_name);
+    if constexpr (std::is_same_v<Event, meter_event>) {
+      if (e.identifier) out.identifier = *e.identifier;
+    } else {
+      out.identifier.assign(e.identifier);
+    }
+    const auto meter = ledger_.meter_index_by_event_name(e.event_name);
+    const std::string_view key =  // no meter: Stripe's default key (M6)
+        meter ? std::string_view(ledger_.meters()[*meter].customer_key)
+              : std::string_view("stripe_customer_id");
+    if (const auto c = e.find(key)) out.customer.assign(*c);
+    out.event_time = e.timestamp.value_or(received_at);
+  }
+  void named_in_rejection(rejected_operation& out, const meter_event_adjustment& a, timestamp) const {
+    out.event_name = a.event_name;
+    if (a.cancel_identifier) out.identifier = *a.cancel_identifier;
+  }
+  void named_in_rejection(rejected_operation& out, const usage_record& u, timestamp received_at) const {
+    if (const auto item = plan_.item_index(u.subscription_item))
+      out.customer = customer_of_subscription(plan_.items()[*item].subscription);
+    if (const auto t = check_usage_timestamp_format(u.timestamp, received_at)) out.event_time = *t;
+  }
+  void named_in_rejection(rejected_operation& out, const subscription_change& c, timestamp) const {
+    if (const auto s = plan_.subscription_index(c.subscription)) out.customer = customer_of_subscription(*s);
+  }
+  void named_in_rejection(rejected_operation& out, const credit_grant_creation& g, timestamp) const {
+    out.customer = g.grant.customer;
+  }
+  [[nodiscard]] const std::string& customer_of_subscription(std::size_t s) const {
+    return plan_.customers()[plan_.subscriptions()[s].customer];
   }
 
   outcome apply_one(const request& r, const meter_event& e) {
@@ -12582,6 +12644,13 @@ class basic_invoice_simulator {
       x.code = detail::load_error_code(r);
       x.message = r.str();
       x.param = r.str();
+      x.identifier = r.str();
+      x.event_name = r.str();
+      x.customer = r.str();
+      x.event_time = r.optional_time();
+      const bool indexed = r.boolean();
+      const std::uint64_t index = r.u64();
+      if (indexed) x.index = index;
     }
     for (std::uint64_t* n : {&counts_.read, &counts_.accepted, &counts_.rejected, &counts_.replayed,
                              &counts_.pending, &counts_.cancelled})

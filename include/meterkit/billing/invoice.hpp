@@ -157,6 +157,17 @@ struct rejected_operation {
   error_code code{};
   std::string message{};
   std::string param{};
+  /// What the operation names, so that rejections can be queried (D27); empty where it has none:
+  /// a meter event's `identifier` (an adjustment's `cancel.identifier`), its `event_name`, the
+  /// customer it names (a meter event's customer payload key, a usage record's or a subscription
+  /// change's subscription customer, a credit grant's `customer`) and its timestamp (the arrival
+  /// when it gives none).
+  std::string identifier{};
+  std::string event_name{};
+  std::string customer{};
+  std::optional<timestamp> event_time{};
+  /// Its position in a v2 meter event stream request (`events[index]`); else empty.
+  std::optional<std::uint64_t> index{};
 
   friend bool operator==(const rejected_operation&, const rejected_operation&) = default;
 };

@@ -109,6 +109,9 @@ struct request {
   /// What makes two requests "the same" for idempotency (D19): method, path and parameters in a
   /// canonical form that distinguishes types. Built by whoever reads the request.
   std::string fingerprint{};
+  /// A v2 meter event stream request: its operations are `events[0]`, `events[1]`, ... and a
+  /// rejection names its index (D27).
+  bool stream = false;
 
   friend bool operator==(const request&, const request&) = default;
 };

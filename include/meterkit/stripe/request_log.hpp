@@ -323,6 +323,7 @@ inline constexpr std::string_view known_paths =
       if (events->empty())
         fail_json_value(events_path, "expected at least one meter event, found an empty array");
       out.operations.reserve(events->size());
+      out.stream = true;
       for (std::size_t i = 0; i < events->size(); ++i) {
         out.operations.emplace_back(meter_event_from_json((*events)[i], events_path[i]));
       }

@@ -351,6 +351,76 @@ BOOST_AUTO_TEST_CASE(D7_a_stream_request_is_n_operations_under_one_key) {
   BOOST_TEST(r.rejected[0].source == "s:1");
 }
 
+/// D27: a rejection names what its operation names (identifier, event name, customer, timestamp,
+/// index in a stream request), each only where the operation has it.
+BOOST_AUTO_TEST_CASE(D27_a_rejection_names_the_identifier_event_name_customer_timestamp_and_index) {
+  mk::plan plan = api_plan();
+  mk::meter_definition custom = meter("mtr_custom", "custom_events");
+  custom.customer_key = "account";
+  plan.meters.push_back(custom);
+  const auto t0 = at("2025-01-10T00:00:00Z");
+  mk::request custom_event = event("c:1", t0 + std::chrono::seconds{3}, "ignored", "x");
+  auto& e = std::get<mk::meter_event>(custom_event.operations[0]);
+  e.event_name = "custom_events";
+  e.payload = {{"account", "cus_1"}, {"value", "x"}};  // the meter's own key names the customer
+  mk::request stream;
+  stream.received_at = t0 + std::chrono::seconds{4};
+  stream.source = "s:1";
+  stream.stream = true;
+  for (const char* v : {"1", "y"}) {
+    mk::meter_event se;
+    se.event_name = "api_requests";
+    se.identifier = std::string("st_") + v;
+    se.payload = {{"stripe_customer_id", "cus_1"}, {"value", v}};
+    stream.operations.emplace_back(se);
+  }
+  const std::vector<mk::request> requests{
+      event("a:1", t0, "cus_1", "5", at("2025-01-09T00:00:00Z"), "evt_1"),
+      event("a:2", t0 + std::chrono::seconds{1}, "cus_1", "5", std::nullopt, "evt_1"),  // duplicate
+      event("a:3", t0 + std::chrono::seconds{2}, "cus_1", "1", std::nullopt, std::nullopt, "nothing"),
+      custom_event,
+      stream,
+      cancel("a:4", t0 + std::chrono::seconds{5}, "evt_404"),
+      usage("a:5", t0 + std::chrono::seconds{6}, "si_api", "1", std::string("1736467200")),
+  };
+  const auto r = mk::simulate(plan, requests, at("2025-01-20T00:00:00Z"));
+  struct expected {
+    const char* source;
+    mk::error_code code;
+    const char* identifier;
+    const char* event_name;
+    const char* customer;
+    std::optional<mk::timestamp> event_time;
+    std::optional<std::uint64_t> index;
+  };
+  const std::vector<expected> table{
+      {"a:2", mk::error_code::duplicate_meter_event, "evt_1", "api_requests", "cus_1",
+       t0 + std::chrono::seconds{1}, std::nullopt},
+      {"a:3", mk::error_code::no_meter, "", "nothing", "cus_1", t0 + std::chrono::seconds{2}, std::nullopt},
+      {"c:1", mk::error_code::meter_event_invalid_value, "", "custom_events", "cus_1",
+       t0 + std::chrono::seconds{3}, std::nullopt},
+      {"s:1", mk::error_code::meter_event_invalid_value, "st_y", "api_requests", "cus_1",
+       t0 + std::chrono::seconds{4}, 1u},
+      {"a:4", mk::error_code::meter_event_adjustment_not_found, "evt_404", "api_requests", "", std::nullopt,
+       std::nullopt},
+      {"a:5", mk::error_code::resource_missing, "", "", "cus_1", at("2025-01-10T00:00:00Z"), std::nullopt},
+  };
+  BOOST_REQUIRE(r.rejected.size() == table.size());
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const auto& got = r.rejected[i];
+    const auto& want = table[i];
+    BOOST_TEST_CONTEXT(want.source) {
+      BOOST_TEST(got.source == want.source);
+      BOOST_TEST((got.code == want.code));
+      BOOST_TEST(got.identifier == want.identifier);
+      BOOST_TEST(got.event_name == want.event_name);
+      BOOST_TEST(got.customer == want.customer);
+      BOOST_TEST((got.event_time == want.event_time));
+      BOOST_TEST((got.index == want.index));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(D21_requests_after_until_are_pending_and_not_applied) {
   const auto plan = api_plan();
   const std::vector<mk::request> requests{
