@@ -3,7 +3,7 @@
 // (CONTRACT.md). The program only reads files, calls the library and writes results:
 //   meterkit simulate  --plan PLAN.json --input FILE... [--input-format F] [--until T|now]
 //                      [--customer ID]... [--format table|json|csv] [--output FILE]
-//                      [--rejections FILE] [--late FILE] [--unbilled FILE] [--quiet]
+//                      [--rejections FILE] [--late FILE] [--unbilled FILE] [--keep-going] [--quiet]
 //   meterkit summarize --plan PLAN.json --input FILE... [--input-format F] --meter ID --customer ID
 //                      --start T --end T [--group hour|day] [--format table|json|csv] [--output FILE]
 //                      [--quiet]
@@ -335,6 +335,7 @@ struct simulate_options {
   std::string late;        ///< --late FILE: the late usage as CSV
   std::string unbilled;    ///< --unbilled FILE: the usage no subscription bills as CSV
   std::size_t max_invoices = default_max_invoices;  ///< --max-invoices N (D20)
+  bool keep_going = false;  ///< --keep-going: an unusable record is a rejection, not the end (D29)
 };
 
 /// Two outputs naming one file would overwrite each other: each option's name and value.
@@ -402,6 +403,7 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   options.until = until;
   options.known_at = known_at;
   options.max_invoices = s.max_invoices;
+  options.keep_going = s.keep_going;
   replay_report report = with_until_hint(files, [&] {
     try {
       return replay_files_report(p, files.inputs, options);
@@ -601,8 +603,13 @@ int run(int argc, char** argv) {
                        : "must be a whole number from 1 to 999999999999999999, got " + v;
           },
           ""));
-  sim->add_option("--rejections", sim_only.rejections,
-                  "Also write the rejected operations to FILE as CSV (source, code, param, message)")
+  sim->add_flag("--keep-going", sim_only.keep_going,
+                "Turn each input record that cannot be used into a rejection (code invalid_input, with its "
+                "file:line and column) and go on, instead of stopping with exit 2");
+  sim->add_option(
+         "--rejections", sim_only.rejections,
+         "Also write the rejected operations to FILE as CSV (source, code, param, message, identifier, "
+         "event_name, customer, timestamp, index)")
       ->type_name("FILE");
   sim->add_option(
          "--late", sim_only.late,
@@ -624,7 +631,9 @@ int run(int argc, char** argv) {
       "      (the invoices through March as known on February 3)\n"
       "  meterkit simulate --plan plan.json --input usage.csv --format csv --output invoices.csv \\\n"
       "      --rejections rejected.csv --late late.csv\n"
-      "  meterkit simulate --plan plan.json --input usage.csv --output /dev/null   (only check the inputs)");
+      "  meterkit simulate --plan plan.json --input usage.csv --output /dev/null   (only check the inputs)\n"
+      "  meterkit simulate --plan plan.json --input usage.csv --keep-going --rejections rejected.csv\n"
+      "      (bad rows listed in rejected.csv, every other row billed)");
 
   common_options sum_options;
   summarize_options sum;

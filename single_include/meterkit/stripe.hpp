@@ -332,9 +332,11 @@ namespace detail {
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 
@@ -349,7 +351,33 @@ struct read_options {
   std::size_t block_bytes = std::size_t{4} << 20;
   /// Called after every block with the bytes read so far and the file's size (0 if unknown).
   std::function<void(std::uint64_t bytes_read, std::uint64_t total_bytes)> progress;
+  /// D29 (`--keep-going`): where a record that cannot be used goes instead of ending the read. The
+  /// reader calls it with the record's error and goes on with the next record. Errors that leave
+  /// no way to find the next record, or make the whole input unusable, still end the read: an
+  /// empty file or a bad header, a record over `max_record_bytes`, a CSV quote never closed, a
+  /// JSON array that is not well formed. Empty: every error ends the read.
+  std::function<void(const input_error&)> unusable;
 };
+
+namespace detail {
+/// `convert()`, the one record a reader is at; with `options.unusable` (D29), an `input_error`
+/// it raises goes there and the record is skipped (nullopt).
+template <class Convert>
+[[nodiscard]] auto one_record(const read_options& options, Convert&& convert)
+    -> std::optional<std::decay_t<decltype(convert())>> {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  if (options.unusable) {
+    try {
+      return convert();
+    } catch (const input_error& e) {
+      options.unusable(e);
+      return std::nullopt;
+    }
+  }
+#endif
+  return convert();
+}
+}  // namespace detail
 
 /// The bytes of one input and the name it is reported under (D1: the path as given).
 class input_source {
@@ -1736,22 +1764,30 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
   };
   std::vector<meter_event_view::entry> entries;  // a row's payload, for bulk_event
   entries.reserve(payload_columns.size());
+  struct row_times {
+    std::optional<timestamp> event_time;
+    std::optional<timestamp> received;
+  };
   while (csv.next()) {
     const auto cells = csv.cells();
-    if (cells.size() != width) {
-      const text_position at = cells.size() > width ? csv.cell_position(width) : csv.end_position();
-      METERKIT_THROW(input_error(name, at,
-                                 "this row has " + std::to_string(cells.size()) +
-                                     (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
-                                     std::to_string(width) + "; expected one cell per column"));
-    }
-    const std::optional<timestamp> event_time =
-        timestamp_column ? read_time(*timestamp_column, "timestamp") : std::nullopt;
-    const std::optional<timestamp> received =
-        received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt;
-    if (!received && !event_time) {
-      METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
-    }
+    const auto times = detail::one_record(options, [&] {  // D29: a bad row may be skipped
+      if (cells.size() != width) {
+        const text_position at = cells.size() > width ? csv.cell_position(width) : csv.end_position();
+        METERKIT_THROW(input_error(name, at,
+                                   "this row has " + std::to_string(cells.size()) +
+                                       (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
+                                       std::to_string(width) + "; expected one cell per column"));
+      }
+      row_times t{timestamp_column ? read_time(*timestamp_column, "timestamp") : std::nullopt,
+                  received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt};
+      if (!t.received && !t.event_time) {
+        METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
+      }
+      return t;
+    });
+    if (!times) continue;
+    const std::optional<timestamp>& event_time = times->event_time;
+    const std::optional<timestamp>& received = times->received;
     const std::string_view identifier = identifier_column ? cells[*identifier_column] : std::string_view{};
     if constexpr (takes_bulk_events<Sink>) {
       entries.clear();
@@ -1787,7 +1823,10 @@ void read_bulk_json(input_source& source, Sink&& sink, const read_options& optio
   std::string_view text;
   text_position where;
   while (elements.next(text, where)) {
-    sink(detail::bulk_event_from_text(text, name, where, detail::source_of(prefix, where.line)));
+    auto r = detail::one_record(options, [&] {  // D29
+      return detail::bulk_event_from_text(text, name, where, detail::source_of(prefix, where.line));
+    });
+    if (r) sink(std::move(*r));
   }
 }
 
@@ -1802,7 +1841,10 @@ void read_bulk_jsonl(input_source& source, Sink&& sink, const read_options& opti
   while (lines.next(line)) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const text_position where{lines.line_number(), 1};
-    sink(detail::bulk_event_from_text(line, name, where, detail::source_of(prefix, where.line)));
+    auto r = detail::one_record(options, [&] {  // D29
+      return detail::bulk_event_from_text(line, name, where, detail::source_of(prefix, where.line));
+    });
+    if (r) sink(std::move(*r));
   }
 }
 
@@ -3519,20 +3561,23 @@ void read_request_log(input_source& source, Sink&& sink, const read_options& opt
   while (lines.next(line)) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const text_position where{lines.line_number(), 1};
-    const nlohmann::json entry = read_json(line, name, where);
-    if (!entry.is_object()) {
-      METERKIT_THROW(
-          input_error(name, where, "expected an API request object, found " + describe_json(entry)));
-    }
+    auto r = detail::one_record(options, [&]() -> request {  // D29: a bad line may be skipped
+      const nlohmann::json entry = read_json(line, name, where);
+      if (!entry.is_object()) {
+        METERKIT_THROW(
+            input_error(name, where, "expected an API request object, found " + describe_json(entry)));
+      }
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
-    try {
-      sink(request_from_log_entry(entry, detail::source_of(prefix, where.line)));
-    } catch (const json_value_error& e) {
-      raise_at_value(e, line, name, where);
-    }
+      try {
+        return request_from_log_entry(entry, detail::source_of(prefix, where.line));
+      } catch (const json_value_error& e) {
+        raise_at_value(e, line, name, where);
+      }
 #else
-    sink(request_from_log_entry(entry, detail::source_of(prefix, where.line)));
+      return request_from_log_entry(entry, detail::source_of(prefix, where.line));
 #endif
+    });
+    if (r) sink(std::move(*r));
   }
 }
 
@@ -3677,6 +3722,12 @@ struct replay_options {
   /// is refused with `configuration_error` (field `max_invoices`) before any invoice is built.
   /// Default: no limit.
   std::optional<std::size_t> max_invoices;
+  /// D29 (`--keep-going`): `replay_files` and `replay_files_report` turn each record that cannot be
+  /// used into a rejection (code `invalid_input`, its `file:line` as source, the column and what
+  /// is wrong as message), listed first, in input order, and counted as read and rejected, instead
+  /// of raising `input_error`; errors that make a whole input unusable still raise (see
+  /// `read_options::unusable`). The other readers ignore it.
+  bool keep_going = false;
 };
 
 namespace detail {
@@ -3734,14 +3785,17 @@ struct replay_inputs {
     }
   }
 
-  /// Reads every input in order and calls `sink(request&&)` for each request.
+  /// Reads every input in order and calls `sink(request&&)` for each request; a record that cannot
+  /// be used goes to `unusable` when it is given (D29), else ends the read.
   template <class Sink>
-  void for_each(const replay_options& options, replay_progress::stage step, Sink&& sink) const {
+  void for_each(const replay_options& options, replay_progress::stage step, Sink&& sink,
+                const std::function<void(const input_error&)>& unusable = {}) const {
     std::uint64_t count = 0;
     for (std::size_t i = 0; i < paths.size(); ++i) {
       input_source source = input_source::open_file(paths[i], names[i]);
       read_options reading;
       reading.max_record_bytes = options.max_record_bytes;
+      reading.unusable = unusable;
       if (options.progress) {
         reading.progress = [&](std::uint64_t done, std::uint64_t total) {
           options.progress(replay_progress{step, source.name(), done, total, count, 0});
@@ -3772,22 +3826,26 @@ struct input_scan {
 
 /// Reads the inputs once without keeping them; stops at the first request that arrives before
 /// its predecessor.
-[[nodiscard]] inline input_scan scan_inputs(const replay_inputs& inputs, const replay_options& options) {
+[[nodiscard]] inline input_scan scan_inputs(const replay_inputs& inputs, const replay_options& options,
+                                            const std::function<void(const input_error&)>& unusable = {}) {
   struct out_of_order {};
   input_scan scan;
   if (!options.stream || !inputs.rereadable()) return scan;
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
   try {
-    inputs.for_each(options, replay_progress::stage::checking, [&](auto&& r) {
-      const timestamp at = arrival_of(r);
-      if (scan.latest && at < *scan.latest) throw out_of_order{};
-      scan.latest = at;
-      ++scan.requests;
-      if constexpr (std::is_same_v<std::decay_t<decltype(r)>, request>) {
-        scan.cancelled.add(r);
-        scan.ends.add(r);
-      }
-    });
+    inputs.for_each(
+        options, replay_progress::stage::checking,
+        [&](auto&& r) {
+          const timestamp at = arrival_of(r);
+          if (scan.latest && at < *scan.latest) throw out_of_order{};
+          scan.latest = at;
+          ++scan.requests;
+          if constexpr (std::is_same_v<std::decay_t<decltype(r)>, request>) {
+            scan.cancelled.add(r);
+            scan.ends.add(r);
+          }
+        },
+        unusable);
   } catch (const out_of_order&) {
     return input_scan{};
   }
@@ -3813,31 +3871,35 @@ struct input_scan {
 /// as when the inputs are read before anything is applied (D6).
 template <class Apply>
 [[nodiscard]] bool replay_while_reading(const replay_inputs& inputs, const replay_options& options,
-                                        std::optional<timestamp>& latest, Apply&& apply) {
+                                        std::optional<timestamp>& latest, Apply&& apply,
+                                        const std::function<void(const input_error&)>& unusable = {}) {
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
   struct out_of_order {};
   std::exception_ptr failed;
   try {
-    inputs.for_each(options, replay_progress::stage::replaying, [&](auto&& r) {
-      const timestamp at = arrival_of(r);
-      if (latest && at < *latest) throw out_of_order{};
-      latest = at;
-      if (failed) return;  // only checking the rest of the inputs
-      try {
-        apply(r);
-      } catch (const input_error&) {
-        throw;
-      } catch (...) {
-        failed = std::current_exception();
-      }
-    });
+    inputs.for_each(
+        options, replay_progress::stage::replaying,
+        [&](auto&& r) {
+          const timestamp at = arrival_of(r);
+          if (latest && at < *latest) throw out_of_order{};
+          latest = at;
+          if (failed) return;  // only checking the rest of the inputs
+          try {
+            apply(r);
+          } catch (const input_error&) {
+            throw;
+          } catch (...) {
+            failed = std::current_exception();
+          }
+        },
+        unusable);
   } catch (const out_of_order&) {
     return false;
   }
   if (failed) std::rethrow_exception(failed);
   return true;
 #else
-  (void)inputs, (void)options, (void)latest, (void)apply;
+  (void)inputs, (void)options, (void)latest, (void)apply, (void)unusable;
   return false;
 #endif
 }
@@ -3845,25 +3907,29 @@ template <class Apply>
 /// Replays inputs that `scan` found in arrival order into `apply`, reading them a second time.
 template <class Apply>
 void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const replay_options& options,
-                   Apply&& apply) {
+                   Apply&& apply, const std::function<void(const input_error&)>& unusable = {}) {
   const auto changed = [&] {
     METERKIT_THROW(input_error(inputs.names.front(), {},
                                "the inputs changed while they were read; replay files that stay put"));
   };
   std::uint64_t seen = 0;
   std::optional<timestamp> previous;
-  inputs.for_each(options, replay_progress::stage::replaying, [&](auto&& r) {
-    const timestamp at = arrival_of(r);
-    if (++seen > scan.requests || (previous && at < *previous)) changed();
-    previous = at;
-    apply(r);
-  });
+  inputs.for_each(
+      options, replay_progress::stage::replaying,
+      [&](auto&& r) {
+        const timestamp at = arrival_of(r);
+        if (++seen > scan.requests || (previous && at < *previous)) changed();
+        previous = at;
+        apply(r);
+      },
+      unusable);
   if (seen != scan.requests) changed();
 }
 
 /// Every request of the inputs, in the order given.
-[[nodiscard]] inline std::vector<request> read_inputs(const replay_inputs& inputs,
-                                                      const replay_options& options) {
+[[nodiscard]] inline std::vector<request> read_inputs(
+    const replay_inputs& inputs, const replay_options& options,
+    const std::function<void(const input_error&)>& unusable = {}) {
   std::vector<request> requests;
   std::uint64_t estimate = 0;
   for (std::size_t i = 0; i < inputs.paths.size(); ++i) {
@@ -3874,8 +3940,9 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
     if (!ec) estimate += size / (inputs.formats[i] == usage_format::bulk_csv ? 48 : 96);
   }
   requests.reserve(static_cast<std::size_t>(estimate));
-  inputs.for_each(options, replay_progress::stage::reading,
-                  [&](request&& r) { requests.push_back(std::move(r)); });
+  inputs.for_each(
+      options, replay_progress::stage::reading, [&](request&& r) { requests.push_back(std::move(r)); },
+      unusable);
   return requests;
 }
 
@@ -3894,10 +3961,44 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
 }  // namespace detail
 
 namespace detail {
+/// D29: a record that cannot be used, as a rejection: its `file:line` as source, the column and
+/// what is wrong as message, code `invalid_input`.
+[[nodiscard]] inline rejected_operation unusable_rejection(const input_error& e) {
+  rejected_operation out;
+  out.source = e.file();
+  if (e.line() != 0) out.source += ":" + std::to_string(e.line());
+  out.code = error_code::invalid_input;
+  out.message = "column " + std::to_string(e.column() == 0 ? 1 : e.column()) + ": " + e.message();
+  return out;
+}
+
+/// D29: the unusable records first, in input order, read and rejected.
+[[nodiscard]] inline simulation_result with_unusable(simulation_result r,
+                                                     const std::vector<rejected_operation>& unusable) {
+  if (unusable.empty()) return r;
+  r.counts.read += unusable.size();
+  r.counts.rejected += unusable.size();
+  r.rejected.insert(r.rejected.begin(), unusable.begin(), unusable.end());
+  return r;
+}
+[[nodiscard]] inline replay_report with_unusable(replay_report r,
+                                                 const std::vector<rejected_operation>& unusable) {
+  r.result = with_unusable(std::move(r.result), unusable);
+  return r;
+}
+
 /// `replay_files`, answering with `finish(simulator, as_of)` (see the file comment).
 template <class Simulator, class Finish>
 [[nodiscard]] auto replay_files_then(const plan& p, const std::vector<std::string>& paths,
                                      const replay_options& options, Finish&& finish_unbounded) {
+  // D29: the records that cannot be used, as rejections, when the caller keeps going past them;
+  // `skip` passes over them in a first read that only checks the order.
+  std::vector<rejected_operation> unusable;
+  std::function<void(const input_error&)> keep, skip;
+  if (options.keep_going) {
+    keep = [&](const input_error& e) { unusable.push_back(unusable_rejection(e)); };
+    skip = [](const input_error&) {};
+  }
   // The bound on the invoices, checked before any is built.
   const auto finish = [&](const Simulator& sim, timestamp as_of) {
     if (options.max_invoices) {
@@ -3909,11 +4010,12 @@ template <class Simulator, class Finish>
                                                                " (D20)"));
       }
     }
-    return finish_unbounded(sim, as_of);
+    return with_unusable(finish_unbounded(sim, as_of), unusable);
   };
   const replay_inputs inputs(paths, options);
   const auto from_memory = [&] {
-    return simulate_then<Simulator>(p, read_inputs(inputs, options), options.until,
+    unusable.clear();  // a fallback reads everything again
+    return simulate_then<Simulator>(p, read_inputs(inputs, options, keep), options.until,
                                     simulation_options_of(options), finish);
   };
   if (options.stream && inputs.rereadable() && holds_no_cancellations(inputs)) {
@@ -3929,17 +4031,20 @@ template <class Simulator, class Finish>
             ? std::optional<timestamp>(replay_times_of(options.until, options.known_at, std::nullopt).cutoff)
             : std::nullopt;
     std::optional<timestamp> latest;
-    const bool in_order = replay_while_reading(inputs, options, latest, [&](const auto& r) {
-      if (cutoff && arrival_of(r) > *cutoff) {
-        count_pending_in(sim, r);  // D21, D28
-      } else {
-        apply_to(sim, r);
-      }
-    });
+    const bool in_order = replay_while_reading(
+        inputs, options, latest,
+        [&](const auto& r) {
+          if (cutoff && arrival_of(r) > *cutoff) {
+            count_pending_in(sim, r);  // D21, D28
+          } else {
+            apply_to(sim, r);
+          }
+        },
+        keep);
     if (!in_order) return from_memory();
     return finish(std::as_const(sim), replay_times_of(options.until, options.known_at, latest).until);
   }
-  const input_scan scan = scan_inputs(inputs, options);
+  const input_scan scan = scan_inputs(inputs, options, skip);
   if (!scan.in_arrival_order) return from_memory();
   const replay_times at = replay_times_of(options.until, options.known_at, scan.latest);
   simulator_history history;
@@ -3947,13 +4052,16 @@ template <class Simulator, class Finish>
   history.cancelled_later = std::cref(scan.cancelled);
   history.ends_later = std::cref(scan.ends);
   Simulator sim(p, std::move(history));
-  stream_inputs(inputs, scan, options, [&](const auto& r) {
-    if (arrival_of(r) > at.cutoff) {
-      count_pending_in(sim, r);  // D21, D28
-    } else {
-      apply_to(sim, r);
-    }
-  });
+  stream_inputs(
+      inputs, scan, options,
+      [&](const auto& r) {
+        if (arrival_of(r) > at.cutoff) {
+          count_pending_in(sim, r);  // D21, D28
+        } else {
+          apply_to(sim, r);
+        }
+      },
+      keep);
   return finish(std::as_const(sim), at.until);
 }
 }  // namespace detail

@@ -167,22 +167,30 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
   };
   std::vector<meter_event_view::entry> entries;  // a row's payload, for bulk_event
   entries.reserve(payload_columns.size());
+  struct row_times {
+    std::optional<timestamp> event_time;
+    std::optional<timestamp> received;
+  };
   while (csv.next()) {
     const auto cells = csv.cells();
-    if (cells.size() != width) {
-      const text_position at = cells.size() > width ? csv.cell_position(width) : csv.end_position();
-      METERKIT_THROW(input_error(name, at,
-                                 "this row has " + std::to_string(cells.size()) +
-                                     (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
-                                     std::to_string(width) + "; expected one cell per column"));
-    }
-    const std::optional<timestamp> event_time =
-        timestamp_column ? read_time(*timestamp_column, "timestamp") : std::nullopt;
-    const std::optional<timestamp> received =
-        received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt;
-    if (!received && !event_time) {
-      METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
-    }
+    const auto times = detail::one_record(options, [&] {  // D29: a bad row may be skipped
+      if (cells.size() != width) {
+        const text_position at = cells.size() > width ? csv.cell_position(width) : csv.end_position();
+        METERKIT_THROW(input_error(name, at,
+                                   "this row has " + std::to_string(cells.size()) +
+                                       (cells.size() == 1 ? " cell" : " cells") + ", the header has " +
+                                       std::to_string(width) + "; expected one cell per column"));
+      }
+      row_times t{timestamp_column ? read_time(*timestamp_column, "timestamp") : std::nullopt,
+                  received_at_column ? read_time(*received_at_column, "received_at") : std::nullopt};
+      if (!t.received && !t.event_time) {
+        METERKIT_THROW(input_error(name, {csv.line(), 1}, std::string(detail::missing_arrival_message)));
+      }
+      return t;
+    });
+    if (!times) continue;
+    const std::optional<timestamp>& event_time = times->event_time;
+    const std::optional<timestamp>& received = times->received;
     const std::string_view identifier = identifier_column ? cells[*identifier_column] : std::string_view{};
     if constexpr (takes_bulk_events<Sink>) {
       entries.clear();
@@ -218,7 +226,10 @@ void read_bulk_json(input_source& source, Sink&& sink, const read_options& optio
   std::string_view text;
   text_position where;
   while (elements.next(text, where)) {
-    sink(detail::bulk_event_from_text(text, name, where, detail::source_of(prefix, where.line)));
+    auto r = detail::one_record(options, [&] {  // D29
+      return detail::bulk_event_from_text(text, name, where, detail::source_of(prefix, where.line));
+    });
+    if (r) sink(std::move(*r));
   }
 }
 
@@ -233,7 +244,10 @@ void read_bulk_jsonl(input_source& source, Sink&& sink, const read_options& opti
   while (lines.next(line)) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const text_position where{lines.line_number(), 1};
-    sink(detail::bulk_event_from_text(line, name, where, detail::source_of(prefix, where.line)));
+    auto r = detail::one_record(options, [&] {  // D29
+      return detail::bulk_event_from_text(line, name, where, detail::source_of(prefix, where.line));
+    });
+    if (r) sink(std::move(*r));
   }
 }
 

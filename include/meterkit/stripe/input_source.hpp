@@ -20,9 +20,11 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include <meterkit/core/error.hpp>
@@ -39,7 +41,33 @@ struct read_options {
   std::size_t block_bytes = std::size_t{4} << 20;
   /// Called after every block with the bytes read so far and the file's size (0 if unknown).
   std::function<void(std::uint64_t bytes_read, std::uint64_t total_bytes)> progress;
+  /// D29 (`--keep-going`): where a record that cannot be used goes instead of ending the read. The
+  /// reader calls it with the record's error and goes on with the next record. Errors that leave
+  /// no way to find the next record, or make the whole input unusable, still end the read: an
+  /// empty file or a bad header, a record over `max_record_bytes`, a CSV quote never closed, a
+  /// JSON array that is not well formed. Empty: every error ends the read.
+  std::function<void(const input_error&)> unusable;
 };
+
+namespace detail {
+/// `convert()`, the one record a reader is at; with `options.unusable` (D29), an `input_error`
+/// it raises goes there and the record is skipped (nullopt).
+template <class Convert>
+[[nodiscard]] auto one_record(const read_options& options, Convert&& convert)
+    -> std::optional<std::decay_t<decltype(convert())>> {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  if (options.unusable) {
+    try {
+      return convert();
+    } catch (const input_error& e) {
+      options.unusable(e);
+      return std::nullopt;
+    }
+  }
+#endif
+  return convert();
+}
+}  // namespace detail
 
 /// The bytes of one input and the name it is reported under (D1: the path as given).
 class input_source {

@@ -359,20 +359,23 @@ void read_request_log(input_source& source, Sink&& sink, const read_options& opt
   while (lines.next(line)) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const text_position where{lines.line_number(), 1};
-    const nlohmann::json entry = read_json(line, name, where);
-    if (!entry.is_object()) {
-      METERKIT_THROW(
-          input_error(name, where, "expected an API request object, found " + describe_json(entry)));
-    }
+    auto r = detail::one_record(options, [&]() -> request {  // D29: a bad line may be skipped
+      const nlohmann::json entry = read_json(line, name, where);
+      if (!entry.is_object()) {
+        METERKIT_THROW(
+            input_error(name, where, "expected an API request object, found " + describe_json(entry)));
+      }
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
-    try {
-      sink(request_from_log_entry(entry, detail::source_of(prefix, where.line)));
-    } catch (const json_value_error& e) {
-      raise_at_value(e, line, name, where);
-    }
+      try {
+        return request_from_log_entry(entry, detail::source_of(prefix, where.line));
+      } catch (const json_value_error& e) {
+        raise_at_value(e, line, name, where);
+      }
 #else
-    sink(request_from_log_entry(entry, detail::source_of(prefix, where.line)));
+      return request_from_log_entry(entry, detail::source_of(prefix, where.line));
 #endif
+    });
+    if (r) sink(std::move(*r));
   }
 }
 

@@ -291,6 +291,99 @@ BOOST_AUTO_TEST_CASE(D28_known_at_replays_only_the_requests_that_had_arrived_by_
   }
 }
 
+/// D29: with keep_going, each record that cannot be used is a rejection (invalid_input, its
+/// file:line, listed first in input order, counted as read and rejected) and the rest bills as
+/// the good records alone would, on every way of reading; without it, the first one ends the run.
+BOOST_AUTO_TEST_CASE(D29_keep_going_turns_unusable_records_into_rejections_on_every_path) {
+  const auto files = in_order_files("keep_going_good");
+  std::string csv;
+  {
+    std::ifstream in(files.csv, std::ios::binary);
+    csv.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // Break three rows: a bad time, a missing cell, no time at all.
+  std::vector<std::string> rows;
+  for (std::size_t at = 0, next; at < csv.size(); at = next + 1) {
+    next = csv.find('\n', at);
+    rows.push_back(csv.substr(at, next - at));
+  }
+  const std::vector<std::size_t> broken{5, 40, 200};  // 0 is the header
+  std::string bad_csv;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i == 5) {
+      bad_csv += "bad_5,noon,api_requests,cus_1,3,\n";
+    } else if (i == 40) {
+      bad_csv += "bad_40,1735700000,api_requests\n";
+    } else if (i == 200) {
+      bad_csv += "bad_200,,storage,cus_1,3,\n";
+    } else {
+      bad_csv += rows[i] + "\n";
+    }
+  }
+  const std::string bad = write("keep_going_bad.csv", bad_csv);
+  const std::string log =
+      write("keep_going_bad.requests.jsonl", "{\"received_at\": 1743000000, \"path\": \"/v1/nowhere\"}\n");
+  replay_options named;
+  named.names = {"usage.csv", "log.requests.jsonl"};
+  const std::vector<std::string> paths{bad, log};
+
+  BOOST_CHECK_THROW((void)replay_files(replay_plan(), paths, named), input_error);
+
+  // Expected: the good rows replayed (their sources keep their line numbers in the broken file).
+  std::vector<request> good;
+  for (auto& r : read_usage_text(bad_csv, "usage.csv", usage_format::bulk_csv, [] {
+         read_options o;
+         o.unusable = [](const input_error&) {};
+         return o;
+       }())) {
+    good.push_back(std::move(r));
+  }
+  BOOST_REQUIRE(good.size() == rows.size() - 1 - broken.size());
+  simulation_result expected = simulate(replay_plan(), good);
+  const std::vector<std::string> sources{"usage.csv:6", "usage.csv:41", "usage.csv:201",
+                                         "log.requests.jsonl:1"};
+  expected.counts.read += sources.size();
+  expected.counts.rejected += sources.size();
+  for (auto it = sources.rbegin(); it != sources.rend(); ++it) {
+    rejected_operation x;
+    x.source = *it;
+    x.code = error_code::invalid_input;
+    expected.rejected.insert(expected.rejected.begin(), x);
+  }
+  named.keep_going = true;
+  for (const bool stream : {true, false}) {
+    replay_options options = named;
+    options.stream = stream;
+    simulation_result got = replay_files(replay_plan(), paths, options);
+    BOOST_REQUIRE(got.rejected.size() >= sources.size());
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      BOOST_TEST(!got.rejected[i].message.empty());
+      got.rejected[i].message.clear();  // compared apart: the column and what is wrong
+    }
+    BOOST_TEST((got.rejected[0].code == error_code::invalid_input));
+    BOOST_TEST((got == expected), "stream " << stream);
+    BOOST_TEST(got.counts.reconciles());
+  }
+  // The one-read path (bulk uploads alone) and the fallback from it (out of arrival order).
+  replay_options one_read;
+  one_read.names = {"usage.csv"};
+  one_read.keep_going = true;
+  const simulation_result alone = replay_files(replay_plan(), {bad}, one_read);
+  BOOST_TEST(alone.counts.rejected - simulate(replay_plan(), good).counts.rejected == 3u);
+  BOOST_TEST(alone.rejected[0].source == "usage.csv:6");
+  BOOST_TEST(alone.rejected[0].message ==
+             "column 7: timestamp: \"noon\" is not a time: expected YYYY-MM-DDTHH:MM:SSZ");
+  std::string shuffled = bad_csv;
+  shuffled += rows[1] + "\n";  // an early row again at the end: out of arrival order
+  const std::string late = write("keep_going_shuffled.csv", shuffled);
+  replay_options fallback = one_read;
+  const simulation_result twice = replay_files(replay_plan(), {late}, fallback);
+  std::size_t invalid = 0;
+  for (const auto& x : twice.rejected) invalid += x.code == error_code::invalid_input;
+  BOOST_TEST(invalid == 3u);  // not counted again when the replay starts over from memory
+  BOOST_TEST(twice.counts.reconciles());
+}
+
 BOOST_AUTO_TEST_CASE(D1_sources_use_the_names_given_for_the_inputs) {
   const auto files = in_order_files("names");
   replay_options options;
