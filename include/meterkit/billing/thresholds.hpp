@@ -14,19 +14,23 @@
 /// - The amount of a metered item "not yet invoiced" is its line amount at the quantity as of now
 ///   minus its line amount at the quantity of the period's last crossing (tiers continue across
 ///   threshold invoices: the whole period is priced, and what was billed is subtracted).
-/// - `amount_gte` is reached when the sum over the subscription's metered items reaches it
-///   (before discounts and taxes); `usage_gte` when one item's quantity not yet invoiced does.
+/// - `amount_gte` is reached when the sum over the subscription's metered items reaches it, after
+///   the discounts a threshold invoice created then would get (B11; before taxes); `usage_gte` when
+///   one item's quantity not yet invoiced does.
 /// - Not evaluated in a trial period, nor in the last 24 hours of a period, nor outside the
 ///   subscription's life.
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include <meterkit/billing/after_pricing.hpp>
 #include <meterkit/billing/compiled_plan.hpp>
+#include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/price.hpp>
 #include <meterkit/billing/snapshot.hpp>
 #include <meterkit/billing/subscription_changes.hpp>
@@ -140,15 +144,35 @@ class threshold_crossings {
   return false;
 }
 
+/// B11, B16: whether subscription `s` or one of its items has a discount, and whether one of them
+/// is a `once` discount (which an earlier invoice may have used up).
+[[nodiscard]] inline bool has_discount(const compiled_plan& cp, std::size_t s, bool once_only = false) {
+  const auto& sub = cp.subscription_at(s);
+  const auto counts = [&](const std::vector<discount>& list) {
+    for (const auto& d : list) {
+      if (!once_only) return true;
+      for (const auto& c : cp.source().coupons)
+        if (c.id == d.coupon && c.duration == coupon_duration::once) return true;
+    }
+    return false;
+  };
+  if (counts(sub.discounts)) return true;
+  for (const auto& item : sub.items)
+    if (counts(item.discounts)) return true;
+  return false;
+}
+
 /// B16: the crossing of subscription `s` at the arrival `now`, if one of its thresholds is reached
 /// then; `quantity(item, period, as_of)` answers the metered quantities as for invoicing, and
-/// `before` holds the crossings so far. Pure: the simulator keeps what it returns.
+/// `before` holds the crossings so far. `amount_gte` is compared with what a threshold invoice
+/// created at `now` would come to after its discounts (B11); `once_used` are the `once` discounts
+/// the subscription's invoices before it used up (`once_discounts_used`). Pure: the simulator keeps
+/// what it returns.
 template <class Quantity>
-[[nodiscard]] std::optional<threshold_crossing> threshold_reached(const compiled_plan& cp, std::size_t s,
-                                                                  timestamp now,
-                                                                  const subscription_changes& changes,
-                                                                  const threshold_crossings& before,
-                                                                  const Quantity& quantity) {
+[[nodiscard]] std::optional<threshold_crossing> threshold_reached(
+    const compiled_plan& cp, std::size_t s, timestamp now, const subscription_changes& changes,
+    const threshold_crossings& before, const Quantity& quantity,
+    const std::set<const discount*>& once_used = {}) {
   if (!has_threshold(cp, s)) return std::nullopt;
   const auto schedule = subscription_changes::schedule_with(cp, s, changes.end_now(s));
   const auto p = schedule.period_containing(now);
@@ -157,7 +181,11 @@ template <class Quantity>
   const threshold_crossing* last = earlier.empty() ? nullptr : earlier.back();
   const auto rounding = cp.settings().rounding;
   const auto& cs = cp.subscriptions()[s];
+  const auto& amount_gte = cp.subscription_at(s).amount_gte;
+  const bool discounted = amount_gte && has_discount(cp, s);
   threshold_crossing c{s, now, *p, {}};
+  invoice would_be;  // B11: the threshold invoice created now, for its discounts
+  would_be.created = now;
   std::int64_t amount = 0;
   bool usage_reached = false;
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
@@ -168,14 +196,17 @@ template <class Quantity>
     const std::int64_t billed = std::max<std::int64_t>(0, last ? last->quantity_of(item) : 0);
     const std::int64_t units = std::max<std::int64_t>(0, q);  // M12
     const price& pr = cp.price_of(item);
-    amount = add_or_throw(
-        amount,
-        sub_or_throw(line_amount(pr, units, rounding), line_amount(pr, billed, rounding), "threshold"),
-        "threshold");
+    const std::int64_t not_invoiced =
+        sub_or_throw(line_amount(pr, units, rounding), line_amount(pr, billed, rounding), "threshold");
+    amount = add_or_throw(amount, not_invoiced, "threshold");
+    if (discounted)
+      would_be.lines.push_back(
+          invoice_line{cp.item_at(item).id, pr.id, period{last ? last->at : p->start, now},
+                       sub_or_throw(units, billed, "threshold"), not_invoiced, true, false, false});
     const auto& usage_gte = cp.item_at(item).usage_gte;
     if (usage_gte && sub_or_throw(units, billed, "threshold") >= *usage_gte) usage_reached = true;
   }
-  const auto& amount_gte = cp.subscription_at(s).amount_gte;
+  if (discounted) amount = amount_after_discounts(cp, std::move(would_be), once_used);  // B11
   if (!usage_reached && !(amount_gte && amount >= *amount_gte)) return std::nullopt;
   return c;
 }
