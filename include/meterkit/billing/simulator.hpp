@@ -36,7 +36,6 @@
 #include <numeric>
 #include <optional>
 #include <ostream>
-#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -765,20 +764,18 @@ class basic_invoice_simulator {
   /// reaches, if any.
   void check_thresholds(std::size_t s, timestamp now) {
     if (!has_threshold(plan_, s)) return;
-    const auto kept = [&](std::size_t item, const period& p, timestamp as_of) {
-      return kept_quantity(item, p, as_of);
-    };
-    std::set<const discount*> once_used;  // B11: what the invoices so far used up
-    if (plan_.subscription_at(s).amount_gte && has_discount(plan_, s, true)) {
-      once_used = once_discounts_used_by(
-          plan_, s, now,
-          [&](std::size_t item, const period& p, timestamp as_of) {
-            const auto fixed = history_.fixed_quantity(item, p.start);
-            return fixed ? *fixed : kept_quantity(item, p, as_of);
-          },
-          changes_, thresholds_);
-    }
-    auto c = threshold_reached(plan_, s, now, changes_, thresholds_, kept, once_used);
+    auto c = threshold_reached(
+        plan_, s, now, changes_, thresholds_,
+        [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); },
+        [&] {  // B11: what the subscription's invoices so far used up, as `result` would bill them
+          return once_discounts_used_by(
+              plan_, s, now,
+              [&](std::size_t item, const period& p, timestamp as_of) {
+                const auto fixed = history_.fixed_quantity(item, p.start);
+                return fixed ? *fixed : kept_quantity(item, p, as_of);
+              },
+              changes_, thresholds_);
+        });
     if (c) thresholds_.add(std::move(*c));
   }
 

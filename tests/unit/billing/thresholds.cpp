@@ -326,6 +326,42 @@ BOOST_AUTO_TEST_CASE(B16_the_amount_threshold_counts_discounts) {
   }
 }
 
+// B11, B16: a `once` discount that the first invoice used (a licensed seat billed at the start)
+// no longer counts toward the threshold: 10,000 units reach 5,000 USD undiscounted. A forever one
+// still halves what counts.
+BOOST_AUTO_TEST_CASE(B16_a_once_discount_used_by_the_first_invoice_no_longer_counts) {
+  for (const auto duration : {mk::coupon_duration::once, mk::coupon_duration::forever}) {
+    BOOST_TEST_CONTEXT(mk::to_string(duration)) {
+      auto p = threshold_plan(mk::tiers_mode::graduated);
+      mk::price seat{"price_seat", mk::currency("usd")};
+      seat.unit_amount = mk::decimal::from_integer(2000);
+      p.prices.push_back(seat);
+      p.subscriptions[0].items.push_back({"si_seat", "price_seat", 1});
+      mk::coupon half;
+      half.id = "half";
+      half.percent_off = mk::decimal::from_integer(50);
+      half.duration = duration;
+      p.coupons.push_back(half);
+      p.subscriptions[0].discounts.push_back(mk::discount{"half", std::nullopt, std::nullopt});
+      mk::validate(p);
+      const auto r = run(p, {units("2025-01-10T00:00:00Z", 10000, 1)}, "2025-02-15T00:00:00Z");
+      const auto first = std::find_if(r.invoices.begin(), r.invoices.end(), [](const mk::invoice& inv) {
+        return inv.reason == mk::billing_reason::subscription_create;
+      });
+      BOOST_TEST_REQUIRE((first != r.invoices.end()));
+      BOOST_TEST(first->total == 1000);  // the seat, half off
+      const auto t = with_reason(r, mk::billing_reason::subscription_threshold);
+      if (duration == mk::coupon_duration::once) {
+        BOOST_TEST_REQUIRE(t.size() == 1u);
+        BOOST_TEST((t[0]->created == at("2025-01-10T00:00:00Z")));
+        BOOST_TEST(t[0]->total == 500000);
+      } else {
+        BOOST_TEST(t.empty());
+      }
+    }
+  }
+}
+
 // A trial period reaches no threshold; nor does usage of a period that arrives after the threshold
 // invoice of that period: the period's end bills it.
 BOOST_AUTO_TEST_CASE(trials_and_usage_arriving_after_a_threshold_invoice) {
