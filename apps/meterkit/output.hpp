@@ -333,6 +333,29 @@ template <class Of>
                                      [](const subscription& s) { return s.minimum_spend.has_value(); });
 }
 
+/// `"tiers": [...]`: how a tiered line's amount came about (P3), one object per tier reached with
+/// Stripe's tier field names (`up_to`, `unit_amount_decimal`, `flat_amount_decimal`) and meterkit's
+/// (`tier`, 1-based; `quantity`, the units it priced; `amount_decimal`, its exact part).
+inline void tiers_member(json_writer& w, const std::vector<tier_part>& parts) {
+  w.key("tiers");
+  w.begin_array();
+  for (const auto& t : parts) {
+    w.begin_object();
+    w.member("tier", t.tier + 1);
+    w.key("up_to");
+    if (t.up_to)
+      w.value(*t.up_to);
+    else
+      w.null_value();
+    w.member("quantity", t.units);
+    w.member("unit_amount_decimal", t.unit_amount.to_string());
+    w.member("flat_amount_decimal", t.flat_amount.to_string());
+    w.member("amount_decimal", t.amount.to_string());
+    w.end_object();
+  }
+  w.end_array();
+}
+
 /// A line's subscription item and price, or null for a minimum-spend true-up, which has neither (B15).
 inline void item_and_price_members(json_writer& w, const invoice_line& l) {
   for (const auto& [key, value] :
@@ -392,25 +415,7 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
       w.member("proration", l.proration);
       w.member("trial", l.trial);
       if (l.minimum_true_up) w.member("minimum_true_up", true);  // B15
-      if (const auto parts = tiered.parts_of(l); !parts.empty()) {
-        w.key("tiers");
-        w.begin_array();
-        for (const auto& t : parts) {
-          w.begin_object();
-          w.member("tier", t.tier + 1);
-          w.key("up_to");
-          if (t.up_to)
-            w.value(*t.up_to);
-          else
-            w.null_value();
-          w.member("quantity", t.units);
-          w.member("unit_amount_decimal", t.unit_amount.to_string());
-          w.member("flat_amount_decimal", t.flat_amount.to_string());
-          w.member("amount_decimal", t.amount.to_string());
-          w.end_object();
-        }
-        w.end_array();
-      }
+      if (const auto parts = tiered.parts_of(l); !parts.empty()) detail::tiers_member(w, parts);
       if (after_pricing) {
         w.key("discount_amounts");
         w.begin_array();
@@ -536,7 +541,13 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
 /// With credit grants in the plan (B14), a line has `pretax_credit_amounts` (its discounts, type
 /// `discount`, then its credits, type `credit_balance_transaction` with the `credit_grant` that
 /// paid) and an invoice `total_pretax_credit_amounts`, as Stripe writes them.
+///
+/// With the plan (`p`), a line of a tiered price also has `meterkit.tiers`, how its amount came
+/// about (P3), as `--format json` shows it: a member Stripe never writes on a line item (Stripe's
+/// line carries only `pricing.price_details.price`; the tiers belong to the price object), so a
+/// field-by-field comparison with a fetched invoice is not disturbed but for that one member.
 [[nodiscard]] inline std::string simulation_stripe_json(const simulation_result& r, const plan* p = nullptr) {
+  const detail::tiered_prices tiered(p);
   const bool credits = detail::shows_credits(p, r);
   std::string text;
   text.reserve(256 + 900 * r.invoices.size());
@@ -652,6 +663,12 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
         w.end_object();
       }
       w.end_array();
+      if (const auto parts = tiered.parts_of(l); !parts.empty()) {  // P3: meterkit's, not Stripe's
+        w.key("meterkit");
+        w.begin_object();
+        detail::tiers_member(w, parts);
+        w.end_object();
+      }
       w.end_object();
     }
     w.end_array();

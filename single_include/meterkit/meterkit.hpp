@@ -9698,6 +9698,37 @@ inline void apply_discount(after_pricing_context& ctx, const discount& d, const 
   for (std::size_t j = 0; j < lines.size(); ++j) take(lines[j], shares[j]);
 }
 
+/// B11: applies the discounts of the items and subscriptions of `inv`'s lines (`item_of[k]`, the
+/// item of line `k` or `SIZE_MAX`): on each line its item's discounts first, then its
+/// subscription's, each list in its order; `left[k]` is what is left of line `k`.
+inline void apply_discounts(after_pricing_context& ctx, invoice& inv, const std::vector<std::size_t>& item_of,
+                            std::vector<std::int64_t>& left) {
+  const compiled_plan& cp = ctx.cp;
+  std::vector<std::size_t> items_seen;
+  std::vector<std::size_t> subscriptions_seen;
+  for (const std::size_t i : item_of) {
+    if (i == SIZE_MAX) continue;
+    if (std::find(items_seen.begin(), items_seen.end(), i) == items_seen.end()) items_seen.push_back(i);
+    const std::size_t s = cp.items()[i].subscription;
+    if (std::find(subscriptions_seen.begin(), subscriptions_seen.end(), s) == subscriptions_seen.end())
+      subscriptions_seen.push_back(s);
+  }
+  for (const std::size_t i : items_seen) {  // item discounts first
+    std::vector<std::size_t> reach;
+    for (std::size_t k = 0; k < inv.lines.size(); ++k)
+      if (item_of[k] == i) reach.push_back(k);
+    const auto& sub = cp.subscription_at(cp.items()[i].subscription);
+    for (const auto& d : cp.item_at(i).discounts) apply_discount(ctx, d, sub, inv, reach, left);
+  }
+  for (const std::size_t s : subscriptions_seen) {  // then the subscription's
+    std::vector<std::size_t> reach;
+    for (std::size_t k = 0; k < inv.lines.size(); ++k)
+      if (item_of[k] != SIZE_MAX && cp.items()[item_of[k]].subscription == s) reach.push_back(k);
+    const auto& sub = cp.subscription_at(s);
+    for (const auto& d : sub.discounts) apply_discount(ctx, d, sub, inv, reach, left);
+  }
+}
+
 /// B14: the order in which credit grants are drawn: lowest `priority`, soonest `expires_at` (none
 /// last), promotional before paid, earliest start, earliest `created`, then plan order.
 [[nodiscard]] inline std::vector<std::size_t> credit_grant_order(const std::vector<credit_grant>& grants) {
@@ -9845,33 +9876,11 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
       line.tax_amounts.clear();
       left.push_back(line.amount);
     }
-    // The subscriptions and items of the lines, in line order.
+    // The items of the lines, in line order.
     std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
     for (std::size_t k = 0; k < inv.lines.size(); ++k)
       if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
-    std::vector<std::size_t> items_seen;
-    std::vector<std::size_t> subscriptions_seen;
-    for (const std::size_t i : item_of) {
-      if (i == SIZE_MAX) continue;
-      if (std::find(items_seen.begin(), items_seen.end(), i) == items_seen.end()) items_seen.push_back(i);
-      const std::size_t s = cp.items()[i].subscription;
-      if (std::find(subscriptions_seen.begin(), subscriptions_seen.end(), s) == subscriptions_seen.end())
-        subscriptions_seen.push_back(s);
-    }
-    for (const std::size_t i : items_seen) {  // item discounts first
-      std::vector<std::size_t> reach;
-      for (std::size_t k = 0; k < inv.lines.size(); ++k)
-        if (item_of[k] == i) reach.push_back(k);
-      const auto& sub = cp.subscription_at(cp.items()[i].subscription);
-      for (const auto& d : cp.item_at(i).discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
-    }
-    for (const std::size_t s : subscriptions_seen) {  // then the subscription's
-      std::vector<std::size_t> reach;
-      for (std::size_t k = 0; k < inv.lines.size(); ++k)
-        if (item_of[k] != SIZE_MAX && cp.items()[item_of[k]].subscription == s) reach.push_back(k);
-      const auto& sub = cp.subscription_at(s);
-      for (const auto& d : sub.discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
-    }
+    detail::apply_discounts(ctx, inv, item_of, left);
     if (minimums) detail::true_up_minimum(cp, inv, item_of, spent, left);  // B15, after discounts
     inv.total_credit = 0;
     inv.credit_balance = 0;
@@ -9938,6 +9947,43 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     }
     inv.ending_balance = balance;
   }
+}
+
+/// B11: the `once` discounts that `invoices`, in creation order, use up.
+[[nodiscard]] inline std::set<const discount*> once_discounts_used(const compiled_plan& cp,
+                                                                   std::vector<invoice> invoices) {
+  detail::after_pricing_context ctx(cp);
+  for (auto& inv : invoices) {
+    std::vector<std::int64_t> left;
+    std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
+    for (std::size_t k = 0; k < inv.lines.size(); ++k) {
+      inv.lines[k].discount_amounts.clear();
+      left.push_back(inv.lines[k].amount);
+      if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
+    }
+    detail::apply_discounts(ctx, inv, item_of, left);
+  }
+  return std::move(ctx.used_once);
+}
+
+/// B11, B16: what the lines of `inv` come to after the discounts that reach them, as B11 applies
+/// them to an invoice created at `inv.created`; `used` are the `once` discounts earlier invoices
+/// used up (`once_discounts_used`).
+[[nodiscard]] inline std::int64_t amount_after_discounts(const compiled_plan& cp, invoice inv,
+                                                         const std::set<const discount*>& used = {}) {
+  detail::after_pricing_context ctx(cp);
+  ctx.used_once = used;
+  std::vector<std::int64_t> left;
+  std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
+  for (std::size_t k = 0; k < inv.lines.size(); ++k) {
+    inv.lines[k].discount_amounts.clear();
+    left.push_back(inv.lines[k].amount);
+    if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
+  }
+  detail::apply_discounts(ctx, inv, item_of, left);
+  std::int64_t total = 0;
+  for (const std::int64_t l : left) total = add_or_throw(total, l, "amount after discounts");
+  return total;
 }
 
 }  // namespace meterkit
@@ -10906,6 +10952,7 @@ using history_keeper = basic_history_keeper<>;
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11246,14 +11293,16 @@ class subscription_changes {
 /// - The amount of a metered item "not yet invoiced" is its line amount at the quantity as of now
 ///   minus its line amount at the quantity of the period's last crossing (tiers continue across
 ///   threshold invoices: the whole period is priced, and what was billed is subtracted).
-/// - `amount_gte` is reached when the sum over the subscription's metered items reaches it
-///   (before discounts and taxes); `usage_gte` when one item's quantity not yet invoiced does.
+/// - `amount_gte` is reached when the sum over the subscription's metered items reaches it, after
+///   the discounts a threshold invoice created then would get (B11; before taxes); `usage_gte` when
+///   one item's quantity not yet invoiced does.
 /// - Not evaluated in a trial period, nor in the last 24 hours of a period, nor outside the
 ///   subscription's life.
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -11364,15 +11413,40 @@ class threshold_crossings {
   return false;
 }
 
+/// B11, B16: whether subscription `s` or one of its items has a discount.
+[[nodiscard]] inline bool has_discount(const compiled_plan& cp, std::size_t s) {
+  const auto& sub = cp.subscription_at(s);
+  if (!sub.discounts.empty()) return true;
+  for (const auto& item : sub.items)
+    if (!item.discounts.empty()) return true;
+  return false;
+}
+
+/// B11, B16: the `once` discounts of subscription `s` and its items, which an earlier invoice may
+/// have used up.
+[[nodiscard]] inline std::set<const discount*> once_discounts_of(const compiled_plan& cp, std::size_t s) {
+  std::set<const discount*> out;
+  const auto add = [&](const std::vector<discount>& list) {
+    for (const auto& d : list)
+      for (const auto& c : cp.source().coupons)
+        if (c.id == d.coupon && c.duration == coupon_duration::once) out.insert(&d);
+  };
+  const auto& sub = cp.subscription_at(s);
+  add(sub.discounts);
+  for (const auto& item : sub.items) add(item.discounts);
+  return out;
+}
+
 /// B16: the crossing of subscription `s` at the arrival `now`, if one of its thresholds is reached
 /// then; `quantity(item, period, as_of)` answers the metered quantities as for invoicing, and
-/// `before` holds the crossings so far. Pure: the simulator keeps what it returns.
-template <class Quantity>
-[[nodiscard]] std::optional<threshold_crossing> threshold_reached(const compiled_plan& cp, std::size_t s,
-                                                                  timestamp now,
-                                                                  const subscription_changes& changes,
-                                                                  const threshold_crossings& before,
-                                                                  const Quantity& quantity) {
+/// `before` holds the crossings so far. `amount_gte` is compared with what a threshold invoice
+/// created at `now` would come to after its discounts (B11); `once_used()` answers which `once`
+/// discounts of the subscription its invoices before it used up (`once_discounts_used_by`), asked
+/// only when that can decide. Pure: the simulator keeps what it returns.
+template <class Quantity, class OnceUsed>
+[[nodiscard]] std::optional<threshold_crossing> threshold_reached(
+    const compiled_plan& cp, std::size_t s, timestamp now, const subscription_changes& changes,
+    const threshold_crossings& before, const Quantity& quantity, const OnceUsed& once_used) {
   if (!has_threshold(cp, s)) return std::nullopt;
   const auto schedule = subscription_changes::schedule_with(cp, s, changes.end_now(s));
   const auto p = schedule.period_containing(now);
@@ -11381,9 +11455,14 @@ template <class Quantity>
   const threshold_crossing* last = earlier.empty() ? nullptr : earlier.back();
   const auto rounding = cp.settings().rounding;
   const auto& cs = cp.subscriptions()[s];
+  const auto& amount_gte = cp.subscription_at(s).amount_gte;
+  const bool discounted = amount_gte && has_discount(cp, s);
   threshold_crossing c{s, now, *p, {}};
+  invoice would_be;  // B11: the threshold invoice created now, for its discounts
+  would_be.created = now;
   std::int64_t amount = 0;
   bool usage_reached = false;
+  bool no_credit = true;  // every line of `would_be` at or above 0
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) continue;
     if (!changes.empty() && changes.before(cp, item, now).deleted) continue;  // B10
@@ -11392,16 +11471,44 @@ template <class Quantity>
     const std::int64_t billed = std::max<std::int64_t>(0, last ? last->quantity_of(item) : 0);
     const std::int64_t units = std::max<std::int64_t>(0, q);  // M12
     const price& pr = cp.price_of(item);
-    amount = add_or_throw(
-        amount,
-        sub_or_throw(line_amount(pr, units, rounding), line_amount(pr, billed, rounding), "threshold"),
-        "threshold");
+    const std::int64_t not_invoiced =
+        sub_or_throw(line_amount(pr, units, rounding), line_amount(pr, billed, rounding), "threshold");
+    amount = add_or_throw(amount, not_invoiced, "threshold");
+    if (discounted) {
+      would_be.lines.push_back(
+          invoice_line{cp.item_at(item).id, pr.id, period{last ? last->at : p->start, now},
+                       sub_or_throw(units, billed, "threshold"), not_invoiced, true, false, false});
+      if (not_invoiced < 0) no_credit = false;
+    }
     const auto& usage_gte = cp.item_at(item).usage_gte;
     if (usage_gte && sub_or_throw(units, billed, "threshold") >= *usage_gte) usage_reached = true;
   }
-  const auto& amount_gte = cp.subscription_at(s).amount_gte;
-  if (!usage_reached && !(amount_gte && amount >= *amount_gte)) return std::nullopt;
+  if (usage_reached) return c;
+  if (!amount_gte) return std::nullopt;
+  if (discounted) {  // B11
+    const auto once = once_discounts_of(cp, s);
+    if (!once.empty()) {
+      // Which `once` discounts earlier invoices used up takes the subscription's invoices so far
+      // to know. With no line below 0, every discount only lowers the amount, so with all of them
+      // used up it is the most it can be: short of the threshold then, it is short.
+      if (no_credit && amount_after_discounts(cp, would_be, once) < *amount_gte) return std::nullopt;
+      amount = amount_after_discounts(cp, std::move(would_be), once_used());
+    } else {
+      amount = amount_after_discounts(cp, std::move(would_be));
+    }
+  }
+  if (amount < *amount_gte) return std::nullopt;
   return c;
+}
+
+/// The same, for a subscription whose `once` discounts no invoice has used yet.
+template <class Quantity>
+[[nodiscard]] std::optional<threshold_crossing> threshold_reached(const compiled_plan& cp, std::size_t s,
+                                                                  timestamp now,
+                                                                  const subscription_changes& changes,
+                                                                  const threshold_crossings& before,
+                                                                  const Quantity& quantity) {
+  return threshold_reached(cp, s, now, changes, before, quantity, [] { return std::set<const discount*>{}; });
 }
 
 }  // namespace meterkit
@@ -11729,6 +11836,23 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
   if (!changes.empty()) left = detail::add_prorations(cp, s, until, end, changes, mine);
   for (auto& inv : mine) out.push_back(std::move(inv));
   return left;
+}
+
+/// B11, B16: the `once` discounts of subscription `s` that its invoices created by `now` (as of
+/// `now`, the upcoming one aside) have used up: what a threshold invoice created at `now` can no
+/// longer get. Prorations a cancellation of another subscription left to them (B9) are not counted.
+template <metered_quantities Quantities>
+[[nodiscard]] std::set<const discount*> once_discounts_used_by(const compiled_plan& cp, std::size_t s,
+                                                               timestamp now, const Quantities& quantities,
+                                                               const subscription_changes& changes,
+                                                               const threshold_crossings& thresholds) {
+  std::vector<invoice> mine;
+  (void)invoices_of_subscription(cp, s, now, quantities, mine, changes, thresholds);
+  std::erase_if(
+      mine, [&](const invoice& inv) { return inv.reason == billing_reason::upcoming || now < inv.created; });
+  std::stable_sort(mine.begin(), mine.end(),
+                   [](const invoice& a, const invoice& b) { return a.created < b.created; });
+  return once_discounts_used(cp, std::move(mine));
 }
 
 /// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27), with what Stripe
@@ -12577,7 +12701,16 @@ class basic_invoice_simulator {
     if (!has_threshold(plan_, s)) return;
     auto c = threshold_reached(
         plan_, s, now, changes_, thresholds_,
-        [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
+        [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); },
+        [&] {  // B11: what the subscription's invoices so far used up, as `result` would bill them
+          return once_discounts_used_by(
+              plan_, s, now,
+              [&](std::size_t item, const period& p, timestamp as_of) {
+                const auto fixed = history_.fixed_quantity(item, p.start);
+                return fixed ? *fixed : kept_quantity(item, p, as_of);
+              },
+              changes_, thresholds_);
+        });
     if (c) thresholds_.add(std::move(*c));
   }
 

@@ -2724,11 +2724,6 @@ namespace detail {
         v.insert(v.end(), more);
         return v;
       };
-      if (const nlohmann::json* t = json_member(sub, "billing_thresholds");
-          t && t->is_object() && set(*t, "amount_gte") && (set(sub, "discounts") || set(sub, "discount")))
-        out.emplace_back(here({{"billing_thresholds", std::nullopt}, {"amount_gte", std::nullopt}}),
-                         "compared with the metered amount before discounts (Stripe counts them), so a "
-                         "threshold invoice may come earlier than Stripe's (B16)");
       if (const nlohmann::json* tax = json_member(sub, "automatic_tax");
           tax && tax->is_object() && set(*tax, "enabled"))
         out.emplace_back(

@@ -130,6 +130,37 @@ inline void apply_discount(after_pricing_context& ctx, const discount& d, const 
   for (std::size_t j = 0; j < lines.size(); ++j) take(lines[j], shares[j]);
 }
 
+/// B11: applies the discounts of the items and subscriptions of `inv`'s lines (`item_of[k]`, the
+/// item of line `k` or `SIZE_MAX`): on each line its item's discounts first, then its
+/// subscription's, each list in its order; `left[k]` is what is left of line `k`.
+inline void apply_discounts(after_pricing_context& ctx, invoice& inv, const std::vector<std::size_t>& item_of,
+                            std::vector<std::int64_t>& left) {
+  const compiled_plan& cp = ctx.cp;
+  std::vector<std::size_t> items_seen;
+  std::vector<std::size_t> subscriptions_seen;
+  for (const std::size_t i : item_of) {
+    if (i == SIZE_MAX) continue;
+    if (std::find(items_seen.begin(), items_seen.end(), i) == items_seen.end()) items_seen.push_back(i);
+    const std::size_t s = cp.items()[i].subscription;
+    if (std::find(subscriptions_seen.begin(), subscriptions_seen.end(), s) == subscriptions_seen.end())
+      subscriptions_seen.push_back(s);
+  }
+  for (const std::size_t i : items_seen) {  // item discounts first
+    std::vector<std::size_t> reach;
+    for (std::size_t k = 0; k < inv.lines.size(); ++k)
+      if (item_of[k] == i) reach.push_back(k);
+    const auto& sub = cp.subscription_at(cp.items()[i].subscription);
+    for (const auto& d : cp.item_at(i).discounts) apply_discount(ctx, d, sub, inv, reach, left);
+  }
+  for (const std::size_t s : subscriptions_seen) {  // then the subscription's
+    std::vector<std::size_t> reach;
+    for (std::size_t k = 0; k < inv.lines.size(); ++k)
+      if (item_of[k] != SIZE_MAX && cp.items()[item_of[k]].subscription == s) reach.push_back(k);
+    const auto& sub = cp.subscription_at(s);
+    for (const auto& d : sub.discounts) apply_discount(ctx, d, sub, inv, reach, left);
+  }
+}
+
 /// B14: the order in which credit grants are drawn: lowest `priority`, soonest `expires_at` (none
 /// last), promotional before paid, earliest start, earliest `created`, then plan order.
 [[nodiscard]] inline std::vector<std::size_t> credit_grant_order(const std::vector<credit_grant>& grants) {
@@ -277,33 +308,11 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
       line.tax_amounts.clear();
       left.push_back(line.amount);
     }
-    // The subscriptions and items of the lines, in line order.
+    // The items of the lines, in line order.
     std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
     for (std::size_t k = 0; k < inv.lines.size(); ++k)
       if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
-    std::vector<std::size_t> items_seen;
-    std::vector<std::size_t> subscriptions_seen;
-    for (const std::size_t i : item_of) {
-      if (i == SIZE_MAX) continue;
-      if (std::find(items_seen.begin(), items_seen.end(), i) == items_seen.end()) items_seen.push_back(i);
-      const std::size_t s = cp.items()[i].subscription;
-      if (std::find(subscriptions_seen.begin(), subscriptions_seen.end(), s) == subscriptions_seen.end())
-        subscriptions_seen.push_back(s);
-    }
-    for (const std::size_t i : items_seen) {  // item discounts first
-      std::vector<std::size_t> reach;
-      for (std::size_t k = 0; k < inv.lines.size(); ++k)
-        if (item_of[k] == i) reach.push_back(k);
-      const auto& sub = cp.subscription_at(cp.items()[i].subscription);
-      for (const auto& d : cp.item_at(i).discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
-    }
-    for (const std::size_t s : subscriptions_seen) {  // then the subscription's
-      std::vector<std::size_t> reach;
-      for (std::size_t k = 0; k < inv.lines.size(); ++k)
-        if (item_of[k] != SIZE_MAX && cp.items()[item_of[k]].subscription == s) reach.push_back(k);
-      const auto& sub = cp.subscription_at(s);
-      for (const auto& d : sub.discounts) detail::apply_discount(ctx, d, sub, inv, reach, left);
-    }
+    detail::apply_discounts(ctx, inv, item_of, left);
     if (minimums) detail::true_up_minimum(cp, inv, item_of, spent, left);  // B15, after discounts
     inv.total_credit = 0;
     inv.credit_balance = 0;
@@ -370,6 +379,43 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     }
     inv.ending_balance = balance;
   }
+}
+
+/// B11: the `once` discounts that `invoices`, in creation order, use up.
+[[nodiscard]] inline std::set<const discount*> once_discounts_used(const compiled_plan& cp,
+                                                                   std::vector<invoice> invoices) {
+  detail::after_pricing_context ctx(cp);
+  for (auto& inv : invoices) {
+    std::vector<std::int64_t> left;
+    std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
+    for (std::size_t k = 0; k < inv.lines.size(); ++k) {
+      inv.lines[k].discount_amounts.clear();
+      left.push_back(inv.lines[k].amount);
+      if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
+    }
+    detail::apply_discounts(ctx, inv, item_of, left);
+  }
+  return std::move(ctx.used_once);
+}
+
+/// B11, B16: what the lines of `inv` come to after the discounts that reach them, as B11 applies
+/// them to an invoice created at `inv.created`; `used` are the `once` discounts earlier invoices
+/// used up (`once_discounts_used`).
+[[nodiscard]] inline std::int64_t amount_after_discounts(const compiled_plan& cp, invoice inv,
+                                                         const std::set<const discount*>& used = {}) {
+  detail::after_pricing_context ctx(cp);
+  ctx.used_once = used;
+  std::vector<std::int64_t> left;
+  std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
+  for (std::size_t k = 0; k < inv.lines.size(); ++k) {
+    inv.lines[k].discount_amounts.clear();
+    left.push_back(inv.lines[k].amount);
+    if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
+  }
+  detail::apply_discounts(ctx, inv, item_of, left);
+  std::int64_t total = 0;
+  for (const std::int64_t l : left) total = add_or_throw(total, l, "amount after discounts");
+  return total;
 }
 
 }  // namespace meterkit

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -354,6 +355,23 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
   if (!changes.empty()) left = detail::add_prorations(cp, s, until, end, changes, mine);
   for (auto& inv : mine) out.push_back(std::move(inv));
   return left;
+}
+
+/// B11, B16: the `once` discounts of subscription `s` that its invoices created by `now` (as of
+/// `now`, the upcoming one aside) have used up: what a threshold invoice created at `now` can no
+/// longer get. Prorations a cancellation of another subscription left to them (B9) are not counted.
+template <metered_quantities Quantities>
+[[nodiscard]] std::set<const discount*> once_discounts_used_by(const compiled_plan& cp, std::size_t s,
+                                                               timestamp now, const Quantities& quantities,
+                                                               const subscription_changes& changes,
+                                                               const threshold_crossings& thresholds) {
+  std::vector<invoice> mine;
+  (void)invoices_of_subscription(cp, s, now, quantities, mine, changes, thresholds);
+  std::erase_if(
+      mine, [&](const invoice& inv) { return inv.reason == billing_reason::upcoming || now < inv.created; });
+  std::stable_sort(mine.begin(), mine.end(),
+                   [](const invoice& a, const invoice& b) { return a.created < b.created; });
+  return once_discounts_used(cp, std::move(mine));
 }
 
 /// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27), with what Stripe

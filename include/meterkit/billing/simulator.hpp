@@ -817,7 +817,16 @@ class basic_invoice_simulator {
     if (!has_threshold(plan_, s)) return;
     auto c = threshold_reached(
         plan_, s, now, changes_, thresholds_,
-        [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
+        [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); },
+        [&] {  // B11: what the subscription's invoices so far used up, as `result` would bill them
+          return once_discounts_used_by(
+              plan_, s, now,
+              [&](std::size_t item, const period& p, timestamp as_of) {
+                const auto fixed = history_.fixed_quantity(item, p.start);
+                return fixed ? *fixed : kept_quantity(item, p, as_of);
+              },
+              changes_, thresholds_);
+        });
     if (c) thresholds_.add(std::move(*c));
   }
 

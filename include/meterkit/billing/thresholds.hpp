@@ -14,19 +14,23 @@
 /// - The amount of a metered item "not yet invoiced" is its line amount at the quantity as of now
 ///   minus its line amount at the quantity of the period's last crossing (tiers continue across
 ///   threshold invoices: the whole period is priced, and what was billed is subtracted).
-/// - `amount_gte` is reached when the sum over the subscription's metered items reaches it
-///   (before discounts and taxes); `usage_gte` when one item's quantity not yet invoiced does.
+/// - `amount_gte` is reached when the sum over the subscription's metered items reaches it, after
+///   the discounts a threshold invoice created then would get (B11; before taxes); `usage_gte` when
+///   one item's quantity not yet invoiced does.
 /// - Not evaluated in a trial period, nor in the last 24 hours of a period, nor outside the
 ///   subscription's life.
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include <meterkit/billing/after_pricing.hpp>
 #include <meterkit/billing/compiled_plan.hpp>
+#include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/price.hpp>
 #include <meterkit/billing/snapshot.hpp>
 #include <meterkit/billing/subscription_changes.hpp>
@@ -140,15 +144,40 @@ class threshold_crossings {
   return false;
 }
 
+/// B11, B16: whether subscription `s` or one of its items has a discount.
+[[nodiscard]] inline bool has_discount(const compiled_plan& cp, std::size_t s) {
+  const auto& sub = cp.subscription_at(s);
+  if (!sub.discounts.empty()) return true;
+  for (const auto& item : sub.items)
+    if (!item.discounts.empty()) return true;
+  return false;
+}
+
+/// B11, B16: the `once` discounts of subscription `s` and its items, which an earlier invoice may
+/// have used up.
+[[nodiscard]] inline std::set<const discount*> once_discounts_of(const compiled_plan& cp, std::size_t s) {
+  std::set<const discount*> out;
+  const auto add = [&](const std::vector<discount>& list) {
+    for (const auto& d : list)
+      for (const auto& c : cp.source().coupons)
+        if (c.id == d.coupon && c.duration == coupon_duration::once) out.insert(&d);
+  };
+  const auto& sub = cp.subscription_at(s);
+  add(sub.discounts);
+  for (const auto& item : sub.items) add(item.discounts);
+  return out;
+}
+
 /// B16: the crossing of subscription `s` at the arrival `now`, if one of its thresholds is reached
 /// then; `quantity(item, period, as_of)` answers the metered quantities as for invoicing, and
-/// `before` holds the crossings so far. Pure: the simulator keeps what it returns.
-template <class Quantity>
-[[nodiscard]] std::optional<threshold_crossing> threshold_reached(const compiled_plan& cp, std::size_t s,
-                                                                  timestamp now,
-                                                                  const subscription_changes& changes,
-                                                                  const threshold_crossings& before,
-                                                                  const Quantity& quantity) {
+/// `before` holds the crossings so far. `amount_gte` is compared with what a threshold invoice
+/// created at `now` would come to after its discounts (B11); `once_used()` answers which `once`
+/// discounts of the subscription its invoices before it used up (`once_discounts_used_by`), asked
+/// only when that can decide. Pure: the simulator keeps what it returns.
+template <class Quantity, class OnceUsed>
+[[nodiscard]] std::optional<threshold_crossing> threshold_reached(
+    const compiled_plan& cp, std::size_t s, timestamp now, const subscription_changes& changes,
+    const threshold_crossings& before, const Quantity& quantity, const OnceUsed& once_used) {
   if (!has_threshold(cp, s)) return std::nullopt;
   const auto schedule = subscription_changes::schedule_with(cp, s, changes.end_now(s));
   const auto p = schedule.period_containing(now);
@@ -157,9 +186,14 @@ template <class Quantity>
   const threshold_crossing* last = earlier.empty() ? nullptr : earlier.back();
   const auto rounding = cp.settings().rounding;
   const auto& cs = cp.subscriptions()[s];
+  const auto& amount_gte = cp.subscription_at(s).amount_gte;
+  const bool discounted = amount_gte && has_discount(cp, s);
   threshold_crossing c{s, now, *p, {}};
+  invoice would_be;  // B11: the threshold invoice created now, for its discounts
+  would_be.created = now;
   std::int64_t amount = 0;
   bool usage_reached = false;
+  bool no_credit = true;  // every line of `would_be` at or above 0
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) continue;
     if (!changes.empty() && changes.before(cp, item, now).deleted) continue;  // B10
@@ -168,16 +202,44 @@ template <class Quantity>
     const std::int64_t billed = std::max<std::int64_t>(0, last ? last->quantity_of(item) : 0);
     const std::int64_t units = std::max<std::int64_t>(0, q);  // M12
     const price& pr = cp.price_of(item);
-    amount = add_or_throw(
-        amount,
-        sub_or_throw(line_amount(pr, units, rounding), line_amount(pr, billed, rounding), "threshold"),
-        "threshold");
+    const std::int64_t not_invoiced =
+        sub_or_throw(line_amount(pr, units, rounding), line_amount(pr, billed, rounding), "threshold");
+    amount = add_or_throw(amount, not_invoiced, "threshold");
+    if (discounted) {
+      would_be.lines.push_back(
+          invoice_line{cp.item_at(item).id, pr.id, period{last ? last->at : p->start, now},
+                       sub_or_throw(units, billed, "threshold"), not_invoiced, true, false, false});
+      if (not_invoiced < 0) no_credit = false;
+    }
     const auto& usage_gte = cp.item_at(item).usage_gte;
     if (usage_gte && sub_or_throw(units, billed, "threshold") >= *usage_gte) usage_reached = true;
   }
-  const auto& amount_gte = cp.subscription_at(s).amount_gte;
-  if (!usage_reached && !(amount_gte && amount >= *amount_gte)) return std::nullopt;
+  if (usage_reached) return c;
+  if (!amount_gte) return std::nullopt;
+  if (discounted) {  // B11
+    const auto once = once_discounts_of(cp, s);
+    if (!once.empty()) {
+      // Which `once` discounts earlier invoices used up takes the subscription's invoices so far
+      // to know. With no line below 0, every discount only lowers the amount, so with all of them
+      // used up it is the most it can be: short of the threshold then, it is short.
+      if (no_credit && amount_after_discounts(cp, would_be, once) < *amount_gte) return std::nullopt;
+      amount = amount_after_discounts(cp, std::move(would_be), once_used());
+    } else {
+      amount = amount_after_discounts(cp, std::move(would_be));
+    }
+  }
+  if (amount < *amount_gte) return std::nullopt;
   return c;
+}
+
+/// The same, for a subscription whose `once` discounts no invoice has used yet.
+template <class Quantity>
+[[nodiscard]] std::optional<threshold_crossing> threshold_reached(const compiled_plan& cp, std::size_t s,
+                                                                  timestamp now,
+                                                                  const subscription_changes& changes,
+                                                                  const threshold_crossings& before,
+                                                                  const Quantity& quantity) {
+  return threshold_reached(cp, s, now, changes, before, quantity, [] { return std::set<const discount*>{}; });
 }
 
 }  // namespace meterkit

@@ -196,6 +196,172 @@ BOOST_AUTO_TEST_CASE(thresholds_are_reached_on_what_is_not_yet_invoiced) {
   }
 }
 
+// Table: `amount_gte` is compared with what the threshold invoice would come to after its
+// discounts (B11, B16), as Stripe does: a percent_off halves what counts, an amount_off is taken
+// from each threshold invoice, a discount counts only while it lasts, a `once` discount only until
+// an invoice used it, and a coupon for other products not at all. Graduated tiers (0.50 USD up to
+// 10,000 units, 0.40 USD above), a 5,000 USD threshold; the crossings' times and the threshold
+// invoices' totals (after discounts).
+BOOST_AUTO_TEST_CASE(B16_the_amount_threshold_counts_discounts) {
+  struct row {
+    const char* name;
+    mk::coupon coupon;
+    bool on_item;  ///< the discount on the item, else on the subscription
+    std::optional<const char*> start;
+    std::optional<const char*> end;
+    std::vector<std::pair<const char*, std::int64_t>> arrivals;
+    std::vector<const char*> crossed_at;
+    std::vector<std::int64_t> threshold_totals;
+  };
+  const auto percent = [](std::int64_t off, mk::coupon_duration d = mk::coupon_duration::forever) {
+    mk::coupon c;
+    c.id = "co";
+    c.percent_off = mk::decimal::from_integer(off);
+    c.duration = d;
+    return c;
+  };
+  mk::coupon amount_off;
+  amount_off.id = "co";
+  amount_off.amount_off = 100000;
+  amount_off.currency = mk::currency("usd");
+  amount_off.duration = mk::coupon_duration::forever;
+  mk::coupon elsewhere = percent(50);
+  elsewhere.applies_to_products = std::vector<std::string>{"prod_other"};
+  const std::vector<row> rows = {
+      // 10,000 units are 5,000 USD, 2,500 after half; 20,000 are 9,000 (4,500); 22,500 are 10,000
+      // USD, 5,000 after half: the threshold
+      {"percent_off halves what counts",
+       percent(50),
+       false,
+       std::nullopt,
+       std::nullopt,
+       {{"2025-01-10T00:00:00Z", 10000}, {"2025-01-12T00:00:00Z", 10000}, {"2025-01-13T00:00:00Z", 2500}},
+       {"2025-01-13T00:00:00Z"},
+       {500000}},
+      {"an item's percent_off alike",
+       percent(50),
+       true,
+       std::nullopt,
+       std::nullopt,
+       {{"2025-01-10T00:00:00Z", 10000}, {"2025-01-12T00:00:00Z", 10000}, {"2025-01-13T00:00:00Z", 2500}},
+       {"2025-01-13T00:00:00Z"},
+       {500000}},
+      // the discount ends on Jan 15: the 10,000 units of Jan 10 count 2,500 USD; one more unit on
+      // Jan 16, without the discount, makes 5,000.40 USD
+      {"a percent_off that ends mid-period counts until its end",
+       percent(50),
+       false,
+       std::nullopt,
+       "2025-01-15T00:00:00Z",
+       {{"2025-01-10T00:00:00Z", 10000}, {"2025-01-16T00:00:00Z", 1}},
+       {"2025-01-16T00:00:00Z"},
+       {500040}},
+      // the discount starts on Jan 11: 9,000 units on Jan 10 (4,500 USD) do not reach it, 11,000
+      // on Jan 12 (5,400 USD, 2,700 after half) do not either
+      {"a percent_off that starts mid-period counts from its start",
+       percent(50),
+       false,
+       "2025-01-11T00:00:00Z",
+       std::nullopt,
+       {{"2025-01-10T00:00:00Z", 9000}, {"2025-01-12T00:00:00Z", 2000}},
+       {},
+       {}},
+      // 1,000 USD off every invoice: 10,000 units (5,000 USD) count 4,000; 12,500 (6,000 USD) reach
+      // it; a second threshold needs 6,000 USD more again: 15,000 units at 0.40 USD
+      {"amount_off is taken from each threshold invoice",
+       amount_off,
+       false,
+       std::nullopt,
+       std::nullopt,
+       {{"2025-01-10T00:00:00Z", 10000},
+        {"2025-01-12T00:00:00Z", 2500},
+        {"2025-01-14T00:00:00Z", 12500},
+        {"2025-01-15T00:00:00Z", 2500}},
+       {"2025-01-12T00:00:00Z", "2025-01-15T00:00:00Z"},
+       {500000, 500000}},
+      // half off once: 22,500 units (10,000 USD, 5,000 after half) make the first threshold
+      // invoice, which uses it; 12,500 more (5,000 USD) then reach a second one undiscounted
+      {"a once discount counts until an invoice used it",
+       percent(50, mk::coupon_duration::once),
+       false,
+       std::nullopt,
+       std::nullopt,
+       {{"2025-01-05T00:00:00Z", 20000}, {"2025-01-06T00:00:00Z", 2500}, {"2025-01-08T00:00:00Z", 12500}},
+       {"2025-01-06T00:00:00Z", "2025-01-08T00:00:00Z"},
+       {500000, 500000}},
+      {"a coupon for other products does not count",
+       elsewhere,
+       false,
+       std::nullopt,
+       std::nullopt,
+       {{"2025-01-10T00:00:00Z", 10000}},
+       {"2025-01-10T00:00:00Z"},
+       {500000}},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.name) {
+      auto p = threshold_plan(mk::tiers_mode::graduated);
+      p.coupons.push_back(r.coupon);
+      mk::discount d;
+      d.coupon = r.coupon.id;
+      if (r.start) d.start = at(*r.start);
+      if (r.end) d.end = at(*r.end);
+      (r.on_item ? p.subscriptions[0].items[0].discounts : p.subscriptions[0].discounts).push_back(d);
+      mk::validate(p);
+      std::vector<mk::request> requests;
+      for (const auto& [when, value] : r.arrivals)
+        requests.push_back(units(when, value, requests.size() + 1));
+      const auto result = run(p, requests, "2025-02-15T00:00:00Z");
+      std::vector<mk::timestamp> created;
+      std::vector<std::int64_t> totals;
+      for (const auto* inv : with_reason(result, mk::billing_reason::subscription_threshold)) {
+        created.push_back(inv->created);
+        totals.push_back(inv->total);
+      }
+      std::vector<mk::timestamp> expected;
+      for (const char* when : r.crossed_at) expected.push_back(at(when));
+      BOOST_TEST((created == expected));
+      BOOST_TEST(totals == r.threshold_totals, boost::test_tools::per_element());
+    }
+  }
+}
+
+// B11, B16: a `once` discount that the first invoice used (a licensed seat billed at the start)
+// no longer counts toward the threshold: 10,000 units reach 5,000 USD undiscounted. A forever one
+// still halves what counts.
+BOOST_AUTO_TEST_CASE(B16_a_once_discount_used_by_the_first_invoice_no_longer_counts) {
+  for (const auto duration : {mk::coupon_duration::once, mk::coupon_duration::forever}) {
+    BOOST_TEST_CONTEXT(mk::to_string(duration)) {
+      auto p = threshold_plan(mk::tiers_mode::graduated);
+      mk::price seat{"price_seat", mk::currency("usd")};
+      seat.unit_amount = mk::decimal::from_integer(2000);
+      p.prices.push_back(seat);
+      p.subscriptions[0].items.push_back({"si_seat", "price_seat", 1});
+      mk::coupon half;
+      half.id = "half";
+      half.percent_off = mk::decimal::from_integer(50);
+      half.duration = duration;
+      p.coupons.push_back(half);
+      p.subscriptions[0].discounts.push_back(mk::discount{"half", std::nullopt, std::nullopt});
+      mk::validate(p);
+      const auto r = run(p, {units("2025-01-10T00:00:00Z", 10000, 1)}, "2025-02-15T00:00:00Z");
+      const auto first = std::find_if(r.invoices.begin(), r.invoices.end(), [](const mk::invoice& inv) {
+        return inv.reason == mk::billing_reason::subscription_create;
+      });
+      BOOST_TEST_REQUIRE((first != r.invoices.end()));
+      BOOST_TEST(first->total == 1000);  // the seat, half off
+      const auto t = with_reason(r, mk::billing_reason::subscription_threshold);
+      if (duration == mk::coupon_duration::once) {
+        BOOST_TEST_REQUIRE(t.size() == 1u);
+        BOOST_TEST((t[0]->created == at("2025-01-10T00:00:00Z")));
+        BOOST_TEST(t[0]->total == 500000);
+      } else {
+        BOOST_TEST(t.empty());
+      }
+    }
+  }
+}
+
 // A trial period reaches no threshold; nor does usage of a period that arrives after the threshold
 // invoice of that period: the period's end bills it.
 BOOST_AUTO_TEST_CASE(trials_and_usage_arriving_after_a_threshold_invoice) {
