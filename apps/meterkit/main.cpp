@@ -31,7 +31,6 @@
 #include <filesystem>
 #include <new>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -247,7 +246,7 @@ plan plan_of(const common_options& o, const std::string& path, std::string* text
   plan p = read_plan_source(path, &warnings, text);
   if (!o.quiet || o.strict) {
     for (const auto& w : warnings)
-      std::fprintf(stderr, "%s\n", meterkit::cli::printable(w.to_string()).c_str());
+      std::fprintf(stderr, "%s\n", meterkit::cli::with_rules_pointer(w.to_string()).c_str());
   }
   if (o.strict && !warnings.empty()) {
     throw usage_error("--strict: the plan has " + std::to_string(warnings.size()) +
@@ -729,14 +728,6 @@ int run(int argc, char** argv) {
   return run_summarize(sum_options, sum, argc > 0 ? argv[0] : nullptr);
 }
 
-/// A message that cites rules by id (`D21`, `M13, D26`) says where they are explained.
-std::string with_rules_pointer(const std::string& message) {
-  static const std::regex rule_id("\\b[BDILMPW][0-9]{1,2}\\b");
-  std::string text = meterkit::cli::printable(message);
-  if (!std::regex_search(text, rule_id)) return text;
-  return text + " [rules: docs/rules.md]";
-}
-
 }  // namespace
 
 namespace {
@@ -768,15 +759,15 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const meterkit::input_error& e) {
     // `file:line:column: what was expected` (CONTRACT.md "Exit status").
-    std::fprintf(stderr, "%s\n", meterkit::cli::printable(e.what()).c_str());
+    std::fprintf(stderr, "%s\n", meterkit::cli::with_rules_pointer(e.what()).c_str());
   } catch (const usage_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", with_rules_pointer(e.what()).c_str());
+    std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::with_rules_pointer(e.what()).c_str());
   } catch (const meterkit::configuration_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", with_rules_pointer(e.what()).c_str());
+    std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::with_rules_pointer(e.what()).c_str());
   } catch (const meterkit::overflow_error& e) {
     std::fprintf(stderr, "meterkit: %s\n",
-                 with_rules_pointer(std::string(e.what()) +
-                                    " (D25: quantities, amounts and totals must fit in 64 bits)")
+                 meterkit::cli::with_rules_pointer(
+                     std::string(e.what()) + " (D25: quantities, amounts and totals must fit in 64 bits)")
                      .c_str());
   } catch (const meterkit::cli::output_error& e) {
     std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::printable(e.what()).c_str());

@@ -28,6 +28,32 @@ namespace meterkit::cli {
   return meterkit::detail::printable(text);
 }
 
+/// Whether `text` cites a rule by id: a letter of B, D, I, L, M, P, W and one or two digits,
+/// standing alone as a word (`D21`, `M13, D26`; not `sub_D21x` nor `D123`).
+[[nodiscard]] inline bool cites_rule(std::string_view text) {
+  const auto word = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (std::string_view("BDILMPW").find(text[i]) == std::string_view::npos) continue;
+    if (i > 0 && word(text[i - 1])) continue;
+    std::size_t digits = 0;
+    while (i + 1 + digits < text.size() && text[i + 1 + digits] >= '0' && text[i + 1 + digits] <= '9')
+      ++digits;
+    const std::size_t end = i + 1 + digits;
+    if (digits >= 1 && digits <= 2 && (end == text.size() || !word(text[end]))) return true;
+  }
+  return false;
+}
+
+/// A message for standard error, printable, that says where the rules it cites by id are
+/// explained (docs/cli.md "Messages").
+[[nodiscard]] inline std::string with_rules_pointer(std::string_view message) {
+  std::string text = printable(message);
+  if (cites_rule(text)) text += " [rules: docs/rules.md]";
+  return text;
+}
+
 /// The candidate closest to `word`, when it is close enough to be a typo (at most 2 edits, or 3
 /// for words of 8 characters or more); the first of equally close ones.
 [[nodiscard]] inline std::optional<std::string> closest(std::string_view word,

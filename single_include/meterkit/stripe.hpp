@@ -37,10 +37,13 @@
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -50,6 +53,54 @@
 
 #include <nlohmann/json.hpp>
 
+// ---- begin meterkit/detail/edit_distance.hpp ----
+/// \file
+/// "Did you mean": the edit distance between two words and the closest of some candidates, for
+/// messages that name a likely typo (an unknown plan field, a mistyped option).
+
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace meterkit::detail {
+
+/// The number of single-character edits (insert, delete, replace, swap two neighbours) between
+/// `a` and `b`, for "did you mean".
+[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+/// The candidate closest to `word`, when it is close enough to be a likely typo.
+[[nodiscard]] inline std::optional<std::string_view> closest_word(
+    std::string_view word, std::span<const std::string_view> candidates) {
+  std::optional<std::string_view> best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const std::string_view c : candidates) {
+    const std::size_t distance = edit_distance(word, c);
+    if (distance < best_distance) {
+      best = c;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+}  // namespace meterkit::detail
+// ---- end meterkit/detail/edit_distance.hpp ----
 // ---- begin meterkit/stripe/csv.hpp ----
 /// \file
 /// Records of a CSV file (RFC 4180), read in large blocks without a per-field allocation
@@ -1670,6 +1721,50 @@ inline constexpr std::string_view bulk_csv_columns =
 inline constexpr std::string_view missing_arrival_message =
     "this event has neither a timestamp nor a received_at; one of them is needed to know when it arrived";
 
+/// D2: what is wrong with a header whose columns meterkit would otherwise ignore, said once for
+/// the file rather than once a row: columns separated by `;` or a tab, a known column mistyped
+/// (`timestmap`) while the column itself is absent, a payload key written without `payload_`
+/// (`stripe_customer_id`). `present` holds, in `known_bulk_csv_columns` order, where each known
+/// column is.
+inline constexpr std::array<std::string_view, 4> known_bulk_csv_columns{"event_name", "identifier",
+                                                                        "timestamp", "received_at"};
+template <class Reader>
+void check_bulk_csv_header(const Reader& csv, const std::string& name,
+                           std::span<const std::string_view> header,
+                           const std::array<std::optional<std::size_t>, 4>& present) {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const std::string_view h = header[i];
+    const bool known = std::find(known_bulk_csv_columns.begin(), known_bulk_csv_columns.end(), h) !=
+                       known_bulk_csv_columns.end();
+    if (known || h.substr(0, 8) == "payload_") continue;
+    for (const char separator : {';', '\t', '|'}) {
+      if (h.find(separator) != std::string_view::npos && h.find("event_name") != std::string_view::npos) {
+        const std::string shown = separator == '\t' ? "a tab" : std::string("'") + separator + "'";
+        METERKIT_THROW(input_error(name, csv.cell_position(i),
+                                   "the header's columns are separated by " + shown +
+                                       "; Stripe's bulk upload CSV separates them with ',' (D2)"));
+      }
+    }
+    if (h == "stripe_customer_id" || h == "value") {
+      METERKIT_THROW(input_error(name, csv.cell_position(i),
+                                 "the column \"" + std::string(h) +
+                                     "\" is not read: payload keys are written payload_<key>; did you mean "
+                                     "\"payload_" +
+                                     std::string(h) + "\"? (D2)"));
+    }
+    std::vector<std::string_view> absent;
+    for (std::size_t k = 0; k < known_bulk_csv_columns.size(); ++k) {
+      if (!present[k]) absent.push_back(known_bulk_csv_columns[k]);
+    }
+    if (const auto near = closest_word(h, absent)) {
+      METERKIT_THROW(input_error(name, csv.cell_position(i),
+                                 "the column \"" + std::string(h) +
+                                     "\" is not one meterkit reads; did you mean \"" + std::string(*near) +
+                                     "\"? (D2)"));
+    }
+  }
+}
+
 /// One bulk upload JSON object (an array element or a JSON Lines line) into a request.
 [[nodiscard]] inline request bulk_event_from_json(const nlohmann::json& object, std::string source) {
   const json_path root;
@@ -1748,6 +1843,8 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
       payload_columns.push_back(i);
     }
   }
+  detail::check_bulk_csv_header(csv, name, header,
+                                {event_name_column, identifier_column, timestamp_column, received_at_column});
   if (!event_name_column) {
     METERKIT_THROW(input_error(name, {csv.line(), 1},
                                "the header has no event_name column; expected the columns " +
@@ -1962,54 +2059,6 @@ inline void append_canonical_json(std::string& out, const nlohmann::json& j) {
 
 #include <nlohmann/json.hpp>
 
-// ---- begin meterkit/detail/edit_distance.hpp ----
-/// \file
-/// "Did you mean": the edit distance between two words and the closest of some candidates, for
-/// messages that name a likely typo (an unknown plan field, a mistyped option).
-
-#include <algorithm>
-#include <cstddef>
-#include <optional>
-#include <span>
-#include <string_view>
-#include <vector>
-
-namespace meterkit::detail {
-
-/// The number of single-character edits (insert, delete, replace, swap two neighbours) between
-/// `a` and `b`, for "did you mean".
-[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-/// The candidate closest to `word`, when it is close enough to be a likely typo.
-[[nodiscard]] inline std::optional<std::string_view> closest_word(
-    std::string_view word, std::span<const std::string_view> candidates) {
-  std::optional<std::string_view> best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const std::string_view c : candidates) {
-    const std::size_t distance = edit_distance(word, c);
-    if (distance < best_distance) {
-      best = c;
-      best_distance = distance;
-    }
-  }
-  return best;
-}
-
-}  // namespace meterkit::detail
-// ---- end meterkit/detail/edit_distance.hpp ----
 
 namespace meterkit {
 

@@ -22,10 +22,13 @@
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -38,6 +41,7 @@
 #include <meterkit/billing/request.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/edit_distance.hpp>
 #include <meterkit/meter/meter_event.hpp>
 #include <meterkit/stripe/csv.hpp>
 #include <meterkit/stripe/input_error.hpp>
@@ -72,6 +76,50 @@ inline constexpr std::string_view bulk_csv_columns =
 
 inline constexpr std::string_view missing_arrival_message =
     "this event has neither a timestamp nor a received_at; one of them is needed to know when it arrived";
+
+/// D2: what is wrong with a header whose columns meterkit would otherwise ignore, said once for
+/// the file rather than once a row: columns separated by `;` or a tab, a known column mistyped
+/// (`timestmap`) while the column itself is absent, a payload key written without `payload_`
+/// (`stripe_customer_id`). `present` holds, in `known_bulk_csv_columns` order, where each known
+/// column is.
+inline constexpr std::array<std::string_view, 4> known_bulk_csv_columns{"event_name", "identifier",
+                                                                        "timestamp", "received_at"};
+template <class Reader>
+void check_bulk_csv_header(const Reader& csv, const std::string& name,
+                           std::span<const std::string_view> header,
+                           const std::array<std::optional<std::size_t>, 4>& present) {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const std::string_view h = header[i];
+    const bool known = std::find(known_bulk_csv_columns.begin(), known_bulk_csv_columns.end(), h) !=
+                       known_bulk_csv_columns.end();
+    if (known || h.substr(0, 8) == "payload_") continue;
+    for (const char separator : {';', '\t', '|'}) {
+      if (h.find(separator) != std::string_view::npos && h.find("event_name") != std::string_view::npos) {
+        const std::string shown = separator == '\t' ? "a tab" : std::string("'") + separator + "'";
+        METERKIT_THROW(input_error(name, csv.cell_position(i),
+                                   "the header's columns are separated by " + shown +
+                                       "; Stripe's bulk upload CSV separates them with ',' (D2)"));
+      }
+    }
+    if (h == "stripe_customer_id" || h == "value") {
+      METERKIT_THROW(input_error(name, csv.cell_position(i),
+                                 "the column \"" + std::string(h) +
+                                     "\" is not read: payload keys are written payload_<key>; did you mean "
+                                     "\"payload_" +
+                                     std::string(h) + "\"? (D2)"));
+    }
+    std::vector<std::string_view> absent;
+    for (std::size_t k = 0; k < known_bulk_csv_columns.size(); ++k) {
+      if (!present[k]) absent.push_back(known_bulk_csv_columns[k]);
+    }
+    if (const auto near = closest_word(h, absent)) {
+      METERKIT_THROW(input_error(name, csv.cell_position(i),
+                                 "the column \"" + std::string(h) +
+                                     "\" is not one meterkit reads; did you mean \"" + std::string(*near) +
+                                     "\"? (D2)"));
+    }
+  }
+}
 
 /// One bulk upload JSON object (an array element or a JSON Lines line) into a request.
 [[nodiscard]] inline request bulk_event_from_json(const nlohmann::json& object, std::string source) {
@@ -151,6 +199,8 @@ void read_bulk_csv(input_source& source, Sink&& sink, const read_options& option
       payload_columns.push_back(i);
     }
   }
+  detail::check_bulk_csv_header(csv, name, header,
+                                {event_name_column, identifier_column, timestamp_column, received_at_column});
   if (!event_name_column) {
     METERKIT_THROW(input_error(name, {csv.line(), 1},
                                "the header has no event_name column; expected the columns " +

@@ -120,6 +120,19 @@ BOOST_AUTO_TEST_CASE(D6_csv_problems_make_the_file_unusable_with_their_place) {
       {"event_name,timestamp,received_at\na,1,soon\n", {2, 5}, "received_at"},
       {"event_name,timestamp\na,\n", {2, 1}, "neither a timestamp nor a received_at"},
       {"event_name\n\x89PNG\r\n", {2, 1}, "invalid UTF-8"},
+      // D2: what is wrong with the header, once for the file.
+      {"identifier;timestamp;event_name\ne;1;a\n", {1, 1}, "separated by ';'; Stripe's bulk upload CSV"},
+      {"identifier\ttimestamp\tevent_name\n", {1, 1}, "separated by a tab"},
+      {"event_name,timestmap\na,1\n",
+       {1, 12},
+       "\"timestmap\" is not one meterkit reads; did you mean \"timestamp\"?"},
+      {"event_name,recieved_at,timestamp\na,1,1\n", {1, 12}, "did you mean \"received_at\"?"},
+      {"event_nam,timestamp\na,1\n", {1, 1}, "did you mean \"event_name\"?"},
+      {"event_name,stripe_customer_id\na,cus_1\n",
+       {1, 12},
+       "\"stripe_customer_id\" is not read: payload keys are written payload_<key>; did you mean "
+       "\"payload_stripe_customer_id\"?"},
+      {"event_name,payload_stripe_customer_id,value\na,c,1\n", {1, 39}, "did you mean \"payload_value\"?"},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.text) {
@@ -130,6 +143,15 @@ BOOST_AUTO_TEST_CASE(D6_csv_problems_make_the_file_unusable_with_their_place) {
       BOOST_TEST(e.message().find(r.contains) != std::string::npos, e.message());
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(D2_a_column_near_a_known_one_is_ignored_when_that_one_is_there) {
+  // `timestamps` beside `timestamp`, `identifiers` beside `identifier`: other columns, ignored.
+  const auto rs = read(fmt::csv,
+                       "event_name,timestamp,timestamps,identifier,identifiers,payload_stripe_customer_id\n"
+                       "api,1735689600,x,evt_1,y,cus_1\n");
+  BOOST_REQUIRE(rs.size() == 1u);
+  BOOST_TEST((event_of(rs[0]).timestamp == std::optional<timestamp>(from_unix(1735689600))));
 }
 
 BOOST_AUTO_TEST_CASE(D2_a_header_alone_is_a_file_without_events) {
