@@ -97,9 +97,9 @@ void add_common_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--output", o.output, "Write the output to FILE (atomically) instead of standard output")
       ->type_name("FILE");
   cmd.add_flag("--quiet", o.quiet, "No progress or notes on standard error, only errors");
-  cmd.add_flag(
-      "--strict", o.strict,
-      "Treat a warning about the plan (an unknown field, a money field not modelled) as an error: exit 2");
+  cmd.add_flag("--strict", o.strict,
+               "Treat a warning (an unknown plan field, a money field not modelled, a metered item no usage "
+               "fed) as an error: exit 2");
   cmd.add_flag("--materialize", o.materialize,
                "Keep every request in memory even when the inputs are in arrival order")
       ->group("");
@@ -321,6 +321,49 @@ void keep_customers(simulation_result& result, const std::vector<std::string>& c
   });
 }
 
+/// D23: one warning on standard error naming the metered items of the listed subscriptions (of
+/// the `customers`, all when empty) that no accepted operation fed: their lines bill 0, more often
+/// because of a mistyped event name, customer or item id than because there was no usage. With
+/// --strict it is an error (exit 2, before any output is written).
+void warn_items_without_usage(const common_options& o, const plan& p, const replay_report& report,
+                              const std::vector<std::string>& customers) {
+  constexpr std::size_t named_at_most = 10;
+  std::size_t count = 0;
+  std::string named;
+  for (const subscription& sub : p.subscriptions) {
+    if (!customers.empty() && std::find(customers.begin(), customers.end(), sub.customer) == customers.end())
+      continue;
+    const bool invoiced = std::any_of(report.result.invoices.begin(), report.result.invoices.end(),
+                                      [&](const invoice& inv) { return inv.subscription == sub.id; });
+    if (!invoiced) continue;  // starts after --until: nothing of it is listed
+    for (const subscription_item& item : sub.items) {
+      if (std::find(report.items_without_usage.begin(), report.items_without_usage.end(), item.id) ==
+          report.items_without_usage.end())
+        continue;
+      if (++count > named_at_most) continue;
+      const auto pr =
+          std::find_if(p.prices.begin(), p.prices.end(), [&](const price& x) { return x.id == item.price; });
+      std::string wanted = "no usage records";
+      if (pr != p.prices.end() && pr->recurring.meter) {
+        const auto m = std::find_if(p.meters.begin(), p.meters.end(),
+                                    [&](const meter_definition& x) { return x.id == *pr->recurring.meter; });
+        wanted = m == p.meters.end() ? "no meter events" : "no \"" + m->event_name + "\" events";
+      }
+      named +=
+          (named.empty() ? "" : ", ") + item.id + " (" + sub.id + ", " + sub.customer + ": " + wanted + ")";
+    }
+  }
+  if (count == 0) return;
+  if (count > named_at_most) named += " and " + std::to_string(count - named_at_most) + " more";
+  const std::string text =
+      std::to_string(count) +
+      (count == 1 ? " metered subscription item was" : " metered subscription items were") +
+      " fed by no accepted usage, so " + (count == 1 ? "its lines bill" : "their lines bill") +
+      " 0: " + named + " (D23)";
+  if (!o.quiet || o.strict) std::fprintf(stderr, "%s\n", cli::with_rules_pointer("warning: " + text).c_str());
+  if (o.strict) throw usage_error("--strict: the warning above; no output was written");
+}
+
 /// simulate's own options.
 /// The most cycle invoices a `simulate` run builds unless `--max-invoices` says otherwise (D20):
 /// about 100 a subscription for 1,000 subscriptions, and far below what memory can hold.
@@ -423,6 +466,7 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   });
   progress.clear();
   simulation_result& result = report.result;
+  if (!files.inputs.empty()) warn_items_without_usage(o, p, report, customers);
   keep_customers(result, customers);
   // The lists first, each atomically; the main output, which scripts wait for, last.
   const auto side_file = [&](const std::string& path, const std::string& text, std::size_t n,

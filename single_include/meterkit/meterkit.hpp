@@ -11936,6 +11936,9 @@ struct unbilled_usage {
 struct replay_report {
   simulation_result result{};
   std::vector<unbilled_usage> unbilled{};
+  /// The ids of the metered subscription items that no accepted operation fed, in plan order:
+  /// their lines bill 0 (`invoice_simulator::items_without_usage`, D23).
+  std::vector<std::string> items_without_usage{};
 
   friend bool operator==(const replay_report&, const replay_report&) = default;
 };
@@ -11967,6 +11970,7 @@ class basic_invoice_simulator {
       : plan_(std::move(p)),
         ledger_(ledger_of(plan_, history)),
         late_periods_(plan_.items().size()),
+        fed_(plan_.items().size(), false),
         history_(plan_, std::move(history)),
         changes_(plan_),
         any_threshold_(plan_.source().has_thresholds()) {
@@ -12036,6 +12040,7 @@ class basic_invoice_simulator {
       body.u64(n.events);
       body.i64(n.quantity);
     }
+    for (const bool fed : fed_) body.boolean(fed);
     snapshot_frame::write(out, snapshot_version, plan_fingerprint(plan_.source()), body.bytes());
   }
 
@@ -12149,6 +12154,17 @@ class basic_invoice_simulator {
       if (n.events == 0) continue;
       out.push_back(unbilled_usage{plan_.source().meters[pair.first].id, plan_.customers()[pair.second],
                                    n.quantity, n.events});
+    }
+    return out;
+  }
+
+  /// The metered items (on a meter or on usage records) that no accepted operation has fed so
+  /// far, in plan order (indexes into `compiled().items()`): their lines bill 0, which is more
+  /// often a mistake (an event name, a customer id, an item id) than a fact (D23).
+  [[nodiscard]] std::vector<std::size_t> items_without_usage() const {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < fed_.size(); ++i) {
+      if (!fed_[i] && plan_.items()[i].billing != item_billing::licensed) out.push_back(i);
     }
     return out;
   }
@@ -12272,6 +12288,7 @@ class basic_invoice_simulator {
         n.quantity = add_or_throw(n.quantity, a.value, "unbilled usage");
         ++n.events;
       } else {
+        for (const std::size_t item : plan_.items_billed_on(a.meter, a.customer)) fed_[item] = true;
         note_late_usage(source, a);
         if (any_threshold_) {  // B16; known once, not looked up per event
           for (const std::size_t item : plan_.items_billed_on(a.meter, a.customer))
@@ -12312,6 +12329,7 @@ class basic_invoice_simulator {
     }
     auto placed = books_[plan_.items()[*index].book].record(u, arrival_stamp{r.received_at, arrival, 0});
     if (!placed) return outcome{placed.error()};
+    fed_[*index] = true;
     check_thresholds(plan_.items()[*index].subscription, r.received_at);  // B16
     return outcome::accept();
   }
@@ -12822,6 +12840,7 @@ class basic_invoice_simulator {
       n.events = r.u64();
       n.quantity = r.i64();
     }
+    for (std::size_t i = 0; i < fed_.size(); ++i) fed_[i] = r.boolean();
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
       if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
     }
@@ -12841,6 +12860,7 @@ class basic_invoice_simulator {
     bool billed = true;  ///< whether an invoice bills its usage (B6: not after an immediate cancellation)
   };
   std::vector<period_memo> late_periods_;  ///< by item: a cache, not state (never saved)
+  std::vector<bool> fed_;                  ///< by item: whether an accepted operation has fed it (D23)
   std::vector<rejected_operation> rejected_;
   simulation_counts counts_;
   std::uint64_t next_arrival_ = 0;
@@ -12988,7 +13008,10 @@ template <class Simulator>
 template <class Simulator>
 [[nodiscard]] replay_report report_of(const Simulator& sim, timestamp as_of,
                                       std::optional<timestamp> known_at) {
-  return replay_report{result_of(sim, as_of, known_at), sim.unbilled(as_of)};
+  replay_report out{result_of(sim, as_of, known_at), sim.unbilled(as_of), {}};
+  for (const std::size_t item : sim.items_without_usage())
+    out.items_without_usage.push_back(sim.compiled().item_at(item).id);
+  return out;
 }
 }  // namespace detail
 

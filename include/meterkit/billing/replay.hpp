@@ -145,7 +145,10 @@ template <class Simulator>
 template <class Simulator>
 [[nodiscard]] replay_report report_of(const Simulator& sim, timestamp as_of,
                                       std::optional<timestamp> known_at) {
-  return replay_report{result_of(sim, as_of, known_at), sim.unbilled(as_of)};
+  replay_report out{result_of(sim, as_of, known_at), sim.unbilled(as_of), {}};
+  for (const std::size_t item : sim.items_without_usage())
+    out.items_without_usage.push_back(sim.compiled().item_at(item).id);
+  return out;
 }
 }  // namespace detail
 

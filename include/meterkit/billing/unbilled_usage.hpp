@@ -33,6 +33,9 @@ struct unbilled_usage {
 struct replay_report {
   simulation_result result{};
   std::vector<unbilled_usage> unbilled{};
+  /// The ids of the metered subscription items that no accepted operation fed, in plan order:
+  /// their lines bill 0 (`invoice_simulator::items_without_usage`, D23).
+  std::vector<std::string> items_without_usage{};
 
   friend bool operator==(const replay_report&, const replay_report&) = default;
 };

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <ostream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -457,6 +458,43 @@ BOOST_AUTO_TEST_CASE(D23_every_item_on_a_meter_bills_the_customers_events) {
                               at("2025-02-02T00:00:00Z"));
   BOOST_TEST(invoice_created(r, at("2025-02-01T00:00:00Z"), "sub_1").lines[0].amount == 10);
   BOOST_TEST(invoice_created(r, at("2025-02-01T00:00:00Z"), "sub_2").lines[0].amount == 15);
+}
+
+/// D23: the metered items no accepted operation fed, in plan order; a rejected event feeds none,
+/// licensed items are never listed, and a snapshot keeps what was fed.
+BOOST_AUTO_TEST_CASE(D23_items_without_usage_are_the_metered_items_no_accepted_operation_fed) {
+  auto plan = api_plan();
+  plan.meters.push_back(meter("mtr_gb", "storage"));
+  plan.prices.push_back(metered_price("price_gb", "mtr_gb", 3));
+  plan.prices.push_back(legacy_price("price_legacy", "sum", 4));
+  plan.prices.push_back(licensed_price("price_seat", 100));
+  plan.subscriptions.push_back(subscription(
+      "sub_2", "cus_2", at("2025-01-01T00:00:00Z"),
+      {{"si_gb_2", "price_gb", 1}, {"si_legacy_2", "price_legacy", 1}, {"si_seat_2", "price_seat", 1}}));
+  plan.subscriptions[0].items.push_back({"si_gb_1", "price_gb", 1});
+  mk::invoice_simulator sim(plan);
+  const auto ids = [&](const mk::invoice_simulator& s) {
+    std::vector<std::string> out;
+    for (const std::size_t i : s.items_without_usage()) out.push_back(s.compiled().item_at(i).id);
+    return out;
+  };
+  using names = std::vector<std::string>;
+  BOOST_TEST((ids(sim) == names{"si_api", "si_gb_1", "si_gb_2", "si_legacy_2"}));
+  sim.apply(event("a:1", at("2025-01-02T00:00:00Z"), "cus_1", "x"));  // rejected: feeds nothing
+  BOOST_TEST((ids(sim) == names{"si_api", "si_gb_1", "si_gb_2", "si_legacy_2"}));
+  sim.apply(event("a:2", at("2025-01-03T00:00:00Z"), "cus_2", "4", std::nullopt, std::nullopt, "storage"));
+  BOOST_TEST((ids(sim) == names{"si_api", "si_gb_1", "si_legacy_2"}));  // cus_2's storage only
+  std::stringstream saved;
+  sim.save(saved);
+  auto restored = mk::invoice_simulator::restore(plan, saved);
+  for (auto* s : {&sim, &restored}) {
+    s->apply(usage("a:3", at("2025-01-04T00:00:00Z"), "si_legacy_2", "2", std::nullopt));
+    s->apply(event("a:4", at("2025-01-05T00:00:00Z"), "cus_1", "1"));
+    BOOST_TEST((ids(*s) == names{"si_gb_1"}));
+  }
+  mk::replay_report report =
+      mk::simulate_report(plan, {event("b:1", at("2025-01-05T00:00:00Z"), "cus_1", "1")});
+  BOOST_TEST((report.items_without_usage == names{"si_gb_1", "si_gb_2", "si_legacy_2"}));
 }
 
 BOOST_AUTO_TEST_CASE(L4_L5_legacy_grace_goes_to_the_previous_invoice_until_it_is_finalized) {
