@@ -396,15 +396,16 @@ class basic_invoice_simulator {
             : ledger_.submit(e, at);
     if (o.accepted()) {
       const accepted_meter_event& a = ledger_.last_accepted();
-      if (plan_.items_billed_on(a.meter, a.customer).empty()) {
+      const auto items = plan_.items_billed_on(a.meter, a.customer);
+      if (items.empty()) {
         unbilled_tally& n = unbilled_[{a.meter, a.customer}];
         n.quantity = add_or_throw(n.quantity, a.value, "unbilled usage");
         ++n.events;
       } else {
-        for (const std::size_t item : plan_.items_billed_on(a.meter, a.customer)) fed_[item] = true;
+        for (const std::size_t item : items) fed_[item] = true;
         note_late_usage(source, a);
         if (any_threshold_) {  // B16; known once, not looked up per event
-          for (const std::size_t item : plan_.items_billed_on(a.meter, a.customer))
+          for (const std::size_t item : items)
             check_thresholds(plan_.items()[item].subscription, received_at);
         }
       }
