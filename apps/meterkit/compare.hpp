@@ -176,7 +176,8 @@ inline void side_members(json_writer& w, bool exists, std::int64_t quantity, std
 }
 
 /// `--format table`: for people; money in major units.
-[[nodiscard]] inline std::string comparison_table(const plan_comparison& c, const comparison_subject& s) {
+[[nodiscard]] inline std::string comparison_table(const plan_comparison& c, const comparison_subject& s,
+                                                  const table_style& style = {}) {
   using detail::money;
   std::string out = (s.migration ? "Migration onto meters as of " : "Plan comparison as of ") +
                     detail::time_text(s.until) + " (" + std::to_string(to_unix(s.until)) + ")\n";
@@ -195,7 +196,7 @@ inline void side_members(json_writer& w, bool exists, std::int64_t quantity, std
                item.meter_id ? "meter " + *item.meter_id : "stays on usage records",
                std::string(item.differences)});
       }
-      out += t.render();
+      out += t.render(style);
     }
   }
   const std::size_t changed = c.changed_invoices();
@@ -231,7 +232,7 @@ inline void side_members(json_writer& w, bool exists, std::int64_t quantity, std
       if (s.migration != nullptr) row.push_back(l.reason);
       t.add(std::move(row));
     }
-    out += t.render();
+    out += t.render(style);
     if (same != 0) out += "  (" + std::to_string(same) + (same == 1 ? " line" : " lines") + " unchanged)\n";
   }
   const std::size_t unchanged = c.invoices.size() - changed;
@@ -299,10 +300,10 @@ inline void side_members(json_writer& w, bool exists, std::int64_t quantity, std
 }
 
 [[nodiscard]] inline std::string comparison_output(const plan_comparison& c, const comparison_subject& s,
-                                                   output_format f) {
+                                                   output_format f, const table_style& style = {}) {
   if (f == output_format::json) return comparison_json(c, s);
   if (f == output_format::csv) return comparison_csv(c, s);
-  return comparison_table(c, s);
+  return comparison_table(c, s, style);
 }
 
 namespace detail {

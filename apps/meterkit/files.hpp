@@ -6,6 +6,7 @@
 /// usage shipped in the repository, and progress on standard error.
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -313,6 +314,27 @@ class progress_line {
 
 /// Whether standard error is a terminal (progress is for people only).
 [[nodiscard]] inline bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+/// Whether standard output is a terminal (the table then fits it and has colour).
+[[nodiscard]] inline bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+/// The width of the terminal on standard output, in columns: what the terminal says, else
+/// `COLUMNS`, else 0 (no limit).
+[[nodiscard]] inline std::size_t terminal_columns() {
+#if defined(TIOCGWINSZ)
+  struct winsize size {};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col != 0) return size.ws_col;
+#endif
+  if (const char* columns = std::getenv("COLUMNS")) {
+    std::size_t n = 0;
+    for (const char* c = columns; *c != '\0'; ++c) {
+      if (*c < '0' || *c > '9' || n > 100000) return 0;
+      n = n * 10 + static_cast<std::size_t>(*c - '0');
+    }
+    return n;
+  }
+  return 0;
+}
 
 [[nodiscard]] inline std::string megabytes(std::uint64_t bytes) {
   char buf[32];

@@ -66,8 +66,9 @@ struct common_options {
   std::string input_format;  ///< csv, json, jsonl or requests: the format of every input, whatever its name
   std::string output;
   bool quiet = false;
-  bool strict = false;       ///< a plan warning stops the run (exit 2)
-  bool materialize = false;  ///< hidden: always keep every request in memory (tests compare both paths)
+  bool strict = false;         ///< a plan warning stops the run (exit 2)
+  bool materialize = false;    ///< hidden: always keep every request in memory (tests compare both paths)
+  std::string color = "auto";  ///< --color auto|always|never: colour in the table
 };
 
 struct summarize_options {
@@ -97,6 +98,11 @@ void add_common_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--output", o.output, "Write the output to FILE (atomically) instead of standard output")
       ->type_name("FILE");
   cmd.add_flag("--quiet", o.quiet, "No progress or notes on standard error, only errors");
+  cmd.add_option("--color", o.color,
+                 "Colour in the table: auto (when standard output is a terminal and NO_COLOR is not set), "
+                 "always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->type_name("WHEN");
   cmd.add_flag("--strict", o.strict,
                "Treat a warning (an unknown plan field, a money field not modelled, a metered item no usage "
                "fed) as an error: exit 2");
@@ -285,6 +291,21 @@ replay_options replay_options_of(const common_options& o, const run_files& files
     };
   }
   return options;
+}
+
+/// How the table is shown (docs/cli.md "Table output"): on a terminal, as wide as it is and in
+/// colour (unless NO_COLOR is set or TERM is dumb); into a file or a pipe, as it is, without
+/// colour unless --color always.
+cli::table_style table_style_of(const common_options& o) {
+  cli::table_style style;
+  const bool terminal = o.output.empty() && cli::stdout_is_terminal();
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  style.colour =
+      o.color == "always" || (o.color == "auto" && terminal && (no_color == nullptr || *no_color == '\0') &&
+                              !(term != nullptr && std::string_view(term) == "dumb"));
+  if (terminal) style.width = cli::terminal_columns();
+  return style;
 }
 
 void emit(const common_options& o, const std::string& text, const std::string& note, bool terminal) {
@@ -481,9 +502,10 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   side_file(s.unbilled, cli::unbilled_csv(report.unbilled), report.unbilled.size(), "unbilled usage");
   // B14: grants created through requests bring the after-pricing fields as grants in the plan do.
   const bool after_pricing = p.adjusts_after_pricing() || !result.credit_grants.empty();
-  std::string text = cli::simulation_output(result, format_of(o.format), after_pricing, &p);
+  const cli::table_style style = table_style_of(o);
+  std::string text = cli::simulation_output(result, format_of(o.format), after_pricing, &p, style);
   if (o.format == "json") text = cli::with_unbilled_json(std::move(text), report.unbilled);
-  if (o.format == "table") text += cli::unbilled_table(report.unbilled);
+  if (o.format == "table") text += cli::unbilled_table(report.unbilled, style);
   emit(o, text,
        std::to_string(result.invoices.size()) + " invoices, " + std::to_string(result.rejected.size()) +
            " rejected operations, " + std::to_string(result.late.size()) + " late usage",
@@ -536,7 +558,7 @@ int run_comparison(const common_options& o, const comparison_options& c, bool mi
     if (!o.quiet && terminal)
       std::fprintf(stderr, "meterkit: migrated plan -> %s\n", meterkit::cli::printable(c.write_plan).c_str());
   }
-  emit(o, cli::comparison_output(cmp, subject, format_of(o.format)),
+  emit(o, cli::comparison_output(cmp, subject, format_of(o.format), table_style_of(o)),
        std::to_string(cmp.changed_invoices()) + " of " + std::to_string(cmp.invoices.size()) +
            " invoices changed",
        terminal);
@@ -585,7 +607,7 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
   progress.clear();
   std::size_t windows = 0;
   for (const auto& c : summaries) windows += c.summaries.size();
-  emit(o, cli::summaries_output(summaries, {s.meter, every_customer}, format_of(o.format)),
+  emit(o, cli::summaries_output(summaries, {s.meter, every_customer}, format_of(o.format), table_style_of(o)),
        std::to_string(windows) + " summaries" +
            (every_customer ? " of " + std::to_string(summaries.size()) + " customers" : std::string()),
        terminal);

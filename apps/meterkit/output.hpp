@@ -25,6 +25,14 @@ namespace meterkit::cli {
 
 enum class output_format { table, json, csv, stripe_json };
 
+/// How a table is shown for people (docs/cli.md "Table output"): lines kept under `width`
+/// columns where they can be (0: no limit; on a terminal, its width), and colour for an invoice's
+/// status and for rejections (on a terminal, or with --color always).
+struct table_style {
+  std::size_t width = 0;
+  bool colour = false;
+};
+
 /// Rejected operations and late usage shown in a table before "... and N more" (JSON and CSV
 /// always hold everything).
 inline constexpr std::size_t table_list_limit = 100;
@@ -88,21 +96,39 @@ class text_table {
     for (auto& cell : row) cell = meterkit::detail::printable(cell);
     rows_.push_back(std::move(row));
   }
-  [[nodiscard]] std::string render(std::string_view indent = "  ") const {
-    std::vector<std::size_t> width(rows_.front().size(), 0);
-    for (const auto& row : rows_) {
-      for (std::size_t c = 0; c < row.size() && c < width.size(); ++c)
-        width[c] = std::max(width[c], row[c].size());
-    }
+  /// The widest line `render` makes without a width limit, in characters.
+  [[nodiscard]] std::size_t width(std::string_view indent = "  ") const {
+    std::size_t total = indent.size();
+    const auto w = widths();
+    std::size_t used = w.size();
+    while (used > 1 && w[used - 1] == 0) --used;  // empty trailing columns are trimmed
+    for (std::size_t c = 0; c < used; ++c) total += w[c] + (c != 0 ? 2 : 0);
+    return total;
+  }
+
+  /// The rows, aligned. With `style.width`, a last column of text that would run past it is
+  /// wrapped at spaces onto lines of its own, under where it starts, when at least 24 characters
+  /// are left for it (a word longer than that stays whole).
+  [[nodiscard]] std::string render(const table_style& style = {}, std::string_view indent = "  ") const {
+    const std::vector<std::size_t> width = widths();
+    const std::size_t last = width.size() - 1;
+    std::size_t start = indent.size();  // where the last column starts
+    for (std::size_t c = 0; c < last; ++c) start += width[c] + 2;
+    const bool wrap = style.width != 0 && !(last < right_.size() && right_[last]) &&
+                      start + width[last] > style.width && style.width >= start + 24;
     std::string out;
     for (const auto& row : rows_) {
       std::string line(indent);
       for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
-        const std::size_t pad = width[c] - row[c].size();
+        const std::size_t pad = width[c] - meterkit::detail::character_count(row[c]);
         const bool right = c < right_.size() && right_[c];
         if (c != 0) line += "  ";
         if (right) line.append(pad, ' ');
-        line += row[c];
+        if (wrap && c == last) {
+          line += wrapped(row[c], style.width - start, std::string(start, ' '));
+        } else {
+          line += row[c];
+        }
         if (!right && c + 1 < row.size()) line.append(pad, ' ');
       }
       while (!line.empty() && line.back() == ' ') line.pop_back();
@@ -112,9 +138,56 @@ class text_table {
   }
 
  private:
+  [[nodiscard]] std::vector<std::size_t> widths() const {
+    std::vector<std::size_t> width(rows_.front().size(), 0);
+    for (const auto& row : rows_) {
+      for (std::size_t c = 0; c < row.size() && c < width.size(); ++c)
+        width[c] = std::max(width[c], meterkit::detail::character_count(row[c]));
+    }
+    return width;
+  }
+
+  /// `text` broken at spaces into pieces of at most `room` characters, joined by a line break and
+  /// `margin`.
+  [[nodiscard]] static std::string wrapped(std::string_view text, std::size_t room,
+                                           const std::string& margin) {
+    std::string out;
+    std::size_t used = 0;
+    while (!text.empty()) {
+      const std::size_t space = text.find(' ');
+      const std::string_view word = text.substr(0, space);
+      const std::size_t n = meterkit::detail::character_count(word);
+      if (used != 0 && used + 1 + n > room) {
+        out += "\n" + margin;
+        used = 0;
+      } else if (used != 0) {
+        out += ' ';
+        ++used;
+      }
+      out += word;
+      used += n;
+      text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+    }
+    return out;
+  }
+
   std::vector<std::vector<std::string>> rows_;
   std::vector<bool> right_;
 };
+
+/// `text` in an ANSI colour (31 red, 32 green, 33 yellow, 36 cyan) when `on`.
+[[nodiscard]] inline std::string coloured(const std::string& text, int colour, bool on) {
+  if (!on) return text;
+  return "\033[" + std::to_string(colour) + "m" + text + "\033[0m";
+}
+
+/// A time for a table: RFC 3339, or only its date when `compact` and it is a UTC midnight (a
+/// narrow terminal).
+[[nodiscard]] inline std::string table_time(timestamp t, bool compact) {
+  std::string text = format_rfc3339(t);
+  if (compact && text.size() == 20 && text.compare(10, 10, "T00:00:00Z") == 0) text.resize(10);
+  return text;
+}
 
 /// Whether `s` is a plain decimal number (`-3644`, `+2`, `0.5`), which a spreadsheet reads as a
 /// number, not as a formula.
@@ -742,7 +815,8 @@ namespace detail {
 
 /// The invoices, rejections, late usage and counts for people.
 [[nodiscard]] inline std::string simulation_table(const simulation_result& r, bool after_pricing = false,
-                                                  const plan* prices = nullptr) {
+                                                  const plan* prices = nullptr,
+                                                  const table_style& style = {}) {
   const detail::tiered_prices tiered(prices);
   std::string out =
       "Invoices as of " + detail::time_text(r.until) + " (" + std::to_string(to_unix(r.until)) + ")";
@@ -754,9 +828,12 @@ namespace detail {
   if (r.invoices.empty()) out += "\n  (no invoices)\n";
   for (const auto& inv : r.invoices) {
     const std::string finalized = detail::time_text(inv.finalized_at);
-    const std::string state = inv.status == invoice_status::finalized
-                                  ? "finalized at " + finalized
-                                  : std::string(to_string(inv.status)) + ", finalizes at " + finalized;
+    const std::string state =
+        inv.status == invoice_status::finalized
+            ? detail::coloured("finalized", 32, style.colour) + " at " + finalized
+            : detail::coloured(std::string(to_string(inv.status)),
+                               inv.status == invoice_status::draft ? 33 : 36, style.colour) +
+                  ", finalizes at " + finalized;
     out += "\n" + meterkit::detail::printable(inv.subscription) + "  " +
            meterkit::detail::printable(inv.customer) + "  created " + detail::time_text(inv.created) + "  " +
            state + "  (" + std::string(to_string(inv.reason)) + ")\n";
@@ -764,55 +841,62 @@ namespace detail {
       out += "  no lines, total " + detail::money(inv.total, inv.currency) + "\n";
       continue;
     }
-    detail::text_table t({"item", "price", "period start", "period end", "quantity", "amount", ""},
-                         {false, false, false, false, true, true, false});
-    for (const auto& l : inv.lines) {
-      std::string note = l.trial ? "trial" : l.proration ? "prorated" : "";
-      if (l.minimum_true_up) note = "minimum spend true-up";    // B15
-      if (l.after_threshold) note = "less threshold invoices";  // B16
-      t.add({l.subscription_item, l.price, detail::time_text(l.service_period.start),
-             detail::time_text(l.service_period.end), std::to_string(l.quantity),
-             detail::money(l.amount, inv.currency), note});
-      const auto parts = tiered.parts_of(l);
-      for (std::size_t k = 0; parts.size() > 1 && k < parts.size(); ++k) {  // P3: how the amount came about
-        const auto& part = parts[k];
-        const std::string from = std::to_string(k == 0 ? 1 : *parts[k - 1].up_to + 1);
-        const std::string range = part.up_to ? from + "-" + std::to_string(*part.up_to) : from + "+";
-        t.add({"  tier " + std::to_string(part.tier + 1) + " (" + range + ")", "", "", "",
-               std::to_string(part.units), detail::exact_money(part.amount, inv.currency), ""});
+    // On a narrow terminal, periods that start and end at midnight show as dates.
+    const auto lines_table = [&](bool compact) {
+      detail::text_table t({"item", "price", "period start", "period end", "quantity", "amount", ""},
+                           {false, false, false, false, true, true, false});
+      for (const auto& l : inv.lines) {
+        std::string note = l.trial ? "trial" : l.proration ? "prorated" : "";
+        if (l.minimum_true_up) note = "minimum spend true-up";    // B15
+        if (l.after_threshold) note = "less threshold invoices";  // B16
+        t.add({l.subscription_item, l.price, detail::table_time(l.service_period.start, compact),
+               detail::table_time(l.service_period.end, compact), std::to_string(l.quantity),
+               detail::money(l.amount, inv.currency), note});
+        const auto parts = tiered.parts_of(l);
+        for (std::size_t k = 0; parts.size() > 1 && k < parts.size(); ++k) {  // P3: how the amount came about
+          const auto& part = parts[k];
+          const std::string from = std::to_string(k == 0 ? 1 : *parts[k - 1].up_to + 1);
+          const std::string range = part.up_to ? from + "-" + std::to_string(*part.up_to) : from + "+";
+          t.add({"  tier " + std::to_string(part.tier + 1) + " (" + range + ")", "", "", "",
+                 std::to_string(part.units), detail::exact_money(part.amount, inv.currency), ""});
+        }
       }
-    }
-    if (after_pricing) {  // B11-B13: in Stripe's order
-      t.add({"subtotal", "", "", "", "", detail::money(inv.subtotal, inv.currency), ""});
-      for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv))
-        t.add({"discount " + coupon, "", "", "", "", detail::money(-amount, inv.currency), ""});
-      for (const auto& [grant, amount] : detail::credits_by_grant(inv))
-        t.add({"credit " + grant, "", "", "", "", detail::money(-amount, inv.currency), ""});
-      for (const auto& [rate, amount] : detail::taxes_by_rate(inv))
-        t.add({"tax " + rate, "", "", "", "", detail::money(amount, inv.currency), ""});
-    }
-    t.add({"total", "", "", "", "", detail::money(inv.total, inv.currency), ""});
-    if (after_pricing) {
-      if (inv.starting_balance != 0 || inv.ending_balance != 0) {
-        t.add({"balance before", "", "", "", "", detail::money(inv.starting_balance, inv.currency), ""});
-        t.add({"balance after", "", "", "", "", detail::money(inv.ending_balance, inv.currency), ""});
+      if (after_pricing) {  // B11-B13: in Stripe's order
+        t.add({"subtotal", "", "", "", "", detail::money(inv.subtotal, inv.currency), ""});
+        for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv))
+          t.add({"discount " + coupon, "", "", "", "", detail::money(-amount, inv.currency), ""});
+        for (const auto& [grant, amount] : detail::credits_by_grant(inv))
+          t.add({"credit " + grant, "", "", "", "", detail::money(-amount, inv.currency), ""});
+        for (const auto& [rate, amount] : detail::taxes_by_rate(inv))
+          t.add({"tax " + rate, "", "", "", "", detail::money(amount, inv.currency), ""});
       }
-      t.add({"amount due", "", "", "", "", detail::money(inv.amount_due, inv.currency), ""});
-      if (detail::shows_credits(prices, r))
-        t.add({"credits left", "", "", "", "", detail::money(inv.credit_balance, inv.currency), ""});
-    }
-    out += t.render();
+      t.add({"total", "", "", "", "", detail::money(inv.total, inv.currency), ""});
+      if (after_pricing) {
+        if (inv.starting_balance != 0 || inv.ending_balance != 0) {
+          t.add({"balance before", "", "", "", "", detail::money(inv.starting_balance, inv.currency), ""});
+          t.add({"balance after", "", "", "", "", detail::money(inv.ending_balance, inv.currency), ""});
+        }
+        t.add({"amount due", "", "", "", "", detail::money(inv.amount_due, inv.currency), ""});
+        if (detail::shows_credits(prices, r))
+          t.add({"credits left", "", "", "", "", detail::money(inv.credit_balance, inv.currency), ""});
+      }
+      return t;
+    };
+    detail::text_table t = lines_table(false);
+    if (style.width != 0 && t.width() > style.width) t = lines_table(true);
+    out += t.render(style);
   }
   const auto listed = [](std::size_t n) { return std::min(n, table_list_limit); };
-  out += "\nRejected operations: " + std::to_string(r.rejected.size()) + detail::count_by_code(r.rejected) +
-         "\n";
+  out += "\nRejected operations: " +
+         detail::coloured(std::to_string(r.rejected.size()), 31, style.colour && !r.rejected.empty()) +
+         detail::count_by_code(r.rejected) + "\n";
   if (!r.rejected.empty()) {
     detail::text_table t({"source", "code", "message"}, {false, false, false});
     for (std::size_t i = 0; i < listed(r.rejected.size()); ++i) {
       const auto& x = r.rejected[i];
       t.add({x.source, std::string(to_string(x.code)), x.message});
     }
-    out += t.render();
+    out += t.render(style);
     if (r.rejected.size() > table_list_limit) {
       out += "  ... and " + std::to_string(r.rejected.size() - table_list_limit) +
              " more (--format json lists all)\n";
@@ -922,7 +1006,8 @@ namespace detail {
 }
 
 [[nodiscard]] inline std::string simulation_output(const simulation_result& r, output_format f,
-                                                   bool after_pricing = false, const plan* prices = nullptr) {
+                                                   bool after_pricing = false, const plan* prices = nullptr,
+                                                   const table_style& style = {}) {
   switch (f) {
     case output_format::json:
       return simulation_json(r, after_pricing, prices);
@@ -933,7 +1018,7 @@ namespace detail {
     case output_format::table:
       break;
   }
-  return simulation_table(r, after_pricing, prices);
+  return simulation_table(r, after_pricing, prices, style);
 }
 
 /// Unbilled usage (docs/cli.md "Unbilled usage"): for `--format json`, the member `unbilled` added
@@ -956,13 +1041,14 @@ namespace detail {
 }
 
 /// Unbilled usage for people: a section after the rest of the table, only when there is some.
-[[nodiscard]] inline std::string unbilled_table(const std::vector<unbilled_usage>& u) {
+[[nodiscard]] inline std::string unbilled_table(const std::vector<unbilled_usage>& u,
+                                                const table_style& style = {}) {
   if (u.empty()) return {};
   std::string out = "\nUnbilled usage: " + std::to_string(u.size()) +
                     " (accepted, but no subscription item bills this meter for this customer)\n";
   detail::text_table t({"meter", "customer", "quantity", "events"}, {false, false, true, true});
   for (const auto& x : u) t.add({x.meter, x.customer, std::to_string(x.quantity), std::to_string(x.events)});
-  return out + t.render();
+  return out + t.render(style);
 }
 
 /// `simulate --unbilled FILE`: one row per meter and customer.
@@ -1007,7 +1093,8 @@ struct summary_subject {
 /// One customer: a title naming meter and customer over a table of windows. Every customer: a
 /// title naming the meter and how many customers, over a table with a customer column.
 [[nodiscard]] inline std::string summaries_table(const std::vector<customer_summaries>& s,
-                                                 const summary_subject& about) {
+                                                 const summary_subject& about,
+                                                 const table_style& style = {}) {
   if (!about.every_customer) {
     std::string out = "Meter " + meterkit::detail::printable(about.meter) + ", customer " +
                       (s.empty() ? std::string() : meterkit::detail::printable(s.front().customer)) + "\n";
@@ -1018,7 +1105,7 @@ struct summary_subject {
                std::to_string(e.aggregated_value)});
       }
     }
-    return out + t.render();
+    return out + t.render(style);
   }
   std::string out = "Meter " + meterkit::detail::printable(about.meter) + ", every customer (" +
                     std::to_string(s.size()) + ")\n";
@@ -1029,7 +1116,7 @@ struct summary_subject {
              detail::time_text(e.window.end), std::to_string(e.aggregated_value)});
     }
   }
-  return out + t.render();
+  return out + t.render(style);
 }
 
 [[nodiscard]] inline std::string summaries_csv(const std::vector<customer_summaries>& s,
@@ -1045,7 +1132,8 @@ struct summary_subject {
 }
 
 [[nodiscard]] inline std::string summaries_output(const std::vector<customer_summaries>& s,
-                                                  const summary_subject& about, output_format f) {
+                                                  const summary_subject& about, output_format f,
+                                                  const table_style& style = {}) {
   switch (f) {
     case output_format::json:
       return summaries_json(s, about);
@@ -1055,7 +1143,7 @@ struct summary_subject {
     case output_format::table:
       break;
   }
-  return summaries_table(s, about);
+  return summaries_table(s, about, style);
 }
 
 }  // namespace meterkit::cli

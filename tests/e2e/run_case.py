@@ -24,8 +24,12 @@ Each case folder holds the inputs and a `case.json`:
     "files": {"out.json": {"json": "expected.json"}},   files that must exist afterwards
     "absent": ["out.json"],                              files that must not exist afterwards
     "links": ["out.json"],                               files that must still be symbolic links afterwards
-    "variants": [["--materialize"]]                      the same run with these arguments appended
-  }                                                      must give the same results
+    "variants": [["--materialize"]],                     the same run with these arguments appended
+                                                         must give the same results
+    "terminal": {"columns": 72, "env": {"NO_COLOR": "1"}}  standard output is a terminal (a pseudo-
+                                                         terminal in raw mode, this wide) and the
+                                                         environment has these variables
+  }
 
 The program runs in a temporary copy of the folder, so that sources and messages name files as
 `usage.csv:3`, and nothing is written into the source tree. A path starting with `@` is relative to
@@ -174,8 +178,11 @@ class Case:
                 stdin_text = ((work / self.spec["stdin_pipe"]).read_bytes() if "stdin_pipe" in self.spec else
                               self.spec.get("stdin_text", "").encode("utf-8"))
             try:
-                proc = subprocess.run([self.binary] + self.spec["args"] + extra, cwd=work, capture_output=True,
-                                      stdin=stdin_file, input=stdin_text, timeout=self.spec.get("timeout", 300))
+                if "terminal" in self.spec:
+                    proc = self.run_on_terminal(work, extra, stdin_text)
+                else:
+                    proc = subprocess.run([self.binary] + self.spec["args"] + extra, cwd=work, capture_output=True,
+                                          stdin=stdin_file, input=stdin_text, timeout=self.spec.get("timeout", 300))
             except subprocess.TimeoutExpired:
                 self.fail("timed out")
                 return
@@ -203,6 +210,46 @@ class Case:
             leftovers = [p.name for p in work.rglob(".*.tmp-*")]
             if leftovers:
                 self.fail("temporary files left behind: %s" % ", ".join(leftovers))
+
+    def run_on_terminal(self, work, extra, stdin_text):
+        """Runs the program with standard output on a pseudo-terminal of the case's width."""
+        import fcntl
+        import pty
+        import struct
+        import termios
+        import threading
+        import tty
+        spec = self.spec["terminal"]
+        master, slave = pty.openpty()
+        tty.setraw(slave)  # no line discipline: the bytes as the program wrote them
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, spec.get("columns", 80), 0, 0))
+        env = dict(os.environ)
+        env.pop("NO_COLOR", None)
+        env["TERM"] = "xterm"
+        env.update(spec.get("env", {}))
+        chunks = []
+
+        def drain():
+            while True:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: the program closed its end
+                    return
+                if not data:
+                    return
+                chunks.append(data)
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        try:
+            proc = subprocess.run([self.binary] + self.spec["args"] + extra, cwd=work, stdout=slave,
+                                  stderr=subprocess.PIPE, input=stdin_text, env=env,
+                                  timeout=self.spec.get("timeout", 300))
+        finally:
+            os.close(slave)
+            reader.join(timeout=10)
+            os.close(master)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, b"".join(chunks), proc.stderr)
 
     def run(self):
         update = self.update
