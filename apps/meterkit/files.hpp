@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -299,6 +300,13 @@ class progress_line {
     std::fprintf(stderr, "\r\033[K%s", meterkit::detail::printable(text).c_str());
     std::fflush(stderr);
   }
+  /// A line of its own above the progress line (which the next `show` writes again).
+  void note(const std::string& text) {
+    if (!enabled_) return;
+    clear();
+    std::fprintf(stderr, "%s\n", meterkit::detail::printable(text).c_str());
+    std::fflush(stderr);
+  }
   void clear() {
     if (!enabled_ || !shown_) return;
     std::fputs("\r\033[K", stderr);
@@ -335,6 +343,48 @@ class progress_line {
   }
   return 0;
 }
+
+/// The rate and the time left of one phase of a run (a stage over one input, or the replay from
+/// memory): `, 45.1 MB/s, 13 s left`. Nothing until the phase has run a fifth of a second (a
+/// rate over less says little), and no time left when the total is unknown.
+class phase_clock {
+ public:
+  /// `done` and `total` (0: unknown) in `unit`s (`MB` or `requests`, `scale` of them a count).
+  [[nodiscard]] std::string rate_and_left(const std::string& phase, double done, double total,
+                                          const char* unit, double scale = 1) {
+    const auto now = std::chrono::steady_clock::now();
+    if (phase != phase_) {
+      phase_ = phase;
+      start_ = now;
+    }
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    if (elapsed < 0.2 || done <= 0) return {};
+    const double rate = done / elapsed;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, ", %.1f %s/s", rate / scale, unit);
+    std::string out = buf;
+    if (total > done) out += ", " + duration_text((total - done) / rate) + " left";
+    return out;
+  }
+
+  /// `13 s`, `4 min 05 s`, `2 h 03 min`.
+  [[nodiscard]] static std::string duration_text(double seconds) {
+    const auto s = static_cast<long long>(seconds + 0.5);
+    char buf[48];
+    if (s < 60) {
+      std::snprintf(buf, sizeof buf, "%lld s", s);
+    } else if (s < 3600) {
+      std::snprintf(buf, sizeof buf, "%lld min %02lld s", s / 60, s % 60);
+    } else {
+      std::snprintf(buf, sizeof buf, "%lld h %02lld min", s / 3600, s % 3600 / 60);
+    }
+    return buf;
+  }
+
+ private:
+  std::string phase_;
+  std::chrono::steady_clock::time_point start_{};
+};
 
 [[nodiscard]] inline std::string megabytes(std::uint64_t bytes) {
   char buf[32];

@@ -29,6 +29,7 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -261,25 +262,46 @@ plan plan_of(const common_options& o, const std::string& path, std::string* text
   return p;
 }
 
-/// The library's replay options for these files, with progress (`checking name: 12.0 MB of
-/// 600.0 MB (2%), 1234 requests`, `replaying 5 of 10 requests (50%)`) while standard error is a
-/// terminal.
+/// The library's replay options for these files, with progress while standard error is a
+/// terminal: `checking usage.csv: 12.0 MB of 600.0 MB (2%), 1234 requests, 45.1 MB/s, 13 s left`,
+/// `replaying 5 of 10 requests (50%), ...`, and a line of its own when the run holds every request
+/// in memory instead of streaming them (D21).
+/// `streams`: whether the run would stream the inputs (simulate, summarize), so that holding
+/// them in memory deserves the note; compare and migrate always hold them.
 replay_options replay_options_of(const common_options& o, const run_files& files,
-                                 cli::progress_line& progress) {
+                                 cli::progress_line& progress, bool streams = true) {
   replay_options options;
   options.names = files.names;
   options.stream = !o.materialize;
   options.format = input_format_of(o.input_format);
   if (progress.enabled()) {
-    options.progress = [&progress](const replay_progress& at) {
+    // Whether every input can be read twice: else the run never streams (standard input, a pipe).
+    const bool rereadable =
+        std::all_of(files.inputs.begin(), files.inputs.end(), [](const std::string& path) {
+          std::error_code ec;
+          return std::filesystem::is_regular_file(path, ec);
+        });
+    auto clock = std::make_shared<cli::phase_clock>();
+    auto noted = std::make_shared<bool>(o.materialize || !streams);  // asked for, or the only way: no note
+    options.progress = [&progress, clock, noted, rereadable](const replay_progress& at) {
       using stage = replay_progress::stage;
+      if (at.step == stage::reading && !*noted) {
+        *noted = true;
+        progress.note(cli::with_rules_pointer(
+            rereadable ? "meterkit: the inputs are not in arrival order: reading every request into "
+                         "memory, then replaying them in arrival order (D21)"
+                       : "meterkit: an input cannot be read twice (standard input or a pipe): reading "
+                         "every request into memory, then replaying them (D21)"));
+      }
       const std::string verb = at.step == stage::checking  ? "checking"
                                : at.step == stage::reading ? "reading"
                                                            : "replaying";
       if (at.source.empty()) {
         const auto total = at.requests_total;
         progress.show(verb + " " + std::to_string(at.requests) + " of " + std::to_string(total) +
-                      " requests (" + std::to_string(total ? at.requests * 100 / total : 100) + "%)");
+                      " requests (" + std::to_string(total ? at.requests * 100 / total : 100) + "%)" +
+                      clock->rate_and_left(verb, static_cast<double>(at.requests), static_cast<double>(total),
+                                           "requests"));
         return;
       }
       std::string line = verb + " " + std::string(at.source) + ": " + cli::megabytes(at.bytes_done);
@@ -287,7 +309,10 @@ replay_options replay_options_of(const common_options& o, const run_files& files
         line += " of " + cli::megabytes(at.bytes_total) + " (" +
                 std::to_string(at.bytes_done * 100 / at.bytes_total) + "%)";
       }
-      progress.show(line + ", " + std::to_string(at.requests) + " requests");
+      progress.show(line + ", " + std::to_string(at.requests) + " requests" +
+                    clock->rate_and_left(verb + " " + std::string(at.source),
+                                         static_cast<double>(at.bytes_done),
+                                         static_cast<double>(at.bytes_total), "MB", 1e6));
     };
   }
   return options;
@@ -541,7 +566,7 @@ int run_comparison(const common_options& o, const comparison_options& c, bool mi
   const std::optional<plan> after = migrate ? std::nullopt : std::optional<plan>(plan_of(o, c.plan_b));
   // Read once: both runs replay the same requests (standard input cannot be read twice).
   const std::vector<request> requests =
-      read_request_files(files.inputs, replay_options_of(o, files, progress));
+      read_request_files(files.inputs, replay_options_of(o, files, progress, false));
   progress.clear();
   const std::optional<legacy_migration> migration =
       migrate ? std::optional<legacy_migration>(migrate_legacy_plan(before)) : std::nullopt;

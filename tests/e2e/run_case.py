@@ -28,7 +28,8 @@ Each case folder holds the inputs and a `case.json`:
                                                          must give the same results
     "terminal": {"columns": 72, "env": {"NO_COLOR": "1"}}  standard output is a terminal (a pseudo-
                                                          terminal in raw mode, this wide) and the
-                                                         environment has these variables
+                                                         environment has these variables; with
+                  "stderr": true                         standard error is another one
   }
 
 The program runs in a temporary copy of the folder, so that sources and messages name files as
@@ -227,29 +228,38 @@ class Case:
         env.pop("NO_COLOR", None)
         env["TERM"] = "xterm"
         env.update(spec.get("env", {}))
-        chunks = []
+        terminals = [(master, slave, [])]
+        if spec.get("stderr"):
+            err_master, err_slave = pty.openpty()
+            tty.setraw(err_slave)
+            terminals.append((err_master, err_slave, []))
 
-        def drain():
+        def drain(fd, chunks):
             while True:
                 try:
-                    data = os.read(master, 65536)
+                    data = os.read(fd, 65536)
                 except OSError:  # EIO: the program closed its end
                     return
                 if not data:
                     return
                 chunks.append(data)
 
-        reader = threading.Thread(target=drain)
-        reader.start()
+        readers = [threading.Thread(target=drain, args=(m, c)) for m, _, c in terminals]
+        for r in readers:
+            r.start()
         try:
             proc = subprocess.run([self.binary] + self.spec["args"] + extra, cwd=work, stdout=slave,
-                                  stderr=subprocess.PIPE, input=stdin_text, env=env,
-                                  timeout=self.spec.get("timeout", 300))
+                                  stderr=terminals[1][1] if len(terminals) > 1 else subprocess.PIPE,
+                                  input=stdin_text, env=env, timeout=self.spec.get("timeout", 300))
         finally:
-            os.close(slave)
-            reader.join(timeout=10)
-            os.close(master)
-        return subprocess.CompletedProcess(proc.args, proc.returncode, b"".join(chunks), proc.stderr)
+            for m, sl, _ in terminals:
+                os.close(sl)
+            for r in readers:
+                r.join(timeout=10)
+            for m, _, _ in terminals:
+                os.close(m)
+        err = b"".join(terminals[1][2]) if len(terminals) > 1 else proc.stderr
+        return subprocess.CompletedProcess(proc.args, proc.returncode, b"".join(terminals[0][2]), err)
 
     def run(self):
         update = self.update
