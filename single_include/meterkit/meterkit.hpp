@@ -321,6 +321,25 @@ namespace meterkit::detail {
 }
 }  // namespace meterkit::detail
 
+namespace meterkit::detail {
+/// `build()`; an `overflow_error` it raises is raised again with `context()` and `: ` in front, so
+/// that the message names what overflowed: a request's `file:line`, an item and its period (D25).
+/// `context` is only called then.
+template <class Context, class Build>
+auto naming_overflow(Context&& context, Build&& build) -> decltype(build()) {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  try {
+    return build();
+  } catch (const overflow_error& e) {
+    METERKIT_THROW(overflow_error(std::string(context()) + ": " + e.what()));
+  }
+#else
+  (void)context;
+  return build();
+#endif
+}
+}  // namespace meterkit::detail
+
 /// The one precondition hook (see the file comment): `METERKIT_ASSERT(condition, message)` is an
 /// expression of type `void` that does nothing when `condition` holds and otherwise reports
 /// `message` (evaluated only then). Define it before including meterkit to route broken
@@ -11526,6 +11545,13 @@ concept metered_quantities = requires(const Q& q, std::size_t item, const period
 
 namespace detail {
 
+/// What an overflow on `line` names (D25): `item si_api (price price_api), period A to B`.
+[[nodiscard]] inline std::string overflow_context(const invoice_line& line) {
+  return "item " + line.subscription_item + " (price " + line.price + "), period " +
+         format_rfc3339(line.service_period.start) + " to " + format_rfc3339(line.service_period.end);
+}
+
+/// The metered line of `item` for period `p`, its quantity as of `as_of` (M12's clamp, B4's trial).
 template <metered_quantities Quantities>
 [[nodiscard]] invoice_line metered_line(const compiled_plan& cp, std::size_t item, const period& p,
                                         timestamp as_of, const Quantities& quantities) {
@@ -11533,8 +11559,11 @@ template <metered_quantities Quantities>
   const price& pr = cp.price_of(item);
   invoice_line line{cp.item_at(item).id, pr.id, p, 0, 0, true, false, schedule.is_trial(p)};
   if (line.trial) return line;  // B4: metered lines of the trial show 0 and bill 0
-  line.quantity = std::max<std::int64_t>(0, quantities(item, p, as_of));  // M12
-  line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
+  detail::naming_overflow([&] { return detail::overflow_context(line); },
+                          [&] {
+                            line.quantity = std::max<std::int64_t>(0, quantities(item, p, as_of));  // M12
+                            line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
+                          });
   return line;
 }
 
@@ -11550,14 +11579,18 @@ template <metered_quantities Quantities>
   invoice_line line{cp.item_at(setting.item).id, pr.id, p, setting.quantity, 0, false, false,
                     schedule.is_trial(p)};
   if (line.trial) return line;  // B4: every line of the trial bills 0
-  if (schedule.is_stub(p)) {
-    const period full = schedule.full_cycle_of(p);
-    line.proration = true;
-    line.amount = prorated_line_amount(pr, line.quantity, (p.end - p.start).count(),
-                                       (full.end - full.start).count(), cp.settings().rounding);
-  } else {
-    line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
-  }
+  detail::naming_overflow([&] { return detail::overflow_context(line); },
+                          [&] {
+                            if (schedule.is_stub(p)) {
+                              const period full = schedule.full_cycle_of(p);
+                              line.proration = true;
+                              line.amount = prorated_line_amount(pr, line.quantity, (p.end - p.start).count(),
+                                                                 (full.end - full.start).count(),
+                                                                 cp.settings().rounding);
+                            } else {
+                              line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
+                            }
+                          });
   return line;
 }
 
@@ -11870,7 +11903,11 @@ template <metered_quantities Quantities>
   };
   std::vector<left_over> left;
   for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
-    auto lines = invoices_of_subscription(cp, s, until, quantities, out, changes, thresholds);
+    auto lines = detail::naming_overflow(
+        [&] {
+          return "subscription " + cp.subscription_at(s).id + " (" + cp.subscription_at(s).customer + ")";
+        },
+        [&] { return invoices_of_subscription(cp, s, until, quantities, out, changes, thresholds); });
     if (!lines.empty()) left.push_back(left_over{s, std::move(lines)});
   }
   const auto by_creation = [](const invoice& a, const invoice& b) {
@@ -12057,7 +12094,20 @@ class basic_invoice_simulator {
   }
 
   /// Applies one request. Requests must come in arrival order: `received_at` never decreases.
+  /// An `overflow_error` names the request's source (D25).
   void apply(const request& r) {
+    detail::naming_overflow([&] { return r.source; }, [&] { apply_named(r); });
+  }
+
+  /// Applies one meter event that arrives alone at `received_at`, from `source`: the same as a
+  /// request with this one operation and no idempotency key, for events read without a copy (a
+  /// plain row of a bulk upload). Same order requirement as `apply`.
+  void apply(const meter_event_view& e, timestamp received_at, const source_ref& source) {
+    detail::naming_overflow([&] { return source.text(); }, [&] { apply_named(e, received_at, source); });
+  }
+
+ private:
+  void apply_named(const request& r) {
     arrive(r.received_at, source_ref{r.source});
     const std::size_t n = r.operations.size();
     counts_.read += n;
@@ -12087,10 +12137,7 @@ class basic_invoice_simulator {
     if (!key.empty()) idempotency_.remember(key, r.fingerprint, r.received_at, std::move(outcomes));
   }
 
-  /// Applies one meter event that arrives alone at `received_at`, from `source`: the same as a
-  /// request with this one operation and no idempotency key, for events read without a copy (a
-  /// plain row of a bulk upload). Same order requirement as `apply`.
-  void apply(const meter_event_view& e, timestamp received_at, const source_ref& source) {
+  void apply_named(const meter_event_view& e, timestamp received_at, const source_ref& source) {
     arrive(received_at, source);
     ++counts_.read;
     const outcome o = submit_event(e, received_at, source);
@@ -12102,6 +12149,7 @@ class basic_invoice_simulator {
     }
   }
 
+ public:
   /// Counts a request that arrives after `until`: read, not applied (D21).
   void count_pending(const request& r) { count_pending(r.operations.size()); }
   /// Counts `operations` operations of a request that arrives after `until` (D21).

@@ -45,6 +45,13 @@ concept metered_quantities = requires(const Q& q, std::size_t item, const period
 
 namespace detail {
 
+/// What an overflow on `line` names (D25): `item si_api (price price_api), period A to B`.
+[[nodiscard]] inline std::string overflow_context(const invoice_line& line) {
+  return "item " + line.subscription_item + " (price " + line.price + "), period " +
+         format_rfc3339(line.service_period.start) + " to " + format_rfc3339(line.service_period.end);
+}
+
+/// The metered line of `item` for period `p`, its quantity as of `as_of` (M12's clamp, B4's trial).
 template <metered_quantities Quantities>
 [[nodiscard]] invoice_line metered_line(const compiled_plan& cp, std::size_t item, const period& p,
                                         timestamp as_of, const Quantities& quantities) {
@@ -52,8 +59,11 @@ template <metered_quantities Quantities>
   const price& pr = cp.price_of(item);
   invoice_line line{cp.item_at(item).id, pr.id, p, 0, 0, true, false, schedule.is_trial(p)};
   if (line.trial) return line;  // B4: metered lines of the trial show 0 and bill 0
-  line.quantity = std::max<std::int64_t>(0, quantities(item, p, as_of));  // M12
-  line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
+  detail::naming_overflow([&] { return detail::overflow_context(line); },
+                          [&] {
+                            line.quantity = std::max<std::int64_t>(0, quantities(item, p, as_of));  // M12
+                            line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
+                          });
   return line;
 }
 
@@ -69,14 +79,18 @@ template <metered_quantities Quantities>
   invoice_line line{cp.item_at(setting.item).id, pr.id, p, setting.quantity, 0, false, false,
                     schedule.is_trial(p)};
   if (line.trial) return line;  // B4: every line of the trial bills 0
-  if (schedule.is_stub(p)) {
-    const period full = schedule.full_cycle_of(p);
-    line.proration = true;
-    line.amount = prorated_line_amount(pr, line.quantity, (p.end - p.start).count(),
-                                       (full.end - full.start).count(), cp.settings().rounding);
-  } else {
-    line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
-  }
+  detail::naming_overflow([&] { return detail::overflow_context(line); },
+                          [&] {
+                            if (schedule.is_stub(p)) {
+                              const period full = schedule.full_cycle_of(p);
+                              line.proration = true;
+                              line.amount = prorated_line_amount(pr, line.quantity, (p.end - p.start).count(),
+                                                                 (full.end - full.start).count(),
+                                                                 cp.settings().rounding);
+                            } else {
+                              line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
+                            }
+                          });
   return line;
 }
 
@@ -389,7 +403,11 @@ template <metered_quantities Quantities>
   };
   std::vector<left_over> left;
   for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
-    auto lines = invoices_of_subscription(cp, s, until, quantities, out, changes, thresholds);
+    auto lines = detail::naming_overflow(
+        [&] {
+          return "subscription " + cp.subscription_at(s).id + " (" + cp.subscription_at(s).customer + ")";
+        },
+        [&] { return invoices_of_subscription(cp, s, until, quantities, out, changes, thresholds); });
     if (!lines.empty()) left.push_back(left_over{s, std::move(lines)});
   }
   const auto by_creation = [](const invoice& a, const invoice& b) {

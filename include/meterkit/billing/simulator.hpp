@@ -170,7 +170,20 @@ class basic_invoice_simulator {
   }
 
   /// Applies one request. Requests must come in arrival order: `received_at` never decreases.
+  /// An `overflow_error` names the request's source (D25).
   void apply(const request& r) {
+    detail::naming_overflow([&] { return r.source; }, [&] { apply_named(r); });
+  }
+
+  /// Applies one meter event that arrives alone at `received_at`, from `source`: the same as a
+  /// request with this one operation and no idempotency key, for events read without a copy (a
+  /// plain row of a bulk upload). Same order requirement as `apply`.
+  void apply(const meter_event_view& e, timestamp received_at, const source_ref& source) {
+    detail::naming_overflow([&] { return source.text(); }, [&] { apply_named(e, received_at, source); });
+  }
+
+ private:
+  void apply_named(const request& r) {
     arrive(r.received_at, source_ref{r.source});
     const std::size_t n = r.operations.size();
     counts_.read += n;
@@ -200,10 +213,7 @@ class basic_invoice_simulator {
     if (!key.empty()) idempotency_.remember(key, r.fingerprint, r.received_at, std::move(outcomes));
   }
 
-  /// Applies one meter event that arrives alone at `received_at`, from `source`: the same as a
-  /// request with this one operation and no idempotency key, for events read without a copy (a
-  /// plain row of a bulk upload). Same order requirement as `apply`.
-  void apply(const meter_event_view& e, timestamp received_at, const source_ref& source) {
+  void apply_named(const meter_event_view& e, timestamp received_at, const source_ref& source) {
     arrive(received_at, source);
     ++counts_.read;
     const outcome o = submit_event(e, received_at, source);
@@ -215,6 +225,7 @@ class basic_invoice_simulator {
     }
   }
 
+ public:
   /// Counts a request that arrives after `until`: read, not applied (D21).
   void count_pending(const request& r) { count_pending(r.operations.size()); }
   /// Counts `operations` operations of a request that arrives after `until` (D21).

@@ -269,6 +269,25 @@ namespace meterkit::detail {
 }
 }  // namespace meterkit::detail
 
+namespace meterkit::detail {
+/// `build()`; an `overflow_error` it raises is raised again with `context()` and `: ` in front, so
+/// that the message names what overflowed: a request's `file:line`, an item and its period (D25).
+/// `context` is only called then.
+template <class Context, class Build>
+auto naming_overflow(Context&& context, Build&& build) -> decltype(build()) {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  try {
+    return build();
+  } catch (const overflow_error& e) {
+    METERKIT_THROW(overflow_error(std::string(context()) + ": " + e.what()));
+  }
+#else
+  (void)context;
+  return build();
+#endif
+}
+}  // namespace meterkit::detail
+
 /// The one precondition hook (see the file comment): `METERKIT_ASSERT(condition, message)` is an
 /// expression of type `void` that does nothing when `condition` holds and otherwise reports
 /// `message` (evaluated only then). Define it before including meterkit to route broken

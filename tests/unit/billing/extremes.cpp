@@ -816,7 +816,8 @@ BOOST_AUTO_TEST_CASE(D25_invoice_lines_and_totals_beyond_range_are_overflow_erro
   {
     auto requests = many_events(9224, "999999999999999");
     BOOST_TEST(overflow_message([&] { (void)mk::simulate(metered_plan(dec("0")), requests, until); }) ==
-               "sum: the total leaves the signed 64-bit range");
+               "subscription sub_1 (cus_1): item si_api (price price_api), period 2025-01-01T00:00:00Z to "
+               "2025-02-01T00:00:00Z: sum: the total leaves the signed 64-bit range");  // named (D25)
     requests.pop_back();  // 9223 x max_value fits; priced at 1 it is the line amount
     const auto result = mk::simulate(metered_plan(dec("1")), requests, until);
     BOOST_TEST_REQUIRE(result.invoices.size() == 3U);
@@ -843,7 +844,7 @@ BOOST_AUTO_TEST_CASE(D25_invoice_lines_and_totals_beyond_range_are_overflow_erro
     p.subscriptions.push_back(subscription("sub_1", "cus_1", at("2025-01-01T00:00:00Z"),
                                            {{"si_a", "price_a", 1}, {"si_b", "price_b", 1}}));
     BOOST_TEST(overflow_message([&] { (void)mk::simulate(p, {}, until); }) ==
-               "invoice total: addition overflows the signed 64-bit range");
+               "subscription sub_1 (cus_1): invoice total: addition overflows the signed 64-bit range");
     p.subscriptions[0].items[1].quantity = 0;
     BOOST_TEST(mk::simulate(p, {}, until).invoices.front().total == 5'000'000'000'000'000'000);
     // A licensed quantity x unit amount beyond the range.

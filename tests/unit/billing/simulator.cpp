@@ -497,6 +497,38 @@ BOOST_AUTO_TEST_CASE(D23_items_without_usage_are_the_metered_items_no_accepted_o
   BOOST_TEST((report.items_without_usage == names{"si_gb_1", "si_gb_2", "si_legacy_2"}));
 }
 
+/// D25: an overflow names what overflowed: the request whose arrival overflowed a running total,
+/// or the subscription, item, price and period whose line did.
+BOOST_AUTO_TEST_CASE(D25_an_overflow_names_the_request_or_the_line) {
+  const auto message = [](auto&& run) -> std::string {
+    try {
+      run();
+    } catch (const mk::overflow_error& e) {
+      return e.what();
+    }
+    return "no overflow_error";
+  };
+  auto plan = api_plan();
+  plan.customers.push_back("cus_free");  // known, billed by nothing: its usage is tallied on arrival
+  const std::string big = "999999999999999";
+  std::vector<mk::request> unbilled;
+  for (int i = 0; i < 9300; ++i)
+    unbilled.push_back(event("u:" + std::to_string(i + 1), at("2025-01-10T00:00:00Z"), "cus_free", big));
+  BOOST_TEST(
+      message([&] { (void)mk::simulate_report(plan, unbilled); }).rfind("u:9224: unbilled usage: ", 0) == 0u);
+
+  plan.prices[0].unit_amount = mk::decimal::from_integer(1'000'000'000'000);
+  const auto r = message([&] {
+    (void)mk::simulate(plan, {event("a:1", at("2025-01-10T00:00:00Z"), "cus_1", "99999999")},
+                       at("2025-02-02T00:00:00Z"));
+  });
+  BOOST_TEST(
+      r.rfind("subscription sub_1 (cus_1): item si_api (price price_api), period 2025-01-01T00:00:00Z to "
+              "2025-02-01T00:00:00Z: ",
+              0) == 0u,
+      r);
+}
+
 BOOST_AUTO_TEST_CASE(L4_L5_legacy_grace_goes_to_the_previous_invoice_until_it_is_finalized) {
   mk::plan plan;
   plan.prices.push_back(legacy_price("price_legacy", "sum", 1));
