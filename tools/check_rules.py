@@ -145,6 +145,29 @@ def scan(root, rules_rel):
     return cited, in_ranges
 
 
+def edition_problems(root, rules, defined_count):
+    """The rule book's edition against include/meterkit/version.hpp (when the tree has one): the
+    same date, and the number of rules the book defines."""
+    version = root / "include" / "meterkit" / "version.hpp"
+    if not version.is_file():
+        return []
+    book = re.search(r"\*\*Edition\.\*\* (\d{4}-\d{2}-\d{2}), (\d+) rules\.", rules.read_text(encoding="utf-8"))
+    text = version.read_text(encoding="utf-8")
+    date = re.search(r'#define METERKIT_RULE_BOOK_EDITION "([^"]*)"', text)
+    count = re.search(r"#define METERKIT_RULE_BOOK_RULES (\d+)", text)
+    if not book:
+        return ["%s: no \"**Edition.** YYYY-MM-DD, N rules.\" line" % rules.name]
+    if not date or not count:
+        return ["%s: no METERKIT_RULE_BOOK_EDITION or METERKIT_RULE_BOOK_RULES" % version]
+    problems = []
+    if book.group(1) != date.group(1):
+        problems.append("the book's edition is %s, version.hpp says %s" % (book.group(1), date.group(1)))
+    for where, n in (("the book's edition line", book.group(2)), ("version.hpp", count.group(1))):
+        if int(n) != defined_count:
+            problems.append("%s says %s rules, the book defines %d" % (where, n, defined_count))
+    return problems
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=pathlib.Path, default=None,
@@ -180,6 +203,11 @@ def main(argv=None):
     for rule_id in unused:
         print("%s:%d: warning: %s has a section but nothing cites it" % (shown_rules, defined[rule_id], rule_id))
 
+    edition = edition_problems(root, rules, len(defined))
+    for problem in edition:
+        print("check_rules: edition: %s" % problem, file=sys.stderr)
+    if edition:
+        return 1
     if undefined:
         print("check_rules: %d cited id%s without a section in %s" %
               (len(undefined), "" if len(undefined) == 1 else "s", shown_rules), file=sys.stderr)

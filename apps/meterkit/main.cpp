@@ -642,8 +642,11 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
 int run(int argc, char** argv) {
   CLI::App app{"meterkit: replays usage against a billing plan and prints the invoices that would result",
                "meterkit"};
-  app.set_version_flag("--version", std::to_string(version_major) + "." + std::to_string(version_minor) +
-                                        "." + std::to_string(version_patch));
+  // `meterkit 0.2.0 (rule book of 2026-12-07, 75 rules: docs/rules.md)`.
+  app.set_version_flag("--version", "meterkit " + std::to_string(version_major) + "." +
+                                        std::to_string(version_minor) + "." + std::to_string(version_patch) +
+                                        " (rule book of " + rule_book_edition + ", " +
+                                        std::to_string(rule_book_rules) + " rules: docs/rules.md)");
   app.require_subcommand(1);
   app.footer(
       "With neither --plan nor --input, simulate runs on the example plan and usage shipped in examples/.\n"
