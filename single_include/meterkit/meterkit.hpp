@@ -6160,6 +6160,70 @@ using any_meter = basic_any_meter<>;
 #include <utility>
 #include <vector>
 
+// ---- begin meterkit/detail/edit_distance.hpp ----
+/// \file
+/// "Did you mean": the edit distance between two words and the closest of some candidates, for
+/// messages that name a likely typo (an unknown plan field, a mistyped option).
+
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace meterkit::detail {
+
+/// The number of single-character edits (insert, delete, replace, swap two neighbours) between
+/// `a` and `b`, for "did you mean".
+[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+/// The candidate closest to `word`, when it is close enough to be a likely typo.
+[[nodiscard]] inline std::optional<std::string_view> closest_word(
+    std::string_view word, std::span<const std::string_view> candidates) {
+  std::optional<std::string_view> best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const std::string_view c : candidates) {
+    const std::size_t distance = edit_distance(word, c);
+    if (distance < best_distance) {
+      best = c;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+/// What to add to "no X has the id `word`" so that the message helps: `; did you mean "mtr_api"?`
+/// when one of the `known` ids is close, else `; known ids: a, b, c` (the first 5, then how many
+/// more), or `; none is defined` when there are none.
+template <class Ids, class IdOf>
+[[nodiscard]] std::string known_ids_hint(std::string_view word, const Ids& known, IdOf&& id_of) {
+  std::vector<std::string_view> ids;
+  for (const auto& k : known) ids.push_back(id_of(k));
+  if (ids.empty()) return "; none is defined";
+  if (const auto near = closest_word(word, ids)) return "; did you mean \"" + std::string(*near) + "\"?";
+  std::string out = "; known ids: ";
+  for (std::size_t i = 0; i < ids.size() && i < 5; ++i) out += (i == 0 ? "" : ", ") + std::string(ids[i]);
+  if (ids.size() > 5) out += " and " + std::to_string(ids.size() - 5) + " more";
+  return out;
+}
+
+}  // namespace meterkit::detail
+// ---- end meterkit/detail/edit_distance.hpp ----
 
 namespace meterkit {
 
@@ -6788,7 +6852,16 @@ class basic_meter_ledger {
   std::size_t require_meter(std::string_view id) const {
     const auto it = meter_by_id_.find(id);
     if (it == meter_by_id_.end()) {
-      METERKIT_THROW(configuration_error("meter", "no meter with id \"" + std::string(id) + "\""));
+      // An event name given for an id (D26) is the likely mistake: say whose it is.
+      if (const auto named = meter_by_event_name_.find(id); named != meter_by_event_name_.end()) {
+        METERKIT_THROW(configuration_error("meter", "no meter with id \"" + std::string(id) +
+                                                        "\"; it is the event_name of meter " +
+                                                        meters_[named->second].id + ", give that id"));
+      }
+      METERKIT_THROW(configuration_error(
+          "meter", "no meter with id \"" + std::string(id) + "\"" +
+                       detail::known_ids_hint(
+                           id, meters_, [](const meter_definition& x) -> std::string_view { return x.id; })));
     }
     return it->second;
   }
@@ -8901,7 +8974,11 @@ inline void validate_credit_grants(const plan& p,
       for (std::size_t k = 0; k < g.prices->size(); ++k) {
         const auto at = field + ".applicability_config.scope." + indexed("prices", k);
         const auto found = prices.find((*g.prices)[k]);
-        if (found == prices.end()) plan_error(at, "no price has the id \"" + (*g.prices)[k] + "\"");
+        if (found == prices.end()) {
+          plan_error(at, "no price has the id \"" + (*g.prices)[k] + "\"" +
+                             detail::known_ids_hint((*g.prices)[k], p.prices,
+                                                    [](const price& x) -> std::string_view { return x.id; }));
+        }
         if (!p.prices[found->second].recurring.meter)
           plan_error(at, "price \"" + (*g.prices)[k] +
                              "\" bills no meter; billing credits pay only for meter prices (B14)");
@@ -8965,7 +9042,9 @@ inline void validate_after_pricing(const plan& p,
                        (discount_id ? "; that is a discount id: write {\"coupon\": ID} with the "
                                       "coupon it redeems, or expand the discounts when you fetch "
                                       "the subscription (B11)"
-                                    : ""));
+                                    : detail::known_ids_hint(
+                                          d.coupon, p.coupons,
+                                          [](const coupon& x) -> std::string_view { return x.id; })));
       }
       const coupon& c = p.coupons[found->second];
       const timestamp start = d.start.value_or(sub.start_date);
@@ -8989,7 +9068,10 @@ inline void validate_after_pricing(const plan& p,
   const auto check_rates = [&](const std::vector<std::string>& list, const std::string& field) {
     for (std::size_t k = 0; k < list.size(); ++k) {
       if (!rates.contains(list[k]))
-        plan_error(field + "[" + std::to_string(k) + "]", "no tax rate has the id \"" + list[k] + "\"");
+        plan_error(field + "[" + std::to_string(k) + "]",
+                   "no tax rate has the id \"" + list[k] + "\"" +
+                       detail::known_ids_hint(list[k], p.tax_rates,
+                                              [](const tax_rate& x) -> std::string_view { return x.id; }));
       for (std::size_t j = 0; j < k; ++j)
         if (list[j] == list[k])
           plan_error(field + "[" + std::to_string(k) + "]", "tax rate \"" + list[k] + "\" is listed twice");
@@ -9079,7 +9161,11 @@ inline void validate(const plan& p) {
     validate(pr, field);
     if (pr.recurring.usage_type == usage_type::metered) {
       if (pr.recurring.meter && !meter_ids.contains(*pr.recurring.meter)) {
-        plan_error(field + ".recurring.meter", "no meter has the id \"" + *pr.recurring.meter + "\"");
+        plan_error(
+            field + ".recurring.meter",
+            "no meter has the id \"" + *pr.recurring.meter + "\"" +
+                detail::known_ids_hint(*pr.recurring.meter, p.meters,
+                                       [](const meter_definition& x) -> std::string_view { return x.id; }));
       }
     }
   }
@@ -9146,7 +9232,10 @@ inline void validate(const plan& p) {
       }
       const auto found = price_ids.find(item.price);
       if (found == price_ids.end())
-        plan_error(item_field + ".price", "no price has the id \"" + item.price + "\"");
+        plan_error(item_field + ".price",
+                   "no price has the id \"" + item.price + "\"" +
+                       detail::known_ids_hint(item.price, p.prices,
+                                              [](const price& x) -> std::string_view { return x.id; }));
       if (item.quantity < 0) plan_error(item_field + ".quantity", "must not be negative (D11)");
       const price& pr = p.prices[found->second];
       if (first == nullptr) {

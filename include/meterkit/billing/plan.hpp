@@ -22,6 +22,7 @@
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/rounding.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/edit_distance.hpp>
 #include <meterkit/legacy/aggregate_usage.hpp>
 #include <meterkit/meter/meter_definition.hpp>
 
@@ -235,7 +236,11 @@ inline void validate_credit_grants(const plan& p,
       for (std::size_t k = 0; k < g.prices->size(); ++k) {
         const auto at = field + ".applicability_config.scope." + indexed("prices", k);
         const auto found = prices.find((*g.prices)[k]);
-        if (found == prices.end()) plan_error(at, "no price has the id \"" + (*g.prices)[k] + "\"");
+        if (found == prices.end()) {
+          plan_error(at, "no price has the id \"" + (*g.prices)[k] + "\"" +
+                             detail::known_ids_hint((*g.prices)[k], p.prices,
+                                                    [](const price& x) -> std::string_view { return x.id; }));
+        }
         if (!p.prices[found->second].recurring.meter)
           plan_error(at, "price \"" + (*g.prices)[k] +
                              "\" bills no meter; billing credits pay only for meter prices (B14)");
@@ -299,7 +304,9 @@ inline void validate_after_pricing(const plan& p,
                        (discount_id ? "; that is a discount id: write {\"coupon\": ID} with the "
                                       "coupon it redeems, or expand the discounts when you fetch "
                                       "the subscription (B11)"
-                                    : ""));
+                                    : detail::known_ids_hint(
+                                          d.coupon, p.coupons,
+                                          [](const coupon& x) -> std::string_view { return x.id; })));
       }
       const coupon& c = p.coupons[found->second];
       const timestamp start = d.start.value_or(sub.start_date);
@@ -323,7 +330,10 @@ inline void validate_after_pricing(const plan& p,
   const auto check_rates = [&](const std::vector<std::string>& list, const std::string& field) {
     for (std::size_t k = 0; k < list.size(); ++k) {
       if (!rates.contains(list[k]))
-        plan_error(field + "[" + std::to_string(k) + "]", "no tax rate has the id \"" + list[k] + "\"");
+        plan_error(field + "[" + std::to_string(k) + "]",
+                   "no tax rate has the id \"" + list[k] + "\"" +
+                       detail::known_ids_hint(list[k], p.tax_rates,
+                                              [](const tax_rate& x) -> std::string_view { return x.id; }));
       for (std::size_t j = 0; j < k; ++j)
         if (list[j] == list[k])
           plan_error(field + "[" + std::to_string(k) + "]", "tax rate \"" + list[k] + "\" is listed twice");
@@ -413,7 +423,11 @@ inline void validate(const plan& p) {
     validate(pr, field);
     if (pr.recurring.usage_type == usage_type::metered) {
       if (pr.recurring.meter && !meter_ids.contains(*pr.recurring.meter)) {
-        plan_error(field + ".recurring.meter", "no meter has the id \"" + *pr.recurring.meter + "\"");
+        plan_error(
+            field + ".recurring.meter",
+            "no meter has the id \"" + *pr.recurring.meter + "\"" +
+                detail::known_ids_hint(*pr.recurring.meter, p.meters,
+                                       [](const meter_definition& x) -> std::string_view { return x.id; }));
       }
     }
   }
@@ -480,7 +494,10 @@ inline void validate(const plan& p) {
       }
       const auto found = price_ids.find(item.price);
       if (found == price_ids.end())
-        plan_error(item_field + ".price", "no price has the id \"" + item.price + "\"");
+        plan_error(item_field + ".price",
+                   "no price has the id \"" + item.price + "\"" +
+                       detail::known_ids_hint(item.price, p.prices,
+                                              [](const price& x) -> std::string_view { return x.id; }));
       if (item.quantity < 0) plan_error(item_field + ".quantity", "must not be negative (D11)");
       const price& pr = p.prices[found->second];
       if (first == nullptr) {

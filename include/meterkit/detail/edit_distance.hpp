@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,21 @@ namespace meterkit::detail {
     }
   }
   return best;
+}
+
+/// What to add to "no X has the id `word`" so that the message helps: `; did you mean "mtr_api"?`
+/// when one of the `known` ids is close, else `; known ids: a, b, c` (the first 5, then how many
+/// more), or `; none is defined` when there are none.
+template <class Ids, class IdOf>
+[[nodiscard]] std::string known_ids_hint(std::string_view word, const Ids& known, IdOf&& id_of) {
+  std::vector<std::string_view> ids;
+  for (const auto& k : known) ids.push_back(id_of(k));
+  if (ids.empty()) return "; none is defined";
+  if (const auto near = closest_word(word, ids)) return "; did you mean \"" + std::string(*near) + "\"?";
+  std::string out = "; known ids: ";
+  for (std::size_t i = 0; i < ids.size() && i < 5; ++i) out += (i == 0 ? "" : ", ") + std::string(ids[i]);
+  if (ids.size() > 5) out += " and " + std::to_string(ids.size() - 5) + " more";
+  return out;
 }
 
 }  // namespace meterkit::detail

@@ -47,6 +47,7 @@
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/persistence.hpp>
 #include <meterkit/core/time.hpp>
+#include <meterkit/detail/edit_distance.hpp>
 #include <meterkit/detail/flat_string_index.hpp>
 #include <meterkit/detail/string_hash.hpp>
 #include <meterkit/meter/any_meter.hpp>
@@ -682,7 +683,16 @@ class basic_meter_ledger {
   std::size_t require_meter(std::string_view id) const {
     const auto it = meter_by_id_.find(id);
     if (it == meter_by_id_.end()) {
-      METERKIT_THROW(configuration_error("meter", "no meter with id \"" + std::string(id) + "\""));
+      // An event name given for an id (D26) is the likely mistake: say whose it is.
+      if (const auto named = meter_by_event_name_.find(id); named != meter_by_event_name_.end()) {
+        METERKIT_THROW(configuration_error("meter", "no meter with id \"" + std::string(id) +
+                                                        "\"; it is the event_name of meter " +
+                                                        meters_[named->second].id + ", give that id"));
+      }
+      METERKIT_THROW(configuration_error(
+          "meter", "no meter with id \"" + std::string(id) + "\"" +
+                       detail::known_ids_hint(
+                           id, meters_, [](const meter_definition& x) -> std::string_view { return x.id; })));
     }
     return it->second;
   }
