@@ -707,7 +707,7 @@ int run(int argc, char** argv) {
   sim->add_option(
          "--late", sim_only.late,
          "Also write the late usage to FILE as CSV (subscription_item, period_start, period_end, quantity, "
-         "source, received_at, finalized_at)")
+         "source, received_at, finalized_at, identifier, event_name, customer, timestamp)")
       ->type_name("FILE");
   sim->add_option(
          "--unbilled", sim_only.unbilled,

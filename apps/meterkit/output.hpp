@@ -588,6 +588,11 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
     w.member("source", x.source);
     w.member("received_at", to_unix(x.received_at));
     w.member("finalized_at", to_unix(x.finalized_at));
+    // The late event (D24): its identifier when it had one, event name, customer, timestamp.
+    if (!x.identifier.empty()) w.member("identifier", x.identifier);
+    w.member("event_name", x.event_name);
+    w.member("customer", x.customer);
+    w.member("timestamp", to_unix(x.event_time));
     w.end_object();
   }
   w.end_array();
@@ -995,12 +1000,14 @@ namespace detail {
 
 /// `simulate --late FILE`: one row per late usage entry, times in RFC 3339.
 [[nodiscard]] inline std::string late_usage_csv(const simulation_result& r) {
-  std::string out = detail::csv_row({"subscription_item", "period_start", "period_end", "quantity", "source",
-                                     "received_at", "finalized_at"});
+  std::string out =
+      detail::csv_row({"subscription_item", "period_start", "period_end", "quantity", "source", "received_at",
+                       "finalized_at", "identifier", "event_name", "customer", "timestamp"});
   for (const auto& x : r.late) {
     out += detail::csv_row({x.subscription_item, detail::time_text(x.service_period.start),
                             detail::time_text(x.service_period.end), std::to_string(x.quantity), x.source,
-                            detail::time_text(x.received_at), detail::time_text(x.finalized_at)});
+                            detail::time_text(x.received_at), detail::time_text(x.finalized_at), x.identifier,
+                            x.event_name, x.customer, detail::time_text(x.event_time)});
   }
   return out;
 }

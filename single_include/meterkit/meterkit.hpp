@@ -9690,6 +9690,12 @@ struct late_usage {
   std::string source{};
   timestamp received_at{};
   timestamp finalized_at{};
+  /// The late event, so that late usage can be queried (D24): its identifier (empty when it had
+  /// none), event name, customer and timestamp.
+  std::string identifier{};
+  std::string event_name{};
+  std::string customer{};
+  timestamp event_time{};
 
   friend bool operator==(const late_usage&, const late_usage&) = default;
 };
@@ -12125,7 +12131,8 @@ class basic_invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 12;  ///< 12: what a rejection names (D27)
+  static constexpr std::uint32_t snapshot_version =
+      12;  ///< 12: what rejections and late usage name (D24, D27)
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -12143,6 +12150,10 @@ class basic_invoice_simulator {
       body.str(l.source);
       body.time(l.received_at);
       body.time(l.finalized_at);
+      body.str(l.identifier);
+      body.str(l.event_name);
+      body.str(l.customer);
+      body.time(l.event_time);
     }
     body.size(rejected_.size());
     for (const auto& r : rejected_) {
@@ -12434,7 +12445,13 @@ class basic_invoice_simulator {
         ++n.events;
       } else {
         for (const std::size_t item : items) fed_[item] = true;
-        note_late_usage(source, a);
+        std::string_view identifier;  // the ledger keeps no copy of it (D24 lists it)
+        if constexpr (std::is_same_v<Event, meter_event>) {
+          if (e.identifier) identifier = *e.identifier;
+        } else {
+          identifier = e.identifier;
+        }
+        note_late_usage(source, a, identifier);
         if (any_threshold_) {  // B16; known once, not looked up per event
           for (const std::size_t item : items)
             check_thresholds(plan_.items()[item].subscription, received_at);
@@ -12877,7 +12894,7 @@ class basic_invoice_simulator {
     if (c) thresholds_.add(std::move(*c));
   }
 
-  void note_late_usage(const source_ref& source, const accepted_meter_event& e) {
+  void note_late_usage(const source_ref& source, const accepted_meter_event& e, std::string_view identifier) {
     for (const std::size_t item : plan_.items_billed_on(e.meter, e.customer)) {
       // The item's period of the event time: the last one found when it still contains it
       // (events of an item mostly fall in the same period), else from the schedule.
@@ -12895,7 +12912,9 @@ class basic_invoice_simulator {
       }
       if (memo.billed && memo.finalized_at < e.received_at) {
         late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),
-                                             e.received_at, memo.finalized_at});
+                                             e.received_at, memo.finalized_at, std::string(identifier),
+                                             ledger_.meters()[e.meter].event_name,
+                                             ledger_.customer_id(e.customer), e.time});
       }
     }
   }
@@ -12933,6 +12952,10 @@ class basic_invoice_simulator {
       l.source = r.str();
       l.received_at = r.time();
       l.finalized_at = r.time();
+      l.identifier = r.str();
+      l.event_name = r.str();
+      l.customer = r.str();
+      l.event_time = r.time();
     }
     rejected_.resize(r.count(28));
     for (auto& x : rejected_) {

@@ -180,6 +180,12 @@ struct late_usage {
   std::string source{};
   timestamp received_at{};
   timestamp finalized_at{};
+  /// The late event, so that late usage can be queried (D24): its identifier (empty when it had
+  /// none), event name, customer and timestamp.
+  std::string identifier{};
+  std::string event_name{};
+  std::string customer{};
+  timestamp event_time{};
 
   friend bool operator==(const late_usage&, const late_usage&) = default;
 };

@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(B3_D24_usage_at_finalized_at_is_billed_one_second_later_is_
   const auto jan31 = at("2025-01-31T23:59:59Z");
   const std::vector<mk::request> requests{
       event("u:1", at("2025-02-01T01:00:00Z"), "cus_1", "4", jan31),
-      event("u:2", at("2025-02-01T01:00:01Z"), "cus_1", "6", jan31),
+      event("u:2", at("2025-02-01T01:00:01Z"), "cus_1", "6", jan31, "evt_late"),
   };
   const auto r = mk::simulate(plan, requests, at("2025-02-02T00:00:00Z"));
   const auto& feb = invoice_created(r, at("2025-02-01T00:00:00Z"));
@@ -201,6 +201,11 @@ BOOST_AUTO_TEST_CASE(B3_D24_usage_at_finalized_at_is_billed_one_second_later_is_
   BOOST_TEST(r.late[0].quantity == 6);
   BOOST_TEST(r.late[0].subscription_item == "si_api");
   BOOST_TEST(r.late[0].service_period.start == at("2025-01-01T00:00:00Z"));
+  // What the late event names (D24): identifier, event name, customer, timestamp.
+  BOOST_TEST(r.late[0].identifier == "evt_late");
+  BOOST_TEST(r.late[0].event_name == "api_requests");
+  BOOST_TEST(r.late[0].customer == "cus_1");
+  BOOST_TEST(r.late[0].event_time == jan31);
   BOOST_TEST(r.counts.accepted == 2u);  // late usage is accepted and listed, not rejected
 }
 
