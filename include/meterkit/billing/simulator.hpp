@@ -105,7 +105,8 @@ class basic_invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version = 12;  ///< 12: what a rejection names (D27)
+  /// 12: what a rejection names (D27); 13: the frame's checksum is CRC-32C (a u32), not FNV-1a 64.
+  static constexpr std::uint32_t snapshot_version = 13;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
