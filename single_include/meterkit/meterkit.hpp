@@ -5074,19 +5074,26 @@ class customer_history {
     out.i64(to_unix(settled_through_));
   }
   /// Reads back what `save_settled` wrote, replacing the settled segments; `corrupt_state_error`
-  /// for segments that are empty, unsorted or overlapping, or that this history cannot hold.
+  /// for segments that are empty, unsorted or overlapping, or that this history cannot hold, and
+  /// for times outside `saved_time_limit` (`settled_through()` may also be the "nothing settled"
+  /// value). Whether `settled_through()` lies ahead of the clock of what holds this state is the
+  /// holder's check (meter_ledger::load).
   void load_settled(state_reader& in) {
     std::vector<settled_segment> segments(in.count(17));
     for (std::size_t k = 0; k < segments.size(); ++k) {
       auto& seg = segments[k];
-      seg.span.start = from_unix(in.i64());
-      seg.span.end = from_unix(in.i64());
+      seg.span.start = in.time();
+      seg.span.end = in.time();
       seg.state = Formula::load_state(in);
       in.require(can_settle, "settled segments in a meter that cannot settle");
       in.require(!seg.span.empty(), "an empty settled segment");
       in.require(k == 0 || !(seg.span.start < segments[k - 1].span.end), "settled segments out of order");
     }
-    const timestamp through = from_unix(in.i64());
+    const std::int64_t through_unix = in.i64();
+    in.require(through_unix == std::numeric_limits<std::int64_t>::min() ||
+                   (through_unix <= saved_time_limit && through_unix >= -saved_time_limit),
+               "a settled-through time is out of range");
+    const timestamp through = from_unix(through_unix);
     settled_ = std::move(segments);
     settled_through_ = through;
     note_change(through);
@@ -6203,6 +6210,7 @@ using any_meter = basic_any_meter<>;
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -6748,6 +6756,18 @@ class basic_meter_ledger {
       in.require(e.arrival <= last_arrival && e.received_at <= last_received &&
                      (!e.cancelled_at || *e.cancelled_at <= last_received),
                  "meter ledger: an event after the latest submission");
+    }
+    // What was settled was received (or cancelled) through this ledger: never after its latest
+    // submission, else a query as of now would be "before records settled" (a broken precondition).
+    for (const auto& meter : derived->runtime) {
+      meter.visit([&](const auto& m) {
+        for (std::size_t i = 0; i < m.customer_count(); ++i) {
+          const timestamp through = m.state_at(i).settled_through();
+          in.require(through == from_unix(std::numeric_limits<std::int64_t>::min()) ||
+                         (any_submitted && through <= last_received),
+                     "meter ledger: records settled after the latest submission");
+        }
+      });
     }
     events_ = std::move(events);
     runtime_ = std::move(derived->runtime);
@@ -10871,6 +10891,8 @@ class basic_history_keeper {
     for (auto& p : unfrozen_) {
       p.reset();
       if (in.boolean()) p = detail::load_period(in);
+      // Only a start in D4's range is looked up in a schedule; `check_restored` checks the rest.
+      in.require(!p || in_supported_range(p->start), "bounded history: an open period out of range");
     }
     frozen_.clear();
     for (std::size_t n = in.count(24); n > 0; --n) {
@@ -10883,6 +10905,63 @@ class basic_history_keeper {
     index_pairs(cp);
   }
 
+  /// After a restore, once the subscriptions' ends are followed (`set_end`): refuses as
+  /// `corrupt_state_error` a history whose bookkeeping no stream could have left, so that the next
+  /// request cannot query a meter before what it settled or across a settled segment (broken
+  /// preconditions). Settled segments only in a bounded history, each inside one period of every
+  /// item billed on its meter and customer that has not ended before it (`place`). For each
+  /// subscription, the open period must be one of its schedule's periods, not finalized before
+  /// `last_arrival` (the latest request's arrival; `before_arrival` fixed those), and every
+  /// metered item must hold a fixed quantity for each period before it and for no other.
+  void check_restored(const compiled_plan& cp, const meter_ledger& ledger, const state_reader& in,
+                      const std::optional<timestamp>& last_arrival) const {
+    for (std::size_t meter = 0; meter < cp.source().meters.size(); ++meter) {
+      ledger.runtime_meter(meter).visit([&](const auto& m) {
+        for (std::size_t i = 0; i < m.customer_count(); ++i) {
+          if (m.state_at(i).settled().empty()) continue;
+          in.require(options_.bounded, "settled segments in a simulator with the full history");
+          for (const auto& seg : m.state_at(i).settled()) {
+            require_segment_fits(cp, in, meter, static_cast<std::size_t>(m.customer_at(i)), seg.span);
+          }
+        }
+      });
+    }
+    if (!options_.bounded) return;
+    std::size_t expected = 0;
+    for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
+      const auto& cs = cp.subscriptions()[s];
+      const auto& schedule = schedules_[s];
+      const auto& open = unfrozen_[s];
+      std::size_t metered = 0;
+      for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+        if (cp.items()[item].billing != item_billing::licensed) ++metered;
+      }
+      if (!schedule.has_periods()) {
+        in.require(!open, "bounded history: an open period of a subscription without periods");
+        continue;
+      }
+      if (open) {
+        in.require(schedule.period_containing(open->start) == open,
+                   "bounded history: an open period that is not one of its subscription's");
+        in.require(!last_arrival || !(cp.finalized_at(open->end) < *last_arrival),
+                   "bounded history: a period finalized before the latest arrival is still open");
+      }
+      if (metered == 0) continue;
+      // The periods before the open one (every period when none is open): each fixed, for each
+      // metered item; never more of them than fixed quantities, so a damaged open period costs no time.
+      for (std::optional<period> p = schedule.first_period(); p && (!open || p->start < open->start);
+           p = schedule.period_containing(p->end)) {
+        for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+          if (cp.items()[item].billing == item_billing::licensed) continue;
+          in.require(expected < frozen_.size() && frozen_.count({item, to_unix(p->start)}) == 1,
+                     "bounded history: a finalized period without its fixed quantity");
+          ++expected;
+        }
+      }
+    }
+    in.require(expected == frozen_.size(), "bounded history: a fixed quantity of a period still open");
+  }
+
   /// Where an accepted event that no cancellation can ever name goes at once, for
   /// `meter_ledger::submit`'s `where`: as when it is settled later (`place`), so that it never
   /// enters the event log.
@@ -10892,6 +10971,18 @@ class basic_history_keeper {
   }
 
  private:
+  /// `check_restored` for one settled segment of `meter` and `customer`.
+  void require_segment_fits(const compiled_plan& cp, const state_reader& in, std::size_t meter,
+                            std::size_t customer, const period& span) const {
+    in.require(in_supported_range(span.start), "bounded history: a settled segment out of range");
+    for (const std::size_t item : cp.items_billed_on(meter, customer)) {
+      const auto& schedule = schedules_[cp.items()[item].subscription];
+      if (const auto end = schedule.end(); end && *end <= span.start) continue;  // B6: no period bills it
+      const auto p = schedule.period_containing(span.start);
+      in.require(p && !(p->end < span.end), "bounded history: a settled segment across a billing period");
+    }
+  }
+
   /// The earliest `finalized_at` of a period not yet fixed, over all subscriptions.
   [[nodiscard]] timestamp earliest_open_finalization(const compiled_plan& cp) const {
     timestamp earliest = end_of_time;
@@ -12925,6 +13016,7 @@ class basic_invoice_simulator {
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
       if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
     }
+    history_.check_restored(plan_, ledger_, r, last_arrival_);
     r.expect_end();
   }
 

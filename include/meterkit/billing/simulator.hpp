@@ -959,6 +959,7 @@ class basic_invoice_simulator {
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
       if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
     }
+    history_.check_restored(plan_, ledger_, r, last_arrival_);
     r.expect_end();
   }
 
