@@ -9,6 +9,7 @@
 // core
 #include <meterkit/core/arrival.hpp>
 #include <meterkit/core/checked.hpp>
+#include <meterkit/core/checksum.hpp>
 #include <meterkit/core/currency.hpp>
 #include <meterkit/core/decimal.hpp>
 #include <meterkit/core/error.hpp>

@@ -621,6 +621,90 @@ namespace detail {
 
 }  // namespace meterkit
 // ---- end meterkit/core/checked.hpp ----
+// ---- begin meterkit/core/checksum.hpp ----
+/// \file
+/// The two hashes of the library, each for one job, both dependency-free and `constexpr`:
+///
+/// - `crc32c`: **integrity**. CRC-32C (Castagnoli: reflected polynomial 0x82F63B78, initial value
+///   and final xor 0xFFFFFFFF; the CRC of iSCSI, ext4, Btrfs and SSE 4.2's `crc32` instruction),
+///   the checksum of every saved state's frame (core/persistence.hpp). Up to 2^31 bits (256 MiB)
+///   of checked bytes it detects every change of up to 3 bits (Hamming distance 4, Koopman's
+///   tables), and at any length every single-bit change and every burst of up to 32 bits; a
+///   multiplicative hash such as FNV-1a promises only the single changed byte, and two changes can
+///   cancel. Written by hand, table-driven, slicing-by-8 (eight 256-entry tables, 8 KiB, built at
+///   compile time; 8 bytes per step, loaded byte by byte so that the result is the same on every
+///   byte order and in a constant expression).
+/// - `fnv1a_64`: **identity**. FNV-1a, 64 bits: short, stable fingerprints (the plan fingerprint
+///   of a simulator snapshot, billing/snapshot.hpp), where the question is "the same?", not
+///   "damaged?".
+///
+/// Both continue over parts: `crc32c(b, crc32c(a)) == crc32c(a + b)`, and the same for `fnv1a_64`.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace meterkit {
+
+namespace detail {
+
+/// The slicing-by-8 tables of CRC-32C: `crc32c_tables[0]` is the byte-at-a-time table of the
+/// reflected polynomial; `crc32c_tables[k][b]` the CRC of byte `b` followed by `k` zero bytes.
+inline constexpr std::array<std::array<std::uint32_t, 256>, 8> crc32c_tables = [] {
+  std::array<std::array<std::uint32_t, 256>, 8> t{};
+  for (std::uint32_t b = 0; b < 256; ++b) {
+    std::uint32_t c = b;
+    for (int bit = 0; bit < 8; ++bit) c = (c & 1u) != 0 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+    t[0][b] = c;
+  }
+  for (std::size_t k = 1; k < 8; ++k) {
+    for (std::size_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xffu];
+  }
+  return t;
+}();
+
+[[nodiscard]] constexpr std::uint32_t load_le32(std::string_view s, std::size_t at) noexcept {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(s[at])) |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + 1])) << 8 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + 2])) << 16 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + 3])) << 24;
+}
+
+}  // namespace detail
+
+/// CRC-32C (Castagnoli) of `bytes`, continuing from `previous` (the CRC-32C of the bytes before
+/// them; 0 for none). `crc32c("123456789") == 0xE3069283`.
+[[nodiscard]] constexpr std::uint32_t crc32c(std::string_view bytes, std::uint32_t previous = 0) noexcept {
+  const auto& t = detail::crc32c_tables;
+  std::uint32_t c = ~previous;
+  std::size_t i = 0;
+  for (; bytes.size() - i >= 8; i += 8) {
+    const std::uint32_t lo = c ^ detail::load_le32(bytes, i);
+    const std::uint32_t hi = detail::load_le32(bytes, i + 4);
+    c = t[7][lo & 0xffu] ^ t[6][(lo >> 8) & 0xffu] ^ t[5][(lo >> 16) & 0xffu] ^ t[4][lo >> 24] ^
+        t[3][hi & 0xffu] ^ t[2][(hi >> 8) & 0xffu] ^ t[1][(hi >> 16) & 0xffu] ^ t[0][hi >> 24];
+  }
+  for (; i < bytes.size(); ++i) c = (c >> 8) ^ t[0][(c ^ static_cast<unsigned char>(bytes[i])) & 0xffu];
+  return ~c;
+}
+
+/// The FNV-1a 64 offset basis: `fnv1a_64` of no bytes.
+inline constexpr std::uint64_t fnv1a_64_basis = 14695981039346656037ull;
+
+/// FNV-1a, 64 bits, of `bytes`, continuing from `previous` (the hash of the bytes before them).
+[[nodiscard]] constexpr std::uint64_t fnv1a_64(std::string_view bytes,
+                                               std::uint64_t previous = fnv1a_64_basis) noexcept {
+  std::uint64_t h = previous;
+  for (char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace meterkit
+// ---- end meterkit/core/checksum.hpp ----
 // ---- begin meterkit/core/currency.hpp ----
 /// \file
 /// Currencies: ISO 4217 codes, the exponent of their minor unit, and amounts of minor units
@@ -1387,9 +1471,11 @@ template <class Policy = half_away_from_zero>
 ///
 /// **Frames.** A state saved to a stream on its own (`write_state_frame`) is framed:
 /// `magic` (8 bytes naming the kind of state) | `u32` format version | `u64` body length | body |
-/// `u64` checksum (`state_checksum`, FNV-1a 64) of every byte before it. `read_state_frame`
-/// checks the magic, the version, the length and the checksum, in that order, before the body is
-/// read, so that damage is reported as damage, never as a state of other policies.
+/// `u32` checksum (`state_checksum`: CRC-32C, core/checksum.hpp) of every byte before it, magic
+/// included. `read_state_frame` checks the magic, the version, the length and the checksum, in
+/// that order, before the body is read, so that damage is reported as damage, never as a state of
+/// other policies. (Until the formats that bumped their version for it, meters' 5 and the
+/// simulator's 13, the checksum was a `u64` FNV-1a 64; such states are refused by their version.)
 ///
 /// **Reading never trusts the bytes.** `state_reader` never reads past its input: every read is
 /// bounds-checked, and a short, malformed or out-of-range input raises `corrupt_state_error`. A
@@ -1417,19 +1503,11 @@ class corrupt_state_error : public error {
   explicit corrupt_state_error(const char* what) : error(error_code::corrupt_state, what) {}
 };
 
-/// The seed of `state_checksum` (the FNV-1a 64 offset basis).
-inline constexpr std::uint64_t state_checksum_seed = 14695981039346656037ull;
-
-/// The checksum of saved states: FNV-1a, 64 bits, of `bytes`, continuing from `previous` (the
-/// checksum of the bytes before them). Every change of a single byte changes it.
-[[nodiscard]] constexpr std::uint64_t state_checksum(std::string_view bytes,
-                                                     std::uint64_t previous = state_checksum_seed) noexcept {
-  std::uint64_t h = previous;
-  for (char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
+/// The checksum of a state frame: CRC-32C (core/checksum.hpp) of `bytes`, continuing from
+/// `previous` (the checksum of the bytes before them; 0 for none).
+[[nodiscard]] constexpr std::uint32_t state_checksum(std::string_view bytes,
+                                                     std::uint32_t previous = 0) noexcept {
+  return crc32c(bytes, previous);
 }
 
 /// Saved times lie within +-2^61 s of the epoch, so that differences and sums with windows of
@@ -1587,7 +1665,7 @@ inline void write_state_frame(std::ostream& out, std::string_view magic, std::ui
   head.u32(version);
   head.size(body.size());
   state_writer tail;
-  tail.u64(state_checksum(body, state_checksum(head.bytes())));
+  tail.u32(state_checksum(body, state_checksum(head.bytes())));
   for (const std::string_view part : {std::string_view(head.bytes()), body, std::string_view(tail.bytes())}) {
     out.write(part.data(), static_cast<std::streamsize>(part.size()));
   }
@@ -1625,10 +1703,10 @@ inline void write_state_frame(std::ostream& out, std::string_view magic, std::ui
     if (static_cast<std::size_t>(in.gcount()) != step)
       fail("truncated (the body is shorter than its length)");
   }
-  std::string tail(8, '\0');
-  in.read(tail.data(), 8);
-  if (in.gcount() != 8) fail("truncated (no checksum)");
-  if (state_reader(tail).u64() != state_checksum(body, state_checksum(head))) fail("checksum mismatch");
+  std::string tail(4, '\0');
+  in.read(tail.data(), 4);
+  if (in.gcount() != 4) fail("truncated (no checksum)");
+  if (state_reader(tail).u32() != state_checksum(body, state_checksum(head))) fail("checksum mismatch");
   return body;
 }
 
@@ -4754,7 +4832,7 @@ static_assert(timestamp_acceptance_policy<stripe_timestamp_window>);
 /// by customer or by time) and can be written and read back (`save`/`load`) with the codec of
 /// core/persistence.hpp; damage, another version or other policies raise `corrupt_state_error`.
 ///
-/// Saved state, format version 4 (1 was a text format). On a stream, a frame of
+/// Saved state, format version 5 (1 was a text format). On a stream, a frame of
 /// core/persistence.hpp (magic `\x89MKMTR\r\n`, version, length, checksum) around the body that
 /// `save(state_writer&)` writes for embedding in larger states:
 ///
@@ -5022,19 +5100,26 @@ class customer_history {
     out.i64(to_unix(settled_through_));
   }
   /// Reads back what `save_settled` wrote, replacing the settled segments; `corrupt_state_error`
-  /// for segments that are empty, unsorted or overlapping, or that this history cannot hold.
+  /// for segments that are empty, unsorted or overlapping, or that this history cannot hold, and
+  /// for times outside `saved_time_limit` (`settled_through()` may also be the "nothing settled"
+  /// value). Whether `settled_through()` lies ahead of the clock of what holds this state is the
+  /// holder's check (meter_ledger::load).
   void load_settled(state_reader& in) {
     std::vector<settled_segment> segments(in.count(17));
     for (std::size_t k = 0; k < segments.size(); ++k) {
       auto& seg = segments[k];
-      seg.span.start = from_unix(in.i64());
-      seg.span.end = from_unix(in.i64());
+      seg.span.start = in.time();
+      seg.span.end = in.time();
       seg.state = Formula::load_state(in);
       in.require(can_settle, "settled segments in a meter that cannot settle");
       in.require(!seg.span.empty(), "an empty settled segment");
       in.require(k == 0 || !(seg.span.start < segments[k - 1].span.end), "settled segments out of order");
     }
-    const timestamp through = from_unix(in.i64());
+    const std::int64_t through_unix = in.i64();
+    in.require(through_unix == std::numeric_limits<std::int64_t>::min() ||
+                   (through_unix <= saved_time_limit && through_unix >= -saved_time_limit),
+               "a settled-through time is out of range");
+    const timestamp through = from_unix(through_unix);
     settled_ = std::move(segments);
     settled_through_ = through;
     note_change(through);
@@ -5509,8 +5594,9 @@ class meter<Formula, Ingestion, Customers, History> {
                                             customer_running_state<Formula, Ingestion>>;
 
   /// The format version written by `save` and required by `load` (1 was a text format; 3 added
-  /// the settled segments of each customer, 4 the arrival `add_next` gives next).
-  static constexpr std::uint32_t state_version = 4;
+  /// the settled segments of each customer, 4 the arrival `add_next` gives next; 5 the frame's
+  /// CRC-32C checksum, a u32, in place of FNV-1a 64).
+  static constexpr std::uint32_t state_version = 5;
   /// The magic that opens a saved meter state.
   static constexpr std::string_view state_magic{"\x89MKMTR\r\n", 8};
 
@@ -6150,6 +6236,7 @@ using any_meter = basic_any_meter<>;
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -6759,6 +6846,18 @@ class basic_meter_ledger {
       in.require(e.arrival <= last_arrival && e.received_at <= last_received &&
                      (!e.cancelled_at || *e.cancelled_at <= last_received),
                  "meter ledger: an event after the latest submission");
+    }
+    // What was settled was received (or cancelled) through this ledger: never after its latest
+    // submission, else a query as of now would be "before records settled" (a broken precondition).
+    for (const auto& meter : derived->runtime) {
+      meter.visit([&](const auto& m) {
+        for (std::size_t i = 0; i < m.customer_count(); ++i) {
+          const timestamp through = m.state_at(i).settled_through();
+          in.require(through == from_unix(std::numeric_limits<std::int64_t>::min()) ||
+                         (any_submitted && through <= last_received),
+                     "meter ledger: records settled after the latest submission");
+        }
+      });
     }
     events_ = std::move(events);
     runtime_ = std::move(derived->runtime);
@@ -10349,9 +10448,9 @@ struct request {
 /// few simulator values that are not some component's own state (stored outcomes, periods).
 ///
 /// Frame: the persistence frame of core/persistence.hpp (8 bytes magic `\x89MKSIM\r\n` | u32
-/// format version | u64 length | framed body | u64 checksum of all the bytes before it), whose
+/// format version | u64 length | framed body | u32 CRC-32C of all the bytes before it), whose
 /// framed body is the u64 plan fingerprint (FNV-1a 64 of a canonical encoding of every plan
-/// field) followed by the snapshot body.
+/// field: an identity, not the integrity check) followed by the snapshot body.
 /// A truncated, damaged or foreign snapshot raises `corrupt_state_error`; one saved under another
 /// plan `snapshot_plan_mismatch`. What the body holds is the simulator's business
 /// (billing/simulator.hpp); each component writes its own part (the meter ledger, the usage-record
@@ -10653,7 +10752,7 @@ inline void require_clock_not_ahead(const state_reader& in, const std::optional<
       detail::save_credit_grants(out, p.credit_grants);  // the bytes a snapshot keeps them in
     }
   }
-  return state_checksum(out.bytes());
+  return fnv1a_64(out.bytes());
 }
 
 /// The simulator snapshot's frame: the persistence frame of core/persistence.hpp (magic, format
@@ -10913,6 +11012,8 @@ class basic_history_keeper {
     for (auto& p : unfrozen_) {
       p.reset();
       if (in.boolean()) p = detail::load_period(in);
+      // Only a start in D4's range is looked up in a schedule; `check_restored` checks the rest.
+      in.require(!p || in_supported_range(p->start), "bounded history: an open period out of range");
     }
     frozen_.clear();
     for (std::size_t n = in.count(24); n > 0; --n) {
@@ -10925,6 +11026,63 @@ class basic_history_keeper {
     index_pairs(cp);
   }
 
+  /// After a restore, once the subscriptions' ends are followed (`set_end`): refuses as
+  /// `corrupt_state_error` a history whose bookkeeping no stream could have left, so that the next
+  /// request cannot query a meter before what it settled or across a settled segment (broken
+  /// preconditions). Settled segments only in a bounded history, each inside one period of every
+  /// item billed on its meter and customer that has not ended before it (`place`). For each
+  /// subscription, the open period must be one of its schedule's periods, not finalized before
+  /// `last_arrival` (the latest request's arrival; `before_arrival` fixed those), and every
+  /// metered item must hold a fixed quantity for each period before it and for no other.
+  void check_restored(const compiled_plan& cp, const meter_ledger& ledger, const state_reader& in,
+                      const std::optional<timestamp>& last_arrival) const {
+    for (std::size_t meter = 0; meter < cp.source().meters.size(); ++meter) {
+      ledger.runtime_meter(meter).visit([&](const auto& m) {
+        for (std::size_t i = 0; i < m.customer_count(); ++i) {
+          if (m.state_at(i).settled().empty()) continue;
+          in.require(options_.bounded, "settled segments in a simulator with the full history");
+          for (const auto& seg : m.state_at(i).settled()) {
+            require_segment_fits(cp, in, meter, static_cast<std::size_t>(m.customer_at(i)), seg.span);
+          }
+        }
+      });
+    }
+    if (!options_.bounded) return;
+    std::size_t expected = 0;
+    for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
+      const auto& cs = cp.subscriptions()[s];
+      const auto& schedule = schedules_[s];
+      const auto& open = unfrozen_[s];
+      std::size_t metered = 0;
+      for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+        if (cp.items()[item].billing != item_billing::licensed) ++metered;
+      }
+      if (!schedule.has_periods()) {
+        in.require(!open, "bounded history: an open period of a subscription without periods");
+        continue;
+      }
+      if (open) {
+        in.require(schedule.period_containing(open->start) == open,
+                   "bounded history: an open period that is not one of its subscription's");
+        in.require(!last_arrival || !(cp.finalized_at(open->end) < *last_arrival),
+                   "bounded history: a period finalized before the latest arrival is still open");
+      }
+      if (metered == 0) continue;
+      // The periods before the open one (every period when none is open): each fixed, for each
+      // metered item; never more of them than fixed quantities, so a damaged open period costs no time.
+      for (std::optional<period> p = schedule.first_period(); p && (!open || p->start < open->start);
+           p = schedule.period_containing(p->end)) {
+        for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+          if (cp.items()[item].billing == item_billing::licensed) continue;
+          in.require(expected < frozen_.size() && frozen_.count({item, to_unix(p->start)}) == 1,
+                     "bounded history: a finalized period without its fixed quantity");
+          ++expected;
+        }
+      }
+    }
+    in.require(expected == frozen_.size(), "bounded history: a fixed quantity of a period still open");
+  }
+
   /// Where an accepted event that no cancellation can ever name goes at once, for
   /// `meter_ledger::submit`'s `where`: as when it is settled later (`place`), so that it never
   /// enters the event log.
@@ -10934,6 +11092,18 @@ class basic_history_keeper {
   }
 
  private:
+  /// `check_restored` for one settled segment of `meter` and `customer`.
+  void require_segment_fits(const compiled_plan& cp, const state_reader& in, std::size_t meter,
+                            std::size_t customer, const period& span) const {
+    in.require(in_supported_range(span.start), "bounded history: a settled segment out of range");
+    for (const std::size_t item : cp.items_billed_on(meter, customer)) {
+      const auto& schedule = schedules_[cp.items()[item].subscription];
+      if (const auto end = schedule.end(); end && *end <= span.start) continue;  // B6: no period bills it
+      const auto p = schedule.period_containing(span.start);
+      in.require(p && !(p->end < span.end), "bounded history: a settled segment across a billing period");
+    }
+  }
+
   /// The earliest `finalized_at` of a period not yet fixed, over all subscriptions.
   [[nodiscard]] timestamp earliest_open_finalization(const compiled_plan& cp) const {
     timestamp earliest = end_of_time;
@@ -12131,8 +12301,9 @@ class basic_invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version =
-      12;  ///< 12: what rejections and late usage name (D24, D27)
+  /// 12: what rejections and late usage name (D24, D27); 13: the frame's checksum is CRC-32C (a
+  /// u32), not FNV-1a 64.
+  static constexpr std::uint32_t snapshot_version = 13;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -13012,6 +13183,7 @@ class basic_invoice_simulator {
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
       if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
     }
+    history_.check_restored(plan_, ledger_, r, last_arrival_);
     r.expect_end();
   }
 

@@ -266,6 +266,8 @@ class basic_history_keeper {
     for (auto& p : unfrozen_) {
       p.reset();
       if (in.boolean()) p = detail::load_period(in);
+      // Only a start in D4's range is looked up in a schedule; `check_restored` checks the rest.
+      in.require(!p || in_supported_range(p->start), "bounded history: an open period out of range");
     }
     frozen_.clear();
     for (std::size_t n = in.count(24); n > 0; --n) {
@@ -278,6 +280,63 @@ class basic_history_keeper {
     index_pairs(cp);
   }
 
+  /// After a restore, once the subscriptions' ends are followed (`set_end`): refuses as
+  /// `corrupt_state_error` a history whose bookkeeping no stream could have left, so that the next
+  /// request cannot query a meter before what it settled or across a settled segment (broken
+  /// preconditions). Settled segments only in a bounded history, each inside one period of every
+  /// item billed on its meter and customer that has not ended before it (`place`). For each
+  /// subscription, the open period must be one of its schedule's periods, not finalized before
+  /// `last_arrival` (the latest request's arrival; `before_arrival` fixed those), and every
+  /// metered item must hold a fixed quantity for each period before it and for no other.
+  void check_restored(const compiled_plan& cp, const meter_ledger& ledger, const state_reader& in,
+                      const std::optional<timestamp>& last_arrival) const {
+    for (std::size_t meter = 0; meter < cp.source().meters.size(); ++meter) {
+      ledger.runtime_meter(meter).visit([&](const auto& m) {
+        for (std::size_t i = 0; i < m.customer_count(); ++i) {
+          if (m.state_at(i).settled().empty()) continue;
+          in.require(options_.bounded, "settled segments in a simulator with the full history");
+          for (const auto& seg : m.state_at(i).settled()) {
+            require_segment_fits(cp, in, meter, static_cast<std::size_t>(m.customer_at(i)), seg.span);
+          }
+        }
+      });
+    }
+    if (!options_.bounded) return;
+    std::size_t expected = 0;
+    for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
+      const auto& cs = cp.subscriptions()[s];
+      const auto& schedule = schedules_[s];
+      const auto& open = unfrozen_[s];
+      std::size_t metered = 0;
+      for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+        if (cp.items()[item].billing != item_billing::licensed) ++metered;
+      }
+      if (!schedule.has_periods()) {
+        in.require(!open, "bounded history: an open period of a subscription without periods");
+        continue;
+      }
+      if (open) {
+        in.require(schedule.period_containing(open->start) == open,
+                   "bounded history: an open period that is not one of its subscription's");
+        in.require(!last_arrival || !(cp.finalized_at(open->end) < *last_arrival),
+                   "bounded history: a period finalized before the latest arrival is still open");
+      }
+      if (metered == 0) continue;
+      // The periods before the open one (every period when none is open): each fixed, for each
+      // metered item; never more of them than fixed quantities, so a damaged open period costs no time.
+      for (std::optional<period> p = schedule.first_period(); p && (!open || p->start < open->start);
+           p = schedule.period_containing(p->end)) {
+        for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+          if (cp.items()[item].billing == item_billing::licensed) continue;
+          in.require(expected < frozen_.size() && frozen_.count({item, to_unix(p->start)}) == 1,
+                     "bounded history: a finalized period without its fixed quantity");
+          ++expected;
+        }
+      }
+    }
+    in.require(expected == frozen_.size(), "bounded history: a fixed quantity of a period still open");
+  }
+
   /// Where an accepted event that no cancellation can ever name goes at once, for
   /// `meter_ledger::submit`'s `where`: as when it is settled later (`place`), so that it never
   /// enters the event log.
@@ -287,6 +346,18 @@ class basic_history_keeper {
   }
 
  private:
+  /// `check_restored` for one settled segment of `meter` and `customer`.
+  void require_segment_fits(const compiled_plan& cp, const state_reader& in, std::size_t meter,
+                            std::size_t customer, const period& span) const {
+    in.require(in_supported_range(span.start), "bounded history: a settled segment out of range");
+    for (const std::size_t item : cp.items_billed_on(meter, customer)) {
+      const auto& schedule = schedules_[cp.items()[item].subscription];
+      if (const auto end = schedule.end(); end && *end <= span.start) continue;  // B6: no period bills it
+      const auto p = schedule.period_containing(span.start);
+      in.require(p && !(p->end < span.end), "bounded history: a settled segment across a billing period");
+    }
+  }
+
   /// The earliest `finalized_at` of a period not yet fixed, over all subscriptions.
   [[nodiscard]] timestamp earliest_open_finalization(const compiled_plan& cp) const {
     timestamp earliest = end_of_time;

@@ -105,8 +105,9 @@ class basic_invoice_simulator {
   [[nodiscard]] const meterkit::compiled_plan& compiled() const noexcept { return plan_; }
 
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
-  static constexpr std::uint32_t snapshot_version =
-      12;  ///< 12: what rejections and late usage name (D24, D27)
+  /// 12: what rejections and late usage name (D24, D27); 13: the frame's checksum is CRC-32C (a
+  /// u32), not FNV-1a 64.
+  static constexpr std::uint32_t snapshot_version = 13;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -986,6 +987,7 @@ class basic_invoice_simulator {
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
       if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
     }
+    history_.check_restored(plan_, ledger_, r, last_arrival_);
     r.expect_end();
   }
 

@@ -6,9 +6,9 @@
 /// few simulator values that are not some component's own state (stored outcomes, periods).
 ///
 /// Frame: the persistence frame of core/persistence.hpp (8 bytes magic `\x89MKSIM\r\n` | u32
-/// format version | u64 length | framed body | u64 checksum of all the bytes before it), whose
+/// format version | u64 length | framed body | u32 CRC-32C of all the bytes before it), whose
 /// framed body is the u64 plan fingerprint (FNV-1a 64 of a canonical encoding of every plan
-/// field) followed by the snapshot body.
+/// field: an identity, not the integrity check) followed by the snapshot body.
 /// A truncated, damaged or foreign snapshot raises `corrupt_state_error`; one saved under another
 /// plan `snapshot_plan_mismatch`. What the body holds is the simulator's business
 /// (billing/simulator.hpp); each component writes its own part (the meter ledger, the usage-record
@@ -27,6 +27,7 @@
 
 #include <meterkit/billing/plan.hpp>
 #include <meterkit/calendar/period.hpp>
+#include <meterkit/core/checksum.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/persistence.hpp>
 
@@ -314,7 +315,7 @@ inline void require_clock_not_ahead(const state_reader& in, const std::optional<
       detail::save_credit_grants(out, p.credit_grants);  // the bytes a snapshot keeps them in
     }
   }
-  return state_checksum(out.bytes());
+  return fnv1a_64(out.bytes());
 }
 
 /// The simulator snapshot's frame: the persistence frame of core/persistence.hpp (magic, format

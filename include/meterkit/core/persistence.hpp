@@ -21,9 +21,11 @@
 ///
 /// **Frames.** A state saved to a stream on its own (`write_state_frame`) is framed:
 /// `magic` (8 bytes naming the kind of state) | `u32` format version | `u64` body length | body |
-/// `u64` checksum (`state_checksum`, FNV-1a 64) of every byte before it. `read_state_frame`
-/// checks the magic, the version, the length and the checksum, in that order, before the body is
-/// read, so that damage is reported as damage, never as a state of other policies.
+/// `u32` checksum (`state_checksum`: CRC-32C, core/checksum.hpp) of every byte before it, magic
+/// included. `read_state_frame` checks the magic, the version, the length and the checksum, in
+/// that order, before the body is read, so that damage is reported as damage, never as a state of
+/// other policies. (Until the formats that bumped their version for it, meters' 5 and the
+/// simulator's 13, the checksum was a `u64` FNV-1a 64; such states are refused by their version.)
 ///
 /// **Reading never trusts the bytes.** `state_reader` never reads past its input: every read is
 /// bounds-checked, and a short, malformed or out-of-range input raises `corrupt_state_error`. A
@@ -40,6 +42,7 @@
 #include <string_view>
 #include <utility>
 
+#include <meterkit/core/checksum.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
 
@@ -53,19 +56,11 @@ class corrupt_state_error : public error {
   explicit corrupt_state_error(const char* what) : error(error_code::corrupt_state, what) {}
 };
 
-/// The seed of `state_checksum` (the FNV-1a 64 offset basis).
-inline constexpr std::uint64_t state_checksum_seed = 14695981039346656037ull;
-
-/// The checksum of saved states: FNV-1a, 64 bits, of `bytes`, continuing from `previous` (the
-/// checksum of the bytes before them). Every change of a single byte changes it.
-[[nodiscard]] constexpr std::uint64_t state_checksum(std::string_view bytes,
-                                                     std::uint64_t previous = state_checksum_seed) noexcept {
-  std::uint64_t h = previous;
-  for (char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
+/// The checksum of a state frame: CRC-32C (core/checksum.hpp) of `bytes`, continuing from
+/// `previous` (the checksum of the bytes before them; 0 for none).
+[[nodiscard]] constexpr std::uint32_t state_checksum(std::string_view bytes,
+                                                     std::uint32_t previous = 0) noexcept {
+  return crc32c(bytes, previous);
 }
 
 /// Saved times lie within +-2^61 s of the epoch, so that differences and sums with windows of
@@ -223,7 +218,7 @@ inline void write_state_frame(std::ostream& out, std::string_view magic, std::ui
   head.u32(version);
   head.size(body.size());
   state_writer tail;
-  tail.u64(state_checksum(body, state_checksum(head.bytes())));
+  tail.u32(state_checksum(body, state_checksum(head.bytes())));
   for (const std::string_view part : {std::string_view(head.bytes()), body, std::string_view(tail.bytes())}) {
     out.write(part.data(), static_cast<std::streamsize>(part.size()));
   }
@@ -261,10 +256,10 @@ inline void write_state_frame(std::ostream& out, std::string_view magic, std::ui
     if (static_cast<std::size_t>(in.gcount()) != step)
       fail("truncated (the body is shorter than its length)");
   }
-  std::string tail(8, '\0');
-  in.read(tail.data(), 8);
-  if (in.gcount() != 8) fail("truncated (no checksum)");
-  if (state_reader(tail).u64() != state_checksum(body, state_checksum(head))) fail("checksum mismatch");
+  std::string tail(4, '\0');
+  in.read(tail.data(), 4);
+  if (in.gcount() != 4) fail("truncated (no checksum)");
+  if (state_reader(tail).u32() != state_checksum(body, state_checksum(head))) fail("checksum mismatch");
   return body;
 }
 

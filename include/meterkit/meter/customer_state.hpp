@@ -242,19 +242,26 @@ class customer_history {
     out.i64(to_unix(settled_through_));
   }
   /// Reads back what `save_settled` wrote, replacing the settled segments; `corrupt_state_error`
-  /// for segments that are empty, unsorted or overlapping, or that this history cannot hold.
+  /// for segments that are empty, unsorted or overlapping, or that this history cannot hold, and
+  /// for times outside `saved_time_limit` (`settled_through()` may also be the "nothing settled"
+  /// value). Whether `settled_through()` lies ahead of the clock of what holds this state is the
+  /// holder's check (meter_ledger::load).
   void load_settled(state_reader& in) {
     std::vector<settled_segment> segments(in.count(17));
     for (std::size_t k = 0; k < segments.size(); ++k) {
       auto& seg = segments[k];
-      seg.span.start = from_unix(in.i64());
-      seg.span.end = from_unix(in.i64());
+      seg.span.start = in.time();
+      seg.span.end = in.time();
       seg.state = Formula::load_state(in);
       in.require(can_settle, "settled segments in a meter that cannot settle");
       in.require(!seg.span.empty(), "an empty settled segment");
       in.require(k == 0 || !(seg.span.start < segments[k - 1].span.end), "settled segments out of order");
     }
-    const timestamp through = from_unix(in.i64());
+    const std::int64_t through_unix = in.i64();
+    in.require(through_unix == std::numeric_limits<std::int64_t>::min() ||
+                   (through_unix <= saved_time_limit && through_unix >= -saved_time_limit),
+               "a settled-through time is out of range");
+    const timestamp through = from_unix(through_unix);
     settled_ = std::move(segments);
     settled_through_ = through;
     note_change(through);

@@ -18,7 +18,7 @@
 /// by customer or by time) and can be written and read back (`save`/`load`) with the codec of
 /// core/persistence.hpp; damage, another version or other policies raise `corrupt_state_error`.
 ///
-/// Saved state, format version 4 (1 was a text format). On a stream, a frame of
+/// Saved state, format version 5 (1 was a text format). On a stream, a frame of
 /// core/persistence.hpp (magic `\x89MKMTR\r\n`, version, length, checksum) around the body that
 /// `save(state_writer&)` writes for embedding in larger states:
 ///
@@ -177,8 +177,9 @@ class meter<Formula, Ingestion, Customers, History> {
                                             customer_running_state<Formula, Ingestion>>;
 
   /// The format version written by `save` and required by `load` (1 was a text format; 3 added
-  /// the settled segments of each customer, 4 the arrival `add_next` gives next).
-  static constexpr std::uint32_t state_version = 4;
+  /// the settled segments of each customer, 4 the arrival `add_next` gives next; 5 the frame's
+  /// CRC-32C checksum, a u32, in place of FNV-1a 64).
+  static constexpr std::uint32_t state_version = 5;
   /// The magic that opens a saved meter state.
   static constexpr std::string_view state_magic{"\x89MKMTR\r\n", 8};
 

@@ -27,6 +27,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -590,6 +591,18 @@ class basic_meter_ledger {
       in.require(e.arrival <= last_arrival && e.received_at <= last_received &&
                      (!e.cancelled_at || *e.cancelled_at <= last_received),
                  "meter ledger: an event after the latest submission");
+    }
+    // What was settled was received (or cancelled) through this ledger: never after its latest
+    // submission, else a query as of now would be "before records settled" (a broken precondition).
+    for (const auto& meter : derived->runtime) {
+      meter.visit([&](const auto& m) {
+        for (std::size_t i = 0; i < m.customer_count(); ++i) {
+          const timestamp through = m.state_at(i).settled_through();
+          in.require(through == from_unix(std::numeric_limits<std::int64_t>::min()) ||
+                         (any_submitted && through <= last_received),
+                     "meter ledger: records settled after the latest submission");
+        }
+      });
     }
     events_ = std::move(events);
     runtime_ = std::move(derived->runtime);

@@ -91,18 +91,47 @@ BOOST_AUTO_TEST_CASE(saving_a_time_that_could_not_be_read_back_is_a_broken_preco
   BOOST_CHECK_NO_THROW(out.time(from_unix(-saved_time_limit)));
 }
 
-BOOST_AUTO_TEST_CASE(the_checksum_is_fnv1a_64_and_continues_over_parts) {
-  BOOST_TEST(state_checksum("") == 14695981039346656037ull);
-  BOOST_TEST(state_checksum("a") == 0xaf63dc4c8601ec8cull);  // the published FNV-1a 64 of "a"
-  BOOST_TEST(state_checksum("world", state_checksum("hello ")) == state_checksum("hello world"));
+BOOST_AUTO_TEST_CASE(the_frame_checksum_is_crc32c_and_continues_over_parts) {
+  // The published check values of CRC-32C (Castagnoli; RFC 3720, B.4).
+  BOOST_TEST(state_checksum("") == 0u);
+  BOOST_TEST(state_checksum("123456789") == 0xE3069283u);
+  BOOST_TEST(state_checksum(std::string(32, '\0')) == 0x8A9136AAu);
+  BOOST_TEST(state_checksum(std::string(32, '\xff')) == 0x62A8AB43u);
+  std::string ascending(32, '\0'), descending(32, '\0');
+  for (std::size_t i = 0; i < 32; ++i) {
+    ascending[i] = static_cast<char>(i);
+    descending[i] = static_cast<char>(31 - i);
+  }
+  BOOST_TEST(state_checksum(ascending) == 0x46DD794Eu);
+  BOOST_TEST(state_checksum(descending) == 0x113FDB5Cu);
+  // Computed at compile time too, and the same whatever the split into parts (each length from 0
+  // to 40 on either side of the cut, so that the 8-byte steps and the byte tail both meet it).
+  static_assert(crc32c("123456789") == 0xE3069283u);
   static_assert(state_checksum("ab") != state_checksum("ba"));
+  std::string text;
+  for (std::size_t i = 0; i < 81; ++i) text.push_back(static_cast<char>(i * 37 + 11));
+  const std::uint32_t whole = state_checksum(text);
+  for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+    const std::string_view v(text);
+    BOOST_TEST(state_checksum(v.substr(cut), state_checksum(v.substr(0, cut))) == whole, cut);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_fingerprint_hash_is_fnv1a_64_and_continues_over_parts) {
+  BOOST_TEST(fnv1a_64("") == 14695981039346656037ull);
+  BOOST_TEST(fnv1a_64("a") == 0xaf63dc4c8601ec8cull);  // the published FNV-1a 64 of "a"
+  BOOST_TEST(fnv1a_64("world", fnv1a_64("hello ")) == fnv1a_64("hello world"));
+  static_assert(fnv1a_64("ab") != fnv1a_64("ba"));
 }
 
 BOOST_AUTO_TEST_CASE(a_frame_reads_back_its_body_and_refuses_damage_as_damage) {
   std::ostringstream saved;
   write_state_frame(saved, magic, 7, "the body");
   const std::string good = saved.str();
-  BOOST_TEST(good.size() == 8 + 4 + 8 + 8 + 8u);
+  BOOST_TEST(good.size() == 8 + 4 + 8 + 8 + 4u);
+  // The checksum is CRC-32C of every byte before it, magic included, little-endian.
+  const std::uint32_t sum = crc32c(std::string_view(good).substr(0, good.size() - 4));
+  BOOST_TEST(state_reader(std::string_view(good).substr(good.size() - 4)).u32() == sum);
   const auto read = [](const std::string& bytes) {
     std::istringstream in(bytes);
     return read_state_frame(in, magic, 7, "test state");

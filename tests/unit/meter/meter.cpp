@@ -390,11 +390,21 @@ BOOST_AUTO_TEST_CASE(loading_a_wrong_version_other_policies_or_damaged_state_is_
     }
     return "loaded";
   };
-  std::string v5 = good;
-  v5[8] = '\x05';  // the u32 version after the magic: one this build does not read
-  BOOST_TEST(message_of(v5).find("format version 5") != std::string::npos);
+  std::string v6 = good;
+  v6[8] = '\x06';  // the u32 version after the magic: one this build does not read
+  BOOST_TEST(message_of(v6).find("format version 6") != std::string::npos);
+  // Version 4 framed the same body with a u64 FNV-1a 64 checksum (5: a u32 CRC-32C): refused by
+  // its version, before its body is trusted.
+  static_assert(general<mk::sum, mk::raw>::state_version == 5);
+  mk::state_writer v4;
+  v4.raw(std::string_view(good).substr(0, 8));
+  v4.u32(4);
+  v4.raw(std::string_view(good).substr(12, good.size() - 12 - 4));
+  v4.u64(mk::fnv1a_64(v4.bytes()));
+  BOOST_TEST(message_of(v4.bytes()).find("format version 4, this build reads version 5") !=
+             std::string::npos);
   std::string damaged = good;
-  damaged[damaged.size() - 9] = static_cast<char>(damaged[damaged.size() - 9] ^ 1);  // the body's last byte
+  damaged[damaged.size() - 5] = static_cast<char>(damaged[damaged.size() - 5] ^ 1);  // the body's last byte
   BOOST_TEST(message_of(damaged).find("checksum") != std::string::npos);
   BOOST_TEST(message_of(good.substr(0, good.size() / 2)).find("truncated") != std::string::npos);
   BOOST_TEST(message_of(good + "x").find("loaded") != std::string::npos);  // one frame is read, no more
