@@ -21,6 +21,19 @@
 
 namespace meterkit::fuzz {
 
+/// The fuzz input, a byte at a time; past its end, zeros (harnesses that decode a stream).
+class byte_reader {
+ public:
+  byte_reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  [[nodiscard]] bool more() const { return at_ < size_; }
+  std::uint8_t next() { return at_ < size_ ? data_[at_++] : std::uint8_t{0}; }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t at_ = 0;
+};
+
 /// Stops the run: libFuzzer saves the input that got here as a crash artifact.
 [[noreturn]] inline void fail(const std::string& what) {
   std::fprintf(stderr, "meterkit fuzz: property violated: %s\n", what.c_str());

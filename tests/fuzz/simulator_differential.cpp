@@ -92,18 +92,7 @@ struct sent_event {
   std::int64_t received = 0;
 };
 
-/// Reads the input four bytes at a time; missing bytes are zero.
-class byte_reader {
- public:
-  byte_reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  [[nodiscard]] bool more() const { return at_ < size_; }
-  std::uint8_t next() { return at_ < size_ ? data_[at_++] : std::uint8_t{0}; }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t at_ = 0;
-};
+using meterkit::fuzz::byte_reader;
 
 /// The stream the input describes, in arrival order (ties in the order decoded).
 std::vector<mk::request> decode(byte_reader& in) {

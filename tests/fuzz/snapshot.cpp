@@ -54,17 +54,7 @@ constexpr std::array<std::uint64_t, 12> edge_words{0,
                                                    static_cast<std::uint64_t>(t0),
                                                    static_cast<std::uint64_t>(253402300799)};  // 9999-12-31
 
-class byte_reader {
- public:
-  byte_reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  [[nodiscard]] bool more() const { return at_ < size_; }
-  std::uint8_t next() { return at_ < size_ ? data_[at_++] : std::uint8_t{0}; }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t at_ = 0;
-};
+using meterkit::fuzz::byte_reader;
 
 /// `count` requests, 4 bytes each, in arrival order.
 std::vector<mk::request> decode(byte_reader& in, std::size_t count) {

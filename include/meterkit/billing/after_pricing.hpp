@@ -381,20 +381,28 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
   }
 }
 
+namespace detail {
+/// B11 alone on `inv` (its discount amounts cleared first): what each line comes to after the
+/// discounts that reach it, the `once` discounts it uses up noted in `ctx`.
+[[nodiscard]] inline std::vector<std::int64_t> discounted_lines(const compiled_plan& cp,
+                                                                after_pricing_context& ctx, invoice& inv) {
+  std::vector<std::int64_t> left;
+  std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
+  for (std::size_t k = 0; k < inv.lines.size(); ++k) {
+    inv.lines[k].discount_amounts.clear();
+    left.push_back(inv.lines[k].amount);
+    if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
+  }
+  apply_discounts(ctx, inv, item_of, left);
+  return left;
+}
+}  // namespace detail
+
 /// B11: the `once` discounts that `invoices`, in creation order, use up.
 [[nodiscard]] inline std::set<const discount*> once_discounts_used(const compiled_plan& cp,
                                                                    std::vector<invoice> invoices) {
   detail::after_pricing_context ctx(cp);
-  for (auto& inv : invoices) {
-    std::vector<std::int64_t> left;
-    std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
-    for (std::size_t k = 0; k < inv.lines.size(); ++k) {
-      inv.lines[k].discount_amounts.clear();
-      left.push_back(inv.lines[k].amount);
-      if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
-    }
-    detail::apply_discounts(ctx, inv, item_of, left);
-  }
+  for (auto& inv : invoices) (void)detail::discounted_lines(cp, ctx, inv);
   return std::move(ctx.used_once);
 }
 
@@ -405,14 +413,7 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
                                                          const std::set<const discount*>& used = {}) {
   detail::after_pricing_context ctx(cp);
   ctx.used_once = used;
-  std::vector<std::int64_t> left;
-  std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
-  for (std::size_t k = 0; k < inv.lines.size(); ++k) {
-    inv.lines[k].discount_amounts.clear();
-    left.push_back(inv.lines[k].amount);
-    if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
-  }
-  detail::apply_discounts(ctx, inv, item_of, left);
+  const std::vector<std::int64_t> left = detail::discounted_lines(cp, ctx, inv);
   std::int64_t total = 0;
   for (const std::int64_t l : left) total = add_or_throw(total, l, "amount after discounts");
   return total;
