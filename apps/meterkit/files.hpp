@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -144,8 +145,11 @@ struct output_target {
 /// Writes `text` to `path` through a temporary file in the same directory and a rename, so that
 /// `path` is either untouched or complete. The temporary file is removed on an error, and by the
 /// signal handler (`install_signal_cleanup`) on SIGINT, SIGTERM and SIGHUP.
-inline void replace_atomically(const std::string& shown, const std::filesystem::path& target,
-                               std::string_view text) {
+/// The text `produce(put)` gives through `put`, a piece at a time.
+using output_producer = std::function<void(const std::function<void(std::string_view)>& put)>;
+
+inline void replace_atomically_with(const std::string& shown, const std::filesystem::path& target,
+                                    const output_producer& produce) {
   const std::filesystem::path dir =
       target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
   std::string pattern = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
@@ -166,7 +170,7 @@ inline void replace_atomically(const std::string& shown, const std::filesystem::
     pending_temp_set = 0;
   };
   try {
-    write_all(fd, text, shown);
+    produce([&](std::string_view text) { write_all(fd, text, shown); });
   } catch (...) {
     ::close(fd);
     forget(true);
@@ -191,6 +195,11 @@ inline void replace_atomically(const std::string& shown, const std::filesystem::
   pending_temp_set = 0;
 }
 
+inline void replace_atomically(const std::string& shown, const std::filesystem::path& target,
+                               std::string_view text) {
+  replace_atomically_with(shown, target, [&](const auto& put) { put(text); });
+}
+
 }  // namespace detail
 
 /// Removes a temporary output file when the program is stopped by SIGINT, SIGTERM or SIGHUP, then
@@ -212,18 +221,21 @@ inline void install_signal_cleanup() {
 /// it); a symbolic link is followed and its final target replaced so, the link staying a link; a
 /// FIFO, a device (`/dev/null`) or a descriptor (`/dev/stdout`, `/dev/fd/3`) is written through,
 /// never replaced.
-inline void write_output(const std::string& path, std::string_view text) {
+inline void write_output_with(const std::string& path, const detail::output_producer& produce) {
   const detail::output_target to = detail::output_target_of(path);
-  if (to.atomic) return detail::replace_atomically(path, to.path, text);
+  if (to.atomic) return detail::replace_atomically_with(path, to.path, produce);
+  const auto through = [&](int fd) {
+    produce([&](std::string_view text) { detail::write_all(fd, text, path); });
+  };
   if (to.fd >= 0) {
     if (::fcntl(to.fd, F_GETFD) < 0)
       detail::output_failed(path, "descriptor " + std::to_string(to.fd) + " is not open", errno);
-    return detail::write_all(to.fd, text, path);
+    return through(to.fd);
   }
   const int fd = ::open(to.path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) detail::output_failed(path, "cannot open " + to.path.string(), errno);
   try {
-    detail::write_all(fd, text, path);
+    through(fd);
   } catch (...) {
     ::close(fd);
     throw;
@@ -231,11 +243,23 @@ inline void write_output(const std::string& path, std::string_view text) {
   if (::close(fd) != 0) detail::output_failed(path, "write failed", errno);
 }
 
+/// `write_output_with`, of one text.
+inline void write_output(const std::string& path, std::string_view text) {
+  write_output_with(path, [&](const auto& put) { put(text); });
+}
+
+/// Writes to standard output what `produce` gives, a piece at a time.
+inline void write_stdout_with(const detail::output_producer& produce) {
+  produce([](std::string_view text) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size())
+      throw output_error("cannot write to standard output");
+  });
+  if (std::fflush(stdout) != 0) throw output_error("cannot write to standard output");
+}
+
 /// Writes `text` to standard output in full.
 inline void write_stdout(std::string_view text) {
-  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
-    throw output_error("cannot write to standard output");
-  }
+  write_stdout_with([&](const auto& put) { put(text); });
 }
 
 /// The example plan and usage files shipped in the repository's `examples/`.

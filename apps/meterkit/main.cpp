@@ -45,6 +45,7 @@
 #include "files.hpp"
 #include "messages.hpp"
 #include "output.hpp"
+#include "simulation_output.hpp"
 
 #ifndef METERKIT_EXAMPLES_DIR
 #define METERKIT_EXAMPLES_DIR ""
@@ -334,15 +335,21 @@ cli::table_style table_style_of(const common_options& o) {
   return style;
 }
 
-void emit(const common_options& o, const std::string& text, const std::string& note, bool terminal) {
+void emit(const common_options& o, const cli::detail::output_producer& text, const std::string& note,
+          bool terminal) {
   if (o.output.empty()) {
-    cli::write_stdout(text);
+    cli::write_stdout_with(text);
     return;
   }
-  cli::write_output(o.output, text);
+  cli::write_output_with(o.output, text);
   if (!o.quiet && terminal)
     std::fprintf(stderr, "meterkit: %s -> %s\n", meterkit::cli::printable(note).c_str(),
                  meterkit::cli::printable(o.output).c_str());
+}
+
+void emit(const common_options& o, const std::string& text, const std::string& note, bool terminal) {
+  emit(
+      o, [&](const auto& put) { put(text); }, note, terminal);
 }
 
 /// `simulate --customer`: which customers' invoices to print; each must be a customer of the plan
@@ -359,28 +366,18 @@ void check_customers(const plan& p, const std::vector<std::string>& customers) {
   }
 }
 
-/// Keeps the invoices of `customers` only (all when empty); rejections, late usage and counts stay
-/// those of the whole run.
-void keep_customers(simulation_result& result, const std::vector<std::string>& customers) {
-  if (customers.empty()) return;
-  std::erase_if(result.invoices, [&](const auto& inv) {
-    return std::find(customers.begin(), customers.end(), inv.customer) == customers.end();
-  });
-}
-
 /// D23: one warning on standard error naming the metered items of the listed subscriptions (of
 /// the `customers`, all when empty) that no accepted operation fed: their lines bill 0, more often
 /// because of a mistyped event name, customer or item id than because there was no usage. With
 /// --strict it is an error (exit 2, before any output is written).
-void warn_items_without_usage(const common_options& o, const plan& p, const replay_report& report,
+void warn_items_without_usage(const common_options& o, const plan& p,
+                              const std::vector<std::string>& unfed_items,
+                              const std::unordered_set<std::string>& invoiced,
                               const std::vector<std::string>& customers) {
   constexpr std::size_t named_at_most = 10;
-  if (report.items_without_usage.empty()) return;
+  if (unfed_items.empty()) return;
   // Sets, not scans: a plan of 100,000 subscriptions may have as many items without usage.
-  const std::unordered_set<std::string_view> unfed(report.items_without_usage.begin(),
-                                                   report.items_without_usage.end());
-  std::unordered_set<std::string_view> invoiced;
-  for (const invoice& inv : report.result.invoices) invoiced.insert(inv.subscription);
+  const std::unordered_set<std::string_view> unfed(unfed_items.begin(), unfed_items.end());
   std::size_t count = 0;
   std::string named;
   for (const subscription& sub : p.subscriptions) {
@@ -495,6 +492,10 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   options.known_at = known_at;
   options.max_invoices = s.max_invoices;
   options.keep_going = s.keep_going;
+  // D30: the run's records are printed as they come, kept in temporary files until it succeeds.
+  cli::simulation_printer printer(cli::simulation_outputs{format_of(o.format), &p, table_style_of(o),
+                                                          customers, !s.rejections.empty(), !s.late.empty()});
+  printer.take_from(options);
   replay_report report = with_until_hint(files, [&] {
     try {
       return replay_files_report(p, files.inputs, options);
@@ -514,30 +515,30 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
     }
   });
   progress.clear();
-  simulation_result& result = report.result;
-  if (!files.inputs.empty()) warn_items_without_usage(o, p, report, customers);
-  keep_customers(result, customers);
+  const simulation_result& result = report.result;
+  if (!files.inputs.empty())
+    warn_items_without_usage(o, p, report.items_without_usage, printer.invoiced(), customers);
   // The lists first, each atomically; the main output, which scripts wait for, last.
-  const auto side_file = [&](const std::string& path, const std::string& text, std::size_t n,
+  const auto side_file = [&](const std::string& path, const cli::detail::output_producer& text, std::size_t n,
                              const char* what) {
     if (path.empty()) return;
-    cli::write_output(path, text);
+    cli::write_output_with(path, text);
     if (!o.quiet && terminal)
       std::fprintf(stderr, "meterkit: %zu %s -> %s\n", n, what, meterkit::cli::printable(path).c_str());
   };
-  side_file(s.rejections, cli::rejections_csv(result), result.rejected.size(), "rejected operations");
-  side_file(s.late, cli::late_usage_csv(result), result.late.size(), "late usage");
-  side_file(s.unbilled, cli::unbilled_csv(report.unbilled), report.unbilled.size(), "unbilled usage");
-  // B14: grants created through requests bring the after-pricing fields as grants in the plan do.
-  const bool after_pricing = p.adjusts_after_pricing() || !result.credit_grants.empty();
-  const cli::table_style style = table_style_of(o);
-  std::string text = cli::simulation_output(result, format_of(o.format), after_pricing, &p, style);
-  if (o.format == "json") text = cli::with_unbilled_json(std::move(text), report.unbilled);
-  if (o.format == "table") text += cli::unbilled_table(report.unbilled, style);
-  emit(o, text,
-       std::to_string(result.invoices.size()) + " invoices, " + std::to_string(result.rejected.size()) +
-           " rejected operations, " + std::to_string(result.late.size()) + " late usage",
-       terminal);
+  side_file(
+      s.rejections, [&](const auto& put) { printer.rejections_csv(put); }, printer.rejected_count(),
+      "rejected operations");
+  side_file(
+      s.late, [&](const auto& put) { printer.late_csv(put); }, printer.late_count(), "late usage");
+  side_file(
+      s.unbilled, [&](const auto& put) { put(cli::unbilled_csv(report.unbilled)); }, report.unbilled.size(),
+      "unbilled usage");
+  emit(
+      o, [&](const auto& put) { printer.main_output(result, report.unbilled, put); },
+      std::to_string(printer.invoice_count()) + " invoices, " + std::to_string(printer.rejected_count()) +
+          " rejected operations, " + std::to_string(printer.late_count()) + " late usage",
+      terminal);
   return 0;
 }
 
@@ -867,7 +868,7 @@ int main(int argc, char** argv) {
                      std::string(e.what()) + " (D25: quantities, amounts and totals must fit in 64 bits)")
                      .c_str());
   } catch (const meterkit::cli::output_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::printable(e.what()).c_str());
+    std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::with_rules_pointer(meterkit::cli::printable(e.what())).c_str());
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "meterkit: out of memory\n");
     return 1;

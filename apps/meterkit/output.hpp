@@ -3,8 +3,9 @@
 /// \file
 /// The `meterkit` program's printers (CONTRACT.md `simulate` and `summarize` output): JSON for
 /// scripts (field names are part of the contract), an aligned table for people, and CSV with one
-/// row per invoice line. Every printer returns the whole text, so that nothing is written before
-/// the run has succeeded.
+/// row per invoice line. The printers of a simulation write a record at a time (an invoice, a
+/// rejection, a late usage entry), so that a run holds none of them all at once (D30,
+/// simulation_output.hpp); the others return the whole text.
 
 #include <algorithm>
 #include <charconv>
@@ -248,6 +249,16 @@ namespace detail {
 class json_writer {
  public:
   explicit json_writer(std::string& out) : out_(out) {}
+  /// A writer inside `depth` open containers: for a piece written apart (`json_piece`).
+  json_writer(std::string& out, std::size_t depth) : out_(out), levels_(depth) {}
+
+  /// A value written apart (`json_piece`): placed as the next item, as it is.
+  void raw(std::string_view text) {
+    next_item();
+    out_.append(text);
+  }
+  /// Whether the writer is inside no container.
+  [[nodiscard]] std::size_t depth() const noexcept { return levels_.size(); }
 
   void begin_object() { open('{'); }
   void end_object() { close('}'); }
@@ -443,6 +454,27 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
 
 }  // namespace detail
 
+namespace detail {
+
+/// A piece of JSON written apart, as it will stand inside `depth` containers (`json_writer::raw`
+/// places it): what a run writes a record at a time, so that it need not hold them all (D30).
+template <class Write>
+[[nodiscard]] std::string json_piece(std::size_t depth, Write&& write) {
+  std::string text;
+  json_writer w(text, depth);
+  write(w);
+  text.erase(0, 1 + 2 * depth);  // the line break and indentation `raw` writes again
+  return text;
+}
+
+/// How the invoices of a run are printed: what their plan and the credit grants it created ask
+/// for (B11-B15).
+struct invoice_fields {
+  bool after_pricing = false;  ///< B11-B13: discounts, taxes, balances
+  bool credits = false;        ///< B14: credit amounts and balance
+  bool minimums = false;       ///< B15: the CSV's `minimum_true_up` column
+};
+
 /// CONTRACT.md's `simulate --format json` object. Fields beyond the contract: a line's
 /// `proration` and `trial`, an invoice's `billing_reason` (B7), a rejection's `param` (when there is one),
 /// late usage's `received_at` and `finalized_at`.
@@ -455,161 +487,152 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
 /// With the plan (`prices`), a line of a tiered price also has `tiers`: how its amount came about (P3),
 /// and when the plan has credit grants (B14) a line has `credit_amounts` and an invoice
 /// `total_credit_amounts` and `credit_balance` (the usable credit left after it).
-[[nodiscard]] inline std::string simulation_json(const simulation_result& r, bool after_pricing = false,
-                                                 const plan* prices = nullptr) {
-  const detail::tiered_prices tiered(prices);
-  const bool credits = after_pricing && detail::shows_credits(prices, r);
-  std::string text;
-  text.reserve(256 + 400 * r.invoices.size() + 200 * (r.rejected.size() + r.late.size()));
-  detail::json_writer w(text);
+inline void invoice_json(json_writer& w, const invoice& inv, const invoice_fields& fields,
+                         const tiered_prices& tiered) {
+  const bool after_pricing = fields.after_pricing;
+  const bool credits = fields.credits;
   w.begin_object();
-  w.member("until", to_unix(r.until));
-  if (r.known_at) w.member("as_of", to_unix(*r.known_at));  // D28: only with --as-of
-  w.key("invoices");
+  w.member("customer", inv.customer);
+  w.member("subscription", inv.subscription);
+  w.member("currency", inv.currency);
+  w.member("created", to_unix(inv.created));
+  w.member("status", to_string(inv.status));
+  w.member("billing_reason", to_string(inv.reason));
+  w.member("finalized_at", to_unix(inv.finalized_at));
+  w.key("lines");
   w.begin_array();
-  for (const auto& inv : r.invoices) {
+  for (const auto& l : inv.lines) {
     w.begin_object();
-    w.member("customer", inv.customer);
-    w.member("subscription", inv.subscription);
-    w.member("currency", inv.currency);
-    w.member("created", to_unix(inv.created));
-    w.member("status", to_string(inv.status));
-    w.member("billing_reason", to_string(inv.reason));
-    w.member("finalized_at", to_unix(inv.finalized_at));
-    w.key("lines");
-    w.begin_array();
-    for (const auto& l : inv.lines) {
-      w.begin_object();
-      detail::item_and_price_members(w, l);
-      w.key("period");
-      detail::period_members(w, l.service_period);
-      w.member("quantity", l.quantity);
-      w.member("amount", l.amount);
-      w.member("proration", l.proration);
-      w.member("trial", l.trial);
-      if (l.minimum_true_up) w.member("minimum_true_up", true);  // B15
-      if (const auto parts = tiered.parts_of(l); !parts.empty()) detail::tiers_member(w, parts);
-      if (after_pricing) {
-        w.key("discount_amounts");
-        w.begin_array();
-        for (const auto& d : l.discount_amounts) {
-          w.begin_object();
-          w.member("coupon", d.coupon);
-          w.member("amount", d.amount);
-          w.end_object();
-        }
-        w.end_array();
-        if (credits) {
-          w.key("credit_amounts");
-          w.begin_array();
-          for (const auto& c : l.credit_amounts) {
-            w.begin_object();
-            w.member("credit_grant", c.credit_grant);
-            w.member("amount", c.amount);
-            w.end_object();
-          }
-          w.end_array();
-        }
-        w.key("tax_amounts");
-        w.begin_array();
-        for (const auto& t : l.tax_amounts) {
-          w.begin_object();
-          w.member("tax_rate", t.tax_rate);
-          w.member("amount", t.amount);
-          w.member("taxable_amount", t.taxable_amount);
-          w.member("inclusive", t.inclusive);
-          w.end_object();
-        }
-        w.end_array();
-      }
-      w.end_object();
-    }
-    w.end_array();
+    detail::item_and_price_members(w, l);
+    w.key("period");
+    detail::period_members(w, l.service_period);
+    w.member("quantity", l.quantity);
+    w.member("amount", l.amount);
+    w.member("proration", l.proration);
+    w.member("trial", l.trial);
+    if (l.minimum_true_up) w.member("minimum_true_up", true);  // B15
+    if (const auto parts = tiered.parts_of(l); !parts.empty()) detail::tiers_member(w, parts);
     if (after_pricing) {
-      w.member("subtotal", inv.subtotal);
-      w.key("total_discount_amounts");
+      w.key("discount_amounts");
       w.begin_array();
-      for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv)) {
+      for (const auto& d : l.discount_amounts) {
         w.begin_object();
-        w.member("coupon", coupon);
-        w.member("amount", amount);
+        w.member("coupon", d.coupon);
+        w.member("amount", d.amount);
         w.end_object();
       }
       w.end_array();
       if (credits) {
-        w.key("total_credit_amounts");
+        w.key("credit_amounts");
         w.begin_array();
-        for (const auto& [grant, amount] : detail::credits_by_grant(inv)) {
+        for (const auto& c : l.credit_amounts) {
           w.begin_object();
-          w.member("credit_grant", grant);
-          w.member("amount", amount);
+          w.member("credit_grant", c.credit_grant);
+          w.member("amount", c.amount);
           w.end_object();
         }
         w.end_array();
       }
-      w.member("tax", inv.tax);
-      w.member("total_excluding_tax", inv.total_excluding_tax);
+      w.key("tax_amounts");
+      w.begin_array();
+      for (const auto& t : l.tax_amounts) {
+        w.begin_object();
+        w.member("tax_rate", t.tax_rate);
+        w.member("amount", t.amount);
+        w.member("taxable_amount", t.taxable_amount);
+        w.member("inclusive", t.inclusive);
+        w.end_object();
+      }
+      w.end_array();
     }
-    w.member("total", inv.total);
-    if (after_pricing) {
-      w.member("starting_balance", inv.starting_balance);
-      w.member("ending_balance", inv.ending_balance);
-      w.member("amount_due", inv.amount_due);
-      if (credits) w.member("credit_balance", inv.credit_balance);
+    w.end_object();
+  }
+  w.end_array();
+  if (after_pricing) {
+    w.member("subtotal", inv.subtotal);
+    w.key("total_discount_amounts");
+    w.begin_array();
+    for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv)) {
+      w.begin_object();
+      w.member("coupon", coupon);
+      w.member("amount", amount);
+      w.end_object();
     }
-    w.end_object();
+    w.end_array();
+    if (credits) {
+      w.key("total_credit_amounts");
+      w.begin_array();
+      for (const auto& [grant, amount] : detail::credits_by_grant(inv)) {
+        w.begin_object();
+        w.member("credit_grant", grant);
+        w.member("amount", amount);
+        w.end_object();
+      }
+      w.end_array();
+    }
+    w.member("tax", inv.tax);
+    w.member("total_excluding_tax", inv.total_excluding_tax);
   }
-  w.end_array();
-  w.key("rejected");
-  w.begin_array();
-  for (const auto& x : r.rejected) {
-    w.begin_object();
-    w.member("source", x.source);
-    w.member("code", to_string(x.code));
-    w.member("message", x.message);
-    if (!x.param.empty()) w.member("param", x.param);
-    // What the operation names (D27), each only when it has it.
-    if (!x.identifier.empty()) w.member("identifier", x.identifier);
-    if (!x.event_name.empty()) w.member("event_name", x.event_name);
-    if (!x.customer.empty()) w.member("customer", x.customer);
-    if (x.event_time) w.member("timestamp", to_unix(*x.event_time));
-    if (x.index) w.member("index", *x.index);
-    w.end_object();
+  w.member("total", inv.total);
+  if (after_pricing) {
+    w.member("starting_balance", inv.starting_balance);
+    w.member("ending_balance", inv.ending_balance);
+    w.member("amount_due", inv.amount_due);
+    if (credits) w.member("credit_balance", inv.credit_balance);
   }
-  w.end_array();
-  w.key("late_usage");
-  w.begin_array();
-  for (const auto& x : r.late) {
-    w.begin_object();
-    w.member("subscription_item", x.subscription_item);
-    w.key("period");
-    detail::period_members(w, x.service_period);
-    w.member("quantity", x.quantity);
-    w.member("source", x.source);
-    w.member("received_at", to_unix(x.received_at));
-    w.member("finalized_at", to_unix(x.finalized_at));
-    // The late event (D24): its identifier when it had one, event name, customer, timestamp.
-    if (!x.identifier.empty()) w.member("identifier", x.identifier);
-    w.member("event_name", x.event_name);
-    w.member("customer", x.customer);
-    w.member("timestamp", to_unix(x.event_time));
-    w.end_object();
-  }
-  w.end_array();
-  w.key("counts");
-  w.begin_object();
-  w.member("read", r.counts.read);
-  w.member("accepted", r.counts.accepted);
-  w.member("rejected", r.counts.rejected);
-  w.member("replayed", r.counts.replayed);
-  w.member("pending", r.counts.pending);
-  w.member("cancelled", r.counts.cancelled);
   w.end_object();
-  w.end_object();
-  text += '\n';
-  return text;
 }
 
+/// A rejected operation in `--format json`'s `rejected` list.
+inline void rejection_json(json_writer& w, const rejected_operation& x) {
+  w.begin_object();
+  w.member("source", x.source);
+  w.member("code", to_string(x.code));
+  w.member("message", x.message);
+  if (!x.param.empty()) w.member("param", x.param);
+  // What the operation names (D27), each only when it has it.
+  if (!x.identifier.empty()) w.member("identifier", x.identifier);
+  if (!x.event_name.empty()) w.member("event_name", x.event_name);
+  if (!x.customer.empty()) w.member("customer", x.customer);
+  if (x.event_time) w.member("timestamp", to_unix(*x.event_time));
+  if (x.index) w.member("index", *x.index);
+  w.end_object();
+}
+
+/// A late usage entry in `--format json`'s `late_usage` list.
+inline void late_json(json_writer& w, const late_usage& x) {
+  w.begin_object();
+  w.member("subscription_item", x.subscription_item);
+  w.key("period");
+  detail::period_members(w, x.service_period);
+  w.member("quantity", x.quantity);
+  w.member("source", x.source);
+  w.member("received_at", to_unix(x.received_at));
+  w.member("finalized_at", to_unix(x.finalized_at));
+  // The late event (D24): its identifier when it had one, event name, customer, timestamp.
+  if (!x.identifier.empty()) w.member("identifier", x.identifier);
+  w.member("event_name", x.event_name);
+  w.member("customer", x.customer);
+  w.member("timestamp", to_unix(x.event_time));
+  w.end_object();
+}
+
+/// `--format json`'s `counts`.
+inline void counts_json(json_writer& w, const simulation_counts& c) {
+  w.key("counts");
+  w.begin_object();
+  w.member("read", c.read);
+  w.member("accepted", c.accepted);
+  w.member("rejected", c.rejected);
+  w.member("replayed", c.replayed);
+  w.member("pending", c.pending);
+  w.member("cancelled", c.cancelled);
+  w.end_object();
+}
+
+}  // namespace detail
+
+namespace detail {
 /// `--format stripe-json`: the invoices as a Stripe list of `invoice` objects, so that each can be
 /// compared field by field with one fetched from Stripe (B7, B11-B13). `status` is `open` for a
 /// finalized invoice (meterkit does not know whether it was paid) and `draft` otherwise, an
@@ -624,190 +647,173 @@ inline void item_and_price_members(json_writer& w, const invoice_line& l) {
 /// about (P3), as `--format json` shows it: a member Stripe never writes on a line item (Stripe's
 /// line carries only `pricing.price_details.price`; the tiers belong to the price object), so a
 /// field-by-field comparison with a fetched invoice is not disturbed but for that one member.
-[[nodiscard]] inline std::string simulation_stripe_json(const simulation_result& r, const plan* p = nullptr) {
-  const detail::tiered_prices tiered(p);
-  const bool credits = detail::shows_credits(p, r);
-  std::string text;
-  text.reserve(256 + 900 * r.invoices.size());
-  detail::json_writer w(text);
+inline void invoice_stripe_json(json_writer& w, const invoice& inv, bool credits,
+                                const tiered_prices& tiered) {
+  const bool finalized = inv.status == invoice_status::finalized;
+  // period_start/period_end: the period whose usage the invoice bills, ending at its creation; the
+  // first invoice and updates have none (both are `created`).
+  timestamp period_start = inv.created;
+  if (inv.reason == billing_reason::subscription_cycle || inv.reason == billing_reason::upcoming ||
+      inv.reason == billing_reason::subscription_threshold) {
+    for (const auto& l : inv.lines)
+      if (!l.proration && l.service_period.end == inv.created && l.service_period.start < period_start)
+        period_start = l.service_period.start;
+  }
+  w.begin_object();
+  w.member("object", "invoice");
+  w.member("customer", inv.customer);
+  w.member("subscription", inv.subscription);
+  w.member("currency", inv.currency);
+  w.member("created", to_unix(inv.created));
+  w.member("status", finalized ? "open" : "draft");
+  w.member("billing_reason", to_string(inv.reason));
+  w.member("period_start", to_unix(period_start));
+  w.member("period_end", to_unix(inv.created));
+  w.key("status_transitions");
+  w.begin_object();
+  w.key("finalized_at");
+  if (finalized)
+    w.value(to_unix(inv.finalized_at));
+  else
+    w.null_value();
+  w.end_object();
+  w.key("lines");
   w.begin_object();
   w.member("object", "list");
-  w.member("url", "/v1/invoices");
-  w.member("has_more", false);
   w.key("data");
   w.begin_array();
-  for (const auto& inv : r.invoices) {
-    const bool finalized = inv.status == invoice_status::finalized;
-    // period_start/period_end: the period whose usage the invoice bills, ending at its creation; the
-    // first invoice and updates have none (both are `created`).
-    timestamp period_start = inv.created;
-    if (inv.reason == billing_reason::subscription_cycle || inv.reason == billing_reason::upcoming ||
-        inv.reason == billing_reason::subscription_threshold) {
-      for (const auto& l : inv.lines)
-        if (!l.proration && l.service_period.end == inv.created && l.service_period.start < period_start)
-          period_start = l.service_period.start;
-    }
+  for (const auto& l : inv.lines) {
     w.begin_object();
-    w.member("object", "invoice");
-    w.member("customer", inv.customer);
-    w.member("subscription", inv.subscription);
+    w.member("object", "line_item");
+    w.member("amount", l.amount);
     w.member("currency", inv.currency);
-    w.member("created", to_unix(inv.created));
-    w.member("status", finalized ? "open" : "draft");
-    w.member("billing_reason", to_string(inv.reason));
-    w.member("period_start", to_unix(period_start));
-    w.member("period_end", to_unix(inv.created));
-    w.key("status_transitions");
-    w.begin_object();
-    w.key("finalized_at");
-    if (finalized)
-      w.value(to_unix(inv.finalized_at));
-    else
-      w.null_value();
-    w.end_object();
-    w.key("lines");
-    w.begin_object();
-    w.member("object", "list");
-    w.key("data");
+    w.key("discount_amounts");
     w.begin_array();
-    for (const auto& l : inv.lines) {
+    for (const auto& d : l.discount_amounts) {
       w.begin_object();
-      w.member("object", "line_item");
-      w.member("amount", l.amount);
-      w.member("currency", inv.currency);
-      w.key("discount_amounts");
+      w.member("amount", d.amount);
+      w.member("discount", d.coupon);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("period");
+    detail::period_members(w, l.service_period);
+    if (credits) {
+      w.key("pretax_credit_amounts");
       w.begin_array();
       for (const auto& d : l.discount_amounts) {
         w.begin_object();
         w.member("amount", d.amount);
         w.member("discount", d.coupon);
-        w.end_object();
-      }
-      w.end_array();
-      w.key("period");
-      detail::period_members(w, l.service_period);
-      if (credits) {
-        w.key("pretax_credit_amounts");
-        w.begin_array();
-        for (const auto& d : l.discount_amounts) {
-          w.begin_object();
-          w.member("amount", d.amount);
-          w.member("discount", d.coupon);
-          w.member("type", "discount");
-          w.end_object();
-        }
-        for (const auto& c : l.credit_amounts) {
-          w.begin_object();
-          w.member("amount", c.amount);
-          w.member("credit_grant", c.credit_grant);
-          w.member("type", "credit_balance_transaction");
-          w.end_object();
-        }
-        w.end_array();
-      }
-      if (l.minimum_true_up) {  // B15: an invoice item of meterkit's, with no price
-        w.member("description", "Minimum spend true-up");
-        w.key("metadata");
-        w.begin_object();
-        w.member("meterkit", "minimum_spend_true_up");
-        w.end_object();
-        w.key("pricing");
-        w.null_value();
-      } else {
-        w.key("pricing");
-        w.begin_object();
-        w.key("price_details");
-        w.begin_object();
-        w.member("price", l.price);
-        w.end_object();
-        w.member("type", "price_details");
-        w.end_object();
-      }
-      w.member("proration", l.proration);
-      w.member("quantity", l.quantity);
-      w.key("subscription_item");
-      if (l.minimum_true_up)
-        w.null_value();
-      else
-        w.value(l.subscription_item);
-      w.key("tax_amounts");
-      w.begin_array();
-      for (const auto& t : l.tax_amounts) {
-        w.begin_object();
-        w.member("amount", t.amount);
-        w.member("inclusive", t.inclusive);
-        w.member("tax_rate", t.tax_rate);
-        w.member("taxable_amount", t.taxable_amount);
-        w.end_object();
-      }
-      w.end_array();
-      if (const auto parts = tiered.parts_of(l); !parts.empty()) {  // P3: meterkit's, not Stripe's
-        w.key("meterkit");
-        w.begin_object();
-        detail::tiers_member(w, parts);
-        w.end_object();
-      }
-      w.end_object();
-    }
-    w.end_array();
-    w.member("has_more", false);
-    w.member("total_count", inv.lines.size());
-    w.end_object();
-    w.member("subtotal", inv.subtotal);
-    w.key("total_discount_amounts");
-    w.begin_array();
-    for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv)) {
-      w.begin_object();
-      w.member("amount", amount);
-      w.member("discount", coupon);
-      w.end_object();
-    }
-    w.end_array();
-    if (credits) {
-      w.key("total_pretax_credit_amounts");
-      w.begin_array();
-      for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv)) {
-        w.begin_object();
-        w.member("amount", amount);
-        w.member("discount", coupon);
         w.member("type", "discount");
         w.end_object();
       }
-      for (const auto& [grant, amount] : detail::credits_by_grant(inv)) {
+      for (const auto& c : l.credit_amounts) {
         w.begin_object();
-        w.member("amount", amount);
-        w.member("credit_grant", grant);
+        w.member("amount", c.amount);
+        w.member("credit_grant", c.credit_grant);
         w.member("type", "credit_balance_transaction");
         w.end_object();
       }
       w.end_array();
     }
-    w.member("tax", inv.tax);
-    w.member("total_excluding_tax", inv.total_excluding_tax);
-    w.member("total", inv.total);
-    w.member("starting_balance", inv.starting_balance);
-    w.key("ending_balance");
-    if (finalized)
-      w.value(inv.ending_balance);
-    else
+    if (l.minimum_true_up) {  // B15: an invoice item of meterkit's, with no price
+      w.member("description", "Minimum spend true-up");
+      w.key("metadata");
+      w.begin_object();
+      w.member("meterkit", "minimum_spend_true_up");
+      w.end_object();
+      w.key("pricing");
       w.null_value();
-    w.member("amount_due", inv.amount_due);
-    w.member("amount_paid", 0);
-    w.member("amount_remaining", inv.amount_due);
+    } else {
+      w.key("pricing");
+      w.begin_object();
+      w.key("price_details");
+      w.begin_object();
+      w.member("price", l.price);
+      w.end_object();
+      w.member("type", "price_details");
+      w.end_object();
+    }
+    w.member("proration", l.proration);
+    w.member("quantity", l.quantity);
+    w.key("subscription_item");
+    if (l.minimum_true_up)
+      w.null_value();
+    else
+      w.value(l.subscription_item);
+    w.key("tax_amounts");
+    w.begin_array();
+    for (const auto& t : l.tax_amounts) {
+      w.begin_object();
+      w.member("amount", t.amount);
+      w.member("inclusive", t.inclusive);
+      w.member("tax_rate", t.tax_rate);
+      w.member("taxable_amount", t.taxable_amount);
+      w.end_object();
+    }
+    w.end_array();
+    if (const auto parts = tiered.parts_of(l); !parts.empty()) {  // P3: meterkit's, not Stripe's
+      w.key("meterkit");
+      w.begin_object();
+      detail::tiers_member(w, parts);
+      w.end_object();
+    }
     w.end_object();
   }
   w.end_array();
+  w.member("has_more", false);
+  w.member("total_count", inv.lines.size());
   w.end_object();
-  text += '\n';
-  return text;
+  w.member("subtotal", inv.subtotal);
+  w.key("total_discount_amounts");
+  w.begin_array();
+  for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv)) {
+    w.begin_object();
+    w.member("amount", amount);
+    w.member("discount", coupon);
+    w.end_object();
+  }
+  w.end_array();
+  if (credits) {
+    w.key("total_pretax_credit_amounts");
+    w.begin_array();
+    for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv)) {
+      w.begin_object();
+      w.member("amount", amount);
+      w.member("discount", coupon);
+      w.member("type", "discount");
+      w.end_object();
+    }
+    for (const auto& [grant, amount] : detail::credits_by_grant(inv)) {
+      w.begin_object();
+      w.member("amount", amount);
+      w.member("credit_grant", grant);
+      w.member("type", "credit_balance_transaction");
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.member("tax", inv.tax);
+  w.member("total_excluding_tax", inv.total_excluding_tax);
+  w.member("total", inv.total);
+  w.member("starting_balance", inv.starting_balance);
+  w.key("ending_balance");
+  if (finalized)
+    w.value(inv.ending_balance);
+  else
+    w.null_value();
+  w.member("amount_due", inv.amount_due);
+  w.member("amount_paid", 0);
+  w.member("amount_remaining", inv.amount_due);
+  w.end_object();
 }
+}  // namespace detail
 
 namespace detail {
 /// ` (code n, code n, ...)`: how many rejections of each code, the most frequent first (then by
 /// code); empty when there are none.
-[[nodiscard]] inline std::string count_by_code(const std::vector<rejected_operation>& rejected) {
-  std::map<std::string_view, std::size_t> counts;
-  for (const auto& x : rejected) ++counts[to_string(x.code)];
+[[nodiscard]] inline std::string count_by_code(const std::map<std::string_view, std::size_t>& counts) {
   std::vector<std::pair<std::string_view, std::size_t>> order(counts.begin(), counts.end());
   std::stable_sort(order.begin(), order.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -818,124 +824,81 @@ namespace detail {
 }
 }  // namespace detail
 
-/// The invoices, rejections, late usage and counts for people.
-[[nodiscard]] inline std::string simulation_table(const simulation_result& r, bool after_pricing = false,
-                                                  const plan* prices = nullptr,
-                                                  const table_style& style = {}) {
-  const detail::tiered_prices tiered(prices);
-  std::string out =
-      "Invoices as of " + detail::time_text(r.until) + " (" + std::to_string(to_unix(r.until)) + ")";
-  if (r.known_at) {  // D28
-    out += ", with the requests known at " + detail::time_text(*r.known_at) + " (" +
-           std::to_string(to_unix(*r.known_at)) + ")";
+namespace detail {
+/// An invoice for people: its heading, then its lines and totals as a table.
+[[nodiscard]] inline std::string invoice_table(const invoice& inv, bool after_pricing, bool credits_shown,
+                                               const tiered_prices& tiered, const table_style& style) {
+  const std::string finalized = detail::time_text(inv.finalized_at);
+  const std::string state =
+      inv.status == invoice_status::finalized
+          ? detail::coloured("finalized", 32, style.colour) + " at " + finalized
+          : detail::coloured(std::string(to_string(inv.status)),
+                             inv.status == invoice_status::draft ? 33 : 36, style.colour) +
+                ", finalizes at " + finalized;
+  std::string out = "\n" + meterkit::detail::printable(inv.subscription) + "  " +
+                    meterkit::detail::printable(inv.customer) + "  created " +
+                    detail::time_text(inv.created) + "  " + state + "  (" +
+                    std::string(to_string(inv.reason)) + ")\n";
+  if (inv.lines.empty() && (!after_pricing || inv.amount_due == 0)) {
+    out += "  no lines, total " + detail::money(inv.total, inv.currency) + "\n";
+    return out;
   }
-  out += "\n";
-  if (r.invoices.empty()) out += "\n  (no invoices)\n";
-  for (const auto& inv : r.invoices) {
-    const std::string finalized = detail::time_text(inv.finalized_at);
-    const std::string state =
-        inv.status == invoice_status::finalized
-            ? detail::coloured("finalized", 32, style.colour) + " at " + finalized
-            : detail::coloured(std::string(to_string(inv.status)),
-                               inv.status == invoice_status::draft ? 33 : 36, style.colour) +
-                  ", finalizes at " + finalized;
-    out += "\n" + meterkit::detail::printable(inv.subscription) + "  " +
-           meterkit::detail::printable(inv.customer) + "  created " + detail::time_text(inv.created) + "  " +
-           state + "  (" + std::string(to_string(inv.reason)) + ")\n";
-    if (inv.lines.empty() && (!after_pricing || inv.amount_due == 0)) {
-      out += "  no lines, total " + detail::money(inv.total, inv.currency) + "\n";
-      continue;
-    }
-    // On a narrow terminal, periods that start and end at midnight show as dates.
-    const auto lines_table = [&](bool compact) {
-      detail::text_table t({"item", "price", "period start", "period end", "quantity", "amount", ""},
-                           {false, false, false, false, true, true, false});
-      for (const auto& l : inv.lines) {
-        std::string note = l.trial ? "trial" : l.proration ? "prorated" : "";
-        if (l.minimum_true_up) note = "minimum spend true-up";    // B15
-        if (l.after_threshold) note = "less threshold invoices";  // B16
-        t.add({l.subscription_item, l.price, detail::table_time(l.service_period.start, compact),
-               detail::table_time(l.service_period.end, compact), std::to_string(l.quantity),
-               detail::money(l.amount, inv.currency), note});
-        const auto parts = tiered.parts_of(l);
-        for (std::size_t k = 0; parts.size() > 1 && k < parts.size(); ++k) {  // P3: how the amount came about
-          const auto& part = parts[k];
-          const std::string from = std::to_string(k == 0 ? 1 : *parts[k - 1].up_to + 1);
-          const std::string range = part.up_to ? from + "-" + std::to_string(*part.up_to) : from + "+";
-          t.add({"  tier " + std::to_string(part.tier + 1) + " (" + range + ")", "", "", "",
-                 std::to_string(part.units), detail::exact_money(part.amount, inv.currency), ""});
-        }
+  // On a narrow terminal, periods that start and end at midnight show as dates.
+  const auto lines_table = [&](bool compact) {
+    detail::text_table t({"item", "price", "period start", "period end", "quantity", "amount", ""},
+                         {false, false, false, false, true, true, false});
+    for (const auto& l : inv.lines) {
+      std::string note = l.trial ? "trial" : l.proration ? "prorated" : "";
+      if (l.minimum_true_up) note = "minimum spend true-up";    // B15
+      if (l.after_threshold) note = "less threshold invoices";  // B16
+      t.add({l.subscription_item, l.price, detail::table_time(l.service_period.start, compact),
+             detail::table_time(l.service_period.end, compact), std::to_string(l.quantity),
+             detail::money(l.amount, inv.currency), note});
+      const auto parts = tiered.parts_of(l);
+      for (std::size_t k = 0; parts.size() > 1 && k < parts.size(); ++k) {  // P3: how the amount came about
+        const auto& part = parts[k];
+        const std::string from = std::to_string(k == 0 ? 1 : *parts[k - 1].up_to + 1);
+        const std::string range = part.up_to ? from + "-" + std::to_string(*part.up_to) : from + "+";
+        t.add({"  tier " + std::to_string(part.tier + 1) + " (" + range + ")", "", "", "",
+               std::to_string(part.units), detail::exact_money(part.amount, inv.currency), ""});
       }
-      if (after_pricing) {  // B11-B13: in Stripe's order
-        t.add({"subtotal", "", "", "", "", detail::money(inv.subtotal, inv.currency), ""});
-        for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv))
-          t.add({"discount " + coupon, "", "", "", "", detail::money(-amount, inv.currency), ""});
-        for (const auto& [grant, amount] : detail::credits_by_grant(inv))
-          t.add({"credit " + grant, "", "", "", "", detail::money(-amount, inv.currency), ""});
-        for (const auto& [rate, amount] : detail::taxes_by_rate(inv))
-          t.add({"tax " + rate, "", "", "", "", detail::money(amount, inv.currency), ""});
+    }
+    if (after_pricing) {  // B11-B13: in Stripe's order
+      t.add({"subtotal", "", "", "", "", detail::money(inv.subtotal, inv.currency), ""});
+      for (const auto& [coupon, amount] : detail::discounts_by_coupon(inv))
+        t.add({"discount " + coupon, "", "", "", "", detail::money(-amount, inv.currency), ""});
+      for (const auto& [grant, amount] : detail::credits_by_grant(inv))
+        t.add({"credit " + grant, "", "", "", "", detail::money(-amount, inv.currency), ""});
+      for (const auto& [rate, amount] : detail::taxes_by_rate(inv))
+        t.add({"tax " + rate, "", "", "", "", detail::money(amount, inv.currency), ""});
+    }
+    t.add({"total", "", "", "", "", detail::money(inv.total, inv.currency), ""});
+    if (after_pricing) {
+      if (inv.starting_balance != 0 || inv.ending_balance != 0) {
+        t.add({"balance before", "", "", "", "", detail::money(inv.starting_balance, inv.currency), ""});
+        t.add({"balance after", "", "", "", "", detail::money(inv.ending_balance, inv.currency), ""});
       }
-      t.add({"total", "", "", "", "", detail::money(inv.total, inv.currency), ""});
-      if (after_pricing) {
-        if (inv.starting_balance != 0 || inv.ending_balance != 0) {
-          t.add({"balance before", "", "", "", "", detail::money(inv.starting_balance, inv.currency), ""});
-          t.add({"balance after", "", "", "", "", detail::money(inv.ending_balance, inv.currency), ""});
-        }
-        t.add({"amount due", "", "", "", "", detail::money(inv.amount_due, inv.currency), ""});
-        if (detail::shows_credits(prices, r))
-          t.add({"credits left", "", "", "", "", detail::money(inv.credit_balance, inv.currency), ""});
-      }
-      return t;
-    };
-    detail::text_table t = lines_table(false);
-    if (style.width != 0 && t.width() > style.width) t = lines_table(true);
-    out += t.render(style);
-  }
-  const auto listed = [](std::size_t n) { return std::min(n, table_list_limit); };
-  out += "\nRejected operations: " +
-         detail::coloured(std::to_string(r.rejected.size()), 31, style.colour && !r.rejected.empty()) +
-         detail::count_by_code(r.rejected) + "\n";
-  if (!r.rejected.empty()) {
-    detail::text_table t({"source", "code", "message"}, {false, false, false});
-    for (std::size_t i = 0; i < listed(r.rejected.size()); ++i) {
-      const auto& x = r.rejected[i];
-      t.add({x.source, std::string(to_string(x.code)), x.message});
+      t.add({"amount due", "", "", "", "", detail::money(inv.amount_due, inv.currency), ""});
+      if (credits_shown)
+        t.add({"credits left", "", "", "", "", detail::money(inv.credit_balance, inv.currency), ""});
     }
-    out += t.render(style);
-    if (r.rejected.size() > table_list_limit) {
-      out += "  ... and " + std::to_string(r.rejected.size() - table_list_limit) +
-             " more (--format json lists all)\n";
-    }
-  }
-  out += "\nLate usage: " + std::to_string(r.late.size()) + "\n";
-  if (!r.late.empty()) {
-    detail::text_table t({"source", "item", "period start", "quantity", "arrived", "invoice finalized"},
-                         {false, false, false, true, false, false});
-    for (std::size_t i = 0; i < listed(r.late.size()); ++i) {
-      const auto& x = r.late[i];
-      t.add({x.source, x.subscription_item, detail::time_text(x.service_period.start),
-             std::to_string(x.quantity), detail::time_text(x.received_at),
-             detail::time_text(x.finalized_at)});
-    }
-    out += t.render();
-    if (r.late.size() > table_list_limit) {
-      out += "  ... and " + std::to_string(r.late.size() - table_list_limit) +
-             " more (--format json lists all)\n";
-    }
-  }
-  const auto& c = r.counts;
-  out += "\nOperations: " + std::to_string(c.read) + " read, " + std::to_string(c.accepted) + " accepted, " +
-         std::to_string(c.rejected) + " rejected, " + std::to_string(c.replayed) + " replayed, " +
-         std::to_string(c.pending) + " pending; " + std::to_string(c.cancelled) + " cancellations\n";
+    return t;
+  };
+  detail::text_table t = lines_table(false);
+  if (style.width != 0 && t.width() > style.width) t = lines_table(true);
+  out += t.render(style);
+
   return out;
 }
+}  // namespace detail
 
+namespace detail {
 /// One CSV row per invoice line, with the invoice's fields repeated; amounts in minor units and
-/// times in unix seconds, as in JSON.
-[[nodiscard]] inline std::string simulation_csv(const simulation_result& r, bool after_pricing = false,
-                                                const plan* p = nullptr) {
-  const bool credits = after_pricing && detail::shows_credits(p, r);
-  const bool minimums = detail::shows_minimums(p);
+/// times in unix seconds, as in JSON: the header row.
+[[nodiscard]] inline std::string invoice_csv_header(const invoice_fields& fields) {
+  const bool after_pricing = fields.after_pricing;
+  const bool credits = fields.credits;
+  const bool minimums = fields.minimums;
   std::vector<std::string> header{"customer", "subscription",   "currency",     "created",
                                   "status",   "billing_reason", "finalized_at", "subscription_item",
                                   "price",    "period_start",   "period_end",   "quantity",
@@ -946,106 +909,75 @@ namespace detail {
     if (credits) header.emplace_back("credit");  // B14
   }
   if (minimums) header.emplace_back("minimum_true_up");  // B15
-  std::string out = detail::csv_row(header);
-  for (const auto& inv : r.invoices) {
-    for (const auto& l : inv.lines) {
-      std::vector<std::string> row{inv.customer,
-                                   inv.subscription,
-                                   inv.currency,
-                                   std::to_string(to_unix(inv.created)),
-                                   std::string(to_string(inv.status)),
-                                   std::string(to_string(inv.reason)),
-                                   std::to_string(to_unix(inv.finalized_at)),
-                                   l.subscription_item,
-                                   l.price,
-                                   std::to_string(to_unix(l.service_period.start)),
-                                   std::to_string(to_unix(l.service_period.end)),
-                                   std::to_string(l.quantity),
-                                   std::to_string(l.amount),
-                                   l.proration ? "true" : "false",
-                                   l.trial ? "true" : "false",
-                                   std::to_string(inv.total)};
-      if (after_pricing) {
-        std::int64_t discount = 0;
-        std::int64_t tax = 0;
-        std::int64_t included = 0;
-        for (const auto& d : l.discount_amounts) discount += d.amount;
-        for (const auto& t : l.tax_amounts) (t.inclusive ? included : tax) += t.amount;
-        for (const std::int64_t v : {discount, tax, included, inv.amount_due})
-          row.push_back(std::to_string(v));
-        if (credits) {
-          std::int64_t credit = 0;
-          for (const auto& c : l.credit_amounts) credit += c.amount;
-          row.push_back(std::to_string(credit));
-        }
+  return detail::csv_row(header);
+}
+
+/// The rows of one invoice (`invoice_csv_header`).
+[[nodiscard]] inline std::string invoice_csv(const invoice& inv, const invoice_fields& fields) {
+  const bool after_pricing = fields.after_pricing;
+  const bool credits = fields.credits;
+  const bool minimums = fields.minimums;
+  std::string out;
+  for (const auto& l : inv.lines) {
+    std::vector<std::string> row{inv.customer,
+                                 inv.subscription,
+                                 inv.currency,
+                                 std::to_string(to_unix(inv.created)),
+                                 std::string(to_string(inv.status)),
+                                 std::string(to_string(inv.reason)),
+                                 std::to_string(to_unix(inv.finalized_at)),
+                                 l.subscription_item,
+                                 l.price,
+                                 std::to_string(to_unix(l.service_period.start)),
+                                 std::to_string(to_unix(l.service_period.end)),
+                                 std::to_string(l.quantity),
+                                 std::to_string(l.amount),
+                                 l.proration ? "true" : "false",
+                                 l.trial ? "true" : "false",
+                                 std::to_string(inv.total)};
+    if (after_pricing) {
+      std::int64_t discount = 0;
+      std::int64_t tax = 0;
+      std::int64_t included = 0;
+      for (const auto& d : l.discount_amounts) discount += d.amount;
+      for (const auto& t : l.tax_amounts) (t.inclusive ? included : tax) += t.amount;
+      for (const std::int64_t v : {discount, tax, included, inv.amount_due}) row.push_back(std::to_string(v));
+      if (credits) {
+        std::int64_t credit = 0;
+        for (const auto& c : l.credit_amounts) credit += c.amount;
+        row.push_back(std::to_string(credit));
       }
-      if (minimums) row.emplace_back(l.minimum_true_up ? "true" : "false");
-      out += detail::csv_row(row);
     }
+    if (minimums) row.emplace_back(l.minimum_true_up ? "true" : "false");
+    out += detail::csv_row(row);
   }
   return out;
 }
+}  // namespace detail
 
+namespace detail {
 /// `simulate --rejections FILE`: one row per rejected operation, in the order of `rejected`.
-[[nodiscard]] inline std::string rejections_csv(const simulation_result& r) {
-  std::string out = detail::csv_row(
+[[nodiscard]] inline std::string rejections_csv_header() {
+  return csv_row(
       {"source", "code", "param", "message", "identifier", "event_name", "customer", "timestamp", "index"});
-  for (const auto& x : r.rejected) {
-    out += detail::csv_row({x.source, std::string(to_string(x.code)), x.param, x.message, x.identifier,
-                            x.event_name, x.customer, x.event_time ? detail::time_text(*x.event_time) : "",
-                            x.index ? std::to_string(*x.index) : ""});
-  }
-  return out;
+}
+[[nodiscard]] inline std::string rejection_csv(const rejected_operation& x) {
+  return csv_row({x.source, std::string(to_string(x.code)), x.param, x.message, x.identifier, x.event_name,
+                  x.customer, x.event_time ? time_text(*x.event_time) : "",
+                  x.index ? std::to_string(*x.index) : ""});
 }
 
 /// `simulate --late FILE`: one row per late usage entry, times in RFC 3339.
-[[nodiscard]] inline std::string late_usage_csv(const simulation_result& r) {
-  std::string out =
-      detail::csv_row({"subscription_item", "period_start", "period_end", "quantity", "source", "received_at",
-                       "finalized_at", "identifier", "event_name", "customer", "timestamp"});
-  for (const auto& x : r.late) {
-    out += detail::csv_row({x.subscription_item, detail::time_text(x.service_period.start),
-                            detail::time_text(x.service_period.end), std::to_string(x.quantity), x.source,
-                            detail::time_text(x.received_at), detail::time_text(x.finalized_at), x.identifier,
-                            x.event_name, x.customer, detail::time_text(x.event_time)});
-  }
-  return out;
+[[nodiscard]] inline std::string late_usage_csv_header() {
+  return csv_row({"subscription_item", "period_start", "period_end", "quantity", "source", "received_at",
+                  "finalized_at", "identifier", "event_name", "customer", "timestamp"});
 }
-
-[[nodiscard]] inline std::string simulation_output(const simulation_result& r, output_format f,
-                                                   bool after_pricing = false, const plan* prices = nullptr,
-                                                   const table_style& style = {}) {
-  switch (f) {
-    case output_format::json:
-      return simulation_json(r, after_pricing, prices);
-    case output_format::csv:
-      return simulation_csv(r, after_pricing, prices);
-    case output_format::stripe_json:
-      return simulation_stripe_json(r, prices);
-    case output_format::table:
-      break;
-  }
-  return simulation_table(r, after_pricing, prices, style);
+[[nodiscard]] inline std::string late_usage_csv(const late_usage& x) {
+  return csv_row({x.subscription_item, time_text(x.service_period.start), time_text(x.service_period.end),
+                  std::to_string(x.quantity), x.source, time_text(x.received_at), time_text(x.finalized_at),
+                  x.identifier, x.event_name, x.customer, time_text(x.event_time)});
 }
-
-/// Unbilled usage (docs/cli.md "Unbilled usage"): for `--format json`, the member `unbilled` added
-/// last to the object `simulation_json` printed; an empty list too.
-[[nodiscard]] inline std::string with_unbilled_json(std::string json, const std::vector<unbilled_usage>& u) {
-  detail::ordered_json list = detail::ordered_json::array();
-  for (const auto& x : u) {
-    list.push_back(
-        {{"meter", x.meter}, {"customer", x.customer}, {"quantity", x.quantity}, {"events", x.events}});
-  }
-  std::string member = list.dump(2, ' ', false, detail::ordered_json::error_handler_t::replace);
-  for (std::size_t at = member.find('\n'); at != std::string::npos; at = member.find('\n', at + 1))
-    member.insert(at + 1, "  ");
-  const auto end = json.rfind('}');
-  if (end == std::string::npos) return json;
-  auto last = end;
-  while (last > 0 && (json[last - 1] == '\n' || json[last - 1] == ' ')) --last;
-  json.replace(last, end - last, ",\n  \"unbilled\": " + member + "\n");
-  return json;
-}
+}  // namespace detail
 
 /// Unbilled usage for people: a section after the rest of the table, only when there is some.
 [[nodiscard]] inline std::string unbilled_table(const std::vector<unbilled_usage>& u,

@@ -21,7 +21,7 @@
 // The edition of the rule book (docs/rules.md) the library implements: its date and how many rule
 // ids it defines. tools/check_rules.py checks both against the book's "Edition" line.
 #define METERKIT_RULE_BOOK_EDITION "2026-12-07"
-#define METERKIT_RULE_BOOK_RULES 75
+#define METERKIT_RULE_BOOK_RULES 76
 
 namespace meterkit {
 inline constexpr int version_major = METERKIT_VERSION_MAJOR;
@@ -10062,31 +10062,43 @@ inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std:
 
 }  // namespace detail
 
-/// Applies discounts, credit grants, taxes and customer balances (B11-B14) to `invoices`, ordered by
-/// creation (D27), and sets every invoice's totals; `created` are the credit grants created through
-/// requests (B14), after the plan's. Without any of them in the plan, `total` stays the sum of the
-/// lines; `amount_due` still carries a negative total forward as credit.
-inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices,
-                                const std::vector<credit_grant>& created = {}) {
-  detail::after_pricing_context ctx(cp);
-  const plan& p = cp.source();
-  std::vector<credit_grant> with_created;  // B14: the plan's grants, then those created
-  if (!created.empty()) {
-    with_created = p.credit_grants;
-    with_created.insert(with_created.end(), created.begin(), created.end());
+/// The after-pricing pass (B11-B15): discounts, minimum spend, credit grants, taxes and customer
+/// balances applied to invoices in creation order (D27), with what it carries from one invoice to
+/// the next (the `once` discounts used, what each grant has left, each customer's balance, each
+/// subscription's spend). All of that belongs to one customer, so the pass may be given a
+/// customer's invoices at a time (`invoices_by_customer`), each customer's in creation order, and
+/// sets the same amounts as when given every invoice in creation order. Built once per plan.
+class after_pricing_pass {
+ public:
+  /// `created` are the credit grants created through requests (B14), after the plan's.
+  explicit after_pricing_pass(const compiled_plan& cp, const std::vector<credit_grant>& created = {})
+      : cp_(cp), ctx_(cp) {
+    const plan& p = cp.source();
+    grants_ = p.credit_grants;
+    grants_.insert(grants_.end(), created.begin(), created.end());
+    for (const auto& b : p.balances) opening_.emplace(b.customer, &b);
+    for (const std::size_t g : detail::credit_grant_order(grants_))
+      grants_of_customer_[grants_[g].customer].push_back(g);  // each customer's in the order of use
+    for (const auto& g : grants_) grant_left_.push_back(g.amount);
+    minimums_ = std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
+                            [](const subscription& s) { return s.minimum_spend.has_value(); });
   }
-  const std::vector<credit_grant>& grants = created.empty() ? p.credit_grants : with_created;
-  std::map<std::pair<std::string, std::string>, std::int64_t> balances;  // (customer, currency)
-  std::unordered_map<std::string_view, const customer_balance*> opening;
-  for (const auto& b : p.balances) opening.emplace(b.customer, &b);
-  std::set<std::string> opened;  // customers whose opening balance has been placed
-  const std::vector<std::size_t> grant_order = detail::credit_grant_order(grants);
-  std::vector<std::int64_t> grant_left;
-  for (const auto& g : grants) grant_left.push_back(g.amount);
-  const bool minimums = std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
-                                    [](const subscription& s) { return s.minimum_spend.has_value(); });
-  detail::spend_by_subscription spent;  // B15
-  for (auto& inv : invoices) {
+
+  /// Sets the after-pricing amounts and totals of `invoices`, which follow, in creation order,
+  /// those given before (of every customer, or of their own customer only).
+  void apply(std::vector<invoice>& invoices) {
+    for (auto& inv : invoices) apply(inv);
+  }
+
+  /// Forgets what the pass carries for customers already done: when given a customer's invoices
+  /// at a time, the memory of the pass then follows one customer, not the whole run.
+  void end_customer() {
+    balances_.clear();
+    spent_.clear();
+  }
+
+ private:
+  void apply(invoice& inv) {
     std::erase_if(inv.lines, [](const invoice_line& l) { return l.minimum_true_up; });  // B15: made again
     std::vector<std::int64_t> left;
     left.reserve(inv.lines.size());
@@ -10099,18 +10111,19 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     // The items of the lines, in line order.
     std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
     for (std::size_t k = 0; k < inv.lines.size(); ++k)
-      if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
-    detail::apply_discounts(ctx, inv, item_of, left);
-    if (minimums) detail::true_up_minimum(cp, inv, item_of, spent, left);  // B15, after discounts
+      if (const auto i = cp_.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
+    detail::apply_discounts(ctx_, inv, item_of, left);
+    if (minimums_) detail::true_up_minimum(cp_, inv, item_of, spent_, left);  // B15, after discounts
     inv.total_credit = 0;
     inv.credit_balance = 0;
-    if (!grants.empty()) {  // B14: meter-price lines only
+    if (!grants_.empty()) {  // B14: meter-price lines only
       std::vector<std::size_t> eligible;
       for (std::size_t k = 0; k < inv.lines.size(); ++k)
         if (item_of[k] != SIZE_MAX && inv.lines[k].metered &&
-            cp.items()[item_of[k]].billing == item_billing::meter)
+            cp_.items()[item_of[k]].billing == item_billing::meter)
           eligible.push_back(k);
-      detail::apply_credit_grants(grants, grant_order, grant_left, inv, eligible, left);
+      if (const auto mine = grants_of_customer_.find(inv.customer); mine != grants_of_customer_.end())
+        detail::apply_credit_grants(grants_, mine->second, grant_left_, inv, eligible, left);
     }
     std::int64_t subtotal = 0;
     std::int64_t discounted = 0;
@@ -10119,14 +10132,14 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     for (std::size_t k = 0; k < inv.lines.size(); ++k) {
       auto& line = inv.lines[k];
       if (item_of[k] != SIZE_MAX) {
-        const auto& item = cp.item_at(item_of[k]);
-        const auto& sub = cp.subscription_at(cp.items()[item_of[k]].subscription);
+        const auto& item = cp_.item_at(item_of[k]);
+        const auto& sub = cp_.subscription_at(cp_.items()[item_of[k]].subscription);
         // An item's empty list is Stripe's "not set": the subscription's defaults apply.
         const bool own = item.tax_rates && !item.tax_rates->empty();
-        detail::apply_taxes(ctx, own ? *item.tax_rates : sub.default_tax_rates, line, left[k]);
+        detail::apply_taxes(ctx_, own ? *item.tax_rates : sub.default_tax_rates, line, left[k]);
       } else if (line.minimum_true_up) {  // B15: taxed at the subscription's default rates
-        if (const auto s = cp.subscription_index(inv.subscription))
-          detail::apply_taxes(ctx, cp.subscription_at(*s).default_tax_rates, line, left[k]);
+        if (const auto s = cp_.subscription_index(inv.subscription))
+          detail::apply_taxes(ctx_, cp_.subscription_at(*s).default_tax_rates, line, left[k]);
       }
       subtotal = add_or_throw(subtotal, line.amount, "invoice subtotal");
       for (const auto& d : line.discount_amounts)
@@ -10145,17 +10158,17 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     inv.total_excluding_tax = sub_or_throw(inv.total, tax, "invoice total");
     // B13: the customer's balance in the invoice's currency. An opening balance without a
     // currency is in the currency of the customer's first invoice.
-    auto at = balances.find(std::pair{inv.customer, inv.currency});
-    if (at == balances.end()) {
+    auto at = balances_.find(std::pair{inv.customer, inv.currency});
+    if (at == balances_.end()) {
       std::int64_t opening_amount = 0;
-      if (const auto o = opening.find(inv.customer); o != opening.end()) {
+      if (const auto o = opening_.find(inv.customer); o != opening_.end()) {
         const customer_balance& b = *o->second;
-        if (b.currency ? b.currency->code() == inv.currency : !opened.contains(inv.customer))
+        if (b.currency ? b.currency->code() == inv.currency : !opened_.contains(inv.customer))
           opening_amount = b.balance;
       }
-      at = balances.emplace(std::pair{inv.customer, inv.currency}, opening_amount).first;
+      at = balances_.emplace(std::pair{inv.customer, inv.currency}, opening_amount).first;
     }
-    opened.insert(inv.customer);
+    opened_.insert(inv.customer);
     std::int64_t& balance = at->second;
     inv.starting_balance = balance;
     if (inv.total == 0) {
@@ -10167,6 +10180,26 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     }
     inv.ending_balance = balance;
   }
+
+  const compiled_plan& cp_;
+  detail::after_pricing_context ctx_;
+  std::vector<credit_grant> grants_;  ///< B14: the plan's grants, then those created
+  std::unordered_map<std::string_view, std::vector<std::size_t>> grants_of_customer_;
+  std::vector<std::int64_t> grant_left_;
+  std::unordered_map<std::string_view, const customer_balance*> opening_;
+  std::map<std::pair<std::string, std::string>, std::int64_t> balances_;  ///< (customer, currency)
+  std::set<std::string> opened_;  ///< customers whose opening balance has been placed
+  bool minimums_ = false;
+  detail::spend_by_subscription spent_;  ///< B15
+};
+
+/// Applies discounts, credit grants, taxes and customer balances (B11-B14) to `invoices`, ordered by
+/// creation (D27), and sets every invoice's totals; `created` are the credit grants created through
+/// requests (B14), after the plan's. Without any of them in the plan, `total` stays the sum of the
+/// lines; `amount_due` still carries a negative total forward as credit.
+inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices,
+                                const std::vector<credit_grant>& created = {}) {
+  after_pricing_pass(cp, created).apply(invoices);
 }
 
 namespace detail {
@@ -11243,8 +11276,10 @@ using history_keeper = basic_history_keeper<>;
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <numeric>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -12161,21 +12196,28 @@ template <metered_quantities Quantities>
   return once_discounts_used(cp, std::move(mine));
 }
 
-/// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27), with what Stripe
-/// applies after pricing (discounts, taxes, customer balance: B11-B13, `apply_after_pricing`).
+namespace detail {
+
+/// D27: invoices in creation order, then by subscription id.
+[[nodiscard]] inline bool created_before(const invoice& a, const invoice& b) {
+  return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
+}
+
+/// The invoices of subscriptions `subs` as of `until`, before what Stripe applies after pricing,
+/// ordered as D27 says: every customer of `subs` must have all its subscriptions in it (B9 carries
+/// a cancelled subscription's prorations to another subscription of its customer).
 template <metered_quantities Quantities>
-[[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
-                                                  const Quantities& quantities,
-                                                  const subscription_changes& changes = {},
-                                                  const threshold_crossings& thresholds = {},
-                                                  const std::vector<credit_grant>& created_grants = {}) {
+[[nodiscard]] std::vector<invoice> priced_invoices(const compiled_plan& cp, std::span<const std::size_t> subs,
+                                                   timestamp until, const Quantities& quantities,
+                                                   const subscription_changes& changes,
+                                                   const threshold_crossings& thresholds) {
   std::vector<invoice> out;
   struct left_over {
     std::size_t subscription;
     std::vector<invoice_line> lines;
   };
   std::vector<left_over> left;
-  for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
+  for (const std::size_t s : subs) {
     auto lines = detail::naming_overflow(
         [&] {
           return "subscription " + cp.subscription_at(s).id + " (" + cp.subscription_at(s).customer + ")";
@@ -12183,10 +12225,7 @@ template <metered_quantities Quantities>
         [&] { return invoices_of_subscription(cp, s, until, quantities, out, changes, thresholds); });
     if (!lines.empty()) left.push_back(left_over{s, std::move(lines)});
   }
-  const auto by_creation = [](const invoice& a, const invoice& b) {
-    return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
-  };
-  std::stable_sort(out.begin(), out.end(), by_creation);
+  std::stable_sort(out.begin(), out.end(), created_before);
   // B9: prorations a cancellation left pending go to the customer's next invoice in the same
   // currency, created after the cancellation; when there is none yet, to an upcoming invoice.
   for (auto& l : left) {
@@ -12205,10 +12244,57 @@ template <metered_quantities Quantities>
     invoice inv = detail::empty_invoice(cp, l.subscription, until, billing_reason::upcoming, until);
     inv.lines = std::move(l.lines);
     detail::total_up(inv);
-    out.insert(std::upper_bound(out.begin(), out.end(), inv, by_creation), std::move(inv));
+    out.insert(std::upper_bound(out.begin(), out.end(), inv, created_before), std::move(inv));
   }
+  return out;
+}
+
+}  // namespace detail
+
+/// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27), with what Stripe
+/// applies after pricing (discounts, taxes, customer balance: B11-B13, `apply_after_pricing`).
+template <metered_quantities Quantities>
+[[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
+                                                  const Quantities& quantities,
+                                                  const subscription_changes& changes = {},
+                                                  const threshold_crossings& thresholds = {},
+                                                  const std::vector<credit_grant>& created_grants = {}) {
+  std::vector<std::size_t> every(cp.subscriptions().size());
+  std::iota(every.begin(), every.end(), std::size_t{0});
+  auto out = detail::priced_invoices(cp, every, until, quantities, changes, thresholds);
   apply_after_pricing(cp, out, created_grants);  // B11-B14
   return out;
+}
+
+/// The invoices of `invoices_as_of`, a customer at a time: `visit(invoices)` once per customer
+/// that has a subscription, in the compiled plan's customer order, with that customer's invoices
+/// in D27's order. Merging the visits by (created, subscription), each visit's order kept, gives
+/// `invoices_as_of` exactly (every rule that carries amounts from one invoice to another, B9 and
+/// B11-B15, stays within a customer); what is held at a time is one customer's invoices, so a
+/// caller can stream a run's invoices out whatever their number.
+template <metered_quantities Quantities, class Visit>
+void invoices_by_customer(const compiled_plan& cp, timestamp until, const Quantities& quantities,
+                          const subscription_changes& changes, const threshold_crossings& thresholds,
+                          const std::vector<credit_grant>& created_grants, Visit&& visit) {
+  // The subscriptions of each customer, in plan order: customer c's are
+  // order[first[c], first[c + 1]) (a counting sort: no allocation per customer).
+  const auto subs = cp.subscriptions();
+  std::vector<std::size_t> first(cp.customers().size() + 1, 0);
+  for (const auto& sub : subs) ++first[sub.customer + 1];
+  for (std::size_t c = 0; c < cp.customers().size(); ++c) first[c + 1] += first[c];
+  std::vector<std::size_t> order(subs.size());
+  std::vector<std::size_t> next(first.begin(), first.end() - 1);
+  for (std::size_t s = 0; s < subs.size(); ++s) order[next[subs[s].customer]++] = s;
+  after_pricing_pass pass(cp, created_grants);
+  for (std::size_t c = 0; c < cp.customers().size(); ++c) {
+    if (first[c] == first[c + 1]) continue;
+    auto mine = detail::priced_invoices(
+        cp, std::span<const std::size_t>(order).subspan(first[c], first[c + 1] - first[c]), until, quantities,
+        changes, thresholds);
+    pass.apply(mine);  // B11-B14
+    pass.end_customer();
+    visit(std::as_const(mine));
+  }
 }
 
 }  // namespace meterkit
@@ -12258,6 +12344,18 @@ struct replay_report {
 
 namespace meterkit {
 
+/// Where a simulator hands the rejected operations and late usage it finds, as it finds them,
+/// instead of keeping them (D30): a long run's memory then does not grow with them. Each member
+/// that is set takes its records over; counts are kept either way.
+struct record_sink {
+  std::function<void(const rejected_operation&)> rejected;  ///< in the order of `result().rejected`
+  std::function<void(const late_usage&)> late;              ///< in the order of `result().late`
+};
+
+/// D30: takes a customer's invoices (in D27's order), with the rest of the result, which has no
+/// invoices, for context (the credit grants created, the counts).
+using invoice_visitor = std::function<void(const std::vector<invoice>&, const simulation_result&)>;
+
 /// Knobs of a simulation that are not part of the plan.
 struct simulation_options {
   /// Called now and then with (requests done, requests in all); for progress output.
@@ -12265,6 +12363,11 @@ struct simulation_options {
   /// What was known at this time (D28): requests arriving later are pending, counted and not
   /// applied, as those after `until` are; `until` defaults to it. Default: every request.
   std::optional<timestamp> known_at;
+  /// D30: where rejections and late usage go instead of the result (default: kept in it).
+  record_sink records;
+  /// D30: when set, the result has no invoices: they are given to `invoices` instead, a customer
+  /// at a time (`invoice_simulator::invoices_by_customer`), so that none are held all at once.
+  invoice_visitor invoices;
 };
 
 /// Replays requests one by one, in arrival order, and answers with invoices as of any time.
@@ -12293,6 +12396,23 @@ class basic_invoice_simulator {
     }
   }
 
+  /// D30: from now on, each rejected operation and each late usage entry goes to `sink` (those of
+  /// its members that are set) as it is found, not into `result`; what was kept before is handed
+  /// over first. A simulator that has handed records over cannot be saved: it keeps no copy.
+  void hand_over(record_sink sink) {
+    sink_ = std::move(sink);
+    if (sink_.rejected) {
+      for (const auto& x : rejected_) sink_.rejected(x);
+      handed_over_ = handed_over_ || !rejected_.empty();
+      rejected_.clear();
+    }
+    if (sink_.late) {
+      for (const auto& l : late_) sink_.late(l);
+      handed_over_ = handed_over_ || !late_.empty();
+      late_.clear();
+    }
+  }
+
   /// Whether this simulator keeps a bounded history (billing/history.hpp).
   [[nodiscard]] bool bounded_history() const noexcept { return history_.bounded(); }
   /// How many accepted meter events the simulator holds in memory (all of them, unless bounded).
@@ -12309,6 +12429,11 @@ class basic_invoice_simulator {
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
   void save(std::ostream& out) const {
+    if (sink_.rejected || sink_.late || handed_over_) {
+      METERKIT_THROW(configuration_error(
+          "records",
+          "this simulator hands its rejections or late usage over (D30) and keeps no copy to save"));
+    }
     state_writer body;
     ledger_.save(body);
     body.size(books_.size());
@@ -12423,8 +12548,9 @@ class basic_invoice_simulator {
     if (o.accepted()) {
       ++counts_.accepted;
     } else {
-      reject(source, o.error());
-      named_in_rejection(rejected_.back(), e, received_at);
+      rejected_operation out = rejected_of(source, o.error());
+      named_in_rejection(out, e, received_at);
+      keep(std::move(out));
     }
   }
 
@@ -12497,19 +12623,20 @@ class basic_invoice_simulator {
   }
 
   /// Every invoice as of `until` (D20, D21, D27), the rejections so far, late usage (D24), counts.
+  /// Rejections and late usage handed over to a sink (D30, `hand_over`) are not in it.
   [[nodiscard]] simulation_result result(timestamp until) const {
+    simulation_result out = result_without_invoices(until);
+    out.invoices = invoices_as_of(plan_, until, quantities(), changes_, thresholds_, out.credit_grants);
+    return out;
+  }
+
+  /// `result(until)` but its invoices (D30), for a caller that takes them a customer at a time
+  /// (`invoices_by_customer`).
+  [[nodiscard]] simulation_result result_without_invoices(timestamp until) const {
     require_answerable(until);
     simulation_result out;
     out.until = until;
-    for (const auto& g : created_grants_)
-      if (!(until < *g.created)) out.credit_grants.push_back(g);
-    out.invoices = invoices_as_of(
-        plan_, until,
-        [&](std::size_t item, const period& p, timestamp as_of) {
-          const auto fixed = history_.fixed_quantity(item, p.start);
-          return fixed ? *fixed : kept_quantity(item, p, as_of);
-        },
-        changes_, thresholds_, out.credit_grants);
+    out.credit_grants = credit_grants_as_of(until);
     out.rejected = rejected_;
     for (const auto& l : late_) {
       if (l.received_at <= until) out.late.push_back(l);
@@ -12518,7 +12645,35 @@ class basic_invoice_simulator {
     return out;
   }
 
+  /// The invoices of `result(until)`, a customer at a time (`invoices_by_customer` in
+  /// billing/invoicing.hpp): `visit(invoices)` once per customer with a subscription, that
+  /// customer's invoices in D27's order. What is held at a time is one customer's invoices, so a
+  /// caller can write out any number of them (D30).
+  template <class Visit>
+  void invoices_by_customer(timestamp until, Visit&& visit) const {
+    require_answerable(until);
+    meterkit::invoices_by_customer(plan_, until, quantities(), changes_, thresholds_,
+                                   credit_grants_as_of(until), std::forward<Visit>(visit));
+  }
+
+  /// The credit grants created through requests by `until` (B14).
+  [[nodiscard]] std::vector<credit_grant> credit_grants_as_of(timestamp until) const {
+    std::vector<credit_grant> out;
+    for (const auto& g : created_grants_)
+      if (!(until < *g.created)) out.push_back(g);
+    return out;
+  }
+
  private:
+  /// The metered quantity of an item for a period as of a time: fixed by the bounded history, or
+  /// from what is kept.
+  [[nodiscard]] auto quantities() const {
+    return [this](std::size_t item, const period& p, timestamp as_of) {
+      const auto fixed = history_.fixed_quantity(item, p.start);
+      return fixed ? *fixed : kept_quantity(item, p, as_of);
+    };
+  }
+
   /// A bounded history answers as of its last arrival or later.
   void require_answerable(timestamp until) const {
     if (history_.bounded() && last_arrival_ && until < *last_arrival_) {
@@ -12548,14 +12703,23 @@ class basic_invoice_simulator {
 
   /// Rejects operation `i` of `r`, with what it names (D27).
   void reject(const request& r, std::size_t i, const rejection& why) {
-    reject(source_ref{r.source}, why);
-    rejected_operation& out = rejected_.back();
+    rejected_operation out = rejected_of(source_ref{r.source}, why);
     std::visit([&](const auto& body) { named_in_rejection(out, body, r.received_at); }, r.operations[i]);
     if (r.stream) out.index = i;
+    keep(std::move(out));
   }
-  void reject(const source_ref& source, const rejection& why) {
+  [[nodiscard]] static rejected_operation rejected_of(const source_ref& source, const rejection& why) {
+    return rejected_operation{source.text(), why.code, why.message, why.param};
+  }
+  /// A rejection, counted, then kept or handed over (D30).
+  void keep(rejected_operation&& x) {
     ++counts_.rejected;
-    rejected_.push_back(rejected_operation{source.text(), why.code, why.message, why.param});
+    if (sink_.rejected) {
+      handed_over_ = true;
+      sink_.rejected(x);
+    } else {
+      rejected_.push_back(std::move(x));
+    }
   }
 
   // What a rejected operation names (D27): its identifier, event name, customer and timestamp.
@@ -13055,13 +13219,7 @@ class basic_invoice_simulator {
         plan_, s, now, changes_, thresholds_,
         [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); },
         [&] {  // B11: what the subscription's invoices so far used up, as `result` would bill them
-          return once_discounts_used_by(
-              plan_, s, now,
-              [&](std::size_t item, const period& p, timestamp as_of) {
-                const auto fixed = history_.fixed_quantity(item, p.start);
-                return fixed ? *fixed : kept_quantity(item, p, as_of);
-              },
-              changes_, thresholds_);
+          return once_discounts_used_by(plan_, s, now, quantities(), changes_, thresholds_);
         });
     if (c) thresholds_.add(std::move(*c));
   }
@@ -13083,10 +13241,22 @@ class basic_invoice_simulator {
                            !deleted && subscription_changes::bills_usage_of(schedule, end, *p)};
       }
       if (memo.billed && memo.finalized_at < e.received_at) {
-        late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),
-                                             e.received_at, memo.finalized_at, std::string(identifier),
-                                             ledger_.meters()[e.meter].event_name,
-                                             ledger_.customer_id(e.customer), e.time});
+        meterkit::late_usage l{plan_.item_at(item).id,
+                               memo.service,
+                               e.value,
+                               source.text(),
+                               e.received_at,
+                               memo.finalized_at,
+                               std::string(identifier),
+                               ledger_.meters()[e.meter].event_name,
+                               ledger_.customer_id(e.customer),
+                               e.time};
+        if (sink_.late) {  // D30
+          handed_over_ = true;
+          sink_.late(l);
+        } else {
+          late_.push_back(std::move(l));
+        }
       }
     }
   }
@@ -13193,6 +13363,8 @@ class basic_invoice_simulator {
   std::vector<any_usage_record_book<billing_schedule<>, finalized_after_delay>> books_;  ///< by item `book`
   idempotency_store<detail::stored_outcomes> idempotency_;
   std::vector<meterkit::late_usage> late_;  ///< in arrival order, then plan item order (D27)
+  record_sink sink_;          ///< D30: where rejections and late usage go instead of `late_`, `rejected_`
+  bool handed_over_ = false;  ///< D30: some record went to the sink
   /// A metered item's billing period that held its last event, with its finalization (D24).
   struct period_memo {
     period service{};
@@ -13312,6 +13484,7 @@ template <class Simulator, class Finish>
                                  Finish&& finish) {
   const replay_times at = replay_times_of(until, options.known_at, latest_arrival(requests));
   Simulator sim(p);
+  sim.hand_over(options.records);  // D30
   for_each_in_arrival_order(requests, options, [&](const request& r) {
     if (r.received_at > at.cutoff) {
       sim.count_pending(r);  // D21, D28
@@ -13337,19 +13510,23 @@ template <class Simulator, class Finish>
 }
 
 /// A simulator's invoices as of `as_of`, saying what was known when (D28).
+/// With `invoices` (D30), the result has none: each customer's go to `invoices` instead.
 template <class Simulator>
 [[nodiscard]] simulation_result result_of(const Simulator& sim, timestamp as_of,
-                                          std::optional<timestamp> known_at) {
-  simulation_result r = sim.result(as_of);
+                                          std::optional<timestamp> known_at,
+                                          const invoice_visitor& invoices = {}) {
+  simulation_result r = invoices ? sim.result_without_invoices(as_of) : sim.result(as_of);
   r.known_at = known_at;
+  if (invoices) sim.invoices_by_customer(as_of, [&](const std::vector<invoice>& mine) { invoices(mine, r); });
   return r;
 }
 
 /// `result_of`, with the unbilled usage as of `as_of`.
 template <class Simulator>
 [[nodiscard]] replay_report report_of(const Simulator& sim, timestamp as_of,
-                                      std::optional<timestamp> known_at) {
-  replay_report out{result_of(sim, as_of, known_at), sim.unbilled(as_of), {}};
+                                      std::optional<timestamp> known_at,
+                                      const invoice_visitor& invoices = {}) {
+  replay_report out{result_of(sim, as_of, known_at, invoices), sim.unbilled(as_of), {}};
   for (const std::size_t item : sim.items_without_usage())
     out.items_without_usage.push_back(sim.compiled().item_at(item).id);
   return out;
@@ -13367,8 +13544,9 @@ template <class Simulator = invoice_simulator>
                                          std::optional<timestamp> until = std::nullopt,
                                          const simulation_options& options = {}) {
   return detail::simulate_then<Simulator>(
-      p, requests, until, options,
-      [&](const Simulator& sim, timestamp as_of) { return detail::result_of(sim, as_of, options.known_at); });
+      p, requests, until, options, [&](const Simulator& sim, timestamp as_of) {
+        return detail::result_of(sim, as_of, options.known_at, options.invoices);
+      });
 }
 
 /// `simulate`, with the usage that no subscription item bills (billing/unbilled_usage.hpp).
@@ -13377,8 +13555,9 @@ template <class Simulator = invoice_simulator>
                                             std::optional<timestamp> until = std::nullopt,
                                             const simulation_options& options = {}) {
   return detail::simulate_then<Simulator>(
-      p, requests, until, options,
-      [&](const Simulator& sim, timestamp as_of) { return detail::report_of(sim, as_of, options.known_at); });
+      p, requests, until, options, [&](const Simulator& sim, timestamp as_of) {
+        return detail::report_of(sim, as_of, options.known_at, options.invoices);
+      });
 }
 
 /// Replays every request (D26: as of the latest arrival) and summarizes one meter for one

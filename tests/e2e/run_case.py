@@ -26,6 +26,7 @@ Each case folder holds the inputs and a `case.json`:
     "links": ["out.json"],                               files that must still be symbolic links afterwards
     "variants": [["--materialize"]],                     the same run with these arguments appended
                                                          must give the same results
+    "env": {"TMPDIR": "missing"},                        the environment has these variables too
     "terminal": {"columns": 72, "env": {"NO_COLOR": "1"}}  standard output is a terminal (a pseudo-
                                                          terminal in raw mode, this wide) and the
                                                          environment has these variables; with
@@ -182,8 +183,11 @@ class Case:
                 if "terminal" in self.spec:
                     proc = self.run_on_terminal(work, extra, stdin_text)
                 else:
+                    env = dict(os.environ)
+                    env.update(self.spec.get("env", {}))
                     proc = subprocess.run([self.binary] + self.spec["args"] + extra, cwd=work, capture_output=True,
-                                          stdin=stdin_file, input=stdin_text, timeout=self.spec.get("timeout", 300))
+                                          stdin=stdin_file, input=stdin_text, env=env,
+                                          timeout=self.spec.get("timeout", 300))
             except subprocess.TimeoutExpired:
                 self.fail("timed out")
                 return

@@ -274,31 +274,43 @@ inline void apply_taxes(const after_pricing_context& ctx, const std::vector<std:
 
 }  // namespace detail
 
-/// Applies discounts, credit grants, taxes and customer balances (B11-B14) to `invoices`, ordered by
-/// creation (D27), and sets every invoice's totals; `created` are the credit grants created through
-/// requests (B14), after the plan's. Without any of them in the plan, `total` stays the sum of the
-/// lines; `amount_due` still carries a negative total forward as credit.
-inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices,
-                                const std::vector<credit_grant>& created = {}) {
-  detail::after_pricing_context ctx(cp);
-  const plan& p = cp.source();
-  std::vector<credit_grant> with_created;  // B14: the plan's grants, then those created
-  if (!created.empty()) {
-    with_created = p.credit_grants;
-    with_created.insert(with_created.end(), created.begin(), created.end());
+/// The after-pricing pass (B11-B15): discounts, minimum spend, credit grants, taxes and customer
+/// balances applied to invoices in creation order (D27), with what it carries from one invoice to
+/// the next (the `once` discounts used, what each grant has left, each customer's balance, each
+/// subscription's spend). All of that belongs to one customer, so the pass may be given a
+/// customer's invoices at a time (`invoices_by_customer`), each customer's in creation order, and
+/// sets the same amounts as when given every invoice in creation order. Built once per plan.
+class after_pricing_pass {
+ public:
+  /// `created` are the credit grants created through requests (B14), after the plan's.
+  explicit after_pricing_pass(const compiled_plan& cp, const std::vector<credit_grant>& created = {})
+      : cp_(cp), ctx_(cp) {
+    const plan& p = cp.source();
+    grants_ = p.credit_grants;
+    grants_.insert(grants_.end(), created.begin(), created.end());
+    for (const auto& b : p.balances) opening_.emplace(b.customer, &b);
+    for (const std::size_t g : detail::credit_grant_order(grants_))
+      grants_of_customer_[grants_[g].customer].push_back(g);  // each customer's in the order of use
+    for (const auto& g : grants_) grant_left_.push_back(g.amount);
+    minimums_ = std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
+                            [](const subscription& s) { return s.minimum_spend.has_value(); });
   }
-  const std::vector<credit_grant>& grants = created.empty() ? p.credit_grants : with_created;
-  std::map<std::pair<std::string, std::string>, std::int64_t> balances;  // (customer, currency)
-  std::unordered_map<std::string_view, const customer_balance*> opening;
-  for (const auto& b : p.balances) opening.emplace(b.customer, &b);
-  std::set<std::string> opened;  // customers whose opening balance has been placed
-  const std::vector<std::size_t> grant_order = detail::credit_grant_order(grants);
-  std::vector<std::int64_t> grant_left;
-  for (const auto& g : grants) grant_left.push_back(g.amount);
-  const bool minimums = std::any_of(p.subscriptions.begin(), p.subscriptions.end(),
-                                    [](const subscription& s) { return s.minimum_spend.has_value(); });
-  detail::spend_by_subscription spent;  // B15
-  for (auto& inv : invoices) {
+
+  /// Sets the after-pricing amounts and totals of `invoices`, which follow, in creation order,
+  /// those given before (of every customer, or of their own customer only).
+  void apply(std::vector<invoice>& invoices) {
+    for (auto& inv : invoices) apply(inv);
+  }
+
+  /// Forgets what the pass carries for customers already done: when given a customer's invoices
+  /// at a time, the memory of the pass then follows one customer, not the whole run.
+  void end_customer() {
+    balances_.clear();
+    spent_.clear();
+  }
+
+ private:
+  void apply(invoice& inv) {
     std::erase_if(inv.lines, [](const invoice_line& l) { return l.minimum_true_up; });  // B15: made again
     std::vector<std::int64_t> left;
     left.reserve(inv.lines.size());
@@ -311,18 +323,19 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     // The items of the lines, in line order.
     std::vector<std::size_t> item_of(inv.lines.size(), SIZE_MAX);
     for (std::size_t k = 0; k < inv.lines.size(); ++k)
-      if (const auto i = cp.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
-    detail::apply_discounts(ctx, inv, item_of, left);
-    if (minimums) detail::true_up_minimum(cp, inv, item_of, spent, left);  // B15, after discounts
+      if (const auto i = cp_.item_index(inv.lines[k].subscription_item)) item_of[k] = *i;
+    detail::apply_discounts(ctx_, inv, item_of, left);
+    if (minimums_) detail::true_up_minimum(cp_, inv, item_of, spent_, left);  // B15, after discounts
     inv.total_credit = 0;
     inv.credit_balance = 0;
-    if (!grants.empty()) {  // B14: meter-price lines only
+    if (!grants_.empty()) {  // B14: meter-price lines only
       std::vector<std::size_t> eligible;
       for (std::size_t k = 0; k < inv.lines.size(); ++k)
         if (item_of[k] != SIZE_MAX && inv.lines[k].metered &&
-            cp.items()[item_of[k]].billing == item_billing::meter)
+            cp_.items()[item_of[k]].billing == item_billing::meter)
           eligible.push_back(k);
-      detail::apply_credit_grants(grants, grant_order, grant_left, inv, eligible, left);
+      if (const auto mine = grants_of_customer_.find(inv.customer); mine != grants_of_customer_.end())
+        detail::apply_credit_grants(grants_, mine->second, grant_left_, inv, eligible, left);
     }
     std::int64_t subtotal = 0;
     std::int64_t discounted = 0;
@@ -331,14 +344,14 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     for (std::size_t k = 0; k < inv.lines.size(); ++k) {
       auto& line = inv.lines[k];
       if (item_of[k] != SIZE_MAX) {
-        const auto& item = cp.item_at(item_of[k]);
-        const auto& sub = cp.subscription_at(cp.items()[item_of[k]].subscription);
+        const auto& item = cp_.item_at(item_of[k]);
+        const auto& sub = cp_.subscription_at(cp_.items()[item_of[k]].subscription);
         // An item's empty list is Stripe's "not set": the subscription's defaults apply.
         const bool own = item.tax_rates && !item.tax_rates->empty();
-        detail::apply_taxes(ctx, own ? *item.tax_rates : sub.default_tax_rates, line, left[k]);
+        detail::apply_taxes(ctx_, own ? *item.tax_rates : sub.default_tax_rates, line, left[k]);
       } else if (line.minimum_true_up) {  // B15: taxed at the subscription's default rates
-        if (const auto s = cp.subscription_index(inv.subscription))
-          detail::apply_taxes(ctx, cp.subscription_at(*s).default_tax_rates, line, left[k]);
+        if (const auto s = cp_.subscription_index(inv.subscription))
+          detail::apply_taxes(ctx_, cp_.subscription_at(*s).default_tax_rates, line, left[k]);
       }
       subtotal = add_or_throw(subtotal, line.amount, "invoice subtotal");
       for (const auto& d : line.discount_amounts)
@@ -357,17 +370,17 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     inv.total_excluding_tax = sub_or_throw(inv.total, tax, "invoice total");
     // B13: the customer's balance in the invoice's currency. An opening balance without a
     // currency is in the currency of the customer's first invoice.
-    auto at = balances.find(std::pair{inv.customer, inv.currency});
-    if (at == balances.end()) {
+    auto at = balances_.find(std::pair{inv.customer, inv.currency});
+    if (at == balances_.end()) {
       std::int64_t opening_amount = 0;
-      if (const auto o = opening.find(inv.customer); o != opening.end()) {
+      if (const auto o = opening_.find(inv.customer); o != opening_.end()) {
         const customer_balance& b = *o->second;
-        if (b.currency ? b.currency->code() == inv.currency : !opened.contains(inv.customer))
+        if (b.currency ? b.currency->code() == inv.currency : !opened_.contains(inv.customer))
           opening_amount = b.balance;
       }
-      at = balances.emplace(std::pair{inv.customer, inv.currency}, opening_amount).first;
+      at = balances_.emplace(std::pair{inv.customer, inv.currency}, opening_amount).first;
     }
-    opened.insert(inv.customer);
+    opened_.insert(inv.customer);
     std::int64_t& balance = at->second;
     inv.starting_balance = balance;
     if (inv.total == 0) {
@@ -379,6 +392,26 @@ inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& i
     }
     inv.ending_balance = balance;
   }
+
+  const compiled_plan& cp_;
+  detail::after_pricing_context ctx_;
+  std::vector<credit_grant> grants_;  ///< B14: the plan's grants, then those created
+  std::unordered_map<std::string_view, std::vector<std::size_t>> grants_of_customer_;
+  std::vector<std::int64_t> grant_left_;
+  std::unordered_map<std::string_view, const customer_balance*> opening_;
+  std::map<std::pair<std::string, std::string>, std::int64_t> balances_;  ///< (customer, currency)
+  std::set<std::string> opened_;  ///< customers whose opening balance has been placed
+  bool minimums_ = false;
+  detail::spend_by_subscription spent_;  ///< B15
+};
+
+/// Applies discounts, credit grants, taxes and customer balances (B11-B14) to `invoices`, ordered by
+/// creation (D27), and sets every invoice's totals; `created` are the credit grants created through
+/// requests (B14), after the plan's. Without any of them in the plan, `total` stays the sum of the
+/// lines; `amount_due` still carries a negative total forward as credit.
+inline void apply_after_pricing(const compiled_plan& cp, std::vector<invoice>& invoices,
+                                const std::vector<credit_grant>& created = {}) {
+  after_pricing_pass(cp, created).apply(invoices);
 }
 
 namespace detail {

@@ -19,8 +19,10 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <numeric>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -388,21 +390,28 @@ template <metered_quantities Quantities>
   return once_discounts_used(cp, std::move(mine));
 }
 
-/// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27), with what Stripe
-/// applies after pricing (discounts, taxes, customer balance: B11-B13, `apply_after_pricing`).
+namespace detail {
+
+/// D27: invoices in creation order, then by subscription id.
+[[nodiscard]] inline bool created_before(const invoice& a, const invoice& b) {
+  return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
+}
+
+/// The invoices of subscriptions `subs` as of `until`, before what Stripe applies after pricing,
+/// ordered as D27 says: every customer of `subs` must have all its subscriptions in it (B9 carries
+/// a cancelled subscription's prorations to another subscription of its customer).
 template <metered_quantities Quantities>
-[[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
-                                                  const Quantities& quantities,
-                                                  const subscription_changes& changes = {},
-                                                  const threshold_crossings& thresholds = {},
-                                                  const std::vector<credit_grant>& created_grants = {}) {
+[[nodiscard]] std::vector<invoice> priced_invoices(const compiled_plan& cp, std::span<const std::size_t> subs,
+                                                   timestamp until, const Quantities& quantities,
+                                                   const subscription_changes& changes,
+                                                   const threshold_crossings& thresholds) {
   std::vector<invoice> out;
   struct left_over {
     std::size_t subscription;
     std::vector<invoice_line> lines;
   };
   std::vector<left_over> left;
-  for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) {
+  for (const std::size_t s : subs) {
     auto lines = detail::naming_overflow(
         [&] {
           return "subscription " + cp.subscription_at(s).id + " (" + cp.subscription_at(s).customer + ")";
@@ -410,10 +419,7 @@ template <metered_quantities Quantities>
         [&] { return invoices_of_subscription(cp, s, until, quantities, out, changes, thresholds); });
     if (!lines.empty()) left.push_back(left_over{s, std::move(lines)});
   }
-  const auto by_creation = [](const invoice& a, const invoice& b) {
-    return a.created != b.created ? a.created < b.created : a.subscription < b.subscription;
-  };
-  std::stable_sort(out.begin(), out.end(), by_creation);
+  std::stable_sort(out.begin(), out.end(), created_before);
   // B9: prorations a cancellation left pending go to the customer's next invoice in the same
   // currency, created after the cancellation; when there is none yet, to an upcoming invoice.
   for (auto& l : left) {
@@ -432,10 +438,57 @@ template <metered_quantities Quantities>
     invoice inv = detail::empty_invoice(cp, l.subscription, until, billing_reason::upcoming, until);
     inv.lines = std::move(l.lines);
     detail::total_up(inv);
-    out.insert(std::upper_bound(out.begin(), out.end(), inv, by_creation), std::move(inv));
+    out.insert(std::upper_bound(out.begin(), out.end(), inv, created_before), std::move(inv));
   }
+  return out;
+}
+
+}  // namespace detail
+
+/// Every invoice of `cp` as of `until`, ordered by (created, subscription) (D27), with what Stripe
+/// applies after pricing (discounts, taxes, customer balance: B11-B13, `apply_after_pricing`).
+template <metered_quantities Quantities>
+[[nodiscard]] std::vector<invoice> invoices_as_of(const compiled_plan& cp, timestamp until,
+                                                  const Quantities& quantities,
+                                                  const subscription_changes& changes = {},
+                                                  const threshold_crossings& thresholds = {},
+                                                  const std::vector<credit_grant>& created_grants = {}) {
+  std::vector<std::size_t> every(cp.subscriptions().size());
+  std::iota(every.begin(), every.end(), std::size_t{0});
+  auto out = detail::priced_invoices(cp, every, until, quantities, changes, thresholds);
   apply_after_pricing(cp, out, created_grants);  // B11-B14
   return out;
+}
+
+/// The invoices of `invoices_as_of`, a customer at a time: `visit(invoices)` once per customer
+/// that has a subscription, in the compiled plan's customer order, with that customer's invoices
+/// in D27's order. Merging the visits by (created, subscription), each visit's order kept, gives
+/// `invoices_as_of` exactly (every rule that carries amounts from one invoice to another, B9 and
+/// B11-B15, stays within a customer); what is held at a time is one customer's invoices, so a
+/// caller can stream a run's invoices out whatever their number.
+template <metered_quantities Quantities, class Visit>
+void invoices_by_customer(const compiled_plan& cp, timestamp until, const Quantities& quantities,
+                          const subscription_changes& changes, const threshold_crossings& thresholds,
+                          const std::vector<credit_grant>& created_grants, Visit&& visit) {
+  // The subscriptions of each customer, in plan order: customer c's are
+  // order[first[c], first[c + 1]) (a counting sort: no allocation per customer).
+  const auto subs = cp.subscriptions();
+  std::vector<std::size_t> first(cp.customers().size() + 1, 0);
+  for (const auto& sub : subs) ++first[sub.customer + 1];
+  for (std::size_t c = 0; c < cp.customers().size(); ++c) first[c + 1] += first[c];
+  std::vector<std::size_t> order(subs.size());
+  std::vector<std::size_t> next(first.begin(), first.end() - 1);
+  for (std::size_t s = 0; s < subs.size(); ++s) order[next[subs[s].customer]++] = s;
+  after_pricing_pass pass(cp, created_grants);
+  for (std::size_t c = 0; c < cp.customers().size(); ++c) {
+    if (first[c] == first[c + 1]) continue;
+    auto mine = detail::priced_invoices(
+        cp, std::span<const std::size_t>(order).subspan(first[c], first[c + 1] - first[c]), until, quantities,
+        changes, thresholds);
+    pass.apply(mine);  // B11-B14
+    pass.end_customer();
+    visit(std::as_const(mine));
+  }
 }
 
 }  // namespace meterkit

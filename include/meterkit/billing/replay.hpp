@@ -108,6 +108,7 @@ template <class Simulator, class Finish>
                                  Finish&& finish) {
   const replay_times at = replay_times_of(until, options.known_at, latest_arrival(requests));
   Simulator sim(p);
+  sim.hand_over(options.records);  // D30
   for_each_in_arrival_order(requests, options, [&](const request& r) {
     if (r.received_at > at.cutoff) {
       sim.count_pending(r);  // D21, D28
@@ -133,19 +134,23 @@ template <class Simulator, class Finish>
 }
 
 /// A simulator's invoices as of `as_of`, saying what was known when (D28).
+/// With `invoices` (D30), the result has none: each customer's go to `invoices` instead.
 template <class Simulator>
 [[nodiscard]] simulation_result result_of(const Simulator& sim, timestamp as_of,
-                                          std::optional<timestamp> known_at) {
-  simulation_result r = sim.result(as_of);
+                                          std::optional<timestamp> known_at,
+                                          const invoice_visitor& invoices = {}) {
+  simulation_result r = invoices ? sim.result_without_invoices(as_of) : sim.result(as_of);
   r.known_at = known_at;
+  if (invoices) sim.invoices_by_customer(as_of, [&](const std::vector<invoice>& mine) { invoices(mine, r); });
   return r;
 }
 
 /// `result_of`, with the unbilled usage as of `as_of`.
 template <class Simulator>
 [[nodiscard]] replay_report report_of(const Simulator& sim, timestamp as_of,
-                                      std::optional<timestamp> known_at) {
-  replay_report out{result_of(sim, as_of, known_at), sim.unbilled(as_of), {}};
+                                      std::optional<timestamp> known_at,
+                                      const invoice_visitor& invoices = {}) {
+  replay_report out{result_of(sim, as_of, known_at, invoices), sim.unbilled(as_of), {}};
   for (const std::size_t item : sim.items_without_usage())
     out.items_without_usage.push_back(sim.compiled().item_at(item).id);
   return out;
@@ -163,8 +168,9 @@ template <class Simulator = invoice_simulator>
                                          std::optional<timestamp> until = std::nullopt,
                                          const simulation_options& options = {}) {
   return detail::simulate_then<Simulator>(
-      p, requests, until, options,
-      [&](const Simulator& sim, timestamp as_of) { return detail::result_of(sim, as_of, options.known_at); });
+      p, requests, until, options, [&](const Simulator& sim, timestamp as_of) {
+        return detail::result_of(sim, as_of, options.known_at, options.invoices);
+      });
 }
 
 /// `simulate`, with the usage that no subscription item bills (billing/unbilled_usage.hpp).
@@ -173,8 +179,9 @@ template <class Simulator = invoice_simulator>
                                             std::optional<timestamp> until = std::nullopt,
                                             const simulation_options& options = {}) {
   return detail::simulate_then<Simulator>(
-      p, requests, until, options,
-      [&](const Simulator& sim, timestamp as_of) { return detail::report_of(sim, as_of, options.known_at); });
+      p, requests, until, options, [&](const Simulator& sim, timestamp as_of) {
+        return detail::report_of(sim, as_of, options.known_at, options.invoices);
+      });
 }
 
 /// Replays every request (D26: as of the latest arrival) and summarizes one meter for one

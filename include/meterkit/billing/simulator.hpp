@@ -61,6 +61,18 @@
 
 namespace meterkit {
 
+/// Where a simulator hands the rejected operations and late usage it finds, as it finds them,
+/// instead of keeping them (D30): a long run's memory then does not grow with them. Each member
+/// that is set takes its records over; counts are kept either way.
+struct record_sink {
+  std::function<void(const rejected_operation&)> rejected;  ///< in the order of `result().rejected`
+  std::function<void(const late_usage&)> late;              ///< in the order of `result().late`
+};
+
+/// D30: takes a customer's invoices (in D27's order), with the rest of the result, which has no
+/// invoices, for context (the credit grants created, the counts).
+using invoice_visitor = std::function<void(const std::vector<invoice>&, const simulation_result&)>;
+
 /// Knobs of a simulation that are not part of the plan.
 struct simulation_options {
   /// Called now and then with (requests done, requests in all); for progress output.
@@ -68,6 +80,11 @@ struct simulation_options {
   /// What was known at this time (D28): requests arriving later are pending, counted and not
   /// applied, as those after `until` are; `until` defaults to it. Default: every request.
   std::optional<timestamp> known_at;
+  /// D30: where rejections and late usage go instead of the result (default: kept in it).
+  record_sink records;
+  /// D30: when set, the result has no invoices: they are given to `invoices` instead, a customer
+  /// at a time (`invoice_simulator::invoices_by_customer`), so that none are held all at once.
+  invoice_visitor invoices;
 };
 
 /// Replays requests one by one, in arrival order, and answers with invoices as of any time.
@@ -96,6 +113,23 @@ class basic_invoice_simulator {
     }
   }
 
+  /// D30: from now on, each rejected operation and each late usage entry goes to `sink` (those of
+  /// its members that are set) as it is found, not into `result`; what was kept before is handed
+  /// over first. A simulator that has handed records over cannot be saved: it keeps no copy.
+  void hand_over(record_sink sink) {
+    sink_ = std::move(sink);
+    if (sink_.rejected) {
+      for (const auto& x : rejected_) sink_.rejected(x);
+      handed_over_ = handed_over_ || !rejected_.empty();
+      rejected_.clear();
+    }
+    if (sink_.late) {
+      for (const auto& l : late_) sink_.late(l);
+      handed_over_ = handed_over_ || !late_.empty();
+      late_.clear();
+    }
+  }
+
   /// Whether this simulator keeps a bounded history (billing/history.hpp).
   [[nodiscard]] bool bounded_history() const noexcept { return history_.bounded(); }
   /// How many accepted meter events the simulator holds in memory (all of them, unless bounded).
@@ -112,6 +146,11 @@ class basic_invoice_simulator {
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
   void save(std::ostream& out) const {
+    if (sink_.rejected || sink_.late || handed_over_) {
+      METERKIT_THROW(configuration_error(
+          "records",
+          "this simulator hands its rejections or late usage over (D30) and keeps no copy to save"));
+    }
     state_writer body;
     ledger_.save(body);
     body.size(books_.size());
@@ -226,8 +265,9 @@ class basic_invoice_simulator {
     if (o.accepted()) {
       ++counts_.accepted;
     } else {
-      reject(source, o.error());
-      named_in_rejection(rejected_.back(), e, received_at);
+      rejected_operation out = rejected_of(source, o.error());
+      named_in_rejection(out, e, received_at);
+      keep(std::move(out));
     }
   }
 
@@ -300,19 +340,20 @@ class basic_invoice_simulator {
   }
 
   /// Every invoice as of `until` (D20, D21, D27), the rejections so far, late usage (D24), counts.
+  /// Rejections and late usage handed over to a sink (D30, `hand_over`) are not in it.
   [[nodiscard]] simulation_result result(timestamp until) const {
+    simulation_result out = result_without_invoices(until);
+    out.invoices = invoices_as_of(plan_, until, quantities(), changes_, thresholds_, out.credit_grants);
+    return out;
+  }
+
+  /// `result(until)` but its invoices (D30), for a caller that takes them a customer at a time
+  /// (`invoices_by_customer`).
+  [[nodiscard]] simulation_result result_without_invoices(timestamp until) const {
     require_answerable(until);
     simulation_result out;
     out.until = until;
-    for (const auto& g : created_grants_)
-      if (!(until < *g.created)) out.credit_grants.push_back(g);
-    out.invoices = invoices_as_of(
-        plan_, until,
-        [&](std::size_t item, const period& p, timestamp as_of) {
-          const auto fixed = history_.fixed_quantity(item, p.start);
-          return fixed ? *fixed : kept_quantity(item, p, as_of);
-        },
-        changes_, thresholds_, out.credit_grants);
+    out.credit_grants = credit_grants_as_of(until);
     out.rejected = rejected_;
     for (const auto& l : late_) {
       if (l.received_at <= until) out.late.push_back(l);
@@ -321,7 +362,35 @@ class basic_invoice_simulator {
     return out;
   }
 
+  /// The invoices of `result(until)`, a customer at a time (`invoices_by_customer` in
+  /// billing/invoicing.hpp): `visit(invoices)` once per customer with a subscription, that
+  /// customer's invoices in D27's order. What is held at a time is one customer's invoices, so a
+  /// caller can write out any number of them (D30).
+  template <class Visit>
+  void invoices_by_customer(timestamp until, Visit&& visit) const {
+    require_answerable(until);
+    meterkit::invoices_by_customer(plan_, until, quantities(), changes_, thresholds_,
+                                   credit_grants_as_of(until), std::forward<Visit>(visit));
+  }
+
+  /// The credit grants created through requests by `until` (B14).
+  [[nodiscard]] std::vector<credit_grant> credit_grants_as_of(timestamp until) const {
+    std::vector<credit_grant> out;
+    for (const auto& g : created_grants_)
+      if (!(until < *g.created)) out.push_back(g);
+    return out;
+  }
+
  private:
+  /// The metered quantity of an item for a period as of a time: fixed by the bounded history, or
+  /// from what is kept.
+  [[nodiscard]] auto quantities() const {
+    return [this](std::size_t item, const period& p, timestamp as_of) {
+      const auto fixed = history_.fixed_quantity(item, p.start);
+      return fixed ? *fixed : kept_quantity(item, p, as_of);
+    };
+  }
+
   /// A bounded history answers as of its last arrival or later.
   void require_answerable(timestamp until) const {
     if (history_.bounded() && last_arrival_ && until < *last_arrival_) {
@@ -351,14 +420,23 @@ class basic_invoice_simulator {
 
   /// Rejects operation `i` of `r`, with what it names (D27).
   void reject(const request& r, std::size_t i, const rejection& why) {
-    reject(source_ref{r.source}, why);
-    rejected_operation& out = rejected_.back();
+    rejected_operation out = rejected_of(source_ref{r.source}, why);
     std::visit([&](const auto& body) { named_in_rejection(out, body, r.received_at); }, r.operations[i]);
     if (r.stream) out.index = i;
+    keep(std::move(out));
   }
-  void reject(const source_ref& source, const rejection& why) {
+  [[nodiscard]] static rejected_operation rejected_of(const source_ref& source, const rejection& why) {
+    return rejected_operation{source.text(), why.code, why.message, why.param};
+  }
+  /// A rejection, counted, then kept or handed over (D30).
+  void keep(rejected_operation&& x) {
     ++counts_.rejected;
-    rejected_.push_back(rejected_operation{source.text(), why.code, why.message, why.param});
+    if (sink_.rejected) {
+      handed_over_ = true;
+      sink_.rejected(x);
+    } else {
+      rejected_.push_back(std::move(x));
+    }
   }
 
   // What a rejected operation names (D27): its identifier, event name, customer and timestamp.
@@ -858,13 +936,7 @@ class basic_invoice_simulator {
         plan_, s, now, changes_, thresholds_,
         [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); },
         [&] {  // B11: what the subscription's invoices so far used up, as `result` would bill them
-          return once_discounts_used_by(
-              plan_, s, now,
-              [&](std::size_t item, const period& p, timestamp as_of) {
-                const auto fixed = history_.fixed_quantity(item, p.start);
-                return fixed ? *fixed : kept_quantity(item, p, as_of);
-              },
-              changes_, thresholds_);
+          return once_discounts_used_by(plan_, s, now, quantities(), changes_, thresholds_);
         });
     if (c) thresholds_.add(std::move(*c));
   }
@@ -886,10 +958,22 @@ class basic_invoice_simulator {
                            !deleted && subscription_changes::bills_usage_of(schedule, end, *p)};
       }
       if (memo.billed && memo.finalized_at < e.received_at) {
-        late_.push_back(meterkit::late_usage{plan_.item_at(item).id, memo.service, e.value, source.text(),
-                                             e.received_at, memo.finalized_at, std::string(identifier),
-                                             ledger_.meters()[e.meter].event_name,
-                                             ledger_.customer_id(e.customer), e.time});
+        meterkit::late_usage l{plan_.item_at(item).id,
+                               memo.service,
+                               e.value,
+                               source.text(),
+                               e.received_at,
+                               memo.finalized_at,
+                               std::string(identifier),
+                               ledger_.meters()[e.meter].event_name,
+                               ledger_.customer_id(e.customer),
+                               e.time};
+        if (sink_.late) {  // D30
+          handed_over_ = true;
+          sink_.late(l);
+        } else {
+          late_.push_back(std::move(l));
+        }
       }
     }
   }
@@ -996,6 +1080,8 @@ class basic_invoice_simulator {
   std::vector<any_usage_record_book<billing_schedule<>, finalized_after_delay>> books_;  ///< by item `book`
   idempotency_store<detail::stored_outcomes> idempotency_;
   std::vector<meterkit::late_usage> late_;  ///< in arrival order, then plan item order (D27)
+  record_sink sink_;          ///< D30: where rejections and late usage go instead of `late_`, `rejected_`
+  bool handed_over_ = false;  ///< D30: some record went to the sink
   /// A metered item's billing period that held its last event, with its finalization (D24).
   struct period_memo {
     period service{};

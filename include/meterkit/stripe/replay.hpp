@@ -89,6 +89,20 @@ struct replay_options {
   /// of raising `input_error`; errors that make a whole input unusable still raise (see
   /// `read_options::unusable`). The other readers ignore it.
   bool keep_going = false;
+  /// D30: where the simulator hands its rejections and late usage instead of the result
+  /// (`record_sink`, billing/simulator.hpp).
+  record_sink records;
+  /// D29, D30: with `keep_going`, where each record that cannot be used goes, as a rejection,
+  /// instead of heading the result's list (it is still counted as read and rejected).
+  std::function<void(const rejected_operation&)> unusable_records;
+  /// D30: called when a replay reads every request into memory (`stream` false, or a fallback
+  /// from streaming when the inputs are out of arrival order): the sinks are given everything
+  /// from the start again, so they forget what they were given.
+  std::function<void()> restart;
+  /// D30: when set, `replay_files` and `replay_files_report` answer without invoices: they are
+  /// given to `invoices` instead, a customer at a time, after the replay
+  /// (`invoice_simulator::invoices_by_customer`).
+  invoice_visitor invoices;
 };
 
 namespace detail {
@@ -311,6 +325,7 @@ void stream_inputs(const replay_inputs& inputs, const input_scan& scan, const re
 [[nodiscard]] inline simulation_options simulation_options_of(const replay_options& options) {
   simulation_options out;
   out.known_at = options.known_at;
+  out.records = options.records;
   if (options.progress) {
     out.progress = [&options](std::size_t done, std::size_t total) {
       options.progress(replay_progress{replay_progress::stage::replaying, {}, 0, 0, done, total});
@@ -333,18 +348,20 @@ namespace detail {
   return out;
 }
 
-/// D29: the unusable records first, in input order, read and rejected.
+/// D29: the unusable records first, in input order, read and rejected; `handed` more were
+/// handed to the caller's sink (D30), counted only.
 [[nodiscard]] inline simulation_result with_unusable(simulation_result r,
-                                                     const std::vector<rejected_operation>& unusable) {
-  if (unusable.empty()) return r;
-  r.counts.read += unusable.size();
-  r.counts.rejected += unusable.size();
+                                                     const std::vector<rejected_operation>& unusable,
+                                                     std::size_t handed = 0) {
+  r.counts.read += unusable.size() + handed;
+  r.counts.rejected += unusable.size() + handed;
   r.rejected.insert(r.rejected.begin(), unusable.begin(), unusable.end());
   return r;
 }
 [[nodiscard]] inline replay_report with_unusable(replay_report r,
-                                                 const std::vector<rejected_operation>& unusable) {
-  r.result = with_unusable(std::move(r.result), unusable);
+                                                 const std::vector<rejected_operation>& unusable,
+                                                 std::size_t handed = 0) {
+  r.result = with_unusable(std::move(r.result), unusable, handed);
   return r;
 }
 
@@ -355,9 +372,17 @@ template <class Simulator, class Finish>
   // D29: the records that cannot be used, as rejections, when the caller keeps going past them;
   // `skip` passes over them in a first read that only checks the order.
   std::vector<rejected_operation> unusable;
+  std::size_t handed = 0;  // D30: unusable records handed to the caller
   std::function<void(const input_error&)> keep, skip;
   if (options.keep_going) {
-    keep = [&](const input_error& e) { unusable.push_back(unusable_rejection(e)); };
+    keep = [&](const input_error& e) {
+      if (options.unusable_records) {
+        options.unusable_records(unusable_rejection(e));
+        ++handed;
+      } else {
+        unusable.push_back(unusable_rejection(e));
+      }
+    };
     skip = [](const input_error&) {};
   }
   // The bound on the invoices, checked before any is built.
@@ -371,11 +396,13 @@ template <class Simulator, class Finish>
                                                                " (D20)"));
       }
     }
-    return with_unusable(finish_unbounded(sim, as_of), unusable);
+    return with_unusable(finish_unbounded(sim, as_of), unusable, handed);
   };
   const replay_inputs inputs(paths, options);
   const auto from_memory = [&] {
     unusable.clear();  // a fallback reads everything again
+    handed = 0;
+    if (options.restart) options.restart();  // D30
     return simulate_then<Simulator>(p, read_inputs(inputs, options, keep), options.until,
                                     simulation_options_of(options), finish);
   };
@@ -386,6 +413,7 @@ template <class Simulator, class Finish>
     history.bounded = true;
     history.no_cancellations = true;
     Simulator sim(p, std::move(history));
+    sim.hand_over(options.records);  // D30
     // The cutoff is known before the read only when a time is given; else nothing is pending.
     const std::optional<timestamp> cutoff =
         options.until || options.known_at
@@ -413,6 +441,7 @@ template <class Simulator, class Finish>
   history.cancelled_later = std::cref(scan.cancelled);
   history.ends_later = std::cref(scan.ends);
   Simulator sim(p, std::move(history));
+  sim.hand_over(options.records);  // D30
   stream_inputs(
       inputs, scan, options,
       [&](const auto& r) {
@@ -437,7 +466,7 @@ template <class Simulator = invoice_simulator>
 [[nodiscard]] simulation_result replay_files(const plan& p, const std::vector<std::string>& paths,
                                              const replay_options& options = {}) {
   return detail::replay_files_then<Simulator>(p, paths, options, [&](const Simulator& sim, timestamp as_of) {
-    return detail::result_of(sim, as_of, options.known_at);
+    return detail::result_of(sim, as_of, options.known_at, options.invoices);
   });
 }
 
@@ -446,7 +475,7 @@ template <class Simulator = invoice_simulator>
 [[nodiscard]] replay_report replay_files_report(const plan& p, const std::vector<std::string>& paths,
                                                 const replay_options& options = {}) {
   return detail::replay_files_then<Simulator>(p, paths, options, [&](const Simulator& sim, timestamp as_of) {
-    return detail::report_of(sim, as_of, options.known_at);
+    return detail::report_of(sim, as_of, options.known_at, options.invoices);
   });
 }
 

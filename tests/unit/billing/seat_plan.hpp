@@ -9,11 +9,14 @@
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
 
+#include "handed_over.hpp"
 #include "stream_requests.hpp"
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -78,6 +81,7 @@ inline void check_restored_half_way(const plan& p, const std::vector<request>& r
   invoice_simulator whole(p);
   for (const auto& r : requests) whole.apply(r);
   const auto expected = whole.result(until);
+  test_handed_over::check_handed_over(p, requests, until, expected);
   for (std::size_t half = 0; half <= requests.size(); half += step) {
     invoice_simulator first(p);
     for (std::size_t i = 0; i < half; ++i) first.apply(requests[i]);

@@ -4,6 +4,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "handed_over.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <ostream>
@@ -779,6 +781,18 @@ BOOST_AUTO_TEST_CASE(
       BOOST_TEST((incremental.rejected == replayed.rejected));
       BOOST_TEST(replayed.counts.read == incremental.counts.read + replayed.counts.pending);
       BOOST_TEST(replayed.counts.reconciles());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D30_property_invoices_by_customer_and_handed_over_records_are_the_result) {
+  for (std::uint64_t seed = 300; seed <= 330; ++seed) {
+    const auto w = make_world(seed);
+    BOOST_TEST_INFO("seed " << seed);
+    for (const auto until : {w.requests[w.requests.size() / 2].received_at, w.requests.back().received_at}) {
+      mk::invoice_simulator whole(w.plan);
+      for (const auto& r : w.requests) whole.apply(r);
+      mk::test_handed_over::check_handed_over(w.plan, w.requests, until, whole.result(until));
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -382,6 +383,81 @@ BOOST_AUTO_TEST_CASE(D29_keep_going_turns_unusable_records_into_rejections_on_ev
   for (const auto& x : twice.rejected) invalid += x.code == error_code::invalid_input;
   BOOST_TEST(invalid == 3u);  // not counted again when the replay starts over from memory
   BOOST_TEST(twice.counts.reconciles());
+}
+
+namespace {
+/// D30: `replay_files` with every record handed over (rejections, late usage, unusable records,
+/// invoices a customer at a time), put back together as one result.
+simulation_result handed_over(const std::vector<std::string>& paths, replay_options options,
+                              std::size_t& restarts) {
+  std::vector<rejected_operation> unusable, rejected;
+  std::vector<late_usage> late;
+  std::vector<invoice> invoices;
+  options.records = record_sink{[&](const rejected_operation& x) { rejected.push_back(x); },
+                                [&](const late_usage& l) { late.push_back(l); }};
+  options.unusable_records = [&](const rejected_operation& x) { unusable.push_back(x); };
+  options.restart = [&] {
+    ++restarts;
+    unusable.clear();
+    rejected.clear();
+    late.clear();
+    invoices.clear();
+  };
+  options.invoices = [&](const std::vector<invoice>& mine, const simulation_result& rest) {
+    BOOST_TEST(rest.invoices.empty());
+    std::vector<invoice> merged;
+    std::merge(invoices.begin(), invoices.end(), mine.begin(), mine.end(), std::back_inserter(merged),
+               detail::created_before);
+    invoices = std::move(merged);
+  };
+  simulation_result r = replay_files(replay_plan(), paths, options);
+  BOOST_TEST(r.invoices.empty());
+  BOOST_TEST(r.rejected.empty());
+  BOOST_TEST(r.late.empty());
+  r.invoices = std::move(invoices);
+  r.rejected = std::move(unusable);
+  r.rejected.insert(r.rejected.end(), rejected.begin(), rejected.end());
+  r.late = std::move(late);
+  return r;
+}
+}  // namespace
+
+/// D30: a replay that hands every record over gives, put back together, the result of one that
+/// keeps them, on every way of reading (one read, scan then stream, from memory, and the fallback
+/// from one read to memory, which starts the records again), with records that cannot be used.
+BOOST_AUTO_TEST_CASE(D30_records_handed_over_are_the_result_on_every_path) {
+  const auto files = in_order_files("handed_over");
+  std::string csv;
+  {
+    std::ifstream in(files.csv, std::ios::binary);
+    csv.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string bad = write("handed_over_bad.csv", csv + "bad,noon,api_requests,cus_1,3,\n");
+  const auto second_row = csv.substr(csv.find('\n') + 1, csv.find('\n', csv.find('\n') + 1) - csv.find('\n'));
+  const std::string shuffled = write("handed_over_shuffled.csv", csv + second_row);  // out of arrival order
+  struct way {
+    std::vector<std::string> paths;
+    bool stream;
+    bool restarts;  ///< reads into memory (out of order, or not streaming): the sinks start again
+  };
+  const std::vector<way> ways{{{bad, files.log}, true, false},
+                              {{bad, files.log}, false, true},
+                              {{bad}, true, false},
+                              {{shuffled, bad}, true, true}};
+  for (const auto& w : ways) {
+    replay_options options;
+    options.keep_going = true;
+    options.stream = w.stream;
+    const simulation_result kept = replay_files(replay_plan(), w.paths, options);
+    BOOST_TEST_REQUIRE(!kept.invoices.empty());
+    BOOST_TEST_REQUIRE(!kept.late.empty());
+    BOOST_TEST_REQUIRE(kept.rejected.size() > 1u);
+    std::size_t restarts = 0;
+    const simulation_result handed = handed_over(w.paths, options, restarts);
+    BOOST_TEST((handed == kept), w.paths.size() << " inputs, stream " << w.stream);
+    BOOST_TEST((restarts != 0) == w.restarts,
+               w.paths.size() << " inputs, stream " << w.stream << " restarts " << restarts);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(D1_sources_use_the_names_given_for_the_inputs) {

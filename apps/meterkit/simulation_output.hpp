@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// `simulate`'s output written a record at a time (D30, docs/cli.md "Output"): the run hands its
+/// rejections and late usage over as it finds them and its invoices a customer at a time; each is
+/// printed at once into a temporary file (a spool), and only its place is kept in memory. When
+/// the run has succeeded, the outputs are written from the spools, the invoices in D27's order
+/// (created, then subscription id). So the memory of a run does not grow with what it prints, and
+/// nothing is written before the run has succeeded.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <meterkit/stripe.hpp>
+
+#include "files.hpp"
+#include "output.hpp"
+
+namespace meterkit::cli {
+
+/// Text kept in a temporary file in `TMPDIR` (else `/tmp`), read back in pieces. The file has no
+/// name from the start, so nothing is left behind however the program ends.
+class spool {
+ public:
+  spool() : file_(open_unnamed(), &std::fclose) {}
+
+  /// Appends `text`; returns where it starts.
+  std::uint64_t add(std::string_view text) {
+    const std::uint64_t at = size_;
+    buffer_.append(text);
+    size_ += text.size();
+    if (buffer_.size() >= flush_at) flush();
+    return at;
+  }
+  [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+
+  /// Gives `put` the bytes [from, from + n), a block at a time.
+  void read(std::uint64_t from, std::uint64_t n, const std::function<void(std::string_view)>& put) {
+    flush();
+    if (std::fseek(file_.get(), static_cast<long>(from), SEEK_SET) != 0)
+      throw output_error("cannot read the temporary file that holds the output");
+    std::string block;
+    while (n != 0) {
+      block.resize(static_cast<std::size_t>(std::min<std::uint64_t>(n, flush_at)));
+      if (std::fread(block.data(), 1, block.size(), file_.get()) != block.size())
+        throw output_error("cannot read the temporary file that holds the output");
+      put(block);
+      n -= block.size();
+    }
+  }
+  /// Gives `put` everything.
+  void read_all(const std::function<void(std::string_view)>& put) { read(0, size_, put); }
+
+  /// Forgets everything (a replay that starts again).
+  void clear() {
+    buffer_.clear();
+    size_ = 0;
+    written_ = 0;
+    std::rewind(file_.get());
+  }
+
+ private:
+  static constexpr std::size_t flush_at = std::size_t{1} << 20;
+  [[nodiscard]] static std::FILE* open_unnamed() {
+    const char* tmpdir = std::getenv("TMPDIR");
+    const std::string dir = tmpdir && *tmpdir ? tmpdir : "/tmp";
+    std::string pattern = dir + "/meterkit-spool-XXXXXX";
+    const int fd = ::mkstemp(pattern.data());
+    if (fd < 0) {
+      throw output_error("cannot create a temporary file in " + meterkit::detail::printable(dir) +
+                         " to hold the output until the run succeeds (D30): " + std::strerror(errno) +
+                         "; set TMPDIR to a folder with room");
+    }
+    ::unlink(pattern.c_str());
+    std::FILE* f = ::fdopen(fd, "w+b");
+    if (!f) {
+      ::close(fd);
+      throw output_error("cannot open a temporary file to hold the output");
+    }
+    return f;
+  }
+  void flush() {
+    if (buffer_.empty()) return;
+    if (std::fseek(file_.get(), static_cast<long>(written_), SEEK_SET) != 0 ||
+        std::fwrite(buffer_.data(), 1, buffer_.size(), file_.get()) != buffer_.size())
+      throw output_error(
+          "cannot write the temporary file that holds the output until the run succeeds (D30): " +
+          std::string(std::strerror(errno)) + "; set TMPDIR to a folder with room");
+    written_ += buffer_.size();
+    buffer_.clear();
+  }
+
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_;
+  std::string buffer_;
+  std::uint64_t size_ = 0;
+  std::uint64_t written_ = 0;
+};
+
+/// Records of one kind (rejections, late usage) printed into a spool as they come, in one or two
+/// forms (the main output's JSON, a side file's CSV), with the first `table_list_limit` kept for a
+/// table and a count.
+template <class Record>
+class record_spool {
+ public:
+  record_spool(std::function<std::string(const Record&)> json, std::function<std::string(const Record&)> csv,
+               bool keep_for_table)
+      : json_of_(std::move(json)), csv_of_(std::move(csv)), keep_(keep_for_table) {
+    if (json_of_) json_.emplace();
+    if (csv_of_) csv_.emplace();
+  }
+
+  void add(const Record& x) {
+    if (json_) {
+      const std::string text = json_of_(x);
+      (void)json_->add(text);
+      json_sizes_.push_back(static_cast<std::uint32_t>(text.size()));
+    }
+    if (csv_) (void)csv_->add(csv_of_(x));
+    if (keep_ && first_.size() < table_list_limit) first_.push_back(x);
+    ++count_;
+  }
+  void clear() {
+    if (json_) json_->clear();
+    if (csv_) csv_->clear();
+    json_sizes_.clear();
+    first_.clear();
+    count_ = 0;
+  }
+
+  [[nodiscard]] std::size_t count() const noexcept { return count_; }
+  [[nodiscard]] const std::vector<Record>& first() const noexcept { return first_; }
+  /// Each record's JSON, in order.
+  void json_items(const std::function<void(std::string_view)>& item) {
+    std::uint64_t at = 0;
+    for (const std::uint32_t n : json_sizes_) {
+      std::string text;
+      json_->read(at, n, [&](std::string_view block) { text.append(block); });
+      item(text);
+      at += n;
+    }
+  }
+  /// The CSV rows, in order.
+  void csv_rows(const std::function<void(std::string_view)>& put) { csv_->read_all(put); }
+
+ private:
+  std::function<std::string(const Record&)> json_of_, csv_of_;
+  bool keep_;
+  std::optional<spool> json_, csv_;
+  std::vector<std::uint32_t> json_sizes_;  ///< 4 bytes a record: its place is the sum of those before
+  std::vector<Record> first_;
+  std::size_t count_ = 0;
+};
+
+/// What `simulate` prints and to which outputs.
+struct simulation_outputs {
+  output_format format = output_format::table;
+  const plan* prices = nullptr;  ///< the plan (tiers, credit grants, minimums)
+  table_style style;
+  std::vector<std::string> customers;  ///< --customer: only their invoices (all when empty)
+  bool rejections_csv = false;         ///< --rejections FILE
+  bool late_csv = false;               ///< --late FILE
+};
+
+/// Takes a simulation's records as the run hands them over, and prints (see the file comment).
+class simulation_printer {
+ public:
+  explicit simulation_printer(simulation_outputs out)
+      : out_(std::move(out)),
+        tiered_(out_.prices),
+        unusable_(json_of<rejected_operation>(out_.format, detail::rejection_json),
+                  csv_of(out_.rejections_csv, rejection_csv_of), out_.format == output_format::table),
+        rejected_(json_of<rejected_operation>(out_.format, detail::rejection_json),
+                  csv_of(out_.rejections_csv, rejection_csv_of), out_.format == output_format::table),
+        late_(json_of<late_usage>(out_.format, detail::late_json), csv_of(out_.late_csv, late_csv_of),
+              out_.format == output_format::table) {
+    // D27: invoices created at the same time go by subscription id.
+    if (out_.prices) {
+      std::vector<std::string_view> ids;
+      for (const auto& s : out_.prices->subscriptions) ids.emplace_back(s.id);
+      std::sort(ids.begin(), ids.end());
+      for (std::size_t k = 0; k < ids.size(); ++k) rank_.emplace(ids[k], static_cast<std::uint32_t>(k));
+    }
+  }
+  simulation_printer(const simulation_printer&) = delete;
+  simulation_printer& operator=(const simulation_printer&) = delete;
+
+  /// Sets what a replay hands over to this printer (D30).
+  void take_from(replay_options& options) {
+    options.records = record_sink{[this](const rejected_operation& x) {
+                                    ++codes_[to_string(x.code)];
+                                    rejected_.add(x);
+                                  },
+                                  [this](const late_usage& l) { late_.add(l); }};
+    options.unusable_records = [this](const rejected_operation& x) {
+      ++codes_[to_string(x.code)];
+      unusable_.add(x);
+    };
+    options.restart = [this] { restart(); };
+    options.invoices = [this](const std::vector<invoice>& mine, const simulation_result& rest) {
+      add_invoices(mine, rest);
+    };
+  }
+
+  /// The subscriptions that have an invoice (for D23's warning), of every customer.
+  [[nodiscard]] const std::unordered_set<std::string>& invoiced() const noexcept { return invoiced_; }
+  [[nodiscard]] std::size_t invoice_count() const noexcept { return index_.size(); }
+  [[nodiscard]] std::size_t rejected_count() const noexcept { return unusable_.count() + rejected_.count(); }
+  [[nodiscard]] std::size_t late_count() const noexcept { return late_.count(); }
+
+  /// `--rejections FILE`'s text.
+  void rejections_csv(const std::function<void(std::string_view)>& put) {
+    put(detail::rejections_csv_header());
+    unusable_.csv_rows(put);
+    rejected_.csv_rows(put);
+  }
+  /// `--late FILE`'s text.
+  void late_csv(const std::function<void(std::string_view)>& put) {
+    put(detail::late_usage_csv_header());
+    late_.csv_rows(put);
+  }
+
+  /// The main output, for the result of the run (which has no invoices: they were given here)
+  /// and its unbilled usage.
+  void main_output(const simulation_result& r, const std::vector<unbilled_usage>& unbilled,
+                   const std::function<void(std::string_view)>& put) {
+    fields_of(r);
+    std::sort(index_.begin(), index_.end());
+    switch (out_.format) {
+      case output_format::json:
+        return json(r, unbilled, put);
+      case output_format::stripe_json:
+        return stripe_json(put);
+      case output_format::csv:
+        put(detail::invoice_csv_header(fields_));
+        return each_invoice(put);
+      case output_format::table:
+        return table(r, unbilled, put);
+    }
+  }
+
+ private:
+  /// Where an invoice's text is in the spool, in D27's order.
+  struct placed {  // 24 bytes
+    std::int64_t created;
+    std::uint64_t at;    ///< its place in the spool: the order in which it came, within a customer
+    std::uint32_t rank;  ///< of its subscription id
+    std::uint32_t size;
+    friend bool operator<(const placed& a, const placed& b) {
+      return std::tie(a.created, a.rank, a.at) < std::tie(b.created, b.rank, b.at);
+    }
+  };
+
+  template <class Record>
+  static std::function<std::string(const Record&)> json_of(output_format f,
+                                                           void (*write)(detail::json_writer&,
+                                                                         const Record&)) {
+    if (f != output_format::json) return {};
+    return [write](const Record& x) {
+      return detail::json_piece(2, [&](detail::json_writer& w) { write(w, x); });
+    };
+  }
+  template <class Record>
+  static std::function<std::string(const Record&)> csv_of(bool wanted, std::string (*row)(const Record&)) {
+    if (!wanted) return {};
+    return row;
+  }
+  static std::string rejection_csv_of(const rejected_operation& x) { return detail::rejection_csv(x); }
+  static std::string late_csv_of(const late_usage& x) { return detail::late_usage_csv(x); }
+
+  void restart() {
+    unusable_.clear();
+    rejected_.clear();
+    late_.clear();
+    invoices_.clear();
+    index_.clear();
+    invoiced_.clear();
+    codes_.clear();
+  }
+
+  /// B14: grants created through requests bring the after-pricing fields as grants in the plan do.
+  void fields_of(const simulation_result& r) {
+    const plan& p = *out_.prices;
+    fields_.after_pricing = p.adjusts_after_pricing() || !r.credit_grants.empty();
+    credits_shown_ = detail::shows_credits(out_.prices, r);
+    fields_.credits = fields_.after_pricing && credits_shown_;
+    fields_.minimums = detail::shows_minimums(out_.prices);
+  }
+
+  void add_invoices(const std::vector<invoice>& mine, const simulation_result& rest) {
+    if (!fields_known_) {
+      fields_of(rest);
+      fields_known_ = true;
+    }
+    for (const invoice& inv : mine) {
+      invoiced_.insert(inv.subscription);
+      if (!out_.customers.empty() &&
+          std::find(out_.customers.begin(), out_.customers.end(), inv.customer) == out_.customers.end())
+        continue;
+      const std::string text = invoice_text(inv);
+      const auto rank = rank_.find(inv.subscription);
+      index_.push_back(placed{to_unix(inv.created), invoices_.add(text),
+                              rank == rank_.end() ? 0U : rank->second,
+                              static_cast<std::uint32_t>(text.size())});
+    }
+  }
+
+  [[nodiscard]] std::string invoice_text(const invoice& inv) const {
+    switch (out_.format) {
+      case output_format::json:
+        return detail::json_piece(
+            2, [&](detail::json_writer& w) { detail::invoice_json(w, inv, fields_, tiered_); });
+      case output_format::stripe_json:
+        return detail::json_piece(
+            2, [&](detail::json_writer& w) { detail::invoice_stripe_json(w, inv, credits_shown_, tiered_); });
+      case output_format::csv:
+        return detail::invoice_csv(inv, fields_);
+      case output_format::table:
+        break;
+    }
+    return detail::invoice_table(inv, fields_.after_pricing, credits_shown_, tiered_, out_.style);
+  }
+
+  /// Each invoice's text, in D27's order.
+  void each_invoice(const std::function<void(std::string_view)>& put) {
+    for (const placed& p : index_) invoices_.read(p.at, p.size, put);
+  }
+  void each_invoice_item(const std::function<void(std::string_view)>& item) {
+    std::string text;
+    for (const placed& p : index_) {
+      text.clear();
+      invoices_.read(p.at, p.size, [&](std::string_view block) { text.append(block); });
+      item(text);
+    }
+  }
+
+  /// Writes `text` (the writer's buffer) through `put` once it has grown.
+  static void drain(std::string& text, const std::function<void(std::string_view)>& put, bool all = false) {
+    if (!all && text.size() < (std::size_t{1} << 16)) return;
+    put(text);
+    text.clear();
+  }
+
+  void json(const simulation_result& r, const std::vector<unbilled_usage>& unbilled,
+            const std::function<void(std::string_view)>& put) {
+    std::string text;
+    detail::json_writer w(text);
+    w.begin_object();
+    w.member("until", to_unix(r.until));
+    if (r.known_at) w.member("as_of", to_unix(*r.known_at));  // D28: only with --as-of
+    w.key("invoices");
+    w.begin_array();
+    each_invoice_item([&](std::string_view item) {
+      w.raw(item);
+      drain(text, put);
+    });
+    w.end_array();
+    w.key("rejected");
+    w.begin_array();
+    for (auto* list : {&unusable_, &rejected_}) {
+      list->json_items([&](std::string_view item) {
+        w.raw(item);
+        drain(text, put);
+      });
+    }
+    w.end_array();
+    w.key("late_usage");
+    w.begin_array();
+    late_.json_items([&](std::string_view item) {
+      w.raw(item);
+      drain(text, put);
+    });
+    w.end_array();
+    detail::counts_json(w, r.counts);
+    // Unbilled usage (docs/cli.md "Unbilled usage"): the last member; an empty list too.
+    detail::ordered_json list = detail::ordered_json::array();
+    for (const auto& x : unbilled) {
+      list.push_back(
+          {{"meter", x.meter}, {"customer", x.customer}, {"quantity", x.quantity}, {"events", x.events}});
+    }
+    std::string member = list.dump(2, ' ', false, detail::ordered_json::error_handler_t::replace);
+    for (std::size_t at = member.find('\n'); at != std::string::npos; at = member.find('\n', at + 1))
+      member.insert(at + 1, "  ");
+    w.key("unbilled");
+    w.raw(member);
+    w.end_object();
+    text += '\n';
+    drain(text, put, true);
+  }
+
+  void stripe_json(const std::function<void(std::string_view)>& put) {
+    std::string text;
+    detail::json_writer w(text);
+    w.begin_object();
+    w.member("object", "list");
+    w.member("url", "/v1/invoices");
+    w.member("has_more", false);
+    w.key("data");
+    w.begin_array();
+    each_invoice_item([&](std::string_view item) {
+      w.raw(item);
+      drain(text, put);
+    });
+    w.end_array();
+    w.end_object();
+    text += '\n';
+    drain(text, put, true);
+  }
+
+  void table(const simulation_result& r, const std::vector<unbilled_usage>& unbilled,
+             const std::function<void(std::string_view)>& put) {
+    const table_style& style = out_.style;
+    std::string out =
+        "Invoices as of " + detail::time_text(r.until) + " (" + std::to_string(to_unix(r.until)) + ")";
+    if (r.known_at) {  // D28
+      out += ", with the requests known at " + detail::time_text(*r.known_at) + " (" +
+             std::to_string(to_unix(*r.known_at)) + ")";
+    }
+    out += "\n";
+    if (index_.empty()) out += "\n  (no invoices)\n";
+    put(out);
+    each_invoice(put);
+    out.clear();
+    // Rejections: the records that cannot be used first (D29), then those the run rejected.
+    const std::size_t rejected = rejected_count();
+    out += "\nRejected operations: " +
+           detail::coloured(std::to_string(rejected), 31, style.colour && rejected != 0) +
+           detail::count_by_code(codes_) + "\n";
+    if (rejected != 0) {
+      detail::text_table t({"source", "code", "message"}, {false, false, false});
+      std::size_t listed = 0;
+      for (const auto* list : {&unusable_, &rejected_}) {
+        for (const auto& x : list->first()) {
+          if (listed++ == table_list_limit) break;
+          t.add({x.source, std::string(to_string(x.code)), x.message});
+        }
+      }
+      out += t.render(style);
+      if (rejected > table_list_limit) {
+        out +=
+            "  ... and " + std::to_string(rejected - table_list_limit) + " more (--format json lists all)\n";
+      }
+    }
+    out += "\nLate usage: " + std::to_string(late_.count()) + "\n";
+    if (late_.count() != 0) {
+      detail::text_table t({"source", "item", "period start", "quantity", "arrived", "invoice finalized"},
+                           {false, false, false, true, false, false});
+      for (const auto& x : late_.first()) {
+        t.add({x.source, x.subscription_item, detail::time_text(x.service_period.start),
+               std::to_string(x.quantity), detail::time_text(x.received_at),
+               detail::time_text(x.finalized_at)});
+      }
+      out += t.render();
+      if (late_.count() > table_list_limit) {
+        out += "  ... and " + std::to_string(late_.count() - table_list_limit) +
+               " more (--format json lists all)\n";
+      }
+    }
+    const auto& c = r.counts;
+    out += "\nOperations: " + std::to_string(c.read) + " read, " + std::to_string(c.accepted) +
+           " accepted, " + std::to_string(c.rejected) + " rejected, " + std::to_string(c.replayed) +
+           " replayed, " + std::to_string(c.pending) + " pending; " + std::to_string(c.cancelled) +
+           " cancellations\n";
+    out += unbilled_table(unbilled, style);
+    put(out);
+  }
+
+  simulation_outputs out_;
+  detail::tiered_prices tiered_;
+  record_spool<rejected_operation> unusable_;  ///< D29: the records that cannot be used, listed first
+  record_spool<rejected_operation> rejected_;
+  record_spool<late_usage> late_;
+  spool invoices_;
+  std::vector<placed> index_;
+  std::unordered_map<std::string_view, std::uint32_t> rank_;
+  std::unordered_set<std::string> invoiced_;
+  detail::invoice_fields fields_;
+  bool credits_shown_ = false;
+  bool fields_known_ = false;
+  std::map<std::string_view, std::size_t> codes_;  ///< rejections by code, as they came
+};
+
+}  // namespace meterkit::cli
