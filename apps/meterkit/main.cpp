@@ -80,8 +80,21 @@ struct summarize_options {
   std::string start;
   std::string end;
   std::string group;
-  std::string as_of;  ///< --as-of T: only the requests that had arrived by T (D28)
+  std::string as_of;                    ///< --as-of T: only the requests that had arrived by T (D28)
+  std::size_t max_windows = 1'000'000;  ///< --max-windows N (D26)
 };
+
+/// A whole number from 1 to 999999999999999999, for `--max-invoices` and `--max-windows`.
+CLI::Validator whole_number_validator() {
+  return CLI::Validator(
+      [](std::string& v) {
+        const bool whole =
+            !v.empty() && v.size() <= 18 && v.find_first_not_of("0123456789") == std::string::npos;
+        return whole && std::stoull(v) >= 1 ? std::string()
+                                            : "must be a whole number from 1 to 999999999999999999, got " + v;
+      },
+      "");
+}
 
 void add_common_options(CLI::App& cmd, common_options& o) {
   cmd.add_option("--plan", o.plan,
@@ -546,8 +559,21 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
 struct comparison_options {
   std::string plan_b;  ///< compare --plan-b: the plan to compare with (empty: migrate)
   std::string until;
-  std::string write_plan;  ///< migrate --write-plan FILE: the migrated plan as JSON
+  std::string write_plan;                           ///< migrate --write-plan FILE: the migrated plan as JSON
+  std::size_t max_invoices = default_max_invoices;  ///< --max-invoices N (D20), for each plan
 };
+
+/// D20: a run whose plan's billing cycles make more than `max` invoices through `as_of` is refused
+/// before any is built, naming what set that time.
+void check_invoice_count(const plan& p, timestamp as_of, std::size_t max, const std::string& time_named,
+                         const std::string& plan_named) {
+  const compiled_plan cp(p);
+  if (cycle_invoice_count(cp, as_of, max) <= max) return;
+  throw usage_error(time_named + ": " + plan_named + "'s billing cycles make more than " +
+                    std::to_string(max) + " invoices through " + message_time(as_of) +
+                    " (D20); give an earlier --until, or raise --max-invoices (now " + std::to_string(max) +
+                    ")");
+}
 
 /// `compare` (`c.plan_b` given) and `migrate`: the same usage replayed under two plans, the
 /// invoices and lines that differ.
@@ -568,10 +594,19 @@ int run_comparison(const common_options& o, const comparison_options& c, bool mi
   std::string plan_text;
   const plan before = plan_of(o, files.plan, migrate && !c.write_plan.empty() ? &plan_text : nullptr);
   const std::optional<plan> after = migrate ? std::nullopt : std::optional<plan>(plan_of(o, c.plan_b));
+  // D20: both runs are bounded, before either builds an invoice (a migrated plan keeps the
+  // legacy plan's subscriptions, so its billing cycles); with --until, before any usage is read.
+  const auto bounded = [&](timestamp as_of) {
+    const std::string time_named = until ? "--until " + c.until : "the latest arrival in the inputs";
+    check_invoice_count(before, as_of, c.max_invoices, time_named, "the plan");
+    if (after) check_invoice_count(*after, as_of, c.max_invoices, time_named, "--plan-b");
+  };
+  if (until) bounded(*until);
   // Read once: both runs replay the same requests (standard input cannot be read twice).
   const std::vector<request> requests =
       read_request_files(files.inputs, replay_options_of(o, files, progress, false));
   progress.clear();
+  if (const auto latest = latest_arrival(requests); !until && latest) bounded(*latest);
   const std::optional<legacy_migration> migration =
       migrate ? std::optional<legacy_migration>(migrate_legacy_plan(before)) : std::nullopt;
   const plan_comparison cmp = with_until_hint(files, [&] {
@@ -594,6 +629,28 @@ int run_comparison(const common_options& o, const comparison_options& c, bool mi
   return 0;
 }
 
+/// How many customers `p` knows (M6, D10): its `customers` and its subscriptions' customers.
+std::size_t known_customers(const plan& p) {
+  std::unordered_set<std::string_view> known(p.customers.begin(), p.customers.end());
+  for (const auto& sub : p.subscriptions) known.insert(sub.customer);
+  return known.size();
+}
+
+/// D26: a summary of more windows than `--max-windows` is refused before any usage is read,
+/// naming what makes them (bounds the library refuses are left to it, M13).
+void check_window_count(const summarize_options& s, period bounds, window_kind grouping,
+                        std::size_t customers) {
+  if (check_summary_bounds(bounds, grouping) || customers == 0) return;
+  const std::uint64_t each = summary_window_count(bounds, grouping);
+  if (each <= s.max_windows / customers) return;
+  const std::string per = customers == 1 ? "" : " for each of " + std::to_string(customers) + " customers";
+  throw usage_error("--start " + s.start + " to --end " + s.end + " by " + s.group + " makes " +
+                    std::to_string(each) + " windows" + per + ", more than --max-windows " +
+                    std::to_string(s.max_windows) + " (D26); narrow --start and --end" +
+                    (grouping == window_kind::hour ? ", group by day" : "") +
+                    (customers == 1 ? "" : ", name one --customer") + " or raise --max-windows");
+}
+
 int run_summarize(const common_options& o, const summarize_options& s, const char* argv0) {
   const timestamp start = time_option("--start", s.start, now_allowed::no);
   const timestamp end = time_option("--end", s.end, now_allowed::no);
@@ -610,6 +667,7 @@ int run_summarize(const common_options& o, const summarize_options& s, const cha
   const plan p = plan_of(o, files.plan);
   // --customer names one customer; without it, every known customer, in one replay (D26).
   const bool every_customer = s.customer.empty();
+  check_window_count(s, period{start, end}, grouping, every_customer ? known_customers(p) : 1);
   std::vector<customer_summaries> summaries;
   replay_options options = replay_options_of(o, files, progress);
   options.known_at = known_at;
@@ -691,15 +749,7 @@ int run(int argc, char** argv) {
                   "Refuse a run whose billing cycles make more invoices than this, before building any "
                   "(default 100000)")
       ->type_name("N")
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            const bool whole =
-                !v.empty() && v.size() <= 18 && v.find_first_not_of("0123456789") == std::string::npos;
-            return whole && std::stoull(v) >= 1
-                       ? std::string()
-                       : "must be a whole number from 1 to 999999999999999999, got " + v;
-          },
-          ""));
+      ->check(whole_number_validator());
   sim->add_flag("--keep-going", sim_only.keep_going,
                 "Turn each input record that cannot be used into a rejection (code invalid_input, with its "
                 "file:line and column) and go on, instead of stopping with exit 2");
@@ -750,6 +800,11 @@ int run(int argc, char** argv) {
   summ->add_option("--as-of", sum.as_of,
                    "Only the requests that had arrived by this time (default: every request)")
       ->type_name("T");
+  summ->add_option("--max-windows", sum.max_windows,
+                   "Refuse a summary of more windows than this (all customers together), before reading "
+                   "any usage (default 1000000)")
+      ->type_name("N")
+      ->check(whole_number_validator());
   summ->footer(
       "Examples:\n"
       "  meterkit summarize --plan plan.json --input usage.csv --meter mtr_api --customer cus_1 \\\n"
@@ -766,6 +821,12 @@ int run(int argc, char** argv) {
     add_common_options(*cmd, common);
     cmd->get_option("--plan")->required();
     until_option(*cmd, own.until);
+    cmd->add_option(
+           "--max-invoices", own.max_invoices,
+           "Refuse a run whose billing cycles make more invoices than this under either plan, before "
+           "building any (default 100000)")
+        ->type_name("N")
+        ->check(whole_number_validator());
     return cmd;
   };
   common_options cmp_options;
@@ -868,7 +929,8 @@ int main(int argc, char** argv) {
                      std::string(e.what()) + " (D25: quantities, amounts and totals must fit in 64 bits)")
                      .c_str());
   } catch (const meterkit::cli::output_error& e) {
-    std::fprintf(stderr, "meterkit: %s\n", meterkit::cli::with_rules_pointer(meterkit::cli::printable(e.what())).c_str());
+    std::fprintf(stderr, "meterkit: %s\n",
+                 meterkit::cli::with_rules_pointer(meterkit::cli::printable(e.what())).c_str());
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "meterkit: out of memory\n");
     return 1;

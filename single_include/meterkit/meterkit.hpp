@@ -5472,6 +5472,14 @@ struct customer_summaries {
 }
 
 /// The windows of a summary of `p` grouped by `grouping`, in time order (`p` itself for `none`).
+/// How many windows `summary_windows(p, grouping)` makes, without making them: for a caller that
+/// bounds a summary before building it (D26). Precondition: `check_summary_bounds(p, grouping)`
+/// found nothing.
+[[nodiscard]] inline std::uint64_t summary_window_count(period p, window_kind grouping) {
+  if (grouping == window_kind::none) return 1;
+  return static_cast<std::uint64_t>((p.end - p.start).count() / window_length(grouping).count());
+}
+
 /// Precondition: `check_summary_bounds(p, grouping)` found nothing.
 [[nodiscard]] inline std::vector<period> summary_windows(period p, window_kind grouping) {
   std::vector<period> out;

@@ -3730,8 +3730,9 @@ struct replay_options {
   /// D29, D30: with `keep_going`, where each record that cannot be used goes, as a rejection,
   /// instead of heading the result's list (it is still counted as read and rejected).
   std::function<void(const rejected_operation&)> unusable_records;
-  /// D30: called when a replay falls back to reading every request into memory (out of order):
-  /// the sinks are given everything again from the start, so they forget what they were given.
+  /// D30: called when a replay reads every request into memory (`stream` false, or a fallback
+  /// from streaming when the inputs are out of arrival order): the sinks are given everything
+  /// from the start again, so they forget what they were given.
   std::function<void()> restart;
   /// D30: when set, `replay_files` and `replay_files_report` answer without invoices: they are
   /// given to `invoices` instead, a customer at a time, after the replay

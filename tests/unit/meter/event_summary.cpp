@@ -34,4 +34,19 @@ BOOST_AUTO_TEST_CASE(M13_windows_cover_the_range_in_time_order) {
   BOOST_TEST(mk::summary_windows(p(0, 2 * 86400), mk::window_kind::day).size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(D26_the_window_count_is_known_without_building_the_windows) {
+  struct row {
+    std::int64_t start, end;
+    mk::window_kind grouping;
+  };
+  for (const row r :
+       {row{60, 180, mk::window_kind::none}, row{0, 3 * 3600, mk::window_kind::hour},
+        row{0, 5 * 86400, mk::window_kind::day}, row{86400, 2 * 86400, mk::window_kind::hour}}) {
+    BOOST_TEST(mk::summary_window_count(p(r.start, r.end), r.grouping) ==
+               mk::summary_windows(p(r.start, r.end), r.grouping).size());
+  }
+  // 1970 to 9999 by hour: counted, never built.
+  BOOST_TEST(mk::summary_window_count(p(0, 253370764800), mk::window_kind::hour) == 70380768u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
