@@ -971,19 +971,24 @@ struct counting_char_iterator {
 }
 
 /// nlohmann's SAX events into a `nlohmann::json`, keeping big integers' digits, refusing repeated
-/// keys and bounding the depth.
+/// keys and bounding the depth. Below `build_depth` levels of containers, values are read but not
+/// built, for a reader that refuses any value there by its kind: a container opened there is an
+/// empty one of its kind, and an array there keeps its first element only. Such a value then
+/// costs no memory whatever its size.
 class exact_json_builder {
  public:
   using json = nlohmann::json;
 
-  exact_json_builder(json& root, const char* begin, const char* const* furthest, std::size_t max_depth)
-      : root_(root), begin_(begin), furthest_(furthest), max_depth_(max_depth) {}
+  exact_json_builder(json& root, const char* begin, const char* const* furthest, std::size_t max_depth,
+                     std::size_t build_depth = max_json_depth)
+      : root_(root), begin_(begin), furthest_(furthest), max_depth_(max_depth), build_depth_(build_depth) {}
 
-  bool null() { return (void)add(json(nullptr)), true; }
-  bool boolean(bool v) { return (void)add(json(v)), true; }
-  bool number_integer(json::number_integer_t v) { return (void)add(json(v)), true; }
-  bool number_unsigned(json::number_unsigned_t v) { return (void)add(json(v)), true; }
+  bool null() { return !kept() || ((void)add(json(nullptr)), true); }
+  bool boolean(bool v) { return !kept() || ((void)add(json(v)), true); }
+  bool number_integer(json::number_integer_t v) { return !kept() || ((void)add(json(v)), true); }
+  bool number_unsigned(json::number_unsigned_t v) { return !kept() || ((void)add(json(v)), true); }
   bool number_float(json::number_float_t v, const std::string& lexeme) {
+    if (!kept()) return true;
     if (is_integer_lexeme(lexeme)) {
       add(json::binary(std::vector<std::uint8_t>(lexeme.begin(), lexeme.end()), json_big_integer_subtype));
     } else {
@@ -991,14 +996,11 @@ class exact_json_builder {
     }
     return true;
   }
-  bool string(std::string& v) { return (void)add(json(std::move(v))), true; }
-  bool binary(json::binary_t& v) { return (void)add(json::binary(std::move(v))), true; }
-  bool start_object(std::size_t) {
-    if (stack_.size() >= max_depth_) return deep();
-    stack_.push_back(add(json::object()));
-    return true;
-  }
+  bool string(std::string& v) { return !kept() || ((void)add(json(std::move(v))), true); }
+  bool binary(json::binary_t& v) { return !kept() || ((void)add(json::binary(std::move(v))), true); }
+  bool start_object(std::size_t) { return open(json::object()); }
   bool key(std::string& k) {
+    if (skipping_ != 0) return true;
     json& object = *stack_.back();
     if (object.contains(k)) {
       error_offset_ = key_start();
@@ -1008,19 +1010,9 @@ class exact_json_builder {
     member_ = &object[k];
     return true;
   }
-  bool end_object() {
-    stack_.pop_back();
-    return true;
-  }
-  bool start_array(std::size_t) {
-    if (stack_.size() >= max_depth_) return deep();
-    stack_.push_back(add(json::array()));
-    return true;
-  }
-  bool end_array() {
-    stack_.pop_back();
-    return true;
-  }
+  bool end_object() { return close(); }
+  bool start_array(std::size_t) { return open(json::array()); }
+  bool end_array() { return close(); }
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::json::exception& e) {
     error_offset_ = position == 0 ? 0 : position - 1;
@@ -1032,6 +1024,30 @@ class exact_json_builder {
   [[nodiscard]] const std::string& error_message() const noexcept { return error_message_; }
 
  private:
+  /// Whether a value at the current place is built: not inside a container read and not built,
+  /// nor after the first element of an array below `build_depth` levels.
+  [[nodiscard]] bool kept() const {
+    return skipping_ == 0 && (stack_.empty() || stack_.size() < build_depth_ || !stack_.back()->is_array() ||
+                              stack_.back()->empty());
+  }
+  bool open(json&& empty) {
+    if (stack_.size() + skipping_ >= max_depth_) return deep();
+    if (skipping_ != 0 || stack_.size() >= build_depth_) {  // read, not built
+      if (kept()) (void)add(std::move(empty));
+      ++skipping_;
+      return true;
+    }
+    stack_.push_back(add(std::move(empty)));
+    return true;
+  }
+  bool close() {
+    if (skipping_ != 0) {
+      --skipping_;
+    } else {
+      stack_.pop_back();
+    }
+    return true;
+  }
   json* add(json&& v) {
     if (stack_.empty()) {
       root_ = std::move(v);
@@ -1072,6 +1088,8 @@ class exact_json_builder {
   const char* begin_;
   const char* const* furthest_;
   std::size_t max_depth_;
+  std::size_t build_depth_;
+  std::size_t skipping_ = 0;  ///< how deep inside a container that is read and not built
   std::vector<json*> stack_;
   json* member_ = nullptr;
   std::size_t error_offset_ = 0;
@@ -1082,10 +1100,13 @@ class exact_json_builder {
 
 /// Parses one JSON document. `text` starts at `origin` of `file`; a syntax error, a NUL byte, a
 /// repeated key or nesting deeper than `max_depth` raises `input_error` at its line and column. Integers
-/// outside 64 bits keep their digits (read them with `json_integer_text`).
+/// outside 64 bits keep their digits (read them with `json_integer_text`). Containers opened
+/// `build_depth` levels down are read, not built: an empty one of their kind stands for each
+/// (`exact_json_builder`), for a reader that refuses any there.
 [[nodiscard]] inline nlohmann::json read_json(std::string_view text, const std::string& file,
                                               text_position origin = {1, 1},
-                                              std::size_t max_depth = max_json_depth) {
+                                              std::size_t max_depth = max_json_depth,
+                                              std::size_t build_depth = max_json_depth) {
   // The parser would take a NUL byte for the end of the text and accept what precedes it.
   if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
     METERKIT_THROW(input_error(file, detail::advance_position(text, nul, origin),
@@ -1093,7 +1114,7 @@ class exact_json_builder {
   }
   nlohmann::json root;
   const char* furthest = text.data();
-  detail::exact_json_builder builder(root, text.data(), &furthest, max_depth);
+  detail::exact_json_builder builder(root, text.data(), &furthest, max_depth, build_depth);
   const detail::counting_char_iterator first{text.data(), &furthest};
   const detail::counting_char_iterator last{text.data() + text.size(), &furthest};
   if (!nlohmann::json::sax_parse(first, last, &builder)) {
@@ -1733,7 +1754,10 @@ void check_bulk_csv_header(const Reader& csv, const std::string& name,
 /// Parses one bulk JSON object at `where` of `file` and converts it, with errors at their place.
 [[nodiscard]] inline request bulk_event_from_text(std::string_view text, const std::string& file,
                                                   text_position where, std::string source) {
-  const nlohmann::json object = read_json(text, file, where);
+  // A meter event is an object whose payload holds strings and integers: any container deeper
+  // than the payload is refused by its kind, so it is read and not built: a record's memory
+  // follows its fields, not what they nest.
+  const nlohmann::json object = read_json(text, file, where, max_json_depth, 2);
   if (!object.is_object()) {
     METERKIT_THROW(input_error(file, where, "expected a meter event object, found " + describe_json(object)));
   }
@@ -3073,7 +3097,11 @@ inline void unknown_fields_of(const nlohmann::json& j, std::string_view kind,
   std::string_view body = text;
   if (body.substr(0, detail::utf8_bom.size()) == detail::utf8_bom)
     body.remove_prefix(detail::utf8_bom.size());
-  const nlohmann::json doc = read_json(body, name);
+  // A plan is an object: any other document is refused by its kind, so what it holds is read and
+  // not built (a 60 MB array would otherwise cost a gigabyte before the refusal).
+  const std::size_t first = body.find_first_not_of(" \t\r\n");
+  const nlohmann::json doc =
+      read_json(body, name, {1, 1}, max_json_depth, body[first] == '{' ? max_json_depth : std::size_t{0});
   if (!doc.is_object()) {
     METERKIT_THROW(input_error(
         name, detail::advance_position(body, locate_json_value(body, {})),

@@ -137,7 +137,10 @@ void check_bulk_csv_header(const Reader& csv, const std::string& name,
 /// Parses one bulk JSON object at `where` of `file` and converts it, with errors at their place.
 [[nodiscard]] inline request bulk_event_from_text(std::string_view text, const std::string& file,
                                                   text_position where, std::string source) {
-  const nlohmann::json object = read_json(text, file, where);
+  // A meter event is an object whose payload holds strings and integers: any container deeper
+  // than the payload is refused by its kind, so it is read and not built: a record's memory
+  // follows its fields, not what they nest.
+  const nlohmann::json object = read_json(text, file, where, max_json_depth, 2);
   if (!object.is_object()) {
     METERKIT_THROW(input_error(file, where, "expected a meter event object, found " + describe_json(object)));
   }

@@ -1103,7 +1103,11 @@ inline void unknown_fields_of(const nlohmann::json& j, std::string_view kind,
   std::string_view body = text;
   if (body.substr(0, detail::utf8_bom.size()) == detail::utf8_bom)
     body.remove_prefix(detail::utf8_bom.size());
-  const nlohmann::json doc = read_json(body, name);
+  // A plan is an object: any other document is refused by its kind, so what it holds is read and
+  // not built (a 60 MB array would otherwise cost a gigabyte before the refusal).
+  const std::size_t first = body.find_first_not_of(" \t\r\n");
+  const nlohmann::json doc =
+      read_json(body, name, {1, 1}, max_json_depth, body[first] == '{' ? max_json_depth : std::size_t{0});
   if (!doc.is_object()) {
     METERKIT_THROW(input_error(
         name, detail::advance_position(body, locate_json_value(body, {})),

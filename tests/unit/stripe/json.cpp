@@ -98,6 +98,32 @@ BOOST_AUTO_TEST_CASE(D6_nesting_is_bounded) {
   BOOST_TEST(read_json(fine, "fine.json").is_array());
 }
 
+BOOST_AUTO_TEST_CASE(D6_values_below_the_built_depth_are_read_not_built) {
+  // Below two levels of containers: a container is an empty one of its kind, an array keeps its
+  // first element; what is above is built as always.
+  const std::string text =
+      R"({"a": 1, "p": {"k": "v", "deep": [[1], {"x": 2}], "o": {"y": [3]}}, "list": [7, {}, 8]})";
+  const auto doc = read_json(text, "t.json", {1, 1}, max_json_depth, 2);
+  BOOST_TEST(doc["a"] == 1);
+  BOOST_TEST(doc["p"]["k"] == "v");
+  BOOST_TEST((doc["p"]["deep"] == nlohmann::json::array()));
+  BOOST_TEST((doc["p"]["o"] == nlohmann::json::object()));
+  BOOST_TEST((doc["list"] == nlohmann::json::array({7})));
+  BOOST_TEST((read_json(text, "t.json") == nlohmann::json::parse(text)));  // built whole by default
+  // Nothing built: the document's kind alone (a plan that is not an object).
+  BOOST_TEST((read_json("[{}, {}, [1, 2]]", "t.json", {1, 1}, max_json_depth, 0) == nlohmann::json::array()));
+  BOOST_TEST(read_json(" \"s\"", "t.json", {1, 1}, max_json_depth, 0) == "s");
+  // Errors are found in what is not built as in what is: syntax, depth.
+  const auto built = error_of([&] { (void)read_json("[[1, }]", "t.json"); });
+  const auto read = error_of([&] { (void)read_json("[[1, }]", "t.json", {1, 1}, max_json_depth, 0); });
+  BOOST_TEST(read.column() == built.column());
+  BOOST_TEST(read.message() == built.message());
+  const std::string deep = std::string(300, '[') + std::string(300, ']');
+  BOOST_TEST(error_of([&] {
+               (void)read_json(deep, "deep.json", {1, 1}, max_json_depth, 1);
+             }).column() == 257u);
+}
+
 BOOST_AUTO_TEST_CASE(D3_integers_keep_their_decimal_text_at_any_size) {
   struct row {
     std::string text;
