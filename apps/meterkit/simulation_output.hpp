@@ -193,6 +193,9 @@ class simulation_printer {
               out_.format == output_format::table) {
     // D27: invoices created at the same time go by subscription id.
     if (out_.prices) {
+      std::unordered_set<std::string_view> customers;
+      for (const auto& sub : out_.prices->subscriptions) customers.insert(sub.customer);
+      customers_total_ = customers.size();
       std::vector<std::string_view> ids;
       for (const auto& s : out_.prices->subscriptions) ids.emplace_back(s.id);
       std::sort(ids.begin(), ids.end());
@@ -218,6 +221,9 @@ class simulation_printer {
       add_invoices(mine, rest);
     };
   }
+
+  /// Told now and then (customers invoiced, customers in all, invoices so far): for a progress line.
+  std::function<void(std::size_t, std::size_t, std::size_t)> progress;
 
   /// The subscriptions that have an invoice (for D23's warning), of every customer.
   [[nodiscard]] const std::unordered_set<std::string>& invoiced() const noexcept { return invoiced_; }
@@ -293,6 +299,7 @@ class simulation_printer {
     index_.clear();
     invoiced_.clear();
     codes_.clear();
+    customers_done_ = 0;
   }
 
   /// B14: grants created through requests bring the after-pricing fields as grants in the plan do.
@@ -309,6 +316,8 @@ class simulation_printer {
       fields_of(rest);
       fields_known_ = true;
     }
+    if (progress && (++customers_done_ % 1024 == 0 || customers_done_ == customers_total_))
+      progress(customers_done_, customers_total_, index_.size());
     for (const invoice& inv : mine) {
       invoiced_.insert(inv.subscription);
       if (!out_.customers.empty() &&
@@ -495,6 +504,8 @@ class simulation_printer {
   bool credits_shown_ = false;
   bool fields_known_ = false;
   std::map<std::string_view, std::size_t> codes_;  ///< rejections by code, as they came
+  std::size_t customers_total_ = 0;                ///< the customers with a subscription
+  std::size_t customers_done_ = 0;
 };
 
 }  // namespace meterkit::cli

@@ -440,14 +440,18 @@ class basic_invoice_simulator {
   }
 
   // What a rejected operation names (D27): its identifier, event name, customer and timestamp.
+  /// The identifier of a `meter_event` or a `meter_event_view`; empty when it has none.
+  [[nodiscard]] static std::string_view identifier_of(const meter_event& e) noexcept {
+    return e.identifier ? std::string_view(*e.identifier) : std::string_view{};
+  }
+  [[nodiscard]] static std::string_view identifier_of(const meter_event_view& e) noexcept {
+    return e.identifier;
+  }
+
   template <class Event>  // meter_event or meter_event_view
   void named_in_rejection(rejected_operation& out, const Event& e, timestamp received_at) const {
     out.event_name.assign(e.event_name);
-    if constexpr (std::is_same_v<Event, meter_event>) {
-      if (e.identifier) out.identifier = *e.identifier;
-    } else {
-      out.identifier.assign(e.identifier);
-    }
+    out.identifier.assign(identifier_of(e));
     const auto meter = ledger_.meter_index_by_event_name(e.event_name);
     const std::string_view key =  // no meter: Stripe's default key (M6)
         meter ? std::string_view(ledger_.meters()[*meter].customer_key)
@@ -498,14 +502,8 @@ class basic_invoice_simulator {
         ++n.events;
       } else {
         for (const std::size_t item : items) fed_[item] = true;
-        std::string_view identifier;  // the ledger keeps no copy of it (D24 lists it)
-        if constexpr (std::is_same_v<Event, meter_event>) {
-          if (e.identifier) identifier = *e.identifier;
-        } else {
-          identifier = e.identifier;
-        }
-        note_late_usage(source, a, identifier);
-        if (any_threshold_) {  // B16; known once, not looked up per event
+        note_late_usage(source, a, identifier_of(e));  // the ledger keeps no copy of it (D24 lists it)
+        if (any_threshold_) {                          // B16; known once, not looked up per event
           for (const std::size_t item : items)
             check_thresholds(plan_.items()[item].subscription, received_at);
         }
