@@ -100,6 +100,11 @@ inline void require_summary_bounds(period bounds) {
 }
 
 namespace detail {
+/// D30: a summary lists no rejections nor late usage, so a replay for one keeps none (counted only).
+[[nodiscard]] inline record_sink summaries_keep_no_records() {
+  return record_sink{[](const rejected_operation&) {}, [](const late_usage&) {}};
+}
+
 /// Replays `requests` in arrival order up to `until` (default: the latest arrival, D21) and
 /// answers with `finish(simulator, as_of)`.
 template <class Simulator, class Finish>
@@ -127,6 +132,7 @@ template <class Simulator, class Finish>
                                   const simulation_options& options, Finish&& finish) {
   require_summary_bounds(bounds);
   Simulator sim(p);
+  sim.hand_over(summaries_keep_no_records());  // D30
   for_each_in_arrival_order(requests, options, [&](const request& r) {
     if (!options.known_at || r.received_at <= *options.known_at) sim.apply(r);
   });

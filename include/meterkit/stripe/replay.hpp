@@ -502,6 +502,7 @@ template <class Simulator, class Finish>
   const auto known = [&](const auto& r) { return !options.known_at || arrival_of(r) <= *options.known_at; };
   if (options.stream && inputs.rereadable() && holds_no_cancellations(inputs)) {
     Simulator sim(p);
+    sim.hand_over(summaries_keep_no_records());  // D30
     std::optional<timestamp> latest;
     if (!replay_while_reading(inputs, options, latest, [&](const auto& r) {
           if (known(r)) apply_to(sim, r);
@@ -515,6 +516,7 @@ template <class Simulator, class Finish>
   if (!scan.in_arrival_order) return from_memory();
   require_summary_bounds(bounds);
   Simulator sim(p);
+  sim.hand_over(summaries_keep_no_records());  // D30
   stream_inputs(inputs, scan, options, [&](const auto& r) {
     if (known(r)) apply_to(sim, r);
   });
