@@ -671,7 +671,7 @@ BOOST_AUTO_TEST_CASE(B3_M11_restore_refuses_bounded_bookkeeping_that_no_stream_c
   // refuses each as corrupt_state_error, or gives a simulator that takes the rest of the stream.
   // Among the refusals are the four checks by name.
   const auto plan = snapshot_plan();
-  const auto requests = stream_generator(48).generate(700);
+  const auto requests = stream_generator(48).generate(640);
   mk::cancellation_targets targets;
   for (const auto& r : requests) targets.add(r);
   mk::simulator_history history;
