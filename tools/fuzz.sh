@@ -23,7 +23,7 @@ while getopts "t:j:h" opt; do
   esac
 done
 shift $((OPTIND - 1))
-all=(decimal timestamp csv event_json request_log plan_json form_encoding meter_differential simulator_differential)
+all=(decimal timestamp csv event_json request_log plan_json form_encoding meter_differential simulator_differential snapshot)
 harnesses=("${@:-${all[@]}}")
 for h in "${harnesses[@]}"; do
   [[ " ${all[*]} " == *" $h "* ]] || { echo "fuzz.sh: unknown harness '$h' (known: ${all[*]})" >&2; exit 2; }

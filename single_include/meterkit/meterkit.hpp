@@ -11138,12 +11138,29 @@ class basic_history_keeper {
   void require_segment_fits(const compiled_plan& cp, const state_reader& in, std::size_t meter,
                             std::size_t customer, const period& span) const {
     in.require(in_supported_range(span.start), "bounded history: a settled segment out of range");
+    // `place` cuts a segment where a period of such an item starts or ends (as planned, as it ends
+    // now, or without an end) or at a foreseen end (`cuts_`): a segment with another start or end
+    // would miss what `place` gives the next event of its time, and overlap it.
+    bool billed = false, start_is_a_cut = false, end_is_a_cut = false;
     for (const std::size_t item : cp.items_billed_on(meter, customer)) {
-      const auto& schedule = schedules_[cp.items()[item].subscription];
+      const std::size_t s = cp.items()[item].subscription;
+      const auto& schedule = schedules_[s];
       if (const auto end = schedule.end(); end && *end <= span.start) continue;  // B6: no period bills it
       const auto p = schedule.period_containing(span.start);
       in.require(p && !(p->end < span.end), "bounded history: a settled segment across a billing period");
+      billed = true;
+      const auto& planned = cp.subscriptions()[s].schedule;
+      for (const auto& variant : {schedule, planned, planned.without_end()}) {
+        if (const auto q = variant.period_containing(span.start)) {
+          start_is_a_cut = start_is_a_cut || q->start == span.start;
+          end_is_a_cut = end_is_a_cut || q->end == span.end;
+        }
+      }
+      start_is_a_cut = start_is_a_cut || std::binary_search(cuts_[s].begin(), cuts_[s].end(), span.start);
+      end_is_a_cut = end_is_a_cut || std::binary_search(cuts_[s].begin(), cuts_[s].end(), span.end);
     }
+    in.require(!billed || (start_is_a_cut && end_is_a_cut),
+               "bounded history: a settled segment that starts or ends between billing period boundaries");
   }
 
   /// The earliest `finalized_at` of a period not yet fixed, over all subscriptions.

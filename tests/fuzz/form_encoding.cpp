@@ -2,31 +2,56 @@
 // Fuzzes the form encoding of the wire adapter. Input: a form body. Properties: a body that decodes
 // encodes back to a body that decodes to the same parameters, and that re-encodes to itself; the
 // pairs of an encoded body unescape to the flattened pairs; every refusal is an api_error.
-// Second property, when the input is a JSON object of strings and nested objects: encoding it and
-// decoding the body gives it back (arrays come back from index keys), unless a nested key holds
-// `]`, which encoding refuses with configuration_error, and only then.
+// Second property, for parameters made of strings and nested objects with keys that may hold
+// brackets (the input when it is such a JSON object, and each key of the body's pairs, brackets
+// and all, as a top-level parameter and as a key under `payload`): encoding either refuses them
+// with configuration_error, exactly when a top-level key holds `[` or a nested key holds `]` (W1),
+// or decoding the body gives them back (arrays come back from index keys).
 #include <meterkit/stripe/wire/form_encoding.hpp>
+
+#include <algorithm>
+#include <string>
 
 #include "fuzz_common.hpp"
 
 namespace {
 namespace mk = meterkit;
 
-/// Whether `j` is made only of objects and strings, with no bracket in a top-level key and no
-/// `[` in a nested one; `closing` is set when a nested key holds `]` (what encoding refuses).
-bool only_strings(const nlohmann::json& j, bool& closing, int depth = 0) {
+/// Whether `j` is made only of objects and strings, with keys that are not empty; `refused` is set
+/// when a top-level key holds `[` or a nested one holds `]` (what encoding refuses).
+bool only_strings(const nlohmann::json& j, bool& refused, int depth = 0) {
   if (depth > 32) return false;
   if (j.is_string()) return true;
   if (!j.is_object() || j.empty()) return false;
   for (const auto& [k, v] : j.items()) {
-    if (k.empty() || k.find('[') != std::string::npos) return false;
-    if (k.find(']') != std::string::npos) {
-      if (depth == 0) return false;
-      closing = true;
-    }
-    if (!only_strings(v, closing, depth + 1)) return false;
+    if (k.empty()) return false;
+    if (k.find(depth == 0 ? '[' : ']') != std::string::npos) refused = true;
+    if (!only_strings(v, refused, depth + 1)) return false;
   }
   return true;
+}
+
+/// `j` for a message: keys and values from a form body need not be UTF-8.
+std::string shown(const nlohmann::json& j) {
+  return j.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+}
+
+/// Encoding `j` refuses it exactly when `only_strings` says, else round-trips.
+void require_encodes_or_refuses(const nlohmann::json& j) {
+  bool must_refuse = false;
+  if (!j.is_object() || !only_strings(j, must_refuse)) return;
+  std::string encoded;
+  try {
+    encoded = mk::form_encode(j);
+  } catch (const mk::configuration_error&) {
+    if (!must_refuse) mk::fuzz::fail("encoding refused parameters it can carry: " + shown(j));
+    return;
+  }
+  if (must_refuse) mk::fuzz::fail("a key with '[' at the top or ']' nested was encoded: " + shown(j));
+  const auto back = mk::form_decode(encoded);
+  mk::fuzz::require(back.has_value(), "encoded parameters do not decode: " + encoded);
+  // Objects keyed 0..n-1 come back as arrays: compare through the encoding.
+  mk::fuzz::require(mk::form_encode(back.value()) == encoded, "the round trip differs: " + encoded);
 }
 
 }  // namespace
@@ -47,23 +72,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto pairs = mk::form_decode_pairs(encoded);
     mk::fuzz::require(pairs.has_value() && pairs.value() == mk::form_pairs(params), "pairs differ");
   }
-  const auto j = nlohmann::json::parse(body, nullptr, false);
-  bool closing = false;
-  if (!j.is_discarded() && j.is_object() && only_strings(j, closing)) {
-    if (closing) {
-      bool refused = false;
-      try {
-        (void)mk::form_encode(j);
-      } catch (const mk::configuration_error&) {
-        refused = true;
-      }
-      mk::fuzz::require(refused, "a nested key with ']' was encoded");
-      return 0;
+  // The body's keys, brackets and all, as parameter names and as payload keys.
+  if (const auto pairs = mk::form_decode_pairs(body)) {
+    const std::size_t n = std::min<std::size_t>(pairs.value().size(), 8);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& [key, value] = pairs.value()[i];
+      if (key.empty()) continue;
+      require_encodes_or_refuses(nlohmann::json{{key, value}});
+      require_encodes_or_refuses(nlohmann::json{{"payload", {{key, value}, {"value", "1"}}}});
     }
-    const auto back = mk::form_decode(mk::form_encode(j));
-    mk::fuzz::require(back.has_value(), "an encoded JSON object does not decode");
-    // Objects keyed 0..n-1 come back as arrays: compare through the encoding.
-    mk::fuzz::require(mk::form_encode(back.value()) == mk::form_encode(j), "JSON round trip differs");
   }
+  require_encodes_or_refuses(nlohmann::json::parse(body, nullptr, false));
   return 0;
 }

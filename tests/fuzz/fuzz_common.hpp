@@ -5,14 +5,18 @@
 /// to replay parsed requests against (so that every reader is followed through the simulator).
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include <meterkit/billing/invoicing.hpp>
 #include <meterkit/billing/replay.hpp>
 #include <meterkit/billing/simulator.hpp>
 #include <meterkit/stripe/input_error.hpp>
@@ -93,16 +97,61 @@ inline constexpr std::string_view replay_plan_json = R"({
   return p;
 }
 
-/// Replays `requests` against the replay plan and checks what must hold for any input: the counts
-/// reconcile, every invoice's total is the sum of its lines, and no metered line is negative
+/// The replay plan moved to the end of the time range: its subscriptions start in 9999 (sub_1 on
+/// January 1 with a week of trial, sub_2 on June 15), and both settings are at their bound (D10:
+/// a year), so that a period ends and a finalization falls past the last second of 9999.
+[[nodiscard]] inline const plan& far_replay_plan() {
+  static const plan p = [] {
+    plan far = replay_plan();
+    far.subscriptions[0].start_date = from_unix(253370764800);  // 9999-01-01
+    far.subscriptions[0].trial_end = from_unix(253371369600);   // 9999-01-08
+    far.subscriptions[1].start_date = from_unix(253385020800);  // 9999-06-15
+    far.settings.invoice_finalization_delay = max_setting_delay;
+    far.settings.legacy_grace_period = max_setting_delay;
+    return far;
+  }();
+  return p;
+}
+
+/// The most cycle invoices one result may hold in a harness (`cycle_invoice_count`, D20): a few
+/// hundred, so that asking as late as 9999-12-31 stays cheap.
+inline constexpr std::size_t max_fuzz_invoices = 300;
+
+/// `wanted` when the plan's billing cycles make at most `max_fuzz_invoices` invoices through it;
+/// else the latest earlier second at which they still do (cycle_invoice_count grows with time, so
+/// bisection finds it), or nothing when even 1970 is over the bound. Checks that the count past
+/// that second stops one past the limit instead of counting on.
+[[nodiscard]] inline std::optional<timestamp> bounded_until(const compiled_plan& cp, timestamp wanted) {
+  const auto count = [&](timestamp t) { return cycle_invoice_count(cp, t, max_fuzz_invoices); };
+  const std::size_t n = count(wanted);
+  if (n <= max_fuzz_invoices) return wanted;
+  require(n == max_fuzz_invoices + 1, "cycle_invoice_count counted past its limit");
+  if (count(earliest_time) > max_fuzz_invoices) return std::nullopt;
+  std::int64_t fits = to_unix(earliest_time), over = to_unix(wanted);
+  while (over - fits > 1) {
+    const std::int64_t mid = fits + (over - fits) / 2;
+    (count(from_unix(mid)) <= max_fuzz_invoices ? fits : over) = mid;
+  }
+  return from_unix(fits);
+}
+
+/// Without requests, invoicing builds no more cycle invoices than `cycle_invoice_count` says (D20).
+inline void require_counted(const compiled_plan& cp, const simulation_result& r, timestamp until) {
+  const std::size_t built =
+      static_cast<std::size_t>(std::count_if(r.invoices.begin(), r.invoices.end(), [](const invoice& inv) {
+        return inv.reason != billing_reason::subscription_threshold;
+      }));
+  require(built <= cycle_invoice_count(cp, until, max_fuzz_invoices),
+          "invoicing built more cycle invoices than cycle_invoice_count counts");
+}
+
+/// Replays `requests` against `p` as of `until` and checks what must hold for any input: the
+/// counts reconcile, every invoice's total is the sum of its lines, and no metered line is negative
 /// (M12). Overflow is a specific error, never a wrapped number.
-inline void replay(const std::vector<request>& requests) {
-  if (requests.empty()) return;
+inline void replay_against(const plan& p, const std::vector<request>& requests, timestamp until) {
   simulation_result r;
-  // At most two years of monthly invoices: a request received in 9999 leaves the rest pending.
-  const timestamp until = std::min(*latest_arrival(requests), from_unix(1798761600));  // 2027-01-01
   try {
-    r = simulate(replay_plan(), requests, until);
+    r = simulate(p, requests, until);
   } catch (const overflow_error&) {
     return;  // a total beyond 64 bits: reported, never wrapped
   }
@@ -118,7 +167,7 @@ inline void replay(const std::vector<request>& requests) {
   for (const auto& q : requests) order.push_back(&q);
   std::stable_sort(order.begin(), order.end(),
                    [](const request* a, const request* b) { return a->received_at < b->received_at; });
-  invoice_simulator bounded(replay_plan(), std::move(history));
+  invoice_simulator bounded(p, std::move(history));
   for (const request* q : order) {
     if (q->received_at > until) {
       bounded.count_pending(*q);
@@ -136,6 +185,21 @@ inline void replay(const std::vector<request>& requests) {
       total += line.amount;
     }
     require(total == inv.total, "an invoice total is not the sum of its lines");
+  }
+}
+
+/// Replays `requests` as of their latest arrival (up to 9999-12-31) against the replay plan and
+/// against the same plan moved to 9999 (`replay_against`). The replay plan's monthly cycles from
+/// 2025 make more than `max_fuzz_invoices` invoices within a few decades: past that, it is asked
+/// as of the latest time within the bound, and the rest of the requests stay pending.
+inline void replay(const std::vector<request>& requests) {
+  if (requests.empty()) return;
+  const timestamp latest = *latest_arrival(requests);
+  static const std::array<std::pair<const plan*, compiled_plan>, 2> plans{
+      std::pair{&replay_plan(), compiled_plan(replay_plan())},
+      std::pair{&far_replay_plan(), compiled_plan(far_replay_plan())}};
+  for (const auto& [p, compiled] : plans) {
+    if (const auto until = bounded_until(compiled, latest)) replay_against(*p, requests, *until);
   }
 }
 

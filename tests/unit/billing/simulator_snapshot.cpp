@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -656,6 +657,85 @@ BOOST_AUTO_TEST_CASE(snapshot_whose_parts_clocks_lie_ahead_is_refused_at_restore
       BOOST_ERROR("byte " << i << " changed: restored, then the next apply threw " << e.what());
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(B3_M11_restore_refuses_bounded_bookkeeping_that_no_stream_can_leave) {
+  // The three states the snapshot fuzz harness found restore accepting behind a valid checksum
+  // (tests/fuzz/regressions/snapshot/), each of which made the next request break a meter
+  // precondition: a settled-through time after the ledger's latest submission, a bounded history
+  // whose open periods or fixed quantities do not match its subscriptions, and a settled segment
+  // across a billing period; and a fourth found by this test: a settled segment whose start or end
+  // is not a boundary `place` cuts at (moved a second), which the next event of its time overlapped.
+  // Every saved time of a bounded history (an 8-byte word that reads as one in the stream's range)
+  // is moved a second, a day back, a day or 40 days on, and the checksum recomputed: restore
+  // refuses each as corrupt_state_error, or gives a simulator that takes the rest of the stream.
+  // Among the refusals are the four checks by name.
+  const auto plan = snapshot_plan();
+  const auto requests = stream_generator(48).generate(640);
+  mk::cancellation_targets targets;
+  for (const auto& r : requests) targets.add(r);
+  mk::simulator_history history;
+  history.bounded = true;
+  history.forget_from = 1;
+  history.cancelled_later = std::cref(targets);
+  mk::invoice_simulator sim(plan, history);
+  for (std::size_t i = 0; i < 600; ++i) sim.apply(requests[i]);
+  const std::string snapshot = save(sim);
+  const auto restore_bounded = [&](const std::string& bytes) {
+    std::istringstream in(bytes);
+    return mk::invoice_simulator::restore(plan, in, history);
+  };
+  BOOST_REQUIRE_NO_THROW((void)restore_bounded(snapshot));
+  const std::int64_t first = mk::to_unix(at("2024-12-01T00:00:00Z"));
+  const std::int64_t last = mk::to_unix(at("2025-06-01T00:00:00Z"));
+  constexpr std::size_t head = 28;
+  std::vector<std::string> refusals;
+  std::size_t words = 0;
+  for (std::size_t at_byte = head; at_byte + 8 + 4 <= snapshot.size(); ++at_byte) {
+    std::uint64_t word = 0;
+    for (std::size_t k = 0; k < 8; ++k)
+      word |= std::uint64_t{static_cast<unsigned char>(snapshot[at_byte + k])} << (8 * k);
+    const auto saved = static_cast<std::int64_t>(word);
+    if (saved < first || saved > last) continue;
+    ++words;
+    for (const std::int64_t delta :
+         {std::int64_t{1}, std::int64_t{86400}, std::int64_t{-86400}, std::int64_t{40 * 86400}}) {
+      std::string damaged = snapshot;
+      const auto moved = static_cast<std::uint64_t>(saved + delta);
+      for (std::size_t k = 0; k < 8; ++k)
+        damaged[at_byte + k] = static_cast<char>(static_cast<unsigned char>(moved >> (8 * k)));
+      damaged = with_checksum_recomputed(std::move(damaged));
+      std::optional<mk::invoice_simulator> restored;
+      try {
+        restored.emplace(restore_bounded(damaged));
+      } catch (const mk::corrupt_state_error& e) {
+        refusals.emplace_back(e.what());
+        continue;
+      }
+      try {
+        for (std::size_t k = 600; k < requests.size(); ++k) restored->apply(requests[k]);
+        (void)restored->result(requests.back().received_at);
+      } catch (const mk::overflow_error&) {
+      } catch (const mk::configuration_error& e) {
+        BOOST_TEST(std::string(e.what()).find("arrival order") != std::string::npos,
+                   "byte " << at_byte << " moved " << delta << ": " << e.what());
+      } catch (const std::exception& e) {
+        BOOST_ERROR("byte " << at_byte << " moved " << delta << ": restored, then the rest threw "
+                            << e.what());
+      }
+    }
+  }
+  BOOST_TEST_MESSAGE(words << " saved times moved, " << refusals.size() << " refusals");
+  for (const char* check : {"meter ledger: records settled after the latest submission",
+                            "bounded history: an open period that is not one of its subscription's",
+                            "bounded history: a settled segment across a billing period",
+                            "bounded history: a settled segment that starts or ends between billing period "
+                            "boundaries"}) {
+    BOOST_TEST(std::any_of(refusals.begin(), refusals.end(),
+                           [&](const std::string& what) { return what.find(check) != std::string::npos; }),
+               check);
+  }
+  for (const auto& r : refusals) BOOST_TEST_MESSAGE(r);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

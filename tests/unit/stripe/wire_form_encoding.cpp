@@ -72,6 +72,28 @@ BOOST_AUTO_TEST_CASE(W1_malformed_form_bodies_are_rejections_not_guesses) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(W1_keys_a_form_body_cannot_carry_are_refused_before_sending) {
+  // A top-level key with '[' would be read as nesting (`a[b]=1` sets b inside a) or not at all
+  // (`a[b=1`); a nested key with ']' would end its bracket early. Both are configuration errors.
+  for (const char* key : {"a[b]", "a[b", "[", "[x]", "a[0]"}) {
+    BOOST_CHECK_THROW((void)form_encode(json{{key, "1"}}), meterkit::configuration_error);
+    BOOST_CHECK_THROW((void)form_encode(json{{"ok", "2"}, {key, json{{"c", "1"}}}}),
+                      meterkit::configuration_error);
+  }
+  BOOST_CHECK_THROW((void)form_encode(json{{"payload", {{"x]y", "1"}}}}), meterkit::configuration_error);
+  try {
+    (void)form_encode(json{{"a[b]", "1"}});
+  } catch (const meterkit::configuration_error& e) {
+    BOOST_TEST(std::string(e.what()).find("'['") != std::string::npos, e.what());
+  }
+  // What can be carried round-trips: ']' in a top-level key, '[' in a nested one.
+  for (const json& params : {json{{"x]y", "2"}}, json{{"payload", {{"a[b", "1"}}}}, json{{"]", "3"}}}) {
+    auto back = form_decode(form_encode(params));
+    BOOST_REQUIRE(back.has_value());
+    BOOST_TEST(back.value() == params, params.dump());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(W1_encode_then_decode_gives_the_parameters_back_as_strings) {
   const std::uint64_t seed = 0x5eed0007;
   std::mt19937_64 rng(seed);

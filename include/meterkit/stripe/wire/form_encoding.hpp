@@ -10,7 +10,8 @@
 /// an empty value (Stripe's way to unset a field), empty objects and arrays as nothing. Every byte
 /// but `A-Z a-z 0-9 - . _ ~` is percent-encoded with upper-case hex, except `[` and `]`, which the
 /// clients leave literal for readability (the API accepts both). A nested key holding `]` cannot be
-/// carried (its bracket would end early): encoding refuses it with `configuration_error` (W1).
+/// carried (its bracket would end early), nor a top-level key holding `[` (it would be read as
+/// nesting): encoding refuses both with `configuration_error` (W1).
 ///
 /// Decoding reads `+` as a space, rebuilds the nesting as JSON objects whose leaves are strings,
 /// and turns an object whose keys are exactly `0..n-1` into an array.
@@ -51,10 +52,16 @@ inline void flatten_form(const nlohmann::json& value, const std::string& key, st
     case nlohmann::json::value_t::object:
       for (const auto& [child, v] : value.items()) {
         // `]` inside a nested key ends its bracket early: the body would not decode back, so the
-        // key is refused here rather than sent (a top-level key is read up to its first `[`).
+        // key is refused here rather than sent. A top-level key is read up to its first `[`, which
+        // Stripe takes for nesting (`a[b]` would set `b` inside `a`): refused the same way.
         if (!key.empty() && child.find(']') != std::string::npos) {
           METERKIT_THROW(configuration_error(
               key, "the key \"" + child + "\" contains ']', which a form body cannot carry"));
+        }
+        if (key.empty() && child.find('[') != std::string::npos) {
+          METERKIT_THROW(configuration_error(
+              child,
+              "the parameter name \"" + child + "\" contains '[', which Stripe would read as nesting"));
         }
         flatten_form(v, key.empty() ? child : key + "[" + child + "]", out);
       }
