@@ -1105,9 +1105,10 @@ inline void unknown_fields_of(const nlohmann::json& j, std::string_view kind,
     body.remove_prefix(detail::utf8_bom.size());
   // A plan is an object: any other document is refused by its kind, so what it holds is read and
   // not built (a 60 MB array would otherwise cost a gigabyte before the refusal).
-  const std::size_t first = body.find_first_not_of(" \t\r\n");
+  const std::size_t first = body.find_first_not_of(" \t\r\n");  // none: a byte order mark alone
+  const bool object = first != std::string_view::npos && body[first] == '{';
   const nlohmann::json doc =
-      read_json(body, name, {1, 1}, max_json_depth, body[first] == '{' ? max_json_depth : std::size_t{0});
+      read_json(body, name, {1, 1}, max_json_depth, object ? max_json_depth : std::size_t{0});
   if (!doc.is_object()) {
     METERKIT_THROW(input_error(
         name, detail::advance_position(body, locate_json_value(body, {})),

@@ -111,6 +111,15 @@ BOOST_AUTO_TEST_CASE(M1_the_contract_plan_reads_into_meters_prices_and_subscript
   BOOST_TEST((p.settings.rounding == rounding_mode::half_away_from_zero));
 }
 
+BOOST_AUTO_TEST_CASE(D6_a_plan_that_is_not_an_object_is_refused_by_its_kind_even_a_byte_order_mark_alone) {
+  // What is not an object is read, not built; a byte order mark alone (nothing after it) is the
+  // end of input it is, found by fuzzing when the reader looked past it.
+  BOOST_TEST(error_of("\xef\xbb\xbf").message().find("unexpected end of input") != std::string::npos);
+  BOOST_TEST(error_of("\xef\xbb\xbf  \n").message().find("unexpected end of input") != std::string::npos);
+  BOOST_TEST(error_of("[{}, {}, [1]]").message().find("found an array") != std::string::npos);
+  BOOST_TEST(error_of(" 7").column() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(D9_defaults_apply_to_what_is_left_out) {
   const plan p = read_plan_text(R"({
     "meters": [{"id": "m", "event_name": "e"}],
