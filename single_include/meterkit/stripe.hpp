@@ -900,11 +900,31 @@ class json_value_error : public error {
   METERKIT_THROW(json_value_error(where.steps(), message));
 }
 
+/// What a reader wants of one container of a document (`json_shape`).
+struct json_container_rule {
+  /// false: the container is kept as its text only (`json_text_of`), for a reader that never
+  /// looks inside it.
+  bool build = true;
+  /// An array holds at most this many elements; the next one makes the document unusable with
+  /// `too_many` as the message, at that element.
+  std::size_t max_elements = static_cast<std::size_t>(-1);
+  std::string_view too_many{};
+};
+
+/// Where a reader looks inside a document, for `read_json`: called for each container with the
+/// member names that lead to it from the top-level value ("[]" for an array element); the
+/// top-level value itself is always built.
+using json_shape = json_container_rule (*)(std::span<const std::string> keys);
+
 namespace detail {
 
 /// The subtype of the binary values by which `parse_json` stores an integer that does not fit in
 /// 64 bits, as its ASCII digits. JSON text never produces binary values, so nothing is ambiguous.
 inline constexpr std::uint8_t json_big_integer_subtype = 0x42;
+/// The subtypes of the binary values by which `read_json` keeps an object or an array that its
+/// shape does not build, as its text (`exact_json_builder`).
+inline constexpr std::uint8_t json_text_object_subtype = 0x4f;
+inline constexpr std::uint8_t json_text_array_subtype = 0x41;
 
 [[nodiscard]] inline bool is_integer_lexeme(std::string_view s) noexcept {
   if (!s.empty() && s.front() == '-') s.remove_prefix(1);
@@ -971,35 +991,57 @@ struct counting_char_iterator {
 }
 
 /// nlohmann's SAX events into a `nlohmann::json`, keeping big integers' digits, refusing repeated
-/// keys and bounding the depth. Below `build_depth` levels of containers, values are read but not
-/// built, for a reader that refuses any value there by its kind: a container opened there is an
-/// empty one of its kind, and an array there keeps its first element only. Such a value then
-/// costs no memory whatever its size.
+/// keys and bounding the depth. Two ways keep what a reader never looks into from costing more
+/// than its bytes (D6):
+/// - Below `build_depth` levels of containers, values are read but not built, for a reader that
+///   refuses any value there by its kind: a container opened there is an empty one of its kind,
+///   and an array there keeps its first element only.
+/// - With a `json_shape`, a container the shape does not build is kept as its text
+///   (`json_text_of`): its tokens in their order, without white space. It still compares, prints
+///   and is described as the container it is, at one byte per byte read or fewer. An array the
+///   shape bounds refuses the element past its bound.
 class exact_json_builder {
  public:
   using json = nlohmann::json;
 
   exact_json_builder(json& root, const char* begin, const char* const* furthest, std::size_t max_depth,
-                     std::size_t build_depth = max_json_depth)
-      : root_(root), begin_(begin), furthest_(furthest), max_depth_(max_depth), build_depth_(build_depth) {}
+                     std::size_t build_depth = max_json_depth, json_shape shape = nullptr)
+      : root_(root),
+        begin_(begin),
+        furthest_(furthest),
+        max_depth_(max_depth),
+        build_depth_(build_depth),
+        shape_(shape) {}
 
-  bool null() { return !kept() || ((void)add(json(nullptr)), true); }
-  bool boolean(bool v) { return !kept() || ((void)add(json(v)), true); }
-  bool number_integer(json::number_integer_t v) { return !kept() || ((void)add(json(v)), true); }
-  bool number_unsigned(json::number_unsigned_t v) { return !kept() || ((void)add(json(v)), true); }
-  bool number_float(json::number_float_t v, const std::string& lexeme) {
-    if (!kept()) return true;
-    if (is_integer_lexeme(lexeme)) {
-      add(json::binary(std::vector<std::uint8_t>(lexeme.begin(), lexeme.end()), json_big_integer_subtype));
-    } else {
-      add(json(v));
-    }
-    return true;
+  bool null() { return texting_ ? word("null") : !kept() || put(json(nullptr)); }
+  bool boolean(bool v) { return texting_ ? word(v ? "true" : "false") : !kept() || put(json(v)); }
+  bool number_integer(json::number_integer_t v) {
+    return texting_ ? word(std::to_string(v)) : !kept() || put(json(v));
   }
-  bool string(std::string& v) { return !kept() || ((void)add(json(std::move(v))), true); }
-  bool binary(json::binary_t& v) { return !kept() || ((void)add(json::binary(std::move(v))), true); }
+  bool number_unsigned(json::number_unsigned_t v) {
+    return texting_ ? word(std::to_string(v)) : !kept() || put(json(v));
+  }
+  bool number_float(json::number_float_t v, const std::string& lexeme) {
+    if (texting_) return word(is_integer_lexeme(lexeme) ? lexeme : json(v).dump());
+    if (!kept()) return true;
+    if (is_integer_lexeme(lexeme))
+      return put(
+          json::binary(std::vector<std::uint8_t>(lexeme.begin(), lexeme.end()), json_big_integer_subtype));
+    return put(json(v));
+  }
+  bool string(std::string& v) {
+    return texting_ ? word(json(std::move(v)).dump()) : !kept() || put(json(std::move(v)));
+  }
+  bool binary(json::binary_t& v) { return !kept() || put(json::binary(std::move(v))); }
   bool start_object(std::size_t) { return open(json::object()); }
   bool key(std::string& k) {
+    if (texting_) {
+      separate();
+      append(json(k).dump());
+      append(":");
+      text_first_.back() = true;  // the value needs no comma
+      return true;
+    }
     if (skipping_ != 0) return true;
     json& object = *stack_.back();
     if (object.contains(k)) {
@@ -1008,11 +1050,12 @@ class exact_json_builder {
       return false;
     }
     member_ = &object[k];
+    if (shape_ != nullptr) last_key_ = std::move(k);
     return true;
   }
-  bool end_object() { return close(); }
+  bool end_object() { return close('}'); }
   bool start_array(std::size_t) { return open(json::array()); }
-  bool end_array() { return close(); }
+  bool end_array() { return close(']'); }
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::json::exception& e) {
     error_offset_ = position == 0 ? 0 : position - 1;
@@ -1022,6 +1065,8 @@ class exact_json_builder {
 
   [[nodiscard]] std::size_t error_offset() const noexcept { return error_offset_; }
   [[nodiscard]] const std::string& error_message() const noexcept { return error_message_; }
+  /// Whether the error is the shape's bound on an array rather than invalid JSON.
+  [[nodiscard]] bool error_is_bound() const noexcept { return error_is_bound_; }
 
  private:
   /// Whether a value at the current place is built: not inside a container read and not built,
@@ -1031,23 +1076,73 @@ class exact_json_builder {
                               stack_.back()->empty());
   }
   bool open(json&& empty) {
-    if (stack_.size() + skipping_ >= max_depth_) return deep();
+    if (stack_.size() + skipping_ + texting_ >= max_depth_) return deep();
+    const char bracket = empty.is_object() ? '{' : '[';
+    if (texting_ != 0) {
+      separate();
+      text_.push_back(static_cast<std::uint8_t>(bracket));
+      text_first_.push_back(true);
+      ++texting_;
+      return true;
+    }
     if (skipping_ != 0 || stack_.size() >= build_depth_) {  // read, not built
-      if (kept()) (void)add(std::move(empty));
+      if (kept() && !put(std::move(empty))) return false;
       ++skipping_;
       return true;
     }
-    stack_.push_back(add(std::move(empty)));
+    json_container_rule rule;
+    if (shape_ != nullptr) {
+      keys_.push_back(stack_.empty()              ? std::string()
+                      : stack_.back()->is_array() ? std::string("[]")
+                                                  : last_key_);
+      rule = shape_(std::span<const std::string>(keys_).subspan(1));
+      if (!rule.build) {
+        keys_.pop_back();
+        texted_ = add(json::binary(json::binary_t::container_type{},
+                                   empty.is_object() ? json_text_object_subtype : json_text_array_subtype));
+        if (texted_ == nullptr) return false;
+        text_.assign(1, static_cast<std::uint8_t>(bracket));
+        text_first_.assign(1, true);
+        texting_ = 1;
+        return true;
+      }
+    }
+    json* at = add(std::move(empty));
+    if (at == nullptr) return false;
+    stack_.push_back(at);
+    bounds_.push_back(rule);
     return true;
   }
-  bool close() {
-    if (skipping_ != 0) {
+  bool close(char bracket) {
+    if (texting_ != 0) {
+      text_.push_back(static_cast<std::uint8_t>(bracket));
+      text_first_.pop_back();
+      if (--texting_ == 0) {
+        static_cast<json::binary_t::container_type&>(texted_->get_binary()) = std::move(text_);
+        text_ = {};
+      }
+    } else if (skipping_ != 0) {
       --skipping_;
     } else {
       stack_.pop_back();
+      bounds_.pop_back();
+      if (shape_ != nullptr) keys_.pop_back();
     }
     return true;
   }
+  /// In text: the comma before a value or a key that is not the first of its container.
+  void separate() {
+    if (!text_first_.back()) text_.push_back(',');
+    text_first_.back() = false;
+  }
+  void append(std::string_view w) { text_.insert(text_.end(), w.begin(), w.end()); }
+  bool word(std::string_view w) {
+    separate();
+    append(w);
+    return true;
+  }
+  bool put(json&& v) { return add(std::move(v)) != nullptr; }
+  /// Stores `v` where the parser is; nullptr (and the error) for an element past the shape's bound.
   json* add(json&& v) {
     if (stack_.empty()) {
       root_ = std::move(v);
@@ -1055,6 +1150,12 @@ class exact_json_builder {
     }
     json& top = *stack_.back();
     if (top.is_array()) {
+      if (!bounds_.empty() && top.size() >= bounds_.back().max_elements) {
+        error_offset_ = read_offset() == 0 ? 0 : read_offset() - 1;
+        error_message_ = std::string(bounds_.back().too_many);
+        error_is_bound_ = true;
+        return nullptr;
+      }
       top.push_back(std::move(v));
       return &top.back();
     }
@@ -1089,11 +1190,20 @@ class exact_json_builder {
   const char* const* furthest_;
   std::size_t max_depth_;
   std::size_t build_depth_;
+  json_shape shape_;
   std::size_t skipping_ = 0;  ///< how deep inside a container that is read and not built
   std::vector<json*> stack_;
+  std::vector<json_container_rule> bounds_;  ///< the shape's rule for each container of `stack_`
+  std::vector<std::string> keys_;            ///< with a shape: the member names down to each of `stack_`
+  std::string last_key_;
   json* member_ = nullptr;
+  std::size_t texting_ = 0;              ///< how deep inside a container kept as its text
+  json* texted_ = nullptr;               ///< the value that receives the text
+  json::binary_t::container_type text_;  ///< the text so far
+  std::vector<bool> text_first_;         ///< per open container in text: nothing written in it yet
   std::size_t error_offset_ = 0;
   std::string error_message_;
+  bool error_is_bound_ = false;
 };
 
 }  // namespace detail
@@ -1102,11 +1212,14 @@ class exact_json_builder {
 /// repeated key or nesting deeper than `max_depth` raises `input_error` at its line and column. Integers
 /// outside 64 bits keep their digits (read them with `json_integer_text`). Containers opened
 /// `build_depth` levels down are read, not built: an empty one of their kind stands for each
-/// (`exact_json_builder`), for a reader that refuses any there.
+/// (`exact_json_builder`), for a reader that refuses any there. With a `shape`, the containers it
+/// does not build are kept as their text (`json_text_of`), and an array past its bound raises
+/// `input_error` with the shape's message.
 [[nodiscard]] inline nlohmann::json read_json(std::string_view text, const std::string& file,
                                               text_position origin = {1, 1},
                                               std::size_t max_depth = max_json_depth,
-                                              std::size_t build_depth = max_json_depth) {
+                                              std::size_t build_depth = max_json_depth,
+                                              json_shape shape = nullptr) {
   // The parser would take a NUL byte for the end of the text and accept what precedes it.
   if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
     METERKIT_THROW(input_error(file, detail::advance_position(text, nul, origin),
@@ -1114,12 +1227,13 @@ class exact_json_builder {
   }
   nlohmann::json root;
   const char* furthest = text.data();
-  detail::exact_json_builder builder(root, text.data(), &furthest, max_depth, build_depth);
+  detail::exact_json_builder builder(root, text.data(), &furthest, max_depth, build_depth, shape);
   const detail::counting_char_iterator first{text.data(), &furthest};
   const detail::counting_char_iterator last{text.data() + text.size(), &furthest};
   if (!nlohmann::json::sax_parse(first, last, &builder)) {
-    METERKIT_THROW(input_error(file, detail::advance_position(text, builder.error_offset(), origin),
-                               "invalid JSON: " + builder.error_message()));
+    METERKIT_THROW(input_error(
+        file, detail::advance_position(text, builder.error_offset(), origin),
+        builder.error_is_bound() ? builder.error_message() : "invalid JSON: " + builder.error_message()));
   }
   return root;
 }
@@ -1128,6 +1242,21 @@ class exact_json_builder {
 [[nodiscard]] inline bool is_json_integer(const nlohmann::json& j) noexcept {
   return j.is_number_integer() || (j.is_binary() && j.get_binary().has_subtype() &&
                                    j.get_binary().subtype() == detail::json_big_integer_subtype);
+}
+
+/// Whether `j` is an object or an array that `read_json` kept as its text (its shape does not
+/// build it).
+[[nodiscard]] inline bool is_json_text(const nlohmann::json& j) noexcept {
+  return j.is_binary() && j.get_binary().has_subtype() &&
+         (j.get_binary().subtype() == detail::json_text_object_subtype ||
+          j.get_binary().subtype() == detail::json_text_array_subtype);
+}
+
+/// The text of a container kept as text: its tokens in order, without white space. Precondition:
+/// `is_json_text(j)`.
+[[nodiscard]] inline std::string_view json_text_of(const nlohmann::json& j) noexcept {
+  const auto& bytes = j.get_binary();
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
 /// The decimal text of a JSON integer (D3). Precondition: `is_json_integer(j)`.
@@ -1152,6 +1281,8 @@ class exact_json_builder {
 /// How a value is named in messages: "a string", "an integer", "an object", ...
 [[nodiscard]] inline std::string describe_json(const nlohmann::json& j) {
   if (is_json_integer(j)) return "an integer (" + json_integer_text(j) + ")";
+  if (is_json_text(j))
+    return j.get_binary().subtype() == detail::json_text_object_subtype ? "an object" : "an array";
   switch (j.type()) {
     case nlohmann::json::value_t::null:
       return "null";
@@ -1641,7 +1772,7 @@ namespace detail {
   if (v == nullptr) return std::nullopt;
   if (v->is_string()) return v->get<std::string>();
   if (is_json_integer(*v)) return json_integer_text(*v);
-  if (v->is_object() || v->is_array()) {
+  if (v->is_object() || v->is_array() || is_json_text(*v)) {
     fail_json_value(where / key, "expected a string or a number, found " + describe_json(*v));
   }
   return v->dump();
@@ -1931,7 +2062,8 @@ void read_bulk_jsonl(input_source& source, Sink&& sink, const read_options& opti
 /// Canonical form: no whitespace, object members sorted by key (byte order), strings with the
 /// shortest escapes, integers in decimal (any size, digits as written), other numbers in their
 /// shortest round-trip form. `5`, `"5"` and `5.0` therefore differ; `{"a":1,"b":2}` and
-/// `{"b":2,"a":1}` are the same.
+/// `{"b":2,"a":1}` are the same. A container the reader kept as its text (`read_json` with a shape,
+/// for parameters no endpoint reads) is the same form with its members in the order written.
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
@@ -1947,6 +2079,10 @@ namespace detail {
 inline void append_canonical_json(std::string& out, const nlohmann::json& j) {
   if (is_json_integer(j)) {
     out += json_integer_text(j);
+    return;
+  }
+  if (is_json_text(j)) {  // its tokens in their order (D19)
+    out += json_text_of(j);
     return;
   }
   switch (j.type()) {
@@ -3478,6 +3614,61 @@ inline constexpr std::string_view known_paths =
 
 }  // namespace detail
 
+namespace detail {
+
+/// The largest `events` array a request-log line may hold: Stripe takes at most 100 events in one
+/// stream request (W1, D7).
+inline constexpr std::size_t max_request_events = 100;
+/// The largest `items` array: Stripe takes a list of at most 20 subscription items (B8, D7).
+inline constexpr std::size_t max_request_items = 20;
+
+/// What `request_from_log_entry` looks into (D6): every container it reads is built; any other
+/// container is kept as its text, for the request's fingerprint (D19). A record then costs its
+/// bytes at most whatever it nests, and `events` and `items` hold at most what Stripe takes.
+[[nodiscard]] inline json_container_rule request_log_shape(std::span<const std::string> keys) {
+  json_container_rule keep;
+  json_container_rule text;
+  text.build = false;
+  const auto is = [&](std::size_t i, std::string_view name) { return keys.size() > i && keys[i] == name; };
+  if (keys.empty()) return keep;  // the line
+  if (!is(0, "params")) return text;
+  switch (keys.size()) {
+    case 1:
+      return keep;
+    case 2:
+      if (is(1, "events")) {
+        keep.max_elements = max_request_events;
+        keep.too_many =
+            "params.events: more than 100 meter events; Stripe takes at most 100 in one request (D7)";
+        return keep;
+      }
+      if (is(1, "items")) {
+        keep.max_elements = max_request_items;
+        keep.too_many = "params.items: more than 20 items; Stripe takes at most 20 in one request (D7)";
+        return keep;
+      }
+      return is(1, "payload") || is(1, "cancel") || is(1, "amount") || is(1, "applicability_config") ||
+                     is(1, "metadata") || is(1, "cancellation_details")
+                 ? keep
+                 : text;
+    case 3:  // an event, an item, the monetary amount, the scope
+      return (is(1, "events") || is(1, "items")) && is(2, "[]") ? keep
+             : (is(1, "amount") && is(2, "monetary")) || (is(1, "applicability_config") && is(2, "scope"))
+                 ? keep
+                 : text;
+    case 4:  // an event's payload, a scope's prices
+      return (is(1, "events") && is(3, "payload")) || (is(1, "applicability_config") && is(3, "prices"))
+                 ? keep
+                 : text;
+    case 5:  // a price of a scope
+      return is(1, "applicability_config") && is(3, "prices") && is(4, "[]") ? keep : text;
+    default:
+      return text;
+  }
+}
+
+}  // namespace detail
+
 /// One request log line (a parsed JSON object) into a request with the given source (D5-D7, D19).
 /// Raises `json_value_error` for what makes the line unusable.
 [[nodiscard]] inline request request_from_log_entry(const nlohmann::json& line, std::string source) {
@@ -3587,7 +3778,8 @@ void read_request_log(input_source& source, Sink&& sink, const read_options& opt
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const text_position where{lines.line_number(), 1};
     auto r = detail::one_record(options, [&]() -> request {  // D29: a bad line may be skipped
-      const nlohmann::json entry = read_json(line, name, where);
+      const nlohmann::json entry =
+          read_json(line, name, where, max_json_depth, max_json_depth, detail::request_log_shape);
       if (!entry.is_object()) {
         METERKIT_THROW(
             input_error(name, where, "expected an API request object, found " + describe_json(entry)));

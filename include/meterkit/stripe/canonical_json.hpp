@@ -7,7 +7,8 @@
 /// Canonical form: no whitespace, object members sorted by key (byte order), strings with the
 /// shortest escapes, integers in decimal (any size, digits as written), other numbers in their
 /// shortest round-trip form. `5`, `"5"` and `5.0` therefore differ; `{"a":1,"b":2}` and
-/// `{"b":2,"a":1}` are the same.
+/// `{"b":2,"a":1}` are the same. A container the reader kept as its text (`read_json` with a shape,
+/// for parameters no endpoint reads) is the same form with its members in the order written.
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
@@ -24,6 +25,10 @@ namespace detail {
 inline void append_canonical_json(std::string& out, const nlohmann::json& j) {
   if (is_json_integer(j)) {
     out += json_integer_text(j);
+    return;
+  }
+  if (is_json_text(j)) {  // its tokens in their order (D19)
+    out += json_text_of(j);
     return;
   }
   switch (j.type()) {

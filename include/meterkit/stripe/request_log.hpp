@@ -251,6 +251,61 @@ inline constexpr std::string_view known_paths =
 
 }  // namespace detail
 
+namespace detail {
+
+/// The largest `events` array a request-log line may hold: Stripe takes at most 100 events in one
+/// stream request (W1, D7).
+inline constexpr std::size_t max_request_events = 100;
+/// The largest `items` array: Stripe takes a list of at most 20 subscription items (B8, D7).
+inline constexpr std::size_t max_request_items = 20;
+
+/// What `request_from_log_entry` looks into (D6): every container it reads is built; any other
+/// container is kept as its text, for the request's fingerprint (D19). A record then costs its
+/// bytes at most whatever it nests, and `events` and `items` hold at most what Stripe takes.
+[[nodiscard]] inline json_container_rule request_log_shape(std::span<const std::string> keys) {
+  json_container_rule keep;
+  json_container_rule text;
+  text.build = false;
+  const auto is = [&](std::size_t i, std::string_view name) { return keys.size() > i && keys[i] == name; };
+  if (keys.empty()) return keep;  // the line
+  if (!is(0, "params")) return text;
+  switch (keys.size()) {
+    case 1:
+      return keep;
+    case 2:
+      if (is(1, "events")) {
+        keep.max_elements = max_request_events;
+        keep.too_many =
+            "params.events: more than 100 meter events; Stripe takes at most 100 in one request (D7)";
+        return keep;
+      }
+      if (is(1, "items")) {
+        keep.max_elements = max_request_items;
+        keep.too_many = "params.items: more than 20 items; Stripe takes at most 20 in one request (D7)";
+        return keep;
+      }
+      return is(1, "payload") || is(1, "cancel") || is(1, "amount") || is(1, "applicability_config") ||
+                     is(1, "metadata") || is(1, "cancellation_details")
+                 ? keep
+                 : text;
+    case 3:  // an event, an item, the monetary amount, the scope
+      return (is(1, "events") || is(1, "items")) && is(2, "[]") ? keep
+             : (is(1, "amount") && is(2, "monetary")) || (is(1, "applicability_config") && is(2, "scope"))
+                 ? keep
+                 : text;
+    case 4:  // an event's payload, a scope's prices
+      return (is(1, "events") && is(3, "payload")) || (is(1, "applicability_config") && is(3, "prices"))
+                 ? keep
+                 : text;
+    case 5:  // a price of a scope
+      return is(1, "applicability_config") && is(3, "prices") && is(4, "[]") ? keep : text;
+    default:
+      return text;
+  }
+}
+
+}  // namespace detail
+
 /// One request log line (a parsed JSON object) into a request with the given source (D5-D7, D19).
 /// Raises `json_value_error` for what makes the line unusable.
 [[nodiscard]] inline request request_from_log_entry(const nlohmann::json& line, std::string source) {
@@ -360,7 +415,8 @@ void read_request_log(input_source& source, Sink&& sink, const read_options& opt
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const text_position where{lines.line_number(), 1};
     auto r = detail::one_record(options, [&]() -> request {  // D29: a bad line may be skipped
-      const nlohmann::json entry = read_json(line, name, where);
+      const nlohmann::json entry =
+          read_json(line, name, where, max_json_depth, max_json_depth, detail::request_log_shape);
       if (!entry.is_object()) {
         METERKIT_THROW(
             input_error(name, where, "expected an API request object, found " + describe_json(entry)));

@@ -141,7 +141,7 @@ namespace detail {
   if (v == nullptr) return std::nullopt;
   if (v->is_string()) return v->get<std::string>();
   if (is_json_integer(*v)) return json_integer_text(*v);
-  if (v->is_object() || v->is_array()) {
+  if (v->is_object() || v->is_array() || is_json_text(*v)) {
     fail_json_value(where / key, "expected a string or a number, found " + describe_json(*v));
   }
   return v->dump();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -122,6 +123,73 @@ BOOST_AUTO_TEST_CASE(D6_values_below_the_built_depth_are_read_not_built) {
   BOOST_TEST(error_of([&] {
                (void)read_json(deep, "deep.json", {1, 1}, max_json_depth, 1);
              }).column() == 257u);
+}
+
+namespace {
+/// A shape that builds the document, its member "p", and the arrays of "p"."list" (at most two
+/// elements); everything else is kept as text.
+json_container_rule test_shape(std::span<const std::string> keys) {
+  json_container_rule rule;
+  if (keys.empty() || (keys.size() == 1 && keys[0] == "p")) return rule;
+  if (keys.size() == 2 && keys[0] == "p" && keys[1] == "list") {
+    rule.max_elements = 2;
+    rule.too_many = "p.list: more than 2 elements";
+    return rule;
+  }
+  rule.build = false;
+  return rule;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(D6_a_shape_builds_what_the_reader_reads_and_keeps_the_rest_as_its_text) {
+  const std::string text =
+      R"({"p": {"k": "v", "o": { "b" : [1, 2.50, "\u0041", null, true, 123456789012345678901234567890] ,)"
+      R"( "a": {}}, "list": [{"x": 1}, []]}, "q": [[], [{}]], "n": 7})";
+  const auto doc = read_json(text, "t.json", {1, 1}, max_json_depth, max_json_depth, test_shape);
+  BOOST_TEST(doc["n"] == 7);
+  BOOST_TEST(doc["p"]["k"] == "v");
+  // Kept as text: the tokens in order without white space; numbers and strings as the canonical
+  // form writes them; big integers by their digits.
+  BOOST_TEST(is_json_text(doc["p"]["o"]));
+  BOOST_TEST(json_text_of(doc["p"]["o"]) ==
+             R"({"b":[1,2.5,"A",null,true,123456789012345678901234567890],"a":{}})");
+  BOOST_TEST(json_text_of(doc["q"]) == "[[],[{}]]");
+  BOOST_TEST(json_text_of(doc["p"]["list"][0]) == R"({"x":1})");
+  BOOST_TEST(describe_json(doc["p"]["o"]) == "an object");
+  BOOST_TEST(describe_json(doc["q"]) == "an array");
+  BOOST_TEST(!is_json_integer(doc["q"]));
+  // Without a shape the same document is built whole; the text is never longer than the input.
+  BOOST_TEST(read_json(text, "t.json")["p"]["o"]["b"].size() == 6u);
+  BOOST_TEST(json_text_of(doc["p"]["o"]).size() < text.size());
+  // Errors are found in what is kept as text as in what is built.
+  const std::string bad = R"({"q": [1, }]})";
+  const auto built = error_of([&] { (void)read_json(bad, "t.json"); });
+  const auto kept = error_of([&] {
+    (void)read_json(bad, "t.json", {1, 1}, max_json_depth, max_json_depth, test_shape);
+  });
+  BOOST_TEST(kept.column() == built.column());
+  BOOST_TEST(kept.message() == built.message());
+  const std::string deep = R"({"q": )" + std::string(300, '[') + std::string(300, ']') + "}";
+  BOOST_TEST(error_of([&] {
+               (void)read_json(deep, "deep.json", {1, 1}, max_json_depth, max_json_depth, test_shape);
+             })
+                 .message()
+                 .find("nesting deeper than 256") != std::string::npos);
+  // An array past its bound: the shape's message at the element past it, not "invalid JSON".
+  for (const std::string third : {"3", "\"s\"", "{}", "[1]"}) {
+    const std::string long_list = R"({"p": {"list": [1, 2, )" + third + "]}}";
+    BOOST_TEST_CONTEXT(long_list) {
+      const auto e = error_of([&] {
+        (void)read_json(long_list, "t.json", {1, 1}, max_json_depth, max_json_depth, test_shape);
+      });
+      BOOST_TEST(e.message() == "p.list: more than 2 elements");
+      BOOST_TEST(e.column() >= long_list.find(third) + 1);
+      BOOST_TEST(e.column() <= long_list.find(third) + third.size() + 1);  // a number ends at what follows it
+    }
+  }
+  BOOST_TEST(read_json(R"({"p": {"list": [1, 2]}})", "t.json", {1, 1}, max_json_depth, max_json_depth,
+                       test_shape)["p"]["list"]
+                 .size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(D3_integers_keep_their_decimal_text_at_any_size) {

@@ -296,6 +296,69 @@ BOOST_AUTO_TEST_CASE(D19_fingerprints_compare_method_path_and_typed_parameters) 
   BOOST_TEST(fp(item, R"({"quantity": 5})") == "POST " + item + R"( {"quantity":5})");
 }
 
+BOOST_AUTO_TEST_CASE(D19_containers_no_endpoint_reads_compare_by_their_tokens_in_order) {
+  // Kept as their text (D6): same tokens, same request, whatever the white space; their member order
+  // counts, unlike that of the parameters the endpoints read.
+  const auto fp = [](const std::string& params) {
+    return one(R"({"received_at": 1, "idempotency_key": "k", "path": "/v1/billing/meter_events", "params": )" +
+               params + "}")
+        .fingerprint;
+  };
+  BOOST_TEST(fp(R"({"expand": [ {"a": 1} ], "event_name": "e"})") ==
+             fp(R"({"event_name":"e","expand":[{"a":1}]})"));
+  BOOST_TEST(fp(R"({"expand": [{"a": 1}]})") != fp(R"({"expand": [{"a": 2}]})"));
+  BOOST_TEST(fp(R"({"expand": [{"a": 1, "b": 2}]})") != fp(R"({"expand": [{"b": 2, "a": 1}]})"));
+  BOOST_TEST(fp(R"({"payload": {"b": "2", "a": "1"}})") == fp(R"({"payload": {"a": "1", "b": "2"}})"));
+  BOOST_TEST(fp(R"({"expand": [{"a": 1}]})") == R"(POST /v1/billing/meter_events {"expand":[{"a":1}]})");
+}
+
+BOOST_AUTO_TEST_CASE(D7_more_than_100_events_or_20_items_make_a_line_unusable) {
+  const auto events = [](std::size_t n, const std::string& event) {
+    std::string list;
+    for (std::size_t i = 0; i < n; ++i) list += (i == 0 ? "" : ", ") + event;
+    return R"({"received_at": 1, "path": "/v2/billing/meter_event_stream", "params": {"events": [)" + list +
+           "]}}";
+  };
+  const std::string event = R"({"event_name": "e", "payload": {"value": "1"}})";
+  BOOST_TEST(one(events(100, event)).operations.size() == 100u);
+  for (const std::string& e : {event, std::string("{}"), std::string("7")}) {
+    BOOST_TEST_CONTEXT(e) {
+      const std::string line = events(101, e);
+      const auto error = error_of(line);
+      BOOST_TEST(error.message().find("params.events: more than 100 meter events") != std::string::npos,
+                 error.message());
+      BOOST_TEST(error.column() > line.size() - e.size() - 4);  // at the 101st event
+    }
+  }
+  std::string items;
+  for (int i = 0; i < 21; ++i)
+    items += (i == 0 ? "" : ", ") + std::string(R"({"id": "si_)" + std::to_string(i) + R"("})");
+  const std::string update = R"({"received_at": 1, "path": "/v1/subscriptions/sub_1", "params": {"items": [)";
+  BOOST_TEST(one(update + items.substr(0, items.rfind(", {")) + "]}}").operations.size() == 1u);
+  const auto error = error_of(update + items + "]}}");
+  BOOST_TEST(error.message().find("params.items: more than 20 items") != std::string::npos, error.message());
+}
+
+BOOST_AUTO_TEST_CASE(D6_a_line_nesting_what_no_endpoint_reads_costs_no_more_than_its_bytes) {
+  // A payload value, an unknown parameter, a member of the line that is not read: a million
+  // nested empty objects in any of them are kept as text (or refused by kind) with the same
+  // messages as when they were built.
+  std::string many = "[";
+  for (int i = 0; i < 1'000'000; ++i) many += i == 0 ? "{}" : ",{}";
+  many += "]";
+  const std::string head = R"({"received_at": 1, "path": "/v1/billing/meter_events", )";
+  const std::string payload_line = head + R"("params": {"payload": {"x": )" + many + "}}}";
+  const auto payload_error = error_of(payload_line);
+  BOOST_TEST(
+      payload_error.message() ==
+      "params.payload.x: expected a string or an integer (payload values are strings), found an array");
+  BOOST_TEST(payload_error.column() == payload_line.find("[{}") + 1);
+  const auto unknown = one(head + R"("idempotency_key": "k", "params": {"x": )" + many + "}}");
+  BOOST_TEST(unknown.fingerprint.size() ==
+             std::string(R"(POST /v1/billing/meter_events {"x":})").size() + many.size());
+  BOOST_TEST(one(head + R"("response": )" + many + R"(, "params": {}})").operations.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(D6_a_log_with_no_line_or_only_blank_lines_holds_no_requests) {
   BOOST_TEST(read("").empty());
   BOOST_TEST(read("\n  \n\r\n").empty());
@@ -341,6 +404,13 @@ BOOST_AUTO_TEST_CASE(D6_malformed_lines_are_unusable_at_the_offending_value) {
        "params.timestamp"},
       {R"({"received_at": 1, )" + meter_events + R"(, "params": {"payload": {"v": null}}})", "null",
        "params.payload.v: expected a string or an integer"},
+      {R"({"received_at": 1, )" + meter_events + R"(, "params": {"payload": {"v": {"w": [1]}}}})", "{\"w",
+       "params.payload.v: expected a string or an integer (payload values are strings), found an object"},
+      {R"({"received_at": {"t": 1}, )" + meter_events + "}", "{\"t", "received_at: expected a time"},
+      {R"({"received_at": 1, "path": "/v1/subscription_items/si_1/usage_records", "params": {"quantity": [5]}})",
+       "[5]", "params.quantity: expected a string or a number, found an array"},
+      {R"({"received_at": 1, "path": "/v1/subscriptions/sub_1", "params": {"items": [{"price": {}}]}})",
+       "{}}", "params.items[0].price: expected a string or a number, found an object"},
       {"{\"received_at\": 1, " + meter_events, "\"/v1", "invalid JSON"},
   };
   for (const auto& r : rows) {
