@@ -801,8 +801,10 @@ class csv_reader {
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <span>
@@ -900,11 +902,16 @@ class json_value_error : public error {
   METERKIT_THROW(json_value_error(where.steps(), message));
 }
 
+/// How a container of a document is kept (`json_container_rule`).
+enum class json_keep {
+  tree,  ///< built, for a reader that looks inside it
+  text,  ///< kept as its text only (`json_text_of`): for a reader that compares or prints it whole
+  kind,  ///< an empty one of its kind stands for it: for a reader that refuses any container there
+};
+
 /// What a reader wants of one container of a document (`json_shape`).
 struct json_container_rule {
-  /// false: the container is kept as its text only (`json_text_of`), for a reader that never
-  /// looks inside it.
-  bool build = true;
+  json_keep keep = json_keep::tree;
   /// An array holds at most this many elements; the next one makes the document unusable with
   /// `too_many` as the message, at that element.
   std::size_t max_elements = static_cast<std::size_t>(-1);
@@ -912,9 +919,9 @@ struct json_container_rule {
 };
 
 /// Where a reader looks inside a document, for `read_json`: called for each container with the
-/// member names that lead to it from the top-level value ("[]" for an array element); the
-/// top-level value itself is always built.
-using json_shape = json_container_rule (*)(std::span<const std::string> keys);
+/// member names that lead to it from the top-level value ("[]" for an array element; none for the
+/// top-level value itself) and whether it is an array.
+using json_shape = json_container_rule (*)(std::span<const std::string> keys, bool is_array);
 
 namespace detail {
 
@@ -998,8 +1005,9 @@ struct counting_char_iterator {
 ///   and an array there keeps its first element only.
 /// - With a `json_shape`, a container the shape does not build is kept as its text
 ///   (`json_text_of`): its tokens in their order, without white space. It still compares, prints
-///   and is described as the container it is, at one byte per byte read or fewer. An array the
-///   shape bounds refuses the element past its bound.
+///   and is described as the container it is, at one byte per byte read or fewer. Or it is kept
+///   by its kind alone, an empty one. Either way its keys are checked as a tree's are. An array
+///   the shape bounds refuses the element past its bound.
 class exact_json_builder {
  public:
   using json = nlohmann::json;
@@ -1035,13 +1043,7 @@ class exact_json_builder {
   bool binary(json::binary_t& v) { return !kept() || put(json::binary(std::move(v))); }
   bool start_object(std::size_t) { return open(json::object()); }
   bool key(std::string& k) {
-    if (texting_) {
-      separate();
-      append(json(k).dump());
-      append(":");
-      text_first_.back() = true;  // the value needs no comma
-      return true;
-    }
+    if (texting_) return text_key(k);
     if (skipping_ != 0) return true;
     json& object = *stack_.back();
     if (object.contains(k)) {
@@ -1081,7 +1083,7 @@ class exact_json_builder {
     if (texting_ != 0) {
       separate();
       text_.push_back(static_cast<std::uint8_t>(bracket));
-      text_first_.push_back(true);
+      text_levels_.emplace_back();
       ++texting_;
       return true;
     }
@@ -1095,14 +1097,20 @@ class exact_json_builder {
       keys_.push_back(stack_.empty()              ? std::string()
                       : stack_.back()->is_array() ? std::string("[]")
                                                   : last_key_);
-      rule = shape_(std::span<const std::string>(keys_).subspan(1));
-      if (!rule.build) {
+      rule = shape_(std::span<const std::string>(keys_).subspan(1), empty.is_array());
+      if (rule.keep != json_keep::tree) {
+        // Read as text either way, so that a repeated key is found as in a tree; kept by its kind,
+        // the text is dropped at the end.
         keys_.pop_back();
-        texted_ = add(json::binary(json::binary_t::container_type{},
-                                   empty.is_object() ? json_text_object_subtype : json_text_array_subtype));
+        text_kind_only_ = rule.keep == json_keep::kind;
+        texted_ = add(text_kind_only_ ? std::move(empty)
+                                      : json::binary(json::binary_t::container_type{},
+                                                     empty.is_object() ? json_text_object_subtype
+                                                                       : json_text_array_subtype));
         if (texted_ == nullptr) return false;
         text_.assign(1, static_cast<std::uint8_t>(bracket));
-        text_first_.assign(1, true);
+        text_levels_.clear();
+        text_levels_.emplace_back();
         texting_ = 1;
         return true;
       }
@@ -1116,9 +1124,10 @@ class exact_json_builder {
   bool close(char bracket) {
     if (texting_ != 0) {
       text_.push_back(static_cast<std::uint8_t>(bracket));
-      text_first_.pop_back();
+      text_levels_.pop_back();
       if (--texting_ == 0) {
-        static_cast<json::binary_t::container_type&>(texted_->get_binary()) = std::move(text_);
+        if (!text_kind_only_)
+          static_cast<json::binary_t::container_type&>(texted_->get_binary()) = std::move(text_);
         text_ = {};
       }
     } else if (skipping_ != 0) {
@@ -1132,8 +1141,22 @@ class exact_json_builder {
   }
   /// In text: the comma before a value or a key that is not the first of its container.
   void separate() {
-    if (!text_first_.back()) text_.push_back(',');
-    text_first_.back() = false;
+    if (!text_levels_.back().first) text_.push_back(',');
+    text_levels_.back().first = false;
+  }
+  /// A key in text, refused when its object has it already, as in a built object.
+  bool text_key(const std::string& k) {
+    separate();
+    const std::string quoted = json(k).dump();
+    if (!text_levels_.back().insert(text_, quoted)) {
+      error_offset_ = key_start();
+      error_message_ = "the key \"" + k + "\" appears twice in this object; expected unique keys";
+      return false;
+    }
+    append(quoted);
+    append(":");
+    text_levels_.back().first = true;  // the value needs no comma
+    return true;
   }
   void append(std::string_view w) { text_.insert(text_.end(), w.begin(), w.end()); }
   bool word(std::string_view w) {
@@ -1199,8 +1222,59 @@ class exact_json_builder {
   json* member_ = nullptr;
   std::size_t texting_ = 0;              ///< how deep inside a container kept as its text
   json* texted_ = nullptr;               ///< the value that receives the text
+  bool text_kind_only_ = false;          ///< the text is dropped at the end (`json_keep::kind`)
   json::binary_t::container_type text_;  ///< the text so far
-  std::vector<bool> text_first_;         ///< per open container in text: nothing written in it yet
+  /// Per open container in text: whether nothing is written in it yet, and where its keys are in
+  /// `text_` by their hash.
+  struct text_level {
+    bool first = true;
+    /// Open addressing: 1 + the offset in the text of each key written (0: an empty slot), at
+    /// most half full. A key in the text is its quoted form followed by ':'.
+    std::vector<std::size_t> slots;
+    std::size_t used = 0;
+
+    [[nodiscard]] static std::string_view quoted_at(const json::binary_t::container_type& text,
+                                                    std::size_t at) {
+      const auto* p = reinterpret_cast<const char*>(text.data());
+      std::size_t end = at + 1;
+      while (p[end] != '"') end += p[end] == '\\' ? 2 : 1;
+      return {p + at, end + 1 - at};
+    }
+    void place(std::string_view quoted, std::size_t slot_value) {
+      const std::size_t mask = slots.size() - 1;
+      for (std::size_t i = fnv1a_64(quoted) & mask;; i = (i + 1) & mask) {
+        if (slots[i] == 0) {
+          slots[i] = slot_value;
+          return;
+        }
+      }
+    }
+    /// Records the key `quoted` about to be written at the end of `text`; false if this object
+    /// has it already.
+    bool insert(const json::binary_t::container_type& text, std::string_view quoted) {
+      if (!slots.empty()) {
+        const std::size_t mask = slots.size() - 1;
+        for (std::size_t i = fnv1a_64(quoted) & mask; slots[i] != 0; i = (i + 1) & mask) {
+          const std::size_t at = slots[i] - 1;
+          if (text.size() - at > quoted.size() &&
+              std::memcmp(text.data() + at, quoted.data(), quoted.size()) == 0 &&
+              text[at + quoted.size()] == ':')
+            return false;
+        }
+      }
+      if (2 * (used + 1) > slots.size()) {  // grow, placing the keys again
+        std::vector<std::size_t> old(std::max<std::size_t>(8, 2 * slots.size()), 0);
+        old.swap(slots);
+        for (const std::size_t v : old) {
+          if (v != 0) place(quoted_at(text, v - 1), v);
+        }
+      }
+      place(quoted, text.size() + 1);
+      ++used;
+      return true;
+    }
+  };
+  std::vector<text_level> text_levels_;
   std::size_t error_offset_ = 0;
   std::string error_message_;
   bool error_is_bound_ = false;
@@ -1298,6 +1372,146 @@ class exact_json_builder {
       return "an array";
     default:
       return "a value of another kind";
+  }
+}
+
+/// Whether `j` is an object that `read_json` kept as its text.
+[[nodiscard]] inline bool is_json_text_object(const nlohmann::json& j) noexcept {
+  return is_json_text(j) && j.get_binary().subtype() == detail::json_text_object_subtype;
+}
+
+/// One member of an object kept as text (`for_each_json_text_member`).
+struct json_text_member {
+  enum class kind { string, integer, other };
+  std::string key;  ///< unescaped
+  kind what = kind::other;
+  std::string value;  ///< a string unescaped, an integer's decimal digits, else the value's text
+  /// How the value is named in messages, as `describe_json` names it.
+  [[nodiscard]] std::string describe() const {
+    switch (what) {
+      case kind::string:
+        return "a string";
+      case kind::integer:
+        return "an integer (" + value + ")";
+      case kind::other:
+        break;
+    }
+    if (value.front() == '{') return "an object";
+    if (value.front() == '[') return "an array";
+    if (value == "null" || value == "true" || value == "false") return value;
+    return "a number with a fraction or an exponent (" + value + ")";
+  }
+};
+
+namespace detail {
+
+/// The end of the value that starts at `i` of a kept text (tokens without white space).
+[[nodiscard]] inline std::size_t json_text_value_end(std::string_view t, std::size_t i) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (; i < t.size(); ++i) {
+    const char c = t[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+        if (depth == 0) return i + 1;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return i;
+      if (--depth == 0) return i + 1;
+    } else if (c == ',' && depth == 0) {
+      return i;
+    }
+  }
+  return i;
+}
+
+/// The string a quoted token of a kept text stands for. The text was written by nlohmann's
+/// `dump`, whose only escapes are these (other characters, UTF-8 included, are as they are).
+[[nodiscard]] inline std::string json_text_unquote(std::string_view quoted) {
+  std::string out;
+  out.reserve(quoted.size() - 2);
+  for (std::size_t i = 1; i + 1 < quoted.size(); ++i) {
+    char c = quoted[i];
+    if (c == '\\') {
+      c = quoted[++i];
+      switch (c) {
+        case 'b':
+          c = '\b';
+          break;
+        case 'f':
+          c = '\f';
+          break;
+        case 'n':
+          c = '\n';
+          break;
+        case 'r':
+          c = '\r';
+          break;
+        case 't':
+          c = '\t';
+          break;
+        case 'u': {  // \u00XX: a control character
+          unsigned v = 0;
+          for (std::size_t k = 1; k <= 4; ++k) {
+            const char h = quoted[i + k];
+            v = v * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+          }
+          c = static_cast<char>(v);
+          i += 4;
+          break;
+        }
+        default:
+          break;  // '"', '\\', '/'
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// How many members an object kept as text has. Precondition: `is_json_text_object(j)`.
+[[nodiscard]] inline std::size_t json_text_member_count(const nlohmann::json& j) noexcept {
+  const std::string_view t = json_text_of(j);
+  std::size_t n = 0;
+  for (std::size_t i = 1; i < t.size() && t[i] != '}'; ++n) {
+    i = detail::json_text_value_end(t, detail::json_text_value_end(t, i) + 1);  // the key, then the value
+    if (i < t.size() && t[i] == ',') ++i;
+  }
+  return n;
+}
+
+/// Calls `member(json_text_member&&)` for each member of an object kept as text, in the order
+/// written. Precondition: `is_json_text_object(j)`.
+template <class F>
+void for_each_json_text_member(const nlohmann::json& j, F&& member) {
+  const std::string_view t = json_text_of(j);
+  std::size_t i = 1;  // past '{'
+  while (i < t.size() && t[i] != '}') {
+    const std::size_t key_end = detail::json_text_value_end(t, i);
+    json_text_member m;
+    m.key = detail::json_text_unquote(t.substr(i, key_end - i));
+    const std::size_t value_start = key_end + 1;  // past ':'
+    const std::size_t value_end = detail::json_text_value_end(t, value_start);
+    const std::string_view token = t.substr(value_start, value_end - value_start);
+    if (token.front() == '"') {
+      m.what = json_text_member::kind::string;
+      m.value = detail::json_text_unquote(token);
+    } else {
+      m.what =
+          detail::is_integer_lexeme(token) ? json_text_member::kind::integer : json_text_member::kind::other;
+      m.value = std::string(token);
+    }
+    member(std::move(m));
+    i = value_end < t.size() && t[value_end] == ',' ? value_end + 1 : value_end;
   }
 }
 
@@ -1718,24 +1932,36 @@ inline void require_json_object(const nlohmann::json& j, const json_path& where,
 
 /// A meter event `{event_name, payload, identifier, timestamp}` (M2, D3, D4): the body of
 /// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a stream event or a bulk upload
-/// object. Payload entries come in key order.
+/// object. Payload entries come in the order written (a payload the reader built: in key order).
 [[nodiscard]] inline meter_event meter_event_from_json(const nlohmann::json& event, const json_path& where) {
   require_json_object(event, where, "a meter event");
   meter_event out;
   if (auto name = json_string_member(event, "event_name", where)) out.event_name = std::move(*name);
   if (const nlohmann::json* payload = json_member(event, "payload")) {
     const json_path payload_path = where / "payload";
-    require_json_object(*payload, payload_path, "the payload");
-    out.payload.reserve(payload->size());
-    for (const auto& [key, value] : payload->items()) {
-      if (value.is_string()) {
-        out.payload.emplace_back(key, value.get<std::string>());
-      } else if (is_json_integer(value)) {
-        out.payload.emplace_back(key, json_integer_text(value));
-      } else {
-        fail_json_value(
-            payload_path / key,
-            "expected a string or an integer (payload values are strings), found " + describe_json(value));
+    if (is_json_text_object(*payload)) {  // kept as its text by the reader's shape (D6)
+      out.payload.reserve(json_text_member_count(*payload));
+      for_each_json_text_member(*payload, [&](json_text_member&& m) {
+        if (m.what == json_text_member::kind::other) {
+          fail_json_value(
+              payload_path / m.key,
+              "expected a string or an integer (payload values are strings), found " + m.describe());
+        }
+        out.payload.emplace_back(std::move(m.key), std::move(m.value));
+      });
+    } else {
+      require_json_object(*payload, payload_path, "the payload");
+      out.payload.reserve(payload->size());
+      for (const auto& [key, value] : payload->items()) {
+        if (value.is_string()) {
+          out.payload.emplace_back(key, value.get<std::string>());
+        } else if (is_json_integer(value)) {
+          out.payload.emplace_back(key, json_integer_text(value));
+        } else {
+          fail_json_value(
+              payload_path / key,
+              "expected a string or an integer (payload values are strings), found " + describe_json(value));
+        }
       }
     }
   }
@@ -1882,13 +2108,23 @@ void check_bulk_csv_header(const Reader& csv, const std::string& name,
   return out;
 }
 
+/// What `bulk_event_from_json` looks into: the object, its payload as text (D6). A line that is
+/// an array is refused by its kind.
+[[nodiscard]] inline json_container_rule bulk_event_shape(std::span<const std::string> keys, bool is_array) {
+  json_container_rule rule;
+  if (keys.empty() && is_array) rule.keep = json_keep::kind;
+  if (!keys.empty()) rule.keep = keys.size() == 1 && keys[0] == "payload" ? json_keep::text : json_keep::kind;
+  return rule;
+}
+
 /// Parses one bulk JSON object at `where` of `file` and converts it, with errors at their place.
 [[nodiscard]] inline request bulk_event_from_text(std::string_view text, const std::string& file,
                                                   text_position where, std::string source) {
-  // A meter event is an object whose payload holds strings and integers: any container deeper
-  // than the payload is refused by its kind, so it is read and not built: a record's memory
-  // follows its fields, not what they nest.
-  const nlohmann::json object = read_json(text, file, where, max_json_depth, 2);
+  // A meter event is an object whose payload holds strings and integers: the payload is kept as
+  // its text and read from it, and any other container is refused by its kind, so it is read
+  // and not built: a record's memory follows its bytes, not what they nest (D6).
+  const nlohmann::json object =
+      read_json(text, file, where, max_json_depth, max_json_depth, bulk_event_shape);
   if (!object.is_object()) {
     METERKIT_THROW(input_error(file, where, "expected a meter event object, found " + describe_json(object)));
   }
@@ -2062,13 +2298,16 @@ void read_bulk_jsonl(input_source& source, Sink&& sink, const read_options& opti
 /// Canonical form: no whitespace, object members sorted by key (byte order), strings with the
 /// shortest escapes, integers in decimal (any size, digits as written), other numbers in their
 /// shortest round-trip form. `5`, `"5"` and `5.0` therefore differ; `{"a":1,"b":2}` and
-/// `{"b":2,"a":1}` are the same. A container the reader kept as its text (`read_json` with a shape,
-/// for parameters no endpoint reads) is the same form with its members in the order written.
+/// `{"b":2,"a":1}` are the same. A container the reader kept as its text (`read_json` with a
+/// shape) has the same canonical form as when it is built.
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -2076,13 +2315,55 @@ void read_bulk_jsonl(input_source& source, Sink&& sink, const read_options& opti
 namespace meterkit {
 
 namespace detail {
+
+/// The canonical form of a value of a kept text (tokens without white space, written by `dump`):
+/// scalars are already canonical; object members are sorted by their unescaped keys.
+inline void append_canonical_json_text(std::string& out, std::string_view t) {
+  if (t.empty() || (t.front() != '{' && t.front() != '[')) {
+    out += t;
+    return;
+  }
+  if (t.front() == '[') {  // elements in their order, one at a time
+    out += '[';
+    for (std::size_t i = 1; i < t.size() && t[i] != ']';) {
+      if (i != 1) out += ',';
+      const std::size_t end = json_text_value_end(t, i);
+      append_canonical_json_text(out, t.substr(i, end - i));
+      i = end < t.size() && t[end] == ',' ? end + 1 : end;
+    }
+    out += ']';
+    return;
+  }
+  // The members (key token, value token), sorted by their unescaped keys.
+  std::vector<std::pair<std::string_view, std::string_view>> members;
+  for (std::size_t i = 1; i < t.size() && t[i] != '}';) {
+    const std::size_t key_end = json_text_value_end(t, i);
+    const std::size_t end = json_text_value_end(t, key_end + 1);  // past ':'
+    members.emplace_back(t.substr(i, key_end - i), t.substr(key_end + 1, end - key_end - 1));
+    i = end < t.size() && t[end] == ',' ? end + 1 : end;
+  }
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
+    if (a.first.find('\\') == std::string_view::npos && b.first.find('\\') == std::string_view::npos)
+      return a.first.substr(1, a.first.size() - 2) < b.first.substr(1, b.first.size() - 2);
+    return json_text_unquote(a.first) < json_text_unquote(b.first);
+  });
+  out += '{';
+  for (std::size_t k = 0; k < members.size(); ++k) {
+    if (k != 0) out += ',';
+    out += members[k].first;
+    out += ':';
+    append_canonical_json_text(out, members[k].second);
+  }
+  out += '}';
+}
+
 inline void append_canonical_json(std::string& out, const nlohmann::json& j) {
   if (is_json_integer(j)) {
     out += json_integer_text(j);
     return;
   }
-  if (is_json_text(j)) {  // its tokens in their order (D19)
-    out += json_text_of(j);
+  if (is_json_text(j)) {  // a container the reader kept as its text (D6)
+    append_canonical_json_text(out, json_text_of(j));
     return;
   }
   switch (j.type()) {
@@ -3622,46 +3903,45 @@ inline constexpr std::size_t max_request_events = 100;
 /// The largest `items` array: Stripe takes a list of at most 20 subscription items (B8, D7).
 inline constexpr std::size_t max_request_items = 20;
 
-/// What `request_from_log_entry` looks into (D6): every container it reads is built; any other
-/// container is kept as its text, for the request's fingerprint (D19). A record then costs its
-/// bytes at most whatever it nests, and `events` and `items` hold at most what Stripe takes.
-[[nodiscard]] inline json_container_rule request_log_shape(std::span<const std::string> keys) {
-  json_container_rule keep;
+/// What `request_from_log_entry` looks into (D6). The containers it reads are built; payloads,
+/// `metadata` and unknown parameters are kept as their text, for the request's fingerprint (D19)
+/// and for `meter_event_from_json`; members of the line other than `params` (never compared) by
+/// their kind alone. A record then costs its bytes at most whatever it nests, and `events` and
+/// `items` hold at most what Stripe takes.
+[[nodiscard]] inline json_container_rule request_log_shape(std::span<const std::string> keys, bool is_array) {
+  json_container_rule tree;
   json_container_rule text;
-  text.build = false;
+  text.keep = json_keep::text;
+  json_container_rule kind;
+  kind.keep = json_keep::kind;
   const auto is = [&](std::size_t i, std::string_view name) { return keys.size() > i && keys[i] == name; };
-  if (keys.empty()) return keep;  // the line
-  if (!is(0, "params")) return text;
+  if (keys.empty()) return is_array ? kind : tree;  // the line: an array is refused by its kind
+  if (!is(0, "params")) return kind;
   switch (keys.size()) {
     case 1:
-      return keep;
+      return tree;
     case 2:
       if (is(1, "events")) {
-        keep.max_elements = max_request_events;
-        keep.too_many =
+        tree.max_elements = max_request_events;
+        tree.too_many =
             "params.events: more than 100 meter events; Stripe takes at most 100 in one request (D7)";
-        return keep;
+        return tree;
       }
       if (is(1, "items")) {
-        keep.max_elements = max_request_items;
-        keep.too_many = "params.items: more than 20 items; Stripe takes at most 20 in one request (D7)";
-        return keep;
+        tree.max_elements = max_request_items;
+        tree.too_many = "params.items: more than 20 items; Stripe takes at most 20 in one request (D7)";
+        return tree;
       }
-      return is(1, "payload") || is(1, "cancel") || is(1, "amount") || is(1, "applicability_config") ||
-                     is(1, "metadata") || is(1, "cancellation_details")
-                 ? keep
-                 : text;
+      return is(1, "cancel") || is(1, "amount") || is(1, "applicability_config") ? tree : text;
     case 3:  // an event, an item, the monetary amount, the scope
-      return (is(1, "events") || is(1, "items")) && is(2, "[]") ? keep
-             : (is(1, "amount") && is(2, "monetary")) || (is(1, "applicability_config") && is(2, "scope"))
-                 ? keep
+      return ((is(1, "events") || is(1, "items")) && is(2, "[]")) || (is(1, "amount") && is(2, "monetary")) ||
+                     (is(1, "applicability_config") && is(2, "scope"))
+                 ? tree
                  : text;
-    case 4:  // an event's payload, a scope's prices
-      return (is(1, "events") && is(3, "payload")) || (is(1, "applicability_config") && is(3, "prices"))
-                 ? keep
-                 : text;
+    case 4:  // a scope's prices (an event's payload is text)
+      return is(1, "applicability_config") && is(3, "prices") ? tree : text;
     case 5:  // a price of a scope
-      return is(1, "applicability_config") && is(3, "prices") && is(4, "[]") ? keep : text;
+      return is(1, "applicability_config") && is(3, "prices") && is(4, "[]") ? tree : text;
     default:
       return text;
   }

@@ -134,13 +134,23 @@ void check_bulk_csv_header(const Reader& csv, const std::string& name,
   return out;
 }
 
+/// What `bulk_event_from_json` looks into: the object, its payload as text (D6). A line that is
+/// an array is refused by its kind.
+[[nodiscard]] inline json_container_rule bulk_event_shape(std::span<const std::string> keys, bool is_array) {
+  json_container_rule rule;
+  if (keys.empty() && is_array) rule.keep = json_keep::kind;
+  if (!keys.empty()) rule.keep = keys.size() == 1 && keys[0] == "payload" ? json_keep::text : json_keep::kind;
+  return rule;
+}
+
 /// Parses one bulk JSON object at `where` of `file` and converts it, with errors at their place.
 [[nodiscard]] inline request bulk_event_from_text(std::string_view text, const std::string& file,
                                                   text_position where, std::string source) {
-  // A meter event is an object whose payload holds strings and integers: any container deeper
-  // than the payload is refused by its kind, so it is read and not built: a record's memory
-  // follows its fields, not what they nest.
-  const nlohmann::json object = read_json(text, file, where, max_json_depth, 2);
+  // A meter event is an object whose payload holds strings and integers: the payload is kept as
+  // its text and read from it, and any other container is refused by its kind, so it is read
+  // and not built: a record's memory follows its bytes, not what they nest (D6).
+  const nlohmann::json object =
+      read_json(text, file, where, max_json_depth, max_json_depth, bulk_event_shape);
   if (!object.is_object()) {
     METERKIT_THROW(input_error(file, where, "expected a meter event object, found " + describe_json(object)));
   }

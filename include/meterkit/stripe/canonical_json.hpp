@@ -7,13 +7,16 @@
 /// Canonical form: no whitespace, object members sorted by key (byte order), strings with the
 /// shortest escapes, integers in decimal (any size, digits as written), other numbers in their
 /// shortest round-trip form. `5`, `"5"` and `5.0` therefore differ; `{"a":1,"b":2}` and
-/// `{"b":2,"a":1}` are the same. A container the reader kept as its text (`read_json` with a shape,
-/// for parameters no endpoint reads) is the same form with its members in the order written.
+/// `{"b":2,"a":1}` are the same. A container the reader kept as its text (`read_json` with a
+/// shape) has the same canonical form as when it is built.
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -22,13 +25,55 @@
 namespace meterkit {
 
 namespace detail {
+
+/// The canonical form of a value of a kept text (tokens without white space, written by `dump`):
+/// scalars are already canonical; object members are sorted by their unescaped keys.
+inline void append_canonical_json_text(std::string& out, std::string_view t) {
+  if (t.empty() || (t.front() != '{' && t.front() != '[')) {
+    out += t;
+    return;
+  }
+  if (t.front() == '[') {  // elements in their order, one at a time
+    out += '[';
+    for (std::size_t i = 1; i < t.size() && t[i] != ']';) {
+      if (i != 1) out += ',';
+      const std::size_t end = json_text_value_end(t, i);
+      append_canonical_json_text(out, t.substr(i, end - i));
+      i = end < t.size() && t[end] == ',' ? end + 1 : end;
+    }
+    out += ']';
+    return;
+  }
+  // The members (key token, value token), sorted by their unescaped keys.
+  std::vector<std::pair<std::string_view, std::string_view>> members;
+  for (std::size_t i = 1; i < t.size() && t[i] != '}';) {
+    const std::size_t key_end = json_text_value_end(t, i);
+    const std::size_t end = json_text_value_end(t, key_end + 1);  // past ':'
+    members.emplace_back(t.substr(i, key_end - i), t.substr(key_end + 1, end - key_end - 1));
+    i = end < t.size() && t[end] == ',' ? end + 1 : end;
+  }
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
+    if (a.first.find('\\') == std::string_view::npos && b.first.find('\\') == std::string_view::npos)
+      return a.first.substr(1, a.first.size() - 2) < b.first.substr(1, b.first.size() - 2);
+    return json_text_unquote(a.first) < json_text_unquote(b.first);
+  });
+  out += '{';
+  for (std::size_t k = 0; k < members.size(); ++k) {
+    if (k != 0) out += ',';
+    out += members[k].first;
+    out += ':';
+    append_canonical_json_text(out, members[k].second);
+  }
+  out += '}';
+}
+
 inline void append_canonical_json(std::string& out, const nlohmann::json& j) {
   if (is_json_integer(j)) {
     out += json_integer_text(j);
     return;
   }
-  if (is_json_text(j)) {  // its tokens in their order (D19)
-    out += json_text_of(j);
+  if (is_json_text(j)) {  // a container the reader kept as its text (D6)
+    append_canonical_json_text(out, json_text_of(j));
     return;
   }
   switch (j.type()) {

@@ -18,8 +18,10 @@
 ///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <span>
@@ -31,6 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <meterkit/core/checksum.hpp>
 #include <meterkit/core/decimal.hpp>
 #include <meterkit/core/error.hpp>
 #include <meterkit/core/time.hpp>
@@ -123,11 +126,16 @@ class json_value_error : public error {
   METERKIT_THROW(json_value_error(where.steps(), message));
 }
 
+/// How a container of a document is kept (`json_container_rule`).
+enum class json_keep {
+  tree,  ///< built, for a reader that looks inside it
+  text,  ///< kept as its text only (`json_text_of`): for a reader that compares or prints it whole
+  kind,  ///< an empty one of its kind stands for it: for a reader that refuses any container there
+};
+
 /// What a reader wants of one container of a document (`json_shape`).
 struct json_container_rule {
-  /// false: the container is kept as its text only (`json_text_of`), for a reader that never
-  /// looks inside it.
-  bool build = true;
+  json_keep keep = json_keep::tree;
   /// An array holds at most this many elements; the next one makes the document unusable with
   /// `too_many` as the message, at that element.
   std::size_t max_elements = static_cast<std::size_t>(-1);
@@ -135,9 +143,9 @@ struct json_container_rule {
 };
 
 /// Where a reader looks inside a document, for `read_json`: called for each container with the
-/// member names that lead to it from the top-level value ("[]" for an array element); the
-/// top-level value itself is always built.
-using json_shape = json_container_rule (*)(std::span<const std::string> keys);
+/// member names that lead to it from the top-level value ("[]" for an array element; none for the
+/// top-level value itself) and whether it is an array.
+using json_shape = json_container_rule (*)(std::span<const std::string> keys, bool is_array);
 
 namespace detail {
 
@@ -221,8 +229,9 @@ struct counting_char_iterator {
 ///   and an array there keeps its first element only.
 /// - With a `json_shape`, a container the shape does not build is kept as its text
 ///   (`json_text_of`): its tokens in their order, without white space. It still compares, prints
-///   and is described as the container it is, at one byte per byte read or fewer. An array the
-///   shape bounds refuses the element past its bound.
+///   and is described as the container it is, at one byte per byte read or fewer. Or it is kept
+///   by its kind alone, an empty one. Either way its keys are checked as a tree's are. An array
+///   the shape bounds refuses the element past its bound.
 class exact_json_builder {
  public:
   using json = nlohmann::json;
@@ -258,13 +267,7 @@ class exact_json_builder {
   bool binary(json::binary_t& v) { return !kept() || put(json::binary(std::move(v))); }
   bool start_object(std::size_t) { return open(json::object()); }
   bool key(std::string& k) {
-    if (texting_) {
-      separate();
-      append(json(k).dump());
-      append(":");
-      text_first_.back() = true;  // the value needs no comma
-      return true;
-    }
+    if (texting_) return text_key(k);
     if (skipping_ != 0) return true;
     json& object = *stack_.back();
     if (object.contains(k)) {
@@ -304,7 +307,7 @@ class exact_json_builder {
     if (texting_ != 0) {
       separate();
       text_.push_back(static_cast<std::uint8_t>(bracket));
-      text_first_.push_back(true);
+      text_levels_.emplace_back();
       ++texting_;
       return true;
     }
@@ -318,14 +321,20 @@ class exact_json_builder {
       keys_.push_back(stack_.empty()              ? std::string()
                       : stack_.back()->is_array() ? std::string("[]")
                                                   : last_key_);
-      rule = shape_(std::span<const std::string>(keys_).subspan(1));
-      if (!rule.build) {
+      rule = shape_(std::span<const std::string>(keys_).subspan(1), empty.is_array());
+      if (rule.keep != json_keep::tree) {
+        // Read as text either way, so that a repeated key is found as in a tree; kept by its kind,
+        // the text is dropped at the end.
         keys_.pop_back();
-        texted_ = add(json::binary(json::binary_t::container_type{},
-                                   empty.is_object() ? json_text_object_subtype : json_text_array_subtype));
+        text_kind_only_ = rule.keep == json_keep::kind;
+        texted_ = add(text_kind_only_ ? std::move(empty)
+                                      : json::binary(json::binary_t::container_type{},
+                                                     empty.is_object() ? json_text_object_subtype
+                                                                       : json_text_array_subtype));
         if (texted_ == nullptr) return false;
         text_.assign(1, static_cast<std::uint8_t>(bracket));
-        text_first_.assign(1, true);
+        text_levels_.clear();
+        text_levels_.emplace_back();
         texting_ = 1;
         return true;
       }
@@ -339,9 +348,10 @@ class exact_json_builder {
   bool close(char bracket) {
     if (texting_ != 0) {
       text_.push_back(static_cast<std::uint8_t>(bracket));
-      text_first_.pop_back();
+      text_levels_.pop_back();
       if (--texting_ == 0) {
-        static_cast<json::binary_t::container_type&>(texted_->get_binary()) = std::move(text_);
+        if (!text_kind_only_)
+          static_cast<json::binary_t::container_type&>(texted_->get_binary()) = std::move(text_);
         text_ = {};
       }
     } else if (skipping_ != 0) {
@@ -355,8 +365,22 @@ class exact_json_builder {
   }
   /// In text: the comma before a value or a key that is not the first of its container.
   void separate() {
-    if (!text_first_.back()) text_.push_back(',');
-    text_first_.back() = false;
+    if (!text_levels_.back().first) text_.push_back(',');
+    text_levels_.back().first = false;
+  }
+  /// A key in text, refused when its object has it already, as in a built object.
+  bool text_key(const std::string& k) {
+    separate();
+    const std::string quoted = json(k).dump();
+    if (!text_levels_.back().insert(text_, quoted)) {
+      error_offset_ = key_start();
+      error_message_ = "the key \"" + k + "\" appears twice in this object; expected unique keys";
+      return false;
+    }
+    append(quoted);
+    append(":");
+    text_levels_.back().first = true;  // the value needs no comma
+    return true;
   }
   void append(std::string_view w) { text_.insert(text_.end(), w.begin(), w.end()); }
   bool word(std::string_view w) {
@@ -422,8 +446,59 @@ class exact_json_builder {
   json* member_ = nullptr;
   std::size_t texting_ = 0;              ///< how deep inside a container kept as its text
   json* texted_ = nullptr;               ///< the value that receives the text
+  bool text_kind_only_ = false;          ///< the text is dropped at the end (`json_keep::kind`)
   json::binary_t::container_type text_;  ///< the text so far
-  std::vector<bool> text_first_;         ///< per open container in text: nothing written in it yet
+  /// Per open container in text: whether nothing is written in it yet, and where its keys are in
+  /// `text_` by their hash.
+  struct text_level {
+    bool first = true;
+    /// Open addressing: 1 + the offset in the text of each key written (0: an empty slot), at
+    /// most half full. A key in the text is its quoted form followed by ':'.
+    std::vector<std::size_t> slots;
+    std::size_t used = 0;
+
+    [[nodiscard]] static std::string_view quoted_at(const json::binary_t::container_type& text,
+                                                    std::size_t at) {
+      const auto* p = reinterpret_cast<const char*>(text.data());
+      std::size_t end = at + 1;
+      while (p[end] != '"') end += p[end] == '\\' ? 2 : 1;
+      return {p + at, end + 1 - at};
+    }
+    void place(std::string_view quoted, std::size_t slot_value) {
+      const std::size_t mask = slots.size() - 1;
+      for (std::size_t i = fnv1a_64(quoted) & mask;; i = (i + 1) & mask) {
+        if (slots[i] == 0) {
+          slots[i] = slot_value;
+          return;
+        }
+      }
+    }
+    /// Records the key `quoted` about to be written at the end of `text`; false if this object
+    /// has it already.
+    bool insert(const json::binary_t::container_type& text, std::string_view quoted) {
+      if (!slots.empty()) {
+        const std::size_t mask = slots.size() - 1;
+        for (std::size_t i = fnv1a_64(quoted) & mask; slots[i] != 0; i = (i + 1) & mask) {
+          const std::size_t at = slots[i] - 1;
+          if (text.size() - at > quoted.size() &&
+              std::memcmp(text.data() + at, quoted.data(), quoted.size()) == 0 &&
+              text[at + quoted.size()] == ':')
+            return false;
+        }
+      }
+      if (2 * (used + 1) > slots.size()) {  // grow, placing the keys again
+        std::vector<std::size_t> old(std::max<std::size_t>(8, 2 * slots.size()), 0);
+        old.swap(slots);
+        for (const std::size_t v : old) {
+          if (v != 0) place(quoted_at(text, v - 1), v);
+        }
+      }
+      place(quoted, text.size() + 1);
+      ++used;
+      return true;
+    }
+  };
+  std::vector<text_level> text_levels_;
   std::size_t error_offset_ = 0;
   std::string error_message_;
   bool error_is_bound_ = false;
@@ -521,6 +596,146 @@ class exact_json_builder {
       return "an array";
     default:
       return "a value of another kind";
+  }
+}
+
+/// Whether `j` is an object that `read_json` kept as its text.
+[[nodiscard]] inline bool is_json_text_object(const nlohmann::json& j) noexcept {
+  return is_json_text(j) && j.get_binary().subtype() == detail::json_text_object_subtype;
+}
+
+/// One member of an object kept as text (`for_each_json_text_member`).
+struct json_text_member {
+  enum class kind { string, integer, other };
+  std::string key;  ///< unescaped
+  kind what = kind::other;
+  std::string value;  ///< a string unescaped, an integer's decimal digits, else the value's text
+  /// How the value is named in messages, as `describe_json` names it.
+  [[nodiscard]] std::string describe() const {
+    switch (what) {
+      case kind::string:
+        return "a string";
+      case kind::integer:
+        return "an integer (" + value + ")";
+      case kind::other:
+        break;
+    }
+    if (value.front() == '{') return "an object";
+    if (value.front() == '[') return "an array";
+    if (value == "null" || value == "true" || value == "false") return value;
+    return "a number with a fraction or an exponent (" + value + ")";
+  }
+};
+
+namespace detail {
+
+/// The end of the value that starts at `i` of a kept text (tokens without white space).
+[[nodiscard]] inline std::size_t json_text_value_end(std::string_view t, std::size_t i) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (; i < t.size(); ++i) {
+    const char c = t[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+        if (depth == 0) return i + 1;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return i;
+      if (--depth == 0) return i + 1;
+    } else if (c == ',' && depth == 0) {
+      return i;
+    }
+  }
+  return i;
+}
+
+/// The string a quoted token of a kept text stands for. The text was written by nlohmann's
+/// `dump`, whose only escapes are these (other characters, UTF-8 included, are as they are).
+[[nodiscard]] inline std::string json_text_unquote(std::string_view quoted) {
+  std::string out;
+  out.reserve(quoted.size() - 2);
+  for (std::size_t i = 1; i + 1 < quoted.size(); ++i) {
+    char c = quoted[i];
+    if (c == '\\') {
+      c = quoted[++i];
+      switch (c) {
+        case 'b':
+          c = '\b';
+          break;
+        case 'f':
+          c = '\f';
+          break;
+        case 'n':
+          c = '\n';
+          break;
+        case 'r':
+          c = '\r';
+          break;
+        case 't':
+          c = '\t';
+          break;
+        case 'u': {  // \u00XX: a control character
+          unsigned v = 0;
+          for (std::size_t k = 1; k <= 4; ++k) {
+            const char h = quoted[i + k];
+            v = v * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+          }
+          c = static_cast<char>(v);
+          i += 4;
+          break;
+        }
+        default:
+          break;  // '"', '\\', '/'
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// How many members an object kept as text has. Precondition: `is_json_text_object(j)`.
+[[nodiscard]] inline std::size_t json_text_member_count(const nlohmann::json& j) noexcept {
+  const std::string_view t = json_text_of(j);
+  std::size_t n = 0;
+  for (std::size_t i = 1; i < t.size() && t[i] != '}'; ++n) {
+    i = detail::json_text_value_end(t, detail::json_text_value_end(t, i) + 1);  // the key, then the value
+    if (i < t.size() && t[i] == ',') ++i;
+  }
+  return n;
+}
+
+/// Calls `member(json_text_member&&)` for each member of an object kept as text, in the order
+/// written. Precondition: `is_json_text_object(j)`.
+template <class F>
+void for_each_json_text_member(const nlohmann::json& j, F&& member) {
+  const std::string_view t = json_text_of(j);
+  std::size_t i = 1;  // past '{'
+  while (i < t.size() && t[i] != '}') {
+    const std::size_t key_end = detail::json_text_value_end(t, i);
+    json_text_member m;
+    m.key = detail::json_text_unquote(t.substr(i, key_end - i));
+    const std::size_t value_start = key_end + 1;  // past ':'
+    const std::size_t value_end = detail::json_text_value_end(t, value_start);
+    const std::string_view token = t.substr(value_start, value_end - value_start);
+    if (token.front() == '"') {
+      m.what = json_text_member::kind::string;
+      m.value = detail::json_text_unquote(token);
+    } else {
+      m.what =
+          detail::is_integer_lexeme(token) ? json_text_member::kind::integer : json_text_member::kind::other;
+      m.value = std::string(token);
+    }
+    member(std::move(m));
+    i = value_end < t.size() && t[value_end] == ',' ? value_end + 1 : value_end;
   }
 }
 

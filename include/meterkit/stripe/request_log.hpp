@@ -259,46 +259,45 @@ inline constexpr std::size_t max_request_events = 100;
 /// The largest `items` array: Stripe takes a list of at most 20 subscription items (B8, D7).
 inline constexpr std::size_t max_request_items = 20;
 
-/// What `request_from_log_entry` looks into (D6): every container it reads is built; any other
-/// container is kept as its text, for the request's fingerprint (D19). A record then costs its
-/// bytes at most whatever it nests, and `events` and `items` hold at most what Stripe takes.
-[[nodiscard]] inline json_container_rule request_log_shape(std::span<const std::string> keys) {
-  json_container_rule keep;
+/// What `request_from_log_entry` looks into (D6). The containers it reads are built; payloads,
+/// `metadata` and unknown parameters are kept as their text, for the request's fingerprint (D19)
+/// and for `meter_event_from_json`; members of the line other than `params` (never compared) by
+/// their kind alone. A record then costs its bytes at most whatever it nests, and `events` and
+/// `items` hold at most what Stripe takes.
+[[nodiscard]] inline json_container_rule request_log_shape(std::span<const std::string> keys, bool is_array) {
+  json_container_rule tree;
   json_container_rule text;
-  text.build = false;
+  text.keep = json_keep::text;
+  json_container_rule kind;
+  kind.keep = json_keep::kind;
   const auto is = [&](std::size_t i, std::string_view name) { return keys.size() > i && keys[i] == name; };
-  if (keys.empty()) return keep;  // the line
-  if (!is(0, "params")) return text;
+  if (keys.empty()) return is_array ? kind : tree;  // the line: an array is refused by its kind
+  if (!is(0, "params")) return kind;
   switch (keys.size()) {
     case 1:
-      return keep;
+      return tree;
     case 2:
       if (is(1, "events")) {
-        keep.max_elements = max_request_events;
-        keep.too_many =
+        tree.max_elements = max_request_events;
+        tree.too_many =
             "params.events: more than 100 meter events; Stripe takes at most 100 in one request (D7)";
-        return keep;
+        return tree;
       }
       if (is(1, "items")) {
-        keep.max_elements = max_request_items;
-        keep.too_many = "params.items: more than 20 items; Stripe takes at most 20 in one request (D7)";
-        return keep;
+        tree.max_elements = max_request_items;
+        tree.too_many = "params.items: more than 20 items; Stripe takes at most 20 in one request (D7)";
+        return tree;
       }
-      return is(1, "payload") || is(1, "cancel") || is(1, "amount") || is(1, "applicability_config") ||
-                     is(1, "metadata") || is(1, "cancellation_details")
-                 ? keep
-                 : text;
+      return is(1, "cancel") || is(1, "amount") || is(1, "applicability_config") ? tree : text;
     case 3:  // an event, an item, the monetary amount, the scope
-      return (is(1, "events") || is(1, "items")) && is(2, "[]") ? keep
-             : (is(1, "amount") && is(2, "monetary")) || (is(1, "applicability_config") && is(2, "scope"))
-                 ? keep
+      return ((is(1, "events") || is(1, "items")) && is(2, "[]")) || (is(1, "amount") && is(2, "monetary")) ||
+                     (is(1, "applicability_config") && is(2, "scope"))
+                 ? tree
                  : text;
-    case 4:  // an event's payload, a scope's prices
-      return (is(1, "events") && is(3, "payload")) || (is(1, "applicability_config") && is(3, "prices"))
-                 ? keep
-                 : text;
+    case 4:  // a scope's prices (an event's payload is text)
+      return is(1, "applicability_config") && is(3, "prices") ? tree : text;
     case 5:  // a price of a scope
-      return is(1, "applicability_config") && is(3, "prices") && is(4, "[]") ? keep : text;
+      return is(1, "applicability_config") && is(3, "prices") && is(4, "[]") ? tree : text;
     default:
       return text;
   }

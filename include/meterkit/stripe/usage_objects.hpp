@@ -87,24 +87,36 @@ inline void require_json_object(const nlohmann::json& j, const json_path& where,
 
 /// A meter event `{event_name, payload, identifier, timestamp}` (M2, D3, D4): the body of
 /// `POST /v1/billing/meter_events`, `/v2/billing/meter_events`, a stream event or a bulk upload
-/// object. Payload entries come in key order.
+/// object. Payload entries come in the order written (a payload the reader built: in key order).
 [[nodiscard]] inline meter_event meter_event_from_json(const nlohmann::json& event, const json_path& where) {
   require_json_object(event, where, "a meter event");
   meter_event out;
   if (auto name = json_string_member(event, "event_name", where)) out.event_name = std::move(*name);
   if (const nlohmann::json* payload = json_member(event, "payload")) {
     const json_path payload_path = where / "payload";
-    require_json_object(*payload, payload_path, "the payload");
-    out.payload.reserve(payload->size());
-    for (const auto& [key, value] : payload->items()) {
-      if (value.is_string()) {
-        out.payload.emplace_back(key, value.get<std::string>());
-      } else if (is_json_integer(value)) {
-        out.payload.emplace_back(key, json_integer_text(value));
-      } else {
-        fail_json_value(
-            payload_path / key,
-            "expected a string or an integer (payload values are strings), found " + describe_json(value));
+    if (is_json_text_object(*payload)) {  // kept as its text by the reader's shape (D6)
+      out.payload.reserve(json_text_member_count(*payload));
+      for_each_json_text_member(*payload, [&](json_text_member&& m) {
+        if (m.what == json_text_member::kind::other) {
+          fail_json_value(
+              payload_path / m.key,
+              "expected a string or an integer (payload values are strings), found " + m.describe());
+        }
+        out.payload.emplace_back(std::move(m.key), std::move(m.value));
+      });
+    } else {
+      require_json_object(*payload, payload_path, "the payload");
+      out.payload.reserve(payload->size());
+      for (const auto& [key, value] : payload->items()) {
+        if (value.is_string()) {
+          out.payload.emplace_back(key, value.get<std::string>());
+        } else if (is_json_integer(value)) {
+          out.payload.emplace_back(key, json_integer_text(value));
+        } else {
+          fail_json_value(
+              payload_path / key,
+              "expected a string or an integer (payload values are strings), found " + describe_json(value));
+        }
       }
     }
   }

@@ -127,8 +127,8 @@ BOOST_AUTO_TEST_CASE(D6_values_below_the_built_depth_are_read_not_built) {
 
 namespace {
 /// A shape that builds the document, its member "p", and the arrays of "p"."list" (at most two
-/// elements); everything else is kept as text.
-json_container_rule test_shape(std::span<const std::string> keys) {
+/// elements); keeps "k" by its kind; everything else is kept as text.
+json_container_rule test_shape(std::span<const std::string> keys, bool) {
   json_container_rule rule;
   if (keys.empty() || (keys.size() == 1 && keys[0] == "p")) return rule;
   if (keys.size() == 2 && keys[0] == "p" && keys[1] == "list") {
@@ -136,7 +136,7 @@ json_container_rule test_shape(std::span<const std::string> keys) {
     rule.too_many = "p.list: more than 2 elements";
     return rule;
   }
-  rule.build = false;
+  rule.keep = keys.size() == 1 && keys[0] == "k" ? json_keep::kind : json_keep::text;
   return rule;
 }
 }  // namespace
@@ -161,7 +161,22 @@ BOOST_AUTO_TEST_CASE(D6_a_shape_builds_what_the_reader_reads_and_keeps_the_rest_
   // Without a shape the same document is built whole; the text is never longer than the input.
   BOOST_TEST(read_json(text, "t.json")["p"]["o"]["b"].size() == 6u);
   BOOST_TEST(json_text_of(doc["p"]["o"]).size() < text.size());
-  // Errors are found in what is kept as text as in what is built.
+  // Errors are found in what is kept as text as in what is built: syntax, a repeated key (also
+  // when only its escapes differ, not when only a nested object repeats it), depth.
+  BOOST_TEST(json_text_of(read_json(R"({"q": [{"a": {"a": 1}, "b": {"a": 2}}]})", "t.json", {1, 1},
+                                    max_json_depth, max_json_depth, test_shape)["q"]) ==
+             R"([{"a":{"a":1},"b":{"a":2}}])");
+  for (const std::string bad :
+       {R"({"q": [1, }]})", R"({"q": [{"a": 1, "b": {}, "a": 2}]})", R"({"q": [{"x": [], "\u0078": 2}]})"}) {
+    BOOST_TEST_CONTEXT(bad) {
+      const auto built = error_of([&] { (void)read_json(bad, "t.json"); });
+      const auto kept = error_of([&] {
+        (void)read_json(bad, "t.json", {1, 1}, max_json_depth, max_json_depth, test_shape);
+      });
+      BOOST_TEST(kept.column() == built.column());
+      BOOST_TEST(kept.message() == built.message());
+    }
+  }
   const std::string bad = R"({"q": [1, }]})";
   const auto built = error_of([&] { (void)read_json(bad, "t.json"); });
   const auto kept = error_of([&] {
@@ -187,9 +202,82 @@ BOOST_AUTO_TEST_CASE(D6_a_shape_builds_what_the_reader_reads_and_keeps_the_rest_
       BOOST_TEST(e.column() <= long_list.find(third) + third.size() + 1);  // a number ends at what follows it
     }
   }
+  // By its kind: an empty one, whatever it held; errors inside it are still found.
+  const auto kinds = read_json(R"({"k": [[{}], {"a": 1}], "p": {}})", "t.json", {1, 1}, max_json_depth,
+                               max_json_depth, test_shape);
+  BOOST_TEST((kinds["k"] == nlohmann::json::array()));
+  BOOST_TEST(error_of([&] {
+               (void)read_json(R"({"k": [{"a": 1, "a": 2}]})", "t.json", {1, 1}, max_json_depth,
+                               max_json_depth, test_shape);
+             }).message() ==
+             "invalid JSON: the key \"a\" appears twice in this object; expected unique keys");
   BOOST_TEST(read_json(R"({"p": {"list": [1, 2]}})", "t.json", {1, 1}, max_json_depth, max_json_depth,
                        test_shape)["p"]["list"]
                  .size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(D6_repeated_keys_are_found_alike_in_text_and_in_a_tree) {
+  // Random objects of up to 40 keys from 30 (so that the key table grows, and keys repeat or not).
+  const auto seed = std::random_device{}();
+  BOOST_TEST_MESSAGE("seed " << seed);
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 500; ++round) {
+    std::string object = "{";
+    for (auto n = rng() % 41; n > 0; --n) {
+      const auto k = rng() % 30;
+      object += (object.size() > 1 ? ", " : "") + std::string(k % 7 == 0 ? "\"\\u006b" : "\"k") +
+                std::to_string(k) + "\": " + (k % 5 == 0 ? "{\"k1\": 1}" : "1");
+    }
+    const std::string doc = R"({"q": [)" + object + "]}";
+    std::string built;
+    std::string kept;
+    try {
+      (void)read_json(doc, "t.json");
+    } catch (const input_error& e) {
+      built = std::to_string(e.column()) + e.message();
+    }
+    try {
+      (void)read_json(doc, "t.json", {1, 1}, max_json_depth, max_json_depth, test_shape);
+    } catch (const input_error& e) {
+      kept = std::to_string(e.column()) + e.message();
+    }
+    if (built != kept) {
+      BOOST_TEST(false,
+                 "seed " << seed << " round " << round << ": " << doc << ": " << built << " vs " << kept);
+      return;
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(D6_the_members_of_an_object_kept_as_text_read_back_as_written) {
+  const std::string text =
+      R"({"o": {"s": "a\"b\\c\u0001\n\u00e9", "": 5, "big": -123456789012345678901234567890, "f": 1.50,)"
+      R"( "n": null, "t": true, "x": {"y": [1, "]"]}, "z": [], "k\"": "}"}})";
+  const auto doc = read_json(text, "t.json", {1, 1}, max_json_depth, max_json_depth, test_shape);
+  BOOST_REQUIRE(is_json_text_object(doc["o"]));
+  BOOST_TEST(json_text_member_count(doc["o"]) == 9u);
+  std::vector<json_text_member> members;
+  for_each_json_text_member(doc["o"], [&](json_text_member&& m) { members.push_back(std::move(m)); });
+  BOOST_REQUIRE(members.size() == 9u);
+  using k = json_text_member::kind;
+  BOOST_TEST(members[0].key == "s");
+  BOOST_TEST((members[0].what == k::string));
+  BOOST_TEST(members[0].value == "a\"b\\c\x01\n\xC3\xA9");
+  BOOST_TEST(members[1].key == "");
+  BOOST_TEST(members[1].describe() == "an integer (5)");
+  BOOST_TEST(members[2].value == "-123456789012345678901234567890");
+  BOOST_TEST((members[2].what == k::integer));
+  BOOST_TEST(members[3].describe() == "a number with a fraction or an exponent (1.5)");
+  BOOST_TEST(members[4].describe() == "null");
+  BOOST_TEST(members[5].describe() == "true");
+  BOOST_TEST(members[6].describe() == "an object");
+  BOOST_TEST(members[6].value == R"({"y":[1,"]"]})");
+  BOOST_TEST(members[7].describe() == "an array");
+  BOOST_TEST(members[8].key == "k\"");
+  BOOST_TEST(members[8].value == "}");
+  // Each as the built object describes it.
+  const auto built = read_json(text, "t.json")["o"];
+  for (const auto& m : members) BOOST_TEST(m.describe() == describe_json(built[m.key]));
 }
 
 BOOST_AUTO_TEST_CASE(D3_integers_keep_their_decimal_text_at_any_size) {

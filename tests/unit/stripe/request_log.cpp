@@ -296,9 +296,9 @@ BOOST_AUTO_TEST_CASE(D19_fingerprints_compare_method_path_and_typed_parameters) 
   BOOST_TEST(fp(item, R"({"quantity": 5})") == "POST " + item + R"( {"quantity":5})");
 }
 
-BOOST_AUTO_TEST_CASE(D19_containers_no_endpoint_reads_compare_by_their_tokens_in_order) {
-  // Kept as their text (D6): same tokens, same request, whatever the white space; their member order
-  // counts, unlike that of the parameters the endpoints read.
+BOOST_AUTO_TEST_CASE(D19_containers_kept_as_text_compare_as_built_ones) {
+  // Kept as their text (D6): white space and member order do not count, at any depth; array order
+  // and types do.
   const auto fp = [](const std::string& params) {
     return one(R"({"received_at": 1, "idempotency_key": "k", "path": "/v1/billing/meter_events", "params": )" +
                params + "}")
@@ -307,7 +307,12 @@ BOOST_AUTO_TEST_CASE(D19_containers_no_endpoint_reads_compare_by_their_tokens_in
   BOOST_TEST(fp(R"({"expand": [ {"a": 1} ], "event_name": "e"})") ==
              fp(R"({"event_name":"e","expand":[{"a":1}]})"));
   BOOST_TEST(fp(R"({"expand": [{"a": 1}]})") != fp(R"({"expand": [{"a": 2}]})"));
-  BOOST_TEST(fp(R"({"expand": [{"a": 1, "b": 2}]})") != fp(R"({"expand": [{"b": 2, "a": 1}]})"));
+  BOOST_TEST(fp(R"({"expand": [{"a": 1, "b": {"d": [2, 1], "c": "\u0001"}}]})") ==
+             fp(R"({"expand": [{"b": {"c": "\u0001", "d": [2, 1]}, "a": 1}]})"));
+  BOOST_TEST(fp(R"({"expand": [{"d": [2, 1]}]})") != fp(R"({"expand": [{"d": [1, 2]}]})"));
+  BOOST_TEST(fp(R"({"expand": [{"d": 1}]})") != fp(R"({"expand": [{"d": "1"}]})"));
+  BOOST_TEST(fp(R"({"payload": {"b": "2", "\u0000": "1", "a": "1"}})") ==
+             fp(R"({"payload": {"a": "1", "\u0000": "1", "b": "2"}})"));
   BOOST_TEST(fp(R"({"payload": {"b": "2", "a": "1"}})") == fp(R"({"payload": {"a": "1", "b": "2"}})"));
   BOOST_TEST(fp(R"({"expand": [{"a": 1}]})") == R"(POST /v1/billing/meter_events {"expand":[{"a":1}]})");
 }
