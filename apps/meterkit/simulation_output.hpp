@@ -40,7 +40,19 @@ namespace meterkit::cli {
 /// name from the start, so nothing is left behind however the program ends.
 class spool {
  public:
-  spool() : file_(open_unnamed(), &std::fclose) {}
+  spool() : fd_(open_unnamed()) {}
+  spool(const spool&) = delete;
+  spool& operator=(const spool&) = delete;
+  spool(spool&& other) noexcept
+      : fd_(std::exchange(other.fd_, -1)),
+        buffer_(std::move(other.buffer_)),
+        block_(std::move(other.block_)),
+        size_(other.size_),
+        written_(other.written_) {}
+  spool& operator=(spool&&) = delete;
+  ~spool() {
+    if (fd_ >= 0) ::close(fd_);
+  }
 
   /// Appends `text`; returns where it starts.
   std::uint64_t add(std::string_view text) {
@@ -52,18 +64,36 @@ class spool {
   }
   [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
 
-  /// Gives `put` the bytes [from, from + n), a block at a time.
+  /// Gives `put` the bytes [from, from + n), a block at a time: one `pread` per block, into a
+  /// buffer kept from call to call (an invoice is one call, and there may be millions).
   void read(std::uint64_t from, std::uint64_t n, const std::function<void(std::string_view)>& put) {
     flush();
-    if (std::fseek(file_.get(), static_cast<long>(from), SEEK_SET) != 0)
-      throw output_error("cannot read the temporary file that holds the output");
-    std::string block;
     while (n != 0) {
-      block.resize(static_cast<std::size_t>(std::min<std::uint64_t>(n, flush_at)));
-      if (std::fread(block.data(), 1, block.size(), file_.get()) != block.size())
-        throw output_error("cannot read the temporary file that holds the output");
-      put(block);
-      n -= block.size();
+      block_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(n, flush_at)));
+      std::size_t got = 0;
+      while (got < block_.size()) {
+        const ::ssize_t r =
+            ::pread(fd_, block_.data() + got, block_.size() - got, static_cast<::off_t>(from + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) throw output_error("cannot read the temporary file that holds the output");
+        got += static_cast<std::size_t>(r);
+      }
+      put(block_);
+      from += block_.size();
+      n -= block_.size();
+    }
+  }
+  /// Gives `item` the bytes [from, from + n) at once (a record): read straight into the kept
+  /// buffer, copied together only when longer than a block.
+  void read_one(std::uint64_t from, std::uint64_t n, const std::function<void(std::string_view)>& item) {
+    if (n == 0) {
+      item({});
+    } else if (n <= flush_at) {
+      read(from, n, item);
+    } else {
+      std::string text;
+      read(from, n, [&](std::string_view block) { text.append(block); });
+      item(text);
     }
   }
   /// Gives `put` everything.
@@ -74,12 +104,12 @@ class spool {
     buffer_.clear();
     size_ = 0;
     written_ = 0;
-    std::rewind(file_.get());
+    (void)::ftruncate(fd_, 0);
   }
 
  private:
   static constexpr std::size_t flush_at = std::size_t{1} << 20;
-  [[nodiscard]] static std::FILE* open_unnamed() {
+  [[nodiscard]] static int open_unnamed() {
     const char* tmpdir = std::getenv("TMPDIR");
     const std::string dir = tmpdir && *tmpdir ? tmpdir : "/tmp";
     std::string pattern = dir + "/meterkit-spool-XXXXXX";
@@ -90,26 +120,29 @@ class spool {
                          "; set TMPDIR to a folder with room");
     }
     ::unlink(pattern.c_str());
-    std::FILE* f = ::fdopen(fd, "w+b");
-    if (!f) {
-      ::close(fd);
-      throw output_error("cannot open a temporary file to hold the output");
-    }
-    return f;
+    return fd;
   }
   void flush() {
-    if (buffer_.empty()) return;
-    if (std::fseek(file_.get(), static_cast<long>(written_), SEEK_SET) != 0 ||
-        std::fwrite(buffer_.data(), 1, buffer_.size(), file_.get()) != buffer_.size())
-      throw output_error(
-          "cannot write the temporary file that holds the output until the run succeeds (D30): " +
-          std::string(std::strerror(errno)) + "; set TMPDIR to a folder with room");
+    std::size_t done = 0;
+    while (done < buffer_.size()) {
+      const ::ssize_t w =
+          ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done, static_cast<::off_t>(written_ + done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        throw output_error(
+            "cannot write the temporary file that holds the output until the run succeeds (D30): " +
+            std::string(w < 0 ? std::strerror(errno) : "nothing written") +
+            "; set TMPDIR to a folder with room");
+      }
+      done += static_cast<std::size_t>(w);
+    }
     written_ += buffer_.size();
     buffer_.clear();
   }
 
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_;
+  int fd_;
   std::string buffer_;
+  std::string block_;  ///< what `read` last gave
   std::uint64_t size_ = 0;
   std::uint64_t written_ = 0;
 };
@@ -151,9 +184,7 @@ class record_spool {
   void json_items(const std::function<void(std::string_view)>& item) {
     std::uint64_t at = 0;
     for (const std::uint32_t n : json_sizes_) {
-      std::string text;
-      json_->read(at, n, [&](std::string_view block) { text.append(block); });
-      item(text);
+      json_->read_one(at, n, item);
       at += n;
     }
   }
@@ -352,12 +383,7 @@ class simulation_printer {
     for (const placed& p : index_) invoices_.read(p.at, p.size, put);
   }
   void each_invoice_item(const std::function<void(std::string_view)>& item) {
-    std::string text;
-    for (const placed& p : index_) {
-      text.clear();
-      invoices_.read(p.at, p.size, [&](std::string_view block) { text.append(block); });
-      item(text);
-    }
+    for (const placed& p : index_) invoices_.read_one(p.at, p.size, item);
   }
 
   /// Writes `text` (the writer's buffer) through `put` once it has grown.
@@ -367,35 +393,34 @@ class simulation_printer {
     text.clear();
   }
 
+  /// What writes each array element given to it with `w` and drains the text through `put`.
+  static auto raw_item(detail::json_writer& w, std::string& text,
+                       const std::function<void(std::string_view)>& put) {
+    return [&w, &text, &put](std::string_view item) {
+      w.raw(item);
+      drain(text, put);
+    };
+  }
+
   void json(const simulation_result& r, const std::vector<unbilled_usage>& unbilled,
             const std::function<void(std::string_view)>& put) {
     std::string text;
     detail::json_writer w(text);
+    const auto item = raw_item(w, text, put);
     w.begin_object();
     w.member("until", to_unix(r.until));
     if (r.known_at) w.member("as_of", to_unix(*r.known_at));  // D28: only with --as-of
     w.key("invoices");
     w.begin_array();
-    each_invoice_item([&](std::string_view item) {
-      w.raw(item);
-      drain(text, put);
-    });
+    each_invoice_item(item);
     w.end_array();
     w.key("rejected");
     w.begin_array();
-    for (auto* list : {&unusable_, &rejected_}) {
-      list->json_items([&](std::string_view item) {
-        w.raw(item);
-        drain(text, put);
-      });
-    }
+    for (auto* list : {&unusable_, &rejected_}) list->json_items(item);
     w.end_array();
     w.key("late_usage");
     w.begin_array();
-    late_.json_items([&](std::string_view item) {
-      w.raw(item);
-      drain(text, put);
-    });
+    late_.json_items(item);
     w.end_array();
     detail::counts_json(w, r.counts);
     // Unbilled usage (docs/cli.md "Unbilled usage"): the last member; an empty list too.
@@ -423,10 +448,7 @@ class simulation_printer {
     w.member("has_more", false);
     w.key("data");
     w.begin_array();
-    each_invoice_item([&](std::string_view item) {
-      w.raw(item);
-      drain(text, put);
-    });
+    each_invoice_item(raw_item(w, text, put));
     w.end_array();
     w.end_object();
     text += '\n';

@@ -10092,6 +10092,13 @@ class after_pricing_pass {
                             [](const subscription& s) { return s.minimum_spend.has_value(); });
   }
 
+  // A copy would carry on from the same balances and grants as if it were the run itself: one
+  // pass per run, moved if need be.
+  after_pricing_pass(const after_pricing_pass&) = delete;
+  after_pricing_pass& operator=(const after_pricing_pass&) = delete;
+  after_pricing_pass(after_pricing_pass&&) noexcept = default;
+  after_pricing_pass& operator=(after_pricing_pass&&) = delete;
+
   /// Sets the after-pricing amounts and totals of `invoices`, which follow, in creation order,
   /// those given before (of every customer, or of their own customer only).
   void apply(std::vector<invoice>& invoices) {

@@ -1038,7 +1038,12 @@ class exact_json_builder {
     return put(json(v));
   }
   bool string(std::string& v) {
-    return texting_ ? word(json(std::move(v)).dump()) : !kept() || put(json(std::move(v)));
+    if (texting_ == 0) return !kept() || put(json(std::move(v)));
+    if (!text_kind_only_) {
+      separate();
+      append_quoted(v);
+    }
+    return true;
   }
   bool binary(json::binary_t& v) { return !kept() || put(json::binary(std::move(v))); }
   bool start_object(std::size_t) { return open(json::object()); }
@@ -1081,9 +1086,11 @@ class exact_json_builder {
     if (stack_.size() + skipping_ + texting_ >= max_depth_) return deep();
     const char bracket = empty.is_object() ? '{' : '[';
     if (texting_ != 0) {
-      separate();
-      text_.push_back(static_cast<std::uint8_t>(bracket));
-      text_levels_.emplace_back();
+      if (!text_kind_only_) {
+        separate();
+        text_.push_back(static_cast<std::uint8_t>(bracket));
+      }
+      text_levels_.emplace_back().start = text_.size();
       ++texting_;
       return true;
     }
@@ -1108,9 +1115,10 @@ class exact_json_builder {
                                                      empty.is_object() ? json_text_object_subtype
                                                                        : json_text_array_subtype));
         if (texted_ == nullptr) return false;
-        text_.assign(1, static_cast<std::uint8_t>(bracket));
+        text_.clear();
+        if (!text_kind_only_) text_.push_back(static_cast<std::uint8_t>(bracket));
         text_levels_.clear();
-        text_levels_.emplace_back();
+        text_levels_.emplace_back().start = text_.size();
         texting_ = 1;
         return true;
       }
@@ -1123,7 +1131,11 @@ class exact_json_builder {
   }
   bool close(char bracket) {
     if (texting_ != 0) {
-      text_.push_back(static_cast<std::uint8_t>(bracket));
+      if (text_kind_only_) {
+        text_.resize(text_levels_.back().start);  // its keys are no longer needed
+      } else {
+        text_.push_back(static_cast<std::uint8_t>(bracket));
+      }
       text_levels_.pop_back();
       if (--texting_ == 0) {
         if (!text_kind_only_)
@@ -1144,24 +1156,70 @@ class exact_json_builder {
     if (!text_levels_.back().first) text_.push_back(',');
     text_levels_.back().first = false;
   }
-  /// A key in text, refused when its object has it already, as in a built object.
+  /// A key in text, refused when its object has it already, as in a built object. Kept by its
+  /// kind, the text holds only the keys of the objects that are open.
   bool text_key(const std::string& k) {
-    separate();
-    const std::string quoted = json(k).dump();
-    if (!text_levels_.back().insert(text_, quoted)) {
+    if (!text_kind_only_) separate();
+    const std::size_t at = text_.size();
+    append_quoted(k);
+    if (!text_levels_.back().insert(text_, at)) {
       error_offset_ = key_start();
       error_message_ = "the key \"" + k + "\" appears twice in this object; expected unique keys";
       return false;
     }
-    append(quoted);
-    append(":");
+    text_.push_back(':');
     text_levels_.back().first = true;  // the value needs no comma
     return true;
   }
+  /// `s` as nlohmann's `dump` writes a string: quoted, with `"`, `\\` and control characters
+  /// escaped, anything else as it is (the parser has checked the UTF-8).
+  void append_quoted(std::string_view s) {
+    text_.push_back('"');
+    for (const char c : s) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u >= 0x20 && c != '"' && c != '\\') {
+        text_.push_back(u);
+        continue;
+      }
+      text_.push_back('\\');
+      switch (c) {
+        case '"':
+          text_.push_back('"');
+          break;
+        case '\\':
+          text_.push_back('\\');
+          break;
+        case '\b':
+          text_.push_back('b');
+          break;
+        case '\f':
+          text_.push_back('f');
+          break;
+        case '\n':
+          text_.push_back('n');
+          break;
+        case '\r':
+          text_.push_back('r');
+          break;
+        case '\t':
+          text_.push_back('t');
+          break;
+        default: {
+          static constexpr char hex[] = "0123456789abcdef";
+          append("u00");
+          text_.push_back(static_cast<std::uint8_t>(hex[u >> 4]));
+          text_.push_back(static_cast<std::uint8_t>(hex[u & 0xf]));
+        }
+      }
+    }
+    text_.push_back('"');
+  }
   void append(std::string_view w) { text_.insert(text_.end(), w.begin(), w.end()); }
   bool word(std::string_view w) {
-    separate();
-    append(w);
+    if (!text_kind_only_) {
+      separate();
+      append(w);
+    }
     return true;
   }
   bool put(json&& v) { return add(std::move(v)) != nullptr; }
@@ -1228,6 +1286,7 @@ class exact_json_builder {
   /// `text_` by their hash.
   struct text_level {
     bool first = true;
+    std::size_t start = 0;  ///< where its text starts
     /// Open addressing: 1 + the offset in the text of each key written (0: an empty slot), at
     /// most half full. A key in the text is its quoted form followed by ':'.
     std::vector<std::size_t> slots;
@@ -1249,16 +1308,17 @@ class exact_json_builder {
         }
       }
     }
-    /// Records the key `quoted` about to be written at the end of `text`; false if this object
-    /// has it already.
-    bool insert(const json::binary_t::container_type& text, std::string_view quoted) {
+    /// Records the quoted key just written at `at`, the end of `text`; false if this object has
+    /// it already.
+    bool insert(const json::binary_t::container_type& text, std::size_t at) {
+      const std::string_view quoted(reinterpret_cast<const char*>(text.data()) + at, text.size() - at);
       if (!slots.empty()) {
         const std::size_t mask = slots.size() - 1;
         for (std::size_t i = fnv1a_64(quoted) & mask; slots[i] != 0; i = (i + 1) & mask) {
-          const std::size_t at = slots[i] - 1;
-          if (text.size() - at > quoted.size() &&
-              std::memcmp(text.data() + at, quoted.data(), quoted.size()) == 0 &&
-              text[at + quoted.size()] == ':')
+          const std::size_t other = slots[i] - 1;
+          if (at - other > quoted.size() &&
+              std::memcmp(text.data() + other, quoted.data(), quoted.size()) == 0 &&
+              text[other + quoted.size()] == ':')
             return false;
         }
       }
@@ -1269,7 +1329,7 @@ class exact_json_builder {
           if (v != 0) place(quoted_at(text, v - 1), v);
         }
       }
-      place(quoted, text.size() + 1);
+      place(quoted, at + 1);
       ++used;
       return true;
     }
@@ -1435,6 +1495,7 @@ namespace detail {
 /// The string a quoted token of a kept text stands for. The text was written by nlohmann's
 /// `dump`, whose only escapes are these (other characters, UTF-8 included, are as they are).
 [[nodiscard]] inline std::string json_text_unquote(std::string_view quoted) {
+  if (quoted.find('\\') == std::string_view::npos) return std::string(quoted.substr(1, quoted.size() - 2));
   std::string out;
   out.reserve(quoted.size() - 2);
   for (std::size_t i = 1; i + 1 < quoted.size(); ++i) {

@@ -15,6 +15,7 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace mk = meterkit;
@@ -88,6 +89,12 @@ std::vector<mk::price> prices_for(std::size_t n) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(billing_after_pricing)
+
+// D30: one pass carries a run's balances and grants from invoice to invoice; a copy would carry
+// them on twice.
+static_assert(!std::is_copy_constructible_v<meterkit::after_pricing_pass> &&
+              !std::is_copy_assignable_v<meterkit::after_pricing_pass>);
+static_assert(std::is_move_constructible_v<meterkit::after_pricing_pass>);
 
 // B11: how one discount divides over the lines it reaches, table-driven.
 BOOST_AUTO_TEST_CASE(a_discount_divides_over_lines_as_stripe_rounds_it) {

@@ -120,6 +120,13 @@ BOOST_AUTO_TEST_CASE(D19_a_container_kept_as_text_has_the_canonical_form_of_the_
     }
     return out + "}";
   };
+  // Every ASCII character and a non-ASCII one, escaped as the built tree's canonical form escapes them.
+  std::string every;
+  for (int c = 1; c < 128; ++c) every += static_cast<char>(c);
+  every += "\xC3\xA9";
+  const std::string strings = "{\"x\": [" + nlohmann::json(every).dump() + "]}";
+  BOOST_TEST(canonical_json(read_json(strings, "c.json")) ==
+             canonical_json(read_json(strings, "c.json", {1, 1}, max_json_depth, max_json_depth, texts)));
   for (int round = 0; round < 2000; ++round) {
     const std::string doc = "{\"x\": " + value(0) + ", \"y\": [" + value(1) + "]}";
     const std::string built = canonical_json(read_json(doc, "c.json"));
