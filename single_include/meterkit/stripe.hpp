@@ -906,6 +906,9 @@ class json_value_error : public error {
 enum class json_keep {
   tree,  ///< built, for a reader that looks inside it
   text,  ///< kept as its text only (`json_text_of`): for a reader that compares or prints it whole
+  /// kept as its text, with each container it holds kept by its kind (`{}`, `[]`): for a reader
+  /// that reads its members and refuses any container among them
+  shallow_text,
   kind,  ///< an empty one of its kind stands for it: for a reader that refuses any container there
 };
 
@@ -1039,7 +1042,7 @@ class exact_json_builder {
   }
   bool string(std::string& v) {
     if (texting_ == 0) return !kept() || put(json(std::move(v)));
-    if (!text_kind_only_) {
+    if (!text_levels_.back().dropping) {
       separate();
       append_quoted(v);
     }
@@ -1086,11 +1089,13 @@ class exact_json_builder {
     if (stack_.size() + skipping_ + texting_ >= max_depth_) return deep();
     const char bracket = empty.is_object() ? '{' : '[';
     if (texting_ != 0) {
-      if (!text_kind_only_) {
+      const bool dropping = text_levels_.back().dropping || text_shallow_;
+      if (!text_levels_.back().dropping) {  // in a shallow text: an empty one of its kind
         separate();
         text_.push_back(static_cast<std::uint8_t>(bracket));
+        if (dropping) text_.push_back(static_cast<std::uint8_t>(bracket == '{' ? '}' : ']'));
       }
-      text_levels_.emplace_back().start = text_.size();
+      push_level(dropping);
       ++texting_;
       return true;
     }
@@ -1110,6 +1115,7 @@ class exact_json_builder {
         // the text is dropped at the end.
         keys_.pop_back();
         text_kind_only_ = rule.keep == json_keep::kind;
+        text_shallow_ = rule.keep == json_keep::shallow_text;
         texted_ = add(text_kind_only_ ? std::move(empty)
                                       : json::binary(json::binary_t::container_type{},
                                                      empty.is_object() ? json_text_object_subtype
@@ -1118,7 +1124,7 @@ class exact_json_builder {
         text_.clear();
         if (!text_kind_only_) text_.push_back(static_cast<std::uint8_t>(bracket));
         text_levels_.clear();
-        text_levels_.emplace_back().start = text_.size();
+        push_level(text_kind_only_);
         texting_ = 1;
         return true;
       }
@@ -1131,7 +1137,7 @@ class exact_json_builder {
   }
   bool close(char bracket) {
     if (texting_ != 0) {
-      if (text_kind_only_) {
+      if (text_levels_.back().dropping) {
         text_.resize(text_levels_.back().start);  // its keys are no longer needed
       } else {
         text_.push_back(static_cast<std::uint8_t>(bracket));
@@ -1151,6 +1157,11 @@ class exact_json_builder {
     }
     return true;
   }
+  void push_level(bool dropping) {
+    text_level& level = text_levels_.emplace_back();
+    level.dropping = dropping;
+    level.start = text_.size();
+  }
   /// In text: the comma before a value or a key that is not the first of its container.
   void separate() {
     if (!text_levels_.back().first) text_.push_back(',');
@@ -1159,7 +1170,7 @@ class exact_json_builder {
   /// A key in text, refused when its object has it already, as in a built object. Kept by its
   /// kind, the text holds only the keys of the objects that are open.
   bool text_key(const std::string& k) {
-    if (!text_kind_only_) separate();
+    if (!text_levels_.back().dropping) separate();
     const std::size_t at = text_.size();
     append_quoted(k);
     if (!text_levels_.back().insert(text_, at)) {
@@ -1216,7 +1227,7 @@ class exact_json_builder {
   }
   void append(std::string_view w) { text_.insert(text_.end(), w.begin(), w.end()); }
   bool word(std::string_view w) {
-    if (!text_kind_only_) {
+    if (!text_levels_.back().dropping) {
       separate();
       append(w);
     }
@@ -1281,12 +1292,14 @@ class exact_json_builder {
   std::size_t texting_ = 0;              ///< how deep inside a container kept as its text
   json* texted_ = nullptr;               ///< the value that receives the text
   bool text_kind_only_ = false;          ///< the text is dropped at the end (`json_keep::kind`)
+  bool text_shallow_ = false;            ///< what the text nests is kept by its kind (`shallow_text`)
   json::binary_t::container_type text_;  ///< the text so far
   /// Per open container in text: whether nothing is written in it yet, and where its keys are in
   /// `text_` by their hash.
   struct text_level {
-    bool first = true;
+    bool dropping = false;  ///< kept by its kind: nothing written but the keys, dropped at its end
     std::size_t start = 0;  ///< where its text starts
+    bool first = true;
     /// Open addressing: 1 + the offset in the text of each key written (0: an empty slot), at
     /// most half full. A key in the text is its quoted form followed by ':'.
     std::vector<std::size_t> slots;
@@ -2169,12 +2182,13 @@ void check_bulk_csv_header(const Reader& csv, const std::string& name,
   return out;
 }
 
-/// What `bulk_event_from_json` looks into: the object, its payload as text (D6). A line that is
-/// an array is refused by its kind.
+/// What `bulk_event_from_json` looks into: the object, its payload as text (D6), anything else
+/// by its kind (refused). A line that is an array is refused by its kind.
 [[nodiscard]] inline json_container_rule bulk_event_shape(std::span<const std::string> keys, bool is_array) {
   json_container_rule rule;
   if (keys.empty() && is_array) rule.keep = json_keep::kind;
-  if (!keys.empty()) rule.keep = keys.size() == 1 && keys[0] == "payload" ? json_keep::text : json_keep::kind;
+  if (!keys.empty())
+    rule.keep = keys.size() == 1 && keys[0] == "payload" ? json_keep::shallow_text : json_keep::kind;
   return rule;
 }
 
@@ -3964,8 +3978,9 @@ inline constexpr std::size_t max_request_events = 100;
 /// The largest `items` array: Stripe takes a list of at most 20 subscription items (B8, D7).
 inline constexpr std::size_t max_request_items = 20;
 
-/// What `request_from_log_entry` looks into (D6). The containers it reads are built; payloads,
-/// `metadata` and unknown parameters are kept as their text, for the request's fingerprint (D19)
+/// What `request_from_log_entry` looks into (D6). The containers it reads are built; payloads
+/// (what they nest by its kind: it is refused), `metadata` and unknown parameters are kept as
+/// their text, for the request's fingerprint (D19)
 /// and for `meter_event_from_json`; members of the line other than `params` (never compared) by
 /// their kind alone. A record then costs its bytes at most whatever it nests, and `events` and
 /// `items` hold at most what Stripe takes.
@@ -3975,6 +3990,8 @@ inline constexpr std::size_t max_request_items = 20;
   text.keep = json_keep::text;
   json_container_rule kind;
   kind.keep = json_keep::kind;
+  json_container_rule payload;  // its values are strings or integers: a container among them is refused
+  payload.keep = json_keep::shallow_text;
   const auto is = [&](std::size_t i, std::string_view name) { return keys.size() > i && keys[i] == name; };
   if (keys.empty()) return is_array ? kind : tree;  // the line: an array is refused by its kind
   if (!is(0, "params")) return kind;
@@ -3993,13 +4010,15 @@ inline constexpr std::size_t max_request_items = 20;
         tree.too_many = "params.items: more than 20 items; Stripe takes at most 20 in one request (D7)";
         return tree;
       }
+      if (is(1, "payload")) return payload;
       return is(1, "cancel") || is(1, "amount") || is(1, "applicability_config") ? tree : text;
     case 3:  // an event, an item, the monetary amount, the scope
       return ((is(1, "events") || is(1, "items")) && is(2, "[]")) || (is(1, "amount") && is(2, "monetary")) ||
                      (is(1, "applicability_config") && is(2, "scope"))
                  ? tree
                  : text;
-    case 4:  // a scope's prices (an event's payload is text)
+    case 4:  // an event's payload, a scope's prices
+      if (is(1, "events") && is(3, "payload")) return payload;
       return is(1, "applicability_config") && is(3, "prices") ? tree : text;
     case 5:  // a price of a scope
       return is(1, "applicability_config") && is(3, "prices") && is(4, "[]") ? tree : text;

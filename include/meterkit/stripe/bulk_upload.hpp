@@ -134,12 +134,13 @@ void check_bulk_csv_header(const Reader& csv, const std::string& name,
   return out;
 }
 
-/// What `bulk_event_from_json` looks into: the object, its payload as text (D6). A line that is
-/// an array is refused by its kind.
+/// What `bulk_event_from_json` looks into: the object, its payload as text (D6), anything else
+/// by its kind (refused). A line that is an array is refused by its kind.
 [[nodiscard]] inline json_container_rule bulk_event_shape(std::span<const std::string> keys, bool is_array) {
   json_container_rule rule;
   if (keys.empty() && is_array) rule.keep = json_keep::kind;
-  if (!keys.empty()) rule.keep = keys.size() == 1 && keys[0] == "payload" ? json_keep::text : json_keep::kind;
+  if (!keys.empty())
+    rule.keep = keys.size() == 1 && keys[0] == "payload" ? json_keep::shallow_text : json_keep::kind;
   return rule;
 }
 

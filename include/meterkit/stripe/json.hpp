@@ -130,6 +130,9 @@ class json_value_error : public error {
 enum class json_keep {
   tree,  ///< built, for a reader that looks inside it
   text,  ///< kept as its text only (`json_text_of`): for a reader that compares or prints it whole
+  /// kept as its text, with each container it holds kept by its kind (`{}`, `[]`): for a reader
+  /// that reads its members and refuses any container among them
+  shallow_text,
   kind,  ///< an empty one of its kind stands for it: for a reader that refuses any container there
 };
 
@@ -263,7 +266,7 @@ class exact_json_builder {
   }
   bool string(std::string& v) {
     if (texting_ == 0) return !kept() || put(json(std::move(v)));
-    if (!text_kind_only_) {
+    if (!text_levels_.back().dropping) {
       separate();
       append_quoted(v);
     }
@@ -310,11 +313,13 @@ class exact_json_builder {
     if (stack_.size() + skipping_ + texting_ >= max_depth_) return deep();
     const char bracket = empty.is_object() ? '{' : '[';
     if (texting_ != 0) {
-      if (!text_kind_only_) {
+      const bool dropping = text_levels_.back().dropping || text_shallow_;
+      if (!text_levels_.back().dropping) {  // in a shallow text: an empty one of its kind
         separate();
         text_.push_back(static_cast<std::uint8_t>(bracket));
+        if (dropping) text_.push_back(static_cast<std::uint8_t>(bracket == '{' ? '}' : ']'));
       }
-      text_levels_.emplace_back().start = text_.size();
+      push_level(dropping);
       ++texting_;
       return true;
     }
@@ -334,6 +339,7 @@ class exact_json_builder {
         // the text is dropped at the end.
         keys_.pop_back();
         text_kind_only_ = rule.keep == json_keep::kind;
+        text_shallow_ = rule.keep == json_keep::shallow_text;
         texted_ = add(text_kind_only_ ? std::move(empty)
                                       : json::binary(json::binary_t::container_type{},
                                                      empty.is_object() ? json_text_object_subtype
@@ -342,7 +348,7 @@ class exact_json_builder {
         text_.clear();
         if (!text_kind_only_) text_.push_back(static_cast<std::uint8_t>(bracket));
         text_levels_.clear();
-        text_levels_.emplace_back().start = text_.size();
+        push_level(text_kind_only_);
         texting_ = 1;
         return true;
       }
@@ -355,7 +361,7 @@ class exact_json_builder {
   }
   bool close(char bracket) {
     if (texting_ != 0) {
-      if (text_kind_only_) {
+      if (text_levels_.back().dropping) {
         text_.resize(text_levels_.back().start);  // its keys are no longer needed
       } else {
         text_.push_back(static_cast<std::uint8_t>(bracket));
@@ -375,6 +381,11 @@ class exact_json_builder {
     }
     return true;
   }
+  void push_level(bool dropping) {
+    text_level& level = text_levels_.emplace_back();
+    level.dropping = dropping;
+    level.start = text_.size();
+  }
   /// In text: the comma before a value or a key that is not the first of its container.
   void separate() {
     if (!text_levels_.back().first) text_.push_back(',');
@@ -383,7 +394,7 @@ class exact_json_builder {
   /// A key in text, refused when its object has it already, as in a built object. Kept by its
   /// kind, the text holds only the keys of the objects that are open.
   bool text_key(const std::string& k) {
-    if (!text_kind_only_) separate();
+    if (!text_levels_.back().dropping) separate();
     const std::size_t at = text_.size();
     append_quoted(k);
     if (!text_levels_.back().insert(text_, at)) {
@@ -440,7 +451,7 @@ class exact_json_builder {
   }
   void append(std::string_view w) { text_.insert(text_.end(), w.begin(), w.end()); }
   bool word(std::string_view w) {
-    if (!text_kind_only_) {
+    if (!text_levels_.back().dropping) {
       separate();
       append(w);
     }
@@ -505,12 +516,14 @@ class exact_json_builder {
   std::size_t texting_ = 0;              ///< how deep inside a container kept as its text
   json* texted_ = nullptr;               ///< the value that receives the text
   bool text_kind_only_ = false;          ///< the text is dropped at the end (`json_keep::kind`)
+  bool text_shallow_ = false;            ///< what the text nests is kept by its kind (`shallow_text`)
   json::binary_t::container_type text_;  ///< the text so far
   /// Per open container in text: whether nothing is written in it yet, and where its keys are in
   /// `text_` by their hash.
   struct text_level {
-    bool first = true;
+    bool dropping = false;  ///< kept by its kind: nothing written but the keys, dropped at its end
     std::size_t start = 0;  ///< where its text starts
+    bool first = true;
     /// Open addressing: 1 + the offset in the text of each key written (0: an empty slot), at
     /// most half full. A key in the text is its quoted form followed by ':'.
     std::vector<std::size_t> slots;

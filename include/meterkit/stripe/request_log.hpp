@@ -259,8 +259,9 @@ inline constexpr std::size_t max_request_events = 100;
 /// The largest `items` array: Stripe takes a list of at most 20 subscription items (B8, D7).
 inline constexpr std::size_t max_request_items = 20;
 
-/// What `request_from_log_entry` looks into (D6). The containers it reads are built; payloads,
-/// `metadata` and unknown parameters are kept as their text, for the request's fingerprint (D19)
+/// What `request_from_log_entry` looks into (D6). The containers it reads are built; payloads
+/// (what they nest by its kind: it is refused), `metadata` and unknown parameters are kept as
+/// their text, for the request's fingerprint (D19)
 /// and for `meter_event_from_json`; members of the line other than `params` (never compared) by
 /// their kind alone. A record then costs its bytes at most whatever it nests, and `events` and
 /// `items` hold at most what Stripe takes.
@@ -270,6 +271,8 @@ inline constexpr std::size_t max_request_items = 20;
   text.keep = json_keep::text;
   json_container_rule kind;
   kind.keep = json_keep::kind;
+  json_container_rule payload;  // its values are strings or integers: a container among them is refused
+  payload.keep = json_keep::shallow_text;
   const auto is = [&](std::size_t i, std::string_view name) { return keys.size() > i && keys[i] == name; };
   if (keys.empty()) return is_array ? kind : tree;  // the line: an array is refused by its kind
   if (!is(0, "params")) return kind;
@@ -288,13 +291,15 @@ inline constexpr std::size_t max_request_items = 20;
         tree.too_many = "params.items: more than 20 items; Stripe takes at most 20 in one request (D7)";
         return tree;
       }
+      if (is(1, "payload")) return payload;
       return is(1, "cancel") || is(1, "amount") || is(1, "applicability_config") ? tree : text;
     case 3:  // an event, an item, the monetary amount, the scope
       return ((is(1, "events") || is(1, "items")) && is(2, "[]")) || (is(1, "amount") && is(2, "monetary")) ||
                      (is(1, "applicability_config") && is(2, "scope"))
                  ? tree
                  : text;
-    case 4:  // a scope's prices (an event's payload is text)
+    case 4:  // an event's payload, a scope's prices
+      if (is(1, "events") && is(3, "payload")) return payload;
       return is(1, "applicability_config") && is(3, "prices") ? tree : text;
     case 5:  // a price of a scope
       return is(1, "applicability_config") && is(3, "prices") && is(4, "[]") ? tree : text;

@@ -136,7 +136,9 @@ json_container_rule test_shape(std::span<const std::string> keys, bool) {
     rule.too_many = "p.list: more than 2 elements";
     return rule;
   }
-  rule.keep = keys.size() == 1 && keys[0] == "k" ? json_keep::kind : json_keep::text;
+  rule.keep = keys.size() == 1 && keys[0] == "k"   ? json_keep::kind
+              : keys.size() == 1 && keys[0] == "s" ? json_keep::shallow_text
+                                                   : json_keep::text;
   return rule;
 }
 }  // namespace
@@ -202,6 +204,15 @@ BOOST_AUTO_TEST_CASE(D6_a_shape_builds_what_the_reader_reads_and_keeps_the_rest_
       BOOST_TEST(e.column() <= long_list.find(third) + third.size() + 1);  // a number ends at what follows it
     }
   }
+  // Shallow: the members as text, what they nest by its kind, repeated keys still found.
+  const auto shallow = read_json(R"({"s": {"a": [1, {"b": 2}], "c": "x", "d": {"e": {}}, "f": 1.5}})",
+                                 "t.json", {1, 1}, max_json_depth, max_json_depth, test_shape);
+  BOOST_TEST(json_text_of(shallow["s"]) == R"({"a":[],"c":"x","d":{},"f":1.5})");
+  BOOST_TEST(error_of([&] {
+               (void)read_json(R"({"s": {"d": {"e": {"g": 1, "g": 2}}}})", "t.json", {1, 1}, max_json_depth,
+                               max_json_depth, test_shape);
+             }).message() ==
+             "invalid JSON: the key \"g\" appears twice in this object; expected unique keys");
   // By its kind: an empty one, whatever it held; errors inside it are still found.
   const auto kinds = read_json(R"({"k": [[{}], {"a": 1}], "p": {}})", "t.json", {1, 1}, max_json_depth,
                                max_json_depth, test_shape);
