@@ -1054,11 +1054,7 @@ class exact_json_builder {
     if (texting_) return text_key(k);
     if (skipping_ != 0) return true;
     json& object = *stack_.back();
-    if (object.contains(k)) {
-      error_offset_ = key_start();
-      error_message_ = "the key \"" + k + "\" appears twice in this object; expected unique keys";
-      return false;
-    }
+    if (object.contains(k)) return repeated_key(k);
     member_ = &object[k];
     if (shape_ != nullptr) last_key_ = std::move(k);
     return true;
@@ -1173,14 +1169,16 @@ class exact_json_builder {
     if (!text_levels_.back().dropping) separate();
     const std::size_t at = text_.size();
     append_quoted(k);
-    if (!text_levels_.back().insert(text_, at)) {
-      error_offset_ = key_start();
-      error_message_ = "the key \"" + k + "\" appears twice in this object; expected unique keys";
-      return false;
-    }
+    if (!text_levels_.back().insert(text_, at)) return repeated_key(k);
     text_.push_back(':');
     text_levels_.back().first = true;  // the value needs no comma
     return true;
+  }
+  /// The error of a key its object has already (D6), at the key.
+  bool repeated_key(const std::string& k) {
+    error_offset_ = key_start();
+    error_message_ = "the key \"" + k + "\" appears twice in this object; expected unique keys";
+    return false;
   }
   /// `s` as nlohmann's `dump` writes a string: quoted, with `"`, `\\` and control characters
   /// escaped, anything else as it is (the parser has checked the UTF-8).
@@ -1478,119 +1476,6 @@ struct json_text_member {
 
 namespace detail {
 
-/// The end of the value that starts at `i` of a kept text (tokens without white space).
-[[nodiscard]] inline std::size_t json_text_value_end(std::string_view t, std::size_t i) noexcept {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (; i < t.size(); ++i) {
-    const char c = t[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-        if (depth == 0) return i + 1;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (depth == 0) return i;
-      if (--depth == 0) return i + 1;
-    } else if (c == ',' && depth == 0) {
-      return i;
-    }
-  }
-  return i;
-}
-
-/// The string a quoted token of a kept text stands for. The text was written by nlohmann's
-/// `dump`, whose only escapes are these (other characters, UTF-8 included, are as they are).
-[[nodiscard]] inline std::string json_text_unquote(std::string_view quoted) {
-  if (quoted.find('\\') == std::string_view::npos) return std::string(quoted.substr(1, quoted.size() - 2));
-  std::string out;
-  out.reserve(quoted.size() - 2);
-  for (std::size_t i = 1; i + 1 < quoted.size(); ++i) {
-    char c = quoted[i];
-    if (c == '\\') {
-      c = quoted[++i];
-      switch (c) {
-        case 'b':
-          c = '\b';
-          break;
-        case 'f':
-          c = '\f';
-          break;
-        case 'n':
-          c = '\n';
-          break;
-        case 'r':
-          c = '\r';
-          break;
-        case 't':
-          c = '\t';
-          break;
-        case 'u': {  // \u00XX: a control character
-          unsigned v = 0;
-          for (std::size_t k = 1; k <= 4; ++k) {
-            const char h = quoted[i + k];
-            v = v * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
-          }
-          c = static_cast<char>(v);
-          i += 4;
-          break;
-        }
-        default:
-          break;  // '"', '\\', '/'
-      }
-    }
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace detail
-
-/// How many members an object kept as text has. Precondition: `is_json_text_object(j)`.
-[[nodiscard]] inline std::size_t json_text_member_count(const nlohmann::json& j) noexcept {
-  const std::string_view t = json_text_of(j);
-  std::size_t n = 0;
-  for (std::size_t i = 1; i < t.size() && t[i] != '}'; ++n) {
-    i = detail::json_text_value_end(t, detail::json_text_value_end(t, i) + 1);  // the key, then the value
-    if (i < t.size() && t[i] == ',') ++i;
-  }
-  return n;
-}
-
-/// Calls `member(json_text_member&&)` for each member of an object kept as text, in the order
-/// written. Precondition: `is_json_text_object(j)`.
-template <class F>
-void for_each_json_text_member(const nlohmann::json& j, F&& member) {
-  const std::string_view t = json_text_of(j);
-  std::size_t i = 1;  // past '{'
-  while (i < t.size() && t[i] != '}') {
-    const std::size_t key_end = detail::json_text_value_end(t, i);
-    json_text_member m;
-    m.key = detail::json_text_unquote(t.substr(i, key_end - i));
-    const std::size_t value_start = key_end + 1;  // past ':'
-    const std::size_t value_end = detail::json_text_value_end(t, value_start);
-    const std::string_view token = t.substr(value_start, value_end - value_start);
-    if (token.front() == '"') {
-      m.what = json_text_member::kind::string;
-      m.value = detail::json_text_unquote(token);
-    } else {
-      m.what =
-          detail::is_integer_lexeme(token) ? json_text_member::kind::integer : json_text_member::kind::other;
-      m.value = std::string(token);
-    }
-    member(std::move(m));
-    i = value_end < t.size() && t[value_end] == ',' ? value_end + 1 : value_end;
-  }
-}
-
-namespace detail {
-
 /// A minimal reader of already valid JSON text, to find a value again by its path.
 class json_text_walker {
  public:
@@ -1649,10 +1534,17 @@ class json_text_walker {
     return false;
   }
 
-  void skip_value() {
+  /// Steps past `c` if it is here.
+  bool consume(char c) noexcept {
+    if (!at(c)) return false;
+    ++i_;
+    return true;
+  }
+
+  void skip_value() noexcept {
     skip_space();
     if (at('"')) {
-      (void)read_string();
+      skip_string();
       return;
     }
     if (at('{') || at('[')) {
@@ -1660,7 +1552,7 @@ class json_text_walker {
       while (i_ < t_.size()) {
         const char c = t_[i_];
         if (c == '"') {
-          (void)read_string();
+          skip_string();
           continue;
         }
         ++i_;
@@ -1723,6 +1615,12 @@ class json_text_walker {
   }
 
  private:
+  /// Steps past the string that starts here (at its quote).
+  void skip_string() noexcept {
+    ++i_;
+    while (i_ < t_.size() && t_[i_] != '"') i_ += t_[i_] == '\\' ? std::size_t{2} : std::size_t{1};
+    if (i_ < t_.size()) ++i_;
+  }
   std::uint32_t read_hex4() {
     std::uint32_t v = 0;
     for (int k = 0; k < 4 && i_ < t_.size(); ++k, ++i_) {
@@ -1757,6 +1655,46 @@ class json_text_walker {
 };
 
 }  // namespace detail
+
+/// How many members an object kept as text has. Precondition: `is_json_text_object(j)`.
+[[nodiscard]] inline std::size_t json_text_member_count(const nlohmann::json& j) noexcept {
+  detail::json_text_walker w(json_text_of(j), 1);  // past '{'
+  std::size_t n = 0;
+  while (w.at('"')) {
+    w.skip_value();  // the key
+    (void)w.consume(':');
+    w.skip_value();
+    ++n;
+    if (!w.consume(',')) break;
+  }
+  return n;
+}
+
+/// Calls `member(json_text_member&&)` for each member of an object kept as text, in the order
+/// written. Precondition: `is_json_text_object(j)`.
+template <class F>
+void for_each_json_text_member(const nlohmann::json& j, F&& member) {
+  const std::string_view t = json_text_of(j);
+  detail::json_text_walker w(t, 1);  // past '{'
+  while (w.at('"')) {
+    json_text_member m;
+    m.key = w.read_string();
+    (void)w.consume(':');
+    if (w.at('"')) {
+      m.what = json_text_member::kind::string;
+      m.value = w.read_string();
+    } else {
+      const std::size_t start = w.offset();
+      w.skip_value();
+      const std::string_view token = t.substr(start, w.offset() - start);
+      m.what =
+          detail::is_integer_lexeme(token) ? json_text_member::kind::integer : json_text_member::kind::other;
+      m.value = std::string(token);
+    }
+    member(std::move(m));
+    if (!w.consume(',')) break;
+  }
+}
 
 /// The offset in `text` (a valid JSON document) of the value at `path`, or of its deepest ancestor
 /// that exists.
@@ -2014,6 +1952,7 @@ inline void require_json_object(const nlohmann::json& j, const json_path& where,
   if (const nlohmann::json* payload = json_member(event, "payload")) {
     const json_path payload_path = where / "payload";
     if (is_json_text_object(*payload)) {  // kept as its text by the reader's shape (D6)
+      // Counted first (a scan that builds nothing) so that the entries are not moved as they grow.
       out.payload.reserve(json_text_member_count(*payload));
       for_each_json_text_member(*payload, [&](json_text_member&& m) {
         if (m.what == json_text_member::kind::other) {
@@ -2400,27 +2339,33 @@ inline void append_canonical_json_text(std::string& out, std::string_view t) {
   }
   if (t.front() == '[') {  // elements in their order, one at a time
     out += '[';
-    for (std::size_t i = 1; i < t.size() && t[i] != ']';) {
-      if (i != 1) out += ',';
-      const std::size_t end = json_text_value_end(t, i);
-      append_canonical_json_text(out, t.substr(i, end - i));
-      i = end < t.size() && t[end] == ',' ? end + 1 : end;
+    json_text_walker w(t, 1);
+    while (!w.at(']') && w.offset() < t.size()) {
+      if (w.offset() != 1) out += ',';
+      const std::size_t start = w.offset();
+      w.skip_value();
+      append_canonical_json_text(out, t.substr(start, w.offset() - start));
+      if (!w.consume(',')) break;
     }
     out += ']';
     return;
   }
   // The members (key token, value token), sorted by their unescaped keys.
   std::vector<std::pair<std::string_view, std::string_view>> members;
-  for (std::size_t i = 1; i < t.size() && t[i] != '}';) {
-    const std::size_t key_end = json_text_value_end(t, i);
-    const std::size_t end = json_text_value_end(t, key_end + 1);  // past ':'
-    members.emplace_back(t.substr(i, key_end - i), t.substr(key_end + 1, end - key_end - 1));
-    i = end < t.size() && t[end] == ',' ? end + 1 : end;
+  json_text_walker w(t, 1);
+  while (w.at('"')) {
+    const std::size_t key = w.offset();
+    w.skip_value();
+    const std::size_t key_end = w.offset();
+    (void)w.consume(':');
+    w.skip_value();
+    members.emplace_back(t.substr(key, key_end - key), t.substr(key_end + 1, w.offset() - key_end - 1));
+    if (!w.consume(',')) break;
   }
   std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
     if (a.first.find('\\') == std::string_view::npos && b.first.find('\\') == std::string_view::npos)
       return a.first.substr(1, a.first.size() - 2) < b.first.substr(1, b.first.size() - 2);
-    return json_text_unquote(a.first) < json_text_unquote(b.first);
+    return json_text_walker(a.first).read_string() < json_text_walker(b.first).read_string();
   });
   out += '{';
   for (std::size_t k = 0; k < members.size(); ++k) {
@@ -3968,22 +3913,20 @@ inline constexpr std::string_view known_paths =
   return t ? std::optional<timestamp>(*t) : std::nullopt;
 }
 
-}  // namespace detail
-
-namespace detail {
-
 /// The largest `events` array a request-log line may hold: Stripe takes at most 100 events in one
 /// stream request (W1, D7).
 inline constexpr std::size_t max_request_events = 100;
 /// The largest `items` array: Stripe takes a list of at most 20 subscription items (B8, D7).
 inline constexpr std::size_t max_request_items = 20;
 
-/// What `request_from_log_entry` looks into (D6). The containers it reads are built; payloads
-/// (what they nest by its kind: it is refused), `metadata` and unknown parameters are kept as
-/// their text, for the request's fingerprint (D19)
-/// and for `meter_event_from_json`; members of the line other than `params` (never compared) by
-/// their kind alone. A record then costs its bytes at most whatever it nests, and `events` and
-/// `items` hold at most what Stripe takes.
+/// What `request_from_log_entry` looks into (D6):
+/// - the containers it reads are built;
+/// - payloads, `metadata` and unknown parameters are kept as their text, for the request's
+///   fingerprint (D19) and for `meter_event_from_json` (a container nested in a payload by its
+///   kind alone: it is refused);
+/// - members of the line other than `params` (never compared) by their kind alone.
+/// A record then costs its bytes at most whatever it nests, and `events` and `items` hold at most
+/// what Stripe takes.
 [[nodiscard]] inline json_container_rule request_log_shape(std::span<const std::string> keys, bool is_array) {
   json_container_rule tree;
   json_container_rule text;

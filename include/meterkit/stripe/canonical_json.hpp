@@ -35,27 +35,33 @@ inline void append_canonical_json_text(std::string& out, std::string_view t) {
   }
   if (t.front() == '[') {  // elements in their order, one at a time
     out += '[';
-    for (std::size_t i = 1; i < t.size() && t[i] != ']';) {
-      if (i != 1) out += ',';
-      const std::size_t end = json_text_value_end(t, i);
-      append_canonical_json_text(out, t.substr(i, end - i));
-      i = end < t.size() && t[end] == ',' ? end + 1 : end;
+    json_text_walker w(t, 1);
+    while (!w.at(']') && w.offset() < t.size()) {
+      if (w.offset() != 1) out += ',';
+      const std::size_t start = w.offset();
+      w.skip_value();
+      append_canonical_json_text(out, t.substr(start, w.offset() - start));
+      if (!w.consume(',')) break;
     }
     out += ']';
     return;
   }
   // The members (key token, value token), sorted by their unescaped keys.
   std::vector<std::pair<std::string_view, std::string_view>> members;
-  for (std::size_t i = 1; i < t.size() && t[i] != '}';) {
-    const std::size_t key_end = json_text_value_end(t, i);
-    const std::size_t end = json_text_value_end(t, key_end + 1);  // past ':'
-    members.emplace_back(t.substr(i, key_end - i), t.substr(key_end + 1, end - key_end - 1));
-    i = end < t.size() && t[end] == ',' ? end + 1 : end;
+  json_text_walker w(t, 1);
+  while (w.at('"')) {
+    const std::size_t key = w.offset();
+    w.skip_value();
+    const std::size_t key_end = w.offset();
+    (void)w.consume(':');
+    w.skip_value();
+    members.emplace_back(t.substr(key, key_end - key), t.substr(key_end + 1, w.offset() - key_end - 1));
+    if (!w.consume(',')) break;
   }
   std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
     if (a.first.find('\\') == std::string_view::npos && b.first.find('\\') == std::string_view::npos)
       return a.first.substr(1, a.first.size() - 2) < b.first.substr(1, b.first.size() - 2);
-    return json_text_unquote(a.first) < json_text_unquote(b.first);
+    return json_text_walker(a.first).read_string() < json_text_walker(b.first).read_string();
   });
   out += '{';
   for (std::size_t k = 0; k < members.size(); ++k) {

@@ -278,11 +278,7 @@ class exact_json_builder {
     if (texting_) return text_key(k);
     if (skipping_ != 0) return true;
     json& object = *stack_.back();
-    if (object.contains(k)) {
-      error_offset_ = key_start();
-      error_message_ = "the key \"" + k + "\" appears twice in this object; expected unique keys";
-      return false;
-    }
+    if (object.contains(k)) return repeated_key(k);
     member_ = &object[k];
     if (shape_ != nullptr) last_key_ = std::move(k);
     return true;
@@ -397,14 +393,16 @@ class exact_json_builder {
     if (!text_levels_.back().dropping) separate();
     const std::size_t at = text_.size();
     append_quoted(k);
-    if (!text_levels_.back().insert(text_, at)) {
-      error_offset_ = key_start();
-      error_message_ = "the key \"" + k + "\" appears twice in this object; expected unique keys";
-      return false;
-    }
+    if (!text_levels_.back().insert(text_, at)) return repeated_key(k);
     text_.push_back(':');
     text_levels_.back().first = true;  // the value needs no comma
     return true;
+  }
+  /// The error of a key its object has already (D6), at the key.
+  bool repeated_key(const std::string& k) {
+    error_offset_ = key_start();
+    error_message_ = "the key \"" + k + "\" appears twice in this object; expected unique keys";
+    return false;
   }
   /// `s` as nlohmann's `dump` writes a string: quoted, with `"`, `\\` and control characters
   /// escaped, anything else as it is (the parser has checked the UTF-8).
@@ -702,119 +700,6 @@ struct json_text_member {
 
 namespace detail {
 
-/// The end of the value that starts at `i` of a kept text (tokens without white space).
-[[nodiscard]] inline std::size_t json_text_value_end(std::string_view t, std::size_t i) noexcept {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (; i < t.size(); ++i) {
-    const char c = t[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-        if (depth == 0) return i + 1;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (depth == 0) return i;
-      if (--depth == 0) return i + 1;
-    } else if (c == ',' && depth == 0) {
-      return i;
-    }
-  }
-  return i;
-}
-
-/// The string a quoted token of a kept text stands for. The text was written by nlohmann's
-/// `dump`, whose only escapes are these (other characters, UTF-8 included, are as they are).
-[[nodiscard]] inline std::string json_text_unquote(std::string_view quoted) {
-  if (quoted.find('\\') == std::string_view::npos) return std::string(quoted.substr(1, quoted.size() - 2));
-  std::string out;
-  out.reserve(quoted.size() - 2);
-  for (std::size_t i = 1; i + 1 < quoted.size(); ++i) {
-    char c = quoted[i];
-    if (c == '\\') {
-      c = quoted[++i];
-      switch (c) {
-        case 'b':
-          c = '\b';
-          break;
-        case 'f':
-          c = '\f';
-          break;
-        case 'n':
-          c = '\n';
-          break;
-        case 'r':
-          c = '\r';
-          break;
-        case 't':
-          c = '\t';
-          break;
-        case 'u': {  // \u00XX: a control character
-          unsigned v = 0;
-          for (std::size_t k = 1; k <= 4; ++k) {
-            const char h = quoted[i + k];
-            v = v * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
-          }
-          c = static_cast<char>(v);
-          i += 4;
-          break;
-        }
-        default:
-          break;  // '"', '\\', '/'
-      }
-    }
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace detail
-
-/// How many members an object kept as text has. Precondition: `is_json_text_object(j)`.
-[[nodiscard]] inline std::size_t json_text_member_count(const nlohmann::json& j) noexcept {
-  const std::string_view t = json_text_of(j);
-  std::size_t n = 0;
-  for (std::size_t i = 1; i < t.size() && t[i] != '}'; ++n) {
-    i = detail::json_text_value_end(t, detail::json_text_value_end(t, i) + 1);  // the key, then the value
-    if (i < t.size() && t[i] == ',') ++i;
-  }
-  return n;
-}
-
-/// Calls `member(json_text_member&&)` for each member of an object kept as text, in the order
-/// written. Precondition: `is_json_text_object(j)`.
-template <class F>
-void for_each_json_text_member(const nlohmann::json& j, F&& member) {
-  const std::string_view t = json_text_of(j);
-  std::size_t i = 1;  // past '{'
-  while (i < t.size() && t[i] != '}') {
-    const std::size_t key_end = detail::json_text_value_end(t, i);
-    json_text_member m;
-    m.key = detail::json_text_unquote(t.substr(i, key_end - i));
-    const std::size_t value_start = key_end + 1;  // past ':'
-    const std::size_t value_end = detail::json_text_value_end(t, value_start);
-    const std::string_view token = t.substr(value_start, value_end - value_start);
-    if (token.front() == '"') {
-      m.what = json_text_member::kind::string;
-      m.value = detail::json_text_unquote(token);
-    } else {
-      m.what =
-          detail::is_integer_lexeme(token) ? json_text_member::kind::integer : json_text_member::kind::other;
-      m.value = std::string(token);
-    }
-    member(std::move(m));
-    i = value_end < t.size() && t[value_end] == ',' ? value_end + 1 : value_end;
-  }
-}
-
-namespace detail {
-
 /// A minimal reader of already valid JSON text, to find a value again by its path.
 class json_text_walker {
  public:
@@ -873,10 +758,17 @@ class json_text_walker {
     return false;
   }
 
-  void skip_value() {
+  /// Steps past `c` if it is here.
+  bool consume(char c) noexcept {
+    if (!at(c)) return false;
+    ++i_;
+    return true;
+  }
+
+  void skip_value() noexcept {
     skip_space();
     if (at('"')) {
-      (void)read_string();
+      skip_string();
       return;
     }
     if (at('{') || at('[')) {
@@ -884,7 +776,7 @@ class json_text_walker {
       while (i_ < t_.size()) {
         const char c = t_[i_];
         if (c == '"') {
-          (void)read_string();
+          skip_string();
           continue;
         }
         ++i_;
@@ -947,6 +839,12 @@ class json_text_walker {
   }
 
  private:
+  /// Steps past the string that starts here (at its quote).
+  void skip_string() noexcept {
+    ++i_;
+    while (i_ < t_.size() && t_[i_] != '"') i_ += t_[i_] == '\\' ? std::size_t{2} : std::size_t{1};
+    if (i_ < t_.size()) ++i_;
+  }
   std::uint32_t read_hex4() {
     std::uint32_t v = 0;
     for (int k = 0; k < 4 && i_ < t_.size(); ++k, ++i_) {
@@ -981,6 +879,46 @@ class json_text_walker {
 };
 
 }  // namespace detail
+
+/// How many members an object kept as text has. Precondition: `is_json_text_object(j)`.
+[[nodiscard]] inline std::size_t json_text_member_count(const nlohmann::json& j) noexcept {
+  detail::json_text_walker w(json_text_of(j), 1);  // past '{'
+  std::size_t n = 0;
+  while (w.at('"')) {
+    w.skip_value();  // the key
+    (void)w.consume(':');
+    w.skip_value();
+    ++n;
+    if (!w.consume(',')) break;
+  }
+  return n;
+}
+
+/// Calls `member(json_text_member&&)` for each member of an object kept as text, in the order
+/// written. Precondition: `is_json_text_object(j)`.
+template <class F>
+void for_each_json_text_member(const nlohmann::json& j, F&& member) {
+  const std::string_view t = json_text_of(j);
+  detail::json_text_walker w(t, 1);  // past '{'
+  while (w.at('"')) {
+    json_text_member m;
+    m.key = w.read_string();
+    (void)w.consume(':');
+    if (w.at('"')) {
+      m.what = json_text_member::kind::string;
+      m.value = w.read_string();
+    } else {
+      const std::size_t start = w.offset();
+      w.skip_value();
+      const std::string_view token = t.substr(start, w.offset() - start);
+      m.what =
+          detail::is_integer_lexeme(token) ? json_text_member::kind::integer : json_text_member::kind::other;
+      m.value = std::string(token);
+    }
+    member(std::move(m));
+    if (!w.consume(',')) break;
+  }
+}
 
 /// The offset in `text` (a valid JSON document) of the value at `path`, or of its deepest ancestor
 /// that exists.

@@ -249,22 +249,20 @@ inline constexpr std::string_view known_paths =
   return t ? std::optional<timestamp>(*t) : std::nullopt;
 }
 
-}  // namespace detail
-
-namespace detail {
-
 /// The largest `events` array a request-log line may hold: Stripe takes at most 100 events in one
 /// stream request (W1, D7).
 inline constexpr std::size_t max_request_events = 100;
 /// The largest `items` array: Stripe takes a list of at most 20 subscription items (B8, D7).
 inline constexpr std::size_t max_request_items = 20;
 
-/// What `request_from_log_entry` looks into (D6). The containers it reads are built; payloads
-/// (what they nest by its kind: it is refused), `metadata` and unknown parameters are kept as
-/// their text, for the request's fingerprint (D19)
-/// and for `meter_event_from_json`; members of the line other than `params` (never compared) by
-/// their kind alone. A record then costs its bytes at most whatever it nests, and `events` and
-/// `items` hold at most what Stripe takes.
+/// What `request_from_log_entry` looks into (D6):
+/// - the containers it reads are built;
+/// - payloads, `metadata` and unknown parameters are kept as their text, for the request's
+///   fingerprint (D19) and for `meter_event_from_json` (a container nested in a payload by its
+///   kind alone: it is refused);
+/// - members of the line other than `params` (never compared) by their kind alone.
+/// A record then costs its bytes at most whatever it nests, and `events` and `items` hold at most
+/// what Stripe takes.
 [[nodiscard]] inline json_container_rule request_log_shape(std::span<const std::string> keys, bool is_array) {
   json_container_rule tree;
   json_container_rule text;

@@ -95,6 +95,7 @@ inline void require_json_object(const nlohmann::json& j, const json_path& where,
   if (const nlohmann::json* payload = json_member(event, "payload")) {
     const json_path payload_path = where / "payload";
     if (is_json_text_object(*payload)) {  // kept as its text by the reader's shape (D6)
+      // Counted first (a scan that builds nothing) so that the entries are not moved as they grow.
       out.payload.reserve(json_text_member_count(*payload));
       for_each_json_text_member(*payload, [&](json_text_member&& m) {
         if (m.what == json_text_member::kind::other) {
