@@ -8,9 +8,11 @@
 /// (created, then subscription id). So the memory of a run does not grow with what it prints, and
 /// nothing is written before the run has succeeded.
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -37,7 +39,10 @@
 namespace meterkit::cli {
 
 /// Text kept in a temporary file in `TMPDIR` (else `/tmp`), read back in pieces. The file has no
-/// name from the start, so nothing is left behind however the program ends.
+/// name from the start, so nothing is left behind however the program ends. A piece that lies in
+/// one aligned window of the file is read through a mapping of that window (no copy, no system
+/// call per piece: invoices are read back one at a time, out of the order written); a few windows
+/// stay mapped, so what is mapped stays bounded too.
 class spool {
  public:
   spool() : fd_(open_unnamed()) {}
@@ -48,9 +53,12 @@ class spool {
         buffer_(std::move(other.buffer_)),
         block_(std::move(other.block_)),
         size_(other.size_),
-        written_(other.written_) {}
+        written_(other.written_),
+        windows_(std::exchange(other.windows_, {})),
+        next_window_(other.next_window_) {}
   spool& operator=(spool&&) = delete;
   ~spool() {
+    unmap_all();
     if (fd_ >= 0) ::close(fd_);
   }
 
@@ -68,6 +76,12 @@ class spool {
   /// buffer kept from call to call (an invoice is one call, and there may be millions).
   void read(std::uint64_t from, std::uint64_t n, const std::function<void(std::string_view)>& put) {
     flush();
+    if (n != 0 && from / window_size == (from + n - 1) / window_size) {
+      if (const char* at = mapped(from, n)) {
+        put(std::string_view(at, static_cast<std::size_t>(n)));
+        return;
+      }
+    }
     while (n != 0) {
       block_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(n, flush_at)));
       std::size_t got = 0;
@@ -101,6 +115,7 @@ class spool {
 
   /// Forgets everything (a replay that starts again).
   void clear() {
+    unmap_all();
     buffer_.clear();
     size_ = 0;
     written_ = 0;
@@ -109,6 +124,41 @@ class spool {
 
  private:
   static constexpr std::size_t flush_at = std::size_t{1} << 20;
+  static constexpr std::uint64_t window_size = std::uint64_t{8} << 20;
+  /// A window of the file mapped for reading: [start, start + length).
+  struct window {
+    char* data = nullptr;
+    std::uint64_t start = 0;
+    std::size_t length = 0;
+  };
+
+  /// The bytes [from, from + n), which lie in one window and in the file, through a mapping of
+  /// their window; null when the window cannot be mapped (then they are read with `pread`).
+  const char* mapped(std::uint64_t from, std::uint64_t n) noexcept {
+    const std::uint64_t start = from - from % window_size;
+    std::size_t slot = next_window_;
+    for (std::size_t k = 0; k < windows_.size(); ++k) {
+      const window& w = windows_[k];
+      if (w.data == nullptr || w.start != start) continue;
+      if (from + n <= w.start + w.length) return w.data + (from - start);
+      slot = k;  // mapped before the spool grew: map it again, longer
+    }
+    if (slot == next_window_) next_window_ = (next_window_ + 1) % windows_.size();
+    window& w = windows_[slot];
+    if (w.data != nullptr) ::munmap(w.data, w.length);
+    w = window{};
+    const auto length = static_cast<std::size_t>(std::min(window_size, written_ - start));
+    void* data = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_, static_cast<::off_t>(start));
+    if (data == MAP_FAILED) return nullptr;
+    w = window{static_cast<char*>(data), start, length};
+    return w.data + (from - start);
+  }
+  void unmap_all() noexcept {
+    for (window& w : windows_) {
+      if (w.data != nullptr) ::munmap(w.data, w.length);
+      w = window{};
+    }
+  }
   [[nodiscard]] static int open_unnamed() {
     const char* tmpdir = std::getenv("TMPDIR");
     const std::string dir = tmpdir && *tmpdir ? tmpdir : "/tmp";
@@ -145,6 +195,8 @@ class spool {
   std::string block_;  ///< what `read` last gave
   std::uint64_t size_ = 0;
   std::uint64_t written_ = 0;
+  std::array<window, 2> windows_{};  ///< what `mapped` keeps, replaced in turn
+  std::size_t next_window_ = 0;
 };
 
 /// Records of one kind (rejections, late usage) printed into a spool as they come, in one or two
