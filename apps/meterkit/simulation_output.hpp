@@ -401,16 +401,23 @@ class simulation_printer {
     }
     if (progress && (++customers_done_ % 1024 == 0 || customers_done_ == customers_total_))
       progress(customers_done_, customers_total_, index_.size());
+    // A customer's invoices mostly come a subscription after another: its id is looked up once
+    // for a run of them.
+    const std::string* last = nullptr;
+    std::uint32_t rank = 0;
     for (const invoice& inv : mine) {
-      invoiced_.insert(inv.subscription);
+      if (last == nullptr || *last != inv.subscription) {
+        last = &inv.subscription;
+        invoiced_.insert(inv.subscription);
+        const auto found = rank_.find(inv.subscription);
+        rank = found == rank_.end() ? 0U : found->second;
+      }
       if (!out_.customers.empty() &&
           std::find(out_.customers.begin(), out_.customers.end(), inv.customer) == out_.customers.end())
         continue;
       const std::string text = invoice_text(inv);
-      const auto rank = rank_.find(inv.subscription);
-      index_.push_back(placed{to_unix(inv.created), invoices_.add(text),
-                              rank == rank_.end() ? 0U : rank->second,
-                              static_cast<std::uint32_t>(text.size())});
+      index_.push_back(
+          placed{to_unix(inv.created), invoices_.add(text), rank, static_cast<std::uint32_t>(text.size())});
     }
   }
 
