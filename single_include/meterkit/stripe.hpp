@@ -360,6 +360,10 @@ struct read_options {
   /// empty file or a bad header, a record over `max_record_bytes`, a CSV quote never closed, a
   /// JSON array that is not well formed. Empty: every error ends the read.
   std::function<void(const input_error&)> unusable;
+  /// Whether a request-log line with an idempotency key gets its fingerprint (D19): a read that
+  /// only checks the inputs (`replay_files`' first read) needs none, and a line's canonical form
+  /// is a good part of its cost.
+  bool fingerprints = true;
 };
 
 namespace detail {
@@ -3972,9 +3976,11 @@ inline constexpr std::size_t max_request_items = 20;
 
 }  // namespace detail
 
-/// One request log line (a parsed JSON object) into a request with the given source (D5-D7, D19).
+/// One request log line (a parsed JSON object) into a request with the given source (D5-D7, D19);
+/// with `fingerprint` false, a request with an idempotency key is left without its fingerprint.
 /// Raises `json_value_error` for what makes the line unusable.
-[[nodiscard]] inline request request_from_log_entry(const nlohmann::json& line, std::string source) {
+[[nodiscard]] inline request request_from_log_entry(const nlohmann::json& line, std::string source,
+                                                    bool fingerprint = true) {
   const json_path root;
   require_json_object(line, root, "an API request");
   const std::optional<std::string> method = json_string_member(line, "method", root);
@@ -4063,7 +4069,7 @@ inline constexpr std::size_t max_request_items = 20;
   }
   out.received_at = *arrival;
   if (key) {
-    out.fingerprint = request_fingerprint(deletion ? "DELETE" : "POST", *path_text, params);
+    if (fingerprint) out.fingerprint = request_fingerprint(deletion ? "DELETE" : "POST", *path_text, params);
     out.idempotency_key = std::move(key);
   }
   return out;
@@ -4089,12 +4095,12 @@ void read_request_log(input_source& source, Sink&& sink, const read_options& opt
       }
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
       try {
-        return request_from_log_entry(entry, detail::source_of(prefix, where.line));
+        return request_from_log_entry(entry, detail::source_of(prefix, where.line), options.fingerprints);
       } catch (const json_value_error& e) {
         raise_at_value(e, line, name, where);
       }
 #else
-      return request_from_log_entry(entry, detail::source_of(prefix, where.line));
+      return request_from_log_entry(entry, detail::source_of(prefix, where.line), options.fingerprints);
 #endif
     });
     if (r) sink(std::move(*r));
@@ -4330,6 +4336,7 @@ struct replay_inputs {
       read_options reading;
       reading.max_record_bytes = options.max_record_bytes;
       reading.unusable = unusable;
+      reading.fingerprints = step != replay_progress::stage::checking;  // the first read keeps nothing
       if (options.progress) {
         reading.progress = [&](std::uint64_t done, std::uint64_t total) {
           options.progress(replay_progress{step, source.name(), done, total, count, 0});

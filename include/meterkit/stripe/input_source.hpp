@@ -47,6 +47,10 @@ struct read_options {
   /// empty file or a bad header, a record over `max_record_bytes`, a CSV quote never closed, a
   /// JSON array that is not well formed. Empty: every error ends the read.
   std::function<void(const input_error&)> unusable;
+  /// Whether a request-log line with an idempotency key gets its fingerprint (D19): a read that
+  /// only checks the inputs (`replay_files`' first read) needs none, and a line's canonical form
+  /// is a good part of its cost.
+  bool fingerprints = true;
 };
 
 namespace detail {

@@ -171,6 +171,7 @@ struct replay_inputs {
       read_options reading;
       reading.max_record_bytes = options.max_record_bytes;
       reading.unusable = unusable;
+      reading.fingerprints = step != replay_progress::stage::checking;  // the first read keeps nothing
       if (options.progress) {
         reading.progress = [&](std::uint64_t done, std::uint64_t total) {
           options.progress(replay_progress{step, source.name(), done, total, count, 0});

@@ -296,6 +296,29 @@ BOOST_AUTO_TEST_CASE(D19_fingerprints_compare_method_path_and_typed_parameters) 
   BOOST_TEST(fp(item, R"({"quantity": 5})") == "POST " + item + R"( {"quantity":5})");
 }
 
+BOOST_AUTO_TEST_CASE(D19_a_read_that_only_checks_computes_no_fingerprint_and_reads_the_rest_alike) {
+  const std::string log =
+      R"({"received_at": 1, "idempotency_key": "k1", "path": "/v1/billing/meter_events",)"
+      R"( "params": {"event_name": "api", "timestamp": 1, "payload": {"stripe_customer_id": "c", "value": "2"}}})"
+      "\n"
+      R"({"received_at": 2, "path": "/v1/subscription_items/si_1/usage_records", "params": {"quantity": 5}})"
+      "\n";
+  const auto with = read(log);
+  input_source source = input_source::from_text(log, "r.requests.jsonl");
+  read_options checking;
+  checking.fingerprints = false;
+  std::vector<request> without;
+  read_request_log(
+      source, [&](request&& r) { without.push_back(std::move(r)); }, checking);
+  BOOST_REQUIRE(with.size() == 2u);
+  BOOST_REQUIRE(without.size() == 2u);
+  BOOST_TEST(!with[0].fingerprint.empty());
+  BOOST_TEST(without[0].fingerprint.empty());
+  BOOST_TEST((without[0].idempotency_key == with[0].idempotency_key));
+  without[0].fingerprint = with[0].fingerprint;
+  for (std::size_t k = 0; k < 2; ++k) BOOST_TEST((without[k] == with[k]));
+}
+
 BOOST_AUTO_TEST_CASE(D19_containers_kept_as_text_compare_as_built_ones) {
   // Kept as their text (D6): white space and member order do not count, at any depth; array order
   // and types do.
