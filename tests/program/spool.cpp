@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(D30_a_window_mapped_before_the_spool_grew_is_not_read_past_
   meterkit::cli::spool s;
   const std::string first = piece(rng, 100);
   (void)s.add(first);
-  BOOST_TEST((read_back(s, 0, first.size(), true) == first));  // maps the first window, 100 bytes long
+  BOOST_TEST((read_back(s, 0, first.size(), true) == first));   // maps the first window, 100 bytes long
   const std::string second = piece(rng, std::size_t{1} << 20);  // same window, far past the first page
   const std::uint64_t at = s.add(second);
   BOOST_TEST((read_back(s, at, second.size(), true) == second));
