@@ -9007,8 +9007,6 @@ struct plan {
   std::vector<customer_balance> balances{};   ///< B13: customers' balances before their first invoice
   std::vector<credit_grant> credit_grants{};  ///< B14
 
-  /// Whether anything is applied after pricing (B11-B14): a discount, a tax rate, a balance or a
-  /// credit grant.
   /// Whether a subscription or item has a billing threshold (B16).
   [[nodiscard]] bool has_thresholds() const noexcept {
     for (const auto& s : subscriptions) {
@@ -9019,6 +9017,8 @@ struct plan {
     return false;
   }
 
+  /// Whether anything is applied after pricing (B11-B14): a discount, a tax rate, a balance or a
+  /// credit grant.
   [[nodiscard]] bool adjusts_after_pricing() const noexcept {
     // B16: a period may end below what its threshold invoices billed; the credit that leaves is
     // shown with the balance.
@@ -10852,9 +10852,10 @@ struct simulator_history {
   /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
   /// whenever the log has doubled since (amortized constant work per event).
   std::size_t forget_from = std::size_t{1} << 16;
-  /// With `bounded`: the times at which a later request may end subscription `id`, or delete
-  /// item `id` or an item of subscription `id`, in the middle of a period (B9: `DELETE` at its
-  /// arrival, `cancel_at`; B10: a deletion at its arrival). Settled segments are cut there too, so
+  /// With `bounded`: the times at which a later request may end subscription `id`, or delete or
+  /// reprice item `id` or an item of subscription `id`, in the middle of a period (B9: `DELETE` at
+  /// its arrival, `cancel_at`; B10: a deletion at its arrival; B8: a metered item's new price at its
+  /// arrival). Settled segments are cut there too, so
   /// that such a request arriving later never cuts one. A caller that can read its input twice
   /// collects them first (`subscription_end_times`); without them, such a cancellation is refused
   /// (`subscription_update_invalid`, naming the fix).
@@ -10905,18 +10906,18 @@ class cancellation_targets {
   std::unordered_map<std::string, identifiers, detail::string_hash, detail::string_equal> by_event_name_;
 };
 
-/// The times at which the requests of a stream may end a subscription or delete an item in the
-/// middle of a period (B9, B10), by subscription or item id, for `simulator_history::ends_later`: a caller
-/// that can read its input twice adds every request on a first read, then hands the set to the simulator (by
-/// `std::cref` or as a copy).
+/// The times at which the requests of a stream may end a subscription, delete an item or change a
+/// metered item's price in the middle of a period (B9, B10, B8), by subscription or item id, for
+/// `simulator_history::ends_later`: a caller that can read its input twice adds every request on a first
+/// read, then hands the set to the simulator (by `std::cref` or as a copy).
 class subscription_end_times {
  public:
   void add(const request& r) {
     for (const auto& op : r.operations) {
       const auto* c = std::get_if<subscription_change>(&op);
       if (c == nullptr) continue;
-      for (const auto& i : c->items) {  // B10: deletions
-        if (i.deleted && *i.deleted == "true")
+      for (const auto& i : c->items) {  // B10: deletions; B8: prices, which may be a metered item's
+        if ((i.deleted && *i.deleted == "true") || i.price)
           add(c->subscription.empty() ? i.item : c->subscription, r.received_at);
       }
       if (c->subscription.empty()) continue;
@@ -10988,9 +10989,9 @@ class basic_history_keeper {
     const auto p = uncut.without_end().period_containing(*end);
     if (!p || p->start == *end || std::binary_search(cuts_[s].begin(), cuts_[s].end(), *end))
       return std::nullopt;
-    return "a simulator with a bounded history needs to know ahead when a subscription may end inside a "
-           "period (simulator_history::ends_later; replay_files collects them): replay with the full "
-           "history, or give ends_later (B9)";
+    return "a simulator with a bounded history needs to know ahead when a request may cut a subscription's "
+           "period (an end, a deleted item, a metered item's new price; simulator_history::ends_later; "
+           "replay_files collects them): replay with the full history, or give ends_later (B8, B9, B10)";
   }
 
   /// Subscription `s` now ends at `end` (B9): its earliest open period and the segments of its
@@ -11000,6 +11001,16 @@ class basic_history_keeper {
     if (auto& open = unfrozen_[s]) open = schedules_[s].period_containing(open->start);
     next_freeze_ = earliest_open_finalization(cp);
     index_pairs(cp);
+  }
+
+  /// The same for the part of a period from `t` on, of item `item` of subscription `s` (B8: a
+  /// metered item repriced inside its period): the quantity fixed for the period containing `t`,
+  /// which was fixed for that part.
+  [[nodiscard]] std::optional<std::int64_t> fixed_quantity_within(std::size_t s, std::size_t item,
+                                                                  timestamp t) const {
+    const auto p = schedules_[s].period_containing(t);
+    if (!p) return std::nullopt;
+    return fixed_quantity(item, p->start);
   }
 
   /// The quantity of item `item` for the period starting at `start`, when the stream has passed
@@ -11495,9 +11506,43 @@ class subscription_changes {
     return out;
   }
 
+  /// B8: what the metered line of item `item` for period `p` bills, as the changes that arrived by
+  /// `known_by` set it: the usage `from` the latest change of the item's price that took effect
+  /// inside `p` (before it, the usage is billed by that change or not at all), else from `p.start`,
+  /// at the item's price then. Only changes that arrived before `p.end` count.
+  struct metered_billing {
+    timestamp from{};
+    std::size_t price = 0;
+  };
+  [[nodiscard]] metered_billing metered_of(const compiled_plan& cp, std::size_t item, const period& p,
+                                           timestamp known_by) const {
+    metered_billing out{p.start, cp.items()[item].price};
+    if (!repriced(item)) return out;
+    for (const std::size_t k : by_subscription_[cp.items()[item].subscription]) {  // arrival order
+      const auto& c = changes_[k];
+      if (known_by < c.received_at || !(c.received_at < p.end)) break;
+      for (std::size_t j = 0; j < c.after.size(); ++j) {
+        if (c.after[j].item != item) continue;
+        if (c.before[j].price != c.after[j].price && p.start < c.effective) out.from = c.effective;
+        out.price = c.after[j].price;
+      }
+    }
+    return out;
+  }
+
+  /// Whether some change set item `item`'s price (B8): only then can its metered line start after
+  /// its period's start.
+  [[nodiscard]] bool repriced(std::size_t item) const noexcept {
+    return item < repriced_.size() && repriced_[item];
+  }
+
   /// Records an accepted change. Changes come in arrival order.
   void add(applied_change c) {
-    for (const auto& a : c.after) settings_[a.item] = a;
+    for (std::size_t k = 0; k < c.after.size(); ++k) {
+      const auto& a = c.after[k];
+      if (k < c.before.size() && c.before[k].price != a.price) repriced_[a.item] = true;
+      settings_[a.item] = a;
+    }
     if (c.end) ends_[c.subscription] = *c.end;
     by_subscription_[c.subscription].push_back(changes_.size());
     changes_.push_back(std::move(c));
@@ -11570,6 +11615,11 @@ class subscription_changes {
           in.require(s.quantity >= 0 && cp.items()[s.item].subscription == c.subscription &&
                          cp.items()[s.item].billing != item_billing::usage_records,
                      "a subscription change of an item it cannot change");
+          // B8: a licensed item moves to a licensed price, a metered one to a price on its meter.
+          const auto& moved = cp.source().prices[s.price].recurring;
+          const auto& own = cp.price_of(s.item).recurring;
+          in.require(moved.usage_type == own.usage_type && moved.meter == own.meter,
+                     "a subscription change to a price its item cannot take");
         }
       }
       for (std::size_t u_left = in.count(40); u_left > 0; --u_left) {
@@ -11607,6 +11657,7 @@ class subscription_changes {
     settings_.clear();
     for (std::size_t i = 0; i < cp.items().size(); ++i)
       settings_.push_back(item_setting{i, cp.items()[i].price, cp.item_at(i).quantity});
+    repriced_.assign(cp.items().size(), false);
     ends_.clear();
     for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) ends_.push_back(plan_end(cp, s));
     by_subscription_.assign(cp.subscriptions().size(), {});
@@ -11631,6 +11682,7 @@ class subscription_changes {
 
   std::vector<applied_change> changes_;
   std::vector<item_setting> settings_;                     ///< by item: the setting after every change
+  std::vector<bool> repriced_;                             ///< by item: whether a change set its price
   std::vector<end_setting> ends_;                          ///< by subscription: the end after every change
   std::vector<std::vector<std::size_t>> by_subscription_;  ///< by subscription: its changes, in order
 };
@@ -11891,17 +11943,22 @@ namespace detail {
          format_rfc3339(line.service_period.start) + " to " + format_rfc3339(line.service_period.end);
 }
 
-/// The metered line of `item` for period `p`, its quantity as of `as_of` (M12's clamp, B4's trial).
+/// The metered line of `item` for period `p`, its quantity as of `as_of` (M12's clamp, B4's trial),
+/// as `billed` says: the usage from `billed.from` at `billed.price` (B8: after a change of the
+/// item's price inside `p`).
 template <metered_quantities Quantities>
 [[nodiscard]] invoice_line metered_line(const compiled_plan& cp, std::size_t item, const period& p,
-                                        timestamp as_of, const Quantities& quantities) {
+                                        const subscription_changes::metered_billing& billed, timestamp as_of,
+                                        const Quantities& quantities) {
   const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
-  const price& pr = cp.price_of(item);
-  invoice_line line{cp.item_at(item).id, pr.id, p, 0, 0, true, false, schedule.is_trial(p)};
+  const price& pr = cp.source().prices[billed.price];
+  const period window{billed.from, p.end};
+  invoice_line line{cp.item_at(item).id, pr.id, window, 0, 0, true, false, schedule.is_trial(p)};
   if (line.trial) return line;  // B4: metered lines of the trial show 0 and bill 0
   detail::naming_overflow([&] { return detail::overflow_context(line); },
                           [&] {
-                            line.quantity = std::max<std::int64_t>(0, quantities(item, p, as_of));  // M12
+                            line.quantity =
+                                std::max<std::int64_t>(0, quantities(item, window, as_of));  // M12
                             line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
                           });
   return line;
@@ -12016,7 +12073,10 @@ template <metered_quantities Quantities>
               licensed_line(cp, setting, *starting, changes.end_known_before(cp, s, created)));
       }
     } else if (ended && !(!changes.empty() && changes.before(cp, item, created).deleted)) {  // B10
-      inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
+      const auto billed_as = changes.empty()
+                                 ? subscription_changes::metered_billing{ended->start, cp.items()[item].price}
+                                 : changes.metered_of(cp, item, *ended, until);  // B8
+      inv.lines.push_back(metered_line(cp, item, *ended, billed_as, as_of, quantities));
       if (billed && !inv.lines.back().trial) subtract_billed(cp, item, *billed, inv.lines.back());
     }
   }
@@ -12701,7 +12761,10 @@ class basic_invoice_simulator {
   /// from what is kept.
   [[nodiscard]] auto quantities() const {
     return [this](std::size_t item, const period& p, timestamp as_of) {
-      const auto fixed = history_.fixed_quantity(item, p.start);
+      // B8: the line of an item repriced inside its period starts after the period's start.
+      const auto fixed = changes_.repriced(item)
+                             ? history_.fixed_quantity_within(plan_.items()[item].subscription, item, p.start)
+                             : history_.fixed_quantity(item, p.start);
       return fixed ? *fixed : kept_quantity(item, p, as_of);
     };
   }
@@ -12728,8 +12791,10 @@ class basic_invoice_simulator {
     last_arrival_ = received_at;
     if (history_.bounded()) {
       history_.before_arrival(
-          plan_, ledger_, received_at,
-          [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
+          plan_, ledger_, received_at, [&](std::size_t item, const period& p, timestamp as_of) {
+            // B8: what the period's invoice bills of an item repriced inside it
+            return kept_quantity(item, period{changes_.metered_of(plan_, item, p, as_of).from, p.end}, as_of);
+          });
     }
   }
 
@@ -12989,7 +13054,11 @@ class basic_invoice_simulator {
       effective = *t;
     }
     applied_change change{*s, r.received_at, effective, *current, behavior, {}, {}};
-    std::vector<std::size_t> deleted_usage;  // B10
+    // B10, B8: the metered items whose usage of the current period so far this change bills
+    // (flexible: deleted or repriced), and whether it cuts a metered line (bounded history).
+    std::vector<std::size_t> usage_to_bill;
+    bool cuts_usage = false;
+    const bool flexible = plan_.subscription_at(*s).billing_mode == billing_mode_type::flexible;
     const price& first_price = plan_.price_of(plan_.subscriptions()[*s].first_item);
     for (std::size_t k = 0; k < c.items.size(); ++k) {
       const item_change& ic = c.items[k];
@@ -13045,10 +13114,10 @@ class basic_invoice_simulator {
         gone.deleted = true;
         change.before.push_back(changes_.now(*item));
         change.after.push_back(gone);
-        const bool flexible = plan_.subscription_at(*s).billing_mode == billing_mode_type::flexible;
         if (it.billing == item_billing::meter && flexible && !clear_usage &&
-            behavior != proration_behavior::none && current->start < r.received_at) {
-          deleted_usage.push_back(*item);
+            behavior != proration_behavior::none) {
+          usage_to_bill.push_back(*item);
+          cuts_usage = true;
         }
         continue;
       }
@@ -13056,10 +13125,13 @@ class basic_invoice_simulator {
         return outcome::reject(ec::subscription_update_invalid, "clear_usage is taken only with a deletion",
                                named("clear_usage"));
       }
-      if (plan_.items()[*item].billing != item_billing::licensed) {
+      const auto& it = plan_.items()[*item];
+      if (it.billing != item_billing::licensed &&
+          (ic.quantity || (ic.price && it.billing != item_billing::meter))) {
         return outcome::reject(ec::subscription_update_invalid,
                                ic.quantity ? "Quantity should not be specified where usage_type is `metered`"
-                                           : "changing a metered item is not modelled yet (B8)",
+                                           : "changing the price of an item billed by usage records is not "
+                                             "modelled yet (B8)",
                                named(ic.quantity ? "quantity" : "price"));
       }
       item_setting setting = changes_.now(*item);
@@ -13068,9 +13140,25 @@ class basic_invoice_simulator {
         if (!pr)
           return outcome::reject(ec::resource_missing, "No such price: '" + *ic.price + "'", named("price"));
         const price& np = plan_.source().prices[*pr];
+        const auto& meter = plan_.price_of(*item).recurring.meter;
         std::string why;
-        if (np.recurring.usage_type != usage_type::licensed) {
+        std::string field = "price";
+        if (it.billing == item_billing::licensed && np.recurring.usage_type != usage_type::licensed) {
           why = "a licensed item can only move to a licensed price (B8)";
+        } else if (it.billing == item_billing::meter && !np.recurring.meter) {
+          why = "a metered item can only move to another price on its meter '" + *meter + "' (B8)";
+        } else if (it.billing == item_billing::meter && np.recurring.meter != meter) {
+          why = "price '" + np.id + "' bills meter '" + *np.recurring.meter +
+                "'; moving an item from meter '" + *meter + "' to another is not modelled yet (B8)";
+        } else if (it.billing == item_billing::meter && *pr != setting.price && c.proration_date) {
+          why =
+              "a metered item's new price bills the usage from the change's arrival; proration_date is not "
+              "modelled for it yet (B8)";
+          field = "proration_date";
+        } else if (it.billing == item_billing::meter && *pr != setting.price && has_threshold(plan_, *s)) {
+          why =
+              "changing a metered item's price on a subscription with billing thresholds is not modelled "
+              "yet (B8, B16)";
         } else if (np.currency != first_price.currency) {
           why = "price '" + np.id + "' is in " + std::string(np.currency.code()) + ", the subscription in " +
                 std::string(first_price.currency.code()) + " (B5)";
@@ -13080,7 +13168,8 @@ class basic_invoice_simulator {
                 "modelled yet (B8)";
         }
         if (!why.empty())
-          return outcome::reject(ec::subscription_update_invalid, std::move(why), named("price"));
+          return outcome::reject(ec::subscription_update_invalid, std::move(why),
+                                 field == "price" ? named("price") : field);
         setting.price = *pr;
       }
       if (ic.quantity) {
@@ -13090,6 +13179,12 @@ class basic_invoice_simulator {
                                  "Invalid non-negative integer: " + *ic.quantity, named("quantity"));
         }
         setting.quantity = *q;
+      }
+      if (it.billing == item_billing::meter && setting.price != changes_.now(*item).price) {
+        // B8: the period's invoice bills the usage from now on at the new price; the usage before,
+        // the change bills at the old one (flexible, as B10's usage line) or nothing does (classic).
+        cuts_usage = true;
+        if (flexible && behavior != proration_behavior::none) usage_to_bill.push_back(*item);
       }
       change.before.push_back(changes_.now(*item));
       change.after.push_back(setting);
@@ -13107,19 +13202,23 @@ class basic_invoice_simulator {
                              "a subscription keeps at least one item: cancel the subscription instead (B10)",
                              c.subscription.empty() ? "id" : "items");
     }
-    // B10: the usage of a flexible subscription's deleted metered items, from the period's start
-    // to the deletion, as reported by now.
-    if (!deleted_usage.empty() && history_.bounded()) {
+    if (cuts_usage && history_.bounded()) {
       if (auto why = history_.unforeseen_cut(plan_, *s, r.received_at))
         return outcome::reject(ec::subscription_update_invalid, std::move(*why), "id");
     }
-    for (const std::size_t item : deleted_usage) {
-      const period window{current->start, r.received_at};
+    // B10, B8: the usage of a flexible subscription's deleted or repriced metered items, from the
+    // period's start (or the item's last new price in it) to the change, as reported by now, at
+    // the price until now.
+    for (const std::size_t item : usage_to_bill) {
+      const period window{changes_.metered_of(plan_, item, *current, r.received_at).from, r.received_at};
+      if (window.empty()) continue;
       change.usage.push_back(
           usage_billed{item, changes_.now(item).price, window, kept_quantity(item, window, r.received_at)});
     }
-    for (const auto& a : change.after) {
-      if (a.deleted) late_periods_[a.item] = period_memo{};  // B10: its periods bill nothing now
+    for (std::size_t k = 0; k < change.after.size(); ++k) {
+      const auto& a = change.after[k];
+      // B10: a deleted item's periods bill nothing now; B8: a repriced one's bill from the change
+      if (a.deleted || a.price != change.before[k].price) late_periods_[a.item] = period_memo{};
     }
     changes_.add(std::move(change));
     return outcome::accept();
@@ -13269,6 +13368,17 @@ class basic_invoice_simulator {
         const bool deleted = !changes_.empty() && changes_.before(plan_, item, p->end).deleted;
         memo = period_memo{*p, plan_.finalized_at(p->end), true,
                            !deleted && subscription_changes::bills_usage_of(schedule, end, *p)};
+        // B8: the period's invoice bills an item repriced inside it from the change on; the usage
+        // before was billed by the change (flexible) or not at all (classic), never late.
+        if (const timestamp from = changes_.metered_of(plan_, item, *p, e.received_at).from;
+            p->start < from) {
+          if (e.time < from) {
+            memo.service.end = from;
+            memo.billed = false;
+          } else {
+            memo.service.start = from;
+          }
+        }
       }
       if (memo.billed && memo.finalized_at < e.received_at) {
         meterkit::late_usage l{plan_.item_at(item).id,

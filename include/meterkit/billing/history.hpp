@@ -57,9 +57,10 @@ struct simulator_history {
   /// With `bounded`: the size of the event log at which events are first forgotten; afterwards
   /// whenever the log has doubled since (amortized constant work per event).
   std::size_t forget_from = std::size_t{1} << 16;
-  /// With `bounded`: the times at which a later request may end subscription `id`, or delete
-  /// item `id` or an item of subscription `id`, in the middle of a period (B9: `DELETE` at its
-  /// arrival, `cancel_at`; B10: a deletion at its arrival). Settled segments are cut there too, so
+  /// With `bounded`: the times at which a later request may end subscription `id`, or delete or
+  /// reprice item `id` or an item of subscription `id`, in the middle of a period (B9: `DELETE` at
+  /// its arrival, `cancel_at`; B10: a deletion at its arrival; B8: a metered item's new price at its
+  /// arrival). Settled segments are cut there too, so
   /// that such a request arriving later never cuts one. A caller that can read its input twice
   /// collects them first (`subscription_end_times`); without them, such a cancellation is refused
   /// (`subscription_update_invalid`, naming the fix).
@@ -110,18 +111,18 @@ class cancellation_targets {
   std::unordered_map<std::string, identifiers, detail::string_hash, detail::string_equal> by_event_name_;
 };
 
-/// The times at which the requests of a stream may end a subscription or delete an item in the
-/// middle of a period (B9, B10), by subscription or item id, for `simulator_history::ends_later`: a caller
-/// that can read its input twice adds every request on a first read, then hands the set to the simulator (by
-/// `std::cref` or as a copy).
+/// The times at which the requests of a stream may end a subscription, delete an item or change a
+/// metered item's price in the middle of a period (B9, B10, B8), by subscription or item id, for
+/// `simulator_history::ends_later`: a caller that can read its input twice adds every request on a first
+/// read, then hands the set to the simulator (by `std::cref` or as a copy).
 class subscription_end_times {
  public:
   void add(const request& r) {
     for (const auto& op : r.operations) {
       const auto* c = std::get_if<subscription_change>(&op);
       if (c == nullptr) continue;
-      for (const auto& i : c->items) {  // B10: deletions
-        if (i.deleted && *i.deleted == "true")
+      for (const auto& i : c->items) {  // B10: deletions; B8: prices, which may be a metered item's
+        if ((i.deleted && *i.deleted == "true") || i.price)
           add(c->subscription.empty() ? i.item : c->subscription, r.received_at);
       }
       if (c->subscription.empty()) continue;
@@ -193,9 +194,9 @@ class basic_history_keeper {
     const auto p = uncut.without_end().period_containing(*end);
     if (!p || p->start == *end || std::binary_search(cuts_[s].begin(), cuts_[s].end(), *end))
       return std::nullopt;
-    return "a simulator with a bounded history needs to know ahead when a subscription may end inside a "
-           "period (simulator_history::ends_later; replay_files collects them): replay with the full "
-           "history, or give ends_later (B9)";
+    return "a simulator with a bounded history needs to know ahead when a request may cut a subscription's "
+           "period (an end, a deleted item, a metered item's new price; simulator_history::ends_later; "
+           "replay_files collects them): replay with the full history, or give ends_later (B8, B9, B10)";
   }
 
   /// Subscription `s` now ends at `end` (B9): its earliest open period and the segments of its
@@ -205,6 +206,16 @@ class basic_history_keeper {
     if (auto& open = unfrozen_[s]) open = schedules_[s].period_containing(open->start);
     next_freeze_ = earliest_open_finalization(cp);
     index_pairs(cp);
+  }
+
+  /// The same for the part of a period from `t` on, of item `item` of subscription `s` (B8: a
+  /// metered item repriced inside its period): the quantity fixed for the period containing `t`,
+  /// which was fixed for that part.
+  [[nodiscard]] std::optional<std::int64_t> fixed_quantity_within(std::size_t s, std::size_t item,
+                                                                  timestamp t) const {
+    const auto p = schedules_[s].period_containing(t);
+    if (!p) return std::nullopt;
+    return fixed_quantity(item, p->start);
   }
 
   /// The quantity of item `item` for the period starting at `start`, when the stream has passed

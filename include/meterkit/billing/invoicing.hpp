@@ -53,17 +53,22 @@ namespace detail {
          format_rfc3339(line.service_period.start) + " to " + format_rfc3339(line.service_period.end);
 }
 
-/// The metered line of `item` for period `p`, its quantity as of `as_of` (M12's clamp, B4's trial).
+/// The metered line of `item` for period `p`, its quantity as of `as_of` (M12's clamp, B4's trial),
+/// as `billed` says: the usage from `billed.from` at `billed.price` (B8: after a change of the
+/// item's price inside `p`).
 template <metered_quantities Quantities>
 [[nodiscard]] invoice_line metered_line(const compiled_plan& cp, std::size_t item, const period& p,
-                                        timestamp as_of, const Quantities& quantities) {
+                                        const subscription_changes::metered_billing& billed, timestamp as_of,
+                                        const Quantities& quantities) {
   const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
-  const price& pr = cp.price_of(item);
-  invoice_line line{cp.item_at(item).id, pr.id, p, 0, 0, true, false, schedule.is_trial(p)};
+  const price& pr = cp.source().prices[billed.price];
+  const period window{billed.from, p.end};
+  invoice_line line{cp.item_at(item).id, pr.id, window, 0, 0, true, false, schedule.is_trial(p)};
   if (line.trial) return line;  // B4: metered lines of the trial show 0 and bill 0
   detail::naming_overflow([&] { return detail::overflow_context(line); },
                           [&] {
-                            line.quantity = std::max<std::int64_t>(0, quantities(item, p, as_of));  // M12
+                            line.quantity =
+                                std::max<std::int64_t>(0, quantities(item, window, as_of));  // M12
                             line.amount = line_amount(pr, line.quantity, cp.settings().rounding);
                           });
   return line;
@@ -178,7 +183,10 @@ template <metered_quantities Quantities>
               licensed_line(cp, setting, *starting, changes.end_known_before(cp, s, created)));
       }
     } else if (ended && !(!changes.empty() && changes.before(cp, item, created).deleted)) {  // B10
-      inv.lines.push_back(metered_line(cp, item, *ended, as_of, quantities));
+      const auto billed_as = changes.empty()
+                                 ? subscription_changes::metered_billing{ended->start, cp.items()[item].price}
+                                 : changes.metered_of(cp, item, *ended, until);  // B8
+      inv.lines.push_back(metered_line(cp, item, *ended, billed_as, as_of, quantities));
       if (billed && !inv.lines.back().trial) subtract_billed(cp, item, *billed, inv.lines.back());
     }
   }

@@ -162,8 +162,6 @@ struct plan {
   std::vector<customer_balance> balances{};   ///< B13: customers' balances before their first invoice
   std::vector<credit_grant> credit_grants{};  ///< B14
 
-  /// Whether anything is applied after pricing (B11-B14): a discount, a tax rate, a balance or a
-  /// credit grant.
   /// Whether a subscription or item has a billing threshold (B16).
   [[nodiscard]] bool has_thresholds() const noexcept {
     for (const auto& s : subscriptions) {
@@ -174,6 +172,8 @@ struct plan {
     return false;
   }
 
+  /// Whether anything is applied after pricing (B11-B14): a discount, a tax rate, a balance or a
+  /// credit grant.
   [[nodiscard]] bool adjusts_after_pricing() const noexcept {
     // B16: a period may end below what its threshold invoices billed; the credit that leaves is
     // shown with the balance.

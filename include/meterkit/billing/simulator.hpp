@@ -386,7 +386,10 @@ class basic_invoice_simulator {
   /// from what is kept.
   [[nodiscard]] auto quantities() const {
     return [this](std::size_t item, const period& p, timestamp as_of) {
-      const auto fixed = history_.fixed_quantity(item, p.start);
+      // B8: the line of an item repriced inside its period starts after the period's start.
+      const auto fixed = changes_.repriced(item)
+                             ? history_.fixed_quantity_within(plan_.items()[item].subscription, item, p.start)
+                             : history_.fixed_quantity(item, p.start);
       return fixed ? *fixed : kept_quantity(item, p, as_of);
     };
   }
@@ -413,8 +416,10 @@ class basic_invoice_simulator {
     last_arrival_ = received_at;
     if (history_.bounded()) {
       history_.before_arrival(
-          plan_, ledger_, received_at,
-          [&](std::size_t item, const period& p, timestamp as_of) { return kept_quantity(item, p, as_of); });
+          plan_, ledger_, received_at, [&](std::size_t item, const period& p, timestamp as_of) {
+            // B8: what the period's invoice bills of an item repriced inside it
+            return kept_quantity(item, period{changes_.metered_of(plan_, item, p, as_of).from, p.end}, as_of);
+          });
     }
   }
 
@@ -674,7 +679,11 @@ class basic_invoice_simulator {
       effective = *t;
     }
     applied_change change{*s, r.received_at, effective, *current, behavior, {}, {}};
-    std::vector<std::size_t> deleted_usage;  // B10
+    // B10, B8: the metered items whose usage of the current period so far this change bills
+    // (flexible: deleted or repriced), and whether it cuts a metered line (bounded history).
+    std::vector<std::size_t> usage_to_bill;
+    bool cuts_usage = false;
+    const bool flexible = plan_.subscription_at(*s).billing_mode == billing_mode_type::flexible;
     const price& first_price = plan_.price_of(plan_.subscriptions()[*s].first_item);
     for (std::size_t k = 0; k < c.items.size(); ++k) {
       const item_change& ic = c.items[k];
@@ -730,10 +739,10 @@ class basic_invoice_simulator {
         gone.deleted = true;
         change.before.push_back(changes_.now(*item));
         change.after.push_back(gone);
-        const bool flexible = plan_.subscription_at(*s).billing_mode == billing_mode_type::flexible;
         if (it.billing == item_billing::meter && flexible && !clear_usage &&
-            behavior != proration_behavior::none && current->start < r.received_at) {
-          deleted_usage.push_back(*item);
+            behavior != proration_behavior::none) {
+          usage_to_bill.push_back(*item);
+          cuts_usage = true;
         }
         continue;
       }
@@ -741,10 +750,13 @@ class basic_invoice_simulator {
         return outcome::reject(ec::subscription_update_invalid, "clear_usage is taken only with a deletion",
                                named("clear_usage"));
       }
-      if (plan_.items()[*item].billing != item_billing::licensed) {
+      const auto& it = plan_.items()[*item];
+      if (it.billing != item_billing::licensed &&
+          (ic.quantity || (ic.price && it.billing != item_billing::meter))) {
         return outcome::reject(ec::subscription_update_invalid,
                                ic.quantity ? "Quantity should not be specified where usage_type is `metered`"
-                                           : "changing a metered item is not modelled yet (B8)",
+                                           : "changing the price of an item billed by usage records is not "
+                                             "modelled yet (B8)",
                                named(ic.quantity ? "quantity" : "price"));
       }
       item_setting setting = changes_.now(*item);
@@ -753,9 +765,25 @@ class basic_invoice_simulator {
         if (!pr)
           return outcome::reject(ec::resource_missing, "No such price: '" + *ic.price + "'", named("price"));
         const price& np = plan_.source().prices[*pr];
+        const auto& meter = plan_.price_of(*item).recurring.meter;
         std::string why;
-        if (np.recurring.usage_type != usage_type::licensed) {
+        std::string field = "price";
+        if (it.billing == item_billing::licensed && np.recurring.usage_type != usage_type::licensed) {
           why = "a licensed item can only move to a licensed price (B8)";
+        } else if (it.billing == item_billing::meter && !np.recurring.meter) {
+          why = "a metered item can only move to another price on its meter '" + *meter + "' (B8)";
+        } else if (it.billing == item_billing::meter && np.recurring.meter != meter) {
+          why = "price '" + np.id + "' bills meter '" + *np.recurring.meter +
+                "'; moving an item from meter '" + *meter + "' to another is not modelled yet (B8)";
+        } else if (it.billing == item_billing::meter && *pr != setting.price && c.proration_date) {
+          why =
+              "a metered item's new price bills the usage from the change's arrival; proration_date is not "
+              "modelled for it yet (B8)";
+          field = "proration_date";
+        } else if (it.billing == item_billing::meter && *pr != setting.price && has_threshold(plan_, *s)) {
+          why =
+              "changing a metered item's price on a subscription with billing thresholds is not modelled "
+              "yet (B8, B16)";
         } else if (np.currency != first_price.currency) {
           why = "price '" + np.id + "' is in " + std::string(np.currency.code()) + ", the subscription in " +
                 std::string(first_price.currency.code()) + " (B5)";
@@ -765,7 +793,8 @@ class basic_invoice_simulator {
                 "modelled yet (B8)";
         }
         if (!why.empty())
-          return outcome::reject(ec::subscription_update_invalid, std::move(why), named("price"));
+          return outcome::reject(ec::subscription_update_invalid, std::move(why),
+                                 field == "price" ? named("price") : field);
         setting.price = *pr;
       }
       if (ic.quantity) {
@@ -775,6 +804,12 @@ class basic_invoice_simulator {
                                  "Invalid non-negative integer: " + *ic.quantity, named("quantity"));
         }
         setting.quantity = *q;
+      }
+      if (it.billing == item_billing::meter && setting.price != changes_.now(*item).price) {
+        // B8: the period's invoice bills the usage from now on at the new price; the usage before,
+        // the change bills at the old one (flexible, as B10's usage line) or nothing does (classic).
+        cuts_usage = true;
+        if (flexible && behavior != proration_behavior::none) usage_to_bill.push_back(*item);
       }
       change.before.push_back(changes_.now(*item));
       change.after.push_back(setting);
@@ -792,19 +827,23 @@ class basic_invoice_simulator {
                              "a subscription keeps at least one item: cancel the subscription instead (B10)",
                              c.subscription.empty() ? "id" : "items");
     }
-    // B10: the usage of a flexible subscription's deleted metered items, from the period's start
-    // to the deletion, as reported by now.
-    if (!deleted_usage.empty() && history_.bounded()) {
+    if (cuts_usage && history_.bounded()) {
       if (auto why = history_.unforeseen_cut(plan_, *s, r.received_at))
         return outcome::reject(ec::subscription_update_invalid, std::move(*why), "id");
     }
-    for (const std::size_t item : deleted_usage) {
-      const period window{current->start, r.received_at};
+    // B10, B8: the usage of a flexible subscription's deleted or repriced metered items, from the
+    // period's start (or the item's last new price in it) to the change, as reported by now, at
+    // the price until now.
+    for (const std::size_t item : usage_to_bill) {
+      const period window{changes_.metered_of(plan_, item, *current, r.received_at).from, r.received_at};
+      if (window.empty()) continue;
       change.usage.push_back(
           usage_billed{item, changes_.now(item).price, window, kept_quantity(item, window, r.received_at)});
     }
-    for (const auto& a : change.after) {
-      if (a.deleted) late_periods_[a.item] = period_memo{};  // B10: its periods bill nothing now
+    for (std::size_t k = 0; k < change.after.size(); ++k) {
+      const auto& a = change.after[k];
+      // B10: a deleted item's periods bill nothing now; B8: a repriced one's bill from the change
+      if (a.deleted || a.price != change.before[k].price) late_periods_[a.item] = period_memo{};
     }
     changes_.add(std::move(change));
     return outcome::accept();
@@ -954,6 +993,17 @@ class basic_invoice_simulator {
         const bool deleted = !changes_.empty() && changes_.before(plan_, item, p->end).deleted;
         memo = period_memo{*p, plan_.finalized_at(p->end), true,
                            !deleted && subscription_changes::bills_usage_of(schedule, end, *p)};
+        // B8: the period's invoice bills an item repriced inside it from the change on; the usage
+        // before was billed by the change (flexible) or not at all (classic), never late.
+        if (const timestamp from = changes_.metered_of(plan_, item, *p, e.received_at).from;
+            p->start < from) {
+          if (e.time < from) {
+            memo.service.end = from;
+            memo.billed = false;
+          } else {
+            memo.service.start = from;
+          }
+        }
       }
       if (memo.billed && memo.finalized_at < e.received_at) {
         meterkit::late_usage l{plan_.item_at(item).id,

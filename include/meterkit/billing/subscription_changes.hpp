@@ -184,9 +184,43 @@ class subscription_changes {
     return out;
   }
 
+  /// B8: what the metered line of item `item` for period `p` bills, as the changes that arrived by
+  /// `known_by` set it: the usage `from` the latest change of the item's price that took effect
+  /// inside `p` (before it, the usage is billed by that change or not at all), else from `p.start`,
+  /// at the item's price then. Only changes that arrived before `p.end` count.
+  struct metered_billing {
+    timestamp from{};
+    std::size_t price = 0;
+  };
+  [[nodiscard]] metered_billing metered_of(const compiled_plan& cp, std::size_t item, const period& p,
+                                           timestamp known_by) const {
+    metered_billing out{p.start, cp.items()[item].price};
+    if (!repriced(item)) return out;
+    for (const std::size_t k : by_subscription_[cp.items()[item].subscription]) {  // arrival order
+      const auto& c = changes_[k];
+      if (known_by < c.received_at || !(c.received_at < p.end)) break;
+      for (std::size_t j = 0; j < c.after.size(); ++j) {
+        if (c.after[j].item != item) continue;
+        if (c.before[j].price != c.after[j].price && p.start < c.effective) out.from = c.effective;
+        out.price = c.after[j].price;
+      }
+    }
+    return out;
+  }
+
+  /// Whether some change set item `item`'s price (B8): only then can its metered line start after
+  /// its period's start.
+  [[nodiscard]] bool repriced(std::size_t item) const noexcept {
+    return item < repriced_.size() && repriced_[item];
+  }
+
   /// Records an accepted change. Changes come in arrival order.
   void add(applied_change c) {
-    for (const auto& a : c.after) settings_[a.item] = a;
+    for (std::size_t k = 0; k < c.after.size(); ++k) {
+      const auto& a = c.after[k];
+      if (k < c.before.size() && c.before[k].price != a.price) repriced_[a.item] = true;
+      settings_[a.item] = a;
+    }
     if (c.end) ends_[c.subscription] = *c.end;
     by_subscription_[c.subscription].push_back(changes_.size());
     changes_.push_back(std::move(c));
@@ -259,6 +293,11 @@ class subscription_changes {
           in.require(s.quantity >= 0 && cp.items()[s.item].subscription == c.subscription &&
                          cp.items()[s.item].billing != item_billing::usage_records,
                      "a subscription change of an item it cannot change");
+          // B8: a licensed item moves to a licensed price, a metered one to a price on its meter.
+          const auto& moved = cp.source().prices[s.price].recurring;
+          const auto& own = cp.price_of(s.item).recurring;
+          in.require(moved.usage_type == own.usage_type && moved.meter == own.meter,
+                     "a subscription change to a price its item cannot take");
         }
       }
       for (std::size_t u_left = in.count(40); u_left > 0; --u_left) {
@@ -296,6 +335,7 @@ class subscription_changes {
     settings_.clear();
     for (std::size_t i = 0; i < cp.items().size(); ++i)
       settings_.push_back(item_setting{i, cp.items()[i].price, cp.item_at(i).quantity});
+    repriced_.assign(cp.items().size(), false);
     ends_.clear();
     for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) ends_.push_back(plan_end(cp, s));
     by_subscription_.assign(cp.subscriptions().size(), {});
@@ -320,6 +360,7 @@ class subscription_changes {
 
   std::vector<applied_change> changes_;
   std::vector<item_setting> settings_;                     ///< by item: the setting after every change
+  std::vector<bool> repriced_;                             ///< by item: whether a change set its price
   std::vector<end_setting> ends_;                          ///< by subscription: the end after every change
   std::vector<std::vector<std::size_t>> by_subscription_;  ///< by subscription: its changes, in order
 };
