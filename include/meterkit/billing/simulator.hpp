@@ -650,7 +650,18 @@ class basic_invoice_simulator {
                                          ", after this change arrived (B8)",
                              "id");
     }
-    if (c.cancel_now || c.cancel_at || c.cancel_at_period_end) return apply_end(r, c, *s, schedule, *current);
+    // B9: a change of the end, checked whole first; with items (B8), they change first, then the
+    // end, in one change of each, all or nothing.
+    std::optional<asked_end> end_change;
+    if (c.cancel_now || c.cancel_at || c.cancel_at_period_end) {
+      auto asked = end_asked(r, c, *s, schedule, *current);
+      if (!asked) return outcome{asked.error()};
+      if (c.items.empty()) {
+        if (*asked) commit_end(r, *s, *current, **asked);
+        return outcome::accept();
+      }
+      end_change = *asked;
+    }
     proration_behavior behavior = proration_behavior::create_prorations;
     if (c.proration_behavior) {
       const auto b = parse_proration_behavior(*c.proration_behavior);
@@ -846,33 +857,39 @@ class basic_invoice_simulator {
       if (a.deleted || a.price != change.before[k].price) late_periods_[a.item] = period_memo{};
     }
     changes_.add(std::move(change));
+    if (end_change) commit_end(r, *s, *current, *end_change);
     return outcome::accept();
   }
 
-  /// B9: a change of subscription `s`'s end, arriving in its period `current` of `schedule` (the
-  /// schedule as it ends now): a cancellation now (`DELETE`), at `cancel_at`, at the period's end,
-  /// or a scheduled cancellation undone. Refused whole when any parameter is wrong.
-  outcome apply_end(const request& r, const subscription_change& c, std::size_t s,
-                    const billing_schedule<>& schedule, const period& current) {
+  /// B9: the end a change asks for, with its proration behavior and the current period as it would
+  /// be without an end.
+  struct asked_end {
+    end_setting end;
+    proration_behavior behavior = proration_behavior::create_prorations;
+    period whole{};
+  };
+
+  /// B9: the change of subscription `s`'s end that `c` asks for, arriving in its period `current` of
+  /// `schedule` (the schedule as it ends now): a cancellation now (`DELETE`), at `cancel_at`, at the
+  /// period's end, or a scheduled cancellation undone; none when the end stays as it is. Refused
+  /// whole when any parameter is wrong; nothing is changed yet (`commit_end`).
+  meterkit::result<std::optional<asked_end>> end_asked(const request& r, const subscription_change& c,
+                                                       std::size_t s, const billing_schedule<>& schedule,
+                                                       const period& current) {
     using ec = error_code;
-    std::optional<outcome> refused;
+    std::optional<rejection> refused;
     const auto flag = [&](const std::optional<std::string>& text, std::string_view name) {
       if (!text || refused) return false;
       if (*text == "true") return true;
       if (*text != "false")
-        refused =
-            outcome::reject(ec::subscription_update_invalid, "Invalid boolean: " + *text, std::string(name));
+        refused = rejection{ec::subscription_update_invalid, "Invalid boolean: " + *text, std::string(name)};
       return false;
     };
     const auto invalid = [](std::string why, std::string_view param) {
-      return outcome::reject(ec::subscription_update_invalid, std::move(why), std::string(param));
+      return rejection{ec::subscription_update_invalid, std::move(why), std::string(param)};
     };
-    if (!c.items.empty()) {
-      return invalid(
-          "changing items and cancelling in one request is not modelled yet: send them as two "
-          "requests (B8, B9)",
-          c.cancel_at ? "cancel_at" : "cancel_at_period_end");
-    }
+    if (c.cancel_now && !c.items.empty())
+      return invalid("a cancellation now (DELETE) takes no items (B9)", "items");
     if (c.proration_date) {
       return invalid(
           "proration_date with a cancellation is not modelled yet: the end is prorated at "
@@ -911,10 +928,8 @@ class basic_invoice_simulator {
       std::optional<timestamp> t = end.at;
       if (!t) {
         const auto parsed = parse_unix_seconds(*c.cancel_at);
-        if (!parsed) {
-          return outcome::reject(ec::parameter_invalid_integer, "Invalid integer: " + *c.cancel_at,
-                                 "cancel_at");
-        }
+        if (!parsed)
+          return rejection{ec::parameter_invalid_integer, "Invalid integer: " + *c.cancel_at, "cancel_at"};
         t = *parsed;
       }
       if (!end.at && !(r.received_at < *t)) {
@@ -926,10 +941,18 @@ class basic_invoice_simulator {
     } else if (at_period_end) {
       end = end_setting{whole.end, subscription_end::scheduled};
     }  // else cancel_at_period_end=false: a scheduled cancellation undone (none)
-    if (end == changes_.end_now(s)) return outcome::accept();  // nothing changes
+    if (end == changes_.end_now(s)) return std::optional<asked_end>{};  // nothing changes
     if (history_.bounded()) {
       if (auto why = history_.unforeseen_cut(plan_, s, end.at)) return invalid(std::move(*why), "id");
     }
+    return std::optional{asked_end{end, behavior, whole}};
+  }
+
+  /// B9: subscription `s` ends as `asked` says from `r`'s arrival in its period `current`: one
+  /// change, which credits or charges its licensed items (as they are now) for the time of
+  /// `current` the new end takes away or gives back.
+  void commit_end(const request& r, std::size_t s, const period& current, const asked_end& asked) {
+    const auto& [end, behavior, whole] = asked;
     applied_change change{s, r.received_at, r.received_at, current, behavior, {}, {}};
     for (std::size_t item = plan_.subscriptions()[s].first_item;
          item < plan_.subscriptions()[s].first_item + plan_.subscriptions()[s].item_count; ++item) {
@@ -946,7 +969,6 @@ class basic_invoice_simulator {
     change.end = end;
     changes_.add(std::move(change));
     follow_end(s);
-    return outcome::accept();
   }
 
   /// After subscription `s`'s end changed (B9): its usage-record books, the bounded history and
