@@ -11613,7 +11613,8 @@ class subscription_changes {
           s.quantity = in.i64();
           s.deleted = in.boolean();
           in.require(s.quantity >= 0 && cp.items()[s.item].subscription == c.subscription &&
-                         cp.items()[s.item].billing != item_billing::usage_records,
+                         (cp.items()[s.item].billing != item_billing::usage_records ||
+                          s.price == cp.items()[s.item].price),
                      "a subscription change of an item it cannot change");
           // B8: a licensed item moves to a licensed price, a metered one to a price on its meter.
           const auto& moved = cp.source().prices[s.price].recurring;
@@ -11629,7 +11630,7 @@ class subscription_changes {
         u.window = detail::load_period(in);
         u.quantity = in.i64();
         in.require(cp.items()[u.item].subscription == c.subscription &&
-                       cp.items()[u.item].billing == item_billing::meter && !u.window.empty(),
+                       cp.items()[u.item].billing != item_billing::licensed && !u.window.empty(),
                    "usage billed by a change of an item it cannot bill");
         c.usage.push_back(u);
       }
@@ -12920,6 +12921,11 @@ class basic_invoice_simulator {
       }
       return outcome::reject(error_code::resource_missing, std::move(why), "subscription_item");
     }
+    if (changes_.now(*index).deleted) {  // B10: a deleted item is gone
+      return outcome::reject(error_code::resource_missing,
+                             "No such subscription item: '" + u.subscription_item + "' (it was deleted, B10)",
+                             "subscription_item");
+    }
     auto placed = books_[plan_.items()[*index].book].record(u, arrival_stamp{r.received_at, arrival, 0});
     if (!placed) return outcome{placed.error()};
     fed_[*index] = true;
@@ -13113,8 +13119,6 @@ class basic_invoice_simulator {
         if (ic.price || ic.quantity) {
           why = "a deleted item takes no price or quantity";
           field = ic.price ? "price" : "quantity";
-        } else if (it.billing == item_billing::usage_records) {
-          why = "deleting an item billed by usage records is not modelled yet (B10)";
         } else if (clear_usage && it.billing == item_billing::licensed) {
           why = "clear_usage is allowed only when the price's usage_type is metered";
           field = "clear_usage";
@@ -13125,7 +13129,7 @@ class basic_invoice_simulator {
         gone.deleted = true;
         change.before.push_back(changes_.now(*item));
         change.after.push_back(gone);
-        if (it.billing == item_billing::meter && flexible && !clear_usage &&
+        if (it.billing != item_billing::licensed && flexible && !clear_usage &&
             behavior != proration_behavior::none) {
           usage_to_bill.push_back(*item);
           cuts_usage = true;
@@ -13480,6 +13484,8 @@ class basic_invoice_simulator {
       *n = r.u64();
     r.require(counts_.reconciles() && counts_.rejected == rejected_.size(), "the counts do not reconcile");
     next_arrival_ = r.u64();
+    // No run reaches 2^62 operations; a counter near 2^64 would wrap and break the arrival order.
+    r.require(next_arrival_ < (std::uint64_t{1} << 62), "an arrival counter no run reaches");
     last_arrival_ = r.optional_time();
     detail::require_clock_not_ahead(r, last_arrival_, next_arrival_, ledger_.last_arrival(),
                                     "the meter ledger");

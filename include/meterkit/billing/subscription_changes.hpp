@@ -291,7 +291,8 @@ class subscription_changes {
           s.quantity = in.i64();
           s.deleted = in.boolean();
           in.require(s.quantity >= 0 && cp.items()[s.item].subscription == c.subscription &&
-                         cp.items()[s.item].billing != item_billing::usage_records,
+                         (cp.items()[s.item].billing != item_billing::usage_records ||
+                          s.price == cp.items()[s.item].price),
                      "a subscription change of an item it cannot change");
           // B8: a licensed item moves to a licensed price, a metered one to a price on its meter.
           const auto& moved = cp.source().prices[s.price].recurring;
@@ -307,7 +308,7 @@ class subscription_changes {
         u.window = detail::load_period(in);
         u.quantity = in.i64();
         in.require(cp.items()[u.item].subscription == c.subscription &&
-                       cp.items()[u.item].billing == item_billing::meter && !u.window.empty(),
+                       cp.items()[u.item].billing != item_billing::licensed && !u.window.empty(),
                    "usage billed by a change of an item it cannot bill");
         c.usage.push_back(u);
       }
