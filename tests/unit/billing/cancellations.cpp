@@ -108,37 +108,6 @@ std::vector<mk::request> steady_usage_with(std::vector<mk::request> changes) {
   return requests;
 }
 
-/// The results as of `as_of` of the full history and of a bounded one that forgets early, told
-/// ahead where the requests may cut a period; and how many events the bounded one kept.
-struct both_histories {
-  mk::simulation_result full;
-  mk::simulation_result bounded;
-  std::size_t kept = 0;
-};
-both_histories full_and_bounded(const mk::plan& plan, const std::vector<mk::request>& requests,
-                                mk::timestamp as_of) {
-  mk::subscription_end_times ends;
-  for (const auto& r : requests) ends.add(r);
-  mk::simulator_history options;
-  options.bounded = true;
-  options.forget_from = 8;
-  options.ends_later = ends;
-  mk::invoice_simulator full(plan);
-  mk::invoice_simulator bounded(plan, options);
-  for (const auto& r : requests) {
-    full.apply(r);
-    bounded.apply(r);
-  }
-  return both_histories{full.result(as_of), bounded.result(as_of), bounded.kept_events()};
-}
-
-const mk::invoice& invoice_at(const mk::simulation_result& r, std::string_view created) {
-  const auto it = std::find_if(r.invoices.begin(), r.invoices.end(),
-                               [&](const mk::invoice& inv) { return inv.created == at(created); });
-  if (it == r.invoices.end()) BOOST_FAIL("no invoice created at " + std::string(created));
-  return *it;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(billing_cancellations)
@@ -463,14 +432,7 @@ BOOST_AUTO_TEST_CASE(B9_property_a_bounded_history_that_knows_the_ends_bills_as_
 
   // Without the ends, a bounded history cannot cut what it settled: the cancellation is refused,
   // naming the fix.
-  mk::simulator_history blind;
-  blind.bounded = true;
-  blind.forget_from = 8;
-  mk::invoice_simulator unknowing(plan, blind);
-  for (const auto& r : requests) unknowing.apply(r);
-  const auto c = unknowing.result(as_of);
-  BOOST_REQUIRE(!c.rejected.empty());
-  BOOST_TEST(c.rejected[0].message.find("ends_later") != std::string::npos);
+  check_unforeseen_cut_refused(plan, requests, as_of);
 }
 
 BOOST_AUTO_TEST_CASE(B9_property_restored_half_way_bills_as_a_run_that_never_stopped) {

@@ -74,13 +74,6 @@ std::vector<mk::request> march_usage_with(std::vector<mk::request> more) {
   return in_arrival_order(std::move(out));
 }
 
-const mk::invoice& invoice_at(const mk::simulation_result& r, std::string_view created) {
-  const auto it = std::find_if(r.invoices.begin(), r.invoices.end(),
-                               [&](const mk::invoice& inv) { return inv.created == at(created); });
-  if (it == r.invoices.end()) BOOST_FAIL("no invoice created at " + std::string(created));
-  return *it;
-}
-
 std::vector<const mk::invoice_line*> lines_of(const mk::invoice& inv, std::string_view item, bool proration) {
   std::vector<const mk::invoice_line*> out;
   for (const auto& l : inv.lines) {
@@ -253,36 +246,19 @@ BOOST_AUTO_TEST_CASE(B8_property_bounded_and_restored_runs_bill_repricing_as_the
     requests.push_back(reprice("2025-03-17T06:30:00Z", "price_api"));
     requests = in_arrival_order(std::move(requests));
 
-    mk::subscription_end_times cuts;
-    for (const auto& r : requests) cuts.add(r);
-    mk::simulator_history options;
-    options.bounded = true;
-    options.forget_from = 8;
-    options.ends_later = cuts;
-    mk::invoice_simulator full(plan);
-    mk::invoice_simulator bounded(plan, options);
-    for (const auto& r : requests) {
-      full.apply(r);
-      bounded.apply(r);
-    }
     const auto as_of = at("2025-05-01T00:00:00Z");
-    const auto expected = full.result(as_of);
+    const auto runs = full_and_bounded(plan, requests, as_of);
+    const auto& expected = runs.full;
     BOOST_TEST(expected.rejected.empty());
-    BOOST_TEST((bounded.result(as_of) == expected));
-    BOOST_TEST(bounded.kept_events() < requests.size());
+    BOOST_TEST((runs.bounded == expected));
+    BOOST_TEST(runs.kept < requests.size());
     const auto march = lines_of(invoice_at(expected, "2025-04-01T00:00:00Z"), "si_api", false);
     BOOST_REQUIRE_EQUAL(march.size(), 1u);
     BOOST_TEST(march[0]->service_period.start == at("2025-03-17T06:30:00Z"));
     check_restored_half_way(plan, requests, as_of, 41);
 
     // Not told where the new prices cut a period, a bounded history refuses them, naming the fix.
-    mk::simulator_history blind = options;
-    blind.ends_later = nullptr;
-    mk::invoice_simulator unknowing(plan, blind);
-    for (const auto& r : requests) unknowing.apply(r);
-    const auto c = unknowing.result(as_of);
-    BOOST_REQUIRE(!c.rejected.empty());
-    BOOST_TEST(c.rejected[0].message.find("ends_later") != std::string::npos);
+    check_unforeseen_cut_refused(plan, requests, as_of);
   }
 }
 

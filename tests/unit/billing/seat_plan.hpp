@@ -3,6 +3,7 @@
 // licensed seat, a metered API item and a legacy usage-record item, and its usage.
 #pragma once
 
+#include <meterkit/billing/history.hpp>
 #include <meterkit/billing/invoice.hpp>
 #include <meterkit/billing/plan.hpp>
 #include <meterkit/billing/simulator.hpp>
@@ -91,6 +92,50 @@ inline void check_restored_half_way(const plan& p, const std::vector<request>& r
     for (std::size_t i = half; i < requests.size(); ++i) restored.apply(requests[i]);
     BOOST_TEST((restored.result(until) == expected), half);
   }
+}
+
+/// The results as of `as_of` of the full history and of a bounded one that forgets early, told
+/// ahead where the requests may cut a period; and how many events the bounded one kept.
+struct both_histories {
+  simulation_result full;
+  simulation_result bounded;
+  std::size_t kept = 0;
+};
+inline both_histories full_and_bounded(const plan& p, const std::vector<request>& requests, timestamp as_of) {
+  subscription_end_times ends;
+  for (const auto& r : requests) ends.add(r);
+  simulator_history options;
+  options.bounded = true;
+  options.forget_from = 8;
+  options.ends_later = ends;
+  invoice_simulator full(p);
+  invoice_simulator bounded(p, options);
+  for (const auto& r : requests) {
+    full.apply(r);
+    bounded.apply(r);
+  }
+  return both_histories{full.result(as_of), bounded.result(as_of), bounded.kept_events()};
+}
+
+/// Checks that a bounded history not told where `requests` cut a period (`ends_later`) refuses
+/// the first such request, naming the fix.
+inline void check_unforeseen_cut_refused(const plan& p, const std::vector<request>& requests,
+                                         timestamp as_of) {
+  simulator_history blind;
+  blind.bounded = true;
+  blind.forget_from = 8;
+  invoice_simulator unknowing(p, blind);
+  for (const auto& r : requests) unknowing.apply(r);
+  const auto c = unknowing.result(as_of);
+  BOOST_REQUIRE(!c.rejected.empty());
+  BOOST_TEST(c.rejected[0].message.find("ends_later") != std::string::npos);
+}
+
+inline const invoice& invoice_at(const simulation_result& r, std::string_view created) {
+  const auto it = std::find_if(r.invoices.begin(), r.invoices.end(),
+                               [&](const invoice& inv) { return inv.created == at(created); });
+  if (it == r.invoices.end()) BOOST_FAIL("no invoice created at " + std::string(created));
+  return *it;
 }
 
 }  // namespace meterkit::test_seat_plan
