@@ -29,6 +29,7 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <new>
 #include <optional>
@@ -385,7 +386,7 @@ void check_customers(const plan& p, const std::vector<std::string>& customers) {
 /// --strict it is an error (exit 2, before any output is written).
 void warn_items_without_usage(const common_options& o, const plan& p,
                               const std::vector<std::string>& unfed_items,
-                              const std::unordered_set<std::string>& invoiced,
+                              const std::function<bool(std::string_view)>& invoiced,
                               const std::vector<std::string>& customers) {
   constexpr std::size_t named_at_most = 10;
   if (unfed_items.empty()) return;
@@ -396,7 +397,7 @@ void warn_items_without_usage(const common_options& o, const plan& p,
   for (const subscription& sub : p.subscriptions) {
     if (!customers.empty() && std::find(customers.begin(), customers.end(), sub.customer) == customers.end())
       continue;
-    if (!invoiced.contains(sub.id)) continue;  // starts after --until: nothing of it is listed
+    if (!invoiced(sub.id)) continue;  // starts after --until: nothing of it is listed
     for (const subscription_item& item : sub.items) {
       if (!unfed.contains(item.id)) continue;
       if (++count > named_at_most) continue;
@@ -544,7 +545,9 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
   progress.clear();
   const simulation_result& result = report.result;
   if (!files.inputs.empty())
-    warn_items_without_usage(o, p, report.items_without_usage, printer.invoiced(), customers);
+    warn_items_without_usage(
+        o, p, report.items_without_usage, [&](std::string_view id) { return printer.invoiced(id); },
+        customers);
   // The lists first, each atomically; the main output, which scripts wait for, last.
   const auto side_file = [&](const std::string& path, const cli::detail::output_producer& text, std::size_t n,
                              const char* what) {

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,10 +40,13 @@
 namespace meterkit::cli {
 
 /// Text kept in a temporary file in `TMPDIR` (else `/tmp`), read back in pieces. The file has no
-/// name from the start, so nothing is left behind however the program ends. A piece that lies in
-/// one aligned window of the file is read through a mapping of that window (no copy, no system
-/// call per piece: invoices are read back one at a time, out of the order written); a few windows
-/// stay mapped, so what is mapped stays bounded too.
+/// name from the start, so nothing is left behind however the program ends. Invoices are read
+/// back one at a time, out of the order written. A piece that lies in one aligned window of the
+/// file is read through a mapping of that window (no copy, no system call per piece) when that
+/// window is mapped, or when one of the last two pieces read without a mapping was in it too (the
+/// reads go through that part of the file in order); otherwise it is read with one `pread`, so
+/// that reads that jump from window to window cost a read each, not a mapping each. Two windows
+/// stay mapped at most, so what is mapped stays bounded too.
 class spool {
  public:
   spool() : fd_(open_unnamed()) {}
@@ -55,7 +59,8 @@ class spool {
         size_(other.size_),
         written_(other.written_),
         windows_(std::exchange(other.windows_, {})),
-        next_window_(other.next_window_) {}
+        uses_(other.uses_),
+        missed_(other.missed_) {}
   spool& operator=(spool&&) = delete;
   ~spool() {
     unmap_all();
@@ -72,15 +77,18 @@ class spool {
   }
   [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
 
-  /// Gives `put` the bytes [from, from + n), a block at a time: one `pread` per block, into a
-  /// buffer kept from call to call (an invoice is one call, and there may be millions).
+  /// Gives `put` the bytes [from, from + n): at once through a mapped window (see the class
+  /// comment), else a block at a time, one `pread` per block into a buffer kept from call to call
+  /// (an invoice is one call, and there may be millions).
   void read(std::uint64_t from, std::uint64_t n, const std::function<void(std::string_view)>& put) {
     flush();
     if (n != 0 && from / window_size == (from + n - 1) / window_size) {
-      if (const char* at = mapped(from, n)) {
+      const std::uint64_t w = from / window_size;
+      if (const char* at = mapped(from, n, w == missed_[0] || w == missed_[1])) {
         put(std::string_view(at, static_cast<std::size_t>(n)));
         return;
       }
+      missed_ = {w, missed_[0]};
     }
     while (n != 0) {
       block_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(n, flush_at)));
@@ -119,6 +127,7 @@ class spool {
     buffer_.clear();
     size_ = 0;
     written_ = 0;
+    missed_ = {no_window, no_window};
     (void)::ftruncate(fd_, 0);
   }
 
@@ -130,27 +139,39 @@ class spool {
     char* data = nullptr;
     std::uint64_t start = 0;
     std::size_t length = 0;
+    std::uint64_t used = 0;  ///< when last read from (`uses_`)
   };
+  static constexpr std::uint64_t no_window = std::numeric_limits<std::uint64_t>::max();
 
   /// The bytes [from, from + n), which lie in one window and in the file, through a mapping of
-  /// their window; null when the window cannot be mapped (then they are read with `pread`).
-  const char* mapped(std::uint64_t from, std::uint64_t n) noexcept {
+  /// their window if it is mapped, or once mapped when `map` says so; null when it is not mapped
+  /// (then they are read with `pread`).
+  const char* mapped(std::uint64_t from, std::uint64_t n, bool map) noexcept {
     const std::uint64_t start = from - from % window_size;
-    std::size_t slot = next_window_;
+    std::size_t slot = windows_.size();
     for (std::size_t k = 0; k < windows_.size(); ++k) {
-      const window& w = windows_[k];
+      window& w = windows_[k];
       if (w.data == nullptr || w.start != start) continue;
-      if (from + n <= w.start + w.length) return w.data + (from - start);
+      if (from + n <= w.start + w.length) {
+        w.used = ++uses_;
+        return w.data + (from - start);
+      }
       slot = k;  // mapped before the spool grew: map it again, longer
     }
-    if (slot == next_window_) next_window_ = (next_window_ + 1) % windows_.size();
+    if (!map) return nullptr;
+    if (slot == windows_.size()) {  // the window read from longest ago
+      slot = static_cast<std::size_t>(
+          std::min_element(windows_.begin(), windows_.end(),
+                           [](const window& a, const window& b) { return a.used < b.used; }) -
+          windows_.begin());
+    }
     window& w = windows_[slot];
     if (w.data != nullptr) ::munmap(w.data, w.length);
     w = window{};
     const auto length = static_cast<std::size_t>(std::min(window_size, written_ - start));
     void* data = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_, static_cast<::off_t>(start));
     if (data == MAP_FAILED) return nullptr;
-    w = window{static_cast<char*>(data), start, length};
+    w = window{static_cast<char*>(data), start, length, ++uses_};
     return w.data + (from - start);
   }
   void unmap_all() noexcept {
@@ -195,8 +216,10 @@ class spool {
   std::string block_;  ///< what `read` last gave
   std::uint64_t size_ = 0;
   std::uint64_t written_ = 0;
-  std::array<window, 2> windows_{};  ///< what `mapped` keeps, replaced in turn
-  std::size_t next_window_ = 0;
+  std::array<window, 2> windows_{};  ///< what `mapped` keeps, the one read from longest ago replaced
+  std::uint64_t uses_ = 0;           ///< reads through a window so far
+  /// The windows (by number) of the last two pieces read with `pread`, the last first.
+  std::array<std::uint64_t, 2> missed_{no_window, no_window};
 };
 
 /// Records of one kind (rejections, late usage) printed into a spool as they come, in one or two
@@ -283,6 +306,7 @@ class simulation_printer {
       for (const auto& s : out_.prices->subscriptions) ids.emplace_back(s.id);
       std::sort(ids.begin(), ids.end());
       for (std::size_t k = 0; k < ids.size(); ++k) rank_.emplace(ids[k], static_cast<std::uint32_t>(k));
+      invoiced_.assign(ids.size(), false);
     }
   }
   simulation_printer(const simulation_printer&) = delete;
@@ -308,8 +332,11 @@ class simulation_printer {
   /// Told now and then (customers invoiced, customers in all, invoices so far): for a progress line.
   std::function<void(std::size_t, std::size_t, std::size_t)> progress;
 
-  /// The subscriptions that have an invoice (for D23's warning), of every customer.
-  [[nodiscard]] const std::unordered_set<std::string>& invoiced() const noexcept { return invoiced_; }
+  /// Whether subscription `subscription` has an invoice (for D23's warning), of any customer.
+  [[nodiscard]] bool invoiced(std::string_view subscription) const {
+    const auto found = rank_.find(subscription);
+    return found != rank_.end() && invoiced_[found->second];
+  }
   [[nodiscard]] std::size_t invoice_count() const noexcept { return index_.size(); }
   [[nodiscard]] std::size_t rejected_count() const noexcept { return unusable_.count() + rejected_.count(); }
   [[nodiscard]] std::size_t late_count() const noexcept { return late_.count(); }
@@ -380,7 +407,7 @@ class simulation_printer {
     late_.clear();
     invoices_.clear();
     index_.clear();
-    invoiced_.clear();
+    std::fill(invoiced_.begin(), invoiced_.end(), false);
     codes_.clear();
     customers_done_ = 0;
   }
@@ -408,9 +435,9 @@ class simulation_printer {
     for (const invoice& inv : mine) {
       if (last == nullptr || *last != inv.subscription) {
         last = &inv.subscription;
-        invoiced_.insert(inv.subscription);
         const auto found = rank_.find(inv.subscription);
         rank = found == rank_.end() ? 0U : found->second;
+        if (found != rank_.end()) invoiced_[rank] = true;
       }
       if (!out_.customers.empty() &&
           std::find(out_.customers.begin(), out_.customers.end(), inv.customer) == out_.customers.end())
@@ -580,7 +607,7 @@ class simulation_printer {
   spool invoices_;
   std::vector<placed> index_;
   std::unordered_map<std::string_view, std::uint32_t> rank_;
-  std::unordered_set<std::string> invoiced_;
+  std::vector<bool> invoiced_;  ///< by rank: the subscriptions that have an invoice
   detail::invoice_fields fields_;
   bool credits_shown_ = false;
   bool fields_known_ = false;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The program's spool (apps/meterkit/simulation_output.hpp, D30): what is added reads back the same,
-// whether a piece lies in one mapped window, straddles two, is longer than a window, or is read
-// while more is being added.
+// whether a piece lies in one mapped window, straddles two, is longer than a window, is read
+// while more is being added, or is read with the pieces before it in order (mapped) or not (pread).
 #define BOOST_TEST_MODULE meterkit_program_spool
 #include <boost/test/unit_test.hpp>
 
@@ -60,6 +60,10 @@ BOOST_AUTO_TEST_CASE(D30_pieces_read_back_as_added_in_any_order_across_windows) 
     const auto& [at, text] = pieces[k];
     BOOST_TEST_REQUIRE((read_back(s, at, text.size(), k % 2 == 0) == text), "the piece at " << at);
   }
+  // In the order added: through mapped windows.
+  std::sort(pieces.begin(), pieces.end());
+  for (const auto& [at, text] : pieces)
+    BOOST_TEST_REQUIRE((read_back(s, at, text.size(), true) == text), "the piece at " << at);
   // The whole, in blocks.
   std::string all;
   s.read_all([&](std::string_view block) { all.append(block); });

@@ -24,6 +24,8 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <meterkit/billing/after_pricing.hpp>
@@ -469,11 +471,14 @@ template <metered_quantities Quantities>
 }
 
 /// The invoices of `invoices_as_of`, a customer at a time: `visit(invoices)` once per customer
-/// that has a subscription, in the compiled plan's customer order, with that customer's invoices
-/// in D27's order. Merging the visits by (created, subscription), each visit's order kept, gives
-/// `invoices_as_of` exactly (every rule that carries amounts from one invoice to another, B9 and
-/// B11-B15, stays within a customer); what is held at a time is one customer's invoices, so a
-/// caller can stream a run's invoices out whatever their number.
+/// that has a subscription, with that customer's invoices in D27's order. Merging the visits by
+/// (created, subscription), each visit's order kept, gives `invoices_as_of` exactly (every rule
+/// that carries amounts from one invoice to another, B9 and B11-B15, stays within a customer);
+/// what is held at a time is one customer's invoices, so a caller can stream a run's invoices out
+/// whatever their number. Customers come in the order of their smallest subscription id, D27's
+/// tie-break: a caller that keeps the visits in a file and reads them back in D27's order then
+/// reads each billing date's invoices front to back (a customer of one subscription at least),
+/// whatever order the plan lists them in.
 template <metered_quantities Quantities, class Visit>
 void invoices_by_customer(const compiled_plan& cp, timestamp until, const Quantities& quantities,
                           const subscription_changes& changes, const threshold_crossings& thresholds,
@@ -487,9 +492,18 @@ void invoices_by_customer(const compiled_plan& cp, timestamp until, const Quanti
   std::vector<std::size_t> order(subs.size());
   std::vector<std::size_t> next(first.begin(), first.end() - 1);
   for (std::size_t s = 0; s < subs.size(); ++s) order[next[subs[s].customer]++] = s;
-  after_pricing_pass pass(cp, created_grants);
+  // Each customer with a subscription, by its smallest subscription id.
+  std::vector<std::pair<std::string_view, std::size_t>> by_id;
   for (std::size_t c = 0; c < cp.customers().size(); ++c) {
     if (first[c] == first[c + 1]) continue;
+    std::string_view smallest = cp.subscription_at(order[first[c]]).id;
+    for (std::size_t k = first[c] + 1; k < first[c + 1]; ++k)
+      smallest = std::min(smallest, std::string_view(cp.subscription_at(order[k]).id));
+    by_id.emplace_back(smallest, c);
+  }
+  std::sort(by_id.begin(), by_id.end());
+  after_pricing_pass pass(cp, created_grants);
+  for (const auto& [id, c] : by_id) {
     auto mine = detail::priced_invoices(
         cp, std::span<const std::size_t>(order).subspan(first[c], first[c + 1] - first[c]), until, quantities,
         changes, thresholds);

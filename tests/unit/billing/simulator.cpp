@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include <meterkit/billing/replay.hpp>
 #include <meterkit/billing/simulator.hpp>
+#include <meterkit/stripe/plan_json.hpp>
 
 #include <boost/test/unit_test.hpp>
 
 #include "handed_over.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <ostream>
 #include <random>
@@ -795,6 +797,32 @@ BOOST_AUTO_TEST_CASE(D30_property_invoices_by_customer_and_handed_over_records_a
       mk::test_handed_over::check_handed_over(w.plan, w.requests, until, whole.result(until));
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(D30_customers_are_visited_by_their_smallest_subscription_id) {
+  // The plan lists the customers in another order than their smallest subscription ids; a
+  // customer's own subscriptions are listed largest first.
+  const auto p = mk::read_plan_text(R"({
+    "meters": [{"id": "mtr_api", "event_name": "api_requests", "default_aggregation": {"formula": "sum"}}],
+    "prices": [{"id": "price_api", "currency": "usd", "unit_amount": 2,
+                "recurring": {"interval": "month", "usage_type": "metered", "meter": "mtr_api"}}],
+    "subscriptions": [
+      {"id": "sub_m", "customer": "cus_a", "start_date": "2025-01-01T00:00:00Z", "items": [{"id": "si_m", "price": "price_api"}]},
+      {"id": "sub_z", "customer": "cus_b", "start_date": "2025-01-01T00:00:00Z", "items": [{"id": "si_z", "price": "price_api"}]},
+      {"id": "sub_b", "customer": "cus_b", "start_date": "2025-01-01T00:00:00Z", "items": [{"id": "si_b", "price": "price_api"}]},
+      {"id": "sub_k", "customer": "cus_c", "start_date": "2025-01-01T00:00:00Z", "items": [{"id": "si_k", "price": "price_api"}]}
+    ],
+    "customers": ["cus_none"]
+  })",
+                                    "visit_order.json");
+  const mk::invoice_simulator sim(p);
+  std::vector<std::string> visited;
+  sim.invoices_by_customer(mk::timestamp{std::chrono::seconds{1735689600 + 40 * 86400}},
+                           [&](const std::vector<mk::invoice>& mine) {
+                             BOOST_TEST_REQUIRE(!mine.empty());
+                             visited.push_back(mine.front().customer);
+                           });
+  BOOST_TEST((visited == std::vector<std::string>{"cus_b", "cus_c", "cus_a"}));  // sub_b < sub_k < sub_m
 }
 
 BOOST_AUTO_TEST_CASE(property_finalized_invoices_never_change_as_until_advances) {
