@@ -542,6 +542,7 @@ int run_simulate(const common_options& o, const simulate_options& s, const char*
                         std::to_string(s.max_invoices) + ")");
     }
   });
+  printer.finish();  // D30: the last invoices printed into their temporary file
   progress.clear();
   const simulation_result& result = report.result;
   if (!files.inputs.empty())

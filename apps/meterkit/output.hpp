@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -326,8 +327,7 @@ class json_writer {
       return;
     }
     if (levels_.empty()) return;
-    if (levels_.back().items++ != 0) out_ += ',';
-    out_ += '\n';
+    out_.append(levels_.back().items++ != 0 ? ",\n" : "\n");
     indent();
   }
   void indent() { out_.append(2 * levels_.size(), ' '); }
@@ -338,9 +338,11 @@ class json_writer {
       return u >= 0x20 && u < 0x7f && c != '"' && c != '\\';
     });
     if (plain) {
-      out_ += '"';
-      out_.append(s);
-      out_ += '"';
+      const std::size_t at = out_.size();
+      out_.resize(at + s.size() + 2);
+      out_[at] = '"';
+      s.copy(out_.data() + at + 1, s.size());
+      out_[at + 1 + s.size()] = '"';
       return;
     }
     out_ += ordered_json(std::string(s)).dump(-1, ' ', false, ordered_json::error_handler_t::replace);
@@ -458,13 +460,18 @@ namespace detail {
 
 /// A piece of JSON written apart, as it will stand inside `depth` containers (`json_writer::raw`
 /// places it): what a run writes a record at a time, so that it need not hold them all (D30).
+/// `text` is a buffer kept from piece to piece: the piece is the view returned, into it.
+template <class Write>
+[[nodiscard]] std::string_view json_piece_into(std::string& text, std::size_t depth, Write&& write) {
+  text.clear();
+  json_writer w(text, depth);
+  write(w);
+  return std::string_view(text).substr(1 + 2 * depth);  // the line break and indentation `raw` writes again
+}
 template <class Write>
 [[nodiscard]] std::string json_piece(std::size_t depth, Write&& write) {
   std::string text;
-  json_writer w(text, depth);
-  write(w);
-  text.erase(0, 1 + 2 * depth);  // the line break and indentation `raw` writes again
-  return text;
+  return std::string(json_piece_into(text, depth, std::forward<Write>(write)));
 }
 
 /// How the invoices of a run are printed: what their plan and the credit grants it created ask

@@ -14,18 +14,24 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -311,6 +317,7 @@ class simulation_printer {
   }
   simulation_printer(const simulation_printer&) = delete;
   simulation_printer& operator=(const simulation_printer&) = delete;
+  ~simulation_printer() { stop_printing(false); }
 
   /// Sets what a replay hands over to this printer (D30).
   void take_from(replay_options& options) {
@@ -324,10 +331,15 @@ class simulation_printer {
       unusable_.add(x);
     };
     options.restart = [this] { restart(); };
-    options.invoices = [this](const std::vector<invoice>& mine, const simulation_result& rest) {
+    options.invoices = [this](std::vector<invoice>& mine, const simulation_result& rest) {
       add_invoices(mine, rest);
     };
   }
+
+  /// Waits until every invoice handed over is printed; rethrows what printing them threw (a
+  /// temporary file that cannot be written). Called once the replay has returned, before anything
+  /// below is asked.
+  void finish() { stop_printing(); }
 
   /// Told now and then (customers invoiced, customers in all, invoices so far): for a progress line.
   std::function<void(std::size_t, std::size_t, std::size_t)> progress;
@@ -402,6 +414,7 @@ class simulation_printer {
   static std::string late_csv_of(const late_usage& x) { return detail::late_usage_csv(x); }
 
   void restart() {
+    stop_printing();
     unusable_.clear();
     rejected_.clear();
     late_.clear();
@@ -410,6 +423,7 @@ class simulation_printer {
     std::fill(invoiced_.begin(), invoiced_.end(), false);
     codes_.clear();
     customers_done_ = 0;
+    invoices_made_ = 0;
   }
 
   /// B14: grants created through requests bring the after-pricing fields as grants in the plan do.
@@ -421,13 +435,85 @@ class simulation_printer {
     fields_.minimums = detail::shows_minimums(out_.prices);
   }
 
-  void add_invoices(const std::vector<invoice>& mine, const simulation_result& rest) {
+  /// Takes a customer's invoices over. They are printed on a thread of their own while the run
+  /// makes the next customers' (two cores do both at once), in the order they came: a batch of
+  /// customers at a time, a few batches waiting at most, so that what is held stays bounded.
+  void add_invoices(std::vector<invoice>& mine, const simulation_result& rest) {
     if (!fields_known_) {
       fields_of(rest);
       fields_known_ = true;
     }
+    invoices_made_ += mine.size();
     if (progress && (++customers_done_ % 1024 == 0 || customers_done_ == customers_total_))
-      progress(customers_done_, customers_total_, index_.size());
+      progress(customers_done_, customers_total_, invoices_made_);
+    batch_.insert(batch_.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
+    if (batch_.size() >= batch_size) hand_over_batch();
+  }
+
+  /// Queues `batch_` for the printing thread (started at the first batch); rethrows what it threw.
+  void hand_over_batch() {
+    std::unique_lock lock(mutex_);
+    if (failed_) std::rethrow_exception(failed_);
+    if (batch_.empty()) return;
+    if (!printing_.joinable()) printing_ = std::thread([this] { print_batches(); });
+    changed_.wait(lock, [this] { return waiting_.size() < batches_waiting || failed_; });
+    if (failed_) std::rethrow_exception(failed_);
+    waiting_.push_back(std::move(batch_));
+    batch_.clear();
+    changed_.notify_all();
+  }
+
+  /// Lets the printing thread end, once it has printed what is queued and `batch_` (or at once,
+  /// without `print_rest`), and waits for it; rethrows what it threw.
+  void stop_printing(bool print_rest = true) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (!print_rest) waiting_.clear();
+      if (print_rest && !batch_.empty() && !failed_) {
+        waiting_.push_back(std::move(batch_));
+        if (!printing_.joinable()) printing_ = std::thread([this] { print_batches(); });
+      }
+      closing_ = true;
+    }
+    batch_.clear();
+    changed_.notify_all();
+    if (printing_.joinable()) printing_.join();
+    std::exception_ptr failed;
+    {
+      const std::lock_guard lock(mutex_);
+      failed = std::exchange(failed_, nullptr);
+      waiting_.clear();
+      closing_ = false;
+    }
+    if (failed && print_rest) std::rethrow_exception(failed);
+  }
+
+  /// The printing thread: each batch in the order queued, until told to close with none waiting.
+  void print_batches() {
+    for (;;) {
+      std::vector<invoice> batch;
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return !waiting_.empty() || closing_; });
+        if (waiting_.empty()) return;
+        batch = std::move(waiting_.front());
+        waiting_.pop_front();
+      }
+      changed_.notify_all();
+      try {
+        print(batch);
+      } catch (...) {
+        const std::lock_guard lock(mutex_);
+        failed_ = std::current_exception();
+        waiting_.clear();
+        changed_.notify_all();
+        return;
+      }
+    }
+  }
+
+  /// Prints invoices into the spool (on the printing thread).
+  void print(const std::vector<invoice>& mine) {
     // A customer's invoices mostly come a subscription after another: its id is looked up once
     // for a run of them.
     const std::string* last = nullptr;
@@ -442,26 +528,30 @@ class simulation_printer {
       if (!out_.customers.empty() &&
           std::find(out_.customers.begin(), out_.customers.end(), inv.customer) == out_.customers.end())
         continue;
-      const std::string text = invoice_text(inv);
+      const std::string_view text = invoice_text(inv);
       index_.push_back(
           placed{to_unix(inv.created), invoices_.add(text), rank, static_cast<std::uint32_t>(text.size())});
     }
   }
 
-  [[nodiscard]] std::string invoice_text(const invoice& inv) const {
+  /// An invoice's text, in `piece_` (kept from invoice to invoice).
+  [[nodiscard]] std::string_view invoice_text(const invoice& inv) {
     switch (out_.format) {
       case output_format::json:
-        return detail::json_piece(
-            2, [&](detail::json_writer& w) { detail::invoice_json(w, inv, fields_, tiered_); });
+        return detail::json_piece_into(
+            piece_, 2, [&](detail::json_writer& w) { detail::invoice_json(w, inv, fields_, tiered_); });
       case output_format::stripe_json:
-        return detail::json_piece(
-            2, [&](detail::json_writer& w) { detail::invoice_stripe_json(w, inv, credits_shown_, tiered_); });
+        return detail::json_piece_into(piece_, 2, [&](detail::json_writer& w) {
+          detail::invoice_stripe_json(w, inv, credits_shown_, tiered_);
+        });
       case output_format::csv:
-        return detail::invoice_csv(inv, fields_);
+        piece_ = detail::invoice_csv(inv, fields_);
+        return piece_;
       case output_format::table:
         break;
     }
-    return detail::invoice_table(inv, fields_.after_pricing, credits_shown_, tiered_, out_.style);
+    piece_ = detail::invoice_table(inv, fields_.after_pricing, credits_shown_, tiered_, out_.style);
+    return piece_;
   }
 
   /// Each invoice's text, in D27's order.
@@ -608,9 +698,22 @@ class simulation_printer {
   std::vector<placed> index_;
   std::unordered_map<std::string_view, std::uint32_t> rank_;
   std::vector<bool> invoiced_;  ///< by rank: the subscriptions that have an invoice
+  std::string piece_;           ///< the text of the invoice printed last
   detail::invoice_fields fields_;
   bool credits_shown_ = false;
   bool fields_known_ = false;
+  // The printing thread (`add_invoices`): what it alone touches while it runs is the invoice
+  // spool, `index_`, `invoiced_` and `piece_`; the rest is set before it starts.
+  static constexpr std::size_t batch_size = 512;     ///< invoices handed over at a time
+  static constexpr std::size_t batches_waiting = 4;  ///< at most, before the run waits
+  std::vector<invoice> batch_;                       ///< being filled by the run
+  std::deque<std::vector<invoice>> waiting_;         ///< queued, guarded by `mutex_`
+  bool closing_ = false;                             ///< no more batches (guarded)
+  std::exception_ptr failed_;                        ///< what printing threw (guarded)
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::thread printing_;
+  std::size_t invoices_made_ = 0;                  ///< handed over so far
   std::map<std::string_view, std::size_t> codes_;  ///< rejections by code, as they came
   std::size_t customers_total_ = 0;                ///< the customers with a subscription
   std::size_t customers_done_ = 0;

@@ -12362,8 +12362,8 @@ template <metered_quantities Quantities>
 }
 
 /// The invoices of `invoices_as_of`, a customer at a time: `visit(invoices)` once per customer
-/// that has a subscription, with that customer's invoices in D27's order. Merging the visits by
-/// (created, subscription), each visit's order kept, gives `invoices_as_of` exactly (every rule
+/// that has a subscription, with that customer's invoices in D27's order (theirs to move away). Merging the
+/// visits by (created, subscription), each visit's order kept, gives `invoices_as_of` exactly (every rule
 /// that carries amounts from one invoice to another, B9 and B11-B15, stays within a customer);
 /// what is held at a time is one customer's invoices, so a caller can stream a run's invoices out
 /// whatever their number. Customers come in the order of their smallest subscription id, D27's
@@ -12400,7 +12400,7 @@ void invoices_by_customer(const compiled_plan& cp, timestamp until, const Quanti
         changes, thresholds);
     pass.apply(mine);  // B11-B14
     pass.end_customer();
-    visit(std::as_const(mine));
+    visit(mine);
   }
 }
 
@@ -12459,9 +12459,9 @@ struct record_sink {
   std::function<void(const late_usage&)> late;              ///< in the order of `result().late`
 };
 
-/// D30: takes a customer's invoices (in D27's order), with the rest of the result, which has no
-/// invoices, for context (the credit grants created, the counts).
-using invoice_visitor = std::function<void(const std::vector<invoice>&, const simulation_result&)>;
+/// D30: takes a customer's invoices (in D27's order; the visitor may move them away), with the
+/// rest of the result, which has no invoices, for context (the credit grants created, the counts).
+using invoice_visitor = std::function<void(std::vector<invoice>&, const simulation_result&)>;
 
 /// Knobs of a simulation that are not part of the plan.
 struct simulation_options {
@@ -13705,7 +13705,7 @@ template <class Simulator>
                                           const invoice_visitor& invoices = {}) {
   simulation_result r = invoices ? sim.result_without_invoices(as_of) : sim.result(as_of);
   r.known_at = known_at;
-  if (invoices) sim.invoices_by_customer(as_of, [&](const std::vector<invoice>& mine) { invoices(mine, r); });
+  if (invoices) sim.invoices_by_customer(as_of, [&](std::vector<invoice>& mine) { invoices(mine, r); });
   return r;
 }
 

@@ -471,8 +471,8 @@ template <metered_quantities Quantities>
 }
 
 /// The invoices of `invoices_as_of`, a customer at a time: `visit(invoices)` once per customer
-/// that has a subscription, with that customer's invoices in D27's order. Merging the visits by
-/// (created, subscription), each visit's order kept, gives `invoices_as_of` exactly (every rule
+/// that has a subscription, with that customer's invoices in D27's order (theirs to move away). Merging the
+/// visits by (created, subscription), each visit's order kept, gives `invoices_as_of` exactly (every rule
 /// that carries amounts from one invoice to another, B9 and B11-B15, stays within a customer);
 /// what is held at a time is one customer's invoices, so a caller can stream a run's invoices out
 /// whatever their number. Customers come in the order of their smallest subscription id, D27's
@@ -509,7 +509,7 @@ void invoices_by_customer(const compiled_plan& cp, timestamp until, const Quanti
         changes, thresholds);
     pass.apply(mine);  // B11-B14
     pass.end_customer();
-    visit(std::as_const(mine));
+    visit(mine);
   }
 }
 

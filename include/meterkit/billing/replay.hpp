@@ -147,7 +147,7 @@ template <class Simulator>
                                           const invoice_visitor& invoices = {}) {
   simulation_result r = invoices ? sim.result_without_invoices(as_of) : sim.result(as_of);
   r.known_at = known_at;
-  if (invoices) sim.invoices_by_customer(as_of, [&](const std::vector<invoice>& mine) { invoices(mine, r); });
+  if (invoices) sim.invoices_by_customer(as_of, [&](std::vector<invoice>& mine) { invoices(mine, r); });
   return r;
 }
 

@@ -69,9 +69,9 @@ struct record_sink {
   std::function<void(const late_usage&)> late;              ///< in the order of `result().late`
 };
 
-/// D30: takes a customer's invoices (in D27's order), with the rest of the result, which has no
-/// invoices, for context (the credit grants created, the counts).
-using invoice_visitor = std::function<void(const std::vector<invoice>&, const simulation_result&)>;
+/// D30: takes a customer's invoices (in D27's order; the visitor may move them away), with the
+/// rest of the result, which has no invoices, for context (the credit grants created, the counts).
+using invoice_visitor = std::function<void(std::vector<invoice>&, const simulation_result&)>;
 
 /// Knobs of a simulation that are not part of the plan.
 struct simulation_options {
