@@ -185,9 +185,7 @@ template <metered_quantities Quantities>
               licensed_line(cp, setting, *starting, changes.end_known_before(cp, s, created)));
       }
     } else if (ended && !(!changes.empty() && changes.before(cp, item, created).deleted)) {  // B10
-      const auto billed_as = changes.empty()
-                                 ? subscription_changes::metered_billing{ended->start, cp.items()[item].price}
-                                 : changes.metered_of(cp, item, *ended, until);  // B8
+      const auto billed_as = changes.metered_of(cp, item, *ended, until);                    // B8
       inv.lines.push_back(metered_line(cp, item, *ended, billed_as, as_of, quantities));
       if (billed && !inv.lines.back().trial) subtract_billed(cp, item, *billed, inv.lines.back());
     }

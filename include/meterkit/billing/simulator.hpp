@@ -756,7 +756,9 @@ class basic_invoice_simulator {
         if (it.billing != item_billing::licensed && flexible && !clear_usage &&
             behavior != proration_behavior::none) {
           usage_to_bill.push_back(*item);
-          cuts_usage = true;
+          // Only a meter's usage is settled into segments a cut must split; a usage-record
+          // item's is read from its book.
+          cuts_usage = cuts_usage || it.billing == item_billing::meter;
         }
         continue;
       }

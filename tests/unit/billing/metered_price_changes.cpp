@@ -60,12 +60,6 @@ mk::request calls(std::string_view time, std::int64_t n, std::size_t line,
                    line);
 }
 
-std::vector<mk::request> in_arrival_order(std::vector<mk::request> requests) {
-  std::stable_sort(requests.begin(), requests.end(),
-                   [](const mk::request& a, const mk::request& b) { return a.received_at < b.received_at; });
-  return requests;
-}
-
 /// 100 calls on the 5th of each month (seat_plan.hpp), 50 on March 25, and `more`.
 std::vector<mk::request> march_usage_with(std::vector<mk::request> more) {
   auto out = monthly_usage();

@@ -75,6 +75,13 @@ inline std::vector<request> monthly_usage() {
   return out;
 }
 
+/// `requests` sorted by arrival, those arriving together in the order given.
+inline std::vector<request> in_arrival_order(std::vector<request> requests) {
+  std::stable_sort(requests.begin(), requests.end(),
+                   [](const request& a, const request& b) { return a.received_at < b.received_at; });
+  return requests;
+}
+
 /// Checks that a run saved after the first `half` requests and restored bills as a run that never
 /// stopped, for every `step`-th `half` from 0 to all of them.
 inline void check_restored_half_way(const plan& p, const std::vector<request>& requests, timestamp until,
