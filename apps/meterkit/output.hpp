@@ -120,21 +120,22 @@ class text_table {
                       start + width[last] > style.width && style.width >= start + 24;
     std::string out;
     for (const auto& row : rows_) {
-      std::string line(indent);
+      const std::size_t begin = out.size();  // the line is written in place
+      out += indent;
       for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
         const std::size_t pad = width[c] - meterkit::detail::character_count(row[c]);
         const bool right = c < right_.size() && right_[c];
-        if (c != 0) line += "  ";
-        if (right) line.append(pad, ' ');
+        if (c != 0) out += "  ";
+        if (right) out.append(pad, ' ');
         if (wrap && c == last) {
-          line += wrapped(row[c], style.width - start, std::string(start, ' '));
+          out += wrapped(row[c], style.width - start, std::string(start, ' '));
         } else {
-          line += row[c];
+          out += row[c];
         }
-        if (!right && c + 1 < row.size()) line.append(pad, ' ');
+        if (!right && c + 1 < row.size()) out.append(pad, ' ');
       }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out += line + "\n";
+      while (out.size() > begin && out.back() == ' ') out.pop_back();
+      out += '\n';
     }
     return out;
   }

@@ -554,9 +554,16 @@ class simulation_printer {
     return piece_;
   }
 
-  /// Each invoice's text, in D27's order.
+  /// Each invoice's text, in D27's order, through `put` in pieces of 64 KiB or more (not a
+  /// write per invoice).
   void each_invoice(const std::function<void(std::string_view)>& put) {
-    for (const placed& p : index_) invoices_.read(p.at, p.size, put);
+    std::string text;
+    const auto gather = [&](std::string_view piece) {
+      text.append(piece);
+      drain(text, put);
+    };
+    for (const placed& p : index_) invoices_.read(p.at, p.size, gather);
+    drain(text, put, true);
   }
   void each_invoice_item(const std::function<void(std::string_view)>& item) {
     for (const placed& p : index_) invoices_.read_one(p.at, p.size, item);

@@ -27,6 +27,9 @@ Each case folder holds the inputs and a `case.json`:
     "variants": [["--materialize"]],                     the same run with these arguments appended
                                                          must give the same results
     "env": {"TMPDIR": "missing"},                        the environment has these variables too
+    "file_size_limit": 100000,                           no file the run writes may grow past this
+                                                         many bytes (RLIMIT_FSIZE, SIGXFSZ ignored:
+                                                         a write past it fails as on a full disk)
     "terminal": {"columns": 72, "env": {"NO_COLOR": "1"}}  standard output is a terminal (a pseudo-
                                                          terminal in raw mode, this wide) and the
                                                          environment has these variables; with
@@ -42,7 +45,9 @@ import argparse
 import json
 import os
 import pathlib
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -164,6 +169,17 @@ class Case:
                     for n in range(g["count"]):
                         f.write(g["line"].replace("{n}", str(n)))
 
+    def file_size_limited(self):
+        """What limits the size of the files the run writes, before it starts (or None)."""
+        limit = self.spec.get("file_size_limit")
+        if limit is None:
+            return None
+
+        def limited():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        return limited
+
     def run_once(self, extra, update):
         with tempfile.TemporaryDirectory(prefix="meterkit_e2e_") as tmp:
             work = pathlib.Path(tmp) / self.folder.name
@@ -187,7 +203,8 @@ class Case:
                     env.update(self.spec.get("env", {}))
                     proc = subprocess.run([self.binary] + self.spec["args"] + extra, cwd=work, capture_output=True,
                                           stdin=stdin_file, input=stdin_text, env=env,
-                                          timeout=self.spec.get("timeout", 300))
+                                          timeout=self.spec.get("timeout", 300),
+                                          preexec_fn=self.file_size_limited())
             except subprocess.TimeoutExpired:
                 self.fail("timed out")
                 return
