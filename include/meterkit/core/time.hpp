@@ -178,6 +178,19 @@ struct civil_date {
     second_of_day += 86400;
   }
   const detail::civil_date date = detail::civil_from_days(day);
+  if (date.year >= 0 && date.year <= 9999) {  // every time of D4's range: digits written directly
+    char text[] = "0000-00-00T00:00:00Z";
+    const auto put = [&text](std::size_t at, std::int64_t value, std::size_t digits) {
+      for (std::size_t k = digits; k-- > 0; value /= 10) text[at + k] = static_cast<char>('0' + value % 10);
+    };
+    put(0, date.year, 4);
+    put(5, date.month, 2);
+    put(8, date.day, 2);
+    put(11, second_of_day / 3600, 2);
+    put(14, second_of_day / 60 % 60, 2);
+    put(17, second_of_day % 60, 2);
+    return std::string(text, sizeof text - 1);
+  }
   char buf[48];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(date.year),
                 date.month, date.day, static_cast<int>(second_of_day / 3600),

@@ -161,6 +161,9 @@ BOOST_AUTO_TEST_CASE(D4_formatting_is_rfc3339_utc_with_z) {
   BOOST_TEST(format_rfc3339(from_unix(1735689600)) == "2025-01-01T00:00:00Z");
   BOOST_TEST(format_rfc3339(from_unix(1709208000 + 3661)) == "2024-02-29T13:01:01Z");
   BOOST_TEST(format_rfc3339(latest_time) == "9999-12-31T23:59:59Z");
+  BOOST_TEST(format_rfc3339(from_unix(-1)) == "1969-12-31T23:59:59Z");
+  BOOST_TEST(format_rfc3339(from_unix(-62167219200)) == "0000-01-01T00:00:00Z");  // the first four-digit year
+  BOOST_TEST(format_rfc3339(from_unix(-62167219201)) == "-001-12-31T23:59:59Z");  // and beyond it
   static_assert(to_unix(from_unix(1735689600)) == 1735689600);
 }
 
