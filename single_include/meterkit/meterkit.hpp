@@ -21,7 +21,7 @@
 // The edition of the rule book (docs/rules.md) the library implements: its date and how many rule
 // ids it defines. tools/check_rules.py checks both against the book's "Edition" line.
 #define METERKIT_RULE_BOOK_EDITION "2026-12-07"
-#define METERKIT_RULE_BOOK_RULES 76
+#define METERKIT_RULE_BOOK_RULES 77
 
 namespace meterkit {
 inline constexpr int version_major = METERKIT_VERSION_MAJOR;
@@ -2467,11 +2467,20 @@ class billing_cycle {
 /// full cycle, so it is a stub (`is_stub`); `uncut` gives the period it would have been. With
 /// `end <= start_date` the schedule has no periods at all.
 ///
+/// Restarts (B17). A schedule may restart its cycle at times after its start and its trial
+/// (`billing_cycle_anchor=now`, or a move to prices of another interval): the period containing a
+/// restart is cut there, and from the restart on the periods repeat from the restart as their
+/// anchor, with the restart's interval, until the next restart. A period cut by a restart is
+/// shorter than its full cycle (a stub); the end (B6) cuts whatever period contains it, before or
+/// after a restart.
+///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 
@@ -2511,9 +2520,15 @@ class billing_schedule {
 
   [[nodiscard]] timestamp start_date() const noexcept { return start_; }
   [[nodiscard]] std::optional<timestamp> trial_end() const noexcept { return trial_end_; }
-  /// The effective anchor (B4: defaults to `trial_end`, else `start_date`).
-  [[nodiscard]] timestamp billing_cycle_anchor() const noexcept { return cycle_.anchor(); }
-  [[nodiscard]] billing_interval interval() const noexcept { return cycle_.interval(); }
+  /// The effective anchor (B4: defaults to `trial_end`, else `start_date`), or the latest restart
+  /// (B17).
+  [[nodiscard]] timestamp billing_cycle_anchor() const noexcept {
+    return restarts_.empty() ? cycle_.anchor() : restarts_.back().anchor();
+  }
+  /// The interval, since the latest restart if any (B17).
+  [[nodiscard]] billing_interval interval() const noexcept {
+    return restarts_.empty() ? cycle_.interval() : restarts_.back().interval();
+  }
   [[nodiscard]] const cycle_type& cycle() const noexcept { return cycle_; }
   /// Where the schedule ends (B6), if it does.
   [[nodiscard]] std::optional<timestamp> end() const noexcept { return end_; }
@@ -2526,6 +2541,29 @@ class billing_schedule {
     copy.end_ = end;
     return copy;
   }
+  /// The same schedule restarting its cycle at `at` too, every `interval` from then on (the same
+  /// interval by default) (B17; see the file comment). Throws `configuration_error` naming
+  /// `billing_cycle_anchor` unless `at` is after `start_date`, after the trial and after every
+  /// restart so far.
+  [[nodiscard]] billing_schedule restarted_at(timestamp at,
+                                              std::optional<billing_interval> interval = {}) const {
+    if (!(regular_start() < at) || (!restarts_.empty() && !(restarts_.back().anchor() < at))) {
+      METERKIT_THROW(configuration_error("billing_cycle_anchor",
+                                         "a restart must come after the start, the trial and every restart "
+                                         "before it (B17)"));
+    }
+    billing_schedule copy = *this;
+    copy.restarts_.emplace_back(at, interval.value_or(this->interval()));
+    return copy;
+  }
+  /// The cycles of the restarts (B17), in order: each one's anchor is its restart.
+  [[nodiscard]] std::span<const cycle_type> restarts() const noexcept { return restarts_; }
+  /// Whether the cycle restarts at `t` (B17).
+  [[nodiscard]] bool restarts_at(timestamp t) const noexcept {
+    return std::any_of(restarts_.begin(), restarts_.end(),
+                       [&](const cycle_type& c) { return c.anchor() == t; });
+  }
+
   /// Whether the schedule has any period: false when it ends at or before `start_date`.
   [[nodiscard]] bool has_periods() const noexcept { return !end_ || start_ < *end_; }
 
@@ -2538,9 +2576,7 @@ class billing_schedule {
   /// The period that starts at `start_date`: the trial if any, else the first (possibly stub)
   /// period.
   /// Precondition: `has_periods()`.
-  [[nodiscard]] period first_period() const noexcept {
-    return cut(trial_end_ ? period{start_, *trial_end_} : first_regular_);
-  }
+  [[nodiscard]] period first_period() const { return cut(uncut_containing(start_)); }
 
   /// The period containing `t`; nullopt when `t` is before `start_date` or at or after the end
   /// (no period covers it).
@@ -2579,7 +2615,9 @@ class billing_schedule {
   /// The anchor-cycle period `[boundary(k), boundary(k + 1))` containing `p.start`. For a period
   /// of this schedule other than the trial it contains the whole of `p`; it is `p` itself unless
   /// `p` is a stub. For the trial it has no billing meaning.
-  [[nodiscard]] period full_cycle_of(const period& p) const { return cycle_.period_containing(p.start); }
+  [[nodiscard]] period full_cycle_of(const period& p) const {
+    return cycle_at(p.start).period_containing(p.start);
+  }
 
   /// Whether `p` is shorter than the full cycle that contains it (B3, B4). Never the trial.
   [[nodiscard]] bool is_stub(const period& p) const {
@@ -2609,11 +2647,30 @@ class billing_schedule {
   /// Where the anchor-following periods begin: the trial's end, else the start.
   [[nodiscard]] timestamp regular_start() const noexcept { return trial_end_.value_or(start_); }
 
-  /// The period containing `t` (at or after `start_date`) as if the schedule never ended.
+  /// The first restart after `t`, or `restarts_.end()` (B17).
+  [[nodiscard]] auto restart_after(timestamp t) const {
+    return std::upper_bound(restarts_.begin(), restarts_.end(), t,
+                            [](timestamp x, const cycle_type& c) { return x < c.anchor(); });
+  }
+
+  /// The cycle that `t` (at or after the trial) follows: the latest restart's at or before it,
+  /// else the anchor's (B17).
+  [[nodiscard]] const cycle_type& cycle_at(timestamp t) const {
+    const auto after = restart_after(t);
+    return after == restarts_.begin() ? cycle_ : *(after - 1);
+  }
+
+  /// The period containing `t` (at or after `start_date`) as if the schedule never ended; cut by
+  /// the next restart (B17).
   [[nodiscard]] period uncut_containing(timestamp t) const {
     if (trial_end_ && t < *trial_end_) return period{start_, *trial_end_};
-    if (t < first_regular_.end) return first_regular_;
-    return cycle_.period_containing(t);
+    if (restarts_.empty()) return t < first_regular_.end ? first_regular_ : cycle_.period_containing(t);
+    const auto after = restart_after(t);
+    period p = after != restarts_.begin() ? (after - 1)->period_containing(t)
+               : t < first_regular_.end   ? first_regular_
+                                          : cycle_.period_containing(t);
+    if (after != restarts_.end() && after->anchor() < p.end) p.end = after->anchor();
+    return p;
   }
 
   /// `p` cut at the end (B6).
@@ -2627,6 +2684,7 @@ class billing_schedule {
   cycle_type cycle_;
   period first_regular_;  ///< [regular_start(), first anchor boundary after it)
   std::optional<timestamp> end_;
+  std::vector<cycle_type> restarts_;  ///< B17: the cycles restarted, by their anchors, in order
 };
 
 }  // namespace meterkit
@@ -8989,7 +9047,8 @@ struct subscription {
   /// B16: `billing_thresholds.amount_gte`: a threshold invoice once the metered amount not yet
   /// invoiced in the period reaches it (smallest currency unit).
   std::optional<std::int64_t> amount_gte{};
-  /// B16: `billing_thresholds.reset_billing_cycle_anchor`; only `false` is modelled (validated).
+  /// B16, B17: `billing_thresholds.reset_billing_cycle_anchor`: a threshold reached restarts the
+  /// billing cycle (never with an item priced `aggregate_usage=last_ever`, validated).
   bool reset_billing_cycle_anchor = false;
 
   friend bool operator==(const subscription&, const subscription&) = default;
@@ -9206,10 +9265,17 @@ inline void validate_after_pricing(const plan& p,
       plan_error(field + ".billing_thresholds.amount_gte",
                  "must be above 0 (the smallest unit of the subscription's currency), got " +
                      std::to_string(*sub.amount_gte) + " (B16)");
-    if (sub.reset_billing_cycle_anchor)
-      plan_error(field + ".billing_thresholds.reset_billing_cycle_anchor",
-                 "true is not modelled yet: meterkit cannot restart the billing cycle at a threshold; "
-                 "remove it or set it to false to bill threshold invoices within the cycle (B16)");
+    if (sub.reset_billing_cycle_anchor) {  // B16, B17: as Stripe, never with a last_ever item
+      for (const auto& item : sub.items) {
+        const auto pr = prices.find(item.price);
+        if (pr == prices.end()) continue;
+        const auto& r = p.prices[pr->second].recurring;
+        if (!r.meter && r.aggregate_usage == aggregate_usage::last_ever)
+          plan_error(
+              field + ".billing_thresholds.reset_billing_cycle_anchor",
+              "may not be true: item \"" + item.id + "\" has a price with aggregate_usage=last_ever (B16)");
+      }
+    }
     for (std::size_t i = 0; i < sub.items.size(); ++i) {
       const auto& item = sub.items[i];
       if (!item.usage_gte) continue;
@@ -10375,6 +10441,7 @@ struct subscription_change {
   bool cancel_now = false;                            ///< B9: `DELETE /v1/subscriptions/{id}`
   std::optional<std::string> invoice_now{};           ///< B9, with `cancel_now`: "true" or "false"
   std::optional<std::string> prorate{};               ///< B9, with `cancel_now`: "true" or "false"
+  std::optional<std::string> billing_cycle_anchor{};  ///< B17: "now" or "unchanged"
   /// The first parameter the endpoint does not take, refused as Stripe refuses it (B8).
   std::optional<std::string> unknown_parameter{};
 
@@ -10868,7 +10935,7 @@ struct simulator_history {
   /// With `bounded`: the times at which a later request may end subscription `id`, or delete or
   /// reprice item `id` or an item of subscription `id`, in the middle of a period (B9: `DELETE` at
   /// its arrival, `cancel_at`; B10: a deletion at its arrival; B8: a metered item's new price at its
-  /// arrival). Settled segments are cut there too, so
+  /// arrival; B17: `billing_cycle_anchor=now` at its arrival). Settled segments are cut there too, so
   /// that such a request arriving later never cuts one. A caller that can read its input twice
   /// collects them first (`subscription_end_times`); without them, such a cancellation is refused
   /// (`subscription_update_invalid`, naming the fix).
@@ -10934,7 +11001,8 @@ class subscription_end_times {
           add(c->subscription.empty() ? i.item : c->subscription, r.received_at);
       }
       if (c->subscription.empty()) continue;
-      if (c->cancel_now) add(c->subscription, r.received_at);
+      if (c->cancel_now || (c->billing_cycle_anchor && *c->billing_cycle_anchor == "now"))
+        add(c->subscription, r.received_at);  // B9, B17
       if (c->cancel_at) {
         if (const auto t = parse_unix_seconds(*c->cancel_at)) add(c->subscription, *t);
       }
@@ -10998,8 +11066,8 @@ class basic_history_keeper {
   [[nodiscard]] std::optional<std::string> unforeseen_cut(const compiled_plan& cp, std::size_t s,
                                                           std::optional<timestamp> end) const {
     if (!end) return std::nullopt;
-    const auto& uncut = cp.subscriptions()[s].schedule;
-    const auto p = uncut.without_end().period_containing(*end);
+    (void)cp;
+    const auto p = schedules_[s].without_end().period_containing(*end);
     if (!p || p->start == *end || std::binary_search(cuts_[s].begin(), cuts_[s].end(), *end))
       return std::nullopt;
     return "a simulator with a bounded history needs to know ahead when a request may cut a subscription's "
@@ -11007,10 +11075,10 @@ class basic_history_keeper {
            "replay_files collects them): replay with the full history, or give ends_later (B8, B9, B10)";
   }
 
-  /// Subscription `s` now ends at `end` (B9): its earliest open period and the segments of its
-  /// meters follow.
-  void set_end(const compiled_plan& cp, std::size_t s, std::optional<timestamp> end) {
-    schedules_[s] = cp.subscriptions()[s].schedule.with_end(end);
+  /// Subscription `s` now follows `schedule` (B9: it ends elsewhere; B17: its cycle restarted): its
+  /// earliest open period and the segments of its meters follow.
+  void set_schedule(const compiled_plan& cp, std::size_t s, billing_schedule<> schedule) {
+    schedules_[s] = std::move(schedule);
     if (auto& open = unfrozen_[s]) open = schedules_[s].period_containing(open->start);
     next_freeze_ = earliest_open_finalization(cp);
     index_pairs(cp);
@@ -11099,7 +11167,7 @@ class basic_history_keeper {
     index_pairs(cp);
   }
 
-  /// After a restore, once the subscriptions' ends are followed (`set_end`): refuses as
+  /// After a restore, once the subscriptions' schedules are followed (`set_schedule`): refuses as
   /// `corrupt_state_error` a history whose bookkeeping no stream could have left, so that the next
   /// request cannot query a meter before what it settled or across a settled segment (broken
   /// preconditions). Settled segments only in a bounded history, each inside one period of every
@@ -11224,8 +11292,9 @@ class basic_history_keeper {
   /// empty period) outside every open period of an item billed on its meter and customer; else
   /// folded into the settled segment of its time, the intersection of the periods that contain it
   /// in the schedule of each such item, so that every period invoicing asks for contains or misses
-  /// it; kept (none) when some schedule does not cover `t`, or when `t` is past an end that a
-  /// request arriving before the end may still undo (B9; `now` is the latest arrival).
+  /// it; kept (none) when some schedule does not cover `t`, when `t` is past an end that a
+  /// request arriving before the end may still undo (B9; `now` is the latest arrival), or when a
+  /// threshold of such an item's subscription restarts its cycle (B16, B17).
   [[nodiscard]] std::optional<period> place(const compiled_plan& cp, std::size_t meter, std::size_t customer,
                                             timestamp t, timestamp now) {
     pair_state* found = nullptr;
@@ -11241,6 +11310,8 @@ class basic_history_keeper {
     period seg = all_time;
     for (const std::size_t item : cp.items_billed_on(meter, customer)) {
       const std::size_t s = cp.items()[item].subscription;
+      // B16, B17: a threshold may restart the cycle at any arrival: no segment can be cut ahead
+      if (cp.subscription_at(s).reset_billing_cycle_anchor) return std::nullopt;
       const auto& schedule = schedules_[s];
       if (const auto end = schedule.end(); end && *end <= t) {
         if (now < *end) return std::nullopt;  // B9: the end may still be undone
@@ -11373,6 +11444,12 @@ using history_keeper = basic_history_keeper<>;
 /// (`end_as_of`); a licensed line billed at `c` knew of the changes that arrived strictly before
 /// `c` (`end_known_before`), and of the plan's end unless that end is an immediate cancellation
 /// (B6: the period was billed whole because nobody knew).
+///
+/// A change may restart the billing cycle at its arrival (B17, `billing_cycle_anchor=now`): the
+/// current period ends there and the periods repeat from the arrival. The schedule a result as of
+/// `until` follows has the restarts that arrived by `until` (`schedule_as_of`); the invoice a
+/// restart makes bills the licensed items as the changes through the restart left them
+/// (`billed_at`), and the restart credits the unused time of the current period on what they were.
 
 #include <algorithm>
 #include <cstddef>
@@ -11456,6 +11533,13 @@ struct applied_change {
   period credited{};  ///< B9: licensed time of `current` taken away by the new end
   period charged{};   ///< B9: licensed time of `current` given back (an end undone or moved later)
   std::vector<usage_billed> usage{};  ///< B10: usage billed by the deletion of metered items
+  /// B17: the cycle restarts at `effective`; `before` holds every item of the subscription as it
+  /// was (its licensed items credited for `credited`, the rest of `current`), `after` the same items
+  /// as the request leaves them, all at prices of one interval, the new cycle's.
+  bool restart = false;
+  /// B16, B17: the restart of a threshold reached with `reset_billing_cycle_anchor`, one second
+  /// after the arrival that reached it (so that the usage of that second is the threshold's).
+  bool by_threshold = false;
 
   friend bool operator==(const applied_change&, const applied_change&) = default;
 };
@@ -11497,10 +11581,67 @@ class subscription_changes {
     return e.how != subscription_end::immediate || e.invoice_now || !schedule.is_last(p);
   }
 
-  /// The schedule of subscription `s` with end `e`.
-  [[nodiscard]] static billing_schedule<> schedule_with(const compiled_plan& cp, std::size_t s,
-                                                        const end_setting& e) {
-    return cp.subscriptions()[s].schedule.with_end(e.at);
+  /// The schedule of subscription `s` with end `e` and the restarts of the changes that arrived
+  /// by `t` (B17).
+  [[nodiscard]] billing_schedule<> schedule_with(const compiled_plan& cp, std::size_t s, const end_setting& e,
+                                                 timestamp t = timestamp::max()) const {
+    billing_schedule<> out = cp.subscriptions()[s].schedule.with_end(e.at);
+    if (s < restarted_.size() && restarted_[s]) {
+      for (const std::size_t k : by_subscription_[s]) {
+        const auto& c = changes_[k];
+        if (t < c.received_at) break;
+        if (c.restart) out = out.restarted_at(c.effective, restart_interval(cp, c));
+      }
+    }
+    return out;
+  }
+
+  /// The schedule of subscription `s` after every change so far (B6, B9, B17).
+  [[nodiscard]] billing_schedule<> schedule_now(const compiled_plan& cp, std::size_t s) const {
+    return schedule_with(cp, s, end_now(s));
+  }
+
+  /// The schedule of subscription `s` for a result as of `until`: the end and the restarts set by
+  /// the changes that arrived by `until` (B6, B9, B17).
+  [[nodiscard]] billing_schedule<> schedule_as_of(const compiled_plan& cp, std::size_t s,
+                                                  timestamp until) const {
+    return schedule_with(cp, s, end_as_of(cp, s, until), until);
+  }
+
+  /// The schedule a licensed line billed at `t` knew (B6, B9, B17): the end of `end_known_before`,
+  /// and the restarts that arrived by `t` (the invoice of a restart bills the period it starts).
+  [[nodiscard]] billing_schedule<> schedule_billed_at(const compiled_plan& cp, std::size_t s,
+                                                      timestamp t) const {
+    return schedule_with(cp, s, end_known_before(cp, s, t), t);
+  }
+
+  /// The interval a restart `c` starts (B17): its items' (one for all of them).
+  [[nodiscard]] static billing_interval restart_interval(const compiled_plan& cp, const applied_change& c) {
+    for (const auto& a : c.after) {
+      if (!a.deleted) return cp.source().prices[a.price].recurring.interval;
+    }
+    return cp.price_of(cp.subscriptions()[c.subscription].first_item).recurring.interval;
+  }
+
+  /// The change that restarted subscription `s`'s cycle at `t`, if one did (B16, B17).
+  [[nodiscard]] const applied_change* restart_at(std::size_t s, timestamp t) const {
+    if (!restarted(s)) return nullptr;
+    for (const std::size_t k : by_subscription_[s]) {
+      if (changes_[k].restart && changes_[k].effective == t) return &changes_[k];
+    }
+    return nullptr;
+  }
+
+  /// Whether a change restarted subscription `s`'s cycle (B17).
+  [[nodiscard]] bool restarted(std::size_t s) const noexcept {
+    return s < restarted_.size() && restarted_[s];
+  }
+
+  /// How many changes restarted a cycle (B17): each makes at most one invoice more than the plan's
+  /// schedules do (`cycle_invoice_count`).
+  [[nodiscard]] std::size_t restart_count() const noexcept {
+    return static_cast<std::size_t>(
+        std::count_if(changes_.begin(), changes_.end(), [](const applied_change& c) { return c.restart; }));
   }
 
   [[nodiscard]] std::span<const applied_change> all() const noexcept { return changes_; }
@@ -11511,14 +11652,22 @@ class subscription_changes {
 
   /// The setting of licensed item `item` made by the changes that arrived strictly before `t`.
   [[nodiscard]] item_setting before(const compiled_plan& cp, std::size_t item, timestamp t) const {
-    item_setting out{item, cp.items()[item].price, cp.item_at(item).quantity};
-    for (const auto& c : changes_) {  // arrival order
-      if (!(c.received_at < t)) break;
-      for (const auto& a : c.after) {
-        if (a.item == item) out = a;
+    return setting_through(cp, item, t, std::nullopt);
+  }
+
+  /// The setting of licensed item `item` that an invoice of its subscription created at `t` bills
+  /// (B8, B17): made by the changes that arrived strictly before `t`, and when a change restarted
+  /// the cycle at `t`, by the changes through that one.
+  [[nodiscard]] item_setting billed_at(const compiled_plan& cp, std::size_t item, timestamp t) const {
+    std::optional<std::size_t> through;
+    const std::size_t s = cp.items()[item].subscription;
+    if (s < restarted_.size() && restarted_[s]) {
+      for (const std::size_t k : by_subscription_[s]) {
+        if (t < changes_[k].received_at) break;
+        if (changes_[k].restart && changes_[k].effective == t) through = k;
       }
     }
-    return out;
+    return setting_through(cp, item, t, through);
   }
 
   /// B8: what the metered line of item `item` for period `p` bills, as the changes that arrived by
@@ -11553,6 +11702,7 @@ class subscription_changes {
 
   /// Records an accepted change. Changes come in arrival order.
   void add(applied_change c) {
+    if (c.restart) restarted_[c.subscription] = true;
     for (std::size_t k = 0; k < c.after.size(); ++k) {
       const auto& a = c.after[k];
       if (k < c.before.size() && c.before[k].price != a.price) repriced_[a.item] = true;
@@ -11596,6 +11746,8 @@ class subscription_changes {
         detail::save_period(out, c.credited);
         detail::save_period(out, c.charged);
       }
+      out.u8(c.restart ? (c.by_threshold ? 2 : 1) : 0);
+      if (c.restart) detail::save_period(out, c.credited);
     }
   }
 
@@ -11615,9 +11767,6 @@ class subscription_changes {
       in.require(behavior <= 2, "an unknown proration behavior");
       c.behavior = static_cast<proration_behavior>(behavior);
       in.require(!last || !(c.received_at < *last), "subscription changes out of arrival order");
-      in.require(c.current.contains(c.effective) && !(c.received_at < c.effective) &&
-                     c.current.contains(c.received_at),
-                 "a subscription change outside its period");
       last = c.received_at;
       const std::size_t items = in.count(24);
       for (auto* side : {&c.before, &c.after}) {
@@ -11664,6 +11813,40 @@ class subscription_changes {
         c.charged = detail::load_period(in);
         in.require(c.credited.empty() || c.charged.empty(), "a subscription end that credits and charges");
       }
+      const std::uint8_t restart = in.u8();
+      in.require(restart <= 2, "an unknown kind of restart");
+      c.restart = restart != 0;
+      c.by_threshold = restart == 2;
+      // B16: a threshold's restart takes effect one second after the arrival; every other change at
+      // or before it
+      in.require(c.current.contains(c.effective) && c.current.contains(c.received_at) &&
+                     c.effective == (c.by_threshold ? c.received_at + seconds{1} : c.effective) &&
+                     (c.by_threshold || !(c.received_at < c.effective)),
+                 "a subscription change outside its period");
+      if (c.restart) {
+        c.credited = detail::load_period(in);
+        // B17: a restart inside its period, after the previous one, crediting the rest of the period
+        in.require(!c.end && c.current.start < c.effective &&
+                       (c.by_threshold || c.effective == c.received_at) &&
+                       c.credited == period{c.effective, c.current.end},
+                   "a restart of the billing cycle outside its period");
+        const auto kept =
+            std::find_if(c.after.begin(), c.after.end(), [](const item_setting& a) { return !a.deleted; });
+        in.require(kept != c.after.end() &&
+                       std::all_of(c.after.begin(), c.after.end(),
+                                   [&](const item_setting& a) {
+                                     return a.deleted ||
+                                            cp.source().prices[a.price].recurring.interval ==
+                                                cp.source().prices[kept->price].recurring.interval;
+                                   }),
+                   "a restart of the billing cycle to items of several intervals");
+        const billing_schedule<> known = schedule_with(cp, c.subscription, end_setting{}, c.received_at);
+        const auto p = known.period_containing(c.effective);  // `current` may be cut by an end (B6)
+        in.require(p && p->start == c.current.start && !(p->end < c.current.end) &&
+                       !known.is_trial(c.current) &&
+                       (known.restarts().empty() || known.restarts().back().anchor() < c.effective),
+                   "a restart of the billing cycle outside its period");
+      }
       add(std::move(c));
     }
   }
@@ -11677,6 +11860,22 @@ class subscription_changes {
     ends_.clear();
     for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) ends_.push_back(plan_end(cp, s));
     by_subscription_.assign(cp.subscriptions().size(), {});
+    restarted_.assign(cp.subscriptions().size(), false);
+  }
+
+  /// The setting of `item` made by the changes that arrived strictly before `t`, and by those up
+  /// to index `through` when given.
+  [[nodiscard]] item_setting setting_through(const compiled_plan& cp, std::size_t item, timestamp t,
+                                             std::optional<std::size_t> through) const {
+    item_setting out{item, cp.items()[item].price, cp.item_at(item).quantity};
+    for (std::size_t k = 0; k < changes_.size(); ++k) {  // arrival order
+      const auto& c = changes_[k];
+      if (!(c.received_at < t) && !(through && k <= *through)) break;
+      for (const auto& a : c.after) {
+        if (a.item == item) out = a;
+      }
+    }
+    return out;
   }
 
   /// The end set by the last change of `s` that `counts`, else the plan's (none when
@@ -11701,6 +11900,7 @@ class subscription_changes {
   std::vector<bool> repriced_;                             ///< by item: whether a change set its price
   std::vector<end_setting> ends_;                          ///< by subscription: the end after every change
   std::vector<std::vector<std::size_t>> by_subscription_;  ///< by subscription: its changes, in order
+  std::vector<bool> restarted_;  ///< by subscription: whether a change restarted it (B17)
 };
 
 }  // namespace meterkit
@@ -11875,7 +12075,7 @@ template <class Quantity, class OnceUsed>
     const compiled_plan& cp, std::size_t s, timestamp now, const subscription_changes& changes,
     const threshold_crossings& before, const Quantity& quantity, const OnceUsed& once_used) {
   if (!has_threshold(cp, s)) return std::nullopt;
-  const auto schedule = subscription_changes::schedule_with(cp, s, changes.end_now(s));
+  const auto schedule = changes.schedule_now(cp, s);
   const auto p = schedule.period_containing(now);
   if (!p || schedule.is_trial(*p) || (p->end - now) < threshold_quiet_time) return std::nullopt;
   const auto earlier = before.in_period(s, p->start, now);
@@ -11981,12 +12181,10 @@ template <metered_quantities Quantities>
 }
 
 /// The licensed line of `item` for period `p`, billed in advance at `p.start` with the price and
-/// quantity of `setting` (B8), cut only by the end `known` when it was billed: a period cut by a
-/// cancellation nobody knew of then was billed whole (B6, B9).
+/// quantity of `setting` (B8), as `schedule` says it was when it was billed: a period cut by a
+/// cancellation or a restart nobody knew of then was billed whole (B6, B9, B17).
 [[nodiscard]] inline invoice_line licensed_line(const compiled_plan& cp, const item_setting& setting,
-                                                period p, const end_setting& known) {
-  const std::size_t s = cp.items()[setting.item].subscription;
-  const auto schedule = subscription_changes::schedule_with(cp, s, known);
+                                                period p, const billing_schedule<>& schedule) {
   if (const auto as_known = schedule.period_containing(p.start)) p = *as_known;
   const price& pr = cp.source().prices[setting.price];
   invoice_line line{cp.item_at(setting.item).id, pr.id, p, setting.quantity, 0, false, false,
@@ -12080,13 +12278,13 @@ template <metered_quantities Quantities>
   const auto& cs = cp.subscriptions()[s];
   invoice inv = empty_invoice(cp, s, created, reason, until);
   const timestamp as_of = inv.status == invoice_status::finalized ? inv.finalized_at : until;
+  std::optional<billing_schedule<>> known;  // what the licensed lines knew (B6, B9, B17)
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) {
       if (starting) {
-        const item_setting setting = changes.before(cp, item, created);
-        if (!setting.deleted)  // B10
-          inv.lines.push_back(
-              licensed_line(cp, setting, *starting, changes.end_known_before(cp, s, created)));
+        const item_setting setting = changes.billed_at(cp, item, created);
+        if (!known) known = changes.schedule_billed_at(cp, s, created);
+        if (!setting.deleted) inv.lines.push_back(licensed_line(cp, setting, *starting, *known));  // B10
       }
     } else if (ended && !(!changes.empty() && changes.before(cp, item, created).deleted)) {  // B10
       const auto billed_as = changes.metered_of(cp, item, *ended, until);                    // B8
@@ -12100,14 +12298,27 @@ template <metered_quantities Quantities>
 
 /// The proration lines of change `c` (B8): per changed item, a credit for the unused time on what
 /// it was and a charge for the same time on what it is. For a change of the end (B9): per
-/// licensed item, a credit for `credited` or a charge for `charged`.
+/// licensed item, a credit for `credited` or a charge for `charged`. For a restart (B17): per
+/// licensed item as it was, a credit for `credited`. `changes` holds `c`.
 [[nodiscard]] inline std::vector<invoice_line> proration_lines(const compiled_plan& cp,
-                                                               const applied_change& c) {
+                                                               const applied_change& c,
+                                                               const subscription_changes& changes) {
   std::vector<invoice_line> out;
-  const auto& schedule = cp.subscriptions()[c.subscription].schedule;
+  const auto schedule = changes.schedule_with(cp, c.subscription, end_setting{}, c.received_at);
   if (c.behavior == proration_behavior::none || schedule.is_trial(c.current)) return out;
   const std::int64_t cycle = schedule.full_cycle_of(c.current).length().count();
   const auto rounding = cp.settings().rounding;
+  if (c.restart) {
+    for (const item_setting& was : c.before) {
+      if (was.deleted || cp.items()[was.item].billing != item_billing::licensed) continue;
+      const price& pr = cp.source().prices[was.price];
+      out.push_back(
+          invoice_line{cp.item_at(was.item).id, pr.id, c.credited, was.quantity,
+                       -prorated_line_amount(pr, was.quantity, c.credited.length().count(), cycle, rounding),
+                       false, true, false});
+    }
+    return out;
+  }
   if (c.end) {
     for (const item_setting& is : c.after) {
       if (is.deleted) continue;
@@ -12167,7 +12378,7 @@ template <metered_quantities Quantities>
   for (const auto& c : changes.all()) {
     if (until < c.received_at) break;
     if (c.subscription != s) continue;
-    auto lines = proration_lines(cp, c);
+    auto lines = proration_lines(cp, c, changes);
     if (c.behavior != proration_behavior::always_invoice) {
       for (auto& l : lines) pending.push_back(pending_line{c.current, c.received_at, std::move(l)});
       continue;
@@ -12211,8 +12422,9 @@ template <metered_quantities Quantities>
 /// subscription, its first invoice, one at each period end at or before `until` and the upcoming
 /// one of the period in progress, counted no further than `limit + 1` so that an absurd `until`
 /// costs no more than the limit. Changes
-/// through requests (B8, B9) only end subscriptions earlier, so this bounds what
-/// `invoices_as_of` builds, threshold invoices (B16) aside; a run refuses to build more than it
+/// through requests (B8, B9) only end subscriptions earlier and a restart (B17) adds at most one
+/// invoice (`subscription_changes::restart_count`), so this bounds what `invoices_as_of` builds,
+/// threshold invoices (B16) aside; a run refuses to build more than it
 /// was told it may (`replay_options::max_invoices`, `--max-invoices`) instead of running out of
 /// memory.
 [[nodiscard]] inline std::size_t cycle_invoice_count(const compiled_plan& cp, timestamp until,
@@ -12243,7 +12455,7 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
                                                    const subscription_changes& changes = {},
                                                    const threshold_crossings& thresholds = {}) {
   const end_setting end = changes.end_as_of(cp, s, until);
-  const auto schedule = subscription_changes::schedule_with(cp, s, end);
+  const auto schedule = changes.schedule_with(cp, s, end, until);
   const auto periods = schedule.periods_through(until);
   if (periods.empty()) return {};  // D21: starts after until; B6: ended at its start
   std::vector<invoice> mine;
@@ -12263,9 +12475,13 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
     // B6, B9: cancelled at once without a final invoice, the cut period's usage is discarded
     if (!subscription_changes::bills_usage_of(schedule, end, p)) break;
     const bool last = schedule.is_last(p);
-    const billing_reason reason = until < p.end                ? billing_reason::upcoming
-                                  : last && schedule.is_cut(p) ? billing_reason::subscription_update
-                                                               : billing_reason::subscription_cycle;
+    // B9: a final invoice of a cut period; B17: the invoice of a restart (B16: of a threshold's)
+    const applied_change* restart = schedule.restarts_at(p.end) ? changes.restart_at(s, p.end) : nullptr;
+    const billing_reason reason = until < p.end                      ? billing_reason::upcoming
+                                  : restart && restart->by_threshold ? billing_reason::subscription_threshold
+                                  : (last && schedule.is_cut(p)) || restart
+                                      ? billing_reason::subscription_update
+                                      : billing_reason::subscription_cycle;
     mine.push_back(detail::make_invoice(cp, s, p.end, p,
                                         last ? std::nullopt : std::optional{schedule.next_period(p)}, until,
                                         reason, quantities, changes, billed));
@@ -12542,7 +12758,7 @@ class basic_invoice_simulator {
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
   /// 12: what rejections and late usage name (D24, D27); 13: the frame's checksum is CRC-32C (a
   /// u32), not FNV-1a 64.
-  static constexpr std::uint32_t snapshot_version = 13;
+  static constexpr std::uint32_t snapshot_version = 14;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -13044,7 +13260,7 @@ class basic_invoice_simulator {
       }
       s = plan_.items()[*item].subscription;
     }
-    const auto schedule = subscription_changes::schedule_with(plan_, *s, changes_.end_now(*s));
+    const auto schedule = changes_.schedule_now(plan_, *s);
     const auto current = schedule.period_containing(r.received_at);
     if (!current) {
       const auto end = schedule.end();
@@ -13058,6 +13274,21 @@ class basic_invoice_simulator {
     }
     // B9: a change of the end, checked whole first; with items (B8), they change first, then the
     // end, in one change of each, all or nothing.
+    bool restart = false;                          // B17
+    std::optional<billing_interval> new_interval;  // B17: the interval the items move to
+    if (c.billing_cycle_anchor) {
+      if (*c.billing_cycle_anchor != "now" && *c.billing_cycle_anchor != "unchanged") {
+        return outcome::reject(ec::subscription_update_invalid,
+                               "Invalid billing_cycle_anchor: must be one of now or unchanged",
+                               "billing_cycle_anchor");
+      }
+      restart = *c.billing_cycle_anchor == "now";
+    }
+    if (restart) {
+      if (auto why = restart_refused(r, c, *s, schedule, *current))
+        return outcome::reject(ec::subscription_update_invalid, std::move(*why),
+                               c.proration_date ? "proration_date" : "billing_cycle_anchor");
+    }
     std::optional<asked_end> end_change;
     if (c.cancel_now || c.cancel_at || c.cancel_at_period_end) {
       auto asked = end_asked(r, c, *s, schedule, *current);
@@ -13079,6 +13310,9 @@ class basic_invoice_simulator {
       }
       behavior = *b;
     }
+    // B17: the restart's invoice at the arrival holds its prorations with every kind of them
+    if (restart && behavior == proration_behavior::always_invoice)
+      behavior = proration_behavior::create_prorations;
     timestamp effective = r.received_at;
     if (c.proration_date) {
       const auto t = parse_unix_seconds(*c.proration_date);
@@ -13100,6 +13334,7 @@ class basic_invoice_simulator {
     // (flexible: deleted or repriced), and whether it cuts a metered line (bounded history).
     std::vector<std::size_t> usage_to_bill;
     bool cuts_usage = false;
+    bool cleared_usage = false;  // B10: some deletion asked for clear_usage
     const bool flexible = plan_.subscription_at(*s).billing_mode == billing_mode_type::flexible;
     const price& first_price = plan_.price_of(plan_.subscriptions()[*s].first_item);
     for (std::size_t k = 0; k < c.items.size(); ++k) {
@@ -13154,7 +13389,16 @@ class basic_invoice_simulator {
         gone.deleted = true;
         change.before.push_back(changes_.now(*item));
         change.after.push_back(gone);
-        if (it.billing != item_billing::licensed && flexible && !clear_usage &&
+        cleared_usage = cleared_usage || clear_usage;
+        if (restart && clear_usage) {
+          return outcome::reject(
+              ec::subscription_update_invalid,
+              "clear_usage with billing_cycle_anchor=now is not modelled yet: the restart's "
+              "invoice bills the item's usage up to it (B10, B17)",
+              named("clear_usage"));
+        }
+        // B17: the restart's invoice bills a deleted metered item's usage up to it
+        if (it.billing != item_billing::licensed && flexible && !clear_usage && !restart &&
             behavior != proration_behavior::none) {
           usage_to_bill.push_back(*item);
           // Only a meter's usage is settled into segments a cut must split; a usage-record
@@ -13204,10 +13448,9 @@ class basic_invoice_simulator {
         } else if (np.currency != first_price.currency) {
           why = "price '" + np.id + "' is in " + std::string(np.currency.code()) + ", the subscription in " +
                 std::string(first_price.currency.code()) + " (B5)";
-        } else if (!(np.recurring.interval == first_price.recurring.interval)) {
-          why = "price '" + np.id +
-                "' has another interval than the subscription; a new billing cycle is not "
-                "modelled yet (B8)";
+        } else if (!(np.recurring.interval == schedule.interval())) {
+          // B17: a move to another interval restarts the cycle, once every item has moved
+          new_interval = np.recurring.interval;
         }
         if (!why.empty())
           return outcome::reject(ec::subscription_update_invalid, std::move(why),
@@ -13222,9 +13465,10 @@ class basic_invoice_simulator {
         }
         setting.quantity = *q;
       }
-      if (it.billing == item_billing::meter && setting.price != changes_.now(*item).price) {
+      if (it.billing == item_billing::meter && setting.price != changes_.now(*item).price && !restart) {
         // B8: the period's invoice bills the usage from now on at the new price; the usage before,
         // the change bills at the old one (flexible, as B10's usage line) or nothing does (classic).
+        // B17: after a restart, the new period bills at the new price, the restart the old period.
         cuts_usage = true;
         if (flexible && behavior != proration_behavior::none) usage_to_bill.push_back(*item);
       }
@@ -13244,9 +13488,54 @@ class basic_invoice_simulator {
                              "a subscription keeps at least one item: cancel the subscription instead (B10)",
                              c.subscription.empty() ? "id" : "items");
     }
-    if (cuts_usage && history_.bounded()) {
+    if (new_interval && !restart) {
+      // B17: a move to prices of another interval restarts the cycle at the arrival, as
+      // billing_cycle_anchor=now does, when the subscription's items all move there together.
+      for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+        item_setting now = changes_.now(item);
+        for (const auto& a : change.after) now = a.item == item ? a : now;
+        if (now.deleted || plan_.source().prices[now.price].recurring.interval == *new_interval) continue;
+        return outcome::reject(
+            ec::subscription_update_invalid,
+            "subscription item '" + plan_.item_at(item).id +
+                "' stays at an interval the others leave; mixed intervals on one "
+                "subscription are not modelled yet: move every item in one request (B8, B17)",
+            c.subscription.empty() ? "price" : "items");
+      }
+      if (auto why = restart_refused(r, c, *s, schedule, *current)) {
+        return outcome::reject(ec::subscription_update_invalid,
+                               "a move to prices of another interval restarts the billing cycle: " + *why,
+                               c.proration_date ? "proration_date" : "price");
+      }
+      if (cleared_usage) {
+        return outcome::reject(
+            ec::subscription_update_invalid,
+            "clear_usage with a move to prices of another interval is not modelled yet: the "
+            "restart's invoice bills the item's usage up to it (B10, B17)",
+            "items");
+      }
+      restart = true;
+      usage_to_bill.clear();  // B17: the restart's invoice bills the usage up to it
+      cuts_usage = false;
+      if (behavior == proration_behavior::always_invoice) behavior = proration_behavior::create_prorations;
+      change.behavior = behavior;
+    }
+    if ((cuts_usage || restart) && history_.bounded()) {
       if (auto why = history_.unforeseen_cut(plan_, *s, r.received_at))
         return outcome::reject(ec::subscription_update_invalid, std::move(*why), "id");
+    }
+    if (restart) {
+      // B17: every item as it was; the licensed ones are credited for the rest of the period
+      change.restart = true;
+      change.credited = period{r.received_at, current->end};
+      for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+        if (changes_.now(item).deleted) continue;
+        if (std::any_of(change.after.begin(), change.after.end(),
+                        [&](const item_setting& a) { return a.item == item; }))
+          continue;
+        change.before.push_back(changes_.now(item));
+        change.after.push_back(changes_.now(item));
+      }
     }
     // B10, B8: the usage of a flexible subscription's deleted or repriced metered items, from the
     // period's start (or the item's last new price in it) to the change, as reported by now, at
@@ -13263,8 +13552,36 @@ class basic_invoice_simulator {
       if (a.deleted || a.price != change.before[k].price) late_periods_[a.item] = period_memo{};
     }
     changes_.add(std::move(change));
+    if (restart) follow_schedule(*s);
     if (end_change) commit_end(r, *s, *current, *end_change);
     return outcome::accept();
+  }
+
+  /// B17: why `billing_cycle_anchor=now` in `c`, arriving in period `current` of subscription `s`'s
+  /// `schedule` (as it is now), is refused, if it is: what meterkit does not model yet.
+  [[nodiscard]] std::optional<std::string> restart_refused(const request& r, const subscription_change& c,
+                                                           std::size_t s, const billing_schedule<>& schedule,
+                                                           const period& current) const {
+    const std::string not_yet = "billing_cycle_anchor=now ";
+    if (c.cancel_at || c.cancel_at_period_end)
+      return not_yet + "with cancel_at or cancel_at_period_end in the same request is not modelled yet (B17)";
+    if (c.proration_date)
+      return not_yet + "prorates at the request's arrival; proration_date is not modelled with it yet (B17)";
+    if (const auto& end = changes_.end_now(s); end.at) {
+      return not_yet + "on a subscription set to end at " + format_rfc3339(*end.at) +
+             " is not modelled yet: undo the end first (cancel_at_period_end=false) (B17)";
+    }
+    if (schedule.is_trial(current)) {
+      return not_yet + "in the trial (until " + format_rfc3339(current.end) +
+             ") is not modelled yet; the trial's end starts the paid cycle (B4, B17)";
+    }
+    if (r.received_at == current.start) {
+      return not_yet + "exactly at the start of a period (" + format_rfc3339(current.start) +
+             ") is not modelled yet: that period's invoice is the cycle's own (B17)";
+    }
+    if (has_threshold(plan_, s))
+      return not_yet + "on a subscription with billing thresholds is not modelled yet (B16, B17)";
+    return std::nullopt;
   }
 
   /// B9: the end a change asks for, with its proration behavior and the current period as it would
@@ -13374,20 +13691,19 @@ class basic_invoice_simulator {
     if (covered < now_covered) change.charged = period{covered, now_covered};
     change.end = end;
     changes_.add(std::move(change));
-    follow_end(s);
+    follow_schedule(s);
   }
 
-  /// After subscription `s`'s end changed (B9): its usage-record books, the bounded history and
-  /// the late-usage cache follow the new schedule.
-  void follow_end(std::size_t s) {
-    const end_setting& end = changes_.end_now(s);
-    if (history_.bounded()) history_.set_end(plan_, s, end.at);
+  /// After subscription `s`'s end changed (B9) or its cycle restarted (B17): its usage-record
+  /// books, the bounded history and the late-usage cache follow the new schedule.
+  void follow_schedule(std::size_t s) {
+    const auto schedule = changes_.schedule_now(plan_, s);
+    if (history_.bounded()) history_.set_schedule(plan_, s, schedule);
     const auto& cs = plan_.subscriptions()[s];
     for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
       late_periods_[item] = period_memo{};
       const auto& it = plan_.items()[item];
-      if (it.billing == item_billing::usage_records)
-        books_[it.book].set_periods(subscription_changes::schedule_with(plan_, s, end));
+      if (it.billing == item_billing::usage_records) books_[it.book].set_periods(schedule);
     }
   }
 
@@ -13403,7 +13719,32 @@ class basic_invoice_simulator {
         [&] {  // B11: what the subscription's invoices so far used up, as `result` would bill them
           return once_discounts_used_by(plan_, s, now, quantities(), changes_, thresholds_);
         });
-    if (c) thresholds_.add(std::move(*c));
+    if (!c) return;
+    if (plan_.subscription_at(s).reset_billing_cycle_anchor) {
+      reset_at_threshold(s, *c);
+    } else {
+      thresholds_.add(std::move(*c));
+    }
+  }
+
+  /// B16, B17: crossing `c` of a subscription with `reset_billing_cycle_anchor` restarts its cycle
+  /// one second after the arrival that reached it: the period ends there and its invoice is the
+  /// threshold's, billing the period's usage, crediting the unused licensed time and billing the
+  /// new period, as `billing_cycle_anchor=now` does (with `create_prorations`).
+  void reset_at_threshold(std::size_t s, const threshold_crossing& c) {
+    const timestamp restart = c.at + seconds{1};
+    applied_change change{s, c.at, restart, c.service_period, proration_behavior::create_prorations, {}, {}};
+    const auto& cs = plan_.subscriptions()[s];
+    for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+      if (changes_.now(item).deleted) continue;
+      change.before.push_back(changes_.now(item));
+      change.after.push_back(changes_.now(item));
+    }
+    change.restart = true;
+    change.by_threshold = true;
+    change.credited = period{restart, c.service_period.end};
+    changes_.add(std::move(change));
+    follow_schedule(s);
   }
 
   void note_late_usage(const source_ref& source, const accepted_meter_event& e, std::string_view identifier) {
@@ -13414,7 +13755,7 @@ class basic_invoice_simulator {
       if (!memo.known || e.time < memo.service.start || !(e.time < memo.service.end)) {
         const std::size_t s = plan_.items()[item].subscription;
         const end_setting& end = changes_.end_now(s);
-        const auto schedule = subscription_changes::schedule_with(plan_, s, end);
+        const auto schedule = changes_.schedule_now(plan_, s);
         const auto p = schedule.period_containing(e.time);
         if (!p) continue;
         // B10: no invoice bills the usage of an item deleted before its period ended.
@@ -13547,7 +13888,8 @@ class basic_invoice_simulator {
     }
     for (std::size_t i = 0; i < fed_.size(); ++i) fed_[i] = r.boolean();
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
-      if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
+      if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s)) || changes_.restarted(s))
+        follow_schedule(s);
     }
     history_.check_restored(plan_, ledger_, r, last_arrival_);
     r.expect_end();

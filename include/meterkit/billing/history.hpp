@@ -60,7 +60,7 @@ struct simulator_history {
   /// With `bounded`: the times at which a later request may end subscription `id`, or delete or
   /// reprice item `id` or an item of subscription `id`, in the middle of a period (B9: `DELETE` at
   /// its arrival, `cancel_at`; B10: a deletion at its arrival; B8: a metered item's new price at its
-  /// arrival). Settled segments are cut there too, so
+  /// arrival; B17: `billing_cycle_anchor=now` at its arrival). Settled segments are cut there too, so
   /// that such a request arriving later never cuts one. A caller that can read its input twice
   /// collects them first (`subscription_end_times`); without them, such a cancellation is refused
   /// (`subscription_update_invalid`, naming the fix).
@@ -126,7 +126,8 @@ class subscription_end_times {
           add(c->subscription.empty() ? i.item : c->subscription, r.received_at);
       }
       if (c->subscription.empty()) continue;
-      if (c->cancel_now) add(c->subscription, r.received_at);
+      if (c->cancel_now || (c->billing_cycle_anchor && *c->billing_cycle_anchor == "now"))
+        add(c->subscription, r.received_at);  // B9, B17
       if (c->cancel_at) {
         if (const auto t = parse_unix_seconds(*c->cancel_at)) add(c->subscription, *t);
       }
@@ -190,8 +191,8 @@ class basic_history_keeper {
   [[nodiscard]] std::optional<std::string> unforeseen_cut(const compiled_plan& cp, std::size_t s,
                                                           std::optional<timestamp> end) const {
     if (!end) return std::nullopt;
-    const auto& uncut = cp.subscriptions()[s].schedule;
-    const auto p = uncut.without_end().period_containing(*end);
+    (void)cp;
+    const auto p = schedules_[s].without_end().period_containing(*end);
     if (!p || p->start == *end || std::binary_search(cuts_[s].begin(), cuts_[s].end(), *end))
       return std::nullopt;
     return "a simulator with a bounded history needs to know ahead when a request may cut a subscription's "
@@ -199,10 +200,10 @@ class basic_history_keeper {
            "replay_files collects them): replay with the full history, or give ends_later (B8, B9, B10)";
   }
 
-  /// Subscription `s` now ends at `end` (B9): its earliest open period and the segments of its
-  /// meters follow.
-  void set_end(const compiled_plan& cp, std::size_t s, std::optional<timestamp> end) {
-    schedules_[s] = cp.subscriptions()[s].schedule.with_end(end);
+  /// Subscription `s` now follows `schedule` (B9: it ends elsewhere; B17: its cycle restarted): its
+  /// earliest open period and the segments of its meters follow.
+  void set_schedule(const compiled_plan& cp, std::size_t s, billing_schedule<> schedule) {
+    schedules_[s] = std::move(schedule);
     if (auto& open = unfrozen_[s]) open = schedules_[s].period_containing(open->start);
     next_freeze_ = earliest_open_finalization(cp);
     index_pairs(cp);
@@ -291,7 +292,7 @@ class basic_history_keeper {
     index_pairs(cp);
   }
 
-  /// After a restore, once the subscriptions' ends are followed (`set_end`): refuses as
+  /// After a restore, once the subscriptions' schedules are followed (`set_schedule`): refuses as
   /// `corrupt_state_error` a history whose bookkeeping no stream could have left, so that the next
   /// request cannot query a meter before what it settled or across a settled segment (broken
   /// preconditions). Settled segments only in a bounded history, each inside one period of every
@@ -416,8 +417,9 @@ class basic_history_keeper {
   /// empty period) outside every open period of an item billed on its meter and customer; else
   /// folded into the settled segment of its time, the intersection of the periods that contain it
   /// in the schedule of each such item, so that every period invoicing asks for contains or misses
-  /// it; kept (none) when some schedule does not cover `t`, or when `t` is past an end that a
-  /// request arriving before the end may still undo (B9; `now` is the latest arrival).
+  /// it; kept (none) when some schedule does not cover `t`, when `t` is past an end that a
+  /// request arriving before the end may still undo (B9; `now` is the latest arrival), or when a
+  /// threshold of such an item's subscription restarts its cycle (B16, B17).
   [[nodiscard]] std::optional<period> place(const compiled_plan& cp, std::size_t meter, std::size_t customer,
                                             timestamp t, timestamp now) {
     pair_state* found = nullptr;
@@ -433,6 +435,8 @@ class basic_history_keeper {
     period seg = all_time;
     for (const std::size_t item : cp.items_billed_on(meter, customer)) {
       const std::size_t s = cp.items()[item].subscription;
+      // B16, B17: a threshold may restart the cycle at any arrival: no segment can be cut ahead
+      if (cp.subscription_at(s).reset_billing_cycle_anchor) return std::nullopt;
       const auto& schedule = schedules_[s];
       if (const auto end = schedule.end(); end && *end <= t) {
         if (now < *end) return std::nullopt;  // B9: the end may still be undone

@@ -77,12 +77,10 @@ template <metered_quantities Quantities>
 }
 
 /// The licensed line of `item` for period `p`, billed in advance at `p.start` with the price and
-/// quantity of `setting` (B8), cut only by the end `known` when it was billed: a period cut by a
-/// cancellation nobody knew of then was billed whole (B6, B9).
+/// quantity of `setting` (B8), as `schedule` says it was when it was billed: a period cut by a
+/// cancellation or a restart nobody knew of then was billed whole (B6, B9, B17).
 [[nodiscard]] inline invoice_line licensed_line(const compiled_plan& cp, const item_setting& setting,
-                                                period p, const end_setting& known) {
-  const std::size_t s = cp.items()[setting.item].subscription;
-  const auto schedule = subscription_changes::schedule_with(cp, s, known);
+                                                period p, const billing_schedule<>& schedule) {
   if (const auto as_known = schedule.period_containing(p.start)) p = *as_known;
   const price& pr = cp.source().prices[setting.price];
   invoice_line line{cp.item_at(setting.item).id, pr.id, p, setting.quantity, 0, false, false,
@@ -176,13 +174,13 @@ template <metered_quantities Quantities>
   const auto& cs = cp.subscriptions()[s];
   invoice inv = empty_invoice(cp, s, created, reason, until);
   const timestamp as_of = inv.status == invoice_status::finalized ? inv.finalized_at : until;
+  std::optional<billing_schedule<>> known;  // what the licensed lines knew (B6, B9, B17)
   for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
     if (cp.items()[item].billing == item_billing::licensed) {
       if (starting) {
-        const item_setting setting = changes.before(cp, item, created);
-        if (!setting.deleted)  // B10
-          inv.lines.push_back(
-              licensed_line(cp, setting, *starting, changes.end_known_before(cp, s, created)));
+        const item_setting setting = changes.billed_at(cp, item, created);
+        if (!known) known = changes.schedule_billed_at(cp, s, created);
+        if (!setting.deleted) inv.lines.push_back(licensed_line(cp, setting, *starting, *known));  // B10
       }
     } else if (ended && !(!changes.empty() && changes.before(cp, item, created).deleted)) {  // B10
       const auto billed_as = changes.metered_of(cp, item, *ended, until);                    // B8
@@ -196,14 +194,27 @@ template <metered_quantities Quantities>
 
 /// The proration lines of change `c` (B8): per changed item, a credit for the unused time on what
 /// it was and a charge for the same time on what it is. For a change of the end (B9): per
-/// licensed item, a credit for `credited` or a charge for `charged`.
+/// licensed item, a credit for `credited` or a charge for `charged`. For a restart (B17): per
+/// licensed item as it was, a credit for `credited`. `changes` holds `c`.
 [[nodiscard]] inline std::vector<invoice_line> proration_lines(const compiled_plan& cp,
-                                                               const applied_change& c) {
+                                                               const applied_change& c,
+                                                               const subscription_changes& changes) {
   std::vector<invoice_line> out;
-  const auto& schedule = cp.subscriptions()[c.subscription].schedule;
+  const auto schedule = changes.schedule_with(cp, c.subscription, end_setting{}, c.received_at);
   if (c.behavior == proration_behavior::none || schedule.is_trial(c.current)) return out;
   const std::int64_t cycle = schedule.full_cycle_of(c.current).length().count();
   const auto rounding = cp.settings().rounding;
+  if (c.restart) {
+    for (const item_setting& was : c.before) {
+      if (was.deleted || cp.items()[was.item].billing != item_billing::licensed) continue;
+      const price& pr = cp.source().prices[was.price];
+      out.push_back(
+          invoice_line{cp.item_at(was.item).id, pr.id, c.credited, was.quantity,
+                       -prorated_line_amount(pr, was.quantity, c.credited.length().count(), cycle, rounding),
+                       false, true, false});
+    }
+    return out;
+  }
   if (c.end) {
     for (const item_setting& is : c.after) {
       if (is.deleted) continue;
@@ -263,7 +274,7 @@ template <metered_quantities Quantities>
   for (const auto& c : changes.all()) {
     if (until < c.received_at) break;
     if (c.subscription != s) continue;
-    auto lines = proration_lines(cp, c);
+    auto lines = proration_lines(cp, c, changes);
     if (c.behavior != proration_behavior::always_invoice) {
       for (auto& l : lines) pending.push_back(pending_line{c.current, c.received_at, std::move(l)});
       continue;
@@ -307,8 +318,9 @@ template <metered_quantities Quantities>
 /// subscription, its first invoice, one at each period end at or before `until` and the upcoming
 /// one of the period in progress, counted no further than `limit + 1` so that an absurd `until`
 /// costs no more than the limit. Changes
-/// through requests (B8, B9) only end subscriptions earlier, so this bounds what
-/// `invoices_as_of` builds, threshold invoices (B16) aside; a run refuses to build more than it
+/// through requests (B8, B9) only end subscriptions earlier and a restart (B17) adds at most one
+/// invoice (`subscription_changes::restart_count`), so this bounds what `invoices_as_of` builds,
+/// threshold invoices (B16) aside; a run refuses to build more than it
 /// was told it may (`replay_options::max_invoices`, `--max-invoices`) instead of running out of
 /// memory.
 [[nodiscard]] inline std::size_t cycle_invoice_count(const compiled_plan& cp, timestamp until,
@@ -339,7 +351,7 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
                                                    const subscription_changes& changes = {},
                                                    const threshold_crossings& thresholds = {}) {
   const end_setting end = changes.end_as_of(cp, s, until);
-  const auto schedule = subscription_changes::schedule_with(cp, s, end);
+  const auto schedule = changes.schedule_with(cp, s, end, until);
   const auto periods = schedule.periods_through(until);
   if (periods.empty()) return {};  // D21: starts after until; B6: ended at its start
   std::vector<invoice> mine;
@@ -359,9 +371,13 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
     // B6, B9: cancelled at once without a final invoice, the cut period's usage is discarded
     if (!subscription_changes::bills_usage_of(schedule, end, p)) break;
     const bool last = schedule.is_last(p);
-    const billing_reason reason = until < p.end                ? billing_reason::upcoming
-                                  : last && schedule.is_cut(p) ? billing_reason::subscription_update
-                                                               : billing_reason::subscription_cycle;
+    // B9: a final invoice of a cut period; B17: the invoice of a restart (B16: of a threshold's)
+    const applied_change* restart = schedule.restarts_at(p.end) ? changes.restart_at(s, p.end) : nullptr;
+    const billing_reason reason = until < p.end                      ? billing_reason::upcoming
+                                  : restart && restart->by_threshold ? billing_reason::subscription_threshold
+                                  : (last && schedule.is_cut(p)) || restart
+                                      ? billing_reason::subscription_update
+                                      : billing_reason::subscription_cycle;
     mine.push_back(detail::make_invoice(cp, s, p.end, p,
                                         last ? std::nullopt : std::optional{schedule.next_period(p)}, until,
                                         reason, quantities, changes, billed));

@@ -131,7 +131,8 @@ struct subscription {
   /// B16: `billing_thresholds.amount_gte`: a threshold invoice once the metered amount not yet
   /// invoiced in the period reaches it (smallest currency unit).
   std::optional<std::int64_t> amount_gte{};
-  /// B16: `billing_thresholds.reset_billing_cycle_anchor`; only `false` is modelled (validated).
+  /// B16, B17: `billing_thresholds.reset_billing_cycle_anchor`: a threshold reached restarts the
+  /// billing cycle (never with an item priced `aggregate_usage=last_ever`, validated).
   bool reset_billing_cycle_anchor = false;
 
   friend bool operator==(const subscription&, const subscription&) = default;
@@ -348,10 +349,17 @@ inline void validate_after_pricing(const plan& p,
       plan_error(field + ".billing_thresholds.amount_gte",
                  "must be above 0 (the smallest unit of the subscription's currency), got " +
                      std::to_string(*sub.amount_gte) + " (B16)");
-    if (sub.reset_billing_cycle_anchor)
-      plan_error(field + ".billing_thresholds.reset_billing_cycle_anchor",
-                 "true is not modelled yet: meterkit cannot restart the billing cycle at a threshold; "
-                 "remove it or set it to false to bill threshold invoices within the cycle (B16)");
+    if (sub.reset_billing_cycle_anchor) {  // B16, B17: as Stripe, never with a last_ever item
+      for (const auto& item : sub.items) {
+        const auto pr = prices.find(item.price);
+        if (pr == prices.end()) continue;
+        const auto& r = p.prices[pr->second].recurring;
+        if (!r.meter && r.aggregate_usage == aggregate_usage::last_ever)
+          plan_error(
+              field + ".billing_thresholds.reset_billing_cycle_anchor",
+              "may not be true: item \"" + item.id + "\" has a price with aggregate_usage=last_ever (B16)");
+      }
+    }
     for (std::size_t i = 0; i < sub.items.size(); ++i) {
       const auto& item = sub.items[i];
       if (!item.usage_gte) continue;

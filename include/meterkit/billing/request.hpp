@@ -71,6 +71,7 @@ struct subscription_change {
   bool cancel_now = false;                            ///< B9: `DELETE /v1/subscriptions/{id}`
   std::optional<std::string> invoice_now{};           ///< B9, with `cancel_now`: "true" or "false"
   std::optional<std::string> prorate{};               ///< B9, with `cancel_now`: "true" or "false"
+  std::optional<std::string> billing_cycle_anchor{};  ///< B17: "now" or "unchanged"
   /// The first parameter the endpoint does not take, refused as Stripe refuses it (B8).
   std::optional<std::string> unknown_parameter{};
 

@@ -141,7 +141,7 @@ class basic_invoice_simulator {
   /// The snapshot format `save` writes and `restore` reads (billing/snapshot.hpp).
   /// 12: what rejections and late usage name (D24, D27); 13: the frame's checksum is CRC-32C (a
   /// u32), not FNV-1a 64.
-  static constexpr std::uint32_t snapshot_version = 13;
+  static constexpr std::uint32_t snapshot_version = 14;
 
   /// Writes a snapshot of the state built by the requests applied so far (see the file comment).
   /// Throws `std::ios_base::failure` when `out` fails.
@@ -643,7 +643,7 @@ class basic_invoice_simulator {
       }
       s = plan_.items()[*item].subscription;
     }
-    const auto schedule = subscription_changes::schedule_with(plan_, *s, changes_.end_now(*s));
+    const auto schedule = changes_.schedule_now(plan_, *s);
     const auto current = schedule.period_containing(r.received_at);
     if (!current) {
       const auto end = schedule.end();
@@ -657,6 +657,21 @@ class basic_invoice_simulator {
     }
     // B9: a change of the end, checked whole first; with items (B8), they change first, then the
     // end, in one change of each, all or nothing.
+    bool restart = false;                          // B17
+    std::optional<billing_interval> new_interval;  // B17: the interval the items move to
+    if (c.billing_cycle_anchor) {
+      if (*c.billing_cycle_anchor != "now" && *c.billing_cycle_anchor != "unchanged") {
+        return outcome::reject(ec::subscription_update_invalid,
+                               "Invalid billing_cycle_anchor: must be one of now or unchanged",
+                               "billing_cycle_anchor");
+      }
+      restart = *c.billing_cycle_anchor == "now";
+    }
+    if (restart) {
+      if (auto why = restart_refused(r, c, *s, schedule, *current))
+        return outcome::reject(ec::subscription_update_invalid, std::move(*why),
+                               c.proration_date ? "proration_date" : "billing_cycle_anchor");
+    }
     std::optional<asked_end> end_change;
     if (c.cancel_now || c.cancel_at || c.cancel_at_period_end) {
       auto asked = end_asked(r, c, *s, schedule, *current);
@@ -678,6 +693,9 @@ class basic_invoice_simulator {
       }
       behavior = *b;
     }
+    // B17: the restart's invoice at the arrival holds its prorations with every kind of them
+    if (restart && behavior == proration_behavior::always_invoice)
+      behavior = proration_behavior::create_prorations;
     timestamp effective = r.received_at;
     if (c.proration_date) {
       const auto t = parse_unix_seconds(*c.proration_date);
@@ -699,6 +717,7 @@ class basic_invoice_simulator {
     // (flexible: deleted or repriced), and whether it cuts a metered line (bounded history).
     std::vector<std::size_t> usage_to_bill;
     bool cuts_usage = false;
+    bool cleared_usage = false;  // B10: some deletion asked for clear_usage
     const bool flexible = plan_.subscription_at(*s).billing_mode == billing_mode_type::flexible;
     const price& first_price = plan_.price_of(plan_.subscriptions()[*s].first_item);
     for (std::size_t k = 0; k < c.items.size(); ++k) {
@@ -753,7 +772,16 @@ class basic_invoice_simulator {
         gone.deleted = true;
         change.before.push_back(changes_.now(*item));
         change.after.push_back(gone);
-        if (it.billing != item_billing::licensed && flexible && !clear_usage &&
+        cleared_usage = cleared_usage || clear_usage;
+        if (restart && clear_usage) {
+          return outcome::reject(
+              ec::subscription_update_invalid,
+              "clear_usage with billing_cycle_anchor=now is not modelled yet: the restart's "
+              "invoice bills the item's usage up to it (B10, B17)",
+              named("clear_usage"));
+        }
+        // B17: the restart's invoice bills a deleted metered item's usage up to it
+        if (it.billing != item_billing::licensed && flexible && !clear_usage && !restart &&
             behavior != proration_behavior::none) {
           usage_to_bill.push_back(*item);
           // Only a meter's usage is settled into segments a cut must split; a usage-record
@@ -803,10 +831,9 @@ class basic_invoice_simulator {
         } else if (np.currency != first_price.currency) {
           why = "price '" + np.id + "' is in " + std::string(np.currency.code()) + ", the subscription in " +
                 std::string(first_price.currency.code()) + " (B5)";
-        } else if (!(np.recurring.interval == first_price.recurring.interval)) {
-          why = "price '" + np.id +
-                "' has another interval than the subscription; a new billing cycle is not "
-                "modelled yet (B8)";
+        } else if (!(np.recurring.interval == schedule.interval())) {
+          // B17: a move to another interval restarts the cycle, once every item has moved
+          new_interval = np.recurring.interval;
         }
         if (!why.empty())
           return outcome::reject(ec::subscription_update_invalid, std::move(why),
@@ -821,9 +848,10 @@ class basic_invoice_simulator {
         }
         setting.quantity = *q;
       }
-      if (it.billing == item_billing::meter && setting.price != changes_.now(*item).price) {
+      if (it.billing == item_billing::meter && setting.price != changes_.now(*item).price && !restart) {
         // B8: the period's invoice bills the usage from now on at the new price; the usage before,
         // the change bills at the old one (flexible, as B10's usage line) or nothing does (classic).
+        // B17: after a restart, the new period bills at the new price, the restart the old period.
         cuts_usage = true;
         if (flexible && behavior != proration_behavior::none) usage_to_bill.push_back(*item);
       }
@@ -843,9 +871,54 @@ class basic_invoice_simulator {
                              "a subscription keeps at least one item: cancel the subscription instead (B10)",
                              c.subscription.empty() ? "id" : "items");
     }
-    if (cuts_usage && history_.bounded()) {
+    if (new_interval && !restart) {
+      // B17: a move to prices of another interval restarts the cycle at the arrival, as
+      // billing_cycle_anchor=now does, when the subscription's items all move there together.
+      for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+        item_setting now = changes_.now(item);
+        for (const auto& a : change.after) now = a.item == item ? a : now;
+        if (now.deleted || plan_.source().prices[now.price].recurring.interval == *new_interval) continue;
+        return outcome::reject(
+            ec::subscription_update_invalid,
+            "subscription item '" + plan_.item_at(item).id +
+                "' stays at an interval the others leave; mixed intervals on one "
+                "subscription are not modelled yet: move every item in one request (B8, B17)",
+            c.subscription.empty() ? "price" : "items");
+      }
+      if (auto why = restart_refused(r, c, *s, schedule, *current)) {
+        return outcome::reject(ec::subscription_update_invalid,
+                               "a move to prices of another interval restarts the billing cycle: " + *why,
+                               c.proration_date ? "proration_date" : "price");
+      }
+      if (cleared_usage) {
+        return outcome::reject(
+            ec::subscription_update_invalid,
+            "clear_usage with a move to prices of another interval is not modelled yet: the "
+            "restart's invoice bills the item's usage up to it (B10, B17)",
+            "items");
+      }
+      restart = true;
+      usage_to_bill.clear();  // B17: the restart's invoice bills the usage up to it
+      cuts_usage = false;
+      if (behavior == proration_behavior::always_invoice) behavior = proration_behavior::create_prorations;
+      change.behavior = behavior;
+    }
+    if ((cuts_usage || restart) && history_.bounded()) {
       if (auto why = history_.unforeseen_cut(plan_, *s, r.received_at))
         return outcome::reject(ec::subscription_update_invalid, std::move(*why), "id");
+    }
+    if (restart) {
+      // B17: every item as it was; the licensed ones are credited for the rest of the period
+      change.restart = true;
+      change.credited = period{r.received_at, current->end};
+      for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+        if (changes_.now(item).deleted) continue;
+        if (std::any_of(change.after.begin(), change.after.end(),
+                        [&](const item_setting& a) { return a.item == item; }))
+          continue;
+        change.before.push_back(changes_.now(item));
+        change.after.push_back(changes_.now(item));
+      }
     }
     // B10, B8: the usage of a flexible subscription's deleted or repriced metered items, from the
     // period's start (or the item's last new price in it) to the change, as reported by now, at
@@ -862,8 +935,36 @@ class basic_invoice_simulator {
       if (a.deleted || a.price != change.before[k].price) late_periods_[a.item] = period_memo{};
     }
     changes_.add(std::move(change));
+    if (restart) follow_schedule(*s);
     if (end_change) commit_end(r, *s, *current, *end_change);
     return outcome::accept();
+  }
+
+  /// B17: why `billing_cycle_anchor=now` in `c`, arriving in period `current` of subscription `s`'s
+  /// `schedule` (as it is now), is refused, if it is: what meterkit does not model yet.
+  [[nodiscard]] std::optional<std::string> restart_refused(const request& r, const subscription_change& c,
+                                                           std::size_t s, const billing_schedule<>& schedule,
+                                                           const period& current) const {
+    const std::string not_yet = "billing_cycle_anchor=now ";
+    if (c.cancel_at || c.cancel_at_period_end)
+      return not_yet + "with cancel_at or cancel_at_period_end in the same request is not modelled yet (B17)";
+    if (c.proration_date)
+      return not_yet + "prorates at the request's arrival; proration_date is not modelled with it yet (B17)";
+    if (const auto& end = changes_.end_now(s); end.at) {
+      return not_yet + "on a subscription set to end at " + format_rfc3339(*end.at) +
+             " is not modelled yet: undo the end first (cancel_at_period_end=false) (B17)";
+    }
+    if (schedule.is_trial(current)) {
+      return not_yet + "in the trial (until " + format_rfc3339(current.end) +
+             ") is not modelled yet; the trial's end starts the paid cycle (B4, B17)";
+    }
+    if (r.received_at == current.start) {
+      return not_yet + "exactly at the start of a period (" + format_rfc3339(current.start) +
+             ") is not modelled yet: that period's invoice is the cycle's own (B17)";
+    }
+    if (has_threshold(plan_, s))
+      return not_yet + "on a subscription with billing thresholds is not modelled yet (B16, B17)";
+    return std::nullopt;
   }
 
   /// B9: the end a change asks for, with its proration behavior and the current period as it would
@@ -973,20 +1074,19 @@ class basic_invoice_simulator {
     if (covered < now_covered) change.charged = period{covered, now_covered};
     change.end = end;
     changes_.add(std::move(change));
-    follow_end(s);
+    follow_schedule(s);
   }
 
-  /// After subscription `s`'s end changed (B9): its usage-record books, the bounded history and
-  /// the late-usage cache follow the new schedule.
-  void follow_end(std::size_t s) {
-    const end_setting& end = changes_.end_now(s);
-    if (history_.bounded()) history_.set_end(plan_, s, end.at);
+  /// After subscription `s`'s end changed (B9) or its cycle restarted (B17): its usage-record
+  /// books, the bounded history and the late-usage cache follow the new schedule.
+  void follow_schedule(std::size_t s) {
+    const auto schedule = changes_.schedule_now(plan_, s);
+    if (history_.bounded()) history_.set_schedule(plan_, s, schedule);
     const auto& cs = plan_.subscriptions()[s];
     for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
       late_periods_[item] = period_memo{};
       const auto& it = plan_.items()[item];
-      if (it.billing == item_billing::usage_records)
-        books_[it.book].set_periods(subscription_changes::schedule_with(plan_, s, end));
+      if (it.billing == item_billing::usage_records) books_[it.book].set_periods(schedule);
     }
   }
 
@@ -1002,7 +1102,32 @@ class basic_invoice_simulator {
         [&] {  // B11: what the subscription's invoices so far used up, as `result` would bill them
           return once_discounts_used_by(plan_, s, now, quantities(), changes_, thresholds_);
         });
-    if (c) thresholds_.add(std::move(*c));
+    if (!c) return;
+    if (plan_.subscription_at(s).reset_billing_cycle_anchor) {
+      reset_at_threshold(s, *c);
+    } else {
+      thresholds_.add(std::move(*c));
+    }
+  }
+
+  /// B16, B17: crossing `c` of a subscription with `reset_billing_cycle_anchor` restarts its cycle
+  /// one second after the arrival that reached it: the period ends there and its invoice is the
+  /// threshold's, billing the period's usage, crediting the unused licensed time and billing the
+  /// new period, as `billing_cycle_anchor=now` does (with `create_prorations`).
+  void reset_at_threshold(std::size_t s, const threshold_crossing& c) {
+    const timestamp restart = c.at + seconds{1};
+    applied_change change{s, c.at, restart, c.service_period, proration_behavior::create_prorations, {}, {}};
+    const auto& cs = plan_.subscriptions()[s];
+    for (std::size_t item = cs.first_item; item < cs.first_item + cs.item_count; ++item) {
+      if (changes_.now(item).deleted) continue;
+      change.before.push_back(changes_.now(item));
+      change.after.push_back(changes_.now(item));
+    }
+    change.restart = true;
+    change.by_threshold = true;
+    change.credited = period{restart, c.service_period.end};
+    changes_.add(std::move(change));
+    follow_schedule(s);
   }
 
   void note_late_usage(const source_ref& source, const accepted_meter_event& e, std::string_view identifier) {
@@ -1013,7 +1138,7 @@ class basic_invoice_simulator {
       if (!memo.known || e.time < memo.service.start || !(e.time < memo.service.end)) {
         const std::size_t s = plan_.items()[item].subscription;
         const end_setting& end = changes_.end_now(s);
-        const auto schedule = subscription_changes::schedule_with(plan_, s, end);
+        const auto schedule = changes_.schedule_now(plan_, s);
         const auto p = schedule.period_containing(e.time);
         if (!p) continue;
         // B10: no invoice bills the usage of an item deleted before its period ended.
@@ -1146,7 +1271,8 @@ class basic_invoice_simulator {
     }
     for (std::size_t i = 0; i < fed_.size(); ++i) fed_[i] = r.boolean();
     for (std::size_t s = 0; s < plan_.subscriptions().size(); ++s) {
-      if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s))) follow_end(s);
+      if (!(changes_.end_now(s) == subscription_changes::plan_end(plan_, s)) || changes_.restarted(s))
+        follow_schedule(s);
     }
     history_.check_restored(plan_, ledger_, r, last_arrival_);
     r.expect_end();

@@ -31,6 +31,12 @@
 /// (`end_as_of`); a licensed line billed at `c` knew of the changes that arrived strictly before
 /// `c` (`end_known_before`), and of the plan's end unless that end is an immediate cancellation
 /// (B6: the period was billed whole because nobody knew).
+///
+/// A change may restart the billing cycle at its arrival (B17, `billing_cycle_anchor=now`): the
+/// current period ends there and the periods repeat from the arrival. The schedule a result as of
+/// `until` follows has the restarts that arrived by `until` (`schedule_as_of`); the invoice a
+/// restart makes bills the licensed items as the changes through the restart left them
+/// (`billed_at`), and the restart credits the unused time of the current period on what they were.
 
 #include <algorithm>
 #include <cstddef>
@@ -119,6 +125,13 @@ struct applied_change {
   period credited{};  ///< B9: licensed time of `current` taken away by the new end
   period charged{};   ///< B9: licensed time of `current` given back (an end undone or moved later)
   std::vector<usage_billed> usage{};  ///< B10: usage billed by the deletion of metered items
+  /// B17: the cycle restarts at `effective`; `before` holds every item of the subscription as it
+  /// was (its licensed items credited for `credited`, the rest of `current`), `after` the same items
+  /// as the request leaves them, all at prices of one interval, the new cycle's.
+  bool restart = false;
+  /// B16, B17: the restart of a threshold reached with `reset_billing_cycle_anchor`, one second
+  /// after the arrival that reached it (so that the usage of that second is the threshold's).
+  bool by_threshold = false;
 
   friend bool operator==(const applied_change&, const applied_change&) = default;
 };
@@ -160,10 +173,67 @@ class subscription_changes {
     return e.how != subscription_end::immediate || e.invoice_now || !schedule.is_last(p);
   }
 
-  /// The schedule of subscription `s` with end `e`.
-  [[nodiscard]] static billing_schedule<> schedule_with(const compiled_plan& cp, std::size_t s,
-                                                        const end_setting& e) {
-    return cp.subscriptions()[s].schedule.with_end(e.at);
+  /// The schedule of subscription `s` with end `e` and the restarts of the changes that arrived
+  /// by `t` (B17).
+  [[nodiscard]] billing_schedule<> schedule_with(const compiled_plan& cp, std::size_t s, const end_setting& e,
+                                                 timestamp t = timestamp::max()) const {
+    billing_schedule<> out = cp.subscriptions()[s].schedule.with_end(e.at);
+    if (s < restarted_.size() && restarted_[s]) {
+      for (const std::size_t k : by_subscription_[s]) {
+        const auto& c = changes_[k];
+        if (t < c.received_at) break;
+        if (c.restart) out = out.restarted_at(c.effective, restart_interval(cp, c));
+      }
+    }
+    return out;
+  }
+
+  /// The schedule of subscription `s` after every change so far (B6, B9, B17).
+  [[nodiscard]] billing_schedule<> schedule_now(const compiled_plan& cp, std::size_t s) const {
+    return schedule_with(cp, s, end_now(s));
+  }
+
+  /// The schedule of subscription `s` for a result as of `until`: the end and the restarts set by
+  /// the changes that arrived by `until` (B6, B9, B17).
+  [[nodiscard]] billing_schedule<> schedule_as_of(const compiled_plan& cp, std::size_t s,
+                                                  timestamp until) const {
+    return schedule_with(cp, s, end_as_of(cp, s, until), until);
+  }
+
+  /// The schedule a licensed line billed at `t` knew (B6, B9, B17): the end of `end_known_before`,
+  /// and the restarts that arrived by `t` (the invoice of a restart bills the period it starts).
+  [[nodiscard]] billing_schedule<> schedule_billed_at(const compiled_plan& cp, std::size_t s,
+                                                      timestamp t) const {
+    return schedule_with(cp, s, end_known_before(cp, s, t), t);
+  }
+
+  /// The interval a restart `c` starts (B17): its items' (one for all of them).
+  [[nodiscard]] static billing_interval restart_interval(const compiled_plan& cp, const applied_change& c) {
+    for (const auto& a : c.after) {
+      if (!a.deleted) return cp.source().prices[a.price].recurring.interval;
+    }
+    return cp.price_of(cp.subscriptions()[c.subscription].first_item).recurring.interval;
+  }
+
+  /// The change that restarted subscription `s`'s cycle at `t`, if one did (B16, B17).
+  [[nodiscard]] const applied_change* restart_at(std::size_t s, timestamp t) const {
+    if (!restarted(s)) return nullptr;
+    for (const std::size_t k : by_subscription_[s]) {
+      if (changes_[k].restart && changes_[k].effective == t) return &changes_[k];
+    }
+    return nullptr;
+  }
+
+  /// Whether a change restarted subscription `s`'s cycle (B17).
+  [[nodiscard]] bool restarted(std::size_t s) const noexcept {
+    return s < restarted_.size() && restarted_[s];
+  }
+
+  /// How many changes restarted a cycle (B17): each makes at most one invoice more than the plan's
+  /// schedules do (`cycle_invoice_count`).
+  [[nodiscard]] std::size_t restart_count() const noexcept {
+    return static_cast<std::size_t>(
+        std::count_if(changes_.begin(), changes_.end(), [](const applied_change& c) { return c.restart; }));
   }
 
   [[nodiscard]] std::span<const applied_change> all() const noexcept { return changes_; }
@@ -174,14 +244,22 @@ class subscription_changes {
 
   /// The setting of licensed item `item` made by the changes that arrived strictly before `t`.
   [[nodiscard]] item_setting before(const compiled_plan& cp, std::size_t item, timestamp t) const {
-    item_setting out{item, cp.items()[item].price, cp.item_at(item).quantity};
-    for (const auto& c : changes_) {  // arrival order
-      if (!(c.received_at < t)) break;
-      for (const auto& a : c.after) {
-        if (a.item == item) out = a;
+    return setting_through(cp, item, t, std::nullopt);
+  }
+
+  /// The setting of licensed item `item` that an invoice of its subscription created at `t` bills
+  /// (B8, B17): made by the changes that arrived strictly before `t`, and when a change restarted
+  /// the cycle at `t`, by the changes through that one.
+  [[nodiscard]] item_setting billed_at(const compiled_plan& cp, std::size_t item, timestamp t) const {
+    std::optional<std::size_t> through;
+    const std::size_t s = cp.items()[item].subscription;
+    if (s < restarted_.size() && restarted_[s]) {
+      for (const std::size_t k : by_subscription_[s]) {
+        if (t < changes_[k].received_at) break;
+        if (changes_[k].restart && changes_[k].effective == t) through = k;
       }
     }
-    return out;
+    return setting_through(cp, item, t, through);
   }
 
   /// B8: what the metered line of item `item` for period `p` bills, as the changes that arrived by
@@ -216,6 +294,7 @@ class subscription_changes {
 
   /// Records an accepted change. Changes come in arrival order.
   void add(applied_change c) {
+    if (c.restart) restarted_[c.subscription] = true;
     for (std::size_t k = 0; k < c.after.size(); ++k) {
       const auto& a = c.after[k];
       if (k < c.before.size() && c.before[k].price != a.price) repriced_[a.item] = true;
@@ -259,6 +338,8 @@ class subscription_changes {
         detail::save_period(out, c.credited);
         detail::save_period(out, c.charged);
       }
+      out.u8(c.restart ? (c.by_threshold ? 2 : 1) : 0);
+      if (c.restart) detail::save_period(out, c.credited);
     }
   }
 
@@ -278,9 +359,6 @@ class subscription_changes {
       in.require(behavior <= 2, "an unknown proration behavior");
       c.behavior = static_cast<proration_behavior>(behavior);
       in.require(!last || !(c.received_at < *last), "subscription changes out of arrival order");
-      in.require(c.current.contains(c.effective) && !(c.received_at < c.effective) &&
-                     c.current.contains(c.received_at),
-                 "a subscription change outside its period");
       last = c.received_at;
       const std::size_t items = in.count(24);
       for (auto* side : {&c.before, &c.after}) {
@@ -327,6 +405,40 @@ class subscription_changes {
         c.charged = detail::load_period(in);
         in.require(c.credited.empty() || c.charged.empty(), "a subscription end that credits and charges");
       }
+      const std::uint8_t restart = in.u8();
+      in.require(restart <= 2, "an unknown kind of restart");
+      c.restart = restart != 0;
+      c.by_threshold = restart == 2;
+      // B16: a threshold's restart takes effect one second after the arrival; every other change at
+      // or before it
+      in.require(c.current.contains(c.effective) && c.current.contains(c.received_at) &&
+                     c.effective == (c.by_threshold ? c.received_at + seconds{1} : c.effective) &&
+                     (c.by_threshold || !(c.received_at < c.effective)),
+                 "a subscription change outside its period");
+      if (c.restart) {
+        c.credited = detail::load_period(in);
+        // B17: a restart inside its period, after the previous one, crediting the rest of the period
+        in.require(!c.end && c.current.start < c.effective &&
+                       (c.by_threshold || c.effective == c.received_at) &&
+                       c.credited == period{c.effective, c.current.end},
+                   "a restart of the billing cycle outside its period");
+        const auto kept =
+            std::find_if(c.after.begin(), c.after.end(), [](const item_setting& a) { return !a.deleted; });
+        in.require(kept != c.after.end() &&
+                       std::all_of(c.after.begin(), c.after.end(),
+                                   [&](const item_setting& a) {
+                                     return a.deleted ||
+                                            cp.source().prices[a.price].recurring.interval ==
+                                                cp.source().prices[kept->price].recurring.interval;
+                                   }),
+                   "a restart of the billing cycle to items of several intervals");
+        const billing_schedule<> known = schedule_with(cp, c.subscription, end_setting{}, c.received_at);
+        const auto p = known.period_containing(c.effective);  // `current` may be cut by an end (B6)
+        in.require(p && p->start == c.current.start && !(p->end < c.current.end) &&
+                       !known.is_trial(c.current) &&
+                       (known.restarts().empty() || known.restarts().back().anchor() < c.effective),
+                   "a restart of the billing cycle outside its period");
+      }
       add(std::move(c));
     }
   }
@@ -340,6 +452,22 @@ class subscription_changes {
     ends_.clear();
     for (std::size_t s = 0; s < cp.subscriptions().size(); ++s) ends_.push_back(plan_end(cp, s));
     by_subscription_.assign(cp.subscriptions().size(), {});
+    restarted_.assign(cp.subscriptions().size(), false);
+  }
+
+  /// The setting of `item` made by the changes that arrived strictly before `t`, and by those up
+  /// to index `through` when given.
+  [[nodiscard]] item_setting setting_through(const compiled_plan& cp, std::size_t item, timestamp t,
+                                             std::optional<std::size_t> through) const {
+    item_setting out{item, cp.items()[item].price, cp.item_at(item).quantity};
+    for (std::size_t k = 0; k < changes_.size(); ++k) {  // arrival order
+      const auto& c = changes_[k];
+      if (!(c.received_at < t) && !(through && k <= *through)) break;
+      for (const auto& a : c.after) {
+        if (a.item == item) out = a;
+      }
+    }
+    return out;
   }
 
   /// The end set by the last change of `s` that `counts`, else the plan's (none when
@@ -364,6 +492,7 @@ class subscription_changes {
   std::vector<bool> repriced_;                             ///< by item: whether a change set its price
   std::vector<end_setting> ends_;                          ///< by subscription: the end after every change
   std::vector<std::vector<std::size_t>> by_subscription_;  ///< by subscription: its changes, in order
+  std::vector<bool> restarted_;  ///< by subscription: whether a change restarted it (B17)
 };
 
 }  // namespace meterkit

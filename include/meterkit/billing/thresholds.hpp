@@ -179,7 +179,7 @@ template <class Quantity, class OnceUsed>
     const compiled_plan& cp, std::size_t s, timestamp now, const subscription_changes& changes,
     const threshold_crossings& before, const Quantity& quantity, const OnceUsed& once_used) {
   if (!has_threshold(cp, s)) return std::nullopt;
-  const auto schedule = subscription_changes::schedule_with(cp, s, changes.end_now(s));
+  const auto schedule = changes.schedule_now(cp, s);
   const auto p = schedule.period_containing(now);
   if (!p || schedule.is_trial(*p) || (p->end - now) < threshold_quiet_time) return std::nullopt;
   const auto earlier = before.in_period(s, p->start, now);

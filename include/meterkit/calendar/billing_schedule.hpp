@@ -29,11 +29,20 @@
 /// full cycle, so it is a stub (`is_stub`); `uncut` gives the period it would have been. With
 /// `end <= start_date` the schedule has no periods at all.
 ///
+/// Restarts (B17). A schedule may restart its cycle at times after its start and its trial
+/// (`billing_cycle_anchor=now`, or a move to prices of another interval): the period containing a
+/// restart is cut there, and from the restart on the periods repeat from the restart as their
+/// anchor, with the restart's interval, until the next restart. A period cut by a restart is
+/// shorter than its full cycle (a stub); the end (B6) cuts whatever period contains it, before or
+/// after a restart.
+///
 /// Rule ids (M…, L…, I…, B…, P…, W…, D…) are defined in docs/rules.md.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include <meterkit/calendar/billing_cycle.hpp>
@@ -77,9 +86,15 @@ class billing_schedule {
 
   [[nodiscard]] timestamp start_date() const noexcept { return start_; }
   [[nodiscard]] std::optional<timestamp> trial_end() const noexcept { return trial_end_; }
-  /// The effective anchor (B4: defaults to `trial_end`, else `start_date`).
-  [[nodiscard]] timestamp billing_cycle_anchor() const noexcept { return cycle_.anchor(); }
-  [[nodiscard]] billing_interval interval() const noexcept { return cycle_.interval(); }
+  /// The effective anchor (B4: defaults to `trial_end`, else `start_date`), or the latest restart
+  /// (B17).
+  [[nodiscard]] timestamp billing_cycle_anchor() const noexcept {
+    return restarts_.empty() ? cycle_.anchor() : restarts_.back().anchor();
+  }
+  /// The interval, since the latest restart if any (B17).
+  [[nodiscard]] billing_interval interval() const noexcept {
+    return restarts_.empty() ? cycle_.interval() : restarts_.back().interval();
+  }
   [[nodiscard]] const cycle_type& cycle() const noexcept { return cycle_; }
   /// Where the schedule ends (B6), if it does.
   [[nodiscard]] std::optional<timestamp> end() const noexcept { return end_; }
@@ -92,6 +107,29 @@ class billing_schedule {
     copy.end_ = end;
     return copy;
   }
+  /// The same schedule restarting its cycle at `at` too, every `interval` from then on (the same
+  /// interval by default) (B17; see the file comment). Throws `configuration_error` naming
+  /// `billing_cycle_anchor` unless `at` is after `start_date`, after the trial and after every
+  /// restart so far.
+  [[nodiscard]] billing_schedule restarted_at(timestamp at,
+                                              std::optional<billing_interval> interval = {}) const {
+    if (!(regular_start() < at) || (!restarts_.empty() && !(restarts_.back().anchor() < at))) {
+      METERKIT_THROW(configuration_error("billing_cycle_anchor",
+                                         "a restart must come after the start, the trial and every restart "
+                                         "before it (B17)"));
+    }
+    billing_schedule copy = *this;
+    copy.restarts_.emplace_back(at, interval.value_or(this->interval()));
+    return copy;
+  }
+  /// The cycles of the restarts (B17), in order: each one's anchor is its restart.
+  [[nodiscard]] std::span<const cycle_type> restarts() const noexcept { return restarts_; }
+  /// Whether the cycle restarts at `t` (B17).
+  [[nodiscard]] bool restarts_at(timestamp t) const noexcept {
+    return std::any_of(restarts_.begin(), restarts_.end(),
+                       [&](const cycle_type& c) { return c.anchor() == t; });
+  }
+
   /// Whether the schedule has any period: false when it ends at or before `start_date`.
   [[nodiscard]] bool has_periods() const noexcept { return !end_ || start_ < *end_; }
 
@@ -104,9 +142,7 @@ class billing_schedule {
   /// The period that starts at `start_date`: the trial if any, else the first (possibly stub)
   /// period.
   /// Precondition: `has_periods()`.
-  [[nodiscard]] period first_period() const noexcept {
-    return cut(trial_end_ ? period{start_, *trial_end_} : first_regular_);
-  }
+  [[nodiscard]] period first_period() const { return cut(uncut_containing(start_)); }
 
   /// The period containing `t`; nullopt when `t` is before `start_date` or at or after the end
   /// (no period covers it).
@@ -145,7 +181,9 @@ class billing_schedule {
   /// The anchor-cycle period `[boundary(k), boundary(k + 1))` containing `p.start`. For a period
   /// of this schedule other than the trial it contains the whole of `p`; it is `p` itself unless
   /// `p` is a stub. For the trial it has no billing meaning.
-  [[nodiscard]] period full_cycle_of(const period& p) const { return cycle_.period_containing(p.start); }
+  [[nodiscard]] period full_cycle_of(const period& p) const {
+    return cycle_at(p.start).period_containing(p.start);
+  }
 
   /// Whether `p` is shorter than the full cycle that contains it (B3, B4). Never the trial.
   [[nodiscard]] bool is_stub(const period& p) const {
@@ -175,11 +213,30 @@ class billing_schedule {
   /// Where the anchor-following periods begin: the trial's end, else the start.
   [[nodiscard]] timestamp regular_start() const noexcept { return trial_end_.value_or(start_); }
 
-  /// The period containing `t` (at or after `start_date`) as if the schedule never ended.
+  /// The first restart after `t`, or `restarts_.end()` (B17).
+  [[nodiscard]] auto restart_after(timestamp t) const {
+    return std::upper_bound(restarts_.begin(), restarts_.end(), t,
+                            [](timestamp x, const cycle_type& c) { return x < c.anchor(); });
+  }
+
+  /// The cycle that `t` (at or after the trial) follows: the latest restart's at or before it,
+  /// else the anchor's (B17).
+  [[nodiscard]] const cycle_type& cycle_at(timestamp t) const {
+    const auto after = restart_after(t);
+    return after == restarts_.begin() ? cycle_ : *(after - 1);
+  }
+
+  /// The period containing `t` (at or after `start_date`) as if the schedule never ended; cut by
+  /// the next restart (B17).
   [[nodiscard]] period uncut_containing(timestamp t) const {
     if (trial_end_ && t < *trial_end_) return period{start_, *trial_end_};
-    if (t < first_regular_.end) return first_regular_;
-    return cycle_.period_containing(t);
+    if (restarts_.empty()) return t < first_regular_.end ? first_regular_ : cycle_.period_containing(t);
+    const auto after = restart_after(t);
+    period p = after != restarts_.begin() ? (after - 1)->period_containing(t)
+               : t < first_regular_.end   ? first_regular_
+                                          : cycle_.period_containing(t);
+    if (after != restarts_.end() && after->anchor() < p.end) p.end = after->anchor();
+    return p;
   }
 
   /// `p` cut at the end (B6).
@@ -193,6 +250,7 @@ class billing_schedule {
   cycle_type cycle_;
   period first_regular_;  ///< [regular_start(), first anchor boundary after it)
   std::optional<timestamp> end_;
+  std::vector<cycle_type> restarts_;  ///< B17: the cycles restarted, by their anchors, in order
 };
 
 }  // namespace meterkit

@@ -389,7 +389,9 @@ template <class Simulator, class Finish>
   // The bound on the invoices, checked before any is built.
   const auto finish = [&](const Simulator& sim, timestamp as_of) {
     if (options.max_invoices) {
-      const std::size_t n = cycle_invoice_count(sim.compiled(), as_of, *options.max_invoices);
+      // B17: a restart of a billing cycle makes at most one invoice more
+      const std::size_t n =
+          cycle_invoice_count(sim.compiled(), as_of, *options.max_invoices) + sim.changes().restart_count();
       if (n > *options.max_invoices) {
         METERKIT_THROW(configuration_error("max_invoices", "the plan's billing cycles make more than " +
                                                                std::to_string(*options.max_invoices) +

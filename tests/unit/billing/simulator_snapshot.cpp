@@ -509,7 +509,7 @@ BOOST_AUTO_TEST_CASE(snapshot_with_any_byte_changed_is_refused_as_corrupt) {
     BOOST_CHECK_THROW(restore(plan, junk), mk::corrupt_state_error);
   }
   // Another format version says so.
-  static_assert(mk::invoice_simulator::snapshot_version == 13, "a new format: add its predecessor below");
+  static_assert(mk::invoice_simulator::snapshot_version == 14, "a new format: add its predecessor below");
   constexpr std::uint32_t next = mk::invoice_simulator::snapshot_version + 1;
   std::string future = snapshot;
   for (std::size_t b = 0; b < 4; ++b)
@@ -550,7 +550,7 @@ BOOST_AUTO_TEST_CASE(snapshot_with_any_single_bit_flipped_is_refused_as_corrupt)
 }
 
 BOOST_AUTO_TEST_CASE(snapshot_of_the_previous_format_with_its_fnv1a_checksum_is_refused_by_version) {
-  // Format 12 framed the same body with a u64 FNV-1a 64 checksum; this build reads 13 (CRC-32C).
+  // Format 12 framed the same body with a u64 FNV-1a 64 checksum; this build reads 14 (CRC-32C).
   // Such a snapshot is refused by its version, before any byte of its body is trusted.
   const auto plan = snapshot_plan();
   const auto [requests, snapshot] = fed_snapshot(plan, 48, 60);
@@ -566,7 +566,7 @@ BOOST_AUTO_TEST_CASE(snapshot_of_the_previous_format_with_its_fnv1a_checksum_is_
     BOOST_ERROR("a format 12 snapshot was taken for another plan's");
   } catch (const mk::corrupt_state_error& e) {
     BOOST_TEST(
-        std::string(e.what()).find("format version 12, this build reads version 13") != std::string::npos,
+        std::string(e.what()).find("format version 12, this build reads version 14") != std::string::npos,
         e.what());
   }
 }

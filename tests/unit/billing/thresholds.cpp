@@ -442,7 +442,15 @@ BOOST_AUTO_TEST_CASE(thresholds_are_validated_and_fingerprinted) {
       {"subscriptions[0].billing_thresholds.amount_gte",
        [](mk::plan& p) { p.subscriptions[0].amount_gte = 0; }},
       {"subscriptions[0].billing_thresholds.reset_billing_cycle_anchor",
-       [](mk::plan& p) { p.subscriptions[0].reset_billing_cycle_anchor = true; }},
+       [](mk::plan& p) {  // B16: as Stripe refuses it, with a last_ever item
+         mk::price gauge{"price_gauge", mk::currency("usd")};
+         gauge.unit_amount = mk::decimal::from_integer(1);
+         gauge.recurring.usage_type = mk::usage_type::metered;
+         gauge.recurring.aggregate_usage = mk::aggregate_usage::last_ever;
+         p.prices.push_back(gauge);
+         p.subscriptions[0].items.push_back({"si_gauge", "price_gauge", 1});
+         p.subscriptions[0].reset_billing_cycle_anchor = true;
+       }},
       {"subscriptions[0].items[0].billing_thresholds.usage_gte",
        [](mk::plan& p) { p.subscriptions[0].items[0].usage_gte = -5; }},
       {"subscriptions[0].items[1].billing_thresholds.usage_gte",

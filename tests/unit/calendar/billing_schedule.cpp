@@ -349,4 +349,94 @@ BOOST_AUTO_TEST_CASE(B3_B4_random_schedules_tile_time_from_start_date) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(B17_a_restart_cuts_its_period_and_the_cycle_repeats_from_it) {
+  const billing_schedule<> plain{at("2024-01-01"), none, none, monthly};
+  const billing_schedule<> s = plain.restarted_at(at("2024-02-15T12:00:00Z"));
+  BOOST_TEST(walk(s, 4) == (std::vector<std::string>{"2024-01-01..2024-02-01", "2024-02-01..2024-02-15 S",
+                                                     "2024-02-15..2024-03-15", "2024-03-15..2024-04-15"}),
+             boost::test_tools::per_element());
+  const period cut{at("2024-02-01"), at("2024-02-15T12:00:00Z")};
+  BOOST_TEST(show(s.period_containing(at("2024-02-10"))) == show(cut));
+  BOOST_TEST(show(s.full_cycle_of(cut)) == show(period{at("2024-02-01"), at("2024-03-01")}));
+  BOOST_TEST(s.is_stub(cut));
+  BOOST_TEST(!s.is_cut(cut));  // B6's cut is the end's only
+  BOOST_TEST(show(s.uncut(cut)) == show(cut));
+  const period after{at("2024-02-15T12:00:00Z"), at("2024-03-15T12:00:00Z")};
+  BOOST_TEST(show(s.period_containing(at("2024-02-15T12:00:00Z"))) == show(after));
+  BOOST_TEST(!s.is_stub(after));
+  BOOST_TEST(show(s.previous_period(after)) == show(cut));
+  BOOST_TEST(s.restarts_at(at("2024-02-15T12:00:00Z")));
+  BOOST_TEST(!s.restarts_at(at("2024-02-01")));
+  BOOST_TEST(iso(s.billing_cycle_anchor()) == "2024-02-15T12:00:00Z");
+  BOOST_TEST(iso(plain.billing_cycle_anchor()) == "2024-01-01T00:00:00Z");
+  // The plain schedule is untouched; a second restart cuts the first restart's cycle.
+  BOOST_TEST(show(plain.period_containing(at("2024-02-20"))) ==
+             show(period{at("2024-02-01"), at("2024-03-01")}));
+  const auto twice = s.restarted_at(at("2024-03-31"));
+  BOOST_TEST(walk(twice, 5) == (std::vector<std::string>{"2024-01-01..2024-02-01", "2024-02-01..2024-02-15 S",
+                                                         "2024-02-15..2024-03-15", "2024-03-15..2024-03-31 S",
+                                                         "2024-03-31..2024-04-30"}),
+             boost::test_tools::per_element());
+  // B2 in the new cycle: an anchor on the 31st clamps to short months.
+  BOOST_TEST(show(twice.period_containing(at("2024-05-01"))) ==
+             show(period{at("2024-04-30"), at("2024-05-31")}));
+  // An end after a restart cuts the new cycle's period.
+  const auto ended = twice.with_end(at("2024-04-10"));
+  const period last{at("2024-03-31"), at("2024-04-10")};
+  BOOST_TEST(show(ended.period_containing(at("2024-04-01"))) == show(last));
+  BOOST_TEST(ended.is_cut(last));
+  BOOST_TEST(show(ended.uncut(last)) == show(period{at("2024-03-31"), at("2024-04-30")}));
+  BOOST_TEST(ended.periods_through(at("2030-01-01")).size() == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(B17_a_restart_comes_after_the_start_the_trial_and_the_restarts_before) {
+  const billing_schedule<> trial{at("2024-01-01"), none, at("2024-01-15"), monthly};
+  BOOST_CHECK_THROW((void)trial.restarted_at(at("2024-01-10")), configuration_error);
+  BOOST_CHECK_THROW((void)trial.restarted_at(at("2024-01-15")), configuration_error);
+  const auto s = trial.restarted_at(at("2024-01-20"));
+  BOOST_TEST(walk(s, 3) == (std::vector<std::string>{"2024-01-01..2024-01-15 T", "2024-01-15..2024-01-20 S",
+                                                     "2024-01-20..2024-02-20"}),
+             boost::test_tools::per_element());
+  BOOST_CHECK_THROW((void)s.restarted_at(at("2024-01-20")), configuration_error);
+  BOOST_CHECK_THROW((void)s.restarted_at(at("2024-01-19")), configuration_error);
+  // A restart before the first anchor boundary cuts the first (stub) period.
+  const billing_schedule<> stub{at("2024-01-10"), at("2024-02-01"), none, monthly};
+  BOOST_TEST(walk(stub.restarted_at(at("2024-01-20")), 2) ==
+                 (std::vector<std::string>{"2024-01-10..2024-01-20 S", "2024-01-20..2024-02-20"}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(B17_random_restarts_still_tile_time) {
+  const std::uint64_t seed = 1717;
+  std::mt19937_64 rng{seed};
+  std::uniform_int_distribution<std::int64_t> within_year{1, 366 * 86400};
+  for (int i = 0; i < 500; ++i) {
+    const timestamp start = at("2024-01-01") + seconds{within_year(rng)};
+    const auto unit = static_cast<interval_unit>(std::uniform_int_distribution<int>{0, 3}(rng));
+    billing_schedule<> s{start, none, none, billing_interval{unit, 1}};
+    std::vector<timestamp> restarts;
+    timestamp t = start;
+    for (int k = std::uniform_int_distribution<int>{1, 4}(rng); k > 0; --k) {
+      t += seconds{within_year(rng) / 4};
+      s = s.restarted_at(t);
+      restarts.push_back(t);
+    }
+    BOOST_TEST_CONTEXT("seed " << seed << " case " << i) {
+      std::size_t next = 0;
+      period p = s.first_period();
+      BOOST_TEST((p.start == start));
+      for (int n = 0; n < 80 && p.start < t + seconds{400 * 86400}; ++n, p = s.next_period(p)) {
+        BOOST_TEST((p.start < p.end));
+        const period full = s.full_cycle_of(p);
+        BOOST_TEST((full.start <= p.start && p.end <= full.end));
+        // No period crosses a restart; every restart starts a period.
+        while (next < restarts.size() && restarts[next] < p.start) ++next;
+        if (next < restarts.size()) BOOST_TEST(!(restarts[next] < p.end && p.start < restarts[next]));
+        if (s.restarts_at(p.start)) BOOST_TEST((full == p || full.start == p.start));
+        BOOST_TEST((s.period_containing(p.end - seconds{1}) == std::optional{p}));
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

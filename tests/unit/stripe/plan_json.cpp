@@ -460,8 +460,8 @@ BOOST_AUTO_TEST_CASE(B14_credit_grants_read_as_stripe_writes_them) {
           "billable items are not modelled");
 }
 
-// B16: billing thresholds read as Stripe writes them (null is absent); a reset of the cycle anchor,
-// not modelled, is refused at its position.
+// B16: billing thresholds read as Stripe writes them (null is absent); a reset of the cycle anchor
+// is read, and refused at its position with an item priced last_ever, as Stripe refuses it.
 BOOST_AUTO_TEST_CASE(B16_billing_thresholds_read_as_stripe_writes_them) {
   const std::string text = R"({
   "meters": [{"id": "m", "event_name": "e"}],
@@ -492,6 +492,8 @@ BOOST_AUTO_TEST_CASE(B16_billing_thresholds_read_as_stripe_writes_them) {
   BOOST_TEST(with_discount.subscriptions[0].discounts.size() == 1u);
   std::string reset = text;
   reset.replace(reset.find("false"), 5, "true");
+  BOOST_TEST(read_plan_text(reset, "plan.json", nullptr).subscriptions[0].reset_billing_cycle_anchor);
+  reset.replace(reset.find(R"("meter": "m")"), 12, R"("aggregate_usage": "last_ever")");
   try {
     (void)read_plan_text(reset, "plan.json", nullptr);
     BOOST_ERROR("accepted");
