@@ -13,7 +13,7 @@
 // The edition of the rule book (docs/rules.md) the library implements: its date and how many rule
 // ids it defines. tools/check_rules.py checks both against the book's "Edition" line.
 #define METERKIT_RULE_BOOK_EDITION "2026-12-07"
-#define METERKIT_RULE_BOOK_RULES 77
+#define METERKIT_RULE_BOOK_RULES 78
 
 namespace meterkit {
 inline constexpr int version_major = METERKIT_VERSION_MAJOR;

@@ -60,9 +60,9 @@ struct simulator_history {
   /// With `bounded`: the times at which a later request may end subscription `id`, or delete or
   /// reprice item `id` or an item of subscription `id`, in the middle of a period (B9: `DELETE` at
   /// its arrival, `cancel_at`; B10: a deletion at its arrival; B8: a metered item's new price at its
-  /// arrival; B17: `billing_cycle_anchor=now` at its arrival). Settled segments are cut there too, so
-  /// that such a request arriving later never cuts one. A caller that can read its input twice
-  /// collects them first (`subscription_end_times`); without them, such a cancellation is refused
+  /// arrival; B17: `billing_cycle_anchor=now` at its arrival; B18: a trial's new end). Settled segments are
+  /// cut there too, so that such a request arriving later never cuts one. A caller that can read its input
+  /// twice collects them first (`subscription_end_times`); without them, such a cancellation is refused
   /// (`subscription_update_invalid`, naming the fix).
   std::function<std::vector<timestamp>(std::string_view id)> ends_later;
   /// The caller promises that no cancellation will come (bulk uploads hold none): the ledger keeps
@@ -126,8 +126,12 @@ class subscription_end_times {
           add(c->subscription.empty() ? i.item : c->subscription, r.received_at);
       }
       if (c->subscription.empty()) continue;
-      if (c->cancel_now || (c->billing_cycle_anchor && *c->billing_cycle_anchor == "now"))
-        add(c->subscription, r.received_at);  // B9, B17
+      if (c->cancel_now || (c->billing_cycle_anchor && *c->billing_cycle_anchor == "now") ||
+          (c->trial_end && *c->trial_end == "now"))
+        add(c->subscription, r.received_at);  // B9, B17, B18
+      if (c->trial_end) {                     // B18
+        if (const auto t = parse_unix_seconds(*c->trial_end)) add(c->subscription, *t);
+      }
       if (c->cancel_at) {
         if (const auto t = parse_unix_seconds(*c->cancel_at)) add(c->subscription, *t);
       }

@@ -55,6 +55,13 @@ namespace detail {
          format_rfc3339(line.service_period.start) + " to " + format_rfc3339(line.service_period.end);
 }
 
+/// Whether `p`, a period of subscription `s`, is its trial (B4): the period from its start, when it
+/// has a trial; a change may move the trial's end (B18) but neither adds nor removes one.
+[[nodiscard]] inline bool is_trial(const compiled_plan& cp, std::size_t s, const period& p) {
+  const auto& planned = cp.subscriptions()[s].schedule;
+  return planned.trial().has_value() && p.start == planned.start_date();
+}
+
 /// The metered line of `item` for period `p`, its quantity as of `as_of` (M12's clamp, B4's trial),
 /// as `billed` says: the usage from `billed.from` at `billed.price` (B8: after a change of the
 /// item's price inside `p`).
@@ -62,10 +69,10 @@ template <metered_quantities Quantities>
 [[nodiscard]] invoice_line metered_line(const compiled_plan& cp, std::size_t item, const period& p,
                                         const subscription_changes::metered_billing& billed, timestamp as_of,
                                         const Quantities& quantities) {
-  const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
   const price& pr = cp.source().prices[billed.price];
   const period window{billed.from, p.end};
-  invoice_line line{cp.item_at(item).id, pr.id, window, 0, 0, true, false, schedule.is_trial(p)};
+  invoice_line line{
+      cp.item_at(item).id, pr.id, window, 0, 0, true, false, is_trial(cp, cp.items()[item].subscription, p)};
   if (line.trial) return line;  // B4: metered lines of the trial show 0 and bill 0
   detail::naming_overflow([&] { return detail::overflow_context(line); },
                           [&] {
@@ -201,7 +208,7 @@ template <metered_quantities Quantities>
                                                                const subscription_changes& changes) {
   std::vector<invoice_line> out;
   const auto schedule = changes.schedule_with(cp, c.subscription, end_setting{}, c.received_at);
-  if (c.behavior == proration_behavior::none || schedule.is_trial(c.current)) return out;
+  if (c.behavior == proration_behavior::none || is_trial(cp, c.subscription, c.current)) return out;
   const std::int64_t cycle = schedule.full_cycle_of(c.current).length().count();
   const auto rounding = cp.settings().rounding;
   if (c.restart) {
@@ -373,9 +380,11 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
     const bool last = schedule.is_last(p);
     // B9: a final invoice of a cut period; B17: the invoice of a restart (B16: of a threshold's)
     const applied_change* restart = schedule.restarts_at(p.end) ? changes.restart_at(s, p.end) : nullptr;
+    // B18: a trial ended at once
+    const bool changed = restart || (schedule.is_trial(p) && changes.trial_ended_now_at(s, p.end));
     const billing_reason reason = until < p.end                      ? billing_reason::upcoming
                                   : restart && restart->by_threshold ? billing_reason::subscription_threshold
-                                  : (last && schedule.is_cut(p)) || restart
+                                  : (last && schedule.is_cut(p)) || changed
                                       ? billing_reason::subscription_update
                                       : billing_reason::subscription_cycle;
     mine.push_back(detail::make_invoice(cp, s, p.end, p,

@@ -72,6 +72,7 @@ struct subscription_change {
   std::optional<std::string> invoice_now{};           ///< B9, with `cancel_now`: "true" or "false"
   std::optional<std::string> prorate{};               ///< B9, with `cancel_now`: "true" or "false"
   std::optional<std::string> billing_cycle_anchor{};  ///< B17: "now" or "unchanged"
+  std::optional<std::string> trial_end{};             ///< B18: "now" or unix seconds as text
   /// The first parameter the endpoint does not take, refused as Stripe refuses it (B8).
   std::optional<std::string> unknown_parameter{};
 

@@ -106,9 +106,9 @@ class basic_invoice_simulator {
         any_threshold_(plan_.source().has_thresholds()) {
     for (const auto& it : plan_.items()) {
       if (it.billing != item_billing::usage_records) continue;
+      // The trial's end is the schedule's, which a change may move (B18).
       books_.emplace_back(it.mode, plan_.subscriptions()[it.subscription].schedule,
-                          usage_record_book_options{plan_.settings().legacy_grace_period,
-                                                    plan_.subscription_at(it.subscription).trial_end},
+                          usage_record_book_options{plan_.settings().legacy_grace_period, std::nullopt},
                           finalized_after_delay{plan_.settings().invoice_finalization_delay});
     }
   }
@@ -672,6 +672,16 @@ class basic_invoice_simulator {
         return outcome::reject(ec::subscription_update_invalid, std::move(*why),
                                c.proration_date ? "proration_date" : "billing_cycle_anchor");
     }
+    std::optional<timestamp> trial_end;  // B18
+    if (c.trial_end) {
+      auto asked = trial_end_asked(r, c, schedule, *current);
+      if (!asked) return outcome{asked.error()};
+      trial_end = *asked;
+      if (history_.bounded()) {
+        if (auto why = history_.unforeseen_cut(plan_, *s, trial_end))
+          return outcome::reject(ec::subscription_update_invalid, std::move(*why), "trial_end");
+      }
+    }
     std::optional<asked_end> end_change;
     if (c.cancel_now || c.cancel_at || c.cancel_at_period_end) {
       auto asked = end_asked(r, c, *s, schedule, *current);
@@ -934,10 +944,55 @@ class basic_invoice_simulator {
       // B10: a deleted item's periods bill nothing now; B8: a repriced one's bill from the change
       if (a.deleted || a.price != change.before[k].price) late_periods_[a.item] = period_memo{};
     }
+    change.trial_end = trial_end;
     changes_.add(std::move(change));
-    if (restart) follow_schedule(*s);
+    if (restart || trial_end) follow_schedule(*s);
     if (end_change) commit_end(r, *s, *current, *end_change);
     return outcome::accept();
+  }
+
+  /// B18: the trial's new end that `c` asks for (`trial_end`: `now` or unix seconds), arriving in
+  /// period `current` of `schedule` (as it is now); refused when it is not one meterkit models.
+  [[nodiscard]] meterkit::result<timestamp> trial_end_asked(const request& r, const subscription_change& c,
+                                                            const billing_schedule<>& schedule,
+                                                            const period& current) const {
+    using ec = error_code;
+    const auto invalid = [](std::string why) {
+      return rejection{ec::subscription_update_invalid, std::move(why), "trial_end"};
+    };
+    timestamp t = r.received_at;
+    if (*c.trial_end != "now") {
+      const auto parsed = parse_unix_seconds(*c.trial_end);
+      if (!parsed)
+        return rejection{ec::parameter_invalid_integer, "Invalid integer: " + *c.trial_end, "trial_end"};
+      t = *parsed;
+      if (!(r.received_at < t))
+        return invalid("Invalid timestamp: trial_end " + format_rfc3339(t) +
+                       " must be in the future, or now (B18)");
+    }
+    // Stripe: at most two years from the billing cycle anchor (the trial's end so far)
+    if (t - schedule.billing_cycle_anchor() > std::chrono::days{730}) {
+      return invalid("trial_end " + format_rfc3339(t) +
+                     " is more than two years from the billing cycle anchor " +
+                     format_rfc3339(schedule.billing_cycle_anchor()) + " (B18)");
+    }
+    const std::string not_yet = "trial_end ";
+    if (c.cancel_at || c.cancel_at_period_end || c.billing_cycle_anchor || c.proration_date) {
+      return invalid(not_yet + "with " +
+                     (c.cancel_at              ? "cancel_at"
+                      : c.cancel_at_period_end ? "cancel_at_period_end"
+                      : c.billing_cycle_anchor ? "billing_cycle_anchor"
+                                               : "proration_date") +
+                     " in the same request is not modelled yet (B18)");
+    }
+    if (!schedule.is_trial(current)) {
+      return invalid(not_yet +
+                     "on a subscription out of its trial (a trial added to a paid period) is not "
+                     "modelled yet (B18)");
+    }
+    if (t == schedule.start_date())
+      return invalid(not_yet + "now at the subscription's start leaves no trial: start it without one (B18)");
+    return t;
   }
 
   /// B17: why `billing_cycle_anchor=now` in `c`, arriving in period `current` of subscription `s`'s

@@ -132,6 +132,9 @@ struct applied_change {
   /// B16, B17: the restart of a threshold reached with `reset_billing_cycle_anchor`, one second
   /// after the arrival that reached it (so that the usage of that second is the threshold's).
   bool by_threshold = false;
+  /// B18: the trial's new end, set during the trial (`trial_end`, its arrival for `now`); the cycle
+  /// after it is anchored there.
+  std::optional<timestamp> trial_end{};
 
   friend bool operator==(const applied_change&, const applied_change&) = default;
 };
@@ -182,6 +185,11 @@ class subscription_changes {
       for (const std::size_t k : by_subscription_[s]) {
         const auto& c = changes_[k];
         if (t < c.received_at) break;
+        if (c.trial_end) {  // B18: only in the trial, before any restart
+          const auto& planned = cp.subscriptions()[s].schedule;
+          out =
+              billing_schedule<>(planned.start_date(), *c.trial_end, *c.trial_end, planned.interval(), e.at);
+        }
         if (c.restart) out = out.restarted_at(c.effective, restart_interval(cp, c));
       }
     }
@@ -224,16 +232,24 @@ class subscription_changes {
     return nullptr;
   }
 
-  /// Whether a change restarted subscription `s`'s cycle (B17).
+  /// Whether a change of subscription `s` ended its trial at its arrival `t` (B18: `trial_end=now`).
+  [[nodiscard]] bool trial_ended_now_at(std::size_t s, timestamp t) const {
+    if (!restarted(s)) return false;
+    return std::any_of(by_subscription_[s].begin(), by_subscription_[s].end(),
+                       [&](std::size_t k) { return ends_trial_now_at(changes_[k], t); });
+  }
+
+  /// Whether a change restarted subscription `s`'s cycle (B17) or moved its trial's end (B18).
   [[nodiscard]] bool restarted(std::size_t s) const noexcept {
     return s < restarted_.size() && restarted_[s];
   }
 
-  /// How many changes restarted a cycle (B17): each makes at most one invoice more than the plan's
-  /// schedules do (`cycle_invoice_count`).
+  /// How many changes restarted a cycle (B17) or moved a trial's end (B18): each makes at most one
+  /// invoice more than the plan's schedules do (`cycle_invoice_count`).
   [[nodiscard]] std::size_t restart_count() const noexcept {
     return static_cast<std::size_t>(
-        std::count_if(changes_.begin(), changes_.end(), [](const applied_change& c) { return c.restart; }));
+        std::count_if(changes_.begin(), changes_.end(),
+                      [](const applied_change& c) { return c.restart || c.trial_end.has_value(); }));
   }
 
   [[nodiscard]] std::span<const applied_change> all() const noexcept { return changes_; }
@@ -256,7 +272,8 @@ class subscription_changes {
     if (s < restarted_.size() && restarted_[s]) {
       for (const std::size_t k : by_subscription_[s]) {
         if (t < changes_[k].received_at) break;
-        if (changes_[k].restart && changes_[k].effective == t) through = k;
+        if ((changes_[k].restart && changes_[k].effective == t) || ends_trial_now_at(changes_[k], t))
+          through = k;
       }
     }
     return setting_through(cp, item, t, through);
@@ -294,7 +311,7 @@ class subscription_changes {
 
   /// Records an accepted change. Changes come in arrival order.
   void add(applied_change c) {
-    if (c.restart) restarted_[c.subscription] = true;
+    if (c.restart || c.trial_end) restarted_[c.subscription] = true;
     for (std::size_t k = 0; k < c.after.size(); ++k) {
       const auto& a = c.after[k];
       if (k < c.before.size() && c.before[k].price != a.price) repriced_[a.item] = true;
@@ -340,6 +357,7 @@ class subscription_changes {
       }
       out.u8(c.restart ? (c.by_threshold ? 2 : 1) : 0);
       if (c.restart) detail::save_period(out, c.credited);
+      out.optional_time(c.trial_end);
     }
   }
 
@@ -439,11 +457,25 @@ class subscription_changes {
                        (known.restarts().empty() || known.restarts().back().anchor() < c.effective),
                    "a restart of the billing cycle outside its period");
       }
+      c.trial_end = in.optional_time();
+      if (c.trial_end) {
+        // B18: during the trial, to a time at or after the arrival, after the start
+        const billing_schedule<> known = schedule_with(cp, c.subscription, end_setting{}, c.received_at);
+        const auto p = known.period_containing(c.received_at);
+        in.require(!c.restart && p && known.is_trial(*p) && known.restarts().empty() &&
+                       !(*c.trial_end < c.received_at) && known.start_date() < *c.trial_end,
+                   "a trial's end moved outside the trial");
+      }
       add(std::move(c));
     }
   }
 
  private:
+  /// B18: whether `c` ended its subscription's trial at its arrival `t`.
+  [[nodiscard]] static bool ends_trial_now_at(const applied_change& c, timestamp t) noexcept {
+    return c.trial_end && *c.trial_end == t && c.received_at == t;
+  }
+
   void reset_settings(const compiled_plan& cp) {
     settings_.clear();
     for (std::size_t i = 0; i < cp.items().size(); ++i)

@@ -243,7 +243,8 @@ class usage_record_book<Formula, Source, Clock> {
       METERKIT_THROW(configuration_error("legacy_grace_period", "must not be negative"));
     }
     if constexpr (period_source_has_trial_end<Source>) {
-      if (!options_.trial_end) options_.trial_end = source_.trial_end();
+      trial_from_source_ = !options_.trial_end;
+      if (trial_from_source_) options_.trial_end = source_.trial_end();
     }
   }
 
@@ -251,9 +252,12 @@ class usage_record_book<Formula, Source, Clock> {
   /// Replaces the periods, as a subscription's end set or undone by a later request changes them
   /// (B9): the records of a period cut by the new end, or made whole again, stay with it under
   /// its new bounds. Records are never timestamped after their arrival (L4), so none lies past an
-  /// end that a later request sets.
+  /// end that a later request sets. A trial's end taken from the source follows it (B18).
   void set_periods(Source source) {
     source_ = std::move(source);
+    if constexpr (period_source_has_trial_end<Source>) {
+      if (trial_from_source_) options_.trial_end = source_.trial_end();
+    }
     for (auto it = logs_.begin(); it != logs_.end();) {
       const auto now = source_.period_containing(it->first.start);
       if (!now || *now == it->first) {
@@ -564,6 +568,7 @@ class usage_record_book<Formula, Source, Clock> {
 
   Source source_;
   usage_record_book_options options_;
+  bool trial_from_source_ = false;  ///< whether `options_.trial_end` is the source's (B18: it follows)
   Clock clock_;
   std::map<period, period_log> logs_;
   std::optional<std::pair<timestamp, std::uint64_t>> latest_;
