@@ -21,7 +21,7 @@
 // The edition of the rule book (docs/rules.md) the library implements: its date and how many rule
 // ids it defines. tools/check_rules.py checks both against the book's "Edition" line.
 #define METERKIT_RULE_BOOK_EDITION "2026-12-07"
-#define METERKIT_RULE_BOOK_RULES 77
+#define METERKIT_RULE_BOOK_RULES 78
 
 namespace meterkit {
 inline constexpr int version_major = METERKIT_VERSION_MAJOR;
@@ -7710,7 +7710,8 @@ class usage_record_book<Formula, Source, Clock> {
       METERKIT_THROW(configuration_error("legacy_grace_period", "must not be negative"));
     }
     if constexpr (period_source_has_trial_end<Source>) {
-      if (!options_.trial_end) options_.trial_end = source_.trial_end();
+      trial_from_source_ = !options_.trial_end;
+      if (trial_from_source_) options_.trial_end = source_.trial_end();
     }
   }
 
@@ -7718,9 +7719,12 @@ class usage_record_book<Formula, Source, Clock> {
   /// Replaces the periods, as a subscription's end set or undone by a later request changes them
   /// (B9): the records of a period cut by the new end, or made whole again, stay with it under
   /// its new bounds. Records are never timestamped after their arrival (L4), so none lies past an
-  /// end that a later request sets.
+  /// end that a later request sets. A trial's end taken from the source follows it (B18).
   void set_periods(Source source) {
     source_ = std::move(source);
+    if constexpr (period_source_has_trial_end<Source>) {
+      if (trial_from_source_) options_.trial_end = source_.trial_end();
+    }
     for (auto it = logs_.begin(); it != logs_.end();) {
       const auto now = source_.period_containing(it->first.start);
       if (!now || *now == it->first) {
@@ -8031,6 +8035,7 @@ class usage_record_book<Formula, Source, Clock> {
 
   Source source_;
   usage_record_book_options options_;
+  bool trial_from_source_ = false;  ///< whether `options_.trial_end` is the source's (B18: it follows)
   Clock clock_;
   std::map<period, period_log> logs_;
   std::optional<std::pair<timestamp, std::uint64_t>> latest_;
@@ -10442,6 +10447,7 @@ struct subscription_change {
   std::optional<std::string> invoice_now{};           ///< B9, with `cancel_now`: "true" or "false"
   std::optional<std::string> prorate{};               ///< B9, with `cancel_now`: "true" or "false"
   std::optional<std::string> billing_cycle_anchor{};  ///< B17: "now" or "unchanged"
+  std::optional<std::string> trial_end{};             ///< B18: "now" or unix seconds as text
   /// The first parameter the endpoint does not take, refused as Stripe refuses it (B8).
   std::optional<std::string> unknown_parameter{};
 
@@ -10935,9 +10941,9 @@ struct simulator_history {
   /// With `bounded`: the times at which a later request may end subscription `id`, or delete or
   /// reprice item `id` or an item of subscription `id`, in the middle of a period (B9: `DELETE` at
   /// its arrival, `cancel_at`; B10: a deletion at its arrival; B8: a metered item's new price at its
-  /// arrival; B17: `billing_cycle_anchor=now` at its arrival). Settled segments are cut there too, so
-  /// that such a request arriving later never cuts one. A caller that can read its input twice
-  /// collects them first (`subscription_end_times`); without them, such a cancellation is refused
+  /// arrival; B17: `billing_cycle_anchor=now` at its arrival; B18: a trial's new end). Settled segments are
+  /// cut there too, so that such a request arriving later never cuts one. A caller that can read its input
+  /// twice collects them first (`subscription_end_times`); without them, such a cancellation is refused
   /// (`subscription_update_invalid`, naming the fix).
   std::function<std::vector<timestamp>(std::string_view id)> ends_later;
   /// The caller promises that no cancellation will come (bulk uploads hold none): the ledger keeps
@@ -11001,8 +11007,12 @@ class subscription_end_times {
           add(c->subscription.empty() ? i.item : c->subscription, r.received_at);
       }
       if (c->subscription.empty()) continue;
-      if (c->cancel_now || (c->billing_cycle_anchor && *c->billing_cycle_anchor == "now"))
-        add(c->subscription, r.received_at);  // B9, B17
+      if (c->cancel_now || (c->billing_cycle_anchor && *c->billing_cycle_anchor == "now") ||
+          (c->trial_end && *c->trial_end == "now"))
+        add(c->subscription, r.received_at);  // B9, B17, B18
+      if (c->trial_end) {                     // B18
+        if (const auto t = parse_unix_seconds(*c->trial_end)) add(c->subscription, *t);
+      }
       if (c->cancel_at) {
         if (const auto t = parse_unix_seconds(*c->cancel_at)) add(c->subscription, *t);
       }
@@ -11540,6 +11550,9 @@ struct applied_change {
   /// B16, B17: the restart of a threshold reached with `reset_billing_cycle_anchor`, one second
   /// after the arrival that reached it (so that the usage of that second is the threshold's).
   bool by_threshold = false;
+  /// B18: the trial's new end, set during the trial (`trial_end`, its arrival for `now`); the cycle
+  /// after it is anchored there.
+  std::optional<timestamp> trial_end{};
 
   friend bool operator==(const applied_change&, const applied_change&) = default;
 };
@@ -11590,6 +11603,11 @@ class subscription_changes {
       for (const std::size_t k : by_subscription_[s]) {
         const auto& c = changes_[k];
         if (t < c.received_at) break;
+        if (c.trial_end) {  // B18: only in the trial, before any restart
+          const auto& planned = cp.subscriptions()[s].schedule;
+          out =
+              billing_schedule<>(planned.start_date(), *c.trial_end, *c.trial_end, planned.interval(), e.at);
+        }
         if (c.restart) out = out.restarted_at(c.effective, restart_interval(cp, c));
       }
     }
@@ -11632,16 +11650,24 @@ class subscription_changes {
     return nullptr;
   }
 
-  /// Whether a change restarted subscription `s`'s cycle (B17).
+  /// Whether a change of subscription `s` ended its trial at its arrival `t` (B18: `trial_end=now`).
+  [[nodiscard]] bool trial_ended_now_at(std::size_t s, timestamp t) const {
+    if (!restarted(s)) return false;
+    return std::any_of(by_subscription_[s].begin(), by_subscription_[s].end(),
+                       [&](std::size_t k) { return ends_trial_now_at(changes_[k], t); });
+  }
+
+  /// Whether a change restarted subscription `s`'s cycle (B17) or moved its trial's end (B18).
   [[nodiscard]] bool restarted(std::size_t s) const noexcept {
     return s < restarted_.size() && restarted_[s];
   }
 
-  /// How many changes restarted a cycle (B17): each makes at most one invoice more than the plan's
-  /// schedules do (`cycle_invoice_count`).
+  /// How many changes restarted a cycle (B17) or moved a trial's end (B18): each makes at most one
+  /// invoice more than the plan's schedules do (`cycle_invoice_count`).
   [[nodiscard]] std::size_t restart_count() const noexcept {
     return static_cast<std::size_t>(
-        std::count_if(changes_.begin(), changes_.end(), [](const applied_change& c) { return c.restart; }));
+        std::count_if(changes_.begin(), changes_.end(),
+                      [](const applied_change& c) { return c.restart || c.trial_end.has_value(); }));
   }
 
   [[nodiscard]] std::span<const applied_change> all() const noexcept { return changes_; }
@@ -11664,7 +11690,8 @@ class subscription_changes {
     if (s < restarted_.size() && restarted_[s]) {
       for (const std::size_t k : by_subscription_[s]) {
         if (t < changes_[k].received_at) break;
-        if (changes_[k].restart && changes_[k].effective == t) through = k;
+        if ((changes_[k].restart && changes_[k].effective == t) || ends_trial_now_at(changes_[k], t))
+          through = k;
       }
     }
     return setting_through(cp, item, t, through);
@@ -11702,7 +11729,7 @@ class subscription_changes {
 
   /// Records an accepted change. Changes come in arrival order.
   void add(applied_change c) {
-    if (c.restart) restarted_[c.subscription] = true;
+    if (c.restart || c.trial_end) restarted_[c.subscription] = true;
     for (std::size_t k = 0; k < c.after.size(); ++k) {
       const auto& a = c.after[k];
       if (k < c.before.size() && c.before[k].price != a.price) repriced_[a.item] = true;
@@ -11748,6 +11775,7 @@ class subscription_changes {
       }
       out.u8(c.restart ? (c.by_threshold ? 2 : 1) : 0);
       if (c.restart) detail::save_period(out, c.credited);
+      out.optional_time(c.trial_end);
     }
   }
 
@@ -11847,11 +11875,25 @@ class subscription_changes {
                        (known.restarts().empty() || known.restarts().back().anchor() < c.effective),
                    "a restart of the billing cycle outside its period");
       }
+      c.trial_end = in.optional_time();
+      if (c.trial_end) {
+        // B18: during the trial, to a time at or after the arrival, after the start
+        const billing_schedule<> known = schedule_with(cp, c.subscription, end_setting{}, c.received_at);
+        const auto p = known.period_containing(c.received_at);
+        in.require(!c.restart && p && known.is_trial(*p) && known.restarts().empty() &&
+                       !(*c.trial_end < c.received_at) && known.start_date() < *c.trial_end,
+                   "a trial's end moved outside the trial");
+      }
       add(std::move(c));
     }
   }
 
  private:
+  /// B18: whether `c` ended its subscription's trial at its arrival `t`.
+  [[nodiscard]] static bool ends_trial_now_at(const applied_change& c, timestamp t) noexcept {
+    return c.trial_end && *c.trial_end == t && c.received_at == t;
+  }
+
   void reset_settings(const compiled_plan& cp) {
     settings_.clear();
     for (std::size_t i = 0; i < cp.items().size(); ++i)
@@ -12159,6 +12201,13 @@ namespace detail {
          format_rfc3339(line.service_period.start) + " to " + format_rfc3339(line.service_period.end);
 }
 
+/// Whether `p`, a period of subscription `s`, is its trial (B4): the period from its start, when it
+/// has a trial; a change may move the trial's end (B18) but neither adds nor removes one.
+[[nodiscard]] inline bool is_trial(const compiled_plan& cp, std::size_t s, const period& p) {
+  const auto& planned = cp.subscriptions()[s].schedule;
+  return planned.trial().has_value() && p.start == planned.start_date();
+}
+
 /// The metered line of `item` for period `p`, its quantity as of `as_of` (M12's clamp, B4's trial),
 /// as `billed` says: the usage from `billed.from` at `billed.price` (B8: after a change of the
 /// item's price inside `p`).
@@ -12166,10 +12215,10 @@ template <metered_quantities Quantities>
 [[nodiscard]] invoice_line metered_line(const compiled_plan& cp, std::size_t item, const period& p,
                                         const subscription_changes::metered_billing& billed, timestamp as_of,
                                         const Quantities& quantities) {
-  const auto& schedule = cp.subscriptions()[cp.items()[item].subscription].schedule;
   const price& pr = cp.source().prices[billed.price];
   const period window{billed.from, p.end};
-  invoice_line line{cp.item_at(item).id, pr.id, window, 0, 0, true, false, schedule.is_trial(p)};
+  invoice_line line{
+      cp.item_at(item).id, pr.id, window, 0, 0, true, false, is_trial(cp, cp.items()[item].subscription, p)};
   if (line.trial) return line;  // B4: metered lines of the trial show 0 and bill 0
   detail::naming_overflow([&] { return detail::overflow_context(line); },
                           [&] {
@@ -12305,7 +12354,7 @@ template <metered_quantities Quantities>
                                                                const subscription_changes& changes) {
   std::vector<invoice_line> out;
   const auto schedule = changes.schedule_with(cp, c.subscription, end_setting{}, c.received_at);
-  if (c.behavior == proration_behavior::none || schedule.is_trial(c.current)) return out;
+  if (c.behavior == proration_behavior::none || is_trial(cp, c.subscription, c.current)) return out;
   const std::int64_t cycle = schedule.full_cycle_of(c.current).length().count();
   const auto rounding = cp.settings().rounding;
   if (c.restart) {
@@ -12477,9 +12526,11 @@ std::vector<invoice_line> invoices_of_subscription(const compiled_plan& cp, std:
     const bool last = schedule.is_last(p);
     // B9: a final invoice of a cut period; B17: the invoice of a restart (B16: of a threshold's)
     const applied_change* restart = schedule.restarts_at(p.end) ? changes.restart_at(s, p.end) : nullptr;
+    // B18: a trial ended at once
+    const bool changed = restart || (schedule.is_trial(p) && changes.trial_ended_now_at(s, p.end));
     const billing_reason reason = until < p.end                      ? billing_reason::upcoming
                                   : restart && restart->by_threshold ? billing_reason::subscription_threshold
-                                  : (last && schedule.is_cut(p)) || restart
+                                  : (last && schedule.is_cut(p)) || changed
                                       ? billing_reason::subscription_update
                                       : billing_reason::subscription_cycle;
     mine.push_back(detail::make_invoice(cp, s, p.end, p,
@@ -12723,9 +12774,9 @@ class basic_invoice_simulator {
         any_threshold_(plan_.source().has_thresholds()) {
     for (const auto& it : plan_.items()) {
       if (it.billing != item_billing::usage_records) continue;
+      // The trial's end is the schedule's, which a change may move (B18).
       books_.emplace_back(it.mode, plan_.subscriptions()[it.subscription].schedule,
-                          usage_record_book_options{plan_.settings().legacy_grace_period,
-                                                    plan_.subscription_at(it.subscription).trial_end},
+                          usage_record_book_options{plan_.settings().legacy_grace_period, std::nullopt},
                           finalized_after_delay{plan_.settings().invoice_finalization_delay});
     }
   }
@@ -13289,6 +13340,16 @@ class basic_invoice_simulator {
         return outcome::reject(ec::subscription_update_invalid, std::move(*why),
                                c.proration_date ? "proration_date" : "billing_cycle_anchor");
     }
+    std::optional<timestamp> trial_end;  // B18
+    if (c.trial_end) {
+      auto asked = trial_end_asked(r, c, schedule, *current);
+      if (!asked) return outcome{asked.error()};
+      trial_end = *asked;
+      if (history_.bounded()) {
+        if (auto why = history_.unforeseen_cut(plan_, *s, trial_end))
+          return outcome::reject(ec::subscription_update_invalid, std::move(*why), "trial_end");
+      }
+    }
     std::optional<asked_end> end_change;
     if (c.cancel_now || c.cancel_at || c.cancel_at_period_end) {
       auto asked = end_asked(r, c, *s, schedule, *current);
@@ -13551,10 +13612,55 @@ class basic_invoice_simulator {
       // B10: a deleted item's periods bill nothing now; B8: a repriced one's bill from the change
       if (a.deleted || a.price != change.before[k].price) late_periods_[a.item] = period_memo{};
     }
+    change.trial_end = trial_end;
     changes_.add(std::move(change));
-    if (restart) follow_schedule(*s);
+    if (restart || trial_end) follow_schedule(*s);
     if (end_change) commit_end(r, *s, *current, *end_change);
     return outcome::accept();
+  }
+
+  /// B18: the trial's new end that `c` asks for (`trial_end`: `now` or unix seconds), arriving in
+  /// period `current` of `schedule` (as it is now); refused when it is not one meterkit models.
+  [[nodiscard]] meterkit::result<timestamp> trial_end_asked(const request& r, const subscription_change& c,
+                                                            const billing_schedule<>& schedule,
+                                                            const period& current) const {
+    using ec = error_code;
+    const auto invalid = [](std::string why) {
+      return rejection{ec::subscription_update_invalid, std::move(why), "trial_end"};
+    };
+    timestamp t = r.received_at;
+    if (*c.trial_end != "now") {
+      const auto parsed = parse_unix_seconds(*c.trial_end);
+      if (!parsed)
+        return rejection{ec::parameter_invalid_integer, "Invalid integer: " + *c.trial_end, "trial_end"};
+      t = *parsed;
+      if (!(r.received_at < t))
+        return invalid("Invalid timestamp: trial_end " + format_rfc3339(t) +
+                       " must be in the future, or now (B18)");
+    }
+    // Stripe: at most two years from the billing cycle anchor (the trial's end so far)
+    if (t - schedule.billing_cycle_anchor() > std::chrono::days{730}) {
+      return invalid("trial_end " + format_rfc3339(t) +
+                     " is more than two years from the billing cycle anchor " +
+                     format_rfc3339(schedule.billing_cycle_anchor()) + " (B18)");
+    }
+    const std::string not_yet = "trial_end ";
+    if (c.cancel_at || c.cancel_at_period_end || c.billing_cycle_anchor || c.proration_date) {
+      return invalid(not_yet + "with " +
+                     (c.cancel_at              ? "cancel_at"
+                      : c.cancel_at_period_end ? "cancel_at_period_end"
+                      : c.billing_cycle_anchor ? "billing_cycle_anchor"
+                                               : "proration_date") +
+                     " in the same request is not modelled yet (B18)");
+    }
+    if (!schedule.is_trial(current)) {
+      return invalid(not_yet +
+                     "on a subscription out of its trial (a trial added to a paid period) is not "
+                     "modelled yet (B18)");
+    }
+    if (t == schedule.start_date())
+      return invalid(not_yet + "now at the subscription's start leaves no trial: start it without one (B18)");
+    return t;
   }
 
   /// B17: why `billing_cycle_anchor=now` in `c`, arriving in period `current` of subscription `s`'s

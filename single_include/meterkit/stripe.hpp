@@ -3692,7 +3692,8 @@ inline void unknown_fields_of(const nlohmann::json& j, std::string_view kind,
 ///   - `/v1/subscription_items/{id}` (`price`, `quantity`, `proration_behavior`,
 ///     `proration_date`) and `/v1/subscriptions/{id}` (`items[]` of `{id, price, quantity}`,
 ///     `proration_behavior`, `proration_date`, `cancel_at`, `cancel_at_period_end`,
-///     `billing_cycle_anchor`): one subscription change (B8, B9, B17), which needs `received_at`;
+///     `billing_cycle_anchor`, `trial_end`): one subscription change (B8, B9, B17, B18), which
+///     needs `received_at`;
 ///   - `DELETE /v1/subscriptions/{id}` (`invoice_now`, `prorate`; `cancellation_details` is
 ///     accepted and ignored): the subscription cancelled at the arrival (B9);
 ///   - `DELETE /v1/subscription_items/{id}` (`clear_usage`, `proration_behavior`,
@@ -3879,7 +3880,7 @@ inline constexpr std::string_view known_paths =
   for (const auto& [key, value] : params.items()) {
     const bool known = key == "proration_behavior" || key == "proration_date" ||
                        (whole ? key == "items" || key == "cancel_at" || key == "cancel_at_period_end" ||
-                                    key == "billing_cycle_anchor"
+                                    key == "billing_cycle_anchor" || key == "trial_end"
                               : key == "price" || key == "quantity");
     if (!known && !out.unknown_parameter) out.unknown_parameter = key;
   }
@@ -3887,6 +3888,7 @@ inline constexpr std::string_view known_paths =
     out.cancel_at = usage_record_text(params, "cancel_at", where);
     out.cancel_at_period_end = usage_record_text(params, "cancel_at_period_end", where);
     out.billing_cycle_anchor = usage_record_text(params, "billing_cycle_anchor", where);
+    out.trial_end = usage_record_text(params, "trial_end", where);
   } else {
     out.items.push_back(item_of(params, where, path.subscription_item));
     out.items.back().item = path.subscription_item;  // an "id" parameter is unknown here

@@ -55,13 +55,6 @@ std::vector<mk::request> with_usage(std::vector<mk::request> more) {
   return in_arrival_order(std::move(out));
 }
 
-const mk::invoice_line* find_line(const mk::invoice& inv, std::string_view item, bool proration = false) {
-  for (const auto& l : inv.lines) {
-    if (l.subscription_item == item && l.proration == proration) return &l;
-  }
-  return nullptr;
-}
-
 std::vector<mk::timestamp> created_times(const mk::simulation_result& r) {
   std::vector<mk::timestamp> out;
   for (const auto& inv : r.invoices) out.push_back(inv.created);

@@ -138,6 +138,21 @@ inline void check_unforeseen_cut_refused(const plan& p, const std::vector<reques
   BOOST_TEST(c.rejected[0].message.find("ends_later") != std::string::npos);
 }
 
+/// The line of `item` on `inv` (a proration line when `proration`), or null.
+inline const invoice_line* find_line(const invoice& inv, std::string_view item, bool proration = false) {
+  for (const auto& l : inv.lines) {
+    if (l.subscription_item == item && l.proration == proration) return &l;
+  }
+  return nullptr;
+}
+
+/// When the invoices of `r` were created, in RFC 3339.
+inline std::vector<std::string> created_texts(const simulation_result& r) {
+  std::vector<std::string> out;
+  for (const auto& inv : r.invoices) out.push_back(format_rfc3339(inv.created));
+  return out;
+}
+
 inline const invoice& invoice_at(const simulation_result& r, std::string_view created) {
   const auto it = std::find_if(r.invoices.begin(), r.invoices.end(),
                                [&](const invoice& inv) { return inv.created == at(created); });

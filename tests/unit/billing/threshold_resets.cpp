@@ -62,13 +62,6 @@ mk::request units(const char* when, std::int64_t value, std::size_t line) {
                                 std::nullopt, line);
 }
 
-const mk::invoice_line* find_line(const mk::invoice& inv, std::string_view item, bool proration = false) {
-  for (const auto& l : inv.lines) {
-    if (l.subscription_item == item && l.proration == proration) return &l;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(billing_threshold_resets)

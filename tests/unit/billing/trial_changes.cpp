@@ -52,19 +52,6 @@ std::vector<mk::request> with_usage(std::vector<mk::request> more) {
   return in_arrival_order(std::move(out));
 }
 
-const mk::invoice_line* find_line(const mk::invoice& inv, std::string_view item) {
-  for (const auto& l : inv.lines) {
-    if (l.subscription_item == item && !l.proration) return &l;
-  }
-  return nullptr;
-}
-
-std::vector<std::string> created_times(const mk::simulation_result& r) {
-  std::vector<std::string> out;
-  for (const auto& inv : r.invoices) out.push_back(mk::format_rfc3339(inv.created));
-  return out;
-}
-
 const auto until = at("2025-03-01T00:00:00Z");
 
 }  // namespace
@@ -76,7 +63,7 @@ BOOST_AUTO_TEST_CASE(B18_an_extended_trial_bills_nothing_until_its_new_end_and_a
       trial_plan(), with_usage({trial_until("2025-01-10T00:00:00Z", unix_text("2025-01-25T00:00:00Z"))}),
       until);
   BOOST_TEST(r.rejected.empty());
-  BOOST_TEST(created_times(r) == (std::vector<std::string>{"2025-01-01T00:00:00Z", "2025-01-25T00:00:00Z",
+  BOOST_TEST(created_texts(r) == (std::vector<std::string>{"2025-01-01T00:00:00Z", "2025-01-25T00:00:00Z",
                                                            "2025-02-25T00:00:00Z", "2025-03-25T00:00:00Z"}),
              boost::test_tools::per_element());
   const auto& end = invoice_at(r, "2025-01-25T00:00:00Z");
